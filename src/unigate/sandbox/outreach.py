@@ -1,0 +1,523 @@
+"""Outreach emulator: the JSON:API v2 `account` resource (https://api.outreach.io/api/v2/accounts).
+
+Facts come from /work/shared/research/crm-apis-2.md §3 (Outreach) and §6 (emulator checklist), which cite
+https://developers.outreach.io/api/making-requests/, /api/rate-limiting/ and the official OpenAPI
+(https://api.outreach.io/api/v2/schema/openapi.json). Where the research marks a behaviour unverified the
+choice is a module constant below, with the source it was taken from.
+
+What is reproduced:
+- `Authorization: Bearer <token>`; a missing or unknown token gets 401 with a JSON:API `errors[]` body.
+- Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
+  `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
+  `application/vnd.api+json`.
+- Ids are JSON integers (not JSON:API strings), `type` is the singular `"account"`.
+- List: cursor pagination, `page[size]` (default 50, max 1000) and `links.next`, a full URL carrying the
+  same query plus `page[after]=<opaque cursor>`; no `next` on the last page. `meta.count` unless
+  `count=false`. Filters `filter[name|domain|id|updatedAt]`, range syntax `a..b` with `inf`/`neginf`.
+- Create 201, update 200 (PATCH, `data.type` and `data.id` required and matching the URL), delete 204 with
+  an empty body; deletion is permanent, so a second delete is 404.
+- 404 `resourceNotFound`, 422 `validationError` with `source.pointer`.
+- `X-RateLimit-Limit/-Remaining/-Reset` (epoch seconds) on every answer; 10,000 requests per hour per
+  token, then 429 `rateLimitExceeded`.
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox.base import Emulator, bearer_token
+
+SANDBOX_TOKEN = "sandbox-outreach-token"
+MEDIA_TYPE = "application/vnd.api+json"
+
+# Page sizes. 50 is the documented default and 1000 the largest page cited (api-evangelist/outreach
+# conventions/outreach-conventions.yml, from developers.outreach.io/api/making-requests). Research §3.3 marks
+# the maximum unverified; a larger `page[size]` is clamped rather than refused (a guess).
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+# Rate limit: 10,000 requests per hour per user token (developers.outreach.io/api/rate-limiting/, research §3.5).
+RATE_LIMIT = 10_000
+RATE_WINDOW_SECONDS = 3600
+
+# Outreach's docs require the JSON:API media type on "all requests"; clients in the wild (singer-io
+# tap-outreach) send it on GETs too. Whether a body-less GET without it is refused is not documented, so the
+# emulator only enforces it on requests that carry a body (POST/PATCH). Flip to True to enforce everywhere.
+REQUIRE_MEDIA_TYPE_WITHOUT_BODY = False
+
+# Error bodies. Shapes are documented ({"errors": [{id, title, detail}]}); the strings for 401 are not
+# (research §3.1, §7 item 3), the others are the ones published in developers.outreach.io/api/making-requests
+# (mirrored in api-evangelist/outreach errors/outreach-error-codes.yml).
+UNAUTHORIZED_ERROR = {
+    "id": "unauthorized",
+    "title": "Unauthorized",
+    "detail": "The access token is missing, invalid or expired.",
+}
+UNSUPPORTED_MEDIA_TYPE_ERROR = {
+    "id": "unsupportedMediaType",
+    "title": "Unsupported Media Type",
+    # the documented example spells this key `details`
+    "details": "Expected Content-Type header to be 'application/vnd.api+json'.",
+}
+# JSON:API 1.0 (https://jsonapi.org/format/1.0/#crud-updating-responses-409): a PATCH whose `type`/`id` do
+# not match the endpoint gets 409 Conflict. Outreach documents only "must match"; status taken from the spec.
+ID_MISMATCH_STATUS = 409
+
+# Read-only attributes: sent values are ignored, as JSON:API servers do for server-managed members.
+READ_ONLY_ATTRIBUTES = ("createdAt", "updatedAt", "touchedAt", "naturalName")
+CUSTOM_FIELD_COUNT = 150  # custom1..custom150 (OpenAPI account schema, research §3.4)
+CUSTOM_KEYS = tuple(f"custom{i}" for i in range(1, CUSTOM_FIELD_COUNT + 1))
+# Attribute -> accepted JSON types (None always allowed). From the OpenAPI account schema (research §3.4).
+STRING = (str,)
+INT = (int,)
+BOOL = (bool,)
+ATTRIBUTE_TYPES: dict[str, tuple[type, ...]] = {
+    "name": STRING,
+    "naturalName": STRING,
+    "domain": STRING,
+    "websiteUrl": STRING,
+    "linkedInUrl": STRING,
+    "linkedInEmployees": INT,
+    "followers": INT,
+    "industry": STRING,
+    "numberOfEmployees": INT,
+    "description": STRING,
+    "locality": STRING,
+    "foundedAt": STRING,
+    "companyType": STRING,
+    "annualRevenueRange": STRING,
+    "naicsCodes": STRING,
+    "sicCodes": STRING,
+    "tickerSymbol": STRING,
+    "buyerIntentScore": (int, float),
+    "tags": (list,),
+    "customId": STRING,
+    "externalSource": STRING,
+    "named": BOOL,
+    "sharingTeamId": STRING,
+    "createdAt": STRING,
+    "updatedAt": STRING,
+    "touchedAt": STRING,
+    **{key: STRING for key in CUSTOM_KEYS},
+}
+# Relationships that can be written (to-one); to-many ones are read-only links.
+TO_ONE_RELATIONSHIPS = {"owner": "user", "creator": "user", "updater": "user"}
+TO_MANY_RELATIONSHIPS = ("prospects", "tasks", "opportunities")
+
+SANDBOX_USER_IDS = tuple(range(1, 11))
+SEED_EPOCH = datetime(2023, 1, 2, 9, 0, 0, tzinfo=UTC)
+
+_COMPANIES = [
+    "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell", "Cyberdyne",
+    "Soylent", "Wonka", "Gringotts", "Oscorp", "Aperture", "Black Mesa", "Massive Dynamic", "Pied Piper",
+    "Dunder Mifflin", "Sterling Cooper", "Prestige Worldwide", "Monarch", "Nakatomi", "Virtucon", "Zorg",
+]
+_SUFFIXES = ["Inc", "Labs", "Group", "Systems", "Holdings", "Partners", "Analytics", "Logistics"]
+_INDUSTRIES = ["Software", "Manufacturing", "Financial Services", "Healthcare", "Retail", "Logistics",
+               "Energy", "Media", "Education", "Telecommunications"]
+_LOCALITIES = ["San Francisco, CA", "New York, NY", "Austin, TX", "Seattle, WA", "London, UK", "Berlin, DE",
+               "Toronto, ON", "Sydney, AU", "Boston, MA", "Chicago, IL"]
+_COMPANY_TYPES = ["Public Company", "Privately Held", "Partnership", "Nonprofit"]
+_REVENUE = ["$1M-$10M", "$10M-$50M", "$50M-$100M", "$100M-$500M", "$500M+"]
+_TAGS = ["enterprise", "smb", "vip", "partner", "churn-risk", "expansion", "q3-target"]
+
+
+def iso(moment: datetime) -> str:
+    """Outreach timestamps: ISO 8601 UTC with a `Z` and no fractional seconds (research §3.4)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def now_iso() -> str:
+    return iso(datetime.now(UTC))
+
+
+def error_document(status: int, *errors: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return document(status, {"errors": list(errors)}, headers)
+
+
+def document(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    content = b"" if body is None else orjson.dumps(body)
+    return Response(content=content, status_code=status, headers=headers,
+                    media_type=None if body is None else MEDIA_TYPE)
+
+
+def not_found(resource_id: str) -> dict[str, Any]:
+    return {
+        "id": "resourceNotFound",
+        "title": "Resource Not Found",
+        "detail": f"Could not find 'account' with ID '{resource_id}'.",
+    }
+
+
+def validation_error(detail: str, pointer: str) -> dict[str, Any]:
+    return {"id": "validationError", "title": "Validation Error", "detail": detail,
+            "source": {"pointer": pointer}}
+
+
+def bad_request(detail: str, pointer: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"id": "badRequest", "title": "Bad Request", "detail": detail}
+    if pointer:
+        error["source"] = {"pointer": pointer}
+    return error
+
+
+def encode_cursor(last_id: int) -> str:
+    """An opaque base64 token (Outreach cursors are opaque base64 strings; the content is ours)."""
+    return base64.urlsafe_b64encode(orjson.dumps({"after": last_id})).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> int | None:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        value = orjson.loads(base64.urlsafe_b64decode(padded))["after"]
+        return value if isinstance(value, int) else None
+    except Exception:
+        return None
+
+
+class OutreachEmulator(Emulator):
+    name = "outreach"
+
+    def __init__(self) -> None:
+        self.order: list[int] = []          # ids in ascending order (= insertion order)
+        self.next_id = 1
+        self.rate_used = 0
+        self.rate_window_start = time.time()
+        self.rate_limit = RATE_LIMIT
+        super().__init__()
+
+    # -- data -------------------------------------------------------------------------------------
+    def reset(self, count: int | None = None) -> None:
+        self.order = []
+        self.next_id = 1
+        self.rate_used = 0
+        self.rate_window_start = time.time()
+        super().reset(count)
+
+    def seed(self, count: int) -> None:
+        blank_custom = dict.fromkeys(CUSTOM_KEYS)
+        for i in range(count):
+            company = f"{_COMPANIES[i % len(_COMPANIES)]} {_SUFFIXES[(i // len(_COMPANIES)) % len(_SUFFIXES)]}"
+            if i >= len(_COMPANIES) * len(_SUFFIXES):
+                company = f"{company} {i // (len(_COMPANIES) * len(_SUFFIXES)) + 1}"
+            slug = company.lower().replace(" ", "")
+            created = SEED_EPOCH + timedelta(hours=7 * i)
+            updated = created + timedelta(days=3, minutes=i % 60)
+            touched = updated + timedelta(hours=5)
+            attributes = dict(blank_custom)
+            attributes.update({
+                "name": company,
+                "naturalName": company.rsplit(" ", 1)[0],
+                "domain": f"{slug}.com",
+                "websiteUrl": f"https://www.{slug}.com",
+                "linkedInUrl": f"https://www.linkedin.com/company/{slug}",
+                "linkedInEmployees": 40 + (i * 37) % 5000,
+                "followers": 100 + (i * 211) % 90000,
+                "industry": _INDUSTRIES[i % len(_INDUSTRIES)],
+                "numberOfEmployees": 50 + (i * 53) % 9950,
+                "description": f"{company} builds {_INDUSTRIES[i % len(_INDUSTRIES)].lower()} products.",
+                "locality": _LOCALITIES[i % len(_LOCALITIES)],
+                "foundedAt": f"{1950 + i % 70}-01-01T00:00:00.000Z",
+                "companyType": _COMPANY_TYPES[i % len(_COMPANY_TYPES)],
+                "annualRevenueRange": _REVENUE[i % len(_REVENUE)],
+                "naicsCodes": str(511210 + i % 50),
+                "sicCodes": str(7372 + i % 20),
+                "tickerSymbol": slug[:4].upper(),
+                "buyerIntentScore": round((i * 7 % 100) / 100, 2),
+                "tags": [_TAGS[i % len(_TAGS)], _TAGS[(i + 3) % len(_TAGS)]],
+                "customId": f"CRM-{10000 + i}",
+                "externalSource": "salesforce",
+                "named": i % 3 == 0,
+                "sharingTeamId": f"team-{i % 4 + 1}",
+                "custom1": f"Tier {i % 3 + 1}",
+                "custom2": _LOCALITIES[(i + 1) % len(_LOCALITIES)].split(",")[0],
+                "custom3": f"+1-555-{1000 + i % 9000:04d}",
+                "createdAt": iso(created),
+                "updatedAt": iso(updated),
+                "touchedAt": iso(touched),
+            })
+            owner = SANDBOX_USER_IDS[i % len(SANDBOX_USER_IDS)]
+            self._store(attributes, {"owner": owner, "creator": SANDBOX_USER_IDS[0], "updater": owner})
+
+    def _store(self, attributes: dict[str, Any], relations: dict[str, int | None]) -> dict[str, Any]:
+        record_id = self.next_id
+        self.next_id += 1
+        record = {"type": "account", "id": record_id, "attributes": attributes,
+                  "relationships": {name: relations.get(name) for name in TO_ONE_RELATIONSHIPS}}
+        self.records[str(record_id)] = record
+        self.order.append(record_id)
+        return record
+
+    def snapshot(self) -> Any:
+        """Resource objects as the API renders them (relationship data inlined, links left out)."""
+        return [self.render(record, None) for record in self.records.values()]
+
+    def render(self, record: dict[str, Any], root: str | None) -> dict[str, Any]:
+        record_id = record["id"]
+        relationships: dict[str, Any] = {}
+        for name, type_ in TO_ONE_RELATIONSHIPS.items():
+            target = record["relationships"].get(name)
+            relationships[name] = {"data": None if target is None else {"type": type_, "id": target}}
+        for name in TO_MANY_RELATIONSHIPS:
+            if root is not None:
+                relationships[name] = {"links": {"related": f"{root}/api/v2/{name}?filter%5Baccount%5D%5Bid%5D={record_id}"}}
+        resource = {"type": "account", "id": record_id, "attributes": dict(record["attributes"]),
+                    "relationships": relationships}
+        if root is not None:
+            resource["links"] = {"self": f"{root}/api/v2/accounts/{record_id}"}
+        return resource
+
+    # -- HTTP -------------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/v2/accounts", self.collection, methods=["GET", "POST"]),
+            Route("/api/v2/accounts/{id}", self.member, methods=["GET", "PATCH", "DELETE"]),
+        ]
+
+    def _rate_headers(self) -> dict[str, str]:
+        now = time.time()
+        if now - self.rate_window_start >= RATE_WINDOW_SECONDS:
+            self.rate_window_start = now
+            self.rate_used = 0
+        reset = int(self.rate_window_start + RATE_WINDOW_SECONDS)
+        return {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(self.rate_limit - self.rate_used, 0)),
+            "X-RateLimit-Reset": str(reset),
+        }
+
+    async def _guard(self, request: Request) -> tuple[Response | None, dict[str, str], Any]:
+        """Auth, rate limit and media type, in that order. Returns (early answer, headers, parsed body)."""
+        headers = self._rate_headers()
+        if bearer_token(request) != SANDBOX_TOKEN:
+            return error_document(401, UNAUTHORIZED_ERROR, headers), headers, None
+        if self.rate_used >= self.rate_limit:
+            reset = headers["X-RateLimit-Reset"]
+            retry = {**headers, "Retry-After": str(max(int(reset) - int(time.time()), 1))}
+            at = datetime.fromtimestamp(int(reset), UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            return error_document(429, {
+                "id": "rateLimitExceeded",
+                "title": "Rate Limit Exceeded",
+                "detail": f"You have exceeded your permitted rate limit of {self.rate_limit:,}; please try again at {at}.",
+            }, headers=retry), retry, None
+        self.rate_used += 1
+        headers = self._rate_headers()
+        raw = await request.body()
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        needs_media_type = bool(raw) or request.method in ("POST", "PATCH") or REQUIRE_MEDIA_TYPE_WITHOUT_BODY
+        if needs_media_type and content_type != MEDIA_TYPE:
+            return error_document(415, UNSUPPORTED_MEDIA_TYPE_ERROR, headers=headers), headers, None
+        body: Any = None
+        if raw:
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return error_document(400, bad_request("The request body is not valid JSON."), headers=headers), headers, None
+        return None, headers, body
+
+    @staticmethod
+    def _root(request: Request) -> str:
+        """The emulator's root URL (what https://api.outreach.io stands for)."""
+        url = str(request.url)
+        return url[: url.index("/api/v2/")]
+
+    async def collection(self, request: Request) -> Response:
+        early, headers, body = await self._guard(request)
+        if early is not None:
+            return early
+        if request.method == "POST":
+            return self._create(request, body, headers)
+        return self._list(request, headers)
+
+    async def member(self, request: Request) -> Response:
+        early, headers, body = await self._guard(request)
+        if early is not None:
+            return early
+        raw_id = request.path_params["id"]
+        record = self.records.get(raw_id) if raw_id.isdigit() and not raw_id.startswith("0") else None
+        if record is None:
+            return error_document(404, not_found(raw_id), headers=headers)
+        if request.method == "GET":
+            return document(200, {"data": self.render(record, self._root(request))}, headers)
+        if request.method == "DELETE":
+            del self.records[raw_id]
+            index = bisect.bisect_left(self.order, record["id"])
+            del self.order[index]
+            return document(204, None, headers)
+        return self._update(request, record, body, headers)
+
+    # -- list -------------------------------------------------------------------------------------
+    def _list(self, request: Request, headers: dict[str, str]) -> Response:
+        params = dict(parse_qsl(request.url.query, keep_blank_values=True))
+        size_text = params.get("page[size]", str(DEFAULT_PAGE_SIZE))
+        if not size_text.isdigit() or int(size_text) < 1:
+            return error_document(400, bad_request("page[size] must be a positive integer.", None), headers=headers)
+        size = min(int(size_text), MAX_PAGE_SIZE)
+        start = 0
+        if "page[after]" in params:
+            after = decode_cursor(params["page[after]"])
+            if after is None:
+                return error_document(400, bad_request("Invalid pagination cursor."), headers=headers)
+            start = bisect.bisect_right(self.order, after)
+        filters = {k[7:-1]: v for k, v in params.items() if k.startswith("filter[") and k.endswith("]")}
+        predicate = self._predicate(filters)
+        if isinstance(predicate, Response):
+            return predicate
+        page: list[dict[str, Any]] = []
+        index = start
+        while index < len(self.order) and len(page) < size:
+            record = self.records[str(self.order[index])]
+            if predicate is None or predicate(record):
+                page.append(record)
+            index += 1
+        has_more = False
+        if len(page) == size:
+            probe = index
+            while probe < len(self.order):
+                if predicate is None or predicate(self.records[str(self.order[probe])]):
+                    has_more = True
+                    break
+                probe += 1
+        root = self._root(request)
+        base = f"{root}/api/v2/accounts"
+        first_query = {k: v for k, v in params.items() if k not in ("page[after]", "page[before]")}
+        first_query["page[size]"] = str(size)
+        links: dict[str, str] = {"first": f"{base}?{urlencode(first_query)}"}
+        if page and "page[after]" in params:
+            links["prev"] = f"{base}?{urlencode({**first_query, 'page[before]': encode_cursor(page[0]['id'])})}"
+        if has_more:
+            links["next"] = f"{base}?{urlencode({**first_query, 'page[after]': encode_cursor(page[-1]['id'])})}"
+        result: dict[str, Any] = {"data": [self.render(r, root) for r in page], "links": links}
+        if params.get("count", "true").lower() != "false":
+            total = len(self.order) if predicate is None else sum(
+                1 for rid in self.order if predicate(self.records[str(rid)]))
+            result["meta"] = {"count": total, "count_truncated": False}
+        return document(200, result, headers)
+
+    def _predicate(self, filters: dict[str, str]):
+        """`filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf` (research §3.3)."""
+        if not filters:
+            return None
+        checks = []
+        for attr, value in filters.items():
+            if attr == "id":
+                if ".." in value:
+                    low, high = value.split("..", 1)
+                    lo = float("-inf") if low in ("", "neginf") else int(low)
+                    hi = float("inf") if high in ("", "inf") else int(high)
+                    checks.append(lambda r, lo=lo, hi=hi: lo <= r["id"] <= hi)
+                else:
+                    wanted = {int(v) for v in value.split(",") if v.strip().isdigit()}
+                    checks.append(lambda r, wanted=wanted: r["id"] in wanted)
+            elif attr in ("createdAt", "updatedAt", "touchedAt") and ".." in value:
+                low, high = value.split("..", 1)
+                checks.append(lambda r, a=attr, low=low, high=high: (
+                    r["attributes"].get(a) is not None
+                    and (low in ("", "neginf") or r["attributes"][a] >= low)
+                    and (high in ("", "inf") or r["attributes"][a] <= high)))
+            elif attr in ATTRIBUTE_TYPES:
+                wanted_values = set(value.split(","))
+                checks.append(lambda r, a=attr, w=wanted_values: str(r["attributes"].get(a)) in w)
+            else:
+                return error_document(400, bad_request(f"Unknown filter attribute '{attr}'."))
+        return lambda record: all(check(record) for check in checks)
+
+    # -- writes -----------------------------------------------------------------------------------
+    def _validate(self, data: Any, creating: bool) -> tuple[dict[str, Any], dict[str, int | None], Response | None]:
+        attributes = data.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            return {}, {}, error_document(400, bad_request("attributes must be an object.", "/data/attributes"))
+        clean: dict[str, Any] = {}
+        for key, value in attributes.items():
+            pointer = f"/data/attributes/{key}"
+            if key not in ATTRIBUTE_TYPES:
+                return {}, {}, error_document(422, validation_error(f"'{key}' is not a valid attribute for account.", pointer))
+            if key in READ_ONLY_ATTRIBUTES:
+                continue
+            expected = ATTRIBUTE_TYPES[key]
+            if value is not None and (not isinstance(value, expected) or (expected is INT and isinstance(value, bool))):
+                return {}, {}, error_document(422, validation_error(f"{key} has an invalid type.", pointer))
+            if key == "tags" and value is not None and not all(isinstance(t, str) for t in value):
+                return {}, {}, error_document(422, validation_error("tags must be an array of strings.", pointer))
+            clean[key] = value
+        if (creating or "name" in clean) and not (clean.get("name") or "").strip():
+            return {}, {}, error_document(422, validation_error("Name can't be blank.", "/data/attributes/name"))
+        relations: dict[str, int | None] = {}
+        for rel_name, rel in (data.get("relationships") or {}).items():
+            pointer = f"/data/relationships/{rel_name}"
+            if rel_name not in TO_ONE_RELATIONSHIPS:
+                return {}, {}, error_document(422, validation_error(f"'{rel_name}' is not a writable relationship for account.", pointer))
+            if not isinstance(rel, dict) or "data" not in rel:
+                return {}, {}, error_document(400, bad_request("A relationship must have a data member.", pointer))
+            target = rel["data"]
+            if target is None:
+                relations[rel_name] = None
+                continue
+            target_id = target.get("id") if isinstance(target, dict) else None
+            if isinstance(target_id, str) and target_id.isdigit():
+                target_id = int(target_id)
+            if not isinstance(target, dict) or target.get("type") != TO_ONE_RELATIONSHIPS[rel_name] or not isinstance(target_id, int):
+                return {}, {}, error_document(422, validation_error(f"{rel_name} must reference a {TO_ONE_RELATIONSHIPS[rel_name]}.", pointer + "/data"))
+            relations[rel_name] = target_id
+        return clean, relations, None
+
+    def _create(self, request: Request, body: Any, headers: dict[str, str]) -> Response:
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("type") != "account":
+            return error_document(400, bad_request("The request must contain a data object of type 'account'.", "/data"), headers=headers)
+        if "id" in data:
+            # JSON:API: client-generated ids are not supported -> 403 Forbidden (jsonapi.org/format/1.0/#crud-creating-responses-403)
+            return error_document(403, {"id": "forbidden", "title": "Forbidden",
+                                        "detail": "Client-generated ids are not supported."}, headers=headers)
+        attributes, relations, failure = self._validate(data, creating=True)
+        if failure is not None:
+            failure.headers.update(headers)
+            return failure
+        stamp = now_iso()
+        stored = dict.fromkeys(ATTRIBUTE_TYPES)
+        stored.update({"tags": [], "named": False})
+        stored.update(attributes)
+        stored.update({"createdAt": stamp, "updatedAt": stamp, "touchedAt": None,
+                       "naturalName": stored.get("name")})
+        relations.setdefault("creator", SANDBOX_USER_IDS[0])
+        relations.setdefault("updater", SANDBOX_USER_IDS[0])
+        record = self._store(stored, relations)
+        root = self._root(request)
+        return document(201, {"data": self.render(record, root)},
+                        {**headers, "Location": f"{root}/api/v2/accounts/{record['id']}"})
+
+    def _update(self, request: Request, record: dict[str, Any], body: Any, headers: dict[str, str]) -> Response:
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            return error_document(400, bad_request("The request must contain a data object.", "/data"), headers=headers)
+        body_id = data.get("id")
+        if body_id is None or data.get("type") is None:
+            return error_document(400, bad_request("data.type and data.id are required.", "/data"), headers=headers)
+        if data.get("type") != "account" or str(body_id) != str(record["id"]):
+            return error_document(ID_MISMATCH_STATUS, {
+                "id": "conflict", "title": "Conflict",
+                "detail": "The resource type and id in the document must match the endpoint.",
+            }, headers=headers)
+        attributes, relations, failure = self._validate(data, creating=False)
+        if failure is not None:
+            failure.headers.update(headers)
+            return failure
+        record["attributes"].update(attributes)
+        if "name" in attributes:
+            record["attributes"]["naturalName"] = attributes["name"]
+        record["relationships"].update(relations)
+        record["attributes"]["updatedAt"] = now_iso()
+        return document(200, {"data": self.render(record, self._root(request))}, headers)
+
+
+EMULATOR = OutreachEmulator
