@@ -1,0 +1,1 @@
+"""The HTTP edge: routes, wire formats, query parsing, authentication. Nothing CRM-specific."""

@@ -1,0 +1,168 @@
+"""`/unified/{model}/{resource}[/{id}]`: list, create, get, update, delete on any integration.
+
+Raw ASGI for speed and control: the id is read from the raw path (so `%2F` in an id stays part of
+the id) and the query string goes through the qs-style parser.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+
+from unigate.edge.query import as_bool, as_list, parse_query
+from unigate.edge.responses import send_bytes, send_error, send_json
+from unigate.engine.call import JsonResult, RawResult, StreamResult, UnifiedRequest
+from unigate.engine.formats import RESPONSE_FORMATS
+from unigate.errors import GatewayError
+from unigate.gateway import Gateway
+
+log = logging.getLogger("unigate.unified")
+
+MAX_BODY_BYTES = 1 << 20
+_METHODS = {("GET", False): "list", ("POST", False): "create", ("GET", True): "get",
+            ("PATCH", True): "update", ("DELETE", True): "delete"}
+RESERVED_QUERY = ("integrated_account_id", "truto_response_format", "truto_ignore_remote_data",
+                  "truto_exclude_fields", "remote_query")
+
+
+def split_path(raw_path: bytes) -> tuple[str, str, str | None]:
+    """(model, resource, id) from `/unified/...`; the id is everything after the resource, decoded once."""
+    parts = raw_path.decode("latin-1").split("/", 5)  # ['', 'unified', model, resource, id...]
+    if len(parts) < 4 or not parts[2] or not parts[3]:
+        raise GatewayError(404, "Unified routes are /unified/{model}/{resource}[/{id}], e.g. /unified/crm/accounts.")
+    record_id = None
+    if len(parts) == 5 and parts[4]:
+        record_id = unquote(parts[4], errors="strict")
+    return unquote(parts[2]), unquote(parts[3]), record_id
+
+
+class UnifiedRoutes:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await self.handle(scope, receive, send)
+        except GatewayError as error:
+            await send_error(send, error)
+        except Exception:
+            log.exception("unified %s %s failed", scope.get("method"), scope.get("path"))
+            await send_error(send, GatewayError(500, "The gateway failed unexpectedly; the error is logged. Retry, "
+                                                     "and report it if it persists."))
+
+    async def handle(self, scope, receive, send) -> None:
+        gateway = self.gateway
+        headers = dict(scope["headers"])
+        environment_id = await gateway.environment_for(headers.get(b"authorization", b"").decode("latin-1"))
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        model, resource, record_id = split_path(raw_path.split(b"?", 1)[0])
+        http_method = scope["method"]
+        method = _METHODS.get((http_method, record_id is not None))
+        if method is None:
+            allowed = "GET, PATCH, DELETE" if record_id is not None else "GET, POST"
+            raise GatewayError(405, f"{http_method} is not allowed on this route; use {allowed}.")
+        if (model, resource) not in gateway.resources:
+            known = ", ".join(f"{m}/{r}" for m, r in gateway.resources)
+            raise GatewayError(404, f"Unknown unified resource {model}/{resource}. Available: {known}.")
+
+        query = parse_query(scope.get("query_string", b"").decode("latin-1"))
+        account_id = query.get("integrated_account_id")
+        if account_id in (None, "", "None"):
+            raise GatewayError(400, "integrated_account_id is required: pass ?integrated_account_id=<uuid>.",
+                               insight={"missing_required_query_parameters": {
+                                   "description": "These query parameters are required.",
+                                   "value": ["integrated_account_id"]}})
+        if not isinstance(account_id, str):
+            raise GatewayError(400, "integrated_account_id must be a single UUID.")
+        response_format = query.get("truto_response_format") or "unified"
+        if response_format not in RESPONSE_FORMATS:
+            raise GatewayError(400, f"truto_response_format must be one of {', '.join(RESPONSE_FORMATS)}; "
+                                    f"got {str(response_format)[:40]!r}.")
+        remote_query = query.get("remote_query") or {}
+        if not isinstance(remote_query, dict):
+            raise GatewayError(400, "remote_query must be an object: remote_query[name]=value.")
+        account = await gateway.account_runtime(environment_id, account_id)
+
+        body = None
+        if method in ("create", "update"):
+            body = await self.read_body(receive, gateway, model, resource)
+        request = UnifiedRequest(
+            model=model,
+            resource=resource,
+            method=method,
+            account=account,
+            id=record_id,
+            query=query,
+            body=body,
+            response_format=response_format,
+            remote_query=remote_query,
+            exclude_paths=[p.split(".") for p in as_list(query.get("truto_exclude_fields"))],
+            ignore_remote_data=as_bool("truto_ignore_remote_data", query.get("truto_ignore_remote_data")),
+        )
+        result = await gateway.engine.run(request)
+        if isinstance(result, JsonResult):
+            await send_json(send, result.status, result.body, result.headers)
+        elif isinstance(result, RawResult):
+            await send_bytes(send, result.status, result.body, result.content_type.encode("latin-1") or b"application/octet-stream",
+                             result.headers)
+        else:
+            await self.stream(send, result)
+
+    @staticmethod
+    async def read_body(receive, gateway: Gateway, model: str, resource: str) -> dict[str, Any]:
+        chunks = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise GatewayError(413, f"The request body is over {MAX_BODY_BYTES} bytes.")
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        raw = b"".join(chunks)
+        if not raw.strip():
+            raise GatewayError(400, "The request body must be a JSON object of unified fields, e.g. {\"name\": \"Acme\"}.")
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise GatewayError(400, f"The request body is not valid JSON ({exc}).") from None
+        if not isinstance(body, dict):
+            raise GatewayError(400, "The request body must be a JSON object of unified fields.")
+        schema = gateway.resources[(model, resource)]
+        problems = sorted(schema.write_validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+        if problems:
+            details = []
+            fields = []
+            for problem in problems:
+                path = ".".join(str(p) for p in problem.absolute_path)
+                if problem.validator == "additionalProperties":
+                    extra = sorted(set(problem.instance) - set(problem.schema.get("properties", {})))
+                    for name in extra:
+                        full = f"{path}.{name}" if path else name
+                        fields.append(full)
+                        details.append(f"{full} is not a field of {model}/{resource}")
+                else:
+                    fields.append(path or "(body)")
+                    details.append(f"{path or 'body'}: {problem.message}")
+            raise GatewayError(400, "Invalid fields: " + "; ".join(details) + ".",
+                               insight={"invalid_body_fields": {"description": "These body fields are invalid.",
+                                                                "value": sorted(set(fields))}})
+        return body
+
+    @staticmethod
+    async def stream(send, result: StreamResult) -> None:
+        response = result.response
+        try:
+            headers = [(b"content-type", result.content_type.encode("latin-1"))]
+            headers += [(k.encode(), v.encode()) for k, v in result.headers.items()]
+            await send({"type": "http.response.start", "status": result.status, "headers": headers})
+            async for chunk in response.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            response.release()

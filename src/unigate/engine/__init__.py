@@ -1,0 +1,1 @@
+"""The engine: one unified call, performed on any integration described by its files."""

@@ -1,0 +1,61 @@
+"""An integrated account made ready to call its provider: base URL, headers, per-account caches.
+
+Built once per account (and again when the account changes), so the hot path does no templating
+of credentials or auth-header JSONata per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from unigate.engine.spec import Integration
+from unigate.engine.templates import render
+from unigate.errors import GatewayError
+from unigate.expressions import ExpressionError
+
+USER_AGENT = "unigate/0.1 (+https://github.com/unigate/unigate)"
+
+
+@dataclass
+class AccountRuntime:
+    id: str
+    integration: Integration
+    context: dict[str, Any]
+    is_sandbox: bool
+    base_url: str
+    headers: dict[str, str]
+    # Results of steps declared `cache: account` (e.g. a board's column ids), by step name.
+    step_cache: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare_account(integration: Integration, account_id: str, context: dict[str, Any], *,
+                    is_sandbox: bool, authentication_method: str | None, sandbox_url: str | None) -> AccountRuntime:
+    if is_sandbox:
+        if not sandbox_url:
+            raise GatewayError(503, "The built-in sandboxes are not running in this gateway.")
+        values = {"context": context, "sandbox_url": f"{sandbox_url.rstrip('/')}/{integration.name}"}
+        base_url = render(integration.sandbox_base_url, values, as_segments=False)
+    else:
+        base_url = render(integration.base_url, {"context": context}, as_segments=False).rstrip("/")
+        if integration.base_url_allowed and not any(p.fullmatch(base_url) for p in integration.base_url_allowed):
+            raise GatewayError(400, f"The integrated account's API host {base_url!r} is not one of "
+                                    f"{integration.label}'s own API hosts; fix the account's context.")
+        if not base_url.startswith("https://"):
+            raise GatewayError(400, f"{integration.label} must be reached over https; the account's base URL is not.")
+    auth = integration.auth_format(authentication_method)
+    if auth is None:
+        raise GatewayError(400, f"{integration.label} has no authentication method {authentication_method!r}; "
+                                f"use one of: {', '.join(a.method for a in integration.auth)}.")
+    missing = auth.missing_fields(context)
+    if missing:
+        raise GatewayError(400, f"The integrated account's context lacks {', '.join(missing)} "
+                                f"needed for {integration.label} ({auth.method}). Update it with PATCH /integrated-account/{{id}}.")
+    headers = {"User-Agent": USER_AGENT, **integration.headers}
+    if auth.headers is not None:
+        try:
+            computed = auth.headers.evaluate({"context": context}) or {}
+        except ExpressionError as exc:
+            raise GatewayError(500, f"{integration.name}: the auth headers expression failed ({exc}).") from exc
+        headers.update({str(k): str(v) for k, v in computed.items() if v is not None})
+    return AccountRuntime(account_id, integration, context, is_sandbox, base_url, headers)

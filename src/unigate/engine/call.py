@@ -1,0 +1,272 @@
+"""One unified call, start to finish: steps, provider request, errors, pagination, mapping, format.
+
+This is the only place that knows the order of a call; everything CRM-specific comes from the
+integration's files (engine/spec.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from unigate.engine import formats, pagination, provider_errors
+from unigate.engine.accounts import AccountRuntime
+from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, parse_body
+from unigate.engine.ratelimit import normalized_headers
+from unigate.engine.spec import MethodMapping, ResourceMapping, ResourceMethod
+from unigate.errors import GatewayError
+from unigate.models import UnifiedResource
+from unigate.transport import ProviderResponse, Transport
+
+# How many provider pages a list may read to find one with records (see docs/integrations.md).
+MAX_EMPTY_HOPS = 20
+# How much of a failed streamed answer is read to report the error.
+MAX_ERROR_BODY = 1 << 20
+
+
+@dataclass
+class UnifiedRequest:
+    model: str
+    resource: str
+    method: str
+    account: AccountRuntime
+    id: str | None = None
+    query: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+    response_format: str = "unified"
+    remote_query: dict[str, Any] = field(default_factory=dict)
+    exclude_paths: list[list[str]] = field(default_factory=list)
+    ignore_remote_data: bool = False
+
+
+@dataclass
+class JsonResult:
+    body: Any
+    headers: dict[str, str]
+    status: int = 200
+
+
+@dataclass
+class RawResult:
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass
+class StreamResult:
+    status: int
+    content_type: str
+    response: aiohttp.ClientResponse
+    headers: dict[str, str]
+
+
+Result = JsonResult | RawResult | StreamResult
+
+
+class Engine:
+    def __init__(self, resources: dict[tuple[str, str], UnifiedResource], transport: Transport) -> None:
+        self.resources = resources
+        self.transport = transport
+
+    # -- entry point -------------------------------------------------------------------------------
+    async def run(self, request: UnifiedRequest) -> Result:
+        integration = request.account.integration
+        mapping = integration.mappings.get((request.model, request.resource))
+        if mapping is None:
+            raise GatewayError(404, f"{integration.label} does not support the unified resource "
+                                    f"{request.model}/{request.resource}.")
+        method_mapping = mapping.methods.get(request.method)
+        if method_mapping is None:
+            supported = ", ".join(mapping.methods) or "none"
+            raise GatewayError(405, f"{integration.label} does not support {request.method} on "
+                                    f"{request.model}/{request.resource} (supported: {supported}).")
+        scope: dict[str, Any] = {
+            "query": request.query,
+            "context": request.account.context,
+            "id": request.id,
+            "body": request.body,
+            "steps": {},
+        }
+        scope["steps"] = await self._run_steps(request, method_mapping, scope)
+        method = integration.resource_method(method_mapping.resource, method_mapping.method)
+        if request.method == "list":
+            return await self._list(request, mapping, method_mapping, method, scope)
+        return await self._single(request, mapping, method_mapping, method, scope)
+
+    # -- steps ---------------------------------------------------------------------------------------
+    async def _run_steps(self, request: UnifiedRequest, mm: MethodMapping, scope: dict[str, Any]) -> dict[str, Any]:
+        account = request.account
+        results: dict[str, Any] = {}
+        for step in mm.before:
+            if step.cache_per_account and step.name in account.step_cache:
+                results[step.name] = account.step_cache[step.name]
+                continue
+            method = account.integration.resource_method(step.resource, step.method)
+            provider_request = build_request(account, method, {**scope, "steps": results},
+                                             query_expr=step.query, body_expr=step.body)
+            response = await self._send(provider_request)
+            parsed = self._checked(account, response)
+            if step.fail_if is not None and evaluate(step.fail_if, {"response": parsed, "status": response.status,
+                                                                     "id": request.id}, f"step {step.name}"):
+                raise GatewayError(step.fail_status, step.fail_message, remote=True, raw_response=parsed,
+                                   insight=None)
+            results[step.name] = parsed
+            if step.cache_per_account:
+                account.step_cache[step.name] = parsed
+        return results
+
+    # -- list ---------------------------------------------------------------------------------------
+    async def _list(self, request: UnifiedRequest, mapping: ResourceMapping, mm: MethodMapping,
+                    method: ResourceMethod, scope: dict[str, Any]) -> Result:
+        pag = method.pagination
+        limit = pagination.clamp_limit(pag, request.query.get("limit"))
+        position = pagination.decode_cursor(request.query.get("next_cursor"))
+        schema = self.resources.get((request.model, request.resource))
+        for _ in range(MAX_EMPTY_HOPS):
+            scope["limit"] = limit
+            scope["cursor"] = position
+            params = pagination.page_params(pag, position, limit) if pag else None
+            provider_request = build_request(
+                request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
+                page_params=params, page_in_body=bool(pag and pag.location == "body"),
+                remote_query=request.remote_query)
+            if request.response_format == "stream":
+                return await self._stream(request.account, provider_request)
+            response = await self._send(provider_request)
+            parsed = self._checked(request.account, response)
+            headers = normalized_headers(request.account.integration.rate_limit, response.headers)
+            if request.response_format == "raw":
+                return RawResult(response.status, response.content_type, response.body, headers)
+            records = self._records(method, parsed, response)
+            result = []
+            for record in records:
+                unified = self._map(mm, record, request, schema)
+                if unified is not None:
+                    result.append(unified)
+            following = None
+            if pag is not None:
+                following = pagination.next_position(pag, position, limit, len(records), parsed,
+                                                     dict(response.headers), provider_request.path)
+            if result or following is None:
+                break
+            position = following  # an empty page with more to come: read on (docs/integrations.md)
+        else:
+            raise GatewayError(502, f"{request.account.integration.label} returned {MAX_EMPTY_HOPS} pages in a row "
+                                    "with no matching records; narrow the query.")
+        return JsonResult(
+            body={
+                "result": result,
+                "next_cursor": pagination.encode_cursor(following) if following is not None else None,
+                "prev_cursor": None,
+                "result_count": len(result),
+            },
+            headers=headers,
+        )
+
+    @staticmethod
+    def _records(method: ResourceMethod, parsed: Any, response: ProviderResponse) -> list[Any]:
+        records = parsed
+        if method.records is not None:
+            records = evaluate(method.records, {"response": parsed, "headers": dict(response.headers)}, "records")
+        if records is None:
+            return []
+        return records if isinstance(records, list) else [records]
+
+    # -- get / create / update / delete ---------------------------------------------------------------
+    async def _single(self, request: UnifiedRequest, mapping: ResourceMapping, mm: MethodMapping,
+                      method: ResourceMethod, scope: dict[str, Any]) -> Result:
+        remote_body = None
+        if request.method in ("create", "update") and request.body is not None:
+            remote_body = request.body.get("remote_data")
+            scope["body"] = {k: v for k, v in request.body.items() if k != "remote_data"}
+        provider_request = build_request(request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
+                                         remote_query=request.remote_query, remote_body=remote_body)
+        if request.response_format == "stream":
+            return await self._stream(request.account, provider_request)
+        response = await self._send(provider_request)
+        parsed = self._checked(request.account, response)
+        headers = normalized_headers(request.account.integration.rate_limit, response.headers)
+        if request.response_format == "raw":
+            return RawResult(response.status, response.content_type, response.body, headers)
+        schema = self.resources.get((request.model, request.resource))
+        if request.method == "delete":
+            return JsonResult(self._deleted(request, mm, parsed, schema), headers)
+        record = parsed
+        if method.record is not None:
+            record = evaluate(method.record, {"response": parsed, "headers": dict(response.headers)}, "record")
+        label = request.account.integration.label
+        if mm.not_found_if is not None and evaluate(mm.not_found_if, {"response": record}, "not_found_if"):
+            raise GatewayError(404, f"{label} has no {request.resource[:-1] if request.resource.endswith('s') else request.resource} "
+                                    f"with id {request.id!r}.", remote=True, raw_response=parsed)
+        if not isinstance(record, dict):
+            raise GatewayError(502, f"{label} answered {response.status} without the record it should return.",
+                               remote=True, raw_response=parsed)
+        unified = self._map(mm, record, request, schema, apply_filter=False)
+        if unified is None:
+            raise GatewayError(502, f"{label}'s record could not be mapped.", remote=True, raw_response=parsed)
+        return JsonResult(unified, headers)
+
+    def _deleted(self, request: UnifiedRequest, mm: MethodMapping, parsed: Any,
+                 schema: UnifiedResource | None) -> dict[str, Any]:
+        mapped = evaluate(mm.response, {"response": parsed, "id": request.id, "context": request.account.context},
+                          "delete response") if mm.response is not None else None
+        result: dict[str, Any] = {"id": request.id}
+        if isinstance(mapped, dict):
+            result.update(mapped)
+            result["id"] = str(mapped["id"]) if mapped.get("id") is not None else request.id
+        if isinstance(parsed, (dict, list)):
+            result["remote_data"] = parsed if isinstance(parsed, dict) else {"items": parsed}
+        return self._shape(result, request, schema)
+
+    # -- shared pieces -----------------------------------------------------------------------------
+    def _map(self, mm: MethodMapping, record: Any, request: UnifiedRequest, schema: UnifiedResource | None,
+             apply_filter: bool = True) -> dict[str, Any] | None:
+        if apply_filter and mm.filter is not None and not evaluate(mm.filter, {"response": record}, "filter"):
+            return None
+        unified = evaluate(mm.record, {"response": record, "context": request.account.context}, "record")
+        if not isinstance(unified, dict):
+            return None
+        if unified.get("id") is not None and not isinstance(unified["id"], str):
+            unified["id"] = str(unified["id"])
+        unified["remote_data"] = record
+        return self._shape(unified, request, schema)
+
+    @staticmethod
+    def _shape(record: dict[str, Any], request: UnifiedRequest, schema: UnifiedResource | None) -> dict[str, Any]:
+        if request.response_format == "normalized" and schema is not None:
+            record = formats.normalize_object(record, schema.schema["properties"]) or {}
+        if request.ignore_remote_data:
+            record.pop("remote_data", None)
+        if request.exclude_paths:
+            formats.exclude(record, request.exclude_paths)
+        return record
+
+    async def _send(self, provider_request: ProviderRequest) -> ProviderResponse:
+        return await self.transport.request(provider_request.method, provider_request.url,
+                                            provider_request.headers, provider_request.body)
+
+    @staticmethod
+    def _checked(account: AccountRuntime, response: ProviderResponse) -> Any:
+        parsed = parse_body(response.content_type, response.body)
+        error = provider_errors.detect(account.integration, response.status, response.headers, parsed)
+        if error is not None:
+            error.headers.update(normalized_headers(account.integration.rate_limit, response.headers))
+            raise error
+        return parsed
+
+    async def _stream(self, account: AccountRuntime, provider_request: ProviderRequest) -> StreamResult:
+        response = await self.transport.open(provider_request.method, provider_request.url,
+                                             provider_request.headers, provider_request.body)
+        headers = normalized_headers(account.integration.rate_limit, response.headers)
+        if response.status >= 400:
+            try:
+                raw = await response.content.read(MAX_ERROR_BODY)
+            finally:
+                response.release()
+            self._checked(account, ProviderResponse(response.status, response.headers, raw))
+        return StreamResult(response.status, response.headers.get("content-type", "application/octet-stream"),
+                            response, headers)

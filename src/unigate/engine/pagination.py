@@ -1,0 +1,93 @@
+"""Declared pagination styles, and the opaque `next_cursor` handed to callers.
+
+The caller's cursor wraps the provider's own position (a cursor string, a page number, an offset,
+or the query string of a next URL). It is base64url JSON so it survives any query encoding; it is
+opaque by contract, and a tampered one is refused with 400.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+
+from unigate.engine.spec import Pagination
+from unigate.errors import GatewayError
+from unigate.expressions import ExpressionError
+
+
+def encode_cursor(position: Any) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps({"p": position})).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str | None) -> Any:
+    """The provider position in a caller's cursor; None/empty/'None' (the Python SDK's null) is the first page."""
+    if cursor is None or cursor in ("", "None", "null"):
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return orjson.loads(base64.urlsafe_b64decode(padded.encode()))["p"]
+    except (ValueError, KeyError, TypeError):
+        raise GatewayError(400, "next_cursor is not a cursor this gateway issued. Pass the next_cursor of the "
+                                "previous page unchanged, or leave it out for the first page.") from None
+
+
+def page_params(pagination: Pagination, position: Any, limit: int) -> dict[str, Any]:
+    """The provider parameters for the page at `position` (None: the first page)."""
+    params: dict[str, Any] = {}
+    if pagination.limit_param:
+        params[pagination.limit_param] = limit
+    style = pagination.style
+    if style == "cursor" and pagination.cursor_param and position is not None:
+        params[pagination.cursor_param] = position
+    elif style == "page":
+        params[pagination.page_param] = position if position is not None else pagination.first_page
+    elif style == "offset":
+        params[pagination.offset_param] = position if position is not None else 0
+    elif style == "next_url" and position is not None:
+        params.update(parse_qsl(position, keep_blank_values=True))
+    return params
+
+
+def next_position(pagination: Pagination, position: Any, limit: int, count: int,
+                  response: Any, headers: dict[str, str], request_path: str) -> Any:
+    """Where the following page starts, or None when this was the last one."""
+    scope = {"response": response, "headers": headers, "cursor": position, "limit": limit, "count": count}
+    try:
+        style = pagination.style
+        if style == "cursor":
+            value = pagination.next_cursor.evaluate(scope)  # type: ignore[union-attr]
+            return None if value in (None, "") else value
+        if style in ("page", "offset"):
+            current = position if position is not None else (pagination.first_page if style == "page" else 0)
+            scope["page"] = current
+            more = pagination.has_more.evaluate(scope) if pagination.has_more else count >= limit
+            if not more:
+                return None
+            return current + 1 if style == "page" else current + count
+        url = pagination.next_url.evaluate(scope)  # type: ignore[union-attr]
+    except ExpressionError as exc:
+        raise GatewayError(502, f"The provider's pagination answer could not be read ({exc}).") from exc
+    if not url:
+        return None
+    parts = urlsplit(str(url))
+    # A next link pointing elsewhere would send the account's credentials there: follow same-path links only.
+    if parts.path and not parts.path.endswith(request_path.split("?")[0]):
+        raise GatewayError(502, "The provider's next-page link points to another path; refusing to follow it.")
+    return parts.query or None
+
+
+def clamp_limit(pagination: Pagination | None, requested: Any) -> int:
+    default = pagination.default_limit if pagination else 25
+    maximum = pagination.max_limit if pagination else 100
+    if requested in (None, "", "None"):
+        return min(default, maximum)
+    try:
+        value = int(requested)
+    except (TypeError, ValueError):
+        raise GatewayError(400, f"limit must be a positive integer, got {str(requested)[:40]!r}.") from None
+    if value < 1:
+        raise GatewayError(400, "limit must be a positive integer.")
+    return min(value, maximum)

@@ -1,0 +1,109 @@
+"""Building the provider's HTTP request from a resource method and the mapping's outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+
+from unigate.engine.accounts import AccountRuntime
+from unigate.engine.spec import ResourceMethod
+from unigate.engine.templates import render
+from unigate.errors import GatewayError
+from unigate.expressions import Expression, ExpressionError
+
+
+@dataclass
+class ProviderRequest:
+    method: str
+    url: str
+    path: str
+    headers: dict[str, str]
+    body: bytes | None
+
+
+def encode_query(query: dict[str, Any]) -> str:
+    """Provider query string: lists repeat the key, nested objects use brackets (`a[b]=c`), None is left out."""
+    parts: list[str] = []
+
+    def add(key: str, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                add(f"{key}[{sub}]", v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                add(key, v)
+        else:
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            parts.append(f"{quote(key, safe='[]')}={quote(str(value), safe='')}")
+
+    for key, value in query.items():
+        add(str(key), value)
+    return "&".join(parts)
+
+
+def deep_merge(base: Any, extra: Any) -> Any:
+    """`extra` merged into `base`: objects merge key by key, anything else in `extra` wins."""
+    if isinstance(base, dict) and isinstance(extra, dict):
+        merged = dict(base)
+        for key, value in extra.items():
+            merged[key] = deep_merge(merged.get(key), value) if key in merged else value
+        return merged
+    return extra
+
+
+def evaluate(expression: Expression | None, scope: dict[str, Any], what: str) -> Any:
+    if expression is None:
+        return None
+    try:
+        return expression.evaluate(scope)
+    except ExpressionError as exc:
+        raise GatewayError(502, f"The {what} mapping failed ({exc}). The provider's data or the request did not "
+                                "have the expected shape.") from exc
+
+
+def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], *,
+                  query_expr: Expression | None, body_expr: Expression | None,
+                  page_params: dict[str, Any] | None = None, page_in_body: bool = False,
+                  remote_query: dict[str, Any] | None = None, remote_body: Any = None) -> ProviderRequest:
+    path = render(method.path, {"id": scope.get("id"), "context": account.context, "steps": scope.get("steps")},
+                  as_segments=True)
+    query = evaluate(query_expr, scope, "query")
+    query = dict(query) if isinstance(query, dict) else {}
+    body = evaluate(body_expr, scope, "request body")
+    if page_params:
+        if page_in_body:
+            body = {**(body if isinstance(body, dict) else {}), **page_params}
+        else:
+            query.update(page_params)
+    if remote_query:
+        query.update(remote_query)  # the caller's remote_query wins over mapped values
+    if remote_body is not None:
+        body = deep_merge(body if body is not None else {}, remote_body)
+    url = account.base_url + path
+    if query:
+        url += "?" + encode_query(query)
+    headers = dict(account.headers)
+    payload = None
+    if body is not None:
+        payload = orjson.dumps(body)
+        headers["Content-Type"] = method.content_type
+        headers.setdefault("Accept", method.content_type if "json" in method.content_type else "application/json")
+    return ProviderRequest(method.http_method, url, path, headers, payload)
+
+
+def parse_body(content_type: str, raw: bytes) -> Any:
+    """The provider body as JSON when it is JSON, else text; None when empty."""
+    if not raw:
+        return None
+    if "json" in content_type or raw[:1] in (b"{", b"["):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return raw.decode("utf-8", "replace")

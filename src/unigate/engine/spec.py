@@ -1,0 +1,385 @@
+"""Integration and mapping files, loaded and compiled once at start-up.
+
+The formats are documented in docs/integrations.md. Loading checks structure and compiles every
+JSONata expression, so a broken file fails the process at start-up, not a caller's request.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from unigate.expressions import Expression, ExpressionError, compile_expression
+
+INTEGRATIONS_DIR = Path(__file__).resolve().parent.parent / "integrations"
+UNIFIED_METHODS = ("list", "get", "create", "update", "delete")
+PAGINATION_STYLES = ("cursor", "page", "offset", "next_url")
+RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds")
+
+
+class SpecError(Exception):
+    """An integration or mapping file is malformed; the message names the file and the key."""
+
+
+def _expr(where: str, source: Any) -> Expression | None:
+    try:
+        return compile_expression(source)
+    except ExpressionError as exc:
+        raise SpecError(f"{where}: {exc}") from exc
+
+
+def _names(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.lower(),)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(v.lower() for v in value)
+    raise SpecError(f"{where}: expected a header name or a list of them")
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    name: str
+    label: str
+    secret: bool
+    required: bool
+
+
+@dataclass(frozen=True)
+class AuthFormat:
+    method: str
+    label: str
+    fields: tuple[CredentialField, ...]
+    headers: Expression | None
+
+    def missing_fields(self, context: dict[str, Any]) -> list[str]:
+        missing = []
+        for f in self.fields:
+            if f.required and _dotted(context, f.name) in (None, ""):
+                missing.append(f.name)
+        return missing
+
+
+def _dotted(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+@dataclass(frozen=True)
+class RateLimitRules:
+    limit: tuple[str, ...] = ()
+    remaining: tuple[str, ...] = ()
+    reset: tuple[str, ...] = ()
+    reset_format: str = "seconds"
+
+
+@dataclass(frozen=True)
+class ErrorRules:
+    is_error: Expression | None = None
+    status: Expression | None = None
+    message: Expression | None = None
+
+
+@dataclass(frozen=True)
+class Pagination:
+    style: str
+    location: str  # "query" or "body"
+    cursor_param: str | None
+    page_param: str | None
+    offset_param: str | None
+    limit_param: str | None
+    first_page: int
+    default_limit: int
+    max_limit: int
+    next_cursor: Expression | None
+    has_more: Expression | None
+    next_url: Expression | None
+
+
+@dataclass(frozen=True)
+class ResourceMethod:
+    resource: str
+    name: str
+    http_method: str
+    path: str
+    content_type: str
+    records: Expression | None
+    record: Expression | None
+    pagination: Pagination | None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    resource: str
+    method: str
+    query: Expression | None
+    body: Expression | None
+    cache_per_account: bool
+    fail_if: Expression | None
+    fail_status: int
+    fail_message: str
+
+
+@dataclass(frozen=True)
+class MethodMapping:
+    unified_method: str
+    resource: str
+    method: str
+    query: Expression | None
+    body: Expression | None
+    record: Expression | None
+    filter: Expression | None
+    not_found_if: Expression | None
+    response: Expression | None
+    before: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class ResourceMapping:
+    """How one integration serves one unified (model, resource) pair, e.g. crm/accounts."""
+
+    model: str
+    resource: str
+    methods: dict[str, MethodMapping]
+    fields: tuple[str, ...]
+    writable: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Integration:
+    name: str
+    label: str
+    category: str
+    docs_url: str | None
+    base_url: str
+    base_url_allowed: tuple[re.Pattern[str], ...]
+    sandbox_base_url: str
+    sandbox_context: dict[str, Any]
+    headers: dict[str, str]
+    auth: tuple[AuthFormat, ...]
+    rate_limit: RateLimitRules
+    errors: ErrorRules
+    resources: dict[str, dict[str, ResourceMethod]]
+    mappings: dict[tuple[str, str], ResourceMapping] = field(default_factory=dict)
+
+    def auth_format(self, method: str | None) -> AuthFormat | None:
+        if method is None:
+            return self.auth[0] if self.auth else None
+        return next((a for a in self.auth if a.method == method), None)
+
+    def secret_fields(self) -> set[str]:
+        return {f.name for a in self.auth for f in a.fields if f.secret}
+
+    def resource_method(self, resource: str, method: str) -> ResourceMethod:
+        try:
+            return self.resources[resource][method]
+        except KeyError:
+            raise SpecError(f"{self.name}: no method {method!r} on resource {resource!r}") from None
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+def _pagination(where: str, raw: dict[str, Any] | None) -> Pagination | None:
+    if not raw:
+        return None
+    style = raw.get("style")
+    if style not in PAGINATION_STYLES:
+        raise SpecError(f"{where}.style: must be one of {', '.join(PAGINATION_STYLES)}")
+    location = raw.get("in", "query")
+    if location not in ("query", "body"):
+        raise SpecError(f"{where}.in: must be query or body")
+    pagination = Pagination(
+        style=style,
+        location=location,
+        cursor_param=raw.get("cursor_param"),
+        page_param=raw.get("page_param"),
+        offset_param=raw.get("offset_param"),
+        limit_param=raw.get("limit_param"),
+        first_page=int(raw.get("first_page", 1)),
+        default_limit=int(raw.get("default_limit", 25)),
+        max_limit=int(raw.get("max_limit", 100)),
+        next_cursor=_expr(f"{where}.next_cursor", raw.get("next_cursor")),
+        has_more=_expr(f"{where}.has_more", raw.get("has_more")),
+        next_url=_expr(f"{where}.next_url", raw.get("next_url")),
+    )
+    if style == "cursor" and pagination.next_cursor is None:
+        raise SpecError(f"{where}: the cursor style needs next_cursor")
+    if style == "page" and not pagination.page_param:
+        raise SpecError(f"{where}: the page style needs page_param")
+    if style == "offset" and not pagination.offset_param:
+        raise SpecError(f"{where}: the offset style needs offset_param")
+    if style == "next_url" and pagination.next_url is None:
+        raise SpecError(f"{where}: the next_url style needs next_url")
+    return pagination
+
+
+def _resources(where: str, raw: Any) -> dict[str, dict[str, ResourceMethod]]:
+    if not isinstance(raw, dict) or not raw:
+        raise SpecError(f"{where}: resources must be a non-empty mapping")
+    resources: dict[str, dict[str, ResourceMethod]] = {}
+    for resource, methods in raw.items():
+        resources[resource] = {}
+        for name, m in (methods or {}).items():
+            at = f"{where}.{resource}.{name}"
+            if not isinstance(m, dict) or "path" not in m or "method" not in m:
+                raise SpecError(f"{at}: needs method and path")
+            resources[resource][name] = ResourceMethod(
+                resource=resource,
+                name=name,
+                http_method=str(m["method"]).upper(),
+                path=str(m["path"]),
+                content_type=m.get("content_type", "application/json"),
+                records=_expr(f"{at}.records", m.get("records")),
+                record=_expr(f"{at}.record", m.get("record")),
+                pagination=_pagination(f"{at}.pagination", m.get("pagination")),
+            )
+    return resources
+
+
+def _auth(where: str, raw: Any) -> tuple[AuthFormat, ...]:
+    formats = []
+    for i, a in enumerate(raw or []):
+        at = f"{where}[{i}]"
+        if "method" not in a:
+            raise SpecError(f"{at}: needs method")
+        fields = tuple(
+            CredentialField(
+                name=f["name"],
+                label=f.get("label", f["name"]),
+                secret=bool(f.get("secret", False)),
+                required=bool(f.get("required", True)),
+            )
+            for f in a.get("fields", [])
+        )
+        formats.append(AuthFormat(a["method"], a.get("label", a["method"]), fields, _expr(f"{at}.headers", a.get("headers"))))
+    return tuple(formats)
+
+
+def _steps(where: str, raw: Any, default_resource: str) -> tuple[Step, ...]:
+    steps = []
+    for i, s in enumerate(raw or []):
+        at = f"{where}[{i}]"
+        if "name" not in s or "method" not in s:
+            raise SpecError(f"{at}: a step needs name and method")
+        cache = s.get("cache")
+        if cache not in (None, "account"):
+            raise SpecError(f"{at}.cache: only 'account' is supported")
+        steps.append(Step(
+            name=s["name"],
+            resource=s.get("resource", default_resource),
+            method=s["method"],
+            query=_expr(f"{at}.query", s.get("query")),
+            body=_expr(f"{at}.body", s.get("body")),
+            cache_per_account=cache == "account",
+            fail_if=_expr(f"{at}.fail_if", s.get("fail_if")),
+            fail_status=int(s.get("fail_status", 404)),
+            fail_message=s.get("fail_message", "The provider rejected the request"),
+        ))
+    return tuple(steps)
+
+
+def load_mapping(integration: Integration, model: str, resource: str, path: Path) -> ResourceMapping:
+    where = f"{path}"
+    raw = yaml.safe_load(path.read_text()) or {}
+    default_resource = raw.get("resource")
+    supports = raw.get("supports") or {}
+    record = _expr(f"{where}.record", raw.get("record"))
+    methods: dict[str, MethodMapping] = {}
+    for unified_method in supports.get("methods", []):
+        if unified_method not in UNIFIED_METHODS:
+            raise SpecError(f"{where}.supports.methods: unknown method {unified_method!r}")
+        m = raw.get(unified_method) or {}
+        at = f"{where}.{unified_method}"
+        provider_resource = m.get("resource", default_resource)
+        provider_method = m.get("method", unified_method)
+        if provider_resource is None:
+            raise SpecError(f"{at}: no resource given (set `resource` at the top or on the method)")
+        integration.resource_method(provider_resource, provider_method)  # must exist
+        methods[unified_method] = MethodMapping(
+            unified_method=unified_method,
+            resource=provider_resource,
+            method=provider_method,
+            query=_expr(f"{at}.query", m.get("query")),
+            body=_expr(f"{at}.body", m.get("body")),
+            record=_expr(f"{at}.record", m.get("record")) or record,
+            filter=_expr(f"{at}.filter", m.get("filter")),
+            not_found_if=_expr(f"{at}.not_found_if", m.get("not_found_if")),
+            response=_expr(f"{at}.response", m.get("response")),
+            before=_steps(f"{at}.before", m.get("before"), provider_resource),
+        )
+        for step in methods[unified_method].before:
+            integration.resource_method(step.resource, step.method)
+        if unified_method in ("list", "get", "create", "update") and methods[unified_method].record is None:
+            raise SpecError(f"{at}: needs a record mapping (top-level `record` or the method's own)")
+    return ResourceMapping(
+        model=model,
+        resource=resource,
+        methods=methods,
+        fields=tuple(supports.get("fields", [])),
+        writable=tuple(supports.get("writable", [])),
+    )
+
+
+def load_integration(folder: Path) -> Integration:
+    path = folder / "integration.yaml"
+    raw = yaml.safe_load(path.read_text()) or {}
+    where = str(path)
+    for key in ("name", "base_url", "resources"):
+        if key not in raw:
+            raise SpecError(f"{where}: missing {key}")
+    sandbox = raw.get("sandbox") or {}
+    rate = raw.get("rate_limit") or {}
+    reset_format = rate.get("reset_format", "seconds")
+    if reset_format not in RESET_FORMATS:
+        raise SpecError(f"{where}.rate_limit.reset_format: must be one of {', '.join(RESET_FORMATS)}")
+    errors = raw.get("errors") or {}
+    integration = Integration(
+        name=raw["name"],
+        label=raw.get("label", raw["name"]),
+        category=raw.get("category", "crm"),
+        docs_url=raw.get("docs_url"),
+        base_url=str(raw["base_url"]).rstrip("/"),
+        base_url_allowed=tuple(re.compile(p) for p in raw.get("base_url_allowed", [])),
+        sandbox_base_url=str(sandbox.get("base_url", "{{sandbox_url}}")).rstrip("/"),
+        sandbox_context=dict(sandbox.get("context") or {}),
+        headers={str(k): str(v) for k, v in (raw.get("headers") or {}).items()},
+        auth=_auth(f"{where}.auth", raw.get("auth")),
+        rate_limit=RateLimitRules(
+            limit=_names(rate.get("limit"), f"{where}.rate_limit.limit"),
+            remaining=_names(rate.get("remaining"), f"{where}.rate_limit.remaining"),
+            reset=_names(rate.get("reset"), f"{where}.rate_limit.reset"),
+            reset_format=reset_format,
+        ),
+        errors=ErrorRules(
+            is_error=_expr(f"{where}.errors.is_error", errors.get("is_error")),
+            status=_expr(f"{where}.errors.status", errors.get("status")),
+            message=_expr(f"{where}.errors.message", errors.get("message")),
+        ),
+        resources=_resources(f"{where}.resources", raw["resources"]),
+    )
+    if integration.name != folder.name:
+        raise SpecError(f"{where}: name {integration.name!r} must match its folder {folder.name!r}")
+    for model_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for mapping_file in sorted(model_dir.glob("*.yaml")):
+            key = (model_dir.name, mapping_file.stem)
+            integration.mappings[key] = load_mapping(integration, key[0], key[1], mapping_file)
+    return integration
+
+
+def load_integrations(root: Path = INTEGRATIONS_DIR) -> dict[str, Integration]:
+    """Every integration folder under `root` that has an integration.yaml, by name."""
+    found = {}
+    for folder in sorted(p for p in root.iterdir() if (p / "integration.yaml").is_file()):
+        integration = load_integration(folder)
+        found[integration.name] = integration
+    return found

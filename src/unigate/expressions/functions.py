@@ -1,0 +1,82 @@
+"""Functions every mapping can call besides JSONata's built-ins (documented in docs/integrations.md)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+_LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
+_REL = re.compile(r'rel\s*=\s*"?([^";]+)"?', re.IGNORECASE)
+
+
+def link_header(value: Any, rel: str) -> str | None:
+    """The target of the link with relation `rel` in an RFC 8288 Link header value."""
+    if not isinstance(value, str):
+        return None
+    for target, params in _LINK.findall(value):
+        match = _REL.search(params)
+        if match and rel in match.group(1).split():
+            return target
+    return None
+
+
+def first_non_empty(*values: Any) -> Any:
+    for value in values:
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def to_iso(value: Any) -> str | None:
+    """A timestamp as RFC 3339 UTC (`2024-01-02T03:04:05Z`, milliseconds kept when present).
+
+    Accepts ISO 8601 with any offset, and Unix seconds or milliseconds as numbers or digit strings.
+    Anything it cannot read gives None rather than a wrong date.
+    """
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    moment: datetime
+    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value)):
+        number = float(value)
+        # Values past the year 5138 in seconds are taken to be milliseconds.
+        seconds = number / 1000 if abs(number) >= 1e11 else number
+        moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+    else:
+        return None
+    moment = moment.astimezone(timezone.utc)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, (list, dict)) and not value)
+
+
+def compact(value: Any) -> Any:
+    """The object (or array) without null, "" and empty array/object members; not recursive."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if not is_empty(v)}
+    if isinstance(value, list):
+        return [v for v in value if not is_empty(v)]
+    return value
+
+
+# name -> (implementation, JSONata signature or None)
+CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
+    "linkHeader": (link_header, None),
+    "firstNonEmpty": (first_non_empty, None),
+    "toIso": (to_iso, None),
+    "compact": (compact, None),
+}

@@ -1,0 +1,121 @@
+"""The gateway's process-wide state: store, integrations, engine, transport, caches, sandboxes.
+
+Token checks and account loads hit the store only on a cache miss; entries live `cache_ttl` seconds
+(so several gateway processes over one PostgreSQL converge quickly) and this process drops its own
+entries at once when it changes an account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from typing import Any
+
+from unigate.engine.accounts import AccountRuntime, prepare_account
+from unigate.engine.call import Engine
+from unigate.engine.spec import Integration, load_integrations
+from unigate.errors import GatewayError
+from unigate.models import UnifiedResource, load_resources
+from unigate.serving import RunningServer, start_in_thread
+from unigate.settings import Settings
+from unigate.store import IntegratedAccount, Store
+from unigate.transport import Transport
+
+log = logging.getLogger("unigate")
+
+_MAX_CACHE = 50_000
+
+
+class Gateway:
+    def __init__(self, settings: Settings, *, integrations: dict[str, Integration] | None = None) -> None:
+        self.settings = settings
+        self.integrations = integrations if integrations is not None else load_integrations()
+        self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
+        self.transport = Transport(settings.connect_timeout, settings.read_timeout)
+        self.engine = Engine(self.resources, self.transport)
+        self.store: Store | None = None
+        self.sandbox_url = settings.sandbox_url
+        self._sandbox_server: RunningServer | None = None
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._accounts: dict[tuple[str, str], tuple[AccountRuntime, float]] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.store = await Store.open(self.settings)
+        if self.sandbox_url is None:
+            # Embedded sandboxes: their own thread and event loop, so they don't slow the gateway's.
+            from unigate.sandbox.server import build_sandbox_app
+
+            self._sandbox_server = start_in_thread(build_sandbox_app())
+            self.sandbox_url = self._sandbox_server.url
+            log.info("built-in sandboxes listening on %s", self.sandbox_url)
+
+    async def stop(self) -> None:
+        await self.transport.close()
+        if self.store is not None:
+            await self.store.close()
+        if self._sandbox_server is not None:
+            self._sandbox_server.stop()
+
+    # -- authentication ------------------------------------------------------------------------------
+    async def environment_for(self, authorization: str | None) -> str:
+        """The environment id of the request's bearer token; 401 otherwise."""
+        if not authorization or authorization[:7].lower() != "bearer ":
+            raise GatewayError(401, "Missing API token. Send it as `Authorization: Bearer <token>`; create one with "
+                                    "`unigate token create --name NAME`.")
+        token = authorization[7:].strip()
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        cached = self._tokens.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        assert self.store is not None
+        environment_id = await self.store.environment_for_token(token)
+        if environment_id is None:
+            raise GatewayError(401, "The API token is not valid. Check it, or create a new one with "
+                                    "`unigate token create --name NAME`.")
+        if len(self._tokens) > _MAX_CACHE:
+            self._tokens.clear()
+        self._tokens[key] = (environment_id, now + self.settings.cache_ttl)
+        return environment_id
+
+    # -- integrated accounts ---------------------------------------------------------------------------
+    async def account_runtime(self, environment_id: str, account_id: str) -> AccountRuntime:
+        try:
+            uuid.UUID(account_id)
+        except ValueError:
+            raise GatewayError(400, f"integrated_account_id must be a UUID, got {account_id[:60]!r}.") from None
+        key = (environment_id, account_id)
+        now = time.monotonic()
+        cached = self._accounts.get(key)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        assert self.store is not None
+        account = await self.store.get_account(environment_id, account_id)
+        if account is None:
+            raise GatewayError(404, f"No integrated account {account_id} in this token's environment.")
+        runtime = self.runtime_for(account)
+        if len(self._accounts) > _MAX_CACHE:
+            self._accounts.clear()
+        self._accounts[key] = (runtime, now + self.settings.cache_ttl)
+        return runtime
+
+    def runtime_for(self, account: IntegratedAccount) -> AccountRuntime:
+        integration = self.integrations.get(account.integration)
+        if integration is None:
+            raise GatewayError(404, f"The integrated account uses the integration {account.integration!r}, "
+                                    "which this gateway does not have.")
+        if account.status not in ("active",):
+            raise GatewayError(403 if account.status == "disabled" else 401,
+                               f"The integrated account is {account.status}; it must be active to be called.")
+        return prepare_account(integration, account.id, account.context, is_sandbox=account.is_sandbox,
+                               authentication_method=account.authentication_method, sandbox_url=self.sandbox_url)
+
+    def forget_account(self, account_id: str) -> None:
+        for key in [k for k in self._accounts if k[1] == account_id]:
+            del self._accounts[key]
+
+    def integration(self, name: Any) -> Integration | None:
+        return self.integrations.get(name) if isinstance(name, str) else None

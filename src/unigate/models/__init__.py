@@ -1,0 +1,48 @@
+"""Unified models as JSON Schemas: `models/<model>/<resource>.json`.
+
+They drive request validation, the `normalized` response format and the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+MODELS_DIR = Path(__file__).resolve().parent
+# Fields the gateway fills itself; a caller cannot write them.
+READ_ONLY_FIELDS = ("id", "created_at", "updated_at", "last_activity_at", "remote_data")
+
+
+@dataclass(frozen=True)
+class UnifiedResource:
+    model: str
+    resource: str
+    schema: dict[str, Any]
+
+    @property
+    def fields(self) -> list[str]:
+        return [name for name in self.schema["properties"] if name != "remote_data"]
+
+    @cached_property
+    def write_validator(self) -> Draft202012Validator:
+        """Validates a create/update body: every field optional, unknown fields refused."""
+        properties = {k: v for k, v in self.schema["properties"].items() if k not in READ_ONLY_FIELDS}
+        properties["remote_data"] = {"type": "object"}
+        body_schema = {"type": "object", "properties": properties, "additionalProperties": False}
+        return Draft202012Validator(body_schema)
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def load_resources(root: Path = MODELS_DIR) -> dict[tuple[str, str], UnifiedResource]:
+    found = {}
+    for path in sorted(root.glob("*/*.json")):
+        found[(path.parent.name, path.stem)] = UnifiedResource(path.parent.name, path.stem, json.loads(path.read_text()))
+    return found
