@@ -1,0 +1,313 @@
+"""The HubSpot companies emulator speaks HubSpot's CRM v3 protocol (research crm-apis-1.md §1, §6)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import requests
+
+from unigate.sandbox.hubspot import AUTH_MESSAGE, NOT_FOUND_MESSAGE, SANDBOX_TOKEN
+
+COMPANIES = "/crm/v3/objects/companies"
+AUTH = {"Authorization": f"Bearer {SANDBOX_TOKEN}"}
+ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+RATE_HEADERS = (
+    "X-HubSpot-RateLimit-Daily", "X-HubSpot-RateLimit-Daily-Remaining", "X-HubSpot-RateLimit-Secondly",
+    "X-HubSpot-RateLimit-Secondly-Remaining", "X-HubSpot-RateLimit-Interval-Milliseconds",
+    "X-HubSpot-RateLimit-Max", "X-HubSpot-RateLimit-Remaining",
+)
+
+
+@pytest.fixture
+def hubspot(sandbox):
+    control = sandbox.control("hubspot")
+    control.reset()
+    yield control
+    control.reset()
+
+
+def call(control, method: str, path: str, *, headers=AUTH, **kwargs) -> requests.Response:
+    return requests.request(method, control.url + path, headers=headers, timeout=10, **kwargs)
+
+
+def without_correlation(body: dict) -> dict:
+    assert re.fullmatch(r"[0-9a-f-]{36}", body.pop("correlationId"))
+    return body
+
+
+def page_all(control, limit: int, **params) -> tuple[list[dict], list[dict]]:
+    """Every record and every page body, following `paging.next.after`."""
+    records, pages, after = [], [], None
+    while True:
+        query = {"limit": limit, **params}
+        if after:
+            query["after"] = after
+        response = call(control, "GET", COMPANIES, params=query)
+        assert response.status_code == 200
+        body = response.json()
+        pages.append(body)
+        records.extend(body["results"])
+        if "paging" not in body:
+            return records, pages
+        after = body["paging"]["next"]["after"]
+
+
+def test_missing_token_is_401_invalid_authentication(hubspot):
+    """§1.4: a call without a bearer token answers 401 with HubSpot's INVALID_AUTHENTICATION body."""
+    response = call(hubspot, "GET", COMPANIES, headers={})
+    assert response.status_code == 401
+    assert without_correlation(response.json()) == {
+        "status": "error", "message": AUTH_MESSAGE, "category": "INVALID_AUTHENTICATION"}
+    assert AUTH_MESSAGE.startswith("Authentication credentials not found.")
+
+
+@pytest.mark.parametrize("method,path", [("GET", COMPANIES), ("POST", COMPANIES), ("GET", COMPANIES + "/1"),
+                                         ("PATCH", COMPANIES + "/1"), ("DELETE", COMPANIES + "/1")])
+def test_wrong_token_is_401_on_every_route(hubspot, method, path):
+    """§1.2, §6.1: every route requires `Authorization: Bearer <token>`; a wrong token is rejected."""
+    response = call(hubspot, method, path, headers={"Authorization": "Bearer not-the-token"}, json={})
+    assert response.status_code == 401
+    assert response.json()["category"] == "INVALID_AUTHENTICATION"
+    # the legacy hapikey query parameter is gone (§1.2)
+    response = call(hubspot, method, path, headers={}, params={"hapikey": SANDBOX_TOKEN}, json={})
+    assert response.status_code == 401
+
+
+def test_list_defaults_to_ten_with_default_properties(hubspot):
+    """§1.3: list answers `results` + `paging.next.{after,link}`; without `properties` the default set."""
+    response = call(hubspot, "GET", COMPANIES)
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == 10
+    first = body["results"][0]
+    assert set(first) == {"id", "properties", "createdAt", "updatedAt", "archived"}
+    assert first["id"].isdigit() and first["archived"] is False
+    assert set(first["properties"]) == {"name", "domain", "createdate", "hs_lastmodifieddate", "hs_object_id"}
+    assert first["properties"]["hs_object_id"] == first["id"]
+    assert all(isinstance(v, str) for v in first["properties"].values())
+    assert ISO_MS.match(first["createdAt"]) and ISO_MS.match(first["updatedAt"])
+    assert first["createdAt"] == first["properties"]["createdate"]
+    nxt = body["paging"]["next"]
+    assert nxt["after"] and nxt["link"].startswith(hubspot.url + COMPANIES)
+    assert f"after={nxt['after']}" in nxt["link"]
+    follow = requests.get(nxt["link"], headers=AUTH, timeout=10).json()
+    assert follow["results"][0]["id"] not in {r["id"] for r in body["results"]}
+
+
+def test_pagination_visits_every_record_once_and_last_page_has_no_paging(hubspot):
+    """§1.3, §6.3: `after` cursor pages through all records; `paging` is omitted on the last page."""
+    records, pages = page_all(hubspot, 7)
+    ids = [r["id"] for r in records]
+    assert len(ids) == 60 and len(set(ids)) == 60
+    assert len(pages) == 9
+    assert all(len(p["results"]) == 7 for p in pages[:-1])
+    assert len(pages[-1]["results"]) == 4 and set(pages[-1]) == {"results"}
+    assert ids == sorted(ids, key=int)
+
+
+def test_limit_bounds(hubspot):
+    """§1.3 (limit max 100): above 100, zero or a non-number is a 400 VALIDATION_ERROR; 100 is fine."""
+    assert len(call(hubspot, "GET", COMPANIES, params={"limit": 100}).json()["results"]) == 60
+    for bad in ("101", "0", "ten"):
+        response = call(hubspot, "GET", COMPANIES, params={"limit": bad})
+        assert response.status_code == 400
+        body = without_correlation(response.json())
+        assert body["status"] == "error" and body["category"] == "VALIDATION_ERROR"
+
+
+def test_requested_properties_unset_are_null_unknown_are_left_out(hubspot):
+    """§1.3: `properties` chooses the properties; defined-but-unset ones come back null (HubSpot docs),
+    undefined names are left out; comma lists and repeated parameters both work."""
+    comma = call(hubspot, "GET", COMPANIES, params={"limit": 3, "properties": "name,address2,nosuchprop"}).json()
+    repeated = call(hubspot, "GET", COMPANIES + "?limit=3&properties=name&properties=address2&properties=nosuchprop").json()
+    assert comma["results"] == repeated["results"]
+    for record in comma["results"]:
+        props = record["properties"]
+        assert "nosuchprop" not in props
+        assert {"name", "address2", "hs_object_id"} <= set(props)
+    assert comma["results"][0]["properties"]["address2"] == "Suite 200"
+    assert comma["results"][1]["properties"]["address2"] is None
+    one = call(hubspot, "GET", COMPANIES + "/" + comma["results"][1]["id"],
+               params={"properties": "industry,numberofemployees,account_tier,city"}).json()
+    assert one["properties"]["industry"] == "COMPUTER_SOFTWARE"
+    assert one["properties"]["numberofemployees"].isdigit()
+    assert one["properties"]["account_tier"] in ("Gold", "Silver", "Bronze")
+
+
+def test_get_unknown_id_is_404_object_not_found(hubspot):
+    """§1.4: GET of an unknown id answers 404 OBJECT_NOT_FOUND with the id in `context`."""
+    for company_id in ("99", "not-a-number"):
+        response = call(hubspot, "GET", f"{COMPANIES}/{company_id}")
+        assert response.status_code == 404
+        assert without_correlation(response.json()) == {
+            "status": "error", "message": NOT_FOUND_MESSAGE, "context": {"id": [company_id]},
+            "category": "OBJECT_NOT_FOUND"}
+    assert NOT_FOUND_MESSAGE == "Object not found.  objectId are usually numeric."
+
+
+def test_create_returns_201_with_string_properties(hubspot):
+    """§1.3: POST creates (201), assigns a numeric string id, serialises every value as a string."""
+    response = call(hubspot, "POST", COMPANIES, json={"properties": {
+        "name": "Acme Widgets", "domain": "acme.example", "numberofemployees": 42, "is_public": True,
+        "account_tier": "Gold"}})
+    assert response.status_code == 201
+    created = response.json()
+    assert created["id"].isdigit() and created["archived"] is False
+    props = created["properties"]
+    assert props["name"] == "Acme Widgets" and props["numberofemployees"] == "42" and props["is_public"] == "true"
+    assert props["hs_object_id"] == created["id"] and props["account_tier"] == "Gold"
+    assert ISO_MS.match(props["createdate"]) and ISO_MS.match(props["hs_lastmodifieddate"])
+    assert ISO_MS.match(created["createdAt"]) and created["createdAt"] == created["updatedAt"]
+    fetched = call(hubspot, "GET", f"{COMPANIES}/{created['id']}", params={"properties": "name,domain"}).json()
+    assert fetched["properties"]["domain"] == "acme.example"
+    records, _ = page_all(hubspot, 100)
+    assert records[-1]["id"] == created["id"] and len(records) == 61
+
+
+@pytest.mark.parametrize("body", [{}, {"name": "flat"}, {"properties": "name"}, [1]])
+def test_create_without_properties_object_is_400(hubspot, body):
+    """§1.3: `properties` is required on create; without it HubSpot answers 400 VALIDATION_ERROR."""
+    response = call(hubspot, "POST", COMPANIES, json=body)
+    assert response.status_code == 400
+    assert response.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_invalid_json_and_object_values_are_400(hubspot):
+    """§1.4: a body that is not JSON, or a property value that is an object, is a 400 VALIDATION_ERROR."""
+    response = call(hubspot, "POST", COMPANIES, data=b"{not json", headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
+    response = call(hubspot, "POST", COMPANIES, json={"properties": {"name": {"nested": 1}}})
+    assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_unknown_property_is_property_doesnt_exist(hubspot):
+    """§1.3 (read-only or unknown properties → error): unknown names fail with PROPERTY_DOESNT_EXIST."""
+    response = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "X", "favourite_colour": "blue"}})
+    assert response.status_code == 400
+    body = without_correlation(response.json())
+    assert body["category"] == "VALIDATION_ERROR"
+    assert body["message"].startswith("Property values were not valid: [")
+    assert '\\"favourite_colour\\" does not exist' in body["message"]
+    assert body["errors"] == [{"message": 'Property "favourite_colour" does not exist',
+                               "code": "PROPERTY_DOESNT_EXIST", "context": {"propertyName": ["favourite_colour"]}}]
+    assert len(call(hubspot, "GET", COMPANIES, params={"limit": 100}).json()["results"]) == 60
+    first_id = call(hubspot, "GET", COMPANIES, params={"limit": 1}).json()["results"][0]["id"]
+    response = call(hubspot, "PATCH", f"{COMPANIES}/{first_id}", json={"properties": {"favourite_colour": "x"}})
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+
+
+def test_update_overwrites_and_empty_string_clears(hubspot):
+    """§1.3: PATCH (200) overwrites the given properties and `""` clears one; updatedAt moves."""
+    first = call(hubspot, "GET", COMPANIES, params={"limit": 1}).json()["results"][0]
+    response = call(hubspot, "PATCH", f"{COMPANIES}/{first['id']}",
+                    json={"properties": {"name": "Renamed Co", "phone": "", "numberofemployees": 7}})
+    assert response.status_code == 200
+    updated = response.json()
+    assert updated["id"] == first["id"] and updated["properties"]["name"] == "Renamed Co"
+    assert "phone" not in updated["properties"] and updated["properties"]["numberofemployees"] == "7"
+    assert updated["updatedAt"] > first["updatedAt"] and updated["createdAt"] == first["createdAt"]
+    assert updated["properties"]["hs_lastmodifieddate"] == updated["updatedAt"]
+    fetched = call(hubspot, "GET", f"{COMPANIES}/{first['id']}", params={"properties": "name,phone,city"}).json()
+    assert fetched["properties"]["name"] == "Renamed Co" and fetched["properties"]["phone"] is None
+    assert fetched["properties"]["city"] == "Boston"
+
+
+def test_update_unknown_id_is_404(hubspot):
+    """§1.4: PATCH of an unknown id answers the OBJECT_NOT_FOUND 404."""
+    response = call(hubspot, "PATCH", f"{COMPANIES}/12345", json={"properties": {"name": "x"}})
+    assert response.status_code == 404
+    assert response.json()["category"] == "OBJECT_NOT_FOUND" and response.json()["context"] == {"id": ["12345"]}
+
+
+def test_delete_archives_and_is_idempotent(hubspot):
+    """§1.3, §1.6, §6.2: DELETE answers 204 with no body, archives (get → 404, archived=true finds it),
+    and answers 204 again for an archived or unknown id."""
+    target = call(hubspot, "GET", COMPANIES, params={"limit": 3}).json()["results"][1]["id"]
+    response = call(hubspot, "DELETE", f"{COMPANIES}/{target}")
+    assert response.status_code == 204 and response.content == b""
+    assert call(hubspot, "GET", f"{COMPANIES}/{target}").status_code == 404
+    assert call(hubspot, "PATCH", f"{COMPANIES}/{target}", json={"properties": {"name": "x"}}).status_code == 404
+    archived = call(hubspot, "GET", f"{COMPANIES}/{target}", params={"archived": "true"}).json()
+    assert archived["archived"] is True and ISO_MS.match(archived["archivedAt"])
+    listed = call(hubspot, "GET", COMPANIES, params={"archived": "true"}).json()
+    assert [r["id"] for r in listed["results"]] == [target] and "paging" not in listed
+    records, _ = page_all(hubspot, 7)
+    assert len(records) == 59 and target not in {r["id"] for r in records}
+    assert call(hubspot, "DELETE", f"{COMPANIES}/{target}").status_code == 204
+    assert call(hubspot, "DELETE", f"{COMPANIES}/424242").status_code == 204
+
+
+def test_rate_limit_headers_on_every_authenticated_answer(hubspot):
+    """§1.4: X-HubSpot-RateLimit-* headers (daily, secondly and the interval trio) on every answer,
+    success or error; the remaining counters go down."""
+    first = call(hubspot, "GET", COMPANIES)
+    second = call(hubspot, "GET", COMPANIES + "/404404")
+    for response in (first, second):
+        for header in RATE_HEADERS:
+            assert response.headers[header].isdigit(), header
+    assert first.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
+    assert int(second.headers["X-HubSpot-RateLimit-Daily-Remaining"]) < int(first.headers["X-HubSpot-RateLimit-Daily-Remaining"])
+    assert int(second.headers["X-HubSpot-RateLimit-Remaining"]) <= int(first.headers["X-HubSpot-RateLimit-Remaining"])
+    assert first.headers["Content-Type"].startswith("application/json")
+
+
+def test_ten_thousand_records_page_quickly(hubspot):
+    """§6.3: a 10,000-record seed pages through at limit=100 cheaply (cursor + slice, no scans)."""
+    hubspot.reset(10_000)
+    started = time.perf_counter()
+    records, pages = page_all(hubspot, 100, properties="name,domain,industry")
+    elapsed = time.perf_counter() - started
+    assert len(records) == 10_000 and len({r["id"] for r in records}) == 10_000
+    assert len(pages) == 100 and "paging" not in pages[-1]
+    assert len({r["properties"]["name"] for r in records}) == 10_000
+    assert elapsed < 10, f"paging 10,000 records took {elapsed:.1f}s"
+
+
+# -- HubSpot's official Python client against the sandbox ----------------------------------------
+
+@pytest.fixture
+def official(hubspot):
+    from hubspot import HubSpot
+
+    return HubSpot(access_token=SANDBOX_TOKEN, host=hubspot.url).crm.companies
+
+
+def test_official_client_lists_and_gets(official):
+    """§1.1/§1.3: hubspot-api-client (pointed at the sandbox) deserialises list pages and single reads."""
+    page = official.basic_api.get_page(limit=7, properties=["name", "industry"])
+    assert len(page.results) == 7 and page.paging.next.after
+    assert page.results[0].properties["industry"] == "COMPUTER_SOFTWARE"
+    everything = official.get_all(properties=["name"])
+    assert len(everything) == 60 and len({c.id for c in everything}) == 60
+    one = official.basic_api.get_by_id(page.results[0].id, properties=["name", "city"])
+    assert one.properties["city"] == "Boston" and one.archived is False
+
+
+def test_official_client_create_update_archive(official):
+    """§1.3: create (201), update (200) and archive (204) through hubspot-api-client; then a read 404s."""
+    from hubspot.crm.companies import SimplePublicObjectInput, SimplePublicObjectInputForCreate
+    from hubspot.crm.companies.exceptions import ApiException
+
+    created = official.basic_api.create(SimplePublicObjectInputForCreate(
+        properties={"name": "SDK Made Inc", "domain": "sdk.example"}))
+    assert created.id.isdigit() and created.properties["name"] == "SDK Made Inc"
+    updated = official.basic_api.update(created.id, SimplePublicObjectInput(properties={"city": "Leeds"}))
+    assert updated.properties["city"] == "Leeds" and updated.updated_at >= created.updated_at
+    official.basic_api.archive(created.id)
+    with pytest.raises(ApiException) as failure:
+        official.basic_api.get_by_id(created.id)
+    assert failure.value.status == 404
+    assert "OBJECT_NOT_FOUND" in failure.value.body
+
+
+def test_official_client_rejects_a_bad_token(hubspot):
+    """§1.4: the official client surfaces the sandbox's 401 as ApiException(status=401)."""
+    from hubspot import HubSpot
+    from hubspot.crm.companies.exceptions import ApiException
+
+    client = HubSpot(access_token="wrong", host=hubspot.url)
+    with pytest.raises(ApiException) as failure:
+        client.crm.companies.basic_api.get_page()
+    assert failure.value.status == 401

@@ -1,0 +1,272 @@
+"""The Pipedrive organizations emulator speaks Pipedrive's API v2 protocol (research crm-apis-1.md §2, §6)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import requests
+
+from unigate.sandbox.pipedrive import (
+    CUSTOM_FIELD_KEYS,
+    ERROR_INFO,
+    NOT_FOUND_MESSAGE,
+    SANDBOX_API_TOKEN,
+    SANDBOX_OAUTH_TOKEN,
+)
+
+ORGS = "/api/v2/organizations"
+AUTH = {"x-api-token": SANDBOX_API_TOKEN}
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+UNAUTHORIZED = {"success": False, "error": "unauthorized access", "errorCode": 401, "error_info": ERROR_INFO,
+                "data": None, "additional_data": None}
+ORG_KEYS = {"id", "name", "owner_id", "add_time", "update_time", "is_deleted", "visible_to", "address",
+            "label_ids", "custom_fields"}
+ADDRESS_KEYS = {"value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
+                "route", "street_number", "subpremise", "postal_code"}
+RATE_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-daily-requests-left")
+
+
+@pytest.fixture
+def pipedrive(sandbox):
+    control = sandbox.control("pipedrive")
+    control.reset()
+    yield control
+    control.reset()
+
+
+def call(control, method: str, path: str, *, headers=AUTH, **kwargs) -> requests.Response:
+    return requests.request(method, control.url + path, headers=headers, timeout=10, **kwargs)
+
+
+def error(message: str, **extra) -> dict:
+    return {"success": False, "error": message, **extra, "error_info": ERROR_INFO, "data": None,
+            "additional_data": None}
+
+
+def page_all(control, limit: int, **params) -> tuple[list[dict], list[dict]]:
+    records, pages, cursor = [], [], None
+    while True:
+        query = {"limit": limit, **params}
+        if cursor:
+            query["cursor"] = cursor
+        response = call(control, "GET", ORGS, params=query)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        pages.append(body)
+        records.extend(body["data"])
+        cursor = body["additional_data"]["next_cursor"]
+        if cursor is None:
+            return records, pages
+
+
+def test_missing_or_wrong_credentials_are_401(pipedrive):
+    """§2.4, §6.1: no token, a wrong x-api-token, a wrong api_token or a wrong bearer answer 401 with
+    Pipedrive's unauthorized body."""
+    attempts = [
+        ({}, {}),
+        ({"x-api-token": "nope"}, {}),
+        ({}, {"api_token": "nope"}),
+        ({"Authorization": "Bearer nope"}, {}),
+        ({"Authorization": f"Bearer {SANDBOX_API_TOKEN}"}, {}),  # an API token is not an OAuth token
+    ]
+    for headers, params in attempts:
+        for method, path in (("GET", ORGS), ("POST", ORGS), ("GET", ORGS + "/1"), ("PATCH", ORGS + "/1"),
+                             ("DELETE", ORGS + "/1")):
+            response = call(pipedrive, method, path, headers=headers, params=params, json={"name": "x"})
+            assert response.status_code == 401, (headers, params, method, path)
+            assert response.json() == UNAUTHORIZED
+    assert call(pipedrive, "GET", ORGS + "/1").status_code == 200  # nothing was deleted
+
+
+def test_three_ways_to_authenticate(pipedrive):
+    """§2.2: `x-api-token` header, `api_token` query parameter, or `Authorization: Bearer <oauth token>`."""
+    for headers, params in (({"x-api-token": SANDBOX_API_TOKEN}, {}), ({}, {"api_token": SANDBOX_API_TOKEN}),
+                            ({"Authorization": f"Bearer {SANDBOX_OAUTH_TOKEN}"}, {})):
+        response = call(pipedrive, "GET", ORGS + "/1", headers=headers, params=params)
+        assert response.status_code == 200 and response.json()["data"]["id"] == 1
+
+
+def test_list_envelope_and_organization_shape(pipedrive):
+    """§2.3: list answers `{"success":true,"data":[…],"additional_data":{"next_cursor":null}}`; default
+    limit 100 covers the 60 seeded organizations; the org object has the v2 OrganizationItem fields."""
+    response = call(pipedrive, "GET", ORGS)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"success", "data", "additional_data"} and body["success"] is True
+    assert body["additional_data"] == {"next_cursor": None}
+    assert len(body["data"]) == 60
+    org = body["data"][0]
+    assert set(org) == ORG_KEYS
+    assert isinstance(org["id"], int) and isinstance(org["owner_id"], int) and org["is_deleted"] is False
+    assert RFC3339.match(org["add_time"]) and RFC3339.match(org["update_time"])
+    assert set(org["address"]) == ADDRESS_KEYS and org["visible_to"] == 3
+    assert all(isinstance(label, int) for label in org["label_ids"])
+    assert set(org["custom_fields"]) == set(CUSTOM_FIELD_KEYS.values())
+    assert all(re.fullmatch(r"[0-9a-f]{40}", key) for key in org["custom_fields"])
+    custom = org["custom_fields"]
+    assert custom[CUSTOM_FIELD_KEYS["website"]].startswith("https://")
+    assert isinstance(custom[CUSTOM_FIELD_KEYS["employees"]], int)
+    assert custom[CUSTOM_FIELD_KEYS["industry"]] == "Software"
+
+
+def test_cursor_pagination_visits_every_record_once(pipedrive):
+    """§2.3, §6.3: `cursor` → `additional_data.next_cursor` pages through everything; null at the end."""
+    records, pages = page_all(pipedrive, 7)
+    ids = [r["id"] for r in records]
+    assert len(ids) == 60 and len(set(ids)) == 60 and ids == sorted(ids)
+    assert len(pages) == 9 and len(pages[-1]["data"]) == 4
+    assert all(isinstance(p["additional_data"]["next_cursor"], str) for p in pages[:-1])
+
+
+def test_sorting_and_filters(pipedrive):
+    """§2.3: sort_by id/update_time/add_time with sort_direction, owner_id, ids and updated_since filters,
+    all combinable with the cursor."""
+    desc, _ = page_all(pipedrive, 9, sort_direction="desc")
+    assert [r["id"] for r in desc] == list(range(60, 0, -1))
+    by_update, _ = page_all(pipedrive, 8, sort_by="update_time", sort_direction="desc")
+    stamps = [(r["update_time"], r["id"]) for r in by_update]
+    assert len(stamps) == 60 and stamps == sorted(stamps, reverse=True)
+    by_add, _ = page_all(pipedrive, 11, sort_by="add_time")
+    assert [r["id"] for r in by_add] == list(range(1, 61))
+    owner = by_add[0]["owner_id"]
+    owned, _ = page_all(pipedrive, 4, owner_id=owner)
+    assert owned and all(r["owner_id"] == owner for r in owned)
+    assert len(owned) == sum(1 for r in by_add if r["owner_id"] == owner)
+    since = sorted(r["update_time"] for r in by_add)[30]
+    recent, _ = page_all(pipedrive, 5, updated_since=since)
+    assert len(recent) == sum(1 for r in by_add if r["update_time"] >= since)
+    picked = call(pipedrive, "GET", ORGS, params={"ids": "3,5,77"}).json()["data"]
+    assert [r["id"] for r in picked] == [3, 5]
+
+
+@pytest.mark.parametrize("params", [{"limit": 501}, {"limit": 0}, {"limit": "many"}, {"sort_by": "name"},
+                                    {"sort_direction": "up"}, {"updated_since": "2024-01-01T10:00:00.123Z"},
+                                    {"updated_since": "yesterday"}, {"owner_id": "me"}, {"cursor": "!!!"}])
+def test_invalid_list_parameters_are_400(pipedrive, params):
+    """§2.3 (limit max 500, sort_by enum) and §2.4: bad parameters answer 400 in the error envelope."""
+    response = call(pipedrive, "GET", ORGS, params=params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["success"] is False and body["error"] and body["error_info"] == ERROR_INFO
+    assert body["data"] is None and body["additional_data"] is None
+
+
+def test_limit_500_is_allowed(pipedrive):
+    """§2.3: limit up to 500 is accepted."""
+    assert len(call(pipedrive, "GET", ORGS, params={"limit": 500}).json()["data"]) == 60
+
+
+def test_get_one_and_missing(pipedrive):
+    """§2.3 get envelope `{"success":true,"data":Org}`; §2.4 a missing id is 404 in the generic envelope."""
+    response = call(pipedrive, "GET", ORGS + "/2", params={"custom_fields": CUSTOM_FIELD_KEYS["website"],
+                                                           "include_fields": "people_count"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"success", "data"} and body["data"]["id"] == 2
+    assert list(body["data"]["custom_fields"]) == [CUSTOM_FIELD_KEYS["website"]]
+    assert body["data"]["people_count"] == 0
+    missing = call(pipedrive, "GET", ORGS + "/9999")
+    assert missing.status_code == 404 and missing.json() == error(NOT_FOUND_MESSAGE)
+    assert call(pipedrive, "GET", ORGS + "/abc").status_code == 400
+
+
+def test_create(pipedrive):
+    """§2.3: POST creates (200, `{"success":true,"data":Org}`) with integer id, RFC 3339 times, the
+    address object, labels and custom fields keyed by hash."""
+    payload = {
+        "name": "Globex Corporation", "owner_id": 13053347, "visible_to": 1, "label_ids": [2],
+        "address": {"value": "1 Infinite Loop, Cupertino", "locality": "Cupertino", "country": "United States"},
+        "custom_fields": {CUSTOM_FIELD_KEYS["website"]: "https://globex.example", CUSTOM_FIELD_KEYS["employees"]: 250},
+    }
+    response = call(pipedrive, "POST", ORGS, json=payload)
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"success", "data"} and body["success"] is True
+    org = body["data"]
+    assert set(org) == ORG_KEYS and org["id"] == 61 and org["name"] == "Globex Corporation"
+    assert org["owner_id"] == 13053347 and org["visible_to"] == 1 and org["label_ids"] == [2]
+    assert set(org["address"]) == ADDRESS_KEYS and org["address"]["locality"] == "Cupertino"
+    assert org["address"]["postal_code"] is None
+    assert org["custom_fields"][CUSTOM_FIELD_KEYS["employees"]] == 250
+    assert org["custom_fields"][CUSTOM_FIELD_KEYS["phone"]] is None
+    assert RFC3339.match(org["add_time"]) and org["add_time"] == org["update_time"]
+    assert call(pipedrive, "GET", ORGS + "/61").json()["data"] == org
+    records, _ = page_all(pipedrive, 500)
+    assert records[-1]["id"] == 61
+
+
+@pytest.mark.parametrize("payload", [{}, {"name": ""}, {"name": 5}, {"owner_id": 1},
+                                     {"name": "x", "owner_id": "me"}, {"name": "x", "visible_to": 2},
+                                     {"name": "x", "label_ids": ["a"]},
+                                     {"name": "x", "custom_fields": {"0" * 40: "?"}},
+                                     {"name": "x", "custom_fields": {CUSTOM_FIELD_KEYS["employees"]: "many"}},
+                                     {"name": "x", "address": "Main Street"}])
+def test_create_validation_is_400(pipedrive, payload):
+    """§2.3 (`name` required on create, typed fields) and §2.4: invalid bodies answer 400, nothing is created."""
+    response = call(pipedrive, "POST", ORGS, json=payload)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["success"] is False and body["error_info"] == ERROR_INFO and body["data"] is None
+    assert len(call(pipedrive, "GET", ORGS).json()["data"]) == 60
+
+
+def test_invalid_json_is_400(pipedrive):
+    """§2.4: a body that is not JSON answers 400 in the error envelope."""
+    response = call(pipedrive, "POST", ORGS, data=b"{nope", headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["success"] is False
+
+
+def test_update(pipedrive):
+    """§2.3: PATCH changes only the given fields (custom fields merge per key), bumps update_time."""
+    before = call(pipedrive, "GET", ORGS + "/3").json()["data"]
+    response = call(pipedrive, "PATCH", ORGS + "/3", json={
+        "name": "Cobalt Renamed", "custom_fields": {CUSTOM_FIELD_KEYS["industry"]: "Aerospace"}, "address": None})
+    assert response.status_code == 200
+    after = response.json()["data"]
+    assert after["name"] == "Cobalt Renamed" and after["address"] is None
+    assert after["custom_fields"][CUSTOM_FIELD_KEYS["industry"]] == "Aerospace"
+    assert after["custom_fields"][CUSTOM_FIELD_KEYS["website"]] == before["custom_fields"][CUSTOM_FIELD_KEYS["website"]]
+    assert after["owner_id"] == before["owner_id"] and after["add_time"] == before["add_time"]
+    assert after["update_time"] > before["update_time"]
+    assert call(pipedrive, "PATCH", ORGS + "/3", json={"name": ""}).status_code == 400
+    assert call(pipedrive, "PATCH", ORGS + "/999", json={"name": "x"}).json() == error(NOT_FOUND_MESSAGE)
+
+
+def test_delete_is_soft_and_second_delete_is_404(pipedrive):
+    """§2.3, §2.6, §6.2: DELETE answers 200 `{"success":true,"data":{"id":N}}`; the org is soft-deleted
+    (gone from list/get/update, `is_deleted:true` in the store); a second DELETE is 404."""
+    response = call(pipedrive, "DELETE", ORGS + "/5")
+    assert response.status_code == 200 and response.json() == {"success": True, "data": {"id": 5}}
+    assert call(pipedrive, "GET", ORGS + "/5").json() == error(NOT_FOUND_MESSAGE)
+    assert call(pipedrive, "GET", ORGS + "/5").status_code == 404
+    assert call(pipedrive, "PATCH", ORGS + "/5", json={"name": "back"}).status_code == 404
+    second = call(pipedrive, "DELETE", ORGS + "/5")
+    assert second.status_code == 404 and second.json() == error(NOT_FOUND_MESSAGE)
+    records, _ = page_all(pipedrive, 7)
+    assert len(records) == 59 and 5 not in {r["id"] for r in records}
+    stored = {r["id"]: r for r in pipedrive.records()}
+    assert stored[5]["is_deleted"] is True
+
+
+def test_rate_limit_headers_on_every_answer(pipedrive):
+    """§2.4: x-ratelimit-limit/-remaining/-reset and x-daily-requests-left on every answer, errors included."""
+    first = call(pipedrive, "GET", ORGS)
+    second = call(pipedrive, "GET", ORGS + "/404")
+    third = call(pipedrive, "GET", ORGS, headers={})
+    for response in (first, second, third):
+        for header in RATE_HEADERS:
+            assert response.headers[header].isdigit(), header
+    assert int(second.headers["x-daily-requests-left"]) < int(first.headers["x-daily-requests-left"])
+
+
+def test_ten_thousand_records_page_quickly(pipedrive):
+    """§6.3: a 10,000-record seed pages through at limit=100 cheaply (cursor bisect + slice)."""
+    pipedrive.reset(10_000)
+    started = time.perf_counter()
+    records, pages = page_all(pipedrive, 100)
+    elapsed = time.perf_counter() - started
+    assert len(records) == 10_000 and len({r["id"] for r in records}) == 10_000
+    assert len(pages) == 100 and len({r["name"] for r in records}) == 10_000
+    assert elapsed < 10, f"paging 10,000 records took {elapsed:.1f}s"
