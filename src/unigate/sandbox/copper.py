@@ -1,0 +1,511 @@
+"""Copper emulator: Developer API v1 companies.
+
+Root stands for https://api.copper.com; paths are the vendor's (`/developer_api/v1/companies...`).
+Sources: research crm-apis-1.md §4 and §6; developer.copper.com (introduction/requests,
+introduction/authentication, companies/*), Copper's Postman-derived docs mirrored in
+dquimper/GitbookTest `4.-companies/*.md` (overview, create, fetch, update, delete, list-search).
+
+Behaviours the research marks unverified are module constants or small methods named after what
+they decide, so they are easy to change once a live account confirms them.
+"""
+
+from __future__ import annotations
+
+import time
+from itertools import islice
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox.base import Emulator, json_response, read_json
+
+# -- credentials ------------------------------------------------------------------------------------
+# introduction/requests.html: every request carries X-PW-AccessToken, X-PW-Application:
+# developer_api, X-PW-UserEmail (the key owner's email) and Content-Type: application/json.
+SANDBOX_TOKEN = "sandbox-copper-token"
+SANDBOX_USER_EMAIL = "sandbox.owner@copper-sandbox.example"
+APPLICATION = "developer_api"
+
+# The 401 wording is not confirmed by any source read [unverified, research §4.3]; the envelope is
+# Copper's usual {"success":false,"status":…,"message":…}.
+AUTH_FAILED_MESSAGE = "Invalid user credentials"
+
+# -- errors -------------------------------------------------------------------------------------------
+NOT_FOUND_MESSAGE = "Resource not found"                        # observed (verbb/formie#653)
+VALIDATION_PREFIX = "Invalid input: Validation errors: "        # observed 422 wording (same source)
+DUPLICATE_DOMAIN_MESSAGE = "email_domain: Email domain is already taken"  # status 422 [unverified wording]
+
+# -- search / pagination ------------------------------------------------------------------------------------
+DEFAULT_PAGE_SIZE = 20     # list-companies-search: page_size default 20
+MAX_PAGE_SIZE = 200        # "specify 200 for a page size of 200 records"; larger values [unverified]: clamped
+CLAMP_PAGE_SIZE = True
+DEFAULT_SORT_BY = "date_modified"   # list-companies-search: sort_by default date_modified
+DEFAULT_SORT_DIRECTION = "asc"      # sort_direction default asc
+SEARCH_RESULT_CAP = 100_000         # people/list-people-search: only the first 100,000 records
+
+# -- rate limits ------------------------------------------------------------------------------------------
+# introduction/requests.html: 180 requests/minute rolling, 429 when exceeded; no rate-limit headers
+# are documented, so successful answers carry none. The 429 body wording is [unverified].
+RATE_LIMIT_BODY = {"success": False, "status": 429, "message": "Rate limit exceeded"}
+
+# The company payload documented in companies/overview has no last-contacted timestamp, while
+# people, leads and opportunities carry `date_last_contacted` (Unix seconds). Whether companies
+# return it too is [unverified]; the sandbox includes it (set to None to drop the key).
+LAST_CONTACTED_FIELD: str | None = "date_last_contacted"
+
+# -- reference data ---------------------------------------------------------------------------------------
+USERS: list[dict[str, Any]] = [
+    {"id": 731001, "name": "Sandbox Owner", "email": SANDBOX_USER_EMAIL},
+    {"id": 731002, "name": "Dana Whitfield", "email": "dana.whitfield@copper-sandbox.example"},
+    {"id": 731003, "name": "Rafael Ortiz", "email": "rafael.ortiz@copper-sandbox.example"},
+]
+USERS_BY_ID = {u["id"]: u for u in USERS}
+
+CONTACT_TYPES = [
+    {"id": 451490, "name": "Potential Customer"},
+    {"id": 451491, "name": "Current Customer"},
+    {"id": 451492, "name": "Uncategorized"},
+    {"id": 451493, "name": "Other"},
+]
+CONTACT_TYPE_IDS = {c["id"] for c in CONTACT_TYPES}
+
+# Custom field definitions (GET /custom_field_definitions). Copper has no native industry or
+# headcount; accounts keep them as custom fields like these.
+CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
+    {"id": 100764, "name": "Industry", "canonical_name": None, "data_type": "Dropdown",
+     "available_on": ["company", "lead"],
+     "options": [{"id": 900101 + n, "name": name, "rank": n} for n, name in enumerate(
+         ["Software", "Manufacturing", "Retail", "Healthcare", "Logistics", "Finance", "Education", "Energy"])]},
+    {"id": 100765, "name": "Employees", "canonical_name": None, "data_type": "Float", "available_on": ["company"]},
+    {"id": 103481, "name": "Account Notes", "canonical_name": None, "data_type": "Text", "available_on": ["company", "person"]},
+    {"id": 103482, "name": "Renewal Date", "canonical_name": None, "data_type": "Date", "available_on": ["company"]},
+    {"id": 103483, "name": "Key Account", "canonical_name": None, "data_type": "Checkbox", "available_on": ["company"]},
+    {"id": 103484, "name": "Contract URL", "canonical_name": None, "data_type": "URL", "available_on": ["company"]},
+]
+CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
+COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]
+
+PHONE_CATEGORIES = ["work", "mobile", "home", "other"]
+WEBSITE_CATEGORIES = ["work", "personal", "other"]
+SOCIAL_CATEGORIES = ["linkedin", "twitter", "googleplus", "facebook", "youtube", "quora", "foursquare",
+                     "klout", "gravatar", "other"]
+
+SEED_EPOCH = 1_483_988_828   # 2017-01-09: seeded date_created values count up from here
+FIRST_COMPANY_ID = 9_607_580
+
+_NAME_A = ["Dunder", "Vance", "Sabre", "Initech", "Globex", "Hooli", "Wayne", "Stark", "Umbrella",
+           "Soylent", "Tyrell", "Cyberdyne", "Gringotts", "Wonka", "Oscorp", "Monarch", "Pied Piper",
+           "Aperture", "Black Mesa", "Vandelay"]
+_NAME_B = ["Paper", "Refrigeration", "Supply", "Industries", "Logistics", "Foods", "Analytics",
+           "Robotics", "Textiles", "Freight", "Pharma", "Labs", "Energy", "Media", "Holdings", "Outdoor"]
+_CITIES = [("Scranton", "PA", "18501", "US"), ("San Francisco", "CA", "94105", "US"),
+           ("Philadelphia", "PA", "19135", "US"), ("Austin", "TX", "78701", "US"),
+           ("Toronto", "ON", "M5H 2N2", "CA"), ("London", None, "EC1A 1BB", "GB"),
+           ("Chicago", "IL", "60601", "US"), ("Seattle", "WA", "98101", "US")]
+_STREETS = ["West Main Street", "Washington Ave", "Market Street", "Main Street Suite 1350",
+            "Congress Ave", "King Street West", "Wacker Drive", "Pike Street"]
+_TAGS = ["customer", "prospect", "partner", "vip", "reseller", "churn-risk"]
+
+
+class CopperEmulator(Emulator):
+    name = "copper"
+
+    def reset(self, count: int | None = None) -> None:
+        self.next_id = FIRST_COMPANY_ID
+        super().reset(count)
+
+    def _new_id(self) -> int:
+        value = self.next_id
+        self.next_id += 1
+        return value
+
+    # -- seed -----------------------------------------------------------------------------------------
+    def seed(self, count: int) -> None:
+        """`count` companies; date_modified grows with insertion order, so the default search order
+        (date_modified ascending) is the store's order and a page is a slice."""
+        for i in range(count):
+            company = self._seed_company(i)
+            self.records[str(company["id"])] = company
+
+    def _seed_company(self, i: int) -> dict[str, Any]:
+        base = f"{_NAME_A[i % len(_NAME_A)]} {_NAME_B[(i // len(_NAME_A)) % len(_NAME_B)]}"
+        cycle = i // (len(_NAME_A) * len(_NAME_B))
+        name = base if cycle == 0 else f"{base} {cycle + 1}"
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())
+        city, state, zip_code, country = _CITIES[i % len(_CITIES)]
+        created = SEED_EPOCH + i * 3_541
+        industry_options = CUSTOM_FIELD_DEFINITIONS[0]["options"]
+        values: dict[int, Any] = {
+            100764: industry_options[i % len(industry_options)]["id"],
+            100765: float(12 + (i * 53) % 4_980),
+            103481: f"Seeded account #{i + 1}" if i % 3 else None,
+            103482: created + 86_400 * 365 if i % 2 == 0 else None,
+            103483: i % 4 == 0,
+            103484: f"https://contracts.copper-sandbox.example/{slug}" if i % 5 == 0 else None,
+        }
+        phones = [{"number": f"415{(5550000 + i) % 10_000_000:07d}", "category": "work"}]
+        if i % 3 == 0:
+            phones.append({"number": f"415{(6550000 + i) % 10_000_000:07d}", "category": "mobile"})
+        websites = [{"url": f"https://www.{slug}.example", "category": "work"}]
+        if i % 4 == 1:
+            websites.append({"url": f"https://shop.{slug}.example", "category": "other"})
+        socials = []
+        if i % 2 == 0:
+            socials.append({"url": f"https://www.linkedin.com/company/{slug}", "category": "linkedin"})
+        if i % 5 == 0:
+            socials.append({"url": f"https://twitter.com/{slug[:15]}", "category": "twitter"})
+        tags = [_TAGS[i % len(_TAGS)]] + ([_TAGS[(i + 3) % len(_TAGS)]] if i % 3 == 1 else [])
+        record: dict[str, Any] = {
+            "id": self._new_id(),
+            "name": name,
+            "address": {"street": f"{100 + i % 900} {_STREETS[i % len(_STREETS)]}", "city": city,
+                        "state": state, "postal_code": zip_code, "country": country},
+            "assignee_id": USERS[i % len(USERS)]["id"] if i % 6 != 5 else None,
+            "contact_type_id": CONTACT_TYPES[i % len(CONTACT_TYPES)]["id"],
+            "details": f"{name} — {industry_options[i % len(industry_options)]['name'].lower()} account in {city}.",
+            "email_domain": f"{slug}.example",
+            "phone_numbers": phones,
+            "socials": socials,
+            "tags": tags,
+            "websites": websites,
+            "custom_fields": [{"custom_field_definition_id": fid, "value": values.get(fid)} for fid in COMPANY_FIELD_IDS],
+            "interaction_count": (i * 7) % 40,
+            "date_created": created,
+            "date_modified": created + 600 + i,   # strictly increasing with i
+        }
+        if LAST_CONTACTED_FIELD:
+            record[LAST_CONTACTED_FIELD] = created + 7_200 if record["interaction_count"] else None
+        return record
+
+    # -- HTTP helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def error(status: int, message: str) -> Response:
+        """Copper's error envelope (research §4.3)."""
+        return json_response({"success": False, "status": status, "message": message}, status)
+
+    def validation_error(self, *problems: str) -> Response:
+        return self.error(422, VALIDATION_PREFIX + "; ".join(problems))
+
+    def authenticate(self, request: Request) -> Response | None:
+        """All three X-PW-* headers must be present and right, else 401."""
+        headers = request.headers
+        if (headers.get("x-pw-accesstoken") != SANDBOX_TOKEN
+                or headers.get("x-pw-application") != APPLICATION
+                or (headers.get("x-pw-useremail") or "").lower() != SANDBOX_USER_EMAIL):
+            return self.error(401, AUTH_FAILED_MESSAGE)
+        return None
+
+    def guarded(self, handler):
+        async def endpoint(request: Request) -> Response:
+            failure = self.authenticate(request)
+            if failure is not None:
+                return failure
+            return await handler(request)
+        return endpoint
+
+    def find(self, raw_id: str) -> dict[str, Any] | None:
+        return self.records.get(str(int(raw_id))) if raw_id.isdigit() else None
+
+    async def body_object(self, request: Request) -> dict[str, Any] | Response:
+        raw = await request.body()
+        if not raw.strip():
+            return {}
+        parsed = await read_json(request)
+        if not isinstance(parsed, dict):
+            return self.error(400, "Malformed JSON in request body")
+        return parsed
+
+    # -- routes -----------------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        g = self.guarded
+        v1 = "/developer_api/v1"
+        return [
+            Route(f"{v1}/companies", g(self.create_company), methods=["POST"]),
+            Route(f"{v1}/companies/search", g(self.search_companies), methods=["POST"]),
+            Route(v1 + "/companies/{id}", g(self.get_company), methods=["GET"]),
+            Route(v1 + "/companies/{id}", g(self.update_company), methods=["PUT"]),
+            Route(v1 + "/companies/{id}", g(self.delete_company), methods=["DELETE"]),
+            Route(f"{v1}/account", g(self.account), methods=["GET"]),
+            Route(f"{v1}/users/me", g(self.me), methods=["GET"]),
+            Route(f"{v1}/users/search", g(self.users), methods=["POST"]),
+            Route(f"{v1}/contact_types", g(self.contact_types), methods=["GET"]),
+            Route(f"{v1}/custom_field_definitions", g(self.custom_field_definitions), methods=["GET"]),
+            Route("/{path:path}", g(self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+        ]
+
+    async def not_found(self, request: Request) -> Response:
+        return self.error(404, NOT_FOUND_MESSAGE)
+
+    # -- search -----------------------------------------------------------------------------------------
+    async def search_companies(self, request: Request) -> Response:
+        """POST /companies/search: a bare JSON array and the `X-PW-TOTAL` header (research §4.2)."""
+        body = await self.body_object(request)
+        if isinstance(body, Response):
+            return body
+        try:
+            page = int(body.get("page_number") or 1)
+            size = int(body.get("page_size") or DEFAULT_PAGE_SIZE)
+        except (TypeError, ValueError):
+            return self.validation_error("page_number and page_size must be numbers")
+        if page < 1 or size < 1:
+            return self.validation_error("page_number and page_size must be positive")
+        if size > MAX_PAGE_SIZE:
+            if not CLAMP_PAGE_SIZE:
+                return self.validation_error(f"page_size must be at most {MAX_PAGE_SIZE}")
+            size = MAX_PAGE_SIZE
+        sort_by = body.get("sort_by") or DEFAULT_SORT_BY
+        direction = (body.get("sort_direction") or DEFAULT_SORT_DIRECTION).lower()
+        if direction not in ("asc", "desc"):
+            return self.validation_error("sort_direction must be asc or desc")
+        filters = self.filters(body)
+        start = (page - 1) * size
+        stop = min(start + size, SEARCH_RESULT_CAP)
+        if not filters and sort_by == "date_modified" and direction == "asc":
+            # The store keeps date_modified order (updates move a record to the end): slice it.
+            total = len(self.records)
+            window = list(islice(self.records.values(), start, max(stop, start)))
+        else:
+            matches = [c for c in self.records.values() if all(f(c) for f in filters)]
+            key = self.sort_key(sort_by)
+            if key is None:
+                return self.validation_error(f"sort_by: {sort_by} is not a valid sort field")
+            matches.sort(key=key, reverse=direction == "desc")
+            total = len(matches)
+            window = matches[start:max(stop, start)]
+        return json_response(window, headers={"X-PW-TOTAL": str(total)})
+
+    @staticmethod
+    def sort_key(sort_by: str):
+        def text(value: Any) -> str:
+            return (value or "").lower() if isinstance(value, str) else ""
+        keys = {
+            "name": lambda c: (text(c["name"]), c["id"]),
+            "date_modified": lambda c: (c["date_modified"], c["id"]),
+            "date_created": lambda c: (c["date_created"], c["id"]),
+            "email_domain": lambda c: (text(c.get("email_domain")), c["id"]),
+            "city": lambda c: (text((c.get("address") or {}).get("city")), c["id"]),
+            "state": lambda c: (text((c.get("address") or {}).get("state")), c["id"]),
+            "country": lambda c: (text((c.get("address") or {}).get("country")), c["id"]),
+            "zip": lambda c: (text((c.get("address") or {}).get("postal_code")), c["id"]),
+            "assignee": lambda c: (c.get("assignee_id") or 0, c["id"]),
+            "interaction_count": lambda c: (c.get("interaction_count") or 0, c["id"]),
+            "last_interaction": lambda c: ((c.get(LAST_CONTACTED_FIELD) if LAST_CONTACTED_FIELD else 0) or 0, c["id"]),
+            "phone": lambda c: ((c.get("phone_numbers") or [{}])[0].get("number") or "", c["id"]),
+            "primary_website": lambda c: ((c.get("websites") or [{}])[0].get("url") or "", c["id"]),
+        }
+        return keys.get(sort_by)
+
+    @staticmethod
+    def filters(body: dict[str, Any]) -> list:
+        """The documented search filters that matter for accounts (AND between criteria)."""
+        found = []
+        if body.get("ids"):
+            ids = {int(x) for x in body["ids"]}
+            found.append(lambda c: c["id"] in ids)
+        if body.get("name"):
+            needle = str(body["name"]).lower()
+            found.append(lambda c: needle in c["name"].lower())
+        if body.get("email_domains"):
+            domains = body["email_domains"]
+            domains = {d.lower() for d in (domains if isinstance(domains, list) else [domains])}
+            found.append(lambda c: (c.get("email_domain") or "").lower() in domains)
+        if body.get("phone_number"):
+            digits = "".join(ch for ch in str(body["phone_number"]) if ch.isdigit())
+            found.append(lambda c: any(digits in "".join(ch for ch in p["number"] if ch.isdigit()) for p in c["phone_numbers"]))
+        if body.get("assignee_ids"):
+            wanted = set(body["assignee_ids"])
+            found.append(lambda c: (c.get("assignee_id") or -2) in wanted)
+        if body.get("contact_type_ids"):
+            types = set(body["contact_type_ids"])
+            found.append(lambda c: c.get("contact_type_id") in types)
+        if body.get("tags"):
+            tags = {t.lower() for t in body["tags"]}
+            found.append(lambda c: any(t.lower() in tags for t in c["tags"]))
+        for key in ("city", "state", "postal_code", "country"):
+            if body.get(key):
+                wanted_value = str(body[key]).lower()
+                found.append(lambda c, k=key, w=wanted_value: ((c.get("address") or {}).get(k) or "").lower() == w)
+        if body.get("minimum_created_date") is not None:
+            found.append(lambda c, v=int(body["minimum_created_date"]): c["date_created"] >= v)
+        if body.get("maximum_created_date") is not None:
+            found.append(lambda c, v=int(body["maximum_created_date"]): c["date_created"] <= v)
+        if body.get("minimum_interaction_count") is not None:
+            found.append(lambda c, v=int(body["minimum_interaction_count"]): c["interaction_count"] >= v)
+        if body.get("maximum_interaction_count") is not None:
+            found.append(lambda c, v=int(body["maximum_interaction_count"]): c["interaction_count"] <= v)
+        return found
+
+    # -- get ---------------------------------------------------------------------------------------------
+    async def get_company(self, request: Request) -> Response:
+        company = self.find(request.path_params["id"])
+        if company is None:
+            return self.error(404, NOT_FOUND_MESSAGE)
+        return json_response(company)
+
+    # -- create / update --------------------------------------------------------------------------------
+    async def create_company(self, request: Request) -> Response:
+        """POST /companies answers 200 (not 201) with the company (GitbookTest create-a-new-company)."""
+        body = await self.body_object(request)
+        if isinstance(body, Response):
+            return body
+        if not str(body.get("name") or "").strip():
+            return self.validation_error("name: Name is required")
+        now = int(time.time())
+        company: dict[str, Any] = {
+            "id": 0, "name": "", "address": None, "assignee_id": None, "contact_type_id": None, "details": None,
+            "email_domain": None, "phone_numbers": [], "socials": [], "tags": [], "websites": [],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in COMPANY_FIELD_IDS],
+            "interaction_count": 0, "date_created": now, "date_modified": now,
+        }
+        if LAST_CONTACTED_FIELD:
+            company[LAST_CONTACTED_FIELD] = None
+        failure = self.apply_changes(company, body, own_id=None)
+        if failure is not None:
+            return failure
+        company["id"] = self._new_id()
+        self.records[str(company["id"])] = company
+        return json_response(company)
+
+    async def update_company(self, request: Request) -> Response:
+        """PUT /companies/{id}: only fields present change; `null` clears (update-a-company)."""
+        company = self.find(request.path_params["id"])
+        if company is None:
+            return self.error(404, NOT_FOUND_MESSAGE)
+        body = await self.body_object(request)
+        if isinstance(body, Response):
+            return body
+        if "name" in body and not str(body.get("name") or "").strip():
+            return self.validation_error("name: Name is required")
+        staged = {**company, "custom_fields": [dict(cf) for cf in company["custom_fields"]]}
+        failure = self.apply_changes(staged, body, own_id=company["id"])
+        if failure is not None:
+            return failure
+        staged["date_modified"] = max(int(time.time()), company["date_modified"])
+        # Keep the store in date_modified order: the updated company moves to the end.
+        del self.records[str(company["id"])]
+        self.records[str(company["id"])] = staged
+        return json_response(staged)
+
+    def apply_changes(self, company: dict[str, Any], body: dict[str, Any], own_id: int | None) -> Response | None:
+        problems: list[str] = []
+        if "name" in body:
+            company["name"] = str(body["name"]).strip()
+        if "details" in body:
+            company["details"] = body["details"]
+        if "address" in body:
+            address = body["address"]
+            if address is None:
+                company["address"] = None
+            elif isinstance(address, dict):
+                company["address"] = {k: address.get(k) for k in ("street", "city", "state", "postal_code", "country")}
+            else:
+                problems.append("address: Invalid address")
+        if "assignee_id" in body:
+            if body["assignee_id"] is not None and body["assignee_id"] not in USERS_BY_ID:
+                problems.append("assignee_id: User not found")
+            else:
+                company["assignee_id"] = body["assignee_id"]
+        if "contact_type_id" in body:
+            if body["contact_type_id"] is not None and body["contact_type_id"] not in CONTACT_TYPE_IDS:
+                problems.append("contact_type_id: Contact type not found")
+            else:
+                company["contact_type_id"] = body["contact_type_id"]
+        if "email_domain" in body:
+            domain = body["email_domain"]
+            if domain:
+                domain = str(domain).strip().lower()
+                # companies/overview: "email domain is a unique key for Companies".
+                clash = next((c for c in self.records.values()
+                              if c.get("email_domain") == domain and c["id"] != own_id), None)
+                if clash is not None:
+                    return self.validation_error(DUPLICATE_DOMAIN_MESSAGE)
+            company["email_domain"] = domain or None
+        for key, categories in (("phone_numbers", PHONE_CATEGORIES), ("websites", WEBSITE_CATEGORIES),
+                                ("socials", SOCIAL_CATEGORIES)):
+            if key in body:
+                value_key = "number" if key == "phone_numbers" else "url"
+                items = body[key] or []
+                if not isinstance(items, list) or any(not isinstance(x, dict) or not x.get(value_key) for x in items):
+                    problems.append(f"{key}: Invalid {key}")
+                    continue
+                bad = [x.get("category") for x in items if x.get("category") not in categories]
+                if bad:
+                    problems.append(f"{key}: Invalid category {bad[0]}")
+                    continue
+                company[key] = [{value_key: x[value_key], "category": x["category"]} for x in items]
+        if "tags" in body:
+            tags = body["tags"] or []
+            if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
+                problems.append("tags: Tags must be strings")
+            else:
+                seen: list[str] = []
+                for tag in tags:
+                    clean = tag.strip().lower()   # Copper lowercases tags [unverified]
+                    if clean and clean not in seen:
+                        seen.append(clean)
+                company["tags"] = seen
+        if "custom_fields" in body:
+            problem = self.merge_custom_fields(company, body["custom_fields"])
+            if problem:
+                problems.append(problem)
+        if problems:
+            return self.validation_error(*problems)
+        return None
+
+    @staticmethod
+    def merge_custom_fields(company: dict[str, Any], items: Any) -> str | None:
+        if not isinstance(items, list):
+            return "custom_fields: Invalid custom_fields"
+        for item in items:
+            if not isinstance(item, dict):
+                return "custom_fields: Invalid custom_fields"
+            definition = CUSTOM_FIELD_DEFINITIONS_BY_ID.get(item.get("custom_field_definition_id"))
+            if definition is None or "company" not in definition["available_on"]:
+                return f"custom_fields: Unknown custom field definition {item.get('custom_field_definition_id')}"
+            value = item.get("value")
+            kind = definition["data_type"]
+            if value is not None:
+                if kind == "Dropdown" and value not in {o["id"] for o in definition["options"]}:
+                    return f"custom_fields: Invalid option for {definition['name']}"
+                if kind in ("Float", "Percentage", "Currency", "Date") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                    return f"custom_fields: {definition['name']} must be a number"
+                if kind == "Checkbox" and not isinstance(value, bool):
+                    return f"custom_fields: {definition['name']} must be a boolean"
+                if kind in ("String", "Text", "URL") and not isinstance(value, str):
+                    return f"custom_fields: {definition['name']} must be a string"
+                if kind == "Float":
+                    value = float(value)
+            for row in company["custom_fields"]:
+                if row["custom_field_definition_id"] == definition["id"]:
+                    row["value"] = value
+        return None
+
+    # -- delete -----------------------------------------------------------------------------------------
+    async def delete_company(self, request: Request) -> Response:
+        """Permanent delete: 200 {"id":…,"is_deleted":true}; the id then answers 404 (research §4.5)."""
+        company = self.find(request.path_params["id"])
+        if company is None:
+            return self.error(404, NOT_FOUND_MESSAGE)
+        del self.records[str(company["id"])]
+        return json_response({"id": company["id"], "is_deleted": True})
+
+    # -- reference endpoints ------------------------------------------------------------------------------
+    async def account(self, request: Request) -> Response:
+        return json_response({"id": 241401, "name": "Copper Sandbox", "primary_timezone": "America/Los_Angeles"})
+
+    async def me(self, request: Request) -> Response:
+        return json_response(USERS[0])
+
+    async def users(self, request: Request) -> Response:
+        return json_response(USERS)
+
+    async def contact_types(self, request: Request) -> Response:
+        return json_response(CONTACT_TYPES)
+
+    async def custom_field_definitions(self, request: Request) -> Response:
+        return json_response(CUSTOM_FIELD_DEFINITIONS)
+
+
+EMULATOR = CopperEmulator

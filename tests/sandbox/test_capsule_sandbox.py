@@ -1,0 +1,260 @@
+"""The Capsule emulator over loopback HTTP: API v2 parties as research crm-apis-1.md §5 and §6 describe."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from unigate.sandbox import capsule
+
+AUTH = {"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"}
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control("capsule")
+    control.reset()
+    return control
+
+
+def url(ctl, path=""):
+    return f"{ctl.url}/api/v2/parties{path}"
+
+
+def organisations(ctl):
+    return [p for p in ctl.records() if p["type"] == "organisation"]
+
+
+def test_missing_token_is_401_with_www_authenticate(ctl):
+    """§5.1 (v2/overview/authentication): invalid or missing token -> 401; body and WWW-Authenticate explain."""
+    answer = requests.get(url(ctl), timeout=5)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.json() == {"message": capsule.AUTH_MISSING_MESSAGE}
+
+
+def test_wrong_token_is_401_invalid_token(ctl):
+    """§5.1: a token Capsule does not know is 401 with an `invalid_token` challenge and a {"message"} body."""
+    for headers in ({"Authorization": "Bearer nope"}, {"Authorization": f"Token {capsule.SANDBOX_TOKEN}"}):
+        answer = requests.get(url(ctl), headers=headers, timeout=5)
+        assert answer.status_code == 401
+        assert "Bearer" in answer.headers["WWW-Authenticate"]
+        assert set(answer.json()) == {"message"}
+    wrong = requests.get(url(ctl), headers={"Authorization": "Bearer nope"}, timeout=5)
+    assert 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
+
+
+def test_rate_limit_headers_on_every_success(ctl):
+    """§5.3 (handling-api-responses): X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) on successful responses."""
+    first = requests.get(url(ctl), headers=AUTH, timeout=5)
+    second = requests.get(url(ctl), headers=AUTH, timeout=5)
+    assert first.headers["X-RateLimit-Limit"] == "4000"
+    assert int(second.headers["X-RateLimit-Remaining"]) == int(first.headers["X-RateLimit-Remaining"]) - 1
+    assert int(first.headers["X-RateLimit-Reset"]) > time.time()
+    assert "Retry-After" not in first.headers
+
+
+def test_rate_limited_answer_shape(ctl):
+    """§5.3 + NOTES §17: over the limit is 429 {"error":"rate limit reached"} with X-RateLimit-* and no Retry-After."""
+    ctl.fault(status=429, body=capsule.RATE_LIMIT_BODY,
+              headers={"X-RateLimit-Limit": "4000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1434037662"})
+    answer = requests.get(url(ctl), headers=AUTH, timeout=5)
+    assert answer.status_code == 429
+    assert answer.json() == {"error": "rate limit reached"}
+    assert answer.headers["X-RateLimit-Remaining"] == "0"
+    assert requests.get(url(ctl), headers=AUTH, timeout=5).status_code == 200
+
+
+def test_list_wraps_parties_and_mixes_people(ctl):
+    """§5.2/§5.5: GET /parties answers {"parties":[...]}, one collection of people *and* organisations, integer ids."""
+    answer = requests.get(url(ctl), headers=AUTH, params={"perPage": 100}, timeout=5)
+    assert answer.status_code == 200
+    parties = answer.json()["parties"]
+    assert {p["type"] for p in parties} == {"organisation", "person"}
+    assert all(isinstance(p["id"], int) for p in parties)
+    assert "tags" not in parties[0] and "fields" not in parties[0]
+
+
+def test_default_page_size_is_50(ctl):
+    """§5.2 (listParties): perPage defaults to 50, page to 1."""
+    answer = requests.get(url(ctl), headers=AUTH, timeout=5)
+    assert len(answer.json()["parties"]) == 50
+    assert 'rel="next"' in answer.headers["Link"]
+
+
+def test_pagination_by_link_header_no_duplicates(ctl):
+    """§5.2 + §6.3 + NOTES §14: page/perPage, next page only in `Link: <...?page=N&perPage=M>; rel="next"`, none on the last page."""
+    ctl.reset(250)
+    seen: list[int] = []
+    next_url = url(ctl) + "?perPage=30&embed=tags"
+    pages = 0
+    while next_url:
+        answer = requests.get(next_url, headers=AUTH, timeout=5)
+        assert answer.status_code == 200
+        body = answer.json()
+        assert set(body) == {"parties"}  # no cursor in the body
+        seen += [p["id"] for p in body["parties"]]
+        assert all("tags" in p for p in body["parties"])  # embed carried to the next page
+        link = answer.headers.get("Link")
+        if link:
+            assert link.endswith('; rel="next"')
+            next_url = link[1:link.index(">")]
+            assert f"page={pages + 2}" in next_url and "perPage=30" in next_url
+        else:
+            next_url = None
+        pages += 1
+    assert len(seen) == len(set(seen)) == len(ctl.records()) == 250 + 250 // 3
+    assert pages == -(-len(seen) // 30)
+
+
+def test_per_page_is_capped_at_100(ctl):
+    """§5.2 (listParties): perPage is 1..100; the sandbox clamps larger values (capsule.CLAMP_PER_PAGE)."""
+    answer = requests.get(url(ctl), headers=AUTH, params={"perPage": 500}, timeout=5)
+    assert len(answer.json()["parties"]) == 80  # 60 organisations + 20 people, all under 100
+    ctl.reset(200)
+    answer = requests.get(url(ctl), headers=AUTH, params={"perPage": 500}, timeout=5)
+    assert len(answer.json()["parties"]) == 100
+
+
+def test_embed_tags_and_fields(ctl):
+    """§5.2/§5.4: tags come back only with embed=tags, custom field values only with embed=fields; NUMBER values are strings (NOTES §22)."""
+    org = organisations(ctl)[0]
+    plain = requests.get(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5).json()["party"]
+    assert "tags" not in plain and "fields" not in plain
+    full = requests.get(url(ctl, f"/{org['id']}"), headers=AUTH, params={"embed": "tags,fields"}, timeout=5).json()["party"]
+    assert full["tags"][0]["name"] and isinstance(full["tags"][0]["id"], int)
+    employees = next(f for f in full["fields"] if f["definition"]["name"] == "Employees")
+    assert isinstance(employees["value"], str)
+
+
+def test_get_party_shape(ctl):
+    """§5.2 + models/party: {"party": {...}} with ISO-8601 UTC timestamps, owner object, sub-collections with ids."""
+    org = organisations(ctl)[0]
+    party = requests.get(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5).json()["party"]
+    assert party["type"] == "organisation" and party["name"] == org["name"]
+    assert party["createdAt"].endswith("Z") and len(party["createdAt"]) == 20
+    assert set(party["owner"]) >= {"id", "username", "name"}
+    assert set(party["addresses"][0]) == {"id", "type", "street", "city", "state", "country", "zip"}
+    assert set(party["websites"][0]) == {"id", "type", "service", "address", "url"}
+    assert set(party["phoneNumbers"][0]) == {"id", "type", "number"}
+
+
+def test_get_many_and_too_many_ids(ctl):
+    """§5.2 + NOTES §12: GET /parties/{id1},{id2} answers {"parties":[...]}; more than 10 ids is refused."""
+    ids = [p["id"] for p in ctl.records()[:12]]
+    answer = requests.get(url(ctl, "/" + ",".join(map(str, ids[:3]))), headers=AUTH, timeout=5)
+    assert [p["id"] for p in answer.json()["parties"]] == ids[:3]
+    refused = requests.get(url(ctl, "/" + ",".join(map(str, ids))), headers=AUTH, timeout=5)
+    assert refused.status_code == capsule.TOO_MANY_IDS_STATUS
+    assert refused.json() == {"message": "too many ids"}
+
+
+def test_missing_party_and_route_are_404_message(ctl):
+    """§5.3: 404 {"message": ...}; unknown route "Could not find resource" (NOTES §5)."""
+    answer = requests.get(url(ctl, "/999"), headers=AUTH, timeout=5)
+    assert answer.status_code == 404 and set(answer.json()) == {"message"}
+    route = requests.get(f"{ctl.url}/api/v2/users/me", headers=AUTH, timeout=5)
+    assert route.status_code == 404 and route.json() == {"message": "Could not find resource"}
+
+
+def test_create_is_201_with_location(ctl):
+    """§5.2 (writing-to-the-api): POST {"party":{"type":"organisation",...}} -> 201, Location header, {"party":{...}}; owner defaults to the token user."""
+    body = {"party": {"type": "organisation", "name": "Acme INC", "about": "Makes anvils",
+                      "phoneNumbers": [{"type": "Work", "number": "+44 20 7946 0000"}],
+                      "addresses": [{"type": "Office", "street": "1 High St", "city": "London", "country": "United Kingdom", "zip": "EC1A 1BB"}],
+                      "websites": [{"service": "URL", "address": "acme.example", "type": "Work"}],
+                      "tags": [{"name": "Customer"}],
+                      "fields": [{"definition": {"id": 802}, "value": 250}]}}
+    answer = requests.post(url(ctl), json=body, headers=AUTH, params={"embed": "tags,fields"}, timeout=5)
+    assert answer.status_code == 201
+    party = answer.json()["party"]
+    assert answer.headers["Location"].endswith(f"/api/v2/parties/{party['id']}")
+    assert party["owner"]["id"] == capsule.USERS[0]["id"]
+    assert party["websites"][0]["url"] == "http://acme.example"
+    assert party["tags"][0]["name"] == "Customer"
+    assert party["fields"][0]["value"] == "250"
+    assert party["id"] > max(p["id"] for p in ctl.records() if p["id"] != party["id"])
+
+
+def test_create_validation_is_422_with_errors(ctl):
+    """§5.3: validation failures are 422 {"message":..., "errors":[{"resource","field","message"}]}."""
+    for party, field in (({"type": "organisation"}, "name"), ({"name": "No type"}, "type")):
+        answer = requests.post(url(ctl), json={"party": party}, headers=AUTH, timeout=5)
+        assert answer.status_code == 422
+        body = answer.json()
+        assert body["message"] and body["errors"][0]["field"] == field
+        assert set(body["errors"][0]) == {"resource", "field", "message"}
+    bad_country = {"type": "organisation", "name": "X", "addresses": [{"country": "Atlantis"}]}
+    assert requests.post(url(ctl), json={"party": bad_country}, headers=AUTH, timeout=5).status_code == 422
+
+
+def test_update_is_partial_and_nested_rules(ctl):
+    """§5.2 + NOTES §18: PUT changes only what is sent; nested item without id is added, with id updated, with `_delete` removed, `_destroy` ignored."""
+    org = organisations(ctl)[0]
+    phone_id = org["phoneNumbers"][0]["id"]
+    body = {"party": {"about": "Updated", "phoneNumbers": [
+        {"id": phone_id, "_destroy": True}, {"number": "+1 555 0100", "type": "Mobile"}]}}
+    answer = requests.put(url(ctl, f"/{org['id']}"), json=body, headers=AUTH, timeout=5)
+    assert answer.status_code == 200
+    party = answer.json()["party"]
+    assert party["name"] == org["name"] and party["about"] == "Updated"
+    assert [p["number"] for p in party["phoneNumbers"]][-1] == "+1 555 0100"
+    assert any(p["id"] == phone_id for p in party["phoneNumbers"])  # _destroy is a silent no-op
+    assert party["updatedAt"] >= org["updatedAt"]
+    body = {"party": {"phoneNumbers": [{"id": phone_id, "_delete": True}]}}
+    party = requests.put(url(ctl, f"/{org['id']}"), json=body, headers=AUTH, timeout=5).json()["party"]
+    assert all(p["id"] != phone_id for p in party["phoneNumbers"])
+
+
+def test_update_tags_and_owner(ctl):
+    """NOTES §20/§24/§28: tags attach by name with tenant-global ids, detach with {id,_delete}; detaching a tag not on the party is 422; owner written as {"owner":{"id"}}."""
+    org = organisations(ctl)[1]
+    tag_id = org["tags"][0]["id"]
+    body = {"party": {"tags": [{"id": tag_id, "_delete": True}, {"name": "Brand New"}], "owner": {"id": capsule.USERS[2]["id"]}}}
+    party = requests.put(url(ctl, f"/{org['id']}"), json=body, headers=AUTH, params={"embed": "tags"}, timeout=5).json()["party"]
+    assert [t["name"] for t in party["tags"]][-1] == "Brand New" and all(t["id"] != tag_id for t in party["tags"])
+    assert party["owner"]["id"] == capsule.USERS[2]["id"]
+    again = requests.put(url(ctl, f"/{org['id']}"), json={"party": {"tags": [{"id": tag_id, "_delete": True}]}}, headers=AUTH, timeout=5)
+    assert again.status_code == 422 and again.json()["errors"][0]["message"] == "tag not found to delete"
+    bad_owner = requests.put(url(ctl, f"/{org['id']}"), json={"party": {"owner": {"id": 1}}}, headers=AUTH, timeout=5)
+    assert bad_owner.status_code == 422
+
+
+def test_update_missing_is_404(ctl):
+    """§5.3: PUT on an unknown party is 404 {"message"}."""
+    answer = requests.put(url(ctl, "/12"), json={"party": {"about": "x"}}, headers=AUTH, timeout=5)
+    assert answer.status_code == 404 and set(answer.json()) == {"message"}
+
+
+def test_delete_204_then_404_and_tombstone(ctl):
+    """§5.2/§6.2: DELETE is 204 with an empty body, then 404; /parties/deleted?since= lists it, and since is required (NOTES §13)."""
+    org = organisations(ctl)[2]
+    answer = requests.delete(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5)
+    assert answer.status_code == 204 and answer.content == b""
+    assert answer.headers["X-RateLimit-Limit"] == "4000"
+    assert requests.get(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5).status_code == 404
+    assert requests.delete(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5).status_code == 404
+    tomb = requests.get(url(ctl, "/deleted"), headers=AUTH, params={"since": "2020-01-01T00:00:00Z"}, timeout=5).json()
+    assert [d["id"] for d in tomb["parties"]] == [org["id"]]
+    assert requests.get(url(ctl, "/deleted"), headers=AUTH, timeout=5).status_code == 422
+
+
+def test_custom_field_definitions(ctl):
+    """NOTES §9: custom field definitions live at /parties/fields/definitions."""
+    answer = requests.get(url(ctl, "/fields/definitions"), headers=AUTH, timeout=5)
+    names = [d["name"] for d in answer.json()["definitions"]]
+    assert "Industry" in names and "Employees" in names
+
+
+def test_seed_ten_thousand_is_fast(ctl):
+    """Brief: seeding 10,000 records is fast and paging through them cheap."""
+    started = time.perf_counter()
+    ctl.reset(10_000)
+    assert time.perf_counter() - started < 5
+    started = time.perf_counter()
+    last = requests.get(url(ctl), headers=AUTH, params={"page": 134, "perPage": 100}, timeout=5)
+    assert last.status_code == 200 and "Link" not in last.headers
+    assert len(last.json()["parties"]) == 13_333 - 133 * 100
+    assert time.perf_counter() - started < 1

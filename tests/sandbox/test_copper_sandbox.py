@@ -1,0 +1,226 @@
+"""The Copper emulator over loopback HTTP: Developer API v1 companies as research crm-apis-1.md §4 and §6 describe."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from unigate.sandbox import copper
+
+HEADERS = {
+    "X-PW-AccessToken": copper.SANDBOX_TOKEN,
+    "X-PW-Application": "developer_api",
+    "X-PW-UserEmail": copper.SANDBOX_USER_EMAIL,
+    "Content-Type": "application/json",
+}
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control("copper")
+    control.reset()
+    return control
+
+
+def url(ctl, path=""):
+    return f"{ctl.url}/developer_api/v1/companies{path}"
+
+
+def search(ctl, body=None, headers=HEADERS):
+    return requests.post(url(ctl, "/search"), json=body or {}, headers=headers, timeout=5)
+
+
+@pytest.mark.parametrize("missing", ["X-PW-AccessToken", "X-PW-Application", "X-PW-UserEmail"])
+def test_each_auth_header_is_required(ctl, missing):
+    """§4.1 (introduction/requests.html) + §6.1: all three X-PW-* headers are required, else 401 with Copper's envelope."""
+    headers = {k: v for k, v in HEADERS.items() if k != missing}
+    answer = requests.get(url(ctl, f"/{ctl.records()[0]['id']}"), headers=headers, timeout=5)
+    assert answer.status_code == 401
+    body = answer.json()
+    assert body["success"] is False and body["status"] == 401 and body["message"]
+
+
+@pytest.mark.parametrize("header,value", [("X-PW-AccessToken", "nope"), ("X-PW-Application", "other"),
+                                          ("X-PW-UserEmail", "someone@else.example")])
+def test_wrong_auth_header_value_is_401(ctl, header, value):
+    """§4.1: a wrong key, application or user email is 401 {"success":false,"status":401,...}."""
+    answer = search(ctl, headers={**HEADERS, header: value})
+    assert answer.status_code == 401
+    assert answer.json() == {"success": False, "status": 401, "message": copper.AUTH_FAILED_MESSAGE}
+
+
+def test_search_is_a_bare_array_with_total_header(ctl):
+    """§4.2 (list-companies-search): POST /companies/search answers a bare JSON array, total in X-PW-TOTAL; default page_size 20."""
+    answer = search(ctl)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert isinstance(body, list) and len(body) == 20
+    assert answer.headers["X-PW-TOTAL"] == "60"
+    assert all(isinstance(c["id"], int) for c in body)
+
+
+def test_no_rate_limit_headers(ctl):
+    """§4.3 (introduction/requests.html): no rate-limit headers are documented, so none are sent."""
+    answer = search(ctl)
+    assert not [h for h in answer.headers if "ratelimit" in h.lower()]
+
+
+def test_rate_limited_answer(ctl):
+    """§4.3: over 180 requests/minute is 429 in Copper's envelope (injected on demand)."""
+    ctl.fault(status=429, body=copper.RATE_LIMIT_BODY)
+    answer = search(ctl)
+    assert answer.status_code == 429 and answer.json()["status"] == 429
+
+
+def test_pagination_through_all_pages_no_duplicates(ctl):
+    """§4.2 + §6.3: page_number/page_size in the body; walk pages until a short page; every company once, X-PW-TOTAL constant."""
+    ctl.reset(1_013)
+    seen: list[int] = []
+    page = 1
+    while True:
+        answer = search(ctl, {"page_number": page, "page_size": 200})
+        assert answer.headers["X-PW-TOTAL"] == "1013"
+        rows = answer.json()
+        seen += [c["id"] for c in rows]
+        if len(rows) < 200:
+            break
+        page += 1
+    assert page == 6
+    assert len(seen) == len(set(seen)) == 1_013
+
+
+def test_page_size_capped_at_200(ctl):
+    """§4.2: 200 is the largest page_size; larger values are clamped (copper.CLAMP_PAGE_SIZE)."""
+    ctl.reset(300)
+    assert len(search(ctl, {"page_size": 500}).json()) == 200
+
+
+def test_default_order_is_date_modified_ascending(ctl):
+    """§4.2: sort_by defaults to date_modified, sort_direction to asc; an updated company moves to the end."""
+    rows = search(ctl, {"page_size": 200}).json()
+    assert [c["date_modified"] for c in rows] == sorted(c["date_modified"] for c in rows)
+    first = rows[0]
+    requests.put(url(ctl, f"/{first['id']}"), json={"details": "touched"}, headers=HEADERS, timeout=5)
+    rows = search(ctl, {"page_size": 200}).json()
+    assert rows[-1]["id"] == first["id"]
+
+
+def test_search_filters_and_sort(ctl):
+    """§4.2: search filters (name, email_domains, assignee_ids with -2 = unassigned, tags) and sort_by/sort_direction."""
+    records = ctl.records()
+    target = records[3]
+    assert [c["id"] for c in search(ctl, {"email_domains": [target["email_domain"]]}).json()] == [target["id"]]
+    unassigned = search(ctl, {"assignee_ids": [-2], "page_size": 200}).json()
+    assert unassigned and all(c["assignee_id"] is None for c in unassigned)
+    names = [c["name"] for c in search(ctl, {"sort_by": "name", "sort_direction": "desc", "page_size": 200}).json()]
+    assert names == sorted(names, key=str.lower, reverse=True)
+
+
+def test_company_shape(ctl):
+    """§4.2 (companies/overview, fetch example): integer id, single address, Unix-second dates, all company custom fields listed."""
+    company = ctl.records()[0]
+    answer = requests.get(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body["address"]) == {"street", "city", "state", "postal_code", "country"}
+    assert isinstance(body["date_created"], int) and 1_400_000_000 < body["date_created"] < 2_000_000_000
+    assert all(isinstance(t, str) for t in body["tags"])
+    assert {cf["custom_field_definition_id"] for cf in body["custom_fields"]} == set(copper.COMPANY_FIELD_IDS)
+    assert set(body["phone_numbers"][0]) == {"number", "category"}
+    assert "interaction_count" in body
+
+
+def test_get_missing_is_404_envelope(ctl):
+    """§4.3: 404 {"success":false,"status":404,"message":"Resource not found"}."""
+    answer = requests.get(url(ctl, "/1"), headers=HEADERS, timeout=5)
+    assert answer.status_code == 404
+    assert answer.json() == {"success": False, "status": 404, "message": "Resource not found"}
+
+
+def test_create_is_200_with_company(ctl):
+    """§4.2 (create-a-new-company): POST /companies answers 200 (not 201) with the full company."""
+    body = {"name": "Demo Company", "details": "This is a demo company", "email_domain": "democompany.com",
+            "address": {"street": "123 Main Street", "city": "Savannah", "state": "GA", "postal_code": "31410", "country": "US"},
+            "phone_numbers": [{"number": "415-123-45678", "category": "work"}],
+            "websites": [{"url": "https://democompany.com", "category": "work"}],
+            "tags": ["Customer"], "assignee_id": copper.USERS[1]["id"],
+            "custom_fields": [{"custom_field_definition_id": 100765, "value": 42}]}
+    answer = requests.post(url(ctl), json=body, headers=HEADERS, timeout=5)
+    assert answer.status_code == 200
+    company = answer.json()
+    assert company["name"] == "Demo Company" and isinstance(company["id"], int)
+    assert company["date_created"] == company["date_modified"] and abs(company["date_created"] - time.time()) < 5
+    assert next(cf for cf in company["custom_fields"] if cf["custom_field_definition_id"] == 100765)["value"] == 42.0
+    assert company["interaction_count"] == 0
+    assert len(ctl.records()) == 61
+
+
+def test_create_validation_is_422(ctl):
+    """§4.3: validation failures are 422 {"success":false,"status":422,"message":"Invalid input: Validation errors: ..."}."""
+    answer = requests.post(url(ctl), json={"details": "no name"}, headers=HEADERS, timeout=5)
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["success"] is False and body["status"] == 422
+    assert body["message"].startswith("Invalid input: Validation errors: ")
+
+
+def test_email_domain_is_unique(ctl):
+    """§4.5 (companies/overview): email_domain is a unique key; a second company with the same domain fails."""
+    taken = ctl.records()[0]["email_domain"]
+    answer = requests.post(url(ctl), json={"name": "Clone", "email_domain": taken}, headers=HEADERS, timeout=5)
+    assert answer.status_code == 422
+    assert len(ctl.records()) == 60
+
+
+def test_update_is_partial_and_null_clears(ctl):
+    """§4.2 (update-a-company): PUT changes only fields sent; null clears; answers 200 with the full company."""
+    company = ctl.records()[0]
+    answer = requests.put(url(ctl, f"/{company['id']}"), json={"details": None, "tags": ["vip"]}, headers=HEADERS, timeout=5)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["details"] is None and body["tags"] == ["vip"]
+    assert body["name"] == company["name"] and body["websites"] == company["websites"]
+    assert body["date_modified"] >= company["date_modified"]
+
+
+def test_update_missing_is_404(ctl):
+    """§4.3: PUT on an unknown id is 404 in the envelope."""
+    answer = requests.put(url(ctl, "/5"), json={"details": "x"}, headers=HEADERS, timeout=5)
+    assert answer.status_code == 404 and answer.json()["message"] == "Resource not found"
+
+
+def test_delete_200_then_404(ctl):
+    """§4.2/§6.2 (delete-a-company): 200 {"id":N,"is_deleted":true}; permanent, so GET and DELETE then 404."""
+    company = ctl.records()[5]
+    answer = requests.delete(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5)
+    assert answer.status_code == 200
+    assert answer.json() == {"id": company["id"], "is_deleted": True}
+    for method in (requests.get, requests.delete):
+        again = method(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5)
+        assert again.status_code == 404
+        assert again.json() == {"success": False, "status": 404, "message": "Resource not found"}
+
+
+def test_unknown_route_is_404_envelope(ctl):
+    """§4.2: there is no GET collection endpoint; listing is POST /companies/search."""
+    answer = requests.get(url(ctl), headers=HEADERS, timeout=5)
+    assert answer.status_code == 404 and answer.json()["status"] == 404
+
+
+def test_custom_field_definitions(ctl):
+    """§4.4: custom fields are keyed by custom_field_definition_id; definitions list names and types."""
+    answer = requests.get(f"{ctl.url}/developer_api/v1/custom_field_definitions", headers=HEADERS, timeout=5)
+    assert {d["name"] for d in answer.json()} >= {"Industry", "Employees"}
+
+
+def test_seed_ten_thousand_is_fast(ctl):
+    """Brief: seeding 10,000 records is fast and paging through them cheap."""
+    started = time.perf_counter()
+    ctl.reset(10_000)
+    assert time.perf_counter() - started < 5
+    started = time.perf_counter()
+    answer = search(ctl, {"page_number": 50, "page_size": 200})
+    assert len(answer.json()) == 200 and answer.headers["X-PW-TOTAL"] == "10000"
+    assert time.perf_counter() - started < 1
