@@ -1,0 +1,222 @@
+"""The Pipeliner emulator over loopback HTTP: REST v100 Accounts as research crm-apis-2.md §4 and §6 describe."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+import requests
+
+from unigate.sandbox import pipeliner
+
+AUTH = (pipeliner.SANDBOX_USERNAME, pipeliner.SANDBOX_PASSWORD)
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control("pipeliner")
+    control.reset()
+    return control
+
+
+def space(ctl, space_id=pipeliner.SANDBOX_SPACE_ID):
+    return f"{ctl.url}/api/v100/rest/spaces/{space_id}"
+
+
+def url(ctl, path=""):
+    return f"{space(ctl)}/entities/Accounts{path}"
+
+
+def owner_id():
+    return pipeliner.CLIENTS[1]["id"]
+
+
+def test_basic_auth_failures_are_401(ctl):
+    """§4.1 (api-docs/overview/authentication): HTTP Basic with the space's API username/password."""
+    wrong = [None, (pipeliner.SANDBOX_USERNAME, "nope"), ("someone", pipeliner.SANDBOX_PASSWORD)]
+    for auth in wrong:
+        answer = requests.get(url(ctl), auth=auth, timeout=5)
+        assert answer.status_code == 401
+        body = answer.json()
+        assert body["success"] is False and body["code"] == 401 and body["name"].startswith("ERROR_")
+    bearer = requests.get(url(ctl), headers={"Authorization": "Bearer x"}, timeout=5)
+    assert bearer.status_code == 401
+
+
+def test_unknown_space_is_404_space_not_found(ctl):
+    """§4.2 (PostHog connector fixture): {"code":404,"name":"ERROR_NOT_FOUND","message":"Space not found.","success":false}."""
+    answer = requests.get(f"{space(ctl, 'other-space')}/entities/Accounts", auth=AUTH, timeout=5)
+    assert answer.status_code == 404
+    assert answer.json() == {"code": 404, "name": "ERROR_NOT_FOUND", "message": "Space not found.", "success": False}
+
+
+def test_get_envelope_and_fields(ctl):
+    """§4.2/§4.4: {"success": true, "data": Account}; UUID ids, relation links, Pipeliner date format."""
+    record = ctl.records()[0]
+    answer = requests.get(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["success"] is True
+    data = body["data"]
+    assert data["id"] == record["id"] and len(data["id"]) == 36
+    assert data["owner"].endswith(f"/entities/Clients/{record['owner_id']}")
+    # 2019-02-01 07:41:49.529970+00:00 (core-api-concepts/dates)
+    assert len(data["created"]) == 32 and data["created"][10] == " " and data["created"].endswith("+00:00")
+    for key in ("name", "owner_id", "industry_id", "home_page", "phone1", "email1", "address", "city",
+                "state_province", "zip_code", "country", "comments", "tags", "cf_tier", "modified", "revision"):
+        assert data[key] not in (None, "", []), key
+
+
+def test_timezone_header_converts_dates(ctl):
+    """§4.4 (core-api-concepts/dates): a Timezone request header converts returned dates."""
+    record = ctl.records()[0]
+    answer = requests.get(url(ctl, f"/{record['id']}"), auth=AUTH, headers={"Timezone": "Europe/Bratislava"}, timeout=5)
+    assert answer.json()["data"]["created"].endswith(("+01:00", "+02:00"))
+
+
+def test_unknown_account_is_404(ctl):
+    """§4.2: a missing entity is 404 with the {code,name,message,success:false} envelope."""
+    answer = requests.get(url(ctl, "/00000000-0000-0000-0000-000000000000"), auth=AUTH, timeout=5)
+    assert answer.status_code == 404
+    body = answer.json()
+    assert body["success"] is False and body["code"] == 404 and body["name"] == pipeliner.ENTITY_NOT_FOUND_NAME
+
+
+def test_pagination_first_after_until_has_next_page_false(ctl):
+    """§4.3 (core-api-concepts/pagination): first=N + after=end_cursor until has_next_page is false; total."""
+    ctl.reset(253)
+    seen: list[str] = []
+    params = {"first": 100}
+    pages = 0
+    while True:
+        body = requests.get(url(ctl), params=params, auth=AUTH, timeout=5).json()
+        assert body["success"] is True and body["total"] == 253
+        seen += [r["id"] for r in body["data"]]
+        pages += 1
+        info = body["page_info"]
+        assert info["end_cursor"]  # the last page still carries its end_cursor
+        assert info["has_previous_page"] is (pages > 1)
+        if not info["has_next_page"]:
+            break
+        params = {"first": 100, "after": info["end_cursor"]}
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 253
+    assert seen == [r["id"] for r in ctl.records()]
+
+
+def test_cursor_looks_like_documented_cursors(ctl):
+    """§4.3: cursors are base64 JSON arrays like "WyIwMzU4NmNh...XQ==" (the documented example)."""
+    body = requests.get(url(ctl), auth=AUTH, timeout=5).json()
+    assert base64.b64decode(body["page_info"]["end_cursor"]).decode() == f'["{body["data"][-1]["id"]}"]'
+
+
+def test_default_and_max_page_size(ctl):
+    """§4.2/§4.3: `first` defaults to 30 and is capped at 100."""
+    ctl.reset(150)
+    assert len(requests.get(url(ctl), auth=AUTH, timeout=5).json()["data"]) == 30
+    assert len(requests.get(url(ctl), params={"first": 500}, auth=AUTH, timeout=5).json()["data"]) == 100
+
+
+def test_filter_order_by_and_load_only(ctl):
+    """§4.2 (api-parameters): filter[field] + filter-op[field], order-by with '-', load-only."""
+    name = ctl.records()[4]["name"]
+    body = requests.get(url(ctl), params={"filter[name]": name}, auth=AUTH, timeout=5).json()
+    assert [r["name"] for r in body["data"]] == [name] and body["total"] == 1
+    body = requests.get(url(ctl), params={"filter[name]": "acme", "filter-op[name]": "icontains"},
+                        auth=AUTH, timeout=5).json()
+    assert body["total"] >= 1 and all("acme" in r["name"].lower() for r in body["data"])
+    body = requests.get(url(ctl), params={"order-by": "-created", "first": 5, "load-only": "id,name"},
+                        auth=AUTH, timeout=5).json()
+    assert set(body["data"][0]) == {"id", "name"}
+    assert body["data"][0]["id"] == ctl.records()[-1]["id"]
+
+
+def test_create_returns_200_with_entity(ctl):
+    """§4.2 (tutorials/create-account): POST with name + owner_id returns 200 {"success": true, "data": Account}."""
+    industry = pipeliner.INDUSTRIES[2]["id"]
+    body = {"name": "Northwind s.r.o.", "owner_id": owner_id(), "industry_id": industry,
+            "home_page": "https://northwind.example", "phone1": "+421 2 1234 5678", "email1": "hi@northwind.example",
+            "address": "1 Main Street", "city": "Košice", "state_province": "Košický kraj", "zip_code": "040 01",
+            "country": "Slovakia", "comments": "New", "cf_tier": "Tier 1"}
+    answer = requests.post(url(ctl), json=body, auth=AUTH, timeout=5)
+    assert answer.status_code == 200
+    data = answer.json()["data"]
+    assert answer.json()["success"] is True
+    for key, value in body.items():
+        assert data[key] == value
+    assert data["unit_id"] == pipeliner.CLIENTS[1]["default_unit_id"]  # the owner's default unit
+    assert data["revision"] == 1 and data["is_deleted"] is False
+    assert any(r["id"] == data["id"] for r in ctl.records())
+
+
+def test_create_validation_errors(ctl):
+    """§4.2: `name` and `owner_id` are required; industry_id must be a data-set value; unknown fields refused."""
+    cases = [
+        {"owner_id": owner_id()},
+        {"name": "No owner"},
+        {"name": "X", "owner_id": "not-a-client"},
+        {"name": "X", "owner_id": owner_id(), "industry_id": "not-an-option"},
+        {"name": "X", "owner_id": owner_id(), "cf_unknown": 1},
+    ]
+    for body in cases:
+        answer = requests.post(url(ctl), json=body, auth=AUTH, timeout=5)
+        assert answer.status_code == pipeliner.VALIDATION_STATUS, body
+        assert answer.json()["success"] is False and answer.json()["name"] == pipeliner.VALIDATION_NAME
+    assert len(ctl.records()) == 60
+
+
+def test_update_patch_changes_only_sent_fields(ctl):
+    """§4.2: PATCH with changed fields returns the entity; revision and modified move."""
+    record = ctl.records()[0]
+    answer = requests.patch(url(ctl, f"/{record['id']}"), json={"city": "Žilina"}, auth=AUTH, timeout=5)
+    assert answer.status_code == 200
+    data = answer.json()["data"]
+    assert data["city"] == "Žilina" and data["name"] == record["name"]
+    assert data["revision"] == record["revision"] + 1 and data["modified"] > record["modified"]
+    assert requests.patch(url(ctl, f"/{record['id']}"), json={"name": ""}, auth=AUTH, timeout=5).status_code == 400
+    missing = requests.patch(url(ctl, "/00000000-0000-0000-0000-000000000000"), json={"city": "X"}, auth=AUTH, timeout=5)
+    assert missing.status_code == 404
+
+
+def test_delete_is_soft(ctl):
+    """§4.2/§6: DELETE answers 200 {success, data: id}; the record stays with is_deleted, reads are 404 unless
+    include-deleted=true, a second delete is 404, and lists skip it."""
+    record = ctl.records()[0]
+    answer = requests.delete(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5)
+    assert answer.status_code == 200 and answer.json() == {"success": True, "data": record["id"]}
+    assert requests.get(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5).status_code == 404
+    kept = requests.get(url(ctl, f"/{record['id']}"), params={"include-deleted": "true"}, auth=AUTH, timeout=5)
+    assert kept.status_code == 200 and kept.json()["data"]["is_deleted"] is True
+    assert requests.delete(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5).status_code == pipeliner.DELETE_DELETED_STATUS
+    stored = [r for r in ctl.records() if r["id"] == record["id"]]
+    assert stored[0]["is_deleted"] is True
+    body = requests.get(url(ctl), params={"first": 100}, auth=AUTH, timeout=5).json()
+    assert body["total"] == 59 and record["id"] not in [r["id"] for r in body["data"]]
+    body = requests.get(url(ctl), params={"first": 100, "include-deleted": "true"}, auth=AUTH, timeout=5).json()
+    assert body["total"] == 60
+
+
+def test_side_entities_for_lookups(ctl):
+    """§4.4: owner_id is a Client, industry_id a value of the Industry field's data_set (Fields API)."""
+    clients = requests.get(f"{space(ctl)}/entities/Clients", auth=AUTH, timeout=5).json()
+    assert {c["id"] for c in clients["data"]} == pipeliner.CLIENT_IDS
+    fields = requests.get(f"{space(ctl)}/entities/Fields", params={"filter[api_name]": "industry_id"},
+                          auth=AUTH, timeout=5).json()
+    assert [o["option_name"] for o in fields["data"][0]["data_set"]][:2] == ["Software", "Manufacturing"]
+    tags = requests.get(f"{space(ctl)}/entities/Tags", auth=AUTH, timeout=5).json()
+    assert tags["total"] == len(pipeliner.TAGS)
+
+
+def test_seeding_ten_thousand_is_fast_and_paging_cheap(ctl):
+    """Brief: 10,000 records seed quickly; a deep page costs the same as the first (cursor -> position)."""
+    started = time.time()
+    ctl.reset(10000)
+    assert time.time() - started < 5
+    records = ctl.records()
+    cursor = base64.b64encode(f'["{records[9949]["id"]}"]'.encode()).decode()
+    started = time.time()
+    body = requests.get(url(ctl), params={"first": 100, "after": cursor}, auth=AUTH, timeout=5).json()
+    assert time.time() - started < 1
+    assert len(body["data"]) == 50 and body["page_info"]["has_next_page"] is False
+    assert body["data"][0]["id"] == records[9950]["id"]
