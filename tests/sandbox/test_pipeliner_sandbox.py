@@ -220,3 +220,13 @@ def test_seeding_ten_thousand_is_fast_and_paging_cheap(ctl):
     assert time.time() - started < 1
     assert len(body["data"]) == 50 and body["page_info"]["has_next_page"] is False
     assert body["data"][0]["id"] == records[9950]["id"]
+
+
+def test_expand_replaces_relation_links(ctl):
+    """§4.4 / api-parameters: relations are URI links unless `expand=` names them (List and Get)."""
+    record = ctl.records()[0]
+    body = requests.get(url(ctl, f"/{record['id']}"), params={"expand": "owner,industry"}, auth=AUTH, timeout=5).json()
+    assert body["data"]["owner"]["id"] == record["owner_id"] and body["data"]["owner"]["email"]
+    assert body["data"]["industry"] == next(i for i in pipeliner.INDUSTRIES if i["id"] == record["industry_id"])
+    listed = requests.get(url(ctl), params={"expand": "industry", "first": 1}, auth=AUTH, timeout=5).json()
+    assert listed["data"][0]["industry"]["option_name"]

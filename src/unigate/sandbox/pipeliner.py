@@ -168,6 +168,12 @@ LINKS = {"owner": ("owner_id", "Clients"), "unit": ("unit_id", "SalesUnits"),
          "customer_type": ("customer_type_id", "CustomerTypes"), "parent_account": ("parent_account_id", "Accounts"),
          "picture": ("picture_id", "CloudObjects")}
 DATE_FIELDS = ("created", "modified")
+# `expand=<relation>` (core-api-concepts/api-parameters: "Expand related entity", *.List and *.Get) replaces
+# the relation's URI link with the related entity. The sandbox knows the entities behind these relations.
+EXPANDABLE = {
+    "owner": ("owner_id", {c["id"]: c for c in CLIENTS}),
+    "industry": ("industry_id", {i["id"]: i for i in INDUSTRIES}),
+}
 
 _COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell",
               "Cyberdyne", "Soylent", "Wonka", "Oscorp", "Aperture", "Massive Dynamic", "Pied Piper",
@@ -303,7 +309,7 @@ class PipelinerEmulator(Emulator):
             return error(VALIDATION_STATUS, "ERROR_INVALID_TIMEZONE", f"Unknown timezone '{name}'.")
 
     def render(self, record: dict[str, Any], root: str | None, zone: ZoneInfo | None = None,
-               load_only: list[str] | None = None) -> dict[str, Any]:
+               load_only: list[str] | None = None, expand: list[str] | None = None) -> dict[str, Any]:
         out = dict(record)
         if zone is not None:
             for key in DATE_FIELDS:
@@ -313,9 +319,24 @@ class PipelinerEmulator(Emulator):
             for link, (id_field, entity) in LINKS.items():
                 target = out.get(id_field)
                 out[link] = None if target is None else f"{root}/entities/{entity}/{target}"
+        for relation in expand or ():
+            if relation in EXPANDABLE:
+                id_field, entities = EXPANDABLE[relation]
+                target = out.get(id_field)
+                out[relation] = None if target is None else entities.get(target)
         if load_only:
             out = {k: v for k, v in out.items() if k in load_only or k == "id"}
         return out
+
+    @staticmethod
+    def _expand(request: Request) -> list[str]:
+        return [name.strip() for name in request.query_params.get("expand", "").split(",") if name.strip()]
+
+    @staticmethod
+    def _include_deleted(params) -> bool:
+        # documented both as `include-deleted` (example) and `include_deleted` (parameter table)
+        value = params.get("include-deleted", params.get("include_deleted", "false"))
+        return value.lower() == "true"
 
     def snapshot(self) -> Any:
         return [self.render(r, None) for r in self.records.values()]
@@ -381,7 +402,7 @@ class PipelinerEmulator(Emulator):
         if not first_text.isdigit() or int(first_text) < 1:
             return error(VALIDATION_STATUS, "ERROR_INVALID_PARAMETER", "Parameter 'first' must be a positive integer.")
         size = min(int(first_text), MAX_PAGE_SIZE)
-        include_deleted = params.get("include-deleted", "false").lower() == "true"
+        include_deleted = self._include_deleted(params)
         keep = self._filter(params, include_deleted)
         order_by = params.get("order-by")
         if order_by:
@@ -454,8 +475,9 @@ class PipelinerEmulator(Emulator):
         root = self._root(request)
         if request.method == "POST":
             return await self._create(request, root, zone)
+        expand = self._expand(request)
         return self._page(request, self.order, self.records, self.position,
-                          lambda record, load_only: self.render(record, root, zone, load_only),
+                          lambda record, load_only: self.render(record, root, zone, load_only, expand),
                           len(self.order) - self.deleted)
 
     async def account(self, request: Request) -> Response:
@@ -467,7 +489,7 @@ class PipelinerEmulator(Emulator):
             return zone
         record_id = request.path_params["id"]
         record = self.records.get(record_id)
-        include_deleted = request.query_params.get("include-deleted", "false").lower() == "true"
+        include_deleted = self._include_deleted(request.query_params)
         missing = f"Account with id '{record_id}' not found."
         if record is None:
             return error(404, ENTITY_NOT_FOUND_NAME, missing)
@@ -478,7 +500,7 @@ class PipelinerEmulator(Emulator):
             return error(status, ENTITY_NOT_FOUND_NAME, missing)
         root = self._root(request)
         if request.method == "GET":
-            return ok({"success": True, "data": self.render(record, root, zone)})
+            return ok({"success": True, "data": self.render(record, root, zone, expand=self._expand(request))})
         if request.method == "DELETE":
             if record["is_delete_protected"]:
                 return error(*DELETE_PROTECTED)
