@@ -59,3 +59,62 @@ def sandbox():
     server = start_in_thread(build_sandbox_app())
     yield Sandbox(server.url)
     server.stop()
+
+
+# -- the gateway -----------------------------------------------------------------------------------
+
+import asyncio  # noqa: E402
+
+from unigate.app import create_app  # noqa: E402
+from unigate.cli import create_token  # noqa: E402
+from unigate.engine.spec import load_integrations  # noqa: E402
+from unigate.settings import Settings  # noqa: E402
+
+INTEGRATIONS = sorted(load_integrations())
+
+
+@dataclass
+class GatewayClient:
+    """A running gateway with an API token and one sandbox integrated account per integration."""
+
+    url: str
+    token: str
+    other_token: str  # a token of another environment
+    accounts: dict[str, str]
+    sandbox: Sandbox
+    settings: Settings
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def unified(self, method: str, integration: str, record_id: str | None = None, *, params=None,
+                json=None, headers=None, **kwargs) -> requests.Response:
+        """Call /unified/crm/accounts[/{id}] for `integration`'s sandbox account."""
+        url = f"{self.url}/unified/crm/accounts" + (f"/{record_id}" if record_id is not None else "")
+        query = {"integrated_account_id": self.accounts[integration]}
+        query.update(params or {})
+        return requests.request(method, url, params=query, json=json, headers=headers or self.headers,
+                                timeout=30, **kwargs)
+
+    def admin(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("headers", self.headers)
+        return requests.request(method, f"{self.url}{path}", timeout=30, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def gateway(sandbox, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("gateway-data")
+    settings = Settings(data_dir=data_dir, database_url=None, secret_key=None, sandbox_url=sandbox.url,
+                        connect_timeout=2.0, read_timeout=1.5, cache_ttl=5.0)
+    token = asyncio.run(create_token(settings, "tests", "test-env"))
+    other_token = asyncio.run(create_token(settings, "tests-other", "other-env"))
+    server = start_in_thread(create_app(settings))
+    client = GatewayClient(server.url, token, other_token, {}, sandbox, settings)
+    for name in INTEGRATIONS:
+        response = client.admin("POST", "/integrated-account",
+                                json={"integration": name, "tenant_id": "tests", "is_sandbox": True})
+        assert response.status_code == 201, response.text
+        client.accounts[name] = response.json()["id"]
+    yield client
+    server.stop()

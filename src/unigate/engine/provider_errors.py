@@ -88,7 +88,10 @@ def detect(integration: Integration, status: int, headers: Any, parsed: Any) -> 
         provider_message = find_message(parsed)
     gateway_status = 502 if unified_status >= 500 else unified_status
     text = f"{integration.label} answered {unified_status}"
-    text += f": {provider_message}" if provider_message else "."
+    if provider_message:
+        text += f": {provider_message}" + ("" if provider_message[-1] in ".!?" else ".")
+    else:
+        text += "."
     text += f" {_advice(unified_status)}"
     insight: dict[str, Any] = {"remote_error": {"description": f"The error came from {integration.label}; "
                                                                "its answer is in raw_response."}}

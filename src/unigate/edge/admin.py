@@ -1,0 +1,247 @@
+"""Admin routes in Truto's shapes (research/truto-semantics.md §10): integrated accounts, integrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.edge.query import parse_query
+from unigate.edge.redaction import redact, without_masks
+from unigate.engine.spec import Integration
+from unigate.errors import GatewayError
+from unigate.gateway import Gateway
+from unigate.store import UNSET, IntegratedAccount
+
+ACCOUNT_STATUSES = ("active", "needs_reauth", "disabled")
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def account_json(gateway: Gateway, account: IntegratedAccount) -> dict[str, Any]:
+    integration = gateway.integration(account.integration)
+    secret_paths = integration.secret_fields() if integration else set()
+    return {
+        "id": account.id,
+        "tenant_id": account.tenant_id,
+        "environment_id": account.environment_id,
+        "integration": {
+            "name": account.integration,
+            "label": integration.label if integration else account.integration,
+            "category": integration.category if integration else None,
+        },
+        "status": account.status,
+        "is_sandbox": account.is_sandbox,
+        "authentication_method": account.authentication_method,
+        "context": redact(account.context, secret_paths),
+        "created_at": _iso(account.created_at),
+        "updated_at": _iso(account.updated_at),
+    }
+
+
+def integration_json(integration: Integration) -> dict[str, Any]:
+    return {
+        "name": integration.name,
+        "label": integration.label,
+        "category": integration.category,
+        "docs_url": integration.docs_url,
+        "auth": [
+            {
+                "method": a.method,
+                "label": a.label,
+                "fields": [{"name": f.name, "label": f.label, "secret": f.secret, "required": f.required}
+                           for f in a.fields],
+            }
+            for a in integration.auth
+        ],
+        "unified": [
+            {
+                "model": m.model,
+                "resource": m.resource,
+                "methods": list(m.methods),
+                "fields": list(m.fields),
+                "writable_fields": list(m.writable),
+            }
+            for m in integration.mappings.values()
+        ],
+    }
+
+
+class AdminRoutes:
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/integrated-account", self.list_accounts, methods=["GET"]),
+            Route("/integrated-account", self.create_account, methods=["POST"]),
+            Route("/integrated-account/{id}", self.get_account, methods=["GET"]),
+            Route("/integrated-account/{id}", self.update_account, methods=["PATCH"]),
+            Route("/integrated-account/{id}", self.delete_account, methods=["DELETE"]),
+            Route("/integration", self.list_integrations, methods=["GET"]),
+            Route("/integration/{name}", self.get_integration, methods=["GET"]),
+        ]
+
+    async def _environment(self, request: Request) -> str:
+        return await self.gateway.environment_for(request.headers.get("authorization"))
+
+    @staticmethod
+    async def _body(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        try:
+            body = orjson.loads(raw) if raw.strip() else None
+        except orjson.JSONDecodeError as exc:
+            raise GatewayError(400, f"The request body is not valid JSON ({exc}).") from None
+        if not isinstance(body, dict):
+            raise GatewayError(400, "The request body must be a JSON object.")
+        return body
+
+    @property
+    def store(self):
+        assert self.gateway.store is not None
+        return self.gateway.store
+
+    # -- integrated accounts -------------------------------------------------------------------------
+    async def list_accounts(self, request: Request) -> Response:
+        environment_id = await self._environment(request)
+        query = parse_query(request.url.query)
+        integration = query.get("integration.name")
+        if integration is None and isinstance(query.get("integration"), dict):
+            integration = query["integration"].get("name")
+        limit_raw = query.get("limit") or "100"
+        try:
+            limit = max(1, min(int(limit_raw), 1000))
+        except (TypeError, ValueError):
+            raise GatewayError(400, "limit must be an integer between 1 and 1000.") from None
+        cursor = query.get("next_cursor") or None
+        try:
+            accounts, next_cursor = await self.store.list_accounts(
+                environment_id, integration=integration, tenant_id=query.get("tenant_id"),
+                status=query.get("status"), limit=limit, cursor=cursor)
+        except ValueError:
+            raise GatewayError(400, "next_cursor is not valid; pass the value from the previous page.") from None
+        return json_response({"result": [account_json(self.gateway, a) for a in accounts],
+                              "next_cursor": next_cursor, "limit": limit})
+
+    async def create_account(self, request: Request) -> Response:
+        environment_id = await self._environment(request)
+        body = await self._body(request)
+        name = body.get("integration")
+        if isinstance(name, dict):
+            name = name.get("name")
+        integration = self.gateway.integration(name)
+        if integration is None:
+            raise GatewayError(400, f"integration must be one of: {', '.join(self.gateway.integrations)}.")
+        context = body.get("context", {})
+        if not isinstance(context, dict):
+            raise GatewayError(400, "context must be an object of the integration's credentials.")
+        is_sandbox = body.get("is_sandbox", False)
+        if not isinstance(is_sandbox, bool):
+            raise GatewayError(400, "is_sandbox must be true or false.")
+        if is_sandbox:
+            # A sandbox account works with no credentials: the emulator's own fill the gaps.
+            context = {**integration.sandbox_context, **context}
+        tenant_id = body.get("tenant_id")
+        if tenant_id is not None and not isinstance(tenant_id, str):
+            raise GatewayError(400, "tenant_id must be a string.")
+        method = body.get("authentication_method")
+        auth = integration.auth_format(method)
+        if auth is None:
+            raise GatewayError(400, f"authentication_method must be one of: "
+                                    f"{', '.join(a.method for a in integration.auth)}.")
+        missing = auth.missing_fields(context)
+        if missing:
+            raise GatewayError(400, f"context is missing {', '.join(missing)} for {integration.label} ({auth.method}).",
+                               insight={"missing_required_body_fields": {
+                                   "description": "These context fields are required.",
+                                   "value": [f"context.{m}" for m in missing]}})
+        account = await self.store.create_account(environment_id, integration.name, context, tenant_id=tenant_id,
+                                                  is_sandbox=is_sandbox, authentication_method=auth.method)
+        return json_response(account_json(self.gateway, account), 201)
+
+    async def get_account(self, request: Request) -> Response:
+        environment_id = await self._environment(request)
+        account = await self._find(environment_id, request.path_params["id"])
+        return json_response(account_json(self.gateway, account))
+
+    async def _find(self, environment_id: str, account_id: str) -> IntegratedAccount:
+        account = None
+        if _is_uuid(account_id):
+            account = await self.store.get_account(environment_id, account_id)
+        if account is None:
+            raise GatewayError(404, f"No integrated account {account_id} in this token's environment.")
+        return account
+
+    async def update_account(self, request: Request) -> Response:
+        environment_id = await self._environment(request)
+        account = await self._find(environment_id, request.path_params["id"])
+        body = await self._body(request)
+        changes: dict[str, Any] = {}
+        if "tenant_id" in body:
+            if body["tenant_id"] is not None and not isinstance(body["tenant_id"], str):
+                raise GatewayError(400, "tenant_id must be a string or null.")
+            changes["tenant_id"] = body["tenant_id"]
+        if "status" in body:
+            if body["status"] not in ACCOUNT_STATUSES:
+                raise GatewayError(400, f"status must be one of: {', '.join(ACCOUNT_STATUSES)}.")
+            changes["status"] = body["status"]
+        if "authentication_method" in body:
+            integration = self.gateway.integration(account.integration)
+            if integration is None or integration.auth_format(body["authentication_method"]) is None:
+                raise GatewayError(400, "authentication_method is not one of the integration's methods.")
+            changes["authentication_method"] = body["authentication_method"]
+        context_patch = None
+        if "context" in body:
+            if not isinstance(body["context"], dict):
+                raise GatewayError(400, "context must be an object; it is merged into the stored context.")
+            context_patch = without_masks(body["context"])
+        unknown = set(body) - {"tenant_id", "status", "authentication_method", "context"}
+        if unknown:
+            raise GatewayError(400, f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        updated = await self.store.update_account(
+            environment_id, account.id, tenant_id=changes.get("tenant_id", UNSET),
+            status=changes.get("status", UNSET),
+            authentication_method=changes.get("authentication_method", UNSET), context_patch=context_patch)
+        if updated is None:
+            raise GatewayError(404, f"No integrated account {account.id} in this token's environment.")
+        self.gateway.forget_account(account.id)
+        return json_response(account_json(self.gateway, updated))
+
+    async def delete_account(self, request: Request) -> Response:
+        environment_id = await self._environment(request)
+        account = await self._find(environment_id, request.path_params["id"])
+        await self.store.delete_account(environment_id, account.id)
+        self.gateway.forget_account(account.id)
+        return json_response({"id": account.id})
+
+    # -- integrations ------------------------------------------------------------------------------
+    async def list_integrations(self, request: Request) -> Response:
+        await self._environment(request)
+        return json_response({"result": [integration_json(i) for i in self.gateway.integrations.values()],
+                              "next_cursor": None})
+
+    async def get_integration(self, request: Request) -> Response:
+        await self._environment(request)
+        integration = self.gateway.integration(request.path_params["name"])
+        if integration is None:
+            raise GatewayError(404, f"No integration {request.path_params['name']!r}.")
+        return json_response(integration_json(integration))
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

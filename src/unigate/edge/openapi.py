@@ -1,0 +1,156 @@
+"""The OpenAPI 3.1 document of every route, with the unified JSON Schemas as components."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from unigate import __version__
+from unigate.engine.formats import RESPONSE_FORMATS
+from unigate.models import READ_ONLY_FIELDS, UnifiedResource
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _error_responses(*codes: int) -> dict[str, Any]:
+    return {str(code): {"description": "Error", "content": {"application/json": {"schema": ERROR}}} for code in codes}
+
+
+def _param(name: str, description: str, schema: dict[str, Any], required: bool = False, where: str = "query") -> dict:
+    return {"name": name, "in": where, "required": required, "description": description, "schema": schema}
+
+
+COMMON_UNIFIED_PARAMS = [
+    _param("integrated_account_id", "The integrated account to call.", {"type": "string", "format": "uuid"}, True),
+    _param("truto_response_format", "unified (default), normalized, raw or stream.",
+           {"type": "string", "enum": list(RESPONSE_FORMATS)}),
+    _param("truto_ignore_remote_data", "Leave remote_data out.", {"type": "boolean"}),
+    _param("truto_exclude_fields", "Fields to leave out; dotted paths reach nested ones. Repeated, bracketed or "
+           "comma-separated.", {"type": "array", "items": {"type": "string"}}),
+    {"name": "remote_query", "in": "query", "style": "deepObject", "explode": True,
+     "description": "Sent to the provider's query string as given, winning over mapped values.",
+     "schema": {"type": "object", "additionalProperties": True}},
+]
+
+
+def _schema_name(unified: UnifiedResource) -> str:
+    return "".join(part.capitalize() for part in f"{unified.model}_{unified.resource}".split("_"))
+
+
+def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str]) -> dict[str, Any]:
+    schemas: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["statusCode", "error", "message"],
+            "properties": {
+                "statusCode": {"type": "integer"},
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "truto_is_remote_error": {"type": "boolean"},
+                "raw_response": {},
+                "truto_error_insight": {"type": "object"},
+            },
+        },
+        "IntegratedAccount": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "tenant_id": {"type": ["string", "null"]},
+                "environment_id": {"type": "string"},
+                "integration": {"type": "object", "properties": {"name": {"type": "string", "enum": integrations},
+                                                                 "label": {"type": "string"},
+                                                                 "category": {"type": "string"}}},
+                "status": {"type": "string"},
+                "is_sandbox": {"type": "boolean"},
+                "authentication_method": {"type": ["string", "null"]},
+                "context": {"type": "object", "description": "Credentials and settings; secrets are redacted."},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    }
+    paths: dict[str, Any] = {
+        "/health": {"get": {"summary": "Liveness check (no token needed)", "security": [],
+                            "responses": {"200": {"description": "OK"}}}},
+        "/integration": {"get": {"summary": "List integrations with their auth formats and unified coverage",
+                                 "responses": {"200": {"description": "Integrations"}, **_error_responses(401)}}},
+        "/integrated-account": {
+            "get": {"summary": "List integrated accounts",
+                    "parameters": [_param("integration.name", "Filter by integration", {"type": "string"}),
+                                   _param("tenant_id", "Filter by tenant", {"type": "string"}),
+                                   _param("status", "Filter by status", {"type": "string"}),
+                                   _param("limit", "Page size", {"type": "integer"}),
+                                   _param("next_cursor", "Cursor from the previous page", {"type": "string"})],
+                    "responses": {"200": {"description": "A page of accounts"}, **_error_responses(400, 401)}},
+            "post": {"summary": "Create an integrated account",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["integration"],
+                         "properties": {"integration": {"type": "string", "enum": integrations},
+                                        "tenant_id": {"type": "string"}, "context": {"type": "object"},
+                                        "is_sandbox": {"type": "boolean"},
+                                        "authentication_method": {"type": "string"}}}}}},
+                     "responses": {"201": {"description": "Created", "content": {"application/json": {
+                         "schema": {"$ref": "#/components/schemas/IntegratedAccount"}}}},
+                         **_error_responses(400, 401)}},
+        },
+        "/integrated-account/{id}": {
+            "parameters": [_param("id", "Integrated account id", {"type": "string"}, True, "path")],
+            "get": {"summary": "Get an integrated account", "responses": {"200": {"description": "The account"},
+                                                                          **_error_responses(401, 404)}},
+            "patch": {"summary": "Update tenant_id, status or context (context merges shallowly; secrets left out "
+                                 "are kept)", "responses": {"200": {"description": "The account"},
+                                                            **_error_responses(400, 401, 404)}},
+            "delete": {"summary": "Delete an integrated account", "responses": {"200": {"description": "{id}"},
+                                                                                 **_error_responses(401, 404)}},
+        },
+    }
+    for (model, resource), unified in resources.items():
+        name = _schema_name(unified)
+        schemas[name] = copy.deepcopy(unified.schema)
+        schemas[name].pop("$schema", None)
+        schemas[name].pop("$id", None)
+        writable = {k: v for k, v in unified.schema["properties"].items() if k not in READ_ONLY_FIELDS}
+        schemas[f"{name}Input"] = {"type": "object", "additionalProperties": False,
+                                   "properties": {**copy.deepcopy(writable),
+                                                  "remote_data": {"type": "object", "description":
+                                                                  "Merged into the provider's body as given."}}}
+        ref = {"$ref": f"#/components/schemas/{name}"}
+        body = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Input"}}}}
+        one = {"200": {"description": "The record", "content": {"application/json": {"schema": ref}}},
+               **_error_responses(400, 401, 404, 405, 422, 429, 502, 504)}
+        paths[f"/unified/{model}/{resource}"] = {
+            "get": {"summary": f"List {resource}", "operationId": f"list_{model}_{resource}",
+                    "parameters": COMMON_UNIFIED_PARAMS + [
+                        _param("limit", "Page size", {"type": "integer", "minimum": 1}),
+                        _param("next_cursor", "Cursor from the previous page; empty for the first", {"type": "string"})],
+                    "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["result", "next_cursor"],
+                        "properties": {"result": {"type": "array", "items": ref},
+                                       "next_cursor": {"type": ["string", "null"]},
+                                       "prev_cursor": {"type": ["string", "null"]},
+                                       "result_count": {"type": "integer"}}}}}},
+                        **_error_responses(400, 401, 404, 405, 429, 502, 504)}},
+            "post": {"summary": f"Create a record in {resource}", "operationId": f"create_{model}_{resource}",
+                     "parameters": COMMON_UNIFIED_PARAMS, "requestBody": body, "responses": one},
+        }
+        paths[f"/unified/{model}/{resource}/{{id}}"] = {
+            "parameters": [_param("id", "The record's id in the provider", {"type": "string"}, True, "path")],
+            "get": {"summary": f"Get a record of {resource}", "operationId": f"get_{model}_{resource}",
+                    "parameters": COMMON_UNIFIED_PARAMS, "responses": one},
+            "patch": {"summary": f"Update a record of {resource}", "operationId": f"update_{model}_{resource}",
+                      "parameters": COMMON_UNIFIED_PARAMS, "requestBody": body, "responses": one},
+            "delete": {"summary": f"Delete a record of {resource}", "operationId": f"delete_{model}_{resource}",
+                       "parameters": COMMON_UNIFIED_PARAMS,
+                       "responses": {"200": {"description": "At least {id}, plus what the provider's answer maps to",
+                                             "content": {"application/json": {"schema": ref}}},
+                                     **_error_responses(400, 401, 404, 405, 429, 502, 504)}},
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "unigate", "version": __version__,
+                 "description": "Unified CRM API, wire-compatible with Truto's unified API."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
+        "paths": paths,
+    }
