@@ -1,0 +1,539 @@
+"""Zendesk Sell emulator (formerly Base CRM): `/v2/contacts`, where organisations are contacts with
+`is_organization: true` and persons live in the same collection.
+
+The emulator's root stands for `https://api.getbase.com`. Sources: `research/crm-apis-2.md §5`
+(contacts, envelope, errors), §6 (emulator checklist), §7 (open items); Zendesk's official Python
+client `basecrm` (`http_client.py`: envelope, headers; `services.py`: ContactsService) and Zendesk's
+Sell errors page (developer.zendesk.com/api-reference/sales-crm/errors).
+
+What it reproduces:
+- `Authorization: Bearer <token>`; 401 `unauthorized` in the errors envelope otherwise.
+- A `User-Agent` header is required (research §5.1, §6: missing → 400).
+- Bodies in `{"data": {...}}`; answers `{"data": …, "meta": {"type": "contact"}}` and
+  `{"items": [{"data": …, "meta": …}], "meta": {"type": "collection", "count", "links"}}`.
+- List `page` (1-based) / `per_page` (default 25, max 100), `meta.links.next_page` while more remain;
+  filters `is_organization`, `ids`, `name`, `email`, `owner_id`, `contact_id`, `sort_by=attr:dir`.
+- Create, partial update (`tags` replace the list), hard delete 204 then 404, upsert.
+- Every answer carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox.base import Emulator, bearer_token, json_response, read_json
+
+# -- credentials ------------------------------------------------------------------------------------
+# 64 characters: the official `basecrm` client refuses tokens of any other length (configuration.py).
+SANDBOX_TOKEN = "sandbox-zendesk_sell-token-0000000000000000000000000000000000000"
+
+# -- choices where the vendor's behaviour is not settled (change here) --------------------------------
+# research §7.5: whether POST /contacts answers 200 or 201 is open; Sell's contacts reference shows 200.
+CREATE_STATUS = 200
+# research §5.1/§6: a request without User-Agent is refused with 400 ("invalid_user_agent-style").
+MISSING_USER_AGENT_STATUS = 400
+MISSING_USER_AGENT_CODE = "invalid_user_agent"
+# research §5.3: `custom_fields` on update merging keys vs replacing the map is unverified; merge here.
+CUSTOM_FIELDS_MERGE = True
+# research §5.1: `is_organization` can only be set at creation. An update carrying it is ignored here
+# (whether Sell answers 422 instead is unverified).
+# Default order of the list (Sell documents `sort_by`; its default is not settled in research): by id.
+DEFAULT_SORT = "id:asc"
+# Sell documents no rate-limit headers (research §5.5); the names below are what third-party clients
+# read. 36,000 requests per hour per token.
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+RATE_LIMIT = 36000
+
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 100
+MORE_INFO = "https://developers.getbase.com/docs/rest/articles/errors"
+SORTABLE = {"id", "name", "first_name", "last_name", "created_at", "updated_at", "customer_status",
+            "prospect_status", "industry"}
+WRITABLE = ["address", "billing_address", "shipping_address", "contact_id", "custom_fields",
+            "customer_status", "description", "email", "facebook", "fax", "first_name", "industry",
+            "is_organization", "last_name", "linkedin", "mobile", "name", "owner_id", "phone",
+            "prospect_status", "skype", "tags", "title", "twitter", "website"]
+STRING_FIELDS = {"customer_status", "description", "email", "facebook", "fax", "first_name", "industry",
+                 "last_name", "linkedin", "mobile", "name", "phone", "prospect_status", "skype", "title",
+                 "twitter", "website"}
+ADDRESS_KEYS = ("line1", "city", "postal_code", "state", "country")
+STATUSES = ("none", "current", "past")
+HTTP_REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 406: "Not Acceptable",
+                409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests"}
+
+USERS = [{"id": 2119, "name": "Mark Johnson", "email": "mark@sellsandbox.example"},
+         {"id": 2127, "name": "Lena Fischer", "email": "lena@sellsandbox.example"},
+         {"id": 2135, "name": "Omar Haddad", "email": "omar@sellsandbox.example"}]
+USER_IDS = {u["id"] for u in USERS}
+TOKEN_USER = USERS[0]
+
+ID_BASE = 167340001
+
+_NAMES = ["Bluebird Analytics", "Copperline Freight", "Driftwood Studios", "Evergreen Dental", "Foxglove Foods",
+          "Granite Peak Capital", "Harborview Hotels", "Ironclad Security", "Juniper Biotech", "Keystone Roofing",
+          "Lighthouse Media", "Maple Leaf Logistics", "Northstar Robotics", "Oakridge Legal", "Pinecrest Schools",
+          "Quarry Lane Mining", "Riverbend Energy", "Silverline Telecom", "Tidewater Marine", "Upland Outfitters"]
+_FORMS = ["Inc.", "LLC", "Group", "Co.", "GmbH", "Ltd."]
+_INDUSTRIES = ["Software", "Logistics", "Media", "Healthcare", "Food & Beverage", "Finance", "Hospitality",
+               "Security", "Biotechnology", "Construction", "Education", "Energy", "Telecommunications"]
+_PLACES = [("1 Market St", "San Francisco", "94105", "CA", "United States"),
+           ("77 Hudson St", "New York", "10013", "NY", "United States"),
+           ("Friedrichstrasse 68", "Berlin", "10117", "Berlin", "Germany"),
+           ("Rynek Glowny 1", "Krakow", "31-042", "Malopolskie", "Poland"),
+           ("10 Downing Ct", "Leeds", "LS1 4AP", "West Yorkshire", "United Kingdom"),
+           ("400 Bay St", "Toronto", "M5H 2Y4", "ON", "Canada")]
+_FIRST = ["Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas"]
+_LAST = ["Novak", "Okafor", "Petersen", "Quinn", "Rossi", "Sato", "Thompson", "Ueda", "Varga", "Walsh"]
+_TAG_SETS = [["vip"], ["partner", "emea"], [], ["trial"], ["vip", "renewal"], ["reseller"]]
+_SEED_START = datetime(2022, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
+
+
+def _ts(value: datetime) -> str:
+    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _now() -> str:
+    return _ts(datetime.now(timezone.utc))
+
+
+class ZendeskSellEmulator(Emulator):
+    name = "zendesk_sell"
+
+    def reset(self, count: int | None = None) -> None:
+        self.ids = itertools.count(ID_BASE)
+        self.request_ids = itertools.count(1)
+        self.organization_ids: list[int] = []     # insertion order, for cheap paging of the usual filter
+        self.rate_remaining = RATE_LIMIT
+        super().reset(count)
+
+    # -- seed ---------------------------------------------------------------------------------------
+    def seed(self, count: int) -> None:
+        """`count` organisations, and after every second one a person working there."""
+        for i in range(count):
+            org_id = next(self.ids)
+            line1, city, postal, state, country = _PLACES[i % len(_PLACES)]
+            bill = _PLACES[(i + 2) % len(_PLACES)]
+            ship = _PLACES[(i + 4) % len(_PLACES)]
+            base = _NAMES[i % len(_NAMES)]
+            form = _FORMS[(i // len(_NAMES)) % len(_FORMS)]
+            series = i // (len(_NAMES) * len(_FORMS))
+            name = f"{base} {form}" + (f" {series + 1}" if series else "")
+            slug = base.lower().replace(" ", "")
+            created = _SEED_START + timedelta(hours=5 * i, minutes=i % 60)
+            self._store({
+                "id": org_id,
+                "creator_id": USERS[(i + 1) % len(USERS)]["id"],
+                "owner_id": USERS[i % len(USERS)]["id"],
+                "is_organization": True,
+                "contact_id": None,
+                "parent_organization_id": None,
+                "name": name,
+                "first_name": None,
+                "last_name": None,
+                "customer_status": STATUSES[i % 3],
+                "prospect_status": STATUSES[(i + 1) % 3],
+                "title": None,
+                "description": f"{name}: {_INDUSTRIES[i % len(_INDUSTRIES)].lower()} account in {city}.",
+                "industry": _INDUSTRIES[i % len(_INDUSTRIES)],
+                "website": f"https://www.{slug}.example",
+                "email": f"hello@{slug}.example",
+                "phone": f"+1 415 555 {1000 + i % 9000:04d}",
+                "mobile": f"+1 628 555 {2000 + (i * 7) % 8000:04d}",
+                "fax": f"+1 415 555 {3000 + (i * 3) % 7000:04d}" if i % 2 == 0 else None,
+                "twitter": slug,
+                "facebook": slug,
+                "linkedin": f"https://www.linkedin.com/company/{slug}",
+                "skype": None,
+                "address": {"line1": line1, "city": city, "postal_code": postal, "state": state,
+                            "country": country},
+                "billing_address": dict(zip(ADDRESS_KEYS, bill)) if i % 3 != 2 else None,
+                "shipping_address": dict(zip(ADDRESS_KEYS, ship)) if i % 3 == 0 else None,
+                "tags": list(_TAG_SETS[i % len(_TAG_SETS)]),
+                "custom_fields": {"Segment": ["SMB", "Mid-Market", "Enterprise"][i % 3],
+                                  "Employees": str(10 + (i * 37) % 4990),
+                                  "Renewal Month": ["January", "April", "July", "October"][i % 4]},
+                "created_at": _ts(created),
+                "updated_at": _ts(created + timedelta(days=2 + i % 30, minutes=11)),
+            })
+            if i % 2 == 1:
+                first, last = _FIRST[i % len(_FIRST)], _LAST[(i // 2) % len(_LAST)]
+                self._store({
+                    "id": next(self.ids),
+                    "creator_id": TOKEN_USER["id"],
+                    "owner_id": USERS[(i + 2) % len(USERS)]["id"],
+                    "is_organization": False,
+                    "contact_id": org_id,
+                    "parent_organization_id": None,
+                    "name": None,
+                    "first_name": first,
+                    "last_name": last,
+                    "customer_status": "current",
+                    "prospect_status": "none",
+                    "title": ["CEO", "Head of Operations", "Buyer", "CTO"][i % 4],
+                    "description": None,
+                    "industry": None,
+                    "website": None,
+                    "email": f"{first.lower()}.{last.lower()}@{slug}.example",
+                    "phone": f"+1 415 555 {5000 + i % 5000:04d}",
+                    "mobile": None,
+                    "fax": None,
+                    "twitter": None,
+                    "facebook": None,
+                    "linkedin": None,
+                    "skype": f"{first.lower()}.{last.lower()}",
+                    "address": {"line1": line1, "city": city, "postal_code": postal, "state": state,
+                                "country": country},
+                    "billing_address": None,
+                    "shipping_address": None,
+                    "tags": ["decision-maker"] if i % 4 == 1 else [],
+                    "custom_fields": {},
+                    "created_at": _ts(created + timedelta(hours=1)),
+                    "updated_at": _ts(created + timedelta(days=1)),
+                })
+
+    def _store(self, contact: dict[str, Any]) -> None:
+        self.records[str(contact["id"])] = contact
+        if contact["is_organization"]:
+            self.organization_ids.append(contact["id"])
+
+    # -- HTTP plumbing ------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v2/contacts/upsert", self.upsert, methods=["POST"]),
+            Route("/v2/contacts/{contact_id}", self.one, methods=["GET", "PUT", "DELETE"]),
+            Route("/v2/contacts", self.many, methods=["GET", "POST"]),
+            Route("/v2/users/self", self.users_self, methods=["GET"]),
+            Route("/{rest:path}", self.incorrect_path, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        ]
+
+    def _headers(self, request: Request) -> dict[str, str]:
+        request_id = getattr(request.state, "request_id", None) or self._request_id(request)
+        self.rate_remaining = max(0, self.rate_remaining - 1)
+        return {
+            "X-Request-Id": request_id,
+            "Content-Language": "en",
+            RATE_LIMIT_HEADERS[0]: str(RATE_LIMIT),
+            RATE_LIMIT_HEADERS[1]: str(self.rate_remaining),
+            RATE_LIMIT_HEADERS[2]: "3600",
+        }
+
+    def _request_id(self, request: Request) -> str:
+        value = f"00000000-0000-4000-8000-{next(self.request_ids):012d}"
+        request.state.request_id = value
+        return value
+
+    def ok(self, request: Request, body: Any, status: int = 200) -> Response:
+        return json_response(body, status, headers=self._headers(request),
+                             media_type="application/json; charset=utf-8")
+
+    def error(self, request: Request, status: int, code: str, message: str, details: str | None = None,
+              field: str | None = None, resource: str | None = None) -> Response:
+        return self.errors(request, status, [{"resource": resource, "field": field, "code": code,
+                                              "message": message, "details": details}])
+
+    def errors(self, request: Request, status: int, errors: list[dict[str, Any]]) -> Response:
+        """Sell's errors envelope (developer.zendesk.com/api-reference/sales-crm/errors)."""
+        request_id = self._request_id(request)
+        body = {
+            "errors": [{"error": e, "meta": {"type": "error", "links": {"more_info": MORE_INFO}}} for e in errors],
+            "meta": {"type": "errors", "http_status": f"{status} {HTTP_REASONS.get(status, '')}".strip(),
+                     "logref": request_id, "links": {"more_info": MORE_INFO}},
+        }
+        return json_response(body, status, headers=self._headers(request),
+                             media_type="application/json; charset=utf-8")
+
+    def check(self, request: Request) -> Response | None:
+        """Request checks every Sell call passes through: User-Agent, Accept, bearer token."""
+        if not request.headers.get("user-agent", "").strip():
+            return self.error(request, MISSING_USER_AGENT_STATUS, MISSING_USER_AGENT_CODE,
+                              "User-Agent header is missing", "Set a User-Agent header that identifies "
+                              "your application.")
+        accept = request.headers.get("accept", "*/*")
+        if not any(part.split(";")[0].strip() in ("*/*", "application/*", "application/json")
+                   for part in accept.split(",")):
+            return self.error(request, 406, "not_acceptable", "The requested format is not supported",
+                              "Only application/json is supported.")
+        if bearer_token(request) != SANDBOX_TOKEN:
+            return self.error(request, 401, "unauthorized", "request is unauthorized",
+                              "Required access token is missing, malformed, expired, or invalid.")
+        return None
+
+    def not_found(self, request: Request) -> Response:
+        return self.error(request, 404, "not_found", "The requested resource could not be found.",
+                          "Resource you are looking for was not found.", resource="contact")
+
+    async def incorrect_path(self, request: Request) -> Response:
+        denied = self.check(request)
+        if denied:
+            return denied
+        return self.error(request, 404, "incorrect_path", "Requested path was not found.")
+
+    async def users_self(self, request: Request) -> Response:
+        denied = self.check(request)
+        if denied:
+            return denied
+        return self.ok(request, {"data": dict(TOKEN_USER, role="admin", status="active"),
+                                 "meta": {"type": "user"}})
+
+    @staticmethod
+    def _single(contact: dict[str, Any]) -> dict[str, Any]:
+        return {"data": contact, "meta": {"type": "contact"}}
+
+    # -- list / create --------------------------------------------------------------------------------
+    async def many(self, request: Request) -> Response:
+        denied = self.check(request)
+        if denied:
+            return denied
+        if request.method == "POST":
+            return await self.create(request)
+        return self.list_contacts(request)
+
+    def list_contacts(self, request: Request) -> Response:
+        """Retrieve all contacts: research §5.3 (filters, page/per_page ≤100, 1-based pages)."""
+        q = request.query_params
+        try:
+            page = int(q.get("page", 1))
+            per_page = int(q.get("per_page", DEFAULT_PER_PAGE))
+        except ValueError:
+            return self.error(request, 400, "bad_request", "page and per_page must be integers",
+                              "Query parameters page and per_page take positive integers.")
+        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+            return self.error(request, 400, "bad_request", "Invalid pagination parameters",
+                              f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}.")
+        sort_by = q.get("sort_by", DEFAULT_SORT)
+        attribute, _, direction = sort_by.partition(":")
+        direction = direction or "asc"
+        if attribute not in SORTABLE or direction not in ("asc", "desc"):
+            return self.error(request, 400, "bad_request", "Invalid sort_by parameter",
+                              f"sort_by takes one of {sorted(SORTABLE)} with :asc or :desc.")
+
+        filters: list[tuple[str, Any]] = []
+        is_org = q.get("is_organization")
+        if is_org is not None:
+            # Rails-style boolean parameters: the official client sends Python's `True`
+            is_org = {"true": "true", "1": "true", "false": "false", "0": "false"}.get(is_org.lower(), is_org)
+            if is_org not in ("true", "false"):
+                return self.error(request, 400, "bad_request", "Invalid is_organization parameter",
+                                  "is_organization takes true or false.")
+        ids = None
+        if q.get("ids"):
+            try:
+                ids = {int(x) for x in q["ids"].split(",") if x.strip()}
+            except ValueError:
+                return self.error(request, 400, "bad_request", "Invalid ids parameter",
+                                  "ids takes a comma-separated list of integers.")
+        for key in ("name", "email", "first_name", "last_name"):
+            if q.get(key):
+                filters.append((key, q[key]))
+        for key in ("owner_id", "contact_id"):
+            if q.get(key):
+                try:
+                    filters.append((key, int(q[key])))
+                except ValueError:
+                    return self.error(request, 400, "bad_request", f"Invalid {key} parameter",
+                                      f"{key} takes an integer.")
+        city = q.get("address[city]")
+
+        simple = is_org == "true" and not filters and ids is None and city is None and sort_by == "id:asc"
+        start = (page - 1) * per_page
+        if simple:
+            # the filter the unified API always sends: page by slicing the organisation index
+            window = self.organization_ids[start:start + per_page + 1]
+            chosen = [self.records[str(i)] for i in window]
+        else:
+            def keep(c: dict[str, Any]) -> bool:
+                if is_org is not None and c["is_organization"] != (is_org == "true"):
+                    return False
+                if ids is not None and c["id"] not in ids:
+                    return False
+                if city is not None and (c.get("address") or {}).get("city") != city:
+                    return False
+                return all(c.get(k) == v for k, v in filters)
+            matched = [c for c in self.records.values() if keep(c)]
+            if attribute != "id" or direction != "asc":
+                matched.sort(key=lambda c: (c.get(attribute) is None, c.get(attribute) or ""),
+                             reverse=direction == "desc")
+            chosen = matched[start:start + per_page + 1]
+        more = len(chosen) > per_page
+        chosen = chosen[:per_page]
+
+        def link(p: int) -> str:
+            params = [(k, v) for k, v in q.multi_items() if k not in ("page", "per_page")]
+            params += [("page", str(p)), ("per_page", str(per_page))]
+            return str(request.url.replace(query=urlencode(params)))
+
+        links = {"self": str(request.url), "first_page": link(1)}
+        if page > 1:
+            links["prev_page"] = link(page - 1)
+        if more:
+            links["next_page"] = link(page + 1)
+        return self.ok(request, {
+            "items": [{"data": c, "meta": {"type": "contact"}} for c in chosen],
+            "meta": {"type": "collection", "count": len(chosen), "links": links},
+        })
+
+    def _validate(self, values: dict[str, Any], creating: bool, is_org: bool) -> list[dict[str, Any]]:
+        """422 resource errors (research §5.5: 422 with `field` set; codes unverified)."""
+        problems = []
+
+        def add(field: str, code: str, message: str) -> None:
+            problems.append({"resource": "contact", "field": field, "code": code, "message": message,
+                             "details": f"{field} {message}"})
+
+        if creating:
+            if is_org and not values.get("name"):
+                add("name", "blank", "can't be blank")
+            if not is_org and not values.get("last_name"):
+                add("last_name", "blank", "can't be blank")
+        else:
+            if is_org and "name" in values and not values.get("name"):
+                add("name", "blank", "can't be blank")
+            if not is_org and "last_name" in values and not values.get("last_name"):
+                add("last_name", "blank", "can't be blank")
+        for key in STRING_FIELDS:
+            if values.get(key) is not None and not isinstance(values[key], str):
+                add(key, "invalid", "is invalid")
+        for key in ("customer_status", "prospect_status"):
+            if values.get(key) is not None and values[key] not in STATUSES:
+                add(key, "inclusion", "is not included in the list")
+        if "owner_id" in values and values["owner_id"] is not None:
+            if isinstance(values["owner_id"], bool) or values["owner_id"] not in USER_IDS:
+                add("owner_id", "invalid", "is invalid")
+        if values.get("contact_id") is not None:
+            parent = self.records.get(str(values["contact_id"]))
+            if is_org or parent is None or not parent["is_organization"]:
+                add("contact_id", "invalid", "is invalid")
+        if "tags" in values and values["tags"] is not None:
+            if not isinstance(values["tags"], list) or not all(isinstance(t, str) for t in values["tags"]):
+                add("tags", "invalid", "is invalid")
+        if values.get("custom_fields") is not None and not isinstance(values["custom_fields"], dict):
+            add("custom_fields", "invalid", "is invalid")
+        for key in ("address", "billing_address", "shipping_address"):
+            value = values.get(key)
+            if value is not None and (not isinstance(value, dict) or set(value) - set(ADDRESS_KEYS)):
+                add(key, "invalid", "is invalid")
+        return problems
+
+    async def _payload(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
+        body = await read_json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            return None, self.error(request, 400, "invalid_envelope", "Request body must be wrapped in data",
+                                    'Send a JSON object of the form {"data": {...}}.')
+        return body["data"], None
+
+    def _write(self, contact: dict[str, Any], values: dict[str, Any]) -> None:
+        for key in WRITABLE:
+            if key not in values or key == "is_organization":
+                continue
+            value = values[key]
+            if key in ("address", "billing_address", "shipping_address") and value is not None:
+                value = {k: value.get(k) for k in ADDRESS_KEYS}
+            if key == "custom_fields" and CUSTOM_FIELDS_MERGE and value is not None:
+                value = {**(contact.get("custom_fields") or {}), **value}
+            contact[key] = value if value is not None or key not in ("tags", "custom_fields") else \
+                ([] if key == "tags" else {})
+        contact["updated_at"] = _now()
+
+    async def create(self, request: Request) -> Response:
+        """Create a contact (research §5.3); `is_organization` is fixed here for good."""
+        values, problem = await self._payload(request)
+        if problem:
+            return problem
+        return self._create(request, values)
+
+    def _create(self, request: Request, values: dict[str, Any]) -> Response:
+        is_org = bool(values.get("is_organization", False))
+        problems = self._validate(values, creating=True, is_org=is_org)
+        if problems:
+            return self.errors(request, 422, problems)
+        now = _now()
+        contact: dict[str, Any] = {
+            "id": next(self.ids), "creator_id": TOKEN_USER["id"], "owner_id": TOKEN_USER["id"],
+            "is_organization": is_org, "contact_id": None, "parent_organization_id": None,
+            "name": None, "first_name": None, "last_name": None, "customer_status": "none",
+            "prospect_status": "none", "title": None, "description": None, "industry": None, "website": None,
+            "email": None, "phone": None, "mobile": None, "fax": None, "twitter": None, "facebook": None,
+            "linkedin": None, "skype": None,
+            "address": {k: None for k in ADDRESS_KEYS}, "billing_address": None, "shipping_address": None,
+            "tags": [], "custom_fields": {}, "created_at": now, "updated_at": now,
+        }
+        self._write(contact, values)
+        contact["updated_at"] = now
+        self._store(contact)
+        return self.ok(request, self._single(contact), CREATE_STATUS)
+
+    # -- one contact ----------------------------------------------------------------------------------
+    async def one(self, request: Request) -> Response:
+        denied = self.check(request)
+        if denied:
+            return denied
+        contact = self.records.get(request.path_params["contact_id"])
+        if contact is None:
+            return self.not_found(request)
+        if request.method == "GET":
+            return self.ok(request, self._single(contact))
+        if request.method == "DELETE":
+            # hard delete, "cannot be undone" (research §5.3): 204, then 404
+            del self.records[str(contact["id"])]
+            if contact["is_organization"]:
+                self.organization_ids.remove(contact["id"])
+            return Response(status_code=204, headers=self._headers(request))
+        values, problem = await self._payload(request)
+        if problem:
+            return problem
+        problems = self._validate(values, creating=False, is_org=contact["is_organization"])
+        if problems:
+            return self.errors(request, 422, problems)
+        self._write(contact, values)
+        return self.ok(request, self._single(contact))
+
+    async def upsert(self, request: Request) -> Response:
+        """`POST /v2/contacts/upsert?<filters>`: update the single match or create (research §5.3)."""
+        denied = self.check(request)
+        if denied:
+            return denied
+        criteria = {k: v for k, v in request.query_params.items()}
+        if not criteria:
+            return self.error(request, 400, "bad_request", "At least one filter is required",
+                              "Pass the attributes to match on as query parameters.")
+        values, problem = await self._payload(request)
+        if problem:
+            return problem
+
+        def matches(c: dict[str, Any]) -> bool:
+            for key, wanted in criteria.items():
+                have = c.get(key)
+                if isinstance(have, bool):
+                    have = "true" if have else "false"
+                if str(have) != wanted:
+                    return False
+            return True
+
+        found = [c for c in self.records.values() if matches(c)]
+        if len(found) > 1:
+            return self.error(request, 409, "conflict", "Multiple contacts match the filters",
+                              "Narrow the filters so at most one contact matches.", resource="contact")
+        if not found:
+            merged = dict(values)
+            if "is_organization" in criteria and "is_organization" not in merged:
+                merged["is_organization"] = criteria["is_organization"] == "true"
+            for key in ("name", "email", "first_name", "last_name"):
+                if key in criteria and key not in merged:
+                    merged[key] = criteria[key]
+            return self._create(request, merged)
+        contact = found[0]
+        problems = self._validate(values, creating=False, is_org=contact["is_organization"])
+        if problems:
+            return self.errors(request, 422, problems)
+        self._write(contact, values)
+        return self.ok(request, self._single(contact))
+
+
+EMULATOR = ZendeskSellEmulator

@@ -1,0 +1,276 @@
+"""The Zendesk Sell emulator against Sell's documented behaviour for contacts (organisations and persons).
+
+Sources: research/crm-apis-2.md §5 (Zendesk Sell), §6 (emulator guidance), §7 (open items); Zendesk's
+official Python client `basecrm` (http_client.py, services.py, errors.py); Sell's errors page
+(developer.zendesk.com/api-reference/sales-crm/errors).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+from urllib.parse import urlsplit
+
+import basecrm
+import pytest
+import requests
+
+from unigate.sandbox import zendesk_sell
+
+NAME = "zendesk_sell"
+AUTH = {"Authorization": f"Bearer {zendesk_sell.SANDBOX_TOKEN}", "Accept": "application/json",
+        "User-Agent": "unigate-tests/1.0"}
+UTC_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+@pytest.fixture
+def sell(sandbox):
+    control = sandbox.control(NAME)
+    control.reset()
+    return control
+
+
+def contacts(sell, suffix: str = "") -> str:
+    return f"{sell.url}/v2/contacts{suffix}"
+
+
+def organisations(sell) -> list[dict]:
+    return [c for c in sell.records() if c["is_organization"]]
+
+
+def persons(sell) -> list[dict]:
+    return [c for c in sell.records() if not c["is_organization"]]
+
+
+def assert_error_envelope(response, status: int, code: str) -> dict:
+    """research §5.5 / Sell errors page: `{errors:[{error:{…}, meta:{type:"error"}}], meta:{type:"errors",
+    http_status, logref = X-Request-Id}}`."""
+    assert response.status_code == status
+    body = response.json()
+    assert body["meta"]["type"] == "errors"
+    assert body["meta"]["http_status"].startswith(f"{status} ")
+    assert body["meta"]["logref"] == response.headers["X-Request-Id"]
+    error = body["errors"][0]
+    assert error["meta"]["type"] == "error"
+    assert error["error"]["code"] == code
+    return error["error"]
+
+
+def test_bad_or_missing_token_is_401_unauthorized(sell):
+    """research §5.5: 401 `unauthorized` ("access token is missing, malformed, expired, or invalid")."""
+    for headers in ({"User-Agent": "t"}, {**AUTH, "Authorization": "Bearer nope"},
+                    {**AUTH, "Authorization": f"Token {zendesk_sell.SANDBOX_TOKEN}"}):
+        r = requests.get(contacts(sell), headers=headers)
+        error = assert_error_envelope(r, 401, "unauthorized")
+        assert "missing, malformed, expired, or invalid" in error["details"]
+
+
+def test_user_agent_is_required(sell):
+    """research §5.1 / §6: Sell refuses a request without User-Agent (400; constant in the emulator)."""
+    parts = urlsplit(contacts(sell))
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    headers = {k: v for k, v in AUTH.items() if k != "User-Agent"}
+    connection.request("GET", parts.path, headers=headers)   # http.client adds no User-Agent of its own
+    raw = connection.getresponse()
+    body = json.loads(raw.read())
+    connection.close()
+    assert raw.status == zendesk_sell.MISSING_USER_AGENT_STATUS
+    assert body["errors"][0]["error"]["code"] == zendesk_sell.MISSING_USER_AGENT_CODE
+    assert body["meta"]["logref"] == raw.getheader("X-Request-Id")
+    r = requests.get(contacts(sell), headers=AUTH)
+    assert r.status_code == 200
+
+
+def test_unsupported_accept_is_406(sell):
+    """Sell responses page: a format the server does not support is rejected with 406 Not Acceptable."""
+    r = requests.get(contacts(sell), headers={**AUTH, "Accept": "application/xml"})
+    assert_error_envelope(r, 406, "not_acceptable")
+
+
+def test_list_envelope_and_headers(sell):
+    """research §5.2: `{items:[{data, meta}], meta:{type:"collection", count, links}}`; default per_page 25."""
+    r = requests.get(contacts(sell), headers=AUTH)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"].startswith("application/json")
+    assert r.headers["X-Request-Id"] and r.headers["X-RateLimit-Remaining"].isdigit()
+    body = r.json()
+    assert body["meta"]["type"] == "collection" and body["meta"]["count"] == 25 == len(body["items"])
+    assert body["meta"]["links"]["self"] == r.url
+    assert "page=2" in body["meta"]["links"]["next_page"]
+    assert all(item["meta"]["type"] == "contact" for item in body["items"])
+    kinds = {item["data"]["is_organization"] for item in body["items"]}
+    assert kinds == {True, False}   # persons and organisations share the collection
+
+
+def test_is_organization_filter_pages_through_all_organisations(sell):
+    """research §5.3: `GET /v2/contacts?is_organization=true&page=&per_page=`, next_page while more remain."""
+    seen: list[int] = []
+    page = 1
+    while True:
+        r = requests.get(contacts(sell), headers=AUTH, params={"is_organization": "true", "page": page,
+                                                               "per_page": 7})
+        assert r.status_code == 200
+        body = r.json()
+        assert all(item["data"]["is_organization"] for item in body["items"])
+        seen += [item["data"]["id"] for item in body["items"]]
+        if "next_page" not in body["meta"]["links"]:
+            break
+        page += 1
+    assert len(seen) == len(set(seen)) == 60
+    assert seen == [c["id"] for c in organisations(sell)]
+    r = requests.get(contacts(sell), headers=AUTH, params={"is_organization": "false", "per_page": 100})
+    assert {i["data"]["id"] for i in r.json()["items"]} == {c["id"] for c in persons(sell)}
+
+
+def test_following_next_page_links(sell):
+    """research §5.2: the collection's `meta.links.next_page` is a full URL for the next page."""
+    next_url = contacts(sell) + "?is_organization=true&per_page=25"
+    ids: list[int] = []
+    while next_url:
+        body = requests.get(next_url, headers=AUTH).json()
+        ids += [item["data"]["id"] for item in body["items"]]
+        next_url = body["meta"]["links"].get("next_page")
+    assert len(ids) == len(set(ids)) == 60
+
+
+def test_per_page_above_100_is_refused(sell):
+    """research §5.3: per_page tops out at 100."""
+    r = requests.get(contacts(sell), headers=AUTH, params={"per_page": 101})
+    assert_error_envelope(r, 400, "bad_request")
+    r = requests.get(contacts(sell), headers=AUTH, params={"per_page": 100})
+    assert r.status_code == 200 and r.json()["meta"]["count"] == 90
+
+
+def test_get_organisation_and_person(sell):
+    """research §5.3: `GET /v2/contacts/{id}` → `{data: Contact, meta: {type: "contact"}}` for either kind."""
+    org, person = organisations(sell)[0], persons(sell)[0]
+    for contact in (org, person):
+        r = requests.get(contacts(sell, f"/{contact['id']}"), headers=AUTH)
+        assert r.status_code == 200
+        assert r.json() == {"data": contact, "meta": {"type": "contact"}}
+    assert person["contact_id"] in {c["id"] for c in organisations(sell)}
+    assert UTC_TS.match(org["created_at"]) and UTC_TS.match(org["updated_at"])
+    assert isinstance(org["id"], int) and isinstance(org["tags"], list)
+
+
+def test_get_unknown_is_404_not_found(sell):
+    """research §5.5: 404 `not_found` in the errors envelope."""
+    r = requests.get(contacts(sell, "/999"), headers=AUTH)
+    error = assert_error_envelope(r, 404, "not_found")
+    assert error["resource"] == "contact"
+
+
+def test_create_organisation(sell):
+    """research §5.3: `POST /v2/contacts` with `{data:{is_organization:true,…}}` answers the data envelope."""
+    body = {"data": {"is_organization": True, "name": "Acme Rockets", "website": "https://acme.example",
+                     "industry": "Aerospace", "description": "Rockets", "phone": "+1 555 0100",
+                     "address": {"line1": "1 Launch Rd", "city": "Houston", "postal_code": "77058", "state": "TX",
+                                 "country": "US"},
+                     "owner_id": zendesk_sell.USERS[1]["id"], "tags": ["vip"],
+                     "custom_fields": {"Segment": "Enterprise"}}}
+    r = requests.post(contacts(sell), headers=AUTH, json=body)
+    assert r.status_code == zendesk_sell.CREATE_STATUS
+    data = r.json()["data"]
+    assert r.json()["meta"] == {"type": "contact"}
+    assert data["is_organization"] is True and data["name"] == "Acme Rockets"
+    assert data["owner_id"] == zendesk_sell.USERS[1]["id"] and data["creator_id"] == zendesk_sell.TOKEN_USER["id"]
+    assert data["address"]["city"] == "Houston" and data["tags"] == ["vip"]
+    assert UTC_TS.match(data["created_at"])
+    assert requests.get(contacts(sell, f"/{data['id']}"), headers=AUTH).json()["data"] == data
+
+
+def test_create_validation_is_422(sell):
+    """research §5.5: 422 resource errors with `field` set."""
+    r = requests.post(contacts(sell), headers=AUTH, json={"data": {"is_organization": True, "website": "x"}})
+    error = assert_error_envelope(r, 422, "blank")
+    assert error["field"] == "name" and error["resource"] == "contact"
+    r = requests.post(contacts(sell), headers=AUTH, json={"data": {"name": "X", "is_organization": True,
+                                                                   "owner_id": 1}})
+    assert assert_error_envelope(r, 422, "invalid")["field"] == "owner_id"
+    r = requests.post(contacts(sell), headers=AUTH, json={"name": "not wrapped"})
+    assert_error_envelope(r, 400, "invalid_envelope")
+
+
+def test_update_is_partial_tags_replace_custom_fields_merge(sell):
+    """research §5.3: PUT partial; `tags` replaces the list; custom_fields merged (constant)."""
+    org = organisations(sell)[1]
+    r = requests.put(contacts(sell, f"/{org['id']}"), headers=AUTH,
+                     json={"data": {"description": "New text", "tags": ["renewal"],
+                                    "custom_fields": {"Segment": "SMB"}, "is_organization": False}})
+    assert r.status_code == 200
+    data = r.json()["data"]
+    assert data["description"] == "New text" and data["name"] == org["name"]
+    assert data["tags"] == ["renewal"]
+    assert data["custom_fields"] == {**org["custom_fields"], "Segment": "SMB"}
+    assert data["is_organization"] is True   # fixed at creation (research §5.1)
+    assert data["updated_at"] >= org["updated_at"]
+
+
+def test_delete_is_204_then_404(sell):
+    """research §5.3 / §6: hard delete answers 204 with no body; a second delete is 404 not_found."""
+    org = organisations(sell)[2]
+    r = requests.delete(contacts(sell, f"/{org['id']}"), headers=AUTH)
+    assert r.status_code == 204 and r.content == b""
+    assert_error_envelope(requests.delete(contacts(sell, f"/{org['id']}"), headers=AUTH), 404, "not_found")
+    assert_error_envelope(requests.get(contacts(sell, f"/{org['id']}"), headers=AUTH), 404, "not_found")
+
+
+def test_upsert_updates_single_match_or_creates(sell):
+    """research §5.3: `POST /v2/contacts/upsert?name=…&is_organization=true`."""
+    org = organisations(sell)[3]
+    r = requests.post(contacts(sell, "/upsert"), headers=AUTH, params={"name": org["name"],
+                                                                       "is_organization": "true"},
+                      json={"data": {"industry": "Mining"}})
+    assert r.status_code == 200 and r.json()["data"]["id"] == org["id"] and r.json()["data"]["industry"] == "Mining"
+    r = requests.post(contacts(sell, "/upsert"), headers=AUTH, params={"name": "Brand New Org",
+                                                                       "is_organization": "true"},
+                      json={"data": {"industry": "Retail"}})
+    assert r.json()["data"]["id"] not in {c["id"] for c in organisations(sell)[:-1]}
+    assert r.json()["data"]["is_organization"] is True and r.json()["data"]["name"] == "Brand New Org"
+
+
+def test_seed_is_deterministic_and_fills_fields(sell):
+    """Seed: organisations fill every account field Sell holds (research §5.4), persons mixed in."""
+    first = sell.records()
+    sell.reset()
+    assert sell.records() == first
+    org = organisations(sell)[0]
+    for key in ("name", "description", "industry", "website", "phone", "address", "billing_address",
+                "shipping_address", "tags", "custom_fields", "owner_id", "created_at", "updated_at"):
+        assert org[key] not in (None, "", [], {}), key
+    assert len(organisations(sell)) == 60 and len(persons(sell)) == 30
+
+
+def test_ten_thousand_organisations_page_cheaply(sell):
+    """Seed 10,000 organisations; a deep page of the organisation filter answers like the first."""
+    sell.reset(10_000)
+    r = requests.get(contacts(sell), headers=AUTH, params={"is_organization": "true", "page": 100,
+                                                           "per_page": 100})
+    assert r.status_code == 200 and r.json()["meta"]["count"] == 100
+    assert "next_page" not in r.json()["meta"]["links"]
+
+
+def test_official_basecrm_client_drives_the_sandbox(sell):
+    """Zendesk's official Python client (`basecrm`, base_url=…) lists, retrieves, creates, updates and
+    destroys contacts against the sandbox; its error classes see Sell's error envelope."""
+    client = basecrm.Client(access_token=zendesk_sell.SANDBOX_TOKEN, base_url=sell.url)
+    orgs = client.contacts.list(is_organization=True, per_page=10, page=1)
+    assert len(orgs) == 10 and all(o.is_organization for o in orgs)
+    assert client.contacts.retrieve(orgs[0].id).name == orgs[0].name
+    created = client.contacts.create(is_organization=True, name="Client Made Co", industry="Testing",
+                                     tags=["sdk"])
+    assert created.id and created.name == "Client Made Co" and created.tags == ["sdk"]
+    updated = client.contacts.update(created.id, {"website": "https://clientmade.example"})
+    assert updated.website == "https://clientmade.example" and updated.industry == "Testing"
+    assert client.contacts.destroy(created.id) is True
+    with pytest.raises(basecrm.RequestError) as missing:
+        client.contacts.retrieve(created.id)
+    assert missing.value.http_status == 404 and missing.value.errors[0].code == "not_found"
+    with pytest.raises(basecrm.ResourceError) as invalid:
+        client.contacts.create(is_organization=True, website="https://noname.example")
+    assert invalid.value.http_status == 422 and invalid.value.errors[0].field == "name"
+    bad = basecrm.Client(access_token="x" * 64, base_url=sell.url)
+    with pytest.raises(basecrm.RequestError) as unauthorized:
+        bad.contacts.list()
+    assert unauthorized.value.http_status == 401 and unauthorized.value.logref
