@@ -67,10 +67,8 @@ import asyncio  # noqa: E402
 
 from unigate.app import create_app  # noqa: E402
 from unigate.cli import create_token  # noqa: E402
-from unigate.engine.spec import load_integrations  # noqa: E402
 from unigate.settings import Settings  # noqa: E402
-
-INTEGRATIONS = sorted(load_integrations())
+from support import INTEGRATIONS  # noqa: E402
 
 
 @dataclass

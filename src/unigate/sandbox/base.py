@@ -68,6 +68,7 @@ class Fault:
 class RecordedRequest:
     method: str
     path: str
+    raw_path: str
     query: str
     headers: dict[str, str]
     body: bytes
@@ -81,6 +82,7 @@ class RecordedRequest:
         return {
             "method": self.method,
             "path": self.path,
+            "raw_path": self.raw_path,
             "query": self.query,
             "query_params": parse_qsl(self.query, keep_blank_values=True),
             "headers": self.headers,
@@ -149,6 +151,7 @@ class EmulatorMount:
         self.requests.append(RecordedRequest(
             method=method,
             path=path,
+            raw_path=(scope.get("raw_path") or path.encode()).decode("latin-1"),
             query=scope.get("query_string", b"").decode("latin-1"),
             headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
             body=body,

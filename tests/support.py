@@ -1,0 +1,104 @@
+"""Helpers shared by the test modules (importable thanks to `pythonpath = ["tests"]`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from unigate.engine.spec import load_integrations
+from unigate.models import load_resources
+
+SPECS = load_integrations()
+INTEGRATIONS = sorted(SPECS)
+ACCOUNTS_SCHEMA = load_resources()[("crm", "accounts")]
+
+
+def accounts_mapping(name: str):
+    return SPECS[name].mappings[("crm", "accounts")]
+
+
+def supports(name: str, method: str) -> bool:
+    return method in accounts_mapping(name).methods
+
+
+def list_all(gateway, name: str, limit: int = 7, params: dict | None = None, max_pages: int = 200) -> list[list[dict]]:
+    """Every page of the unified list, checking the envelope on the way."""
+    pages = []
+    cursor = None
+    for _ in range(max_pages):
+        query = {"limit": limit, **(params or {})}
+        if cursor is not None:
+            query["next_cursor"] = cursor
+        response = gateway.unified("GET", name, params=query)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        body = response.json()
+        assert set(body) >= {"result", "next_cursor", "prev_cursor", "result_count"}
+        assert body["result_count"] == len(body["result"])
+        assert len(body["result"]) <= limit
+        if body["next_cursor"] is not None:
+            # research/clients-and-jsonata.md §1.4: the Python SDK stops at an empty page.
+            assert body["result"], "an empty page must not carry a next_cursor"
+        pages.append(body["result"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+    raise AssertionError("the list did not end")
+
+
+def sample_write_body(name: str, existing: dict[str, Any]) -> dict[str, Any]:
+    """A create body with every field the integration declares writable.
+
+    Values a CRM validates against its own data (owner ids, tags, industry enumerations) are taken
+    from an existing record of the sandbox.
+    """
+    writable = set(accounts_mapping(name).writable)
+    marker = uuid.uuid4().hex[:8]
+    candidates: dict[str, Any] = {
+        "name": f"Contract Co {marker}",
+        "description": f"Created by the contract suite ({marker})",
+        "industry": existing.get("industry") or "Software",
+        "website": f"https://contract-{marker}.example.com",
+        "number_of_employees": 42,
+        "owner": existing.get("owner"),
+        "addresses": [{"street_1": "1 Contract Street", "city": "Springfield", "state": "Oregon",
+                       "postal_code": "97477", "country": "United States"}],
+        "phone_numbers": [{"number": "+1 541 555 0100"}],
+        "urls": [{"url": f"https://contract-{marker}.example.com"}],
+        "tags": (existing.get("tags") or [])[:1],
+    }
+    return {k: v for k, v in candidates.items() if k in writable and v not in (None, [])}
+
+
+def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any]) -> None:
+    """The unified record holds what was written (for the fields the integration can write)."""
+    for key in ("name", "description", "industry", "website", "number_of_employees"):
+        if key in sent:
+            assert got.get(key) == sent[key], f"{name}: {key} sent {sent[key]!r}, read back {got.get(key)!r}"
+    if "owner" in sent:
+        assert (got.get("owner") or {}).get("id") == sent["owner"]["id"], f"{name}: owner"
+    if "addresses" in sent:
+        address = (got.get("addresses") or [{}])[0]
+        for key in ("street_1", "city"):
+            assert address.get(key) == sent["addresses"][0][key], f"{name}: addresses[0].{key}: {address}"
+    if "phone_numbers" in sent:
+        numbers = [p.get("number") for p in got.get("phone_numbers") or []]
+        assert sent["phone_numbers"][0]["number"] in numbers, f"{name}: phone_numbers {numbers}"
+    if "urls" in sent:
+        urls = [u.get("url") for u in got.get("urls") or []]
+        assert sent["urls"][0]["url"] in urls, f"{name}: urls {urls}"
+    if "tags" in sent:
+        wanted = sent["tags"][0]
+        tags = got.get("tags") or []
+        assert any((t.get("id") and t.get("id") == wanted.get("id")) or (t.get("name") and t.get("name") == wanted.get("name"))
+                   for t in tags), f"{name}: tags {tags}"
+
+
+def wrong_credentials(name: str) -> dict[str, Any]:
+    """The sandbox context with every secret credential replaced by a wrong value."""
+    spec = SPECS[name]
+    context = dict(spec.sandbox_context)
+    for field in spec.auth[0].fields:
+        if field.secret:
+            context[field.name] = "wrong-credential"
+    return context
