@@ -107,6 +107,14 @@ def test_default_order_is_date_modified_ascending(ctl):
     assert rows[-1]["id"] == first["id"]
 
 
+def test_sort_by_date_created_is_stable_under_updates(ctl):
+    """§4.2: sort_by date_created keeps a company's place when it is modified mid-paging (date_modified does not)."""
+    before = [c["id"] for c in search(ctl, {"page_size": 200, "sort_by": "date_created"}).json()]
+    requests.put(url(ctl, f"/{before[0]}"), json={"details": "touched"}, headers=HEADERS, timeout=5)
+    after = [c["id"] for c in search(ctl, {"page_size": 200, "sort_by": "date_created"}).json()]
+    assert before == after
+
+
 def test_search_filters_and_sort(ctl):
     """§4.2: search filters (name, email_domains, assignee_ids with -2 = unassigned, tags) and sort_by/sort_direction."""
     records = ctl.records()
@@ -221,6 +229,7 @@ def test_seed_ten_thousand_is_fast(ctl):
     ctl.reset(10_000)
     assert time.perf_counter() - started < 5
     started = time.perf_counter()
-    answer = search(ctl, {"page_number": 50, "page_size": 200})
+    answer = search(ctl, {"page_number": 50, "page_size": 200, "sort_by": "date_created"})
     assert len(answer.json()) == 200 and answer.headers["X-PW-TOTAL"] == "10000"
+    assert answer.json()[-1]["id"] == copper.FIRST_COMPANY_ID + 9_999
     assert time.perf_counter() - started < 1

@@ -43,6 +43,9 @@ MAX_PAGE_SIZE = 200        # "specify 200 for a page size of 200 records"; large
 CLAMP_PAGE_SIZE = True
 DEFAULT_SORT_BY = "date_modified"   # list-companies-search: sort_by default date_modified
 DEFAULT_SORT_DIRECTION = "asc"      # sort_direction default asc
+# Sorts the store's insertion order already satisfies (seeds and creations get growing
+# date_created and ids), so a page of them is a slice rather than a sort.
+CREATION_ORDER_SORTS = ("date_created",)
 SEARCH_RESULT_CAP = 100_000         # people/list-people-search: only the first 100,000 records
 
 # -- rate limits ------------------------------------------------------------------------------------------
@@ -54,6 +57,9 @@ RATE_LIMIT_BODY = {"success": False, "status": 429, "message": "Rate limit excee
 # people, leads and opportunities carry `date_last_contacted` (Unix seconds). Whether companies
 # return it too is [unverified]; the sandbox includes it (set to None to drop the key).
 LAST_CONTACTED_FIELD: str | None = "date_last_contacted"
+
+# Whether Copper folds tag case is [unverified]; the sandbox keeps tags as sent.
+LOWERCASE_TAGS = False
 
 # -- reference data ---------------------------------------------------------------------------------------
 USERS: list[dict[str, Any]] = [
@@ -123,8 +129,8 @@ class CopperEmulator(Emulator):
 
     # -- seed -----------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
-        """`count` companies; date_modified grows with insertion order, so the default search order
-        (date_modified ascending) is the store's order and a page is a slice."""
+        """`count` companies; date_created and id grow with insertion order (and so does the seeded
+        date_modified, the default sort)."""
         for i in range(count):
             company = self._seed_company(i)
             self.records[str(company["id"])] = company
@@ -262,8 +268,8 @@ class CopperEmulator(Emulator):
         filters = self.filters(body)
         start = (page - 1) * size
         stop = min(start + size, SEARCH_RESULT_CAP)
-        if not filters and sort_by == "date_modified" and direction == "asc":
-            # The store keeps date_modified order (updates move a record to the end): slice it.
+        if not filters and sort_by in CREATION_ORDER_SORTS and direction == "asc":
+            # The store keeps creation order (date_created, then id): a page is a slice.
             total = len(self.records)
             window = list(islice(self.records.values(), start, max(stop, start)))
         else:
@@ -383,8 +389,6 @@ class CopperEmulator(Emulator):
         if failure is not None:
             return failure
         staged["date_modified"] = max(int(time.time()), company["date_modified"])
-        # Keep the store in date_modified order: the updated company moves to the end.
-        del self.records[str(company["id"])]
         self.records[str(company["id"])] = staged
         return json_response(staged)
 
@@ -442,7 +446,7 @@ class CopperEmulator(Emulator):
             else:
                 seen: list[str] = []
                 for tag in tags:
-                    clean = tag.strip().lower()   # Copper lowercases tags [unverified]
+                    clean = tag.strip().lower() if LOWERCASE_TAGS else tag.strip()
                     if clean and clean not in seen:
                         seen.append(clean)
                 company["tags"] = seen
