@@ -1,0 +1,198 @@
+"""The monday emulator speaks monday's GraphQL API v2 for Accounts-board items (research crm-apis-2.md §1, §6)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from unigate.sandbox.monday import (
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
+)
+
+HEADERS = {"Authorization": SANDBOX_TOKEN, "API-Version": "2025-07"}
+ITEM_FIELDS = "id name state created_at updated_at board { id } column_values { id type text value column { title } }"
+
+
+@pytest.fixture
+def monday(sandbox):
+    control = sandbox.control("monday")
+    control.reset()
+    yield control
+    control.reset()
+
+
+def gql(control, query: str, variables: dict | None = None, headers=HEADERS) -> requests.Response:
+    return requests.post(control.url + "/v2", json={"query": query, "variables": variables or {}},
+                         headers=headers, timeout=10)
+
+
+def ok(response: requests.Response) -> dict:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    assert body["account_id"]
+    return body["data"]
+
+
+def test_auth_raw_token_or_bearer_and_401(monday):
+    """§1.2: `Authorization: <token>` (official SDK) and `Bearer <token>` both work; otherwise HTTP 401."""
+    assert ok(gql(monday, "{ me { id } }"))["me"]["id"]
+    assert ok(gql(monday, "{ me { id } }", headers={**HEADERS, "Authorization": f"Bearer {SANDBOX_TOKEN}"}))
+    for headers in ({"API-Version": "2025-07"}, {**HEADERS, "Authorization": "wrong"}):
+        response = gql(monday, "{ me { id } }", headers=headers)
+        assert response.status_code == 401 and response.json() == UNAUTHENTICATED_BODY
+
+
+def test_api_version_header(monday):
+    """§1.1: missing API-Version -> current version; an unsupported one is refused."""
+    no_version = {"Authorization": SANDBOX_TOKEN}
+    assert ok(gql(monday, "{ version { kind value } }", headers=no_version))["version"]["value"] == "2025-07"
+    response = gql(monday, "{ me { id } }", headers={**HEADERS, "API-Version": "2019-02"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "InvalidVersionException"
+
+
+def test_rate_limit_headers_on_every_response(monday):
+    """Rate-limits page: every response carries RateLimit-Policy and RateLimit."""
+    response = gql(monday, "{ me { id } }")
+    assert "q=10000000" in response.headers["RateLimit-Policy"]
+    assert ";r=" in response.headers["RateLimit"]
+
+
+def test_boards_columns_discovery(monday):
+    """§1.3: column ids are board-specific; discover them with boards { columns { id title type settings_str } }."""
+    boards = ok(gql(monday, "{ boards(limit: 50) { id name columns { id title type settings_str } } }"))["boards"]
+    accounts = next(b for b in boards if b["name"] == "Accounts")
+    assert accounts["id"] == ACCOUNTS_BOARD_ID
+    titles = {c["title"]: c["type"] for c in accounts["columns"]}
+    assert titles["Domain"] == "link" and titles["Industry"] == "status" and titles["Account owner"] == "people"
+    assert json.loads(next(c for c in accounts["columns"] if c["id"] == "industry")["settings_str"])["labels"]
+
+
+def test_items_page_then_next_items_page_walks_every_item_once(monday):
+    """§1.4/§1.5: items_page returns a cursor; next_items_page(cursor) continues until cursor is null."""
+    first = ok(gql(monday, "query ($b: [ID!], $l: Int) { boards(ids: $b) { items_page(limit: $l) { cursor items { id } } } }",
+                   {"b": [ACCOUNTS_BOARD_ID], "l": 7}))["boards"][0]["items_page"]
+    ids, cursor, pages = [i["id"] for i in first["items"]], first["cursor"], 1
+    while cursor:
+        page = ok(gql(monday, "query ($c: String!) { next_items_page(cursor: $c, limit: 7) { cursor items { id } } }",
+                      {"c": cursor}))["next_items_page"]
+        ids += [i["id"] for i in page["items"]]
+        cursor, pages = page["cursor"], pages + 1
+    assert pages == 9 and len(ids) == 60 and len(set(ids)) == 60
+
+
+def test_item_column_values_wire_form(monday):
+    """§1.3: column `value` is a JSON-encoded string, `text` the display string; ids are numeric strings."""
+    data = ok(gql(monday, f"{{ boards(ids: [{ACCOUNTS_BOARD_ID}]) {{ items_page(limit: 1) {{ items {{ {ITEM_FIELDS} }} }} }} }}"))
+    item = data["boards"][0]["items_page"]["items"][0]
+    assert item["id"].isdigit() and item["state"] == "active" and item["created_at"].endswith("Z")
+    values = {v["id"]: v for v in item["column_values"]}
+    link = json.loads(values["company_domain"]["value"])
+    assert link["url"].startswith("https://") and values["company_domain"]["text"].endswith(link["url"])
+    assert values["company_employees"]["value"] == json.dumps(values["company_employees"]["text"])
+    assert json.loads(values["account_owner"]["value"])["personsAndTeams"][0]["kind"] == "person"
+    assert values["industry"]["column"]["title"] == "Industry"
+
+
+def test_items_by_id_reaches_other_boards_and_skips_unknown_ids(monday):
+    """§1.4: items(ids:) is board-agnostic (a Contacts item comes back) and unknown ids are just left out."""
+    contact = next(r for r in monday.records() if r["board_id"] == CONTACTS_BOARD_ID)
+    items = ok(gql(monday, "query ($i: [ID!]) { items(ids: $i) { id board { id name } } }",
+                   {"i": [contact["id"], "1"]}))["items"]
+    assert items == [{"id": contact["id"], "board": {"id": CONTACTS_BOARD_ID, "name": "Contacts"}}]
+
+
+def test_create_change_delete_cycle(monday):
+    """§1.4: create_item with column_values JSON string, change_multiple_column_values, delete_item (soft)."""
+    values = {"company_domain": {"url": "https://newco.example", "text": "newco.example"},
+              "industry": {"label": "Software"}, "company_employees": "42",
+              "company_phone": {"phone": "+12025550123", "countryShortName": "US"},
+              "account_owner": {"personsAndTeams": [{"id": 48213002, "kind": "person"}]},
+              "tags": {"tag_ids": [21000001]}, "company_description": {"text": "A new company"}}
+    created = ok(gql(monday, "mutation ($b: ID!, $n: String!, $cv: JSON) { create_item(board_id: $b, item_name: $n, "
+                             "column_values: $cv, create_labels_if_missing: true) { id name } }",
+                     {"b": ACCOUNTS_BOARD_ID, "n": "NewCo", "cv": json.dumps(values)}))["create_item"]
+    stored = next(r for r in monday.records() if r["id"] == created["id"])
+    texts = {v["id"]: v["text"] for v in stored["column_values"]}
+    assert texts["company_phone"] == "12025550123" and texts["account_owner"] == "Luis Ortega"
+    assert texts["tags"] == "enterprise" and texts["industry"] == "Software"
+
+    changed = ok(gql(monday, "mutation ($b: ID!, $i: ID, $cv: JSON!) { change_multiple_column_values(board_id: $b, "
+                             "item_id: $i, column_values: $cv) { id name } }",
+                     {"b": ACCOUNTS_BOARD_ID, "i": created["id"], "cv": {"name": "NewCo 2", "company_employees": "43"}}))
+    assert changed["change_multiple_column_values"] == {"id": created["id"], "name": "NewCo 2"}
+
+    deleted = ok(gql(monday, f"mutation {{ delete_item(item_id: {created['id']}) {{ id }} }}"))
+    assert deleted == {"delete_item": {"id": created["id"]}}
+    # Soft delete (§1.7): items(ids:) still returns it with state "deleted" unless exclude_nonactive.
+    again = ok(gql(monday, f"{{ items(ids: [{created['id']}]) {{ id state }} }}"))["items"]
+    assert again == [{"id": created["id"], "state": "deleted"}]
+    assert ok(gql(monday, f"{{ items(ids: [{created['id']}], exclude_nonactive: true) {{ id }} }}"))["items"] == []
+
+
+def test_not_found_is_http_200_with_errors(monday):
+    """§1.4/§1.6: deleting a missing item answers HTTP 200 with errors[] and data.delete_item null."""
+    response = gql(monday, "mutation { delete_item(item_id: 123) { id } }")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] == {"delete_item": None}
+    assert body["errors"][0]["extensions"]["code"] == ITEM_NOT_FOUND_CODE
+    assert body["errors"][0]["path"] == ["delete_item"]
+
+
+def test_legacy_versions_use_error_code_shape(monday):
+    """§1.6: before 2025-01, application errors come as {error_code, status_code, error_message, error_data}."""
+    response = gql(monday, "mutation { delete_item(item_id: 123) { id } }", headers={**HEADERS, "API-Version": "2024-10"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["error_code"] == ITEM_NOT_FOUND_CODE and body["error_message"] == "Item not found"
+
+
+def test_column_value_validation_errors(monday):
+    """change-column-values guide: unknown column ids and malformed values are application errors (HTTP 200)."""
+    response = gql(monday, 'mutation { create_item(board_id: %s, item_name: "X", column_values: "{\\"nope\\": 1}") { id } }'
+                   % ACCOUNTS_BOARD_ID)
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["extensions"]["code"] == "InvalidColumnIdException"
+    response = gql(monday, "mutation ($cv: JSON) { create_item(board_id: %s, item_name: \"X\", column_values: $cv) { id } }"
+                   % ACCOUNTS_BOARD_ID, {"cv": {"company_employees": "many"}})
+    assert response.json()["errors"][0]["extensions"]["code"] == "ColumnValueException"
+    response = gql(monday, "mutation ($cv: JSON) { create_item(board_id: %s, item_name: \"X\", column_values: $cv) { id } }"
+                   % ACCOUNTS_BOARD_ID, {"cv": {"industry": {"label": "Unknown label"}}})
+    assert response.json()["errors"][0]["extensions"]["code"] == "ColumnValueException"
+
+
+def test_graphql_validation_and_parse_errors(monday):
+    """§1.6: unknown fields are GraphQL errors with HTTP 200; malformed queries are transport 400s."""
+    response = gql(monday, "{ boards { nope } }")
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["message"] == "Field 'nope' doesn't exist on type 'Board'"
+    assert gql(monday, "{ boards { id ").status_code == 400
+    missing = requests.post(monday.url + "/v2", json={}, headers=HEADERS, timeout=10)
+    assert missing.status_code == 400
+
+
+def test_query_complexity_limit(monday):
+    """§1.6: a single query above 5,000,000 complexity points fails with ComplexityException."""
+    response = gql(monday, "{ boards(limit: 500) { items_page(limit: 500) { items { id column_values { id text } } } } }")
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "ComplexityException"
+    assert body["errors"][0]["extensions"]["status_code"] == 429
+
+
+def test_aliases_variables_and_inline_fragments(monday):
+    """GraphQL subset: aliases, variables with defaults, inline fragments and @include are honoured."""
+    data = ok(gql(monday, "query ($b: [ID!] = [%s], $more: Boolean = false) { acc: boards(ids: $b) { "
+                          "... on Board { id } label: name columns @include(if: $more) { id } } }" % ACCOUNTS_BOARD_ID))
+    assert data == {"acc": [{"id": ACCOUNTS_BOARD_ID, "label": "Accounts"}]}
+
+
+def test_large_seed_pages_cheaply(monday):
+    """Seeding 10,000 accounts is fast and a 500-item page is served by slicing."""
+    monday.reset(10_000)
+    page = ok(gql(monday, "{ boards(ids: [%s]) { items_count items_page(limit: 500) { cursor items { id } } } }"
+                  % ACCOUNTS_BOARD_ID))["boards"][0]
+    assert page["items_count"] == 10_000 and len(page["items_page"]["items"]) == 500 and page["items_page"]["cursor"]

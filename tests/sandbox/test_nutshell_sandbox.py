@@ -1,0 +1,196 @@
+"""The Nutshell emulator speaks Nutshell's REST API for accounts (research crm-apis-2.md §2.2, §6)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from unigate.sandbox.nutshell import (
+    MAX_PAGE_LIMIT, PATCH_CONTENT_TYPE_ERROR, SANDBOX_API_KEY, SANDBOX_USERNAME, UNAUTHORIZED_BODY,
+)
+
+AUTH = (SANDBOX_USERNAME, SANDBOX_API_KEY)
+PATCH_HEADERS = {"Content-Type": "application/json-patch+json"}
+
+
+@pytest.fixture
+def nutshell(sandbox):
+    control = sandbox.control("nutshell")
+    control.reset()
+    yield control
+    control.reset()
+
+
+def call(control, method: str, path: str, *, auth=AUTH, **kwargs) -> requests.Response:
+    return requests.request(method, control.url + path, auth=auth, timeout=10, **kwargs)
+
+
+def assert_error(response: requests.Response, status: int, title: str | None = None) -> dict:
+    assert response.status_code == status
+    body = response.json()
+    assert body["accounts"] == [] and body["links"] == {}
+    error = body["errors"][0]
+    assert set(error) == {"id", "type", "code", "detail", "href", "status", "title", "field"}
+    assert error["type"] == "errors" and error["status"] == str(status)
+    if title:
+        assert error["title"] == title
+    return error
+
+
+def test_missing_and_wrong_credentials_are_401(nutshell):
+    """docs/api-authentication: HTTP Basic with email + API key; anything else is refused with 401."""
+    for auth in (None, (SANDBOX_USERNAME, "wrong-key"), ("someone@else.example", SANDBOX_API_KEY)):
+        response = call(nutshell, "GET", "/rest/accounts", auth=auth)
+        assert response.status_code == 401
+        assert response.json() == UNAUTHORIZED_BODY
+        assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_list_envelope_and_record_shape(nutshell):
+    """swagger GET /accounts and the recorded list answer: meta{count,total,facets,instanceId} + accounts."""
+    body = call(nutshell, "GET", "/rest/accounts", params={"page[limit]": 5}).json()
+    assert body["meta"]["count"] == 5 and body["meta"]["total"] == 60
+    assert "accountType" in body["meta"]["facets"] and body["meta"]["instanceId"]
+    account = body["accounts"][0]
+    assert account["id"] == "1-accounts" and account["type"] == "accounts"
+    assert account["href"].endswith("/rest/accounts/1-accounts")
+    assert isinstance(account["createdTime"], int) and isinstance(account["employeeCount"], int)
+    assert set(account["links"]) >= {"creator", "owner", "tags", "industry", "accountType", "contacts"}
+    phone = account["phones"][0]["value"]
+    assert set(phone) == {"countryCode", "number", "extension", "numberFormatted", "E164", "countryCodeAndNumber"}
+    address = account["addresses"][0]
+    assert {"address_1", "city", "state", "postalCode", "country"} <= set(address)
+
+
+def test_pagination_is_zero_based_and_ends_with_an_empty_page(nutshell):
+    """swagger: page[page] is 0-based; the recorded connector reads pages until one comes back empty."""
+    seen, page = [], 0
+    while True:
+        body = call(nutshell, "GET", "/rest/accounts", params={"page[limit]": 7, "page[page]": page}).json()
+        if not body["accounts"]:
+            break
+        seen += [a["id"] for a in body["accounts"]]
+        page += 1
+    assert page == 9 and len(seen) == 60 and len(set(seen)) == 60
+
+
+def test_page_errors(nutshell):
+    """Recorded answer: a negative page is 400 "Invalid filter" / "Invalid page number: -1"; limit max 10,000."""
+    error = assert_error(call(nutshell, "GET", "/rest/accounts", params={"page[page]": -1}), 400, "Invalid filter")
+    assert error["detail"] == "Invalid page number: -1"
+    assert_error(call(nutshell, "GET", "/rest/accounts", params={"page[limit]": MAX_PAGE_LIMIT + 1}), 400)
+    assert call(nutshell, "GET", "/rest/accounts", params={"page[limit]": MAX_PAGE_LIMIT}).status_code == 200
+
+
+def test_get_returns_account_response_with_sideloads(nutshell):
+    """swagger accountResponse: accounts plus creators, owners, contacts, accountTypes, industries; links templates."""
+    body = call(nutshell, "GET", "/rest/accounts/1-accounts").json()
+    account = body["accounts"][0]
+    assert body["owners"][0]["id"] == account["links"]["owner"]
+    assert body["industries"][0]["id"] == account["links"]["industry"]
+    assert body["links"]["accounts.owner"]["type"] == "owners"
+    both = call(nutshell, "GET", "/rest/accounts/1-accounts,2-accounts").json()
+    assert [a["id"] for a in both["accounts"]] == ["1-accounts", "2-accounts"]
+
+
+def test_unknown_id_is_404(nutshell):
+    """research §2.2: unknown ids answer 404 (error envelope as recorded for other errors)."""
+    assert_error(call(nutshell, "GET", "/rest/accounts/99999-accounts"), 404, "Not Found")
+    assert_error(call(nutshell, "GET", "/rest/accounts/not-an-id"), 404)
+
+
+def test_create_returns_201_and_the_account(nutshell):
+    """swagger POST /accounts: {"accounts":[{...}]} with phones/urls/addresses/links/customFields -> 201."""
+    response = call(nutshell, "POST", "/rest/accounts", json={"accounts": [{
+        "name": "Blueberry Ltd", "description": "Fruit", "employeeCount": 42,
+        "phones": [{"isPrimary": True, "name": "work", "value": "+1 734-123-4567 x12"}],
+        "urls": [{"value": "https://blueberry.example"}],
+        "addresses": [{"isPrimary": True, "name": "office",
+                       "value": {"address_1": "1 Main St", "city": "Ann Arbor", "state": "MI",
+                                 "postalCode": "48104", "country": "US"}}],
+        "links": {"owner": "2-users", "industry": "3-industries", "tags": ["1-tags", "2-tags"]},
+        "customFields": {"Tier": "Gold"},
+    }]})
+    assert response.status_code == 201
+    body = response.json()
+    account = body["accounts"][0]
+    assert account["id"] == "61-accounts" and account["employeeCount"] == 42
+    assert account["phones"][0]["value"]["E164"] == "+17341234567"
+    assert account["phones"][0]["value"]["extension"] == "12"
+    assert account["addresses"][0]["city"] == "Ann Arbor" and account["addresses"][0]["address_1"] == "1 Main St"
+    assert account["links"]["tags"] == ["1-tags", "2-tags"] and account["customFields"] == {"Tier": "Gold"}
+    assert body["industries"][0]["id"] == "3-industries"
+    stored = [r for r in nutshell.records() if r["id"] == "61-accounts"][0]
+    assert stored["name"] == "Blueberry Ltd"
+
+
+def test_create_validation_errors(nutshell):
+    """Recorded: more (or fewer) than one account -> 400; swagger: one of name/phone/email/address/url required."""
+    assert_error(call(nutshell, "POST", "/rest/accounts", json={"accounts": [{"name": "a"}, {"name": "b"}]}), 400,
+                 "You may only create one accounts resource per request.")
+    assert_error(call(nutshell, "POST", "/rest/accounts", json={"accounts": [{"description": "x"}]}), 422)
+    error = assert_error(call(nutshell, "POST", "/rest/accounts",
+                              json={"accounts": [{"name": "x", "links": {"owner": "99-users"}}]}), 422)
+    assert error["field"] == "links.owner"
+    assert_error(call(nutshell, "POST", "/rest/accounts", data=b"{not json"), 400)
+
+
+def test_patch_requires_json_patch_content_type(nutshell):
+    """Recorded: PATCH without application/json-patch+json is 400 with a bare JSON string body."""
+    response = call(nutshell, "PATCH", "/rest/accounts/1-accounts",
+                    json=[{"op": "replace", "path": "/accounts/0/name", "value": "X"}])
+    assert response.status_code == 400 and response.json() == PATCH_CONTENT_TYPE_ERROR
+
+
+def test_patch_applies_json_patch_operations(nutshell):
+    """swagger PATCH: RFC 6902 ops on /accounts/0/<field> and /accounts/0/links/<rel>(/-)."""
+    ops = [{"op": "replace", "path": "/accounts/0/name", "value": "Renamed Co"},
+           {"op": "replace", "path": "/accounts/0/employeeCount", "value": 7},
+           {"op": "replace", "path": "/accounts/0/links/owner", "value": "3-users"},
+           {"op": "add", "path": "/accounts/0/links/tags/-", "value": "5-tags"},
+           {"op": "replace", "path": "/accounts/0/urls", "value": [{"value": "https://renamed.example"}]},
+           {"op": "replace", "path": "/accounts/0/customFields/Tier", "value": "Bronze"}]
+    response = call(nutshell, "PATCH", "/rest/accounts/2-accounts", data=__import__("json").dumps(ops),
+                    headers=PATCH_HEADERS)
+    assert response.status_code == 200
+    account = response.json()["accounts"][0]
+    assert account["name"] == "Renamed Co" and account["employeeCount"] == 7
+    assert account["links"]["owner"] == "3-users" and "5-tags" in account["links"]["tags"]
+    assert account["urls"] == [{"isPrimary": True, "name": "url", "value": "https://renamed.example"}]
+    assert account["customFields"]["Tier"] == "Bronze"
+    bad = call(nutshell, "PATCH", "/rest/accounts/2-accounts", headers=PATCH_HEADERS,
+               data='[{"op": "replace", "path": "/accounts/0/nope", "value": 1}]')
+    assert_error(bad, 400, "Invalid patch path")
+    assert_error(call(nutshell, "PATCH", "/rest/accounts/999-accounts", headers=PATCH_HEADERS,
+                      data='[{"op": "replace", "path": "/accounts/0/name", "value": "x"}]'), 404)
+
+
+def test_delete_is_soft_and_answers_with_the_account(nutshell):
+    """swagger DELETE: 200 + accountResponse (deletedTime set); restorable via undelete; gone from the list."""
+    response = call(nutshell, "DELETE", "/rest/accounts/3-accounts")
+    assert response.status_code == 200
+    deleted = response.json()["accounts"][0]
+    assert deleted["id"] == "3-accounts" and isinstance(deleted["deletedTime"], int)
+    assert deleted["name"] and deleted["links"]["owner"]
+    ids = [a["id"] for a in call(nutshell, "GET", "/rest/accounts", params={"page[limit]": 100}).json()["accounts"]]
+    assert "3-accounts" not in ids and len(ids) == 59
+    again = call(nutshell, "GET", "/rest/accounts/3-accounts").json()["accounts"][0]
+    assert "deletedTime" in again
+    assert_error(call(nutshell, "DELETE", "/rest/accounts/3-accounts"), 404)
+    restored = call(nutshell, "POST", "/rest/accounts/3-accounts/undelete")
+    assert restored.status_code == 200 and "deletedTime" not in restored.json()["accounts"][0]
+
+
+def test_lookups_industries_and_custom_fields(nutshell):
+    """swagger GET /industries (array) and /accounts/customfields/attributes ({customFields: [...]})."""
+    industries = call(nutshell, "GET", "/rest/industries").json()
+    assert industries[0] == {"id": "1-industries", "type": "industries", "name": "Software", "modifiedTime": 1677682800}
+    fields = call(nutshell, "GET", "/rest/accounts/customfields/attributes").json()["customFields"]
+    assert {f["name"] for f in fields} >= {"Tier", "Lead source"}
+
+
+def test_large_seed_pages_cheaply(nutshell):
+    """Seeding 10,000 accounts is fast and the last page is reachable by slicing."""
+    nutshell.reset(10_000)
+    body = call(nutshell, "GET", "/rest/accounts", params={"page[limit]": 1000, "page[page]": 9}).json()
+    assert body["meta"]["total"] == 10_000 and body["accounts"][-1]["id"] == "10000-accounts"
