@@ -92,7 +92,7 @@ class GatewayClient:
         url = f"{self.url}/unified/crm/accounts" + (f"/{record_id}" if record_id is not None else "")
         query = {"integrated_account_id": self.accounts[integration]}
         query.update(params or {})
-        return requests.request(method, url, params=query, json=json, headers=headers or self.headers,
+        return requests.request(method, url, params=query, json=json, headers=self.headers if headers is None else headers,
                                 timeout=30, **kwargs)
 
     def admin(self, method: str, path: str, **kwargs) -> requests.Response:

@@ -30,7 +30,7 @@ RESERVED_QUERY = ("integrated_account_id", "truto_response_format", "truto_ignor
 
 def split_path(raw_path: bytes) -> tuple[str, str, str | None]:
     """(model, resource, id) from `/unified/...`; the id is everything after the resource, decoded once."""
-    parts = raw_path.decode("latin-1").split("/", 5)  # ['', 'unified', model, resource, id...]
+    parts = raw_path.decode("latin-1").split("/", 4)  # ["", "unified", model, resource, "id/with/slashes"]
     if len(parts) < 4 or not parts[2] or not parts[3]:
         raise GatewayError(404, "Unified routes are /unified/{model}/{resource}[/{id}], e.g. /unified/crm/accounts.")
     record_id = None
