@@ -1,0 +1,232 @@
+"""Capsule through the gateway: the mapping against the sandbox's stored parties, writes as Capsule
+receives them, and Capsule's quirks seen through the unified API (research crm-apis-1.md §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from support import list_all
+
+from unigate.sandbox import capsule
+
+NAME = "capsule"
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control(NAME)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def instant(value):
+    """A timestamp as an aware datetime, whatever its ISO spelling."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc) if value else None
+
+
+def expected(party: dict) -> dict:
+    """The unified account a stored Capsule organisation should map to (written independently of the YAML)."""
+    services = {"URL": "website", "LINKED_IN": "linkedin", "TWITTER": "twitter"}
+
+    def address(a):
+        lines = (a.get("street") or "").split("\n")
+        return {"street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None, "city": a["city"],
+                "state": a["state"], "postal_code": a["zip"], "country": a["country"],
+                "type": a["type"].lower() if a["type"] else None}
+
+    return {
+        "id": str(party["id"]),
+        "name": party["name"],
+        "description": party["about"],
+        "website": next((w["url"] for w in party["websites"] if w["service"] == "URL"), None),
+        "owner": {"id": str(party["owner"]["id"])} if party["owner"] else None,
+        "addresses": [address(a) for a in party["addresses"]],
+        "phone_numbers": [{"number": p["number"], "type": p["type"].lower() if p["type"] else None}
+                          for p in party["phoneNumbers"]],
+        "urls": [{"url": w["url"], "type": services.get(w["service"], w["service"].lower())} for w in party["websites"]],
+        "tags": [{"id": str(t["id"]), "name": t["name"]} for t in party["tags"]],
+        "custom_fields": {f["definition"]["name"]: f["value"] for f in party["fields"]},
+        "last_activity_at": party["lastContactedAt"],
+        "created_at": party["createdAt"],
+        "updated_at": party["updatedAt"],
+    }
+
+
+def assert_maps(unified: dict, party: dict) -> None:
+    want = expected(party)
+    for key, value in want.items():
+        got = unified.get(key)
+        if key.endswith("_at"):
+            assert instant(got) == instant(value), f"{key}: {got!r} != {value!r}"
+            if got is not None:
+                assert got.endswith("Z") and "T" in got  # RFC 3339 UTC
+        elif key == "addresses":
+            assert [{k: v for k, v in a.items() if v is not None} for a in got] == \
+                   [{k: v for k, v in a.items() if v is not None} for a in value], key
+        else:
+            assert got == value, f"{key}: {got!r} != {value!r}"
+    assert unified["remote_data"]["id"] == party["id"]
+
+
+def stored(ctl) -> dict[str, dict]:
+    return {str(p["id"]): p for p in ctl.records()}
+
+
+def test_list_maps_every_organisation_and_no_person(gateway, ctl):
+    """§5.5: one parties collection; the unified list is organisations only (mapping `list.filter`), each mapped field for field."""
+    records = stored(ctl)
+    listed = [r for page in list_all(gateway, NAME, limit=40) for r in page]
+    organisations = [p for p in records.values() if p["type"] == "organisation"]
+    assert [r["id"] for r in listed] == [str(p["id"]) for p in organisations]
+    for unified in listed:
+        assert_maps(unified, records[unified["id"]])
+
+
+def test_list_follows_link_header_with_embed(gateway, ctl):
+    """§5.2/NOTES §14: paging follows `Link rel="next"`; every page asks for embed=tags,fields (tags/fields only come that way)."""
+    ctl.clear_requests()
+    list_all(gateway, NAME, limit=50)
+    calls = [r for r in ctl.requests() if r["method"] == "GET" and r["path"].endswith("/api/v2/parties")]
+    assert len(calls) == 2  # 80 parties at perPage=50
+    for number, call in enumerate(calls, start=1):
+        params = dict(call["query_params"])
+        assert params["embed"] == "tags,fields" and params["perPage"] == "50"
+        assert params.get("page", "1") == str(number)
+        assert call["headers"]["authorization"] == f"Bearer {capsule.SANDBOX_TOKEN}"
+
+
+def test_get_maps_every_field(gateway, ctl):
+    """§5.4: a get of an organisation maps name/about/websites/owner/addresses/phones/tags/fields/timestamps."""
+    party = next(p for p in ctl.records() if p["type"] == "organisation" and len(p["addresses"]) > 1)
+    response = gateway.unified("GET", NAME, str(party["id"]))
+    assert response.status_code == 200, response.text
+    assert_maps(response.json(), party)
+    assert response.json()["addresses"][0]["street_2"]  # multi-line street splits into street_1/street_2
+
+
+def test_rate_limit_headers_are_passed_on(gateway, ctl):
+    """§5.3: X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) come back as ratelimit-* (reset in seconds from now)."""
+    response = gateway.unified("GET", NAME, params={"limit": 5})
+    assert response.headers["ratelimit-limit"] == "4000"
+    assert int(response.headers["ratelimit-remaining"]) < 4000
+    assert 0 <= int(response.headers["ratelimit-reset"]) <= 3600
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_person_ids_are_not_accounts(gateway, ctl, method):
+    """§5.5: a person's id answers 404 through the accounts API, and no PUT/DELETE reaches Capsule."""
+    person = next(p for p in ctl.records() if p["type"] == "person")
+    ctl.clear_requests()
+    response = gateway.unified(method, NAME, str(person["id"]), json={"name": "Nope"} if method == "PATCH" else None)
+    assert response.status_code == 404, response.text
+    assert all(r["method"] == "GET" for r in ctl.requests())
+    assert stored(ctl)[str(person["id"])] == person
+
+
+def test_create_sends_party_wrapper_and_reads_back(gateway, ctl):
+    """§5.2 (writing-to-the-api): POST {"party":{"type":"organisation",...}} -> 201 + Location; custom fields by definition id; NUMBER reads back as a string (NOTES §22)."""
+    owner = capsule.USERS[1]
+    sent = {
+        "name": "Gateway Made Ltd",
+        "description": "Created through the unified API",
+        "website": "https://gateway-made.example",
+        "owner": {"id": str(owner["id"])},
+        "addresses": [{"street_1": "1 High Street", "street_2": "Floor 2", "city": "London",
+                       "postal_code": "EC1A 1BB", "country": "United Kingdom", "type": "office"}],
+        "phone_numbers": [{"number": "+44 20 7946 0000", "type": "work"}],
+        "urls": [{"url": "https://gateway-made.example", "type": "website"},
+                 {"url": "http://twitter.com/gatewaymade", "type": "twitter"}],
+        "tags": [{"name": "Customer"}, {"name": "Fresh Tag"}],
+        "custom_fields": {"Employees": 42, "Industry": "Retail"},
+    }
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json=sent)
+    assert response.status_code == 200, response.text  # the unified answer; Capsule itself said 201
+    created = response.json()
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/api/v2/parties")
+    party = post["body"]["party"]
+    assert party["type"] == "organisation" and party["name"] == sent["name"] and party["about"] == sent["description"]
+    assert party["owner"] == {"id": owner["id"]}
+    assert party["addresses"] == [{"type": "Office", "street": "1 High Street\nFloor 2", "city": "London",
+                                   "zip": "EC1A 1BB", "country": "United Kingdom"}]
+    assert party["phoneNumbers"] == [{"type": "Work", "number": "+44 20 7946 0000"}]
+    assert {"service": "URL", "type": "Work", "address": sent["website"]} in party["websites"]
+    assert {"service": "TWITTER", "address": "http://twitter.com/gatewaymade"} in party["websites"]
+    assert party["tags"] == [{"name": "Customer"}, {"name": "Fresh Tag"}]
+    assert {"definition": {"id": 802}, "value": 42} in party["fields"]
+    # read back, through the unified API and in the store
+    for key in ("name", "description", "website", "owner", "phone_numbers", "urls"):
+        assert created[key] == sent[key], key
+    assert created["addresses"][0]["street_2"] == "Floor 2"
+    assert [t["name"] for t in created["tags"]] == ["Customer", "Fresh Tag"]
+    assert created["custom_fields"] == {"Employees": "42", "Industry": "Retail"}
+    assert_maps(created, stored(ctl)[created["id"]])
+    fetched = gateway.unified("GET", NAME, created["id"]).json()
+    assert {k: v for k, v in fetched.items() if k != "remote_data"} == {k: v for k, v in created.items() if k != "remote_data"}
+
+
+def test_update_replaces_nested_lists(gateway, ctl):
+    """NOTES §18: a unified list replaces Capsule's: old items are sent as {id, _delete: true}, new ones without id; untouched fields stay."""
+    party = next(p for p in ctl.records() if p["type"] == "organisation" and len(p["phoneNumbers"]) > 1)
+    old_ids = [p["id"] for p in party["phoneNumbers"]]
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, str(party["id"]),
+                               json={"phone_numbers": [{"number": "+1 555 0199", "type": "mobile"}],
+                                     "tags": [{"name": "Partner"}]})
+    assert response.status_code == 200, response.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    body = put["body"]["party"]
+    assert set(body) == {"phoneNumbers", "tags"}
+    assert body["phoneNumbers"] == [{"id": i, "_delete": True} for i in old_ids] + [{"type": "Mobile", "number": "+1 555 0199"}]
+    after = stored(ctl)[str(party["id"])]
+    assert after["phoneNumbers"][0]["number"] == "+1 555 0199" and len(after["phoneNumbers"]) == 1
+    assert [t["name"] for t in after["tags"]] == ["Partner"]
+    assert after["name"] == party["name"] and after["addresses"] == party["addresses"]
+    assert response.json()["phone_numbers"] == [{"number": "+1 555 0199", "type": "mobile"}]
+    assert_maps(response.json(), after)
+
+
+def test_update_website_only_keeps_social_profiles(gateway, ctl):
+    """§5.4: website is the URL-service website; changing it leaves LinkedIn/Twitter entries in place."""
+    party = next(p for p in ctl.records() if p["type"] == "organisation"
+                 and any(w["service"] != "URL" for w in p["websites"]))
+    socials = [w for w in party["websites"] if w["service"] != "URL"]
+    response = gateway.unified("PATCH", NAME, str(party["id"]), json={"website": "https://renamed.example"})
+    assert response.status_code == 200, response.text
+    assert response.json()["website"] == "https://renamed.example"
+    after = stored(ctl)[str(party["id"])]
+    assert [w for w in after["websites"] if w["service"] != "URL"] == socials
+
+
+def test_delete_is_204_then_404(gateway, ctl):
+    """§5.2/§6.2: DELETE answers 204 (unified {"id"}), the party is gone, and the next get is 404."""
+    party = next(p for p in ctl.records() if p["type"] == "organisation")
+    response = gateway.unified("DELETE", NAME, str(party["id"]))
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == str(party["id"])
+    assert str(party["id"]) not in stored(ctl)
+    assert any(r["method"] == "DELETE" for r in ctl.requests())
+    assert gateway.unified("GET", NAME, str(party["id"])).status_code == 404
+    assert gateway.unified("DELETE", NAME, str(party["id"])).status_code == 404
+
+
+def test_validation_error_comes_through(gateway, ctl):
+    """§5.3: Capsule's 422 {"message","errors"} is a unified 422 whose message names the failing field."""
+    response = gateway.unified("POST", NAME, json={"name": "Bad Country",
+                                                   "addresses": [{"street_1": "x", "country": "Atlantis"}]})
+    assert response.status_code == 422, response.text
+    assert "country is invalid" in response.json()["message"]
+    response = gateway.unified("POST", NAME, json={"name": "Bad Field", "custom_fields": {"No Such Field": 1}})
+    assert response.status_code == 422, response.text
+
+
+def test_rate_limited_is_429(gateway, ctl):
+    """§5.3: Capsule's 429 {"error":"rate limit reached"} surfaces as a unified 429 with its message."""
+    ctl.fault(status=429, body=capsule.RATE_LIMIT_BODY, times=5,
+              headers={"X-RateLimit-Limit": "4000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4102444800"})
+    response = gateway.unified("GET", NAME, params={"limit": 5})
+    assert response.status_code == 429, response.text
+    assert "rate limit reached" in response.json()["message"]
