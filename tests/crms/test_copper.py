@@ -1,0 +1,227 @@
+"""Copper through the gateway: the mapping against the sandbox's stored companies, writes as Copper
+receives them, and Copper's quirks seen through the unified API (research crm-apis-1.md §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from support import list_all
+
+from unigate.sandbox import copper
+
+NAME = "copper"
+SOCIALS = {"linkedin", "twitter", "googleplus", "facebook", "youtube", "quora", "foursquare", "klout", "gravatar"}
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control(NAME)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def rfc3339(seconds):
+    """What a Unix-second timestamp must read as: RFC 3339 UTC."""
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def parsed(value):
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def expected(company: dict) -> dict:
+    """The unified account a stored Copper company should map to (written independently of the YAML)."""
+    a = company["address"] or {}
+    lines = (a.get("street") or "").split("\n")
+    addresses = [] if not any(a.values()) else [{
+        "street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None, "city": a.get("city"),
+        "state": a.get("state"), "postal_code": a.get("postal_code"), "country": a.get("country")}]
+    return {
+        "id": str(company["id"]),
+        "name": company["name"],
+        "description": company["details"],
+        "website": company["websites"][0]["url"] if company["websites"] else None,
+        "owner": {"id": str(company["assignee_id"])} if company["assignee_id"] else None,
+        "addresses": addresses,
+        "phone_numbers": [{"number": p["number"], "type": p["category"]} for p in company["phone_numbers"]],
+        "urls": [{"url": w["url"], "type": w["category"]} for w in company["websites"] + company["socials"]],
+        "tags": [{"id": t, "name": t} for t in company["tags"]],
+        "custom_fields": {str(cf["custom_field_definition_id"]): cf["value"]
+                          for cf in company["custom_fields"] if cf["value"] is not None},
+        "last_activity_at": company.get("date_last_contacted"),
+        "created_at": company["date_created"],
+        "updated_at": company["date_modified"],
+    }
+
+
+def assert_maps(unified: dict, company: dict) -> None:
+    for key, value in expected(company).items():
+        got = unified.get(key)
+        if key.endswith("_at"):
+            assert parsed(got) == rfc3339(value), f"{key}: {got!r} from {value!r}"
+            if got is not None:
+                assert got.endswith("Z") and "T" in got
+        elif key == "addresses":
+            assert [{k: v for k, v in x.items() if v is not None} for x in got] == \
+                   [{k: v for k, v in x.items() if v is not None} for x in value], key
+        else:
+            assert got == value, f"{key}: {got!r} != {value!r}"
+    assert unified["remote_data"]["id"] == company["id"]
+
+
+def stored(ctl) -> dict[str, dict]:
+    return {str(c["id"]): c for c in ctl.records()}
+
+
+def test_list_maps_every_company(gateway, ctl):
+    """§4.4: every stored company comes back once, each field mapped; Unix seconds become RFC 3339."""
+    records = stored(ctl)
+    listed = [r for page in list_all(gateway, NAME, limit=25) for r in page]
+    assert sorted(r["id"] for r in listed) == sorted(records)
+    for unified in listed:
+        assert_maps(unified, records[unified["id"]])
+    assert any(r.get("last_activity_at") for r in listed)
+
+
+def test_list_is_post_search_with_headers(gateway, ctl):
+    """§4.1/§4.2: the list is POST /companies/search, paging in the body, the three X-PW-* headers and a JSON content type."""
+    ctl.clear_requests()
+    list_all(gateway, NAME, limit=25)
+    calls = ctl.requests()
+    assert [c["method"] for c in calls] == ["POST"] * 3
+    for number, call in enumerate(calls, start=1):
+        assert call["path"].endswith("/developer_api/v1/companies/search")
+        assert call["body"]["page_number"] == number and call["body"]["page_size"] == 25
+        assert call["body"]["sort_by"] == "date_created"
+        headers = call["headers"]
+        assert headers["x-pw-accesstoken"] == copper.SANDBOX_TOKEN
+        assert headers["x-pw-application"] == "developer_api"
+        assert headers["x-pw-useremail"] == copper.SANDBOX_USER_EMAIL
+        assert headers["content-type"].startswith("application/json")
+
+
+def test_list_stops_on_total(gateway, ctl):
+    """§4.2: X-PW-TOTAL tells when the last full page is the end; no extra empty search is sent."""
+    ctl.reset(50)
+    ctl.clear_requests()
+    pages = list_all(gateway, NAME, limit=25)
+    assert [len(p) for p in pages] == [25, 25]
+    assert len(ctl.requests()) == 2
+
+
+def test_get_maps_every_field(gateway, ctl):
+    """§4.4: a get maps details, websites+socials, assignee, single address, tags, custom fields, dates."""
+    company = next(c for c in ctl.records() if c["socials"] and c["assignee_id"] and c.get("date_last_contacted"))
+    response = gateway.unified("GET", NAME, str(company["id"]))
+    assert response.status_code == 200, response.text
+    assert_maps(response.json(), company)
+
+
+def test_create_sends_copper_body_and_reads_back(gateway, ctl):
+    """§4.2 (create-a-new-company): POST /companies with Copper's field names; 200 with the company; values read back."""
+    owner = copper.USERS[2]
+    sent = {
+        "name": "Gateway Supply Co",
+        "description": "Created through the unified API",
+        "website": "https://gateway-supply.example",
+        "owner": {"id": str(owner["id"])},
+        "addresses": [{"street_1": "500 Market Street", "street_2": "Floor 3", "city": "San Francisco",
+                       "state": "CA", "postal_code": "94105", "country": "US"}],
+        "phone_numbers": [{"number": "4155550123", "type": "work"}, {"number": "4155550124", "type": "mobile"}],
+        "urls": [{"url": "https://gateway-supply.example", "type": "work"},
+                 {"url": "https://www.linkedin.com/company/gateway-supply", "type": "linkedin"}],
+        "tags": [{"name": "Prospect"}],
+        "custom_fields": {"100765": 42, "103483": True},
+    }
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json=sent)
+    assert response.status_code == 200, response.text
+    created = response.json()
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/developer_api/v1/companies")
+    assert post["body"] == {
+        "name": sent["name"],
+        "details": sent["description"],
+        "assignee_id": owner["id"],
+        "address": {"street": "500 Market Street\nFloor 3", "city": "San Francisco", "state": "CA",
+                    "postal_code": "94105", "country": "US"},
+        "phone_numbers": [{"number": "4155550123", "category": "work"}, {"number": "4155550124", "category": "mobile"}],
+        "websites": [{"url": "https://gateway-supply.example", "category": "work"}],
+        "socials": [{"url": "https://www.linkedin.com/company/gateway-supply", "category": "linkedin"}],
+        "tags": ["Prospect"],
+        "custom_fields": [{"custom_field_definition_id": 100765, "value": 42},
+                          {"custom_field_definition_id": 103483, "value": True}],
+    }
+    for key in ("name", "description", "website", "owner", "phone_numbers", "urls"):
+        assert created[key] == sent[key], key
+    assert created["addresses"][0]["street_2"] == "Floor 3"
+    assert created["tags"] == [{"id": "Prospect", "name": "Prospect"}]
+    assert created["custom_fields"] == {"100765": 42, "103483": True}
+    assert_maps(created, stored(ctl)[created["id"]])
+
+
+def test_update_sends_only_changed_fields(gateway, ctl):
+    """§4.2 (update-a-company): PUT carries only the fields given; arrays replace; the rest of the company stays."""
+    company = ctl.records()[4]
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, str(company["id"]),
+                               json={"description": "Renewed", "phone_numbers": [{"number": "4155550000", "type": "home"}]})
+    assert response.status_code == 200, response.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    assert put["body"] == {"details": "Renewed", "phone_numbers": [{"number": "4155550000", "category": "home"}]}
+    after = stored(ctl)[str(company["id"])]
+    assert after["websites"] == company["websites"] and after["tags"] == company["tags"]
+    assert after["date_modified"] >= company["date_modified"]
+    assert_maps(response.json(), after)
+
+
+def test_update_website_keeps_other_websites(gateway, ctl):
+    """§4.4: `website` is the first of Copper's websites; changing it alone keeps the others (read before the PUT)."""
+    company = next(c for c in ctl.records() if len(c["websites"]) > 1)
+    response = gateway.unified("PATCH", NAME, str(company["id"]), json={"website": "https://moved.example"})
+    assert response.status_code == 200, response.text
+    after = stored(ctl)[str(company["id"])]
+    assert after["websites"][0]["url"] == "https://moved.example"
+    assert after["websites"][1:] == company["websites"][1:]
+    assert response.json()["website"] == "https://moved.example"
+
+
+def test_delete_then_404(gateway, ctl):
+    """§4.2/§4.5: DELETE answers 200 {"id","is_deleted":true} (unified {"id"}); permanent, so the next get is 404."""
+    company = ctl.records()[7]
+    response = gateway.unified("DELETE", NAME, str(company["id"]))
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == str(company["id"])
+    assert response.json()["remote_data"] == {"id": company["id"], "is_deleted": True}
+    assert str(company["id"]) not in stored(ctl)
+    missing = gateway.unified("GET", NAME, str(company["id"]))
+    assert missing.status_code == 404
+    assert "Resource not found" in missing.json()["message"]
+
+
+def test_email_domain_is_unique_through_remote_data(gateway, ctl):
+    """§4.5: email_domain is a unique key; a duplicate sent via remote_data is Copper's 422, passed on."""
+    taken = ctl.records()[0]["email_domain"]
+    response = gateway.unified("POST", NAME, json={"name": "Clone", "remote_data": {"email_domain": taken}})
+    assert response.status_code == 422, response.text
+    assert "Invalid input" in response.json()["message"]
+    assert len(ctl.records()) == 60
+
+
+def test_wrong_key_is_401(gateway, ctl):
+    """§4.1/§6.1: Copper's 401 envelope (as the sandbox sends it for a bad key) becomes a unified 401 carrying its message."""
+    ctl.fault(status=401, body={"success": False, "status": 401, "message": copper.AUTH_FAILED_MESSAGE})
+    response = gateway.unified("GET", NAME, params={"limit": 5})
+    assert response.status_code == 401
+    assert copper.AUTH_FAILED_MESSAGE in response.json()["message"]
+
+
+def test_no_rate_limit_headers_but_429_passes(gateway, ctl):
+    """§4.3: Copper sends no rate-limit headers (none are invented); its 429 surfaces as a unified 429."""
+    ok = gateway.unified("GET", NAME, params={"limit": 5})
+    assert not [h for h in ok.headers if h.lower().startswith("ratelimit")]
+    ctl.fault(status=429, body=copper.RATE_LIMIT_BODY, times=5)
+    response = gateway.unified("GET", NAME, params={"limit": 5})
+    assert response.status_code == 429
