@@ -1,0 +1,54 @@
+"""What the store hands out: plain frozen values, detached from any database session."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Literal
+
+
+@dataclass(frozen=True)
+class Environment:
+    id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    id: str
+    name: str
+    environment_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class IntegratedAccount:
+    id: str
+    environment_id: str
+    tenant_id: str | None
+    integration: str
+    status: str
+    is_sandbox: bool
+    authentication_method: str | None
+    context: dict[str, Any]  # decrypted; holds the credentials, never log or echo it whole
+    created_at: datetime
+    updated_at: datetime
+
+
+class _Unset(enum.Enum):
+    # An enum member, so type checkers can narrow `x is UNSET` and it survives copy/pickle.
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+
+UNSET: Final = _Unset.UNSET
+"""Marks an argument of ``Store.update_account`` as "leave unchanged" (``None`` is a value)."""
+
+Unset = Literal[_Unset.UNSET]

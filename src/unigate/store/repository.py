@@ -1,0 +1,348 @@
+"""The store: environments, API tokens and integrated accounts behind one async API.
+
+The gateway reads through this on cache misses of its hot path, so reads are single
+pre-built Core statements without a surrounding transaction (see ``engine.py``), and
+only writes open transactions. Every account query is scoped by environment: an
+account id from another environment behaves exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy.engine import Row, make_url
+from sqlalchemy.exc import IntegrityError
+
+from unigate.settings import Settings
+from unigate.store.crypto import Cipher, resolve_key
+from unigate.store.engine import Engines, create_engines, prepare_database
+from unigate.store.migrate import upgrade_to_head
+from unigate.store.pagination import decode_cursor, encode_cursor
+from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount, Unset
+from unigate.store.tables import api_tokens, environments, integrated_accounts
+
+TOKEN_PREFIX = "ug_"
+
+_accounts = integrated_accounts
+
+# Built once: the hot-path lookups then cost only parameter binding and the
+# compiled-statement cache hit.
+_TOKEN_LOOKUP = select(api_tokens.c.environment_id).where(api_tokens.c.token_hash == bindparam("token_hash"))
+_ENVIRONMENT_BY_ID = select(environments).where(environments.c.id == bindparam("environment_id"))
+_ENVIRONMENT_BY_NAME = select(environments).where(environments.c.name == bindparam("name"))
+_ACCOUNT_BY_ID = select(_accounts).where(
+    _accounts.c.id == bindparam("account_id"),
+    _accounts.c.environment_id == bindparam("environment_id"),
+)
+
+
+def hash_token(plaintext: str) -> str:
+    """What is stored for a token. Plain SHA-256 suffices: tokens carry 256 random bits,
+    so there is nothing to brute-force and no need for a slow hash on every request."""
+    return hashlib.sha256(plaintext.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    """Open with :meth:`Store.open`; one instance is shared by the whole process."""
+
+    def __init__(self, engines: Engines, cipher: Cipher) -> None:
+        self._engines = engines
+        self._cipher = cipher
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Store:
+        """Create the data directory, load or create the key, migrate to the newest schema."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = settings.resolved_database_url
+        _create_sqlite_directory(url)
+        cipher = Cipher(resolve_key(settings.secret_key, settings.data_dir))
+        engines = create_engines(url)
+        try:
+            await prepare_database(engines)
+            await upgrade_to_head(engines)
+        except BaseException:
+            await engines.dispose()
+            raise
+        return cls(engines, cipher)
+
+    async def close(self) -> None:
+        await self._engines.dispose()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # Environments
+
+    async def ensure_environment(self, name: str) -> Environment:
+        """The environment called ``name``, created if there is none yet."""
+        existing = await self._environment_by_name(name)
+        if existing is not None:
+            return existing
+        environment = Environment(id=str(uuid.uuid4()), name=name, created_at=_now())
+        try:
+            async with self._engines.writes.begin() as conn:
+                await conn.execute(
+                    insert(environments).values(
+                        id=environment.id, name=name, created_at=environment.created_at
+                    )
+                )
+        except IntegrityError:
+            # Another process created it between our read and our insert.
+            existing = await self._environment_by_name(name)
+            if existing is None:
+                raise
+            return existing
+        return environment
+
+    async def get_environment(self, environment_id: str) -> Environment | None:
+        async with self._engines.reads.connect() as conn:
+            row = (await conn.execute(_ENVIRONMENT_BY_ID, {"environment_id": environment_id})).first()
+        return _environment(row) if row is not None else None
+
+    async def _environment_by_name(self, name: str) -> Environment | None:
+        async with self._engines.reads.connect() as conn:
+            row = (await conn.execute(_ENVIRONMENT_BY_NAME, {"name": name})).first()
+        return _environment(row) if row is not None else None
+
+    # API tokens
+
+    async def create_token(self, name: str, environment_id: str) -> tuple[ApiToken, str]:
+        """A new token for the environment, and its plaintext: shown once, stored only as a hash."""
+        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(id=str(uuid.uuid4()), name=name, environment_id=environment_id, created_at=_now())
+        try:
+            async with self._engines.writes.begin() as conn:
+                await conn.execute(
+                    insert(api_tokens).values(
+                        id=token.id,
+                        name=name,
+                        environment_id=environment_id,
+                        token_hash=hash_token(plaintext),
+                        created_at=token.created_at,
+                    )
+                )
+        except IntegrityError as error:
+            raise ValueError(f"unknown environment {environment_id!r}") from error
+        return token, plaintext
+
+    async def environment_for_token(self, plaintext: str) -> str | None:
+        """The id of the environment a token belongs to, or None for an unknown token."""
+        if not plaintext:
+            return None
+        async with self._engines.reads.connect() as conn:
+            result = await conn.execute(_TOKEN_LOOKUP, {"token_hash": hash_token(plaintext)})
+            return result.scalar_one_or_none()
+
+    # Integrated accounts
+
+    async def create_account(
+        self,
+        environment_id: str,
+        integration: str,
+        context: dict[str, Any],
+        *,
+        tenant_id: str | None = None,
+        is_sandbox: bool = False,
+        authentication_method: str | None = None,
+        status: str = "active",
+    ) -> IntegratedAccount:
+        if not isinstance(context, dict):
+            raise TypeError("context must be a dict")
+        account_id = str(uuid.uuid4())
+        now = _now()
+        plaintext = orjson.dumps(context)
+        try:
+            async with self._engines.writes.begin() as conn:
+                await conn.execute(
+                    insert(_accounts).values(
+                        id=account_id,
+                        environment_id=environment_id,
+                        tenant_id=tenant_id,
+                        integration=integration,
+                        status=status,
+                        is_sandbox=is_sandbox,
+                        authentication_method=authentication_method,
+                        context_ciphertext=self._seal(account_id, plaintext),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError as error:
+            raise ValueError(f"unknown environment {environment_id!r}") from error
+        return IntegratedAccount(
+            id=account_id,
+            environment_id=environment_id,
+            tenant_id=tenant_id,
+            integration=integration,
+            status=status,
+            is_sandbox=is_sandbox,
+            authentication_method=authentication_method,
+            # Re-read from the serialised form: the caller's dict stays theirs, and the
+            # value equals what get_account will return (tuples become lists, ...).
+            context=orjson.loads(plaintext),
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def get_account(self, environment_id: str, account_id: str) -> IntegratedAccount | None:
+        async with self._engines.reads.connect() as conn:
+            row = (
+                await conn.execute(
+                    _ACCOUNT_BY_ID, {"account_id": account_id, "environment_id": environment_id}
+                )
+            ).first()
+        return self._account(row) if row is not None else None
+
+    async def list_accounts(
+        self,
+        environment_id: str,
+        *,
+        integration: str | None = None,
+        tenant_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> tuple[list[IntegratedAccount], str | None]:
+        """One page in creation order, and the cursor of the next page (None on the last).
+
+        A cursor is returned only when at least one more row exists, so a page is never
+        empty while a next cursor is set. Raises ValueError for a cursor this store did
+        not issue, or a limit below 1.
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        conditions = [_accounts.c.environment_id == environment_id]
+        if integration is not None:
+            conditions.append(_accounts.c.integration == integration)
+        if tenant_id is not None:
+            conditions.append(_accounts.c.tenant_id == tenant_id)
+        if status is not None:
+            conditions.append(_accounts.c.status == status)
+        if cursor is not None:
+            after_created_at, after_id = decode_cursor(cursor)
+            conditions.append(
+                or_(
+                    _accounts.c.created_at > after_created_at,
+                    and_(_accounts.c.created_at == after_created_at, _accounts.c.id > after_id),
+                )
+            )
+        statement = (
+            select(_accounts)
+            .where(*conditions)
+            .order_by(_accounts.c.created_at, _accounts.c.id)
+            .limit(limit + 1)  # one extra row tells whether a next page exists
+        )
+        async with self._engines.reads.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+        page = [self._account(row) for row in rows[:limit]]
+        next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+        return page, next_cursor
+
+    async def update_account(
+        self,
+        environment_id: str,
+        account_id: str,
+        *,
+        tenant_id: str | None | Unset = UNSET,
+        status: str | Unset = UNSET,
+        is_sandbox: bool | Unset = UNSET,
+        authentication_method: str | None | Unset = UNSET,
+        context_patch: dict[str, Any] | None = None,
+    ) -> IntegratedAccount | None:
+        """Change the given fields; None if the account is not in this environment.
+
+        ``context_patch`` merges shallowly, as Truto's PATCH does: each top-level key
+        replaces the stored one, keys the patch leaves out are kept. The context is then
+        sealed again with a fresh nonce. ``updated_at`` is always bumped.
+        """
+        if context_patch is not None and not isinstance(context_patch, dict):
+            raise TypeError("context_patch must be a dict")
+        async with self._engines.writes.begin() as conn:
+            # FOR UPDATE (PostgreSQL; SQLite already holds its write lock): two patches
+            # to one context must apply one after the other, not overwrite each other.
+            row = (
+                await conn.execute(
+                    _ACCOUNT_BY_ID.with_for_update(),
+                    {"account_id": account_id, "environment_id": environment_id},
+                )
+            ).first()
+            if row is None:
+                return None
+            current = self._account(row)
+            changes: dict[str, Any] = {"updated_at": _now()}
+            if tenant_id is not UNSET:
+                changes["tenant_id"] = tenant_id
+            if status is not UNSET:
+                changes["status"] = status
+            if is_sandbox is not UNSET:
+                changes["is_sandbox"] = is_sandbox
+            if authentication_method is not UNSET:
+                changes["authentication_method"] = authentication_method
+            context = current.context
+            if context_patch is not None:
+                plaintext = orjson.dumps({**current.context, **context_patch})
+                changes["context_ciphertext"] = self._seal(account_id, plaintext)
+                context = orjson.loads(plaintext)
+            await conn.execute(
+                update(_accounts)
+                .where(_accounts.c.id == account_id, _accounts.c.environment_id == environment_id)
+                .values(**changes)
+            )
+        changes.pop("context_ciphertext", None)
+        return replace(current, context=context, **changes)
+
+    async def delete_account(self, environment_id: str, account_id: str) -> bool:
+        """True if the account existed in this environment and is now gone."""
+        async with self._engines.writes.begin() as conn:
+            result = await conn.execute(
+                delete(_accounts).where(
+                    _accounts.c.id == account_id, _accounts.c.environment_id == environment_id
+                )
+            )
+        return result.rowcount > 0
+
+    # Sealing
+
+    def _seal(self, account_id: str, plaintext: bytes) -> bytes:
+        return self._cipher.encrypt(plaintext, account_id.encode("utf-8"))
+
+    def _account(self, row: Row[Any]) -> IntegratedAccount:
+        context = orjson.loads(self._cipher.decrypt(bytes(row.context_ciphertext), row.id.encode("utf-8")))
+        return IntegratedAccount(
+            id=row.id,
+            environment_id=row.environment_id,
+            tenant_id=row.tenant_id,
+            integration=row.integration,
+            status=row.status,
+            is_sandbox=bool(row.is_sandbox),
+            authentication_method=row.authentication_method,
+            context=context,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+def _environment(row: Row[Any]) -> Environment:
+    return Environment(id=row.id, name=row.name, created_at=row.created_at)
+
+
+def _create_sqlite_directory(url: str) -> None:
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)

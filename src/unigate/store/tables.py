@@ -1,0 +1,115 @@
+"""The store's tables, as SQLAlchemy 2 declarative models.
+
+The repository queries them through SQLAlchemy Core (``Model.__table__``) to keep per-call
+overhead low; the models are the single schema definition the migrations are checked
+against.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so later migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    PostgreSQL keeps the offset (``timestamptz``); SQLite has no time zone type, so the
+    value is stored as naive UTC text and marked UTC again when read. Storing one fixed
+    format on SQLite also keeps text comparison equal to time order, which keyset
+    pagination relies on.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class EnvironmentRow(Base):
+    __tablename__ = "environments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    environment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("environments.id", ondelete="CASCADE"), index=True
+    )
+    # Hex SHA-256 of the token; the plaintext is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IntegratedAccountRow(Base):
+    __tablename__ = "integrated_accounts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    environment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("environments.id", ondelete="CASCADE")
+    )
+    tenant_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    integration: Mapped[str] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(50))
+    is_sandbox: Mapped[bool] = mapped_column(Boolean())
+    authentication_method: Mapped[str | None] = mapped_column(String(100))
+    # crypto.Cipher output: the whole context, sealed with the row id as associated data.
+    context_ciphertext: Mapped[bytes] = mapped_column(LargeBinary())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        # Leads with environment_id, so it also serves every per-environment lookup; its
+        # tail is the keyset pagination order.
+        Index("ix_integrated_accounts_environment_id_created_at_id", "environment_id", "created_at", "id"),
+    )
+
+
+environments = EnvironmentRow.__table__
+api_tokens = ApiTokenRow.__table__
+integrated_accounts = IntegratedAccountRow.__table__
