@@ -149,7 +149,7 @@ class ZendeskSellEmulator(Emulator):
                 "fax": f"+1 415 555 {3000 + (i * 3) % 7000:04d}" if i % 2 == 0 else None,
                 "twitter": slug,
                 "facebook": slug,
-                "linkedin": f"https://www.linkedin.com/company/{slug}",
+                "linkedin": slug,   # Sell keeps the LinkedIn nickname, not a URL
                 "skype": None,
                 "address": {"line1": line1, "city": city, "postal_code": postal, "state": state,
                             "country": country},
