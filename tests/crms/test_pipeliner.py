@@ -1,0 +1,165 @@
+"""Pipeliner through the unified API: the mapping against the emulator's stored Accounts.
+
+Research: crm-apis-2.md §4 (Pipeliner); mapping: src/unigate/integrations/pipeliner/crm/accounts.yaml.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+import pytest
+
+from unigate.sandbox import pipeliner
+
+NAME = "pipeliner"
+INDUSTRY_NAMES = {i["id"]: i["option_name"] for i in pipeliner.INDUSTRIES}
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control(NAME)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def same_instant(unified: str, provider: str) -> bool:
+    # unified keeps milliseconds; Pipeliner keeps microseconds ("2019-02-01 07:41:49.529970+00:00")
+    a = datetime.fromisoformat(unified.replace("Z", "+00:00"))
+    b = datetime.fromisoformat(provider)
+    return abs((a - b).total_seconds()) < 0.001
+
+
+def expected_from(r: dict) -> dict:
+    street, _, street_2 = (r["address"] or "").partition("\n")
+    phones = [{"number": r[f"phone{i}"], "type": "primary" if i == 1 else "other"}
+              for i in range(1, 6) if r[f"phone{i}"]]
+    address = {k: v for k, v in {"street_1": street, "street_2": street_2, "city": r["city"],
+                                 "state": r["state_province"], "postal_code": r["zip_code"],
+                                 "country": r["country"], "type": "primary"}.items() if v}
+    return {
+        "id": r["id"],
+        "name": r["name"],
+        "description": r["comments"],
+        "industry": INDUSTRY_NAMES.get(r["industry_id"]),
+        "website": r["home_page"],
+        "owner": {"id": r["owner_id"]},
+        "addresses": [address],
+        "phone_numbers": phones,
+        "urls": [{"url": r["home_page"], "type": "website"}],
+        "tags": [{"id": t} for t in r["tags"]],
+        "custom_fields": {k: v for k, v in r.items() if k.startswith("cf_") and v is not None},
+    }
+
+
+def test_every_supported_field_matches_the_stored_record(gateway, ctl):
+    """§4.4: name, comments, industry_id (via expand=industry), home_page, owner_id, address fields,
+    phone1..5, tags, cf_ fields, created, modified."""
+    stored = {r["id"]: r for r in ctl.records()}
+    listed = gateway.unified("GET", NAME, params={"limit": 100}).json()["result"]
+    assert len(listed) == 60
+    for account in listed:
+        record = stored[account["id"]]
+        for key, value in expected_from(record).items():
+            assert account.get(key) == value, (key, account.get(key), value)
+        assert same_instant(account["created_at"], record["created"])
+        assert same_instant(account["updated_at"], record["modified"])
+        assert "number_of_employees" not in account and "last_activity_at" not in account
+
+
+def test_list_pages_with_first_and_after_and_asks_for_industry(gateway, ctl):
+    """§4.3: first=N then after=page_info.end_cursor while has_next_page; expand=industry on each call."""
+    ctl.reset(75)
+    ctl.clear_requests()
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 30} if cursor is None else {"limit": 30, "next_cursor": cursor}
+        body = gateway.unified("GET", NAME, params=params).json()
+        seen += [r["id"] for r in body["result"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 75
+    calls = [dict(r["query_params"]) for r in ctl.requests() if r["method"] == "GET"]
+    assert len(calls) == 3
+    assert calls[0]["first"] == "30" and "after" not in calls[0]
+    assert all(c["expand"] == "industry" for c in calls)
+    assert base64.b64decode(calls[1]["after"]).decode() == f'["{seen[29]}"]'
+
+
+def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl):
+    """§4.2 (tutorials/create-account): name + owner_id required; industry resolved to a data_set id via the
+    Fields API (looked up once per account); address lines, phones, home_page, comments, cf_ fields."""
+    owner = pipeliner.CLIENTS[2]["id"]
+    sent = {
+        "name": "Northwind s.r.o.",
+        "description": "Speciality foods",
+        "industry": "Retail",
+        "website": "https://northwind.example",
+        "owner": {"id": owner},
+        "addresses": [{"street_1": "Hlavná 1", "street_2": "Floor 3", "city": "Košice", "state": "Košický kraj",
+                       "postal_code": "040 01", "country": "Slovakia"}],
+        "phone_numbers": [{"number": "+421 55 123 4567"}, {"number": "+421 905 000 111"}],
+        "custom_fields": {"cf_tier": "Tier 1", "cf_region": "EMEA"},
+    }
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, json=sent)
+    assert created.status_code == 200, created.text
+    account = created.json()
+    retail = next(i["id"] for i in pipeliner.INDUSTRIES if i["option_name"] == "Retail")
+    calls = ctl.requests()
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in calls] == [("GET", "Fields"), ("POST", "Accounts")]
+    assert dict(calls[0]["query_params"])["filter[api_name]"] == "industry_id"
+    assert calls[1]["headers"]["authorization"] == "Basic " + base64.b64encode(
+        f"{pipeliner.SANDBOX_USERNAME}:{pipeliner.SANDBOX_PASSWORD}".encode()).decode()
+    assert calls[1]["body"] == {
+        "name": "Northwind s.r.o.", "comments": "Speciality foods", "home_page": "https://northwind.example",
+        "owner_id": owner, "industry_id": retail,
+        "phone1": "+421 55 123 4567", "phone2": "+421 905 000 111", "phone3": None, "phone4": None, "phone5": None,
+        "address": "Hlavná 1\nFloor 3", "city": "Košice", "state_province": "Košický kraj", "zip_code": "040 01",
+        "country": "Slovakia", "cf_tier": "Tier 1", "cf_region": "EMEA",
+    }
+    fetched = gateway.unified("GET", NAME, account["id"]).json()
+    assert fetched["industry"] == "Retail"  # write answers carry only the relation link (see the mapping)
+    for got in (account, fetched):
+        assert got["name"] == sent["name"] and got["description"] == sent["description"]
+        assert got["website"] == sent["website"] and got["owner"] == {"id": owner}
+        assert got["addresses"] == [{**sent["addresses"][0], "type": "primary"}]
+        assert [p["number"] for p in got["phone_numbers"]] == ["+421 55 123 4567", "+421 905 000 111"]
+        assert got["custom_fields"]["cf_tier"] == "Tier 1" and got["custom_fields"]["cf_region"] == "EMEA"
+    # the Fields lookup is cached per integrated account
+    ctl.clear_requests()
+    assert gateway.unified("PATCH", NAME, account["id"], json={"industry": "Energy"}).status_code == 200
+    assert [c["method"] for c in ctl.requests()] == ["PATCH"]
+    assert gateway.unified("GET", NAME, account["id"]).json()["industry"] == "Energy"
+
+
+def test_unknown_industry_is_the_providers_validation_error(gateway, ctl):
+    """§4.4: industry_id must be a value of the Industry data set; an unknown name is refused by Pipeliner."""
+    owner = pipeliner.CLIENTS[0]["id"]
+    answer = gateway.unified("POST", NAME, json={"name": "X", "owner": {"id": owner}, "industry": "Alchemy"})
+    assert answer.status_code == 400
+    assert "industry_id" in answer.json()["message"]
+
+
+def test_create_without_owner_is_refused(gateway, ctl):
+    """§4.2: owner_id is required on create; Pipeliner's message reaches the caller."""
+    answer = gateway.unified("POST", NAME, json={"name": "Ownerless"})
+    assert answer.status_code == 400
+    assert "owner_id" in answer.json()["message"]
+
+
+def test_delete_is_soft(gateway, ctl):
+    """§4.2/§6: DELETE answers 200 {success, data: id}; the account stays stored with is_deleted, then reads 404."""
+    rid = ctl.records()[0]["id"]
+    answer = gateway.unified("DELETE", NAME, rid)
+    assert answer.status_code == 200 and answer.json()["id"] == rid
+    assert gateway.unified("GET", NAME, rid).status_code == 404
+    assert gateway.unified("DELETE", NAME, rid).status_code == 404
+    stored = next(r for r in ctl.records() if r["id"] == rid)
+    assert stored["is_deleted"] is True
+    listed = gateway.unified("GET", NAME, params={"limit": 100}).json()["result"]
+    assert rid not in [r["id"] for r in listed] and len(listed) == 59
+    kept = gateway.unified("GET", NAME, rid, params={"remote_query[include-deleted]": "true"})
+    assert kept.status_code == 200 and kept.json()["remote_data"]["is_deleted"] is True
