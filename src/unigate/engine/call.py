@@ -67,6 +67,33 @@ class StreamResult:
 Result = JsonResult | RawResult | StreamResult
 
 
+def prune(value: Any) -> Any:
+    """Drop null members and the objects and arrays they leave empty (unified records omit unknowns)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if isinstance(item, (dict, list)):
+                item = prune(item)
+                if not item:
+                    continue
+            out[key] = item
+        return out
+    if isinstance(value, list):
+        out_list = []
+        for item in value:
+            if isinstance(item, (dict, list)):
+                item = prune(item)
+                if not item:
+                    continue
+            elif item is None:
+                continue
+            out_list.append(item)
+        return out_list
+    return value
+
+
 class Engine:
     def __init__(self, resources: dict[tuple[str, str], UnifiedResource], transport: Transport) -> None:
         self.resources = resources
@@ -144,7 +171,7 @@ class Engine:
             records = self._records(method, parsed, response)
             result = []
             for record in records:
-                unified = self._map(mm, record, request, schema)
+                unified = self._map(mm, record, request, schema, scope["steps"])
                 if unified is not None:
                     result.append(unified)
             following = None
@@ -205,7 +232,7 @@ class Engine:
         if not isinstance(record, dict):
             raise GatewayError(502, f"{label} answered {response.status} without the record it should return.",
                                remote=True, raw_response=parsed)
-        unified = self._map(mm, record, request, schema, apply_filter=False)
+        unified = self._map(mm, record, request, schema, scope["steps"], apply_filter=False)
         if unified is None:
             raise GatewayError(502, f"{label}'s record could not be mapped.", remote=True, raw_response=parsed)
         return JsonResult(unified, headers)
@@ -224,12 +251,14 @@ class Engine:
 
     # -- shared pieces -----------------------------------------------------------------------------
     def _map(self, mm: MethodMapping, record: Any, request: UnifiedRequest, schema: UnifiedResource | None,
-             apply_filter: bool = True) -> dict[str, Any] | None:
+             steps: dict[str, Any], apply_filter: bool = True) -> dict[str, Any] | None:
         if apply_filter and mm.filter is not None and not evaluate(mm.filter, {"response": record}, "filter"):
             return None
-        unified = evaluate(mm.record, {"response": record, "context": request.account.context}, "record")
+        unified = evaluate(mm.record, {"response": record, "context": request.account.context, "steps": steps},
+                           "record")
         if not isinstance(unified, dict):
             return None
+        unified = prune(unified)
         if unified.get("id") is not None and not isinstance(unified["id"], str):
             unified["id"] = str(unified["id"])
         unified["remote_data"] = record

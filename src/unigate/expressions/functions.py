@@ -73,10 +73,20 @@ def compact(value: Any) -> Any:
     return value
 
 
+def omit(value: Any, keys: Any) -> Any:
+    """The object without the given keys (a list of names, or one name)."""
+    if not isinstance(value, dict):
+        return value
+    drop = set(keys) if isinstance(keys, list) else {keys}
+    kept = {k: v for k, v in value.items() if k not in drop}
+    return kept or None
+
+
 # name -> (implementation, JSONata signature or None)
 CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "linkHeader": (link_header, None),
     "firstNonEmpty": (first_non_empty, None),
     "toIso": (to_iso, None),
     "compact": (compact, None),
+    "omit": (omit, None),
 }

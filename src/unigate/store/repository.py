@@ -124,6 +124,12 @@ class Store:
     async def create_token(self, name: str, environment_id: str) -> tuple[ApiToken, str]:
         """A new token for the environment, and its plaintext: shown once, stored only as a hash."""
         plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        return await self.import_token(name, environment_id, plaintext), plaintext
+
+    async def import_token(self, name: str, environment_id: str, plaintext: str) -> ApiToken:
+        """Register a token chosen by the operator (e.g. `unigate demo --api-token`); stored as a hash."""
+        if len(plaintext) < 16:
+            raise ValueError("an API token must be at least 16 characters long")
         token = ApiToken(id=str(uuid.uuid4()), name=name, environment_id=environment_id, created_at=_now())
         try:
             async with self._engines.writes.begin() as conn:
@@ -137,8 +143,8 @@ class Store:
                     )
                 )
         except IntegrityError as error:
-            raise ValueError(f"unknown environment {environment_id!r}") from error
-        return token, plaintext
+            raise ValueError(f"unknown environment {environment_id!r} or a token that already exists") from error
+        return token
 
     async def environment_for_token(self, plaintext: str) -> str | None:
         """The id of the environment a token belongs to, or None for an unknown token."""
