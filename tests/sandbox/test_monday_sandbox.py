@@ -117,7 +117,7 @@ def test_create_change_delete_cycle(monday):
                      {"b": ACCOUNTS_BOARD_ID, "n": "NewCo", "cv": json.dumps(values)}))["create_item"]
     stored = next(r for r in monday.records() if r["id"] == created["id"])
     texts = {v["id"]: v["text"] for v in stored["column_values"]}
-    assert texts["company_phone"] == "12025550123" and texts["account_owner"] == "Luis Ortega"
+    assert texts["company_phone"] == "+12025550123" and texts["account_owner"] == "Luis Ortega"
     assert texts["tags"] == "enterprise" and texts["industry"] == "Software"
 
     changed = ok(gql(monday, "mutation ($b: ID!, $i: ID, $cv: JSON!) { change_multiple_column_values(board_id: $b, "

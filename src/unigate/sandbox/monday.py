@@ -395,8 +395,9 @@ class MondayEmulator(Emulator):
                 phone, country = raw.get("phone"), raw.get("countryShortName")
             else:
                 phone, _, country = str(raw).rpartition(" ") if " " in str(raw) else (str(raw), "", "")
-            digits = re.sub(r"[^\d]", "", str(phone or ""))
-            if not digits:
+            # Stored as entered (the phone column page's examples keep the leading "+").
+            digits = str(phone or "").strip()
+            if not re.search(r"\d{3}", digits):
                 raise ColumnValueError("Phone number is empty", data={"column_id": col["id"]})
             # The phone column page: the phone plus an ISO-2 country code are required.
             if not country or not re.fullmatch(r"[A-Za-z]{2}", str(country)):

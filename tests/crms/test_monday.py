@@ -1,0 +1,145 @@
+"""monday CRM through the gateway: the mapping against the sandbox's stored items, writes as monday
+receives them (GraphQL documents), and monday's quirks seen through the unified API (research crm-apis-2.md §1)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from support import list_all
+
+from unigate.sandbox.monday import ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID
+
+NAME = "monday"
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control(NAME)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def expected(item: dict) -> dict:
+    """The unified account a stored Accounts item should map to (written independently of the YAML)."""
+    by_id = {v["id"]: v for v in item["column_values"]}
+    value = lambda cid: json.loads(by_id[cid]["value"]) if by_id[cid]["value"] else None  # noqa: E731
+    loc = value("location")
+    tags = value("tags")["tag_ids"]
+    custom_ids = {"numeric_mkx1rev": "Annual revenue", "date_mkx1ren": "Renewal date",
+                  "dropdown_mkx1tier": "Tier", "text_mkx1src": "Lead source"}
+    return {
+        "id": item["id"], "name": item["name"],
+        "description": by_id["company_description"]["text"], "industry": by_id["industry"]["text"],
+        "website": value("company_domain")["url"], "number_of_employees": int(by_id["company_employees"]["text"]),
+        "owner": {"id": str(value("account_owner")["personsAndTeams"][0]["id"])},
+        "addresses": [{"street_1": f"{loc['streetNumber']['long_name']} {loc['street']['long_name']}",
+                       "city": loc["city"]["long_name"], "country": loc["country"]["long_name"], "type": "primary"}],
+        "phone_numbers": [{"number": value("company_phone")["phone"], "type": "primary"}],
+        "urls": [{"url": value("company_domain")["url"], "type": "website"}],
+        "tags": [{"id": str(t), "name": n} for t, n in zip(tags, by_id["tags"]["text"].split(", "))],
+        "custom_fields": {title: by_id[cid]["text"] for cid, title in custom_ids.items()},
+        "created_at": item["created_at"], "updated_at": item["updated_at"],
+    }
+
+
+def test_list_maps_every_account_item_and_no_contact(gateway, ctl):
+    """§1.3: accounts are Accounts-board items; Contacts-board items never appear; every field maps."""
+    items = {i["id"]: i for i in ctl.records()}
+    listed = [r for page in list_all(gateway, NAME, limit=25) for r in page]
+    assert len(listed) == 60
+    for record in listed:
+        item = items[record["id"]]
+        assert item["board_id"] == ACCOUNTS_BOARD_ID
+        want = expected(item)
+        assert {k: record.get(k) for k in want} == want
+
+
+def test_get_of_a_contacts_item_is_404(gateway, ctl):
+    """§1.4: items(ids:) would return any board's item; the mapping reads through the Accounts board."""
+    contact = next(i for i in ctl.records() if i["board_id"] == CONTACTS_BOARD_ID)
+    response = gateway.unified("GET", NAME, contact["id"])
+    assert response.status_code == 404
+
+
+def test_create_sends_a_create_item_mutation_and_reads_back(gateway, ctl):
+    """§1.4: create_item with column_values as a JSON string keyed by the discovered column ids."""
+    sent = {"name": "Gateway Co", "description": "Made via unigate", "industry": "Aerospace",
+            "website": "https://www.gateway-co.example/about", "number_of_employees": 77,
+            "owner": {"id": "48213003"}, "phone_numbers": [{"number": "+1 202 555 0199"}],
+            "tags": [{"id": "21000005"}], "custom_fields": {"Lead source": "Partner", "Tier": "Gold"}}
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, json=sent)
+    assert created.status_code in (200, 201), created.text
+    body = created.json()
+    for key in ("name", "description", "industry", "website", "number_of_employees", "owner"):
+        assert body[key] == sent[key], key
+    assert body["phone_numbers"][0]["number"] == "+1 202 555 0199"
+    assert body["tags"] == [{"id": "21000005", "name": "vip"}]
+    assert body["custom_fields"]["Lead source"] == "Partner" and body["custom_fields"]["Tier"] == "Gold"
+    mutation = [r for r in ctl.requests() if "create_item" in (r["body"] or {}).get("query", "")][0]
+    assert mutation["headers"]["authorization"] == "sandbox-monday-token"
+    assert mutation["headers"]["api-version"] == "2025-07"
+    variables = mutation["body"]["variables"]
+    assert variables["board"] == ACCOUNTS_BOARD_ID and variables["name"] == "Gateway Co"
+    values = json.loads(variables["values"])  # a JSON string, as monday wants it
+    assert values["company_domain"] == {"url": sent["website"], "text": "gateway-co.example"}
+    assert values["industry"] == {"label": "Aerospace"} and values["company_employees"] == "77"
+    assert values["account_owner"] == {"personsAndTeams": [{"id": 48213003, "kind": "person"}]}
+    assert values["company_phone"] == {"phone": "+1 202 555 0199", "countryShortName": "US"}
+    assert values["text_mkx1src"] == "Partner"
+    stored = next(i for i in ctl.records() if i["id"] == body["id"])
+    texts = {v["id"]: v["text"] for v in stored["column_values"]}
+    assert stored["name"] == "Gateway Co" and stored["board_id"] == ACCOUNTS_BOARD_ID
+    assert texts["industry"] == "Aerospace" and texts["tags"] == "vip" and texts["account_owner"] == "Priya Raman"
+
+
+def test_board_discovery_is_cached_per_account(gateway, ctl):
+    """The boards/columns discovery step runs once per integrated account (cache: account)."""
+    gateway.unified("GET", NAME, params={"limit": 2})
+    ctl.clear_requests()
+    gateway.unified("GET", NAME, params={"limit": 2})
+    queries = [r["body"]["query"] for r in ctl.requests()]
+    assert not any("columns" in q for q in queries) and len(queries) == 1
+
+
+def test_update_uses_change_multiple_column_values(gateway, ctl):
+    """§1.4: the name travels inside column_values under the `name` key."""
+    target = next(i for i in ctl.records() if i["board_id"] == ACCOUNTS_BOARD_ID)
+    ctl.clear_requests()
+    updated = gateway.unified("PATCH", NAME, target["id"], json={"name": "Renamed", "number_of_employees": 5})
+    assert updated.status_code == 200 and updated.json()["name"] == "Renamed"
+    assert updated.json()["number_of_employees"] == 5
+    body = ctl.requests()[-1]["body"]
+    assert "change_multiple_column_values" in body["query"]
+    assert json.loads(body["variables"]["values"]) == {"name": "Renamed", "company_employees": "5"}
+
+
+def test_errors_with_http_200_map_to_unified_statuses(gateway, ctl):
+    """§1.6: application errors arrive with HTTP 200; ResourceNotFound -> 404, Complexity -> 429, auth -> 401."""
+    missing = gateway.unified("DELETE", NAME, "123")
+    assert missing.status_code == 404 and missing.json()["truto_is_remote_error"] is True
+    assert missing.json()["raw_response"]["errors"][0]["extensions"]["code"] == "ResourceNotFoundException"
+    gateway.unified("GET", NAME, params={"limit": 1})  # board discovery cached before the fault
+    for body, status in (
+        ({"errors": [{"message": "Complexity budget exhausted", "extensions": {"code": "ComplexityException",
+                                                                              "status_code": 429}}]}, 429),
+        ({"error_code": "ComplexityException", "status_code": 429, "error_message": "Complexity budget exhausted"}, 429),
+        ({"errors": [{"message": "Item not found", "extensions": {"code": "InvalidItemIdException"}}]}, 404),
+        ({"errors": [{"message": "User unauthorized", "extensions": {"code": "UserUnauthorizedException",
+                                                                    "status_code": 403}}]}, 403),
+    ):
+        ctl.fault(status=200, body=body)
+        response = gateway.unified("GET", NAME, params={"limit": 1})
+        assert response.status_code == status, (body, response.text)
+        assert response.json()["raw_response"] == body
+
+
+def test_delete_is_soft_and_then_404(gateway, ctl):
+    """§1.4/§1.7: delete_item moves the item to the trash (state deleted); the unified get is then 404."""
+    target = next(i for i in ctl.records() if i["board_id"] == ACCOUNTS_BOARD_ID)
+    deleted = gateway.unified("DELETE", NAME, target["id"])
+    assert deleted.status_code == 200 and deleted.json()["id"] == target["id"]
+    assert next(i for i in ctl.records() if i["id"] == target["id"])["state"] == "deleted"
+    assert gateway.unified("GET", NAME, target["id"]).status_code == 404
