@@ -1,0 +1,186 @@
+"""Zendesk Sell through the gateway: the mapping against the sandbox's stored contacts, writes as Sell
+receives them, and Sell's quirks (organisations and persons in one collection) seen through the unified
+API (research/crm-apis-2.md §5)."""
+
+from __future__ import annotations
+
+import pytest
+from support import list_all
+
+from unigate.sandbox import zendesk_sell
+
+NAME = "zendesk_sell"
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control(NAME)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def expected(contact: dict) -> dict:
+    """The unified account a stored Sell organisation should map to (written independently of the YAML)."""
+    def address(a: dict | None, kind: str) -> dict | None:
+        if not a or not any(a.values()):
+            return None
+        lines = (a.get("line1") or "").split("\n")
+        values = {"street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None, "city": a.get("city"),
+                  "state": a.get("state"), "postal_code": a.get("postal_code"), "country": a.get("country"),
+                  "type": kind}
+        return {k: v for k, v in values.items() if v is not None}
+
+    addresses = [x for x in (address(contact["address"], "primary"), address(contact["billing_address"], "billing"),
+                             address(contact["shipping_address"], "shipping")) if x]
+    phones = [{"number": contact[k], "type": t} for k, t in (("phone", "primary"), ("mobile", "mobile"), ("fax", "fax"))
+              if contact[k]]
+    urls = [{"url": contact["website"], "type": "website"}] if contact["website"] else []
+    for key, prefix in (("linkedin", "https://www.linkedin.com/company/"), ("twitter", "https://twitter.com/"),
+                        ("facebook", "https://www.facebook.com/")):
+        if contact[key]:
+            urls.append({"url": prefix + contact[key], "type": key})
+    return {
+        "id": str(contact["id"]),
+        "name": contact["name"],
+        "description": contact["description"],
+        "industry": contact["industry"],
+        "website": contact["website"],
+        "owner": {"id": str(contact["owner_id"])},
+        "addresses": addresses or None,
+        "phone_numbers": phones or None,
+        "urls": urls or None,
+        "tags": [{"name": t} for t in contact["tags"]] or None,
+        "custom_fields": contact["custom_fields"] or None,
+        "created_at": contact["created_at"],
+        "updated_at": contact["updated_at"],
+    }
+
+
+def assert_maps(unified: dict, contact: dict) -> None:
+    for key, value in expected(contact).items():
+        assert unified.get(key) == value, f"{key}: {unified.get(key)!r} != {value!r}"
+    assert "number_of_employees" not in unified and "last_activity_at" not in unified
+    assert unified["remote_data"]["id"] == contact["id"]
+
+
+def organisations(ctl) -> dict[str, dict]:
+    return {str(c["id"]): c for c in ctl.records() if c["is_organization"]}
+
+
+def persons(ctl) -> list[dict]:
+    return [c for c in ctl.records() if not c["is_organization"]]
+
+
+def test_list_maps_every_organisation_and_no_person(gateway, ctl):
+    """§5.3: the list is organisations only (persons share /v2/contacts); every field is mapped."""
+    records = organisations(ctl)
+    seen = [r for page in list_all(gateway, NAME, limit=25) for r in page]
+    assert sorted(r["id"] for r in seen) == sorted(records)
+    for unified in seen:
+        assert_maps(unified, records[unified["id"]])
+
+
+def test_list_asks_sell_for_organisations_page_by_page(gateway, ctl):
+    """§5.3: `is_organization=true&page=N&per_page=M`; the last page has no `meta.links.next_page`."""
+    ctl.clear_requests()
+    pages = list_all(gateway, NAME, limit=25)
+    calls = [dict(r["query_params"]) for r in ctl.requests() if r["method"] == "GET"]
+    assert [c["page"] for c in calls] == ["1", "2", "3"] and len(pages) == 3
+    assert all(c["is_organization"] == "true" and c["per_page"] == "25" for c in calls)
+    headers = ctl.requests()[0]["headers"]
+    assert headers["authorization"] == f"Bearer {zendesk_sell.SANDBOX_TOKEN}"
+    assert headers["user-agent"]   # Sell refuses requests without one (§5.1)
+
+
+def test_get_maps_the_stored_organisation(gateway, ctl):
+    contact = list(organisations(ctl).values())[9]
+    response = gateway.unified("GET", NAME, str(contact["id"]))
+    assert response.status_code == 200, response.text
+    assert_maps(response.json(), contact)
+
+
+def test_a_person_is_not_an_account(gateway, ctl):
+    """§5.3: a person's id exists in Sell but is 404 as an account, for get, update and delete alike,
+    and the person is left untouched."""
+    person = persons(ctl)[0]
+    ctl.clear_requests()
+    for method, body in (("GET", None), ("PATCH", {"name": "Hijack"}), ("DELETE", None)):
+        response = gateway.unified(method, NAME, str(person["id"]), json=body)
+        assert response.status_code == 404, (method, response.text)
+        assert response.json()["truto_is_remote_error"] is True
+    assert {r["method"] for r in ctl.requests()} == {"GET"}   # never a PUT or DELETE on the person
+    assert [c for c in ctl.records() if c["id"] == person["id"]] == [person]
+
+
+def test_create_sends_sell_body_and_reads_back(gateway, ctl):
+    """§5.3: POST `{"data": {"is_organization": true, …}}`; the answer maps the created organisation."""
+    owner = str(zendesk_sell.USERS[2]["id"])
+    sent = {
+        "name": "Gateway Made Inc.", "description": "Through the unified API", "industry": "Software",
+        "website": "https://gateway-made.example", "owner": {"id": owner},
+        "addresses": [{"street_1": "1 Main St", "street_2": "Suite 4", "city": "Austin", "state": "TX",
+                       "postal_code": "78701", "country": "United States"},
+                      {"street_1": "2 Bill Ave", "city": "Dallas", "type": "billing"}],
+        "phone_numbers": [{"number": "+1 512 555 0100"}, {"number": "+1 512 555 0199", "type": "fax"}],
+        "tags": [{"name": "vip"}, {"name": "new"}],
+        "custom_fields": {"Segment": "Enterprise"},
+    }
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json=sent)
+    assert response.status_code in (200, 201), response.text
+    posted = [r for r in ctl.requests() if r["method"] == "POST"]
+    assert posted[0]["path"] == "/zendesk_sell/v2/contacts"
+    assert posted[0]["body"] == {"data": {
+        "is_organization": True, "name": "Gateway Made Inc.", "description": "Through the unified API",
+        "industry": "Software", "website": "https://gateway-made.example", "owner_id": int(owner),
+        "address": {"line1": "1 Main St\nSuite 4", "city": "Austin", "postal_code": "78701", "state": "TX",
+                    "country": "United States"},
+        "billing_address": {"line1": "2 Bill Ave", "city": "Dallas"},
+        "phone": "+1 512 555 0100", "fax": "+1 512 555 0199", "tags": ["vip", "new"],
+        "custom_fields": {"Segment": "Enterprise"}}}
+    created = response.json()
+    contact = organisations(ctl)[created["id"]]
+    assert_maps(created, contact)
+    for key in ("name", "description", "industry", "website", "owner", "tags", "custom_fields"):
+        assert created[key] == sent[key], key
+    assert created["addresses"][0]["street_2"] == "Suite 4"
+
+
+def test_update_is_partial_and_tags_replace(gateway, ctl):
+    """§5.3: PUT with only the changed attributes, never `is_organization`; `tags` replaces the list."""
+    contact = list(organisations(ctl).values())[4]
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, str(contact["id"]), json={"industry": "Mining", "tags": [{"name": "gold"}]})
+    assert response.status_code == 200, response.text
+    assert response.json()["industry"] == "Mining" and response.json()["tags"] == [{"name": "gold"}]
+    assert response.json()["name"] == contact["name"]
+    put = [r for r in ctl.requests() if r["method"] == "PUT"]
+    assert put[0]["body"] == {"data": {"industry": "Mining", "tags": ["gold"]}}
+
+
+def test_delete_is_hard_then_404(gateway, ctl):
+    """§5.3: Sell answers 204 (hard delete); the unified delete answers 200 with the id, then 404."""
+    contact = list(organisations(ctl).values())[0]
+    response = gateway.unified("DELETE", NAME, str(contact["id"]))
+    assert response.status_code == 200 and response.json() == {"id": str(contact["id"])}
+    assert str(contact["id"]) not in organisations(ctl)
+    again = gateway.unified("DELETE", NAME, str(contact["id"]))
+    assert again.status_code == 404
+    assert again.json()["raw_response"]["errors"][0]["error"]["code"] == "not_found"
+
+
+def test_validation_error_is_422_with_the_field(gateway, ctl):
+    """§5.5: Sell's 422 resource errors reach the caller with the field named."""
+    response = gateway.unified("POST", NAME, json={"description": "no name"})
+    assert response.status_code == 422, response.text
+    assert "name can't be blank" in response.json()["message"]
+
+
+def test_refused_token_is_401(gateway):
+    """§5.5: 401 `unauthorized`."""
+    created = gateway.admin("POST", "/integrated-account", json={
+        "integration": NAME, "is_sandbox": True, "context": {"access_token": "x" * 64}})
+    response = gateway.admin("GET", "/unified/crm/accounts", params={"integrated_account_id": created.json()["id"]})
+    assert response.status_code == 401
+    assert response.json()["raw_response"]["errors"][0]["error"]["code"] == "unauthorized"

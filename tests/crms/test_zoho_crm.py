@@ -1,0 +1,227 @@
+"""Zoho CRM through the gateway: the mapping against the sandbox's stored Accounts, writes as Zoho
+receives them, and Zoho's quirks seen through the unified API (research/crm-apis-1.md §3)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from support import list_all
+
+from unigate.sandbox import zoho_crm
+
+NAME = "zoho_crm"
+STANDARD = {"id", "Owner", "Account_Name", "Account_Number", "Account_Site", "Account_Type", "Annual_Revenue",
+            "Currency", "Exchange_Rate", "Description", "Employees", "Fax", "Industry", "Ownership",
+            "Parent_Account", "Phone", "Rating", "SIC_Code", "Ticker_Symbol", "Website", "Billing_Street",
+            "Billing_City", "Billing_State", "Billing_Code", "Billing_Country", "Shipping_Street", "Shipping_City",
+            "Shipping_State", "Shipping_Code", "Shipping_Country", "Tag", "Created_By", "Modified_By",
+            "Created_Time", "Modified_Time", "Last_Activity_Time", "Record_Image", "Locked__s"}
+
+
+@pytest.fixture
+def ctl(sandbox):
+    control = sandbox.control(NAME)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def utc(value: str | None) -> str | None:
+    """What a Zoho `+05:30` timestamp must read as: RFC 3339 UTC."""
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def expected(account: dict) -> dict:
+    """The unified account a stored Zoho record should map to (written independently of the YAML)."""
+    def address(prefix: str, kind: str) -> dict | None:
+        street = account[f"{prefix}_Street"] or ""
+        lines = street.split("\n")
+        values = {"street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None,
+                  "city": account[f"{prefix}_City"], "state": account[f"{prefix}_State"],
+                  "postal_code": account[f"{prefix}_Code"], "country": account[f"{prefix}_Country"]}
+        if not any(values.values()):
+            return None
+        return {k: v for k, v in {**values, "type": kind}.items() if v is not None}
+
+    phones = [p for p in ({"number": account["Phone"], "type": "primary"} if account["Phone"] else None,
+                          {"number": account["Fax"], "type": "fax"} if account["Fax"] else None) if p]
+    custom = {k: v for k, v in account.items() if k not in STANDARD and not k.startswith("$") and v is not None}
+    return {
+        "id": account["id"],
+        "name": account["Account_Name"],
+        "description": account["Description"],
+        "industry": account["Industry"],
+        "website": account["Website"],
+        "number_of_employees": account["Employees"],
+        "owner": {"id": account["Owner"]["id"]},
+        "addresses": [a for a in (address("Billing", "billing"), address("Shipping", "shipping")) if a] or None,
+        "phone_numbers": phones or None,
+        "urls": [{"url": account["Website"], "type": "website"}] if account["Website"] else None,
+        "tags": [{"id": t["id"], "name": t["name"]} for t in account["Tag"]] or None,
+        "custom_fields": custom or None,
+        "last_activity_at": account["Last_Activity_Time"],
+        "created_at": account["Created_Time"],
+        "updated_at": account["Modified_Time"],
+    }
+
+
+def assert_maps(unified: dict, account: dict) -> None:
+    for key, value in expected(account).items():
+        got = unified.get(key)
+        if key.endswith("_at"):
+            if value is None:
+                assert got is None, key
+            else:
+                assert got.endswith("Z") and got[:19] == utc(value), f"{key}: {got!r} from {value!r}"
+        else:
+            assert got == value, f"{key}: {got!r} != {value!r}"
+    assert unified["remote_data"]["id"] == account["id"]
+
+
+def stored(ctl) -> dict[str, dict]:
+    return {a["id"]: a for a in ctl.records()}
+
+
+def test_list_maps_every_account(gateway, ctl):
+    """§3.5: every stored account comes back once with each supported field mapped, custom fields included
+    (the list asks for them by name, from the fields metadata); `+05:30` times become RFC 3339 UTC."""
+    records = stored(ctl)
+    seen = [r for page in list_all(gateway, NAME, limit=25) for r in page]
+    assert sorted(r["id"] for r in seen) == sorted(records)
+    for unified in seen:
+        assert_maps(unified, records[unified["id"]])
+    assert any(r.get("custom_fields", {}).get("Customer_Tier") for r in seen)
+
+
+def test_get_maps_the_stored_account(gateway, ctl):
+    """§3.3: a single GET answers `{"data": [record]}`; the unified record maps every field of it."""
+    account = ctl.records()[7]
+    response = gateway.unified("GET", NAME, account["id"])
+    assert response.status_code == 200, response.text
+    assert_maps(response.json(), account)
+
+
+def test_list_requests_fields_and_pages_with_page_token(gateway, ctl):
+    """§3.3: `fields` is mandatory (≤50 names) and pages continue with `page_token`; the field metadata is
+    read once per integrated account."""
+    gateway.unified("GET", NAME, params={"limit": 5})   # warm the cached layout step
+    ctl.clear_requests()
+    first = gateway.unified("GET", NAME, params={"limit": 5}).json()
+    second = gateway.unified("GET", NAME, params={"limit": 5, "next_cursor": first["next_cursor"]}).json()
+    assert not {r["id"] for r in first["result"]} & {r["id"] for r in second["result"]}
+    calls = [r for r in ctl.requests() if r["method"] == "GET"]
+    assert [c["path"] for c in calls] == ["/zoho_crm/crm/v8/Accounts"] * 2   # no metadata call: cached
+    params = [dict(c["query_params"]) for c in calls]
+    fields = params[0]["fields"].split(",")
+    assert "Account_Name" in fields and "Customer_Tier" in fields and len(fields) <= 50
+    assert params[0]["per_page"] == "5" and "page_token" not in params[0]
+    assert params[1]["page_token"] and "page" not in params[1]
+    assert calls[0]["headers"]["authorization"] == f"Zoho-oauthtoken {zoho_crm.SANDBOX_TOKEN}"
+
+
+def test_paging_past_two_thousand_records(gateway, ctl):
+    """§3.3: page/per_page stop at 2,000 records; page_token goes on. 2,100 accounts in pages of 200."""
+    ctl.reset(2100)
+    ids = [r["id"] for page in list_all(gateway, NAME, limit=200) for r in page]
+    assert len(ids) == len(set(ids)) == 2100
+
+
+def test_create_sends_zoho_body_and_reads_back(gateway, ctl):
+    """§3.3 request bodies: one record in a `data` array with Zoho API names; the answer is the record
+    read back (Zoho's create answer has only the id), so every sent value is there."""
+    owner = zoho_crm.USERS[3]["id"]
+    sent = {
+        "name": "Gateway Made Ltd", "description": "Through the unified API", "industry": "Technology",
+        "website": "https://gateway-made.example", "number_of_employees": 321, "owner": {"id": owner},
+        "addresses": [{"street_1": "5 Main St", "street_2": "Floor 2", "city": "Leeds", "state": "WY",
+                       "postal_code": "LS1", "country": "United Kingdom", "type": "billing"},
+                      {"street_1": "9 Dock Rd", "city": "Hull", "type": "shipping"}],
+        "phone_numbers": [{"number": "+44 113 555 0000", "type": "primary"}, {"number": "+44 113 555 0001", "type": "fax"}],
+        "tags": [{"name": "Enterprise"}],
+        "custom_fields": {"Customer_Tier": "Platinum", "NPS_Score": 9},
+    }
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json=sent)
+    assert response.status_code == 201 or response.status_code == 200, response.text
+    created = response.json()
+    posted = [r for r in ctl.requests() if r["method"] == "POST"]
+    assert len(posted) == 1 and posted[0]["path"] == "/zoho_crm/crm/v8/Accounts"
+    assert posted[0]["body"] == {"data": [{
+        "Account_Name": "Gateway Made Ltd", "Description": "Through the unified API", "Industry": "Technology",
+        "Website": "https://gateway-made.example", "Employees": 321, "Owner": {"id": owner},
+        "Phone": "+44 113 555 0000", "Fax": "+44 113 555 0001",
+        "Billing_Street": "5 Main St\nFloor 2", "Billing_City": "Leeds", "Billing_State": "WY",
+        "Billing_Code": "LS1", "Billing_Country": "United Kingdom",
+        "Shipping_Street": "9 Dock Rd", "Shipping_City": "Hull",
+        "Tag": [{"name": "Enterprise"}], "Customer_Tier": "Platinum", "NPS_Score": 9}]}
+    account = stored(ctl)[created["id"]]
+    assert_maps(created, account)
+    for key in ("name", "description", "industry", "website", "number_of_employees", "owner", "custom_fields"):
+        got = created[key] if key != "custom_fields" else {k: created[key][k] for k in sent[key]}
+        assert got == sent[key], key
+    assert created["addresses"][0]["street_2"] == "Floor 2"
+    assert created["tags"][0]["name"] == "Enterprise" and created["tags"][0]["id"]
+
+
+def test_update_sends_only_changed_fields_and_answers_the_record(gateway, ctl):
+    """§3.3: PUT /Accounts/{id} with `{"data": [...]}` holding only what changed; the answer is the record."""
+    account = ctl.records()[2]
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, account["id"], json={"description": "Changed",
+                                                                   "remote_data": {"trigger": ["workflow"]}})
+    assert response.status_code == 200, response.text
+    assert response.json()["description"] == "Changed" and response.json()["name"] == account["Account_Name"]
+    put = [r for r in ctl.requests() if r["method"] == "PUT"]
+    assert put[0]["path"] == f"/zoho_crm/crm/v8/Accounts/{account['id']}"
+    assert put[0]["body"] == {"data": [{"Description": "Changed"}], "trigger": ["workflow"]}
+
+
+def test_unknown_ids_are_404(gateway, ctl):
+    """§3.4: get answers 204 (no body), update/delete answer INVALID_DATA (HTTP 400): all 404 here."""
+    missing = "5725767000009999999"
+    got = gateway.unified("GET", NAME, missing)
+    assert got.status_code == 404 and got.json()["truto_is_remote_error"] is True
+    for method, body in (("PATCH", {"name": "x"}), ("DELETE", None)):
+        response = gateway.unified(method, NAME, missing, json=body)
+        assert response.status_code == 404, response.text
+        assert response.json()["raw_response"]["data"][0]["code"] == "INVALID_DATA"
+        assert "the id given seems to be invalid" in response.json()["message"]
+
+
+def test_delete_then_gone_and_in_the_recycle_bin(gateway, ctl):
+    """§3.6: delete moves the record to the Recycle Bin; the unified delete answers the id, then 404."""
+    account = ctl.records()[4]
+    response = gateway.unified("DELETE", NAME, account["id"])
+    assert response.status_code == 200 and response.json()["id"] == account["id"]
+    assert response.json()["remote_data"]["data"][0]["message"] == "record deleted"
+    assert gateway.unified("GET", NAME, account["id"]).status_code == 404
+    assert account["id"] not in stored(ctl)
+
+
+def test_validation_error_stays_400(gateway, ctl):
+    """§3.4: a field INVALID_DATA item (not an unknown id) is a 400 with Zoho's message."""
+    response = gateway.unified("POST", NAME, json={"name": "Bad", "owner": {"id": "42"}})
+    assert response.status_code == 400, response.text
+    assert "INVALID_DATA" in response.json()["message"] and "Owner" in response.json()["message"]
+
+
+def test_rate_limit_headers_reach_the_caller(gateway, ctl):
+    """X-RATELIMIT-* (epoch-millisecond reset) surface as the unified rate-limit headers."""
+    response = gateway.unified("GET", NAME, params={"limit": 2})
+    assert response.status_code == 200
+    lowered = {k.lower(): v for k, v in response.headers.items()}
+    assert lowered.get("ratelimit-limit") == str(zoho_crm.RATE_LIMIT)
+    assert lowered.get("ratelimit-remaining", "").isdigit()
+
+
+def test_api_domain_must_be_a_zoho_host(gateway):
+    """§3.1: the API host comes from the account's `api_domain`; a host that is not Zoho's is refused."""
+    created = gateway.admin("POST", "/integrated-account", json={
+        "integration": NAME, "context": {"access_token": "t", "api_domain": "https://evil.example"}})
+    assert created.status_code == 201, created.text
+    response = gateway.admin("GET", "/unified/crm/accounts", params={"integrated_account_id": created.json()["id"]})
+    assert response.status_code == 400, response.text
+    assert "not one of Zoho CRM's own API hosts" in response.json()["message"]
