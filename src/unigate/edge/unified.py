@@ -7,6 +7,7 @@ the id) and the query string goes through the qs-style parser.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import unquote
 
@@ -54,6 +55,7 @@ class UnifiedRoutes:
                                                      "and report it if it persists."))
 
     async def handle(self, scope, receive, send) -> None:
+        started = time.perf_counter()
         gateway = self.gateway
         headers = dict(scope["headers"])
         environment_id = await gateway.environment_for(headers.get(b"authorization", b"").decode("latin-1"))
@@ -103,6 +105,10 @@ class UnifiedRoutes:
             ignore_remote_data=as_bool("truto_ignore_remote_data", query.get("truto_ignore_remote_data")),
         )
         result = await gateway.engine.run(request)
+        # What the gateway itself cost, apart from waiting for the provider (docs/api.md).
+        gateway_ms = (time.perf_counter() - started - request.provider_seconds) * 1000
+        result.headers["server-timing"] = (f"gateway;dur={gateway_ms:.2f}, "
+                                           f"provider;dur={request.provider_seconds * 1000:.2f}")
         if isinstance(result, JsonResult):
             await send_json(send, result.status, result.body, result.headers)
         elif isinstance(result, RawResult):

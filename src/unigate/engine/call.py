@@ -6,6 +6,7 @@ integration's files (engine/spec.py).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ import aiohttp
 
 from unigate.engine import formats, pagination, provider_errors
 from unigate.engine.accounts import AccountRuntime
-from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, parse_body
+from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, lower_headers, parse_body
 from unigate.engine.ratelimit import normalized_headers
 from unigate.engine.spec import MethodMapping, ResourceMapping, ResourceMethod
 from unigate.errors import GatewayError
@@ -39,6 +40,8 @@ class UnifiedRequest:
     remote_query: dict[str, Any] = field(default_factory=dict)
     exclude_paths: list[list[str]] = field(default_factory=list)
     ignore_remote_data: bool = False
+    # Seconds spent waiting for the provider, reported in the Server-Timing header.
+    provider_seconds: float = 0.0
 
 
 @dataclass
@@ -135,7 +138,7 @@ class Engine:
             method = account.integration.resource_method(step.resource, step.method)
             provider_request = build_request(account, method, {**scope, "steps": results},
                                              query_expr=step.query, body_expr=step.body)
-            response = await self._send(provider_request)
+            response = await self._send(request, provider_request)
             parsed = self._checked(account, response)
             if step.fail_if is not None and evaluate(step.fail_if, {"response": parsed, "status": response.status,
                                                                      "id": request.id}, f"step {step.name}"):
@@ -163,7 +166,7 @@ class Engine:
                 remote_query=request.remote_query)
             if request.response_format == "stream":
                 return await self._stream(request.account, provider_request)
-            response = await self._send(provider_request)
+            response = await self._send(request, provider_request)
             parsed = self._checked(request.account, response)
             headers = normalized_headers(request.account.integration.rate_limit, response.headers)
             if request.response_format == "raw":
@@ -177,7 +180,7 @@ class Engine:
             following = None
             if pag is not None:
                 following = pagination.next_position(pag, position, limit, len(records), parsed,
-                                                     dict(response.headers), provider_request.path)
+                                                     lower_headers(response.headers), provider_request.path)
             if result or following is None:
                 break
             position = following  # an empty page with more to come: read on (docs/integrations.md)
@@ -198,7 +201,7 @@ class Engine:
     def _records(method: ResourceMethod, parsed: Any, response: ProviderResponse) -> list[Any]:
         records = parsed
         if method.records is not None:
-            records = evaluate(method.records, {"response": parsed, "headers": dict(response.headers)}, "records")
+            records = evaluate(method.records, {"response": parsed, "headers": lower_headers(response.headers)}, "records")
         if records is None:
             return []
         return records if isinstance(records, list) else [records]
@@ -211,10 +214,11 @@ class Engine:
             remote_body = request.body.get("remote_data")
             scope["body"] = {k: v for k, v in request.body.items() if k != "remote_data"}
         provider_request = build_request(request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
-                                         remote_query=request.remote_query, remote_body=remote_body)
+                                         remote_query=request.remote_query, remote_body=remote_body,
+                                         remote_merge=mm.remote_data)
         if request.response_format == "stream":
             return await self._stream(request.account, provider_request)
-        response = await self._send(provider_request)
+        response = await self._send(request, provider_request)
         parsed = self._checked(request.account, response)
         headers = normalized_headers(request.account.integration.rate_limit, response.headers)
         if request.response_format == "raw":
@@ -224,7 +228,7 @@ class Engine:
             return JsonResult(self._deleted(request, mm, parsed, schema), headers)
         record = parsed
         if method.record is not None:
-            record = evaluate(method.record, {"response": parsed, "headers": dict(response.headers)}, "record")
+            record = evaluate(method.record, {"response": parsed, "headers": lower_headers(response.headers)}, "record")
         label = request.account.integration.label
         if mm.not_found_if is not None and evaluate(mm.not_found_if, {"response": record}, "not_found_if"):
             raise GatewayError(404, f"{label} has no {request.resource[:-1] if request.resource.endswith('s') else request.resource} "
@@ -274,9 +278,13 @@ class Engine:
             formats.exclude(record, request.exclude_paths)
         return record
 
-    async def _send(self, provider_request: ProviderRequest) -> ProviderResponse:
-        return await self.transport.request(provider_request.method, provider_request.url,
-                                            provider_request.headers, provider_request.body)
+    async def _send(self, request: UnifiedRequest, provider_request: ProviderRequest) -> ProviderResponse:
+        started = time.perf_counter()
+        try:
+            return await self.transport.request(provider_request.method, provider_request.url,
+                                                provider_request.headers, provider_request.body)
+        finally:
+            request.provider_seconds += time.perf_counter() - started
 
     @staticmethod
     def _checked(account: AccountRuntime, response: ProviderResponse) -> Any:

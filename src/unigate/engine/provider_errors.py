@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from unigate.engine.provider_request import lower_headers
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.expressions import ExpressionError
@@ -58,7 +59,7 @@ def detect(integration: Integration, status: int, headers: Any, parsed: Any) -> 
     rules = integration.errors
     scope = None
     if rules.is_error is not None:
-        scope = {"status": status, "headers": dict(headers), "response": parsed}
+        scope = {"status": status, "headers": lower_headers(headers), "response": parsed}
         try:
             failed = bool(rules.is_error.evaluate(scope))
         except ExpressionError:
@@ -68,7 +69,7 @@ def detect(integration: Integration, status: int, headers: Any, parsed: Any) -> 
     if not failed:
         return None
     if scope is None:
-        scope = {"status": status, "headers": dict(headers), "response": parsed}
+        scope = {"status": status, "headers": lower_headers(headers), "response": parsed}
     unified_status = status
     if rules.status is not None:
         try:

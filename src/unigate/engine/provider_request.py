@@ -47,8 +47,18 @@ def encode_query(query: dict[str, Any]) -> str:
     return "&".join(parts)
 
 
+def lower_headers(headers: Any) -> dict[str, str]:
+    """Response headers for expressions: names lowercased, so `headers.link` reads any spelling."""
+    return {k.lower(): v for k, v in headers.items()}
+
+
 def deep_merge(base: Any, extra: Any) -> Any:
-    """`extra` merged into `base`: objects merge key by key, anything else in `extra` wins."""
+    """`extra` merged into `base`: objects merge key by key, arrays concatenate, anything else in `extra` wins."""
+    if isinstance(base, list):
+        if not isinstance(extra, list):
+            raise GatewayError(400, "remote_data must be an array for this integration: its request body is an "
+                                    "array (e.g. JSON Patch operations), and remote_data is appended to it.")
+        return base + extra
     if isinstance(base, dict) and isinstance(extra, dict):
         merged = dict(base)
         for key, value in extra.items():
@@ -70,7 +80,8 @@ def evaluate(expression: Expression | None, scope: dict[str, Any], what: str) ->
 def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], *,
                   query_expr: Expression | None, body_expr: Expression | None,
                   page_params: dict[str, Any] | None = None, page_in_body: bool = False,
-                  remote_query: dict[str, Any] | None = None, remote_body: Any = None) -> ProviderRequest:
+                  remote_query: dict[str, Any] | None = None, remote_body: Any = None,
+                  remote_merge: Expression | None = None) -> ProviderRequest:
     path = render(method.path, {"id": scope.get("id"), "context": account.context, "steps": scope.get("steps")},
                   as_segments=True)
     query = evaluate(query_expr, scope, "query")
@@ -84,7 +95,10 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
     if remote_query:
         query.update(remote_query)  # the caller's remote_query wins over mapped values
     if remote_body is not None:
-        body = deep_merge(body if body is not None else {}, remote_body)
+        if remote_merge is not None:  # the integration says how (e.g. as JSON Patch operations)
+            body = evaluate(remote_merge, {"body": body, "remote_data": remote_body}, "remote_data")
+        else:
+            body = deep_merge(body if body is not None else {}, remote_body)
     url = account.base_url + path
     if query:
         url += "?" + encode_query(query)

@@ -140,6 +140,7 @@ class MethodMapping:
     filter: Expression | None
     not_found_if: Expression | None
     response: Expression | None
+    remote_data: Expression | None
     before: tuple[Step, ...]
 
 
@@ -315,6 +316,7 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
             filter=_expr(f"{at}.filter", m.get("filter")),
             not_found_if=_expr(f"{at}.not_found_if", m.get("not_found_if")),
             response=_expr(f"{at}.response", m.get("response")),
+            remote_data=_expr(f"{at}.remote_data", m.get("remote_data")),
             before=_steps(f"{at}.before", m.get("before"), provider_resource),
         )
         for step in methods[unified_method].before:
