@@ -7,7 +7,7 @@ integration's files (engine/spec.py).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -224,6 +224,21 @@ class Engine:
         if request.response_format == "raw":
             return RawResult(response.status, response.content_type, response.body, headers)
         schema = self.resources.get((request.model, request.resource))
+        if mm.read_back is not None:
+            # The write's answer lacks the record (e.g. only an id): read it back through `get`.
+            new_id = evaluate(mm.read_back, {"response": parsed, "id": request.id}, "read_back")
+            if new_id in (None, ""):
+                raise GatewayError(502, f"{request.account.integration.label} did not say which record was written.",
+                                   remote=True, raw_response=parsed)
+            get = mapping.methods["get"]
+            read_request = replace(request, method="get", id=str(new_id), body=None, remote_query={})
+            read_scope = {**scope, "id": str(new_id), "body": None}
+            read_scope["steps"] = await self._run_steps(read_request, get, read_scope)
+            result = await self._single(read_request, mapping, get,
+                                        request.account.integration.resource_method(get.resource, get.method),
+                                        read_scope)
+            request.provider_seconds += read_request.provider_seconds
+            return result
         if request.method == "delete":
             return JsonResult(self._deleted(request, mm, parsed, schema), headers)
         record = parsed

@@ -141,6 +141,7 @@ class MethodMapping:
     not_found_if: Expression | None
     response: Expression | None
     remote_data: Expression | None
+    read_back: Expression | None
     before: tuple[Step, ...]
 
 
@@ -317,12 +318,17 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
             not_found_if=_expr(f"{at}.not_found_if", m.get("not_found_if")),
             response=_expr(f"{at}.response", m.get("response")),
             remote_data=_expr(f"{at}.remote_data", m.get("remote_data")),
+            read_back=_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id")),
             before=_steps(f"{at}.before", m.get("before"), provider_resource),
         )
         for step in methods[unified_method].before:
             integration.resource_method(step.resource, step.method)
+        if methods[unified_method].read_back is not None and unified_method not in ("create", "update"):
+            raise SpecError(f"{at}.read_back: only create and update can read back")
         if unified_method in ("list", "get", "create", "update") and methods[unified_method].record is None:
             raise SpecError(f"{at}: needs a record mapping (top-level `record` or the method's own)")
+    if any(m.read_back is not None for m in methods.values()) and "get" not in methods:
+        raise SpecError(f"{where}: read_back needs a get method")
     return ResourceMapping(
         model=model,
         resource=resource,

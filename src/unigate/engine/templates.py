@@ -22,9 +22,12 @@ def encode_segment(value: Any) -> str:
 def _lookup(values: dict[str, Any], dotted: str) -> Any:
     current: Any = values
     for part in dotted.split("."):
-        if not isinstance(current, dict) or part not in current:
+        if isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]  # `steps.created.data.0.id`
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+        else:
             return None
-        current = current[part]
     return current
 
 
