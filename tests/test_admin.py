@@ -128,3 +128,23 @@ def test_openapi_document(gateway):
     assert set(document["paths"]["/unified/crm/accounts/{id}"]) >= {"get", "patch", "delete"}
     assert "CrmAccounts" in document["components"]["schemas"]
     assert document["components"]["schemas"]["CrmAccounts"]["properties"]["number_of_employees"]["type"] == "integer"
+
+
+def test_patch_keeps_nested_protected_secrets(gateway):
+    """A patch of {"oauth": {"scope": ...}} keeps oauth.token.* (§10: protected paths survive a PATCH)."""
+    context = {"access_token": "top", "oauth": {"scope": "read", "token": {"access_token": "A1", "refresh_token": "R1",
+                                                                        "expires_in": 1800}}}
+    account = create(gateway, integration="hubspot", is_sandbox=True, context=context).json()
+    patched = gateway.admin("PATCH", f"/integrated-account/{account['id']}",
+                            json={"context": {"oauth": {"scope": "write"}}}).json()
+    assert patched["context"]["oauth"]["scope"] == "write"
+    assert patched["context"]["oauth"]["token"] == "********"  # kept, and redacted whole
+    assert patched["context"]["access_token"] == "********"
+
+
+def test_patch_replaces_nested_values_that_are_not_secret(gateway):
+    account = create(gateway, integration="hubspot", is_sandbox=True,
+                     context={"settings": {"region": "eu", "api_key": "k1"}}).json()
+    patched = gateway.admin("PATCH", f"/integrated-account/{account['id']}",
+                            json={"context": {"settings": {"locale": "de"}}}).json()
+    assert patched["context"]["settings"] == {"locale": "de", "api_key": "********"}

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.edge.query import parse_query
-from unigate.edge.redaction import redact, without_masks
+from unigate.edge.redaction import preserve_secrets, redact, without_masks
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -203,7 +203,11 @@ class AdminRoutes:
         if "context" in body:
             if not isinstance(body["context"], dict):
                 raise GatewayError(400, "context must be an object; it is merged into the stored context.")
-            context_patch = without_masks(body["context"])
+            integration = self.gateway.integration(account.integration)
+            secret_paths = integration.secret_fields() if integration else set()
+            patch = without_masks(body["context"])
+            context_patch = {k: preserve_secrets(account.context.get(k), v, secret_paths, f"{k}.")
+                             for k, v in patch.items()}
         unknown = set(body) - {"tenant_id", "status", "authentication_method", "context"}
         if unknown:
             raise GatewayError(400, f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
