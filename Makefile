@@ -22,7 +22,9 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/jsonata_engines.py
 
 coverage-doc: $(STAMP)
 	$(BIN)/unigate coverage > docs/coverage.md
