@@ -256,3 +256,16 @@ def test_provider_unreachable_is_502(sandbox, gateway, tmp_path):
 @pytest.mark.parametrize("name", INTEGRATIONS)
 def test_every_integration_account_exists(gateway, name):
     assert gateway.admin("GET", f"/integrated-account/{gateway.accounts[name]}").status_code == 200
+
+
+def test_a_real_account_only_calls_the_real_host(gateway, sandbox):
+    """An account without is_sandbox goes to the integration's own host (here unreachable), never to a sandbox."""
+    control = sandbox.control("hubspot")
+    control.clear_requests()
+    account = gateway.admin("POST", "/integrated-account",
+                            json={"integration": "hubspot", "context": {"access_token": "pat-real"}}).json()
+    response = requests.get(f"{gateway.url}{URL}", headers=gateway.headers, timeout=10,
+                            params={"integrated_account_id": account["id"]})
+    assert response.status_code in (502, 504)
+    assert "api.hubapi.com" in response.json()["message"]
+    assert control.requests() == []
