@@ -185,6 +185,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     parser.add_argument("--json", help="also write the raw figures here")
+    parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
     args = parser.parse_args()
     sandbox_port, gateway_port = free_port(), free_port()
     sandbox, gateway = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{gateway_port}"
@@ -196,7 +197,8 @@ def main() -> int:
     sandbox_cmd = [str(BIN / "uvicorn"), "unigate.sandbox.server:build_sandbox_app", "--factory", "--host",
                    "127.0.0.1", "--port", str(sandbox_port), "--log-level", "warning", "--no-access-log",
                    "--loop", "uvloop", "--http", "httptools"]
-    gateway_cmd = [str(BIN / "unigate"), "serve", "--host", "127.0.0.1", "--port", str(gateway_port)]
+    gateway_cmd = [str(BIN / "unigate"), "serve", "--host", "127.0.0.1", "--port", str(gateway_port),
+                   "--workers", str(args.workers)]
     with process(sandbox_cmd, env), process(gateway_cmd, env):
         wait_for(f"{gateway}/health")
         wait_for(f"{sandbox}/__control/hubspot/records")

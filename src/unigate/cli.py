@@ -25,18 +25,18 @@ async def create_token(settings, name: str, environment: str) -> str:
         await store.close()
 
 
-def _serve(app, host: str, port: int) -> None:
+def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level=os.environ.get("UNIGATE_LOG_LEVEL", "info"),
-                access_log=False, loop="uvloop", http="httptools")
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from unigate.app import create_app
-    from unigate.settings import Settings
-
-    _serve(create_app(Settings()), args.host, args.port)
+    workers = args.workers
+    if workers > 1 and not os.environ.get("UNIGATE_SANDBOX_URL"):
+        # Each worker would start its own sandboxes with their own data: one shared set is what callers expect.
+        print("unigate serve: --workers > 1 needs UNIGATE_SANDBOX_URL (one sandbox server shared by the workers); "
+              "start one with `uvicorn unigate.sandbox.server:build_sandbox_app --factory`.", file=sys.stderr)
+        return 2
+    uvicorn.run("unigate.app:create_app", factory=True, host=args.host, port=args.port, workers=workers,
+                log_level=os.environ.get("UNIGATE_LOG_LEVEL", "info").lower(), access_log=False,
+                loop="uvloop", http="httptools")
     return 0
 
 
@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the gateway")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (one per core is typical)")
     serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="run the gateway with the built-in sandboxes and one account per CRM")

@@ -72,26 +72,29 @@ Result = JsonResult | RawResult | StreamResult
 
 def prune(value: Any) -> Any:
     """Drop null members and the objects and arrays they leave empty (unified records omit unknowns)."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         out = {}
         for key, item in value.items():
             if item is None:
                 continue
-            if isinstance(item, (dict, list)):
+            item_kind = type(item)
+            if item_kind is dict or item_kind is list:
                 item = prune(item)
                 if not item:
                     continue
             out[key] = item
         return out
-    if isinstance(value, list):
+    if kind is list:
         out_list = []
         for item in value:
-            if isinstance(item, (dict, list)):
+            if item is None:
+                continue
+            item_kind = type(item)
+            if item_kind is dict or item_kind is list:
                 item = prune(item)
                 if not item:
                     continue
-            elif item is None:
-                continue
             out_list.append(item)
         return out_list
     return value

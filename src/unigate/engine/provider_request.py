@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +25,16 @@ class ProviderRequest:
     body: bytes | None
 
 
+# Characters left as they are in provider query values: RFC 3986 allows them there, and CRMs take
+# comma lists such as HubSpot's `properties=name,domain` literally. `&=+#%` and spaces are encoded.
+_QUERY_SAFE = ",:/@!$'()*"
+
+
+@lru_cache(maxsize=4096)
+def _quote_value(value: str) -> str:
+    return quote(value, safe=_QUERY_SAFE)
+
+
 def encode_query(query: dict[str, Any]) -> str:
     """Provider query string: lists repeat the key, nested objects use brackets (`a[b]=c`), None is left out."""
     parts: list[str] = []
@@ -40,7 +51,7 @@ def encode_query(query: dict[str, Any]) -> str:
         else:
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            parts.append(f"{quote(key, safe='[]')}={quote(str(value), safe='')}")
+            parts.append(f"{quote(key, safe='[]')}={_quote_value(str(value))}")
 
     for key, value in query.items():
         add(str(key), value)

@@ -25,10 +25,15 @@ class ExpressionError(Exception):
         self.source = source
 
 
+# Functions whose result changes between calls: an expression using one is never constant.
+_VOLATILE = ("$now", "$millis", "$random", "$uuid")
+_NOT_CONSTANT = object()
+
+
 class Expression:
     """A compiled JSONata expression. Evaluate with one input object of named values."""
 
-    __slots__ = ("source", "_compiled")
+    __slots__ = ("source", "_compiled", "_constant")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -38,9 +43,25 @@ class Expression:
             raise ExpressionError(f"invalid JSONata: {exc}", getattr(exc, "code", None), source) from exc
         for name, (function, signature) in CUSTOM_FUNCTIONS.items():
             self._compiled.register_function(name, function, signature)
+        self._constant = _NOT_CONSTANT
+        reads = self._compiled.reads()
+        if not reads["input"] and not reads["bindings"] and not any(v in source for v in _VOLATILE):
+            # Reads nothing (e.g. a fixed property list): evaluate once, not per request.
+            try:
+                self._constant = self._compiled.evaluate(None)
+            except jlens.JlensError:
+                self._constant = _NOT_CONSTANT
 
     def evaluate(self, data: Any) -> Any:
-        """The result, or None for JSONata's undefined and null."""
+        """The result, or None for JSONata's undefined and null.
+
+        A constant's result is shared: callers copy before changing it (a shallow copy is given).
+        """
+        constant = self._constant
+        if constant is not _NOT_CONSTANT:
+            if isinstance(constant, dict):
+                return dict(constant)
+            return list(constant) if isinstance(constant, list) else constant
         try:
             return self._compiled.evaluate(data)
         except jlens.JlensError as exc:
