@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from support import list_all
+from support import SPECS, list_all
 
+from unigate.engine.pagination import next_position
+from unigate.engine.provider_request import lower_headers
 from unigate.sandbox import capsule
 
 NAME = "capsule"
@@ -95,6 +97,17 @@ def test_list_follows_link_header_with_embed(gateway, ctl):
         assert params["embed"] == "tags,fields" and params["perPage"] == "50"
         assert params.get("page", "1") == str(number)
         assert call["headers"]["authorization"] == f"Bearer {capsule.SANDBOX_TOKEN}"
+
+
+@pytest.mark.parametrize("spelling", ["Link", "link", "LINK"])
+def test_next_link_is_read_in_any_header_case(spelling):
+    """Capsule sends `Link`; expressions see header names lowercased, so the mapping reads `headers.link` alone."""
+    pagination = SPECS[NAME].resource_method("parties", "list").pagination
+    url = "https://api.capsulecrm.com/api/v2/parties?embed=tags,fields&page=3&perPage=50"
+    headers = lower_headers({spelling: f'<{url}>; rel="next"', "Content-Type": "application/json"})
+    assert next_position(pagination, None, 50, 50, {"parties": []}, headers, "/api/v2/parties") == \
+        "embed=tags,fields&page=3&perPage=50"
+    assert next_position(pagination, None, 50, 20, {"parties": []}, lower_headers({}), "/api/v2/parties") is None
 
 
 def test_get_maps_every_field(gateway, ctl):

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from support import list_all
+from support import SPECS, list_all
 
+from unigate.engine.pagination import next_position
+from unigate.engine.provider_request import lower_headers
 from unigate.sandbox import copper
 
 NAME = "copper"
@@ -31,6 +33,16 @@ def parsed(value):
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
+def custom_field_value(definition: dict, value):
+    """A stored value as the unified record shows it: Dropdown/MultiSelect option ids read as option names."""
+    names = {o["id"]: o["name"] for o in definition.get("options") or []}
+    if definition["data_type"] == "Dropdown":
+        return names.get(value, value)
+    if definition["data_type"] == "MultiSelect":
+        return [names.get(v, v) for v in value]
+    return value
+
+
 def expected(company: dict) -> dict:
     """The unified account a stored Copper company should map to (written independently of the YAML)."""
     a = company["address"] or {}
@@ -48,8 +60,10 @@ def expected(company: dict) -> dict:
         "phone_numbers": [{"number": p["number"], "type": p["category"]} for p in company["phone_numbers"]],
         "urls": [{"url": w["url"], "type": w["category"]} for w in company["websites"] + company["socials"]],
         "tags": [{"id": t, "name": t} for t in company["tags"]],
-        "custom_fields": {str(cf["custom_field_definition_id"]): cf["value"]
-                          for cf in company["custom_fields"] if cf["value"] is not None},
+        "custom_fields": {
+            copper.CUSTOM_FIELD_DEFINITIONS_BY_ID[cf["custom_field_definition_id"]]["name"]:
+                custom_field_value(copper.CUSTOM_FIELD_DEFINITIONS_BY_ID[cf["custom_field_definition_id"]], cf["value"])
+            for cf in company["custom_fields"] if cf["value"] is not None},
         "last_activity_at": company.get("date_last_contacted"),
         "created_at": company["date_created"],
         "updated_at": company["date_modified"],
@@ -89,7 +103,7 @@ def test_list_is_post_search_with_headers(gateway, ctl):
     """§4.1/§4.2: the list is POST /companies/search, paging in the body, the three X-PW-* headers and a JSON content type."""
     ctl.clear_requests()
     list_all(gateway, NAME, limit=25)
-    calls = ctl.requests()
+    calls = [c for c in ctl.requests() if not c["path"].endswith("/custom_field_definitions")]
     assert [c["method"] for c in calls] == ["POST"] * 3
     for number, call in enumerate(calls, start=1):
         assert call["path"].endswith("/developer_api/v1/companies/search")
@@ -108,7 +122,17 @@ def test_list_stops_on_total(gateway, ctl):
     ctl.clear_requests()
     pages = list_all(gateway, NAME, limit=25)
     assert [len(p) for p in pages] == [25, 25]
-    assert len(ctl.requests()) == 2
+    assert len([c for c in ctl.requests() if c["path"].endswith("/companies/search")]) == 2
+
+
+@pytest.mark.parametrize("spelling", ["X-PW-TOTAL", "x-pw-total", "X-Pw-Total"])
+def test_total_is_read_in_any_header_case(spelling):
+    """Copper sends `X-PW-TOTAL`; expressions see header names lowercased, so the mapping reads one name."""
+    pagination = SPECS[NAME].resource_method("companies", "list").pagination
+    path = "/developer_api/v1/companies/search"
+    assert next_position(pagination, 1, 25, 25, [], lower_headers({spelling: "50"}), path) == 2
+    assert next_position(pagination, 2, 25, 25, [], lower_headers({spelling: "50"}), path) is None
+    assert next_position(pagination, 2, 25, 25, [], lower_headers({}), path) == 3  # no total: a full page goes on
 
 
 def test_get_maps_every_field(gateway, ctl):
@@ -133,13 +157,14 @@ def test_create_sends_copper_body_and_reads_back(gateway, ctl):
         "urls": [{"url": "https://gateway-supply.example", "type": "work"},
                  {"url": "https://www.linkedin.com/company/gateway-supply", "type": "linkedin"}],
         "tags": [{"name": "Prospect"}],
-        "custom_fields": {"100765": 42, "103483": True},
+        "custom_fields": {"Employees": 42, "Key Account": True, "Industry": "Retail"},
     }
     ctl.clear_requests()
     response = gateway.unified("POST", NAME, json=sent)
     assert response.status_code == 200, response.text
     created = response.json()
     post = next(r for r in ctl.requests() if r["method"] == "POST")
+    retail = next(o["id"] for o in copper.CUSTOM_FIELD_DEFINITIONS_BY_ID[100764]["options"] if o["name"] == "Retail")
     assert post["path"].endswith("/developer_api/v1/companies")
     assert post["body"] == {
         "name": sent["name"],
@@ -152,14 +177,55 @@ def test_create_sends_copper_body_and_reads_back(gateway, ctl):
         "socials": [{"url": "https://www.linkedin.com/company/gateway-supply", "category": "linkedin"}],
         "tags": ["Prospect"],
         "custom_fields": [{"custom_field_definition_id": 100765, "value": 42},
-                          {"custom_field_definition_id": 103483, "value": True}],
+                          {"custom_field_definition_id": 103483, "value": True},
+                          {"custom_field_definition_id": 100764, "value": retail}],
     }
     for key in ("name", "description", "website", "owner", "phone_numbers", "urls"):
         assert created[key] == sent[key], key
     assert created["addresses"][0]["street_2"] == "Floor 3"
     assert created["tags"] == [{"id": "Prospect", "name": "Prospect"}]
-    assert created["custom_fields"] == {"100765": 42, "103483": True}
+    assert created["custom_fields"] == {"Employees": 42, "Key Account": True, "Industry": "Retail"}
     assert_maps(created, stored(ctl)[created["id"]])
+
+
+def test_custom_fields_are_keyed_by_name(gateway, ctl):
+    """custom-fields: values carry only custom_field_definition_id; names (and Dropdown option names) come from
+    GET /custom_field_definitions, read once per integrated account."""
+    company = ctl.records()[3]
+    gateway.unified("GET", NAME, str(company["id"]))  # the definitions are cached from here on
+    ctl.clear_requests()
+    got = gateway.unified("GET", NAME, str(company["id"])).json()
+    assert [c["method"] for c in ctl.requests()] == ["GET"]  # the company only
+    industry = next(cf["value"] for cf in company["custom_fields"] if cf["custom_field_definition_id"] == 100764)
+    options = {o["id"]: o["name"] for o in copper.CUSTOM_FIELD_DEFINITIONS_BY_ID[100764]["options"]}
+    assert got["custom_fields"]["Industry"] == options[industry]
+    assert got["custom_fields"]["Employees"] == next(cf["value"] for cf in company["custom_fields"]
+                                                     if cf["custom_field_definition_id"] == 100765)
+    assert not [k for k in got["custom_fields"] if k.isdigit()]
+
+
+def test_custom_fields_update_by_name_and_by_id(gateway, ctl):
+    """PUT custom_fields: [{custom_field_definition_id, value}]; a name or an id as the key, option names to ids."""
+    company = ctl.records()[5]
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, str(company["id"]),
+                               json={"custom_fields": {"Industry": "Energy", "103481": "Renewed in May"}})
+    assert response.status_code == 200, response.text
+    energy = next(o["id"] for o in copper.CUSTOM_FIELD_DEFINITIONS_BY_ID[100764]["options"] if o["name"] == "Energy")
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    assert put["body"] == {"custom_fields": [{"custom_field_definition_id": 100764, "value": energy},
+                                             {"custom_field_definition_id": 103481, "value": "Renewed in May"}]}
+    assert response.json()["custom_fields"]["Industry"] == "Energy"
+    assert response.json()["custom_fields"]["Account Notes"] == "Renewed in May"
+
+
+def test_unknown_custom_field_is_copper_s_422(gateway, ctl):
+    """A key that names no company custom field reaches Copper as it is, and Copper refuses it."""
+    response = gateway.unified("POST", NAME, json={"name": "Odd Co", "custom_fields": {"Shoe size": 44}})
+    assert response.status_code == 422, response.text
+    assert "Shoe size" in response.json()["message"]
+    bad_option = gateway.unified("POST", NAME, json={"name": "Odd Co", "custom_fields": {"Industry": "Alchemy"}})
+    assert bad_option.status_code == 422 and "Industry" in bad_option.json()["message"]
 
 
 def test_update_sends_only_changed_fields(gateway, ctl):

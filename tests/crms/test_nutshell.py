@@ -7,9 +7,11 @@ import base64
 from datetime import datetime, timezone
 
 import pytest
+import requests
 from support import list_all
 
 NAME = "nutshell"
+USERNAME, API_KEY = "api-user@sandbox-nutshell.example", "sandbox-nutshell-key"
 
 
 @pytest.fixture
@@ -20,11 +22,18 @@ def ctl(sandbox):
     control.clear_faults()
 
 
+def industry_names(ctl) -> dict[str, str]:
+    """GET /rest/industries straight from the sandbox: industry id -> name."""
+    answer = requests.get(f"{ctl.url}/rest/industries", auth=(USERNAME, API_KEY), timeout=5)
+    answer.raise_for_status()
+    return {i["id"]: i["name"] for i in answer.json()}
+
+
 def iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def expected(a: dict) -> dict:
+def expected(a: dict, industries: dict[str, str]) -> dict:
     """The unified account a stored Nutshell account should map to (written independently of the YAML)."""
     def address(x):
         out = {"street_1": x["address_1"], "street_2": x["address_2"], "city": x["city"], "state": x["state"],
@@ -32,6 +41,7 @@ def expected(a: dict) -> dict:
         return {k: v for k, v in out.items() if v}
     return {
         "id": a["id"], "name": a["name"], "description": a["description"],
+        "industry": industries[a["links"]["industry"]],
         "website": next(u["value"] for u in a["urls"] if u["isPrimary"]),
         "number_of_employees": a["employeeCount"], "owner": {"id": a["links"]["owner"]},
         "addresses": [address(x) for x in a["addresses"]],
@@ -45,20 +55,32 @@ def expected(a: dict) -> dict:
 
 
 def test_list_maps_every_account(gateway, ctl):
-    """§2.2: GET /rest/accounts pages with page[limit]/0-based page[page]; every field maps."""
+    """§2.2: GET /rest/accounts pages with page[limit]/0-based page[page]; every field maps, the industry
+    name included (the list has no sideloads: the name comes from the cached GET /rest/industries)."""
     stored = {a["id"]: a for a in ctl.records()}
+    industries = industry_names(ctl)
     listed = [r for page in list_all(gateway, NAME, limit=9) for r in page]
     assert len(listed) == 60
     for record in listed:
-        want = expected(stored[record["id"]])
+        want = expected(stored[record["id"]], industries)
         assert {k: record.get(k) for k in want} == want
+    assert {r["industry"] for r in listed} == set(industries.values())
+
+
+def test_get_reads_the_industry_name(gateway, ctl):
+    """GET /rest/accounts/{id}: the industry link (an id) reads as its name."""
+    stored = next(a for a in ctl.records() if a["id"] == "7-accounts")
+    got = gateway.unified("GET", NAME, "7-accounts")
+    assert got.status_code == 200, got.text
+    assert got.json()["industry"] == industry_names(ctl)[stored["links"]["industry"]]
+    assert got.json()["remote_data"]["links"]["industry"] == stored["links"]["industry"]
 
 
 def test_list_sends_zero_based_pages(gateway, ctl):
     """swagger: page[page] starts at 0."""
     ctl.clear_requests()
     list_all(gateway, NAME, limit=25)
-    pages = [dict(r["query_params"])["page[page]"] for r in ctl.requests()]
+    pages = [dict(r["query_params"])["page[page]"] for r in ctl.requests() if r["path"].endswith("/rest/accounts")]
     assert pages == ["0", "1", "2"]
 
 
@@ -74,7 +96,7 @@ def test_create_body_and_read_back(gateway, ctl):
     created = gateway.unified("POST", NAME, json=sent)
     assert created.status_code in (200, 201), created.text
     body = created.json()
-    for key in ("name", "description", "website", "number_of_employees", "owner", "custom_fields"):
+    for key in ("name", "description", "industry", "website", "number_of_employees", "owner", "custom_fields"):
         assert body[key] == sent[key], key
     assert body["tags"] == [{"id": "2-tags"}]
     assert body["phone_numbers"] == [{"number": "+17345550101", "extension": "9", "type": "work"}]
@@ -87,21 +109,47 @@ def test_create_body_and_read_back(gateway, ctl):
     assert account["addresses"][0]["value"]["address_1"] == "5 Main St"
     assert account["phones"][0]["value"] == "+1 734-555-0101 x9"
     stored = next(a for a in ctl.records() if a["id"] == body["id"])
-    assert {k: body.get(k) for k in expected(stored)} == expected(stored)
+    want = expected(stored, industry_names(ctl))
+    assert {k: body.get(k) for k in want} == want
 
 
 def test_update_is_a_json_patch(gateway, ctl):
     """swagger PATCH: application/json-patch+json, replace ops on /accounts/0/... and /accounts/0/links/..."""
     ctl.clear_requests()
     updated = gateway.unified("PATCH", NAME, "4-accounts",
-                              json={"name": "Renamed", "owner": {"id": "3-users"}, "custom_fields": {"Tier": "Gold"}})
+                              json={"name": "Renamed", "owner": {"id": "3-users"}, "industry": "Energy",
+                                    "custom_fields": {"Tier": "Gold"}})
     assert updated.status_code == 200, updated.text
     assert updated.json()["name"] == "Renamed" and updated.json()["owner"] == {"id": "3-users"}
+    assert updated.json()["industry"] == "Energy"
+    energy = next(i for i, n in industry_names(ctl).items() if n == "Energy")
     patch = [r for r in ctl.requests() if r["method"] == "PATCH"][0]
     assert patch["headers"]["content-type"] == "application/json-patch+json"
     assert patch["body"] == [{"op": "replace", "path": "/accounts/0/name", "value": "Renamed"},
                              {"op": "replace", "path": "/accounts/0/links/owner", "value": "3-users"},
+                             {"op": "replace", "path": "/accounts/0/links/industry", "value": energy},
                              {"op": "replace", "path": "/accounts/0/customFields/Tier", "value": "Gold"}]
+    assert gateway.unified("GET", NAME, "4-accounts").json()["industry"] == "Energy"
+
+
+def test_industries_are_read_once_per_account(gateway, ctl):
+    """The industries step is cached per integrated account: later calls do not repeat GET /rest/industries."""
+    gateway.unified("GET", NAME, params={"limit": 3})  # warms the cache if no earlier test did
+    ctl.clear_requests()
+    gateway.unified("GET", NAME, params={"limit": 3})
+    gateway.unified("GET", NAME, "3-accounts")
+    gateway.unified("PATCH", NAME, "3-accounts", json={"industry": "Retail"})
+    assert not [r for r in ctl.requests() if r["path"].endswith("/rest/industries")]
+
+
+def test_unknown_industry_is_refused_not_dropped(gateway, ctl):
+    """A name GET /rest/industries does not list reaches Nutshell as the link, which refuses it (422)."""
+    ctl.clear_requests()
+    bad = gateway.unified("POST", NAME, json={"name": "Nowhere Co", "industry": "Underwater Basket Weaving"})
+    assert bad.status_code == 422, bad.text
+    assert "Invalid industry link" in bad.json()["message"]
+    post = [r for r in ctl.requests() if r["method"] == "POST"][0]
+    assert post["body"]["accounts"][0]["links"]["industry"] == "Underwater Basket Weaving"
 
 
 def test_delete_answers_with_the_full_deleted_account(gateway, ctl):
@@ -110,7 +158,7 @@ def test_delete_answers_with_the_full_deleted_account(gateway, ctl):
     deleted = gateway.unified("DELETE", NAME, "5-accounts")
     assert deleted.status_code == 200
     body = deleted.json()
-    want = expected(stored)
+    want = expected(stored, industry_names(ctl))
     want.pop("updated_at")
     assert {k: body.get(k) for k in want} == want
     assert body["industry"] == "Retail" and body["updated_at"]  # 5-industries, from the sideload

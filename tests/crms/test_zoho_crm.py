@@ -147,8 +147,10 @@ def test_create_sends_zoho_body_and_reads_back(gateway, ctl):
     response = gateway.unified("POST", NAME, json=sent)
     assert response.status_code == 201 or response.status_code == 200, response.text
     created = response.json()
+    calls = [(r["method"], r["path"]) for r in ctl.requests()]
+    # the write is the call; the record is then read back with Get Record (no `fields` needed there)
+    assert calls == [("POST", "/zoho_crm/crm/v8/Accounts"), ("GET", f"/zoho_crm/crm/v8/Accounts/{created['id']}")]
     posted = [r for r in ctl.requests() if r["method"] == "POST"]
-    assert len(posted) == 1 and posted[0]["path"] == "/zoho_crm/crm/v8/Accounts"
     assert posted[0]["body"] == {"data": [{
         "Account_Name": "Gateway Made Ltd", "Description": "Through the unified API", "Industry": "Technology",
         "Website": "https://gateway-made.example", "Employees": 321, "Owner": {"id": owner},
@@ -174,9 +176,31 @@ def test_update_sends_only_changed_fields_and_answers_the_record(gateway, ctl):
                                                                    "remote_data": {"trigger": ["workflow"]}})
     assert response.status_code == 200, response.text
     assert response.json()["description"] == "Changed" and response.json()["name"] == account["Account_Name"]
-    put = [r for r in ctl.requests() if r["method"] == "PUT"]
-    assert put[0]["path"] == f"/zoho_crm/crm/v8/Accounts/{account['id']}"
-    assert put[0]["body"] == {"data": [{"Description": "Changed"}], "trigger": ["workflow"]}
+    calls = ctl.requests()
+    assert [(c["method"], c["path"]) for c in calls] == [("PUT", f"/zoho_crm/crm/v8/Accounts/{account['id']}"),
+                                                         ("GET", f"/zoho_crm/crm/v8/Accounts/{account['id']}")]
+    # remote_data deep-merged by the engine: Zoho's top-level parameters beside the mapped `data`
+    assert calls[0]["body"] == {"data": [{"Description": "Changed"}], "trigger": ["workflow"]}
+
+
+def test_raw_writes_answer_zoho_s_own_write_answer(gateway, ctl):
+    """§3.3: raw format returns what Zoho answered to the write (code SUCCESS and details), not a read-back."""
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, json={"name": "Raw Ltd", "remote_data": {"trigger": []}},
+                              params={"truto_response_format": "raw"})
+    assert created.status_code == 201, created.text
+    item = created.json()["data"][0]
+    assert item["code"] == "SUCCESS" and item["message"] == "record added" and item["details"]["id"]
+    assert [r["method"] for r in ctl.requests()] == ["POST"]  # no read-back in raw format
+    assert ctl.requests()[0]["body"] == {"data": [{"Account_Name": "Raw Ltd"}], "trigger": []}
+    new_id = item["details"]["id"]
+    updated = gateway.unified("PATCH", NAME, new_id, json={"industry": "Banking"},
+                              params={"truto_response_format": "raw"})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["data"][0]["message"] == "record updated"
+    assert updated.json()["data"][0]["details"]["id"] == new_id
+    assert stored(ctl)[new_id]["Industry"] == "Banking"
+    assert gateway.unified("GET", NAME, new_id).json()["industry"] == "Banking"
 
 
 def test_unknown_ids_are_404(gateway, ctl):
