@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from unigate.edge.query import parse_query
 from unigate.edge.redaction import preserve_secrets, redact, without_masks
+from unigate.engine.accounts import resolve_auth
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -153,17 +154,7 @@ class AdminRoutes:
         tenant_id = body.get("tenant_id")
         if tenant_id is not None and not isinstance(tenant_id, str):
             raise GatewayError(400, "tenant_id must be a string.")
-        method = body.get("authentication_method")
-        auth = integration.auth_format(method)
-        if auth is None:
-            raise GatewayError(400, f"authentication_method must be one of: "
-                                    f"{', '.join(a.method for a in integration.auth)}.")
-        missing = auth.missing_fields(context)
-        if missing:
-            raise GatewayError(400, f"context is missing {', '.join(missing)} for {integration.label} ({auth.method}).",
-                               insight={"missing_required_body_fields": {
-                                   "description": "These context fields are required.",
-                                   "value": [f"context.{m}" for m in missing]}})
+        auth = resolve_auth(integration, body.get("authentication_method"), context)
         account = await self.store.create_account(environment_id, integration.name, context, tenant_id=tenant_id,
                                                   is_sandbox=is_sandbox, authentication_method=auth.method)
         return json_response(account_json(self.gateway, account), 201)

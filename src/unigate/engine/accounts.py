@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from unigate.engine.spec import Integration
+from unigate.engine.spec import AuthFormat, Integration
 from unigate.engine.templates import render
 from unigate.errors import GatewayError
 from unigate.expressions import ExpressionError
@@ -29,6 +29,22 @@ class AccountRuntime:
     step_cache: dict[str, Any] = field(default_factory=dict)
 
 
+def resolve_auth(integration: Integration, method: str | None, context: dict[str, Any]) -> AuthFormat:
+    """The account's auth format, checked: it exists and the context holds its required fields."""
+    auth = integration.auth_format(method)
+    if auth is None:
+        raise GatewayError(400, f"authentication_method must be one of {integration.label}'s: "
+                                f"{', '.join(a.method for a in integration.auth)}.")
+    missing = auth.missing_fields(context)
+    if missing:
+        raise GatewayError(400, f"The context is missing {', '.join(missing)}, needed for {integration.label} "
+                                f"({auth.method}). Set it on the integrated account.",
+                           insight={"missing_required_body_fields": {
+                               "description": "These context fields are required.",
+                               "value": [f"context.{m}" for m in missing]}})
+    return auth
+
+
 def prepare_account(integration: Integration, account_id: str, context: dict[str, Any], *,
                     is_sandbox: bool, authentication_method: str | None, sandbox_url: str | None) -> AccountRuntime:
     if is_sandbox:
@@ -43,14 +59,7 @@ def prepare_account(integration: Integration, account_id: str, context: dict[str
                                     f"{integration.label}'s own API hosts; fix the account's context.")
         if not base_url.startswith("https://"):
             raise GatewayError(400, f"{integration.label} must be reached over https; the account's base URL is not.")
-    auth = integration.auth_format(authentication_method)
-    if auth is None:
-        raise GatewayError(400, f"{integration.label} has no authentication method {authentication_method!r}; "
-                                f"use one of: {', '.join(a.method for a in integration.auth)}.")
-    missing = auth.missing_fields(context)
-    if missing:
-        raise GatewayError(400, f"The integrated account's context lacks {', '.join(missing)} "
-                                f"needed for {integration.label} ({auth.method}). Update it with PATCH /integrated-account/{{id}}.")
+    auth = resolve_auth(integration, authentication_method, context)
     headers = {"User-Agent": USER_AGENT, **integration.headers}
     if auth.headers is not None:
         try:

@@ -70,6 +70,15 @@ class StreamResult:
 Result = JsonResult | RawResult | StreamResult
 
 
+@dataclass
+class Exchange:
+    """A successful provider answer, parsed, with its normalized rate-limit headers."""
+
+    parsed: Any
+    response: ProviderResponse
+    headers: dict[str, str]
+
+
 def prune(value: Any) -> Any:
     """Drop null members and the objects and arrays they leave empty (unified records omit unknowns)."""
     kind = type(value)
@@ -167,13 +176,10 @@ class Engine:
                 request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
                 page_params=params, page_in_body=bool(pag and pag.location == "body"),
                 remote_query=request.remote_query)
-            if request.response_format == "stream":
-                return await self._stream(request.account, provider_request)
-            response = await self._send(request, provider_request)
-            parsed = self._checked(request.account, response)
-            headers = normalized_headers(request.account.integration.rate_limit, response.headers)
-            if request.response_format == "raw":
-                return RawResult(response.status, response.content_type, response.body, headers)
+            exchange = await self._exchange(request, provider_request)
+            if not isinstance(exchange, Exchange):
+                return exchange  # raw or stream: the provider's answer as it is
+            parsed, response, headers = exchange.parsed, exchange.response, exchange.headers
             records = self._records(method, parsed, response)
             result = []
             for record in records:
@@ -219,13 +225,10 @@ class Engine:
         provider_request = build_request(request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
                                          remote_query=request.remote_query, remote_body=remote_body,
                                          remote_merge=mm.remote_data)
-        if request.response_format == "stream":
-            return await self._stream(request.account, provider_request)
-        response = await self._send(request, provider_request)
-        parsed = self._checked(request.account, response)
-        headers = normalized_headers(request.account.integration.rate_limit, response.headers)
-        if request.response_format == "raw":
-            return RawResult(response.status, response.content_type, response.body, headers)
+        exchange = await self._exchange(request, provider_request)
+        if not isinstance(exchange, Exchange):
+            return exchange  # raw or stream: the provider's answer as it is
+        parsed, response, headers = exchange.parsed, exchange.response, exchange.headers
         schema = self.resources.get((request.model, request.resource))
         if mm.read_back is not None:
             # The write's answer lacks the record (e.g. only an id): read it back through `get`.
@@ -295,6 +298,17 @@ class Engine:
         if request.exclude_paths:
             formats.exclude(record, request.exclude_paths)
         return record
+
+    async def _exchange(self, request: UnifiedRequest, provider_request: ProviderRequest) -> Exchange | Result:
+        """Call the provider; a provider error raises. Raw and stream formats end the call here."""
+        if request.response_format == "stream":
+            return await self._stream(request.account, provider_request)
+        response = await self._send(request, provider_request)
+        parsed = self._checked(request.account, response)
+        headers = normalized_headers(request.account.integration.rate_limit, response.headers)
+        if request.response_format == "raw":
+            return RawResult(response.status, response.content_type, response.body, headers)
+        return Exchange(parsed, response, headers)
 
     async def _send(self, request: UnifiedRequest, provider_request: ProviderRequest) -> ProviderResponse:
         started = time.perf_counter()

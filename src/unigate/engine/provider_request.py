@@ -63,18 +63,31 @@ def lower_headers(headers: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in headers.items()}
 
 
-def deep_merge(base: Any, extra: Any) -> Any:
-    """`extra` merged into `base`: objects merge key by key, arrays concatenate, anything else in `extra` wins."""
-    if isinstance(base, list):
-        if not isinstance(extra, list):
+def merge_remote_data(body: Any, remote_data: Any) -> Any:
+    """A caller's `remote_data` merged into the provider body.
+
+    Objects merge key by key; arrays inside them merge item by item (so `{"data": [{...}]}` reaches
+    the first record of a `data`-wrapped body); a body that is itself an array (e.g. JSON Patch
+    operations) gets `remote_data`, which must then be an array, appended.
+    """
+    if isinstance(body, list):
+        if not isinstance(remote_data, list):
             raise GatewayError(400, "remote_data must be an array for this integration: its request body is an "
                                     "array (e.g. JSON Patch operations), and remote_data is appended to it.")
-        return base + extra
+        return body + remote_data
+    return deep_merge(body if body is not None else {}, remote_data)
+
+
+def deep_merge(base: Any, extra: Any) -> Any:
+    """`extra` merged into `base`: objects key by key, arrays item by item, anything else in `extra` wins."""
     if isinstance(base, dict) and isinstance(extra, dict):
         merged = dict(base)
         for key, value in extra.items():
-            merged[key] = deep_merge(merged.get(key), value) if key in merged else value
+            merged[key] = deep_merge(merged[key], value) if key in merged else value
         return merged
+    if isinstance(base, list) and isinstance(extra, list):
+        merged_list = [deep_merge(b, e) for b, e in zip(base, extra)]
+        return merged_list + base[len(extra):] + extra[len(base):]
     return extra
 
 
@@ -109,7 +122,7 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
         if remote_merge is not None:  # the integration says how (e.g. as JSON Patch operations)
             body = evaluate(remote_merge, {"body": body, "remote_data": remote_body}, "remote_data")
         else:
-            body = deep_merge(body if body is not None else {}, remote_body)
+            body = merge_remote_data(body, remote_body)
     url = account.base_url + path
     if query:
         url += "?" + encode_query(query)
