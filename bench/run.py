@@ -199,6 +199,8 @@ def main() -> int:
                    "--loop", "uvloop", "--http", "httptools"]
     gateway_cmd = [str(BIN / "unigate"), "serve", "--host", "127.0.0.1", "--port", str(gateway_port),
                    "--workers", str(args.workers)]
+    if os.environ.get("BENCH_GATEWAY_CMD"):
+        gateway_cmd = os.environ["BENCH_GATEWAY_CMD"].replace("{port}", str(gateway_port)).split()
     with process(sandbox_cmd, env), process(gateway_cmd, env):
         wait_for(f"{gateway}/health")
         wait_for(f"{sandbox}/__control/hubspot/records")

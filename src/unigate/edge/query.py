@@ -71,6 +71,13 @@ def parse_query(raw: str) -> dict[str, Any]:
     pairs = raw.split("&")
     if len(pairs) > MAX_PARAMS:
         raise GatewayError(414, f"The query string has {len(pairs)} parameters; at most {MAX_PARAMS} are accepted.")
+    if "[" not in raw and "%" not in raw and "+" not in raw:
+        # The common case (e.g. `integrated_account_id=…&limit=10`): nothing to decode or nest.
+        for pair in pairs:
+            if pair:
+                key, _, value = pair.partition("=")
+                _insert(result, key, [], value)
+        return result
     for pair in pairs:
         if not pair:
             continue
