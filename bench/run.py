@@ -15,6 +15,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -99,6 +101,38 @@ async def load(session: aiohttp.ClientSession, method: str, urls: list[str], hea
     }
 
 
+def wrk_load(method: str, url: str, headers: dict[str, str], concurrency: int, seconds: int) -> dict[str, float]:
+    """The same figures from wrk (C, so the load generator costs the servers little CPU), `seconds` long."""
+    script = None
+    if method != "GET":
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        script.write(f'wrk.method = "{method}"\n')
+        script.close()
+    command = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script.name]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    if script:
+        os.unlink(script.name)
+
+    def millis(text: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests": requests,
+        "failures": int(non_2xx.group(1)) if non_2xx else 0,
+        "p50_ms": millis(percentiles["50"]),
+        "p99_ms": millis(percentiles["99"]),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+    }
+
+
 async def list_everything(session, first_url: str, headers, next_url) -> tuple[int, float]:
     count = 0
     url = first_url
@@ -112,7 +146,7 @@ async def list_everything(session, first_url: str, headers, next_url) -> tuple[i
     return count, time.perf_counter() - began
 
 
-async def measure(sandbox: str, gateway: str, token: str, account: str, quick: bool) -> dict:
+async def measure(sandbox: str, gateway: str, token: str, account: str, quick: bool, use_wrk: bool) -> dict:
     hub = f"{sandbox}/hubspot/crm/v3/objects/companies"
     provider_headers = {"Authorization": "Bearer sandbox-hubspot-token"}
     gateway_headers = {"Authorization": f"Bearer {token}"}
@@ -125,23 +159,23 @@ async def measure(sandbox: str, gateway: str, token: str, account: str, quick: b
         props = ("properties=name,domain,website,description,industry,numberofemployees,phone,address,address2,city,"
                  "state,zip,country,hubspot_owner_id,notes_last_updated,createdate,hs_lastmodifieddate,account_tier")
         n1, n32 = (300, 2000) if quick else (2000, 10000)
+        seconds = 2 if quick else 8
         for concurrency, n in ((1, n1), (32, n32)):
-            direct_urls = [f"{hub}/{ids[i % 200]}?{props}" for i in range(n)]
-            gateway_urls = [f"{gateway}/unified/crm/accounts/{ids[i % 200]}?integrated_account_id={account}"
-                            for i in range(n)]
-            # warm both paths (pools, caches) before measuring
-            await load(session, "GET", direct_urls[:200], provider_headers, concurrency)
-            await load(session, "GET", gateway_urls[:200], gateway_headers, concurrency)
-            direct = await load(session, "GET", direct_urls, provider_headers, concurrency)
-            through = await load(session, "GET", gateway_urls, gateway_headers, concurrency)
-            results["get"][f"c{concurrency}"] = {"direct": direct, "gateway": through}
-            # HubSpot's delete is idempotent (204 for archived ids), so deletes repeat without reseeding.
-            direct = await load(session, "DELETE", [f"{hub}/{ids[i % 200]}" for i in range(n)],
-                                provider_headers, concurrency)
-            through = await load(session, "DELETE", [f"{gateway}/unified/crm/accounts/{ids[i % 200]}"
-                                                     f"?integrated_account_id={account}" for i in range(n)],
-                                 gateway_headers, concurrency)
-            results["delete"][f"c{concurrency}"] = {"direct": direct, "gateway": through}
+            for method in ("GET", "DELETE"):
+                # HubSpot's delete is idempotent (204 for archived ids), so deletes repeat without reseeding.
+                direct_url = f"{hub}/{ids[0]}" + (f"?{props}" if method == "GET" else "")
+                gateway_url = f"{gateway}/unified/crm/accounts/{ids[0]}?integrated_account_id={account}"
+                if use_wrk:
+                    wrk_load(method, direct_url, provider_headers, concurrency, 1)  # warm-up
+                    wrk_load(method, gateway_url, gateway_headers, concurrency, 1)
+                    direct = wrk_load(method, direct_url, provider_headers, concurrency, seconds)
+                    through = wrk_load(method, gateway_url, gateway_headers, concurrency, seconds)
+                else:
+                    await load(session, method, [direct_url] * 200, provider_headers, concurrency)  # warm-up
+                    await load(session, method, [gateway_url] * 200, gateway_headers, concurrency)
+                    direct = await load(session, method, [direct_url] * n, provider_headers, concurrency)
+                    through = await load(session, method, [gateway_url] * n, gateway_headers, concurrency)
+                results[method.lower()][f"c{concurrency}"] = {"direct": direct, "gateway": through}
 
         total = 2000 if quick else 10_000
         await session.post(f"{sandbox}/__control/hubspot/reset", json={"count": total})
@@ -162,6 +196,20 @@ async def measure(sandbox: str, gateway: str, token: str, account: str, quick: b
             gateway_next)
         results["list"]["gateway"] = {"records": count, "seconds": seconds, "records_per_s": count / seconds}
     return results
+
+
+def median_of(runs: list[dict]) -> dict:
+    """Each figure's median over the runs (each run's direct and gateway figures come from the same run)."""
+    if len(runs) == 1:
+        return runs[0]
+
+    def combine(values):
+        first = values[0]
+        if isinstance(first, dict):
+            return {k: combine([v[k] for v in values]) for k in first}
+        return statistics.median(values)
+
+    return combine(runs)
 
 
 def report(results: dict) -> str:
@@ -186,6 +234,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     parser.add_argument("--json", help="also write the raw figures here")
     parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
+    parser.add_argument("--repeat", type=int, default=1, help="measure this many times; the table shows medians")
+    parser.add_argument("--no-wrk", action="store_true", help="generate load with aiohttp even when wrk is installed")
     args = parser.parse_args()
     sandbox_port, gateway_port = free_port(), free_port()
     sandbox, gateway = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{gateway_port}"
@@ -211,10 +261,18 @@ def main() -> int:
                                          headers={"Authorization": f"Bearer {token}",
                                                   "Content-Type": "application/json"})
         account = json.load(urllib.request.urlopen(request))["id"]
-        results = asyncio.run(measure(sandbox, gateway, token, account, args.quick))
+        use_wrk = shutil.which("wrk") is not None and not args.no_wrk
+        print(f"load generator: {'wrk' if use_wrk else 'aiohttp (install wrk for steadier figures)'}", file=sys.stderr)
+        runs = [asyncio.run(measure(sandbox, gateway, token, account, args.quick, use_wrk)) for _ in range(args.repeat)]
+    for number, run in enumerate(runs, 1):
+        if args.repeat > 1:
+            print(f"run {number}: " + ", ".join(
+                f"{op} c{c[1:]} ratio {run[op][c]['gateway']['rps'] / run[op][c]['direct']['rps']:.2f}"
+                for op in ("get", "delete") for c in run[op]))
+    results = median_of(runs)
     print(report(results))
     if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+        Path(args.json).write_text(json.dumps({"runs": runs, "median": results}, indent=2))
     return 0
 
 

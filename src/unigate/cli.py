@@ -36,7 +36,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     uvicorn.run("unigate.app:create_app", factory=True, host=args.host, port=args.port, workers=workers,
                 log_level=os.environ.get("UNIGATE_LOG_LEVEL", "info").lower(), access_log=False,
-                loop="uvloop", http="httptools")
+                loop="uvloop", http="httptools", proxy_headers=False, server_header=False)
     return 0
 
 
