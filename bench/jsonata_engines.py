@@ -13,6 +13,9 @@ from __future__ import annotations
 import threading
 import time
 
+import orjson
+
+from unigate.engine.call import prune
 from unigate.engine.spec import load_integrations
 from unigate.expressions.functions import CUSTOM_FUNCTIONS
 from unigate.sandbox.server import discover_emulators
@@ -120,9 +123,16 @@ def main() -> None:
             for fname, (function, _signature) in CUSTOM_FUNCTIONS.items():
                 jp.register(fname, function)
             jp_rate = rate(jp.evaluate, inputs)
-            same = all(jl.evaluate(i) == jp.evaluate(i) for i in inputs)
+            same = "yes"
+            for item in inputs:
+                # compared as the gateway uses them: nulls pruned (one engine keeps `"k": null` where the
+                # other leaves k out), numbers as JSON
+                left, right = prune(jl.evaluate(item)), prune(jp.evaluate(item))
+                if orjson.dumps(left, option=orjson.OPT_SORT_KEYS) != orjson.dumps(right, option=orjson.OPT_SORT_KEYS):
+                    same = "no"
+                    break
             jp_threads = shared_across_threads(jp.evaluate, inputs)
-            print(f"| {name} | {jl_rate:,.0f} | {jp_rate:,.0f} | {'yes' if same else 'NO'} | {jl_threads} | {jp_threads} |")
+            print(f"| {name} | {jl_rate:,.0f} | {jp_rate:,.0f} | {same} | {jl_threads} | {jp_threads} |")
         else:
             print(f"| {name} | {jl_rate:,.0f} | - | - | {jl_threads} | - |")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 _LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
@@ -82,6 +83,24 @@ def omit(value: Any, keys: Any) -> Any:
     return kept or None
 
 
+@lru_cache(maxsize=256)
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+def pick_matching(value: Any, pattern: str) -> Any:
+    """The members whose key matches the regular expression (searched) and whose value is not null.
+
+    One call instead of a `$sift` lambda per key: objects with hundreds of keys (Outreach's custom1..150)
+    cost microseconds, not hundreds of them.
+    """
+    if not isinstance(value, dict) or not isinstance(pattern, str):
+        return None
+    matcher = _pattern(pattern).search
+    kept = {k: v for k, v in value.items() if v is not None and matcher(k)}
+    return kept or None
+
+
 # name -> (implementation, JSONata signature or None)
 CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "linkHeader": (link_header, None),
@@ -89,4 +108,5 @@ CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "toIso": (to_iso, None),
     "compact": (compact, None),
     "omit": (omit, None),
+    "pickMatching": (pick_matching, None),
 }
