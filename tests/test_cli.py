@@ -103,3 +103,11 @@ def test_demo_deletes_an_account_on_every_crm_with_trutos_sdk(demo):
             assert deleted["id"] == first[0]["id"], name
 
     asyncio.run(run())
+
+
+def test_serve_with_workers_needs_a_shared_sandbox(tmp_path):
+    """Each worker would start sandboxes of its own, with their own data: refused with the fix named."""
+    result = subprocess.run([UNIGATE, "serve", "--workers", "2", "--port", str(free_port())],
+                            env=environment(tmp_path), capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "UNIGATE_SANDBOX_URL" in result.stderr

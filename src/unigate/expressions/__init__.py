@@ -45,7 +45,7 @@ class Expression:
             self._compiled.register_function(name, function, signature)
         self._constant = _NOT_CONSTANT
         reads = self._compiled.reads()
-        if not reads["input"] and not reads["bindings"] and not any(v in source for v in _VOLATILE):
+        if not reads.get("input") and not reads.get("bindings") and not any(v in source for v in _VOLATILE):
             # Reads nothing (e.g. a fixed property list): evaluate once, not per request.
             try:
                 self._constant = self._compiled.evaluate(None)

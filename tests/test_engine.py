@@ -1,0 +1,187 @@
+"""The engine's general features, on a made-up CRM served over loopback HTTP.
+
+A tiny provider (Starlette) and an integration written for it in a temporary folder exercise what
+no single real CRM shows on demand: pages emptied by a filter, runaway empty pages, a next link to
+another path, errors inside 2xx answers, read-back after a write, remote_data merging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+
+import pytest
+import requests
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from unigate.app import App
+from unigate.cli import create_token
+from unigate.engine.spec import load_integrations
+from unigate.gateway import Gateway
+from unigate.serving import start_in_thread
+from unigate.settings import Settings
+
+INTEGRATION = """
+name: toy
+label: Toy CRM
+base_url: https://toy.example
+sandbox: {context: {key: k}}
+auth:
+  - method: api_key
+    fields: [{name: key, secret: true}]
+    headers: '{"X-Key": context.key}'
+errors:
+  is_error: 'status >= 400 or $exists(response.error)'
+  status: 'response.error = "missing" ? 404 : status'
+resources:
+  things:
+    list:
+      method: GET
+      path: /things
+      records: response.items
+      pagination: {style: cursor, cursor_param: after, limit_param: size, next_cursor: response.next, max_limit: 50}
+    linked:
+      method: GET
+      path: /linked
+      records: response.items
+      pagination: {style: next_url, next_url: '$linkHeader(headers.link, "next")'}
+    get: {method: GET, path: "/things/{{id}}"}
+    create: {method: POST, path: /things}
+"""
+
+MAPPING = """
+resource: things
+supports:
+  methods: [list, get, create]
+  fields: [id, name]
+  writable: [name]
+record: '{"id": response.id, "name": response.name}'
+list:
+  filter: 'response.kind = "org"'
+create:
+  body: '{"data": [{"name": body.name}]}'
+  read_back: {id: 'response.created[0]'}
+"""
+
+
+class ToyProvider:
+    """Pages: `after` absent -> empty page with cursor p2; p2 -> only filtered-out records, cursor p3;
+    p3 -> two organisations, end. `runaway` cursors never end and never match."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.bodies: list = []
+        self.app = Starlette(routes=[
+            Route("/toy/things", self.things, methods=["GET", "POST"]),
+            Route("/toy/things/{id}", self.thing),
+            Route("/toy/linked", self.linked),
+        ])
+
+    async def things(self, request: Request):
+        self.calls.append(str(request.url.path) + "?" + request.url.query)
+        if request.method == "POST":
+            self.bodies.append(await request.json())
+            return JSONResponse({"created": ["o9"]})
+        after = request.query_params.get("after")
+        if request.query_params.get("mode") == "runaway":
+            return JSONResponse({"items": [{"id": "p", "kind": "person"}], "next": f"r{len(self.calls)}"})
+        if after is None:
+            return JSONResponse({"items": [], "next": "p2"})
+        if after == "p2":
+            return JSONResponse({"items": [{"id": "x1", "kind": "person"}], "next": "p3"})
+        return JSONResponse({"items": [{"id": "o1", "name": "One", "kind": "org"},
+                                       {"id": "o2", "name": "Two", "kind": "org"}], "next": None})
+
+    async def thing(self, request: Request):
+        if request.path_params["id"] == "gone":
+            return JSONResponse({"error": "missing"})  # an error inside a 200, as GraphQL APIs answer
+        return JSONResponse({"id": request.path_params["id"], "name": "Nine"})
+
+    async def linked(self, request: Request):
+        return JSONResponse({"items": [{"id": "o1", "kind": "org"}]},
+                            headers={"Link": '<https://elsewhere.example/steal?page=2>; rel="next"'})
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    root = tmp_path_factory.mktemp("integrations")
+    (root / "toy" / "crm").mkdir(parents=True)
+    (root / "toy" / "integration.yaml").write_text(textwrap.dedent(INTEGRATION))
+    (root / "toy" / "crm" / "accounts.yaml").write_text(textwrap.dedent(MAPPING))
+    provider = ToyProvider()
+    provider_server = start_in_thread(provider.app)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=None, secret_key=None,
+                        sandbox_url=provider_server.url, read_timeout=2.0)
+    token = asyncio.run(create_token(settings, "toy", "toy"))
+    integrations = load_integrations(root)
+    gateway_server = start_in_thread(App(Gateway(settings, integrations=integrations)))
+    headers = {"Authorization": f"Bearer {token}"}
+    account = requests.post(f"{gateway_server.url}/integrated-account", headers=headers, timeout=10,
+                            json={"integration": "toy", "is_sandbox": True}).json()["id"]
+
+    def call(method, suffix="", **params):
+        json_body = params.pop("json", None)
+        return requests.request(method, f"{gateway_server.url}/unified/crm/accounts{suffix}", headers=headers,
+                                params={"integrated_account_id": account, **params}, json=json_body, timeout=10)
+
+    yield {"provider": provider, "call": call, "integration": integrations["toy"]}
+    gateway_server.stop()
+    provider_server.stop()
+
+
+def test_empty_and_filtered_pages_are_read_past(toy):
+    provider, call = toy["provider"], toy["call"]
+    provider.calls.clear()
+    body = call("GET").json()
+    assert [r["id"] for r in body["result"]] == ["o1", "o2"]
+    assert body["next_cursor"] is None
+    assert len(provider.calls) == 3  # the empty page and the all-persons page were read past
+
+
+def test_runaway_empty_pages_stop_with_502(toy):
+    call = toy["call"]
+    response = call("GET", **{"remote_query[mode]": "runaway"})
+    assert response.status_code == 502
+    assert "pages in a row" in response.json()["message"]
+
+
+def test_a_next_link_elsewhere_is_not_followed(toy):
+    """The next call keeps the method's own host and path and takes only the link's query; a link to
+    another path would be misread that way, so it is refused."""
+    from unigate.engine import pagination
+    from unigate.errors import GatewayError
+
+    linked = toy["integration"].resource_method("things", "linked").pagination
+    with pytest.raises(GatewayError) as refused:
+        pagination.next_position(linked, None, 25, 1, {}, {"link": '<https://elsewhere.example/steal?page=2>; rel="next"'},
+                                 "/linked")
+    assert refused.value.status == 502
+
+
+def test_an_error_inside_a_200_gets_the_mapped_status(toy):
+    call = toy["call"]
+    response = call("GET", "/gone")
+    assert response.status_code == 404
+    assert response.json()["raw_response"] == {"error": "missing"}
+
+
+def test_a_write_reads_back_through_get_and_merges_remote_data(toy):
+    provider, call = toy["provider"], toy["call"]
+    provider.bodies.clear()
+    response = call("POST", json={"name": "Nine", "remote_data": {"data": [{"extra": 1}], "trigger": ["x"]}})
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == "o9" and response.json()["name"] == "Nine"  # from the read-back get
+    assert provider.bodies[-1] == {"data": [{"name": "Nine", "extra": 1}], "trigger": ["x"]}
+    raw = call("POST", json={"name": "Raw"}, truto_response_format="raw")
+    assert raw.json() == {"created": ["o9"]}  # raw is the write's own answer
+
+
+def test_server_timing_reports_gateway_and_provider_time(toy):
+    call = toy["call"]
+    timing = call("GET", "/o1").headers["server-timing"]
+    parts = dict(part.strip().split(";dur=") for part in timing.split(","))
+    assert set(parts) == {"gateway", "provider"}
+    assert float(parts["provider"]) > 0 and float(parts["gateway"]) >= 0

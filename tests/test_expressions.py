@@ -1,0 +1,62 @@
+"""unigate's JSONata functions and the expression wrapper (docs/integrations.md, "Functions")."""
+
+from __future__ import annotations
+
+import pytest
+
+from unigate.expressions import ExpressionError, compile_expression
+
+
+def ev(source: str, data=None):
+    return compile_expression(source).evaluate(data or {})
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2019-07-25T15:26:49+05:30", "2019-07-25T09:56:49Z"),
+    ("2019-10-30T03:30:17.883Z", "2019-10-30T03:30:17.883Z"),
+    ("2024-01-02T03:04:05", "2024-01-02T03:04:05Z"),
+    (1496707930, "2017-06-06T00:12:10Z"),
+    ("1496707930", "2017-06-06T00:12:10Z"),
+    (1496707930123, "2017-06-06T00:12:10.123Z"),
+    ("not a date", None),
+    ("", None),
+])
+def test_to_iso(value, expected):
+    assert ev("$toIso(v)", {"v": value}) == expected
+
+
+def test_link_header():
+    header = '<https://x.example/a?page=2>; rel="next", <https://x.example/a?page=9>; rel="last"'
+    assert ev('$linkHeader(h, "next")', {"h": header}) == "https://x.example/a?page=2"
+    assert ev('$linkHeader(h, "prev")', {"h": header}) is None
+    assert ev('$linkHeader(h, "next")', {"h": None}) is None
+
+
+def test_object_helpers():
+    data = {"o": {"a": None, "b": 1, "c": [], "custom1": "x", "custom2": None, "name": "n"}}
+    assert ev("$compact(o)", data) == {"b": 1, "custom1": "x", "name": "n"}
+    assert ev('$omit(o, ["a", "c", "custom1", "custom2", "name"])', data) == {"b": 1}
+    assert ev('$pickMatching(o, "^custom[0-9]+$")', data) == {"custom1": "x"}
+    assert ev('$firstNonEmpty(o.a, "", o.name)', data) == "n"
+
+
+def test_constant_expressions_are_evaluated_once_and_handed_out_as_copies():
+    expression = compile_expression('{"properties": "name,domain"}')
+    first = expression.evaluate({})
+    first["properties"] = "changed"
+    assert expression.evaluate({}) == {"properties": "name,domain"}
+    clock = compile_expression("$now()")
+    assert clock.evaluate({}) is not None  # volatile functions are never treated as constant
+
+
+def test_errors_carry_the_jsonata_code():
+    with pytest.raises(ExpressionError) as bad:
+        compile_expression("{")
+    assert bad.value.code
+    with pytest.raises(ExpressionError) as failing:
+        ev('$number("abc")')
+    assert failing.value.code == "D3030"
+
+
+def test_blank_source_is_no_expression():
+    assert compile_expression(None) is None and compile_expression("  ") is None
