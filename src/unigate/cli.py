@@ -88,7 +88,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("integrated accounts (sandbox):")
     for name, account_id in sorted(accounts.items()):
         print(f"  {name:<14} {account_id}")
-    first_name, first_id = sorted(accounts.items())[0]
+    # HubSpot first (the README's example), else the first integration by name.
+    first_name = "hubspot" if "hubspot" in accounts else sorted(accounts)[0]
+    first_id = accounts[first_name]
     listed = requests.get(f"{base}/unified/crm/accounts", headers=headers,
                           params={"integrated_account_id": first_id, "limit": 1}, timeout=10).json()
     record_id = listed["result"][0]["id"] if listed.get("result") else "<id>"
@@ -129,6 +131,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("UNIGATE_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
     parser = argparse.ArgumentParser(prog="unigate", description="Unified CRM API gateway (Truto-compatible).")
     sub = parser.add_subparsers(dest="command", required=True)
 
