@@ -102,3 +102,16 @@ def wrong_credentials(name: str) -> dict[str, Any]:
         if field.secret:
             context[field.name] = "wrong-credential"
     return context
+
+
+async def postgres_admin(server_url: str, statement: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE) on the PostgreSQL server of a SQLAlchemy URL."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()

@@ -13,6 +13,7 @@ import uuid
 import pytest
 import requests
 from sqlalchemy.engine import make_url
+from support import postgres_admin
 
 from unigate.app import create_app
 from unigate.cli import create_token
@@ -24,14 +25,7 @@ pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="set UNIGATE_TEST_POSTG
 
 
 async def admin(statement: str) -> None:
-    import asyncpg
-
-    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+    await postgres_admin(POSTGRES_URL, statement)
 
 
 @pytest.fixture

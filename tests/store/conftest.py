@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from support import postgres_admin
+
 from unigate.settings import Settings
 
 POSTGRES_URL = os.environ.get("UNIGATE_TEST_POSTGRES_URL")
@@ -27,15 +29,8 @@ def make_settings(data_dir: Path, database_url: str | None = None, secret_key: s
 
 
 async def _postgres_admin(statement: str) -> None:
-    import asyncpg
-
     assert POSTGRES_URL is not None
-    dsn = make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
+    await postgres_admin(POSTGRES_URL, statement)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
