@@ -26,3 +26,20 @@ def test_readme_starts_with_the_run_and_test_commands():
     assert any(line.startswith("make run") for line in head)
     assert any(line.startswith("make test") for line in head)
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_field_a_crm_cannot_hold_says_why():
+    """A unified field an integration does not read, or does not write, has a reason in `not_held`."""
+    from support import SPECS
+
+    from unigate.models import READ_ONLY_FIELDS, load_resources
+
+    fields = load_resources()[("crm", "accounts")].fields
+    for name, spec in SPECS.items():
+        mapping = spec.mappings[("crm", "accounts")]
+        explained = {key.split(" ")[0].split(".")[0] for key in mapping.not_held}
+        for field in fields:
+            if field not in mapping.fields:
+                assert field in explained, f"{name}: why can't it hold {field}?"
+            elif field not in mapping.writable and field not in READ_ONLY_FIELDS:
+                assert field in explained, f"{name}: why can't it write {field}?"

@@ -35,5 +35,13 @@ def render_coverage(integrations: dict[str, Integration] | None = None) -> str:
                 count += read
                 cells.append(("r" if read else "") + ("w" if write else "") or "-")
             lines.append(f"| {field} | {count} supported | " + " | ".join(cells) + " |")
+        lines += ["", "### What each CRM cannot hold", ""]
+        for name in names:
+            mapping = mappings[name]
+            if mapping is None:
+                continue
+            notes = mapping.not_held or {}
+            lines.append(f"- **{integrations[name].label}**" + ("" if notes else ": holds every unified field."))
+            lines += [f"  - `{field}`: {why}" for field, why in notes.items()]
         lines.append("")
     return "\n".join(lines)

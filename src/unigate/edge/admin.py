@@ -71,6 +71,7 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "methods": list(m.methods),
                 "fields": list(m.fields),
                 "writable_fields": list(m.writable),
+                "not_held": m.not_held,
             }
             for m in integration.mappings.values()
         ],

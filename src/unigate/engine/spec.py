@@ -154,6 +154,7 @@ class ResourceMapping:
     methods: dict[str, MethodMapping]
     fields: tuple[str, ...]
     writable: tuple[str, ...]
+    not_held: dict[str, str] = field(default_factory=dict)  # field -> why the CRM cannot hold it
 
 
 @dataclass(frozen=True)
@@ -335,6 +336,7 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         methods=methods,
         fields=tuple(supports.get("fields", [])),
         writable=tuple(supports.get("writable", [])),
+        not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
     )
 
 
