@@ -196,3 +196,36 @@ def test_large_seed_pages_cheaply(monday):
     page = ok(gql(monday, "{ boards(ids: [%s]) { items_count items_page(limit: 500) { cursor items { id } } } }"
                   % ACCOUNTS_BOARD_ID))["boards"][0]
     assert page["items_count"] == 10_000 and len(page["items_page"]["items"]) == 500 and page["items_page"]["cursor"]
+
+
+def test_column_values_are_typed_column_value_implementations(monday):
+    """api-types: `column_values` returns the ColumnValue interface; fragments apply per concrete type
+    (connect-boards page: `... on BoardRelationValue { linked_item_ids display_value }`)."""
+    contact = ok(gql(monday, "{ boards(ids: [%s]) { items_page(limit: 1) { items { id } } } }"
+                     % CONTACTS_BOARD_ID))["boards"][0]["items_page"]["items"][0]
+    values = ok(gql(monday, "{ items(ids: [%s]) { column_values { id __typename ... on ColumnValue { type } "
+                            "... on BoardRelationValue { display_value linked_item_ids } "
+                            "... on MirrorValue { display_value } } } }" % contact["id"]))["items"][0]["column_values"]
+    by_id = {v["id"]: v for v in values}
+    assert by_id["contact_title"] == {"id": "contact_title", "__typename": "TextValue", "type": "text"}
+    link = by_id["contact_account"]
+    assert link["__typename"] == "BoardRelationValue" and len(link["linked_item_ids"]) == 1
+    linked = ok(gql(monday, "{ items(ids: %s) { name } }" % link["linked_item_ids"][0]))["items"][0]
+    assert link["display_value"] == linked["name"]
+    for fragment, code in (("... on NoSuchValue { id }", "undefinedType"),
+                           ("... on Board { id }", "cannotSpreadFragment")):
+        response = gql(monday, "{ items(ids: [%s]) { column_values { %s } } }" % (contact["id"], fragment))
+        assert response.status_code == 200 and response.json()["errors"][0]["extensions"]["code"] == code
+
+
+def test_items_by_ids_pages_lowest_id_first(monday):
+    """QueryItemsArgs{limit, page, newest_first}: 25 a page by default, lowest id first."""
+    ids = [i["id"] for i in ok(gql(monday, "{ boards(ids: [%s]) { items_page(limit: 30) { items { id } } } }"
+                                   % ACCOUNTS_BOARD_ID))["boards"][0]["items_page"]["items"]]
+    asked = "[%s]" % ", ".join(reversed(ids))
+    default = [i["id"] for i in ok(gql(monday, "{ items(ids: %s) { id } }" % asked))["items"]]
+    assert default == sorted(ids, key=int)[:25]
+    second = ok(gql(monday, "{ items(ids: %s, limit: 20, page: 2) { id } }" % asked))["items"]
+    assert [i["id"] for i in second] == sorted(ids, key=int)[20:]
+    newest = ok(gql(monday, "{ items(ids: %s, limit: 3, newest_first: true) { id } }" % asked))["items"]
+    assert [i["id"] for i in newest] == sorted(ids, key=int, reverse=True)[:3]

@@ -4,7 +4,7 @@ Supported subset (enough for the operations the monday emulator serves):
 - one or more operation definitions (`query` / `mutation`, optional name, optional variable
   definitions `($a: Type!, $b: [ID!] = default)`), or an anonymous `{ ... }` query;
 - selection sets of fields with aliases and arguments, `__typename`, and inline fragments
-  `... on Type { ... }` (applied when the type matches);
+  `... on Type { ... }` (applied when the object's type is `Type`, or implements the interface `Type`);
 - values: variables, integers, floats, strings (with escapes and block strings `\"\"\"`),
   booleans, null, enums, lists and input objects;
 - directives `@include(if:)` / `@skip(if:)`.
@@ -13,7 +13,8 @@ Not supported (reported as a parse error, never silently ignored): named fragmen
 (`fragment X on T` / `...X`), subscriptions.
 
 The executor resolves a field by calling a resolver for the parent object's type; results are
-projected to exactly the selected fields, as a GraphQL server does.
+projected to exactly the selected fields, as a GraphQL server does. An object's type is the concrete
+type in its `__typename`; interfaces are declared as `possible_types` (interface -> implementing types).
 """
 
 from __future__ import annotations
@@ -379,6 +380,14 @@ class Executor:
     resolvers: dict[str, Resolver]               # type name -> resolver
     fields: dict[str, set[str]]                  # type name -> the field names it has
     errors: list[dict[str, Any]] = field(default_factory=list)
+    possible_types: dict[str, set[str]] = field(default_factory=dict)   # interface -> implementing types
+
+    def _possible(self, type_name: str) -> set[str]:
+        return self.possible_types.get(type_name) or {type_name}
+
+    def _applies(self, type_condition: str | None, type_name: str) -> bool:
+        """Does a fragment on `type_condition` apply to an object of the concrete type `type_name`?"""
+        return type_condition is None or type_name in self._possible(type_condition)
 
     def _included(self, directives: list[tuple[str, dict[str, Any]]], variables: dict[str, Any]) -> bool:
         for name, args in directives:
@@ -395,7 +404,7 @@ class Executor:
             if not self._included(sel.directives, variables):
                 continue
             if isinstance(sel, InlineFragment):
-                if sel.type_condition in (None, type_name):
+                if self._applies(sel.type_condition, type_name):
                     out.extend(self._flatten(sel.selections, type_name, variables))
             else:
                 out.append(sel)
@@ -407,7 +416,23 @@ class Executor:
         problems: list[dict[str, Any]] = []
         for sel in selections:
             if isinstance(sel, InlineFragment):
-                problems += self.validate(sel.selections, sel.type_condition or type_name, variables, child_types)
+                condition = sel.type_condition or type_name
+                if condition not in self.fields:
+                    problems.append({
+                        "message": f"No such type {condition}, so it can't be a fragment condition",
+                        "locations": [], "path": [],
+                        "extensions": {"code": "undefinedType", "typeName": condition},
+                    })
+                    continue
+                if not self._possible(condition) & self._possible(type_name):
+                    problems.append({
+                        "message": f"Fragment on {condition} can't be spread inside {type_name}",
+                        "locations": [], "path": [],
+                        "extensions": {"code": "cannotSpreadFragment", "typeName": condition,
+                                       "fragmentName": "unknown", "parentName": type_name},
+                    })
+                    continue
+                problems += self.validate(sel.selections, condition, variables, child_types)
                 continue
             if sel.name == "__typename":
                 continue

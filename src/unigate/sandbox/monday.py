@@ -17,7 +17,13 @@ Sources (research file crm-apis-2.md §1 and §6, and the vendor pages it cites)
 GraphQL subset: see `unigate.sandbox._graphql` (operations, variables, aliases, inline fragments,
 @include/@skip; no named fragments). Root fields served: `boards`, `items`, `next_items_page`,
 `complexity`, `version`, `me`, `users`, `tags`; mutations `create_item`,
-`change_multiple_column_values`, `change_simple_column_value`, `delete_item`, `archive_item`.
+`change_multiple_column_values`, `change_column_value`, `change_simple_column_value`, `delete_item`,
+`archive_item`.
+
+`column_values` returns the `ColumnValue` interface; each value's concrete type follows its column type
+(`TextValue`, `StatusValue`, `BoardRelationValue`, ...), so inline fragments such as
+`... on BoardRelationValue { display_value linked_item_ids }` apply per column, as in monday's schema
+(mondaycom/monday-graphql-api api-types; developer.monday.com/api-reference/reference/connect).
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ REQUIRE_API_VERSION = False
 MAX_PAGE_LIMIT = 500                        # research §1.5 / querying-board-items
 CURSOR_TTL_SECONDS = 60 * 60                # research §1.5: cursors live 60 minutes
 MAX_ITEMS_IDS = 100                         # research §1.4: items(ids:) takes at most 100 ids
+ITEMS_DEFAULT_LIMIT = 25                    # items(ids:) page size when `limit` is omitted (official
+                                            # Python SDK, monday_sdk/constants.py and items module)
 MAX_QUERY_COMPLEXITY = 5_000_000            # research §1.6: single query limit
 COMPLEXITY_BUDGET_PER_MINUTE = 10_000_000   # personal tokens, reads+writes combined (rate-limits page)
 
@@ -79,25 +87,39 @@ _VERSION_RE = re.compile(r"^\d{4}-(01|04|07|10)$")
 _FIELDS: dict[str, dict[str, str | None]] = {
     "Query": {"boards": "Board", "items": "Item", "next_items_page": "ItemsResponse",
               "complexity": "Complexity", "version": "Version", "me": "User", "users": "User", "tags": "Tag"},
-    "Mutation": {"create_item": "Item", "change_multiple_column_values": "Item",
+    "Mutation": {"create_item": "Item", "change_multiple_column_values": "Item", "change_column_value": "Item",
                  "change_simple_column_value": "Item", "delete_item": "Item", "archive_item": "Item",
                  "complexity": "Complexity"},
     "Board": {"id": None, "name": None, "state": None, "board_kind": None, "description": None,
               "workspace_id": None, "url": None, "items_count": None, "columns": "Column", "groups": "Group",
-              "items_page": "ItemsResponse", "updated_at": None},
+              "items_page": "ItemsResponse", "updated_at": None, "permissions": None, "tags": "Tag"},
     "Column": {"id": None, "title": None, "type": None, "settings_str": None, "description": None,
                "archived": None, "width": None},
     "Group": {"id": None, "title": None, "color": None, "position": None},
     "ItemsResponse": {"cursor": None, "items": "Item"},
     "Item": {"id": None, "name": None, "state": None, "created_at": None, "updated_at": None,
              "creator_id": None, "url": None, "relative_link": None, "email": None, "board": "Board",
-             "group": "Group", "column_values": "ColumnValue", "subitems": "Item", "creator": "User"},
+             "group": "Group", "column_values": "ColumnValue", "subitems": "Item", "parent_item": "Item",
+             "creator": "User"},
     "ColumnValue": {"id": None, "type": None, "text": None, "value": None, "column": "Column"},
     "Complexity": {"before": None, "after": None, "query": None, "reset_in_x_seconds": None},
     "Version": {"kind": None, "value": None, "display_name": None},
     "User": {"id": None, "name": None, "email": None, "enabled": None, "is_admin": None, "title": None},
     "Tag": {"id": None, "name": None, "color": None},
 }
+
+# The ColumnValue interface's implementing types, by column type (api-types `...Value = ColumnValue & {...}`).
+_VALUE_TYPES = {"text": "TextValue", "long_text": "LongTextValue", "numbers": "NumbersValue",
+                "status": "StatusValue", "link": "LinkValue", "phone": "PhoneValue", "location": "LocationValue",
+                "people": "PeopleValue", "tags": "TagsValue", "date": "DateValue", "dropdown": "DropdownValue",
+                "board_relation": "BoardRelationValue", "mirror": "MirrorValue", "dependency": "DependencyValue"}
+for _value_type in _VALUE_TYPES.values():
+    # Every implementation has the interface fields; all but MirrorValue add `updated_at`.
+    _FIELDS[_value_type] = {**_FIELDS["ColumnValue"], **({} if _value_type == "MirrorValue" else {"updated_at": None})}
+for _value_type in ("BoardRelationValue", "DependencyValue"):
+    _FIELDS[_value_type].update({"display_value": None, "linked_item_ids": None, "linked_items": "Item"})
+_FIELDS["MirrorValue"]["display_value"] = None      # `mirrored_items` (MirroredItem) is not served
+_POSSIBLE_TYPES = {"ColumnValue": set(_VALUE_TYPES.values())}
 
 _ORG_PREFIX = ["Acme", "Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
                "Soylent", "Tyrell", "Cyberdyne", "Wonka", "Gringotts", "Oscorp", "Massive", "Blue Ridge",
@@ -339,6 +361,24 @@ class MondayEmulator(Emulator):
                        "description": None, "archived": False, "width": None},
         }
 
+    def _value_obj(self, item: dict[str, Any], col: dict[str, Any]) -> dict[str, Any]:
+        """A column value as a GraphQL object: its concrete `ColumnValue` implementation."""
+        return {**self._column_value(item, col), "__typename": _VALUE_TYPES.get(col["type"], "TextValue"),
+                "_stored": item["column_values"].get(col["id"])}
+
+    def _resolve_column_value(self, parent: Any, name: str, args: dict[str, Any]) -> Any:
+        stored = parent["_stored"]
+        if name == "updated_at":
+            return stored.get("changed_at") if isinstance(stored, dict) else None
+        if name in ("linked_item_ids", "linked_items"):
+            linked = [str(p["linkedPulseId"]) for p in (stored or {}).get("linkedPulseIds", [])]
+            if name == "linked_item_ids":
+                return linked
+            return [self._item_obj(self.records[i]) for i in linked if i in self.records]
+        if name == "display_value":                 # String!: the linked items' names, comma-separated
+            return parent.get("text") or ""
+        return parent.get(name)
+
     # -- column values: writes -------------------------------------------------------------------
     def _parse_column_write(self, board: dict[str, Any], col: dict[str, Any], raw: Any,
                             create_labels: bool) -> Any:
@@ -545,8 +585,16 @@ class MondayEmulator(Emulator):
                     continue
                 if args.get("exclude_nonactive") and item["state"] != "active":
                     continue
-                found.append(self._item_obj(item))
-            return found
+                if all(i is not item for i in found):  # a repeated id is answered once
+                    found.append(item)
+            # QueryItemsArgs{limit, page, newest_first}: a page of the matching items, lowest id first
+            # (newest first on request), 25 a page unless `limit` says otherwise (up to 100 ids a call).
+            found.sort(key=lambda i: int(i["id"]), reverse=bool(args.get("newest_first")))
+            limit = min(self._limit(args.get("limit"), ITEMS_DEFAULT_LIMIT), MAX_ITEMS_IDS)
+            page = args.get("page") or 1
+            if not isinstance(page, int) or page < 1:
+                raise gql.FieldError("page must be a positive integer", "InvalidArgumentException", 400)
+            return [self._item_obj(i) for i in found[(page - 1) * limit: page * limit]]
         if name == "next_items_page":
             return self._page_from_cursor(args.get("cursor"), args.get("limit"))
         if name == "complexity":
@@ -592,7 +640,7 @@ class MondayEmulator(Emulator):
             self.records[item["id"]] = item
             board["item_ids"].append(item["id"])
             return self._item_obj(item)
-        if name in ("change_multiple_column_values", "change_simple_column_value"):
+        if name in ("change_multiple_column_values", "change_column_value", "change_simple_column_value"):
             board = self.boards.get(str(args.get("board_id")))
             if board is None:
                 raise gql.FieldError("Board not found", "ResourceNotFoundException", 404,
@@ -600,6 +648,15 @@ class MondayEmulator(Emulator):
             item = self._live_item(args.get("item_id"), board)
             if name == "change_simple_column_value":
                 raw: Any = {str(args.get("column_id")): args.get("value")}
+            elif name == "change_column_value":     # value: JSON! - the column's JSON value, encoded
+                value = args.get("value")
+                if isinstance(value, str):
+                    try:
+                        value = orjson.loads(value)
+                    except orjson.JSONDecodeError:
+                        raise gql.FieldError("Invalid value JSON", "ColumnValueException", 400,
+                                             {"column_id": args.get("column_id")}) from None
+                raw = {str(args.get("column_id")): value}
             else:
                 raw = args.get("column_values")
                 if raw is None:
@@ -639,6 +696,12 @@ class MondayEmulator(Emulator):
             return len(board["item_ids"])
         if name == "updated_at":
             return _iso(_BASE_TIME)
+        if name == "permissions":                  # everyone | collaborators | assignee | owners
+            return "everyone"
+        if name == "tags":                         # the tags used on the board's items
+            used = {str(t) for i in board["item_ids"] for t in
+                    (self.records[i]["column_values"].get("tags") or {}).get("tag_ids", [])}
+            return [self._obj("Tag", t) for tid, t in self.tags.items() if tid in used]
         if name == "columns":
             ids = self._ids(args.get("ids"))
             types = args.get("types") or []
@@ -741,10 +804,12 @@ class MondayEmulator(Emulator):
             return self._user_obj(self.users[item["creator_id"]])
         if name == "subitems":
             return []
+        if name == "parent_item":                   # only subitems have a parent; these are top-level items
+            return None
         if name == "column_values":
             ids = self._ids(args.get("ids"))
             types = args.get("types") or []
-            return [self._column_value(item, col) for col in board["columns"]
+            return [self._value_obj(item, col) for col in board["columns"]
                     if col["type"] != "name" and (not ids or col["id"] in ids) and (not types or col["type"] in types)]
         raise AssertionError(name)
 
@@ -761,7 +826,8 @@ class MondayEmulator(Emulator):
                 continue
             args = {k: gql.resolve_value(v, variables) for k, v in sel.arguments.items()}
             child = self._cost(sel.selections, variables, False) if sel.selections else 0
-            if mutation and sel.name in ("create_item", "change_multiple_column_values", "change_simple_column_value"):
+            if mutation and sel.name in ("create_item", "change_multiple_column_values", "change_column_value",
+                                         "change_simple_column_value"):
                 total += 10_000 + child                # development-best-practices: ~10k per create_item
             elif sel.name in ("boards", "users", "tags"):
                 total += 10 + (len(self._ids(args.get("ids"))) or args.get("limit") or 25) * max(child, 1)
@@ -894,8 +960,10 @@ class MondayEmulator(Emulator):
             resolvers={"Query": self._resolve_query, "Mutation": self._resolve_mutation, "Board": self._resolve_board,
                        "Item": self._resolve_item, "ItemsResponse": self._resolve_items_response,
                        "Column": self._plain, "Group": self._plain, "ColumnValue": self._plain,
-                       "Complexity": self._plain, "Version": self._plain, "User": self._plain, "Tag": self._plain},
+                       "Complexity": self._plain, "Version": self._plain, "User": self._plain, "Tag": self._plain,
+                       **{t: self._resolve_column_value for t in _VALUE_TYPES.values()}},
             fields={t: set(f) for t, f in _FIELDS.items()},
+            possible_types=_POSSIBLE_TYPES,
         )
         problems += executor.validate(operation.selections, root_type, resolved,
                                       lambda t, f: _FIELDS.get(t, {}).get(f))
