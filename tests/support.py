@@ -115,3 +115,19 @@ async def postgres_admin(server_url: str, statement: str) -> None:
         await connection.execute(statement)
     finally:
         await connection.close()
+
+
+def assert_unified_record(unified: dict[str, Any], want: dict[str, Any], same_instant) -> None:
+    """`unified` holds every expected field: timestamps compared as instants (`same_instant(got, want)`)
+    and written as RFC 3339 UTC, addresses compared without their empty members, the rest as equals."""
+    for key, value in want.items():
+        got = unified.get(key)
+        if key.endswith("_at"):
+            assert same_instant(got, value), f"{key}: {got!r} from {value!r}"
+            if got is not None:
+                assert got.endswith("Z") and "T" in got  # RFC 3339 UTC
+        elif key == "addresses":
+            assert [{k: v for k, v in a.items() if v is not None} for a in got] == \
+                   [{k: v for k, v in a.items() if v is not None} for a in value], key
+        else:
+            assert got == value, f"{key}: {got!r} != {value!r}"

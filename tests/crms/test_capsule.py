@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from support import SPECS, list_all
+from support import SPECS, assert_unified_record, list_all
 
 from unigate.engine.pagination import next_position
 from unigate.engine.provider_request import lower_headers
@@ -57,18 +57,7 @@ def expected(party: dict) -> dict:
 
 
 def assert_maps(unified: dict, party: dict) -> None:
-    want = expected(party)
-    for key, value in want.items():
-        got = unified.get(key)
-        if key.endswith("_at"):
-            assert instant(got) == instant(value), f"{key}: {got!r} != {value!r}"
-            if got is not None:
-                assert got.endswith("Z") and "T" in got  # RFC 3339 UTC
-        elif key == "addresses":
-            assert [{k: v for k, v in a.items() if v is not None} for a in got] == \
-                   [{k: v for k, v in a.items() if v is not None} for a in value], key
-        else:
-            assert got == value, f"{key}: {got!r} != {value!r}"
+    assert_unified_record(unified, expected(party), lambda got, want: instant(got) == instant(want))
     assert unified["remote_data"]["id"] == party["id"]
 
 

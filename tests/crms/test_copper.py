@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from support import SPECS, list_all
+from support import SPECS, assert_unified_record, list_all
 
 from unigate.engine.pagination import next_position
 from unigate.engine.provider_request import lower_headers
@@ -71,17 +71,7 @@ def expected(company: dict) -> dict:
 
 
 def assert_maps(unified: dict, company: dict) -> None:
-    for key, value in expected(company).items():
-        got = unified.get(key)
-        if key.endswith("_at"):
-            assert parsed(got) == rfc3339(value), f"{key}: {got!r} from {value!r}"
-            if got is not None:
-                assert got.endswith("Z") and "T" in got
-        elif key == "addresses":
-            assert [{k: v for k, v in x.items() if v is not None} for x in got] == \
-                   [{k: v for k, v in x.items() if v is not None} for x in value], key
-        else:
-            assert got == value, f"{key}: {got!r} != {value!r}"
+    assert_unified_record(unified, expected(company), lambda got, want: parsed(got) == rfc3339(want))
     assert unified["remote_data"]["id"] == company["id"]
 
 
