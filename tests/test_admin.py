@@ -120,7 +120,10 @@ def test_integration_catalogue_is_read_from_the_files(gateway):
 
 
 def test_openapi_document(gateway):
+    from openapi_spec_validator import validate
+
     document = requests.get(f"{gateway.url}/openapi.json", timeout=5).json()
+    validate(document)  # a valid OpenAPI 3.1 document
     assert document["openapi"].startswith("3.1")
     for path in ("/unified/crm/accounts", "/unified/crm/accounts/{id}", "/integrated-account",
                  "/integrated-account/{id}", "/integration", "/health"):
