@@ -269,3 +269,14 @@ def test_a_real_account_only_calls_the_real_host(gateway, sandbox):
     assert response.status_code in (502, 504)
     assert "api.hubapi.com" in response.json()["message"]
     assert control.requests() == []
+
+
+def test_a_value_the_crm_cannot_take_is_400_not_502(gateway, sandbox):
+    """Pipedrive owner ids are integers: a caller's "abc" fails the request mapping, which is the caller's
+    to fix (400), not the provider's failure (502); nothing reaches the CRM."""
+    control = sandbox.control("pipedrive")
+    control.clear_requests()
+    response = gateway.unified("POST", "pipedrive", json={"name": "X", "owner": {"id": "abc"}})
+    assert response.status_code == 400
+    assert "could not be translated" in response.json()["message"]
+    assert not [r for r in control.requests() if r["method"] == "POST"]

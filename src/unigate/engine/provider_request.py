@@ -92,13 +92,25 @@ def deep_merge(base: Any, extra: Any) -> Any:
 
 
 def evaluate(expression: Expression | None, scope: dict[str, Any], what: str) -> Any:
+    """Evaluate a mapping of the provider's answer; a failure is the provider's shape: 502."""
     if expression is None:
         return None
     try:
         return expression.evaluate(scope)
     except ExpressionError as exc:
-        raise GatewayError(502, f"The {what} mapping failed ({exc}). The provider's data or the request did not "
-                                "have the expected shape.") from exc
+        raise GatewayError(502, f"The {what} mapping failed ({exc}). The provider's answer did not have the "
+                                "expected shape.") from exc
+
+
+def evaluate_request(expression: Expression | None, scope: dict[str, Any], what: str) -> Any:
+    """Evaluate a mapping that builds the provider request; a failure comes from the caller's values: 400."""
+    if expression is None:
+        return None
+    try:
+        return expression.evaluate(scope)
+    except ExpressionError as exc:
+        raise GatewayError(400, f"The request could not be translated for the provider: the {what} mapping "
+                                f"failed ({exc}). Check the values sent (ids, for one, must be the CRM's own).") from exc
 
 
 def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], *,
@@ -108,9 +120,9 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
                   remote_merge: Expression | None = None) -> ProviderRequest:
     path = render(method.path, {"id": scope.get("id"), "context": account.context, "steps": scope.get("steps")},
                   as_segments=True)
-    query = evaluate(query_expr, scope, "query")
+    query = evaluate_request(query_expr, scope, "query")
     query = dict(query) if isinstance(query, dict) else {}
-    body = evaluate(body_expr, scope, "request body")
+    body = evaluate_request(body_expr, scope, "request body")
     if page_params:
         if page_in_body:
             body = {**(body if isinstance(body, dict) else {}), **page_params}
@@ -120,7 +132,7 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
         query.update(remote_query)  # the caller's remote_query wins over mapped values
     if remote_body is not None:
         if remote_merge is not None:  # the integration says how (e.g. as JSON Patch operations)
-            body = evaluate(remote_merge, {"body": body, "remote_data": remote_body}, "remote_data")
+            body = evaluate_request(remote_merge, {"body": body, "remote_data": remote_body}, "remote_data")
         else:
             body = merge_remote_data(body, remote_body)
     url = account.base_url + path
