@@ -280,3 +280,25 @@ def test_a_value_the_crm_cannot_take_is_400_not_502(gateway, sandbox):
     assert response.status_code == 400
     assert "could not be translated" in response.json()["message"]
     assert not [r for r in control.requests() if r["method"] == "POST"]
+
+
+def test_query_keys_that_only_look_like_indices(gateway):
+    """`k[³]` is not a list index (found by fuzzing: "³".isdigit() is true in Python)."""
+    response = raw_get(gateway, f"{URL}?integrated_account_id={gateway.accounts['hubspot']}&limit=1&x%5B%C2%B3%5D=1")
+    assert response.status_code == 200, response.text
+
+
+def test_a_body_value_that_cannot_be_serialised_is_400():
+    """Found by fuzzing: an integer beyond 64 bits reached the provider body and failed the gateway (500)."""
+    from unigate.engine.accounts import prepare_account
+    from unigate.engine.provider_request import build_request
+    from unigate.errors import GatewayError
+    from support import SPECS
+
+    spec = SPECS["hubspot"]
+    account = prepare_account(spec, "a", {"access_token": "t"}, is_sandbox=True, authentication_method=None,
+                              sandbox_url="http://127.0.0.1:1")
+    method = spec.resource_method("companies", "create")
+    with pytest.raises(GatewayError) as error:
+        build_request(account, method, {"body": {}}, query_expr=None, body_expr=None, remote_body={"n": 2**70})
+    assert error.value.status == 400 and "64 bits" in error.value.message

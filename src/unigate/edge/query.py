@@ -18,6 +18,7 @@ MAX_PARAMS = 512
 MAX_DEPTH = 6
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+_INDEX = re.compile(r"[0-9]{1,6}")  # `k[0]` list indices (ASCII digits only: "³".isdigit() is true)
 
 
 def _split_key(key: str) -> tuple[str, list[str]]:
@@ -55,7 +56,7 @@ def _insert(container: dict[str, Any], key: str, segments: list[str], value: str
 def _finalize(value: Any) -> Any:
     if isinstance(value, dict):
         value = {k: _finalize(v) for k, v in value.items()}
-        if value and all(k.isdigit() for k in value):
+        if value and all(_INDEX.fullmatch(k) for k in value):
             return [value[k] for k in sorted(value, key=int)]
         return value
     return value

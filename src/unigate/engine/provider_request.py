@@ -141,7 +141,11 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
     headers = dict(account.headers)
     payload = None
     if body is not None:
-        payload = orjson.dumps(body)
+        try:
+            payload = orjson.dumps(body)
+        except TypeError as exc:  # orjson.JSONEncodeError, e.g. an integer beyond 64 bits
+            raise GatewayError(400, f"The request body holds a value that cannot be sent to the provider ({exc}); "
+                                    "integers must fit in 64 bits.") from None
         headers["Content-Type"] = method.content_type
         headers.setdefault("Accept", method.content_type if "json" in method.content_type else "application/json")
     return ProviderRequest(method.http_method, url, path, headers, payload)
