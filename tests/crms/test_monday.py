@@ -143,3 +143,13 @@ def test_delete_is_soft_and_then_404(gateway, ctl):
     assert deleted.status_code == 200 and deleted.json()["id"] == target["id"]
     assert next(i for i in ctl.records() if i["id"] == target["id"])["state"] == "deleted"
     assert gateway.unified("GET", NAME, target["id"]).status_code == 404
+
+
+def test_structured_field_rate_limit_headers_are_normalized(gateway, sandbox):
+    """monday reports its complexity budget as `RateLimit: "complexity";r=…;t=…` (IETF structured fields),
+    read by the integration's `rate_limit.expression` into ratelimit-* (research/crm-apis-2.md §1.6)."""
+    sandbox.control("monday").reset()
+    response = gateway.unified("GET", "monday", params={"limit": 2})
+    assert response.status_code == 200
+    assert int(response.headers["ratelimit-limit"]) >= int(response.headers["ratelimit-remaining"]) > 0
+    assert 0 <= int(response.headers["ratelimit-reset"]) <= 60

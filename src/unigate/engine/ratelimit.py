@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from unigate.engine.spec import RateLimitRules
+from unigate.expressions import ExpressionError
 
 
 def _first(headers: Any, names: tuple[str, ...]) -> str | None:
@@ -30,7 +31,20 @@ def _reset_seconds(value: str, fmt: str) -> str | None:
     return str(max(0, int(round(number))))
 
 
+def _from_expression(rules: RateLimitRules, headers: Any) -> dict[str, str]:
+    try:
+        values = rules.expression.evaluate({"headers": {k.lower(): v for k, v in headers.items()}})  # type: ignore[union-attr]
+    except ExpressionError:
+        return {}  # unreadable rate-limit headers must not fail the call
+    if not isinstance(values, dict):
+        return {}
+    return {f"ratelimit-{key}": str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            for key in ("limit", "remaining", "reset") if (value := values.get(key)) is not None}
+
+
 def normalized_headers(rules: RateLimitRules, headers: Any) -> dict[str, str]:
+    if rules.expression is not None:
+        return _from_expression(rules, headers)
     out: dict[str, str] = {}
     if not (rules.limit or rules.remaining or rules.reset):
         return out

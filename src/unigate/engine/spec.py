@@ -79,6 +79,9 @@ class RateLimitRules:
     remaining: tuple[str, ...] = ()
     reset: tuple[str, ...] = ()
     reset_format: str = "seconds"
+    # For headers the name lists can't read (e.g. IETF structured fields): JSONata over {headers}
+    # giving {limit, remaining, reset} (reset in seconds).
+    expression: Expression | None = None
 
 
 @dataclass(frozen=True)
@@ -369,6 +372,7 @@ def load_integration(folder: Path) -> Integration:
             remaining=_names(rate.get("remaining"), f"{where}.rate_limit.remaining"),
             reset=_names(rate.get("reset"), f"{where}.rate_limit.reset"),
             reset_format=reset_format,
+            expression=_expr(f"{where}.rate_limit.expression", rate.get("expression")),
         ),
         errors=ErrorRules(
             is_error=_expr(f"{where}.errors.is_error", errors.get("is_error")),
