@@ -38,8 +38,8 @@ class Gateway:
         self.store: Store | None = None
         self.sandbox_url = settings.sandbox_url
         self._sandbox_server: RunningServer | None = None
-        self._tokens: dict[str, tuple[str, float]] = {}
-        self._accounts: dict[tuple[str, str], tuple[AccountRuntime, float]] = {}
+        self._tokens: dict[str, tuple[str | None, float]] = {}
+        self._accounts: dict[tuple[str, str], tuple[AccountRuntime | None, float]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -69,17 +69,17 @@ class Gateway:
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
         cached = self._tokens.get(key)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        assert self.store is not None
-        environment_id = await self.store.environment_for_token(token)
-        if environment_id is None:
+        if cached is None or cached[1] <= now:
+            assert self.store is not None
+            # Unknown tokens are remembered too, so a flood of bad ones doesn't become store reads.
+            cached = (await self.store.environment_for_token(token), now + self.settings.cache_ttl)
+            if len(self._tokens) > _MAX_CACHE:
+                self._tokens.clear()
+            self._tokens[key] = cached
+        if cached[0] is None:
             raise GatewayError(401, "The API token is not valid. Check it, or create a new one with "
                                     "`unigate token create --name NAME`.")
-        if len(self._tokens) > _MAX_CACHE:
-            self._tokens.clear()
-        self._tokens[key] = (environment_id, now + self.settings.cache_ttl)
-        return environment_id
+        return cached[0]
 
     # -- integrated accounts ---------------------------------------------------------------------------
     async def account_runtime(self, environment_id: str, account_id: str) -> AccountRuntime:
@@ -90,17 +90,18 @@ class Gateway:
         key = (environment_id, account_id)
         now = time.monotonic()
         cached = self._accounts.get(key)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        assert self.store is not None
-        account = await self.store.get_account(environment_id, account_id)
-        if account is None:
+        if cached is None or cached[1] <= now:
+            assert self.store is not None
+            account = await self.store.get_account(environment_id, account_id)
+            # An unknown id is remembered as None: ids are random UUIDs, so one asked for before it
+            # exists is not a case to serve, and bad ids then cost no store reads.
+            cached = (self.runtime_for(account) if account is not None else None, now + self.settings.cache_ttl)
+            if len(self._accounts) > _MAX_CACHE:
+                self._accounts.clear()
+            self._accounts[key] = cached
+        if cached[0] is None:
             raise GatewayError(404, f"No integrated account {account_id} in this token's environment.")
-        runtime = self.runtime_for(account)
-        if len(self._accounts) > _MAX_CACHE:
-            self._accounts.clear()
-        self._accounts[key] = (runtime, now + self.settings.cache_ttl)
-        return runtime
+        return cached[0]
 
     def runtime_for(self, account: IntegratedAccount) -> AccountRuntime:
         integration = self.integrations.get(account.integration)
