@@ -178,6 +178,8 @@ async def measure(sandbox: str, gateway: str, token: str, account: str, quick: b
                 results[method.lower()][f"c{concurrency}"] = {"direct": direct, "gateway": through}
 
         total = 2000 if quick else 10_000
+        # Let deletes still in flight when wrk stopped (the gateway finishes them) land before the reseed.
+        await asyncio.sleep(1.0)
         await session.post(f"{sandbox}/__control/hubspot/reset", json={"count": total})
 
         def direct_next(body, _headers):
