@@ -46,3 +46,38 @@ def test_unknown_tokens_and_accounts_are_read_once(tmp_path):
     asyncio.run(run())
     assert store.token_reads == 2  # one for the bad token, one for the good one
     assert store.account_reads == 1
+
+
+def test_an_unchanged_account_keeps_its_runtime_and_step_cache(tmp_path):
+    """Expiry re-reads the account; when it has not changed, the prepared runtime (and the results of
+    steps cached per account, such as a board's column ids) are kept."""
+    from datetime import datetime, timezone
+
+    from unigate.store import IntegratedAccount
+
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    account = IntegratedAccount(id=str(uuid.uuid4()), environment_id="env", tenant_id=None, integration="hubspot",
+                                status="active", is_sandbox=True, authentication_method=None,
+                                context={"access_token": "t"}, created_at=stamp, updated_at=stamp)
+
+    class Store:
+        async def get_account(self, environment_id, account_id):
+            return account
+
+    gateway = Gateway(Settings(data_dir=tmp_path, sandbox_url="http://127.0.0.1:1", cache_ttl=0))
+    gateway.store = Store()  # type: ignore[assignment]
+
+    async def run():
+        first = await gateway.account_runtime("env", account.id)
+        first.step_cache["board"] = {"columns": []}
+        again = await gateway.account_runtime("env", account.id)  # expired (ttl 0), unchanged
+        assert again is first and again.step_cache == {"board": {"columns": []}}
+        changed = IntegratedAccount(**{**account.__dict__, "updated_at": datetime(2026, 2, 1, tzinfo=timezone.utc)})
+        gateway.store.get_account = lambda *_: _value(changed)  # type: ignore[method-assign]
+        fresh = await gateway.account_runtime("env", account.id)
+        assert fresh is not first and fresh.step_cache == {}
+
+    async def _value(value):
+        return value
+
+    asyncio.run(run())

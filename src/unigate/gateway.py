@@ -39,7 +39,8 @@ class Gateway:
         self.sandbox_url = settings.sandbox_url
         self._sandbox_server: RunningServer | None = None
         self._tokens: dict[str, tuple[str | None, float]] = {}
-        self._accounts: dict[tuple[str, str], tuple[AccountRuntime | None, float]] = {}
+        # (runtime or None for an unknown id, expiry, the account's updated_at when it was read)
+        self._accounts: dict[tuple[str, str], tuple[AccountRuntime | None, float, Any]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -95,7 +96,14 @@ class Gateway:
             account = await self.store.get_account(environment_id, account_id)
             # An unknown id is remembered as None: ids are random UUIDs, so one asked for before it
             # exists is not a case to serve, and bad ids then cost no store reads.
-            cached = (self.runtime_for(account) if account is not None else None, now + self.settings.cache_ttl)
+            runtime = None
+            if account is not None:
+                previous = cached[0] if cached is not None else None
+                if previous is not None and cached[2] == account.updated_at:
+                    runtime = previous  # unchanged: keep it, with its per-account step cache
+                else:
+                    runtime = self.runtime_for(account)
+            cached = (runtime, now + self.settings.cache_ttl, account.updated_at if account else None)
             if len(self._accounts) > _MAX_CACHE:
                 self._accounts.clear()
             self._accounts[key] = cached
