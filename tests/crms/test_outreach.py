@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from support import list_all
 
 NAME = "outreach"
 JSONAPI = "application/vnd.api+json"
@@ -68,14 +69,7 @@ def test_list_sends_page_size_and_follows_links_next(gateway, ctl):
     """§3.3: page[size] on the first call, then the query of links.next (page[after]) until it is absent."""
     ctl.reset(130)
     ctl.clear_requests()
-    seen, cursor = [], None
-    while True:
-        params = {"limit": 50} if cursor is None else {"limit": 50, "next_cursor": cursor}
-        body = gateway.unified("GET", NAME, params=params).json()
-        seen += [r["id"] for r in body["result"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
+    seen = [r["id"] for page in list_all(gateway, NAME, limit=50) for r in page]
     assert len(seen) == len(set(seen)) == 130
     calls = [r for r in ctl.requests() if r["method"] == "GET"]
     assert len(calls) == 3

@@ -9,6 +9,7 @@ import base64
 from datetime import datetime
 
 import pytest
+from support import list_all
 
 from unigate.sandbox import pipeliner
 
@@ -72,14 +73,7 @@ def test_list_pages_with_first_and_after_and_asks_for_industry(gateway, ctl):
     """§4.3: first=N then after=page_info.end_cursor while has_next_page; expand=industry on each call."""
     ctl.reset(75)
     ctl.clear_requests()
-    seen, cursor = [], None
-    while True:
-        params = {"limit": 30} if cursor is None else {"limit": 30, "next_cursor": cursor}
-        body = gateway.unified("GET", NAME, params=params).json()
-        seen += [r["id"] for r in body["result"]]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
+    seen = [r["id"] for page in list_all(gateway, NAME, limit=30) for r in page]
     assert len(seen) == len(set(seen)) == 75
     calls = [dict(r["query_params"]) for r in ctl.requests() if r["method"] == "GET"]
     assert len(calls) == 3
