@@ -49,10 +49,3 @@ class GatewayError(Exception):
             body["truto_error_insight"] = self.insight
         return body
 
-
-def bad_request(message: str, **kwargs: Any) -> GatewayError:
-    return GatewayError(400, message, **kwargs)
-
-
-def not_found(message: str) -> GatewayError:
-    return GatewayError(404, message)
