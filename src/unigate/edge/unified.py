@@ -108,7 +108,8 @@ class UnifiedRoutes:
         # What the gateway itself cost, apart from waiting for the provider (docs/api.md).
         gateway_ms = (time.perf_counter() - started - request.provider_seconds) * 1000
         result.headers["server-timing"] = (f"gateway;dur={gateway_ms:.2f}, "
-                                           f"provider;dur={request.provider_seconds * 1000:.2f}")
+                                           f"provider;dur={request.provider_seconds * 1000:.2f}, "
+                                           f"retries;desc={request.retries}")
         if isinstance(result, JsonResult):
             await send_json(send, result.status, result.body, result.headers)
         elif isinstance(result, RawResult):

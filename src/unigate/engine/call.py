@@ -42,6 +42,8 @@ class UnifiedRequest:
     ignore_remote_data: bool = False
     # Seconds spent waiting for the provider, reported in the Server-Timing header.
     provider_seconds: float = 0.0
+    # Provider calls sent again (transport retries), reported in Server-Timing and /metrics.
+    retries: int = 0
 
 
 @dataclass
