@@ -10,10 +10,12 @@ import pytest
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
 from unigate.settings import Settings
+from unigate.store.changes import ChangeFeed
 
 
 class CountingStore:
     def __init__(self) -> None:
+        self.changes = ChangeFeed()
         self.token_reads = 0
         self.account_reads = 0
 
@@ -61,6 +63,8 @@ def test_an_unchanged_account_keeps_its_runtime_and_step_cache(tmp_path):
                                 context={"access_token": "t"}, created_at=stamp, updated_at=stamp)
 
     class Store:
+        changes = ChangeFeed()
+
         async def get_account(self, environment_id, account_id):
             return account
 

@@ -1,8 +1,9 @@
 """The gateway's process-wide state: store, integrations, engine, transport, caches, sandboxes.
 
-Token checks and account loads hit the store only on a cache miss; entries live `cache_ttl` seconds
-(so several gateway processes over one PostgreSQL converge quickly) and this process drops its own
-entries at once when it changes an account.
+Token checks and account loads hit the store only on a cache miss. Every write, by this process or
+another one sharing the database, reaches the caches at once through the store's change feed
+(store/changes.py), which marks the entry stale; `cache_ttl` only bounds how long an entry lives if
+a change were ever missed, and while the feed cannot vouch for that the caches are not used at all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from unigate.models import UnifiedResource, load_resources
 from unigate.serving import RunningServer, start_in_thread
 from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
+from unigate.store.changes import Change
 from unigate.transport import Transport
 
 log = logging.getLogger("unigate")
@@ -45,6 +47,8 @@ class Gateway:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
         self.store = await Store.open(self.settings)
+        self.store.changes.subscribe(self._on_change)
+        await self.store.changes.start()
         if self.sandbox_url is None:
             # Embedded sandboxes: their own thread and event loop, so they don't slow the gateway's.
             from unigate.sandbox.server import build_sandbox_app
@@ -69,7 +73,7 @@ class Gateway:
         token = authorization[7:].strip()
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
-        cached = self._tokens.get(key)
+        cached = self._tokens.get(key) if self._cache_usable() else None
         if cached is None or cached[1] <= now:
             assert self.store is not None
             # Unknown tokens are remembered too, so a flood of bad ones doesn't become store reads.
@@ -90,7 +94,7 @@ class Gateway:
             raise GatewayError(400, f"integrated_account_id must be a UUID, got {account_id[:60]!r}.") from None
         key = (environment_id, account_id)
         now = time.monotonic()
-        cached = self._accounts.get(key)
+        cached = self._accounts.get(key) if self._cache_usable() else None
         if cached is None or cached[1] <= now:
             assert self.store is not None
             account = await self.store.get_account(environment_id, account_id)
@@ -121,6 +125,27 @@ class Gateway:
                                f"The integrated account is {account.status}; it must be active to be called.")
         return prepare_account(integration, account.id, account.context, is_sandbox=account.is_sandbox,
                                authentication_method=account.authentication_method, sandbox_url=self.sandbox_url)
+
+    # -- cache coherence ---------------------------------------------------------------------------
+    def _cache_usable(self) -> bool:
+        assert self.store is not None
+        changes = self.store.changes
+        changes.poll()
+        return changes.trustworthy
+
+    def _on_change(self, change: Change) -> None:
+        """A write somewhere: make the affected entries stale (expiry 0) rather than dropping them, so
+        an account that turns out unchanged keeps its prepared runtime and step cache."""
+        kind, environment_id, account_id = change
+        if kind == "account":
+            entry = self._accounts.get((environment_id, account_id))  # type: ignore[arg-type]
+            if entry is not None:
+                self._accounts[(environment_id, account_id)] = (entry[0], 0.0, entry[2])  # type: ignore[index]
+        elif kind == "token":
+            self._tokens.clear()
+        else:
+            self._tokens.clear()
+            self._accounts = {key: (entry[0], 0.0, entry[2]) for key, entry in self._accounts.items()}
 
     def forget_account(self, account_id: str) -> None:
         for key in [k for k in self._accounts if k[1] == account_id]:

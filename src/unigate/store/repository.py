@@ -22,6 +22,7 @@ from sqlalchemy.engine import Row, make_url
 from sqlalchemy.exc import IntegrityError
 
 from unigate.settings import Settings
+from unigate.store.changes import Change, ChangeFeed, change_feed_for
 from unigate.store.crypto import Cipher, resolve_key
 from unigate.store.engine import Engines, create_engines, prepare_database
 from unigate.store.migrate import upgrade_to_head
@@ -57,9 +58,11 @@ def _now() -> datetime:
 class Store:
     """Open with :meth:`Store.open`; one instance is shared by the whole process."""
 
-    def __init__(self, engines: Engines, cipher: Cipher) -> None:
+    def __init__(self, engines: Engines, cipher: Cipher, changes: ChangeFeed | None = None) -> None:
         self._engines = engines
         self._cipher = cipher
+        # Tells every gateway process about writes (store/changes.py); started by the gateway.
+        self.changes = changes if changes is not None else ChangeFeed()
 
     @classmethod
     async def open(cls, settings: Settings) -> Store:
@@ -75,10 +78,23 @@ class Store:
         except BaseException:
             await engines.dispose()
             raise
-        return cls(engines, cipher)
+        return cls(engines, cipher, change_feed_for(url))
 
     async def close(self) -> None:
+        await self.changes.stop()
         await self._engines.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self._engines.dialect
+
+    async def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query (for /health)."""
+        async with self._engines.reads.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
+    async def _announce(self, conn: Any, change: Change) -> None:
+        await self.changes.in_transaction(conn, change)
 
     async def __aenter__(self) -> Store:
         return self
@@ -142,8 +158,11 @@ class Store:
                         created_at=token.created_at,
                     )
                 )
+                # Processes may remember this token as unknown (they cache refusals too).
+                await self._announce(conn, ("token", None, None))
         except IntegrityError as error:
             raise ValueError(f"unknown environment {environment_id!r} or a token that already exists") from error
+        self.changes.committed(("token", None, None))
         return token
 
     async def environment_for_token(self, plaintext: str) -> str | None:
@@ -188,8 +207,10 @@ class Store:
                         updated_at=now,
                     )
                 )
+                await self._announce(conn, ("account", environment_id, account_id))
         except IntegrityError as error:
             raise ValueError(f"unknown environment {environment_id!r}") from error
+        self.changes.committed(("account", environment_id, account_id))
         return IntegratedAccount(
             id=account_id,
             environment_id=environment_id,
@@ -309,6 +330,8 @@ class Store:
                 .where(_accounts.c.id == account_id, _accounts.c.environment_id == environment_id)
                 .values(**changes)
             )
+            await self._announce(conn, ("account", environment_id, account_id))
+        self.changes.committed(("account", environment_id, account_id))
         changes.pop("context_ciphertext", None)
         return replace(current, context=context, **changes)
 
@@ -320,6 +343,10 @@ class Store:
                     _accounts.c.id == account_id, _accounts.c.environment_id == environment_id
                 )
             )
+            if result.rowcount > 0:
+                await self._announce(conn, ("account", environment_id, account_id))
+        if result.rowcount > 0:
+            self.changes.committed(("account", environment_id, account_id))
         return result.rowcount > 0
 
     # Sealing
