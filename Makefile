@@ -18,8 +18,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/unigate demo
 
+# With UNIGATE_TEST_POSTGRES_URL set (as .ci/run sets it) the suite runs twice: the gateways on SQLite,
+# then on PostgreSQL (docs/testing.md).
 test: $(STAMP)
 	$(BIN)/pytest -q
+	@if [ -n "$$UNIGATE_TEST_POSTGRES_URL" ]; then \
+		echo "== the suite again, with the test gateways on PostgreSQL =="; \
+		UNIGATE_TEST_DATABASE=postgresql $(BIN)/pytest -q; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'

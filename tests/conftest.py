@@ -68,7 +68,7 @@ import asyncio  # noqa: E402
 from unigate.app import create_app  # noqa: E402
 from unigate.cli import create_token  # noqa: E402
 from unigate.settings import Settings  # noqa: E402
-from support import INTEGRATIONS  # noqa: E402
+from support import INTEGRATIONS, gateway_database  # noqa: E402
 
 
 @dataclass
@@ -101,9 +101,16 @@ class GatewayClient:
 
 
 @pytest.fixture(scope="session")
-def gateway(sandbox, tmp_path_factory):
+def gateway_database_url():
+    """None (SQLite) or, in the PostgreSQL run of the suite, a database of the session's own."""
+    with gateway_database("unigate_session") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def gateway(sandbox, tmp_path_factory, gateway_database_url):
     data_dir = tmp_path_factory.mktemp("gateway-data")
-    settings = Settings(data_dir=data_dir, database_url=None, secret_key=None, sandbox_url=sandbox.url,
+    settings = Settings(data_dir=data_dir, database_url=gateway_database_url, secret_key=None, sandbox_url=sandbox.url,
                         connect_timeout=2.0, read_timeout=1.5, cache_ttl=5.0)
     token = asyncio.run(create_token(settings, "tests", "test-env"))
     other_token = asyncio.run(create_token(settings, "tests-other", "other-env"))

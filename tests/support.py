@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import uuid
 from typing import Any
 
@@ -115,6 +118,30 @@ async def postgres_admin(server_url: str, statement: str) -> None:
         await connection.execute(statement)
     finally:
         await connection.close()
+
+
+TEST_DATABASE = os.environ.get("UNIGATE_TEST_DATABASE", "sqlite")
+
+
+@contextlib.contextmanager
+def gateway_database(prefix: str = "unigate_gw"):
+    """The database URL for a test gateway: None (SQLite in its data dir) normally; a fresh PostgreSQL
+    database, dropped afterwards, when UNIGATE_TEST_DATABASE=postgresql (the suite's second run in CI,
+    see the Makefile)."""
+    if TEST_DATABASE != "postgresql":
+        yield None
+        return
+    server_url = os.environ.get("UNIGATE_TEST_POSTGRES_URL")
+    if not server_url:
+        raise RuntimeError("UNIGATE_TEST_DATABASE=postgresql needs UNIGATE_TEST_POSTGRES_URL")
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    asyncio.run(postgres_admin(server_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(postgres_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def assert_unified_record(unified: dict[str, Any], want: dict[str, Any], same_instant) -> None:
