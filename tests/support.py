@@ -5,8 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 from typing import Any
+
+import requests
 
 from unigate.engine.spec import load_integrations
 from unigate.models import load_resources
@@ -118,6 +125,44 @@ async def postgres_admin(server_url: str, statement: str) -> None:
         await connection.execute(statement)
     finally:
         await connection.close()
+
+
+UNIGATE = str(Path(sys.executable).parent / "unigate")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gateway(env: dict[str, str], log_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """`unigate serve` as a process of its own, its output in `log_path`; returns once /health answers."""
+    port = free_port()
+    with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen([UNIGATE, "serve", "--port", str(port), *args], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"unigate serve exited: {log_path.read_text()}")
+        try:
+            if requests.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(f"unigate serve did not answer: {log_path.read_text()}")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 TEST_DATABASE = os.environ.get("UNIGATE_TEST_DATABASE", "sqlite")

@@ -39,7 +39,9 @@ def test_missing_or_wrong_token_is_401(gateway, headers):
 
 
 def test_health_needs_no_token(gateway):
-    assert requests.get(f"{gateway.url}/health", timeout=5).json() == {"status": "ok"}
+    response = requests.get(f"{gateway.url}/health", timeout=5)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "change_feed": "listening"}
 
 
 def test_admin_routes_need_a_token(gateway):

@@ -10,48 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy.engine import make_url
-from support import postgres_admin
+from support import postgres_admin, start_gateway, stop_process
 
 from unigate.cli import create_token
 from unigate.settings import Settings
 
-UNIGATE = str(Path(sys.executable).parent / "unigate")
 POSTGRES_URL = os.environ.get("UNIGATE_TEST_POSTGRES_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gateway(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([UNIGATE, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"unigate serve exited: {log_path.read_text()}")
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"unigate serve did not answer: {log_path.read_text()}")
 
 
 @dataclass
@@ -60,13 +31,15 @@ class TwoGateways:
     first: str
     second: str
     settings: Settings  # the store both use, for writing to it as another process (the CLI) would
+    # Seconds the second process may take to see a change: none, except with UNIGATE_CACHE_VALIDATION=notify.
+    propagation: float = 0.0
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql-notify"])
 def two_processes(request, sandbox, tmp_path):
     database_url = None
     database_name = None
-    if request.param == "postgresql":
+    if request.param.startswith("postgresql"):
         if not POSTGRES_URL:
             pytest.skip("set UNIGATE_TEST_POSTGRES_URL to run two gateways on PostgreSQL")
         database_name = f"unigate_two_{uuid.uuid4().hex[:12]}"
@@ -81,19 +54,17 @@ def two_processes(request, sandbox, tmp_path):
     env.pop("UNIGATE_DATABASE_URL", None)
     if database_url:
         env["UNIGATE_DATABASE_URL"] = database_url
+    # "notify": no per-call confirmation read; changes arrive by LISTEN/NOTIFY a moment later.
+    env["UNIGATE_CACHE_VALIDATION"] = "notify" if request.param.endswith("notify") else "strict"
     processes = []
     try:
         for index in (1, 2):
             processes.append(start_gateway(env, tmp_path / f"gateway{index}.log"))
-        yield TwoGateways(token, processes[0][1], processes[1][1], settings)
+        yield TwoGateways(token, processes[0][1], processes[1][1], settings,
+                          propagation=2.0 if request.param.endswith("notify") else 0.0)
     finally:
         for process, _ in processes:
-            process.terminate()
-        for process, _ in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
         if database_name:
             asyncio.run(postgres_admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)'))
 
@@ -104,9 +75,15 @@ def test_an_account_created_changed_and_deleted_through_one_is_served_accordingl
     headers = {"Authorization": f"Bearer {token}"}
     sandbox.control("hubspot").reset()
 
-    def list_through(gateway: str, account_id: str) -> requests.Response:
-        return requests.get(f"{gateway}/unified/crm/accounts", headers=headers, timeout=10,
-                            params={"integrated_account_id": account_id, "limit": 2})
+    def list_through(gateway: str, account_id: str, expect: int | None = None) -> requests.Response:
+        """The list answer; in notify mode, asked again until `expect` comes or the propagation time is up."""
+        deadline = time.monotonic() + two_processes.propagation
+        while True:
+            response = requests.get(f"{gateway}/unified/crm/accounts", headers=headers, timeout=10,
+                                    params={"integrated_account_id": account_id, "limit": 2})
+            if expect is None or response.status_code == expect or time.monotonic() >= deadline:
+                return response
+            time.sleep(0.02)
 
     # A token made after both started (by another process, the CLI here) works on both at once,
     # even where the token was first refused and that refusal cached.
@@ -114,7 +91,10 @@ def test_an_account_created_changed_and_deleted_through_one_is_served_accordingl
     late_headers = {"Authorization": f"Bearer {late}"}
     assert requests.get(f"{second}/integrated-account", headers=late_headers, timeout=10).status_code == 401
     asyncio.run(_import_token(two_processes.settings, late))
-    assert requests.get(f"{second}/integrated-account", headers=late_headers, timeout=10).status_code == 200
+    deadline = time.monotonic() + two_processes.propagation
+    while (status := requests.get(f"{second}/integrated-account", headers=late_headers, timeout=10).status_code) != 200:
+        assert time.monotonic() < deadline, status
+        time.sleep(0.02)
 
     created = requests.post(f"{first}/integrated-account", headers=headers, timeout=10,
                             json={"integration": "hubspot", "is_sandbox": True})
@@ -128,7 +108,7 @@ def test_an_account_created_changed_and_deleted_through_one_is_served_accordingl
     patched = requests.patch(f"{first}/integrated-account/{account_id}", headers=headers, timeout=10,
                              json={"context": {"access_token": "revoked-credential"}})
     assert patched.status_code == 200, patched.text
-    refused = list_through(second, account_id)
+    refused = list_through(second, account_id, expect=401)
     assert refused.status_code == 401, refused.text
     assert refused.json()["truto_is_remote_error"] is True
     sent = sandbox.control("hubspot").requests()[-1]
@@ -137,11 +117,11 @@ def test_an_account_created_changed_and_deleted_through_one_is_served_accordingl
     # And back, to show it is not a one-way eviction.
     requests.patch(f"{first}/integrated-account/{account_id}", headers=headers, timeout=10,
                    json={"context": {"access_token": "sandbox-hubspot-token"}}).raise_for_status()
-    assert list_through(second, account_id).status_code == 200
+    assert list_through(second, account_id, expect=200).status_code == 200
 
     deleted = requests.delete(f"{first}/integrated-account/{account_id}", headers=headers, timeout=10)
     assert deleted.status_code == 200, deleted.text
-    gone = list_through(second, account_id)
+    gone = list_through(second, account_id, expect=404)
     assert gone.status_code == 404, gone.text
     assert requests.get(f"{second}/integrated-account/{account_id}", headers=headers, timeout=10).status_code == 404
 

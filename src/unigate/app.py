@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -16,9 +17,14 @@ from unigate.edge.openapi import build_openapi
 from unigate.edge.unified import UnifiedRoutes
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
+from unigate.observability import metrics
+from unigate.observability.requests import observed
 from unigate.settings import Settings
 
 log = logging.getLogger("unigate")
+
+# Seconds /health waits for the database before calling it unreachable.
+HEALTH_TIMEOUT = 2.0
 
 
 class App:
@@ -31,7 +37,11 @@ class App:
         openapi = build_openapi(gateway.resources, list(gateway.integrations))
 
         async def health(_: Request) -> Response:
-            return json_response({"status": "ok"})
+            return await health_response(gateway)
+
+        async def metrics_text(_: Request) -> Response:
+            body, content_type = metrics.exposition()
+            return Response(body, media_type=content_type)
 
         async def openapi_json(_: Request) -> Response:
             return json_response(openapi)
@@ -61,16 +71,38 @@ class App:
             return json_response(GatewayError(500, "The gateway failed unexpectedly; the error is logged.").body(), 500)
 
         self.starlette = Starlette(
-            routes=[Route("/health", health), Route("/openapi.json", openapi_json), *admin.routes()],
+            routes=[Route("/health", health), Route("/metrics", metrics_text), Route("/openapi.json", openapi_json),
+                    *admin.routes()],
             lifespan=lifespan,
             exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error},
         )
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/unified/"):
-            await self.unified(scope, receive, send)
+        if scope["type"] != "http":
+            await self.starlette(scope, receive, send)  # lifespan
+        elif scope["path"].startswith("/unified/"):
+            await observed(self.unified, scope, receive, send, unified=True)
         else:
-            await self.starlette(scope, receive, send)
+            await observed(self.starlette, scope, receive, send, unified=False)
+
+
+async def health_response(gateway: Gateway) -> Response:
+    """200 when the store answers; 503 (so a load balancer takes the process out) when it does not."""
+    checks = {"database": "ok", "change_feed": "listening"}
+    status = 200
+    store = gateway.store
+    try:
+        if store is None:
+            raise RuntimeError("not started")
+        await asyncio.wait_for(store.ping(), timeout=HEALTH_TIMEOUT)
+    except Exception as error:  # noqa: BLE001 - any failure means unreachable; the reason is logged
+        log.warning("health: the database is unreachable (%s)", type(error).__name__)
+        checks["database"] = "unreachable"
+        status = 503
+    if store is not None and not store.changes.trustworthy:
+        # Still serving, only without caches (store/changes.py): degraded, not down.
+        checks["change_feed"] = "reconnecting"
+    return json_response({"status": "ok" if status == 200 else "unavailable", **checks}, status)
 
 
 def create_app(settings: Settings | None = None) -> App:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 import tempfile
-from pathlib import Path
 
 DEFAULT_ENVIRONMENT = "default"
 
@@ -34,8 +32,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("unigate serve: --workers > 1 needs UNIGATE_SANDBOX_URL (one sandbox server shared by the workers); "
               "start one with `uvicorn unigate.sandbox.server:build_sandbox_app --factory`.", file=sys.stderr)
         return 2
+    from unigate.observability.logs import uvicorn_log_config
+
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker counts its own requests; a shared directory lets /metrics add them all up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="unigate-metrics-")
     uvicorn.run("unigate.app:create_app", factory=True, host=args.host, port=args.port, workers=workers,
                 log_level=os.environ.get("UNIGATE_LOG_LEVEL", "info").lower(), access_log=False,
+                log_config=uvicorn_log_config(),
                 loop="uvloop", http="httptools", proxy_headers=False, server_header=False)
     return 0
 
@@ -129,9 +133,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("UNIGATE_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
+    from unigate.observability.logs import configure_logging
+
+    configure_logging()
     parser = argparse.ArgumentParser(prog="unigate", description="Unified CRM API gateway (Truto-compatible).")
     sub = parser.add_subparsers(dest="command", required=True)
 

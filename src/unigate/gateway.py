@@ -43,12 +43,17 @@ class Gateway:
         self._tokens: dict[str, tuple[str | None, float]] = {}
         # (runtime or None for an unknown id, expiry, the account's updated_at when it was read)
         self._accounts: dict[tuple[str, str], tuple[AccountRuntime | None, float, Any]] = {}
+        self._confirm_each_use = False
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
         self.store = await Store.open(self.settings)
         self.store.changes.subscribe(self._on_change)
         await self.store.changes.start()
+        # Notices from other processes are exact on SQLite but arrive a moment late on PostgreSQL; in
+        # strict mode each use of a cached account is confirmed with one primary-key read (docs/deploy.md).
+        self._confirm_each_use = (self.store.changes.delivered_by_event_loop
+                                  and self.settings.cache_validation == "strict")
         if self.sandbox_url is None:
             # Embedded sandboxes: their own thread and event loop, so they don't slow the gateway's.
             from unigate.sandbox.server import build_sandbox_app
@@ -76,11 +81,14 @@ class Gateway:
         cached = self._tokens.get(key) if self._cache_usable() else None
         if cached is None or cached[1] <= now:
             assert self.store is not None
-            # Unknown tokens are remembered too, so a flood of bad ones doesn't become store reads.
             cached = (await self.store.environment_for_token(token), now + self.settings.cache_ttl)
-            if len(self._tokens) > _MAX_CACHE:
-                self._tokens.clear()
-            self._tokens[key] = cached
+            # Unknown tokens are remembered too, so a flood of bad ones doesn't become store reads;
+            # except in strict mode, where a token created a moment ago elsewhere must work at once.
+            # (Known tokens can be cached: a token cannot be changed.)
+            if cached[0] is not None or not self._confirm_each_use:
+                if len(self._tokens) > _MAX_CACHE:
+                    self._tokens.clear()
+                self._tokens[key] = cached
         if cached[0] is None:
             raise GatewayError(401, "The API token is not valid. Check it, or create a new one with "
                                     "`unigate token create --name NAME`.")
@@ -95,6 +103,10 @@ class Gateway:
         key = (environment_id, account_id)
         now = time.monotonic()
         cached = self._accounts.get(key) if self._cache_usable() else None
+        if cached is not None and cached[1] > now and self._confirm_each_use:
+            assert self.store is not None
+            if await self.store.account_version(environment_id, account_id) != cached[2]:
+                cached = (cached[0], 0.0, cached[2])  # changed or gone elsewhere: read it again below
         if cached is None or cached[1] <= now:
             assert self.store is not None
             account = await self.store.get_account(environment_id, account_id)

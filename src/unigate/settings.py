@@ -23,6 +23,14 @@ class Settings:
     read_timeout: float = field(default_factory=lambda: _float("UNIGATE_READ_TIMEOUT", 30.0))
     # Seconds an authenticated token or a loaded integrated account is reused before the store is read again.
     cache_ttl: float = field(default_factory=lambda: _float("UNIGATE_CACHE_TTL", 5.0))
+    # PostgreSQL only (docs/deploy.md): "strict" confirms a cached account with one primary-key read per
+    # call, so a change made by another process is used at once; "notify" trusts LISTEN/NOTIFY alone,
+    # saving that read at the price of a few milliseconds in which another process may use the old copy.
+    cache_validation: str = field(default_factory=lambda: os.environ.get("UNIGATE_CACHE_VALIDATION", "strict"))
+
+    def __post_init__(self) -> None:
+        if self.cache_validation not in ("strict", "notify"):
+            raise ValueError(f"UNIGATE_CACHE_VALIDATION must be strict or notify, not {self.cache_validation!r}")
 
     @property
     def resolved_database_url(self) -> str:

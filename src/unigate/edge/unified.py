@@ -7,7 +7,6 @@ the id) and the query string goes through the qs-style parser.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,6 +18,7 @@ from unigate.engine.call import JsonResult, RawResult, StreamResult, UnifiedRequ
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
+from unigate.observability.requests import CallRecord
 
 log = logging.getLogger("unigate.unified")
 
@@ -55,8 +55,9 @@ class UnifiedRoutes:
                                                      "and report it if it persists."))
 
     async def handle(self, scope, receive, send) -> None:
-        started = time.perf_counter()
         gateway = self.gateway
+        # Filled in as the call is understood; the app logs it and counts it in /metrics (app.py).
+        call: CallRecord | None = scope.get("unigate.call")
         headers = dict(scope["headers"])
         environment_id = await gateway.environment_for(headers.get(b"authorization", b"").decode("latin-1"))
         raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -66,6 +67,9 @@ class UnifiedRoutes:
         if method is None:
             allowed = "GET, PATCH, DELETE" if record_id is not None else "GET, POST"
             raise GatewayError(405, f"{http_method} is not allowed on this route; use {allowed}.")
+        if call is not None:
+            call.resource = f"{model}/{resource}"
+            call.operation = method
         if (model, resource) not in gateway.resources:
             known = ", ".join(f"{m}/{r}" for m, r in gateway.resources)
             raise GatewayError(404, f"Unknown unified resource {model}/{resource}. Available: {known}.")
@@ -87,6 +91,8 @@ class UnifiedRoutes:
         if not isinstance(remote_query, dict):
             raise GatewayError(400, "remote_query must be an object: remote_query[name]=value.")
         account = await gateway.account_runtime(environment_id, account_id)
+        if call is not None:
+            call.integration = account.integration.name
 
         body = None
         if method in ("create", "update"):
@@ -104,12 +110,9 @@ class UnifiedRoutes:
             exclude_paths=[p.split(".") for p in as_list(query.get("truto_exclude_fields"))],
             ignore_remote_data=as_bool("truto_ignore_remote_data", query.get("truto_ignore_remote_data")),
         )
+        if call is not None:
+            call.request = request
         result = await gateway.engine.run(request)
-        # What the gateway itself cost, apart from waiting for the provider (docs/api.md).
-        gateway_ms = (time.perf_counter() - started - request.provider_seconds) * 1000
-        result.headers["server-timing"] = (f"gateway;dur={gateway_ms:.2f}, "
-                                           f"provider;dur={request.provider_seconds * 1000:.2f}, "
-                                           f"retries;desc={request.retries}")
         if isinstance(result, JsonResult):
             await send_json(send, result.status, result.body, result.headers)
         elif isinstance(result, RawResult):

@@ -61,6 +61,10 @@ class ChangeFeed:
     async def stop(self) -> None:
         pass
 
+    # True where notices arrive as event-loop callbacks (asyncio's call_soon), which a request may
+    # have to let run before it reads a cache.
+    delivered_by_event_loop = False
+
     @property
     def trustworthy(self) -> bool:
         """False while other processes' changes might be missed: caches must not be used then."""
@@ -117,6 +121,8 @@ class SqliteChangeFeed(ChangeFeed):
 
 class PostgresChangeFeed(ChangeFeed):
     """LISTEN/NOTIFY on a dedicated asyncpg connection."""
+
+    delivered_by_event_loop = True
 
     def __init__(self, sqlalchemy_url: str) -> None:
         super().__init__()

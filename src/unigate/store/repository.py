@@ -39,6 +39,10 @@ _accounts = integrated_accounts
 _TOKEN_LOOKUP = select(api_tokens.c.environment_id).where(api_tokens.c.token_hash == bindparam("token_hash"))
 _ENVIRONMENT_BY_ID = select(environments).where(environments.c.id == bindparam("environment_id"))
 _ENVIRONMENT_BY_NAME = select(environments).where(environments.c.name == bindparam("name"))
+_ACCOUNT_VERSION = select(_accounts.c.updated_at).where(
+    _accounts.c.id == bindparam("account_id"),
+    _accounts.c.environment_id == bindparam("environment_id"),
+)
 _ACCOUNT_BY_ID = select(_accounts).where(
     _accounts.c.id == bindparam("account_id"),
     _accounts.c.environment_id == bindparam("environment_id"),
@@ -234,6 +238,12 @@ class Store:
                 )
             ).first()
         return self._account(row) if row is not None else None
+
+    async def account_version(self, environment_id: str, account_id: str) -> datetime | None:
+        """The account's `updated_at`, or None if it is gone: a cheap check that a cached copy is current."""
+        async with self._engines.reads.connect() as conn:
+            return (await conn.execute(_ACCOUNT_VERSION, {"account_id": account_id,
+                                                          "environment_id": environment_id})).scalar_one_or_none()
 
     async def list_accounts(
         self,

@@ -1,0 +1,92 @@
+"""Structured logs: one JSON object per line, each carrying the id of the request it belongs to.
+
+The request id is taken from the caller's `X-Request-Id` when it is a sensible token, made up
+otherwise, and always returned in the response's `X-Request-Id`, so a user can quote it and an
+operator can find every line of that call. `UNIGATE_LOG_FORMAT=text` gives classic lines instead.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+import orjson
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("unigate_request_id", default=None)
+
+# Ids a caller may choose: short, and only characters that are safe in a header and a log line.
+_ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+# Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime",
+                                                                                         "taskName"}
+
+
+def request_id_from(header: bytes | str | None) -> str:
+    """The caller's id if acceptable, else a new one."""
+    if header:
+        value = header.decode("latin-1") if isinstance(header, bytes) else header
+        if _ACCEPTABLE_ID.fullmatch(value):
+            return value
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = request_id_var.get()
+        if request_id is not None:
+            entry["request_id"] = request_id
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = request_id_var.get()
+        return f"{line} [request {request_id}]" if request_id else line
+
+
+def formatter() -> logging.Formatter:
+    return TextFormatter() if os.environ.get("UNIGATE_LOG_FORMAT", "json").lower() == "text" else JsonFormatter()
+
+
+def configure_logging() -> None:
+    """Root logging for the `unigate` command: level from UNIGATE_LOG_LEVEL, format from UNIGATE_LOG_FORMAT."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("UNIGATE_LOG_LEVEL", "INFO").upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own loggers through the same formatter (its default config would print plain text)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"unigate": {"()": formatter}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "unigate", "stream": "ext://sys.stderr"}},
+        "loggers": {name: {"handlers": ["stderr"], "propagate": False}
+                    for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+        "root": {"handlers": ["stderr"], "level": os.environ.get("UNIGATE_LOG_LEVEL", "INFO").upper()},
+    }
