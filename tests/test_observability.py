@@ -7,6 +7,7 @@ import json
 import os
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -164,3 +165,48 @@ def test_health_reports_an_unreachable_database_with_503(sandbox, tmp_path):
     finally:
         stop_process(process)
         asyncio.run(postgres_admin(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_serve_with_two_workers_shares_one_database_and_adds_up_their_metrics(sandbox, tmp_path):
+    """`unigate serve --workers 2`: both workers serve the same accounts, and /metrics (asked of
+    whichever worker) counts every worker's requests (PROMETHEUS_MULTIPROC_DIR, set by `serve`)."""
+    data_dir = tmp_path / "data"
+    settings = Settings(data_dir=data_dir, database_url=None, secret_key="two-workers-key")
+    token = asyncio.run(create_token(settings, "workers", "workers-env"))
+    env = {**os.environ, "UNIGATE_DATA_DIR": str(data_dir), "UNIGATE_SANDBOX_URL": sandbox.url,
+           "UNIGATE_SECRET_KEY": "two-workers-key", "UNIGATE_LOG_LEVEL": "info"}
+    for name in ("UNIGATE_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR"):
+        env.pop(name, None)
+    process, url = start_gateway(env, tmp_path / "serve.log", "--workers", "2")
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        account = requests.post(f"{url}/integrated-account", headers=headers, timeout=10,
+                                json={"integration": "zendesk_sell", "is_sandbox": True}).json()["id"]
+        # Slow answers and concurrent callers, in rounds until both workers have answered (the kernel
+        # decides which worker accepts a connection).
+        sandbox.control("zendesk_sell").fault(delay=0.1, times=-1)
+
+        def call(_):
+            return requests.get(f"{url}/unified/crm/accounts", headers={**headers, "Connection": "close"},
+                                params={"integrated_account_id": account, "limit": 1}, timeout=10)
+
+        calls = 0
+        while len(access_pids(tmp_path / "serve.log")) < 2 and calls < 400:
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                statuses = [response.status_code for response in pool.map(call, range(16))]
+            assert statuses == [200] * 16
+            calls += 16
+        assert len(access_pids(tmp_path / "serve.log")) == 2, "one worker answered every call"
+        text = requests.get(f"{url}/metrics", timeout=5).text
+        counted = sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+                      if sample.name == "unigate_requests_total" and sample.labels.get("integration") == "zendesk_sell")
+        assert counted == calls
+    finally:
+        sandbox.control("zendesk_sell").clear_faults()
+        stop_process(process)
+
+
+def access_pids(log_path) -> set[int]:
+    """The workers that logged an answer to a unified call."""
+    return {json.loads(line)["pid"] for line in log_path.read_text().splitlines()
+            if '"unigate.access"' in line and "/unified/" in line}
