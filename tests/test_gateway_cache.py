@@ -85,3 +85,55 @@ def test_an_unchanged_account_keeps_its_runtime_and_step_cache(tmp_path):
         return value
 
     asyncio.run(run())
+
+
+def test_strict_mode_confirms_each_use_and_reads_again_only_after_a_change(tmp_path):
+    """On PostgreSQL (notices arrive a moment late) each use of a cached account is confirmed with its
+    `updated_at`; the full account is read again only when that moved (docs/deploy.md)."""
+    from datetime import datetime, timezone
+
+    from unigate.store import IntegratedAccount
+
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    account = IntegratedAccount(id=str(uuid.uuid4()), environment_id="env", tenant_id=None, integration="hubspot",
+                                status="active", is_sandbox=True, authentication_method=None,
+                                context={"access_token": "t"}, created_at=stamp, updated_at=stamp)
+
+    class LateFeed(ChangeFeed):
+        delivered_by_event_loop = True
+
+    class Store:
+        changes = LateFeed()
+        reads = 0
+        confirmations = 0
+        current = account
+
+        async def get_account(self, environment_id, account_id):
+            self.reads += 1
+            return self.current
+
+        async def account_version(self, environment_id, account_id):
+            self.confirmations += 1
+            return self.current.updated_at
+
+        async def ping(self):
+            return None
+
+    gateway = Gateway(Settings(data_dir=tmp_path, sandbox_url="http://127.0.0.1:1", cache_ttl=60,
+                               cache_validation="strict"))
+    store = Store()
+    gateway.store = store  # type: ignore[assignment]
+    gateway._confirm_each_use = True  # what start() sets for a feed whose notices arrive late
+
+    async def run():
+        first = await gateway.account_runtime("env", account.id)
+        for _ in range(3):
+            assert await gateway.account_runtime("env", account.id) is first
+        assert (store.reads, store.confirmations) == (1, 3)
+        store.current = IntegratedAccount(**{**account.__dict__, "context": {"access_token": "new"},
+                                             "updated_at": datetime(2026, 2, 1, tzinfo=timezone.utc)})
+        fresh = await gateway.account_runtime("env", account.id)
+        assert fresh is not first and fresh.headers["Authorization"] == "Bearer new"
+        assert store.reads == 2
+
+    asyncio.run(run())

@@ -241,6 +241,9 @@ class Store:
 
     async def account_version(self, environment_id: str, account_id: str) -> datetime | None:
         """The account's `updated_at`, or None if it is gone: a cheap check that a cached copy is current."""
+        fast = await self.changes.account_version(environment_id, account_id)
+        if fast is not NotImplemented:
+            return fast
         async with self._engines.reads.connect() as conn:
             return (await conn.execute(_ACCOUNT_VERSION, {"account_id": account_id,
                                                           "environment_id": environment_id})).scalar_one_or_none()
