@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ import requests
 import yaml
 
 from unigate.engine.spec import INTEGRATIONS_DIR
-from unigate.sandbox import hubspot, pipedrive
+from unigate.expressions import compile_expression
+from unigate.sandbox import capsule, hubspot, monday, outreach, pipedrive, zendesk_sell, zoho_crm
 
 REDIRECT_URI = "http://127.0.0.1:8765/connect/callback?tenant=t1"
 
@@ -60,6 +62,42 @@ def pipedrive_api(root: str, token: str) -> requests.Response:
                         headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
+def zoho_api(root: str, token: str) -> requests.Response:
+    return requests.get(root + "/crm/v8/Accounts", params={"fields": "Account_Name", "per_page": 2},
+                        headers={"Authorization": f"Zoho-oauthtoken {token}"}, timeout=10)
+
+
+def outreach_api(root: str, token: str) -> requests.Response:
+    return requests.get(root + "/api/v2/accounts", params={"page[size]": 2},
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def capsule_api(root: str, token: str) -> requests.Response:
+    return requests.get(root + "/api/v2/parties", params={"perPage": 2},
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
+def zendesk_sell_api(root: str, token: str) -> requests.Response:
+    return requests.get(root + "/v2/contacts", params={"is_organization": "true", "per_page": 2},
+                        headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
+                                 "User-Agent": "unigate-tests/1.0"}, timeout=10)
+
+
+def monday_api(root: str, token: str) -> requests.Response:
+    """A read of the Accounts board; monday's official SDK sends the raw token (research §1.2)."""
+    return requests.post(root + "/v2", json={"query": "query ($b: [ID!]) { boards(ids: $b) { id name } }",
+                                             "variables": {"b": [monday.ACCOUNTS_BOARD_ID]}},
+                         headers={"Authorization": token, "API-Version": "2025-07"}, timeout=10)
+
+
+# RFC 6749 §5.2 answers (the sandbox's choice where research records no vendor error body)
+RFC_REFUSALS = {
+    "code": (400, "invalid_grant"), "expired_code": (400, "invalid_grant"),
+    "redirect_uri": (400, "invalid_grant"), "secret": (401, "invalid_client"),
+    "client_method": (401, "invalid_client"), "refresh": (400, "invalid_grant"),
+    "grant_type": (400, "unsupported_grant_type"), "verifier": (400, "invalid_grant"),
+}
+
 CRMS: dict[str, Crm] = {
     "hubspot": Crm(
         name="hubspot",
@@ -92,6 +130,67 @@ CRMS: dict[str, Crm] = {
         },
         extras=lambda root: {"api_domain": root},
         scope="base,contacts:full",  # set at app registration, not in the authorize request
+    ),
+    "zoho_crm": Crm(
+        name="zoho_crm",
+        access_token_ttl=3600,
+        rotates=False,
+        read_api=zoho_api,
+        is_vendor_401=lambda r: r.status_code == 401 and r.json() == {
+            "code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token", "status": "error"},
+        error_code=rfc_code,
+        # Zoho answers token errors with HTTP 200 and a bare {"error": ...}
+        refusals={
+            "code": (200, "invalid_code"), "expired_code": (200, "invalid_code"),
+            "redirect_uri": (200, "invalid_redirect_uri"), "secret": (200, "invalid_client_secret"),
+            "client_method": (200, "invalid_client"), "refresh": (200, "invalid_code"),
+            "grant_type": (200, "unsupported_grant_type"),
+        },
+        extras=lambda root: {"api_domain": root},
+        scope="ZohoCRM.modules.accounts.ALL,ZohoCRM.settings.fields.READ",
+    ),
+    "outreach": Crm(
+        name="outreach",
+        access_token_ttl=7200,
+        rotates=True,
+        read_api=outreach_api,
+        is_vendor_401=lambda r: r.status_code == 401 and r.json() == {"errors": [outreach.UNAUTHORIZED_ERROR]},
+        error_code=rfc_code,
+        refusals=RFC_REFUSALS,
+        scope="accounts.read accounts.write accounts.delete",
+    ),
+    "capsule": Crm(
+        name="capsule",
+        access_token_ttl=7 * 24 * 3600,
+        rotates=True,
+        read_api=capsule_api,
+        is_vendor_401=lambda r: r.status_code == 401 and r.json() == {"message": capsule.AUTH_INVALID_MESSAGE}
+        and r.headers["www-authenticate"] == capsule.WWW_AUTHENTICATE_INVALID,
+        error_code=rfc_code,
+        refusals=RFC_REFUSALS,
+        extras=lambda root: {"subdomain": "sandbox"},
+        scope="read write",
+    ),
+    "zendesk_sell": Crm(
+        name="zendesk_sell",
+        access_token_ttl=3599,
+        rotates=True,
+        read_api=zendesk_sell_api,
+        is_vendor_401=lambda r: r.status_code == 401
+        and r.json()["errors"][0]["error"]["code"] == "unauthorized",
+        error_code=rfc_code,
+        refusals=RFC_REFUSALS,
+        scope="read write profile",
+    ),
+    "monday": Crm(
+        name="monday",
+        access_token_ttl=3600,
+        rotates=True,
+        read_api=monday_api,
+        is_vendor_401=lambda r: r.status_code == 401 and r.json() == monday.UNAUTHENTICATED_BODY,
+        error_code=rfc_code,
+        refusals=RFC_REFUSALS,
+        scope="boards:read boards:write",
     ),
 }
 
@@ -276,11 +375,64 @@ def test_client_authentication_the_vendor_does_not_use_is_refused(crm):
         crm.assert_refused(response, "client_method")
 
 
-ACCEPTS_BOTH_CLIENT_AUTH: set[str] = set()
+ACCEPTS_BOTH_CLIENT_AUTH = {"zendesk_sell"}   # "Basic auth (or as form fields)", research-2 §5.1
 
 
 def test_unknown_grant_type_is_refused(crm):
     crm.assert_refused(crm.token({"grant_type": "password", "username": "u", "password": "p"}), "grant_type")
+
+
+# -- PKCE (RFC 7636) ----------------------------------------------------------------------------------
+
+PKCE_CRMS = sorted(name for name in CRMS if oauth_block(name).get("pkce"))
+
+
+@pytest.fixture(params=PKCE_CRMS)
+def pkce_crm(request, sandbox):
+    control = sandbox.control(request.param)
+    control.reset()
+    yield Vendor(CRMS[request.param], oauth_block(request.param), control)
+    control.reset()
+
+
+def test_pkce_verifier_must_match_the_challenge(pkce_crm):
+    code = pkce_crm.code()
+    pkce_crm.assert_refused(pkce_crm.exchange(code, form={"code_verifier": secrets.token_urlsafe(48)}), "verifier")
+    pkce_crm.assert_refused(pkce_crm.exchange(code, form={"code_verifier": ""}), "verifier")
+    assert pkce_crm.exchange(code).status_code == 200
+
+
+def test_pkce_challenge_is_required_and_s256(pkce_crm):
+    for overrides in ({"code_challenge": None, "code_challenge_method": None},
+                      {"code_challenge_method": "plain"}):
+        response = pkce_crm.authorize(state="p-1", **overrides)
+        assert response.status_code == 302
+        params = redirect_params(response)
+        assert params["error"] == "invalid_request" and params["state"] == "p-1" and "code" not in params
+
+
+def test_monday_legacy_token_endpoint_issues_tokens_that_never_expire(sandbox):
+    """research-2 §1.2: legacy OAuth 2.0 (`/oauth2/token`): no expiry, no refresh token."""
+    control = sandbox.control("monday")
+    control.reset()
+    vendor = Vendor(CRMS["monday"], oauth_block("monday"), control)
+    response = vendor.exchange(vendor.code(), path=monday.OAUTH_LEGACY_TOKEN_PATH)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "expires_in" not in body and "refresh_token" not in body
+    assert monday_api(vendor.root, body["access_token"]).status_code == 200
+    refused = vendor.token({"grant_type": "refresh_token", "refresh_token": "x"}, path=monday.OAUTH_LEGACY_TOKEN_PATH)
+    assert (refused.status_code, refused.json()["error"]) == (400, "unsupported_grant_type")
+    control.reset()
+
+
+def test_oauth_block_context_keeps_the_vendor_extras(crm):
+    """The `context` JSONata of the oauth: block, run over a real token response, keeps what the
+    gateway needs besides the tokens (Pipedrive's and Zoho's api_domain, Capsule's subdomain)."""
+    body = crm.connect()
+    expression = compile_expression(crm.spec.get("context"))
+    kept = expression.evaluate({"response": body}) if expression else {}
+    assert kept == crm.crm.extras(crm.root)
 
 
 # -- using the tokens --------------------------------------------------------------------------------
@@ -389,6 +541,9 @@ def test_oauth_block_matches_the_emulator(name):
     assert spec["pkce"] == (profile.pkce != "none")
     assert spec["refresh"] == profile.issues_refresh_token
     assert spec["authorize_url"].startswith("https://") and spec["token_url"].startswith("https://")
+    assert spec["authorize_url"].endswith(profile.authorize_path)
+    allowed = [re.compile(pattern) for pattern in spec.get("token_url_allowed", [])]
+    assert not allowed or any(pattern.match(spec["token_url"]) for pattern in allowed)
     assert set(spec) <= {"authorize_url", "token_url", "sandbox_authorize_path", "sandbox_token_path", "scopes",
                          "scope_separator", "client_auth", "pkce", "refresh", "context", "token_url_allowed"}
 
@@ -430,4 +585,48 @@ def test_hubspot_official_client_exchanges_and_refreshes(sandbox):
                                        **credentials)
     assert refused.value.status == 400 and "BAD_REFRESH_TOKEN" in refused.value.body
     assert control.oauth_stats()["refresh_requests"] == 2
+    control.reset()
+
+
+def test_zoho_official_sdk_exchanges_a_grant_token_and_refreshes(sandbox, tmp_path):
+    """zohocrmsdk8-0's OAuthToken (research §3.2) against the sandbox's accounts server: a grant token
+    becomes access + refresh tokens, then an SDK with only the refresh token refreshes by itself
+    before its first call; the `api_domain` it is told is the sandbox's, so its calls land there."""
+    sdk = pytest.importorskip("zohocrmsdk.src.com.zoho.crm.api.initializer")
+    from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+    from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore
+    from zohocrmsdk.src.com.zoho.crm.api import ParameterMap
+    from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter
+    from zohocrmsdk.src.com.zoho.crm.api.record import GetRecordsParam, RecordOperations
+    from zohocrmsdk.src.com.zoho.crm.api.sdk_config import SDKConfig
+
+    control = sandbox.control("zoho_crm")
+    control.reset()
+    vendor = Vendor(CRMS["zoho_crm"], oauth_block("zoho_crm"), control)
+    environment = DataCenter.Environment(control.url, control.url + "/oauth/v2/token", control.url)
+
+    def list_two(token: OAuthToken, store: str) -> int:
+        sdk.Initializer.initialize(environment=environment, token=token, store=FileStore(str(tmp_path / store)),
+                                   sdk_config=SDKConfig(auto_refresh_fields=False, pick_list_validation=False),
+                                   resource_path=str(tmp_path))
+        params = ParameterMap()
+        params.add(GetRecordsParam.fields, "Account_Name")
+        params.add(GetRecordsParam.per_page, 2)
+        response = RecordOperations("Accounts").get_records(params)
+        assert len(response.get_object().get_data()) == 2
+        return response.get_status_code()
+
+    granted = OAuthToken(client_id=vendor.client_id, client_secret=vendor.client_secret, grant_token=vendor.code(),
+                         redirect_url=REDIRECT_URI, find_user=False)
+    assert list_two(granted, "granted.csv") == 200
+    assert granted.get_refresh_token() and granted.get_access_token().startswith("1000.")
+    assert control.oauth_stats()["refresh_requests"] == 0
+
+    refreshed = OAuthToken(client_id=vendor.client_id, client_secret=vendor.client_secret,
+                           refresh_token=granted.get_refresh_token(), find_user=False)
+    assert list_two(refreshed, "refreshed.csv") == 200
+    assert refreshed.get_access_token() != granted.get_access_token()
+    assert refreshed.get_refresh_token() == granted.get_refresh_token()   # Zoho keeps its refresh token
+    assert control.oauth_stats() == {"token_requests": 2, "refresh_requests": 1, "active_access_tokens": 2,
+                                     "active_refresh_tokens": 1}
     control.reset()
