@@ -12,6 +12,7 @@ import base64
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -629,4 +630,22 @@ def test_zoho_official_sdk_exchanges_a_grant_token_and_refreshes(sandbox, tmp_pa
     assert refreshed.get_refresh_token() == granted.get_refresh_token()   # Zoho keeps its refresh token
     assert control.oauth_stats() == {"token_requests": 2, "refresh_requests": 1, "active_access_tokens": 2,
                                      "active_refresh_tokens": 1}
+    control.reset()
+
+
+def test_a_token_request_abandoned_during_a_fault_delay_is_dropped(sandbox):
+    """A client that dies while its refresh is held by a queued fault delay (before the CRM sees it)
+    keeps a working refresh token: the abandoned request neither rotates nor counts."""
+    control = sandbox.control("hubspot")
+    control.reset()
+    vendor = Vendor(CRMS["hubspot"], oauth_block("hubspot"), control)
+    tokens = vendor.connect()
+    control.fault(delay=0.3, path_contains=vendor.spec["sandbox_token_path"], times=1)
+    with pytest.raises(requests.Timeout):
+        requests.post(vendor.root + vendor.spec["sandbox_token_path"], timeout=0.05,
+                      data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                            "client_id": vendor.client_id, "client_secret": vendor.client_secret})
+    time.sleep(1.0)   # let the held request run out its delay (no timing is asserted)
+    assert control.oauth_stats()["refresh_requests"] == 0
+    assert vendor.refresh(tokens["refresh_token"]).status_code == 200
     control.reset()

@@ -12,6 +12,8 @@ PKCE, token lifetime, refresh-token rotation, error bodies, extra response field
 - `POST <token_path>` (form-encoded): `grant_type=authorization_code` (single-use code, short
   lifetime, same `redirect_uri`, PKCE `code_verifier`) and `grant_type=refresh_token`, with the
   vendor's client authentication, response fields and error bodies.
+- drops a token request whose client disconnected before the server looked at it (while a queued
+  fault delay held it), so a test can kill a client mid-refresh without voiding its refresh token.
 - remembers every access and refresh token with its expiry, so the emulator's API auth can accept
   the unexpired access tokens it issued (`is_active_access_token`).
 
@@ -55,8 +57,9 @@ def new_token() -> str:
 
 def emulator_root(request: Request) -> str:
     """The URL of the emulator's root as the caller reached it (e.g. `http://127.0.0.1:8123/zoho_crm`)."""
-    return str(request.base_url).rstrip("/") + request.scope.get("root_path", "")[
-        len(request.scope.get("app_root_path", "")):]
+    scope = request.scope
+    mount_path = scope.get("root_path", "")[len(scope.get("app_root_path", "")):]
+    return str(request.base_url).rstrip("/") + mount_path
 
 
 def pkce_s256(verifier: str) -> str:
@@ -275,8 +278,13 @@ class OAuthServer:
         return await self._token(request, expiring=False)
 
     async def _token(self, request: Request, expiring: bool) -> Response:
-        self.stats.token_requests += 1
         form = await self._form(request)
+        if await request.is_disconnected():
+            # The client went away while the request was held in front of the server (a queued
+            # fault delay): drop it unseen, as a proxy drops an aborted request, so a client killed
+            # mid-refresh still holds a valid refresh token. Not counted.
+            return Response(status_code=499)
+        self.stats.token_requests += 1
         if form is not None and form.get("grant_type") == "refresh_token":
             self.stats.refresh_requests += 1
         try:
