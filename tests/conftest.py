@@ -45,6 +45,18 @@ class SandboxControl:
     def records(self):
         return requests.get(self._control("records"), timeout=5).json()
 
+    def oauth(self, **settings) -> dict:
+        """Tune the emulator's OAuth server: access_token_ttl, code_ttl, expire_all, revoke_refresh_tokens."""
+        response = requests.post(self._control("oauth"), json=settings, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def oauth_stats(self) -> dict:
+        """token_requests, refresh_requests, active_access_tokens, active_refresh_tokens since the last reset."""
+        response = requests.get(self._control("oauth"), timeout=5)
+        response.raise_for_status()
+        return response.json()
+
 
 @dataclass
 class Sandbox:

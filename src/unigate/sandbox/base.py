@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 
+from unigate.sandbox._oauth import OAuthProfile, OAuthServer
+
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
                   media_type: str = "application/json") -> Response:
@@ -95,9 +97,12 @@ class Emulator:
 
     name: ClassVar[str] = ""
     default_seed_count: ClassVar[int] = 60
+    # The vendor's OAuth 2 authorization server, for CRMs that offer one (see `_oauth.py`).
+    oauth_profile: ClassVar[OAuthProfile | None] = None
 
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
+        self.oauth: OAuthServer | None = OAuthServer(self.oauth_profile) if self.oauth_profile else None
         self.reset()
 
     # -- data -------------------------------------------------------------------------------------
@@ -112,6 +117,14 @@ class Emulator:
     def routes(self) -> list[Route]:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def oauth_routes(self) -> list[Route]:
+        """The authorize and token endpoints at the vendor's paths (none for CRMs without OAuth)."""
+        return self.oauth.routes() if self.oauth else []
+
+    def issued_access_token(self, token: str | None) -> bool:
+        """True for an unexpired access token this emulator's OAuth server issued."""
+        return self.oauth is not None and self.oauth.is_active_access_token(token)
+
     def snapshot(self) -> Any:
         """What `GET /__control/<name>/records` returns: the stored records, as the CRM holds them."""
         return list(self.records.values())
@@ -122,7 +135,8 @@ class EmulatorMount:
 
     def __init__(self, emulator: Emulator, history: int = 500) -> None:
         self.emulator = emulator
-        self.router = Router(routes=emulator.routes())
+        # OAuth routes first: some emulators end with a catch-all route for unknown paths.
+        self.router = Router(routes=emulator.oauth_routes() + emulator.routes())
         self.requests: deque[RecordedRequest] = deque(maxlen=history)
         self.faults: list[Fault] = []
 

@@ -21,11 +21,35 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, bearer_token, json_response, read_json
 
 # -- credentials ------------------------------------------------------------------------------------
 SANDBOX_TOKEN = "sandbox-capsule-token"
-"""The one bearer token the sandbox accepts (a Personal Access Token or OAuth access token)."""
+"""The fixed bearer token the sandbox accepts (a Personal Access Token); OAuth access tokens the
+sandbox's OAuth server issued are accepted until they expire."""
+
+# -- OAuth 2 (research/crm-apis-1.md §5.1) -----------------------------------------------------------
+OAUTH_AUTHORIZE_PATH = "/oauth/authorise"   # https://api.capsulecrm.com/oauth/authorise (British spelling) [verified]
+OAUTH_TOKEN_PATH = "/oauth/token"           # https://api.capsulecrm.com/oauth/token [verified]
+# "Lifetime value not confirmed (often reported ≈7 days)" [unverified].
+OAUTH_ACCESS_TOKEN_TTL = 7 * 24 * 3600
+# Research is silent on rotation; the sandbox rotates, the behaviour a client must survive [unverified].
+OAUTH_ROTATES_REFRESH_TOKEN = True
+# The token response names the account's `subdomain` [verified]. The API host is global (§5.1), so
+# the value only identifies the account; the sandbox account's subdomain is this placeholder.
+OAUTH_SUBDOMAIN = "sandbox"
+OAUTH_PROFILE = _oauth.OAuthProfile(
+    name="capsule",
+    authorize_path=OAUTH_AUTHORIZE_PATH,
+    token_path=OAUTH_TOKEN_PATH,
+    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
+    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
+    client_auth=frozenset({"body"}),       # client_id/client_secret form fields [verified, tap-capsulecrm]
+    token_type="bearer",
+    token_extras=lambda request: {"subdomain": OAUTH_SUBDOMAIN},
+    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: research records none]
+)
 
 # -- auth failures ----------------------------------------------------------------------------------
 # developer.capsulecrm.com/v2/overview/authentication: invalid/expired token -> 401, and "the body and
@@ -130,6 +154,7 @@ def parse_iso(value: str) -> datetime | None:
 
 class CapsuleEmulator(Emulator):
     name = "capsule"
+    oauth_profile = OAUTH_PROFILE
 
     def reset(self, count: int | None = None) -> None:
         self.next_party_id = FIRST_PARTY_ID
@@ -310,7 +335,7 @@ class CapsuleEmulator(Emulator):
         if token is None:
             return json_response({"message": AUTH_MISSING_MESSAGE}, 401,
                                  headers={"WWW-Authenticate": WWW_AUTHENTICATE_MISSING})
-        if token != SANDBOX_TOKEN:
+        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
             return json_response({"message": AUTH_INVALID_MESSAGE}, 401,
                                  headers={"WWW-Authenticate": WWW_AUTHENTICATE_INVALID})
         request.state.rate_headers = self.rate_headers(token)

@@ -8,7 +8,10 @@ The emulator root stands for `https://api.hubapi.com`; routes are HubSpot's real
 - `PATCH  /crm/v3/objects/companies/{companyId}`  update, 200 (`""` clears a property)
 - `DELETE /crm/v3/objects/companies/{companyId}`  archive, 204 (idempotent)
 
-Auth is `Authorization: Bearer SANDBOX_TOKEN`. Records are kept in id order (ids are assigned
+OAuth 2 (§1.2): authorize `GET /oauth/authorize` (app.hubspot.com), token `POST /oauth/v1/token`
+(api.hubapi.com), both under the emulator root; see `OAUTH_*` below.
+
+Auth is `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access token the OAuth server issued. Records are kept in id order (ids are assigned
 increasingly), split into an active and an archived id list, so a page is a bisect plus a slice.
 Choices made where the research is unverified are module constants below, each marked so.
 """
@@ -26,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, bearer_token, json_response
 
 SANDBOX_TOKEN = "sandbox-hubspot-token"
@@ -75,6 +79,53 @@ BAD_VALUE_MESSAGE = (
 )
 
 MEDIA_TYPE = "application/json;charset=utf-8"
+
+# -- OAuth 2 (research crm-apis-1.md §1.2) ---------------------------------------------------------
+OAUTH_AUTHORIZE_PATH = "/oauth/authorize"     # https://app.hubspot.com/oauth/authorize [verified, SDK utils/oauth.py]
+OAUTH_TOKEN_PATH = "/oauth/v1/token"          # https://api.hubapi.com/oauth/v1/token [verified, SDK tokens_api.py]
+OAUTH_ACCESS_TOKEN_TTL = 1800                 # 30 minutes [verified, §1.2 changelog]
+# Research is silent on whether a refresh answers a new refresh token and voids the old one; the
+# sandbox rotates, the behaviour a client must survive [unverified].
+OAUTH_ROTATES_REFRESH_TOKEN = True
+# Token endpoint errors: 400 with HubSpot's `status` code and message plus the RFC 6749 `error`
+# [observed: "400 BAD_REFRESH_TOKEN" quoted from live answers in public issue threads; the other
+# codes and all wordings are unverified].
+OAUTH_ERRORS = {
+    _oauth.REASON_REFRESH_TOKEN_MISSING: ("BAD_REFRESH_TOKEN", "missing or unknown refresh token"),
+    _oauth.REASON_REFRESH_TOKEN_INVALID: ("BAD_REFRESH_TOKEN", "missing or unknown refresh token"),
+    _oauth.REASON_CODE_MISSING: ("BAD_AUTH_CODE", "missing or unknown auth code"),
+    _oauth.REASON_CODE_INVALID: ("BAD_AUTH_CODE", "missing or unknown auth code"),
+    _oauth.REASON_CODE_EXPIRED: ("BAD_AUTH_CODE", "auth code has expired"),
+    _oauth.REASON_CODE_VERIFIER: ("BAD_AUTH_CODE", "code_verifier does not match"),
+    _oauth.REASON_REDIRECT_URI_MISMATCH: ("BAD_REDIRECT_URI", "redirect_uri does not match the authorization request"),
+    _oauth.REASON_CLIENT_MISSING: ("BAD_CLIENT_ID", "missing or unknown client id"),
+    _oauth.REASON_CLIENT_UNKNOWN: ("BAD_CLIENT_ID", "missing or unknown client id"),
+    _oauth.REASON_CLIENT_AUTH_METHOD: ("BAD_CLIENT_ID", "missing or unknown client id"),
+    _oauth.REASON_CLIENT_SECRET_WRONG: ("BAD_CLIENT_SECRET", "missing or invalid client secret"),
+    _oauth.REASON_GRANT_TYPE_MISSING: ("BAD_GRANT_TYPE", "missing or unknown grant type"),
+    _oauth.REASON_GRANT_TYPE_UNSUPPORTED: ("BAD_GRANT_TYPE", "missing or unknown grant type"),
+    _oauth.REASON_NOT_FORM: ("BAD_REQUEST", "the request body must be application/x-www-form-urlencoded"),
+}
+
+
+def oauth_error(error: _oauth.OAuthError) -> Response:
+    status, message = OAUTH_ERRORS[error.reason]
+    body = {"status": status, "message": message, "correlationId": str(uuid.uuid4()),
+            "error": error.error, "error_description": message}
+    return json_response(body, status=400, media_type=MEDIA_TYPE)
+
+
+OAUTH_PROFILE = _oauth.OAuthProfile(
+    name="hubspot",
+    authorize_path=OAUTH_AUTHORIZE_PATH,
+    token_path=OAUTH_TOKEN_PATH,
+    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
+    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
+    client_auth=frozenset({"body"}),       # client_id/client_secret form fields [verified, §1.2]
+    token_type="bearer",
+    returns_scope=False,                   # TokenResponseIF has no scope [verified, SDK token_response_if.py]
+    token_error=oauth_error,
+)
 
 # Rate limits of a private app on a Professional portal [verified header names, research §1.4;
 # the interval trio is unverified from official text]. Counters decrement per request and reset
@@ -183,6 +234,7 @@ class _Counter:
 
 class HubSpotEmulator(Emulator):
     name: ClassVar[str] = "hubspot"
+    oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
 
     def seed(self, count: int) -> None:
@@ -244,7 +296,8 @@ class HubSpotEmulator(Emulator):
         return self._answer(body, status, headers, correlation_id)
 
     def _unauthorized(self, request: Request) -> Response | None:
-        if bearer_token(request) == SANDBOX_TOKEN:
+        token = bearer_token(request)
+        if token == SANDBOX_TOKEN or self.issued_access_token(token):
             return None
         return self._error(401, "INVALID_AUTHENTICATION", AUTH_MESSAGE, {})
 

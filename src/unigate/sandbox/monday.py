@@ -2,7 +2,11 @@
 
 Sources (research file crm-apis-2.md §1 and §6, and the vendor pages it cites):
 - one endpoint `POST https://api.monday.com/v2`, JSON body `{"query", "variables", "operationName"}` (§1.1);
-- `Authorization: <token>` (raw, as the official SDK sends it) or `Bearer <token>` (§1.2);
+- `Authorization: <token>` (raw, as the official SDK sends it) or `Bearer <token>` (§1.2), with
+  `SANDBOX_TOKEN` or an access token the OAuth server issued and that has not expired;
+- OAuth (§1.2): authorize `GET /oauth2/authorize`; OAuth 2.1 token `POST /oauth_ms/oauth/token`
+  (PKCE S256, expiring access tokens, refresh tokens); legacy OAuth 2.0 token `POST /oauth2/token`
+  (access tokens that never expire, no refresh token). See `OAUTH_*`;
 - `API-Version: YYYY-MM` header; missing -> the current version (§1.1);
 - an account is an item of the Accounts board; every attribute but the name is a column value whose
   `value` is a JSON-encoded string and `text` a display string (§1.3);
@@ -40,6 +44,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox import _graphql as gql
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, json_response
 
 SANDBOX_TOKEN = "sandbox-monday-token"
@@ -61,6 +66,27 @@ ITEMS_DEFAULT_LIMIT = 25                    # items(ids:) page size when `limit`
                                             # Python SDK, monday_sdk/constants.py and items module)
 MAX_QUERY_COMPLEXITY = 5_000_000            # research §1.6: single query limit
 COMPLEXITY_BUDGET_PER_MINUTE = 10_000_000   # personal tokens, reads+writes combined (rate-limits page)
+
+# -- OAuth (research/crm-apis-2.md §1.2) ---------------------------------------------------------------
+OAUTH_AUTHORIZE_PATH = "/oauth2/authorize"        # https://auth.monday.com/oauth2/authorize [doc]
+OAUTH_TOKEN_PATH = "/oauth_ms/oauth/token"        # OAuth 2.1 (current): PKCE, expiring tokens, refresh [doc]
+OAUTH_LEGACY_TOKEN_PATH = "/oauth2/token"         # OAuth 2.0 (legacy): tokens never expire, no refresh [doc]
+# OAuth 2.1 access-token lifetime: research does not give it [unverified].
+OAUTH_ACCESS_TOKEN_TTL = 3600
+# OAuth 2.1 requires refresh tokens to be rotated or sender-bound; research is silent on monday's
+# choice, the sandbox rotates [unverified].
+OAUTH_ROTATES_REFRESH_TOKEN = True
+OAUTH_PROFILE = _oauth.OAuthProfile(
+    name="monday",
+    authorize_path=OAUTH_AUTHORIZE_PATH,
+    token_path=OAUTH_TOKEN_PATH,
+    non_expiring_token_path=OAUTH_LEGACY_TOKEN_PATH,
+    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
+    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
+    pkce="required",                       # OAuth 2.1 with PKCE [doc]; only S256 is taken
+    client_auth=frozenset({"body"}),       # [unverified: research names no client authentication]
+    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: research records none]
+)
 
 # 401 body. The error-handling docs only say "401 (Not authenticated)"; the body below is what a
 # public API-key catalogue (daffainfo/all-about-apikey, monday/README.md) recorded. [unverified]
@@ -207,6 +233,7 @@ class ColumnValueError(Exception):
 
 class MondayEmulator(Emulator):
     name = "monday"
+    oauth_profile = OAUTH_PROFILE
 
     # -- data -------------------------------------------------------------------------------------
     def reset(self, count: int | None = None) -> None:
@@ -882,7 +909,7 @@ class MondayEmulator(Emulator):
         # Auth: raw token (official SDK) or "Bearer <token>" (research §1.2).
         header = request.headers.get("authorization", "").strip()
         token = header[7:].strip() if header[:7].lower() == "bearer " else header
-        if token != SANDBOX_TOKEN:
+        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
             return json_response(UNAUTHENTICATED_BODY, 401, self._rate_headers())
 
         version_header = request.headers.get("api-version")

@@ -6,7 +6,9 @@ https://developers.outreach.io/api/making-requests/, /api/rate-limiting/ and the
 choice is a module constant below, with the source it was taken from.
 
 What is reproduced:
-- `Authorization: Bearer <token>`; a missing or unknown token gets 401 with a JSON:API `errors[]` body.
+- `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
+  issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body.
+- OAuth 2 (§3.1): authorize `GET /oauth/authorize`, token `POST /oauth/token`; see `OAUTH_*`.
 - Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
   `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
   `application/vnd.api+json`.
@@ -35,10 +37,29 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, bearer_token
 
 SANDBOX_TOKEN = "sandbox-outreach-token"
 MEDIA_TYPE = "application/vnd.api+json"
+
+# -- OAuth 2 (research/crm-apis-2.md §3.1) -------------------------------------------------------------
+OAUTH_AUTHORIZE_PATH = "/oauth/authorize"   # https://api.outreach.io/oauth/authorize [doc]
+OAUTH_TOKEN_PATH = "/oauth/token"           # https://api.outreach.io/oauth/token [doc]
+OAUTH_ACCESS_TOKEN_TTL = 7200               # "access tokens last about 2 hours" [doc]
+# "Keep the latest refresh_token returned; whether refresh tokens rotate is [unverified]": the
+# sandbox rotates, the behaviour a client must survive.
+OAUTH_ROTATES_REFRESH_TOKEN = True
+OAUTH_PROFILE = _oauth.OAuthProfile(
+    name="outreach",
+    authorize_path=OAUTH_AUTHORIZE_PATH,
+    token_path=OAUTH_TOKEN_PATH,
+    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
+    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
+    client_auth=frozenset({"body"}),       # client_id/client_secret form fields [doc]
+    token_type="bearer",
+    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: research records none]
+)
 
 # Page sizes. 50 is the documented default and 1000 the largest page cited (api-evangelist/outreach
 # conventions/outreach-conventions.yml, from developers.outreach.io/api/making-requests). Research §3.3 marks
@@ -187,6 +208,7 @@ def decode_cursor(token: str) -> int | None:
 
 class OutreachEmulator(Emulator):
     name = "outreach"
+    oauth_profile = OAUTH_PROFILE
 
     def __init__(self) -> None:
         self.order: list[int] = []          # ids in ascending order (= insertion order)
@@ -299,8 +321,9 @@ class OutreachEmulator(Emulator):
     async def _guard(self, request: Request) -> tuple[Response | None, dict[str, str], Any]:
         """Auth, rate limit and media type, in that order. Returns (early answer, headers, parsed body)."""
         headers = self._rate_headers()
-        if bearer_token(request) != SANDBOX_TOKEN:
-            return error_document(401, UNAUTHORIZED_ERROR, headers), headers, None
+        token = bearer_token(request)
+        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
+            return error_document(401, UNAUTHORIZED_ERROR, headers=headers), headers, None
         if self.rate_used >= self.rate_limit:
             reset = headers["X-RateLimit-Reset"]
             retry = {**headers, "Retry-After": str(max(int(reset) - int(time.time()), 1))}

@@ -11,8 +11,12 @@ are Pipedrive's real paths:
 - `PATCH  /api/v2/organizations/{id}`  update
 - `DELETE /api/v2/organizations/{id}`  soft delete: 200 `{"success":true,"data":{"id":N}}`
 
-Auth: `x-api-token: SANDBOX_API_TOKEN`, `?api_token=SANDBOX_API_TOKEN` or
-`Authorization: Bearer SANDBOX_OAUTH_TOKEN`. Active ids are kept ascending, so the default
+OAuth 2 (§2.2): authorize `GET /oauth/authorize`, token `POST /oauth/token` (oauth.pipedrive.com,
+served under the emulator root), client authentication by HTTP Basic; see `OAUTH_*` below. The
+token response's `api_domain` is the emulator's own root URL, where the API answers.
+
+Auth: `x-api-token: SANDBOX_API_TOKEN`, `?api_token=SANDBOX_API_TOKEN` or `Authorization: Bearer`
+with `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server issued. Active ids are kept ascending, so the default
 listing (by id) is a bisect plus a slice; other sorts and filters build their view per request.
 Choices made where the research is unverified are module constants below, each marked so.
 """
@@ -32,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, bearer_token, json_response
 
 SANDBOX_API_TOKEN = "sandbox-pipedrive-token"
@@ -70,6 +75,60 @@ UNAUTHORIZED_BODY = {  # [observed shape, research §2.4; the "unauthorized acce
     "data": None,
     "additional_data": None,
 }
+# -- OAuth 2 (research crm-apis-1.md §2.2) ---------------------------------------------------------
+OAUTH_AUTHORIZE_PATH = "/oauth/authorize"   # https://oauth.pipedrive.com/oauth/authorize [verified]
+OAUTH_TOKEN_PATH = "/oauth/token"           # https://oauth.pipedrive.com/oauth/token [verified]
+OAUTH_ACCESS_TOKEN_TTL = 3599               # `expires_in` of the documented token response [verified]
+# Research is silent on rotation; the sandbox rotates (a client must keep the newest refresh token)
+# [unverified; Pipedrive's "OAuth status codes" page calls a refresh token invalid once "it was
+# already exchanged", which agrees].
+OAUTH_ROTATES_REFRESH_TOKEN = True
+# "More than 5 minutes passed after issue of provided authorization_code" (Pipedrive developer docs,
+# OAuth status codes page; not in research/).
+OAUTH_CODE_TTL = 300
+# The authorize request carries no scope: an app's scopes are set when it is registered. The
+# organization endpoints need contacts:full [verified, §2.2].
+OAUTH_APP_SCOPE = "base,contacts:full"
+# Token endpoint errors: 400 `{"error", "error_description"}` with the messages of Pipedrive's
+# OAuth status codes page [messages from that page; the body shape is unverified].
+OAUTH_ERROR_MESSAGES = {
+    _oauth.REASON_NOT_FORM: "Invalid request: content must be application/x-www-form-urlencoded",
+    _oauth.REASON_GRANT_TYPE_MISSING: "Missing parameter: `grant_type`",
+    _oauth.REASON_GRANT_TYPE_UNSUPPORTED: "Unsupported grant type: `grant_type` is invalid",
+    _oauth.REASON_CLIENT_MISSING: "Invalid client: cannot retrieve client credentials",
+    _oauth.REASON_CLIENT_AUTH_METHOD: "Invalid client: cannot retrieve client credentials",
+    _oauth.REASON_CLIENT_UNKNOWN: "Invalid client: client is invalid",
+    _oauth.REASON_CLIENT_SECRET_WRONG: "Invalid client: client is invalid",
+    _oauth.REASON_CODE_MISSING: "Missing parameter: `code`",
+    _oauth.REASON_CODE_INVALID: "Invalid grant: authorization code is invalid",
+    _oauth.REASON_CODE_EXPIRED: "Invalid grant: authorization code has expired",
+    _oauth.REASON_CODE_VERIFIER: "Invalid grant: authorization code is invalid",
+    _oauth.REASON_REDIRECT_URI_MISMATCH: "Invalid request: `redirect_uri` is invalid",
+    _oauth.REASON_REFRESH_TOKEN_MISSING: "Missing parameter: `refresh_token`",
+    _oauth.REASON_REFRESH_TOKEN_INVALID: "Invalid grant: refresh token is invalid",
+}
+
+
+def oauth_error(error: _oauth.OAuthError) -> Response:
+    # the page pairs a redirect_uri mismatch with "Invalid request", not "Invalid grant"
+    code = "invalid_request" if error.reason == _oauth.REASON_REDIRECT_URI_MISMATCH else error.error
+    return json_response({"error": code, "error_description": OAUTH_ERROR_MESSAGES[error.reason]}, status=400)
+
+
+OAUTH_PROFILE = _oauth.OAuthProfile(
+    name="pipedrive",
+    authorize_path=OAUTH_AUTHORIZE_PATH,
+    token_path=OAUTH_TOKEN_PATH,
+    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
+    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
+    client_auth=frozenset({"basic"}),      # Authorization: Basic base64(client_id:client_secret) [verified]
+    code_ttl=OAUTH_CODE_TTL,
+    default_scope=OAUTH_APP_SCOPE,
+    token_error=oauth_error,
+    # `api_domain`: where this company's API answers [verified, §2.1/§2.2]; here, the emulator itself.
+    token_extras=lambda request: {"api_domain": _oauth.emulator_root(request)},
+)
+
 # [unverified] 404 text for a missing or deleted organization (also a second DELETE).
 NOT_FOUND_MESSAGE = "Organization not found"
 # [unverified wording; the code is observed live on v2 list parameters] 400 for bad input.
@@ -192,6 +251,7 @@ def _decode_cursor(cursor: str) -> Any:
 
 class PipedriveEmulator(Emulator):
     name: ClassVar[str] = "pipedrive"
+    oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
 
     def seed(self, count: int) -> None:
@@ -228,12 +288,11 @@ class PipedriveEmulator(Emulator):
             "x-daily-requests-left": str(max(RATE_DAILY - self.daily_used, 0)),
         }
 
-    @staticmethod
-    def _authorized(request: Request) -> bool:
+    def _authorized(self, request: Request) -> bool:
         """The first credential present decides: OAuth bearer, then `x-api-token`, then `api_token`."""
         bearer = bearer_token(request)
         if bearer is not None:
-            return bearer == SANDBOX_OAUTH_TOKEN
+            return bearer == SANDBOX_OAUTH_TOKEN or self.issued_access_token(bearer)
         header = request.headers.get("x-api-token")
         if header is not None:
             return header == SANDBOX_API_TOKEN

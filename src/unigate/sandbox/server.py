@@ -5,6 +5,14 @@ Control API (JSON), per emulator `<name>`:
 - `POST /__control/<name>/faults` a `Fault` object; `DELETE` clears them.
 - `GET /__control/<name>/requests`: the requests received, oldest first; `DELETE` clears them.
 - `GET /__control/<name>/records`: the records as the emulated CRM stores them.
+- `POST /__control/<name>/oauth` (OAuth CRMs) with any of `{"access_token_ttl": seconds,
+  "code_ttl": seconds, "expire_all": true, "revoke_refresh_tokens": true}`: the lifetime of access
+  tokens (or authorization codes) issued from now on (null: the vendor's); expire every issued
+  access token now; refuse every refresh token issued so far (`invalid_grant`).
+- `GET /__control/<name>/oauth`: `{"token_requests", "refresh_requests", "active_access_tokens",
+  "active_refresh_tokens"}` since the last reset. `token_requests` counts every request to a token
+  endpoint (any grant, any outcome); `refresh_requests` the ones with `grant_type=refresh_token`.
+  A reset clears the OAuth server too.
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ class SandboxApp:
             Route("/__control/{name}/faults", self.faults, methods=["POST", "DELETE"]),
             Route("/__control/{name}/requests", self.requests, methods=["GET", "DELETE"]),
             Route("/__control/{name}/records", self.records, methods=["GET"]),
+            Route("/__control/{name}/oauth", self.oauth, methods=["GET", "POST"]),
         ]
         routes += [Mount(f"/{name}", app=mount) for name, mount in self.mounts.items()]
         self.app = Starlette(routes=routes)
@@ -66,6 +75,8 @@ class SandboxApp:
             return json_response({"error": "unknown sandbox"}, 404)
         body = await read_json(request) or {}
         mount.emulator.reset(body.get("count"))
+        if mount.emulator.oauth is not None:
+            mount.emulator.oauth.reset()
         mount.faults.clear()
         mount.requests.clear()
         return json_response({"reset": mount.emulator.name, "records": len(mount.emulator.records)})
@@ -97,6 +108,23 @@ class SandboxApp:
         if mount is None:
             return json_response({"error": "unknown sandbox"}, 404)
         return json_response(mount.emulator.snapshot())
+
+    async def oauth(self, request: Request):
+        mount = self._mount(request)
+        if mount is None:
+            return json_response({"error": "unknown sandbox"}, 404)
+        server = mount.emulator.oauth
+        if server is None:
+            return json_response({"error": f"{mount.emulator.name} has no OAuth server"}, 404)
+        if request.method == "POST":
+            body = await read_json(request)
+            if not isinstance(body, dict):
+                return json_response({"error": "OAuth settings must be a JSON object"}, 400)
+            try:
+                server.configure(body)
+            except ValueError as error:
+                return json_response({"error": str(error)}, 400)
+        return json_response(server.summary())
 
 
 def build_sandbox_app(names: list[str] | None = None) -> SandboxApp:

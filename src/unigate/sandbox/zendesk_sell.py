@@ -7,7 +7,9 @@ client `basecrm` (`http_client.py`: envelope, headers; `services.py`: ContactsSe
 Sell errors page (developer.zendesk.com/api-reference/sales-crm/errors).
 
 What it reproduces:
-- `Authorization: Bearer <token>`; 401 `unauthorized` in the errors envelope otherwise.
+- `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
+  issued); 401 `unauthorized` in the errors envelope otherwise.
+- OAuth 2 (§5.1): authorize `GET /oauth2/authorize`, token `POST /oauth2/token`; see `OAUTH_*`.
 - A `User-Agent` header is required (research §5.1, §6: missing → 400).
 - Bodies in `{"data": {...}}`; answers `{"data": …, "meta": {"type": "contact"}}` and
   `{"items": [{"data": …, "meta": …}], "meta": {"type": "collection", "count", "links"}}`.
@@ -20,6 +22,7 @@ What it reproduces:
 from __future__ import annotations
 
 import itertools
+import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -28,11 +31,32 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, bearer_token, json_response, read_json
 
 # -- credentials ------------------------------------------------------------------------------------
 # 64 characters: the official `basecrm` client refuses tokens of any other length (configuration.py).
 SANDBOX_TOKEN = "sandbox-zendesk_sell-token-0000000000000000000000000000000000000"
+
+# -- OAuth 2 (research/crm-apis-2.md §5.1) -----------------------------------------------------------
+OAUTH_AUTHORIZE_PATH = "/oauth2/authorize"  # https://api.getbase.com/oauth2/authorize [doc]
+OAUTH_TOKEN_PATH = "/oauth2/token"          # https://api.getbase.com/oauth2/token [doc]
+OAUTH_ACCESS_TOKEN_TTL = 3599               # expires_in "3599 seen in the community post"
+# Research is silent on rotation; the sandbox rotates, the behaviour a client must survive [unverified].
+OAUTH_ROTATES_REFRESH_TOKEN = True
+OAUTH_PROFILE = _oauth.OAuthProfile(
+    name="zendesk_sell",
+    authorize_path=OAUTH_AUTHORIZE_PATH,
+    token_path=OAUTH_TOKEN_PATH,
+    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
+    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
+    client_auth=frozenset({"basic", "body"}),   # "client credentials in Basic auth (or as form fields)"
+    token_type="bearer",
+    # 64 hex characters, the only length the official client takes (see SANDBOX_TOKEN)
+    new_access_token=lambda: secrets.token_hex(32),
+    new_refresh_token=lambda: secrets.token_hex(32),
+    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: research records none]
+)
 
 # -- choices where the vendor's behaviour is not settled (change here) --------------------------------
 # research §7.5: whether POST /contacts answers 200 or 201 is open; Sell's contacts reference shows 200.
@@ -105,6 +129,7 @@ def _now() -> str:
 
 class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
+    oauth_profile = OAUTH_PROFILE
 
     def reset(self, count: int | None = None) -> None:
         self.ids = itertools.count(ID_BASE)
@@ -260,7 +285,8 @@ class ZendeskSellEmulator(Emulator):
                    for part in accept.split(",")):
             return self.error(request, 406, "not_acceptable", "The requested format is not supported",
                               "Only application/json is supported.")
-        if bearer_token(request) != SANDBOX_TOKEN:
+        token = bearer_token(request)
+        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
             return self.error(request, 401, "unauthorized", "request is unauthorized",
                               "Required access token is missing, malformed, expired, or invalid.")
         return None

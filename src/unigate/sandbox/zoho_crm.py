@@ -19,12 +19,15 @@ What it reproduces:
   "the id given seems to be invalid" with HTTP 400.
 - Field metadata `GET /crm/v8/settings/fields?module=Accounts` (custom fields flagged `custom_field`).
 - Rate-limit headers `X-RATELIMIT-LIMIT/-REMAINING/-RESET` on every answer.
+- OAuth 2 (§3.2): authorize `GET /oauth/v2/auth`, token `POST /oauth/v2/token` (the accounts server,
+  served under the emulator root); the API accepts the access tokens it issues. See `OAUTH_*`.
 """
 
 from __future__ import annotations
 
 import base64
 import bisect
+import secrets
 import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -34,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, json_response, read_json
 
 # -- credentials ------------------------------------------------------------------------------------
@@ -41,6 +45,67 @@ SANDBOX_TOKEN = "sandbox-zoho_crm-token"
 # What the Zoho accounts server would have answered as `api_domain` for this org (US data centre).
 SANDBOX_API_DOMAIN = "https://www.zohoapis.com"
 AUTH_SCHEME = "Zoho-oauthtoken"  # research/crm-apis-1.md §3.2 (SDK OAUTH_HEADER_PREFIX)
+
+# -- OAuth 2 (research/crm-apis-1.md §3.2) -------------------------------------------------------------
+OAUTH_AUTHORIZE_PATH = "/oauth/v2/auth"     # https://accounts.zoho.{dc}/oauth/v2/auth [verified]
+OAUTH_TOKEN_PATH = "/oauth/v2/token"        # https://accounts.zoho.{dc}/oauth/v2/token [verified]
+OAUTH_ACCESS_TOKEN_TTL = 3600               # "access token valid 1 hour", expires_in 3600 [verified]
+# The documented refresh answer carries no refresh_token: the refresh token is kept and used again
+# (a user holds up to 20 of them) [verified, §3.2].
+OAUTH_ROTATES_REFRESH_TOKEN = False
+# Grant tokens are short-lived [unverified lifetime: Zoho docs speak of minutes].
+OAUTH_CODE_TTL = 120
+# Token endpoint errors come with HTTP 200 and a bare `{"error": "<code>"}`; the official SDK reads
+# the body whatever the status and fails when it has no access_token (zohocrmsdk8-0
+# `oauth_token.py` parse_response) [observed: live answers quoted in public issue threads, e.g.
+# `HTTP/1.1 200 ... {"error":"invalid_client"}`, `{"error":"invalid_code"}`; the redirect-URI and
+# grant-type codes are unverified].
+OAUTH_ERROR_STATUS = 200
+OAUTH_ERROR_CODES = {
+    _oauth.REASON_NOT_FORM: "invalid_request",
+    _oauth.REASON_GRANT_TYPE_MISSING: "invalid_request",
+    _oauth.REASON_GRANT_TYPE_UNSUPPORTED: "unsupported_grant_type",
+    _oauth.REASON_CLIENT_MISSING: "invalid_client",
+    _oauth.REASON_CLIENT_AUTH_METHOD: "invalid_client",
+    _oauth.REASON_CLIENT_UNKNOWN: "invalid_client",
+    _oauth.REASON_CLIENT_SECRET_WRONG: "invalid_client_secret",
+    _oauth.REASON_CODE_MISSING: "invalid_code",
+    _oauth.REASON_CODE_INVALID: "invalid_code",
+    _oauth.REASON_CODE_EXPIRED: "invalid_code",
+    _oauth.REASON_CODE_VERIFIER: "invalid_code",
+    _oauth.REASON_REDIRECT_URI_MISMATCH: "invalid_redirect_uri",
+    _oauth.REASON_REFRESH_TOKEN_MISSING: "invalid_code",
+    _oauth.REASON_REFRESH_TOKEN_INVALID: "invalid_code",
+}
+
+
+# Zoho tokens look like `1000.<hex>.<hex>` [observed].
+def _zoho_token() -> str:
+    return f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
+
+
+def oauth_error(error: _oauth.OAuthError) -> Response:
+    return json_response({"error": OAUTH_ERROR_CODES[error.reason]}, OAUTH_ERROR_STATUS)
+
+
+OAUTH_PROFILE = _oauth.OAuthProfile(
+    name="zoho_crm",
+    authorize_path=OAUTH_AUTHORIZE_PATH,
+    token_path=OAUTH_TOKEN_PATH,
+    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
+    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
+    client_auth=frozenset({"body"}),       # client_id/client_secret form fields [verified, SDK oauth_token.py]
+    form_in_query=True,                    # the accounts server also reads them from the query [observed]
+    code_ttl=OAUTH_CODE_TTL,
+    token_error=oauth_error,
+    new_access_token=_zoho_token,
+    new_refresh_token=_zoho_token,
+    # `api_domain` names the API host of the org's data centre [verified, §3.1]: here, the emulator.
+    token_extras=lambda request: {"api_domain": _oauth.emulator_root(request)},
+    # The redirect also names the user's data centre and its accounts server (where the token
+    # request must go) [unverified: not in research; Zoho's multi-DC documentation].
+    redirect_extras=lambda request: {"location": "us", "accounts-server": _oauth.emulator_root(request)},
+)
 
 # -- choices where the vendor's behaviour is not settled (change here) --------------------------------
 # GET /Accounts/{id} for an id that does not exist. crm-oas v8.0 getRecord lists "204: ... no record
@@ -197,6 +262,7 @@ def _decode_token(token: str) -> dict[str, Any] | None:
 
 class ZohoCrmEmulator(Emulator):
     name = "zoho_crm"
+    oauth_profile = OAUTH_PROFILE
 
     def reset(self, count: int | None = None) -> None:
         self.order: list[int] = []                 # live ids, ascending == insertion order
@@ -331,7 +397,7 @@ class ZohoCrmEmulator(Emulator):
         scheme, _, token = value.partition(" ")
         if scheme != AUTH_SCHEME or not token.strip():
             return self.answer(error_object("AUTHENTICATION_FAILURE", "Authentication failed"), 401)
-        if token.strip() != SANDBOX_TOKEN:
+        if token.strip() != SANDBOX_TOKEN and not self.issued_access_token(token.strip()):
             return self.answer(error_object("INVALID_TOKEN", "invalid oauth token"), 401)
         return None
 
