@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any
 
+from unigate.edge.limits import GatewayLimits, Limit
 from unigate.engine.accounts import AccountRuntime, prepare_account
 from unigate.engine.call import Engine
 from unigate.engine.spec import Integration, load_integrations
@@ -23,6 +24,8 @@ from unigate.serving import RunningServer, start_in_thread
 from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
 from unigate.store.changes import Change
+from unigate.store.counters import MemoryWindowCounter, SqlWindowCounter, WindowCounter
+from unigate.store.idempotency import IdempotencyKeys, SqlIdempotencyKeys
 from unigate.transport import Transport
 
 log = logging.getLogger("unigate")
@@ -38,6 +41,13 @@ class Gateway:
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
         self.engine = Engine(self.resources, self.transport)
         self.store: Store | None = None
+        # Shared across gateway processes through the database or Redis; set up by start().
+        self.idempotency: IdempotencyKeys | None = None
+        self._limit_per_token = Limit.parse(settings.limit_per_token, "UNIGATE_LIMIT_PER_TOKEN")
+        self._limit_per_account = Limit.parse(settings.limit_per_account, "UNIGATE_LIMIT_PER_ACCOUNT")
+        # None when both limits are off: the hot path then skips them without a store call.
+        self.limits: GatewayLimits | None = None
+        self._redis: Any = None
         self.sandbox_url = settings.sandbox_url
         self._sandbox_server: RunningServer | None = None
         self._tokens: dict[str, tuple[str | None, float]] = {}
@@ -54,6 +64,7 @@ class Gateway:
         # strict mode each use of a cached account is confirmed with one primary-key read (docs/deploy.md).
         self._confirm_each_use = (self.store.changes.delivered_by_event_loop
                                   and self.settings.cache_validation == "strict")
+        self._open_shared_state(self.store)
         if self.sandbox_url is None:
             # Embedded sandboxes: their own thread and event loop, so they don't slow the gateway's.
             from unigate.sandbox.server import build_sandbox_app
@@ -62,8 +73,29 @@ class Gateway:
             self.sandbox_url = self._sandbox_server.url
             log.info("built-in sandboxes listening on %s", self.sandbox_url)
 
+    def _open_shared_state(self, store: Store) -> None:
+        settings = self.settings
+        counter: WindowCounter
+        if settings.redis_url:
+            from unigate.store.redis_state import RedisIdempotencyKeys, RedisWindowCounter, connect
+
+            self._redis = connect(settings.redis_url)
+            self.idempotency = RedisIdempotencyKeys(self._redis, store.cipher, settings.idempotency_ttl,
+                                                    settings.idempotency_lease)
+            counter = RedisWindowCounter(self._redis)
+        else:
+            self.idempotency = SqlIdempotencyKeys(store.engines, store.cipher, settings.idempotency_ttl,
+                                                  settings.idempotency_lease)
+            # SQLite serves one machine: counting in memory spares a write transaction per request
+            # (with several worker processes each counts on its own; docs/api.md).
+            counter = SqlWindowCounter(store.engines) if store.engines.dialect == "postgresql" else MemoryWindowCounter()
+        if self._limit_per_token is not None or self._limit_per_account is not None:
+            self.limits = GatewayLimits(self._limit_per_token, self._limit_per_account, counter)
+
     async def stop(self) -> None:
         await self.transport.close()
+        if self._redis is not None:
+            await self._redis.aclose()
         if self.store is not None:
             await self.store.close()
         if self._sandbox_server is not None:

@@ -27,6 +27,17 @@ class Settings:
     # call, so a change made by another process is used at once; "notify" trusts LISTEN/NOTIFY alone,
     # saving that read at the price of a few milliseconds in which another process may use the old copy.
     cache_validation: str = field(default_factory=lambda: os.environ.get("UNIGATE_CACHE_VALIDATION", "strict"))
+    # Shared state across gateway processes (idempotency keys, rate-limit counters) goes to Redis
+    # when this is set, else to the database (docs/api.md).
+    redis_url: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_REDIS_URL") or None)
+    # Seconds an Idempotency-Key and its stored response are kept.
+    idempotency_ttl: float = field(default_factory=lambda: _float("UNIGATE_IDEMPOTENCY_TTL", 86_400.0))
+    # Seconds a claimed key stays "in progress" before another request may take it over (a process
+    # that died mid-call must not lock its key for the whole TTL). Longer than any provider call.
+    idempotency_lease: float = field(default_factory=lambda: _float("UNIGATE_IDEMPOTENCY_LEASE", 300.0))
+    # The gateway's own rate limits, "N" (per second) or "N/window" such as "500/10s"; None is off.
+    limit_per_token: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_LIMIT_PER_TOKEN") or None)
+    limit_per_account: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_LIMIT_PER_ACCOUNT") or None)
 
     def __post_init__(self) -> None:
         if self.cache_validation not in ("strict", "notify"):

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from unigate.edge import idempotency
 from unigate.edge.query import as_bool, as_list, parse_query
 from unigate.edge.responses import send_bytes, send_error, send_json
 from unigate.engine.call import JsonResult, RawResult, StreamResult, UnifiedRequest
@@ -59,7 +60,11 @@ class UnifiedRoutes:
         # Filled in as the call is understood; the app logs it and counts it in /metrics (app.py).
         call: CallRecord | None = scope.get("unigate.call")
         headers = dict(scope["headers"])
-        environment_id = await gateway.environment_for(headers.get(b"authorization", b"").decode("latin-1"))
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        environment_id = await gateway.environment_for(authorization)
+        limits = gateway.limits
+        if limits is not None:
+            await limits.check_token(authorization)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         model, resource, record_id = split_path(raw_path.split(b"?", 1)[0])
         http_method = scope["method"]
@@ -90,9 +95,12 @@ class UnifiedRoutes:
         remote_query = query.get("remote_query") or {}
         if not isinstance(remote_query, dict):
             raise GatewayError(400, "remote_query must be an object: remote_query[name]=value.")
+        idempotency_key = idempotency.read_key(headers.get(idempotency.HEADER), method, response_format)
         account = await gateway.account_runtime(environment_id, account_id)
         if call is not None:
             call.integration = account.integration.name
+        if limits is not None:
+            await limits.check_account(account_id)
 
         body = None
         if method in ("create", "update"):
@@ -112,6 +120,17 @@ class UnifiedRoutes:
         )
         if call is not None:
             call.request = request
+        if idempotency_key is not None:
+            assert gateway.idempotency is not None
+            answer, replayed = await idempotency.run_once(
+                gateway.idempotency, environment_id, idempotency_key,
+                idempotency.fingerprint(http_method, model, resource, record_id, query, body),
+                lambda: gateway.engine.run(request))
+            answer_headers = dict(answer.headers)
+            if replayed:
+                answer_headers[idempotency.REPLAYED_HEADER] = "true"
+            await send_bytes(send, answer.status, answer.body, answer.content_type.encode("latin-1"), answer_headers)
+            return
         result = await gateway.engine.run(request)
         if isinstance(result, JsonResult):
             await send_json(send, result.status, result.body, result.headers)

@@ -92,6 +92,16 @@ class Store:
     def dialect(self) -> str:
         return self._engines.dialect
 
+    @property
+    def engines(self) -> Engines:
+        """The connection pools, for the gateway's shared state kept in the same database."""
+        return self._engines
+
+    @property
+    def cipher(self) -> Cipher:
+        """The store key's cipher, for other data sealed at rest (stored idempotent responses)."""
+        return self._cipher
+
     async def ping(self) -> None:
         """Raise if the database cannot answer a trivial query (for /health)."""
         async with self._engines.reads.connect() as conn:

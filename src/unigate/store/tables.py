@@ -11,10 +11,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -110,6 +112,42 @@ class IntegratedAccountRow(Base):
     )
 
 
+class IdempotencyKeyRow(Base):
+    """One Idempotency-Key of one environment: claimed while its request runs, then its answer."""
+
+    __tablename__ = "idempotency_keys"
+
+    environment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("environments.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # Hex SHA-256 of the request's canonical form: the same key with another request is refused.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # Who holds the key: completing or releasing it only acts on one's own claim.
+    claim_id: Mapped[str] = mapped_column(String(36))
+    state: Mapped[str] = mapped_column(String(16))  # "in_flight" or "done"
+    # crypto.Cipher output of the stored answer (it may hold CRM data); null while in flight.
+    response_ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # An in-flight claim older than this was abandoned (its process died) and may be taken over.
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class RateWindowRow(Base):
+    """Requests counted in one fixed window for one subject (an API token's hash or an account id)."""
+
+    __tablename__ = "gateway_rate_windows"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger(), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 environments = EnvironmentRow.__table__
 api_tokens = ApiTokenRow.__table__
 integrated_accounts = IntegratedAccountRow.__table__
+idempotency_keys = IdempotencyKeyRow.__table__
+gateway_rate_windows = RateWindowRow.__table__

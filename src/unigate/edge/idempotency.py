@@ -1,0 +1,141 @@
+"""`Idempotency-Key` on unified creates and updates (POST and PATCH): one provider call per key.
+
+A client that resends a write (Truto's TypeScript SDK resends a POST after a 409, 502 or 504:
+research/truto-semantics.md §12, research/clients-and-jsonata.md §2.2) sends the same key each time.
+The first request claims the key and calls the CRM; its answer is kept for the key's TTL (24 h by
+default) and replayed, with `Idempotent-Replayed: true`, to every repeat. A repeat that arrives while
+the first is still running gets 409 with `Retry-After: 1`; the same key on a different request gets 422.
+
+Which answers are kept (docs/api.md, "Idempotency-Key"): every answer of a call that may have reached
+the CRM, errors included, because a create that failed or timed out may still have been performed by the
+CRM, and calling it again could make a duplicate. The key is released, so the same key runs again, only
+when the CRM certainly did not act: it answered 429 (rate limited), or no connection to it could be made.
+Requests refused before the call (bad token, invalid body, unknown account) never claim the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import orjson
+
+from unigate.engine.call import JsonResult, RawResult, Result, StreamResult
+from unigate.errors import GatewayError
+from unigate.store.crypto import DecryptionError
+from unigate.store.idempotency import Claimed, IdempotencyKeys, InFlight, Mismatch, Replay, StoredResponse
+
+log = logging.getLogger("unigate.idempotency")
+
+HEADER = b"idempotency-key"
+REPLAYED_HEADER = "idempotent-replayed"
+MAX_KEY_LENGTH = 255
+# Headers of a fresh answer that describe that moment only (timings, the provider's rate-limit
+# budget then) and are not replayed.
+_NOT_REPLAYED = frozenset({"server-timing", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"})
+
+
+def read_key(raw: bytes | None, method: str, response_format: str) -> str | None:
+    """The request's Idempotency-Key, checked; None when it has none or the method ignores it."""
+    if raw is None or method not in ("create", "update"):
+        return None  # reads and deletes are idempotent already
+    key = raw.decode("latin-1").strip()
+    if not key:
+        raise GatewayError(400, "The Idempotency-Key header is empty; send a unique value per write, e.g. a UUID.")
+    if len(key) > MAX_KEY_LENGTH:
+        raise GatewayError(400, f"The Idempotency-Key header is {len(key)} characters long; "
+                                f"it may be at most {MAX_KEY_LENGTH}. A UUID is a good key.")
+    if not (key.isascii() and key.isprintable()):
+        raise GatewayError(400, "The Idempotency-Key header must be printable ASCII, e.g. a UUID.")
+    if response_format == "stream":
+        raise GatewayError(400, "truto_response_format=stream cannot be replayed; with an Idempotency-Key, "
+                                "use truto_response_format=raw for the provider's answer as it is.")
+    return key
+
+
+def fingerprint(http_method: str, model: str, resource: str, record_id: str | None, query: dict[str, Any],
+                body: Any) -> str:
+    """Hex SHA-256 of the request's canonical form (the query includes the integrated account)."""
+    canonical = orjson.dumps({"method": http_method, "model": model, "resource": resource, "id": record_id,
+                              "query": query, "body": body}, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def crm_did_not_act(error: GatewayError) -> bool:
+    """True when the provider certainly did not perform the write, so the key may run again."""
+    if error.remote and error.status == 429:
+        return True  # refused by the provider's rate limit before any work
+    # The transport raises its 502 from the connection error: nothing was sent.
+    return isinstance(error.__cause__, aiohttp.ClientConnectorError)
+
+
+def stored_answer(result: Result) -> StoredResponse:
+    headers = {k: v for k, v in result.headers.items() if k.lower() not in _NOT_REPLAYED}
+    if isinstance(result, JsonResult):
+        return StoredResponse(result.status, "application/json", orjson.dumps(result.body), headers)
+    if isinstance(result, RawResult):
+        return StoredResponse(result.status, result.content_type or "application/octet-stream", result.body, headers)
+    assert not isinstance(result, StreamResult), "read_key refuses streams with a key"
+    raise TypeError(f"unexpected result {type(result).__name__}")
+
+
+def stored_error(error: GatewayError) -> StoredResponse:
+    return StoredResponse(error.status, "application/json", orjson.dumps(error.body()), dict(error.headers))
+
+
+async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request_fingerprint: str,
+                   call: Callable[[], Awaitable[Result]]) -> tuple[StoredResponse, bool]:
+    """This request's answer and whether it is a replay; `call` runs only if this request claims the key.
+
+    An error answer is raised as the GatewayError (after it is stored), like any unified error.
+    """
+    try:
+        outcome = await keys.claim(environment_id, key, request_fingerprint)
+    except DecryptionError:
+        log.error("a stored idempotent answer could not be opened (was the store key changed?)")
+        raise GatewayError(500, "The stored answer for this Idempotency-Key cannot be read by this gateway "
+                                "(its store key differs). Send the write with a new key.") from None
+    except Exception:
+        log.exception("claiming an idempotency key failed")
+        raise GatewayError(503, "The gateway could not record the Idempotency-Key, so the write was not sent. "
+                                "Retry with the same key.", headers={"retry-after": "1"}) from None
+    if isinstance(outcome, Replay):
+        return outcome.response, True
+    if isinstance(outcome, Mismatch):
+        raise GatewayError(422, f"The Idempotency-Key {key!r} was already used for a different request (method, "
+                                "path, integrated account, query or body differ). Use a new key for a new write.")
+    if isinstance(outcome, InFlight):
+        raise GatewayError(409, f"A request with the Idempotency-Key {key!r} is still in progress. Retry in a "
+                                "second to receive its answer.", headers={"retry-after": "1"})
+    assert isinstance(outcome, Claimed)
+
+    try:
+        result = await call()
+    except GatewayError as error:
+        if crm_did_not_act(error):
+            await _settle(keys.release(environment_id, key, outcome.claim_id))
+        else:
+            await _settle(keys.complete(environment_id, key, outcome.claim_id, stored_error(error)))
+        raise
+    except Exception:
+        # A gateway fault after the claim: the CRM may have acted, so the failure is kept like any answer.
+        log.exception("an idempotent write failed unexpectedly")
+        error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. The "
+                                  "CRM may have performed it: check before sending it again with a new key.")
+        await _settle(keys.complete(environment_id, key, outcome.claim_id, stored_error(error)))
+        raise error from None
+    answer = stored_answer(result)
+    await _settle(keys.complete(environment_id, key, outcome.claim_id, answer))
+    return answer, False
+
+
+async def _settle(step: Awaitable[None]) -> None:
+    # The CRM has answered: its answer goes to the client even if the key store fails now. The claim then
+    # stays in flight until its lease ends (UNIGATE_IDEMPOTENCY_LEASE).
+    try:
+        await step
+    except Exception:
+        log.exception("storing the outcome of an idempotency key failed")

@@ -1,0 +1,94 @@
+"""Fixed-window request counters for the gateway's own rate limits.
+
+``hit`` adds one request to a subject's window and returns the window's count so far, atomically.
+Three implementations: in this process's memory (SQLite deployments: one machine, and each worker
+process counts on its own), the store's PostgreSQL database (one ``INSERT … ON CONFLICT DO UPDATE …
+RETURNING`` per request, shared by every gateway process), and Redis
+(``unigate.store.redis_state.RedisWindowCounter``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+
+from unigate.store.engine import Engines
+from unigate.store.tables import gateway_rate_windows
+
+log = logging.getLogger("unigate.limits")
+
+# How often (seconds) a process deletes the windows that have ended.
+PURGE_INTERVAL = 60.0
+
+
+class WindowCounter(Protocol):
+    async def hit(self, scope: str, subject: str, window: int, expires_in: float) -> int:
+        """Count one request in `window` (a window number) and return the count, this one included.
+        `expires_in`: seconds until the window ends; its count may be forgotten after that."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryWindowCounter:
+    """Counts in this process only."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str, int], tuple[int, float]] = {}
+        self._next_purge = 0.0
+
+    async def hit(self, scope: str, subject: str, window: int, expires_in: float) -> int:
+        now = time.monotonic()
+        if now >= self._next_purge:
+            self._next_purge = now + PURGE_INTERVAL
+            self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+        key = (scope, subject, window)
+        count = self._counts.get(key, (0, 0.0))[0] + 1
+        self._counts[key] = (count, now + expires_in)
+        return count
+
+    async def close(self) -> None:
+        self._counts.clear()
+
+
+_table = gateway_rate_windows
+
+
+class SqlWindowCounter:
+    """Counts in the store's database: one atomic upsert per request, shared by all gateway processes."""
+
+    def __init__(self, engines: Engines) -> None:
+        self._engines = engines
+        self._insert = (postgresql.insert if engines.dialect == "postgresql" else sqlite.insert)(_table)
+        self._next_purge = 0.0
+
+    async def hit(self, scope: str, subject: str, window: int, expires_in: float) -> int:
+        await self._purge_now_and_then()
+        statement = self._insert.values(
+            scope=scope, subject=subject, window=window, hits=1,
+            expires_at=datetime.now(timezone.utc) + timedelta(seconds=expires_in),
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[_table.c.scope, _table.c.subject, _table.c.window],
+            set_={"hits": _table.c.hits + 1},
+        ).returning(_table.c.hits)
+        async with self._engines.writes.begin() as conn:
+            return (await conn.execute(statement)).scalar_one()
+
+    async def _purge_now_and_then(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_INTERVAL
+        try:
+            async with self._engines.writes.begin() as conn:
+                await conn.execute(delete(_table).where(_table.c.expires_at <= datetime.now(timezone.utc)))
+        except Exception:  # housekeeping: never fail the request for it
+            log.warning("purging ended rate-limit windows failed", exc_info=True)
+
+    async def close(self) -> None:
+        """The store owns the connections."""
