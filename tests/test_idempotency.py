@@ -1,0 +1,258 @@
+"""Idempotency-Key on unified writes (docs/api.md, "Idempotency-Key"), over HTTP to a gateway and the
+HubSpot emulator: what the client gets back, and how many creates the CRM received.
+
+Why it matters: Truto's TypeScript SDK resends a POST after a 409, 502 or 504, at once and up to three
+times (research/truto-semantics.md §12; research/clients-and-jsonata.md §2.2), so without a key a create
+that timed out can become two records in the CRM.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+
+import pytest
+from gateway_factory import CRM, add_account, at_once, creates_sent, make_tokens, start_gateway
+
+from unigate.settings import Settings
+
+
+def gateway_settings(sandbox, data_dir, **overrides) -> Settings:
+    values = {"data_dir": data_dir, "database_url": None, "secret_key": None, "sandbox_url": sandbox.url,
+              "connect_timeout": 2.0, "read_timeout": 1.5, "idempotency_ttl": 3600.0, "idempotency_lease": 30.0}
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture(scope="module")
+def gateway(sandbox, tmp_path_factory):
+    settings = gateway_settings(sandbox, tmp_path_factory.mktemp("idempotency"))
+    running = start_gateway(settings, make_tokens(settings, ["idem-a", "idem-b"]))
+    for tenant in running.tenants:
+        tenant.account_id = add_account(running, tenant)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(autouse=True)
+def clean_crm(sandbox):
+    sandbox.control(CRM).clear_faults()
+    sandbox.control(CRM).clear_requests()
+    yield
+    sandbox.control(CRM).clear_faults()
+
+
+def new_key() -> str:
+    return str(uuid.uuid4())
+
+
+def assert_error(response, status: int, *words: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["statusCode"] == status and isinstance(body["error"], str)
+    for word in words:
+        assert word in body["message"], body["message"]
+    return body
+
+
+def test_a_repeated_create_replays_the_first_answer_and_the_crm_creates_once(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    records_before = len(sandbox.control(CRM).records())
+    key = new_key()
+    first = gateway.call("POST", tenant, key=key, json={"name": "Replay Co"})
+    assert first.status_code in (200, 201), first.text
+    assert "idempotent-replayed" not in first.headers
+    second = gateway.call("POST", tenant, key=key, json={"name": "Replay Co"})
+
+    assert second.status_code == first.status_code
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.headers["content-type"] == "application/json"
+    assert second.json() == first.json()
+    assert second.json()["name"] == "Replay Co"
+    assert "server-timing" in second.headers  # this answer's own timing, not the first one's
+    assert len(creates_sent(sandbox)) == 1
+    assert len(sandbox.control(CRM).records()) == records_before + 1
+
+
+def test_a_repeated_update_is_sent_once(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    record_id = gateway.call("POST", tenant, json={"name": "Before"}).json()["id"]
+    key = new_key()
+    answers = [gateway.call("PATCH", tenant, record_id, key=key, json={"name": "After"}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200], answers[0].text
+    assert [a.headers.get("idempotent-replayed") for a in answers] == [None, "true", "true"]
+    patches = [r for r in sandbox.control(CRM).requests() if r["method"] == "PATCH"]
+    assert len(patches) == 1
+
+
+def test_the_same_key_on_a_different_request_is_refused(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    key = new_key()
+    original = {"name": "Original", "description": "First"}
+    assert gateway.call("POST", tenant, key=key, json=original).status_code in (200, 201)
+
+    other_body = gateway.call("POST", tenant, key=key, json={**original, "name": "Changed"})
+    assert_error(other_body, 422, key, "different request")
+    other_query = gateway.call("POST", tenant, key=key, json=original, params={"truto_response_format": "raw"})
+    assert_error(other_query, 422, "different request")
+    other_account = gateway.call("POST", tenant, key=key, json=original, account_id=str(uuid.uuid4()))
+    assert other_account.status_code == 404  # refused before the key is looked at: no such account
+    other_method = gateway.call("PATCH", tenant, "18000000001", key=key, json=original)
+    assert_error(other_method, 422, "different request")
+    # The same body with its fields in another order is the same request.
+    same = gateway.call("POST", tenant, key=key, json={"description": "First", "name": "Original"})
+    assert same.headers["idempotent-replayed"] == "true"
+    assert len(creates_sent(sandbox)) == 1
+    assert not [r for r in sandbox.control(CRM).requests() if r["method"] == "PATCH"]
+
+
+def test_concurrent_duplicates_make_one_provider_call(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    # The CRM takes a while to answer the create, so the duplicates arrive while it is in flight.
+    sandbox.control(CRM).fault(delay=0.8, method="POST", times=1)
+    key = new_key()
+    answers = at_once([lambda: gateway.call("POST", tenant, key=key, json={"name": "Racing Co"})] * 4)
+
+    fresh = [a for a in answers if a.status_code in (200, 201) and "idempotent-replayed" not in a.headers]
+    assert len(fresh) == 1, [(a.status_code, a.text) for a in answers]
+    waiting = [a for a in answers if a.status_code == 409]
+    assert waiting, "the duplicates arrived while the first was in flight"
+    for answer in waiting:
+        assert_error(answer, 409, "still in progress")
+        assert answer.headers["retry-after"] == "1"
+    # A client retrying after Retry-After gets the first request's answer.
+    retried = gateway.call("POST", tenant, key=key, json={"name": "Racing Co"})
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert retried.json() == fresh[0].json()
+    assert len(creates_sent(sandbox)) == 1
+
+
+def test_keys_belong_to_one_environment(gateway, sandbox):
+    first_env, second_env = gateway.tenants
+    key = new_key()
+    first = gateway.call("POST", first_env, key=key, json={"name": "Env Co"})
+    second = gateway.call("POST", second_env, key=key, json={"name": "Env Co"})
+    assert first.status_code in (200, 201) and second.status_code in (200, 201), second.text
+    assert "idempotent-replayed" not in second.headers
+    assert second.json()["id"] != first.json()["id"]
+    assert len(creates_sent(sandbox)) == 2
+
+
+def test_an_expired_key_is_a_new_request(sandbox, tmp_path):
+    settings = gateway_settings(sandbox, tmp_path, idempotency_ttl=0.5)
+    running = start_gateway(settings, make_tokens(settings, ["idem-expiry"]))
+    try:
+        tenant = running.tenants[0]
+        tenant.account_id = add_account(running, tenant)
+        key = new_key()
+        assert running.call("POST", tenant, key=key, json={"name": "Short Lived"}).status_code in (200, 201)
+        assert running.call("POST", tenant, key=key, json={"name": "Short Lived"}).headers["idempotent-replayed"] == "true"
+        time.sleep(0.7)
+        # Expired: even a different body under the same key is a new request now.
+        again = running.call("POST", tenant, key=key, json={"name": "Second Life"})
+        assert again.status_code in (200, 201), again.text
+        assert "idempotent-replayed" not in again.headers
+        assert again.json()["name"] == "Second Life"
+        assert len(creates_sent(sandbox)) == 2
+    finally:
+        running.stop()
+
+
+def test_provider_errors_are_kept_and_replayed(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    sandbox.control(CRM).fault(status=400, method="POST", times=1,
+                               body={"status": "error", "message": "Property values were not valid",
+                                     "category": "VALIDATION_ERROR"})
+    key = new_key()
+    first = gateway.call("POST", tenant, key=key, json={"name": "Invalid Co"})
+    body = assert_error(first, 400, "Property values were not valid")
+    assert body["truto_is_remote_error"] is True
+    second = gateway.call("POST", tenant, key=key, json={"name": "Invalid Co"})
+    assert second.status_code == 400
+    assert second.headers["idempotent-replayed"] == "true"
+    assert second.json() == body
+    assert len(creates_sent(sandbox)) == 1
+
+
+def test_a_timed_out_create_is_not_sent_again(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    # Longer than the gateway's read timeout (1.5 s): the CRM gets the create, the gateway answers 504.
+    sandbox.control(CRM).fault(delay=2.0, method="POST", times=1)
+    key = new_key()
+    first = gateway.call("POST", tenant, key=key, json={"name": "Slow Co"})
+    assert_error(first, 504, "did not answer in time")
+    # The TypeScript SDK resends at once after a 504: the CRM may already have made the record.
+    second = gateway.call("POST", tenant, key=key, json={"name": "Slow Co"})
+    assert second.status_code == 504
+    assert second.headers["idempotent-replayed"] == "true"
+    assert len(creates_sent(sandbox)) == 1
+
+
+def test_a_provider_rate_limit_releases_the_key(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    sandbox.control(CRM).fault(status=429, method="POST", times=1, headers={"Retry-After": "1"},
+                               body={"status": "error", "message": "You have reached your secondly limit.",
+                                     "errorType": "RATE_LIMIT"})
+    key = new_key()
+    limited = gateway.call("POST", tenant, key=key, json={"name": "Later Co"})
+    assert_error(limited, 429)
+    # The CRM refused before doing anything: the same key goes through once the limit has passed.
+    retried = gateway.call("POST", tenant, key=key, json={"name": "Later Co"})
+    assert retried.status_code in (200, 201), retried.text
+    assert "idempotent-replayed" not in retried.headers
+    assert len(creates_sent(sandbox)) == 2
+    assert gateway.call("POST", tenant, key=key, json={"name": "Later Co"}).headers["idempotent-replayed"] == "true"
+
+
+def test_an_unreachable_crm_releases_the_key(sandbox, tmp_path):
+    # A sandbox URL where nothing listens: the connection is refused, so nothing reached the CRM.
+    settings = gateway_settings(sandbox, tmp_path, sandbox_url="http://127.0.0.1:9")
+    running = start_gateway(settings, make_tokens(settings, ["idem-unreachable"]))
+    try:
+        tenant = running.tenants[0]
+        tenant.account_id = add_account(running, tenant)
+        key = new_key()
+        for _ in range(2):
+            answer = running.call("POST", tenant, key=key, json={"name": "Nowhere Co"})
+            assert_error(answer, 502, "Could not connect")
+            assert "idempotent-replayed" not in answer.headers
+    finally:
+        running.stop()
+
+
+def test_key_checks(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    too_long = gateway.call("POST", tenant, key="k" * 256, json={"name": "Long Key Co"})
+    assert_error(too_long, 400, "at most 255")
+    assert_error(gateway.call("POST", tenant, key="", json={"name": "Empty Key Co"}), 400, "empty")
+    assert_error(gateway.call("POST", tenant, key="cl\u00e9", json={"name": "Accent Co"}), 400, "printable ASCII")
+    streamed = gateway.call("POST", tenant, key=new_key(), json={"name": "Stream Co"},
+                            params={"truto_response_format": "stream"})
+    assert_error(streamed, 400, "stream")
+    assert creates_sent(sandbox) == []
+
+    longest = gateway.call("POST", tenant, key="k" * 255, json={"name": "Longest Key Co"})
+    assert longest.status_code in (200, 201), longest.text
+    # Reads ignore the header: they are idempotent already.
+    listed = gateway.call("GET", tenant, key=new_key(), params={"limit": 1})
+    assert listed.status_code == 200 and "idempotent-replayed" not in listed.headers
+
+
+def test_a_refused_request_does_not_use_up_the_key(gateway, sandbox):
+    tenant = gateway.tenants[0]
+    key = new_key()
+    invalid = gateway.call("POST", tenant, key=key, json={"name": "Bad Co", "not_a_field": 1})
+    assert_error(invalid, 400, "not_a_field")
+    fixed = gateway.call("POST", tenant, key=key, json={"name": "Bad Co"})
+    assert fixed.status_code in (200, 201), fixed.text
+    assert "idempotent-replayed" not in fixed.headers
+
+
+def test_stored_answers_are_encrypted_at_rest(gateway):
+    tenant = gateway.tenants[0]
+    marker = f"Secret Customer {uuid.uuid4().hex}"
+    assert gateway.call("POST", tenant, key=new_key(), json={"name": marker}).status_code in (200, 201)
+    with sqlite3.connect(gateway.settings.data_dir / "unigate.db") as db:
+        rows = db.execute("SELECT response_ciphertext FROM idempotency_keys WHERE state = 'done'").fetchall()
+    assert rows
+    assert not any(marker.encode() in bytes(row[0]) for row in rows)
