@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from unigate.settings import Settings
 from unigate.store import UNSET, DecryptionError, IntegratedAccount, Store
 from unigate.store.crypto import KEY_FILE_NAME, Cipher, key_from_secret
+from unigate.store.migrate import alembic_config
 from unigate.store.tables import Base, api_tokens, integrated_accounts
 
 T = TypeVar("T")
@@ -77,8 +79,10 @@ def test_migrations_create_tables_and_match_models(settings: Settings) -> None:
             await engine.dispose()
 
     names, version, diff = asyncio.run(inspect_schema())
-    assert {"environments", "api_tokens", "integrated_accounts", "alembic_version"} <= names
-    assert version == [("0001",)]
+    assert {"environments", "api_tokens", "integrated_accounts", "idempotency_keys", "gateway_rate_windows",
+            "alembic_version"} <= names
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert version == [(head,)]
     assert diff == [], "the tables in tables.py and the migrations disagree"
 
 
