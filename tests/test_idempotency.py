@@ -13,6 +13,7 @@ import time
 import uuid
 
 import pytest
+import requests
 from gateway_factory import CRM, add_account, at_once, creates_sent, make_tokens, start_gateway
 
 from unigate.settings import Settings
@@ -256,3 +257,14 @@ def test_stored_answers_are_encrypted_at_rest(gateway):
         rows = db.execute("SELECT response_ciphertext FROM idempotency_keys WHERE state = 'done'").fetchall()
     assert rows
     assert not any(marker.encode() in bytes(row[0]) for row in rows)
+
+
+def test_the_openapi_document_offers_the_header_on_writes(gateway):
+    spec = requests.get(f"{gateway.url}/openapi.json", timeout=10).json()
+    accounts = spec["paths"]["/unified/crm/accounts"]
+    one = spec["paths"]["/unified/crm/accounts/{id}"]
+    for operation in (accounts["post"], one["patch"]):
+        headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert headers == ["Idempotency-Key"]
+        assert {"409", "422"} <= set(operation["responses"])
+    assert not [p for p in accounts["get"]["parameters"] if p["in"] == "header"]

@@ -78,6 +78,3 @@ class GatewayLimits:
             headers={"retry-after": retry_after, "ratelimit-limit": limit.describe(), "ratelimit-remaining": "0",
                      "ratelimit-reset": retry_after},
         )
-
-    async def close(self) -> None:
-        await self.counter.close()

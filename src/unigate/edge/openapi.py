@@ -32,6 +32,14 @@ COMMON_UNIFIED_PARAMS = [
      "schema": {"type": "object", "additionalProperties": True}},
 ]
 
+# Creates and updates only (docs/api.md, "Idempotency-Key").
+WRITE_PARAMS = COMMON_UNIFIED_PARAMS + [
+    _param("Idempotency-Key", "A unique value per write (e.g. a UUID), at most 255 printable ASCII characters. "
+           "A repeat within 24 h gets the first answer with `Idempotent-Replayed: true` instead of a second call to "
+           "the CRM; 409 while the first is still running, 422 if the key was used for a different request.",
+           {"type": "string", "minLength": 1, "maxLength": 255}, where="header"),
+]
+
 
 def _schema_name(unified: UnifiedResource) -> str:
     return "".join(part.capitalize() for part in f"{unified.model}_{unified.resource}".split("_"))
@@ -118,6 +126,7 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
         body = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Input"}}}}
         one = {"200": {"description": "The record", "content": {"application/json": {"schema": ref}}},
                **_error_responses(400, 401, 404, 405, 422, 429, 502, 504)}
+        written = {**one, **_error_responses(409, 503)}
         paths[f"/unified/{model}/{resource}"] = {
             "get": {"summary": f"List {resource}", "operationId": f"list_{model}_{resource}",
                     "parameters": COMMON_UNIFIED_PARAMS + [
@@ -131,14 +140,14 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                                        "result_count": {"type": "integer"}}}}}},
                         **_error_responses(400, 401, 404, 405, 429, 502, 504)}},
             "post": {"summary": f"Create a record in {resource}", "operationId": f"create_{model}_{resource}",
-                     "parameters": COMMON_UNIFIED_PARAMS, "requestBody": body, "responses": one},
+                     "parameters": WRITE_PARAMS, "requestBody": body, "responses": written},
         }
         paths[f"/unified/{model}/{resource}/{{id}}"] = {
             "parameters": [_param("id", "The record's id in the provider", {"type": "string"}, True, "path")],
             "get": {"summary": f"Get a record of {resource}", "operationId": f"get_{model}_{resource}",
                     "parameters": COMMON_UNIFIED_PARAMS, "responses": one},
             "patch": {"summary": f"Update a record of {resource}", "operationId": f"update_{model}_{resource}",
-                      "parameters": COMMON_UNIFIED_PARAMS, "requestBody": body, "responses": one},
+                      "parameters": WRITE_PARAMS, "requestBody": body, "responses": written},
             "delete": {"summary": f"Delete a record of {resource}", "operationId": f"delete_{model}_{resource}",
                        "parameters": COMMON_UNIFIED_PARAMS,
                        "responses": {"200": {"description": "At least {id}, plus what the provider's answer maps to",

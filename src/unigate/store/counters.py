@@ -32,8 +32,6 @@ class WindowCounter(Protocol):
         `expires_in`: seconds until the window ends; its count may be forgotten after that."""
         ...
 
-    async def close(self) -> None: ...
-
 
 class MemoryWindowCounter:
     """Counts in this process only."""
@@ -51,9 +49,6 @@ class MemoryWindowCounter:
         count = self._counts.get(key, (0, 0.0))[0] + 1
         self._counts[key] = (count, now + expires_in)
         return count
-
-    async def close(self) -> None:
-        self._counts.clear()
 
 
 _table = gateway_rate_windows
@@ -89,6 +84,3 @@ class SqlWindowCounter:
                 await conn.execute(delete(_table).where(_table.c.expires_at <= datetime.now(timezone.utc)))
         except Exception:  # housekeeping: never fail the request for it
             log.warning("purging ended rate-limit windows failed", exc_info=True)
-
-    async def close(self) -> None:
-        """The store owns the connections."""

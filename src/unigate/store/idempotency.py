@@ -89,8 +89,6 @@ class IdempotencyKeys(Protocol):
     async def release(self, environment_id: str, key: str, claim_id: str) -> None:
         """Forget the claim: the next request with the key runs as a new one."""
 
-    async def close(self) -> None: ...
-
 
 def associated_data(environment_id: str, key: str) -> bytes:
     """Binds a sealed answer to its row: copied under another environment or key, it fails to open."""
@@ -185,6 +183,3 @@ class SqlIdempotencyKeys:
             await self.purge_expired()
         except Exception:  # a purge is housekeeping: never fail the request for it
             log.warning("purging expired idempotency keys failed", exc_info=True)
-
-    async def close(self) -> None:
-        """The store owns the connections."""

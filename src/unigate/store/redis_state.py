@@ -105,9 +105,6 @@ class RedisIdempotencyKeys:
     async def release(self, environment_id: str, key: str, claim_id: str) -> None:
         await self._release(keys=[self._name(environment_id, key)], args=[claim_id])
 
-    async def close(self) -> None:
-        """The gateway closes the shared client."""
-
 
 class RedisWindowCounter:
     """``INCR`` and ``PEXPIRE`` in one transaction: the count is shared by every gateway on this Redis."""
@@ -122,6 +119,3 @@ class RedisWindowCounter:
             pipe.pexpire(name, max(1, int(expires_in * 1000)) + 1000)  # a second's slack for clock skew
             count, _ = await pipe.execute()
         return int(count)
-
-    async def close(self) -> None:
-        """The gateway closes the shared client."""
