@@ -268,3 +268,20 @@ def test_the_openapi_document_offers_the_header_on_writes(gateway):
         assert headers == ["Idempotency-Key"]
         assert {"409", "422"} <= set(operation["responses"])
     assert not [p for p in accounts["get"]["parameters"] if p["in"] == "header"]
+
+
+def test_an_unreachable_key_store_sends_nothing_and_limits_fail_open(sandbox, tmp_path):
+    # Nothing listens on this Redis port: keys cannot be claimed and counts cannot be kept.
+    settings = gateway_settings(sandbox, tmp_path, redis_url="redis://127.0.0.1:9/0", limit_per_token="1/1h")
+    running = start_gateway(settings, make_tokens(settings, ["idem-no-redis"]))
+    try:
+        tenant = running.tenants[0]
+        tenant.account_id = add_account(running, tenant)
+        write = running.call("POST", tenant, key=new_key(), json={"name": "Unrecorded Co"})
+        assert_error(write, 503, "not sent", "same key")
+        assert write.headers["retry-after"] == "1"
+        assert creates_sent(sandbox) == []
+        # The limit of one call per hour cannot be counted, so it lets calls through.
+        assert [running.call("GET", tenant, params={"limit": 1}).status_code for _ in range(2)] == [200, 200]
+    finally:
+        running.stop()

@@ -10,6 +10,7 @@ over the limit the answer is 429 with `Retry-After` (seconds to the window's end
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
 import time
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from unigate.errors import GatewayError
 from unigate.observability.metrics import record_gateway_limited
 from unigate.store.counters import WindowCounter
+
+log = logging.getLogger("unigate.limits")
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*(?:/\s*(\d+(?:\.\d+)?)?\s*(ms|s|m|h)?)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -66,7 +69,14 @@ class GatewayLimits:
         now = time.time()
         window = math.floor(now / limit.window)
         ends_in = (window + 1) * limit.window - now
-        hits = await self.counter.hit(scope, subject, window, ends_in)
+        try:
+            hits = await self.counter.hit(scope, subject, window, ends_in)
+        except Exception as exc:
+            # Fail open: the limit protects the gateway and the CRMs, an outage of the counter's
+            # store should not stop every call. Logged so it is seen.
+            log.warning("the %s rate limit could not be counted (%s); the request is let through", scope,
+                        type(exc).__name__)
+            return
         if hits <= limit.requests:
             return
         record_gateway_limited(scope)

@@ -46,8 +46,12 @@ return redis.call('DEL', KEYS[1])
 """
 
 
+# Seconds to wait for Redis before a call fails (a write then answers 503, a limit lets the call through).
+REDIS_TIMEOUT = 5.0
+
+
 def connect(url: str) -> redis.Redis:
-    return redis.from_url(url)
+    return redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
 
 
 class RedisIdempotencyKeys:
