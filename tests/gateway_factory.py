@@ -64,9 +64,9 @@ def make_tokens(settings: Settings, environments: list[str]) -> list[str]:
     return [asyncio.run(create_token(settings, f"tests-{name}", name)) for name in environments]
 
 
-def add_account(gateway: RunningGateway, tenant: Tenant) -> str:
+def add_account(gateway: RunningGateway, tenant: Tenant, integration: str = CRM) -> str:
     response = requests.post(f"{gateway.url}/integrated-account", headers=tenant.headers, timeout=10,
-                             json={"integration": CRM, "tenant_id": "tests", "is_sandbox": True})
+                             json={"integration": integration, "tenant_id": "tests", "is_sandbox": True})
     assert response.status_code == 201, response.text
     return response.json()["id"]
 

@@ -189,6 +189,42 @@ def test_a_timed_out_create_is_not_sent_again(gateway, sandbox):
     assert len(creates_sent(sandbox)) == 1
 
 
+def test_a_failed_read_back_after_a_create_keeps_the_key(gateway, sandbox):
+    """Zoho's create answer holds only the id, so the record is read back with a GET (the Zoho
+    integration's read_back); the create was made even if that read fails, so the key is kept."""
+    tenant = gateway.tenants[0]
+    zoho = sandbox.control("zoho_crm")
+    account_id = add_account(gateway, tenant, "zoho_crm")
+    zoho.clear_requests()
+    zoho.fault(status=429, method="GET", times=1, body={"code": "TOO_MANY_REQUESTS", "status": "error",
+                                                        "message": "The API request limit has been reached."})
+    key = new_key()
+    first = gateway.call("POST", tenant, key=key, json={"name": "Read Back Co"}, account_id=account_id)
+    assert_error(first, 429)
+    second = gateway.call("POST", tenant, key=key, json={"name": "Read Back Co"}, account_id=account_id)
+    assert second.status_code == 429 and second.headers["idempotent-replayed"] == "true"
+    assert len([r for r in zoho.requests() if r["method"] == "POST"]) == 1
+
+
+def test_a_lookup_failing_before_an_update_releases_the_key(gateway, sandbox):
+    """Capsule's update first reads the party (a `before` step); when that read fails, the update was
+    never sent, so the same key may run again."""
+    tenant = gateway.tenants[0]
+    capsule = sandbox.control("capsule")
+    account_id = add_account(gateway, tenant, "capsule")
+    party_id = gateway.call("GET", tenant, params={"limit": 1}, account_id=account_id).json()["result"][0]["id"]
+    capsule.clear_requests()
+    capsule.fault(status=500, method="GET", times=1, body={"message": "Internal error"})
+    key = new_key()
+    failed = gateway.call("PATCH", tenant, party_id, key=key, json={"name": "Looked Up Co"}, account_id=account_id)
+    assert_error(failed, 502)
+    retried = gateway.call("PATCH", tenant, party_id, key=key, json={"name": "Looked Up Co"}, account_id=account_id)
+    assert retried.status_code == 200, retried.text
+    assert "idempotent-replayed" not in retried.headers
+    assert retried.json()["name"] == "Looked Up Co"
+    assert len([r for r in capsule.requests() if r["method"] != "GET"]) == 1
+
+
 def test_a_provider_rate_limit_releases_the_key(gateway, sandbox):
     tenant = gateway.tenants[0]
     sandbox.control(CRM).fault(status=429, method="POST", times=1, headers={"Retry-After": "1"},

@@ -6,11 +6,12 @@ The first request claims the key and calls the CRM; its answer is kept for the k
 default) and replayed, with `Idempotent-Replayed: true`, to every repeat. A repeat that arrives while
 the first is still running gets 409 with `Retry-After: 1`; the same key on a different request gets 422.
 
-Which answers are kept (docs/api.md, "Idempotency-Key"): every answer of a call that may have reached
+Which answers are kept (docs/api.md, "Idempotency-Key"): every answer of a write that may have reached
 the CRM, errors included, because a create that failed or timed out may still have been performed by the
 CRM, and calling it again could make a duplicate. The key is released, so the same key runs again, only
-when the CRM certainly did not act: it answered 429 (rate limited), or no connection to it could be made.
-Requests refused before the call (bad token, invalid body, unknown account) never claim the key.
+when the CRM certainly did not act: the write was never sent (a lookup step before it failed, or no
+connection could be made), or the CRM refused it with 429 (rate limited). Requests refused before the
+call (bad token, invalid body, unknown account) never claim the key.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from unigate.engine.call import JsonResult, RawResult, Result, StreamResult
+from unigate.engine.call import JsonResult, RawResult, Result, StreamResult, UnifiedRequest
 from unigate.errors import GatewayError
 from unigate.store.crypto import DecryptionError
 from unigate.store.idempotency import Claimed, IdempotencyKeys, InFlight, Mismatch, Replay, StoredResponse
@@ -64,11 +65,15 @@ def fingerprint(http_method: str, model: str, resource: str, record_id: str | No
     return hashlib.sha256(canonical).hexdigest()
 
 
-def crm_did_not_act(error: GatewayError) -> bool:
-    """True when the provider certainly did not perform the write, so the key may run again."""
+def crm_did_not_act(request: UnifiedRequest, error: Exception) -> bool:
+    """True when the CRM certainly did not perform the write, so the key may run again."""
+    if request.write_progress == "not sent":
+        return True  # failed before the write was sent (e.g. in a lookup step)
+    if request.write_progress == "answered" or not isinstance(error, GatewayError):
+        return False  # the write succeeded; what failed came after it (a read-back, the mapping)
     if error.remote and error.status == 429:
-        return True  # refused by the provider's rate limit before any work
-    # The transport raises its 502 from the connection error: nothing was sent.
+        return True  # the write was refused by the provider's rate limit before any work
+    # The transport raises its 502 from the connection error: the write was never sent.
     return isinstance(error.__cause__, aiohttp.ClientConnectorError)
 
 
@@ -87,8 +92,8 @@ def stored_error(error: GatewayError) -> StoredResponse:
 
 
 async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request_fingerprint: str,
-                   call: Callable[[], Awaitable[Result]]) -> tuple[StoredResponse, bool]:
-    """This request's answer and whether it is a replay; `call` runs only if this request claims the key.
+                   request: UnifiedRequest, run: Callable[[UnifiedRequest], Awaitable[Result]]) -> tuple[StoredResponse, bool]:
+    """This request's answer and whether it is a replay; `run` is called only if this request claims the key.
 
     An error answer is raised as the GatewayError (after it is stored), like any unified error.
     """
@@ -113,19 +118,20 @@ async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request
     assert isinstance(outcome, Claimed)
 
     try:
-        result = await call()
-    except GatewayError as error:
-        if crm_did_not_act(error):
+        result = await run(request)
+    except Exception as exc:
+        error = exc
+        if not isinstance(exc, GatewayError):
+            log.exception("an idempotent write failed unexpectedly")
+            error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. If "
+                                      "the CRM may have performed it, check before sending it again with a new key.")
+        if crm_did_not_act(request, exc):
             await _settle(keys.release(environment_id, key, outcome.claim_id))
         else:
+            # The CRM may have acted: the failure is kept like any answer, so a resend makes no duplicate.
             await _settle(keys.complete(environment_id, key, outcome.claim_id, stored_error(error)))
-        raise
-    except Exception:
-        # A gateway fault after the claim: the CRM may have acted, so the failure is kept like any answer.
-        log.exception("an idempotent write failed unexpectedly")
-        error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. The "
-                                  "CRM may have performed it: check before sending it again with a new key.")
-        await _settle(keys.complete(environment_id, key, outcome.claim_id, stored_error(error)))
+        if error is exc:
+            raise
         raise error from None
     answer = stored_answer(result)
     await _settle(keys.complete(environment_id, key, outcome.claim_id, answer))

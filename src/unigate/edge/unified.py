@@ -125,7 +125,7 @@ class UnifiedRoutes:
             answer, replayed = await idempotency.run_once(
                 gateway.idempotency, environment_id, idempotency_key,
                 idempotency.fingerprint(http_method, model, resource, record_id, query, body),
-                lambda: gateway.engine.run(request))
+                request, gateway.engine.run)
             answer_headers = dict(answer.headers)
             if replayed:
                 answer_headers[idempotency.REPLAYED_HEADER] = "true"

@@ -44,6 +44,10 @@ class UnifiedRequest:
     provider_seconds: float = 0.0
     # Provider calls sent again (transport retries), reported in Server-Timing and /metrics.
     retries: int = 0
+    # How far a create's or update's own provider request got: "not sent" (only lookups, if any, ran),
+    # "sent" (sent, no successful answer yet) or "answered". Idempotency-Key decides from it whether the
+    # CRM may have acted (edge/idempotency.py).
+    write_progress: str = "not sent"
 
 
 @dataclass
@@ -227,7 +231,12 @@ class Engine:
         provider_request = build_request(request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
                                          remote_query=request.remote_query, remote_body=remote_body,
                                          remote_merge=mm.remote_data)
+        writing = request.method in ("create", "update")
+        if writing:
+            request.write_progress = "sent"
         exchange = await self._exchange(request, provider_request)
+        if writing:
+            request.write_progress = "answered"
         if not isinstance(exchange, Exchange):
             return exchange  # raw or stream: the provider's answer as it is
         parsed, response, headers = exchange.parsed, exchange.response, exchange.headers
