@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from gateway_factory import CRM, add_account, clear_of_window_edge, make_tokens, start_gateway
 from prometheus_client import REGISTRY
+from support import gateway_database
 
 from unigate.edge.limits import Limit
 from unigate.gateway import Gateway
@@ -16,10 +17,17 @@ from unigate.settings import Settings
 HOUR = 3600.0
 
 
-def limited_gateway(sandbox, data_dir, environments, **limits):
-    settings = Settings(data_dir=data_dir, database_url=None, secret_key=None, sandbox_url=sandbox.url, **limits)
-    running = start_gateway(settings, make_tokens(settings, environments))
-    return running
+@pytest.fixture
+def database_url():
+    """SQLite (None), or PostgreSQL in the suite's PostgreSQL run."""
+    with gateway_database("unigate_limits") as url:
+        yield url
+
+
+def limited_gateway(sandbox, data_dir, database_url, environments, **limits):
+    settings = Settings(data_dir=data_dir, database_url=database_url, secret_key=None, sandbox_url=sandbox.url,
+                        **limits)
+    return start_gateway(settings, make_tokens(settings, environments))
 
 
 def limited_count(scope: str) -> float:
@@ -39,8 +47,8 @@ def assert_limited(response, limit: str, what: str) -> None:
     assert response.headers["ratelimit-reset"] == response.headers["retry-after"]
 
 
-def test_the_limit_per_token(sandbox, tmp_path):
-    running = limited_gateway(sandbox, tmp_path, ["limit-a", "limit-b"], limit_per_token="3/1h")
+def test_the_limit_per_token(sandbox, tmp_path, database_url):
+    running = limited_gateway(sandbox, tmp_path, database_url, ["limit-a", "limit-b"], limit_per_token="3/1h")
     try:
         first, second = running.tenants
         first.account_id = add_account(running, first)
@@ -60,8 +68,8 @@ def test_the_limit_per_token(sandbox, tmp_path):
         running.stop()
 
 
-def test_the_limit_per_account(sandbox, tmp_path):
-    running = limited_gateway(sandbox, tmp_path, ["limit-accounts"], limit_per_account="2/1h")
+def test_the_limit_per_account(sandbox, tmp_path, database_url):
+    running = limited_gateway(sandbox, tmp_path, database_url, ["limit-accounts"], limit_per_account="2/1h")
     try:
         tenant = running.tenants[0]
         busy, quiet = add_account(running, tenant), add_account(running, tenant)
@@ -77,8 +85,8 @@ def test_the_limit_per_account(sandbox, tmp_path):
         running.stop()
 
 
-def test_a_new_window_starts_a_new_budget(sandbox, tmp_path):
-    running = limited_gateway(sandbox, tmp_path, ["limit-window"], limit_per_token="1/1s")
+def test_a_new_window_starts_a_new_budget(sandbox, tmp_path, database_url):
+    running = limited_gateway(sandbox, tmp_path, database_url, ["limit-window"], limit_per_token="1/1s")
     try:
         tenant = running.tenants[0]
         tenant.account_id = add_account(running, tenant)

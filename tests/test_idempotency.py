@@ -8,31 +8,42 @@ that timed out can become two records in the CRM.
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
 import time
 import uuid
 
 import pytest
 import requests
 from gateway_factory import CRM, add_account, at_once, creates_sent, make_tokens, start_gateway
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from support import gateway_database
 
 from unigate.settings import Settings
 
 
-def gateway_settings(sandbox, data_dir, **overrides) -> Settings:
-    values = {"data_dir": data_dir, "database_url": None, "secret_key": None, "sandbox_url": sandbox.url,
+def gateway_settings(sandbox, data_dir, database_url, **overrides) -> Settings:
+    values = {"data_dir": data_dir, "database_url": database_url, "secret_key": None, "sandbox_url": sandbox.url,
               "connect_timeout": 2.0, "read_timeout": 1.5, "idempotency_ttl": 3600.0, "idempotency_lease": 30.0}
     return Settings(**{**values, **overrides})
 
 
 @pytest.fixture(scope="module")
 def gateway(sandbox, tmp_path_factory):
-    settings = gateway_settings(sandbox, tmp_path_factory.mktemp("idempotency"))
-    running = start_gateway(settings, make_tokens(settings, ["idem-a", "idem-b"]))
-    for tenant in running.tenants:
-        tenant.account_id = add_account(running, tenant)
-    yield running
-    running.stop()
+    with gateway_database("unigate_idempotency") as database_url:
+        settings = gateway_settings(sandbox, tmp_path_factory.mktemp("idempotency"), database_url)
+        running = start_gateway(settings, make_tokens(settings, ["idem-a", "idem-b"]))
+        for tenant in running.tenants:
+            tenant.account_id = add_account(running, tenant)
+        yield running
+        running.stop()
+
+
+@pytest.fixture
+def database_url():
+    """SQLite (None), or PostgreSQL in the suite's PostgreSQL run, for a test's own gateway."""
+    with gateway_database("unigate_idempotency_one") as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -139,8 +150,8 @@ def test_keys_belong_to_one_environment(gateway, sandbox):
     assert len(creates_sent(sandbox)) == 2
 
 
-def test_an_expired_key_is_a_new_request(sandbox, tmp_path):
-    settings = gateway_settings(sandbox, tmp_path, idempotency_ttl=0.5)
+def test_an_expired_key_is_a_new_request(sandbox, tmp_path, database_url):
+    settings = gateway_settings(sandbox, tmp_path, database_url, idempotency_ttl=0.5)
     running = start_gateway(settings, make_tokens(settings, ["idem-expiry"]))
     try:
         tenant = running.tenants[0]
@@ -241,9 +252,9 @@ def test_a_provider_rate_limit_releases_the_key(gateway, sandbox):
     assert gateway.call("POST", tenant, key=key, json={"name": "Later Co"}).headers["idempotent-replayed"] == "true"
 
 
-def test_an_unreachable_crm_releases_the_key(sandbox, tmp_path):
+def test_an_unreachable_crm_releases_the_key(sandbox, tmp_path, database_url):
     # A sandbox URL where nothing listens: the connection is refused, so nothing reached the CRM.
-    settings = gateway_settings(sandbox, tmp_path, sandbox_url="http://127.0.0.1:9")
+    settings = gateway_settings(sandbox, tmp_path, database_url, sandbox_url="http://127.0.0.1:9")
     running = start_gateway(settings, make_tokens(settings, ["idem-unreachable"]))
     try:
         tenant = running.tenants[0]
@@ -289,10 +300,19 @@ def test_stored_answers_are_encrypted_at_rest(gateway):
     tenant = gateway.tenants[0]
     marker = f"Secret Customer {uuid.uuid4().hex}"
     assert gateway.call("POST", tenant, key=new_key(), json={"name": marker}).status_code in (200, 201)
-    with sqlite3.connect(gateway.settings.data_dir / "unigate.db") as db:
-        rows = db.execute("SELECT response_ciphertext FROM idempotency_keys WHERE state = 'done'").fetchall()
-    assert rows
-    assert not any(marker.encode() in bytes(row[0]) for row in rows)
+
+    async def stored() -> list[bytes]:
+        engine = create_async_engine(gateway.settings.resolved_database_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(text("SELECT response_ciphertext FROM idempotency_keys WHERE state = 'done'"))
+                return [bytes(row[0]) for row in rows]
+        finally:
+            await engine.dispose()
+
+    answers = asyncio.run(stored())
+    assert answers
+    assert not any(marker.encode() in answer for answer in answers)
 
 
 def test_the_openapi_document_offers_the_header_on_writes(gateway):
@@ -306,9 +326,10 @@ def test_the_openapi_document_offers_the_header_on_writes(gateway):
     assert not [p for p in accounts["get"]["parameters"] if p["in"] == "header"]
 
 
-def test_an_unreachable_key_store_sends_nothing_and_limits_fail_open(sandbox, tmp_path):
+def test_an_unreachable_key_store_sends_nothing_and_limits_fail_open(sandbox, tmp_path, database_url):
     # Nothing listens on this Redis port: keys cannot be claimed and counts cannot be kept.
-    settings = gateway_settings(sandbox, tmp_path, redis_url="redis://127.0.0.1:9/0", limit_per_token="1/1h")
+    settings = gateway_settings(sandbox, tmp_path, database_url, redis_url="redis://127.0.0.1:9/0",
+                                limit_per_token="1/1h")
     running = start_gateway(settings, make_tokens(settings, ["idem-no-redis"]))
     try:
         tenant = running.tenants[0]

@@ -1,5 +1,6 @@
 """Two gateways, each with its own Gateway and store, as two processes behind a load balancer: an
-Idempotency-Key and the rate limits hold across them, through PostgreSQL or through Redis.
+Idempotency-Key and the rate limits hold across them, through one SQLite file, through PostgreSQL or
+through Redis.
 
 PostgreSQL runs when UNIGATE_TEST_POSTGRES_URL is set; Redis when UNIGATE_TEST_REDIS_URL (default
 redis://127.0.0.1:6379/0) answers. Each is skipped with the reason otherwise.
@@ -35,6 +36,7 @@ def redis_answers() -> bool:
 
 
 BACKENDS = [
+    "sqlite",
     pytest.param("postgres", marks=pytest.mark.skipif(
         not POSTGRES_URL, reason="set UNIGATE_TEST_POSTGRES_URL to run two gateways over one PostgreSQL")),
     pytest.param("redis", marks=pytest.mark.skipif(
@@ -59,6 +61,10 @@ def start_pair(request, sandbox, tmp_path):
             url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
             settings = [Settings(data_dir=tmp_path / f"gw{i}", database_url=url, secret_key="a-key-both-gateways-share",
                                  **common) for i in (1, 2)]
+        elif backend == "sqlite":
+            # Two workers on one SQLite file: keys and counters are shared through it.
+            settings = [Settings(data_dir=tmp_path / "shared", database_url=None, secret_key=None, **common)
+                        for _ in (1, 2)]
         else:
             # Both on one SQLite file (accounts, tokens), but the keys and counters live in Redis.
             settings = [Settings(data_dir=tmp_path / "shared", database_url=None, secret_key=None,

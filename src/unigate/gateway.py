@@ -24,7 +24,7 @@ from unigate.serving import RunningServer, start_in_thread
 from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
 from unigate.store.changes import Change
-from unigate.store.counters import MemoryWindowCounter, SqlWindowCounter, WindowCounter
+from unigate.store.counters import SqlWindowCounter, WindowCounter
 from unigate.store.idempotency import IdempotencyKeys, SqlIdempotencyKeys
 from unigate.transport import Transport
 
@@ -86,9 +86,7 @@ class Gateway:
         else:
             self.idempotency = SqlIdempotencyKeys(store.engines, store.cipher, settings.idempotency_ttl,
                                                   settings.idempotency_lease)
-            # SQLite serves one machine: counting in memory spares a write transaction per request
-            # (with several worker processes each counts on its own; docs/api.md).
-            counter = SqlWindowCounter(store.engines) if store.engines.dialect == "postgresql" else MemoryWindowCounter()
+            counter = SqlWindowCounter(store.engines)
         if self._limit_per_token is not None or self._limit_per_account is not None:
             self.limits = GatewayLimits(self._limit_per_token, self._limit_per_account, counter)
 

@@ -1,10 +1,9 @@
 """Fixed-window request counters for the gateway's own rate limits.
 
 ``hit`` adds one request to a subject's window and returns the window's count so far, atomically.
-Three implementations: in this process's memory (SQLite deployments: one machine, and each worker
-process counts on its own), the store's PostgreSQL database (one ``INSERT … ON CONFLICT DO UPDATE …
-RETURNING`` per request, shared by every gateway process), and Redis
-(``unigate.store.redis_state.RedisWindowCounter``).
+Two implementations, both shared by every gateway process: the store's database (one ``INSERT … ON
+CONFLICT DO UPDATE … RETURNING`` per check, on PostgreSQL and on SQLite alike, so several workers on one
+SQLite file share the limit too) and Redis (``unigate.store.redis_state.RedisWindowCounter``).
 """
 
 from __future__ import annotations
@@ -31,24 +30,6 @@ class WindowCounter(Protocol):
         """Count one request in `window` (a window number) and return the count, this one included.
         `expires_in`: seconds until the window ends; its count may be forgotten after that."""
         ...
-
-
-class MemoryWindowCounter:
-    """Counts in this process only."""
-
-    def __init__(self) -> None:
-        self._counts: dict[tuple[str, str, int], tuple[int, float]] = {}
-        self._next_purge = 0.0
-
-    async def hit(self, scope: str, subject: str, window: int, expires_in: float) -> int:
-        now = time.monotonic()
-        if now >= self._next_purge:
-            self._next_purge = now + PURGE_INTERVAL
-            self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
-        key = (scope, subject, window)
-        count = self._counts.get(key, (0, 0.0))[0] + 1
-        self._counts[key] = (count, now + expires_in)
-        return count
 
 
 _table = gateway_rate_windows
