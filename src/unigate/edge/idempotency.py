@@ -34,9 +34,9 @@ log = logging.getLogger("unigate.idempotency")
 HEADER = b"idempotency-key"
 REPLAYED_HEADER = "idempotent-replayed"
 MAX_KEY_LENGTH = 255
-# Headers of a fresh answer that describe that moment only (timings, the provider's rate-limit
-# budget then) and are not replayed.
-_NOT_REPLAYED = frozenset({"server-timing", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"})
+# The provider's rate-limit budget at the time of the first answer: stale by the time of a replay.
+# (Server-Timing and X-Request-Id are added to each answer by the app, replays included.)
+_NOT_REPLAYED = frozenset({"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"})
 
 
 def read_key(raw: bytes | None, method: str, response_format: str) -> str | None:
