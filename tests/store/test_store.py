@@ -77,8 +77,8 @@ def test_migrations_create_tables_and_match_models(settings: Settings) -> None:
             await engine.dispose()
 
     names, version, diff = asyncio.run(inspect_schema())
-    assert {"environments", "api_tokens", "integrated_accounts", "alembic_version"} <= names
-    assert version == [("0001",)]
+    assert {"environments", "api_tokens", "integrated_accounts", "oauth_states", "alembic_version"} <= names
+    assert version == [("0002_oauth",)]
     assert diff == [], "the tables in tables.py and the migrations disagree"
 
 
