@@ -37,6 +37,9 @@ class Gateway:
         self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
         self.engine = Engine(self.resources, self.transport)
+        from unigate.auth.refresh import TokenRefresher  # auth builds on the gateway's store and caches
+
+        self.engine.refresher = TokenRefresher(self)
         self.store: Store | None = None
         self.sandbox_url = settings.sandbox_url
         self._sandbox_server: RunningServer | None = None
@@ -132,11 +135,32 @@ class Gateway:
         if integration is None:
             raise GatewayError(404, f"The integrated account uses the integration {account.integration!r}, "
                                     "which this gateway does not have.")
+        if account.status == "needs_reauth":
+            from unigate.auth.refresh import reconnect_error
+
+            raise reconnect_error(account.id, integration.name, integration.label,
+                                  f"its status is needs_reauth ({integration.label} no longer accepts its credentials)")
         if account.status not in ("active",):
             raise GatewayError(403 if account.status == "disabled" else 401,
                                f"The integrated account is {account.status}; it must be active to be called.")
         return prepare_account(integration, account.id, account.context, is_sandbox=account.is_sandbox,
-                               authentication_method=account.authentication_method, sandbox_url=self.sandbox_url)
+                               authentication_method=account.authentication_method, sandbox_url=self.sandbox_url,
+                               environment_id=account.environment_id)
+
+    def remember_account(self, account: IntegratedAccount, previous: AccountRuntime | None = None) -> AccountRuntime:
+        """A runtime for an account this process just read or changed, cached as the current one.
+
+        `previous` (the runtime it replaces) hands over its per-account step cache: new tokens don't
+        change what those steps found.
+        """
+        runtime = self.runtime_for(account)
+        if previous is not None:
+            runtime.step_cache = previous.step_cache
+        key = (account.environment_id, account.id)
+        if len(self._accounts) > _MAX_CACHE:
+            self._accounts.clear()
+        self._accounts[key] = (runtime, time.monotonic() + self.settings.cache_ttl, account.updated_at)
+        return runtime
 
     # -- cache coherence ---------------------------------------------------------------------------
     def _cache_usable(self) -> bool:
