@@ -36,9 +36,9 @@ class Gateway:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def stored_context(self, account_id: str) -> dict[str, Any]:
+    def stored_context(self, account_id: str, environment_id: str | None = None) -> dict[str, Any]:
         """The account's decrypted context as the store holds it (what a new process would read)."""
-        environment_id = self.account(account_id)["environment_id"]
+        environment_id = environment_id or self.account(account_id)["environment_id"]
 
         async def read() -> dict[str, Any]:
             store = await Store.open(self.settings)

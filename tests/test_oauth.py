@@ -284,6 +284,8 @@ def test_a_401_after_a_refresh_is_the_providers_answer(gateway, hubspot):
 def test_fifty_concurrent_calls_on_an_expired_token_refresh_once(gateway, hubspot):
     account_id = connect(gateway, "hubspot")
     hubspot.oauth(expire_all=True)
+    # A slow token endpoint: every call meets the expired token while the one refresh is under way.
+    hubspot.fault(delay=0.5, path_contains="/oauth/", times=-1)
     with ThreadPoolExecutor(max_workers=50) as pool:
         statuses = list(pool.map(lambda _: gateway.unified("GET", account_id, params={"limit": 1}).status_code,
                                  range(50)))
