@@ -7,6 +7,7 @@ the tests play the browser (following the redirects) and read what the sandbox r
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -357,8 +358,11 @@ def test_a_token_endpoint_that_is_down_is_not_a_refusal(gateway, hubspot):
     assert gateway.unified("GET", account_id, params={"limit": 1}).status_code == 200
 
 
-def test_tokens_never_reach_admin_answers_or_errors(gateway, hubspot):
+def test_tokens_never_reach_admin_answers_errors_or_logs(gateway, hubspot, caplog):
+    caplog.set_level(logging.DEBUG)
     account_id = connect(gateway, "hubspot")
+    hubspot.oauth(expire_all=True)
+    assert gateway.unified("GET", account_id, params={"limit": 1}).status_code == 200  # a refresh, logged or not
     stored = gateway.stored_context(account_id)
     listed = requests.get(f"{gateway.url}/integrated-account", headers=gateway.headers, timeout=10).text
     hubspot.oauth(expire_all=True, revoke_refresh_tokens=True)
@@ -367,3 +371,5 @@ def test_tokens_never_reach_admin_answers_or_errors(gateway, hubspot):
         assert secret not in listed
         assert secret not in refused
         assert secret not in gateway.account(account_id).__repr__()
+        assert secret not in caplog.text
+    assert "needs reconnecting" in caplog.text  # the refusal was logged, without the tokens
