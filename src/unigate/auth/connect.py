@@ -178,7 +178,8 @@ class ConnectRoutes:
         if not code:
             return self._back(flow, {"error": "invalid_request"})
         try:
-            account = await self._exchange(integration, flow, code)
+            extra = {k: v for k, v in params.items() if k not in ("code", "state")}
+            account = await self._exchange(integration, flow, code, extra)
         except TokenRefused as refused:
             log.warning("%s refused the authorization code of a connect flow (%s)", integration.name,
                         refused.error or refused.status)
@@ -189,16 +190,20 @@ class ConnectRoutes:
             return self._back(flow, {"error": reason})
         return self._back(flow, {"integrated_account_id": account.id})
 
-    async def _exchange(self, integration: Integration, flow: OAuthState, code: str) -> IntegratedAccount:
+    async def _exchange(self, integration: Integration, flow: OAuthState, code: str,
+                        callback_params: dict[str, str]) -> IntegratedAccount:
         store = self.gateway.store
         assert store is not None
         client = client_for(integration, is_sandbox=flow.is_sandbox, settings=self.gateway.settings)
-        url = token_url(integration, is_sandbox=flow.is_sandbox, sandbox_url=self.gateway.sandbox_url, context={})
+        url = token_url(integration, is_sandbox=flow.is_sandbox, sandbox_url=self.gateway.sandbox_url, context={},
+                        callback=callback_params)
         form = {"grant_type": "authorization_code", "code": code, "redirect_uri": flow.callback_url}
         if flow.code_verifier:
             form["code_verifier"] = flow.code_verifier
         response = await request_token(self.gateway.transport, integration, client, url, form)
         tokens = token_context(integration, response)
+        if not flow.is_sandbox and "{{" in oauth_spec(integration).token_url:
+            tokens["token_url"] = url  # chosen at connect time (e.g. the data centre): refreshes go there too
         if flow.account_id is not None:
             # Reconnect: the new tokens replace the old ones; a key the new answer lacks must not linger.
             patch = {key: None for key in ("refresh_token", "expires_at")} | tokens

@@ -82,12 +82,23 @@ def authorize_url(integration: Integration, *, is_sandbox: bool, sandbox_url: st
     return base + separator + urlencode(params, quote_via=quote)
 
 
-def token_url(integration: Integration, *, is_sandbox: bool, sandbox_url: str | None, context: dict[str, Any]) -> str:
-    """Where to exchange codes and refresh tokens; checked against the integration's allowed token hosts."""
+def token_url(integration: Integration, *, is_sandbox: bool, sandbox_url: str | None, context: dict[str, Any],
+              callback: dict[str, str] | None = None) -> str:
+    """Where to exchange codes and refresh tokens; checked against the integration's allowed token hosts.
+
+    A templated token URL (e.g. Zoho's data-centre host) is filled from the callback's parameters at
+    connect time (`callback`, e.g. `{{context.accounts-server}}/oauth/v2/token`) and kept in the
+    account's context as `token_url`; refreshes use that, else fill the template from the context.
+    """
     spec = oauth_spec(integration)
     if is_sandbox:
         return f"{_sandbox_root(integration, sandbox_url)}{spec.sandbox_token_path}"
-    url = render(spec.token_url, {"context": context}, as_segments=False)
+    if callback is not None:
+        url = render(spec.token_url, {"context": callback}, as_segments=False)
+    elif "{{" in spec.token_url and isinstance(context.get("token_url"), str):
+        url = context["token_url"]
+    else:
+        url = render(spec.token_url, {"context": context}, as_segments=False)
     if spec.token_url_allowed and not any(p.fullmatch(url) for p in spec.token_url_allowed):
         raise GatewayError(400, f"The token URL {url!r} is not one of {integration.label}'s own token endpoints; "
                                 "fix the account's context.")

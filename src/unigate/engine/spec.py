@@ -312,6 +312,8 @@ def _oauth(where: str, raw: Any) -> OAuthSpec | None:
         allowed = tuple(re.compile(p) for p in raw.get("token_url_allowed") or [])
     except re.error as exc:
         raise SpecError(f"{where}.token_url_allowed: {exc}") from exc
+    if "{{" in raw["token_url"] and not allowed:
+        raise SpecError(f"{where}.token_url_allowed: a templated token_url needs the list of allowed token URLs")
     return OAuthSpec(
         authorize_url=raw["authorize_url"],
         token_url=raw["token_url"],
