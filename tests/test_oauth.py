@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from oauth_support import APP_PAGE, Gateway, authorize, connect, query_of, refresh_tokens_sent, start
-from support import SPECS
+from support import SPECS, gateway_database
 
 from unigate.app import create_app
 from unigate.cli import create_token
@@ -27,12 +27,13 @@ REFRESHING_CRMS = [name for name in OAUTH_CRMS if SPECS[name].oauth.refresh]
 @pytest.fixture(scope="module")
 def gateway(sandbox, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("oauth-gateway")
-    settings = Settings(data_dir=data_dir, database_url=None, secret_key=None, sandbox_url=sandbox.url,
-                        connect_timeout=2.0, read_timeout=1.0, cache_ttl=5.0)
-    token = asyncio.run(create_token(settings, "oauth-tests", "oauth-env"))
-    server = start_in_thread(create_app(settings))
-    yield Gateway(server.url, token, settings)
-    server.stop()
+    with gateway_database("unigate_oauth") as database_url:
+        settings = Settings(data_dir=data_dir, database_url=database_url, secret_key=None, sandbox_url=sandbox.url,
+                            connect_timeout=2.0, read_timeout=1.0, cache_ttl=5.0)
+        token = asyncio.run(create_token(settings, "oauth-tests", "oauth-env"))
+        server = start_in_thread(create_app(settings))
+        yield Gateway(server.url, token, settings)
+        server.stop()
 
 
 @pytest.fixture

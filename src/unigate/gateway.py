@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any
 
+from unigate.auth.refresh import TokenRefresher, reconnect_error
 from unigate.engine.accounts import AccountRuntime, prepare_account
 from unigate.engine.call import Engine
 from unigate.engine.spec import Integration, load_integrations
@@ -37,8 +38,6 @@ class Gateway:
         self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
         self.engine = Engine(self.resources, self.transport)
-        from unigate.auth.refresh import TokenRefresher  # auth builds on the gateway's store and caches
-
         self.engine.refresher = TokenRefresher(self)
         self.store: Store | None = None
         self.sandbox_url = settings.sandbox_url
@@ -136,8 +135,6 @@ class Gateway:
             raise GatewayError(404, f"The integrated account uses the integration {account.integration!r}, "
                                     "which this gateway does not have.")
         if account.status == "needs_reauth":
-            from unigate.auth.refresh import reconnect_error
-
             raise reconnect_error(account.id, integration.name, integration.label,
                                   f"its status is needs_reauth ({integration.label} no longer accepts its credentials)")
         if account.status not in ("active",):

@@ -29,6 +29,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from unigate.auth.oauth import TokenRefused, authorize_url, client_for, oauth_spec, request_token, token_context, token_url
+from unigate.edge.admin import json_response
 from unigate.edge.query import as_bool, parse_query
 from unigate.engine.accounts import resolve_auth
 from unigate.engine.spec import Integration
@@ -108,7 +109,7 @@ class ConnectRoutes:
                 raise GatewayError(400, f"The integrated account {account.id} is a {account.integration} account, "
                                         f"not {integration.name}; reconnect it at /connect/{account.integration}/start.")
             is_sandbox = account.is_sandbox
-            tenant_id = account.tenant_id if tenant_id is None else tenant_id
+            tenant_id = account.tenant_id  # a reconnect keeps the account as it is, tokens aside
         elif not tenant_id:
             raise GatewayError(400, "tenant_id is required to connect a new account (or integrated_account_id "
                                     "to reconnect one).")
@@ -235,7 +236,5 @@ def error_page(request: Request, error: GatewayError) -> Response:
         page = (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title></head>"
                 f"<body><h1>Connection failed</h1><p>{html.escape(error.message)}</p></body></html>")
         return HTMLResponse(page, status_code=error.status, headers={"Cache-Control": "no-store"})
-    from unigate.edge.admin import json_response
-
     return json_response(error.body(), error.status)
 
