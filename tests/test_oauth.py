@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from prometheus_client import REGISTRY
 from oauth_support import APP_PAGE, Gateway, authorize, connect, query_of, refresh_tokens_sent, start
 from support import SPECS, gateway_database
 
@@ -43,6 +44,12 @@ def hubspot(sandbox):
     yield control
     control.clear_faults()
     control.reset()
+
+
+def refreshes(outcome: str, integration: str = "hubspot") -> float:
+    """The gateway's unigate_token_refreshes_total counter (the in-thread gateway shares this process)."""
+    return REGISTRY.get_sample_value("unigate_token_refreshes_total",
+                                     {"integration": integration, "outcome": outcome}) or 0.0
 
 
 def token_path(name: str) -> str:
@@ -240,10 +247,12 @@ def test_a_token_about_to_expire_is_refreshed_before_the_call(gateway, hubspot):
     first = gateway.stored_context(account_id)
     assert hubspot.oauth_stats()["refresh_requests"] == 0
     hubspot.clear_requests()
+    ok_before = refreshes("ok")
 
     listed = gateway.unified("GET", account_id, params={"limit": 1})
     assert listed.status_code == 200, listed.text
     assert hubspot.oauth_stats()["refresh_requests"] == 1
+    assert refreshes("ok") == ok_before + 1
     now = gateway.stored_context(account_id)
     assert now["access_token"] != first["access_token"]
     assert auth_header_sent(hubspot) == f"Bearer {now['access_token']}"
@@ -320,9 +329,11 @@ def test_a_rotated_refresh_token_is_stored_and_used_next(gateway, sandbox, name)
 def test_a_refused_refresh_needs_reauth_until_reconnected(gateway, hubspot):
     account_id = connect(gateway, "hubspot")
     hubspot.oauth(expire_all=True, revoke_refresh_tokens=True)
+    refused_before = refreshes("refused")
 
     refused = gateway.unified("GET", account_id)
     assert refused.status_code == 401
+    assert refreshes("refused") == refused_before + 1
     body = refused.json()
     assert body["truto_is_remote_error"] is True
     assert "must be reconnected" in body["message"]
@@ -345,6 +356,7 @@ def test_a_refused_refresh_needs_reauth_until_reconnected(gateway, hubspot):
 def test_a_token_endpoint_that_is_down_is_not_a_refusal(gateway, hubspot):
     account_id = connect(gateway, "hubspot")
     hubspot.oauth(expire_all=True)
+    failed_before = refreshes("failed")
     hubspot.fault(status=503, body={"message": "maintenance"}, path_contains="/oauth/", times=1)
     down = gateway.unified("GET", account_id)
     assert down.status_code == 502
@@ -355,6 +367,7 @@ def test_a_token_endpoint_that_is_down_is_not_a_refusal(gateway, hubspot):
     slow = gateway.unified("GET", account_id)
     assert slow.status_code == 504
     assert gateway.account(account_id)["status"] == "active"
+    assert refreshes("failed") == failed_before + 2
 
     assert gateway.unified("GET", account_id, params={"limit": 1}).status_code == 200
 
