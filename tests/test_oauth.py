@@ -262,6 +262,23 @@ def test_a_token_about_to_expire_is_refreshed_before_the_call(gateway, hubspot):
     assert "retries;desc=0" in listed.headers["server-timing"]
 
 
+def test_a_token_still_valid_is_used_while_the_token_endpoint_is_down(gateway, hubspot):
+    hubspot.oauth(access_token_ttl=30)  # due for a refresh, still valid for 30 s
+    account_id = connect(gateway, "hubspot")
+    issued = gateway.stored_context(account_id)["access_token"]
+    failed_before = refreshes("failed")
+    hubspot.fault(status=503, body={"message": "maintenance"}, path_contains="/oauth/", times=1)
+
+    listed = gateway.unified("GET", account_id, params={"limit": 1})
+    assert listed.status_code == 200, listed.text
+    assert auth_header_sent(hubspot) == f"Bearer {issued}"
+    assert refreshes("failed") == failed_before + 1
+    assert gateway.account(account_id)["status"] == "active"
+    # The next call tries again, and this time refreshes.
+    assert gateway.unified("GET", account_id, params={"limit": 1}).status_code == 200
+    assert gateway.stored_context(account_id)["access_token"] != issued
+
+
 def test_a_provider_401_refreshes_once_and_repeats_the_call(gateway, hubspot):
     account_id = connect(gateway, "hubspot")
     before = gateway.stored_context(account_id)

@@ -143,7 +143,7 @@ class Engine:
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
                                     f"{request.model}/{request.resource} (supported: {supported}).")
         if self.refresher is not None and self.refresher.due(request.account):
-            request.account = await self.refresher.refresh(request.account)
+            request.account = await self._refreshed_early(request.account)
         scope: dict[str, Any] = {
             "query": request.query,
             "context": request.account.context,
@@ -339,6 +339,18 @@ class Engine:
             return response
         finally:
             request.provider_seconds += time.perf_counter() - started
+
+    async def _refreshed_early(self, account: AccountRuntime) -> AccountRuntime:
+        """The account with a token refreshed ahead of its expiry. If the token endpoint is down meanwhile,
+        the current token, while it still lasts: an outage of the CRM's OAuth server alone fails no call."""
+        assert self.refresher is not None
+        try:
+            return await self.refresher.refresh(account)
+        except GatewayError as error:
+            still_valid = account.expires_at is not None and account.expires_at > time.time()
+            if error.status in (502, 503, 504) and still_valid:
+                return account
+            raise
 
     async def _refreshed_after_401(self, request: UnifiedRequest, provider_request: ProviderRequest) -> bool:
         """After a provider 401: refresh the OAuth token once and point `provider_request` at the new one.
