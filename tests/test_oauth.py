@@ -389,6 +389,21 @@ def test_a_token_endpoint_that_is_down_is_not_a_refusal(gateway, hubspot):
     assert gateway.unified("GET", account_id, params={"limit": 1}).status_code == 200
 
 
+def test_a_refresh_holds_the_account_lock_for_a_bounded_time(gateway, hubspot, monkeypatch):
+    import unigate.auth.refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module, "REFRESH_DEADLINE", 0.3)  # the gateway's read timeout is 1 s
+    account_id = connect(gateway, "hubspot")
+    hubspot.oauth(expire_all=True)
+    # Slower than the deadline, within the read timeout: only the deadline ends the wait.
+    hubspot.fault(delay=0.8, path_contains="/oauth/", times=1)
+    slow = gateway.unified("GET", account_id)
+    assert slow.status_code == 504
+    assert "did not answer in time" in slow.json()["message"]
+    assert gateway.unified("GET", account_id, params={"limit": 1}).status_code == 200
+    assert gateway.account(account_id)["status"] == "active"
+
+
 def test_tokens_never_reach_admin_answers_errors_or_logs(gateway, hubspot, caplog):
     caplog.set_level(logging.DEBUG)
     account_id = connect(gateway, "hubspot")

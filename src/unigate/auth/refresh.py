@@ -22,6 +22,7 @@ from unigate.auth.oauth import TokenRefused, client_for, request_token, token_co
 from unigate.engine.accounts import AccountRuntime
 from unigate.errors import GatewayError
 from unigate.observability.metrics import record_refresh
+from unigate.store.engine import SQLITE_BUSY_TIMEOUT_MS
 
 if TYPE_CHECKING:
     from unigate.gateway import Gateway
@@ -30,6 +31,9 @@ log = logging.getLogger("unigate.auth")
 
 # Refresh a token this many seconds before it expires, so a call never leaves with one about to lapse.
 REFRESH_MARGIN = 60.0
+# The longest a token request may hold the account's lock (and, on SQLite, the database's write lock):
+# well under SQLite's busy timeout, so other writers wait for it rather than fail.
+REFRESH_DEADLINE = SQLITE_BUSY_TIMEOUT_MS / 1000 / 2
 
 
 def reconnect_error(account_id: str, integration: str, label: str, cause: str,
@@ -93,8 +97,16 @@ class TokenRefresher:
                                     context=current.context)
                     client = client_for(integration, is_sandbox=current.is_sandbox, settings=self.gateway.settings)
                     form = {"grant_type": "refresh_token", "refresh_token": str(current.context["refresh_token"])}
+                    deadline = min(self.gateway.settings.read_timeout, REFRESH_DEADLINE)
                     try:
-                        response = await request_token(self.gateway.transport, integration, client, url, form)
+                        response = await asyncio.wait_for(
+                            request_token(self.gateway.transport, integration, client, url, form), deadline)
+                    except asyncio.TimeoutError:
+                        record_refresh(integration.name, "failed")
+                        log.warning("the token endpoint of %s did not answer within %.0f s; account %s stays "
+                                    "active", integration.name, deadline, account.id)
+                        raise GatewayError(504, f"{integration.label}'s token endpoint did not answer in time; "
+                                                "the account is unchanged. Retry later.") from None
                     except TokenRefused as refused:
                         refusal = refused
                         current = await locked.update(status="needs_reauth")
