@@ -91,7 +91,8 @@ class TokenRefresher:
                 if locked is None:
                     raise GatewayError(404, f"No integrated account {account.id} in this token's environment.")
                 current = locked.account
-                if current.status == "active" and current.context.get("access_token") == stale:
+                if (current.status == "active" and current.context.get("access_token") == stale
+                        and current.context.get("refresh_token")):
                     integration = account.integration
                     url = token_url(integration, is_sandbox=current.is_sandbox, sandbox_url=self.gateway.sandbox_url,
                                     context=current.context)
@@ -103,7 +104,7 @@ class TokenRefresher:
                             request_token(self.gateway.transport, integration, client, url, form), deadline)
                     except asyncio.TimeoutError:
                         record_refresh(integration.name, "failed")
-                        log.warning("the token endpoint of %s did not answer within %.0f s; account %s stays "
+                        log.warning("the token endpoint of %s did not answer within %.1f s; account %s stays "
                                     "active", integration.name, deadline, account.id)
                         raise GatewayError(504, f"{integration.label}'s token endpoint did not answer in time; "
                                                 "the account is unchanged. Retry later.") from None
