@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.auth.connect import ConnectRoutes
 from unigate.edge.admin import AdminRoutes, json_response
 from unigate.edge.openapi import build_openapi
 from unigate.edge.unified import UnifiedRoutes
@@ -34,6 +35,7 @@ class App:
         self.gateway = gateway
         self.unified = UnifiedRoutes(gateway)
         admin = AdminRoutes(gateway)
+        connect = ConnectRoutes(gateway)
         openapi = build_openapi(gateway.resources, list(gateway.integrations))
 
         async def health(_: Request) -> Response:
@@ -72,7 +74,7 @@ class App:
 
         self.starlette = Starlette(
             routes=[Route("/health", health), Route("/metrics", metrics_text), Route("/openapi.json", openapi_json),
-                    *admin.routes()],
+                    *admin.routes(), *connect.routes()],
             lifespan=lifespan,
             exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error},
         )

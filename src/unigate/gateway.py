@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from unigate.edge.limits import GatewayLimits, Limit
+from unigate.auth.refresh import TokenRefresher, reconnect_error
 from unigate.engine.accounts import AccountRuntime, prepare_account
 from unigate.engine.call import Engine
 from unigate.engine.spec import Integration, load_integrations
@@ -40,6 +41,7 @@ class Gateway:
         self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
         self.engine = Engine(self.resources, self.transport)
+        self.engine.refresher = TokenRefresher(self)
         self.store: Store | None = None
         # Shared across gateway processes through the database or Redis; set up by start().
         self.idempotency: IdempotencyKeys | None = None
@@ -162,11 +164,30 @@ class Gateway:
         if integration is None:
             raise GatewayError(404, f"The integrated account uses the integration {account.integration!r}, "
                                     "which this gateway does not have.")
+        if account.status == "needs_reauth":
+            raise reconnect_error(account.id, integration.name, integration.label,
+                                  f"its status is needs_reauth ({integration.label} no longer accepts its credentials)")
         if account.status not in ("active",):
             raise GatewayError(403 if account.status == "disabled" else 401,
                                f"The integrated account is {account.status}; it must be active to be called.")
         return prepare_account(integration, account.id, account.context, is_sandbox=account.is_sandbox,
-                               authentication_method=account.authentication_method, sandbox_url=self.sandbox_url)
+                               authentication_method=account.authentication_method, sandbox_url=self.sandbox_url,
+                               environment_id=account.environment_id)
+
+    def remember_account(self, account: IntegratedAccount, previous: AccountRuntime | None = None) -> AccountRuntime:
+        """A runtime for an account this process just read or changed, cached as the current one.
+
+        `previous` (the runtime it replaces) hands over its per-account step cache: new tokens don't
+        change what those steps found.
+        """
+        runtime = self.runtime_for(account)
+        if previous is not None:
+            runtime.step_cache = previous.step_cache
+        key = (account.environment_id, account.id)
+        if len(self._accounts) > _MAX_CACHE:
+            self._accounts.clear()
+        self._accounts[key] = (runtime, time.monotonic() + self.settings.cache_ttl, account.updated_at)
+        return runtime
 
     # -- cache coherence ---------------------------------------------------------------------------
     def _cache_usable(self) -> bool:

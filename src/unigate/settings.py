@@ -38,10 +38,26 @@ class Settings:
     # The gateway's own rate limits, "N" (per second) or "N/window" such as "500/10s"; None is off.
     limit_per_token: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_LIMIT_PER_TOKEN") or None)
     limit_per_account: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_LIMIT_PER_ACCOUNT") or None)
+    # The gateway's address as browsers reach it; OAuth callbacks are <public_url>/connect/<integration>/callback.
+    # None: the base URL of the request that starts the connect flow.
+    public_url: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_PUBLIC_URL") or None)
 
     def __post_init__(self) -> None:
         if self.cache_validation not in ("strict", "notify"):
             raise ValueError(f"UNIGATE_CACHE_VALIDATION must be strict or notify, not {self.cache_validation!r}")
+
+    @staticmethod
+    def oauth_client(integration: str) -> tuple[str, str] | None:
+        """The customer's OAuth app for `integration`: UNIGATE_OAUTH_<NAME>_CLIENT_ID / _CLIENT_SECRET.
+
+        Read when used, so an operator can add an app without other settings changing.
+        """
+        prefix = f"UNIGATE_OAUTH_{integration.upper()}_"
+        client_id = os.environ.get(prefix + "CLIENT_ID")
+        client_secret = os.environ.get(prefix + "CLIENT_SECRET")
+        if not client_id or not client_secret:
+            return None
+        return client_id, client_secret
 
     @property
     def resolved_database_url(self) -> str:

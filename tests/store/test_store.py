@@ -80,7 +80,7 @@ def test_migrations_create_tables_and_match_models(settings: Settings) -> None:
 
     names, version, diff = asyncio.run(inspect_schema())
     assert {"environments", "api_tokens", "integrated_accounts", "idempotency_keys", "gateway_rate_windows",
-            "alembic_version"} <= names
+            "oauth_states", "alembic_version"} <= names
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert version == [(head,)]
     assert diff == [], "the tables in tables.py and the migrations disagree"

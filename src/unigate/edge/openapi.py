@@ -111,6 +111,32 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
             "delete": {"summary": "Delete an integrated account", "responses": {"200": {"description": "{id}"},
                                                                                  **_error_responses(401, 404)}},
         },
+        "/connect/{integration}/start": {
+            "get": {"summary": "Start connecting an account over OAuth: answers 302 to the CRM's authorize page "
+                               "(the app's backend calls it and sends its user to the Location)",
+                    "parameters": [_param("integration", "An integration with an OAuth flow", {"type": "string"},
+                                          True, "path"),
+                                   _param("redirect_uri", "The app's page the user returns to", {"type": "string"},
+                                          True),
+                                   _param("tenant_id", "The app's tenant (required for a new account)",
+                                          {"type": "string"}),
+                                   _param("integrated_account_id", "Reconnect this account instead",
+                                          {"type": "string"}),
+                                   _param("is_sandbox", "Connect to the built-in sandbox", {"type": "boolean"})],
+                    "responses": {"302": {"description": "To the CRM's authorize URL"},
+                                  **_error_responses(400, 401, 404)}},
+        },
+        "/connect/{integration}/callback": {
+            "get": {"summary": "Where the CRM sends the user back; the state authenticates it. Answers 302 to "
+                               "the app's redirect_uri with integrated_account_id (or error)",
+                    "security": [],
+                    "parameters": [_param("integration", "The integration", {"type": "string"}, True, "path"),
+                                   _param("state", "The state from the start", {"type": "string"}, True),
+                                   _param("code", "The authorization code", {"type": "string"}),
+                                   _param("error", "The CRM's refusal", {"type": "string"})],
+                    "responses": {"302": {"description": "To the app's redirect_uri"},
+                                  **_error_responses(400, 404)}},
+        },
     }
     for (model, resource), unified in resources.items():
         name = _schema_name(unified)

@@ -7,6 +7,7 @@ of credentials or auth-header JSONata per request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from unigate.engine.spec import AuthFormat, Integration
@@ -27,6 +28,24 @@ class AccountRuntime:
     headers: dict[str, str]
     # Results of steps declared `cache: account` (e.g. a board's column ids), by step name.
     step_cache: dict[str, Any] = field(default_factory=dict)
+    environment_id: str = ""
+    # When the OAuth access token expires (epoch seconds), from the context's `expires_at`; None: never/unknown.
+    expires_at: float | None = None
+
+
+def token_expiry(value: Any) -> float | None:
+    """Epoch seconds of a context's `expires_at` (RFC 3339, or epoch seconds); None if absent or unreadable."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and value:
+        try:
+            instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=timezone.utc)
+        return instant.timestamp()
+    return None
 
 
 def resolve_auth(integration: Integration, method: str | None, context: dict[str, Any]) -> AuthFormat:
@@ -46,7 +65,8 @@ def resolve_auth(integration: Integration, method: str | None, context: dict[str
 
 
 def prepare_account(integration: Integration, account_id: str, context: dict[str, Any], *,
-                    is_sandbox: bool, authentication_method: str | None, sandbox_url: str | None) -> AccountRuntime:
+                    is_sandbox: bool, authentication_method: str | None, sandbox_url: str | None,
+                    environment_id: str = "") -> AccountRuntime:
     if is_sandbox:
         if not sandbox_url:
             raise GatewayError(503, "The built-in sandboxes are not running in this gateway.")
@@ -67,4 +87,5 @@ def prepare_account(integration: Integration, account_id: str, context: dict[str
         except ExpressionError as exc:
             raise GatewayError(500, f"{integration.name}: the auth headers expression failed ({exc}).") from exc
         headers.update({str(k): str(v) for k, v in computed.items() if v is not None})
-    return AccountRuntime(account_id, integration, context, is_sandbox, base_url, headers)
+    return AccountRuntime(account_id, integration, context, is_sandbox, base_url, headers,
+                          environment_id=environment_id, expires_at=token_expiry(context.get("expires_at")))

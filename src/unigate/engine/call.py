@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -19,6 +19,7 @@ from unigate.engine.ratelimit import normalized_headers
 from unigate.engine.spec import MethodMapping, ResourceMapping, ResourceMethod
 from unigate.errors import GatewayError
 from unigate.models import UnifiedResource
+from unigate.observability.metrics import record_retry
 from unigate.transport import ProviderResponse, Transport
 
 # How many provider pages a list may read to find one with records (see docs/integrations.md).
@@ -48,6 +49,18 @@ class UnifiedRequest:
     # "sent" (sent, no successful answer yet) or "answered". Idempotency-Key decides from it whether the
     # CRM may have acted (edge/idempotency.py).
     write_progress: str = "not sent"
+    # The account's OAuth token was refreshed after a provider 401 (done at most once per request).
+    refreshed_after_401: bool = False
+
+
+class TokenRefresh(Protocol):
+    """OAuth refresh on use (unigate.auth.refresh.TokenRefresher)."""
+
+    def can_refresh(self, account: AccountRuntime) -> bool: ...
+
+    def due(self, account: AccountRuntime) -> bool: ...
+
+    async def refresh(self, account: AccountRuntime) -> AccountRuntime: ...
 
 
 @dataclass
@@ -119,6 +132,7 @@ class Engine:
     def __init__(self, resources: dict[tuple[str, str], UnifiedResource], transport: Transport) -> None:
         self.resources = resources
         self.transport = transport
+        self.refresher: TokenRefresh | None = None
 
     # -- entry point -------------------------------------------------------------------------------
     async def run(self, request: UnifiedRequest) -> Result:
@@ -132,6 +146,8 @@ class Engine:
             supported = ", ".join(mapping.methods) or "none"
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
                                     f"{request.model}/{request.resource} (supported: {supported}).")
+        if self.refresher is not None and self.refresher.due(request.account):
+            request.account = await self._refreshed_early(request.account)
         scope: dict[str, Any] = {
             "query": request.query,
             "context": request.account.context,
@@ -147,9 +163,9 @@ class Engine:
 
     # -- steps ---------------------------------------------------------------------------------------
     async def _run_steps(self, request: UnifiedRequest, mm: MethodMapping, scope: dict[str, Any]) -> dict[str, Any]:
-        account = request.account
         results: dict[str, Any] = {}
         for step in mm.before:
+            account = request.account  # a step's 401 may have refreshed the account's token
             if step.cache_per_account and step.name in account.step_cache:
                 results[step.name] = account.step_cache[step.name]
                 continue
@@ -157,7 +173,7 @@ class Engine:
             provider_request = build_request(account, method, {**scope, "steps": results},
                                              query_expr=step.query, body_expr=step.body)
             response = await self._send(request, provider_request)
-            parsed = self._checked(account, response)
+            parsed = self._checked(request.account, response)
             if step.fail_if is not None and evaluate(step.fail_if, {"response": parsed, "status": response.status,
                                                                      "id": request.id}, f"step {step.name}"):
                 raise GatewayError(step.fail_status, step.fail_message, remote=True, raw_response=parsed,
@@ -313,7 +329,7 @@ class Engine:
     async def _exchange(self, request: UnifiedRequest, provider_request: ProviderRequest) -> Exchange | Result:
         """Call the provider; a provider error raises. Raw and stream formats end the call here."""
         if request.response_format == "stream":
-            return await self._stream(request.account, provider_request)
+            return await self._stream(request, provider_request)
         response = await self._send(request, provider_request)
         parsed = self._checked(request.account, response)
         headers = normalized_headers(request.account.integration.rate_limit, response.headers)
@@ -324,10 +340,41 @@ class Engine:
     async def _send(self, request: UnifiedRequest, provider_request: ProviderRequest) -> ProviderResponse:
         started = time.perf_counter()
         try:
-            return await self.transport.request(provider_request.method, provider_request.url,
-                                                provider_request.headers, provider_request.body)
+            response = await self.transport.request(provider_request.method, provider_request.url,
+                                                    provider_request.headers, provider_request.body)
+            if response.status == 401 and await self._refreshed_after_401(request, provider_request):
+                response = await self.transport.request(provider_request.method, provider_request.url,
+                                                        provider_request.headers, provider_request.body)
+            return response
         finally:
             request.provider_seconds += time.perf_counter() - started
+
+    async def _refreshed_early(self, account: AccountRuntime) -> AccountRuntime:
+        """The account with a token refreshed ahead of its expiry. If the token endpoint is down meanwhile,
+        the current token, while it still lasts: an outage of the CRM's OAuth server alone fails no call."""
+        assert self.refresher is not None
+        try:
+            return await self.refresher.refresh(account)
+        except GatewayError as error:
+            still_valid = account.expires_at is not None and account.expires_at > time.time()
+            if error.status in (502, 503, 504) and still_valid:
+                return account
+            raise
+
+    async def _refreshed_after_401(self, request: UnifiedRequest, provider_request: ProviderRequest) -> bool:
+        """After a provider 401: refresh the OAuth token once and point `provider_request` at the new one.
+
+        A 401 means the provider did not perform the call, so sending it again (even a create) is safe.
+        """
+        if (self.refresher is None or request.refreshed_after_401
+                or not self.refresher.can_refresh(request.account)):
+            return False
+        request.refreshed_after_401 = True
+        request.account = await self.refresher.refresh(request.account)
+        provider_request.headers.update(request.account.headers)
+        request.retries += 1
+        record_retry(request.account.integration.name, "token_refreshed")
+        return True
 
     @staticmethod
     def _checked(account: AccountRuntime, response: ProviderResponse) -> Any:
@@ -338,9 +385,14 @@ class Engine:
             raise error
         return parsed
 
-    async def _stream(self, account: AccountRuntime, provider_request: ProviderRequest) -> StreamResult:
+    async def _stream(self, request: UnifiedRequest, provider_request: ProviderRequest) -> StreamResult:
         response = await self.transport.open(provider_request.method, provider_request.url,
                                              provider_request.headers, provider_request.body)
+        if response.status == 401 and await self._refreshed_after_401(request, provider_request):
+            response.release()
+            response = await self.transport.open(provider_request.method, provider_request.url,
+                                                 provider_request.headers, provider_request.body)
+        account = request.account
         headers = normalized_headers(account.integration.rate_limit, response.headers)
         if response.status >= 400:
             try:

@@ -19,6 +19,7 @@ INTEGRATIONS_DIR = Path(__file__).resolve().parent.parent / "integrations"
 UNIFIED_METHODS = ("list", "get", "create", "update", "delete")
 PAGINATION_STYLES = ("cursor", "page", "offset", "next_url")
 RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds")
+CLIENT_AUTH_STYLES = ("body", "basic")
 
 
 class SpecError(Exception):
@@ -161,6 +162,27 @@ class ResourceMapping:
 
 
 @dataclass(frozen=True)
+class OAuthSpec:
+    """The `oauth:` block: how the gateway connects an account and refreshes its tokens (docs/api.md, OAuth)."""
+
+    authorize_url: str
+    token_url: str
+    sandbox_authorize_path: str
+    sandbox_token_path: str
+    scopes: tuple[str, ...]
+    scope_separator: str
+    client_auth: str  # "body": client_id/client_secret in the form; "basic": HTTP Basic
+    pkce: bool
+    refresh: bool
+    # JSONata over {"response": <token response>}: context fields to keep besides the tokens.
+    context: Expression | None
+    # Regexes the rendered token URL must match in full (when token_url uses {{context.x}}).
+    token_url_allowed: tuple[re.Pattern[str], ...]
+    # Extra authorize-URL parameters some vendors need (e.g. Zoho's access_type=offline).
+    authorize_params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Integration:
     name: str
     label: str
@@ -176,6 +198,7 @@ class Integration:
     errors: ErrorRules
     resources: dict[str, dict[str, ResourceMethod]]
     mappings: dict[tuple[str, str], ResourceMapping] = field(default_factory=dict)
+    oauth: OAuthSpec | None = None
 
     def auth_format(self, method: str | None) -> AuthFormat | None:
         if method is None:
@@ -269,6 +292,42 @@ def _auth(where: str, raw: Any) -> tuple[AuthFormat, ...]:
         )
         formats.append(AuthFormat(a["method"], a.get("label", a["method"]), fields, _expr(f"{at}.headers", a.get("headers"))))
     return tuple(formats)
+
+
+def _oauth(where: str, raw: Any) -> OAuthSpec | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: must be a mapping")
+    for key in ("authorize_url", "token_url", "sandbox_authorize_path", "sandbox_token_path"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise SpecError(f"{where}.{key}: required")
+    client_auth = raw.get("client_auth", "body")
+    if client_auth not in CLIENT_AUTH_STYLES:
+        raise SpecError(f"{where}.client_auth: must be one of {', '.join(CLIENT_AUTH_STYLES)}")
+    scopes = raw.get("scopes") or []
+    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        raise SpecError(f"{where}.scopes: must be a list of strings")
+    try:
+        allowed = tuple(re.compile(p) for p in raw.get("token_url_allowed") or [])
+    except re.error as exc:
+        raise SpecError(f"{where}.token_url_allowed: {exc}") from exc
+    if "{{" in raw["token_url"] and not allowed:
+        raise SpecError(f"{where}.token_url_allowed: a templated token_url needs the list of allowed token URLs")
+    return OAuthSpec(
+        authorize_url=raw["authorize_url"],
+        token_url=raw["token_url"],
+        sandbox_authorize_path="/" + raw["sandbox_authorize_path"].lstrip("/"),
+        sandbox_token_path="/" + raw["sandbox_token_path"].lstrip("/"),
+        scopes=tuple(scopes),
+        scope_separator=str(raw.get("scope_separator", " ")),
+        client_auth=client_auth,
+        pkce=bool(raw.get("pkce", False)),
+        refresh=bool(raw.get("refresh", True)),
+        context=_expr(f"{where}.context", raw.get("context")),
+        token_url_allowed=allowed,
+        authorize_params={str(k): str(v) for k, v in (raw.get("authorize_params") or {}).items()},
+    )
 
 
 def _steps(where: str, raw: Any, default_resource: str) -> tuple[Step, ...]:
@@ -380,6 +439,7 @@ def load_integration(folder: Path) -> Integration:
             message=_expr(f"{where}.errors.message", errors.get("message")),
         ),
         resources=_resources(f"{where}.resources", raw["resources"]),
+        oauth=_oauth(f"{where}.oauth", raw.get("oauth")),
     )
     if integration.name != folder.name:
         raise SpecError(f"{where}: name {integration.name!r} must match its folder {folder.name!r}")

@@ -5,7 +5,8 @@ so; the schema is migrated to the newest revision whenever the store opens.
 """
 
 from unigate.store.crypto import DecryptionError
-from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount
-from unigate.store.repository import Store
+from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount, OAuthState
+from unigate.store.repository import LockedAccount, Store
 
-__all__ = ["UNSET", "ApiToken", "DecryptionError", "Environment", "IntegratedAccount", "Store"]
+__all__ = ["UNSET", "ApiToken", "DecryptionError", "Environment", "IntegratedAccount", "LockedAccount", "OAuthState",
+           "Store"]

@@ -37,6 +37,21 @@ class IntegratedAccount:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class OAuthState:
+    """A connect flow the callback may complete once (see Store.take_oauth_state)."""
+
+    environment_id: str
+    integration: str
+    tenant_id: str | None
+    account_id: str | None  # the account being reconnected, if any
+    is_sandbox: bool
+    redirect_uri: str
+    callback_url: str
+    code_verifier: str | None  # decrypted PKCE verifier; secret
+    expires_at: datetime
+
+
 class _Unset(enum.Enum):
     # An enum member, so type checkers can narrow `x is UNSET` and it survives copy/pickle.
     UNSET = "UNSET"

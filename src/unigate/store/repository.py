@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Row, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.exc import IntegrityError
 
 from unigate.settings import Settings
@@ -27,8 +30,8 @@ from unigate.store.crypto import Cipher, resolve_key
 from unigate.store.engine import Engines, create_engines, prepare_database
 from unigate.store.migrate import upgrade_to_head
 from unigate.store.pagination import decode_cursor, encode_cursor
-from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount, Unset
-from unigate.store.tables import api_tokens, environments, integrated_accounts
+from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount, OAuthState, Unset
+from unigate.store.tables import api_tokens, environments, integrated_accounts, oauth_states
 
 TOKEN_PREFIX = "ug_"
 
@@ -57,6 +60,23 @@ def hash_token(plaintext: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class LockedAccount:
+    """An integrated account read under its row lock (Store.account_for_update); changes commit on exit."""
+
+    def __init__(self, store: Store, conn: AsyncConnection, account: IntegratedAccount) -> None:
+        self._store = store
+        self._conn = conn
+        self.account = account
+        self.changed = False
+
+    async def update(self, *, status: str | Unset = UNSET,
+                     context_patch: dict[str, Any] | None = None) -> IntegratedAccount:
+        self.account = await self._store._apply_update(self._conn, self.account, status=status,
+                                                       context_patch=context_patch)
+        self.changed = True
+        return self.account
 
 
 class Store:
@@ -323,38 +343,73 @@ class Store:
         if context_patch is not None and not isinstance(context_patch, dict):
             raise TypeError("context_patch must be a dict")
         async with self._engines.writes.begin() as conn:
-            # FOR UPDATE (PostgreSQL; SQLite already holds its write lock): two patches
-            # to one context must apply one after the other, not overwrite each other.
-            row = (
-                await conn.execute(
-                    _ACCOUNT_BY_ID.with_for_update(),
-                    {"account_id": account_id, "environment_id": environment_id},
-                )
-            ).first()
-            if row is None:
+            current = await self._account_for_update(conn, environment_id, account_id)
+            if current is None:
                 return None
-            current = self._account(row)
-            changes: dict[str, Any] = {"updated_at": _now()}
-            if tenant_id is not UNSET:
-                changes["tenant_id"] = tenant_id
-            if status is not UNSET:
-                changes["status"] = status
-            if is_sandbox is not UNSET:
-                changes["is_sandbox"] = is_sandbox
-            if authentication_method is not UNSET:
-                changes["authentication_method"] = authentication_method
-            context = current.context
-            if context_patch is not None:
-                plaintext = orjson.dumps({**current.context, **context_patch})
-                changes["context_ciphertext"] = self._seal(account_id, plaintext)
-                context = orjson.loads(plaintext)
-            await conn.execute(
-                update(_accounts)
-                .where(_accounts.c.id == account_id, _accounts.c.environment_id == environment_id)
-                .values(**changes)
-            )
-            await self._announce(conn, ("account", environment_id, account_id))
+            updated = await self._apply_update(conn, current, tenant_id=tenant_id, status=status,
+                                               is_sandbox=is_sandbox, authentication_method=authentication_method,
+                                               context_patch=context_patch)
         self.changes.committed(("account", environment_id, account_id))
+        return updated
+
+    @asynccontextmanager
+    async def account_for_update(self, environment_id: str, account_id: str) -> AsyncIterator[LockedAccount | None]:
+        """The account under its row lock until the block ends; its changes commit then, or roll back
+        if the block raises. Another process asking for the same lock waits, then reads what was committed.
+
+        PostgreSQL locks the row (FOR UPDATE); SQLite takes its database write lock (BEGIN IMMEDIATE).
+        Keep the block short: on SQLite it holds every other writer.
+        """
+        async with self._engines.writes.begin() as conn:
+            current = await self._account_for_update(conn, environment_id, account_id)
+            locked = LockedAccount(self, conn, current) if current is not None else None
+            yield locked
+        if locked is not None and locked.changed:
+            self.changes.committed(("account", environment_id, account_id))
+
+    async def _account_for_update(self, conn: AsyncConnection, environment_id: str,
+                                  account_id: str) -> IntegratedAccount | None:
+        # FOR UPDATE (PostgreSQL; SQLite already holds its write lock): two patches
+        # to one context must apply one after the other, not overwrite each other.
+        row = (
+            await conn.execute(
+                _ACCOUNT_BY_ID.with_for_update(),
+                {"account_id": account_id, "environment_id": environment_id},
+            )
+        ).first()
+        return self._account(row) if row is not None else None
+
+    async def _apply_update(
+        self,
+        conn: AsyncConnection,
+        current: IntegratedAccount,
+        *,
+        tenant_id: str | None | Unset = UNSET,
+        status: str | Unset = UNSET,
+        is_sandbox: bool | Unset = UNSET,
+        authentication_method: str | None | Unset = UNSET,
+        context_patch: dict[str, Any] | None = None,
+    ) -> IntegratedAccount:
+        changes: dict[str, Any] = {"updated_at": _now()}
+        if tenant_id is not UNSET:
+            changes["tenant_id"] = tenant_id
+        if status is not UNSET:
+            changes["status"] = status
+        if is_sandbox is not UNSET:
+            changes["is_sandbox"] = is_sandbox
+        if authentication_method is not UNSET:
+            changes["authentication_method"] = authentication_method
+        context = current.context
+        if context_patch is not None:
+            plaintext = orjson.dumps({**current.context, **context_patch})
+            changes["context_ciphertext"] = self._seal(current.id, plaintext)
+            context = orjson.loads(plaintext)
+        await conn.execute(
+            update(_accounts)
+            .where(_accounts.c.id == current.id, _accounts.c.environment_id == current.environment_id)
+            .values(**changes)
+        )
+        await self._announce(conn, ("account", current.environment_id, current.id))
         changes.pop("context_ciphertext", None)
         return replace(current, context=context, **changes)
 
@@ -371,6 +426,74 @@ class Store:
         if result.rowcount > 0:
             self.changes.committed(("account", environment_id, account_id))
         return result.rowcount > 0
+
+    # OAuth connect states
+
+    async def create_oauth_state(
+        self,
+        state: str,
+        *,
+        environment_id: str,
+        integration: str,
+        tenant_id: str | None,
+        account_id: str | None,
+        is_sandbox: bool,
+        redirect_uri: str,
+        callback_url: str,
+        code_verifier: str | None,
+        lifetime: timedelta,
+    ) -> None:
+        """Remember a connect flow under its state (stored as a hash; the PKCE verifier encrypted)."""
+        state_hash = hash_token(state)
+        now = _now()
+        verifier = self._cipher.encrypt(code_verifier.encode(), state_hash.encode()) if code_verifier else b""
+        async with self._engines.writes.begin() as conn:
+            # Flows never completed would pile up: each new one sweeps the expired ones.
+            await conn.execute(delete(oauth_states).where(oauth_states.c.expires_at < now))
+            await conn.execute(
+                insert(oauth_states).values(
+                    state_hash=state_hash,
+                    environment_id=environment_id,
+                    integration=integration,
+                    tenant_id=tenant_id,
+                    account_id=account_id,
+                    is_sandbox=is_sandbox,
+                    redirect_uri=redirect_uri,
+                    callback_url=callback_url,
+                    verifier_ciphertext=verifier,
+                    expires_at=now + lifetime,
+                    created_at=now,
+                )
+            )
+
+    async def take_oauth_state(self, state: str) -> OAuthState | None:
+        """The flow of `state`, deleted in the same statement so only one caller ever gets it.
+
+        An expired flow is returned too (and deleted): the caller tells the user it expired.
+        """
+        state_hash = hash_token(state)
+        async with self._engines.writes.begin() as conn:
+            row = (
+                await conn.execute(
+                    delete(oauth_states).where(oauth_states.c.state_hash == state_hash).returning(*oauth_states.c)
+                )
+            ).first()
+        if row is None:
+            return None
+        verifier = None
+        if row.verifier_ciphertext:
+            verifier = self._cipher.decrypt(bytes(row.verifier_ciphertext), state_hash.encode()).decode()
+        return OAuthState(
+            environment_id=row.environment_id,
+            integration=row.integration,
+            tenant_id=row.tenant_id,
+            account_id=row.account_id,
+            is_sandbox=bool(row.is_sandbox),
+            redirect_uri=row.redirect_uri,
+            callback_url=row.callback_url,
+            code_verifier=verifier,
+            expires_at=row.expires_at,
+        )
 
     # Sealing
 

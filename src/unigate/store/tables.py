@@ -144,6 +144,28 @@ class RateWindowRow(Base):
     window: Mapped[int] = mapped_column(BigInteger(), primary_key=True)
     hits: Mapped[int] = mapped_column(Integer())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+class OAuthStateRow(Base):
+    """A connect flow under way: the `state` sent to the CRM's authorize URL, used once by the callback."""
+
+    __tablename__ = "oauth_states"
+
+    # Hex SHA-256 of the state; the value itself travels only through the user's browser.
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    environment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("environments.id", ondelete="CASCADE"), index=True
+    )
+    integration: Mapped[str] = mapped_column(String(100))
+    tenant_id: Mapped[str | None] = mapped_column(String(255))
+    # Set when reconnecting an existing account.
+    account_id: Mapped[str | None] = mapped_column(String(36))
+    is_sandbox: Mapped[bool] = mapped_column(Boolean())
+    # Where the user goes back to, and the callback URL given to the CRM (the code exchange repeats it).
+    redirect_uri: Mapped[str] = mapped_column(String(2048))
+    callback_url: Mapped[str] = mapped_column(String(2048))
+    # crypto.Cipher output of the PKCE code verifier (empty when the integration uses no PKCE).
+    verifier_ciphertext: Mapped[bytes] = mapped_column(LargeBinary())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 environments = EnvironmentRow.__table__
@@ -151,3 +173,4 @@ api_tokens = ApiTokenRow.__table__
 integrated_accounts = IntegratedAccountRow.__table__
 idempotency_keys = IdempotencyKeyRow.__table__
 gateway_rate_windows = RateWindowRow.__table__
+oauth_states = OAuthStateRow.__table__
