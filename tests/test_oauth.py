@@ -87,6 +87,8 @@ def test_connect_flow_ends_in_a_working_unified_call(gateway, sandbox, name):
         assert sent["code_challenge_method"] == "S256"
     if spec.scopes:
         assert sent["scope"] == spec.scope_separator.join(spec.scopes)
+    for key, value in spec.authorize_params.items():  # e.g. Zoho's access_type=offline
+        assert sent[key] == str(value)
 
     callback = authorize(started)
     back = requests.get(callback, allow_redirects=False, timeout=10)
