@@ -123,7 +123,10 @@ def gateway_database_url():
 def gateway(sandbox, tmp_path_factory, gateway_database_url):
     data_dir = tmp_path_factory.mktemp("gateway-data")
     settings = Settings(data_dir=data_dir, database_url=gateway_database_url, secret_key=None, sandbox_url=sandbox.url,
-                        connect_timeout=2.0, read_timeout=1.5, cache_ttl=5.0)
+                        connect_timeout=2.0, read_timeout=1.5, cache_ttl=5.0,
+                        # A budget under the read timeout: a timed-out call is not sent again, and
+                        # a test's Retry-After of a few seconds is answered at once (docs/api.md).
+                        retry_budget=1.0, retry_base_delay=0.01)
     token = asyncio.run(create_token(settings, "tests", "test-env"))
     other_token = asyncio.run(create_token(settings, "tests-other", "other-env"))
     server = start_in_thread(create_app(settings))

@@ -18,6 +18,7 @@ from unigate.edge.limits import GatewayLimits, Limit
 from unigate.auth.refresh import TokenRefresher, reconnect_error
 from unigate.engine.accounts import AccountRuntime, prepare_account
 from unigate.engine.call import Engine
+from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
 from unigate.errors import GatewayError
 from unigate.models import UnifiedResource, load_resources
@@ -40,7 +41,7 @@ class Gateway:
         self.integrations = integrations if integrations is not None else load_integrations()
         self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
-        self.engine = Engine(self.resources, self.transport)
+        self.engine = Engine(self.resources, self.transport, RetryPolicy.from_settings(settings))
         self.engine.refresher = TokenRefresher(self)
         self.store: Store | None = None
         # Shared across gateway processes through the database or Redis; set up by start().

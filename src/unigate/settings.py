@@ -12,6 +12,11 @@ def _float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
 @dataclass
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("UNIGATE_DATA_DIR", "data")))
@@ -41,6 +46,13 @@ class Settings:
     # The gateway's address as browsers reach it; OAuth callbacks are <public_url>/connect/<integration>/callback.
     # None: the base URL of the request that starts the connect flow.
     public_url: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_PUBLIC_URL") or None)
+    # Provider calls that are safe to repeat (GET, DELETE) are sent again at most `retries` times,
+    # after full-jitter exponential backoff (base, capped), within `retry_budget` seconds from the
+    # start of each unified request (docs/api.md "Retries and faults").
+    retries: int = field(default_factory=lambda: _int("UNIGATE_RETRIES", 3))
+    retry_base_delay: float = field(default_factory=lambda: _float("UNIGATE_RETRY_BASE_DELAY", 0.25))
+    retry_max_delay: float = field(default_factory=lambda: _float("UNIGATE_RETRY_MAX_DELAY", 5.0))
+    retry_budget: float = field(default_factory=lambda: _float("UNIGATE_RETRY_BUDGET", 10.0))
 
     def __post_init__(self) -> None:
         if self.cache_validation not in ("strict", "notify"):

@@ -3,6 +3,9 @@
 aiohttp was chosen by measurement (research/proxy-floor.md, docs/benchmarks.md): on this hardware it
 adds ~0.2 ms per proxied call and keeps its throughput under concurrency, where httpx's AsyncClient
 did not. Timeouts: `connect_timeout` to open a connection, `read_timeout` between bytes.
+
+Each call here is one attempt; whether a failed call is sent again is the engine's retry policy
+(engine/retry.py), which is also where a stale keep-alive connection is retried.
 """
 
 from __future__ import annotations
@@ -15,10 +18,6 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from unigate.errors import GatewayError
-
-# Methods that may be sent again after a pooled connection turns out to be closed by the peer.
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "DELETE", "PUT"})
-
 
 @dataclass(frozen=True)
 class ProviderResponse:
@@ -54,19 +53,13 @@ class Transport:
             await self._session.close()
 
     async def request(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> ProviderResponse:
-        for attempt in (1, 2):
-            try:
-                async with self.session.request(method, URL(url, encoded=True), headers=headers, data=body,
-                                                allow_redirects=False) as response:
-                    content = await response.read()
-                    return ProviderResponse(response.status, response.headers, content)
-            except aiohttp.ServerDisconnectedError:
-                # A keep-alive connection the provider had already closed: safe to retry once.
-                if attempt == 2 or method not in _IDEMPOTENT:
-                    raise translate_failure(url, "disconnected before answering") from None
-            except BaseException as exc:
-                raise translate_failure(url, exc) from exc
-        raise AssertionError("unreachable")
+        try:
+            async with self.session.request(method, URL(url, encoded=True), headers=headers, data=body,
+                                            allow_redirects=False) as response:
+                content = await response.read()
+                return ProviderResponse(response.status, response.headers, content)
+        except BaseException as exc:
+            raise translate_failure(url, exc) from exc
 
     async def open(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> aiohttp.ClientResponse:
         """Start a request and return as soon as the status and headers arrive (for streaming).
@@ -85,17 +78,35 @@ def _host(url: str) -> str:
     return f"{parsed.scheme}://{parsed.host}" + (f":{parsed.port}" if parsed.explicit_port else "")
 
 
-def translate_failure(url: str, exc: BaseException | str) -> BaseException:
+class ProviderUnreachable(GatewayError):
+    """No complete answer came from the provider. `reason` says how, for the retry policy and metrics:
+
+    - `timeout`: no answer (or no next byte) within the timeouts;
+    - `connect`: the connection could not be opened (refused, DNS, TLS);
+    - `disconnected`: the connection closed before any answer (also a stale keep-alive connection);
+    - `broken`: the answer started but the connection broke before it ended.
+    """
+
+    def __init__(self, status: int, message: str, reason: str) -> None:
+        super().__init__(status, message)
+        self.reason = reason
+
+
+def translate_failure(url: str, exc: BaseException) -> BaseException:
     """A network failure as the gateway reports it: timeouts 504, anything else 502."""
     host = _host(url)
-    if isinstance(exc, str):
-        return GatewayError(502, f"The provider at {host} {exc}. Retry the request.")
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return GatewayError(504, f"The provider at {host} did not answer in time. Retry later; "
-                                 "if it keeps happening, the provider may be degraded.")
+        return ProviderUnreachable(504, f"The provider at {host} did not answer in time. Retry later; "
+                                        "if it keeps happening, the provider may be degraded.", "timeout")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return GatewayError(502, f"Could not connect to the provider at {host} ({exc.os_error.strerror or 'connection failed'}). "
-                                 "Retry later.")
+        return ProviderUnreachable(
+            502, f"Could not connect to the provider at {host} ({exc.os_error.strerror or 'connection failed'}). "
+                 "Retry later.", "connect")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return ProviderUnreachable(502, f"The provider at {host} closed the connection before answering. "
+                                        "Retry the request.", "disconnected")
     if isinstance(exc, aiohttp.ClientError):
-        return GatewayError(502, f"The connection to the provider at {host} failed ({type(exc).__name__}). Retry the request.")
+        return ProviderUnreachable(502, f"The connection to the provider at {host} broke off ({type(exc).__name__}) "
+                                        "before the answer was complete. Retry the request; a write may have been "
+                                        "applied.", "broken")
     return exc

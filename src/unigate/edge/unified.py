@@ -6,10 +6,12 @@ the id) and the query string goes through the qs-style parser.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import unquote
 
+import aiohttp
 import orjson
 
 from unigate.edge import idempotency
@@ -190,8 +192,16 @@ class UnifiedRoutes:
             headers = [(b"content-type", result.content_type.encode("latin-1"))]
             headers += [(k.encode(), v.encode()) for k, v in result.headers.items()]
             await send({"type": "http.response.start", "status": result.status, "headers": headers})
-            async for chunk in response.content.iter_any():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            try:
+                async for chunk in response.content.iter_any():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                # The provider's answer broke off after the caller got the first bytes: no error body
+                # can follow them. Ending without the last chunk makes the server close the
+                # connection, so the caller sees an incomplete answer, never a complete-looking one.
+                log.warning("stream from %s broke off: %s", response.url.host,
+                            type(exc).__name__)
+                return
             await send({"type": "http.response.body", "body": b""})
         finally:
             response.release()

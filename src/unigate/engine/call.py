@@ -6,21 +6,24 @@ integration's files (engine/spec.py).
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
 from unigate.engine import formats, pagination, provider_errors
 from unigate.engine.accounts import AccountRuntime
 from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, lower_headers, parse_body
-from unigate.engine.ratelimit import normalized_headers
+from unigate.engine.ratelimit import normalized_headers, retry_wait
+from unigate.engine.retry import RETRY_STATUSES, RetryPolicy, reason_for
 from unigate.engine.spec import MethodMapping, ResourceMapping, ResourceMethod
 from unigate.errors import GatewayError
 from unigate.models import UnifiedResource
-from unigate.observability.metrics import record_retry
-from unigate.transport import ProviderResponse, Transport
+from unigate.observability.metrics import observe_provider, record_rate_limit_wait, record_retry
+from unigate.transport import ProviderResponse, ProviderUnreachable, Transport
 
 # How many provider pages a list may read to find one with records (see docs/integrations.md).
 MAX_EMPTY_HOPS = 20
@@ -43,12 +46,14 @@ class UnifiedRequest:
     ignore_remote_data: bool = False
     # Seconds spent waiting for the provider, reported in the Server-Timing header.
     provider_seconds: float = 0.0
-    # Provider calls sent again (transport retries), reported in Server-Timing and /metrics.
+    # Provider calls sent again (engine/retry.py), reported in Server-Timing and /metrics.
     retries: int = 0
     # How far a create's or update's own provider request got: "not sent" (only lookups, if any, ran),
     # "sent" (sent, no successful answer yet) or "answered". Idempotency-Key decides from it whether the
     # CRM may have acted (edge/idempotency.py).
     write_progress: str = "not sent"
+    # When the retry wait budget runs out (time.monotonic()); set when the engine starts the call.
+    deadline: float | None = None
     # The account's OAuth token was refreshed after a provider 401 (done at most once per request).
     refreshed_after_401: bool = False
 
@@ -87,6 +92,7 @@ class StreamResult:
 
 
 Result = JsonResult | RawResult | StreamResult
+Answer = TypeVar("Answer", ProviderResponse, aiohttp.ClientResponse)
 
 
 @dataclass
@@ -129,10 +135,12 @@ def prune(value: Any) -> Any:
 
 
 class Engine:
-    def __init__(self, resources: dict[tuple[str, str], UnifiedResource], transport: Transport) -> None:
+    def __init__(self, resources: dict[tuple[str, str], UnifiedResource], transport: Transport,
+                 retry_policy: RetryPolicy | None = None) -> None:
         self.resources = resources
         self.transport = transport
         self.refresher: TokenRefresh | None = None
+        self.retry_policy = retry_policy or RetryPolicy()
 
     # -- entry point -------------------------------------------------------------------------------
     async def run(self, request: UnifiedRequest) -> Result:
@@ -146,6 +154,8 @@ class Engine:
             supported = ", ".join(mapping.methods) or "none"
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
                                     f"{request.model}/{request.resource} (supported: {supported}).")
+        if request.deadline is None:
+            request.deadline = time.monotonic() + self.retry_policy.budget
         if self.refresher is not None and self.refresher.due(request.account):
             request.account = await self._refreshed_early(request.account)
         scope: dict[str, Any] = {
@@ -271,6 +281,7 @@ class Engine:
                                         request.account.integration.resource_method(get.resource, get.method),
                                         read_scope)
             request.provider_seconds += read_request.provider_seconds
+            request.retries += read_request.retries
             return result
         if request.method == "delete":
             return JsonResult(self._deleted(request, mm, parsed, schema), headers)
@@ -338,16 +349,71 @@ class Engine:
         return Exchange(parsed, response, headers)
 
     async def _send(self, request: UnifiedRequest, provider_request: ProviderRequest) -> ProviderResponse:
-        started = time.perf_counter()
-        try:
-            response = await self.transport.request(provider_request.method, provider_request.url,
-                                                    provider_request.headers, provider_request.body)
-            if response.status == 401 and await self._refreshed_after_401(request, provider_request):
-                response = await self.transport.request(provider_request.method, provider_request.url,
-                                                        provider_request.headers, provider_request.body)
-            return response
-        finally:
-            request.provider_seconds += time.perf_counter() - started
+        def attempt() -> Awaitable[ProviderResponse]:
+            return self.transport.request(provider_request.method, provider_request.url, provider_request.headers,
+                                          provider_request.body)
+
+        async def discard(_: ProviderResponse) -> None:
+            return None
+
+        response = await self._retrying(request, provider_request, attempt, discard)
+        if response.status == 401 and await self._refreshed_after_401(request, provider_request):
+            response = await self._retrying(request, provider_request, attempt, discard)
+        return response
+
+    async def _retrying(self, request: UnifiedRequest, provider_request: ProviderRequest,
+                        attempt: Callable[[], Awaitable[Answer]],
+                        discard: Callable[[Answer], Awaitable[None]]) -> Answer:
+        """Send through `attempt`, again while the retry policy allows it and the budget lasts (engine/retry.py).
+
+        Returns the last answer (an error status included, for the caller to report) or raises the
+        last failure.
+        """
+        policy = self.retry_policy
+        name = request.account.integration.name
+        rules = request.account.integration.rate_limit
+        deadline = request.deadline if request.deadline is not None else time.monotonic() + policy.budget
+        sent_again = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                answer = await attempt()
+            except ProviderUnreachable as failure:
+                seconds = time.perf_counter() - started
+                request.provider_seconds += seconds
+                observe_provider(name, failure.reason, seconds)
+                if not policy.may_retry(provider_request.method, sent_again, failure=failure.reason):
+                    raise
+                wait = policy.backoff(sent_again)
+                if time.monotonic() + wait >= deadline:
+                    raise
+                await self._pause(request, name, reason_for(None, failure.reason), wait, provider_asked=False)
+                sent_again += 1
+                continue
+            seconds = time.perf_counter() - started
+            request.provider_seconds += seconds
+            status = answer.status
+            observe_provider(name, status, seconds)
+            if status not in RETRY_STATUSES or not policy.may_retry(provider_request.method, sent_again, status=status):
+                return answer
+            asked = retry_wait(rules, status, answer.headers)
+            wait = asked if asked is not None else policy.backoff(sent_again)
+            if time.monotonic() + wait >= deadline:
+                # Not worth waiting: the caller gets this answer now, with the provider's wait as
+                # Retry-After (provider_errors.detect).
+                return answer
+            await discard(answer)
+            await self._pause(request, name, reason_for(status, None), wait, provider_asked=asked is not None)
+            sent_again += 1
+
+    @staticmethod
+    async def _pause(request: UnifiedRequest, integration: str, reason: str, seconds: float, *,
+                     provider_asked: bool) -> None:
+        await asyncio.sleep(seconds)
+        request.retries += 1
+        record_retry(integration, reason)
+        if provider_asked:
+            record_rate_limit_wait(integration, seconds)
 
     async def _refreshed_early(self, account: AccountRuntime) -> AccountRuntime:
         """The account with a token refreshed ahead of its expiry. If the token endpoint is down meanwhile,
@@ -383,20 +449,39 @@ class Engine:
         if error is not None:
             error.headers.update(normalized_headers(account.integration.rate_limit, response.headers))
             raise error
+        if isinstance(parsed, str) and ("json" in response.content_type or response.body[:1] in (b"{", b"[")):
+            # A success whose JSON is cut short or malformed: its records can't be trusted, and a
+            # write it answers may still have been applied.
+            label = account.integration.label
+            raise GatewayError(502, f"{label} answered {response.status} with a body that is not valid JSON (cut "
+                                    "short or malformed). Retry the request; if it was a write, check whether it "
+                                    "was applied first.", remote=True, raw_response=parsed[:2000],
+                               insight={"remote_error": {"description": f"The answer came from {label}; "
+                                                                        "its body is in raw_response."}},
+                               headers=normalized_headers(account.integration.rate_limit, response.headers))
         return parsed
 
     async def _stream(self, request: UnifiedRequest, provider_request: ProviderRequest) -> StreamResult:
-        response = await self.transport.open(provider_request.method, provider_request.url,
-                                             provider_request.headers, provider_request.body)
+        """Open the provider's answer for streaming; retried only here, before any byte reaches the caller."""
+
+        def attempt() -> Awaitable[aiohttp.ClientResponse]:
+            return self.transport.open(provider_request.method, provider_request.url, provider_request.headers,
+                                       provider_request.body)
+
+        async def discard(response: aiohttp.ClientResponse) -> None:
+            response.release()
+
+        response = await self._retrying(request, provider_request, attempt, discard)
         if response.status == 401 and await self._refreshed_after_401(request, provider_request):
             response.release()
-            response = await self.transport.open(provider_request.method, provider_request.url,
-                                                 provider_request.headers, provider_request.body)
+            response = await self._retrying(request, provider_request, attempt, discard)
         account = request.account
         headers = normalized_headers(account.integration.rate_limit, response.headers)
         if response.status >= 400:
             try:
                 raw = await response.content.read(MAX_ERROR_BODY)
+            except Exception:
+                raw = b""  # the error body broke off; the status still says what happened
             finally:
                 response.release()
             self._checked(account, ProviderResponse(response.status, response.headers, raw))

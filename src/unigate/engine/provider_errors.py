@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from unigate.engine.provider_request import lower_headers
+from unigate.engine.ratelimit import retry_wait
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.expressions import ExpressionError
@@ -86,7 +88,11 @@ def detect(integration: Integration, status: int, headers: Any, parsed: Any) -> 
         except ExpressionError:
             provider_message = None
     if not isinstance(provider_message, str) or not provider_message:
-        provider_message = find_message(parsed)
+        if isinstance(parsed, str) and parsed.lstrip()[:1] == "<":
+            # A proxy's or load balancer's error page: its markup would make a useless message.
+            provider_message = "an HTML page instead of an API answer (typically from a proxy or load balancer)"
+        else:
+            provider_message = find_message(parsed)
     gateway_status = 502 if unified_status >= 500 else unified_status
     text = f"{integration.label} answered {unified_status}"
     if provider_message:
@@ -99,7 +105,8 @@ def detect(integration: Integration, status: int, headers: Any, parsed: Any) -> 
     if unified_status == 429:
         insight["rate_limit_error"] = {"description": f"{integration.label}'s rate limit was reached."}
     error_headers = {}
-    retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
-    if retry_after:
-        error_headers["retry-after"] = retry_after
+    wait = retry_wait(integration.rate_limit, status, headers) if hasattr(headers, "get") else None
+    if wait is not None:
+        # The provider's own wait (Retry-After or its reset header), in whole seconds, rounded up.
+        error_headers["retry-after"] = str(math.ceil(wait))
     return GatewayError(gateway_status, text, insight=insight, remote=True, raw_response=parsed, headers=error_headers)

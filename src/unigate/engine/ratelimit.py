@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from unigate.engine.spec import RateLimitRules
@@ -60,3 +61,50 @@ def normalized_headers(rules: RateLimitRules, headers: Any) -> dict[str, str]:
         if seconds is not None:
             out["ratelimit-reset"] = seconds
     return out
+
+
+def _wait_seconds(value: str, fmt: str, now: float) -> float | None:
+    """Seconds to wait from one header value in its declared format; None when unreadable."""
+    value = value.strip()
+    if fmt == "http":
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if fmt == "milliseconds":
+        number /= 1000
+    elif fmt == "epoch_seconds":
+        number -= now
+    elif fmt == "epoch_milliseconds":
+        number = number / 1000 - now
+    return max(0.0, number)
+
+
+def retry_wait(rules: RateLimitRules, status: int, headers: Any) -> float | None:
+    """How long the provider asks to wait before a retry, from the integration's `retry_after` headers.
+
+    Read on a 429 (every declared header; the longest wait wins) and a 503 (only RFC 9110
+    Retry-After, which a 503 may carry); None when the answer names no wait.
+    """
+    if status not in (429, 503):
+        return None
+    now = time.time()
+    longest: float | None = None
+    for name, fmt in rules.retry_after:
+        if status == 503 and fmt != "http":
+            continue
+        value = headers.get(name)
+        if value is None:
+            continue
+        seconds = _wait_seconds(value, fmt, now)
+        if seconds is not None and (longest is None or seconds > longest):
+            longest = seconds
+    return longest

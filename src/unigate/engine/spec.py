@@ -20,6 +20,8 @@ UNIFIED_METHODS = ("list", "get", "create", "update", "delete")
 PAGINATION_STYLES = ("cursor", "page", "offset", "next_url")
 RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds")
 CLIENT_AUTH_STYLES = ("body", "basic")
+# `http`: RFC 9110 Retry-After, delay seconds or an HTTP date.
+RETRY_AFTER_FORMATS = ("http", *RESET_FORMATS)
 
 
 class SpecError(Exception):
@@ -83,6 +85,9 @@ class RateLimitRules:
     # For headers the name lists can't read (e.g. IETF structured fields): JSONata over {headers}
     # giving {limit, remaining, reset} (reset in seconds).
     expression: Expression | None = None
+    # Headers that say how long to wait before retrying a 429, as (name, format); the longest wait
+    # found wins. On a 503 only `http` ones (Retry-After) count.
+    retry_after: tuple[tuple[str, str], ...] = (("retry-after", "http"),)
 
 
 @dataclass(frozen=True)
@@ -402,6 +407,25 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
     )
 
 
+def _retry_after(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """`retry_after:` entries: a header name (RFC 9110 Retry-After format) or {header, format}."""
+    if value is None:
+        return (("retry-after", "http"),)
+    if not isinstance(value, list):
+        raise SpecError(f"{where}: expected a list of header names or {{header, format}} objects")
+    found = []
+    for index, entry in enumerate(value):
+        if isinstance(entry, str):
+            entry = {"header": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("header"), str):
+            raise SpecError(f"{where}[{index}]: expected a header name or {{header, format}}")
+        fmt = entry.get("format", "http")
+        if fmt not in RETRY_AFTER_FORMATS:
+            raise SpecError(f"{where}[{index}].format: must be one of {', '.join(RETRY_AFTER_FORMATS)}")
+        found.append((entry["header"].lower(), fmt))
+    return tuple(found)
+
+
 def load_integration(folder: Path) -> Integration:
     path = folder / "integration.yaml"
     raw = yaml.safe_load(path.read_text()) or {}
@@ -432,6 +456,7 @@ def load_integration(folder: Path) -> Integration:
             reset=_names(rate.get("reset"), f"{where}.rate_limit.reset"),
             reset_format=reset_format,
             expression=_expr(f"{where}.rate_limit.expression", rate.get("expression")),
+            retry_after=_retry_after(rate.get("retry_after"), f"{where}.rate_limit.retry_after"),
         ),
         errors=ErrorRules(
             is_error=_expr(f"{where}.errors.is_error", errors.get("is_error")),

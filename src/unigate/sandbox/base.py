@@ -3,23 +3,26 @@
 An emulator is a Starlette router plus an in-memory record store. The sandbox server wraps each one
 in `EmulatorMount`, which records every request (so tests can assert what the gateway sent) and
 applies faults queued through the control API (`/__control/<name>/faults`) before the emulator sees
-the request.
+the request. The fault kinds are listed in `FAULT_KINDS` and documented in server.py and
+docs/testing.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
 
+from unigate.errors import reason_phrase
 from unigate.sandbox._oauth import OAuthProfile, OAuthServer
 
 
@@ -48,9 +51,39 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+# What a fault can do besides answering a given status (see `Fault.kind`).
+FAULT_KINDS = ("reset", "truncated_json", "malformed_json", "html", "error_in_200", "expired_token")
+
+# A load balancer's error page (nginx's own wording), as CRMs behind one send when a backend is down.
+_HTML_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}"
+              "</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+_HTML_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
+                 504: "Gateway Time-out"}
+# Not JSON by any parser: a trailing comma and a bare word.
+_MALFORMED_JSON = b'{"data": [{"id": 1,}], "next": undefined}'
+# Headers that carry credentials in the ten CRMs' auth schemes.
+_CREDENTIAL_HEADERS = (b"authorization", b"x-api-token", b"x-pw-accesstoken")
+_CREDENTIAL_QUERY = ("api_token",)
+
+
 @dataclass
 class Fault:
-    """One queued misbehaviour. `times` counts how many matching requests it applies to (-1: forever)."""
+    """One queued misbehaviour. `times` counts how many matching requests it applies to (-1: forever).
+
+    Without a `kind`, a fault answers `status` with `body` and `headers` (or, with only `delay`,
+    passes the request on late). With a `kind`:
+    - `reset`: the connection is dropped with no answer; with `mid_answer`, the emulator handles the
+      request and the connection drops halfway through its answer.
+    - `truncated_json`: the emulator handles the request; its answer arrives as a 200 whose JSON
+      body is cut short.
+    - `malformed_json`: the emulator handles the request; its answer arrives as a 200 whose body is
+      not valid JSON.
+    - `html`: a load balancer's HTML error page, `text/html`, with `status` (502 by default).
+    - `error_in_200`: the CRM's own error inside an HTTP 200, for CRMs that do that (monday's
+      GraphQL `errors`); others refuse the fault when it is queued.
+    - `expired_token`: the request's credentials are made invalid before the emulator sees them, so
+      it answers with its own 401.
+    """
 
     status: int | None = None          # answer with this status instead of the emulator's
     body: Any = None                   # JSON body for that answer (None: empty)
@@ -59,11 +92,25 @@ class Fault:
     times: int = 1
     method: str | None = None          # only for this HTTP method
     path_contains: str | None = None   # only when the path contains this text
+    path_endswith: str | None = None   # only when the path ends with this text
+    body_contains: str | None = None   # only when the request body contains this text (e.g. a GraphQL field)
+    kind: str | None = None            # one of FAULT_KINDS
+    mid_answer: bool = False           # `reset` only: drop the connection halfway through the answer
 
-    def matches(self, method: str, path: str) -> bool:
+    def __post_init__(self) -> None:
+        if self.kind is not None and self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(FAULT_KINDS)}")
+        if self.mid_answer and self.kind != "reset":
+            raise ValueError("mid_answer only applies to the reset kind")
+
+    def matches(self, method: str, path: str, body: bytes = b"") -> bool:
         if self.method and self.method.upper() != method:
             return False
-        return not (self.path_contains and self.path_contains not in path)
+        if self.path_contains and self.path_contains not in path:
+            return False
+        if self.path_endswith and not path.endswith(self.path_endswith):
+            return False
+        return not (self.body_contains and self.body_contains.encode() not in body)
 
 
 @dataclass
@@ -129,6 +176,10 @@ class Emulator:
         """What `GET /__control/<name>/records` returns: the stored records, as the CRM holds them."""
         return list(self.records.values())
 
+    def error_in_200(self) -> Response | None:
+        """The CRM's own error inside an HTTP 200, or None when the CRM never answers that way."""
+        return None
+
 
 class EmulatorMount:
     """ASGI wrapper: record the request, apply a queued fault, then hand over to the emulator."""
@@ -140,9 +191,9 @@ class EmulatorMount:
         self.requests: deque[RecordedRequest] = deque(maxlen=history)
         self.faults: list[Fault] = []
 
-    def take_fault(self, method: str, path: str) -> Fault | None:
+    def take_fault(self, method: str, path: str, body: bytes) -> Fault | None:
         for fault in self.faults:
-            if fault.matches(method, path):
+            if fault.matches(method, path, body):
                 if fault.times > 0:
                     fault.times -= 1
                     if fault.times == 0:
@@ -171,22 +222,143 @@ class EmulatorMount:
             body=body,
             at=time.time(),
         ))
-        fault = self.take_fault(method, path) if self.faults else None
+        fault = self.take_fault(method, path, body) if self.faults else None
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
+            if fault.kind is not None:
+                await self.misbehave(fault, scope, body, send)
+                return
             if fault.status is not None:
                 response = json_response(fault.body, status=fault.status, headers=fault.headers)
                 await response(scope, receive, send)
                 return
+        await self.router(scope, _replay(body, receive), send)
 
-        replayed = False
+    # -- fault kinds ---------------------------------------------------------------------------------
+    async def misbehave(self, fault: Fault, scope, body: bytes, send) -> None:
+        kind = fault.kind
+        if kind == "reset" and not fault.mid_answer:
+            await drop_connection(scope)
+            return
+        if kind == "html":
+            status = fault.status or 502
+            page = _HTML_PAGE.format(status=status, reason=_HTML_REASONS.get(status, "Error")).encode()
+            await Response(page, status, headers=fault.headers, media_type="text/html")(scope, _no_body, send)
+            return
+        if kind == "error_in_200":
+            response = self.emulator.error_in_200()
+            assert response is not None  # refused when queued (server.py)
+            await response(scope, _no_body, send)
+            return
+        if kind == "expired_token":
+            scope = {**scope, **_invalid_credentials(scope)}
+            await self.router(scope, _replay(body, _no_body), send)
+            return
+        # The emulator handles the request; its answer is spoiled on the way back.
+        status, headers, answer = await self._answer_of(scope, body)
+        if kind == "reset":
+            await drop_connection(scope, _http_message(status, headers, answer))
+            return
+        if kind == "truncated_json":
+            whole = answer or orjson.dumps({"data": {"id": 1, "status": "ok"}})
+            spoiled = whole[:max(1, len(whole) // 2)]
+        else:  # malformed_json
+            spoiled = _MALFORMED_JSON
+        headers = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+        headers += [(b"content-type", b"application/json"), (b"content-length", str(len(spoiled)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": spoiled})
 
-        async def replay():
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+    async def _answer_of(self, scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Run the emulator and capture its whole answer instead of sending it."""
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
 
-        await self.router(scope, replay, send)
+        async def capture(message) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.router(scope, _replay(body, _no_body), capture)
+        return started.get("status", 500), list(started.get("headers", [])), b"".join(chunks)
+
+
+def _replay(body: bytes, receive):
+    """An ASGI `receive` that gives the already-read body once, then defers to `receive`."""
+    replayed = False
+
+    async def replay():
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _no_body():
+    return {"type": "http.disconnect"}
+
+
+def _http_message(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """An HTTP/1.1 response as bytes on the wire, with a Content-Length for the whole body."""
+    lines = [f"HTTP/1.1 {status} {reason_phrase(status)}".encode()]
+    lines += [k + b": " + v for k, v in headers if k.lower() not in (b"content-length", b"transfer-encoding")]
+    lines.append(b"content-length: " + str(len(body)).encode())
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+async def drop_connection(scope, answer: bytes = b"") -> None:
+    """Close the client's TCP connection at once; with `answer`, after sending its first half.
+
+    A real drop, as a client sees a crashed or cut-off server: the socket is aborted (no HTTP answer
+    follows). The server's connection is found through the scope (see server.py).
+    """
+    connection = scope.get("extensions", {}).get("unigate.connection")
+    transport = getattr(connection, "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("the sandbox's server gives no access to the connection to drop")
+    if answer:
+        # Half of the body when there is one, else half of the head: the answer is never complete.
+        head_end = answer.index(b"\r\n\r\n") + 4
+        body_size = len(answer) - head_end
+        cut = head_end + body_size // 2 if body_size > 1 else head_end // 2
+        transport.write(answer[:cut])
+    transport.abort()
+    # Let the server see the connection lost before the app returns, so it sends nothing more.
+    for _ in range(100):
+        if getattr(connection, "disconnected", True):
+            break
+        await asyncio.sleep(0)
+
+
+def _invalid_credentials(scope) -> dict[str, Any]:
+    """Scope entries whose credentials (headers, `api_token` query) no longer match the emulator's."""
+    headers = []
+    for name, value in scope["headers"]:
+        if name.lower() in _CREDENTIAL_HEADERS:
+            value = _expired(value.decode("latin-1")).encode("latin-1")
+        headers.append((name, value))
+    changed: dict[str, Any] = {"headers": headers}
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    if any(k in _CREDENTIAL_QUERY for k, _ in query):
+        query = [(k, "expired-" + v if k in _CREDENTIAL_QUERY else v) for k, v in query]
+        changed["query_string"] = urlencode(query).encode("latin-1")
+    return changed
+
+
+def _expired(value: str) -> str:
+    """The same kind of credential, no longer valid: a Basic pair keeps its user, a token gets changed."""
+    scheme, _, credential = value.partition(" ")
+    if not credential:
+        return "expired-" + value
+    if scheme.lower() == "basic":
+        try:
+            user = base64.b64decode(credential).decode("utf-8").split(":", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            user = "unknown"
+        return "Basic " + base64.b64encode(f"{user}:expired-password".encode()).decode()
+    return f"{scheme} expired-{credential}"

@@ -331,6 +331,16 @@ class MondayEmulator(Emulator):
             }
             contacts["item_ids"].append(item_id)
 
+    def error_in_200(self) -> Response:
+        """monday's GraphQL error inside an HTTP 200 (research/crm-apis-2.md §1.6): a query over the
+        single-query complexity cap, as this emulator answers it for real (`ComplexityException`,
+        `extensions.status_code` 429, HTTP 200)."""
+        cost = MAX_QUERY_COMPLEXITY + 1
+        return self._error_response(
+            f"Query has complexity of {cost}, which exceeds max complexity of {MAX_QUERY_COMPLEXITY}",
+            "ComplexityException", 429, 200, False,
+            error_data={"complexity": cost, "max_complexity": MAX_QUERY_COMPLEXITY})
+
     def snapshot(self) -> Any:
         """Every item as monday stores it, with column values in their wire form (value JSON string + text)."""
         out = []

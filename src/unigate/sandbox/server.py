@@ -2,7 +2,20 @@
 
 Control API (JSON), per emulator `<name>`:
 - `POST /__control/<name>/reset` `{"count": N}?`: reload the deterministic seed (N records).
-- `POST /__control/<name>/faults` a `Fault` object; `DELETE` clears them.
+- `POST /__control/<name>/faults` a `Fault` object; `DELETE` clears them. Faults apply in the order
+  queued, each to the next `times` requests that match `method`, `path_contains`, `path_endswith`
+  and `body_contains` (all optional). A fault answers `status` with `body` and `headers`, and/or
+  waits `delay` seconds first (with no status, the request then reaches the emulator late). A
+  `kind` makes it misbehave instead (base.Fault):
+  - `reset`: the TCP connection is dropped with no answer; `"mid_answer": true`: the emulator
+    handles the request and the connection drops halfway through its answer;
+  - `truncated_json`: the emulator handles the request; a 200 arrives with its JSON cut short;
+  - `malformed_json`: the emulator handles the request; a 200 arrives with a body that is not JSON;
+  - `html`: a load balancer's HTML error page, `text/html`, status `status` (default 502);
+  - `error_in_200`: the CRM's own error inside an HTTP 200 (monday's GraphQL `errors`); 400 for
+    CRMs that never answer that way;
+  - `expired_token`: the credentials are made invalid on the way in; the emulator answers its 401.
+  An unknown field or kind answers 400.
 - `GET /__control/<name>/requests`: the requests received, oldest first; `DELETE` clears them.
 - `GET /__control/<name>/records`: the records as the emulated CRM stores them.
 - `POST /__control/<name>/oauth` (OAuth CRMs) with any of `{"access_token_ttl": seconds,
@@ -64,6 +77,10 @@ class SandboxApp:
         self.app = Starlette(routes=routes)
 
     async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            # The server's per-request object (uvicorn's holds the socket transport), so a `reset`
+            # fault can drop the real connection (base.drop_connection).
+            scope.setdefault("extensions", {})["unigate.connection"] = getattr(send, "__self__", None)
         await self.app(scope, receive, send)
 
     def _mount(self, request: Request) -> EmulatorMount | None:
@@ -91,7 +108,16 @@ class SandboxApp:
         body = await read_json(request)
         if not isinstance(body, dict):
             return json_response({"error": "fault must be a JSON object"}, 400)
-        mount.faults.append(Fault(**body))
+        unknown = sorted(set(body) - set(Fault.__dataclass_fields__))
+        if unknown:
+            return json_response({"error": f"unknown fault fields: {', '.join(unknown)}"}, 400)
+        try:
+            fault = Fault(**body)
+        except (TypeError, ValueError) as exc:
+            return json_response({"error": str(exc)}, 400)
+        if fault.kind == "error_in_200" and mount.emulator.error_in_200() is None:
+            return json_response({"error": f"{mount.emulator.name} never puts an error inside a 200 answer"}, 400)
+        mount.faults.append(fault)
         return json_response({"faults": len(mount.faults)})
 
     async def requests(self, request: Request):

@@ -1,0 +1,370 @@
+"""The fault matrix: every integration x every provider fault x every unified method, end to end over
+loopback HTTP (gateway -> sandbox), with the retry policy of docs/api.md "Retries and faults".
+
+Each cell queues one fault that fires once, on exactly the provider call the unified method makes
+(HTTP method and path, or for monday's GraphQL the operation in the body), then asserts:
+- the unified answer: a success, or the documented error `{statusCode, error, message}` with
+  `truto_is_remote_error` when the provider answered, and `Retry-After` on a 429;
+- how many times the sandbox received that call: twice when the policy retries it (GET and DELETE;
+  a PUT whose connection closed before any answer), exactly once for POST and PATCH;
+- that a create was never performed twice (the sandbox's records);
+- that the gateway keeps serving (a normal list answers 200).
+
+Statuses: research/truto-semantics.md §6 (provider 5xx and unreachable providers are 502/504, a 429
+carries the provider's Retry-After, 401 stays 401 and is remote).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from email.utils import formatdate
+from urllib.parse import quote
+
+import orjson
+import pytest
+import requests
+from prometheus_client import REGISTRY
+from support import INTEGRATIONS, SPECS, accounts_mapping, sample_write_body, supports
+
+from unigate.app import create_app
+from unigate.cli import create_token
+from unigate.errors import reason_phrase
+from unigate.serving import start_in_thread
+from unigate.settings import Settings
+
+METHODS = ("list", "get", "create", "update", "delete")
+READ_TIMEOUT = 0.5
+BUDGET = 2.0
+RETRIES = 3
+# Far over the budget: the gateway must answer 429 at once rather than wait.
+LONG_RETRY_AFTER = 30
+
+FAULTS: dict[str, dict] = {
+    "503": {"status": 503, "body": {"message": "Service Unavailable"}},
+    "429": {"status": 429, "body": {"message": "Too many requests"}, "headers": {"Retry-After": str(LONG_RETRY_AFTER)}},
+    # No answer within the read timeout; the request reaches the emulator later.
+    "timeout": {"delay": READ_TIMEOUT * 4},
+    "reset": {"kind": "reset"},
+    "reset_mid_answer": {"kind": "reset", "mid_answer": True},
+    "truncated_json": {"kind": "truncated_json"},
+    "malformed_json": {"kind": "malformed_json"},
+    "html": {"kind": "html", "status": 503},
+    "error_in_200": {"kind": "error_in_200"},
+    "expired_token": {"kind": "expired_token"},
+}
+# Which CRMs put an error inside a 200 (research/crm-apis-2.md §1.6 for monday). The others answer
+# errors with real HTTP statuses (research/crm-apis-1.md §1.4, §2.4, §3.4, §4.3, §5.3;
+# crm-apis-2.md §2.2, §3.5, §4, §5.5), and their sandboxes refuse the fault.
+ERROR_IN_200 = {"monday"}
+# monday's GraphQL operations, one per unified method (integrations/monday/crm/accounts.yaml).
+MONDAY_OPERATION = {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
+                    "update": "change_multiple_column_values", "delete": "delete_item"}
+
+
+@dataclass
+class Gateway:
+    url: str
+    headers: dict[str, str]
+    accounts: dict[str, str]
+
+    def unified(self, method: str, name: str, record_id: str | None = None, *, params=None, json=None,
+                **kwargs) -> requests.Response:
+        url = f"{self.url}/unified/crm/accounts" + (f"/{quote(record_id, safe='')}" if record_id is not None else "")
+        return requests.request(method, url, params={"integrated_account_id": self.accounts[name], **(params or {})},
+                                json=json, headers=self.headers, timeout=30, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def gateway(sandbox, tmp_path_factory) -> Gateway:
+    """A gateway with short timeouts, a small backoff and a 2-second budget, so the matrix stays fast."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("fault-gateway"), database_url=None, secret_key=None,
+                        sandbox_url=sandbox.url, connect_timeout=1.0, read_timeout=READ_TIMEOUT, cache_ttl=60.0,
+                        retries=RETRIES, retry_base_delay=0.005, retry_max_delay=0.05, retry_budget=BUDGET)
+    token = asyncio.run(create_token(settings, "faults", "fault-env"))
+    server = start_in_thread(create_app(settings))
+    client = Gateway(server.url, {"Authorization": f"Bearer {token}"}, {})
+    for name in INTEGRATIONS:
+        response = requests.post(f"{server.url}/integrated-account", headers=client.headers, timeout=30,
+                                 json={"integration": name, "tenant_id": "faults", "is_sandbox": True})
+        assert response.status_code == 201, response.text
+        client.accounts[name] = response.json()["id"]
+    yield client
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def seeded(gateway, sandbox):
+    """Per integration, a fresh seed and its first records: one per delete cell, the first shared."""
+    records: dict[str, list[dict]] = {}
+
+    def for_integration(name: str) -> list[dict]:
+        if name not in records:
+            sandbox.control(name).reset()
+            response = gateway.unified("GET", name, params={"limit": 25})
+            assert response.status_code == 200, response.text
+            records[name] = response.json()["result"]
+            assert len(records[name]) > len(FAULTS), f"{name}: too few seeded records for the matrix"
+        return records[name]
+
+    return for_integration
+
+
+def provider_call(name: str, method: str, record_id: str | None) -> tuple[str, dict]:
+    """The HTTP method of the provider call a unified method makes, and the fault fields that match it only."""
+    mm = accounts_mapping(name).methods[method]
+    resource_method = SPECS[name].resource_method(mm.resource, mm.method)
+    if name == "monday":
+        return resource_method.http_method, {"body_contains": MONDAY_OPERATION[method]}
+    path = resource_method.path.replace("{{id}}", quote(record_id or "", safe=""))
+    return resource_method.http_method, {"path_endswith": path}
+
+
+def calls_to(requests_seen: list[dict], http_method: str, match: dict) -> int:
+    count = 0
+    for seen in requests_seen:
+        if seen["method"] != http_method:
+            continue
+        if "path_endswith" in match and not seen["path"].endswith(match["path_endswith"]):
+            continue
+        if "body_contains" in match and match["body_contains"] not in orjson.dumps(seen["body"]).decode():
+            continue
+        count += 1
+    return count
+
+
+@dataclass
+class Expected:
+    status: int | tuple[int, ...]     # 200 for a success
+    calls: int                        # provider calls the sandbox receives
+    remote: bool = False              # truto_is_remote_error
+    retry_after: str | None = None
+    created: tuple[int, ...] = (1,)   # records a create leaves in the CRM
+
+
+def expected(kind: str, http_method: str, method: str) -> Expected:
+    retried = http_method in ("GET", "DELETE")
+    if kind in ("503", "html"):
+        # 503 is retried for safe methods; the second call succeeds.
+        return Expected(200, 2) if retried else Expected(502, 1, remote=True, created=(0,))
+    if kind == "429":
+        return Expected(429, 1, remote=True, retry_after=str(LONG_RETRY_AFTER), created=(0,))
+    if kind == "timeout":
+        # The late call still reaches the emulator after the gateway gave up: at most one record.
+        return Expected(200, 2) if retried else Expected(504, 1, created=(0, 1))
+    if kind == "reset":
+        if retried or http_method == "PUT":  # a PUT is resent once when the connection closed unanswered
+            return Expected(200, 2)
+        return Expected(502, 1, created=(0,))
+    if kind == "reset_mid_answer":
+        if retried:
+            # The first DELETE was applied before the drop: the second finds nothing to delete,
+            # which each CRM answers in its own way (success again, or 404).
+            return Expected((200, 404) if method == "delete" else 200, 2, remote=method == "delete")
+        return Expected(502, 1, created=(1,))
+    if kind in ("truncated_json", "malformed_json"):
+        # The emulator did the work; its answer could not be read. Never retried: it was a 200.
+        return Expected(502, 1, remote=True, created=(1,))
+    if kind == "error_in_200":
+        # monday: ComplexityException inside a 200 -> 429 (integrations/monday/integration.yaml errors.status).
+        return Expected(429, 1, remote=True, created=(0,))
+    if kind == "expired_token":
+        return Expected(401, 1, remote=True, created=(0,))
+    raise AssertionError(kind)
+
+
+CELLS = [(name, kind, method) for name in INTEGRATIONS for kind in FAULTS for method in METHODS]
+
+
+@pytest.mark.parametrize(("name", "kind", "method"), CELLS)
+def test_fault_cell(gateway, sandbox, seeded, name, kind, method):
+    if not supports(name, method):
+        pytest.skip(f"{name} has no {method}")
+    if kind == "error_in_200" and name not in ERROR_IN_200:
+        pytest.skip(f"{name} answers errors with HTTP statuses, never inside a 200")
+    records = seeded(name)
+    ids = [record["id"] for record in records]
+    ctl = sandbox.control(name)
+    ctl.clear_faults()
+    record_id = {"get": ids[0], "update": ids[0], "delete": ids[1 + list(FAULTS).index(kind)]}.get(method)
+    http_method, match = provider_call(name, method, record_id)
+    marker = f"Fault {kind} {uuid.uuid4().hex[:8]}"
+    ctl.clear_requests()
+    ctl.fault(**FAULTS[kind], method=http_method, **match)
+
+    if method == "list":
+        response = gateway.unified("GET", name, params={"limit": 3})
+    elif method == "get":
+        response = gateway.unified("GET", name, record_id)
+    elif method == "create":
+        # A create the CRM accepts (Pipeliner, for one, needs an owner): every writable field.
+        response = gateway.unified("POST", name, json={**sample_write_body(name, records[0]), "name": marker})
+    elif method == "update":
+        response = gateway.unified("PATCH", name, record_id, json={"name": marker})
+    else:
+        response = gateway.unified("DELETE", name, record_id)
+
+    want = expected(kind, http_method, method)
+    statuses = want.status if isinstance(want.status, tuple) else (want.status,)
+    assert response.status_code in statuses, f"{name} {kind} {method}: {response.status_code} {response.text[:300]}"
+    body = response.json()
+    if response.status_code == 200:
+        if method == "list":
+            assert body["result"] and body["result_count"] == len(body["result"])
+        else:
+            assert body["id"]
+    else:
+        assert body["statusCode"] == response.status_code
+        assert body["error"] == reason_phrase(response.status_code)
+        assert isinstance(body["message"], str) and len(body["message"]) > 20
+        assert body.get("truto_is_remote_error", False) is want.remote, body
+        if want.retry_after is not None:
+            assert response.headers["retry-after"] == want.retry_after
+            assert body["truto_error_insight"]["rate_limit_error"]
+
+    seen = ctl.requests()
+    assert calls_to(seen, http_method, match) == want.calls, \
+        f"{name} {kind} {method}: {[(r['method'], r['path']) for r in seen]}"
+    if method == "create":
+        created = sum(1 for record in ctl.records() if marker in orjson.dumps(record).decode())
+        assert created in want.created, f"{name} {kind}: {created} records created"
+    if method == "delete" and response.status_code == 200:
+        assert gateway.unified("GET", name, record_id).status_code == 404
+    # The gateway keeps serving.
+    ctl.clear_faults()
+    assert gateway.unified("GET", name, params={"limit": 1}).status_code == 200
+
+
+# -- Retry-After and the wait budget -------------------------------------------------------------------
+
+def list_call(name: str) -> tuple[str, dict]:
+    return provider_call(name, "list", None)
+
+
+@pytest.mark.parametrize("name", INTEGRATIONS)
+def test_retry_after_beyond_the_budget_answers_429_at_once(gateway, sandbox, name):
+    """A provider wait longer than the budget is not waited for: 429 at once, its wait as Retry-After
+    (an HTTP date here, answered in whole seconds)."""
+    ctl = sandbox.control(name)
+    ctl.clear_faults()
+    ctl.clear_requests()
+    http_method, match = list_call(name)
+    ctl.fault(status=429, body={"message": "slow down"}, method=http_method, times=-1, **match,
+              headers={"Retry-After": formatdate(time.time() + 120, usegmt=True)})
+    try:
+        response = gateway.unified("GET", name, params={"limit": 2})
+    finally:
+        ctl.clear_faults()
+    assert response.status_code == 429, response.text
+    assert 100 <= int(response.headers["retry-after"]) <= 121
+    assert response.json()["truto_is_remote_error"] is True
+    assert calls_to(ctl.requests(), http_method, match) == 1
+
+
+def short_wait_header(name: str) -> tuple[str, str]:
+    """The integration's last declared wait header (its own reset header when it has one), set to about 1 s."""
+    header, fmt = SPECS[name].rate_limit.retry_after[-1]
+    now = time.time()
+    value = {"http": "1", "seconds": "1", "milliseconds": "1000", "epoch_seconds": str(int(now) + 1),
+             "epoch_milliseconds": str(int((now + 1) * 1000))}[fmt]
+    return header, value
+
+
+@pytest.mark.parametrize("name", INTEGRATIONS)
+def test_short_retry_after_is_waited_for_and_succeeds(gateway, sandbox, name):
+    """A 429 whose wait fits in the budget is waited for, then the call succeeds (each CRM's declared header)."""
+    http_method, match = list_call(name)
+    if http_method != "GET":
+        pytest.skip(f"{name} lists with {http_method}, which is never sent twice")
+    ctl = sandbox.control(name)
+    ctl.clear_faults()
+    ctl.clear_requests()
+    header, value = short_wait_header(name)
+    before_retries = REGISTRY.get_sample_value("unigate_provider_retries_total",
+                                               {"integration": name, "reason": "429"}) or 0.0
+    ctl.fault(status=429, body={"message": "slow down"}, headers={header: value}, method=http_method, **match)
+    response = gateway.unified("GET", name, params={"limit": 2})
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]
+    assert "retries;desc=1" in response.headers["server-timing"]
+    assert calls_to(ctl.requests(), http_method, match) == 2
+    assert REGISTRY.get_sample_value("unigate_provider_retries_total",
+                                     {"integration": name, "reason": "429"}) == before_retries + 1
+
+
+def test_retries_stop_at_the_configured_count(gateway, sandbox):
+    """A provider that keeps failing is called 1 + RETRIES times, then its error is answered."""
+    ctl = sandbox.control("hubspot")
+    ctl.clear_faults()
+    ctl.clear_requests()
+    http_method, match = list_call("hubspot")
+    ctl.fault(status=503, body={"message": "down"}, times=-1, method=http_method, **match)
+    try:
+        response = gateway.unified("GET", "hubspot", params={"limit": 2})
+    finally:
+        ctl.clear_faults()
+    assert response.status_code == 502
+    assert response.json()["raw_response"] == {"message": "down"}
+    assert calls_to(ctl.requests(), http_method, match) == 1 + RETRIES
+
+
+def test_a_timeout_that_outlasts_the_budget_is_not_retried(gateway, sandbox):
+    """Each attempt starts inside the budget: after it runs out, the last failure is answered."""
+    ctl = sandbox.control("pipedrive")
+    ctl.clear_faults()
+    ctl.clear_requests()
+    http_method, match = list_call("pipedrive")
+    ctl.fault(delay=READ_TIMEOUT * 3, times=-1, method=http_method, **match)
+    try:
+        response = gateway.unified("GET", "pipedrive", params={"limit": 2})
+    finally:
+        ctl.clear_faults()
+    assert response.status_code == 504
+    # 2 s of budget, 0.5 s per timed-out attempt: at most 4 attempts start inside it (5 with none).
+    assert 2 <= calls_to(ctl.requests(), http_method, match) <= 1 + RETRIES
+
+
+# -- streaming -------------------------------------------------------------------------------------------
+
+def test_stream_is_retried_before_its_first_byte(gateway, sandbox):
+    ctl = sandbox.control("hubspot")
+    ctl.clear_faults()
+    ctl.clear_requests()
+    http_method, match = list_call("hubspot")
+    ctl.fault(kind="reset", method=http_method, **match)
+    response = gateway.unified("GET", "hubspot", params={"limit": 2, "truto_response_format": "stream"})
+    assert response.status_code == 200
+    assert orjson.loads(response.content)["results"]
+    assert calls_to(ctl.requests(), http_method, match) == 2
+
+
+def test_stream_broken_mid_answer_ends_the_connection_instead_of_hanging(gateway, sandbox):
+    """Once bytes reached the caller nothing can be retried or reported: the caller's connection is
+    closed, so it sees an incomplete answer rather than waiting forever or reading a complete-looking one."""
+    ctl = sandbox.control("hubspot")
+    ctl.clear_faults()
+    ctl.clear_requests()
+    http_method, match = list_call("hubspot")
+    ctl.fault(kind="reset", mid_answer=True, method=http_method, **match)
+    response = gateway.unified("GET", "hubspot", params={"limit": 20, "truto_response_format": "stream"},
+                               stream=True)
+    assert response.status_code == 200
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        b"".join(response.iter_content(chunk_size=None))
+    assert calls_to(ctl.requests(), http_method, match) == 1
+    assert gateway.unified("GET", "hubspot", params={"limit": 1}).status_code == 200
+
+
+# -- the control API ---------------------------------------------------------------------------------------
+
+def test_control_api_refuses_unknown_fault_fields_and_kinds(sandbox):
+    base = f"{sandbox.url}/__control/hubspot/faults"
+    assert requests.post(base, json={"kind": "gremlins"}, timeout=5).status_code == 400
+    assert requests.post(base, json={"stauts": 500}, timeout=5).status_code == 400
+    refused = requests.post(base, json={"kind": "error_in_200"}, timeout=5)
+    assert refused.status_code == 400 and "never" in refused.json()["error"]
+    assert requests.post(f"{sandbox.url}/__control/monday/faults", json={"kind": "error_in_200", "times": 0},
+                         timeout=5).status_code == 200
+    requests.delete(f"{sandbox.url}/__control/monday/faults", timeout=5)
