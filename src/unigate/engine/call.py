@@ -274,7 +274,8 @@ class Engine:
                 raise GatewayError(502, f"{request.account.integration.label} did not say which record was written.",
                                    remote=True, raw_response=parsed)
             get = mapping.methods["get"]
-            read_request = replace(request, method="get", id=str(new_id), body=None, remote_query={})
+            read_request = replace(request, method="get", id=str(new_id), body=None, remote_query={},
+                                   provider_seconds=0.0, retries=0)
             read_scope = {**scope, "id": str(new_id), "body": None}
             read_scope["steps"] = await self._run_steps(read_request, get, read_scope)
             result = await self._single(read_request, mapping, get,
