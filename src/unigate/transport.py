@@ -107,6 +107,6 @@ def translate_failure(url: str, exc: BaseException) -> BaseException:
                                         "Retry the request.", "disconnected")
     if isinstance(exc, aiohttp.ClientError):
         return ProviderUnreachable(502, f"The connection to the provider at {host} broke off ({type(exc).__name__}) "
-                                        "before the answer was complete. Retry the request; a write may have been "
-                                        "applied.", "broken")
+                                        "before the answer was complete. Retry the request (a write may already "
+                                        "have been applied).", "broken")
     return exc
