@@ -27,7 +27,7 @@ import orjson
 import pytest
 import requests
 from prometheus_client import REGISTRY
-from support import INTEGRATIONS, SPECS, accounts_mapping, sample_write_body, supports
+from support import INTEGRATIONS, SPECS, accounts_mapping, gateway_database, sample_write_body, supports
 
 from unigate.app import create_app
 from unigate.cli import create_token
@@ -80,19 +80,23 @@ class Gateway:
 @pytest.fixture(scope="module")
 def gateway(sandbox, tmp_path_factory) -> Gateway:
     """A gateway with short timeouts, a small backoff and a 2-second budget, so the matrix stays fast."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("fault-gateway"), database_url=None, secret_key=None,
-                        sandbox_url=sandbox.url, connect_timeout=1.0, read_timeout=READ_TIMEOUT, cache_ttl=60.0,
-                        retries=RETRIES, retry_base_delay=0.005, retry_max_delay=0.05, retry_budget=BUDGET)
-    token = asyncio.run(create_token(settings, "faults", "fault-env"))
-    server = start_in_thread(create_app(settings))
-    client = Gateway(server.url, {"Authorization": f"Bearer {token}"}, {})
-    for name in INTEGRATIONS:
-        response = requests.post(f"{server.url}/integrated-account", headers=client.headers, timeout=30,
-                                 json={"integration": name, "tenant_id": "faults", "is_sandbox": True})
-        assert response.status_code == 201, response.text
-        client.accounts[name] = response.json()["id"]
-    yield client
-    server.stop()
+    with gateway_database("unigate_faults") as database_url:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("fault-gateway"), database_url=database_url,
+                            secret_key=None, sandbox_url=sandbox.url, connect_timeout=1.0, read_timeout=READ_TIMEOUT,
+                            cache_ttl=60.0, retries=RETRIES, retry_base_delay=0.005, retry_max_delay=0.05,
+                            retry_budget=BUDGET)
+        token = asyncio.run(create_token(settings, "faults", "fault-env"))
+        server = start_in_thread(create_app(settings))
+        client = Gateway(server.url, {"Authorization": f"Bearer {token}"}, {})
+        try:
+            for name in INTEGRATIONS:
+                response = requests.post(f"{server.url}/integrated-account", headers=client.headers, timeout=30,
+                                         json={"integration": name, "tenant_id": "faults", "is_sandbox": True})
+                assert response.status_code == 201, response.text
+                client.accounts[name] = response.json()["id"]
+            yield client
+        finally:
+            server.stop()
 
 
 @pytest.fixture(scope="module")
