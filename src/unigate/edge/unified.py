@@ -199,8 +199,7 @@ class UnifiedRoutes:
                 # The provider's answer broke off after the caller got the first bytes: no error body
                 # can follow them. Ending without the last chunk makes the server close the
                 # connection, so the caller sees an incomplete answer, never a complete-looking one.
-                log.warning("stream from %s broke off: %s", response.url.host,
-                            type(exc).__name__)
+                log.warning("stream from %s broke off: %s", response.url.host, type(exc).__name__)
                 return
             await send({"type": "http.response.body", "body": b""})
         finally:

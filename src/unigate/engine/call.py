@@ -481,7 +481,7 @@ class Engine:
         if response.status >= 400:
             try:
                 raw = await response.content.read(MAX_ERROR_BODY)
-            except Exception:
+            except (aiohttp.ClientError, asyncio.TimeoutError):
                 raw = b""  # the error body broke off; the status still says what happened
             finally:
                 response.release()
