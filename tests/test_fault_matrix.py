@@ -36,7 +36,7 @@ from unigate.serving import start_in_thread
 from unigate.settings import Settings
 
 METHODS = ("list", "get", "create", "update", "delete")
-READ_TIMEOUT = 0.5
+READ_TIMEOUT = 0.75
 BUDGET = 2.0
 RETRIES = 3
 # Far over the budget: the gateway must answer 429 at once rather than wait.
@@ -139,6 +139,12 @@ def calls_to(requests_seen: list[dict], http_method: str, match: dict) -> int:
     return count
 
 
+def sandbox_secrets(name: str) -> list[str]:
+    spec = SPECS[name]
+    return [str(spec.sandbox_context[f.name]) for f in spec.auth[0].fields
+            if f.secret and spec.sandbox_context.get(f.name)]
+
+
 @dataclass
 class Expected:
     status: int | tuple[int, ...]     # 200 for a success
@@ -220,6 +226,8 @@ def test_fault_cell(gateway, sandbox, seeded, name, kind, method):
         else:
             assert body["id"]
     else:
+        for secret in sandbox_secrets(name):  # not even inside a provider's echoed error
+            assert secret not in response.text
         assert body["statusCode"] == response.status_code
         assert body["error"] == reason_phrase(response.status_code)
         assert isinstance(body["message"], str) and len(body["message"]) > 20
