@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from urllib.parse import quote
 
+import oauth_support
 import orjson
 import pytest
 import requests
@@ -69,6 +70,8 @@ class Gateway:
     url: str
     headers: dict[str, str]
     accounts: dict[str, str]
+    token: str
+    settings: Settings
 
     def unified(self, method: str, name: str, record_id: str | None = None, *, params=None, json=None,
                 **kwargs) -> requests.Response:
@@ -87,7 +90,7 @@ def gateway(sandbox, tmp_path_factory) -> Gateway:
                             retry_budget=BUDGET)
         token = asyncio.run(create_token(settings, "faults", "fault-env"))
         server = start_in_thread(create_app(settings))
-        client = Gateway(server.url, {"Authorization": f"Bearer {token}"}, {})
+        client = Gateway(server.url, {"Authorization": f"Bearer {token}"}, {}, token, settings)
         try:
             for name in INTEGRATIONS:
                 response = requests.post(f"{server.url}/integrated-account", headers=client.headers, timeout=30,
@@ -369,6 +372,24 @@ def test_stream_broken_mid_answer_ends_the_connection_instead_of_hanging(gateway
         b"".join(response.iter_content(chunk_size=None))
     assert calls_to(ctl.requests(), http_method, match) == 1
     assert gateway.unified("GET", "hubspot", params={"limit": 1}).status_code == 200
+
+
+def test_an_expired_token_on_an_oauth_account_is_refreshed_and_the_call_repeated(gateway, sandbox):
+    """`expired_token` on an account connected through OAuth: the CRM's 401 makes the gateway refresh
+    the token once and send the call again (docs/api.md), so the caller gets the records."""
+    ctl = sandbox.control("hubspot")
+    ctl.reset()
+    account_id = oauth_support.connect(oauth_support.Gateway(gateway.url, gateway.token, gateway.settings), "hubspot")
+    ctl.clear_requests()
+    http_method, match = list_call("hubspot")
+    ctl.fault(kind="expired_token", method=http_method, **match)
+    response = requests.get(f"{gateway.url}/unified/crm/accounts", headers=gateway.headers, timeout=30,
+                            params={"integrated_account_id": account_id, "limit": 2})
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]
+    assert calls_to(ctl.requests(), http_method, match) == 2
+    assert ctl.oauth_stats()["refresh_requests"] == 1
+    ctl.reset()
 
 
 # -- the control API ---------------------------------------------------------------------------------------
