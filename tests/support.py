@@ -127,9 +127,6 @@ async def postgres_admin(server_url: str, statement: str) -> None:
         await connection.close()
 
 
-UNIGATE = str(Path(sys.executable).parent / "unigate")
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -139,9 +136,13 @@ def free_port() -> int:
 def start_gateway(env: dict[str, str], log_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     """`unigate serve` as a process of its own, its output in `log_path`; returns once /health answers."""
     port = free_port()
+    # The sources under test, whichever checkout they are in (not only the one installed as `unigate`).
+    import unigate
+
+    env = {**env, "PYTHONPATH": str(Path(unigate.__file__).resolve().parents[1])}
     with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen([UNIGATE, "serve", "--port", str(port), *args], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "-m", "unigate.cli", "serve", "--port", str(port), *args],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,9 +18,8 @@ import pytest
 import requests
 from oauth_support import Gateway, connect, refresh_tokens_sent
 from sqlalchemy.engine import make_url
-from support import postgres_admin
+from support import postgres_admin, start_gateway
 
-import unigate
 from unigate.app import create_app
 from unigate.cli import create_token
 from unigate.serving import start_in_thread
@@ -79,38 +76,18 @@ def test_two_gateways_on_one_database_refresh_once(two_gateways_on_postgres, hub
 # -- a process killed while refreshing ---------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(data_dir: Path, sandbox_url: str) -> tuple[subprocess.Popen, str]:
-    """`unigate serve` in its own process, on this checkout's sources; returns once it answers."""
-    port = free_port()
+def serve(data_dir: Path, sandbox_url: str, log_path: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "UNIGATE_DATA_DIR": str(data_dir), "UNIGATE_SANDBOX_URL": sandbox_url,
-           "UNIGATE_READ_TIMEOUT": "30", "UNIGATE_LOG_LEVEL": "warning",
-           "PYTHONPATH": str(Path(unigate.__file__).resolve().parents[1])}
+           "UNIGATE_READ_TIMEOUT": "30", "UNIGATE_LOG_LEVEL": "warning"}
     for name in ("UNIGATE_DATABASE_URL", "UNIGATE_SECRET_KEY"):
         env.pop(name, None)
-    process = subprocess.Popen([sys.executable, "-m", "unigate.cli", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("unigate serve did not start")
+    return start_gateway(env, log_path)
 
 
 def test_a_process_killed_while_refreshing_leaves_a_working_refresh_token(sandbox, hubspot, tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=None, secret_key=None, sandbox_url=sandbox.url)
     token = asyncio.run(create_token(settings, "kill", "kill-env"))
-    process, url = serve(tmp_path, sandbox.url)
+    process, url = serve(tmp_path, sandbox.url, tmp_path / "serve.log")
     try:
         gateway = Gateway(url, token, settings)
         account_id = connect(gateway, "hubspot")
@@ -149,7 +126,7 @@ def test_a_process_killed_while_refreshing_leaves_a_working_refresh_token(sandbo
     assert after_kill["access_token"] == before["access_token"]
 
     hubspot.clear_faults()
-    process, url = serve(tmp_path, sandbox.url)
+    process, url = serve(tmp_path, sandbox.url, tmp_path / "serve-again.log")
     try:
         gateway = Gateway(url, token, settings)
         assert gateway.account(account_id)["status"] == "active"
