@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route, Router
 
 from unigate.errors import reason_phrase
@@ -114,6 +114,35 @@ class Fault:
 
 
 @dataclass
+class LargeList:
+    """A list answer of about `size` bytes, generated while it is sent (never held in memory whole).
+
+    Built from an emulator's `large_list_parts()`: the body is `prefix`, then `records` joined by
+    commas and repeated until `size` bytes are out, then `suffix`, so it stays valid JSON in the
+    CRM's own list envelope. It answers the next GET of `path` only (one-shot).
+    """
+
+    path: str
+    prefix: bytes
+    records: list[bytes]
+    suffix: bytes
+    size: int
+    media_type: str = "application/json"
+
+    async def chunks(self):
+        yield self.prefix
+        sent = len(self.prefix)
+        block = b",".join(self.records)
+        separated = b"," + block
+        piece = block
+        while sent < self.size:
+            yield piece
+            sent += len(piece)
+            piece = separated
+        yield self.suffix
+
+
+@dataclass
 class RecordedRequest:
     method: str
     path: str
@@ -172,6 +201,11 @@ class Emulator:
         """True for an unexpired access token this emulator's OAuth server issued."""
         return self.oauth is not None and self.oauth.is_active_access_token(token)
 
+    def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
+        """(list path, body prefix, encoded records, body suffix, media type) for a generated huge list
+        answer (`POST /__control/<name>/large_list`); None when this emulator does not offer one."""
+        return None
+
     def snapshot(self) -> Any:
         """What `GET /__control/<name>/records` returns: the stored records, as the CRM holds them."""
         return list(self.records.values())
@@ -190,6 +224,7 @@ class EmulatorMount:
         self.router = Router(routes=emulator.oauth_routes() + emulator.routes())
         self.requests: deque[RecordedRequest] = deque(maxlen=history)
         self.faults: list[Fault] = []
+        self.large_list: LargeList | None = None
 
     def take_fault(self, method: str, path: str, body: bytes) -> Fault | None:
         for fault in self.faults:
@@ -233,6 +268,12 @@ class EmulatorMount:
                 response = json_response(fault.body, status=fault.status, headers=fault.headers)
                 await response(scope, receive, send)
                 return
+        large = self.large_list
+        if large is not None and method == "GET" and path.endswith(large.path):
+            self.large_list = None
+            response = StreamingResponse(large.chunks(), media_type=large.media_type)
+            await response(scope, receive, send)
+            return
         await self.router(scope, _replay(body, receive), send)
 
     # -- fault kinds ---------------------------------------------------------------------------------

@@ -267,6 +267,13 @@ class HubSpotEmulator(Emulator):
             Route(COMPANIES_PATH + "/{companyId}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]
 
+    def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
+        """A list page's envelope around up to 100 seeded companies, rendered with every property."""
+        sample = [orjson.dumps(self._render(self.records[str(n)], None)) for n in self.active_ids[:MAX_LIMIT]]
+        if not sample:
+            return None
+        return COMPANIES_PATH, b'{"results":[', sample, b"]}", MEDIA_TYPE
+
     # -- protocol helpers ------------------------------------------------------------------------
     def _rate_headers(self) -> dict[str, str]:
         now = time.monotonic()

@@ -26,6 +26,9 @@ Control API (JSON), per emulator `<name>`:
   "active_refresh_tokens"}` since the last reset. `token_requests` counts every request to a token
   endpoint (any grant, any outcome); `refresh_requests` the ones with `grant_type=refresh_token`.
   A reset clears the OAuth server too.
+- `POST /__control/<name>/large_list` `{"bytes": N}`: the next list request answers with a generated
+  body of about N bytes (the CRM's list envelope around seeded records, repeated), streamed as it is
+  produced, so benchmarks can send hundreds of megabytes without the sandbox holding them.
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ from starlette.requests import Request
 from starlette.routing import Mount, Route
 
 from unigate.sandbox import base
-from unigate.sandbox.base import EmulatorMount, Fault, json_response, read_json
+from unigate.sandbox.base import EmulatorMount, Fault, LargeList, json_response, read_json
 
 _NOT_EMULATORS = {"base", "server"}
+MAX_LARGE_LIST_BYTES = 16 << 30
 
 
 def discover_emulators() -> dict[str, type[base.Emulator]]:
@@ -72,6 +76,7 @@ class SandboxApp:
             Route("/__control/{name}/requests", self.requests, methods=["GET", "DELETE"]),
             Route("/__control/{name}/records", self.records, methods=["GET"]),
             Route("/__control/{name}/oauth", self.oauth, methods=["GET", "POST"]),
+            Route("/__control/{name}/large_list", self.large_list, methods=["POST", "DELETE"]),
         ]
         routes += [Mount(f"/{name}", app=mount) for name, mount in self.mounts.items()]
         self.app = Starlette(routes=routes)
@@ -96,6 +101,7 @@ class SandboxApp:
             mount.emulator.oauth.reset()
         mount.faults.clear()
         mount.requests.clear()
+        mount.large_list = None
         return json_response({"reset": mount.emulator.name, "records": len(mount.emulator.records)})
 
     async def faults(self, request: Request):
@@ -128,6 +134,24 @@ class SandboxApp:
             mount.requests.clear()
             return json_response({"requests": 0})
         return json_response([r.as_json() for r in mount.requests])
+
+    async def large_list(self, request: Request):
+        mount = self._mount(request)
+        if mount is None:
+            return json_response({"error": "unknown sandbox"}, 404)
+        if request.method == "DELETE":
+            mount.large_list = None
+            return json_response({"large_list": None})
+        body = await read_json(request)
+        size = body.get("bytes") if isinstance(body, dict) else None
+        if type(size) is not int or not 1 <= size <= MAX_LARGE_LIST_BYTES:
+            return json_response({"error": f"bytes must be an integer from 1 to {MAX_LARGE_LIST_BYTES}"}, 400)
+        parts = mount.emulator.large_list_parts()
+        if parts is None:
+            return json_response({"error": f"{mount.emulator.name} offers no large list (or has no records)"}, 400)
+        path, prefix, records, suffix, media_type = parts
+        mount.large_list = LargeList(path, prefix, records, suffix, size, media_type)
+        return json_response({"large_list": path, "bytes": size})
 
     async def records(self, request: Request):
         mount = self._mount(request)
