@@ -29,7 +29,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --workers 1 --repeat 3
+	$(BIN)/python bench/run.py --workers 2 --repeat 3
 	$(BIN)/python bench/jsonata_engines.py
 
 coverage-doc: $(STAMP)
