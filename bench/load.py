@@ -34,7 +34,9 @@ def _millis(text: str) -> float:
 
 def parse_wrk(output: str) -> dict[str, float]:
     """wrk's `--latency` report as the benchmark's figures."""
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
+    if "50" not in percentiles or "99" not in percentiles:
+        raise RuntimeError(f"wrk's output has no latency percentiles:\n{output}")
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
