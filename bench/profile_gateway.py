@@ -56,7 +56,20 @@ def parse_raw(path: Path) -> list[tuple[list[str], int]]:
     return stacks
 
 
+# Leaves that are waiting, not working: the store's worker thread blocked on its queue. py-spy's
+# idle detection misses C-level waits such as this one.
+IDLE_LEAVES = ("_connection_worker_thread (aiosqlite/core.py",)
+# The event loop's own C code (uvloop: polling, socket reads and writes, callback scheduling) shows
+# as the Python frame that started the loop.
+LOOP_LEAVES = ("Runner.run (asyncio/runners.py", "run (asyncio/runners.py")
+
+
 def area_of(frames: list[str]) -> str:
+    leaf = frames[-1]
+    if leaf.startswith(IDLE_LEAVES):
+        return "idle"
+    if leaf.startswith(LOOP_LEAVES):
+        return "event loop (uvloop, in C)"
     for frame in reversed(frames):
         for area, needles in AREAS:
             if any(needle in frame for needle in needles):
@@ -65,17 +78,23 @@ def area_of(frames: list[str]) -> str:
 
 
 def summarise(stacks: list[tuple[list[str], int]], top: int) -> str:
-    total = sum(count for _, count in stacks) or 1
+    """Shares of the busy samples (idle ones left out) by area, own time and inclusive time."""
     areas: Counter[str] = Counter()
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    idle = 0
     for frames, count in stacks:
-        areas[area_of(frames)] += count
+        area = area_of(frames)
+        if area == "idle":
+            idle += count
+            continue
+        areas[area] += count
         own[frames[-1]] += count
         for frame in set(frames):
             if "unigate/" in frame:
                 inclusive[frame] += count
-    lines = [f"{total} samples", "", "| area | share |", "|---|---|"]
+    total = sum(areas.values()) or 1
+    lines = [f"{total} busy samples ({idle} idle left out)", "", "| area | share |", "|---|---|"]
     lines += [f"| {area} | {count / total:.1%} |" for area, count in areas.most_common()]
     lines += ["", "| function (own time) | share |", "|---|---|"]
     lines += [f"| `{frame}` | {count / total:.1%} |" for frame, count in own.most_common(top)]
