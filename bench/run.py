@@ -251,8 +251,10 @@ def targets(results: dict) -> list[dict]:
 
 
 def report(results: dict, startup: dict, checks: list[dict]) -> str:
+    # CPU per request (cores busy / req/s) stays meaningful when other load takes cores from the run.
     lines = ["| operation | conc. | direct p50 | gateway p50 | added p50 | direct p99 | gateway p99 | added p99 | "
-             "direct req/s | gateway req/s | ratio | gateway cores | sandbox cores (direct) |", "|" + "---|" * 13]
+             "direct req/s | gateway req/s | ratio | gateway cores | CPU µs/req: sandbox direct | gateway |",
+             "|" + "---|" * 14]
     for label, by_concurrency in results["latency"].items():
         for key, pair in by_concurrency.items():
             d, g = pair["direct"], pair["gateway"]
@@ -260,7 +262,8 @@ def report(results: dict, startup: dict, checks: list[dict]) -> str:
                 f"| {label} | {key[1:]} | {d['p50_ms']:.3f} ms | {g['p50_ms']:.3f} ms | "
                 f"{g['p50_ms'] - d['p50_ms']:.3f} ms | {d['p99_ms']:.3f} ms | {g['p99_ms']:.3f} ms | "
                 f"{g['p99_ms'] - d['p99_ms']:.3f} ms | {d['rps']:,.0f} | {g['rps']:,.0f} | {g['rps'] / d['rps']:.2f} | "
-                f"{g['cores']['gateway']:.2f} | {d['cores']['sandbox']:.2f} |")
+                f"{g['cores']['gateway']:.2f} | {d['cores']['sandbox'] / d['rps'] * 1e6:,.0f} | "
+                f"{g['cores']['gateway'] / g['rps'] * 1e6:,.0f} |")
     listing = results["listing"]
     lines += ["", f"| listing {listing['direct']['records']:,} HubSpot companies, 100 a page | seconds | records/s |",
               "|---|---|---|"]
@@ -279,6 +282,16 @@ def report(results: dict, startup: dict, checks: list[dict]) -> str:
         lines.append(f"| {check['target']} | {check['operation']} | {check['value']} | "
                      f"{'met' if check['met'] else 'NOT met'} |")
     return "\n".join(lines)
+
+
+def render(figures: dict) -> str:
+    """The whole printed result: the machine and settings, then the tables."""
+    info, config = figures["machine"], figures["config"]
+    header = (f"{info['cpu_model']}, {info['nproc']} cores, load average at start "
+              f"{', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}; gateway workers: {config['workers']}; "
+              f"load generator: {config['load_generator']}; medians of {config['repeat']} run(s), "
+              f"{config['seconds']:g} s phases")
+    return header + "\n\n" + report(figures["median"], figures["startup"], figures["targets"])
 
 
 def create_account(gateway: str, token: str, integration: str) -> str:
@@ -312,7 +325,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 s phases, fewer records and bytes")
     parser.add_argument("--no-wrk", action="store_true", help="generate load with aiohttp even when wrk is installed")
     parser.add_argument("--json", help="where to write the figures (default bench/results/run-w<workers>.json)")
+    parser.add_argument("--report", metavar="JSON", help="print the tables of an earlier run's figures and exit")
     args = parser.parse_args()
+    if args.report:
+        print(render(json.loads(Path(args.report).read_text())))
+        return 0
     if args.quick:
         args.seconds, args.starts, args.listed, args.stream_bytes = 1.0, 2, 2_000, 50_000_000
     use_wrk = wrk_available() and not args.no_wrk
@@ -355,20 +372,17 @@ def main() -> int:
                                for label, pair in run["latency"].items())
             print(f"run {number}: throughput ratio {ratios}; stream growth {run['stream']['growth_mb']:.1f} MB")
     results = median_of(runs)
-    checks = targets(results)
-    print(f"\n{info['cpu_model']}, {info['nproc']} cores, load average at start "
-          f"{', '.join(f'{x:.2f}' for x in info['load_average_at_start'])}; gateway workers: {args.workers}; "
-          f"load generator: {'wrk' if use_wrk else 'aiohttp'}; medians of {args.repeat} run(s), {args.seconds:g} s phases\n")
-    print(report(results, startup, checks))
-    out = Path(args.json) if args.json else RESULTS / f"run-w{args.workers}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({
+    figures = {
         "machine": info,
         "config": {"workers": args.workers, "repeat": args.repeat, "seconds": args.seconds,
                    "load_generator": "wrk" if use_wrk else "aiohttp", "listed": args.listed,
                    "stream_bytes": args.stream_bytes},
-        "startup": startup, "targets": checks, "median": results, "runs": runs,
-    }, indent=2))
+        "startup": startup, "targets": targets(results), "median": results, "runs": runs,
+    }
+    print(render(figures))
+    out = Path(args.json) if args.json else RESULTS / f"run-w{args.workers}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2))
     print(f"\nfigures written to {out}", file=sys.stderr)
     return 0
 

@@ -35,6 +35,11 @@ def _quote_value(value: str) -> str:
     return quote(value, safe=_QUERY_SAFE)
 
 
+@lru_cache(maxsize=1024)
+def _quote_key(key: str) -> str:
+    return quote(key, safe="[]")
+
+
 def encode_query(query: dict[str, Any]) -> str:
     """Provider query string: lists repeat the key, nested objects use brackets (`a[b]=c`), None is left out."""
     parts: list[str] = []
@@ -51,7 +56,7 @@ def encode_query(query: dict[str, Any]) -> str:
         else:
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            parts.append(f"{quote(key, safe='[]')}={_quote_value(str(value))}")
+            parts.append(f"{_quote_key(key)}={_quote_value(str(value))}")
 
     for key, value in query.items():
         add(str(key), value)
