@@ -223,7 +223,9 @@ def median_of(runs: list[dict]) -> dict:
         if isinstance(first, dict):
             return {k: combine([v[k] for v in values]) for k in first}
         if isinstance(first, (int, float)):
-            return statistics.median(values)
+            middle = statistics.median(values)
+            # Counts stay whole numbers (the median of two is their mean).
+            return int(middle) if all(type(v) is int for v in values) and middle == int(middle) else middle
         return first
 
     return combine(runs)
@@ -265,7 +267,7 @@ def report(results: dict, startup: dict, checks: list[dict]) -> str:
                 f"{g['cores']['gateway']:.2f} | {d['cores']['sandbox'] / d['rps'] * 1e6:,.0f} | "
                 f"{g['cores']['gateway'] / g['rps'] * 1e6:,.0f} |")
     listing = results["listing"]
-    lines += ["", f"| listing {listing['direct']['records']:,} HubSpot companies, 100 a page | seconds | records/s |",
+    lines += ["", f"| listing {listing['direct']['records']:,.0f} HubSpot companies, 100 a page | seconds | records/s |",
               "|---|---|---|"]
     for name in ("direct", "unified", "normalized"):
         row = listing[name]
