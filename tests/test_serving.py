@@ -6,18 +6,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
+from support import start_gateway, stop_process
 
+from unigate.cli import create_token
 from unigate.serving import FreezeAfterStartup
-
-UNIGATE = str(Path(sys.executable).parent / "unigate")
+from unigate.settings import Settings
 
 
 @pytest.fixture
@@ -67,34 +63,16 @@ def test_freezes_once_the_app_has_started_and_passes_requests_through(unfrozen):
                     ("http.response.start", True), ("http.response.body", True)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_unigate_serve_answers_unified_calls(sandbox, tmp_path):
     """The served app (the factory `unigate serve` names) is the whole gateway."""
+    settings = Settings(data_dir=tmp_path, database_url=None, secret_key=None, sandbox_url=sandbox.url)
+    token = asyncio.run(create_token(settings, "serve", "default"))
     env = {**os.environ, "UNIGATE_DATA_DIR": str(tmp_path), "UNIGATE_SANDBOX_URL": sandbox.url,
            "UNIGATE_LOG_LEVEL": "warning"}
-    env.pop("UNIGATE_DATABASE_URL", None)
-    token = subprocess.run([UNIGATE, "token", "create", "--name", "serve"], env=env, check=True, capture_output=True,
-                           text=True, timeout=60).stdout.strip().splitlines()[-1]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([UNIGATE, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    for name in ("UNIGATE_DATABASE_URL", "UNIGATE_SECRET_KEY"):
+        env.pop(name, None)
+    process, base = start_gateway(env, tmp_path / "serve.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "unigate serve did not answer /health"
-            time.sleep(0.05)
         headers = {"Authorization": f"Bearer {token}"}
         created = requests.post(f"{base}/integrated-account", headers=headers, timeout=10,
                                 json={"integration": "hubspot", "is_sandbox": True})
@@ -107,6 +85,5 @@ def test_unigate_serve_answers_unified_calls(sandbox, tmp_path):
         assert [record["name"] for record in body["result"]] == ["Northwind Analytics", "Bluepeak Analytics"]
         assert body["next_cursor"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop_process(process)
         sandbox.control("hubspot").reset()
