@@ -4,5 +4,6 @@ Configured from UNIGATE_* environment variables, like `unigate serve`.
 """
 
 from unigate.app import create_app
+from unigate.serving import FreezeAfterStartup
 
-app = create_app()
+app = FreezeAfterStartup(create_app())

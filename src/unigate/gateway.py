@@ -8,14 +8,16 @@ a change were ever missed, and while the feed cannot vouch for that the caches a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from unigate.edge.limits import GatewayLimits, Limit
 from unigate.auth.refresh import TokenRefresher, reconnect_error
+from unigate.edge.limits import GatewayLimits, Limit
 from unigate.engine.accounts import AccountRuntime, prepare_account
 from unigate.engine.call import Engine
 from unigate.engine.retry import RetryPolicy
@@ -33,6 +35,8 @@ from unigate.transport import Transport
 log = logging.getLogger("unigate")
 
 _MAX_CACHE = 50_000
+_LOAD_FAILED = object()
+_T = TypeVar("_T")
 
 
 class Gateway:
@@ -57,6 +61,8 @@ class Gateway:
         # (runtime or None for an unknown id, expiry, the account's updated_at when it was read)
         self._accounts: dict[tuple[str, str], tuple[AccountRuntime | None, float, Any]] = {}
         self._confirm_each_use = False
+        # Store reads in flight, by cache key (see _load_once).
+        self._loading: dict[tuple[str, Any], asyncio.Future[Any]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -113,15 +119,7 @@ class Gateway:
         now = time.monotonic()
         cached = self._tokens.get(key) if self._cache_usable() else None
         if cached is None or cached[1] <= now:
-            assert self.store is not None
-            cached = (await self.store.environment_for_token(token), now + self.settings.cache_ttl)
-            # Unknown tokens are remembered too, so a flood of bad ones doesn't become store reads;
-            # except in strict mode, where a token created a moment ago elsewhere must work at once.
-            # (Known tokens can be cached: a token cannot be changed.)
-            if cached[0] is not None or not self._confirm_each_use:
-                if len(self._tokens) > _MAX_CACHE:
-                    self._tokens.clear()
-                self._tokens[key] = cached
+            cached = await self._load_once(("token", key), lambda: self._load_token(token, key))
         if cached[0] is None:
             raise GatewayError(401, "The API token is not valid. Check it, or create a new one with "
                                     "`unigate token create --name NAME`.")
@@ -141,24 +139,64 @@ class Gateway:
             if await self.store.account_version(environment_id, account_id) != cached[2]:
                 cached = (cached[0], 0.0, cached[2])  # changed or gone elsewhere: read it again below
         if cached is None or cached[1] <= now:
-            assert self.store is not None
-            account = await self.store.get_account(environment_id, account_id)
-            # An unknown id is remembered as None: ids are random UUIDs, so one asked for before it
-            # exists is not a case to serve, and bad ids then cost no store reads.
-            runtime = None
-            if account is not None:
-                previous = cached[0] if cached is not None else None
-                if previous is not None and cached[2] == account.updated_at:
-                    runtime = previous  # unchanged: keep it, with its per-account step cache
-                else:
-                    runtime = self.runtime_for(account)
-            cached = (runtime, now + self.settings.cache_ttl, account.updated_at if account else None)
-            if len(self._accounts) > _MAX_CACHE:
-                self._accounts.clear()
-            self._accounts[key] = cached
+            stale = cached
+            cached = await self._load_once(("account", key), lambda: self._load_account(key, stale))
         if cached[0] is None:
             raise GatewayError(404, f"No integrated account {account_id} in this token's environment.")
         return cached[0]
+
+    async def _load_token(self, token: str, key: str) -> tuple[str | None, float]:
+        assert self.store is not None
+        loaded = (await self.store.environment_for_token(token), time.monotonic() + self.settings.cache_ttl)
+        # Unknown tokens are remembered too, so a flood of bad ones doesn't become store reads;
+        # except in strict mode, where a token created a moment ago elsewhere must work at once.
+        # (Known tokens can be cached: a token cannot be changed.)
+        if loaded[0] is not None or not self._confirm_each_use:
+            if len(self._tokens) > _MAX_CACHE:
+                self._tokens.clear()
+            self._tokens[key] = loaded
+        return loaded
+
+    async def _load_account(self, key: tuple[str, str],
+                            stale: tuple[AccountRuntime | None, float, Any] | None) -> tuple[AccountRuntime | None, float, Any]:
+        assert self.store is not None
+        account = await self.store.get_account(*key)
+        # An unknown id is remembered as None: ids are random UUIDs, so one asked for before it
+        # exists is not a case to serve, and bad ids then cost no store reads.
+        runtime = None
+        if account is not None:
+            previous = stale[0] if stale is not None else None
+            if previous is not None and stale is not None and stale[2] == account.updated_at:
+                runtime = previous  # unchanged: keep it, with its per-account step cache
+            else:
+                runtime = self.runtime_for(account)
+        loaded = (runtime, time.monotonic() + self.settings.cache_ttl, account.updated_at if account else None)
+        if len(self._accounts) > _MAX_CACHE:
+            self._accounts.clear()
+        self._accounts[key] = loaded
+        return loaded
+
+    async def _load_once(self, key: tuple[str, Any], load: Callable[[], Awaitable[_T]]) -> _T:
+        """One store read per key at a time: when an entry expires under load, the requests that
+        find it expired together wait for one read instead of each making their own."""
+        pending = self._loading.get(key)
+        if pending is not None:
+            result = await asyncio.shield(pending)
+            if result is not _LOAD_FAILED:
+                return result
+            return await load()  # the shared read failed: this request tries (and reports) its own
+        pending = asyncio.get_running_loop().create_future()
+        self._loading[key] = pending
+        try:
+            result = await load()
+        except BaseException:
+            pending.set_result(_LOAD_FAILED)
+            raise
+        else:
+            pending.set_result(result)
+            return result
+        finally:
+            del self._loading[key]
 
     def runtime_for(self, account: IntegratedAccount) -> AccountRuntime:
         integration = self.integrations.get(account.integration)

@@ -45,6 +45,9 @@ class Transport:
                 timeout=self.timeout,
                 auto_decompress=True,
                 skip_auto_headers=("User-Agent",),
+                # One session serves every integrated account: a cookie one account's provider sets
+                # must never ride along on another account's calls to the same host.
+                cookie_jar=aiohttp.DummyCookieJar(),
             )
         return self._session
 
