@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from unigate.edge.query import parse_query
 from unigate.edge.redaction import preserve_secrets, redact, without_masks
-from unigate.engine.accounts import resolve_auth
+from unigate.engine.accounts import check_context, resolve_auth
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -156,6 +156,8 @@ class AdminRoutes:
         if tenant_id is not None and not isinstance(tenant_id, str):
             raise GatewayError(400, "tenant_id must be a string.")
         auth = resolve_auth(integration, body.get("authentication_method"), context)
+        # Refused before it is stored: a context naming a host that is not the CRM's (docs/reliability.md).
+        check_context(integration, context, is_sandbox=is_sandbox, sandbox_url=self.gateway.sandbox_url)
         account = await self.store.create_account(environment_id, integration.name, context, tenant_id=tenant_id,
                                                   is_sandbox=is_sandbox, authentication_method=auth.method)
         return json_response(account_json(self.gateway, account), 201)
@@ -203,6 +205,11 @@ class AdminRoutes:
         unknown = set(body) - {"tenant_id", "status", "authentication_method", "context"}
         if unknown:
             raise GatewayError(400, f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
+        integration = self.gateway.integration(account.integration)
+        if context_patch is not None and integration is not None:
+            # The same shallow merge the store applies, checked before anything is written.
+            check_context(integration, {**account.context, **context_patch}, is_sandbox=account.is_sandbox,
+                          sandbox_url=self.gateway.sandbox_url)
         updated = await self.store.update_account(
             environment_id, account.id, tenant_id=changes.get("tenant_id", UNSET),
             status=changes.get("status", UNSET),

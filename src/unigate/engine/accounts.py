@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from unigate.engine.spec import AuthFormat, Integration
 from unigate.engine.templates import render
@@ -64,21 +65,65 @@ def resolve_auth(integration: Integration, method: str | None, context: dict[str
     return auth
 
 
+def provider_base_url(integration: Integration, context: dict[str, Any]) -> str:
+    """The account's API root, rendered from its context and checked against the integration's own hosts.
+
+    A base URL built from context (Zoho's `api_domain`, Pipeliner's region and space) must fully match
+    one of `base_url_allowed`, or the account's credentials could be sent to any host its context names.
+    """
+    base_url = render(integration.base_url, {"context": context}, as_segments=False).rstrip("/")
+    parts = _split(base_url)
+    if parts is None or parts.scheme != "https" or not parts.hostname or parts.username is not None \
+            or parts.password is not None or parts.query or parts.fragment or "\\" in base_url \
+            or any(c.isspace() or ord(c) < 0x20 for c in base_url):
+        raise GatewayError(400, f"{integration.label}'s API base URL built from the account's context is not a "
+                                "plain https URL (no user info, query or fragment); fix the account's context.")
+    if integration.base_url_allowed and not any(p.fullmatch(base_url) for p in integration.base_url_allowed):
+        raise GatewayError(400, f"The integrated account's API host {parts.netloc!r} is not one of "
+                                f"{integration.label}'s own API hosts; fix the account's context.")
+    return base_url
+
+
+def sandbox_base_url(integration: Integration, context: dict[str, Any], sandbox_url: str) -> str:
+    """The emulator URL of a sandbox account; context values may not lead it out of the emulator's root."""
+    root = f"{sandbox_url.rstrip('/')}/{integration.name}"
+    base_url = render(integration.sandbox_base_url, {"context": context, "sandbox_url": root}, as_segments=False)
+    rest = base_url[len(root):] if base_url.startswith(root) else None
+    if rest is None or (rest and not rest.startswith("/")) or any(c in rest for c in "?#@\\%") \
+            or any(segment in (".", "..") for segment in rest.split("/")):
+        raise GatewayError(400, f"The sandbox account's context leads outside {integration.label}'s emulator; "
+                                "fix the account's context.")
+    return base_url
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return parts
+
+
+def check_context(integration: Integration, context: dict[str, Any], *, is_sandbox: bool,
+                  sandbox_url: str | None) -> None:
+    """Refuse (400) a context the account could not be called with, before it is stored."""
+    if is_sandbox:
+        if sandbox_url:
+            sandbox_base_url(integration, context, sandbox_url)
+    else:
+        provider_base_url(integration, context)
+
+
 def prepare_account(integration: Integration, account_id: str, context: dict[str, Any], *,
                     is_sandbox: bool, authentication_method: str | None, sandbox_url: str | None,
                     environment_id: str = "") -> AccountRuntime:
     if is_sandbox:
         if not sandbox_url:
             raise GatewayError(503, "The built-in sandboxes are not running in this gateway.")
-        values = {"context": context, "sandbox_url": f"{sandbox_url.rstrip('/')}/{integration.name}"}
-        base_url = render(integration.sandbox_base_url, values, as_segments=False)
+        base_url = sandbox_base_url(integration, context, sandbox_url)
     else:
-        base_url = render(integration.base_url, {"context": context}, as_segments=False).rstrip("/")
-        if integration.base_url_allowed and not any(p.fullmatch(base_url) for p in integration.base_url_allowed):
-            raise GatewayError(400, f"The integrated account's API host {base_url!r} is not one of "
-                                    f"{integration.label}'s own API hosts; fix the account's context.")
-        if not base_url.startswith("https://"):
-            raise GatewayError(400, f"{integration.label} must be reached over https; the account's base URL is not.")
+        base_url = provider_base_url(integration, context)
     auth = resolve_auth(integration, authentication_method, context)
     headers = {"User-Agent": USER_AGENT, **integration.headers}
     if auth.headers is not None:

@@ -22,6 +22,7 @@ RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds
 CLIENT_AUTH_STYLES = ("body", "basic")
 # `http`: RFC 9110 Retry-After, delay seconds or an HTTP date.
 RETRY_AFTER_FORMATS = ("http", *RESET_FORMATS)
+_PLACEHOLDER_NAMES = re.compile(r"\{\{\s*([^}\s]+)\s*\}\}")
 
 
 class SpecError(Exception):
@@ -426,6 +427,30 @@ def _retry_after(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+def _check_base_urls(where: str, integration: Integration) -> None:
+    """A base URL templated from an account's context must name the hosts it may reach.
+
+    Without patterns, whoever can write an account's context could send its credentials to any
+    host (docs/reliability.md, "Outbound hosts"); such a file is refused at start-up.
+    """
+    names = _PLACEHOLDER_NAMES.findall(integration.base_url)
+    unknown = [n for n in names if not n.startswith("context.")]
+    if unknown:
+        raise SpecError(f"{where}.base_url: only {{{{context.*}}}} placeholders are allowed, not {unknown}")
+    if names and not integration.base_url_allowed:
+        raise SpecError(f"{where}.base_url: it is built from the account's context ({', '.join(names)}), so "
+                        "base_url_allowed must list the patterns of the provider's own hosts")
+    for pattern in integration.base_url_allowed:
+        if not pattern.pattern.lstrip("^").startswith("https://"):
+            raise SpecError(f"{where}.base_url_allowed: {pattern.pattern!r} must start with https:// "
+                            "(optionally after ^)")
+    sandbox_names = _PLACEHOLDER_NAMES.findall(integration.sandbox_base_url)
+    if not re.match(r"\{\{\s*sandbox_url\s*\}\}", integration.sandbox_base_url) or \
+            any(n != "sandbox_url" and not n.startswith("context.") for n in sandbox_names):
+        raise SpecError(f"{where}.sandbox.base_url: must start with {{{{sandbox_url}}}} and may add only "
+                        "{{context.*}} placeholders")
+
+
 def load_integration(folder: Path) -> Integration:
     path = folder / "integration.yaml"
     raw = yaml.safe_load(path.read_text()) or {}
@@ -468,6 +493,7 @@ def load_integration(folder: Path) -> Integration:
     )
     if integration.name != folder.name:
         raise SpecError(f"{where}: name {integration.name!r} must match its folder {folder.name!r}")
+    _check_base_urls(where, integration)
     for model_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         for mapping_file in sorted(model_dir.glob("*.yaml")):
             key = (model_dir.name, mapping_file.stem)
