@@ -14,7 +14,9 @@ from starlette.routing import Route
 
 from unigate.auth.connect import ConnectRoutes
 from unigate.edge.admin import AdminRoutes, json_response
+from unigate.edge.size_limits import check_query_length
 from unigate.edge.openapi import build_openapi
+from unigate.edge.responses import send_error
 from unigate.edge.unified import UnifiedRoutes
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -82,10 +84,20 @@ class App:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.starlette(scope, receive, send)  # lifespan
-        elif scope["path"].startswith("/unified/"):
-            await observed(self.unified, scope, receive, send, unified=True)
         else:
-            await observed(self.starlette, scope, receive, send, unified=False)
+            await observed(self.route, scope, receive, send, unified=scope["path"].startswith("/unified/"))
+
+    async def route(self, scope, receive, send) -> None:
+        try:
+            # Every route, before anything reads the query (docs/reliability.md, "Limits").
+            check_query_length(scope.get("query_string", b""), self.gateway.settings.max_query_bytes)
+        except GatewayError as error:
+            await send_error(send, error)
+            return
+        if scope["path"].startswith("/unified/"):
+            await self.unified(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)
 
 
 async def health_response(gateway: Gateway) -> Response:

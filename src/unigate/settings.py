@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
@@ -53,6 +58,9 @@ class Settings:
     retry_base_delay: float = field(default_factory=lambda: _float("UNIGATE_RETRY_BASE_DELAY", 0.25))
     retry_max_delay: float = field(default_factory=lambda: _float("UNIGATE_RETRY_MAX_DELAY", 5.0))
     retry_budget: float = field(default_factory=lambda: _float("UNIGATE_RETRY_BUDGET", 10.0))
+    # Request size limits on every route: a longer query string answers 414, a larger body 413.
+    max_query_bytes: int = field(default_factory=lambda: _int("UNIGATE_MAX_QUERY_BYTES", 16 * 1024))
+    max_body_bytes: int = field(default_factory=lambda: _int("UNIGATE_MAX_BODY_BYTES", 1024 * 1024))
 
     def __post_init__(self) -> None:
         if self.cache_validation not in ("strict", "notify"):

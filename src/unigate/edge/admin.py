@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.edge.size_limits import read_limited
 from unigate.edge.query import parse_query
 from unigate.edge.redaction import preserve_secrets, redact, without_masks
 from unigate.engine.accounts import check_context, resolve_auth
@@ -96,9 +97,9 @@ class AdminRoutes:
     async def _environment(self, request: Request) -> str:
         return await self.gateway.environment_for(request.headers.get("authorization"))
 
-    @staticmethod
-    async def _body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
+    async def _body(self, request: Request) -> dict[str, Any]:
+        raw = await read_limited(request.stream(), request.headers.get("content-length"),
+                                 self.gateway.settings.max_body_bytes)
         try:
             body = orjson.loads(raw) if raw.strip() else None
         except orjson.JSONDecodeError as exc:

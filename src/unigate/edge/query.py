@@ -13,7 +13,6 @@ from urllib.parse import unquote_plus
 
 from unigate.errors import GatewayError
 
-MAX_QUERY_BYTES = 16 * 1024
 MAX_PARAMS = 512
 MAX_DEPTH = 6
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")
@@ -63,9 +62,7 @@ def _finalize(value: Any) -> Any:
 
 
 def parse_query(raw: str) -> dict[str, Any]:
-    if len(raw) > MAX_QUERY_BYTES:
-        raise GatewayError(414, f"The query string is {len(raw)} bytes; at most {MAX_QUERY_BYTES} are accepted. "
-                                "Send fewer or shorter parameters.")
+    """The qs-style parse of a query string; its length is checked before, at the edge (size_limits.py)."""
     result: dict[str, Any] = {}
     if not raw:
         return result

@@ -15,6 +15,7 @@ import aiohttp
 import orjson
 
 from unigate.edge import idempotency
+from unigate.edge.size_limits import asgi_body_chunks, read_limited
 from unigate.edge.query import as_bool, as_list, parse_query
 from unigate.edge.responses import send_bytes, send_error, send_json
 from unigate.engine.call import JsonResult, RawResult, StreamResult, UnifiedRequest
@@ -25,7 +26,6 @@ from unigate.observability.requests import CallRecord
 
 log = logging.getLogger("unigate.unified")
 
-MAX_BODY_BYTES = 1 << 20
 _METHODS = {("GET", False): "list", ("POST", False): "create", ("GET", True): "get",
             ("PATCH", True): "update", ("DELETE", True): "delete"}
 RESERVED_QUERY = ("integrated_account_id", "truto_response_format", "truto_ignore_remote_data",
@@ -106,7 +106,7 @@ class UnifiedRoutes:
 
         body = None
         if method in ("create", "update"):
-            body = await self.read_body(receive, gateway, model, resource)
+            body = await self.read_body(receive, headers, gateway, model, resource)
         request = UnifiedRequest(
             model=model,
             resource=resource,
@@ -143,19 +143,10 @@ class UnifiedRoutes:
             await self.stream(send, result)
 
     @staticmethod
-    async def read_body(receive, gateway: Gateway, model: str, resource: str) -> dict[str, Any]:
-        chunks = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise GatewayError(413, f"The request body is over {MAX_BODY_BYTES} bytes.")
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        raw = b"".join(chunks)
+    async def read_body(receive, headers: dict[bytes, bytes], gateway: Gateway, model: str,
+                        resource: str) -> dict[str, Any]:
+        limit = gateway.settings.max_body_bytes
+        raw = await read_limited(asgi_body_chunks(receive), headers.get(b"content-length", b"").decode("latin-1"), limit)
         if not raw.strip():
             raise GatewayError(400, "The request body must be a JSON object of unified fields, e.g. {\"name\": \"Acme\"}.")
         try:

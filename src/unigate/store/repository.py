@@ -9,6 +9,7 @@ account id from another environment behaves exactly like an id that does not exi
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -39,7 +40,8 @@ _accounts = integrated_accounts
 
 # Built once: the hot-path lookups then cost only parameter binding and the
 # compiled-statement cache hit.
-_TOKEN_LOOKUP = select(api_tokens.c.environment_id).where(api_tokens.c.token_hash == bindparam("token_hash"))
+_TOKEN_LOOKUP = select(api_tokens.c.token_hash, api_tokens.c.environment_id).where(
+    api_tokens.c.token_hash == bindparam("token_hash"))
 _ENVIRONMENT_BY_ID = select(environments).where(environments.c.id == bindparam("environment_id"))
 _ENVIRONMENT_BY_NAME = select(environments).where(environments.c.name == bindparam("name"))
 _ACCOUNT_VERSION = select(_accounts.c.updated_at).where(
@@ -203,9 +205,15 @@ class Store:
         """The id of the environment a token belongs to, or None for an unknown token."""
         if not plaintext:
             return None
+        wanted = hash_token(plaintext)
         async with self._engines.reads.connect() as conn:
-            result = await conn.execute(_TOKEN_LOOKUP, {"token_hash": hash_token(plaintext)})
-            return result.scalar_one_or_none()
+            row = (await conn.execute(_TOKEN_LOOKUP, {"token_hash": wanted})).first()
+        # The index lookup compares hashes, not tokens: its timing depends on the SHA-256 of the guess,
+        # which a caller cannot steer towards a stored hash, so it reveals nothing about any token.
+        # The final check is constant-time all the same (docs/reliability.md, "Secrets").
+        if row is None or not hmac.compare_digest(row.token_hash, wanted):
+            return None
+        return row.environment_id
 
     # Integrated accounts
 
