@@ -10,6 +10,8 @@ import requests
 from unigate.sandbox.server import build_sandbox_app
 from unigate.serving import start_in_thread
 
+pytest_plugins = ["leakscan", "pytester"]  # leakscan: the whole-suite secret-leak scan
+
 
 @dataclass
 class SandboxControl:
