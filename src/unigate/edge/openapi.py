@@ -10,6 +10,8 @@ from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.models import READ_ONLY_FIELDS, UnifiedResource
 
 ERROR = {"$ref": "#/components/schemas/Error"}
+# 401/403: a token, or an account that is not active; 413/414: size limits; 422/429/502/504: the provider.
+UNIFIED_ERRORS = (400, 401, 403, 404, 405, 413, 414, 422, 429, 502, 504)
 
 
 def _error_responses(*codes: int) -> dict[str, Any]:
@@ -41,6 +43,22 @@ WRITE_PARAMS = COMMON_UNIFIED_PARAMS + [
 ]
 
 
+PROVIDER_BODY = {"$ref": "#/components/schemas/ProviderBody"}
+
+
+# raw and stream pass the provider's own success status through (e.g. 201, 204).
+PROVIDER_SUCCESS = {"2XX": {"description": "With truto_response_format=raw or stream: the provider's own success "
+                                           "status and body", "content": {"*/*": {"schema": PROVIDER_BODY}}}}
+
+
+def _unified_ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A unified 200: the unified shape, or with truto_response_format=raw/stream the provider's own answer."""
+    return {"description": f"{description}; with truto_response_format=raw or stream, the provider's answer as it "
+                           "came, with its content type",
+            "content": {"application/json": {"schema": {"anyOf": [schema, PROVIDER_BODY]}},
+                        "*/*": {"schema": PROVIDER_BODY}}}
+
+
 def _schema_name(unified: UnifiedResource) -> str:
     return "".join(part.capitalize() for part in f"{unified.model}_{unified.resource}".split("_"))
 
@@ -59,6 +77,7 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                 "truto_error_insight": {"type": "object"},
             },
         },
+        "ProviderBody": {"description": "The provider's response body, unchanged (raw and stream formats)."},
         "IntegratedAccount": {
             "type": "object",
             "properties": {
@@ -82,6 +101,10 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                             "responses": {"200": {"description": "OK"}}}},
         "/integration": {"get": {"summary": "List integrations with their auth formats and unified coverage",
                                  "responses": {"200": {"description": "Integrations"}, **_error_responses(401)}}},
+        "/integration/{name}": {
+            "parameters": [_param("name", "Integration name", {"type": "string"}, True, "path")],
+            "get": {"summary": "One integration: auth formats and unified coverage",
+                    "responses": {"200": {"description": "The integration"}, **_error_responses(401, 404)}}},
         "/integrated-account": {
             "get": {"summary": "List integrated accounts",
                     "parameters": [_param("integration.name", "Filter by integration", {"type": "string"}),
@@ -106,8 +129,16 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
             "get": {"summary": "Get an integrated account", "responses": {"200": {"description": "The account"},
                                                                           **_error_responses(401, 404)}},
             "patch": {"summary": "Update tenant_id, status or context (context merges shallowly; secrets left out "
-                                 "are kept)", "responses": {"200": {"description": "The account"},
-                                                            **_error_responses(400, 401, 404)}},
+                                 "are kept)",
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          "type": "object", "additionalProperties": False,
+                          "properties": {"tenant_id": {"type": ["string", "null"]},
+                                         "status": {"type": "string", "enum": ["active", "needs_reauth", "disabled"]},
+                                         "authentication_method": {"type": "string"},
+                                         "context": {"type": "object"}}}}}},
+                      "responses": {"200": {"description": "The account", "content": {"application/json": {
+                          "schema": {"$ref": "#/components/schemas/IntegratedAccount"}}}},
+                          **_error_responses(400, 401, 404, 413)}},
             "delete": {"summary": "Delete an integrated account", "responses": {"200": {"description": "{id}"},
                                                                                  **_error_responses(401, 404)}},
         },
@@ -150,21 +181,20 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                                                                   "Merged into the provider's body as given."}}}
         ref = {"$ref": f"#/components/schemas/{name}"}
         body = {"required": True, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}Input"}}}}
-        one = {"200": {"description": "The record", "content": {"application/json": {"schema": ref}}},
-               **_error_responses(400, 401, 404, 405, 422, 429, 502, 504)}
+        one = {"200": _unified_ok("The record", ref), **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS)}
         written = {**one, **_error_responses(409, 503)}
         paths[f"/unified/{model}/{resource}"] = {
             "get": {"summary": f"List {resource}", "operationId": f"list_{model}_{resource}",
                     "parameters": COMMON_UNIFIED_PARAMS + [
                         _param("limit", "Page size", {"type": "integer", "minimum": 1}),
                         _param("next_cursor", "Cursor from the previous page; empty for the first", {"type": "string"})],
-                    "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {
+                    "responses": {"200": _unified_ok("A page", {
                         "type": "object", "required": ["result", "next_cursor"],
                         "properties": {"result": {"type": "array", "items": ref},
                                        "next_cursor": {"type": ["string", "null"]},
                                        "prev_cursor": {"type": ["string", "null"]},
-                                       "result_count": {"type": "integer"}}}}}},
-                        **_error_responses(400, 401, 404, 405, 429, 502, 504)}},
+                                       "result_count": {"type": "integer"}}}),
+                        **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS)}},
             "post": {"summary": f"Create a record in {resource}", "operationId": f"create_{model}_{resource}",
                      "parameters": WRITE_PARAMS, "requestBody": body, "responses": written},
         }
@@ -176,9 +206,8 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                       "parameters": WRITE_PARAMS, "requestBody": body, "responses": written},
             "delete": {"summary": f"Delete a record of {resource}", "operationId": f"delete_{model}_{resource}",
                        "parameters": COMMON_UNIFIED_PARAMS,
-                       "responses": {"200": {"description": "At least {id}, plus what the provider's answer maps to",
-                                             "content": {"application/json": {"schema": ref}}},
-                                     **_error_responses(400, 401, 404, 405, 429, 502, 504)}},
+                       "responses": {"200": _unified_ok("At least {id}, plus what the provider's answer maps to", ref),
+                                     **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS)}},
         }
     return {
         "openapi": "3.1.0",

@@ -1,0 +1,143 @@
+"""Property-based fuzzing of every documented route with Schemathesis, against the running gateway's
+own `/openapi.json` (docs/reliability.md, "Fuzzing").
+
+Requests carry a valid token and, most of the time, the id of a real sandbox account, so the
+fuzzing reaches the engine and the emulators instead of stopping at 401/404. Every answer must match
+the document (status code, content type, body schema) and no answer may be a 5xx of the gateway's
+own: a 5xx is allowed only as a provider's error (`truto_is_remote_error: true`, research/
+truto-semantics.md §6). The number of examples is bounded so the whole run stays short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import requests
+from support import INTEGRATIONS
+
+schemathesis = pytest.importorskip("schemathesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from jsonschema import Draft202012Validator  # noqa: E402
+from referencing import Registry, Resource  # noqa: E402
+from referencing.jsonschema import DRAFT202012  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.errors import Unsatisfiable  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from unigate.app import create_app  # noqa: E402
+from unigate.cli import create_token  # noqa: E402
+from unigate.serving import start_in_thread  # noqa: E402
+from unigate.settings import Settings  # noqa: E402
+
+EXAMPLES_PER_OPERATION = 25
+NEGATIVE_EXAMPLES_PER_OPERATION = 10
+CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+class Fuzzed:
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.accounts: list[str] = []  # one sandbox account per integration
+        self.target = ""  # an account the admin routes may read and change
+
+
+@pytest.fixture(scope="module")
+def fuzzed(sandbox, tmp_path_factory):
+    """A gateway of its own (its own store and environment), so fuzzed writes touch no other test's data."""
+    config = Settings(data_dir=tmp_path_factory.mktemp("fuzz"), database_url=None, secret_key=None,
+                      sandbox_url=sandbox.url, connect_timeout=2.0, read_timeout=2.0)
+    token = asyncio.run(create_token(config, "fuzz", "fuzz-env"))
+    server = start_in_thread(create_app(config))
+    target = Fuzzed(server.url, token)
+    for name in INTEGRATIONS:
+        created = requests.post(f"{server.url}/integrated-account", headers=target.headers, timeout=10,
+                                json={"integration": name, "is_sandbox": True, "tenant_id": "fuzz"})
+        assert created.status_code == 201, created.text
+        target.accounts.append(created.json()["id"])
+    created = requests.post(f"{server.url}/integrated-account", headers=target.headers, timeout=10,
+                            json={"integration": "hubspot", "is_sandbox": True, "tenant_id": "fuzz-target"})
+    target.target = created.json()["id"]
+    yield target
+    server.stop()
+    for name in INTEGRATIONS:  # fuzzed writes changed the emulators' records: back to the seed data
+        sandbox.control(name).reset()
+
+
+def operations(url: str):
+    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+class UnifiedShapes:
+    """The document's unified-shape branch of each unified 200 (`anyOf[0]`): the schema a unified or
+    normalized answer must match, where the document also allows the provider's raw body."""
+
+    def __init__(self, document: dict) -> None:
+        self.registry = Registry().with_resource("urn:unigate", Resource(document, DRAFT202012))
+
+    def check(self, method: str, path: str, response) -> None:
+        pointer = "/".join(["#/paths", path.replace("~", "~0").replace("/", "~1"), method.lower(),
+                            "responses/200/content/application~1json/schema/anyOf/0"])
+        validator = Draft202012Validator({"$ref": f"urn:unigate{pointer}"}, registry=self.registry)
+        errors = [e.message for e in validator.iter_errors(response.json())]
+        assert not errors, f"{method} {path}: the unified answer does not match the document: {errors[:3]}"
+
+
+def test_the_document_describes_every_route(fuzzed):
+    labels = {op.label for op in operations(fuzzed.url)}
+    assert {"GET /health", "GET /integration", "GET /integration/{name}", "GET /integrated-account",
+            "POST /integrated-account", "GET /integrated-account/{id}", "PATCH /integrated-account/{id}",
+            "DELETE /integrated-account/{id}", "GET /unified/crm/accounts", "POST /unified/crm/accounts",
+            "GET /unified/crm/accounts/{id}", "PATCH /unified/crm/accounts/{id}",
+            "DELETE /unified/crm/accounts/{id}"} <= labels
+
+
+def assert_not_the_gateways_failure(response) -> None:
+    if response.status_code >= 500:
+        body = response.json()
+        assert body.get("truto_is_remote_error") is True, \
+            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text[:500]}"
+
+
+@pytest.mark.parametrize("mode, examples", [("positive", EXAMPLES_PER_OPERATION),
+                                            ("negative", NEGATIVE_EXAMPLES_PER_OPERATION)])
+def test_fuzz_every_operation_against_the_document(fuzzed, mode, examples):
+    """Positive: valid inputs by the document. Negative: inputs the document rules out, which must be
+    refused with a documented 4xx, never a 5xx."""
+    generation_mode = schemathesis.GenerationMode(mode)
+    session = requests.Session()
+    shapes = UnifiedShapes(requests.get(f"{fuzzed.url}/openapi.json", timeout=5).json())
+    for operation in operations(fuzzed.url):
+        query_names = {p.name for p in operation.query}
+        path_names = {p.name for p in operation.path_parameters}
+        admin_account_route = operation.path == "/integrated-account/{id}"
+
+        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy(generation_mode), pick=st.integers(min_value=0, max_value=len(fuzzed.accounts)))
+        def run(case, pick):
+            # Usually a real account (the last pick keeps the generated id: an unknown one, 404).
+            if "integrated_account_id" in query_names and pick < len(fuzzed.accounts):
+                case.query = {**(case.query or {}), "integrated_account_id": fuzzed.accounts[pick]}
+            if admin_account_route and "id" in path_names and case.method != "DELETE" and pick % 2 == 0:
+                case.path_parameters = {**case.path_parameters, "id": fuzzed.target}
+            response = case.call(base_url=fuzzed.url, session=session, headers=fuzzed.headers, timeout=15)
+            assert_not_the_gateways_failure(response)
+            case.validate_response(response, checks=CHECKS, headers=fuzzed.headers)
+            response_format = (case.query or {}).get("truto_response_format") or "unified"
+            if operation.path.startswith("/unified/") and response.status_code == 200 \
+                    and response_format in ("unified", "normalized"):
+                shapes.check(case.method, operation.path, response)
+
+        try:
+            run()
+        except Unsatisfiable:
+            assert mode == "negative", operation.label  # e.g. GET /health: no input to make invalid
+    health = requests.get(f"{fuzzed.url}/health", timeout=5)
+    assert health.status_code == 200  # and the gateway still serves
