@@ -243,3 +243,55 @@ def test_the_shipped_integrations_load(tmp_path):
     """The checks accept the ten real files (zoho_crm and pipeliner with their patterns)."""
     for name in SPECS:
         assert load_integration(INTEGRATIONS_DIR / name).name == name
+
+
+# -- path values ------------------------------------------------------------------------------------------
+# tests/test_contract.py covers GET; writes take the same path templates, so the same ids must stay
+# one segment there too (docs/integrations.md: values put into a path are encoded as one segment).
+
+HOSTILE_IDS = ["../", "../../x", "a?b=c", "a#b", "a%2Fb", "a%252Fb", "%2E%2E%2F"]
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_hostile_ids_in_writes_stay_one_path_segment(gateway, sandbox, name, method):
+    if method.lower().replace("patch", "update") not in SPECS[name].mappings[("crm", "accounts")].methods:
+        pytest.skip(f"{name} does not support {method}")
+    control = sandbox.control(name)
+    body = {"name": "Renamed"} if method == "PATCH" else None
+    gateway.unified(method, name, "plainid", json=body)  # steps cached per account run now, not below
+    control.clear_requests()
+    gateway.unified(method, name, "plainid", json=body)
+    baseline = {r["raw_path"].count("/") for r in control.requests()}
+    for hostile in HOSTILE_IDS:
+        control.clear_requests()
+        encoded = requests.utils.quote(hostile, safe="").replace(".", "%2E")
+        response = requests.request(method, f"{gateway.url}/unified/crm/accounts/{encoded}", json=body,
+                                    headers=gateway.headers, timeout=10,
+                                    params={"integrated_account_id": gateway.accounts[name]})
+        # Starlette-based emulators redirect a path ending in an encoded `/` (307); the gateway does
+        # not follow it and reports a provider error: what matters here is the path that was sent.
+        assert response.status_code < 500 or response.json().get("truto_is_remote_error"), (hostile, response.text)
+        for request in control.requests():
+            path = request["raw_path"].split("?", 1)[0]
+            assert path.startswith(f"/{name}/"), (hostile, path)
+            assert "/../" not in path and not path.endswith("/..") and "#" not in path, (hostile, path)
+            assert path.count("/") in baseline, (hostile, path, baseline)
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_provider_redirect_to_another_host_is_not_followed(gateway, sandbox, listener, status):
+    """Credentials go only to the declared host: a redirect is answered as a provider error, never followed."""
+    control = sandbox.control("hubspot")
+    for response_format in ("unified", "raw", "stream"):
+        control.clear_requests()
+        control.fault(status=status, headers={"Location": f"http://127.0.0.1:{listener.port}/steal"}, times=1)
+        try:
+            response = gateway.unified("GET", "hubspot", params={"limit": 1, "truto_response_format": response_format})
+        finally:
+            control.clear_faults()
+        assert response.status_code == 502, response.text  # not an empty page that reads as "no records"
+        body = response.json()
+        assert body["truto_is_remote_error"] is True and "redirect" in body["message"]
+        assert len(control.requests()) == 1
+    assert listener.connections == 0

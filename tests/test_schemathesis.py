@@ -14,25 +14,24 @@ import asyncio
 
 import pytest
 import requests
-from support import INTEGRATIONS
-
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from jsonschema import Draft202012Validator  # noqa: E402
-from referencing import Registry, Resource  # noqa: E402
-from referencing.jsonschema import DRAFT202012  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.errors import Unsatisfiable  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+from support import INTEGRATIONS
 
-from unigate.app import create_app  # noqa: E402
-from unigate.cli import create_token  # noqa: E402
-from unigate.serving import start_in_thread  # noqa: E402
-from unigate.settings import Settings  # noqa: E402
+from unigate.app import create_app
+from unigate.cli import create_token
+from unigate.serving import start_in_thread
+from unigate.settings import Settings
 
 EXAMPLES_PER_OPERATION = 25
 NEGATIVE_EXAMPLES_PER_OPERATION = 10

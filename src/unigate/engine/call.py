@@ -478,7 +478,7 @@ class Engine:
             response = await self._retrying(request, provider_request, attempt, discard)
         account = request.account
         headers = normalized_headers(account.integration.rate_limit, response.headers)
-        if response.status >= 400:
+        if response.status >= 300:  # errors, and redirects (never followed)
             try:
                 raw = await response.content.read(MAX_ERROR_BODY)
             except (aiohttp.ClientError, asyncio.TimeoutError):

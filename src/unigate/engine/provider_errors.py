@@ -58,6 +58,15 @@ def _advice(status: int) -> str:
 
 def detect(integration: Integration, status: int, headers: Any, parsed: Any) -> GatewayError | None:
     """The unified error for a provider answer, or None when it is a success."""
+    if 300 <= status < 400:
+        # Redirects are never followed (the credentials go only to the integration's declared host),
+        # so a 3xx is not an answer: reading its empty body as a success would lose the records.
+        return GatewayError(502, f"{integration.label} answered {status}, a redirect; unigate does not follow "
+                                 "redirects, so the account's credentials only go to the integration's own API "
+                                 "host. Check the account's API host.",
+                            insight={"remote_error": {"description": f"The answer came from {integration.label}; "
+                                                                     "it is in raw_response."}},
+                            remote=True, raw_response=parsed)
     rules = integration.errors
     scope = None
     if rules.is_error is not None:
