@@ -16,6 +16,7 @@ import socket
 import threading
 from pathlib import Path
 
+import leakscan
 import pytest
 import requests
 from support import SPECS
@@ -94,13 +95,20 @@ def hostile_pipeliner_contexts(port: int) -> list[dict[str, str]]:
     ]
 
 
+ZOHO_TOKEN = "zoho-token-for-a-hostile-host"
+PIPELINER_PASSWORD = "pipeliner-password-for-a-hostile-host"
+# A refused context must not show up in any log either (tests/leakscan.py).
+leakscan.register_secret(ZOHO_TOKEN, "Zoho access token of the hostile-host tests")
+leakscan.register_secret(PIPELINER_PASSWORD, "Pipeliner password of the hostile-host tests")
+
+
 def zoho_context(api_domain: str) -> dict[str, str]:
-    return {"access_token": "zoho-token-for-a-hostile-host", "api_domain": api_domain}
+    return {"access_token": ZOHO_TOKEN, "api_domain": api_domain}
 
 
 def pipeliner_context(**overrides: str) -> dict[str, str]:
-    return {"region": "us-east", "space_id": "space-1", "username": "api-user",
-            "password": "pipeliner-password-for-a-hostile-host", **overrides}
+    return {"region": "us-east", "space_id": "space-1", "username": "api-user", "password": PIPELINER_PASSWORD,
+            **overrides}
 
 
 def hostile_cases(port: int) -> list[tuple[str, dict[str, str]]]:
