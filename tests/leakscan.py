@@ -6,9 +6,9 @@ A pytest plugin (conftest.py: `pytest_plugins = ["leakscan", ...]`). For the who
   gateways and sandboxes included) to a session log file, exception tracebacks included;
 - scans output files of subprocesses that tests start with `start_process` (or hand to `scan_file`);
 - keeps a registry of secrets: every API token the store creates or imports, the secret fields
-  of each integration's `sandbox.context`, the encryption key (from `UNIGATE_SECRET_KEY` or the key
-  file), and whatever a test hands to `register_secret` (OAuth client secrets, access and refresh
-  tokens, credentials it made up);
+  of each integration's `sandbox.context`, the sandbox OAuth servers' client secrets and every
+  access and refresh token they issue, the encryption key (from `UNIGATE_SECRET_KEY` or the key
+  file), and whatever a test hands to `register_secret` (real-looking credentials it made up);
 - at session end fails the run (exit code 1) if any secret appears in any of it, naming the
   secret's source and where it appeared, never the secret itself.
 
@@ -154,10 +154,29 @@ def _wrap_secret_sources() -> None:
         register_secret(value, "the store encryption key")
         return value
 
+    _wrap_sandbox_oauth()
     repository.Store.create_token = created  # type: ignore[method-assign]
     repository.Store.import_token = imported  # type: ignore[method-assign]
     repository.resolve_key = key  # type: ignore[assignment]
     crypto.resolve_key = key  # type: ignore[assignment]
+
+
+def _wrap_sandbox_oauth() -> None:
+    """The emulators' OAuth servers: their client secrets, and every access and refresh token they issue."""
+    from unigate.engine.spec import load_integrations
+    from unigate.sandbox import _oauth
+
+    for name in load_integrations():
+        register_secret(_oauth.client_secret_for(name), f"sandbox OAuth client secret of {name}")
+    issue = _oauth.OAuthServer._issue
+
+    def issued(self, client_id, scope, *, refresh, ttl):
+        body = issue(self, client_id, scope, refresh=refresh, ttl=ttl)
+        register_secret(body.get("access_token"), f"OAuth access token issued by the {self.profile.name} sandbox")
+        register_secret(body.get("refresh_token"), f"OAuth refresh token issued by the {self.profile.name} sandbox")
+        return body
+
+    _oauth.OAuthServer._issue = issued  # type: ignore[method-assign]
 
 
 # -- pytest hooks ----------------------------------------------------------------------------------

@@ -101,3 +101,14 @@ def test_tokens_and_the_store_key_are_registered_where_they_are_made(tmp_path):
     assert secrets[key_text] == "the store encryption key"
     assert leakscan.find_leaks([("a line", f"Bearer {token}")]) == \
         ["API token 'scan' appeared in a line"]
+
+
+def test_sandbox_oauth_client_secrets_and_issued_tokens_are_registered():
+    from unigate.sandbox import _oauth, hubspot
+
+    server = _oauth.OAuthServer(profile=hubspot.OAUTH_PROFILE)
+    body = server._issue(hubspot.OAUTH_PROFILE.client_id, None, refresh=True, ttl=60)
+    secrets = leakscan.registered()
+    assert secrets[body["access_token"]] == "OAuth access token issued by the hubspot sandbox"
+    assert secrets[body["refresh_token"]] == "OAuth refresh token issued by the hubspot sandbox"
+    assert secrets[_oauth.client_secret_for("hubspot")] == "sandbox OAuth client secret of hubspot"
