@@ -135,11 +135,14 @@ def free_port() -> int:
 
 def start_gateway(env: dict[str, str], log_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     """`unigate serve` as a process of its own, its output in `log_path`; returns once /health answers."""
+    import leakscan
+
     port = free_port()
     # The sources under test, whichever checkout they are in (not only the one installed as `unigate`).
     import unigate
 
     env = {**env, "PYTHONPATH": str(Path(unigate.__file__).resolve().parents[1])}
+    leakscan.scan_file(log_path, f"output of unigate serve ({log_path.name})")  # secrets must not show in it
     with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen([sys.executable, "-m", "unigate.cli", "serve", "--port", str(port), *args],
                                    env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import sys
 import threading
 import time
 import uuid
@@ -25,7 +23,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from support import postgres_admin
+from support import UNIGATE, free_port, postgres_admin
 
 import unigate
 from unigate.cli import create_token
@@ -33,18 +31,11 @@ from unigate.settings import Settings
 from unigate.store import Store
 from unigate.store.tables import integrated_accounts
 
-UNIGATE = str(Path(sys.executable).parent / "unigate")
 SRC = str(Path(unigate.__file__).resolve().parents[1])
 POSTGRES_URL = os.environ.get("UNIGATE_TEST_POSTGRES_URL")
 WORKERS = 6
 KILL_AFTER = 40  # acknowledged creations before the SIGKILL; the other workers are mid-request then
 MAX_ATTEMPTS = 400  # bounds the load if the kill were late
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Served:
