@@ -7,8 +7,9 @@ A pytest plugin (conftest.py: `pytest_plugins = ["leakscan", ...]`). For the who
 - scans output files of subprocesses that tests start with `start_process` (or hand to `scan_file`);
 - keeps a registry of secrets: every API token the store creates or imports, the secret fields
   of each integration's `sandbox.context`, the sandbox OAuth servers' client secrets and every
-  access and refresh token they issue, the encryption key (from `UNIGATE_SECRET_KEY` or the key
-  file), and whatever a test hands to `register_secret` (real-looking credentials it made up);
+  access and refresh token they issue, configured OAuth apps' client secrets, the encryption key
+  (from `UNIGATE_SECRET_KEY` or the key file), and whatever a test hands to `register_secret`
+  (real-looking credentials it made up);
 - at session end fails the run (exit code 1) if any secret appears in any of it, naming the
   secret's source and where it appeared, never the secret itself.
 
@@ -155,6 +156,7 @@ def _wrap_secret_sources() -> None:
         return value
 
     _wrap_sandbox_oauth()
+    _wrap_oauth_apps()
     repository.Store.create_token = created  # type: ignore[method-assign]
     repository.Store.import_token = imported  # type: ignore[method-assign]
     repository.resolve_key = key  # type: ignore[assignment]
@@ -177,6 +179,24 @@ def _wrap_sandbox_oauth() -> None:
         return body
 
     _oauth.OAuthServer._issue = issued  # type: ignore[method-assign]
+
+
+def _wrap_oauth_apps() -> None:
+    """Client secrets of configured OAuth apps (`UNIGATE_OAUTH_<NAME>_CLIENT_SECRET`), wherever they are read."""
+    from unigate.settings import Settings
+
+    for name, value in os.environ.items():
+        if name.startswith("UNIGATE_OAUTH_") and name.endswith("_CLIENT_SECRET"):
+            register_secret(value, name)
+    oauth_client = Settings.oauth_client  # a staticmethod, read through the class: a plain function
+
+    def configured(integration):
+        client = oauth_client(integration)
+        if client is not None:
+            register_secret(client[1], f"OAuth client secret of the {integration} app")
+        return client
+
+    Settings.oauth_client = staticmethod(configured)  # type: ignore[method-assign]
 
 
 # -- pytest hooks ----------------------------------------------------------------------------------

@@ -139,3 +139,17 @@ def test_a_deleted_account_and_another_environments_account_answer_alike(gateway
         other_path = path.replace(deleted_id, gateway.accounts["hubspot"])
         theirs = call(gateway, "GET", other_path, other_headers(gateway))
         assert_same_as_unknown(theirs, gateway.accounts["hubspot"], gone, deleted_id)
+
+
+def test_oauth_reconnect_of_another_environments_account_is_answered_as_unknown(gateway):
+    """`/connect/{integration}/start?integrated_account_id=…` (src/unigate/auth/connect.py) reconnects an
+    account: another environment's id must neither start a flow nor be told apart from an unknown one."""
+    account_id = gateway.accounts["hubspot"]
+    unknown_id = str(uuid.uuid4())
+    params = {"redirect_uri": "http://127.0.0.1:9/connected"}
+    theirs = call(gateway, "GET", "/connect/hubspot/start", other_headers(gateway), allow_redirects=False,
+                  params={**params, "integrated_account_id": account_id})
+    unknown = call(gateway, "GET", "/connect/hubspot/start", other_headers(gateway), allow_redirects=False,
+                   params={**params, "integrated_account_id": unknown_id})
+    assert_same_as_unknown(theirs, account_id, unknown, unknown_id)
+    assert "location" not in theirs.headers

@@ -112,3 +112,12 @@ def test_sandbox_oauth_client_secrets_and_issued_tokens_are_registered():
     assert secrets[body["access_token"]] == "OAuth access token issued by the hubspot sandbox"
     assert secrets[body["refresh_token"]] == "OAuth refresh token issued by the hubspot sandbox"
     assert secrets[_oauth.client_secret_for("hubspot")] == "sandbox OAuth client secret of hubspot"
+
+
+def test_configured_oauth_app_secrets_are_registered(monkeypatch):
+    from unigate.settings import Settings
+
+    monkeypatch.setenv("UNIGATE_OAUTH_HUBSPOT_CLIENT_ID", "app-client-id")
+    monkeypatch.setenv("UNIGATE_OAUTH_HUBSPOT_CLIENT_SECRET", "app-client-secret-for-the-scan")
+    assert Settings().oauth_client("hubspot") == ("app-client-id", "app-client-secret-for-the-scan")
+    assert leakscan.registered()["app-client-secret-for-the-scan"] == "OAuth client secret of the hubspot app"
