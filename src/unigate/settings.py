@@ -7,11 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
