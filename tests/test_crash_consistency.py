@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -23,7 +24,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from support import UNIGATE, free_port, postgres_admin
+from support import free_port, postgres_admin
 
 import unigate
 from unigate.cli import create_token
@@ -53,8 +54,8 @@ class Served:
         self.process = None
 
     def start(self) -> None:
-        self.process = leakscan.start_process([UNIGATE, "serve", "--port", str(self.port)], name="unigate-serve",
-                                              env=self.env)
+        self.process = leakscan.start_process([sys.executable, "-m", "unigate.cli", "serve", "--port", str(self.port)],
+                                              name="unigate-serve", env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "unigate serve exited at start-up"
