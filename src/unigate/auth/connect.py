@@ -31,7 +31,7 @@ from starlette.routing import Route
 from unigate.auth.oauth import TokenRefused, authorize_url, client_for, oauth_spec, request_token, token_context, token_url
 from unigate.edge.admin import json_response
 from unigate.edge.query import as_bool, parse_query
-from unigate.engine.accounts import resolve_auth
+from unigate.engine.accounts import check_context, resolve_auth
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError, reason_phrase
 from unigate.gateway import Gateway
@@ -208,6 +208,11 @@ class ConnectRoutes:
         if flow.account_id is not None:
             # Reconnect: the new tokens replace the old ones; a key the new answer lacks must not linger.
             patch = {key: None for key in ("refresh_token", "expires_at")} | tokens
+            current = await store.get_account(flow.environment_id, flow.account_id)
+            if current is not None:
+                # The token answer may name the API host (api_domain): refused unless it is the CRM's own.
+                check_context(integration, {**current.context, **patch}, is_sandbox=current.is_sandbox,
+                              sandbox_url=self.gateway.sandbox_url)
             updated = await store.update_account(flow.environment_id, flow.account_id, status="active",
                                                  context_patch=patch)
             if updated is None:
@@ -217,6 +222,7 @@ class ConnectRoutes:
             return updated
         context = {**integration.sandbox_context, **tokens} if flow.is_sandbox else tokens
         method = resolve_auth(integration, auth_method_for(integration), context).method
+        check_context(integration, context, is_sandbox=flow.is_sandbox, sandbox_url=self.gateway.sandbox_url)
         account = await store.create_account(flow.environment_id, integration.name, context,
                                              tenant_id=flow.tenant_id, is_sandbox=flow.is_sandbox,
                                              authentication_method=method)
