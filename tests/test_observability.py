@@ -210,3 +210,12 @@ def access_pids(log_path) -> set[int]:
     """The workers that logged an answer to a unified call."""
     return {json.loads(line)["pid"] for line in log_path.read_text().splitlines()
             if '"unigate.access"' in line and "/unified/" in line}
+
+
+def test_unknown_routes_mint_no_metric_series(gateway):
+    """Labels come only from known resources and integrations: random paths must not grow /metrics."""
+    for index in range(3):
+        response = requests.get(f"{gateway.url}/unified/crm/made-up-{index}", headers=gateway.headers, timeout=5,
+                                params={"integrated_account_id": gateway.accounts["hubspot"]})
+        assert response.status_code == 404
+    assert "made-up" not in requests.get(f"{gateway.url}/metrics", timeout=5).text

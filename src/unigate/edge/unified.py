@@ -74,12 +74,13 @@ class UnifiedRoutes:
         if method is None:
             allowed = "GET, PATCH, DELETE" if record_id is not None else "GET, POST"
             raise GatewayError(405, f"{http_method} is not allowed on this route; use {allowed}.")
-        if call is not None:
-            call.resource = f"{model}/{resource}"
-            call.operation = method
         if (model, resource) not in gateway.resources:
             known = ", ".join(f"{m}/{r}" for m, r in gateway.resources)
             raise GatewayError(404, f"Unknown unified resource {model}/{resource}. Available: {known}.")
+        if call is not None:
+            # Only known resources become metric labels: a caller must not be able to mint new series.
+            call.resource = f"{model}/{resource}"
+            call.operation = method
 
         query = parse_query(scope.get("query_string", b"").decode("latin-1"))
         account_id = query.get("integrated_account_id")

@@ -10,6 +10,7 @@ Each process keeps its own values (docs/deploy.md): with `unigate serve --worker
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -47,12 +48,26 @@ GATEWAY_LIMITED = Counter(
     ("scope",))
 
 
+# The per-request series, by label values: `labels()` validates and locks on every call, which showed
+# in profiles of the hot path; the children it returns are stable, so they are looked up once.
+_request_series: dict[tuple[str, str, str, int], Any] = {}
+_gateway_series: dict[tuple[str, str], Any] = {}
+
+
 def record_request(integration: str, resource: str, method: str, status: int) -> None:
-    REQUESTS.labels(integration, resource, method, str(status)).inc()
+    key = (integration, resource, method, status)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series[key] = REQUESTS.labels(integration, resource, method, str(status))
+    series.inc()
 
 
 def observe_gateway(integration: str, method: str, seconds: float) -> None:
-    GATEWAY_SECONDS.labels(integration, method).observe(seconds)
+    key = (integration, method)
+    series = _gateway_series.get(key)
+    if series is None:
+        series = _gateway_series[key] = GATEWAY_SECONDS.labels(integration, method)
+    series.observe(seconds)
 
 
 def observe_provider(integration: str, status: int | str, seconds: float) -> None:
