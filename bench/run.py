@@ -325,6 +325,9 @@ def main() -> int:
     parser.add_argument("--listed", type=int, default=LISTED, help="records paged through")
     parser.add_argument("--stream-bytes", type=int, default=STREAM_BYTES, help="size of the streamed body")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 s phases, fewer records and bytes")
+    parser.add_argument("--log-level", default="info",
+                        help="the gateway's UNIGATE_LOG_LEVEL: info (its default) writes one access-log line per "
+                             "request, warning writes none")
     parser.add_argument("--no-wrk", action="store_true", help="generate load with aiohttp even when wrk is installed")
     parser.add_argument("--json", help="where to write the figures (default bench/results/run-w<workers>.json)")
     parser.add_argument("--report", metavar="JSON", help="print the tables of an earlier run's figures and exit")
@@ -341,7 +344,7 @@ def main() -> int:
     sandbox_port, gateway_port = free_port(), free_port()
     sandbox, gateway = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{gateway_port}"
     data_dir = tempfile.mkdtemp(prefix="unigate-bench-")
-    env = {**os.environ, "UNIGATE_DATA_DIR": data_dir, "UNIGATE_SANDBOX_URL": sandbox, "UNIGATE_LOG_LEVEL": "warning",
+    env = {**os.environ, "UNIGATE_DATA_DIR": data_dir, "UNIGATE_SANDBOX_URL": sandbox, "UNIGATE_LOG_LEVEL": args.log_level,
            # Measure this checkout's code, whatever the virtualenv has installed.
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     env.pop("UNIGATE_DATABASE_URL", None)

@@ -43,9 +43,20 @@ def request_id_from(header: bytes | str | None) -> str:
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._second_text = ""
+
+    def _time(self, record: logging.LogRecord) -> str:
+        second = int(record.created)
+        if second != self._second:  # one strftime per second, not per line (an access line per request)
+            self._second, self._second_text = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._second_text}.{int(record.msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "time": self._time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -72,7 +83,16 @@ class TextFormatter(logging.Formatter):
         return f"{line} [request {request_id}]" if request_id else line
 
 
+def _lean_records() -> None:
+    """Lines name their logger, not their source line or thread: skip the per-record stack walk and
+    thread lookup (the logging module's documented switches), a third of an access line's cost."""
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+
+
 def formatter() -> logging.Formatter:
+    """The configured formatter; also called by uvicorn's logging set-up in every worker process."""
+    _lean_records()
     return TextFormatter() if os.environ.get("UNIGATE_LOG_FORMAT", "json").lower() == "text" else JsonFormatter()
 
 
