@@ -219,3 +219,23 @@ def test_unknown_routes_mint_no_metric_series(gateway):
                                 params={"integrated_account_id": gateway.accounts["hubspot"]})
         assert response.status_code == 404
     assert "made-up" not in requests.get(f"{gateway.url}/metrics", timeout=5).text
+
+
+def test_access_lines_can_be_switched_off_alone(sandbox, tmp_path):
+    """UNIGATE_ACCESS_LOG=off: no line per request, other info lines still written (docs/deploy.md)."""
+    data_dir = tmp_path / "data"
+    token = asyncio.run(create_token(Settings(data_dir=data_dir, database_url=None, secret_key=None), "quiet", "q"))
+    env = {**os.environ, "UNIGATE_DATA_DIR": str(data_dir), "UNIGATE_SANDBOX_URL": sandbox.url,
+           "UNIGATE_LOG_LEVEL": "info", "UNIGATE_ACCESS_LOG": "off"}
+    for name in ("UNIGATE_DATABASE_URL", "UNIGATE_SECRET_KEY", "UNIGATE_LOG_FORMAT"):
+        env.pop(name, None)
+    log_path = tmp_path / "serve.log"
+    process, url = start_gateway(env, log_path)
+    try:
+        assert requests.get(f"{url}/integrated-account", headers={"Authorization": f"Bearer {token}"},
+                            timeout=10).status_code == 200
+    finally:
+        stop_process(process)
+    entries = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    assert entries, "the start-up lines are still there"
+    assert not [e for e in entries if e["logger"] == "unigate.access"]

@@ -65,16 +65,18 @@ async def observed(app, scope, receive, send, *, unified: bool) -> None:
         await app(scope, receive, send_with_id)
     finally:
         elapsed = time.perf_counter() - started
-        fields: dict[str, Any] = {"method": scope["method"], "path": scope["path"], "status": status,
-                                  "duration_ms": round(elapsed * 1000, 3)}
+        request = call.request if call is not None else None
+        provider = request.provider_seconds if request is not None else 0.0
         if call is not None:
-            request = call.request
-            provider = request.provider_seconds if request is not None else 0.0
-            fields.update(integration=call.integration or None, resource=call.resource or None,
-                          operation=call.operation or None, provider_ms=round(provider * 1000, 3),
-                          retries=request.retries if request is not None else 0)
             metrics.record_request(call.integration, call.resource, call.operation, status)
             if call.integration:
                 metrics.observe_gateway(call.integration, call.operation, max(0.0, elapsed - provider))
-        access_log.info("%s %s %s", scope["method"], scope["path"], status, extra=fields)
+        if access_log.isEnabledFor(logging.INFO):  # UNIGATE_ACCESS_LOG=off or a higher level: no line
+            fields: dict[str, Any] = {"method": scope["method"], "path": scope["path"], "status": status,
+                                      "duration_ms": round(elapsed * 1000, 3)}
+            if call is not None:
+                fields.update(integration=call.integration or None, resource=call.resource or None,
+                              operation=call.operation or None, provider_ms=round(provider * 1000, 3),
+                              retries=request.retries if request is not None else 0)
+            access_log.info("%s %s %s", scope["method"], scope["path"], status, extra=fields)
         request_id_var.reset(context_token)
