@@ -50,6 +50,31 @@ def test_writes_are_never_sent_twice(method):
         assert not POLICY.may_retry(method, 0, failure=failure)
 
 
+def test_a_post_the_integration_declares_a_read_is_retried_like_a_get():
+    policy = RetryPolicy(retries=3)
+    assert policy.may_retry("POST", 0, status=429, safe=True)
+    assert policy.may_retry("POST", 0, failure="disconnected", safe=True)
+    assert not policy.may_retry("POST", 0, status=500, safe=True)  # only the transient statuses
+    # Declared in the files where it is true: monday's GraphQL reads and Copper's search, not writes.
+    assert SPECS["monday"].resource_method("items", "list").safe_to_repeat
+    assert SPECS["copper"].resource_method("companies", "list").safe_to_repeat
+    assert not SPECS["monday"].resource_method("items", "create").safe_to_repeat
+
+
+def test_safe_to_repeat_must_be_a_boolean(tmp_path):
+    folder = tmp_path / "toy"
+    folder.mkdir()
+    (folder / "integration.yaml").write_text(textwrap.dedent("""
+        name: toy
+        base_url: https://api.toy.example
+        resources:
+          things:
+            list: {method: POST, path: /search, safe_to_repeat: "yes"}
+    """))
+    with pytest.raises(SpecError, match="safe_to_repeat"):
+        load_integration(folder)
+
+
 def test_put_is_resent_once_only_when_the_connection_closed_unanswered():
     assert POLICY.may_retry("PUT", 0, failure="disconnected")
     assert not POLICY.may_retry("PUT", 1, failure="disconnected")

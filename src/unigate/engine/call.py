@@ -383,7 +383,8 @@ class Engine:
                 seconds = time.perf_counter() - started
                 request.provider_seconds += seconds
                 observe_provider(name, failure.reason, seconds)
-                if not policy.may_retry(provider_request.method, sent_again, failure=failure.reason):
+                if not policy.may_retry(provider_request.method, sent_again, failure=failure.reason,
+                                        safe=provider_request.safe_to_repeat):
                     raise
                 wait = policy.backoff(sent_again)
                 if time.monotonic() + wait >= deadline:
@@ -395,7 +396,8 @@ class Engine:
             request.provider_seconds += seconds
             status = answer.status
             observe_provider(name, status, seconds)
-            if status not in RETRY_STATUSES or not policy.may_retry(provider_request.method, sent_again, status=status):
+            if status not in RETRY_STATUSES or not policy.may_retry(provider_request.method, sent_again, status=status,
+                                                                      safe=provider_request.safe_to_repeat):
                 return answer
             asked = retry_wait(rules, status, answer.headers)
             wait = asked if asked is not None else policy.backoff(sent_again)

@@ -23,6 +23,7 @@ class ProviderRequest:
     path: str
     headers: dict[str, str]
     body: bytes | None
+    safe_to_repeat: bool = False  # the integration declares this call a read (engine/retry.py)
 
 
 # Characters left as they are in provider query values: RFC 3986 allows them there, and CRMs take
@@ -153,7 +154,7 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
                                     "integers must fit in 64 bits.") from None
         headers["Content-Type"] = method.content_type
         headers.setdefault("Accept", method.content_type if "json" in method.content_type else "application/json")
-    return ProviderRequest(method.http_method, url, path, headers, payload)
+    return ProviderRequest(method.http_method, url, path, headers, payload, method.safe_to_repeat)
 
 
 def parse_body(content_type: str, raw: bytes) -> Any:

@@ -1,8 +1,9 @@
 """When a provider call is sent again, and how long the gateway waits first.
 
 Only calls that are safe to repeat are repeated: GET and DELETE, after no answer (timeout, refused,
-closed, broken off) or a 429, 502, 503 or 504. POST and PATCH are never sent twice, whatever
-happened: the provider may have acted on the first one. A PUT is sent again once, only when the
+closed, broken off) or a 429, 502, 503 or 504, and reads sent as POST that the integration file marks
+`safe_to_repeat` (monday's GraphQL queries, Copper's search). Other POSTs and PATCH are never sent
+twice, whatever happened: the provider may have acted on the first one. A PUT is sent again once, only when the
 connection closed before any answer (a keep-alive connection the provider had already dropped).
 
 Waits are exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And
@@ -40,11 +41,12 @@ class RetryPolicy:
                    max_delay=max(0.0, settings.retry_max_delay), budget=max(0.0, settings.retry_budget))
 
     def may_retry(self, method: str, retries_done: int, *, status: int | None = None,
-                  failure: str | None = None) -> bool:
-        """Whether an answer (`status`) or a failure (`failure`, a ProviderUnreachable reason) may be sent again."""
+                  failure: str | None = None, safe: bool = False) -> bool:
+        """Whether an answer (`status`) or a failure (`failure`, a ProviderUnreachable reason) may be sent
+        again. `safe`: the integration declares the call a read whatever its HTTP method (`safe_to_repeat`)."""
         if retries_done >= self.retries:
             return False
-        if method in SAFE_METHODS:
+        if safe or method in SAFE_METHODS:
             return failure is not None or status in RETRY_STATUSES
         if method in STALE_CONNECTION_METHODS:
             return failure == "disconnected" and retries_done == 0

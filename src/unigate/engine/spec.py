@@ -124,6 +124,8 @@ class ResourceMethod:
     records: Expression | None
     record: Expression | None
     pagination: Pagination | None
+    # A read sent as POST (a GraphQL query, a search): safe to send again like a GET (engine/retry.py).
+    safe_to_repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,8 +279,15 @@ def _resources(where: str, raw: Any) -> dict[str, dict[str, ResourceMethod]]:
                 records=_expr(f"{at}.records", m.get("records")),
                 record=_expr(f"{at}.record", m.get("record")),
                 pagination=_pagination(f"{at}.pagination", m.get("pagination")),
+                safe_to_repeat=_flag(f"{at}.safe_to_repeat", m.get("safe_to_repeat", False)),
             )
     return resources
+
+
+def _flag(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: must be true or false")
+    return value
 
 
 def _auth(where: str, raw: Any) -> tuple[AuthFormat, ...]:
