@@ -73,10 +73,9 @@ class LockedAccount:
         self.account = account
         self.changed = False
 
-    async def update(self, *, status: str | Unset = UNSET,
-                     context_patch: dict[str, Any] | None = None) -> IntegratedAccount:
-        self.account = await self._store._apply_update(self._conn, self.account, status=status,
-                                                       context_patch=context_patch)
+    async def update(self, *, context_patch: dict[str, Any] | None = None, **fields: Any) -> IntegratedAccount:
+        """Set `fields` (columns: status, tenant_id, …) and merge `context_patch` into the context."""
+        self.account = await self._store._apply_update(self._conn, self.account, fields, context_patch)
         self.changed = True
         return self.account
 
@@ -350,15 +349,13 @@ class Store:
         """
         if context_patch is not None and not isinstance(context_patch, dict):
             raise TypeError("context_patch must be a dict")
-        async with self._engines.writes.begin() as conn:
-            current = await self._account_for_update(conn, environment_id, account_id)
-            if current is None:
+        given = {"tenant_id": tenant_id, "status": status, "is_sandbox": is_sandbox,
+                 "authentication_method": authentication_method}
+        fields = {name: value for name, value in given.items() if value is not UNSET}
+        async with self.account_for_update(environment_id, account_id) as locked:
+            if locked is None:
                 return None
-            updated = await self._apply_update(conn, current, tenant_id=tenant_id, status=status,
-                                               is_sandbox=is_sandbox, authentication_method=authentication_method,
-                                               context_patch=context_patch)
-        self.changes.committed(("account", environment_id, account_id))
-        return updated
+            return await locked.update(context_patch=context_patch, **fields)
 
     @asynccontextmanager
     async def account_for_update(self, environment_id: str, account_id: str) -> AsyncIterator[LockedAccount | None]:
@@ -387,26 +384,10 @@ class Store:
         ).first()
         return self._account(row) if row is not None else None
 
-    async def _apply_update(
-        self,
-        conn: AsyncConnection,
-        current: IntegratedAccount,
-        *,
-        tenant_id: str | None | Unset = UNSET,
-        status: str | Unset = UNSET,
-        is_sandbox: bool | Unset = UNSET,
-        authentication_method: str | None | Unset = UNSET,
-        context_patch: dict[str, Any] | None = None,
-    ) -> IntegratedAccount:
-        changes: dict[str, Any] = {"updated_at": _now()}
-        if tenant_id is not UNSET:
-            changes["tenant_id"] = tenant_id
-        if status is not UNSET:
-            changes["status"] = status
-        if is_sandbox is not UNSET:
-            changes["is_sandbox"] = is_sandbox
-        if authentication_method is not UNSET:
-            changes["authentication_method"] = authentication_method
+    async def _apply_update(self, conn: AsyncConnection, current: IntegratedAccount, fields: dict[str, Any],
+                            context_patch: dict[str, Any] | None) -> IntegratedAccount:
+        """Write `fields` (column values) and the merged context inside the caller's locked transaction."""
+        changes: dict[str, Any] = {**fields, "updated_at": _now()}
         context = current.context
         if context_patch is not None:
             plaintext = orjson.dumps({**current.context, **context_patch})
