@@ -249,9 +249,5 @@ class Gateway:
             self._tokens.clear()
             self._accounts = {key: (entry[0], 0.0, entry[2]) for key, entry in self._accounts.items()}
 
-    def forget_account(self, account_id: str) -> None:
-        for key in [k for k in self._accounts if k[1] == account_id]:
-            del self._accounts[key]
-
     def integration(self, name: Any) -> Integration | None:
         return self.integrations.get(name) if isinstance(name, str) else None

@@ -217,7 +217,6 @@ class ConnectRoutes:
                                                  context_patch=patch)
             if updated is None:
                 raise GatewayError(404, "The integrated account being reconnected was deleted meanwhile.")
-            self.gateway.forget_account(updated.id)
             log.info("reconnected %s account %s", integration.name, updated.id)
             return updated
         context = {**integration.sandbox_context, **tokens} if flow.is_sandbox else tokens

@@ -127,12 +127,10 @@ class TokenRefresher:
             record_refresh(integration.name, "refused")
             log.warning("%s refused to refresh the token of account %s (%s); it needs reconnecting",
                         integration.name, account.id, refusal.error or refusal.status)
-            self.gateway.forget_account(account.id)
             raise reconnect_error(account.id, integration.name, integration.label,
                                   f"{integration.label} refused to renew its access ({refusal.error or refusal.status})",
                                   refusal.details())
         if current.status != "active":
-            self.gateway.forget_account(account.id)
             return self.gateway.runtime_for(current)  # raises the status's own error
         if refreshed:
             record_refresh(integration.name, "ok")

@@ -217,14 +217,12 @@ class AdminRoutes:
             authentication_method=changes.get("authentication_method", UNSET), context_patch=context_patch)
         if updated is None:
             raise GatewayError(404, f"No integrated account {account.id} in this token's environment.")
-        self.gateway.forget_account(account.id)
         return json_response(account_json(self.gateway, updated))
 
     async def delete_account(self, request: Request) -> Response:
         environment_id = await self._environment(request)
         account = await self._find(environment_id, request.path_params["id"])
         await self.store.delete_account(environment_id, account.id)
-        self.gateway.forget_account(account.id)
         return json_response({"id": account.id})
 
     # -- integrations ------------------------------------------------------------------------------
