@@ -1,21 +1,31 @@
 """Integration and mapping files, loaded and compiled once at start-up.
 
-The formats are documented in docs/integrations.md. Loading checks structure and compiles every
-JSONata expression, so a broken file fails the process at start-up, not a caller's request.
+The formats are documented in docs/integrations.md. Loading validates each file against its JSON
+Schema (integrations/schema/), resolves `$ref`s to the integration's `shared:` pieces, applies the
+integration's method `defaults:`, then checks what a schema cannot (expressions compile, referenced
+methods exist), so a broken file fails the process at start-up, not a caller's request.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from unigate.expressions import Expression, ExpressionError, compile_expression
 
 INTEGRATIONS_DIR = Path(__file__).resolve().parent.parent / "integrations"
+SCHEMA_DIR = INTEGRATIONS_DIR / "schema"
+INTEGRATION_SCHEMA = "integration.schema.json"
+RESOURCE_SCHEMA = "resource.schema.json"
+SHARED_PREFIX = "#/shared/"
 UNIFIED_METHODS = ("list", "get", "create", "update", "delete")
 PAGINATION_STYLES = ("cursor", "page", "offset", "next_url")
 RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds")
@@ -29,11 +39,74 @@ class SpecError(Exception):
     """An integration or mapping file is malformed; the message names the file and the key."""
 
 
+def _expression_text(source: Any) -> Any:
+    """An expression given as a list of parts (shared fragments by `$ref` among them) is one block.
+
+    The parts are joined flat into `( part; part; ... )`, so variables a fragment binds
+    (`$board := ...`) are visible to the parts after it.
+    """
+    if not isinstance(source, list):
+        return source
+    parts = [str(p).strip().rstrip(";").strip() for p in source if p is not None and str(p).strip()]
+    return "(\n" + ";\n".join(parts) + "\n)" if parts else None
+
+
 def _expr(where: str, source: Any) -> Expression | None:
     try:
-        return compile_expression(source)
+        return compile_expression(_expression_text(source))
     except ExpressionError as exc:
         raise SpecError(f"{where}: {exc}") from exc
+
+
+class ConfiguredExpression(Expression):
+    """A mapping expression that reads `config`: the resource file's `config:` block.
+
+    An account overrides a declared key in its context under `resources.<resource>.<key>`; where the
+    expression's input carries no `context` (records, filter, not_found_if, fail_if, read_back) the
+    file's values apply. Keys listed in `deprecated_context_keys` are also read from the context's top
+    level (older accounts), below the `resources.<resource>` override.
+    """
+
+    __slots__ = ("_config", "_resource", "_aliases")
+
+    def __init__(self, source: str, config: dict[str, Any], resource: str, aliases: dict[str, str]) -> None:
+        super().__init__(source)
+        self._config = config
+        self._resource = resource
+        self._aliases = aliases
+
+    def config_for(self, context: Any) -> dict[str, Any]:
+        if not isinstance(context, dict):
+            return self._config
+        resources = context.get("resources")
+        override = resources.get(self._resource) if isinstance(resources, dict) else None
+        found = {key: context[old] for key, old in self._aliases.items() if context.get(old) not in (None, "")}
+        if isinstance(override, dict):
+            found.update({k: v for k, v in override.items() if k in self._config})
+        return {**self._config, **found} if found else self._config
+
+    def evaluate(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {**data, "config": self.config_for(data.get("context"))}
+        return super().evaluate(data)
+
+
+def _mapping_expr(where: str, source: Any, mapping: _MappingConfig) -> Expression | None:
+    """Compile a mapping expression; one that reads `config` gets it in its input."""
+    text = _expression_text(source)
+    if text is None or not str(text).strip() or "config" not in str(text):
+        return _expr(where, text)
+    try:
+        return ConfiguredExpression(str(text), mapping.config, mapping.resource, mapping.aliases)
+    except ExpressionError as exc:
+        raise SpecError(f"{where}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class _MappingConfig:
+    resource: str
+    config: dict[str, Any]
+    aliases: dict[str, str]
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:
@@ -167,6 +240,9 @@ class ResourceMapping:
     fields: tuple[str, ...]
     writable: tuple[str, ...]
     not_held: dict[str, str] = field(default_factory=dict)  # field -> why the CRM cannot hold it
+    # The file's `config:` block (e.g. monday's board name), as expressions see it when the account
+    # overrides nothing (see ConfiguredExpression).
+    config: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -207,6 +283,8 @@ class Integration:
     resources: dict[str, dict[str, ResourceMethod]]
     mappings: dict[tuple[str, str], ResourceMapping] = field(default_factory=dict)
     oauth: OAuthSpec | None = None
+    # The `shared:` pieces resource files reference with `$ref: "#/shared/<name>"` (resolved at load).
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def auth_format(self, method: str | None) -> AuthFormat | None:
         if method is None:
@@ -221,6 +299,85 @@ class Integration:
             return self.resources[resource][method]
         except KeyError:
             raise SpecError(f"{self.name}: no method {method!r} on resource {resource!r}") from None
+
+
+# -- files: schema, $ref, defaults ----------------------------------------------------------------
+
+
+@functools.cache
+def _validator(schema_name: str) -> jsonschema.protocols.Validator:
+    schema = json.loads((SCHEMA_DIR / schema_name).read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate(where: str, data: Any, schema_name: str, note: str = "") -> None:
+    """Refuse `data` unless it matches the schema; the message names the file and the JSON path."""
+    error = jsonschema.exceptions.best_match(_validator(schema_name).iter_errors(data))
+    if error is not None:
+        raise SpecError(f"{where}: {error.json_path}: {error.message}{note} (schema {schema_name})")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path}: $: the file must be a mapping of keys")
+    return raw
+
+
+def _shared_target(where: str, ref: Any, shared: dict[str, Any], at: str) -> Any:
+    if not isinstance(ref, str) or not ref.startswith(SHARED_PREFIX) or ref == SHARED_PREFIX:
+        raise SpecError(f"{where}: {at}.$ref: {ref!r} must be \"{SHARED_PREFIX}<name>\"")
+    node: Any = shared
+    for part in ref[len(SHARED_PREFIX):].split("/"):
+        if not isinstance(node, dict) or part not in node:
+            known = ", ".join(sorted(shared)) or "none"
+            raise SpecError(f"{where}: {at}.$ref: unknown reference {ref!r} (shared pieces: {known})")
+        node = node[part]
+    return node
+
+
+def _resolve_refs(where: str, node: Any, shared: dict[str, Any], at: str = "$", seen: tuple[str, ...] = ()) -> Any:
+    """`node` with every `{$ref: "#/shared/..."}` replaced by a copy of the shared piece.
+
+    Keys beside `$ref` override the piece's own (the piece must then be a mapping). A piece may
+    reference other pieces; a reference back to one being resolved is a cycle, refused.
+    """
+    if isinstance(node, list):
+        return [_resolve_refs(where, item, shared, f"{at}[{i}]", seen) for i, item in enumerate(node)]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" not in node:
+        return {k: _resolve_refs(where, v, shared, f"{at}.{k}", seen) for k, v in node.items()}
+    ref = node["$ref"]
+    target = _shared_target(where, ref, shared, at)
+    if ref in seen:
+        raise SpecError(f"{where}: {at}.$ref: reference cycle {' -> '.join((*seen, ref))}")
+    resolved = _resolve_refs(where, copy.deepcopy(target), shared, f"{at}<{ref}>", (*seen, ref))
+    siblings = {k: _resolve_refs(where, v, shared, f"{at}.{k}", seen) for k, v in node.items() if k != "$ref"}
+    if siblings:
+        if not isinstance(resolved, dict):
+            raise SpecError(f"{where}: {at}: keys beside $ref need {ref!r} to be a mapping")
+        resolved = {**resolved, **siblings}
+    return resolved
+
+
+def _with_defaults(defaults: dict[str, Any], method: dict[str, Any]) -> dict[str, Any]:
+    """A resource method over the integration's `defaults:`: its own keys win; a mapping value
+    (pagination) is merged key by key; an explicit null drops the default."""
+    merged = dict(defaults)
+    for key, value in method.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return {k: v for k, v in merged.items() if v is not None}
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -260,7 +417,7 @@ def _pagination(where: str, raw: dict[str, Any] | None) -> Pagination | None:
     return pagination
 
 
-def _resources(where: str, raw: Any) -> dict[str, dict[str, ResourceMethod]]:
+def _resources(where: str, raw: Any, defaults: dict[str, Any] | None = None) -> dict[str, dict[str, ResourceMethod]]:
     if not isinstance(raw, dict) or not raw:
         raise SpecError(f"{where}: resources must be a non-empty mapping")
     resources: dict[str, dict[str, ResourceMethod]] = {}
@@ -268,6 +425,7 @@ def _resources(where: str, raw: Any) -> dict[str, dict[str, ResourceMethod]]:
         resources[resource] = {}
         for name, m in (methods or {}).items():
             at = f"{where}.{resource}.{name}"
+            m = _with_defaults(defaults or {}, m or {})
             if not isinstance(m, dict) or "path" not in m or "method" not in m:
                 raise SpecError(f"{at}: needs method and path")
             resources[resource][name] = ResourceMethod(
@@ -345,7 +503,7 @@ def _oauth(where: str, raw: Any) -> OAuthSpec | None:
     )
 
 
-def _steps(where: str, raw: Any, default_resource: str) -> tuple[Step, ...]:
+def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig) -> tuple[Step, ...]:
     steps = []
     for i, s in enumerate(raw or []):
         at = f"{where}[{i}]"
@@ -358,10 +516,10 @@ def _steps(where: str, raw: Any, default_resource: str) -> tuple[Step, ...]:
             name=s["name"],
             resource=s.get("resource", default_resource),
             method=s["method"],
-            query=_expr(f"{at}.query", s.get("query")),
-            body=_expr(f"{at}.body", s.get("body")),
+            query=_mapping_expr(f"{at}.query", s.get("query"), config),
+            body=_mapping_expr(f"{at}.body", s.get("body"), config),
             cache_per_account=cache == "account",
-            fail_if=_expr(f"{at}.fail_if", s.get("fail_if")),
+            fail_if=_mapping_expr(f"{at}.fail_if", s.get("fail_if"), config),
             fail_status=int(s.get("fail_status", 404)),
             fail_message=s.get("fail_message", "The provider rejected the request"),
         ))
@@ -370,10 +528,18 @@ def _steps(where: str, raw: Any, default_resource: str) -> tuple[Step, ...]:
 
 def load_mapping(integration: Integration, model: str, resource: str, path: Path) -> ResourceMapping:
     where = f"{path}"
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw = _read_yaml(path)
+    _validate(where, raw, RESOURCE_SCHEMA)
+    raw = _resolve_refs(where, raw, integration.shared)
+    _validate(where, raw, RESOURCE_SCHEMA, " (after resolving $ref)")
+    config = _MappingConfig(resource, dict(raw.get("config") or {}),
+                            {str(k): str(v) for k, v in (raw.get("deprecated_context_keys") or {}).items()})
+    unknown_aliases = sorted(set(config.aliases) - set(config.config))
+    if unknown_aliases:
+        raise SpecError(f"{where}: $.deprecated_context_keys: {unknown_aliases} are not keys of config")
     default_resource = raw.get("resource")
     supports = raw.get("supports") or {}
-    record = _expr(f"{where}.record", raw.get("record"))
+    record = _mapping_expr(f"{where}.record", raw.get("record"), config)
     methods: dict[str, MethodMapping] = {}
     for unified_method in supports.get("methods", []):
         if unified_method not in UNIFIED_METHODS:
@@ -389,15 +555,15 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
             unified_method=unified_method,
             resource=provider_resource,
             method=provider_method,
-            query=_expr(f"{at}.query", m.get("query")),
-            body=_expr(f"{at}.body", m.get("body")),
-            record=_expr(f"{at}.record", m.get("record")) or record,
-            filter=_expr(f"{at}.filter", m.get("filter")),
-            not_found_if=_expr(f"{at}.not_found_if", m.get("not_found_if")),
-            response=_expr(f"{at}.response", m.get("response")),
-            remote_data=_expr(f"{at}.remote_data", m.get("remote_data")),
-            read_back=_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id")),
-            before=_steps(f"{at}.before", m.get("before"), provider_resource),
+            query=_mapping_expr(f"{at}.query", m.get("query"), config),
+            body=_mapping_expr(f"{at}.body", m.get("body"), config),
+            record=_mapping_expr(f"{at}.record", m.get("record"), config) or record,
+            filter=_mapping_expr(f"{at}.filter", m.get("filter"), config),
+            not_found_if=_mapping_expr(f"{at}.not_found_if", m.get("not_found_if"), config),
+            response=_mapping_expr(f"{at}.response", m.get("response"), config),
+            remote_data=_mapping_expr(f"{at}.remote_data", m.get("remote_data"), config),
+            read_back=_mapping_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id"), config),
+            before=_steps(f"{at}.before", m.get("before"), provider_resource, config),
         )
         for step in methods[unified_method].before:
             integration.resource_method(step.resource, step.method)
@@ -405,6 +571,9 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
             raise SpecError(f"{at}.read_back: only create and update can read back")
         if unified_method in ("list", "get", "create", "update") and methods[unified_method].record is None:
             raise SpecError(f"{at}: needs a record mapping (top-level `record` or the method's own)")
+    unsupported = [name for name in UNIFIED_METHODS if name in raw and name not in methods]
+    if unsupported:
+        raise SpecError(f"{where}: $.{unsupported[0]}: the method is mapped but not in supports.methods")
     if any(m.read_back is not None for m in methods.values()) and "get" not in methods:
         raise SpecError(f"{where}: read_back needs a get method")
     return ResourceMapping(
@@ -414,6 +583,7 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         fields=tuple(supports.get("fields", [])),
         writable=tuple(supports.get("writable", [])),
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
+        config=config.config,
     )
 
 
@@ -462,8 +632,12 @@ def _check_base_urls(where: str, integration: Integration) -> None:
 
 def load_integration(folder: Path) -> Integration:
     path = folder / "integration.yaml"
-    raw = yaml.safe_load(path.read_text()) or {}
     where = str(path)
+    raw = _read_yaml(path)
+    _validate(where, raw, INTEGRATION_SCHEMA)
+    shared = raw.get("shared") or {}
+    raw = {k: (v if k == "shared" else _resolve_refs(where, v, shared, f"$.{k}")) for k, v in raw.items()}
+    _validate(where, raw, INTEGRATION_SCHEMA, " (after resolving $ref)")
     for key in ("name", "base_url", "resources"):
         if key not in raw:
             raise SpecError(f"{where}: missing {key}")
@@ -497,8 +671,9 @@ def load_integration(folder: Path) -> Integration:
             status=_expr(f"{where}.errors.status", errors.get("status")),
             message=_expr(f"{where}.errors.message", errors.get("message")),
         ),
-        resources=_resources(f"{where}.resources", raw["resources"]),
+        resources=_resources(f"{where}.resources", raw["resources"], raw.get("defaults")),
         oauth=_oauth(f"{where}.oauth", raw.get("oauth")),
+        shared=shared,
     )
     if integration.name != folder.name:
         raise SpecError(f"{where}: name {integration.name!r} must match its folder {folder.name!r}")
