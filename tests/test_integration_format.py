@@ -1,0 +1,291 @@
+"""The integration file format (docs/integrations.md): JSON Schemas, `$ref` to shared pieces, method
+defaults and the per-resource `config` block, through the loader and, for config, through the gateway."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+from support import SPECS
+
+from unigate.engine.spec import (INTEGRATIONS_DIR, SCHEMA_DIR, ConfiguredExpression, SpecError, load_integration,
+                                 load_integrations)
+from unigate.sandbox.monday import ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID
+
+FOLDERS = sorted(p for p in INTEGRATIONS_DIR.iterdir() if (p / "integration.yaml").is_file())
+MAPPING_FILES = sorted(f for folder in FOLDERS for f in folder.glob("*/*.yaml"))
+
+
+# -- every shipped file -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [f / "integration.yaml" for f in FOLDERS] + MAPPING_FILES,
+                         ids=lambda p: str(p.relative_to(INTEGRATIONS_DIR)))
+def test_every_shipped_file_names_its_schema_on_its_first_line(path: Path):
+    first = path.read_text().splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix), f"{path}: first line {first!r}"
+    schema = (path.parent / first[len(prefix):]).resolve()
+    wanted = "integration.schema.json" if path.name == "integration.yaml" else "resource.schema.json"
+    assert schema == (SCHEMA_DIR / wanted).resolve()
+
+
+def test_every_shipped_integration_validates_and_loads():
+    loaded = load_integrations()
+    assert sorted(loaded) == [f.name for f in FOLDERS]
+    assert all(("crm", "accounts") in i.mappings for i in loaded.values())
+
+
+def test_the_schemas_are_package_data():
+    pyproject = (INTEGRATIONS_DIR.parents[2] / "pyproject.toml").read_text()
+    assert '"integrations/schema/*.schema.json"' in pyproject
+    for name in ("integration.schema.json", "resource.schema.json"):
+        json.loads((SCHEMA_DIR / name).read_text())
+
+
+# -- broken files -------------------------------------------------------------------------------------
+
+
+def copy_of(tmp_path: Path, name: str) -> Path:
+    folder = tmp_path / name
+    shutil.copytree(INTEGRATIONS_DIR / name, folder)
+    return folder
+
+
+def rewrite(path: Path, change) -> None:
+    """Apply `change` to the parsed YAML and write it back (comments go; the loader does not need them)."""
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def refused(folder: Path) -> str:
+    with pytest.raises(SpecError) as caught:
+        load_integration(folder)
+    return str(caught.value)
+
+
+def test_a_wrong_type_names_the_file_and_the_key(tmp_path):
+    folder = copy_of(tmp_path, "hubspot")
+    rewrite(folder / "integration.yaml",
+            lambda d: d["resources"]["companies"]["list"]["pagination"].update(max_limit="lots"))
+    message = refused(folder)
+    assert str(folder / "integration.yaml") in message
+    assert "$.resources.companies.list.pagination.max_limit" in message and "'lots' is not of type 'integer'" in message
+
+
+def test_an_unknown_key_names_the_file_and_the_key(tmp_path):
+    folder = copy_of(tmp_path, "pipedrive")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["delete"].update(filters="name = 'x'"))
+    message = refused(folder)
+    assert str(folder / "crm" / "accounts.yaml") in message
+    assert "$.delete" in message and "'filters' was unexpected" in message
+
+
+def test_a_missing_required_key_names_the_file_and_the_key(tmp_path):
+    folder = copy_of(tmp_path, "zoho_crm")
+    rewrite(folder / "integration.yaml", lambda d: d["oauth"].pop("token_url"))
+    message = refused(folder)
+    assert str(folder / "integration.yaml") in message
+    assert "$.oauth" in message and "'token_url' is a required property" in message
+
+
+def test_a_step_without_its_method_is_refused(tmp_path):
+    folder = copy_of(tmp_path, "zendesk_sell")
+    rewrite(folder / "integration.yaml", lambda d: d["shared"]["existing_organization_step"].pop("method"))
+    message = refused(folder)
+    assert "crm/accounts.yaml" in message and "$.update.before[0]" in message and "after resolving $ref" in message
+
+
+def test_a_method_with_neither_its_own_nor_a_default_path_is_refused(tmp_path):
+    folder = copy_of(tmp_path, "monday")
+    rewrite(folder / "integration.yaml", lambda d: d["defaults"].pop("path"))
+    assert "resources.items.boards: needs method and path" in refused(folder)
+
+
+def test_checks_the_schema_cannot_make_stay(tmp_path):
+    folder = copy_of(tmp_path, "capsule")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["get"].update(not_found_if="response.type = ("))
+    assert "accounts.yaml.get.not_found_if: invalid JSONata" in refused(folder)
+    folder = copy_of(tmp_path / "2", "capsule")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["get"].update(method="fetch"))
+    assert "no method 'fetch' on resource 'parties'" in refused(folder)
+
+
+def test_a_method_mapped_but_not_supported_is_refused(tmp_path):
+    folder = copy_of(tmp_path, "hubspot")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["supports"]["methods"].remove("delete"))
+    assert "$.delete: the method is mapped but not in supports.methods" in refused(folder)
+
+
+# -- $ref -----------------------------------------------------------------------------------------------
+
+
+def test_an_unknown_reference_is_refused_with_the_known_names(tmp_path):
+    folder = copy_of(tmp_path, "monday")
+    text = (folder / "crm" / "accounts.yaml").read_text().replace("#/shared/board_lookup", "#/shared/board_lokup", 1)
+    (folder / "crm" / "accounts.yaml").write_text(text)
+    message = refused(folder)
+    assert "accounts.yaml" in message and "unknown reference '#/shared/board_lokup'" in message
+    assert "board_lookup" in message and "board_step" in message
+
+
+def test_a_reference_cycle_is_refused(tmp_path):
+    folder = copy_of(tmp_path, "hubspot")
+
+    def cyclic(d):
+        d["shared"] = {"a": {"$ref": "#/shared/b"}, "b": {"style": "cursor", "x": {"$ref": "#/shared/a"}}}
+        d["resources"]["companies"]["list"]["pagination"] = {"$ref": "#/shared/a"}
+
+    rewrite(folder / "integration.yaml", cyclic)
+    assert "reference cycle #/shared/a -> #/shared/b -> #/shared/a" in refused(folder)
+
+
+def test_keys_beside_a_reference_override_the_shared_piece(tmp_path):
+    folder = copy_of(tmp_path, "hubspot")
+
+    def shared_pagination(d):
+        pagination = d["resources"]["companies"]["list"].pop("pagination")
+        d["shared"] = {"paging": pagination}
+        d["resources"]["companies"]["list"]["pagination"] = {"$ref": "#/shared/paging", "max_limit": 50}
+
+    rewrite(folder / "integration.yaml", shared_pagination)
+    pagination = load_integration(folder).resources["companies"]["list"].pagination
+    assert pagination.max_limit == 50 and pagination.cursor_param == "after"
+    assert pagination.next_cursor.source == "response.paging.next.after"
+
+
+def test_monday_declares_its_board_step_once_and_every_method_uses_it():
+    integration = load_integrations()["monday"]
+    mapping = integration.mappings[("crm", "accounts")]
+    steps = [m.before for name, m in mapping.methods.items() if name != "delete"]
+    assert [[s.name for s in before] for before in steps] == [["board"]] * 4
+    assert len({s[0].body.source for s in steps}) == 1
+    accounts_text = (INTEGRATIONS_DIR / "monday" / "crm" / "accounts.yaml").read_text()
+    assert "boards(ids: $ids" not in accounts_text and accounts_text.count("#/shared/board_lookup") == 3
+
+
+# -- defaults ---------------------------------------------------------------------------------------------
+
+
+def test_defaults_apply_unless_a_method_overrides_or_drops_them(tmp_path):
+    folder = copy_of(tmp_path, "pipeliner")
+
+    def change(d):
+        d["defaults"]["pagination"] = {"style": "page", "page_param": "page"}
+        d["resources"]["fields"]["list"]["pagination"] = None
+        d["resources"]["accounts"]["get"]["record"] = "response.item"
+
+    rewrite(folder / "integration.yaml", change)
+    resources = load_integration(folder).resources
+    assert resources["accounts"]["create"].record.source == "response.data"     # the default
+    assert resources["accounts"]["get"].record.source == "response.item"        # its own
+    assert resources["accounts"]["list"].pagination.style == "cursor"           # its own, merged key by key
+    assert resources["accounts"]["list"].pagination.page_param == "page"
+    assert resources["fields"]["list"].pagination is None                      # dropped with null
+    assert resources["accounts"]["get"].pagination.style == "page"
+
+
+def test_outreach_writes_keep_their_json_api_content_type():
+    methods = load_integrations()["outreach"].resources["accounts"]
+    assert methods["create"].content_type == methods["update"].content_type == "application/vnd.api+json"
+
+
+# -- config -------------------------------------------------------------------------------------------------
+
+
+def expression(mapping, source: str) -> ConfiguredExpression:
+    compiled = ConfiguredExpression(source, mapping.config, mapping.resource, {"board_id": "board_id"})
+    return compiled
+
+
+def test_config_is_the_files_values_overridden_per_account_under_resources():
+    mapping = load_integrations()["monday"].mappings[("crm", "accounts")]
+    assert mapping.config == {"board_name": "Accounts", "board_id": None}
+    get = expression(mapping, "config")
+    assert get.evaluate({"context": {}}) == {"board_name": "Accounts", "board_id": None}
+    assert get.evaluate({}) == {"board_name": "Accounts", "board_id": None}   # no context: the file's values
+    assert get.evaluate({"context": {"resources": {"accounts": {"board_name": "Clients", "other": 1}}}}) == \
+        {"board_name": "Clients", "board_id": None}                           # undeclared keys are ignored
+    assert get.evaluate({"context": {"board_id": "42"}})["board_id"] == "42"  # the deprecated alias
+    assert get.evaluate({"context": {"board_id": "42", "resources": {"accounts": {"board_id": "7"}}}})["board_id"] == "7"
+    assert get.evaluate({"context": {"resources": {"contacts": {"board_name": "X"}}}})["board_name"] == "Accounts"
+
+
+def test_the_shipped_config_blocks():
+    loaded = load_integrations()
+    assert loaded["zoho_crm"].mappings[("crm", "accounts")].config == {"module": "Accounts"}
+    assert loaded["capsule"].mappings[("crm", "accounts")].config == {"party_type": "organisation"}
+    assert loaded["copper"].mappings[("crm", "accounts")].config == {"custom_field_entity": "company"}
+
+
+def test_a_deprecated_context_key_must_name_a_config_key(tmp_path):
+    folder = copy_of(tmp_path, "monday")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["deprecated_context_keys"].update(board="board"))
+    assert "$.deprecated_context_keys: ['board'] are not keys of config" in refused(folder)
+
+
+def test_the_board_id_is_no_longer_a_credential_field():
+    monday = load_integrations()["monday"]
+    assert all(f.name != "board_id" for a in monday.auth for f in a.fields)
+
+
+# -- config through the gateway (monday's board) --------------------------------------------------------
+
+
+def account_with(gateway, context_extra: dict) -> str:
+    context = {**SPECS["monday"].sandbox_context, **context_extra}
+    created = gateway.admin("POST", "/integrated-account", json={"integration": "monday", "is_sandbox": True,
+                                                                 "tenant_id": "tests", "context": context})
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+def listed_board_ids(gateway, sandbox, account_id: str) -> tuple[list[str], list[dict]]:
+    ctl = sandbox.control("monday")
+    ctl.clear_requests()
+    response = requests.get(f"{gateway.url}/unified/crm/accounts", headers=gateway.headers, timeout=10,
+                            params={"integrated_account_id": account_id, "limit": 100})
+    assert response.status_code == 200, response.text
+    board_of = {i["id"]: i["board_id"] for i in ctl.records()}
+    return sorted({board_of[r["id"]] for r in response.json()["result"]}), [r["body"] for r in ctl.requests()]
+
+
+@pytest.fixture
+def monday(sandbox):
+    control = sandbox.control("monday")
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def test_an_account_can_name_another_board_in_its_context(gateway, sandbox, monday):
+    account = account_with(gateway, {"resources": {"accounts": {"board_name": "Contacts"}}})
+    boards, sent = listed_board_ids(gateway, sandbox, account)
+    assert boards == [CONTACTS_BOARD_ID]
+    assert sent[0]["variables"] == {"ids": None}                       # discovery of every board, then by name
+    assert sent[1]["variables"]["board"] == [CONTACTS_BOARD_ID]
+
+
+def test_an_account_can_give_the_board_id_under_resources(gateway, sandbox, monday):
+    account = account_with(gateway, {"resources": {"accounts": {"board_id": CONTACTS_BOARD_ID}}})
+    boards, sent = listed_board_ids(gateway, sandbox, account)
+    assert boards == [CONTACTS_BOARD_ID]
+    assert sent[0]["variables"] == {"ids": [CONTACTS_BOARD_ID]}
+
+
+def test_the_deprecated_top_level_board_id_is_still_read(gateway, sandbox, monday):
+    account = account_with(gateway, {"board_id": CONTACTS_BOARD_ID})
+    boards, sent = listed_board_ids(gateway, sandbox, account)
+    assert boards == [CONTACTS_BOARD_ID]
+    assert sent[0]["variables"] == {"ids": [CONTACTS_BOARD_ID]}
+
+
+def test_without_config_in_the_context_the_accounts_board_is_used(gateway, sandbox, monday):
+    boards, sent = listed_board_ids(gateway, sandbox, account_with(gateway, {}))
+    assert boards == [ACCOUNTS_BOARD_ID]
+    assert sent[0]["variables"] == {"ids": None}
