@@ -313,10 +313,24 @@ def _validator(schema_name: str) -> jsonschema.protocols.Validator:
 
 
 def _validate(where: str, data: Any, schema_name: str, note: str = "") -> None:
-    """Refuse `data` unless it matches the schema; the message names the file and the JSON path."""
-    error = jsonschema.exceptions.best_match(_validator(schema_name).iter_errors(data))
-    if error is not None:
-        raise SpecError(f"{where}: {error.json_path}: {error.message}{note} (schema {schema_name})")
+    """Refuse `data` unless it matches the schema; the message names the file and the JSON path of
+    each problem (the first few, in file order; for a value matching none of a choice's forms, the
+    closest form's complaint)."""
+    errors = [jsonschema.exceptions.best_match([e]) for e in _validator(schema_name).iter_errors(data)]
+    if not errors:
+        return
+    errors.sort(key=lambda e: [str(p) for p in e.absolute_path])
+    shown = "; ".join(f"{e.json_path}: {_schema_message(e)}" for e in errors[:5])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    raise SpecError(f"{where}: {shown}{more}{note} (schema {schema_name})")
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    """The validator's message; for a value matching none of a choice's forms, what the forms are."""
+    described = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator == "anyOf" and described:
+        return f"{error.message}; expected: {described.rstrip('.')}"
+    return error.message
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
