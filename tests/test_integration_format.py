@@ -198,22 +198,23 @@ def test_outreach_writes_keep_their_json_api_content_type():
 # -- config -------------------------------------------------------------------------------------------------
 
 
-def expression(mapping, source: str) -> ConfiguredExpression:
-    compiled = ConfiguredExpression(source, mapping.config, mapping.resource, {"board_id": "board_id"})
-    return compiled
-
-
 def test_config_is_the_files_values_overridden_per_account_under_resources():
     mapping = load_integrations()["monday"].mappings[("crm", "accounts")]
     assert mapping.config == {"board_name": "Accounts", "board_id": None}
-    get = expression(mapping, "config")
-    assert get.evaluate({"context": {}}) == {"board_name": "Accounts", "board_id": None}
-    assert get.evaluate({}) == {"board_name": "Accounts", "board_id": None}   # no context: the file's values
-    assert get.evaluate({"context": {"resources": {"accounts": {"board_name": "Clients", "other": 1}}}}) == \
-        {"board_name": "Clients", "board_id": None}                           # undeclared keys are ignored
-    assert get.evaluate({"context": {"board_id": "42"}})["board_id"] == "42"  # the deprecated alias
-    assert get.evaluate({"context": {"board_id": "42", "resources": {"accounts": {"board_id": "7"}}}})["board_id"] == "7"
-    assert get.evaluate({"context": {"resources": {"contacts": {"board_name": "X"}}}})["board_name"] == "Accounts"
+    step_body = mapping.methods["list"].before[0].body
+    assert isinstance(step_body, ConfiguredExpression)
+    config_for = step_body.config_for
+    assert config_for({}) == {"board_name": "Accounts", "board_id": None}
+    assert config_for(None) == {"board_name": "Accounts", "board_id": None}          # no context: the file's values
+    assert config_for({"resources": {"accounts": {"board_name": "Clients", "other": 1}}}) == \
+        {"board_name": "Clients", "board_id": None}                                  # undeclared keys are ignored
+    assert config_for({"board_id": "42"})["board_id"] == "42"                        # the deprecated alias
+    assert config_for({"board_id": "42", "resources": {"accounts": {"board_id": "7"}}})["board_id"] == "7"
+    assert config_for({"resources": {"contacts": {"board_name": "X"}}})["board_name"] == "Accounts"
+    sent = step_body.evaluate({"context": {"resources": {"accounts": {"board_id": 7}}}, "steps": {}})
+    assert sent["variables"] == {"ids": ["7"]}
+    # An expression that does not read config is left as it was compiled.
+    assert not isinstance(mapping.methods["delete"].body, ConfiguredExpression)
 
 
 def test_the_shipped_config_blocks():
