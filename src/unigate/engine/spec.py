@@ -58,6 +58,15 @@ def _expr(where: str, source: Any) -> Expression | None:
         raise SpecError(f"{where}: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class _MappingConfig:
+    """A resource file's `config:` block, its unified resource name and its deprecated context keys."""
+
+    resource: str
+    config: dict[str, Any]
+    aliases: dict[str, str]
+
+
 class ConfiguredExpression(Expression):
     """A mapping expression that reads `config`: the resource file's `config:` block.
 
@@ -100,13 +109,6 @@ def _mapping_expr(where: str, source: Any, mapping: _MappingConfig) -> Expressio
         return ConfiguredExpression(str(text), mapping.config, mapping.resource, mapping.aliases)
     except ExpressionError as exc:
         raise SpecError(f"{where}: {exc}") from exc
-
-
-@dataclass(frozen=True)
-class _MappingConfig:
-    resource: str
-    config: dict[str, Any]
-    aliases: dict[str, str]
 
 
 def _names(value: Any, where: str) -> tuple[str, ...]:
