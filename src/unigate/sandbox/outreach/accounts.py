@@ -1,17 +1,7 @@
-"""Outreach emulator: the JSON:API v2 `account` resource (https://api.outreach.io/api/v2/accounts).
+"""Outreach accounts: the JSON:API v2 `account` resource (https://api.outreach.io/api/v2/accounts).
 
-Facts come from /work/shared/research/crm-apis-2.md §3 (Outreach) and §6 (emulator checklist), which cite
-https://developers.outreach.io/api/making-requests/, /api/rate-limiting/ and the official OpenAPI
-(https://api.outreach.io/api/v2/schema/openapi.json). Where the research marks a behaviour unverified the
-choice is a module constant below, with the source it was taken from.
-
-What is reproduced:
-- `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
-  issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body.
-- OAuth 2 (§3.1): authorize `GET /oauth/authorize`, token `POST /oauth/token`; see `OAUTH_*`.
-- Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
-  `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
-  `application/vnd.api+json`.
+Sources: the official OpenAPI account schema and operations
+(https://api.outreach.io/api/v2/schema/openapi.json) and https://developers.outreach.io/api/making-requests/.
 - Ids are JSON integers (not JSON:API strings), `type` is the singular `"account"`.
 - List: cursor pagination, `page[size]` (default 50, max 1000) and `links.next`, a full URL carrying the
   same query plus `page[after]=<opaque cursor>`; no `next` on the last page. `meta.count` unless
@@ -19,86 +9,30 @@ What is reproduced:
 - Create 201, update 200 (PATCH, `data.type` and `data.id` required and matching the URL), delete 204 with
   an empty body; deletion is permanent, so a second delete is 404.
 - 404 `resourceNotFound`, 422 `validationError` with `source.pointer`.
-- `X-RateLimit-Limit/-Remaining/-Reset` (epoch seconds) on every answer; 10,000 requests per hour per
-  token, then 429 `rateLimitExceeded`.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox import _oauth
-from unigate.sandbox.base import Emulator, bearer_token
-
-SANDBOX_TOKEN = "sandbox-outreach-token"
-MEDIA_TYPE = "application/vnd.api+json"
-
-# -- OAuth 2 (research/crm-apis-2.md §3.1) -------------------------------------------------------------
-OAUTH_AUTHORIZE_PATH = "/oauth/authorize"   # https://api.outreach.io/oauth/authorize [doc]
-OAUTH_TOKEN_PATH = "/oauth/token"           # https://api.outreach.io/oauth/token [doc]
-OAUTH_ACCESS_TOKEN_TTL = 7200               # "access tokens last about 2 hours" [doc]
-# "Keep the latest refresh_token returned; whether refresh tokens rotate is [unverified]": the
-# sandbox rotates, the behaviour a client must survive.
-OAUTH_ROTATES_REFRESH_TOKEN = True
-OAUTH_PROFILE = _oauth.OAuthProfile(
-    name="outreach",
-    authorize_path=OAUTH_AUTHORIZE_PATH,
-    token_path=OAUTH_TOKEN_PATH,
-    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
-    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
-    client_auth=frozenset({"body"}),       # client_id/client_secret form fields [doc]
-    token_type="bearer",
-    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: research records none]
+from unigate.sandbox.outreach.common import (
+    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, SANDBOX_USER_IDS, SEED_EPOCH, bad_request, decode_cursor,
+    document, encode_cursor, error_document, iso, now_iso, validation_error,
 )
-
-# Page sizes. 50 is the documented default and 1000 the largest page cited (api-evangelist/outreach
-# conventions/outreach-conventions.yml, from developers.outreach.io/api/making-requests). Research §3.3 marks
-# the maximum unverified; a larger `page[size]` is clamped rather than refused (a guess).
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
-
-# Rate limit: 10,000 requests per hour per user token (developers.outreach.io/api/rate-limiting/, research §3.5).
-RATE_LIMIT = 10_000
-RATE_WINDOW_SECONDS = 3600
-
-# Outreach's docs require the JSON:API media type on "all requests"; clients in the wild (singer-io
-# tap-outreach) send it on GETs too. Whether a body-less GET without it is refused is not documented, so the
-# emulator only enforces it on requests that carry a body (POST/PATCH). Flip to True to enforce everywhere.
-REQUIRE_MEDIA_TYPE_WITHOUT_BODY = False
-
-# Error bodies. Shapes are documented ({"errors": [{id, title, detail}]}); the strings for 401 are not
-# (research §3.1, §7 item 3), the others are the ones published in developers.outreach.io/api/making-requests
-# (mirrored in api-evangelist/outreach errors/outreach-error-codes.yml).
-UNAUTHORIZED_ERROR = {
-    "id": "unauthorized",
-    "title": "Unauthorized",
-    "detail": "The access token is missing, invalid or expired.",
-}
-UNSUPPORTED_MEDIA_TYPE_ERROR = {
-    "id": "unsupportedMediaType",
-    "title": "Unsupported Media Type",
-    # the documented example spells this key `details`
-    "details": "Expected Content-Type header to be 'application/vnd.api+json'.",
-}
-# JSON:API 1.0 (https://jsonapi.org/format/1.0/#crud-updating-responses-409): a PATCH whose `type`/`id` do
-# not match the endpoint gets 409 Conflict. Outreach documents only "must match"; status taken from the spec.
-ID_MISMATCH_STATUS = 409
 
 # Read-only attributes: sent values are ignored, as JSON:API servers do for server-managed members.
 READ_ONLY_ATTRIBUTES = ("createdAt", "updatedAt", "touchedAt", "naturalName")
-CUSTOM_FIELD_COUNT = 150  # custom1..custom150 (OpenAPI account schema, research §3.4)
+CUSTOM_FIELD_COUNT = 150  # custom1..custom150 (OpenAPI account schema)
 CUSTOM_KEYS = tuple(f"custom{i}" for i in range(1, CUSTOM_FIELD_COUNT + 1))
-# Attribute -> accepted JSON types (None always allowed). From the OpenAPI account schema (research §3.4).
+# Attribute -> accepted JSON types (None always allowed). From the OpenAPI account schema,
+# https://api.outreach.io/api/v2/schema/openapi.json.
 STRING = (str,)
 INT = (int,)
 BOOL = (bool,)
@@ -135,8 +69,6 @@ ATTRIBUTE_TYPES: dict[str, tuple[type, ...]] = {
 TO_ONE_RELATIONSHIPS = {"owner": "user", "creator": "user", "updater": "user"}
 TO_MANY_RELATIONSHIPS = ("prospects", "tasks", "opportunities")
 
-SANDBOX_USER_IDS = tuple(range(1, 11))
-SEED_EPOCH = datetime(2023, 1, 2, 9, 0, 0, tzinfo=UTC)
 
 _COMPANIES = [
     "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell", "Cyberdyne",
@@ -153,25 +85,6 @@ _REVENUE = ["$1M-$10M", "$10M-$50M", "$50M-$100M", "$100M-$500M", "$500M+"]
 _TAGS = ["enterprise", "smb", "vip", "partner", "churn-risk", "expansion", "q3-target"]
 
 
-def iso(moment: datetime) -> str:
-    """Outreach timestamps: ISO 8601 UTC with a `Z` and no fractional seconds (research §3.4)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def now_iso() -> str:
-    return iso(datetime.now(UTC))
-
-
-def error_document(status: int, *errors: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return document(status, {"errors": list(errors)}, headers)
-
-
-def document(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    content = b"" if body is None else orjson.dumps(body)
-    return Response(content=content, status_code=status, headers=headers,
-                    media_type=None if body is None else MEDIA_TYPE)
-
-
 def not_found(resource_id: str) -> dict[str, Any]:
     return {
         "id": "resourceNotFound",
@@ -180,53 +93,17 @@ def not_found(resource_id: str) -> dict[str, Any]:
     }
 
 
-def validation_error(detail: str, pointer: str) -> dict[str, Any]:
-    return {"id": "validationError", "title": "Validation Error", "detail": detail,
-            "source": {"pointer": pointer}}
 
+class AccountsResource:
+    """The accounts routes, seed and store of `OutreachEmulator` (mixed into it; `self` is the emulator)."""
 
-def bad_request(detail: str, pointer: str | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"id": "badRequest", "title": "Bad Request", "detail": detail}
-    if pointer:
-        error["source"] = {"pointer": pointer}
-    return error
+    def account_routes(self) -> list[Route]:
+        return [
+            Route("/api/v2/accounts", self.collection, methods=["GET", "POST"]),
+            Route("/api/v2/accounts/{id}", self.member, methods=["GET", "PATCH", "DELETE"]),
+        ]
 
-
-def encode_cursor(last_id: int) -> str:
-    """An opaque base64 token (Outreach cursors are opaque base64 strings; the content is ours)."""
-    return base64.urlsafe_b64encode(orjson.dumps({"after": last_id})).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> int | None:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        value = orjson.loads(base64.urlsafe_b64decode(padded))["after"]
-        return value if isinstance(value, int) else None
-    except Exception:
-        return None
-
-
-class OutreachEmulator(Emulator):
-    name = "outreach"
-    oauth_profile = OAUTH_PROFILE
-
-    def __init__(self) -> None:
-        self.order: list[int] = []          # ids in ascending order (= insertion order)
-        self.next_id = 1
-        self.rate_used = 0
-        self.rate_window_start = time.time()
-        self.rate_limit = RATE_LIMIT
-        super().__init__()
-
-    # -- data -------------------------------------------------------------------------------------
-    def reset(self, count: int | None = None) -> None:
-        self.order = []
-        self.next_id = 1
-        self.rate_used = 0
-        self.rate_window_start = time.time()
-        super().reset(count)
-
-    def seed(self, count: int) -> None:
+    def seed_accounts(self, count: int) -> None:
         blank_custom = dict.fromkeys(CUSTOM_KEYS)
         for i in range(count):
             company = f"{_COMPANIES[i % len(_COMPANIES)]} {_SUFFIXES[(i // len(_COMPANIES)) % len(_SUFFIXES)]}"
@@ -280,10 +157,6 @@ class OutreachEmulator(Emulator):
         self.order.append(record_id)
         return record
 
-    def snapshot(self) -> Any:
-        """Resource objects as the API renders them (relationship data inlined, links left out)."""
-        return [self.render(record, None) for record in self.records.values()]
-
     def render(self, record: dict[str, Any], root: str | None) -> dict[str, Any]:
         record_id = record["id"]
         relationships: dict[str, Any] = {}
@@ -298,61 +171,6 @@ class OutreachEmulator(Emulator):
         if root is not None:
             resource["links"] = {"self": f"{root}/api/v2/accounts/{record_id}"}
         return resource
-
-    # -- HTTP -------------------------------------------------------------------------------------
-    def routes(self) -> list[Route]:
-        return [
-            Route("/api/v2/accounts", self.collection, methods=["GET", "POST"]),
-            Route("/api/v2/accounts/{id}", self.member, methods=["GET", "PATCH", "DELETE"]),
-        ]
-
-    def _rate_headers(self) -> dict[str, str]:
-        now = time.time()
-        if now - self.rate_window_start >= RATE_WINDOW_SECONDS:
-            self.rate_window_start = now
-            self.rate_used = 0
-        reset = int(self.rate_window_start + RATE_WINDOW_SECONDS)
-        return {
-            "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(self.rate_limit - self.rate_used, 0)),
-            "X-RateLimit-Reset": str(reset),
-        }
-
-    async def _guard(self, request: Request) -> tuple[Response | None, dict[str, str], Any]:
-        """Auth, rate limit and media type, in that order. Returns (early answer, headers, parsed body)."""
-        headers = self._rate_headers()
-        token = bearer_token(request)
-        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
-            return error_document(401, UNAUTHORIZED_ERROR, headers=headers), headers, None
-        if self.rate_used >= self.rate_limit:
-            reset = headers["X-RateLimit-Reset"]
-            retry = {**headers, "Retry-After": str(max(int(reset) - int(time.time()), 1))}
-            at = datetime.fromtimestamp(int(reset), UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            return error_document(429, {
-                "id": "rateLimitExceeded",
-                "title": "Rate Limit Exceeded",
-                "detail": f"You have exceeded your permitted rate limit of {self.rate_limit:,}; please try again at {at}.",
-            }, headers=retry), retry, None
-        self.rate_used += 1
-        headers = self._rate_headers()
-        raw = await request.body()
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        needs_media_type = bool(raw) or request.method in ("POST", "PATCH") or REQUIRE_MEDIA_TYPE_WITHOUT_BODY
-        if needs_media_type and content_type != MEDIA_TYPE:
-            return error_document(415, UNSUPPORTED_MEDIA_TYPE_ERROR, headers=headers), headers, None
-        body: Any = None
-        if raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return error_document(400, bad_request("The request body is not valid JSON."), headers=headers), headers, None
-        return None, headers, body
-
-    @staticmethod
-    def _root(request: Request) -> str:
-        """The emulator's root URL (what https://api.outreach.io stands for)."""
-        url = str(request.url)
-        return url[: url.index("/api/v2/")]
 
     async def collection(self, request: Request) -> Response:
         early, headers, body = await self._guard(request)
@@ -428,7 +246,7 @@ class OutreachEmulator(Emulator):
         return document(200, result, headers)
 
     def _predicate(self, filters: dict[str, str]):
-        """`filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf` (research §3.3)."""
+        """`filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf` (https://api.outreach.io/api/v2/docs#pagination)."""
         if not filters:
             return None
         checks = []
@@ -542,5 +360,3 @@ class OutreachEmulator(Emulator):
         record["attributes"]["updatedAt"] = now_iso()
         return document(200, {"data": self.render(record, self._root(request))}, headers)
 
-
-EMULATOR = OutreachEmulator
