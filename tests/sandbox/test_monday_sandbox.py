@@ -99,7 +99,7 @@ def test_item_column_values_wire_form(monday):
 
 def test_items_by_id_reaches_other_boards_and_skips_unknown_ids(monday):
     """§1.4: items(ids:) is board-agnostic (a Contacts item comes back) and unknown ids are just left out."""
-    contact = next(r for r in monday.records() if r["board_id"] == CONTACTS_BOARD_ID)
+    contact = next(r for r in monday.records("contacts") if r["board_id"] == CONTACTS_BOARD_ID)
     items = ok(gql(monday, "query ($i: [ID!]) { items(ids: $i) { id board { id name } } }",
                    {"i": [contact["id"], "1"]}))["items"]
     assert items == [{"id": contact["id"], "board": {"id": CONTACTS_BOARD_ID, "name": "Contacts"}}]
@@ -115,7 +115,7 @@ def test_create_change_delete_cycle(monday):
     created = ok(gql(monday, "mutation ($b: ID!, $n: String!, $cv: JSON) { create_item(board_id: $b, item_name: $n, "
                              "column_values: $cv, create_labels_if_missing: true) { id name } }",
                      {"b": ACCOUNTS_BOARD_ID, "n": "NewCo", "cv": json.dumps(values)}))["create_item"]
-    stored = next(r for r in monday.records() if r["id"] == created["id"])
+    stored = next(r for r in monday.records("accounts") if r["id"] == created["id"])
     texts = {v["id"]: v["text"] for v in stored["column_values"]}
     assert texts["company_phone"] == "+12025550123" and texts["account_owner"] == "Luis Ortega"
     assert texts["tags"] == "enterprise" and texts["industry"] == "Software"
