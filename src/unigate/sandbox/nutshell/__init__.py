@@ -1,7 +1,7 @@
 """Nutshell emulator: the REST API (`/rest/...`, https://app.nutshell.com/swagger.json).
 
-One module per resource (`accounts.py`; each a mixin giving `<resource>_routes(guard)` and
-`seed_<resource>(count)`), assembled here with what they share: HTTP Basic authentication
+One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order),
+assembled here with what they share: HTTP Basic authentication
 (https://developers.nutshell.com/docs/api-authentication), the error envelope recorded from a real
 instance in amp-labs/connectors `providers/nutshell/test/...` (`{"meta", "links", "accounts": [],
 "errors": [{id, type, code, detail, href, status, title, field}]}`), and the lookups the resources link
@@ -20,7 +20,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Emulator, json_response
 from unigate.sandbox.nutshell.accounts import (
     CREATE_STATUS, CUSTOM_FIELDS, DEFAULT_PAGE_LIMIT, DELETED_ACCOUNTS_READABLE, MAX_PAGE_LIMIT, PATCH_CONTENT_TYPE,
-    PATCH_CONTENT_TYPE_ERROR, PATCH_STATUS, AccountsResource,
+    PATCH_CONTENT_TYPE_ERROR, PATCH_STATUS, Accounts,
 )
 from unigate.sandbox.nutshell.common import (
     ACCOUNT_TYPE_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, SANDBOX_API_KEY, SANDBOX_USERNAME, SITE_ID, TAG_NAMES,
@@ -35,11 +35,13 @@ __all__ = [
 ]
 
 
-class NutshellEmulator(AccountsResource, Emulator):
+class NutshellEmulator(Emulator):
     name = "nutshell"
+    resources = (Accounts,)
 
     # -- data -------------------------------------------------------------------------------------
-    def reset(self, count: int | None = None) -> None:
+    def reset_state(self) -> None:
+        """The lookups every resource links to, and the contact stubs accounts sideload."""
         self.users = {uid: {"id": uid, "type": "users", "name": n, "firstName": n.split()[0], "emails": [e],
                             "isEnabled": True, "isAdministrator": uid == "1-users", "modifiedTime": 1677682800}
                       for uid, n, e in USERS}
@@ -55,11 +57,6 @@ class NutshellEmulator(AccountsResource, Emulator):
                                      "fieldType": kind, "choices": choices}
                               for cid, name, kind, choices in CUSTOM_FIELDS}
         self.contacts: dict[str, dict[str, Any]] = {}
-        self.next_id = 0
-        super().reset(count)
-
-    def seed(self, count: int) -> None:
-        self.seed_accounts(count)
 
     # -- envelopes ---------------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
@@ -92,7 +89,7 @@ class NutshellEmulator(AccountsResource, Emulator):
 
     def routes(self) -> list[Route]:
         g = self._guard
-        return self.account_routes(g) + [
+        return super().routes() + [
             Route("/rest/industries", g(self.list_industries), methods=["GET"]),
             Route("/rest/accounttypes", g(self.list_account_types), methods=["GET"]),
         ]

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import json_response
+from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.nutshell.common import (
     FIRST_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
     format_phone, formatted_number, json_body, slugify,
@@ -67,11 +67,14 @@ CUSTOM_FIELDS = [("1-customfields", "Tier", "enum", ["Gold", "Silver", "Bronze"]
                   ("4-customfields", "Annual revenue", "currency", None)]
 
 
-class AccountsResource:
-    """The accounts routes, seed and store of `NutshellEmulator` (mixed into it; `self` is the emulator)."""
+class Accounts(Resource):
+    """Nutshell accounts: routes, seed and store (`self.records`, by id; a deleted account keeps
+    `deletedTime`). Authentication, the error envelope and the lookups come from the emulator."""
 
-    def account_routes(self, guard) -> list[Route]:
-        g = guard
+    name = "accounts"
+
+    def routes(self) -> list[Route]:
+        g = self.emulator._guard
         return [
             Route("/rest/accounts", g(self.list_accounts), methods=["GET"]),
             Route("/rest/accounts", g(self.create_account), methods=["POST"]),
@@ -82,7 +85,12 @@ class AccountsResource:
             Route("/rest/accounts/{id}/undelete", g(self.undelete_account), methods=["POST"]),
         ]
 
-    def seed_accounts(self, count: int) -> None:
+    def snapshot(self) -> Any:
+        return list(self.records.values())
+
+    def seed(self, count: int) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.next_id = 0
         for i in range(count):
             self.next_id += 1
             name = f"{_NAMES_A[i % len(_NAMES_A)]} {_NAMES_B[(i // 2) % len(_NAMES_B)]} {_FORMS[(i // 5) % len(_FORMS)]}"
@@ -131,7 +139,7 @@ class AccountsResource:
         ids = list(self.records)
         for j in range(max(1, count // 5)):
             cid = f"{j + 1}-contacts"
-            self.contacts[cid] = {"id": cid, "type": "contacts",
+            self.emulator.contacts[cid] = {"id": cid, "type": "contacts",
                                   "name": f"{FIRST_NAMES[j % 8]} {LAST_NAMES[(j // 8) % 8]}",
                                   "href": f"{HOST}/rest/contacts/{cid}"}
             if ids:
@@ -176,11 +184,11 @@ class AccountsResource:
                         seen[ref] = table[ref]
             return list(seen.values())
         return {
-            "meta": self._meta(), "links": self._link_templates(), "accounts": accounts,
-            "creators": collect("creator", self.users), "owners": collect("owner", self.users),
-            "origins": [], "contacts": collect("contacts", self.contacts),
-            "accountTypes": collect("accountType", self.account_types),
-            "industries": collect("industry", self.industries),
+            "meta": self.emulator._meta(), "links": self._link_templates(), "accounts": accounts,
+            "creators": collect("creator", self.emulator.users), "owners": collect("owner", self.emulator.users),
+            "origins": [], "contacts": collect("contacts", self.emulator.contacts),
+            "accountTypes": collect("accountType", self.emulator.account_types),
+            "industries": collect("industry", self.emulator.industries),
         }
 
     # -- handlers ----------------------------------------------------------------------------------
@@ -204,12 +212,12 @@ class AccountsResource:
                 raise NutshellError(400, "Invalid sort", f"Cannot sort by {key}")
             live = sorted(live, key=lambda a: (a.get(key) is None, a.get(key) or ""), reverse=sort.startswith("-"))
         chunk = live[page * limit: (page + 1) * limit]
-        facets: dict[str, int] = {k: 0 for k in self.account_types}
+        facets: dict[str, int] = {k: 0 for k in self.emulator.account_types}
         for account in live:
             facets[account["links"]["accountType"]] = facets.get(account["links"]["accountType"], 0) + 1
         body = {
             "meta": {"count": len(chunk), "countFormatted": formatted_number(len(chunk)), "total": len(live),
-                     "totalFormatted": formatted_number(len(live)), "facets": {"accountType": facets}, **self._meta()},
+                     "totalFormatted": formatted_number(len(live)), "facets": {"accountType": facets}, **self.emulator._meta()},
             "links": {},
             "accounts": chunk,
         }
@@ -280,7 +288,7 @@ class AccountsResource:
         return json_response(self._account_response([account]))
 
     async def custom_field_attributes(self, request: Request) -> Response:
-        return json_response({"customFields": list(self.custom_fields.values())})
+        return json_response({"customFields": list(self.emulator.custom_fields.values())})
 
     # -- writes ------------------------------------------------------------------------------------
     def _apply_fields(self, account: dict[str, Any], data: dict[str, Any]) -> None:
@@ -375,8 +383,8 @@ class AccountsResource:
             self._set_link(account, key, value)
 
     def _set_link(self, account: dict[str, Any], key: str, value: Any) -> None:
-        tables = {"owner": self.users, "creator": self.users, "industry": self.industries,
-                  "accountType": self.account_types, "tags": self.tags, "contacts": self.contacts}
+        tables = {"owner": self.emulator.users, "creator": self.emulator.users, "industry": self.emulator.industries,
+                  "accountType": self.emulator.account_types, "tags": self.emulator.tags, "contacts": self.emulator.contacts}
         if key not in tables:
             raise NutshellError(422, f"Unknown link {key}", field=f"links.{key}")
         table = tables[key]
@@ -396,7 +404,7 @@ class AccountsResource:
             raise NutshellError(422, "Invalid customFields", field="customFields")
         out = {}
         for name, value in values.items():
-            spec = self.custom_fields.get(name)
+            spec = self.emulator.custom_fields.get(name)
             if spec is None:
                 raise NutshellError(422, "Invalid custom field", f"No account custom field named {name!r}",
                                     "customFields")
@@ -442,7 +450,7 @@ class AccountsResource:
         if len(rest) == 2 and rest[1] == "-" and field in ("phones", "emails", "urls", "addresses") and kind == "add":
             self._apply_fields(account, {field: account[field] + [value]})
             return
-        if len(rest) == 1 and field in self.custom_fields:  # swagger: custom fields by name at /accounts/0/{name}
+        if len(rest) == 1 and field in self.emulator.custom_fields:  # swagger: custom fields by name at /accounts/0/{name}
             self._patch_one(account, {"op": kind, "path": f"/accounts/0/customFields/{field}", "value": value})
             return
         raise NutshellError(400, "Invalid patch path", f"Unsupported path {path}")

@@ -1,7 +1,7 @@
 """Outreach emulator: the JSON:API v2 REST API (https://api.outreach.io/api/v2).
 
-One module per resource (`accounts.py`; each a mixin giving `<resource>_routes()` and
-`seed_<resource>(count)`), assembled here with what every request goes through (`_guard`):
+One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order),
+assembled here with what every request goes through (`_guard`):
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
   (https://developers.outreach.io/api/oauth/).
@@ -23,10 +23,9 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token
-from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, AccountsResource
+from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
 from unigate.sandbox.outreach.common import (
     DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE,
     OAUTH_TOKEN_PATH, RATE_LIMIT, RATE_WINDOW_SECONDS, REQUIRE_MEDIA_TYPE_WITHOUT_BODY, SANDBOX_TOKEN,
@@ -40,37 +39,21 @@ __all__ = [
 ]
 
 
-class OutreachEmulator(AccountsResource, Emulator):
+class OutreachEmulator(Emulator):
     name = "outreach"
     oauth_profile = OAUTH_PROFILE
+    resources = (Accounts,)
 
     def __init__(self) -> None:
-        self.order: list[int] = []          # ids in ascending order (= insertion order)
-        self.next_id = 1
-        self.rate_used = 0
-        self.rate_window_start = time.time()
         self.rate_limit = RATE_LIMIT
         super().__init__()
 
-    # -- data -------------------------------------------------------------------------------------
-    def reset(self, count: int | None = None) -> None:
-        self.order = []
-        self.next_id = 1
+    def reset_state(self) -> None:
+        """One rate-limit window per token, shared by every resource."""
         self.rate_used = 0
         self.rate_window_start = time.time()
-        super().reset(count)
-
-    def seed(self, count: int) -> None:
-        self.seed_accounts(count)
-
-    def snapshot(self) -> Any:
-        """Resource objects as the API renders them (relationship data inlined, links left out)."""
-        return [self.render(record, None) for record in self.records.values()]
 
     # -- HTTP -------------------------------------------------------------------------------------
-    def routes(self) -> list[Route]:
-        return self.account_routes()
-
     def _rate_headers(self) -> dict[str, str]:
         now = time.time()
         if now - self.rate_window_start >= RATE_WINDOW_SECONDS:

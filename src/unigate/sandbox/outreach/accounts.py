@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.base import Resource
+from unigate.sandbox.collection import Collection
 from unigate.sandbox.outreach.common import (
     DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, SANDBOX_USER_IDS, SEED_EPOCH, bad_request, decode_cursor,
     document, encode_cursor, error_document, iso, now_iso, validation_error,
@@ -94,16 +96,20 @@ def not_found(resource_id: str) -> dict[str, Any]:
 
 
 
-class AccountsResource:
-    """The accounts routes, seed and store of `OutreachEmulator` (mixed into it; `self` is the emulator)."""
+class Accounts(Resource):
+    """Outreach accounts: routes, seed and store (`self.store`, a `Collection` of integer ids in
+    ascending order). Authentication, rate limit and media type come from the emulator's `_guard`."""
 
-    def account_routes(self) -> list[Route]:
+    name = "accounts"
+
+    def routes(self) -> list[Route]:
         return [
             Route("/api/v2/accounts", self.collection, methods=["GET", "POST"]),
             Route("/api/v2/accounts/{id}", self.member, methods=["GET", "PATCH", "DELETE"]),
         ]
 
-    def seed_accounts(self, count: int) -> None:
+    def seed(self, count: int) -> None:
+        self.store = Collection(number_of=int)   # ids from 1; deletion is permanent
         blank_custom = dict.fromkeys(CUSTOM_KEYS)
         for i in range(count):
             company = f"{_COMPANIES[i % len(_COMPANIES)]} {_SUFFIXES[(i // len(_COMPANIES)) % len(_SUFFIXES)]}"
@@ -149,13 +155,15 @@ class AccountsResource:
             self._store(attributes, {"owner": owner, "creator": SANDBOX_USER_IDS[0], "updater": owner})
 
     def _store(self, attributes: dict[str, Any], relations: dict[str, int | None]) -> dict[str, Any]:
-        record_id = self.next_id
-        self.next_id += 1
+        record_id = self.store.new_id()
         record = {"type": "account", "id": record_id, "attributes": attributes,
                   "relationships": {name: relations.get(name) for name in TO_ONE_RELATIONSHIPS}}
-        self.records[str(record_id)] = record
-        self.order.append(record_id)
+        self.store.add(record_id, record)
         return record
+
+    def snapshot(self) -> Any:
+        """Resource objects as the API renders them (relationship data inlined, links left out)."""
+        return [self.render(record, None) for record in self.store.values()]
 
     def render(self, record: dict[str, Any], root: str | None) -> dict[str, Any]:
         record_id = record["id"]
@@ -173,7 +181,7 @@ class AccountsResource:
         return resource
 
     async def collection(self, request: Request) -> Response:
-        early, headers, body = await self._guard(request)
+        early, headers, body = await self.emulator._guard(request)
         if early is not None:
             return early
         if request.method == "POST":
@@ -181,24 +189,23 @@ class AccountsResource:
         return self._list(request, headers)
 
     async def member(self, request: Request) -> Response:
-        early, headers, body = await self._guard(request)
+        early, headers, body = await self.emulator._guard(request)
         if early is not None:
             return early
         raw_id = request.path_params["id"]
-        record = self.records.get(raw_id) if raw_id.isdigit() and not raw_id.startswith("0") else None
+        record = self.store.get(int(raw_id)) if raw_id.isdigit() and not raw_id.startswith("0") else None
         if record is None:
             return error_document(404, not_found(raw_id), headers=headers)
         if request.method == "GET":
-            return document(200, {"data": self.render(record, self._root(request))}, headers)
+            return document(200, {"data": self.render(record, self.emulator._root(request))}, headers)
         if request.method == "DELETE":
-            del self.records[raw_id]
-            index = bisect.bisect_left(self.order, record["id"])
-            del self.order[index]
+            self.store.delete(record["id"])
             return document(204, None, headers)
         return self._update(request, record, body, headers)
 
     # -- list -------------------------------------------------------------------------------------
     def _list(self, request: Request, headers: dict[str, str]) -> Response:
+        order, records = self.store.active, self.store.records   # ids ascending; records by id
         params = dict(parse_qsl(request.url.query, keep_blank_values=True))
         size_text = params.get("page[size]", str(DEFAULT_PAGE_SIZE))
         if not size_text.isdigit() or int(size_text) < 1:
@@ -209,27 +216,27 @@ class AccountsResource:
             after = decode_cursor(params["page[after]"])
             if after is None:
                 return error_document(400, bad_request("Invalid pagination cursor."), headers=headers)
-            start = bisect.bisect_right(self.order, after)
+            start = bisect.bisect_right(order, after)
         filters = {k[7:-1]: v for k, v in params.items() if k.startswith("filter[") and k.endswith("]")}
         predicate = self._predicate(filters)
         if isinstance(predicate, Response):
             return predicate
         page: list[dict[str, Any]] = []
         index = start
-        while index < len(self.order) and len(page) < size:
-            record = self.records[str(self.order[index])]
+        while index < len(order) and len(page) < size:
+            record = records[order[index]]
             if predicate is None or predicate(record):
                 page.append(record)
             index += 1
         has_more = False
         if len(page) == size:
             probe = index
-            while probe < len(self.order):
-                if predicate is None or predicate(self.records[str(self.order[probe])]):
+            while probe < len(order):
+                if predicate is None or predicate(records[order[probe]]):
                     has_more = True
                     break
                 probe += 1
-        root = self._root(request)
+        root = self.emulator._root(request)
         base = f"{root}/api/v2/accounts"
         first_query = {k: v for k, v in params.items() if k not in ("page[after]", "page[before]")}
         first_query["page[size]"] = str(size)
@@ -240,8 +247,8 @@ class AccountsResource:
             links["next"] = f"{base}?{urlencode({**first_query, 'page[after]': encode_cursor(page[-1]['id'])})}"
         result: dict[str, Any] = {"data": [self.render(r, root) for r in page], "links": links}
         if params.get("count", "true").lower() != "false":
-            total = len(self.order) if predicate is None else sum(
-                1 for rid in self.order if predicate(self.records[str(rid)]))
+            total = len(order) if predicate is None else sum(
+                1 for rid in order if predicate(records[rid]))
             result["meta"] = {"count": total, "count_truncated": False}
         return document(200, result, headers)
 
@@ -333,7 +340,7 @@ class AccountsResource:
         relations.setdefault("creator", SANDBOX_USER_IDS[0])
         relations.setdefault("updater", SANDBOX_USER_IDS[0])
         record = self._store(stored, relations)
-        root = self._root(request)
+        root = self.emulator._root(request)
         return document(201, {"data": self.render(record, root)},
                         {**headers, "Location": f"{root}/api/v2/accounts/{record['id']}"})
 
@@ -358,5 +365,5 @@ class AccountsResource:
             record["attributes"]["naturalName"] = attributes["name"]
         record["relationships"].update(relations)
         record["attributes"]["updatedAt"] = now_iso()
-        return document(200, {"data": self.render(record, self._root(request))}, headers)
+        return document(200, {"data": self.render(record, self.emulator._root(request))}, headers)
 

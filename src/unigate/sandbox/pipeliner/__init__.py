@@ -1,7 +1,7 @@
 """Pipeliner CRM emulator: the REST v100 API (https://{region}.api.pipelinersales.com).
 
-One module per entity (`accounts.py`; each a mixin giving `<entity>_routes(base)` and
-`seed_<entity>(count)`), assembled here with what every entity shares:
+One module per entity (`accounts.py`: a `Resource` listed in `resources`, in seeding order),
+assembled here with what every entity shares:
 - Paths under `/api/v100/rest/spaces/{space_id}`; an unknown space is 404 `ERROR_NOT_FOUND` "Space not found."
   (PostHog pipeliner connector test fixture).
 - HTTP Basic with the space's API username/password; anything else is 401
@@ -31,9 +31,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator
-from unigate.sandbox.pipeliner.accounts import AccountsResource
+from unigate.sandbox.pipeliner.accounts import Accounts
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, DATE_FIELDS, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
+    CLIENT_IDS, CLIENTS, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
     INDUSTRIES, MAX_PAGE_SIZE, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
     UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
 )
@@ -45,29 +45,14 @@ __all__ = [
 ]
 
 
-class PipelinerEmulator(AccountsResource, Emulator):
+class PipelinerEmulator(Emulator):
     name = "pipeliner"
-
-    def __init__(self) -> None:
-        self.order: list[str] = []       # every account id ever stored, insertion order (soft delete keeps them)
-        self.position: dict[str, int] = {}
-        self.deleted = 0
-        super().__init__()
-
-    # -- data -------------------------------------------------------------------------------------
-    def reset(self, count: int | None = None) -> None:
-        self.order = []
-        self.position = {}
-        self.deleted = 0
-        super().reset(count)
-
-    def seed(self, count: int) -> None:
-        self.seed_accounts(count)
+    resources = (Accounts,)
 
     # -- HTTP -------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
-        base = "/api/v100/rest/spaces/{space_id}/entities"
-        return self.account_routes(base) + [
+        base = ENTITIES_PATH
+        return super().routes() + [
             Route(f"{base}/Clients", self.side_list("Clients", CLIENTS), methods=["GET"]),
             Route(f"{base}/Tags", self.side_list("Tags", TAGS), methods=["GET"]),
             Route(f"{base}/Fields", self.side_list("Fields", FIELDS), methods=["GET"]),
@@ -113,9 +98,6 @@ class PipelinerEmulator(AccountsResource, Emulator):
         # documented both as `include-deleted` (example) and `include_deleted` (parameter table)
         value = params.get("include-deleted", params.get("include_deleted", "false"))
         return value.lower() == "true"
-
-    def snapshot(self) -> Any:
-        return [self.render(r, None) for r in self.records.values()]
 
     @staticmethod
     def _root(request: Request) -> str:

@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import read_json
+from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    ACCOUNT_TYPE_IDS, CLIENT_IDS, CLIENTS, CUSTOM_FIELDS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
+    ACCOUNT_TYPE_IDS, CLIENT_IDS, ENTITIES_PATH, CLIENTS, CUSTOM_FIELDS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
     DELETE_PROTECTED, ENTITY_NOT_FOUND_NAME, INDUSTRIES, INDUSTRY_IDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME,
     VALIDATION_STATUS, delete_response, det_uuid, error, ok, parse_date, pipeliner_date,
 )
@@ -65,16 +65,25 @@ _CITIES = [("Bratislava", "Bratislavský kraj", "811 01", "Slovakia"), ("Vienna"
            ("Austin", "TX", "73301", "United States"), ("Toronto", "ON", "M5H 2N2", "Canada")]
 
 
-class AccountsResource:
-    """The accounts routes, seed and store of `PipelinerEmulator` (mixed into it; `self` is the emulator)."""
+class Accounts(Resource):
+    """Pipeliner accounts: routes, seed and store (`self.records` by id; `self.order` every id ever
+    stored, soft-deleted ones included, in insertion order). Authentication, time zones and listing
+    come from the emulator."""
 
-    def account_routes(self, base: str) -> list[Route]:
+    name = "accounts"
+
+    def routes(self) -> list[Route]:
+        base = ENTITIES_PATH
         return [
             Route(f"{base}/Accounts", self.accounts, methods=["GET", "POST"]),
             Route(f"{base}/Accounts/{{id}}", self.account, methods=["GET", "PATCH", "DELETE"]),
         ]
 
-    def seed_accounts(self, count: int) -> None:
+    def seed(self, count: int) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []       # every account id ever stored, insertion order (soft delete keeps them)
+        self.position: dict[str, int] = {}
+        self.deleted = 0
         for i in range(count):
             company = f"{_COMPANIES[i % len(_COMPANIES)]} {_SUFFIXES[(i // len(_COMPANIES)) % len(_SUFFIXES)]}"
             if i >= len(_COMPANIES) * len(_SUFFIXES):
@@ -139,6 +148,9 @@ class AccountsResource:
         self.position[record["id"]] = len(self.order)
         self.order.append(record["id"])
 
+    def snapshot(self) -> Any:
+        return [self.render(r, None) for r in self.records.values()]
+
     def render(self, record: dict[str, Any], root: str | None, zone: ZoneInfo | None = None,
                load_only: list[str] | None = None, expand: list[str] | None = None) -> dict[str, Any]:
         out = dict(record)
@@ -162,30 +174,30 @@ class AccountsResource:
 
     # -- accounts ---------------------------------------------------------------------------------
     async def accounts(self, request: Request) -> Response:
-        early = self._guard(request)
+        early = self.emulator._guard(request)
         if early is not None:
             return early
-        zone = self._zone(request)
+        zone = self.emulator._zone(request)
         if isinstance(zone, Response):
             return zone
-        root = self._root(request)
+        root = self.emulator._root(request)
         if request.method == "POST":
             return await self._create(request, root, zone)
-        expand = self._expand(request)
-        return self._page(request, self.order, self.records, self.position,
+        expand = self.emulator._expand(request)
+        return self.emulator._page(request, self.order, self.records, self.position,
                           lambda record, load_only: self.render(record, root, zone, load_only, expand),
                           len(self.order) - self.deleted)
 
     async def account(self, request: Request) -> Response:
-        early = self._guard(request)
+        early = self.emulator._guard(request)
         if early is not None:
             return early
-        zone = self._zone(request)
+        zone = self.emulator._zone(request)
         if isinstance(zone, Response):
             return zone
         record_id = request.path_params["id"]
         record = self.records.get(record_id)
-        include_deleted = self._include_deleted(request.query_params)
+        include_deleted = self.emulator._include_deleted(request.query_params)
         missing = f"Account with id '{record_id}' not found."
         if record is None:
             return error(404, ENTITY_NOT_FOUND_NAME, missing)
@@ -194,9 +206,9 @@ class AccountsResource:
             if status == 200:
                 return ok(delete_response(record_id))
             return error(status, ENTITY_NOT_FOUND_NAME, missing)
-        root = self._root(request)
+        root = self.emulator._root(request)
         if request.method == "GET":
-            return ok({"success": True, "data": self.render(record, root, zone, expand=self._expand(request))})
+            return ok({"success": True, "data": self.render(record, root, zone, expand=self.emulator._expand(request))})
         if request.method == "DELETE":
             if record["is_delete_protected"]:
                 return error(*DELETE_PROTECTED)

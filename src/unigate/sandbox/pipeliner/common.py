@@ -23,6 +23,8 @@ from unigate.sandbox.base import json_response
 SANDBOX_SPACE_ID = "sandbox-space"
 SANDBOX_USERNAME = "sandbox-pipeliner-user"
 SANDBOX_PASSWORD = "sandbox-pipeliner-password"
+# Every entity lives under the space (https://developers.pipelinersales.com/api-docs/overview/about-the-api).
+ENTITIES_PATH = "/api/v100/rest/spaces/{space_id}/entities"
 
 # Pagination (developers.pipelinersales.com/api-docs/core-api-concepts/pagination): default 30, max 100.
 # A larger `first` is clamped ("sends a maximum of 100"), not refused.

@@ -1,8 +1,8 @@
 """Zendesk Sell emulator (formerly Base CRM): the REST API v2; the emulator's root stands for
 `https://api.getbase.com`.
 
-One module per resource (`contacts.py`, which holds organisations, the unified accounts, and persons;
-each a mixin giving `<resource>_routes()` and `seed_<resource>(count)`), assembled here with what every
+One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order; it owns
+Sell's `/v2/contacts` collection, which holds organisations and persons), assembled here with what every
 request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); 401 `unauthorized` in the errors envelope otherwise
@@ -27,7 +27,7 @@ from unigate.sandbox.zendesk_sell.common import (
     HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, OAUTH_AUTHORIZE_PATH,
     OAUTH_PROFILE, OAUTH_TOKEN_PATH, RATE_LIMIT, RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
 )
-from unigate.sandbox.zendesk_sell.contacts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, ContactsResource
+from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, Accounts
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PER_PAGE", "EMULATOR", "MAX_PER_PAGE", "MISSING_USER_AGENT_CODE",
@@ -36,23 +36,20 @@ __all__ = [
 ]
 
 
-class ZendeskSellEmulator(ContactsResource, Emulator):
+class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
+    resources = (Accounts,)
 
-    def reset(self, count: int | None = None) -> None:
+    def reset_state(self) -> None:
+        """Ids (one sequence for every contact), request ids and the rate-limit budget."""
         self.ids = itertools.count(ID_BASE)
         self.request_ids = itertools.count(1)
-        self.organization_ids: list[int] = []     # insertion order, for cheap paging of the usual filter
         self.rate_remaining = RATE_LIMIT
-        super().reset(count)
-
-    def seed(self, count: int) -> None:
-        self.seed_contacts(count)
 
     # -- HTTP plumbing ------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
-        return self.contact_routes() + [
+        return super().routes() + [
             Route("/v2/users/self", self.users_self, methods=["GET"]),
             # last: any other path is Sell's 404 `incorrect_path`
             Route("/{rest:path}", self.incorrect_path, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

@@ -1,5 +1,9 @@
-"""Zendesk Sell contacts: `/v2/contacts`, where organisations are contacts with `is_organization: true`
-and persons live in the same collection (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/).
+"""Zendesk Sell accounts: organisations, which Sell keeps as contacts with `is_organization: true` in
+`/v2/contacts`, the same collection as persons
+(https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/).
+
+This module owns that collection: its routes and its store (`Accounts.records`, organisations and
+persons by id). The seed puts a person working at every second organisation, as Sell accounts have.
 
 - Bodies in `{"data": {...}}`; answers `{"data": …, "meta": {"type": "contact"}}` and
   `{"items": [{"data": …, "meta": …}], "meta": {"type": "collection", "count", "links"}}`.
@@ -20,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import read_json
+from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, now_timestamp, timestamp
 
 # -- choices where the vendor's behaviour is not settled (change here) --------------------------------
@@ -66,10 +70,13 @@ _TAG_SETS = [["vip"], ["partner", "emea"], [], ["trial"], ["vip", "renewal"], ["
 _SEED_START = datetime(2022, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
 
 
-class ContactsResource:
-    """The contacts routes, seed and store of `ZendeskSellEmulator` (mixed into it; `self` is the emulator)."""
+class Accounts(Resource):
+    """The `/v2/contacts` collection: organisations (the accounts) and the persons stored with them.
+    Required headers, the errors envelope and ids come from the emulator."""
 
-    def contact_routes(self) -> list[Route]:
+    name = "accounts"
+
+    def routes(self) -> list[Route]:
         return [
             Route("/v2/contacts/upsert", self.upsert, methods=["POST"]),
             Route("/v2/contacts/{contact_id}", self.one, methods=["GET", "PUT", "DELETE"]),
@@ -77,10 +84,12 @@ class ContactsResource:
         ]
 
     # -- seed ---------------------------------------------------------------------------------------
-    def seed_contacts(self, count: int) -> None:
+    def seed(self, count: int) -> None:
         """`count` organisations, and after every second one a person working there."""
+        self.records: dict[str, dict[str, Any]] = {}
+        self.organization_ids: list[int] = []     # insertion order, for cheap paging of the usual filter
         for i in range(count):
-            org_id = next(self.ids)
+            org_id = next(self.emulator.ids)
             line1, city, postal, state, country = _PLACES[i % len(_PLACES)]
             bill = _PLACES[(i + 2) % len(_PLACES)]
             ship = _PLACES[(i + 4) % len(_PLACES)]
@@ -128,7 +137,7 @@ class ContactsResource:
             if i % 2 == 1:
                 first, last = _FIRST[i % len(_FIRST)], _LAST[(i // 2) % len(_LAST)]
                 self._store({
-                    "id": next(self.ids),
+                    "id": next(self.emulator.ids),
                     "creator_id": TOKEN_USER["id"],
                     "owner_id": USERS[(i + 2) % len(USERS)]["id"],
                     "is_organization": False,
@@ -161,13 +170,17 @@ class ContactsResource:
                     "updated_at": timestamp(created + timedelta(days=1)),
                 })
 
+    def snapshot(self) -> Any:
+        """Every contact Sell stores (organisations and persons), in creation order."""
+        return list(self.records.values())
+
     def _store(self, contact: dict[str, Any]) -> None:
         self.records[str(contact["id"])] = contact
         if contact["is_organization"]:
             self.organization_ids.append(contact["id"])
 
     def not_found(self, request: Request) -> Response:
-        return self.error(request, 404, "not_found", "The requested resource could not be found.",
+        return self.emulator.error(request, 404, "not_found", "The requested resource could not be found.",
                           "Resource you are looking for was not found.", resource="contact")
 
     @staticmethod
@@ -176,7 +189,7 @@ class ContactsResource:
 
     # -- list / create --------------------------------------------------------------------------------
     async def many(self, request: Request) -> Response:
-        denied = self.check(request)
+        denied = self.emulator.check(request)
         if denied:
             return denied
         if request.method == "POST":
@@ -190,16 +203,16 @@ class ContactsResource:
             page = int(q.get("page", 1))
             per_page = int(q.get("per_page", DEFAULT_PER_PAGE))
         except ValueError:
-            return self.error(request, 400, "bad_request", "page and per_page must be integers",
+            return self.emulator.error(request, 400, "bad_request", "page and per_page must be integers",
                               "Query parameters page and per_page take positive integers.")
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-            return self.error(request, 400, "bad_request", "Invalid pagination parameters",
+            return self.emulator.error(request, 400, "bad_request", "Invalid pagination parameters",
                               f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}.")
         sort_by = q.get("sort_by", DEFAULT_SORT)
         attribute, _, direction = sort_by.partition(":")
         direction = direction or "asc"
         if attribute not in SORTABLE or direction not in ("asc", "desc"):
-            return self.error(request, 400, "bad_request", "Invalid sort_by parameter",
+            return self.emulator.error(request, 400, "bad_request", "Invalid sort_by parameter",
                               f"sort_by takes one of {sorted(SORTABLE)} with :asc or :desc.")
 
         filters: list[tuple[str, Any]] = []
@@ -208,14 +221,14 @@ class ContactsResource:
             # Rails-style boolean parameters: the official client sends Python's `True`
             is_org = {"true": "true", "1": "true", "false": "false", "0": "false"}.get(is_org.lower(), is_org)
             if is_org not in ("true", "false"):
-                return self.error(request, 400, "bad_request", "Invalid is_organization parameter",
+                return self.emulator.error(request, 400, "bad_request", "Invalid is_organization parameter",
                                   "is_organization takes true or false.")
         ids = None
         if q.get("ids"):
             try:
                 ids = {int(x) for x in q["ids"].split(",") if x.strip()}
             except ValueError:
-                return self.error(request, 400, "bad_request", "Invalid ids parameter",
+                return self.emulator.error(request, 400, "bad_request", "Invalid ids parameter",
                                   "ids takes a comma-separated list of integers.")
         for key in ("name", "email", "first_name", "last_name"):
             if q.get(key):
@@ -225,7 +238,7 @@ class ContactsResource:
                 try:
                     filters.append((key, int(q[key])))
                 except ValueError:
-                    return self.error(request, 400, "bad_request", f"Invalid {key} parameter",
+                    return self.emulator.error(request, 400, "bad_request", f"Invalid {key} parameter",
                                       f"{key} takes an integer.")
         city = q.get("address[city]")
 
@@ -262,7 +275,7 @@ class ContactsResource:
             links["prev_page"] = link(page - 1)
         if more:
             links["next_page"] = link(page + 1)
-        return self.ok(request, {
+        return self.emulator.ok(request, {
             "items": [{"data": c, "meta": {"type": "contact"}} for c in chosen],
             "meta": {"type": "collection", "count": len(chosen), "links": links},
         })
@@ -313,7 +326,7 @@ class ContactsResource:
     async def _payload(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-            return None, self.error(request, 400, "invalid_envelope", "Request body must be wrapped in data",
+            return None, self.emulator.error(request, 400, "invalid_envelope", "Request body must be wrapped in data",
                                     'Send a JSON object of the form {"data": {...}}.')
         return body["data"], None
 
@@ -341,10 +354,10 @@ class ContactsResource:
         is_org = bool(values.get("is_organization", False))
         problems = self._validate(values, creating=True, is_org=is_org)
         if problems:
-            return self.errors(request, 422, problems)
+            return self.emulator.errors(request, 422, problems)
         now = now_timestamp()
         contact: dict[str, Any] = {
-            "id": next(self.ids), "creator_id": TOKEN_USER["id"], "owner_id": TOKEN_USER["id"],
+            "id": next(self.emulator.ids), "creator_id": TOKEN_USER["id"], "owner_id": TOKEN_USER["id"],
             "is_organization": is_org, "contact_id": None, "parent_organization_id": None,
             "name": None, "first_name": None, "last_name": None, "customer_status": "none",
             "prospect_status": "none", "title": None, "description": None, "industry": None, "website": None,
@@ -356,41 +369,41 @@ class ContactsResource:
         self._write(contact, values)
         contact["updated_at"] = now
         self._store(contact)
-        return self.ok(request, self._single(contact), CREATE_STATUS)
+        return self.emulator.ok(request, self._single(contact), CREATE_STATUS)
 
     # -- one contact ----------------------------------------------------------------------------------
     async def one(self, request: Request) -> Response:
-        denied = self.check(request)
+        denied = self.emulator.check(request)
         if denied:
             return denied
         contact = self.records.get(request.path_params["contact_id"])
         if contact is None:
             return self.not_found(request)
         if request.method == "GET":
-            return self.ok(request, self._single(contact))
+            return self.emulator.ok(request, self._single(contact))
         if request.method == "DELETE":
             # hard delete, "cannot be undone" (contacts reference): 204, then 404
             del self.records[str(contact["id"])]
             if contact["is_organization"]:
                 self.organization_ids.remove(contact["id"])
-            return Response(status_code=204, headers=self._headers(request))
+            return Response(status_code=204, headers=self.emulator._headers(request))
         values, problem = await self._payload(request)
         if problem:
             return problem
         problems = self._validate(values, creating=False, is_org=contact["is_organization"])
         if problems:
-            return self.errors(request, 422, problems)
+            return self.emulator.errors(request, 422, problems)
         self._write(contact, values)
-        return self.ok(request, self._single(contact))
+        return self.emulator.ok(request, self._single(contact))
 
     async def upsert(self, request: Request) -> Response:
         """`POST /v2/contacts/upsert?<filters>`: update the single match or create (contacts reference)."""
-        denied = self.check(request)
+        denied = self.emulator.check(request)
         if denied:
             return denied
         criteria = {k: v for k, v in request.query_params.items()}
         if not criteria:
-            return self.error(request, 400, "bad_request", "At least one filter is required",
+            return self.emulator.error(request, 400, "bad_request", "At least one filter is required",
                               "Pass the attributes to match on as query parameters.")
         values, problem = await self._payload(request)
         if problem:
@@ -407,7 +420,7 @@ class ContactsResource:
 
         found = [c for c in self.records.values() if matches(c)]
         if len(found) > 1:
-            return self.error(request, 409, "conflict", "Multiple contacts match the filters",
+            return self.emulator.error(request, 409, "conflict", "Multiple contacts match the filters",
                               "Narrow the filters so at most one contact matches.", resource="contact")
         if not found:
             merged = dict(values)
@@ -420,7 +433,7 @@ class ContactsResource:
         contact = found[0]
         problems = self._validate(values, creating=False, is_org=contact["is_organization"])
         if problems:
-            return self.errors(request, 422, problems)
+            return self.emulator.errors(request, 422, problems)
         self._write(contact, values)
-        return self.ok(request, self._single(contact))
+        return self.emulator.ok(request, self._single(contact))
 
