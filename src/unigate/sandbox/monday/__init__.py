@@ -9,7 +9,7 @@ and executor), common.py (ids, versions, limits, OAuth profile).
 
 OAuth: authorize `GET /oauth2/authorize`; OAuth 2.1 token `POST /oauth_ms/oauth/token` (PKCE S256,
 expiring access tokens, refresh tokens); legacy OAuth 2.0 token `POST /oauth2/token` (access tokens
-that never expire, no refresh token). See `OAUTH_*` in common.py.
+that never expire, no refresh token). See oauth.py.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from unigate.sandbox.monday.boards import Boards
 from unigate.sandbox.monday.columns import ColumnValues
 from unigate.sandbox.monday.common import (
     ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, FIRST_ITEM_ID, ITEM_ID_STEP, ITEM_NOT_FOUND_CODE,
-    ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, OAUTH_LEGACY_TOKEN_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH, SANDBOX_TOKEN,
-    TAGS, UNAUTHENTICATED_BODY, USERS,
+    ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, SANDBOX_TOKEN, TAGS, UNAUTHENTICATED_BODY, USERS,
 )
 from unigate.sandbox.monday.contacts import Contacts
 from unigate.sandbox.monday.endpoint import GraphQLEndpoint
 from unigate.sandbox.monday.items import Items
+from unigate.sandbox.monday.oauth import OAUTH_LEGACY_TOKEN_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
 
 __all__ = [
     "ACCOUNTS_BOARD_ID", "CONTACTS_BOARD_ID", "CURRENT_API_VERSION", "EMULATOR", "ITEM_NOT_FOUND_CODE",

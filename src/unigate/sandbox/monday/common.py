@@ -15,7 +15,6 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from unigate.sandbox import _oauth
 
 SANDBOX_TOKEN = "sandbox-monday-token"
 ACCOUNT_ID = 21874503                       # monday's numeric account id, echoed as `account_id`
@@ -40,27 +39,6 @@ ITEMS_DEFAULT_LIMIT = 25                    # items(ids:) page size when `limit`
                                             # Python SDK, monday_sdk/constants.py and items module)
 MAX_QUERY_COMPLEXITY = 5_000_000            # single query limit (rate-limits page)
 COMPLEXITY_BUDGET_PER_MINUTE = 10_000_000   # personal tokens, reads+writes combined (rate-limits page)
-
-# -- OAuth (https://developer.monday.com/apps/docs/oauth-2-1, .../oauth-2-0) ------------------------
-OAUTH_AUTHORIZE_PATH = "/oauth2/authorize"        # https://auth.monday.com/oauth2/authorize [doc]
-OAUTH_TOKEN_PATH = "/oauth_ms/oauth/token"        # OAuth 2.1 (current): PKCE, expiring tokens, refresh [doc]
-OAUTH_LEGACY_TOKEN_PATH = "/oauth2/token"         # OAuth 2.0 (legacy): tokens never expire, no refresh [doc]
-# OAuth 2.1 access-token lifetime: the docs do not give it [unverified].
-OAUTH_ACCESS_TOKEN_TTL = 3600
-# OAuth 2.1 requires refresh tokens to be rotated or sender-bound; the docs are silent on monday's
-# choice, the sandbox rotates [unverified].
-OAUTH_ROTATES_REFRESH_TOKEN = True
-OAUTH_PROFILE = _oauth.OAuthProfile(
-    name="monday",
-    authorize_path=OAUTH_AUTHORIZE_PATH,
-    token_path=OAUTH_TOKEN_PATH,
-    non_expiring_token_path=OAUTH_LEGACY_TOKEN_PATH,
-    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
-    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
-    pkce="required",                       # OAuth 2.1 with PKCE [doc]; only S256 is taken
-    client_auth=frozenset({"body"}),       # [unverified: the docs name no client authentication]
-    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: the docs record none]
-)
 
 # 401 body. The error-handling docs only say "401 (Not authenticated)"; the body below is what a
 # public API-key catalogue (daffainfo/all-about-apikey, monday/README.md) recorded. [unverified]

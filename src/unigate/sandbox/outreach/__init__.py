@@ -5,7 +5,7 @@ assembled here with what every request goes through (`_guard`):
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
   (https://developers.outreach.io/api/oauth/).
-- OAuth 2: authorize `GET /oauth/authorize`, token `POST /oauth/token`; see `OAUTH_*` in common.py.
+- OAuth 2: authorize `GET /oauth/authorize`, token `POST /oauth/token`; see oauth.py.
 - Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
   `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
   `application/vnd.api+json` (https://developers.outreach.io/api/making-requests/).
@@ -27,10 +27,11 @@ from starlette.responses import Response
 from unigate.sandbox.base import Emulator, bearer_token
 from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
 from unigate.sandbox.outreach.common import (
-    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE,
-    OAUTH_TOKEN_PATH, RATE_LIMIT, RATE_WINDOW_SECONDS, REQUIRE_MEDIA_TYPE_WITHOUT_BODY, SANDBOX_TOKEN,
-    SANDBOX_USER_IDS, UNAUTHORIZED_ERROR, UNSUPPORTED_MEDIA_TYPE_ERROR, bad_request, error_document,
+    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
+    REQUIRE_MEDIA_TYPE_WITHOUT_BODY, SANDBOX_TOKEN, SANDBOX_USER_IDS, UNAUTHORIZED_ERROR, UNSUPPORTED_MEDIA_TYPE_ERROR,
+    bad_request, error_document,
 )
+from unigate.sandbox.outreach.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
 
 __all__ = [
     "ATTRIBUTE_TYPES", "CUSTOM_KEYS", "DEFAULT_PAGE_SIZE", "EMULATOR", "ID_MISMATCH_STATUS", "MAX_PAGE_SIZE",

@@ -7,7 +7,7 @@ request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); 401 `unauthorized` in the errors envelope otherwise
   (https://developer.zendesk.com/api-reference/sales-crm/authentication/).
-- OAuth 2: authorize `GET /oauth2/authorize`, token `POST /oauth2/token`; see `OAUTH_*` in common.py.
+- OAuth 2: authorize `GET /oauth2/authorize`, token `POST /oauth2/token`; see oauth.py.
 - A `User-Agent` header is required (the official client `basecrm`, `http_client.py`: missing → 400).
 - Errors in Sell's envelope (https://developer.zendesk.com/api-reference/sales-crm/errors/); every answer
   carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
@@ -23,11 +23,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token, json_response
-from unigate.sandbox.zendesk_sell.common import (
-    HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, OAUTH_AUTHORIZE_PATH,
-    OAUTH_PROFILE, OAUTH_TOKEN_PATH, RATE_LIMIT, RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
-)
 from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, Accounts
+from unigate.sandbox.zendesk_sell.common import (
+    HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, RATE_LIMIT,
+    RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
+)
+from unigate.sandbox.zendesk_sell.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PER_PAGE", "EMULATOR", "MAX_PER_PAGE", "MISSING_USER_AGENT_CODE",
