@@ -193,7 +193,7 @@ class Organizations(Resource):
             org_id = int(raw_id)
         except ValueError:
             return invalid(f"Validation failed: id: Parameter 'id' must be an integer (got '{raw_id}')",
-                                 headers)
+                           headers)
         record = self.store.get(org_id)
         if record is None or record["is_deleted"]:
             return self._not_found(headers)
@@ -230,15 +230,15 @@ class Organizations(Resource):
                 limit = -1
             if not 1 <= limit <= MAX_LIMIT:
                 raise Invalid(f"Validation failed: limit: Parameter 'limit' must be an integer between 1 and "
-                               f"{MAX_LIMIT} (got '{raw_limit}')")
+                              f"{MAX_LIMIT} (got '{raw_limit}')")
         sort_by = params.get("sort_by", "id")
         if sort_by not in ("id", "update_time", "add_time"):
             raise Invalid(f"Validation failed: sort_by: Parameter 'sort_by' must be one of id, update_time, "
-                           f"add_time (got '{sort_by}')")
+                          f"add_time (got '{sort_by}')")
         direction = params.get("sort_direction", "asc")
         if direction not in ("asc", "desc"):
             raise Invalid(f"Validation failed: sort_direction: Parameter 'sort_direction' must be one of asc, "
-                           f"desc (got '{direction}')")
+                          f"desc (got '{direction}')")
         custom_keys, include = self._field_options(params)
         records = self.store.records
 
@@ -249,7 +249,7 @@ class Organizations(Resource):
                 owner_id = int(owner)
             except ValueError:
                 raise Invalid(f"Validation failed: owner_id: Parameter 'owner_id' must be an integer "
-                               f"(got '{owner}')") from None
+                              f"(got '{owner}')") from None
             filters.append(lambda r: r["owner_id"] == owner_id)
         for name, keep in (("updated_since", lambda r, t: r["update_time"] >= t),
                            ("updated_until", lambda r, t: r["update_time"] < t)):
