@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
     FIRST_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
     format_phone, formatted_number, json_body, slugify,
@@ -47,6 +48,14 @@ PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://
 
 _ID = re.compile(r"^(\d+)-accounts$")
 
+
+def _account_id(number: int) -> str:
+    return f"{number}-accounts"
+
+
+def _account_number(account_id: str) -> int:
+    return int(account_id.split("-", 1)[0])
+
 _NAMES_A = ["Acme", "Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
             "Soylent", "Tyrell", "Cyberdyne", "Wonka", "Oscorp", "Massive", "Blue Ridge", "Silverline",
             "Redwood", "Harbor", "Summit", "Pioneer", "Evergreen", "Keystone", "Lakeside", "Granite"]
@@ -68,8 +77,9 @@ CUSTOM_FIELDS = [("1-customfields", "Tier", "enum", ["Gold", "Silver", "Bronze"]
 
 
 class Accounts(Resource):
-    """Nutshell accounts: routes, seed and store (`self.records`, by id; a deleted account keeps
-    `deletedTime`). Authentication, the error envelope and the lookups come from the emulator."""
+    """Nutshell accounts: routes, seed and store (`self.store`, a `Collection` of `N-accounts` ids; a
+    deleted account is archived there and keeps `deletedTime`). Authentication, the error envelope
+    and the lookups come from the emulator."""
 
     name = "accounts"
 
@@ -86,13 +96,11 @@ class Accounts(Resource):
         ]
 
     def snapshot(self) -> Any:
-        return list(self.records.values())
+        return self.store.snapshot()
 
     def seed(self, count: int) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
-        self.next_id = 0
+        self.store = Collection(make_id=_account_id, number_of=_account_number)
         for i in range(count):
-            self.next_id += 1
             name = f"{_NAMES_A[i % len(_NAMES_A)]} {_NAMES_B[(i // 2) % len(_NAMES_B)]} {_FORMS[(i // 5) % len(_FORMS)]}"
             if i >= len(_NAMES_A) * len(_NAMES_B):
                 name += f" {i}"
@@ -134,19 +142,20 @@ class Accounts(Resource):
                     "industry": f"{1 + i % len(INDUSTRY_NAMES)}-industries",
                 },
             }
-            self._store(self.next_id, account)
+            self._store(account)
         # People (contacts) exist too; each is linked to an account.
-        ids = list(self.records)
+        ids = list(self.store.active)
         for j in range(max(1, count // 5)):
             cid = f"{j + 1}-contacts"
             self.emulator.contacts[cid] = {"id": cid, "type": "contacts",
-                                  "name": f"{FIRST_NAMES[j % 8]} {LAST_NAMES[(j // 8) % 8]}",
-                                  "href": f"{HOST}/rest/contacts/{cid}"}
+                                           "name": f"{FIRST_NAMES[j % 8]} {LAST_NAMES[(j // 8) % 8]}",
+                                           "href": f"{HOST}/rest/contacts/{cid}"}
             if ids:
-                self.records[ids[j % len(ids)]]["links"]["contacts"].append(cid)
+                self.store.get(ids[j % len(ids)])["links"]["contacts"].append(cid)
 
-    def _store(self, number: int, data: dict[str, Any]) -> dict[str, Any]:
-        account_id = f"{number}-accounts"
+    def _store(self, data: dict[str, Any]) -> dict[str, Any]:
+        account_id = self.store.new_id()
+        number = _account_number(account_id)
         slug = f"{number}-{slugify(data.get('name') or 'company')}"
         name = data.get("name") or ""
         record = {
@@ -162,8 +171,7 @@ class Accounts(Resource):
             "customFields": data.get("customFields", {}),
             "links": data["links"],
         }
-        self.records[account_id] = record
-        return record
+        return self.store.add(account_id, record)
 
     def _link_templates(self) -> dict[str, Any]:
         rel = {"creator": "creators", "owner": "owners", "territory": "territories", "tags": "tags",
@@ -201,7 +209,7 @@ class Accounts(Resource):
         if not re.fullmatch(r"-?\d+", raw_limit) or not 1 <= int(raw_limit) <= MAX_PAGE_LIMIT:
             raise NutshellError(400, "Invalid filter", f"Invalid page limit: {raw_limit}")
         limit, page = int(raw_limit), int(raw_page)
-        live = [a for a in self.records.values() if "deletedTime" not in a]
+        live = list(self.store.live())
         q = params.get("q")
         if q:
             live = [a for a in live if q.lower() in (a["name"] or "").lower()]
@@ -224,7 +232,7 @@ class Accounts(Resource):
         return json_response(body)
 
     def _find(self, raw_id: str, *, allow_deleted: bool) -> dict[str, Any]:
-        account = self.records.get(raw_id) if _ID.match(raw_id) else None
+        account = self.store.get(raw_id) if _ID.match(raw_id) else None
         if account is None or ("deletedTime" in account and not allow_deleted):
             raise NutshellError(404, "Not Found", f"Could not find account with id {raw_id}")
         return account
@@ -255,8 +263,7 @@ class Accounts(Resource):
         self._apply_links(account, data.get("links") or {})
         if "customFields" in data:
             account["customFields"] = self._custom_fields(data["customFields"])
-        self.next_id += 1
-        record = self._store(self.next_id, account)
+        record = self._store(account)
         return json_response(self._account_response([record]), CREATE_STATUS)
 
     async def patch_account(self, request: Request) -> Response:
@@ -280,11 +287,13 @@ class Accounts(Resource):
     async def delete_account(self, request: Request) -> Response:
         account = self._find(request.path_params["id"], allow_deleted=False)
         account["deletedTime"] = int(time.time())
+        self.store.archive(account["id"])
         return json_response(self._account_response([account]))
 
     async def undelete_account(self, request: Request) -> Response:
         account = self._find(request.path_params["id"], allow_deleted=True)
         account.pop("deletedTime", None)
+        self.store.restore(account["id"])
         return json_response(self._account_response([account]))
 
     async def custom_field_attributes(self, request: Request) -> Response:
