@@ -1,4 +1,5 @@
-"""The monday emulator speaks monday's GraphQL API v2 for Accounts-board items (research crm-apis-2.md §1, §6)."""
+"""The monday emulator speaks monday's GraphQL API v2 for the CRM boards' items
+(https://developer.monday.com/api-reference/reference/items)."""
 
 from __future__ import annotations
 
@@ -229,3 +230,19 @@ def test_items_by_ids_pages_lowest_id_first(monday):
     assert [i["id"] for i in second] == sorted(ids, key=int)[20:]
     newest = ok(gql(monday, "{ items(ids: %s, limit: 3, newest_first: true) { id } }" % asked))["items"]
     assert [i["id"] for i in newest] == sorted(ids, key=int, reverse=True)[:3]
+
+
+def test_each_board_is_a_control_resource_seeded_in_order(monday):
+    """Accounts and Contacts are two boards; the control API reseeds and shows each, and contacts
+    (seeded after accounts) link to the accounts seeded before them."""
+    answer = monday.reset(counts={"accounts": 3, "contacts": 2})
+    assert answer["records"] == {"accounts": 3, "contacts": 2}
+    accounts, contacts = monday.records("accounts"), monday.records("contacts")
+    assert [i["board_id"] for i in accounts] == [ACCOUNTS_BOARD_ID] * 3
+    assert [i["board_id"] for i in contacts] == [CONTACTS_BOARD_ID] * 2
+    linked = [json.loads(v["value"])["linkedPulseIds"][0]["linkedPulseId"]
+              for c in contacts for v in c["column_values"] if v["id"] == "contact_account"]
+    assert [str(i) for i in linked] == [accounts[0]["id"], accounts[1]["id"]]
+    boards = ok(gql(monday, "{ boards { id name items_count } }"))["boards"]
+    assert boards == [{"id": ACCOUNTS_BOARD_ID, "name": "Accounts", "items_count": 3},
+                      {"id": CONTACTS_BOARD_ID, "name": "Contacts", "items_count": 2}]
