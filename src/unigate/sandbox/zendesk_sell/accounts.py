@@ -3,7 +3,9 @@
 (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/).
 
 This module owns that collection: its routes and its store (`Accounts.records`, organisations and
-persons by id). The seed puts a person working at every second organisation, as Sell accounts have.
+persons by id, one id sequence). The seed stores a person after every second organisation, linked to
+it by `contact_id`. A `contacts` resource (persons) adds no routes: it reads and seeds this same store
+through `self.emulator.resource("accounts")`, keeping `is_organization: false` records.
 
 - Bodies in `{"data": {...}}`; answers `{"data": …, "meta": {"type": "contact"}}` and
   `{"items": [{"data": …, "meta": …}], "meta": {"type": "collection", "count", "links"}}`.
