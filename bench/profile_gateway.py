@@ -151,7 +151,7 @@ def main() -> int:
                    "--loop", "uvloop", "--http", "httptools"]
     gateway_cmd = [str(BIN / "unigate"), "serve", "--host", "127.0.0.1", "--port", str(gateway_port)]
     with process(sandbox_cmd, env), process(gateway_cmd, env) as gateway_proc:
-        wait_for(f"{sandbox}/__control/hubspot/records")
+        wait_for(f"{sandbox}/__control/hubspot/records/accounts")
         wait_for(f"{gateway}/health")
         account = create_account(gateway, token, "hubspot")
         for operation in operations:

@@ -361,7 +361,7 @@ def main() -> int:
 
     info = machine()
     with process(sandbox_cmd, env) as sandbox_proc:
-        wait_for(f"{sandbox}/__control/hubspot/records")
+        wait_for(f"{sandbox}/__control/hubspot/records/accounts")
         print("timing start-up…", file=sys.stderr, flush=True)
         probe_port = free_port()
         startup = startup_seconds(gateway_cmd(probe_port), env, f"http://127.0.0.1:{probe_port}/health", args.starts)

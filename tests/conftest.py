@@ -28,9 +28,17 @@ class SandboxControl:
     def _control(self, suffix: str) -> str:
         return f"{self.base}/__control/{self.name}/{suffix}"
 
-    def reset(self, count: int | None = None) -> None:
-        body = {} if count is None else {"count": count}
-        requests.post(self._control("reset"), json=body, timeout=30).raise_for_status()
+    def reset(self, count: int | None = None, resource: str | None = None,
+              counts: dict[str, int] | None = None) -> dict:
+        """Reseed every resource: `count` records each (or only of `resource`), or `counts` per resource."""
+        body: dict = {} if count is None else {"count": count}
+        if resource is not None:
+            body["resource"] = resource
+        if counts is not None:
+            body["counts"] = counts
+        response = requests.post(self._control("reset"), json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
 
     def fault(self, **fault) -> None:
         requests.post(self._control("faults"), json=fault, timeout=5).raise_for_status()
@@ -44,8 +52,11 @@ class SandboxControl:
     def clear_requests(self) -> None:
         requests.delete(self._control("requests"), timeout=5).raise_for_status()
 
-    def records(self):
-        return requests.get(self._control("records"), timeout=5).json()
+    def records(self, resource: str = "accounts"):
+        """The records of `resource` as the emulated CRM stores them."""
+        response = requests.get(self._control(f"records/{resource}"), timeout=5)
+        response.raise_for_status()
+        return response.json()
 
     def oauth(self, **settings) -> dict:
         """Tune the emulator's OAuth server: access_token_ttl, code_ttl, expire_all, revoke_refresh_tokens."""

@@ -46,7 +46,7 @@ def expected(item: dict) -> dict:
 
 def test_list_maps_every_account_item_and_no_contact(gateway, ctl):
     """§1.3: accounts are Accounts-board items; Contacts-board items never appear; every field maps."""
-    items = {i["id"]: i for i in ctl.records()}
+    items = {i["id"]: i for i in ctl.records("accounts")}
     listed = [r for page in list_all(gateway, NAME, limit=25) for r in page]
     assert len(listed) == 60
     for record in listed:
@@ -58,7 +58,7 @@ def test_list_maps_every_account_item_and_no_contact(gateway, ctl):
 
 def test_get_of_a_contacts_item_is_404(gateway, ctl):
     """§1.4: items(ids:) would return any board's item; the mapping reads through the Accounts board."""
-    contact = next(i for i in ctl.records() if i["board_id"] == CONTACTS_BOARD_ID)
+    contact = next(i for i in ctl.records("contacts") if i["board_id"] == CONTACTS_BOARD_ID)
     response = gateway.unified("GET", NAME, contact["id"])
     assert response.status_code == 404
 
@@ -89,7 +89,7 @@ def test_create_sends_a_create_item_mutation_and_reads_back(gateway, ctl):
     assert values["account_owner"] == {"personsAndTeams": [{"id": 48213003, "kind": "person"}]}
     assert values["company_phone"] == {"phone": "+1 202 555 0199", "countryShortName": "US"}
     assert values["text_mkx1src"] == "Partner"
-    stored = next(i for i in ctl.records() if i["id"] == body["id"])
+    stored = next(i for i in ctl.records("accounts") if i["id"] == body["id"])
     texts = {v["id"]: v["text"] for v in stored["column_values"]}
     assert stored["name"] == "Gateway Co" and stored["board_id"] == ACCOUNTS_BOARD_ID
     assert texts["industry"] == "Aerospace" and texts["tags"] == "vip" and texts["account_owner"] == "Priya Raman"
@@ -106,7 +106,7 @@ def test_board_discovery_is_cached_per_account(gateway, ctl):
 
 def test_update_uses_change_multiple_column_values(gateway, ctl):
     """§1.4: the name travels inside column_values under the `name` key."""
-    target = next(i for i in ctl.records() if i["board_id"] == ACCOUNTS_BOARD_ID)
+    target = next(i for i in ctl.records("accounts") if i["board_id"] == ACCOUNTS_BOARD_ID)
     ctl.clear_requests()
     updated = gateway.unified("PATCH", NAME, target["id"], json={"name": "Renamed", "number_of_employees": 5})
     assert updated.status_code == 200 and updated.json()["name"] == "Renamed"
@@ -138,10 +138,10 @@ def test_errors_with_http_200_map_to_unified_statuses(gateway, ctl):
 
 def test_delete_is_soft_and_then_404(gateway, ctl):
     """§1.4/§1.7: delete_item moves the item to the trash (state deleted); the unified get is then 404."""
-    target = next(i for i in ctl.records() if i["board_id"] == ACCOUNTS_BOARD_ID)
+    target = next(i for i in ctl.records("accounts") if i["board_id"] == ACCOUNTS_BOARD_ID)
     deleted = gateway.unified("DELETE", NAME, target["id"])
     assert deleted.status_code == 200 and deleted.json()["id"] == target["id"]
-    assert next(i for i in ctl.records() if i["id"] == target["id"])["state"] == "deleted"
+    assert next(i for i in ctl.records("accounts") if i["id"] == target["id"])["state"] == "deleted"
     assert gateway.unified("GET", NAME, target["id"]).status_code == 404
 
 

@@ -57,7 +57,7 @@ def expected(a: dict, industries: dict[str, str]) -> dict:
 def test_list_maps_every_account(gateway, ctl):
     """§2.2: GET /rest/accounts pages with page[limit]/0-based page[page]; every field maps, the industry
     name included (the list has no sideloads: the name comes from the cached GET /rest/industries)."""
-    stored = {a["id"]: a for a in ctl.records()}
+    stored = {a["id"]: a for a in ctl.records("accounts")}
     industries = industry_names(ctl)
     listed = [r for page in list_all(gateway, NAME, limit=9) for r in page]
     assert len(listed) == 60
@@ -69,7 +69,7 @@ def test_list_maps_every_account(gateway, ctl):
 
 def test_get_reads_the_industry_name(gateway, ctl):
     """GET /rest/accounts/{id}: the industry link (an id) reads as its name."""
-    stored = next(a for a in ctl.records() if a["id"] == "7-accounts")
+    stored = next(a for a in ctl.records("accounts") if a["id"] == "7-accounts")
     got = gateway.unified("GET", NAME, "7-accounts")
     assert got.status_code == 200, got.text
     assert got.json()["industry"] == industry_names(ctl)[stored["links"]["industry"]]
@@ -108,7 +108,7 @@ def test_create_body_and_read_back(gateway, ctl):
     assert account["links"] == {"owner": "2-users", "industry": "5-industries", "tags": ["2-tags"]}
     assert account["addresses"][0]["value"]["address_1"] == "5 Main St"
     assert account["phones"][0]["value"] == "+1 734-555-0101 x9"
-    stored = next(a for a in ctl.records() if a["id"] == body["id"])
+    stored = next(a for a in ctl.records("accounts") if a["id"] == body["id"])
     want = expected(stored, industry_names(ctl))
     assert {k: body.get(k) for k in want} == want
 
@@ -154,7 +154,7 @@ def test_unknown_industry_is_refused_not_dropped(gateway, ctl):
 
 def test_delete_answers_with_the_full_deleted_account(gateway, ctl):
     """swagger DELETE: 200 + the deleted account, so the unified delete carries the whole model (Truto: Nutshell)."""
-    stored = next(a for a in ctl.records() if a["id"] == "5-accounts")
+    stored = next(a for a in ctl.records("accounts") if a["id"] == "5-accounts")
     deleted = gateway.unified("DELETE", NAME, "5-accounts")
     assert deleted.status_code == 200
     body = deleted.json()

@@ -50,7 +50,7 @@ def expected_from(record: dict) -> dict:
 
 def test_every_supported_field_matches_the_stored_record(gateway, ctl):
     """§3.4: name/description/industry/websiteUrl/numberOfEmployees/owner/tags/customN/touchedAt/createdAt/updatedAt."""
-    stored = {str(r["id"]): r for r in ctl.records()}
+    stored = {str(r["id"]): r for r in ctl.records("accounts")}
     listed = gateway.unified("GET", NAME, params={"limit": 60}).json()["result"]
     assert len(listed) == 60  # page[size]=60 (up to 1000 per page)
     for account in listed:
@@ -117,13 +117,13 @@ def test_create_sends_a_jsonapi_document_and_reads_back(gateway, ctl):
         assert {"url": "https://www.linkedin.com/company/northwind", "type": "linkedin"} in got["urls"]
         assert got["tags"] == [{"name": "vip"}, {"name": "partner"}]
         assert got["custom_fields"] == {"custom1": "Tier 1", "custom7": "42"}
-    stored = next(r for r in ctl.records() if str(r["id"]) == account["id"])
+    stored = next(r for r in ctl.records("accounts") if str(r["id"]) == account["id"])
     assert stored["attributes"]["numberOfEmployees"] == 120
 
 
 def test_update_patches_with_the_integer_id(gateway, ctl):
     """§3.2: PATCH carries data.type and data.id (an integer equal to the URL id); only sent attributes change."""
-    record = ctl.records()[2]
+    record = ctl.records("accounts")[2]
     ctl.clear_requests()
     answer = gateway.unified("PATCH", NAME, str(record["id"]), json={"industry": "Energy"})
     assert answer.status_code == 200, answer.text
@@ -136,12 +136,12 @@ def test_update_patches_with_the_integer_id(gateway, ctl):
 
 def test_delete_is_permanent(gateway, ctl):
     """§3.2: DELETE answers 204 with no body (unified answer is the id); a second delete is 404."""
-    rid = str(ctl.records()[0]["id"])
+    rid = str(ctl.records("accounts")[0]["id"])
     answer = gateway.unified("DELETE", NAME, rid)
     assert answer.status_code == 200 and answer.json()["id"] == rid
     assert gateway.unified("GET", NAME, rid).status_code == 404
     assert gateway.unified("DELETE", NAME, rid).status_code == 404
-    assert all(str(r["id"]) != rid for r in ctl.records())
+    assert all(str(r["id"]) != rid for r in ctl.records("accounts"))
 
 
 def test_validation_error_reaches_the_caller(gateway, ctl):

@@ -57,7 +57,7 @@ def expected_from(r: dict) -> dict:
 def test_every_supported_field_matches_the_stored_record(gateway, ctl):
     """§4.4: name, comments, industry_id (via expand=industry), home_page, owner_id, address fields,
     phone1..5, tags, cf_ fields, created, modified."""
-    stored = {r["id"]: r for r in ctl.records()}
+    stored = {r["id"]: r for r in ctl.records("accounts")}
     listed = gateway.unified("GET", NAME, params={"limit": 100}).json()["result"]
     assert len(listed) == 60
     for account in listed:
@@ -154,12 +154,12 @@ def test_create_without_owner_is_refused(gateway, ctl):
 
 def test_delete_is_soft(gateway, ctl):
     """§4.2/§6: DELETE answers 200 {success, data: id}; the account stays stored with is_deleted, then reads 404."""
-    rid = ctl.records()[0]["id"]
+    rid = ctl.records("accounts")[0]["id"]
     answer = gateway.unified("DELETE", NAME, rid)
     assert answer.status_code == 200 and answer.json()["id"] == rid
     assert gateway.unified("GET", NAME, rid).status_code == 404
     assert gateway.unified("DELETE", NAME, rid).status_code == 404
-    stored = next(r for r in ctl.records() if r["id"] == rid)
+    stored = next(r for r in ctl.records("accounts") if r["id"] == rid)
     assert stored["is_deleted"] is True
     listed = gateway.unified("GET", NAME, params={"limit": 100}).json()["result"]
     assert rid not in [r["id"] for r in listed] and len(listed) == 59

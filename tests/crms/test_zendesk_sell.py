@@ -65,11 +65,11 @@ def assert_maps(unified: dict, contact: dict) -> None:
 
 
 def organisations(ctl) -> dict[str, dict]:
-    return {str(c["id"]): c for c in ctl.records() if c["is_organization"]}
+    return {str(c["id"]): c for c in ctl.records("accounts") if c["is_organization"]}
 
 
 def persons(ctl) -> list[dict]:
-    return [c for c in ctl.records() if not c["is_organization"]]
+    return [c for c in ctl.records("accounts") if not c["is_organization"]]
 
 
 def test_list_maps_every_organisation_and_no_person(gateway, ctl):
@@ -110,7 +110,7 @@ def test_a_person_is_not_an_account(gateway, ctl):
         assert response.status_code == 404, (method, response.text)
         assert response.json()["truto_is_remote_error"] is True
     assert {r["method"] for r in ctl.requests()} == {"GET"}   # never a PUT or DELETE on the person
-    assert [c for c in ctl.records() if c["id"] == person["id"]] == [person]
+    assert [c for c in ctl.records("accounts") if c["id"] == person["id"]] == [person]
 
 
 def test_create_sends_sell_body_and_reads_back(gateway, ctl):

@@ -1,4 +1,5 @@
-"""The monday emulator speaks monday's GraphQL API v2 for Accounts-board items (research crm-apis-2.md §1, §6)."""
+"""The monday emulator speaks monday's GraphQL API v2 for the CRM boards' items
+(https://developer.monday.com/api-reference/reference/items)."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def test_item_column_values_wire_form(monday):
 
 def test_items_by_id_reaches_other_boards_and_skips_unknown_ids(monday):
     """§1.4: items(ids:) is board-agnostic (a Contacts item comes back) and unknown ids are just left out."""
-    contact = next(r for r in monday.records() if r["board_id"] == CONTACTS_BOARD_ID)
+    contact = next(r for r in monday.records("contacts") if r["board_id"] == CONTACTS_BOARD_ID)
     items = ok(gql(monday, "query ($i: [ID!]) { items(ids: $i) { id board { id name } } }",
                    {"i": [contact["id"], "1"]}))["items"]
     assert items == [{"id": contact["id"], "board": {"id": CONTACTS_BOARD_ID, "name": "Contacts"}}]
@@ -115,7 +116,7 @@ def test_create_change_delete_cycle(monday):
     created = ok(gql(monday, "mutation ($b: ID!, $n: String!, $cv: JSON) { create_item(board_id: $b, item_name: $n, "
                              "column_values: $cv, create_labels_if_missing: true) { id name } }",
                      {"b": ACCOUNTS_BOARD_ID, "n": "NewCo", "cv": json.dumps(values)}))["create_item"]
-    stored = next(r for r in monday.records() if r["id"] == created["id"])
+    stored = next(r for r in monday.records("accounts") if r["id"] == created["id"])
     texts = {v["id"]: v["text"] for v in stored["column_values"]}
     assert texts["company_phone"] == "+12025550123" and texts["account_owner"] == "Luis Ortega"
     assert texts["tags"] == "enterprise" and texts["industry"] == "Software"
@@ -229,3 +230,19 @@ def test_items_by_ids_pages_lowest_id_first(monday):
     assert [i["id"] for i in second] == sorted(ids, key=int)[20:]
     newest = ok(gql(monday, "{ items(ids: %s, limit: 3, newest_first: true) { id } }" % asked))["items"]
     assert [i["id"] for i in newest] == sorted(ids, key=int, reverse=True)[:3]
+
+
+def test_each_board_is_a_control_resource_seeded_in_order(monday):
+    """Accounts and Contacts are two boards; the control API reseeds and shows each, and contacts
+    (seeded after accounts) link to the accounts seeded before them."""
+    answer = monday.reset(counts={"accounts": 3, "contacts": 2})
+    assert answer["records"] == {"accounts": 3, "contacts": 2}
+    accounts, contacts = monday.records("accounts"), monday.records("contacts")
+    assert [i["board_id"] for i in accounts] == [ACCOUNTS_BOARD_ID] * 3
+    assert [i["board_id"] for i in contacts] == [CONTACTS_BOARD_ID] * 2
+    linked = [json.loads(v["value"])["linkedPulseIds"][0]["linkedPulseId"]
+              for c in contacts for v in c["column_values"] if v["id"] == "contact_account"]
+    assert [str(i) for i in linked] == [accounts[0]["id"], accounts[1]["id"]]
+    boards = ok(gql(monday, "{ boards { id name items_count } }"))["boards"]
+    assert boards == [{"id": ACCOUNTS_BOARD_ID, "name": "Accounts", "items_count": 3},
+                      {"id": CONTACTS_BOARD_ID, "name": "Contacts", "items_count": 2}]

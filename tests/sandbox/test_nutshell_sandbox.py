@@ -120,7 +120,7 @@ def test_create_returns_201_and_the_account(nutshell):
     assert account["addresses"][0]["city"] == "Ann Arbor" and account["addresses"][0]["address_1"] == "1 Main St"
     assert account["links"]["tags"] == ["1-tags", "2-tags"] and account["customFields"] == {"Tier": "Gold"}
     assert body["industries"][0]["id"] == "3-industries"
-    stored = [r for r in nutshell.records() if r["id"] == "61-accounts"][0]
+    stored = [r for r in nutshell.records("accounts") if r["id"] == "61-accounts"][0]
     assert stored["name"] == "Blueberry Ltd"
 
 

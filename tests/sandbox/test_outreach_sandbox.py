@@ -45,12 +45,12 @@ def test_write_without_jsonapi_media_type_is_415(ctl):
     error = answer.json()["errors"][0]
     assert error["id"] == "unsupportedMediaType"
     assert error["details"] == "Expected Content-Type header to be 'application/vnd.api+json'."
-    assert len(ctl.records()) == 60
+    assert len(ctl.records("accounts")) == 60
 
 
 def test_get_returns_integer_ids_and_singular_type(ctl):
     """§3.5: ids are JSON integers and `type` is the singular "account"; §3.2 get shape with links.self."""
-    first = ctl.records()[0]
+    first = ctl.records("accounts")[0]
     answer = requests.get(url(ctl, f"/{first['id']}"), headers=AUTH, timeout=5)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith(JSONAPI)
@@ -63,7 +63,7 @@ def test_get_returns_integer_ids_and_singular_type(ctl):
 
 def test_seed_fills_account_attributes(ctl):
     """§3.4: every account attribute is filled in the seed, timestamps ISO-8601 UTC with Z."""
-    record = ctl.records()[0]
+    record = ctl.records("accounts")[0]
     attributes = record["attributes"]
     for key in ("name", "domain", "websiteUrl", "linkedInUrl", "industry", "numberOfEmployees", "description",
                 "locality", "tags", "custom1", "createdAt", "updatedAt", "touchedAt"):
@@ -117,7 +117,7 @@ def test_default_page_size_count_and_max(ctl):
 
 def test_filter_by_name_and_id_range(ctl):
     """§3.2/§3.3: filter[name]=... and range filters like filter[id]=a..b."""
-    name = ctl.records()[3]["attributes"]["name"]
+    name = ctl.records("accounts")[3]["attributes"]["name"]
     body = requests.get(url(ctl), params={"filter[name]": name}, headers=AUTH, timeout=5).json()
     assert [r["attributes"]["name"] for r in body["data"]] == [name]
     body = requests.get(url(ctl), params={"filter[id]": "5..9"}, headers=AUTH, timeout=5).json()
@@ -138,7 +138,7 @@ def test_create_is_201_with_resource_document(ctl):
     assert data["attributes"]["name"] == "Northwind" and data["attributes"]["numberOfEmployees"] == 250
     assert data["relationships"]["owner"]["data"] == {"type": "user", "id": 5}
     assert data["attributes"]["createdAt"].endswith("Z")
-    stored = [r for r in ctl.records() if r["id"] == data["id"]]
+    stored = [r for r in ctl.records("accounts") if r["id"] == data["id"]]
     assert stored and stored[0]["attributes"]["tags"] == ["vip"]
 
 
@@ -159,7 +159,7 @@ def test_create_validation_errors_are_422_with_pointer(ctl):
 
 def test_update_patch_requires_matching_id(ctl):
     """§3.2: PATCH with data.id matching the URL returns 200 with the full resource; a mismatch is refused."""
-    record = ctl.records()[0]
+    record = ctl.records("accounts")[0]
     rid = record["id"]
     patch = {"data": {"type": "account", "id": rid, "attributes": {"industry": "Energy"}}}
     answer = requests.patch(url(ctl, f"/{rid}"), json=patch, headers=WRITE, timeout=5)
@@ -177,12 +177,12 @@ def test_update_patch_requires_matching_id(ctl):
 
 def test_delete_is_204_then_404(ctl):
     """§3.2/§6: DELETE returns 204 with an empty body; deletion is permanent so a second delete is 404."""
-    rid = ctl.records()[0]["id"]
+    rid = ctl.records("accounts")[0]["id"]
     answer = requests.delete(url(ctl, f"/{rid}"), headers=AUTH, timeout=5)
     assert answer.status_code == 204 and answer.content == b""
     assert requests.get(url(ctl, f"/{rid}"), headers=AUTH, timeout=5).status_code == 404
     assert requests.delete(url(ctl, f"/{rid}"), headers=AUTH, timeout=5).status_code == 404
-    assert len(ctl.records()) == 59
+    assert len(ctl.records("accounts")) == 59
 
 
 def test_rate_limit_headers_on_every_answer(ctl):

@@ -53,7 +53,7 @@ def test_unknown_space_is_404_space_not_found(ctl):
 
 def test_get_envelope_and_fields(ctl):
     """§4.2/§4.4: {"success": true, "data": Account}; UUID ids, relation links, Pipeliner date format."""
-    record = ctl.records()[0]
+    record = ctl.records("accounts")[0]
     answer = requests.get(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5)
     assert answer.status_code == 200
     body = answer.json()
@@ -70,7 +70,7 @@ def test_get_envelope_and_fields(ctl):
 
 def test_timezone_header_converts_dates(ctl):
     """§4.4 (core-api-concepts/dates): a Timezone request header converts returned dates."""
-    record = ctl.records()[0]
+    record = ctl.records("accounts")[0]
     answer = requests.get(url(ctl, f"/{record['id']}"), auth=AUTH, headers={"Timezone": "Europe/Bratislava"}, timeout=5)
     assert answer.json()["data"]["created"].endswith(("+01:00", "+02:00"))
 
@@ -102,7 +102,7 @@ def test_pagination_first_after_until_has_next_page_false(ctl):
         params = {"first": 100, "after": info["end_cursor"]}
     assert pages == 3
     assert len(seen) == len(set(seen)) == 253
-    assert seen == [r["id"] for r in ctl.records()]
+    assert seen == [r["id"] for r in ctl.records("accounts")]
 
 
 def test_cursor_looks_like_documented_cursors(ctl):
@@ -120,7 +120,7 @@ def test_default_and_max_page_size(ctl):
 
 def test_filter_order_by_and_load_only(ctl):
     """§4.2 (api-parameters): filter[field] + filter-op[field], order-by with '-', load-only."""
-    name = ctl.records()[4]["name"]
+    name = ctl.records("accounts")[4]["name"]
     body = requests.get(url(ctl), params={"filter[name]": name}, auth=AUTH, timeout=5).json()
     assert [r["name"] for r in body["data"]] == [name] and body["total"] == 1
     body = requests.get(url(ctl), params={"filter[name]": "acme", "filter-op[name]": "icontains"},
@@ -129,7 +129,7 @@ def test_filter_order_by_and_load_only(ctl):
     body = requests.get(url(ctl), params={"order-by": "-created", "first": 5, "load-only": "id,name"},
                         auth=AUTH, timeout=5).json()
     assert set(body["data"][0]) == {"id", "name"}
-    assert body["data"][0]["id"] == ctl.records()[-1]["id"]
+    assert body["data"][0]["id"] == ctl.records("accounts")[-1]["id"]
 
 
 def test_create_returns_200_with_entity(ctl):
@@ -147,7 +147,7 @@ def test_create_returns_200_with_entity(ctl):
         assert data[key] == value
     assert data["unit_id"] == pipeliner.CLIENTS[1]["default_unit_id"]  # the owner's default unit
     assert data["revision"] == 1 and data["is_deleted"] is False
-    assert any(r["id"] == data["id"] for r in ctl.records())
+    assert any(r["id"] == data["id"] for r in ctl.records("accounts"))
 
 
 def test_create_validation_errors(ctl):
@@ -163,12 +163,12 @@ def test_create_validation_errors(ctl):
         answer = requests.post(url(ctl), json=body, auth=AUTH, timeout=5)
         assert answer.status_code == pipeliner.VALIDATION_STATUS, body
         assert answer.json()["success"] is False and answer.json()["name"] == pipeliner.VALIDATION_NAME
-    assert len(ctl.records()) == 60
+    assert len(ctl.records("accounts")) == 60
 
 
 def test_update_patch_changes_only_sent_fields(ctl):
     """§4.2: PATCH with changed fields returns the entity; revision and modified move."""
-    record = ctl.records()[0]
+    record = ctl.records("accounts")[0]
     answer = requests.patch(url(ctl, f"/{record['id']}"), json={"city": "Žilina"}, auth=AUTH, timeout=5)
     assert answer.status_code == 200
     data = answer.json()["data"]
@@ -182,14 +182,14 @@ def test_update_patch_changes_only_sent_fields(ctl):
 def test_delete_is_soft(ctl):
     """§4.2/§6: DELETE answers 200 {success, data: id}; the record stays with is_deleted, reads are 404 unless
     include-deleted=true, a second delete is 404, and lists skip it."""
-    record = ctl.records()[0]
+    record = ctl.records("accounts")[0]
     answer = requests.delete(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5)
     assert answer.status_code == 200 and answer.json() == {"success": True, "data": record["id"]}
     assert requests.get(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5).status_code == 404
     kept = requests.get(url(ctl, f"/{record['id']}"), params={"include-deleted": "true"}, auth=AUTH, timeout=5)
     assert kept.status_code == 200 and kept.json()["data"]["is_deleted"] is True
     assert requests.delete(url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5).status_code == pipeliner.DELETE_DELETED_STATUS
-    stored = [r for r in ctl.records() if r["id"] == record["id"]]
+    stored = [r for r in ctl.records("accounts") if r["id"] == record["id"]]
     assert stored[0]["is_deleted"] is True
     body = requests.get(url(ctl), params={"first": 100}, auth=AUTH, timeout=5).json()
     assert body["total"] == 59 and record["id"] not in [r["id"] for r in body["data"]]
@@ -213,7 +213,7 @@ def test_seeding_ten_thousand_is_fast_and_paging_cheap(ctl):
     started = time.time()
     ctl.reset(10000)
     assert time.time() - started < 5
-    records = ctl.records()
+    records = ctl.records("accounts")
     cursor = base64.b64encode(f'["{records[9949]["id"]}"]'.encode()).decode()
     started = time.time()
     body = requests.get(url(ctl), params={"first": 100, "after": cursor}, auth=AUTH, timeout=5).json()
@@ -224,7 +224,7 @@ def test_seeding_ten_thousand_is_fast_and_paging_cheap(ctl):
 
 def test_expand_replaces_relation_links(ctl):
     """§4.4 / api-parameters: relations are URI links unless `expand=` names them (List and Get)."""
-    record = ctl.records()[0]
+    record = ctl.records("accounts")[0]
     body = requests.get(url(ctl, f"/{record['id']}"), params={"expand": "owner,industry"}, auth=AUTH, timeout=5).json()
     assert body["data"]["owner"]["id"] == record["owner_id"] and body["data"]["owner"]["email"]
     assert body["data"]["industry"] == next(i for i in pipeliner.INDUSTRIES if i["id"] == record["industry_id"])

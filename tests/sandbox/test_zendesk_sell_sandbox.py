@@ -36,11 +36,11 @@ def contacts(sell, suffix: str = "") -> str:
 
 
 def organisations(sell) -> list[dict]:
-    return [c for c in sell.records() if c["is_organization"]]
+    return [c for c in sell.records("accounts") if c["is_organization"]]
 
 
 def persons(sell) -> list[dict]:
-    return [c for c in sell.records() if not c["is_organization"]]
+    return [c for c in sell.records("accounts") if not c["is_organization"]]
 
 
 def assert_error_envelope(response, status: int, code: str) -> dict:
@@ -232,9 +232,9 @@ def test_upsert_updates_single_match_or_creates(sell):
 
 def test_seed_is_deterministic_and_fills_fields(sell):
     """Seed: organisations fill every account field Sell holds (research §5.4), persons mixed in."""
-    first = sell.records()
+    first = sell.records("accounts")
     sell.reset()
-    assert sell.records() == first
+    assert sell.records("accounts") == first
     org = organisations(sell)[0]
     for key in ("name", "description", "industry", "website", "phone", "address", "billing_address",
                 "shipping_address", "tags", "custom_fields", "owner_id", "created_at", "updated_at"):

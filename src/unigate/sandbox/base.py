@@ -1,6 +1,7 @@
-"""What every CRM emulator shares: seeded records, request recording, fault injection, JSON helpers.
+"""What every CRM emulator shares: resources, request recording, fault injection, JSON helpers.
 
-An emulator is a Starlette router plus an in-memory record store. The sandbox server wraps each one
+An emulator is a Starlette router plus in-memory records, one `Resource` per unified resource
+(see `unigate.sandbox`'s docstring for how a CRM package assembles them). The sandbox server wraps each one
 in `EmulatorMount`, which records every request (so tests can assert what the gateway sent) and
 applies faults queued through the control API (`/__control/<name>/faults`) before the emulator sees
 the request. The fault kinds are listed in `FAULT_KINDS` and documented in server.py and
@@ -168,30 +169,116 @@ class RecordedRequest:
         }
 
 
+class Resource:
+    """One resource of one emulator (accounts, contacts, ...): its routes, its seed, its records.
+
+    A CRM package's resource module (`sandbox/<crm>/accounts.py`, `contacts.py`) defines one
+    subclass and the emulator lists it in `Emulator.resources`. `name` is the unified resource name
+    the control API takes (`/__control/<crm>/records/<name>`). The emulator creates one instance,
+    reachable as `emulator.resource(name)`, and seeds the resources in the declared order, so a
+    later resource's seed can link to an earlier one's records (contacts to their accounts).
+    Shared per-CRM behaviour (auth, error bodies, rate-limit headers) lives on the emulator or in
+    the package's `common.py`; a resource reaches the emulator as `self.emulator`.
+    """
+
+    name: ClassVar[str] = ""
+    # Records seeded when a reset names no count for this resource (None: the emulator's default).
+    default_seed_count: ClassVar[int | None] = None
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+
+    def routes(self) -> list[Route]:  # pragma: no cover - abstract
+        """The CRM's real paths for this resource."""
+        raise NotImplementedError
+
+    def seed(self, count: int) -> None:  # pragma: no cover - abstract
+        """Forget this resource's records and load `count` deterministic ones."""
+        raise NotImplementedError
+
+    def snapshot(self) -> Any:  # pragma: no cover - abstract
+        """The records as the CRM stores them (`GET /__control/<crm>/records/<name>`)."""
+        raise NotImplementedError
+
+    def count(self) -> int:
+        """How many records are stored (the reset answer reports it)."""
+        snapshot = self.snapshot()
+        return len(snapshot) if isinstance(snapshot, (list, dict)) else 0
+
+    def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
+        """See `Emulator.large_list_parts`; None when this resource offers no large list."""
+        return None
+
+
 class Emulator:
-    """Base class for one CRM's emulator. Subclasses set `name`, implement `routes()` and `seed()`."""
+    """Base class for one CRM's emulator.
+
+    A packaged emulator (`sandbox/<crm>/__init__.py`) sets `name` and `resources` (Resource
+    subclasses, in seeding order); routes, seed, snapshot and large list come from them.
+    `reset_state()` is the hook for emulator-wide state (rate-limit counters) cleared on every reset.
+    A single-module emulator instead implements `routes()` and `seed()` over `self.records` (its
+    only resource is `accounts`).
+    """
 
     name: ClassVar[str] = ""
     default_seed_count: ClassVar[int] = 60
     # The vendor's OAuth 2 authorization server, for CRMs that offer one (see `_oauth.py`).
     oauth_profile: ClassVar[OAuthProfile | None] = None
+    # The resource modules' classes, in the order they are seeded.
+    resources: ClassVar[tuple[type[Resource], ...]] = ()
 
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.oauth: OAuthServer | None = OAuthServer(self.oauth_profile) if self.oauth_profile else None
+        self._resources: dict[str, Resource] = {cls.name: cls(self) for cls in self.resources}
         self.reset()
 
+    # -- resources ----------------------------------------------------------------------------------
+    def resource_names(self) -> list[str]:
+        """The resources the control API knows for this emulator, in seeding order."""
+        return list(self._resources) if self._resources else ["accounts"]
+
+    def resource(self, name: str) -> Resource:
+        """The emulator's instance of resource `name` (KeyError when it has none)."""
+        return self._resources[name]
+
     # -- data -------------------------------------------------------------------------------------
-    def reset(self, count: int | None = None) -> None:
-        """Forget everything and load the deterministic seed again."""
+    def reset(self, count: int | None = None, counts: dict[str, int] | None = None) -> None:
+        """Forget everything and load the deterministic seed again.
+
+        Every resource is reseeded, in declaration order: with the number `counts` gives for it,
+        else `count`, else its own default (`Resource.default_seed_count`, else the emulator's).
+        """
         self.records = {}
-        self.seed(self.default_seed_count if count is None else count)
+        if not self._resources:
+            self.seed(self.default_seed_count if count is None else count)
+            return
+        self.reset_state()
+        for name, resource in self._resources.items():
+            wanted = (counts or {}).get(name, count)
+            if wanted is None:
+                wanted = resource.default_seed_count
+            resource.seed(self.default_seed_count if wanted is None else wanted)
+
+    def reseed(self, count: int | None = None, counts: dict[str, int] | None = None) -> None:
+        """The control API's reset; single-module emulators (which override `reset(count)`) take
+        their one count from `counts["accounts"]` or `count`."""
+        if self._resources:
+            self.reset(count, counts)
+        else:
+            self.reset((counts or {}).get("accounts", count))
+
+    def reset_state(self) -> None:
+        """Emulator-wide state to clear on every reset, before the resources are seeded."""
 
     def seed(self, count: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def routes(self) -> list[Route]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def routes(self) -> list[Route]:
+        """Every resource's routes, in declaration order (single-module emulators override this)."""
+        if not self._resources:  # pragma: no cover - abstract
+            raise NotImplementedError
+        return [route for resource in self._resources.values() for route in resource.routes()]
 
     def oauth_routes(self) -> list[Route]:
         """The authorize and token endpoints at the vendor's paths (none for CRMs without OAuth)."""
@@ -203,12 +290,32 @@ class Emulator:
 
     def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
         """(list path, body prefix, encoded records, body suffix, media type) for a generated huge list
-        answer (`POST /__control/<name>/large_list`); None when this emulator does not offer one."""
+        answer (`POST /__control/<name>/large_list`); None when this emulator does not offer one.
+        A packaged emulator answers with its first resource that offers one."""
+        for resource in self._resources.values():
+            parts = resource.large_list_parts()
+            if parts is not None:
+                return parts
         return None
 
+    def records_of(self, resource: str) -> Any:
+        """What `GET /__control/<name>/records/<resource>` returns: that resource's stored records,
+        as the CRM holds them. KeyError for a resource this emulator does not have."""
+        if self._resources:
+            return self._resources[resource].snapshot()
+        if resource != "accounts":
+            raise KeyError(resource)
+        return self.snapshot()
+
     def snapshot(self) -> Any:
-        """What `GET /__control/<name>/records` returns: the stored records, as the CRM holds them."""
+        """A single-module emulator's records (its `accounts`), as the CRM holds them."""
         return list(self.records.values())
+
+    def counts(self) -> dict[str, int]:
+        """How many records each resource stores (the reset answer)."""
+        if self._resources:
+            return {name: r.count() for name, r in self._resources.items()}
+        return {"accounts": len(self.records)}
 
     def error_in_200(self) -> Response | None:
         """The CRM's own error inside an HTTP 200, or None when the CRM never answers that way."""

@@ -1,7 +1,11 @@
 """The sandbox server: every emulator under `/<integration name>`, plus a control API for tests.
 
 Control API (JSON), per emulator `<name>`:
-- `POST /__control/<name>/reset` `{"count": N}?`: reload the deterministic seed (N records).
+- `POST /__control/<name>/reset` `{"count": N, "resource": R, "counts": {R: N}}` (all optional):
+  reseed every resource of the emulator, in its seeding order (accounts before contacts). A
+  resource seeds the number `counts` names for it; else N when `count` is given without `resource`
+  (or with `resource` naming it); else its default. Answers `{"reset": name, "records": {R: n}}`.
+  An unknown resource, or a count that is not an integer from 0 to 1,000,000, answers 400.
 - `POST /__control/<name>/faults` a `Fault` object; `DELETE` clears them. Faults apply in the order
   queued, each to the next `times` requests that match `method`, `path_contains`, `path_endswith`
   and `body_contains` (all optional). A fault answers `status` with `body` and `headers`, and/or
@@ -17,7 +21,10 @@ Control API (JSON), per emulator `<name>`:
   - `expired_token`: the credentials are made invalid on the way in; the emulator answers its 401.
   An unknown field or kind answers 400.
 - `GET /__control/<name>/requests`: the requests received, oldest first; `DELETE` clears them.
-- `GET /__control/<name>/records`: the records as the emulated CRM stores them.
+- `GET /__control/<name>/records/<resource>`: the records of `resource` (`accounts`, `contacts`,
+  ...) as the emulated CRM stores them; an unknown resource answers 404 with the emulator's
+  `resources`. `GET /__control/<name>/records` (no resource) answers 400 listing them. Where the CRM
+  keeps two resources in one store (Capsule's parties), each resource shows that whole store.
 - `POST /__control/<name>/oauth` (OAuth CRMs) with any of `{"access_token_ttl": seconds,
   "code_ttl": seconds, "expire_all": true, "revoke_refresh_tokens": true}`: the lifetime of access
   tokens (or authorization codes) issued from now on (null: the vendor's); expire every issued
@@ -44,12 +51,14 @@ from starlette.routing import Mount, Route
 from unigate.sandbox import base
 from unigate.sandbox.base import EmulatorMount, Fault, LargeList, json_response, read_json
 
-_NOT_EMULATORS = {"base", "server"}
+_NOT_EMULATORS = {"base", "server", "collection"}
 MAX_LARGE_LIST_BYTES = 16 << 30
+MAX_SEED_COUNT = 1_000_000
 
 
 def discover_emulators() -> dict[str, type[base.Emulator]]:
-    """Every `EMULATOR` class in this package, keyed by integration name."""
+    """Every `EMULATOR` class in this package (a CRM package `sandbox/<crm>/` exposes it from its
+    `__init__`, a single-module emulator from `sandbox/<crm>.py`), keyed by integration name."""
     import unigate.sandbox as package
 
     found: dict[str, type[base.Emulator]] = {}
@@ -75,6 +84,7 @@ class SandboxApp:
             Route("/__control/{name}/faults", self.faults, methods=["POST", "DELETE"]),
             Route("/__control/{name}/requests", self.requests, methods=["GET", "DELETE"]),
             Route("/__control/{name}/records", self.records, methods=["GET"]),
+            Route("/__control/{name}/records/{resource}", self.records, methods=["GET"]),
             Route("/__control/{name}/oauth", self.oauth, methods=["GET", "POST"]),
             Route("/__control/{name}/large_list", self.large_list, methods=["POST", "DELETE"]),
         ]
@@ -96,13 +106,20 @@ class SandboxApp:
         if mount is None:
             return json_response({"error": "unknown sandbox"}, 404)
         body = await read_json(request) or {}
-        mount.emulator.reset(body.get("count"))
-        if mount.emulator.oauth is not None:
-            mount.emulator.oauth.reset()
+        if not isinstance(body, dict):
+            return json_response({"error": "reset takes a JSON object"}, 400)
+        emulator = mount.emulator
+        try:
+            count, counts = _seed_counts(body, emulator.resource_names())
+        except ValueError as error:
+            return json_response({"error": str(error), "resources": emulator.resource_names()}, 400)
+        emulator.reseed(count, counts)
+        if emulator.oauth is not None:
+            emulator.oauth.reset()
         mount.faults.clear()
         mount.requests.clear()
         mount.large_list = None
-        return json_response({"reset": mount.emulator.name, "records": len(mount.emulator.records)})
+        return json_response({"reset": emulator.name, "records": emulator.counts()})
 
     async def faults(self, request: Request):
         mount = self._mount(request)
@@ -157,7 +174,15 @@ class SandboxApp:
         mount = self._mount(request)
         if mount is None:
             return json_response({"error": "unknown sandbox"}, 404)
-        return json_response(mount.emulator.snapshot())
+        names = mount.emulator.resource_names()
+        resource = request.path_params.get("resource")
+        if resource is None:
+            return json_response({"error": f"name a resource: /__control/{mount.emulator.name}/records/<resource>",
+                                  "resources": names}, 400)
+        if resource not in names:
+            return json_response({"error": f"{mount.emulator.name} has no resource {resource!r}",
+                                  "resources": names}, 404)
+        return json_response(mount.emulator.records_of(resource))
 
     async def oauth(self, request: Request):
         mount = self._mount(request)
@@ -175,6 +200,29 @@ class SandboxApp:
             except ValueError as error:
                 return json_response({"error": str(error)}, 400)
         return json_response(server.summary())
+
+
+def _seed_counts(body: dict[str, Any], resources: list[str]) -> tuple[int | None, dict[str, int]]:
+    """(count for every resource, per-resource counts) from a reset body; ValueError when invalid."""
+    unknown = sorted(set(body) - {"count", "resource", "counts"})
+    if unknown:
+        raise ValueError(f"unknown reset fields: {', '.join(unknown)}")
+    counts = body.get("counts") or {}
+    if not isinstance(counts, dict):
+        raise ValueError("counts must be an object of resource: count")
+    count = body.get("count")
+    resource = body.get("resource")
+    if resource is not None:
+        if count is None:
+            raise ValueError("resource needs a count")
+        counts = {**counts, resource: count}
+        count = None
+    for name, value in [("count", count), *counts.items()]:
+        if name != "count" and name not in resources:
+            raise ValueError(f"unknown resource {name!r}")
+        if value is not None and (type(value) is not int or not 0 <= value <= MAX_SEED_COUNT):
+            raise ValueError(f"a count must be an integer from 0 to {MAX_SEED_COUNT}")
+    return count, counts
 
 
 def build_sandbox_app(names: list[str] | None = None) -> SandboxApp:

@@ -1,44 +1,49 @@
-"""Copper emulator: Developer API v1 companies.
+"""Copper Developer API v1 companies: the emulator's `accounts` resource.
 
-Root stands for https://api.copper.com; paths are the vendor's (`/developer_api/v1/companies...`).
-Sources: research crm-apis-1.md §4 and §6; developer.copper.com (introduction/requests,
-introduction/authentication, companies/*), Copper's Postman-derived docs mirrored in
-dquimper/GitbookTest `4.-companies/*.md` (overview, create, fetch, update, delete, list-search).
+Paths are the vendor's (`/developer_api/v1/companies...`): https://developer.copper.com/companies/overview.html ,
+https://developer.copper.com/companies/list-companies-search.html ,
+https://developer.copper.com/companies/update-a-company.html , and Copper's Postman-derived docs
+mirrored in https://github.com/dquimper/GitbookTest (`4.-companies/*.md`: create, fetch, delete).
 
-Behaviours the research marks unverified are module constants or small methods named after what
+Behaviours the vendor's text leaves open are module constants or small methods named after what
 they decide, so they are easy to change once a live account confirms them.
 """
 
 from __future__ import annotations
 
 import time
-from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Emulator, json_response, read_json
+from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.collection import Collection
+from unigate.sandbox.copper.common import (
+    COMPANY_FIELD_IDS,
+    CONTACT_TYPE_IDS,
+    CONTACT_TYPES,
+    CUSTOM_FIELD_DEFINITIONS,
+    CUSTOM_FIELD_DEFINITIONS_BY_ID,
+    NOT_FOUND_MESSAGE,
+    PHONE_CATEGORIES,
+    SOCIAL_CATEGORIES,
+    USERS,
+    USERS_BY_ID,
+    WEBSITE_CATEGORIES,
+    body_object,
+    error,
+    validation_error,
+)
 
-# -- credentials ------------------------------------------------------------------------------------
-# introduction/requests.html: every request carries X-PW-AccessToken, X-PW-Application:
-# developer_api, X-PW-UserEmail (the key owner's email) and Content-Type: application/json.
-SANDBOX_TOKEN = "sandbox-copper-token"
-SANDBOX_USER_EMAIL = "sandbox.owner@copper-sandbox.example"
-APPLICATION = "developer_api"
+if TYPE_CHECKING:
+    from unigate.sandbox.copper import CopperEmulator
 
-# The 401 wording is not confirmed by any source read [unverified, research §4.3]; the envelope is
-# Copper's usual {"success":false,"status":…,"message":…}.
-AUTH_FAILED_MESSAGE = "Invalid user credentials"
-
-# -- errors -------------------------------------------------------------------------------------------
-NOT_FOUND_MESSAGE = "Resource not found"                        # observed (verbb/formie#653)
-VALIDATION_PREFIX = "Invalid input: Validation errors: "        # observed 422 wording (same source)
 DUPLICATE_DOMAIN_MESSAGE = "email_domain: Email domain is already taken"  # status 422 [unverified wording]
 
 # -- search / pagination ------------------------------------------------------------------------------------
-DEFAULT_PAGE_SIZE = 20     # list-companies-search: page_size default 20
+DEFAULT_PAGE_SIZE = 20     # list-companies-search.html: page_size default 20
 MAX_PAGE_SIZE = 200        # "specify 200 for a page size of 200 records"; larger values [unverified]: clamped
 CLAMP_PAGE_SIZE = True
 DEFAULT_SORT_BY = "date_modified"   # list-companies-search: sort_by default date_modified
@@ -46,12 +51,8 @@ DEFAULT_SORT_DIRECTION = "asc"      # sort_direction default asc
 # Sorts the store's insertion order already satisfies (seeds and creations get growing
 # date_created and ids), so a page of them is a slice rather than a sort.
 CREATION_ORDER_SORTS = ("date_created",)
-SEARCH_RESULT_CAP = 100_000         # people/list-people-search: only the first 100,000 records
-
-# -- rate limits ------------------------------------------------------------------------------------------
-# introduction/requests.html: 180 requests/minute rolling, 429 when exceeded; no rate-limit headers
-# are documented, so successful answers carry none. The 429 body wording is [unverified].
-RATE_LIMIT_BODY = {"success": False, "status": 429, "message": "Rate limit exceeded"}
+# Only the first 100,000 records: https://developer.copper.com/people/list-people-search.html (same engine)
+SEARCH_RESULT_CAP = 100_000
 
 # The company payload documented in companies/overview has no last-contacted timestamp, while
 # people, leads and opportunities carry `date_last_contacted` (Unix seconds). Whether companies
@@ -60,43 +61,6 @@ LAST_CONTACTED_FIELD: str | None = "date_last_contacted"
 
 # Whether Copper folds tag case is [unverified]; the sandbox keeps tags as sent.
 LOWERCASE_TAGS = False
-
-# -- reference data ---------------------------------------------------------------------------------------
-USERS: list[dict[str, Any]] = [
-    {"id": 731001, "name": "Sandbox Owner", "email": SANDBOX_USER_EMAIL},
-    {"id": 731002, "name": "Dana Whitfield", "email": "dana.whitfield@copper-sandbox.example"},
-    {"id": 731003, "name": "Rafael Ortiz", "email": "rafael.ortiz@copper-sandbox.example"},
-]
-USERS_BY_ID = {u["id"]: u for u in USERS}
-
-CONTACT_TYPES = [
-    {"id": 451490, "name": "Potential Customer"},
-    {"id": 451491, "name": "Current Customer"},
-    {"id": 451492, "name": "Uncategorized"},
-    {"id": 451493, "name": "Other"},
-]
-CONTACT_TYPE_IDS = {c["id"] for c in CONTACT_TYPES}
-
-# Custom field definitions (GET /custom_field_definitions). Copper has no native industry or
-# headcount; accounts keep them as custom fields like these.
-CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
-    {"id": 100764, "name": "Industry", "canonical_name": None, "data_type": "Dropdown",
-     "available_on": ["company", "lead"],
-     "options": [{"id": 900101 + n, "name": name, "rank": n} for n, name in enumerate(
-         ["Software", "Manufacturing", "Retail", "Healthcare", "Logistics", "Finance", "Education", "Energy"])]},
-    {"id": 100765, "name": "Employees", "canonical_name": None, "data_type": "Float", "available_on": ["company"]},
-    {"id": 103481, "name": "Account Notes", "canonical_name": None, "data_type": "Text", "available_on": ["company", "person"]},
-    {"id": 103482, "name": "Renewal Date", "canonical_name": None, "data_type": "Date", "available_on": ["company"]},
-    {"id": 103483, "name": "Key Account", "canonical_name": None, "data_type": "Checkbox", "available_on": ["company"]},
-    {"id": 103484, "name": "Contract URL", "canonical_name": None, "data_type": "URL", "available_on": ["company"]},
-]
-CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
-COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]
-
-PHONE_CATEGORIES = ["work", "mobile", "home", "other"]
-WEBSITE_CATEGORIES = ["work", "personal", "other"]
-SOCIAL_CATEGORIES = ["linkedin", "twitter", "googleplus", "facebook", "youtube", "quora", "foursquare",
-                     "klout", "gravatar", "other"]
 
 SEED_EPOCH = 1_483_988_828   # 2017-01-09: seeded date_created values count up from here
 FIRST_COMPANY_ID = 9_607_580
@@ -115,25 +79,28 @@ _STREETS = ["West Main Street", "Washington Ave", "Market Street", "Main Street 
 _TAGS = ["customer", "prospect", "partner", "vip", "reseller", "churn-risk"]
 
 
-class CopperEmulator(Emulator):
-    name = "copper"
+class Companies(Resource):
+    name: ClassVar[str] = "accounts"
+    emulator: CopperEmulator
 
-    def reset(self, count: int | None = None) -> None:
-        self.next_id = FIRST_COMPANY_ID
-        super().reset(count)
+    def __init__(self, emulator: CopperEmulator) -> None:
+        super().__init__(emulator)
+        self.store = Collection(first_id=FIRST_COMPANY_ID)
 
     def _new_id(self) -> int:
-        value = self.next_id
-        self.next_id += 1
-        return value
+        return self.store.new_id()
 
     # -- seed -----------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
         """`count` companies; date_created and id grow with insertion order (and so does the seeded
         date_modified, the default sort)."""
+        self.store.clear()
         for i in range(count):
             company = self._seed_company(i)
-            self.records[str(company["id"])] = company
+            self.store.add(str(company["id"]), company)
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return self.store.snapshot()
 
     def _seed_company(self, i: int) -> dict[str, Any]:
         base = f"{_NAME_A[i % len(_NAME_A)]} {_NAME_B[(i // len(_NAME_A)) % len(_NAME_B)]}"
@@ -185,47 +152,11 @@ class CopperEmulator(Emulator):
             record[LAST_CONTACTED_FIELD] = created + 7_200 if record["interaction_count"] else None
         return record
 
-    # -- HTTP helpers ---------------------------------------------------------------------------------
-    @staticmethod
-    def error(status: int, message: str) -> Response:
-        """Copper's error envelope (research §4.3)."""
-        return json_response({"success": False, "status": status, "message": message}, status)
-
-    def validation_error(self, *problems: str) -> Response:
-        return self.error(422, VALIDATION_PREFIX + "; ".join(problems))
-
-    def authenticate(self, request: Request) -> Response | None:
-        """All three X-PW-* headers must be present and right, else 401."""
-        headers = request.headers
-        if (headers.get("x-pw-accesstoken") != SANDBOX_TOKEN
-                or headers.get("x-pw-application") != APPLICATION
-                or (headers.get("x-pw-useremail") or "").lower() != SANDBOX_USER_EMAIL):
-            return self.error(401, AUTH_FAILED_MESSAGE)
-        return None
-
-    def guarded(self, handler):
-        async def endpoint(request: Request) -> Response:
-            failure = self.authenticate(request)
-            if failure is not None:
-                return failure
-            return await handler(request)
-        return endpoint
-
     def find(self, raw_id: str) -> dict[str, Any] | None:
-        return self.records.get(str(int(raw_id))) if raw_id.isdigit() else None
+        return self.store.get(str(int(raw_id))) if raw_id.isdigit() else None
 
-    async def body_object(self, request: Request) -> dict[str, Any] | Response:
-        raw = await request.body()
-        if not raw.strip():
-            return {}
-        parsed = await read_json(request)
-        if not isinstance(parsed, dict):
-            return self.error(400, "Malformed JSON in request body")
-        return parsed
-
-    # -- routes -----------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
-        g = self.guarded
+        g = self.emulator.guarded
         v1 = "/developer_api/v1"
         return [
             Route(f"{v1}/companies", g(self.create_company), methods=["POST"]),
@@ -233,50 +164,42 @@ class CopperEmulator(Emulator):
             Route(v1 + "/companies/{id}", g(self.get_company), methods=["GET"]),
             Route(v1 + "/companies/{id}", g(self.update_company), methods=["PUT"]),
             Route(v1 + "/companies/{id}", g(self.delete_company), methods=["DELETE"]),
-            Route(f"{v1}/account", g(self.account), methods=["GET"]),
-            Route(f"{v1}/users/me", g(self.me), methods=["GET"]),
-            Route(f"{v1}/users/search", g(self.users), methods=["POST"]),
-            Route(f"{v1}/contact_types", g(self.contact_types), methods=["GET"]),
-            Route(f"{v1}/custom_field_definitions", g(self.custom_field_definitions), methods=["GET"]),
-            Route("/{path:path}", g(self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         ]
-
-    async def not_found(self, request: Request) -> Response:
-        return self.error(404, NOT_FOUND_MESSAGE)
 
     # -- search -----------------------------------------------------------------------------------------
     async def search_companies(self, request: Request) -> Response:
-        """POST /companies/search: a bare JSON array and the `X-PW-TOTAL` header (research §4.2)."""
-        body = await self.body_object(request)
+        """POST /companies/search: a bare JSON array and the `X-PW-TOTAL` header
+        (https://developer.copper.com/companies/list-companies-search.html)."""
+        body = await body_object(request)
         if isinstance(body, Response):
             return body
         try:
             page = int(body.get("page_number") or 1)
             size = int(body.get("page_size") or DEFAULT_PAGE_SIZE)
         except (TypeError, ValueError):
-            return self.validation_error("page_number and page_size must be numbers")
+            return validation_error("page_number and page_size must be numbers")
         if page < 1 or size < 1:
-            return self.validation_error("page_number and page_size must be positive")
+            return validation_error("page_number and page_size must be positive")
         if size > MAX_PAGE_SIZE:
             if not CLAMP_PAGE_SIZE:
-                return self.validation_error(f"page_size must be at most {MAX_PAGE_SIZE}")
+                return validation_error(f"page_size must be at most {MAX_PAGE_SIZE}")
             size = MAX_PAGE_SIZE
         sort_by = body.get("sort_by") or DEFAULT_SORT_BY
         direction = (body.get("sort_direction") or DEFAULT_SORT_DIRECTION).lower()
         if direction not in ("asc", "desc"):
-            return self.validation_error("sort_direction must be asc or desc")
+            return validation_error("sort_direction must be asc or desc")
         filters = self.filters(body)
         start = (page - 1) * size
         stop = min(start + size, SEARCH_RESULT_CAP)
         if not filters and sort_by in CREATION_ORDER_SORTS and direction == "asc":
             # The store keeps creation order (date_created, then id): a page is a slice.
-            total = len(self.records)
-            window = list(islice(self.records.values(), start, max(stop, start)))
+            total = len(self.store)
+            window = self.store.window(start, max(stop, start) - start)
         else:
-            matches = [c for c in self.records.values() if all(f(c) for f in filters)]
+            matches = [c for c in self.store.values() if all(f(c) for f in filters)]
             key = self.sort_key(sort_by)
             if key is None:
-                return self.validation_error(f"sort_by: {sort_by} is not a valid sort field")
+                return validation_error(f"sort_by: {sort_by} is not a valid sort field")
             matches.sort(key=key, reverse=direction == "desc")
             total = len(matches)
             window = matches[start:max(stop, start)]
@@ -347,17 +270,18 @@ class CopperEmulator(Emulator):
     async def get_company(self, request: Request) -> Response:
         company = self.find(request.path_params["id"])
         if company is None:
-            return self.error(404, NOT_FOUND_MESSAGE)
+            return error(404, NOT_FOUND_MESSAGE)
         return json_response(company)
 
     # -- create / update --------------------------------------------------------------------------------
     async def create_company(self, request: Request) -> Response:
-        """POST /companies answers 200 (not 201) with the company (GitbookTest create-a-new-company)."""
-        body = await self.body_object(request)
+        """POST /companies answers 200 (not 201) with the company (create-a-new-company in
+        https://github.com/dquimper/GitbookTest)."""
+        body = await body_object(request)
         if isinstance(body, Response):
             return body
         if not str(body.get("name") or "").strip():
-            return self.validation_error("name: Name is required")
+            return validation_error("name: Name is required")
         now = int(time.time())
         company: dict[str, Any] = {
             "id": 0, "name": "", "address": None, "assignee_id": None, "contact_type_id": None, "details": None,
@@ -371,25 +295,26 @@ class CopperEmulator(Emulator):
         if failure is not None:
             return failure
         company["id"] = self._new_id()
-        self.records[str(company["id"])] = company
+        self.store.add(str(company["id"]), company)
         return json_response(company)
 
     async def update_company(self, request: Request) -> Response:
-        """PUT /companies/{id}: only fields present change; `null` clears (update-a-company)."""
+        """PUT /companies/{id}: only fields present change; `null` clears
+        (https://developer.copper.com/companies/update-a-company.html)."""
         company = self.find(request.path_params["id"])
         if company is None:
-            return self.error(404, NOT_FOUND_MESSAGE)
-        body = await self.body_object(request)
+            return error(404, NOT_FOUND_MESSAGE)
+        body = await body_object(request)
         if isinstance(body, Response):
             return body
         if "name" in body and not str(body.get("name") or "").strip():
-            return self.validation_error("name: Name is required")
+            return validation_error("name: Name is required")
         staged = {**company, "custom_fields": [dict(cf) for cf in company["custom_fields"]]}
         failure = self.apply_changes(staged, body, own_id=company["id"])
         if failure is not None:
             return failure
         staged["date_modified"] = max(int(time.time()), company["date_modified"])
-        self.records[str(company["id"])] = staged
+        self.store.put(str(company["id"]), staged)
         return json_response(staged)
 
     def apply_changes(self, company: dict[str, Any], body: dict[str, Any], own_id: int | None) -> Response | None:
@@ -420,11 +345,12 @@ class CopperEmulator(Emulator):
             domain = body["email_domain"]
             if domain:
                 domain = str(domain).strip().lower()
-                # companies/overview: "email domain is a unique key for Companies".
-                clash = next((c for c in self.records.values()
+                # https://developer.copper.com/companies/overview.html : "email domain is a unique key
+                # for Companies".
+                clash = next((c for c in self.store.values()
                               if c.get("email_domain") == domain and c["id"] != own_id), None)
                 if clash is not None:
-                    return self.validation_error(DUPLICATE_DOMAIN_MESSAGE)
+                    return validation_error(DUPLICATE_DOMAIN_MESSAGE)
             company["email_domain"] = domain or None
         for key, categories in (("phone_numbers", PHONE_CATEGORIES), ("websites", WEBSITE_CATEGORIES),
                                 ("socials", SOCIAL_CATEGORIES)):
@@ -455,7 +381,7 @@ class CopperEmulator(Emulator):
             if problem:
                 problems.append(problem)
         if problems:
-            return self.validation_error(*problems)
+            return validation_error(*problems)
         return None
 
     @staticmethod
@@ -488,28 +414,10 @@ class CopperEmulator(Emulator):
 
     # -- delete -----------------------------------------------------------------------------------------
     async def delete_company(self, request: Request) -> Response:
-        """Permanent delete: 200 {"id":…,"is_deleted":true}; the id then answers 404 (research §4.5)."""
+        """Permanent delete: 200 {"id":…,"is_deleted":true}; the id then answers 404 [unverified]
+        (delete-a-company in https://github.com/dquimper/GitbookTest: "permanently removes a Company")."""
         company = self.find(request.path_params["id"])
         if company is None:
-            return self.error(404, NOT_FOUND_MESSAGE)
-        del self.records[str(company["id"])]
+            return error(404, NOT_FOUND_MESSAGE)
+        self.store.delete(str(company["id"]))
         return json_response({"id": company["id"], "is_deleted": True})
-
-    # -- reference endpoints ------------------------------------------------------------------------------
-    async def account(self, request: Request) -> Response:
-        return json_response({"id": 241401, "name": "Copper Sandbox", "primary_timezone": "America/Los_Angeles"})
-
-    async def me(self, request: Request) -> Response:
-        return json_response(USERS[0])
-
-    async def users(self, request: Request) -> Response:
-        return json_response(USERS)
-
-    async def contact_types(self, request: Request) -> Response:
-        return json_response(CONTACT_TYPES)
-
-    async def custom_field_definitions(self, request: Request) -> Response:
-        return json_response(CUSTOM_FIELD_DEFINITIONS)
-
-
-EMULATOR = CopperEmulator

@@ -1,26 +1,20 @@
-"""Nutshell emulator: the REST API (`/rest/...`) for accounts (companies).
+"""Nutshell accounts (companies): `/rest/accounts` list, read, create, JSON Patch update, soft delete.
 
-Sources:
-- research crm-apis-2.md §2.2 and §6, and the vendor's OpenAPI (https://app.nutshell.com/swagger.json,
-  mirrored in api-evangelist/nutshell `openapi/_original/nutshell-api.json`): paths, `page[limit]` +
-  0-based `page[page]`, the `{"meta", "accounts"}` envelopes, `accountResponse` with sideloaded
-  creators/owners/origins/contacts/accountTypes/industries, create 201, PATCH as RFC 6902 JSON Patch,
-  DELETE 200 with the deleted account (soft delete, `POST /accounts/{id}/undelete`);
-- developers.nutshell.com/docs/api-authentication: HTTP Basic, user email + API key;
-- developers.nutshell.com/docs/links: the top-level `links` map of relationship templates;
-- recorded vendor answers in amp-labs/connectors `providers/nutshell/test/...` (3p, captured from a
-  real instance): the list record shape (`type`, `href`, `links{creator, owner, tags, industry, ...}`),
-  the error envelope `{"meta", "links", "accounts": [], "errors": [{id, type, code, detail, href,
-  status, title, field}]}`, "Invalid page number: -1", "You may only create one accounts resource per
-  request.", the PATCH content-type error, and `page[limit]` up to 10,000.
+Sources: the vendor's OpenAPI (https://app.nutshell.com/swagger.json, mirrored in api-evangelist/nutshell
+`openapi/_original/nutshell-api.json`): paths, `page[limit]` + 0-based `page[page]`, the
+`{"meta", "accounts"}` envelopes, `accountResponse` with sideloaded creators/owners/origins/contacts/
+accountTypes/industries, create 201, PATCH as RFC 6902 JSON Patch, DELETE 200 with the deleted account
+(soft delete, `POST /accounts/{id}/undelete`); https://developers.nutshell.com/docs/links for the
+top-level `links` map; recorded vendor answers in amp-labs/connectors `providers/nutshell/test/...` for
+the list record shape, "Invalid page number: -1", "You may only create one accounts resource per
+request.", the PATCH content-type error, and `page[limit]` up to 10,000.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -28,23 +22,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Emulator, json_response
+from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.collection import Collection
+from unigate.sandbox.nutshell.common import (
+    FIRST_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
+    format_phone, formatted_number, json_body, slugify,
+)
 
-SANDBOX_USERNAME = "api-user@sandbox-nutshell.example"
-SANDBOX_API_KEY = "sandbox-nutshell-key"
-INSTANCE_ID = "120045"
-SITE_ID = "sBx9Qa2L"
-HOST = "https://app.nutshell.com"
 
-# research §2.2 "page[limit]"; no documented default. [unverified] The JSON-RPC findAccounts default
-# (limit 50, also unverified) is used.
+# `page[limit]` (https://app.nutshell.com/swagger.json) has no documented default. [unverified] The
+# JSON-RPC findAccounts default (limit 50, also unverified) is used.
 DEFAULT_PAGE_LIMIT = 50
 MAX_PAGE_LIMIT = 10_000       # amp-labs connectors handlers.go: "anything higher will return an error"
-
-# 401 body: not documented. Nutshell's REST stack answers framework errors as {"code", "message"}
-# (amp-labs fixture err-internal-server.json); the same shape is assumed for 401. [unverified]
-UNAUTHORIZED_BODY: Any = {"code": 401, "message": "Unauthorized"}
-UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Basic realm="Nutshell API"'}
 
 # PATCH answers 204 No Content per the swagger; the recorded connector fixture answers 200 with the
 # account. This sandbox answers 200 with the accountResponse so a caller sees the result. Set
@@ -58,6 +47,14 @@ PATCH_CONTENT_TYPE = "application/json-patch+json"
 PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://jsonapi.org"
 
 _ID = re.compile(r"^(\d+)-accounts$")
+
+
+def _account_id(number: int) -> str:
+    return f"{number}-accounts"
+
+
+def _account_number(account_id: str) -> int:
+    return int(account_id.split("-", 1)[0])
 
 _NAMES_A = ["Acme", "Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
             "Soylent", "Tyrell", "Cyberdyne", "Wonka", "Oscorp", "Massive", "Blue Ridge", "Silverline",
@@ -73,91 +70,44 @@ _CITIES = [
     ("88 Queen St", "", "Toronto", "ON", "M5H 2N2", "CA", 43.6520, -79.3813),
     ("10 Downing St", "", "London", "England", "SW1A 2AA", "GB", 51.5034, -0.1276),
 ]
-_USERS = [("1-users", "Andy Fowler", "andy@sandbox-nutshell.example"),
-          ("2-users", "Becca Lin", "becca@sandbox-nutshell.example"),
-          ("3-users", "Carlos Mendes", "carlos@sandbox-nutshell.example"),
-          ("4-users", "Dee Okafor", "dee@sandbox-nutshell.example")]
-_INDUSTRIES = ["Software", "Manufacturing", "Healthcare", "Financial Services", "Retail", "Logistics",
-               "Energy", "Education"]
-_TAGS = ["enterprise", "smb", "partner", "churn-risk", "vip", "prospect"]
-_ACCOUNT_TYPES = ["Customer", "Prospect", "Partner", "Vendor", "Competitor"]
-_CUSTOM_FIELDS = [("1-customfields", "Tier", "enum", ["Gold", "Silver", "Bronze"]),
+CUSTOM_FIELDS = [("1-customfields", "Tier", "enum", ["Gold", "Silver", "Bronze"]),
                   ("2-customfields", "Renewal date", "date", None),
                   ("3-customfields", "Lead source", "text", None),
                   ("4-customfields", "Annual revenue", "currency", None)]
-_FIRST = ["Ava", "Noah", "Mia", "Liam", "Zoe", "Ethan", "Ivy", "Owen"]
-_LAST = ["Carter", "Nguyen", "Schmidt", "Rossi", "Kowalski", "Haddad", "Silva", "Moreau"]
-_BASE = datetime(2023, 3, 1, 15, 0, 0, tzinfo=timezone.utc)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+class Accounts(Resource):
+    """Nutshell accounts: routes, seed and store (`self.store`, a `Collection` of `N-accounts` ids; a
+    deleted account is archived there and keeps `deletedTime`). Authentication, the error envelope
+    and the lookups come from the emulator."""
 
+    name = "accounts"
 
-def format_phone(raw: str) -> dict[str, Any]:
-    """Nutshell's phone value object for an entered phone string (`+1 734-123-4567 x12`)."""
-    text = str(raw).strip()
-    extension = None
-    match = re.search(r"\s*(?:x|ext\.?|extension)\s*(\d+)\s*$", text, re.IGNORECASE)
-    if match:
-        extension = match.group(1)
-        text = text[:match.start()]
-    country = "1"
-    digits = re.sub(r"\D", "", text)
-    if text.startswith("+"):
-        if digits.startswith("1") and len(digits) == 11:
-            country, digits = "1", digits[1:]
-        else:
-            country, digits = digits[:2], digits[2:]
-    elif len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    formatted = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else digits
-    return {"countryCode": country, "number": digits, "extension": extension, "numberFormatted": formatted,
-            "E164": f"+{country}{digits}", "countryCodeAndNumber": f"+{country} {formatted}"}
+    def routes(self) -> list[Route]:
+        g = self.emulator._guard
+        return [
+            Route("/rest/accounts", g(self.list_accounts), methods=["GET"]),
+            Route("/rest/accounts", g(self.create_account), methods=["POST"]),
+            Route("/rest/accounts/customfields/attributes", g(self.custom_field_attributes), methods=["GET"]),
+            Route("/rest/accounts/{id}", g(self.get_accounts), methods=["GET"]),
+            Route("/rest/accounts/{id}", g(self.patch_account), methods=["PATCH"]),
+            Route("/rest/accounts/{id}", g(self.delete_account), methods=["DELETE"]),
+            Route("/rest/accounts/{id}/undelete", g(self.undelete_account), methods=["POST"]),
+        ]
 
-
-class NutshellError(Exception):
-    def __init__(self, status: int, title: str, detail: str | None = None, field: str | None = None):
-        super().__init__(title)
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.field = field
-
-
-class NutshellEmulator(Emulator):
-    name = "nutshell"
-
-    # -- data -------------------------------------------------------------------------------------
-    def reset(self, count: int | None = None) -> None:
-        self.users = {uid: {"id": uid, "type": "users", "name": n, "firstName": n.split()[0], "emails": [e],
-                            "isEnabled": True, "isAdministrator": uid == "1-users", "modifiedTime": 1677682800}
-                      for uid, n, e in _USERS}
-        self.industries = {f"{i + 1}-industries": {"id": f"{i + 1}-industries", "type": "industries", "name": n,
-                                                   "modifiedTime": 1677682800}
-                           for i, n in enumerate(_INDUSTRIES)}
-        self.tags = {f"{i + 1}-tags": {"id": f"{i + 1}-tags", "type": "tags", "name": n}
-                     for i, n in enumerate(_TAGS)}
-        self.account_types = {f"{i + 1}-accountTypes": {"id": f"{i + 1}-accountTypes", "type": "accountTypes",
-                                                        "name": n, "modifiedTime": 1677682800}
-                              for i, n in enumerate(_ACCOUNT_TYPES)}
-        self.custom_fields = {name: {"id": cid, "type": "customfields", "name": name, "title": name,
-                                     "fieldType": kind, "choices": choices}
-                              for cid, name, kind, choices in _CUSTOM_FIELDS}
-        self.contacts: dict[str, dict[str, Any]] = {}
-        self.next_id = 0
-        super().reset(count)
+    def snapshot(self) -> Any:
+        return self.store.snapshot()
 
     def seed(self, count: int) -> None:
+        self.store = Collection(make_id=_account_id, number_of=_account_number)
         for i in range(count):
-            self.next_id += 1
             name = f"{_NAMES_A[i % len(_NAMES_A)]} {_NAMES_B[(i // 2) % len(_NAMES_B)]} {_FORMS[(i // 5) % len(_FORMS)]}"
             if i >= len(_NAMES_A) * len(_NAMES_B):
                 name += f" {i}"
             street, street2, city, state, postal, country, lat, lng = _CITIES[i % len(_CITIES)]
-            created = _BASE + timedelta(hours=6 * i, minutes=i % 50)
+            created = SEED_EPOCH + timedelta(hours=6 * i, minutes=i % 50)
             modified = created + timedelta(days=2 + i % 30, minutes=11)
-            domain = f"{_slug(name).replace('-', '')}.example"
+            domain = f"{slugify(name).replace('-', '')}.example"
             dial = "+44" if country == "GB" else "+1"
             account = {
                 "name": name,
@@ -172,7 +122,7 @@ class NutshellEmulator(Emulator):
                                                   + (f" x{100 + i % 50}" if i % 4 == 0 else ""))}],
                 "urls": [{"isPrimary": True, "name": "website", "value": f"https://www.{domain}"}]
                         + ([{"isPrimary": False, "name": "LinkedIn",
-                             "value": f"https://www.linkedin.com/company/{_slug(name)}"}] if i % 2 == 0 else []),
+                             "value": f"https://www.linkedin.com/company/{slugify(name)}"}] if i % 2 == 0 else []),
                 "revenue": {"amount": f"{1_000_000 + i * 25_000}.00", "formatted": f"${1_000_000 + i * 25_000:,}.00"},
                 "employeeCount": 5 + (i * 53) % 5000,
                 "createdTime": int(created.timestamp()),
@@ -181,29 +131,32 @@ class NutshellEmulator(Emulator):
                                  "Renewal date": (created + timedelta(days=365)).strftime("%Y-%m-%d"),
                                  "Lead source": ["Webinar", "Referral", "Trade show"][i % 3]},
                 "links": {
-                    "creator": _USERS[(i + 1) % len(_USERS)][0],
-                    "owner": _USERS[i % len(_USERS)][0],
+                    "creator": USERS[(i + 1) % len(USERS)][0],
+                    "owner": USERS[i % len(USERS)][0],
                     "territory": None,
-                    "tags": [f"{1 + i % len(_TAGS)}-tags"] + ([f"{1 + (i + 2) % len(_TAGS)}-tags"] if i % 3 == 0 else []),
+                    "tags": [f"{1 + i % len(TAG_NAMES)}-tags"]
+                            + ([f"{1 + (i + 2) % len(TAG_NAMES)}-tags"] if i % 3 == 0 else []),
                     "files": [], "relatedFiles": [], "followup": None, "recurringTask": None,
                     "contacts": [],
                     "accountType": f"{1 + i % 3}-accountTypes",
-                    "industry": f"{1 + i % len(_INDUSTRIES)}-industries",
+                    "industry": f"{1 + i % len(INDUSTRY_NAMES)}-industries",
                 },
             }
-            self._store(self.next_id, account)
+            self._store(account)
         # People (contacts) exist too; each is linked to an account.
-        ids = list(self.records)
+        ids = list(self.store.active)
         for j in range(max(1, count // 5)):
             cid = f"{j + 1}-contacts"
-            self.contacts[cid] = {"id": cid, "type": "contacts", "name": f"{_FIRST[j % 8]} {_LAST[(j // 8) % 8]}",
-                                  "href": f"{HOST}/rest/contacts/{cid}"}
+            self.emulator.contacts[cid] = {"id": cid, "type": "contacts",
+                                           "name": f"{FIRST_NAMES[j % 8]} {LAST_NAMES[(j // 8) % 8]}",
+                                           "href": f"{HOST}/rest/contacts/{cid}"}
             if ids:
-                self.records[ids[j % len(ids)]]["links"]["contacts"].append(cid)
+                self.store.get(ids[j % len(ids)])["links"]["contacts"].append(cid)
 
-    def _store(self, number: int, data: dict[str, Any]) -> dict[str, Any]:
-        account_id = f"{number}-accounts"
-        slug = f"{number}-{_slug(data.get('name') or 'company')}"
+    def _store(self, data: dict[str, Any]) -> dict[str, Any]:
+        account_id = self.store.new_id()
+        number = _account_number(account_id)
+        slug = f"{number}-{slugify(data.get('name') or 'company')}"
         name = data.get("name") or ""
         record = {
             "id": account_id, "type": "accounts", "name": name, "description": data.get("description"),
@@ -218,12 +171,7 @@ class NutshellEmulator(Emulator):
             "customFields": data.get("customFields", {}),
             "links": data["links"],
         }
-        self.records[account_id] = record
-        return record
-
-    # -- envelopes ---------------------------------------------------------------------------------
-    def _meta(self) -> dict[str, Any]:
-        return {"instanceId": INSTANCE_ID, "siteId": SITE_ID}
+        return self.store.add(account_id, record)
 
     def _link_templates(self) -> dict[str, Any]:
         rel = {"creator": "creators", "owner": "owners", "territory": "territories", "tags": "tags",
@@ -244,51 +192,12 @@ class NutshellEmulator(Emulator):
                         seen[ref] = table[ref]
             return list(seen.values())
         return {
-            "meta": self._meta(), "links": self._link_templates(), "accounts": accounts,
-            "creators": collect("creator", self.users), "owners": collect("owner", self.users),
-            "origins": [], "contacts": collect("contacts", self.contacts),
-            "accountTypes": collect("accountType", self.account_types),
-            "industries": collect("industry", self.industries),
+            "meta": self.emulator._meta(), "links": self._link_templates(), "accounts": accounts,
+            "creators": collect("creator", self.emulator.users), "owners": collect("owner", self.emulator.users),
+            "origins": [], "contacts": collect("contacts", self.emulator.contacts),
+            "accountTypes": collect("accountType", self.emulator.account_types),
+            "industries": collect("industry", self.emulator.industries),
         }
-
-    def _error(self, status: int, title: str, detail: str | None = None, field: str | None = None) -> Response:
-        return json_response({"meta": self._meta(), "links": {}, "accounts": [], "errors": [{
-            "id": None, "type": "errors", "code": None, "detail": detail, "href": None, "status": str(status),
-            "title": title, "field": field}]}, status)
-
-    def _authorized(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        if header[:6].lower() != "basic ":
-            return False
-        try:
-            user, _, key = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        return user.lower() == SANDBOX_USERNAME and key == SANDBOX_API_KEY
-
-    def _guard(self, handler):
-        async def wrapped(request: Request) -> Response:
-            if not self._authorized(request):
-                return json_response(UNAUTHORIZED_BODY, 401, UNAUTHORIZED_HEADERS)
-            try:
-                return await handler(request)
-            except NutshellError as exc:
-                return self._error(exc.status, exc.title, exc.detail, exc.field)
-        return wrapped
-
-    def routes(self) -> list[Route]:
-        g = self._guard
-        return [
-            Route("/rest/accounts", g(self.list_accounts), methods=["GET"]),
-            Route("/rest/accounts", g(self.create_account), methods=["POST"]),
-            Route("/rest/accounts/customfields/attributes", g(self.custom_field_attributes), methods=["GET"]),
-            Route("/rest/accounts/{id}", g(self.get_accounts), methods=["GET"]),
-            Route("/rest/accounts/{id}", g(self.patch_account), methods=["PATCH"]),
-            Route("/rest/accounts/{id}", g(self.delete_account), methods=["DELETE"]),
-            Route("/rest/accounts/{id}/undelete", g(self.undelete_account), methods=["POST"]),
-            Route("/rest/industries", g(self.list_industries), methods=["GET"]),
-            Route("/rest/accounttypes", g(self.list_account_types), methods=["GET"]),
-        ]
 
     # -- handlers ----------------------------------------------------------------------------------
     async def list_accounts(self, request: Request) -> Response:
@@ -300,7 +209,7 @@ class NutshellEmulator(Emulator):
         if not re.fullmatch(r"-?\d+", raw_limit) or not 1 <= int(raw_limit) <= MAX_PAGE_LIMIT:
             raise NutshellError(400, "Invalid filter", f"Invalid page limit: {raw_limit}")
         limit, page = int(raw_limit), int(raw_page)
-        live = [a for a in self.records.values() if "deletedTime" not in a]
+        live = list(self.store.live())
         q = params.get("q")
         if q:
             live = [a for a in live if q.lower() in (a["name"] or "").lower()]
@@ -311,19 +220,19 @@ class NutshellEmulator(Emulator):
                 raise NutshellError(400, "Invalid sort", f"Cannot sort by {key}")
             live = sorted(live, key=lambda a: (a.get(key) is None, a.get(key) or ""), reverse=sort.startswith("-"))
         chunk = live[page * limit: (page + 1) * limit]
-        facets: dict[str, int] = {k: 0 for k in self.account_types}
+        facets: dict[str, int] = {k: 0 for k in self.emulator.account_types}
         for account in live:
             facets[account["links"]["accountType"]] = facets.get(account["links"]["accountType"], 0) + 1
         body = {
-            "meta": {"count": len(chunk), "countFormatted": _formatted(len(chunk)), "total": len(live),
-                     "totalFormatted": _formatted(len(live)), "facets": {"accountType": facets}, **self._meta()},
+            "meta": {"count": len(chunk), "countFormatted": formatted_number(len(chunk)), "total": len(live),
+                     "totalFormatted": formatted_number(len(live)), "facets": {"accountType": facets}, **self.emulator._meta()},
             "links": {},
             "accounts": chunk,
         }
         return json_response(body)
 
     def _find(self, raw_id: str, *, allow_deleted: bool) -> dict[str, Any]:
-        account = self.records.get(raw_id) if _ID.match(raw_id) else None
+        account = self.store.get(raw_id) if _ID.match(raw_id) else None
         if account is None or ("deletedTime" in account and not allow_deleted):
             raise NutshellError(404, "Not Found", f"Could not find account with id {raw_id}")
         return account
@@ -334,7 +243,7 @@ class NutshellEmulator(Emulator):
         return json_response(self._account_response(found))
 
     async def create_account(self, request: Request) -> Response:
-        body = await _json(request)
+        body = await json_body(request)
         items = body.get("accounts") if isinstance(body, dict) else None
         if not isinstance(items, list) or len(items) != 1 or not isinstance(items[0], dict):
             raise NutshellError(400, "You may only create one accounts resource per request.")
@@ -354,8 +263,7 @@ class NutshellEmulator(Emulator):
         self._apply_links(account, data.get("links") or {})
         if "customFields" in data:
             account["customFields"] = self._custom_fields(data["customFields"])
-        self.next_id += 1
-        record = self._store(self.next_id, account)
+        record = self._store(account)
         return json_response(self._account_response([record]), CREATE_STATUS)
 
     async def patch_account(self, request: Request) -> Response:
@@ -363,7 +271,7 @@ class NutshellEmulator(Emulator):
         if content_type != PATCH_CONTENT_TYPE:
             return json_response(PATCH_CONTENT_TYPE_ERROR, 400)
         account = self._find(request.path_params["id"], allow_deleted=False)
-        ops = await _json(request)
+        ops = await json_body(request)
         if not isinstance(ops, list) or not ops:
             raise NutshellError(400, "Invalid patch", "The body must be a non-empty JSON Patch array")
         staged = orjson.loads(orjson.dumps(account))
@@ -379,21 +287,17 @@ class NutshellEmulator(Emulator):
     async def delete_account(self, request: Request) -> Response:
         account = self._find(request.path_params["id"], allow_deleted=False)
         account["deletedTime"] = int(time.time())
+        self.store.archive(account["id"])
         return json_response(self._account_response([account]))
 
     async def undelete_account(self, request: Request) -> Response:
         account = self._find(request.path_params["id"], allow_deleted=True)
         account.pop("deletedTime", None)
+        self.store.restore(account["id"])
         return json_response(self._account_response([account]))
 
-    async def list_industries(self, request: Request) -> Response:
-        return json_response(list(self.industries.values()))
-
-    async def list_account_types(self, request: Request) -> Response:
-        return json_response(list(self.account_types.values()))
-
     async def custom_field_attributes(self, request: Request) -> Response:
-        return json_response({"customFields": list(self.custom_fields.values())})
+        return json_response({"customFields": list(self.emulator.custom_fields.values())})
 
     # -- writes ------------------------------------------------------------------------------------
     def _apply_fields(self, account: dict[str, Any], data: dict[str, Any]) -> None:
@@ -466,7 +370,7 @@ class NutshellEmulator(Emulator):
 
     def _addresses(self, value: Any) -> list[dict[str, Any]]:
         """Writes accept the parts nested under `value` (swagger POST example) or flat (read shape);
-        reads are flat (research §2.2, nesting [unverified])."""
+        reads are flat (https://app.nutshell.com/swagger.json; nesting [unverified])."""
         out = []
         for item in self._list_of(value, "addresses"):
             parts = item.get("value") if isinstance(item.get("value"), dict) and "location" not in item["value"] else item
@@ -488,8 +392,8 @@ class NutshellEmulator(Emulator):
             self._set_link(account, key, value)
 
     def _set_link(self, account: dict[str, Any], key: str, value: Any) -> None:
-        tables = {"owner": self.users, "creator": self.users, "industry": self.industries,
-                  "accountType": self.account_types, "tags": self.tags, "contacts": self.contacts}
+        tables = {"owner": self.emulator.users, "creator": self.emulator.users, "industry": self.emulator.industries,
+                  "accountType": self.emulator.account_types, "tags": self.emulator.tags, "contacts": self.emulator.contacts}
         if key not in tables:
             raise NutshellError(422, f"Unknown link {key}", field=f"links.{key}")
         table = tables[key]
@@ -509,7 +413,7 @@ class NutshellEmulator(Emulator):
             raise NutshellError(422, "Invalid customFields", field="customFields")
         out = {}
         for name, value in values.items():
-            spec = self.custom_fields.get(name)
+            spec = self.emulator.custom_fields.get(name)
             if spec is None:
                 raise NutshellError(422, "Invalid custom field", f"No account custom field named {name!r}",
                                     "customFields")
@@ -555,24 +459,9 @@ class NutshellEmulator(Emulator):
         if len(rest) == 2 and rest[1] == "-" and field in ("phones", "emails", "urls", "addresses") and kind == "add":
             self._apply_fields(account, {field: account[field] + [value]})
             return
-        if len(rest) == 1 and field in self.custom_fields:  # swagger: custom fields by name at /accounts/0/{name}
+        if len(rest) == 1 and field in self.emulator.custom_fields:  # swagger: custom fields by name at /accounts/0/{name}
             self._patch_one(account, {"op": kind, "path": f"/accounts/0/customFields/{field}", "value": value})
             return
         raise NutshellError(400, "Invalid patch path", f"Unsupported path {path}")
 
 
-def _formatted(value: int) -> dict[str, Any]:
-    return {"formatted": f"{value:,}", "prefix": "", "suffix": "", "value": value}
-
-
-async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        raise NutshellError(400, "Invalid JSON", "The request body is empty")
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise NutshellError(400, "Invalid JSON", "The request body is not valid JSON") from None
-
-
-EMULATOR = NutshellEmulator

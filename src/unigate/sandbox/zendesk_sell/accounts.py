@@ -1,28 +1,23 @@
-"""Zendesk Sell emulator (formerly Base CRM): `/v2/contacts`, where organisations are contacts with
-`is_organization: true` and persons live in the same collection.
+"""Zendesk Sell accounts: organisations, which Sell keeps as contacts with `is_organization: true` in
+`/v2/contacts`, the same collection as persons
+(https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/).
 
-The emulator's root stands for `https://api.getbase.com`. Sources: `research/crm-apis-2.md §5`
-(contacts, envelope, errors), §6 (emulator checklist), §7 (open items); Zendesk's official Python
-client `basecrm` (`http_client.py`: envelope, headers; `services.py`: ContactsService) and Zendesk's
-Sell errors page (developer.zendesk.com/api-reference/sales-crm/errors).
+This module owns that collection: its routes and its store (`Accounts.records`, organisations and
+persons by id, one id sequence). The seed stores a person after every second organisation, linked to
+it by `contact_id`. A `contacts` resource (persons) adds no routes: it reads and seeds this same store
+through `self.emulator.resource("accounts")`, keeping `is_organization: false` records.
 
-What it reproduces:
-- `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
-  issued); 401 `unauthorized` in the errors envelope otherwise.
-- OAuth 2 (§5.1): authorize `GET /oauth2/authorize`, token `POST /oauth2/token`; see `OAUTH_*`.
-- A `User-Agent` header is required (research §5.1, §6: missing → 400).
 - Bodies in `{"data": {...}}`; answers `{"data": …, "meta": {"type": "contact"}}` and
   `{"items": [{"data": …, "meta": …}], "meta": {"type": "collection", "count", "links"}}`.
 - List `page` (1-based) / `per_page` (default 25, max 100), `meta.links.next_page` while more remain;
   filters `is_organization`, `ids`, `name`, `email`, `owner_id`, `contact_id`, `sort_by=attr:dir`.
 - Create, partial update (`tags` replace the list), hard delete 204 then 404, upsert.
-- Every answer carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
+Sources besides the reference page: Zendesk's official Python client `basecrm` (`services.py`:
+ContactsService) and basecrm-ruby `lib/basecrm/models/contact.rb` (fields).
 """
 
 from __future__ import annotations
 
-import itertools
-import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -31,53 +26,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox import _oauth
-from unigate.sandbox.base import Emulator, bearer_token, json_response, read_json
-
-# -- credentials ------------------------------------------------------------------------------------
-# 64 characters: the official `basecrm` client refuses tokens of any other length (configuration.py).
-SANDBOX_TOKEN = "sandbox-zendesk_sell-token-0000000000000000000000000000000000000"
-
-# -- OAuth 2 (research/crm-apis-2.md §5.1) -----------------------------------------------------------
-OAUTH_AUTHORIZE_PATH = "/oauth2/authorize"  # https://api.getbase.com/oauth2/authorize [doc]
-OAUTH_TOKEN_PATH = "/oauth2/token"          # https://api.getbase.com/oauth2/token [doc]
-OAUTH_ACCESS_TOKEN_TTL = 3599               # expires_in "3599 seen in the community post"
-# Research is silent on rotation; the sandbox rotates, the behaviour a client must survive [unverified].
-OAUTH_ROTATES_REFRESH_TOKEN = True
-OAUTH_PROFILE = _oauth.OAuthProfile(
-    name="zendesk_sell",
-    authorize_path=OAUTH_AUTHORIZE_PATH,
-    token_path=OAUTH_TOKEN_PATH,
-    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
-    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
-    client_auth=frozenset({"basic", "body"}),   # "client credentials in Basic auth (or as form fields)"
-    token_type="bearer",
-    # 64 hex characters, the only length the official client takes (see SANDBOX_TOKEN)
-    new_access_token=lambda: secrets.token_hex(32),
-    new_refresh_token=lambda: secrets.token_hex(32),
-    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: research records none]
-)
+from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, now_timestamp, timestamp
 
 # -- choices where the vendor's behaviour is not settled (change here) --------------------------------
-# research §7.5: whether POST /contacts answers 200 or 201 is open; Sell's contacts reference shows 200.
+# Whether POST /contacts answers 200 or 201 is not settled; Sell's contacts reference shows 200.
 CREATE_STATUS = 200
-# research §5.1/§6: a request without User-Agent is refused with 400 ("invalid_user_agent-style").
-MISSING_USER_AGENT_STATUS = 400
-MISSING_USER_AGENT_CODE = "invalid_user_agent"
-# research §5.3: `custom_fields` on update merging keys vs replacing the map is unverified; merge here.
+# `custom_fields` on update merging keys vs replacing the map is unverified; merge here.
 CUSTOM_FIELDS_MERGE = True
-# research §5.1: `is_organization` can only be set at creation. An update carrying it is ignored here
+# `is_organization` can only be set at creation (contacts reference). An update carrying it is ignored here
 # (whether Sell answers 422 instead is unverified).
-# Default order of the list (Sell documents `sort_by`; its default is not settled in research): by id.
+# Default order of the list (Sell documents `sort_by`, not its default): by id.
 DEFAULT_SORT = "id:asc"
-# Sell documents no rate-limit headers (research §5.5); the names below are what third-party clients
-# read. 36,000 requests per hour per token.
-RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-RATE_LIMIT = 36000
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
-MORE_INFO = "https://developers.getbase.com/docs/rest/articles/errors"
 SORTABLE = {"id", "name", "first_name", "last_name", "created_at", "updated_at", "customer_status",
             "prospect_status", "industry"}
 WRITABLE = ["address", "billing_address", "shipping_address", "contact_id", "custom_fields",
@@ -89,16 +52,6 @@ STRING_FIELDS = {"customer_status", "description", "email", "facebook", "fax", "
                  "twitter", "website"}
 ADDRESS_KEYS = ("line1", "city", "postal_code", "state", "country")
 STATUSES = ("none", "current", "past")
-HTTP_REASONS = {400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 406: "Not Acceptable",
-                409: "Conflict", 422: "Unprocessable Entity", 429: "Too Many Requests"}
-
-USERS = [{"id": 2119, "name": "Mark Johnson", "email": "mark@sellsandbox.example"},
-         {"id": 2127, "name": "Lena Fischer", "email": "lena@sellsandbox.example"},
-         {"id": 2135, "name": "Omar Haddad", "email": "omar@sellsandbox.example"}]
-USER_IDS = {u["id"] for u in USERS}
-TOKEN_USER = USERS[0]
-
-ID_BASE = 167340001
 
 _NAMES = ["Bluebird Analytics", "Copperline Freight", "Driftwood Studios", "Evergreen Dental", "Foxglove Foods",
           "Granite Peak Capital", "Harborview Hotels", "Ironclad Security", "Juniper Biotech", "Keystone Roofing",
@@ -119,30 +72,26 @@ _TAG_SETS = [["vip"], ["partner", "emea"], [], ["trial"], ["vip", "renewal"], ["
 _SEED_START = datetime(2022, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
 
 
-def _ts(value: datetime) -> str:
-    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+class Accounts(Resource):
+    """The `/v2/contacts` collection: organisations (the accounts) and the persons stored with them.
+    Required headers, the errors envelope and ids come from the emulator."""
 
+    name = "accounts"
 
-def _now() -> str:
-    return _ts(datetime.now(timezone.utc))
-
-
-class ZendeskSellEmulator(Emulator):
-    name = "zendesk_sell"
-    oauth_profile = OAUTH_PROFILE
-
-    def reset(self, count: int | None = None) -> None:
-        self.ids = itertools.count(ID_BASE)
-        self.request_ids = itertools.count(1)
-        self.organization_ids: list[int] = []     # insertion order, for cheap paging of the usual filter
-        self.rate_remaining = RATE_LIMIT
-        super().reset(count)
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v2/contacts/upsert", self.upsert, methods=["POST"]),
+            Route("/v2/contacts/{contact_id}", self.one, methods=["GET", "PUT", "DELETE"]),
+            Route("/v2/contacts", self.many, methods=["GET", "POST"]),
+        ]
 
     # -- seed ---------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
         """`count` organisations, and after every second one a person working there."""
+        self.records: dict[str, dict[str, Any]] = {}
+        self.organization_ids: list[int] = []     # insertion order, for cheap paging of the usual filter
         for i in range(count):
-            org_id = next(self.ids)
+            org_id = next(self.emulator.ids)
             line1, city, postal, state, country = _PLACES[i % len(_PLACES)]
             bill = _PLACES[(i + 2) % len(_PLACES)]
             ship = _PLACES[(i + 4) % len(_PLACES)]
@@ -184,13 +133,13 @@ class ZendeskSellEmulator(Emulator):
                 "custom_fields": {"Segment": ["SMB", "Mid-Market", "Enterprise"][i % 3],
                                   "Employees": str(10 + (i * 37) % 4990),
                                   "Renewal Month": ["January", "April", "July", "October"][i % 4]},
-                "created_at": _ts(created),
-                "updated_at": _ts(created + timedelta(days=2 + i % 30, minutes=11)),
+                "created_at": timestamp(created),
+                "updated_at": timestamp(created + timedelta(days=2 + i % 30, minutes=11)),
             })
             if i % 2 == 1:
                 first, last = _FIRST[i % len(_FIRST)], _LAST[(i // 2) % len(_LAST)]
                 self._store({
-                    "id": next(self.ids),
+                    "id": next(self.emulator.ids),
                     "creator_id": TOKEN_USER["id"],
                     "owner_id": USERS[(i + 2) % len(USERS)]["id"],
                     "is_organization": False,
@@ -219,94 +168,22 @@ class ZendeskSellEmulator(Emulator):
                     "shipping_address": None,
                     "tags": ["decision-maker"] if i % 4 == 1 else [],
                     "custom_fields": {},
-                    "created_at": _ts(created + timedelta(hours=1)),
-                    "updated_at": _ts(created + timedelta(days=1)),
+                    "created_at": timestamp(created + timedelta(hours=1)),
+                    "updated_at": timestamp(created + timedelta(days=1)),
                 })
+
+    def snapshot(self) -> Any:
+        """Every contact Sell stores (organisations and persons), in creation order."""
+        return list(self.records.values())
 
     def _store(self, contact: dict[str, Any]) -> None:
         self.records[str(contact["id"])] = contact
         if contact["is_organization"]:
             self.organization_ids.append(contact["id"])
 
-    # -- HTTP plumbing ------------------------------------------------------------------------------
-    def routes(self) -> list[Route]:
-        return [
-            Route("/v2/contacts/upsert", self.upsert, methods=["POST"]),
-            Route("/v2/contacts/{contact_id}", self.one, methods=["GET", "PUT", "DELETE"]),
-            Route("/v2/contacts", self.many, methods=["GET", "POST"]),
-            Route("/v2/users/self", self.users_self, methods=["GET"]),
-            Route("/{rest:path}", self.incorrect_path, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
-        ]
-
-    def _headers(self, request: Request) -> dict[str, str]:
-        request_id = getattr(request.state, "request_id", None) or self._request_id(request)
-        self.rate_remaining = max(0, self.rate_remaining - 1)
-        return {
-            "X-Request-Id": request_id,
-            "Content-Language": "en",
-            RATE_LIMIT_HEADERS[0]: str(RATE_LIMIT),
-            RATE_LIMIT_HEADERS[1]: str(self.rate_remaining),
-            RATE_LIMIT_HEADERS[2]: "3600",
-        }
-
-    def _request_id(self, request: Request) -> str:
-        value = f"00000000-0000-4000-8000-{next(self.request_ids):012d}"
-        request.state.request_id = value
-        return value
-
-    def ok(self, request: Request, body: Any, status: int = 200) -> Response:
-        return json_response(body, status, headers=self._headers(request),
-                             media_type="application/json; charset=utf-8")
-
-    def error(self, request: Request, status: int, code: str, message: str, details: str | None = None,
-              field: str | None = None, resource: str | None = None) -> Response:
-        return self.errors(request, status, [{"resource": resource, "field": field, "code": code,
-                                              "message": message, "details": details}])
-
-    def errors(self, request: Request, status: int, errors: list[dict[str, Any]]) -> Response:
-        """Sell's errors envelope (developer.zendesk.com/api-reference/sales-crm/errors)."""
-        request_id = self._request_id(request)
-        body = {
-            "errors": [{"error": e, "meta": {"type": "error", "links": {"more_info": MORE_INFO}}} for e in errors],
-            "meta": {"type": "errors", "http_status": f"{status} {HTTP_REASONS.get(status, '')}".strip(),
-                     "logref": request_id, "links": {"more_info": MORE_INFO}},
-        }
-        return json_response(body, status, headers=self._headers(request),
-                             media_type="application/json; charset=utf-8")
-
-    def check(self, request: Request) -> Response | None:
-        """Request checks every Sell call passes through: User-Agent, Accept, bearer token."""
-        if not request.headers.get("user-agent", "").strip():
-            return self.error(request, MISSING_USER_AGENT_STATUS, MISSING_USER_AGENT_CODE,
-                              "User-Agent header is missing", "Set a User-Agent header that identifies "
-                              "your application.")
-        accept = request.headers.get("accept", "*/*")
-        if not any(part.split(";")[0].strip() in ("*/*", "application/*", "application/json")
-                   for part in accept.split(",")):
-            return self.error(request, 406, "not_acceptable", "The requested format is not supported",
-                              "Only application/json is supported.")
-        token = bearer_token(request)
-        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
-            return self.error(request, 401, "unauthorized", "request is unauthorized",
-                              "Required access token is missing, malformed, expired, or invalid.")
-        return None
-
     def not_found(self, request: Request) -> Response:
-        return self.error(request, 404, "not_found", "The requested resource could not be found.",
+        return self.emulator.error(request, 404, "not_found", "The requested resource could not be found.",
                           "Resource you are looking for was not found.", resource="contact")
-
-    async def incorrect_path(self, request: Request) -> Response:
-        denied = self.check(request)
-        if denied:
-            return denied
-        return self.error(request, 404, "incorrect_path", "Requested path was not found.")
-
-    async def users_self(self, request: Request) -> Response:
-        denied = self.check(request)
-        if denied:
-            return denied
-        return self.ok(request, {"data": dict(TOKEN_USER, role="admin", status="active"),
-                                 "meta": {"type": "user"}})
 
     @staticmethod
     def _single(contact: dict[str, Any]) -> dict[str, Any]:
@@ -314,7 +191,7 @@ class ZendeskSellEmulator(Emulator):
 
     # -- list / create --------------------------------------------------------------------------------
     async def many(self, request: Request) -> Response:
-        denied = self.check(request)
+        denied = self.emulator.check(request)
         if denied:
             return denied
         if request.method == "POST":
@@ -322,22 +199,22 @@ class ZendeskSellEmulator(Emulator):
         return self.list_contacts(request)
 
     def list_contacts(self, request: Request) -> Response:
-        """Retrieve all contacts: research §5.3 (filters, page/per_page ≤100, 1-based pages)."""
+        """Retrieve all contacts: filters, page/per_page ≤100, 1-based pages (contacts reference)."""
         q = request.query_params
         try:
             page = int(q.get("page", 1))
             per_page = int(q.get("per_page", DEFAULT_PER_PAGE))
         except ValueError:
-            return self.error(request, 400, "bad_request", "page and per_page must be integers",
+            return self.emulator.error(request, 400, "bad_request", "page and per_page must be integers",
                               "Query parameters page and per_page take positive integers.")
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-            return self.error(request, 400, "bad_request", "Invalid pagination parameters",
+            return self.emulator.error(request, 400, "bad_request", "Invalid pagination parameters",
                               f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}.")
         sort_by = q.get("sort_by", DEFAULT_SORT)
         attribute, _, direction = sort_by.partition(":")
         direction = direction or "asc"
         if attribute not in SORTABLE or direction not in ("asc", "desc"):
-            return self.error(request, 400, "bad_request", "Invalid sort_by parameter",
+            return self.emulator.error(request, 400, "bad_request", "Invalid sort_by parameter",
                               f"sort_by takes one of {sorted(SORTABLE)} with :asc or :desc.")
 
         filters: list[tuple[str, Any]] = []
@@ -346,14 +223,14 @@ class ZendeskSellEmulator(Emulator):
             # Rails-style boolean parameters: the official client sends Python's `True`
             is_org = {"true": "true", "1": "true", "false": "false", "0": "false"}.get(is_org.lower(), is_org)
             if is_org not in ("true", "false"):
-                return self.error(request, 400, "bad_request", "Invalid is_organization parameter",
+                return self.emulator.error(request, 400, "bad_request", "Invalid is_organization parameter",
                                   "is_organization takes true or false.")
         ids = None
         if q.get("ids"):
             try:
                 ids = {int(x) for x in q["ids"].split(",") if x.strip()}
             except ValueError:
-                return self.error(request, 400, "bad_request", "Invalid ids parameter",
+                return self.emulator.error(request, 400, "bad_request", "Invalid ids parameter",
                                   "ids takes a comma-separated list of integers.")
         for key in ("name", "email", "first_name", "last_name"):
             if q.get(key):
@@ -363,7 +240,7 @@ class ZendeskSellEmulator(Emulator):
                 try:
                     filters.append((key, int(q[key])))
                 except ValueError:
-                    return self.error(request, 400, "bad_request", f"Invalid {key} parameter",
+                    return self.emulator.error(request, 400, "bad_request", f"Invalid {key} parameter",
                                       f"{key} takes an integer.")
         city = q.get("address[city]")
 
@@ -400,13 +277,14 @@ class ZendeskSellEmulator(Emulator):
             links["prev_page"] = link(page - 1)
         if more:
             links["next_page"] = link(page + 1)
-        return self.ok(request, {
+        return self.emulator.ok(request, {
             "items": [{"data": c, "meta": {"type": "contact"}} for c in chosen],
             "meta": {"type": "collection", "count": len(chosen), "links": links},
         })
 
     def _validate(self, values: dict[str, Any], creating: bool, is_org: bool) -> list[dict[str, Any]]:
-        """422 resource errors (research §5.5: 422 with `field` set; codes unverified)."""
+        """422 resource errors (https://developer.zendesk.com/api-reference/sales-crm/errors/: 422 with `field`
+        set; codes unverified)."""
         problems = []
 
         def add(field: str, code: str, message: str) -> None:
@@ -450,7 +328,7 @@ class ZendeskSellEmulator(Emulator):
     async def _payload(self, request: Request) -> tuple[dict[str, Any] | None, Response | None]:
         body = await read_json(request)
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-            return None, self.error(request, 400, "invalid_envelope", "Request body must be wrapped in data",
+            return None, self.emulator.error(request, 400, "invalid_envelope", "Request body must be wrapped in data",
                                     'Send a JSON object of the form {"data": {...}}.')
         return body["data"], None
 
@@ -465,10 +343,10 @@ class ZendeskSellEmulator(Emulator):
                 value = {**(contact.get("custom_fields") or {}), **value}
             contact[key] = value if value is not None or key not in ("tags", "custom_fields") else \
                 ([] if key == "tags" else {})
-        contact["updated_at"] = _now()
+        contact["updated_at"] = now_timestamp()
 
     async def create(self, request: Request) -> Response:
-        """Create a contact (research §5.3); `is_organization` is fixed here for good."""
+        """Create a contact (contacts reference); `is_organization` is fixed here for good."""
         values, problem = await self._payload(request)
         if problem:
             return problem
@@ -478,10 +356,10 @@ class ZendeskSellEmulator(Emulator):
         is_org = bool(values.get("is_organization", False))
         problems = self._validate(values, creating=True, is_org=is_org)
         if problems:
-            return self.errors(request, 422, problems)
-        now = _now()
+            return self.emulator.errors(request, 422, problems)
+        now = now_timestamp()
         contact: dict[str, Any] = {
-            "id": next(self.ids), "creator_id": TOKEN_USER["id"], "owner_id": TOKEN_USER["id"],
+            "id": next(self.emulator.ids), "creator_id": TOKEN_USER["id"], "owner_id": TOKEN_USER["id"],
             "is_organization": is_org, "contact_id": None, "parent_organization_id": None,
             "name": None, "first_name": None, "last_name": None, "customer_status": "none",
             "prospect_status": "none", "title": None, "description": None, "industry": None, "website": None,
@@ -493,41 +371,41 @@ class ZendeskSellEmulator(Emulator):
         self._write(contact, values)
         contact["updated_at"] = now
         self._store(contact)
-        return self.ok(request, self._single(contact), CREATE_STATUS)
+        return self.emulator.ok(request, self._single(contact), CREATE_STATUS)
 
     # -- one contact ----------------------------------------------------------------------------------
     async def one(self, request: Request) -> Response:
-        denied = self.check(request)
+        denied = self.emulator.check(request)
         if denied:
             return denied
         contact = self.records.get(request.path_params["contact_id"])
         if contact is None:
             return self.not_found(request)
         if request.method == "GET":
-            return self.ok(request, self._single(contact))
+            return self.emulator.ok(request, self._single(contact))
         if request.method == "DELETE":
-            # hard delete, "cannot be undone" (research §5.3): 204, then 404
+            # hard delete, "cannot be undone" (contacts reference): 204, then 404
             del self.records[str(contact["id"])]
             if contact["is_organization"]:
                 self.organization_ids.remove(contact["id"])
-            return Response(status_code=204, headers=self._headers(request))
+            return Response(status_code=204, headers=self.emulator._headers(request))
         values, problem = await self._payload(request)
         if problem:
             return problem
         problems = self._validate(values, creating=False, is_org=contact["is_organization"])
         if problems:
-            return self.errors(request, 422, problems)
+            return self.emulator.errors(request, 422, problems)
         self._write(contact, values)
-        return self.ok(request, self._single(contact))
+        return self.emulator.ok(request, self._single(contact))
 
     async def upsert(self, request: Request) -> Response:
-        """`POST /v2/contacts/upsert?<filters>`: update the single match or create (research §5.3)."""
-        denied = self.check(request)
+        """`POST /v2/contacts/upsert?<filters>`: update the single match or create (contacts reference)."""
+        denied = self.emulator.check(request)
         if denied:
             return denied
         criteria = {k: v for k, v in request.query_params.items()}
         if not criteria:
-            return self.error(request, 400, "bad_request", "At least one filter is required",
+            return self.emulator.error(request, 400, "bad_request", "At least one filter is required",
                               "Pass the attributes to match on as query parameters.")
         values, problem = await self._payload(request)
         if problem:
@@ -544,7 +422,7 @@ class ZendeskSellEmulator(Emulator):
 
         found = [c for c in self.records.values() if matches(c)]
         if len(found) > 1:
-            return self.error(request, 409, "conflict", "Multiple contacts match the filters",
+            return self.emulator.error(request, 409, "conflict", "Multiple contacts match the filters",
                               "Narrow the filters so at most one contact matches.", resource="contact")
         if not found:
             merged = dict(values)
@@ -557,9 +435,7 @@ class ZendeskSellEmulator(Emulator):
         contact = found[0]
         problems = self._validate(values, creating=False, is_org=contact["is_organization"])
         if problems:
-            return self.errors(request, 422, problems)
+            return self.emulator.errors(request, 422, problems)
         self._write(contact, values)
-        return self.ok(request, self._single(contact))
+        return self.emulator.ok(request, self._single(contact))
 
-
-EMULATOR = ZendeskSellEmulator

@@ -1,7 +1,7 @@
-"""Pipedrive API v2 organizations emulator (research: crm-apis-1.md §2, §6).
+"""Pipedrive API v2 organizations: the emulator's `accounts` resource.
 
-The emulator root stands for `https://api.pipedrive.com` (or a company's `api_domain`); routes
-are Pipedrive's real paths:
+Routes are Pipedrive's real paths
+(https://github.com/pipedrive/client-nodejs/blob/master/src/versions/v2/api/organizations-api.ts):
 
 - `GET    /api/v2/organizations`       list (`limit` 1..500, default 100; `cursor`; `sort_by`,
   `sort_direction`, `owner_id`, `ids`, `updated_since`, `updated_until`, `custom_fields`,
@@ -10,44 +10,46 @@ are Pipedrive's real paths:
 - `POST   /api/v2/organizations`       create (`name` required)
 - `PATCH  /api/v2/organizations/{id}`  update
 - `DELETE /api/v2/organizations/{id}`  soft delete: 200 `{"success":true,"data":{"id":N}}`
+  (https://developers.pipedrive.com/changelog/post/permanent-deletion-logic-for-6-core-entities)
 
-OAuth 2 (§2.2): authorize `GET /oauth/authorize`, token `POST /oauth/token` (oauth.pipedrive.com,
-served under the emulator root), client authentication by HTTP Basic; see `OAUTH_*` below. The
-token response's `api_domain` is the emulator's own root URL, where the API answers.
-
-Auth: `x-api-token: SANDBOX_API_TOKEN`, `?api_token=SANDBOX_API_TOKEN` or `Authorization: Bearer`
-with `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server issued. Active ids are kept ascending, so the default
-listing (by id) is a bisect plus a slice; other sorts and filters build their view per request.
-Choices made where the research is unverified are module constants below, each marked so.
+Active ids are kept ascending in a `Collection`, so the default listing (by id) is a bisect plus a
+slice; other sorts and filters build their view per request.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-import time
 from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox import _oauth
-from unigate.sandbox.base import Emulator, bearer_token, json_response
+from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.collection import Collection, encode_cursor
+from unigate.sandbox.pipedrive.common import (
+    Invalid,
+    csv,
+    decode_position,
+    error,
+    invalid,
+    normalise_time,
+    read_body,
+    rfc3339,
+    unauthorized,
+)
 
-SANDBOX_API_TOKEN = "sandbox-pipedrive-token"
-SANDBOX_OAUTH_TOKEN = "sandbox-pipedrive-oauth"
+if TYPE_CHECKING:
+    from unigate.sandbox.pipedrive import PipedriveEmulator
 
 ORGANIZATIONS_PATH = "/api/v2/organizations"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 FIRST_ID = 1
 
-# Organization custom fields of this company (40-char hex field keys, as Pipedrive generates).
+# Organization custom fields of this company (40-char hex field keys, as Pipedrive generates:
+# https://pipedrive.readme.io/docs/core-api-concepts-custom-fields).
 CUSTOM_FIELD_KEYS = {
     "website": "ed1d6d314ab9b97a0c9c0f84720c598fd98eec84",     # text
     "industry": "94ca1ee54801db3506581d9ccaa63bcd7a689f15",    # text (free-form, not an option set)
@@ -66,82 +68,8 @@ INCLUDE_FIELDS = {  # optional counters a caller can ask for with include_fields
     "lost_deals_count": 0, "related_lost_deals_count": 0, "smart_bcc_email": None,
 }
 
-ERROR_INFO = "Please check developers.pipedrive.com for more information about Pipedrive API."
-UNAUTHORIZED_BODY = {  # [observed shape, research §2.4; the "unauthorized access" text is unverified]
-    "success": False,
-    "error": "unauthorized access",
-    "errorCode": 401,
-    "error_info": ERROR_INFO,
-    "data": None,
-    "additional_data": None,
-}
-# -- OAuth 2 (research crm-apis-1.md §2.2) ---------------------------------------------------------
-OAUTH_AUTHORIZE_PATH = "/oauth/authorize"   # https://oauth.pipedrive.com/oauth/authorize [verified]
-OAUTH_TOKEN_PATH = "/oauth/token"           # https://oauth.pipedrive.com/oauth/token [verified]
-OAUTH_ACCESS_TOKEN_TTL = 3599               # `expires_in` of the documented token response [verified]
-# Research is silent on rotation; the sandbox rotates (a client must keep the newest refresh token)
-# [unverified; Pipedrive's "OAuth status codes" page calls a refresh token invalid once "it was
-# already exchanged", which agrees].
-OAUTH_ROTATES_REFRESH_TOKEN = True
-# "More than 5 minutes passed after issue of provided authorization_code" (Pipedrive developer docs,
-# OAuth status codes page; not in research/).
-OAUTH_CODE_TTL = 300
-# The authorize request carries no scope: an app's scopes are set when it is registered. The
-# organization endpoints need contacts:full [verified, §2.2].
-OAUTH_APP_SCOPE = "base,contacts:full"
-# Token endpoint errors: 400 `{"error", "error_description"}` with the messages of Pipedrive's
-# OAuth status codes page [messages from that page; the body shape is unverified].
-OAUTH_ERROR_MESSAGES = {
-    _oauth.REASON_NOT_FORM: "Invalid request: content must be application/x-www-form-urlencoded",
-    _oauth.REASON_GRANT_TYPE_MISSING: "Missing parameter: `grant_type`",
-    _oauth.REASON_GRANT_TYPE_UNSUPPORTED: "Unsupported grant type: `grant_type` is invalid",
-    _oauth.REASON_CLIENT_MISSING: "Invalid client: cannot retrieve client credentials",
-    _oauth.REASON_CLIENT_AUTH_METHOD: "Invalid client: cannot retrieve client credentials",
-    _oauth.REASON_CLIENT_UNKNOWN: "Invalid client: client is invalid",
-    _oauth.REASON_CLIENT_SECRET_WRONG: "Invalid client: client is invalid",
-    _oauth.REASON_CODE_MISSING: "Missing parameter: `code`",
-    _oauth.REASON_CODE_INVALID: "Invalid grant: authorization code is invalid",
-    _oauth.REASON_CODE_EXPIRED: "Invalid grant: authorization code has expired",
-    _oauth.REASON_CODE_VERIFIER: "Invalid grant: authorization code is invalid",
-    _oauth.REASON_REDIRECT_URI_MISMATCH: "Invalid request: `redirect_uri` is invalid",
-    _oauth.REASON_REFRESH_TOKEN_MISSING: "Missing parameter: `refresh_token`",
-    _oauth.REASON_REFRESH_TOKEN_INVALID: "Invalid grant: refresh token is invalid",
-}
-
-
-def oauth_error(error: _oauth.OAuthError) -> Response:
-    # the page pairs a redirect_uri mismatch with "Invalid request", not "Invalid grant"
-    code = "invalid_request" if error.reason == _oauth.REASON_REDIRECT_URI_MISMATCH else error.error
-    return json_response({"error": code, "error_description": OAUTH_ERROR_MESSAGES[error.reason]}, status=400)
-
-
-OAUTH_PROFILE = _oauth.OAuthProfile(
-    name="pipedrive",
-    authorize_path=OAUTH_AUTHORIZE_PATH,
-    token_path=OAUTH_TOKEN_PATH,
-    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
-    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
-    client_auth=frozenset({"basic"}),      # Authorization: Basic base64(client_id:client_secret) [verified]
-    code_ttl=OAUTH_CODE_TTL,
-    default_scope=OAUTH_APP_SCOPE,
-    token_error=oauth_error,
-    # `api_domain`: where this company's API answers [verified, §2.1/§2.2]; here, the emulator itself.
-    token_extras=lambda request: {"api_domain": _oauth.emulator_root(request)},
-)
-
 # [unverified] 404 text for a missing or deleted organization (also a second DELETE).
 NOT_FOUND_MESSAGE = "Organization not found"
-# [unverified wording; the code is observed live on v2 list parameters] 400 for bad input.
-VALIDATION_CODE = "ERR_SCHEMA_VALIDATION_FAILED"
-
-# Rate limits [verified header names, research §2.4]: a 2-second burst window and a daily budget.
-# Counters decrement per request and reset with their window; the emulator never answers 429 by
-# itself (queue a fault for that).
-RATE_BURST_LIMIT = 80
-RATE_BURST_WINDOW = 2.0
-RATE_DAILY = 10_000
-
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
 
 _NAME_HEADS = (
     "Atlas", "Birch", "Cobalt", "Delta", "Ember", "Fjord", "Garnet", "Halcyon", "Indigo", "Jasper",
@@ -168,22 +96,6 @@ _ROUTES = ("Narva mnt", "Broadway", "Rua Augusta", "Vodickova", "Grafton Street"
            "Marienplatz", "Shoreditch High Street")
 _OWNERS = (13053345, 13053346, 13053347, 13053348)
 _SEED_START = datetime(2023, 3, 1, 8, 0, 0, tzinfo=UTC)
-
-
-def rfc3339(moment: datetime) -> str:
-    """Pipedrive v2's timestamp format: RFC 3339 UTC, whole seconds, `Z`."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _normalise_time(value: str) -> str | None:
-    """An RFC 3339 instant as this emulator stores it, or None when it is not one (no fractions)."""
-    if not _RFC3339.match(value):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return rfc3339(moment.astimezone(UTC))
 
 
 def seed_organization(index: int, org_id: int) -> dict[str, Any]:
@@ -234,37 +146,22 @@ def seed_organization(index: int, org_id: int) -> dict[str, Any]:
     }
 
 
-class _Invalid(Exception):
-    """Bad input: answered with Pipedrive's 400 envelope."""
+class Organizations(Resource):
+    name: ClassVar[str] = "accounts"
+    emulator: PipedriveEmulator
 
-
-def _encode_cursor(key: Any) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> Any:
-    try:
-        return orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, orjson.JSONDecodeError):
-        raise _Invalid("Validation failed: cursor: Invalid cursor") from None
-
-
-class PipedriveEmulator(Emulator):
-    name: ClassVar[str] = "pipedrive"
-    oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    default_seed_count: ClassVar[int] = 60
+    def __init__(self, emulator: PipedriveEmulator) -> None:
+        super().__init__(emulator)
+        self.store = Collection(first_id=FIRST_ID, number_of=int)
 
     def seed(self, count: int) -> None:
-        self.active_ids: list[int] = []   # ascending
-        self.next_id = FIRST_ID
-        self.daily_used = 0
-        self.burst_started = time.monotonic()
-        self.burst_count = 0
+        self.store.clear()
         for index in range(count):
-            org_id = self.next_id
-            self.next_id += 1
-            self.records[org_id] = seed_organization(index, org_id)  # type: ignore[index]
-            self.active_ids.append(org_id)
+            org_id = self.store.new_id()
+            self.store.add(org_id, seed_organization(index, org_id))
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return self.store.snapshot()
 
     def routes(self) -> list[Route]:
         return [
@@ -272,45 +169,8 @@ class PipedriveEmulator(Emulator):
             Route(ORGANIZATIONS_PATH + "/{id}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]
 
-    # -- protocol helpers ------------------------------------------------------------------------
-    def _rate_headers(self) -> dict[str, str]:
-        now = time.monotonic()
-        if now - self.burst_started >= RATE_BURST_WINDOW:
-            self.burst_started = now
-            self.burst_count = 0
-        self.burst_count += 1
-        self.daily_used += 1
-        reset = max(1, round(RATE_BURST_WINDOW - (now - self.burst_started)))
-        return {
-            "x-ratelimit-limit": str(RATE_BURST_LIMIT),
-            "x-ratelimit-remaining": str(max(RATE_BURST_LIMIT - self.burst_count, 0)),
-            "x-ratelimit-reset": str(reset),
-            "x-daily-requests-left": str(max(RATE_DAILY - self.daily_used, 0)),
-        }
-
-    def _authorized(self, request: Request) -> bool:
-        """The first credential present decides: OAuth bearer, then `x-api-token`, then `api_token`."""
-        bearer = bearer_token(request)
-        if bearer is not None:
-            return bearer == SANDBOX_OAUTH_TOKEN or self.issued_access_token(bearer)
-        header = request.headers.get("x-api-token")
-        if header is not None:
-            return header == SANDBOX_API_TOKEN
-        return request.query_params.get("api_token") == SANDBOX_API_TOKEN
-
-    @staticmethod
-    def _error(status: int, message: str, headers: dict[str, str], code: str | None = None) -> Response:
-        body: dict[str, Any] = {"success": False, "error": message}
-        if code is not None:
-            body["code"] = code
-        body.update(error_info=ERROR_INFO, data=None, additional_data=None)
-        return json_response(body, status=status, headers=headers)
-
-    def _invalid(self, message: str, headers: dict[str, str]) -> Response:
-        return self._error(400, message, headers, VALIDATION_CODE)
-
     def _not_found(self, headers: dict[str, str]) -> Response:
-        return self._error(404, NOT_FOUND_MESSAGE, headers)
+        return error(404, NOT_FOUND_MESSAGE, headers)
 
     @staticmethod
     def _render(record: dict[str, Any], custom_keys: list[str] | None = None,
@@ -332,39 +192,32 @@ class PipedriveEmulator(Emulator):
         try:
             org_id = int(raw_id)
         except ValueError:
-            return self._invalid(f"Validation failed: id: Parameter 'id' must be an integer (got '{raw_id}')",
-                                 headers)
-        record = self.records.get(org_id)  # type: ignore[call-overload]
+            return invalid(f"Validation failed: id: Parameter 'id' must be an integer (got '{raw_id}')",
+                           headers)
+        record = self.store.get(org_id)
         if record is None or record["is_deleted"]:
             return self._not_found(headers)
         return record
 
-    @staticmethod
-    def _csv(params, name: str) -> list[str] | None:
-        value = params.get(name)
-        if value is None or value == "":
-            return None
-        return [part.strip() for part in value.split(",") if part.strip()]
-
     def _field_options(self, params) -> tuple[list[str] | None, list[str]]:
-        custom_keys = self._csv(params, "custom_fields")
-        include = self._csv(params, "include_fields") or []
+        custom_keys = csv(params, "custom_fields")
+        include = csv(params, "include_fields") or []
         unknown = [field for field in include if field not in INCLUDE_FIELDS]
         if unknown:
-            raise _Invalid(f"Validation failed: include_fields: Unknown field '{unknown[0]}'")
+            raise Invalid(f"Validation failed: include_fields: Unknown field '{unknown[0]}'")
         return custom_keys, include
 
     # -- handlers ----------------------------------------------------------------------------------
     async def list_or_create(self, request: Request) -> Response:
-        headers = self._rate_headers()
-        if not self._authorized(request):
-            return json_response(UNAUTHORIZED_BODY, status=401, headers=headers)
+        headers = self.emulator.rate_limits.headers()
+        if not self.emulator.authorized(request):
+            return unauthorized(headers)
         try:
             if request.method == "POST":
                 return await self._create(request, headers)
             return self._list(request, headers)
-        except _Invalid as exc:
-            return self._invalid(str(exc), headers)
+        except Invalid as exc:
+            return invalid(str(exc), headers)
 
     def _list(self, request: Request, headers: dict[str, str]) -> Response:
         params = request.query_params
@@ -376,18 +229,18 @@ class PipedriveEmulator(Emulator):
             except ValueError:
                 limit = -1
             if not 1 <= limit <= MAX_LIMIT:
-                raise _Invalid(f"Validation failed: limit: Parameter 'limit' must be an integer between 1 and "
-                               f"{MAX_LIMIT} (got '{raw_limit}')")
+                raise Invalid(f"Validation failed: limit: Parameter 'limit' must be an integer between 1 and "
+                              f"{MAX_LIMIT} (got '{raw_limit}')")
         sort_by = params.get("sort_by", "id")
         if sort_by not in ("id", "update_time", "add_time"):
-            raise _Invalid(f"Validation failed: sort_by: Parameter 'sort_by' must be one of id, update_time, "
-                           f"add_time (got '{sort_by}')")
+            raise Invalid(f"Validation failed: sort_by: Parameter 'sort_by' must be one of id, update_time, "
+                          f"add_time (got '{sort_by}')")
         direction = params.get("sort_direction", "asc")
         if direction not in ("asc", "desc"):
-            raise _Invalid(f"Validation failed: sort_direction: Parameter 'sort_direction' must be one of asc, "
-                           f"desc (got '{direction}')")
+            raise Invalid(f"Validation failed: sort_direction: Parameter 'sort_direction' must be one of asc, "
+                          f"desc (got '{direction}')")
         custom_keys, include = self._field_options(params)
-        records = self.records
+        records = self.store.records
 
         # The view: ascending sort keys of the matching organizations (ids, or (time, id) pairs).
         filters = []
@@ -395,43 +248,43 @@ class PipedriveEmulator(Emulator):
             try:
                 owner_id = int(owner)
             except ValueError:
-                raise _Invalid(f"Validation failed: owner_id: Parameter 'owner_id' must be an integer "
-                               f"(got '{owner}')") from None
+                raise Invalid(f"Validation failed: owner_id: Parameter 'owner_id' must be an integer "
+                              f"(got '{owner}')") from None
             filters.append(lambda r: r["owner_id"] == owner_id)
         for name, keep in (("updated_since", lambda r, t: r["update_time"] >= t),
                            ("updated_until", lambda r, t: r["update_time"] < t)):
             if (raw := params.get(name)) is not None:
-                moment = _normalise_time(raw)
+                moment = normalise_time(raw)
                 if moment is None:
-                    raise _Invalid(f"Validation failed: {name}: '{raw}' is not a valid datetime")
+                    raise Invalid(f"Validation failed: {name}: '{raw}' is not a valid datetime")
                 filters.append(lambda r, keep=keep, moment=moment: keep(r, moment))
-        ids: list[int] = self.active_ids
-        if (wanted := self._csv(params, "ids")) is not None:
+        ids: list[int] = self.store.active
+        if (wanted := csv(params, "ids")) is not None:
             try:
                 wanted_ids = {int(i) for i in wanted}
             except ValueError:
-                raise _Invalid("Validation failed: ids: Parameter 'ids' must be a list of integers") from None
+                raise Invalid("Validation failed: ids: Parameter 'ids' must be a list of integers") from None
             ids = [i for i in ids if i in wanted_ids]
         if filters:
-            ids = [i for i in ids if all(f(records[i]) for f in filters)]  # type: ignore[index]
+            ids = [i for i in ids if all(f(records[i]) for f in filters)]
         keys: list[Any]
         if sort_by == "id":
             keys = ids
         else:
-            keys = sorted((records[i][sort_by], i) for i in ids)  # type: ignore[index]
+            keys = sorted((records[i][sort_by], i) for i in ids)
 
         if (cursor := params.get("cursor")):
-            last = _decode_cursor(cursor)
+            last = decode_position(cursor)
             if sort_by != "id":
                 if not isinstance(last, list) or len(last) != 2:
-                    raise _Invalid("Validation failed: cursor: Invalid cursor")
+                    raise Invalid("Validation failed: cursor: Invalid cursor")
                 last = tuple(last)
             elif not isinstance(last, int):
-                raise _Invalid("Validation failed: cursor: Invalid cursor")
+                raise Invalid("Validation failed: cursor: Invalid cursor")
             try:
                 position = bisect_right(keys, last) if direction == "asc" else bisect_left(keys, last)
             except TypeError:
-                raise _Invalid("Validation failed: cursor: Invalid cursor") from None
+                raise Invalid("Validation failed: cursor: Invalid cursor") from None
         else:
             position = 0 if direction == "asc" else len(keys)
         if direction == "asc":
@@ -441,21 +294,11 @@ class PipedriveEmulator(Emulator):
             start = max(position - limit, 0)
             page = keys[start:position][::-1]
             more = start > 0
-        next_cursor = _encode_cursor(page[-1]) if more and page else None
-        data = [self._render(records[k if sort_by == "id" else k[1]], custom_keys, include)  # type: ignore[index]
+        next_cursor = encode_cursor(page[-1]) if more and page else None
+        data = [self._render(records[k if sort_by == "id" else k[1]], custom_keys, include)
                 for k in page]
         body = {"success": True, "data": data, "additional_data": {"next_cursor": next_cursor}}
         return json_response(body, headers=headers)
-
-    async def _read_body(self, request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        try:
-            body = orjson.loads(raw) if raw else None
-        except orjson.JSONDecodeError:
-            raise _Invalid("Validation failed: request body must be valid JSON") from None
-        if not isinstance(body, dict):
-            raise _Invalid("Validation failed: request body must be a JSON object")
-        return body
 
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
         """Validate `body` fully, then write it into `record` (nothing changes on error)."""
@@ -463,17 +306,17 @@ class PipedriveEmulator(Emulator):
         if "name" in body or creating:
             name = body.get("name")
             if not isinstance(name, str) or not name.strip():
-                raise _Invalid("Validation failed: name: Parameter 'name' is required and must be a non-empty string")
+                raise Invalid("Validation failed: name: Parameter 'name' is required and must be a non-empty string")
             changes["name"] = name
         if "owner_id" in body:
             owner = body["owner_id"]
             if not isinstance(owner, int) or isinstance(owner, bool):
-                raise _Invalid("Validation failed: owner_id: Parameter 'owner_id' must be an integer")
+                raise Invalid("Validation failed: owner_id: Parameter 'owner_id' must be an integer")
             changes["owner_id"] = owner
         if "visible_to" in body:
             visible = body["visible_to"]
             if visible not in VISIBLE_TO or isinstance(visible, bool):
-                raise _Invalid("Validation failed: visible_to: Parameter 'visible_to' must be one of 1, 3, 5, 7")
+                raise Invalid("Validation failed: visible_to: Parameter 'visible_to' must be one of 1, 3, 5, 7")
             changes["visible_to"] = visible
         if "label_ids" in body:
             labels = body["label_ids"]
@@ -481,46 +324,46 @@ class PipedriveEmulator(Emulator):
                 labels = []
             if not isinstance(labels, list) or not all(isinstance(x, int) and not isinstance(x, bool)
                                                        for x in labels):
-                raise _Invalid("Validation failed: label_ids: Parameter 'label_ids' must be an array of integers")
+                raise Invalid("Validation failed: label_ids: Parameter 'label_ids' must be an array of integers")
             changes["label_ids"] = list(labels)
         for stamp in ("add_time", "update_time"):
             if body.get(stamp) is not None:
                 value = body[stamp]
-                moment = _normalise_time(value) if isinstance(value, str) else None
+                moment = normalise_time(value) if isinstance(value, str) else None
                 if moment is None:
-                    raise _Invalid(f"Validation failed: {stamp}: '{value}' is not a valid datetime")
+                    raise Invalid(f"Validation failed: {stamp}: '{value}' is not a valid datetime")
                 changes[stamp] = moment
         if "address" in body:
             address = body["address"]
             if address is not None:
                 if not isinstance(address, dict) or not all(v is None or isinstance(v, str)
                                                             for v in address.values()):
-                    raise _Invalid("Validation failed: address: Parameter 'address' must be an object of strings")
+                    raise Invalid("Validation failed: address: Parameter 'address' must be an object of strings")
                 unknown = [k for k in address if k not in ADDRESS_KEYS]
                 if unknown:
-                    raise _Invalid(f"Validation failed: address: Unknown address field '{unknown[0]}'")
+                    raise Invalid(f"Validation failed: address: Unknown address field '{unknown[0]}'")
                 address = {key: address.get(key) for key in ADDRESS_KEYS}
             changes["address"] = address
         if "custom_fields" in body:
             custom = body["custom_fields"]
             if not isinstance(custom, dict):
-                raise _Invalid("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
+                raise Invalid("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
             known = set(CUSTOM_FIELD_KEYS.values())
             merged = dict(record.get("custom_fields") or {key: None for key in CUSTOM_FIELD_KEYS.values()})
             for key, value in custom.items():
                 if key not in known:  # [unverified] Pipedrive's answer to an unknown field key
-                    raise _Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
+                    raise Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
                 if key in NUMERIC_CUSTOM_FIELDS and value is not None:
                     if isinstance(value, bool) or not isinstance(value, (int, float)):
-                        raise _Invalid(f"Validation failed: custom_fields.{key}: must be a number")
+                        raise Invalid(f"Validation failed: custom_fields.{key}: must be a number")
                 elif value is not None and not isinstance(value, str):
-                    raise _Invalid(f"Validation failed: custom_fields.{key}: must be a string")
+                    raise Invalid(f"Validation failed: custom_fields.{key}: must be a string")
                 merged[key] = None if value == "" else value
             changes["custom_fields"] = merged
         record.update(changes)
 
     async def _create(self, request: Request, headers: dict[str, str]) -> Response:
-        body = await self._read_body(request)
+        body = await read_body(request)
         stamp = rfc3339(datetime.now(UTC))
         record: dict[str, Any] = {
             "id": 0, "name": "", "owner_id": _OWNERS[0], "add_time": stamp, "update_time": stamp,
@@ -528,16 +371,14 @@ class PipedriveEmulator(Emulator):
             "custom_fields": {key: None for key in CUSTOM_FIELD_KEYS.values()},
         }
         self._apply(record, body, creating=True)
-        record["id"] = self.next_id
-        self.next_id += 1
-        self.records[record["id"]] = record  # type: ignore[index]
-        self.active_ids.append(record["id"])
+        record["id"] = self.store.new_id()
+        self.store.add(record["id"], record)
         return json_response({"success": True, "data": self._render(record)}, headers=headers)
 
     async def one(self, request: Request) -> Response:
-        headers = self._rate_headers()
-        if not self._authorized(request):
-            return json_response(UNAUTHORIZED_BODY, status=401, headers=headers)
+        headers = self.emulator.rate_limits.headers()
+        if not self.emulator.authorized(request):
+            return unauthorized(headers)
         try:
             found = self._active(request.path_params["id"], headers)
             if isinstance(found, Response):
@@ -550,16 +391,14 @@ class PipedriveEmulator(Emulator):
             if request.method == "DELETE":
                 record["is_deleted"] = True
                 record["update_time"] = rfc3339(datetime.now(UTC))
-                del self.active_ids[bisect_left(self.active_ids, record["id"])]
+                self.store.archive(record["id"])
                 return json_response({"success": True, "data": {"id": record["id"]}}, headers=headers)
-            body = await self._read_body(request)
+            body = await read_body(request)
             explicit_update_time = body.get("update_time") is not None
             self._apply(record, body, creating=False)
             if not explicit_update_time:
                 record["update_time"] = rfc3339(datetime.now(UTC))
             return json_response({"success": True, "data": self._render(record)}, headers=headers)
-        except _Invalid as exc:
-            return self._invalid(str(exc), headers)
+        except Invalid as exc:
+            return invalid(str(exc), headers)
 
-
-EMULATOR = PipedriveEmulator

@@ -1,17 +1,7 @@
-"""Outreach emulator: the JSON:API v2 `account` resource (https://api.outreach.io/api/v2/accounts).
+"""Outreach accounts: the JSON:API v2 `account` resource (https://api.outreach.io/api/v2/accounts).
 
-Facts come from /work/shared/research/crm-apis-2.md §3 (Outreach) and §6 (emulator checklist), which cite
-https://developers.outreach.io/api/making-requests/, /api/rate-limiting/ and the official OpenAPI
-(https://api.outreach.io/api/v2/schema/openapi.json). Where the research marks a behaviour unverified the
-choice is a module constant below, with the source it was taken from.
-
-What is reproduced:
-- `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
-  issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body.
-- OAuth 2 (§3.1): authorize `GET /oauth/authorize`, token `POST /oauth/token`; see `OAUTH_*`.
-- Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
-  `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
-  `application/vnd.api+json`.
+Sources: the official OpenAPI account schema and operations
+(https://api.outreach.io/api/v2/schema/openapi.json) and https://developers.outreach.io/api/making-requests/.
 - Ids are JSON integers (not JSON:API strings), `type` is the singular `"account"`.
 - List: cursor pagination, `page[size]` (default 50, max 1000) and `links.next`, a full URL carrying the
   same query plus `page[after]=<opaque cursor>`; no `next` on the last page. `meta.count` unless
@@ -19,86 +9,32 @@ What is reproduced:
 - Create 201, update 200 (PATCH, `data.type` and `data.id` required and matching the URL), delete 204 with
   an empty body; deletion is permanent, so a second delete is 404.
 - 404 `resourceNotFound`, 422 `validationError` with `source.pointer`.
-- `X-RateLimit-Limit/-Remaining/-Reset` (epoch seconds) on every answer; 10,000 requests per hour per
-  token, then 429 `rateLimitExceeded`.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox import _oauth
-from unigate.sandbox.base import Emulator, bearer_token
-
-SANDBOX_TOKEN = "sandbox-outreach-token"
-MEDIA_TYPE = "application/vnd.api+json"
-
-# -- OAuth 2 (research/crm-apis-2.md §3.1) -------------------------------------------------------------
-OAUTH_AUTHORIZE_PATH = "/oauth/authorize"   # https://api.outreach.io/oauth/authorize [doc]
-OAUTH_TOKEN_PATH = "/oauth/token"           # https://api.outreach.io/oauth/token [doc]
-OAUTH_ACCESS_TOKEN_TTL = 7200               # "access tokens last about 2 hours" [doc]
-# "Keep the latest refresh_token returned; whether refresh tokens rotate is [unverified]": the
-# sandbox rotates, the behaviour a client must survive.
-OAUTH_ROTATES_REFRESH_TOKEN = True
-OAUTH_PROFILE = _oauth.OAuthProfile(
-    name="outreach",
-    authorize_path=OAUTH_AUTHORIZE_PATH,
-    token_path=OAUTH_TOKEN_PATH,
-    access_token_ttl=OAUTH_ACCESS_TOKEN_TTL,
-    rotates_refresh_token=OAUTH_ROTATES_REFRESH_TOKEN,
-    client_auth=frozenset({"body"}),       # client_id/client_secret form fields [doc]
-    token_type="bearer",
-    # token errors: RFC 6749 §5.2 bodies and statuses [unverified: research records none]
+from unigate.sandbox.base import Resource
+from unigate.sandbox.collection import Collection
+from unigate.sandbox.outreach.common import (
+    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, SANDBOX_USER_IDS, SEED_EPOCH, bad_request, decode_cursor,
+    document, encode_cursor, error_document, iso, now_iso, validation_error,
 )
-
-# Page sizes. 50 is the documented default and 1000 the largest page cited (api-evangelist/outreach
-# conventions/outreach-conventions.yml, from developers.outreach.io/api/making-requests). Research §3.3 marks
-# the maximum unverified; a larger `page[size]` is clamped rather than refused (a guess).
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
-
-# Rate limit: 10,000 requests per hour per user token (developers.outreach.io/api/rate-limiting/, research §3.5).
-RATE_LIMIT = 10_000
-RATE_WINDOW_SECONDS = 3600
-
-# Outreach's docs require the JSON:API media type on "all requests"; clients in the wild (singer-io
-# tap-outreach) send it on GETs too. Whether a body-less GET without it is refused is not documented, so the
-# emulator only enforces it on requests that carry a body (POST/PATCH). Flip to True to enforce everywhere.
-REQUIRE_MEDIA_TYPE_WITHOUT_BODY = False
-
-# Error bodies. Shapes are documented ({"errors": [{id, title, detail}]}); the strings for 401 are not
-# (research §3.1, §7 item 3), the others are the ones published in developers.outreach.io/api/making-requests
-# (mirrored in api-evangelist/outreach errors/outreach-error-codes.yml).
-UNAUTHORIZED_ERROR = {
-    "id": "unauthorized",
-    "title": "Unauthorized",
-    "detail": "The access token is missing, invalid or expired.",
-}
-UNSUPPORTED_MEDIA_TYPE_ERROR = {
-    "id": "unsupportedMediaType",
-    "title": "Unsupported Media Type",
-    # the documented example spells this key `details`
-    "details": "Expected Content-Type header to be 'application/vnd.api+json'.",
-}
-# JSON:API 1.0 (https://jsonapi.org/format/1.0/#crud-updating-responses-409): a PATCH whose `type`/`id` do
-# not match the endpoint gets 409 Conflict. Outreach documents only "must match"; status taken from the spec.
-ID_MISMATCH_STATUS = 409
 
 # Read-only attributes: sent values are ignored, as JSON:API servers do for server-managed members.
 READ_ONLY_ATTRIBUTES = ("createdAt", "updatedAt", "touchedAt", "naturalName")
-CUSTOM_FIELD_COUNT = 150  # custom1..custom150 (OpenAPI account schema, research §3.4)
+CUSTOM_FIELD_COUNT = 150  # custom1..custom150 (OpenAPI account schema)
 CUSTOM_KEYS = tuple(f"custom{i}" for i in range(1, CUSTOM_FIELD_COUNT + 1))
-# Attribute -> accepted JSON types (None always allowed). From the OpenAPI account schema (research §3.4).
+# Attribute -> accepted JSON types (None always allowed). From the OpenAPI account schema,
+# https://api.outreach.io/api/v2/schema/openapi.json.
 STRING = (str,)
 INT = (int,)
 BOOL = (bool,)
@@ -135,8 +71,6 @@ ATTRIBUTE_TYPES: dict[str, tuple[type, ...]] = {
 TO_ONE_RELATIONSHIPS = {"owner": "user", "creator": "user", "updater": "user"}
 TO_MANY_RELATIONSHIPS = ("prospects", "tasks", "opportunities")
 
-SANDBOX_USER_IDS = tuple(range(1, 11))
-SEED_EPOCH = datetime(2023, 1, 2, 9, 0, 0, tzinfo=UTC)
 
 _COMPANIES = [
     "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell", "Cyberdyne",
@@ -153,25 +87,6 @@ _REVENUE = ["$1M-$10M", "$10M-$50M", "$50M-$100M", "$100M-$500M", "$500M+"]
 _TAGS = ["enterprise", "smb", "vip", "partner", "churn-risk", "expansion", "q3-target"]
 
 
-def iso(moment: datetime) -> str:
-    """Outreach timestamps: ISO 8601 UTC with a `Z` and no fractional seconds (research §3.4)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def now_iso() -> str:
-    return iso(datetime.now(UTC))
-
-
-def error_document(status: int, *errors: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return document(status, {"errors": list(errors)}, headers)
-
-
-def document(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    content = b"" if body is None else orjson.dumps(body)
-    return Response(content=content, status_code=status, headers=headers,
-                    media_type=None if body is None else MEDIA_TYPE)
-
-
 def not_found(resource_id: str) -> dict[str, Any]:
     return {
         "id": "resourceNotFound",
@@ -180,53 +95,21 @@ def not_found(resource_id: str) -> dict[str, Any]:
     }
 
 
-def validation_error(detail: str, pointer: str) -> dict[str, Any]:
-    return {"id": "validationError", "title": "Validation Error", "detail": detail,
-            "source": {"pointer": pointer}}
 
+class Accounts(Resource):
+    """Outreach accounts: routes, seed and store (`self.store`, a `Collection` of integer ids in
+    ascending order). Authentication, rate limit and media type come from the emulator's `_guard`."""
 
-def bad_request(detail: str, pointer: str | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"id": "badRequest", "title": "Bad Request", "detail": detail}
-    if pointer:
-        error["source"] = {"pointer": pointer}
-    return error
+    name = "accounts"
 
-
-def encode_cursor(last_id: int) -> str:
-    """An opaque base64 token (Outreach cursors are opaque base64 strings; the content is ours)."""
-    return base64.urlsafe_b64encode(orjson.dumps({"after": last_id})).decode().rstrip("=")
-
-
-def decode_cursor(token: str) -> int | None:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        value = orjson.loads(base64.urlsafe_b64decode(padded))["after"]
-        return value if isinstance(value, int) else None
-    except Exception:
-        return None
-
-
-class OutreachEmulator(Emulator):
-    name = "outreach"
-    oauth_profile = OAUTH_PROFILE
-
-    def __init__(self) -> None:
-        self.order: list[int] = []          # ids in ascending order (= insertion order)
-        self.next_id = 1
-        self.rate_used = 0
-        self.rate_window_start = time.time()
-        self.rate_limit = RATE_LIMIT
-        super().__init__()
-
-    # -- data -------------------------------------------------------------------------------------
-    def reset(self, count: int | None = None) -> None:
-        self.order = []
-        self.next_id = 1
-        self.rate_used = 0
-        self.rate_window_start = time.time()
-        super().reset(count)
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/v2/accounts", self.collection, methods=["GET", "POST"]),
+            Route("/api/v2/accounts/{id}", self.member, methods=["GET", "PATCH", "DELETE"]),
+        ]
 
     def seed(self, count: int) -> None:
+        self.store = Collection(number_of=int)   # ids from 1; deletion is permanent
         blank_custom = dict.fromkeys(CUSTOM_KEYS)
         for i in range(count):
             company = f"{_COMPANIES[i % len(_COMPANIES)]} {_SUFFIXES[(i // len(_COMPANIES)) % len(_SUFFIXES)]}"
@@ -272,17 +155,15 @@ class OutreachEmulator(Emulator):
             self._store(attributes, {"owner": owner, "creator": SANDBOX_USER_IDS[0], "updater": owner})
 
     def _store(self, attributes: dict[str, Any], relations: dict[str, int | None]) -> dict[str, Any]:
-        record_id = self.next_id
-        self.next_id += 1
+        record_id = self.store.new_id()
         record = {"type": "account", "id": record_id, "attributes": attributes,
                   "relationships": {name: relations.get(name) for name in TO_ONE_RELATIONSHIPS}}
-        self.records[str(record_id)] = record
-        self.order.append(record_id)
+        self.store.add(record_id, record)
         return record
 
     def snapshot(self) -> Any:
         """Resource objects as the API renders them (relationship data inlined, links left out)."""
-        return [self.render(record, None) for record in self.records.values()]
+        return [self.render(record, None) for record in self.store.values()]
 
     def render(self, record: dict[str, Any], root: str | None) -> dict[str, Any]:
         record_id = record["id"]
@@ -299,63 +180,8 @@ class OutreachEmulator(Emulator):
             resource["links"] = {"self": f"{root}/api/v2/accounts/{record_id}"}
         return resource
 
-    # -- HTTP -------------------------------------------------------------------------------------
-    def routes(self) -> list[Route]:
-        return [
-            Route("/api/v2/accounts", self.collection, methods=["GET", "POST"]),
-            Route("/api/v2/accounts/{id}", self.member, methods=["GET", "PATCH", "DELETE"]),
-        ]
-
-    def _rate_headers(self) -> dict[str, str]:
-        now = time.time()
-        if now - self.rate_window_start >= RATE_WINDOW_SECONDS:
-            self.rate_window_start = now
-            self.rate_used = 0
-        reset = int(self.rate_window_start + RATE_WINDOW_SECONDS)
-        return {
-            "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(max(self.rate_limit - self.rate_used, 0)),
-            "X-RateLimit-Reset": str(reset),
-        }
-
-    async def _guard(self, request: Request) -> tuple[Response | None, dict[str, str], Any]:
-        """Auth, rate limit and media type, in that order. Returns (early answer, headers, parsed body)."""
-        headers = self._rate_headers()
-        token = bearer_token(request)
-        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
-            return error_document(401, UNAUTHORIZED_ERROR, headers=headers), headers, None
-        if self.rate_used >= self.rate_limit:
-            reset = headers["X-RateLimit-Reset"]
-            retry = {**headers, "Retry-After": str(max(int(reset) - int(time.time()), 1))}
-            at = datetime.fromtimestamp(int(reset), UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            return error_document(429, {
-                "id": "rateLimitExceeded",
-                "title": "Rate Limit Exceeded",
-                "detail": f"You have exceeded your permitted rate limit of {self.rate_limit:,}; please try again at {at}.",
-            }, headers=retry), retry, None
-        self.rate_used += 1
-        headers = self._rate_headers()
-        raw = await request.body()
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        needs_media_type = bool(raw) or request.method in ("POST", "PATCH") or REQUIRE_MEDIA_TYPE_WITHOUT_BODY
-        if needs_media_type and content_type != MEDIA_TYPE:
-            return error_document(415, UNSUPPORTED_MEDIA_TYPE_ERROR, headers=headers), headers, None
-        body: Any = None
-        if raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                return error_document(400, bad_request("The request body is not valid JSON."), headers=headers), headers, None
-        return None, headers, body
-
-    @staticmethod
-    def _root(request: Request) -> str:
-        """The emulator's root URL (what https://api.outreach.io stands for)."""
-        url = str(request.url)
-        return url[: url.index("/api/v2/")]
-
     async def collection(self, request: Request) -> Response:
-        early, headers, body = await self._guard(request)
+        early, headers, body = await self.emulator._guard(request)
         if early is not None:
             return early
         if request.method == "POST":
@@ -363,24 +189,23 @@ class OutreachEmulator(Emulator):
         return self._list(request, headers)
 
     async def member(self, request: Request) -> Response:
-        early, headers, body = await self._guard(request)
+        early, headers, body = await self.emulator._guard(request)
         if early is not None:
             return early
         raw_id = request.path_params["id"]
-        record = self.records.get(raw_id) if raw_id.isdigit() and not raw_id.startswith("0") else None
+        record = self.store.get(int(raw_id)) if raw_id.isdigit() and not raw_id.startswith("0") else None
         if record is None:
             return error_document(404, not_found(raw_id), headers=headers)
         if request.method == "GET":
-            return document(200, {"data": self.render(record, self._root(request))}, headers)
+            return document(200, {"data": self.render(record, self.emulator._root(request))}, headers)
         if request.method == "DELETE":
-            del self.records[raw_id]
-            index = bisect.bisect_left(self.order, record["id"])
-            del self.order[index]
+            self.store.delete(record["id"])
             return document(204, None, headers)
         return self._update(request, record, body, headers)
 
     # -- list -------------------------------------------------------------------------------------
     def _list(self, request: Request, headers: dict[str, str]) -> Response:
+        order, records = self.store.active, self.store.records   # ids ascending; records by id
         params = dict(parse_qsl(request.url.query, keep_blank_values=True))
         size_text = params.get("page[size]", str(DEFAULT_PAGE_SIZE))
         if not size_text.isdigit() or int(size_text) < 1:
@@ -391,27 +216,27 @@ class OutreachEmulator(Emulator):
             after = decode_cursor(params["page[after]"])
             if after is None:
                 return error_document(400, bad_request("Invalid pagination cursor."), headers=headers)
-            start = bisect.bisect_right(self.order, after)
+            start = bisect.bisect_right(order, after)
         filters = {k[7:-1]: v for k, v in params.items() if k.startswith("filter[") and k.endswith("]")}
         predicate = self._predicate(filters)
         if isinstance(predicate, Response):
             return predicate
         page: list[dict[str, Any]] = []
         index = start
-        while index < len(self.order) and len(page) < size:
-            record = self.records[str(self.order[index])]
+        while index < len(order) and len(page) < size:
+            record = records[order[index]]
             if predicate is None or predicate(record):
                 page.append(record)
             index += 1
         has_more = False
         if len(page) == size:
             probe = index
-            while probe < len(self.order):
-                if predicate is None or predicate(self.records[str(self.order[probe])]):
+            while probe < len(order):
+                if predicate is None or predicate(records[order[probe]]):
                     has_more = True
                     break
                 probe += 1
-        root = self._root(request)
+        root = self.emulator._root(request)
         base = f"{root}/api/v2/accounts"
         first_query = {k: v for k, v in params.items() if k not in ("page[after]", "page[before]")}
         first_query["page[size]"] = str(size)
@@ -422,13 +247,13 @@ class OutreachEmulator(Emulator):
             links["next"] = f"{base}?{urlencode({**first_query, 'page[after]': encode_cursor(page[-1]['id'])})}"
         result: dict[str, Any] = {"data": [self.render(r, root) for r in page], "links": links}
         if params.get("count", "true").lower() != "false":
-            total = len(self.order) if predicate is None else sum(
-                1 for rid in self.order if predicate(self.records[str(rid)]))
+            total = len(order) if predicate is None else sum(
+                1 for rid in order if predicate(records[rid]))
             result["meta"] = {"count": total, "count_truncated": False}
         return document(200, result, headers)
 
     def _predicate(self, filters: dict[str, str]):
-        """`filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf` (research §3.3)."""
+        """`filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf` (https://api.outreach.io/api/v2/docs#pagination)."""
         if not filters:
             return None
         checks = []
@@ -515,7 +340,7 @@ class OutreachEmulator(Emulator):
         relations.setdefault("creator", SANDBOX_USER_IDS[0])
         relations.setdefault("updater", SANDBOX_USER_IDS[0])
         record = self._store(stored, relations)
-        root = self._root(request)
+        root = self.emulator._root(request)
         return document(201, {"data": self.render(record, root)},
                         {**headers, "Location": f"{root}/api/v2/accounts/{record['id']}"})
 
@@ -540,7 +365,5 @@ class OutreachEmulator(Emulator):
             record["attributes"]["naturalName"] = attributes["name"]
         record["relationships"].update(relations)
         record["attributes"]["updatedAt"] = now_iso()
-        return document(200, {"data": self.render(record, self._root(request))}, headers)
+        return document(200, {"data": self.render(record, self.emulator._root(request))}, headers)
 
-
-EMULATOR = OutreachEmulator

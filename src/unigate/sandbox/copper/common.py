@@ -1,0 +1,112 @@
+"""What every Copper Developer API v1 resource shares: credentials, the error envelope, users and reference data.
+
+Auth and limits: https://developer.copper.com/introduction/requests.html ; error envelope
+`{"success":false,"status":…,"message":…}` as live answers show it: https://github.com/verbb/formie/issues/653
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from unigate.sandbox.base import json_response, read_json
+
+# -- credentials ------------------------------------------------------------------------------------
+# https://developer.copper.com/introduction/requests.html : every request carries X-PW-AccessToken,
+# X-PW-Application: developer_api, X-PW-UserEmail (the key owner's email) and Content-Type: application/json.
+SANDBOX_TOKEN = "sandbox-copper-token"
+SANDBOX_USER_EMAIL = "sandbox.owner@copper-sandbox.example"
+APPLICATION = "developer_api"
+
+# The 401 wording is not confirmed by any source read [unverified]; the envelope is Copper's usual
+# {"success":false,"status":…,"message":…}.
+AUTH_FAILED_MESSAGE = "Invalid user credentials"
+
+# -- errors -------------------------------------------------------------------------------------------
+NOT_FOUND_MESSAGE = "Resource not found"                        # observed (https://github.com/verbb/formie/issues/653)
+VALIDATION_PREFIX = "Invalid input: Validation errors: "        # observed 422 wording (same source)
+DUPLICATE_DOMAIN_MESSAGE = "email_domain: Email domain is already taken"  # status 422 [unverified wording]
+
+# -- rate limits ------------------------------------------------------------------------------------------
+# https://developer.copper.com/introduction/requests.html : 180 requests/minute rolling, 429 when
+# exceeded; no rate-limit headers are documented, so successful answers carry none. The 429 body wording is [unverified].
+RATE_LIMIT_BODY = {"success": False, "status": 429, "message": "Rate limit exceeded"}
+
+# -- reference data ---------------------------------------------------------------------------------------
+USERS: list[dict[str, Any]] = [
+    {"id": 731001, "name": "Sandbox Owner", "email": SANDBOX_USER_EMAIL},
+    {"id": 731002, "name": "Dana Whitfield", "email": "dana.whitfield@copper-sandbox.example"},
+    {"id": 731003, "name": "Rafael Ortiz", "email": "rafael.ortiz@copper-sandbox.example"},
+]
+USERS_BY_ID = {u["id"]: u for u in USERS}
+
+CONTACT_TYPES = [
+    {"id": 451490, "name": "Potential Customer"},
+    {"id": 451491, "name": "Current Customer"},
+    {"id": 451492, "name": "Uncategorized"},
+    {"id": 451493, "name": "Other"},
+]
+CONTACT_TYPE_IDS = {c["id"] for c in CONTACT_TYPES}
+
+# Custom field definitions (GET /custom_field_definitions). Copper has no native industry or
+# headcount; accounts keep them as custom fields like these.
+CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
+    {"id": 100764, "name": "Industry", "canonical_name": None, "data_type": "Dropdown",
+     "available_on": ["company", "lead"],
+     "options": [{"id": 900101 + n, "name": name, "rank": n} for n, name in enumerate(
+         ["Software", "Manufacturing", "Retail", "Healthcare", "Logistics", "Finance", "Education", "Energy"])]},
+    {"id": 100765, "name": "Employees", "canonical_name": None, "data_type": "Float", "available_on": ["company"]},
+    {"id": 103481, "name": "Account Notes", "canonical_name": None, "data_type": "Text", "available_on": ["company", "person"]},
+    {"id": 103482, "name": "Renewal Date", "canonical_name": None, "data_type": "Date", "available_on": ["company"]},
+    {"id": 103483, "name": "Key Account", "canonical_name": None, "data_type": "Checkbox", "available_on": ["company"]},
+    {"id": 103484, "name": "Contract URL", "canonical_name": None, "data_type": "URL", "available_on": ["company"]},
+]
+CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
+COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]
+
+PHONE_CATEGORIES = ["work", "mobile", "home", "other"]
+WEBSITE_CATEGORIES = ["work", "personal", "other"]
+SOCIAL_CATEGORIES = ["linkedin", "twitter", "googleplus", "facebook", "youtube", "quora", "foursquare",
+                     "klout", "gravatar", "other"]
+
+
+
+def error(status: int, message: str) -> Response:
+    """Copper's error envelope (https://github.com/verbb/formie/issues/653)."""
+    return json_response({"success": False, "status": status, "message": message}, status)
+
+
+def validation_error(*problems: str) -> Response:
+    return error(422, VALIDATION_PREFIX + "; ".join(problems))
+
+
+def authenticate(request: Request) -> Response | None:
+    """All three X-PW-* headers must be present and right, else 401."""
+    headers = request.headers
+    if (headers.get("x-pw-accesstoken") != SANDBOX_TOKEN
+        or headers.get("x-pw-application") != APPLICATION
+        or (headers.get("x-pw-useremail") or "").lower() != SANDBOX_USER_EMAIL):
+        return error(401, AUTH_FAILED_MESSAGE)
+    return None
+
+
+def guarded(handler):
+    """`handler` behind Copper's authentication."""
+    async def endpoint(request: Request) -> Response:
+        failure = authenticate(request)
+        if failure is not None:
+            return failure
+        return await handler(request)
+    return endpoint
+
+
+async def body_object(request: Request) -> dict[str, Any] | Response:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    parsed = await read_json(request)
+    if not isinstance(parsed, dict):
+        return error(400, "Malformed JSON in request body")
+    return parsed

@@ -1,0 +1,43 @@
+"""HubSpot CRM v3 emulator: the emulator root stands for `https://api.hubapi.com`
+(https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/guide).
+
+Resources: `accounts` (companies, `accounts.py`). Shared by them (`common.py`): auth by
+`Authorization: Bearer SANDBOX_TOKEN` or an unexpired access token the OAuth server (`oauth.py`)
+issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
+Choices made where the vendor's text is silent are module constants, each marked so.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from unigate.sandbox import _oauth
+from unigate.sandbox.base import Emulator, Resource, bearer_token
+from unigate.sandbox.hubspot.accounts import Companies
+from unigate.sandbox.hubspot.common import AUTH_MESSAGE, NOT_FOUND_MESSAGE, SANDBOX_TOKEN, RateLimits, unauthorized
+from unigate.sandbox.hubspot.oauth import OAUTH_PROFILE
+
+__all__ = ["AUTH_MESSAGE", "EMULATOR", "NOT_FOUND_MESSAGE", "OAUTH_PROFILE", "SANDBOX_TOKEN", "HubSpotEmulator"]
+
+
+class HubSpotEmulator(Emulator):
+    name: ClassVar[str] = "hubspot"
+    oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
+    default_seed_count: ClassVar[int] = 60
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies,)
+
+    def reset_state(self) -> None:
+        self.rate_limits = RateLimits()
+
+    def unauthorized(self, request: Request) -> Response | None:
+        """HubSpot's 401 unless the request carries the sandbox token or an issued access token."""
+        token = bearer_token(request)
+        if token == SANDBOX_TOKEN or self.issued_access_token(token):
+            return None
+        return unauthorized()
+
+
+EMULATOR = HubSpotEmulator

@@ -1,0 +1,301 @@
+"""HubSpot CRM v3 companies: the emulator's `accounts` resource.
+
+Routes are HubSpot's real paths (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/guide):
+
+- `GET    /crm/v3/objects/companies`              list (`limit` 1..100, default 10; `after`; `properties`; `archived`)
+- `GET    /crm/v3/objects/companies/{companyId}`  read (`properties`, `archived`)
+- `POST   /crm/v3/objects/companies`              create, 201
+- `PATCH  /crm/v3/objects/companies/{companyId}`  update, 200 (`""` clears a property)
+- `DELETE /crm/v3/objects/companies/{companyId}`  archive, 204 (idempotent)
+
+Records are kept in id order (ids are assigned increasingly) in a `Collection` whose archived ids
+are a list of their own, so a page is a bisect plus a slice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox.base import Resource
+from unigate.sandbox.collection import Collection
+from unigate.sandbox.hubspot.common import (
+    AFTER_MESSAGE,
+    LIMIT_MESSAGE,
+    MEDIA_TYPE,
+    answer,
+    error,
+    iso_ms,
+    not_found,
+    now_iso,
+    read_body,
+    requested_properties,
+    validate_properties,
+)
+
+if TYPE_CHECKING:
+    from unigate.sandbox.hubspot import HubSpotEmulator
+
+COMPANIES_PATH = "/crm/v3/objects/companies"
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+FIRST_ID = 18_000_000_001  # HubSpot company ids are large numbers serialised as strings
+
+# Returned when a list/get names no `properties` [observed: the example payload
+# https://prismatic.io/docs/example-payloads/hubspot/actions/listCompanies.json].
+DEFAULT_PROPERTIES = ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name")
+# HubSpot adds these to every answer even when `properties` names others [unverified: widely seen in
+# live payloads, not in the official text]. Set to () to return exactly the requested properties.
+ALWAYS_RETURNED = ("createdate", "hs_lastmodifieddate", "hs_object_id")
+
+# Properties this portal defines. Writes naming anything else fail with PROPERTY_DOESNT_EXIST;
+# reads naming anything else simply leave it out (HubSpot docs: "If a requested property isn't
+# defined, it won't be included in the response").
+KNOWN_PROPERTIES = frozenset({
+    "name", "domain", "website", "description", "industry", "numberofemployees", "phone",
+    "address", "address2", "city", "state", "zip", "country", "hubspot_owner_id",
+    "notes_last_updated", "notes_last_contacted", "createdate", "hs_lastmodifieddate", "hs_object_id",
+    "hs_additional_domains", "lifecyclestage", "annualrevenue", "type", "timezone", "founded_year",
+    "linkedin_company_page", "twitterhandle", "facebook_company_page", "is_public", "hs_lead_status",
+    "account_tier",  # a custom property of this portal
+})
+# Written values for these are ignored (HubSpot computes them) [unverified: HubSpot may reject
+# writes to read-only properties with READ_ONLY_VALUE instead].
+COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_lastmodifieddate"})
+
+_INDUSTRIES = (
+    "COMPUTER_SOFTWARE", "INFORMATION_TECHNOLOGY_AND_SERVICES", "FINANCIAL_SERVICES",
+    "HOSPITAL_HEALTH_CARE", "MARKETING_AND_ADVERTISING", "RETAIL", "LOGISTICS_AND_SUPPLY_CHAIN",
+    "MANAGEMENT_CONSULTING", "REAL_ESTATE", "BIOTECHNOLOGY", "TELECOMMUNICATIONS",
+    "RENEWABLES_ENVIRONMENT", "EDUCATION_MANAGEMENT", "FOOD_BEVERAGES", "INTERNET", "CONSTRUCTION",
+)
+_NAME_HEADS = (
+    "Northwind", "Bluepeak", "Cedar", "Ironbridge", "Lumen", "Harbor", "Summit", "Brightwater",
+    "Redwood", "Silverline", "Oakridge", "Granite", "Meridian", "Pinecrest", "Evergreen", "Falcon",
+    "Keystone", "Riverbend", "Stonegate", "Westfield", "Aurora", "Beacon", "Copperleaf", "Driftwood",
+    "Foxglove", "Highland", "Juniper", "Larkspur", "Maplewood", "Orchard", "Quarry", "Sterling",
+)
+_NAME_TAILS = (
+    ("Analytics", "COMPUTER_SOFTWARE"), ("Logistics", "LOGISTICS_AND_SUPPLY_CHAIN"),
+    ("Health", "HOSPITAL_HEALTH_CARE"), ("Capital", "FINANCIAL_SERVICES"),
+    ("Media", "MARKETING_AND_ADVERTISING"), ("Foods", "FOOD_BEVERAGES"),
+    ("Systems", "INFORMATION_TECHNOLOGY_AND_SERVICES"), ("Advisors", "MANAGEMENT_CONSULTING"),
+    ("Properties", "REAL_ESTATE"), ("Biotech", "BIOTECHNOLOGY"), ("Networks", "TELECOMMUNICATIONS"),
+    ("Energy", "RENEWABLES_ENVIRONMENT"), ("Learning", "EDUCATION_MANAGEMENT"),
+    ("Outfitters", "RETAIL"), ("Labs", "INTERNET"), ("Builders", "CONSTRUCTION"),
+)
+_PLACES = (
+    ("Boston", "MA", "02110", "United States", "+1 617"), ("Austin", "TX", "78701", "United States", "+1 512"),
+    ("Denver", "CO", "80202", "United States", "+1 303"), ("Seattle", "WA", "98101", "United States", "+1 206"),
+    ("Chicago", "IL", "60601", "United States", "+1 312"), ("Toronto", "ON", "M5H 2N2", "Canada", "+1 416"),
+    ("London", "", "EC2A 4NE", "United Kingdom", "+44 20"), ("Dublin", "", "D02 X285", "Ireland", "+353 1"),
+    ("Berlin", "", "10115", "Germany", "+49 30"), ("Sydney", "NSW", "2000", "Australia", "+61 2"),
+)
+_STREETS = ("Main Street", "Harbor Way", "Market Street", "Elm Avenue", "King Street", "Park Lane",
+            "Mill Road", "Bridge Street")
+_OWNERS = ("51234567", "51234568", "51234569", "51234570", "51234571")
+_TIERS = ("Gold", "Silver", "Bronze")
+_SEED_START = datetime(2023, 1, 2, 9, 0, 0, tzinfo=UTC)
+
+
+def seed_company(index: int) -> dict[str, str]:
+    """The properties of seeded company `index` (deterministic)."""
+    head = _NAME_HEADS[index % len(_NAME_HEADS)]
+    tail, industry = _NAME_TAILS[(index // len(_NAME_HEADS)) % len(_NAME_TAILS)]
+    generation = index // (len(_NAME_HEADS) * len(_NAME_TAILS))
+    name = f"{head} {tail}" + (f" {generation + 1}" if generation else "")
+    slug = f"{head}{tail}{generation + 1 if generation else ''}".lower()
+    city, state, zip_code, country, dial = _PLACES[index % len(_PLACES)]
+    created = _SEED_START + timedelta(hours=7 * index, milliseconds=137 * (index % 1000))
+    modified = created + timedelta(days=3 + index % 40, minutes=index % 60, milliseconds=411)
+    props = {
+        "name": name,
+        "domain": f"{slug}.example.com",
+        "website": f"https://www.{slug}.example.com",
+        "description": f"{name} provides {tail.lower()} services to mid-market customers in {city}.",
+        "industry": industry,
+        "numberofemployees": str(10 + (index * 37) % 4990),
+        "phone": f"{dial} 555 {1000 + index % 9000:04d}",
+        "address": f"{100 + index % 900} {_STREETS[index % len(_STREETS)]}",
+        "address2": f"Suite {200 + index % 50}" if index % 3 == 0 else "",
+        "city": city,
+        "state": state,
+        "zip": zip_code,
+        "country": country,
+        "hubspot_owner_id": _OWNERS[index % len(_OWNERS)],
+        "createdate": iso_ms(created),
+        "hs_lastmodifieddate": iso_ms(modified),
+    }
+    if index % 4 != 3:
+        props["notes_last_updated"] = iso_ms(modified - timedelta(hours=5))
+    if index % 3 == 1:
+        props["account_tier"] = _TIERS[index % len(_TIERS)]
+    return {k: v for k, v in props.items() if v != ""}
+
+
+class Companies(Resource):
+    name: ClassVar[str] = "accounts"
+    emulator: HubSpotEmulator
+
+    def __init__(self, emulator: HubSpotEmulator) -> None:
+        super().__init__(emulator)
+        self.store = Collection(first_id=FIRST_ID, make_id=str, number_of=int)
+
+    def seed(self, count: int) -> None:
+        self.store.clear()
+        for index in range(count):
+            props = seed_company(index)
+            self._insert(props, props["createdate"], props["hs_lastmodifieddate"])
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return self.store.snapshot()
+
+    def _insert(self, props: dict[str, str], created: str, updated: str) -> dict[str, Any]:
+        record_id = self.store.new_id()
+        props["hs_object_id"] = record_id
+        props["createdate"] = created
+        props["hs_lastmodifieddate"] = updated
+        record = {"id": record_id, "properties": props, "createdAt": created, "updatedAt": updated,
+                  "archived": False}
+        return self.store.add(record_id, record)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(COMPANIES_PATH, self.list_or_create, methods=["GET", "POST"]),
+            Route(COMPANIES_PATH + "/{companyId}", self.one, methods=["GET", "PATCH", "DELETE"]),
+        ]
+
+    def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
+        """A list page's envelope around up to 100 seeded companies, rendered with every property."""
+        sample = [orjson.dumps(self._render(record, None)) for record in self.store.window(0, MAX_LIMIT)]
+        if not sample:
+            return None
+        return COMPANIES_PATH, b'{"results":[', sample, b"]}", MEDIA_TYPE
+
+    # -- helpers -----------------------------------------------------------------------------------
+    @staticmethod
+    def _render(record: dict[str, Any], names: list[str] | tuple[str, ...] | None) -> dict[str, Any]:
+        """The wire object; `names=None` returns every property that has a value."""
+        stored = record["properties"]
+        if names is None:
+            properties = dict(stored)
+        else:
+            properties = {}
+            for name in (*ALWAYS_RETURNED, *names):
+                if name in KNOWN_PROPERTIES or name in stored:
+                    properties[name] = stored.get(name)
+        out = {"id": record["id"], "properties": properties, "createdAt": record["createdAt"],
+               "updatedAt": record["updatedAt"], "archived": record["archived"]}
+        if record["archived"]:
+            out["archivedAt"] = record["archivedAt"]
+        return out
+
+    def _find(self, company_id: str, archived: bool) -> dict[str, Any] | None:
+        record = self.store.get(company_id)
+        if record is None or record["archived"] != archived:
+            return None
+        return record
+
+    # -- handlers ----------------------------------------------------------------------------------
+    async def list_or_create(self, request: Request) -> Response:
+        denied = self.emulator.unauthorized(request)
+        if denied is not None:
+            return denied
+        headers = self.emulator.rate_limits.headers()
+        if request.method == "POST":
+            return await self._create(request, headers)
+        return self._list(request, headers)
+
+    def _list(self, request: Request, headers: dict[str, str]) -> Response:
+        params = request.query_params
+        raw_limit = params.get("limit")
+        limit = DEFAULT_LIMIT
+        if raw_limit is not None:
+            try:
+                limit = int(raw_limit)
+            except ValueError:
+                limit = -1
+            if not 1 <= limit <= MAX_LIMIT:
+                return error(400, "VALIDATION_ERROR", LIMIT_MESSAGE.format(value=raw_limit), headers)
+        archived = params.get("archived", "false").lower() == "true"
+        store = self.store
+        start = 0
+        after = params.get("after")
+        if after:
+            if not after.isdigit():
+                return error(400, "VALIDATION_ERROR", AFTER_MESSAGE.format(value=after), headers)
+            start = store.index_from(int(after), archived)
+        names = requested_properties(request)
+        if names is None:
+            names = list(DEFAULT_PROPERTIES)
+        body: dict[str, Any] = {"results": [self._render(r, names) for r in store.window(start, limit, archived)]}
+        if store.has_more(start, limit, archived):
+            cursor = str(store.ids(archived)[start + limit])
+            body["paging"] = {"next": {"after": cursor, "link": str(request.url.include_query_params(after=cursor))}}
+        return answer(body, 200, headers)
+
+    async def _create(self, request: Request, headers: dict[str, str]) -> Response:
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        props = validate_properties(body, "SimplePublicObjectInputForCreate", KNOWN_PROPERTIES, headers)
+        if isinstance(props, Response):
+            return props
+        stamp = now_iso()
+        created = props.pop("createdate", "") or stamp
+        for name in COMPUTED_PROPERTIES:
+            props.pop(name, None)
+        record = self._insert({k: v for k, v in props.items() if v != ""}, created, stamp)
+        return answer(self._render(record, None), 201, headers)
+
+    async def one(self, request: Request) -> Response:
+        denied = self.emulator.unauthorized(request)
+        if denied is not None:
+            return denied
+        headers = self.emulator.rate_limits.headers()
+        company_id = request.path_params["companyId"]
+        if request.method == "DELETE":
+            # Archive; unknown or already archived ids answer 204 too [observed for contacts:
+            # https://github.com/n8n-io/n8n/pull/3219; the same assumed for companies].
+            record = self._find(company_id, archived=False)
+            if record is not None:
+                self.store.archive(company_id)
+                record["archived"] = True
+                record["archivedAt"] = now_iso()
+            return answer(None, 204, headers)
+        if request.method == "GET":
+            archived = request.query_params.get("archived", "false").lower() == "true"
+            record = self._find(company_id, archived)
+            if record is None:
+                return not_found(company_id, headers)
+            names = requested_properties(request)
+            return answer(self._render(record, DEFAULT_PROPERTIES if names is None else names), 200, headers)
+        # PATCH
+        record = self._find(company_id, archived=False)
+        if record is None:
+            return not_found(company_id, headers)
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        props = validate_properties(body, "SimplePublicObjectInput", KNOWN_PROPERTIES, headers)
+        if isinstance(props, Response):
+            return props
+        stored = record["properties"]
+        for name, value in props.items():
+            if name in COMPUTED_PROPERTIES or (name == "createdate" and value == ""):
+                continue
+            if value == "":
+                stored.pop(name, None)
+            else:
+                stored[name] = value
+        stamp = now_iso()
+        stored["hs_lastmodifieddate"] = stamp
+        record["updatedAt"] = stamp
+        if "createdate" in props and props["createdate"]:
+            record["createdAt"] = props["createdate"]
+        return answer(self._render(record, None), 200, headers)

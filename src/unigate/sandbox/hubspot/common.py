@@ -1,0 +1,187 @@
+"""What every HubSpot CRM v3 object resource shares: auth, error bodies, rate-limit headers, timestamps.
+
+Error body fields (`status`, `message`, `correlationId`, `category`, `context`, `errors`):
+https://developers.hubspot.com/docs/api-reference/error-handling and the SDK's model,
+https://github.com/HubSpot/hubspot-api-python/blob/master/hubspot/crm/companies/models/error.py
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from unigate.sandbox.base import json_response
+
+SANDBOX_TOKEN = "sandbox-hubspot-token"
+MEDIA_TYPE = "application/json;charset=utf-8"
+
+# 401 wording as HubSpot answers it [observed: quoted from live answers by integration mocks and logs].
+AUTH_MESSAGE = (
+    "Authentication credentials not found. This API supports OAuth 2.0 authentication and you can "
+    "find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview"
+)
+# Two spaces, as HubSpot sends [observed: a public integration test asserting HubSpot's live body].
+NOT_FOUND_MESSAGE = "Object not found.  objectId are usually numeric."
+# [unverified] wording of the query-parameter and body validation messages.
+LIMIT_MESSAGE = "Invalid query parameter: limit must be a number between 1 and 100 (got '{value}')"
+AFTER_MESSAGE = "Invalid query parameter: after must be a numeric cursor (got '{value}')"
+MISSING_PROPERTIES_MESSAGE = (
+    "Invalid input JSON on line 1, column 1: Cannot build {model}, some of required attributes are not set "
+    "[properties]"
+)
+BAD_JSON_MESSAGE = "Invalid input JSON on line 1, column 1: Unexpected character or malformed JSON"
+BAD_VALUE_MESSAGE = (
+    "Invalid input JSON on line 1, column 1: Cannot deserialize value of type `java.lang.String` from "
+    "{kind} value for property \"{name}\""
+)
+
+# Rate limits of a private app on a Professional portal. Header names:
+# https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses
+# [the interval trio is unverified from official text: seen in third-party clients]. Counters
+# decrement per request and reset with their window; the emulator never answers 429 by itself
+# (queue a fault for that).
+RATE_DAILY = 500_000
+RATE_SECONDLY = 19
+RATE_INTERVAL_MS = 10_000
+RATE_INTERVAL_MAX = 190
+
+
+def iso_ms(moment: datetime) -> str:
+    """HubSpot's timestamp format: ISO 8601 UTC with milliseconds and `Z`."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_iso() -> str:
+    return iso_ms(datetime.now(UTC))
+
+
+class _Counter:
+    """A request counter that starts over every `window` seconds."""
+
+    __slots__ = ("window", "started", "count")
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.started = time.monotonic()
+        self.count = 0
+
+    def hit(self, now: float) -> int:
+        if now - self.started >= self.window:
+            self.started = now
+            self.count = 0
+        self.count += 1
+        return self.count
+
+
+class RateLimits:
+    """The portal's request budgets, shared by every object resource of one emulator."""
+
+    def __init__(self) -> None:
+        self.daily_used = 0
+        self.secondly = _Counter(1.0)
+        self.interval = _Counter(RATE_INTERVAL_MS / 1000)
+
+    def headers(self) -> dict[str, str]:
+        """Count one request; HubSpot's rate-limit headers after it."""
+        now = time.monotonic()
+        self.daily_used += 1
+        second = self.secondly.hit(now)
+        interval = self.interval.hit(now)
+        return {
+            "X-HubSpot-RateLimit-Daily": str(RATE_DAILY),
+            "X-HubSpot-RateLimit-Daily-Remaining": str(max(RATE_DAILY - self.daily_used, 0)),
+            "X-HubSpot-RateLimit-Secondly": str(RATE_SECONDLY),
+            "X-HubSpot-RateLimit-Secondly-Remaining": str(max(RATE_SECONDLY - second, 0)),
+            "X-HubSpot-RateLimit-Interval-Milliseconds": str(RATE_INTERVAL_MS),
+            "X-HubSpot-RateLimit-Max": str(RATE_INTERVAL_MAX),
+            "X-HubSpot-RateLimit-Remaining": str(max(RATE_INTERVAL_MAX - interval, 0)),
+        }
+
+
+def answer(body: Any, status: int, headers: dict[str, str], correlation_id: str | None = None) -> Response:
+    """A HubSpot answer: its media type and an `X-HubSpot-Correlation-Id` header."""
+    headers["X-HubSpot-Correlation-Id"] = correlation_id or str(uuid.uuid4())
+    return json_response(body, status=status, headers=headers, media_type=MEDIA_TYPE)
+
+
+def error(status: int, category: str, message: str, headers: dict[str, str], **extra: Any) -> Response:
+    correlation_id = str(uuid.uuid4())
+    body = {"status": "error", "message": message, "correlationId": correlation_id, **extra, "category": category}
+    return answer(body, status, headers, correlation_id)
+
+
+def not_found(object_id: str, headers: dict[str, str]) -> Response:
+    return error(404, "OBJECT_NOT_FOUND", NOT_FOUND_MESSAGE, headers, context={"id": [object_id]})
+
+
+def unauthorized() -> Response:
+    return error(401, "INVALID_AUTHENTICATION", AUTH_MESSAGE, {})
+
+
+def requested_properties(request: Request) -> list[str] | None:
+    """`properties` as repeated parameters (the official SDKs) or a comma list (the docs)."""
+    values = request.query_params.getlist("properties")
+    if not values:
+        return None
+    names: list[str] = []
+    for value in values:
+        names.extend(part.strip() for part in value.split(",") if part.strip())
+    return names
+
+
+async def read_body(request: Request, headers: dict[str, str]) -> Any:
+    """The JSON body (None when empty), or HubSpot's 400 for malformed JSON."""
+    raw = await request.body()
+    try:
+        return orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        return error(400, "VALIDATION_ERROR", BAD_JSON_MESSAGE, headers)
+
+
+def property_errors(unknown: list[str], headers: dict[str, str]) -> Response:
+    """HubSpot's 400 for unknown property names (shape from
+    https://developers.hubspot.com/docs/api-reference/error-handling)."""
+    results = [{
+        "isValid": False,
+        "message": f'Property "{name}" does not exist',
+        "error": "PROPERTY_DOESNT_EXIST",
+        "name": name,
+        "localizedErrorMessage": f'Property "{name}" does not exist',
+        "portalId": 1234567,
+    } for name in unknown]
+    message = "Property values were not valid: " + orjson.dumps(results).decode()
+    errors = [{"message": f'Property "{name}" does not exist', "code": "PROPERTY_DOESNT_EXIST",
+               "context": {"propertyName": [name]}} for name in unknown]
+    return error(400, "VALIDATION_ERROR", message, headers, errors=errors)
+
+
+def validate_properties(body: Any, model: str, known: frozenset[str], headers: dict[str, str]) -> dict[str, str] | Response:
+    """The `properties` of a create/update body as strings ("" = clear), or the error answer."""
+    if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
+        return error(400, "VALIDATION_ERROR", MISSING_PROPERTIES_MESSAGE.format(model=model), headers)
+    cleaned: dict[str, str] = {}
+    unknown: list[str] = []
+    for name, value in body["properties"].items():
+        if isinstance(value, (dict, list)):
+            kind = "Object" if isinstance(value, dict) else "Array"
+            return error(400, "VALIDATION_ERROR", BAD_VALUE_MESSAGE.format(kind=kind, name=name), headers)
+        if name not in known:
+            unknown.append(name)
+            continue
+        if value is None:
+            cleaned[name] = ""
+        elif isinstance(value, bool):
+            cleaned[name] = "true" if value else "false"
+        elif isinstance(value, float) and value.is_integer():
+            cleaned[name] = str(int(value))
+        else:
+            cleaned[name] = str(value)
+    if unknown:
+        return property_errors(unknown, headers)
+    return cleaned

@@ -1,0 +1,90 @@
+"""What every part of the monday emulator shares: ids, API versions, limits, the OAuth profile, error
+constants, seeded users and tags, timestamps.
+
+Sources: https://developer.monday.com/api-reference/docs/api-versioning (versions, the `API-Version`
+header), https://developer.monday.com/api-reference/docs/authentication, OAuth 2.1
+(https://developer.monday.com/apps/docs/oauth-2-1) and legacy OAuth 2.0
+(https://developer.monday.com/apps/docs/oauth-2-0), https://developer.monday.com/api-reference/docs/error-handling,
+https://developer.monday.com/api-reference/docs/rate-limits and
+https://developer.monday.com/api-reference/docs/querying-board-items.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+
+SANDBOX_TOKEN = "sandbox-monday-token"
+ACCOUNT_ID = 21874503                       # monday's numeric account id, echoed as `account_id`
+ACCOUNTS_BOARD_ID = "1859403721"
+CONTACTS_BOARD_ID = "1859403788"
+WORKSPACE_ID = "5120011"                    # the CRM boards' workspace
+# Item ids: numeric strings, one id space for every board, increasing by 7 from 1600000007.
+FIRST_ITEM_ID = 1600000007
+ITEM_ID_STEP = 7
+
+CURRENT_API_VERSION = "2025-07"             # official SDK CURRENT_VERSION (mondaycom/monday-graphql-api)
+SUPPORTED_API_VERSIONS = ("2024-10", "2025-01", "2025-04", "2025-07", "2025-10", "2026-01")
+UNIFIED_ERRORS_SINCE = "2025-01"            # one error format from 2025-01 on (error-handling page)
+# monday announced the header becomes mandatory (400 API_VERSION_REQUIRED;
+# https://developer.monday.com/api-reference/changelog). Off until that ships; flip to reproduce it.
+REQUIRE_API_VERSION = False
+
+MAX_PAGE_LIMIT = 500                        # querying-board-items page
+CURSOR_TTL_SECONDS = 60 * 60                # querying-board-items: cursors live 60 minutes
+MAX_ITEMS_IDS = 100                         # items(ids:) takes at most 100 ids (reference/items)
+ITEMS_DEFAULT_LIMIT = 25                    # items(ids:) page size when `limit` is omitted (official
+                                            # Python SDK, monday_sdk/constants.py and items module)
+MAX_QUERY_COMPLEXITY = 5_000_000            # single query limit (rate-limits page)
+COMPLEXITY_BUDGET_PER_MINUTE = 10_000_000   # personal tokens, reads+writes combined (rate-limits page)
+
+# 401 body. The error-handling docs only say "401 (Not authenticated)"; the body below is what a
+# public API-key catalogue (daffainfo/all-about-apikey, monday/README.md) recorded. [unverified]
+UNAUTHENTICATED_BODY: Any = {"errors": ["Not Authenticated"]}
+
+# Not-found code for change/delete on a missing or deleted item: not documented; the real code may be
+# InvalidItemIdException (https://developer.monday.com/api-reference/docs/error-handling). [unverified]
+ITEM_NOT_FOUND_CODE = "ResourceNotFoundException"
+ITEM_NOT_FOUND_STATUS = 404
+
+# Rate-limit headers. The rate-limits page says every response carries `RateLimit-Policy` and
+# `RateLimit`; we emit the IETF draft (structured-field) form. [unverified exact syntax]
+RATE_LIMIT_POLICY_HEADER = "RateLimit-Policy"
+RATE_LIMIT_HEADER = "RateLimit"
+
+# Parse errors: 400 in the 2025-01+ format (error-handling page: 400 for a malformed query), 200 in
+# the legacy versions (old error-codes page: "Parse error on... HTTP status code: 200").
+PARSE_ERROR_STATUS = 400
+LEGACY_PARSE_ERROR_STATUS = 200
+
+VERSION_RE = re.compile(r"^\d{4}-(01|04|07|10)$")
+
+# Users and tags of the sandbox account (people and tags columns point at them).
+USERS = [("48213001", "Dana Whitfield", "dana@sandbox-crm.example"),
+          ("48213002", "Luis Ortega", "luis@sandbox-crm.example"),
+          ("48213003", "Priya Raman", "priya@sandbox-crm.example"),
+          ("48213004", "Tomasz Nowak", "tomasz@sandbox-crm.example"),
+          ("48213005", "Aiko Tanaka", "aiko@sandbox-crm.example")]
+TAGS = [("21000001", "enterprise"), ("21000002", "smb"), ("21000003", "partner"), ("21000004", "churn-risk"),
+         ("21000005", "vip"), ("21000006", "prospect"), ("21000007", "reseller"), ("21000008", "strategic")]
+
+SEED_EPOCH = datetime(2023, 1, 2, 9, 0, 0, tzinfo=timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_iso() -> str:
+    return iso(datetime.now(timezone.utc))
+
+
+class ColumnValueError(Exception):
+    def __init__(self, message: str, code: str = "ColumnValueException", data: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.data = data or {}
+

@@ -1,0 +1,105 @@
+"""Nutshell emulator: the REST API (`/rest/...`, https://app.nutshell.com/swagger.json).
+
+One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order),
+assembled here with what they share: HTTP Basic authentication
+(https://developers.nutshell.com/docs/api-authentication), the error envelope recorded from a real
+instance in amp-labs/connectors `providers/nutshell/test/...` (`{"meta", "links", "accounts": [],
+"errors": [{id, type, code, detail, href, status, title, field}]}`), and the lookups the resources link
+to (users, industries, tags, account types).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox.base import Emulator, json_response
+from unigate.sandbox.nutshell.accounts import (
+    CREATE_STATUS, CUSTOM_FIELDS, DEFAULT_PAGE_LIMIT, DELETED_ACCOUNTS_READABLE, MAX_PAGE_LIMIT, PATCH_CONTENT_TYPE,
+    PATCH_CONTENT_TYPE_ERROR, PATCH_STATUS, Accounts,
+)
+from unigate.sandbox.nutshell.common import (
+    ACCOUNT_TYPE_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, SANDBOX_API_KEY, SANDBOX_USERNAME, SITE_ID, TAG_NAMES,
+    UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, format_phone,
+)
+
+__all__ = [
+    "CREATE_STATUS", "DEFAULT_PAGE_LIMIT", "DELETED_ACCOUNTS_READABLE", "EMULATOR", "HOST", "INSTANCE_ID",
+    "MAX_PAGE_LIMIT", "PATCH_CONTENT_TYPE", "PATCH_CONTENT_TYPE_ERROR", "PATCH_STATUS", "SANDBOX_API_KEY",
+    "SANDBOX_USERNAME", "SITE_ID", "UNAUTHORIZED_BODY", "UNAUTHORIZED_HEADERS", "NutshellEmulator", "NutshellError",
+    "format_phone",
+]
+
+
+class NutshellEmulator(Emulator):
+    name = "nutshell"
+    resources = (Accounts,)
+
+    # -- data -------------------------------------------------------------------------------------
+    def reset_state(self) -> None:
+        """The lookups every resource links to, and the contact stubs accounts sideload."""
+        self.users = {uid: {"id": uid, "type": "users", "name": n, "firstName": n.split()[0], "emails": [e],
+                            "isEnabled": True, "isAdministrator": uid == "1-users", "modifiedTime": 1677682800}
+                      for uid, n, e in USERS}
+        self.industries = {f"{i + 1}-industries": {"id": f"{i + 1}-industries", "type": "industries", "name": n,
+                                                   "modifiedTime": 1677682800}
+                           for i, n in enumerate(INDUSTRY_NAMES)}
+        self.tags = {f"{i + 1}-tags": {"id": f"{i + 1}-tags", "type": "tags", "name": n}
+                     for i, n in enumerate(TAG_NAMES)}
+        self.account_types = {f"{i + 1}-accountTypes": {"id": f"{i + 1}-accountTypes", "type": "accountTypes",
+                                                        "name": n, "modifiedTime": 1677682800}
+                              for i, n in enumerate(ACCOUNT_TYPE_NAMES)}
+        self.custom_fields = {name: {"id": cid, "type": "customfields", "name": name, "title": name,
+                                     "fieldType": kind, "choices": choices}
+                              for cid, name, kind, choices in CUSTOM_FIELDS}
+        self.contacts: dict[str, dict[str, Any]] = {}
+
+    # -- envelopes ---------------------------------------------------------------------------------
+    def _meta(self) -> dict[str, Any]:
+        return {"instanceId": INSTANCE_ID, "siteId": SITE_ID}
+
+    def _error(self, status: int, title: str, detail: str | None = None, field: str | None = None) -> Response:
+        return json_response({"meta": self._meta(), "links": {}, "accounts": [], "errors": [{
+            "id": None, "type": "errors", "code": None, "detail": detail, "href": None, "status": str(status),
+            "title": title, "field": field}]}, status)
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if header[:6].lower() != "basic ":
+            return False
+        try:
+            user, _, key = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return user.lower() == SANDBOX_USERNAME and key == SANDBOX_API_KEY
+
+    def _guard(self, handler):
+        async def wrapped(request: Request) -> Response:
+            if not self._authorized(request):
+                return json_response(UNAUTHORIZED_BODY, 401, UNAUTHORIZED_HEADERS)
+            try:
+                return await handler(request)
+            except NutshellError as exc:
+                return self._error(exc.status, exc.title, exc.detail, exc.field)
+        return wrapped
+
+    def routes(self) -> list[Route]:
+        g = self._guard
+        return super().routes() + [
+            Route("/rest/industries", g(self.list_industries), methods=["GET"]),
+            Route("/rest/accounttypes", g(self.list_account_types), methods=["GET"]),
+        ]
+
+    # -- lookups -----------------------------------------------------------------------------------
+    async def list_industries(self, request: Request) -> Response:
+        return json_response(list(self.industries.values()))
+
+    async def list_account_types(self, request: Request) -> Response:
+        return json_response(list(self.account_types.values()))
+
+
+EMULATOR = NutshellEmulator

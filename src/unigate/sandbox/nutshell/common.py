@@ -1,0 +1,88 @@
+"""What every Nutshell resource shares: credentials, the error type, request-body parsing, value formats.
+
+Authentication: HTTP Basic, user email + API key (https://developers.nutshell.com/docs/api-authentication).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+
+SANDBOX_USERNAME = "api-user@sandbox-nutshell.example"
+SANDBOX_API_KEY = "sandbox-nutshell-key"
+INSTANCE_ID = "120045"
+SITE_ID = "sBx9Qa2L"
+HOST = "https://app.nutshell.com"
+
+# 401 body: not documented. Nutshell's REST stack answers framework errors as {"code", "message"}
+# (amp-labs fixture err-internal-server.json); the same shape is assumed for 401. [unverified]
+UNAUTHORIZED_BODY: Any = {"code": 401, "message": "Unauthorized"}
+UNAUTHORIZED_HEADERS = {"WWW-Authenticate": 'Basic realm="Nutshell API"'}
+
+# Seed data shared by every resource: users, lookups, people's names.
+USERS = [("1-users", "Andy Fowler", "andy@sandbox-nutshell.example"),
+          ("2-users", "Becca Lin", "becca@sandbox-nutshell.example"),
+          ("3-users", "Carlos Mendes", "carlos@sandbox-nutshell.example"),
+          ("4-users", "Dee Okafor", "dee@sandbox-nutshell.example")]
+INDUSTRY_NAMES = ["Software", "Manufacturing", "Healthcare", "Financial Services", "Retail", "Logistics",
+               "Energy", "Education"]
+TAG_NAMES = ["enterprise", "smb", "partner", "churn-risk", "vip", "prospect"]
+ACCOUNT_TYPE_NAMES = ["Customer", "Prospect", "Partner", "Vendor", "Competitor"]
+FIRST_NAMES = ["Ava", "Noah", "Mia", "Liam", "Zoe", "Ethan", "Ivy", "Owen"]
+LAST_NAMES = ["Carter", "Nguyen", "Schmidt", "Rossi", "Kowalski", "Haddad", "Silva", "Moreau"]
+SEED_EPOCH = datetime(2023, 3, 1, 15, 0, 0, tzinfo=timezone.utc)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def format_phone(raw: str) -> dict[str, Any]:
+    """Nutshell's phone value object for an entered phone string (`+1 734-123-4567 x12`)."""
+    text = str(raw).strip()
+    extension = None
+    match = re.search(r"\s*(?:x|ext\.?|extension)\s*(\d+)\s*$", text, re.IGNORECASE)
+    if match:
+        extension = match.group(1)
+        text = text[:match.start()]
+    country = "1"
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+"):
+        if digits.startswith("1") and len(digits) == 11:
+            country, digits = "1", digits[1:]
+        else:
+            country, digits = digits[:2], digits[2:]
+    elif len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    formatted = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else digits
+    return {"countryCode": country, "number": digits, "extension": extension, "numberFormatted": formatted,
+            "E164": f"+{country}{digits}", "countryCodeAndNumber": f"+{country} {formatted}"}
+
+
+class NutshellError(Exception):
+    def __init__(self, status: int, title: str, detail: str | None = None, field: str | None = None):
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.field = field
+
+
+def formatted_number(value: int) -> dict[str, Any]:
+    return {"formatted": f"{value:,}", "prefix": "", "suffix": "", "value": value}
+
+
+async def json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        raise NutshellError(400, "Invalid JSON", "The request body is empty")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise NutshellError(400, "Invalid JSON", "The request body is not valid JSON") from None
+
+

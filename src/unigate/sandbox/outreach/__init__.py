@@ -1,0 +1,107 @@
+"""Outreach emulator: the JSON:API v2 REST API (https://api.outreach.io/api/v2).
+
+One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order),
+assembled here with what every request goes through (`_guard`):
+- `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
+  issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
+  (https://developers.outreach.io/api/oauth/).
+- OAuth 2: authorize `GET /oauth/authorize`, token `POST /oauth/token`; see oauth.py.
+- Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
+  `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
+  `application/vnd.api+json` (https://developers.outreach.io/api/making-requests/).
+- `X-RateLimit-Limit/-Remaining/-Reset` (epoch seconds) on every answer; 10,000 requests per hour per
+  token, then 429 `rateLimitExceeded` (https://developers.outreach.io/api/rate-limiting/).
+Where the vendor leaves a behaviour unverified the choice is a module constant, with its source.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from unigate.sandbox.base import Emulator, bearer_token
+from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
+from unigate.sandbox.outreach.common import (
+    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
+    REQUIRE_MEDIA_TYPE_WITHOUT_BODY, SANDBOX_TOKEN, SANDBOX_USER_IDS, UNAUTHORIZED_ERROR, UNSUPPORTED_MEDIA_TYPE_ERROR,
+    bad_request, error_document,
+)
+from unigate.sandbox.outreach.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
+
+__all__ = [
+    "ATTRIBUTE_TYPES", "CUSTOM_KEYS", "DEFAULT_PAGE_SIZE", "EMULATOR", "ID_MISMATCH_STATUS", "MAX_PAGE_SIZE",
+    "MEDIA_TYPE", "OAUTH_AUTHORIZE_PATH", "OAUTH_PROFILE", "OAUTH_TOKEN_PATH", "SANDBOX_TOKEN", "SANDBOX_USER_IDS",
+    "UNAUTHORIZED_ERROR", "OutreachEmulator",
+]
+
+
+class OutreachEmulator(Emulator):
+    name = "outreach"
+    oauth_profile = OAUTH_PROFILE
+    resources = (Accounts,)
+
+    def __init__(self) -> None:
+        self.rate_limit = RATE_LIMIT
+        super().__init__()
+
+    def reset_state(self) -> None:
+        """One rate-limit window per token, shared by every resource."""
+        self.rate_used = 0
+        self.rate_window_start = time.time()
+
+    # -- HTTP -------------------------------------------------------------------------------------
+    def _rate_headers(self) -> dict[str, str]:
+        now = time.time()
+        if now - self.rate_window_start >= RATE_WINDOW_SECONDS:
+            self.rate_window_start = now
+            self.rate_used = 0
+        reset = int(self.rate_window_start + RATE_WINDOW_SECONDS)
+        return {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(self.rate_limit - self.rate_used, 0)),
+            "X-RateLimit-Reset": str(reset),
+        }
+
+    async def _guard(self, request: Request) -> tuple[Response | None, dict[str, str], Any]:
+        """Auth, rate limit and media type, in that order. Returns (early answer, headers, parsed body)."""
+        headers = self._rate_headers()
+        token = bearer_token(request)
+        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
+            return error_document(401, UNAUTHORIZED_ERROR, headers=headers), headers, None
+        if self.rate_used >= self.rate_limit:
+            reset = headers["X-RateLimit-Reset"]
+            retry = {**headers, "Retry-After": str(max(int(reset) - int(time.time()), 1))}
+            at = datetime.fromtimestamp(int(reset), UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            return error_document(429, {
+                "id": "rateLimitExceeded",
+                "title": "Rate Limit Exceeded",
+                "detail": f"You have exceeded your permitted rate limit of {self.rate_limit:,}; please try again at {at}.",
+            }, headers=retry), retry, None
+        self.rate_used += 1
+        headers = self._rate_headers()
+        raw = await request.body()
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        needs_media_type = bool(raw) or request.method in ("POST", "PATCH") or REQUIRE_MEDIA_TYPE_WITHOUT_BODY
+        if needs_media_type and content_type != MEDIA_TYPE:
+            return error_document(415, UNSUPPORTED_MEDIA_TYPE_ERROR, headers=headers), headers, None
+        body: Any = None
+        if raw:
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return error_document(400, bad_request("The request body is not valid JSON."), headers=headers), headers, None
+        return None, headers, body
+
+    @staticmethod
+    def _root(request: Request) -> str:
+        """The emulator's root URL (what https://api.outreach.io stands for)."""
+        url = str(request.url)
+        return url[: url.index("/api/v2/")]
+
+
+EMULATOR = OutreachEmulator

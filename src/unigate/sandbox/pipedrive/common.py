@@ -1,0 +1,132 @@
+"""What every Pipedrive API v2 resource shares: auth, the error envelope, rate-limit headers, cursors, times.
+
+Error envelope: https://pipedrive.readme.io/docs/core-api-concepts-responses ; status codes:
+https://pipedrive.readme.io/docs/core-api-concepts-http-status-codes
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from unigate.sandbox.base import json_response
+from unigate.sandbox.collection import CursorError, decode_cursor
+
+SANDBOX_API_TOKEN = "sandbox-pipedrive-token"
+SANDBOX_OAUTH_TOKEN = "sandbox-pipedrive-oauth"
+
+ERROR_INFO = "Please check developers.pipedrive.com for more information about Pipedrive API."
+# [observed shape: https://docs.rs/crate/pipedrive-rs/latest/source/docs/UnathorizedResponse.md ;
+# the "unauthorized access" text is unverified]
+UNAUTHORIZED_BODY = {
+    "success": False,
+    "error": "unauthorized access",
+    "errorCode": 401,
+    "error_info": ERROR_INFO,
+    "data": None,
+    "additional_data": None,
+}
+# [unverified wording; the code is observed live on v2 list parameters] 400 for bad input.
+VALIDATION_CODE = "ERR_SCHEMA_VALIDATION_FAILED"
+
+# Rate limits (header names: https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting): a
+# 2-second burst window and a daily budget. Counters decrement per request and reset with their
+# window; the emulator never answers 429 by itself (queue a fault for that).
+RATE_BURST_LIMIT = 80
+RATE_BURST_WINDOW = 2.0
+RATE_DAILY = 10_000
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+
+
+def rfc3339(moment: datetime) -> str:
+    """Pipedrive v2's timestamp format: RFC 3339 UTC, whole seconds, `Z`."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def normalise_time(value: str) -> str | None:
+    """An RFC 3339 instant as this emulator stores it, or None when it is not one (no fractions)."""
+    if not _RFC3339.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return rfc3339(moment.astimezone(UTC))
+
+
+class Invalid(Exception):
+    """Bad input: answered with Pipedrive's 400 envelope."""
+
+
+def decode_position(cursor: str) -> Any:
+    """The position a cursor from `collection.encode_cursor` holds; Pipedrive's 400 otherwise."""
+    try:
+        return decode_cursor(cursor)
+    except CursorError:
+        raise Invalid("Validation failed: cursor: Invalid cursor") from None
+
+
+class RateLimits:
+    """The company's request budgets, shared by every resource of one emulator."""
+
+    def __init__(self) -> None:
+        self.daily_used = 0
+        self.burst_started = time.monotonic()
+        self.burst_count = 0
+
+    def headers(self) -> dict[str, str]:
+        """Count one request; Pipedrive's rate-limit headers after it."""
+        now = time.monotonic()
+        if now - self.burst_started >= RATE_BURST_WINDOW:
+            self.burst_started = now
+            self.burst_count = 0
+        self.burst_count += 1
+        self.daily_used += 1
+        reset = max(1, round(RATE_BURST_WINDOW - (now - self.burst_started)))
+        return {
+            "x-ratelimit-limit": str(RATE_BURST_LIMIT),
+            "x-ratelimit-remaining": str(max(RATE_BURST_LIMIT - self.burst_count, 0)),
+            "x-ratelimit-reset": str(reset),
+            "x-daily-requests-left": str(max(RATE_DAILY - self.daily_used, 0)),
+        }
+
+
+def error(status: int, message: str, headers: dict[str, str], code: str | None = None) -> Response:
+    body: dict[str, Any] = {"success": False, "error": message}
+    if code is not None:
+        body["code"] = code
+    body.update(error_info=ERROR_INFO, data=None, additional_data=None)
+    return json_response(body, status=status, headers=headers)
+
+
+def invalid(message: str, headers: dict[str, str]) -> Response:
+    return error(400, message, headers, VALIDATION_CODE)
+
+
+def unauthorized(headers: dict[str, str]) -> Response:
+    return json_response(UNAUTHORIZED_BODY, status=401, headers=headers)
+
+
+def csv(params, name: str) -> list[str] | None:
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        raise Invalid("Validation failed: request body must be valid JSON") from None
+    if not isinstance(body, dict):
+        raise Invalid("Validation failed: request body must be a JSON object")
+    return body

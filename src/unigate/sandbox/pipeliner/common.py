@@ -1,0 +1,137 @@
+"""What every Pipeliner entity shares: credentials, the `{success, ...}` envelope and errors, dates, cursors,
+and the side entities records refer to (`Clients`, `Tags`, `Fields`).
+
+Sources: https://developers.pipelinersales.com/api-docs/ (overview/authentication,
+core-api-concepts/pagination, api-parameters, dates, fields) and the vendor-published PowerPlatform
+connector swagger (microsoft/PowerPlatformConnectors `certified-connectors/Pipeliner CRM/apiDefinition.swagger.json`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from starlette.responses import Response
+
+from unigate.sandbox.base import json_response
+
+SANDBOX_SPACE_ID = "sandbox-space"
+SANDBOX_USERNAME = "sandbox-pipeliner-user"
+SANDBOX_PASSWORD = "sandbox-pipeliner-password"
+# Every entity lives under the space (https://developers.pipelinersales.com/api-docs/overview/about-the-api).
+ENTITIES_PATH = "/api/v100/rest/spaces/{space_id}/entities"
+
+# Pagination (developers.pipelinersales.com/api-docs/core-api-concepts/pagination): default 30, max 100.
+# A larger `first` is clamped ("sends a maximum of 100"), not refused.
+DEFAULT_PAGE_SIZE = 30
+MAX_PAGE_SIZE = 100
+
+# Error bodies: the envelope {code, name, message, success:false} is from the PostHog connector's test fixture
+# (PostHog/posthog, sources/pipeliner/tests/test_pipeliner.py); the `name` strings other than "Space not found."
+# are not documented by the vendor and chosen here.
+UNAUTHORIZED = (401, "ERROR_UNAUTHORIZED", "Invalid API credentials.")
+SPACE_NOT_FOUND = (404, "ERROR_NOT_FOUND", "Space not found.")
+ENTITY_NOT_FOUND_NAME = "ERROR_ENTITY_NOT_FOUND"
+VALIDATION_STATUS = 400
+VALIDATION_NAME = "ERROR_VALIDATION"
+# Deleting an already soft-deleted account: 404 like any unknown id (the vendor documents no
+# answer; unverified).
+DELETE_DELETED_STATUS = 404
+# Deleting an `is_delete_protected` record: refused (inferred from the field name in
+# the connector swagger; unverified).
+DELETE_PROTECTED = (403, "ERROR_DELETE_PROTECTED", "Entity is protected from deletion.")
+# Body of a successful DELETE. The docs leave the payload open; the vendor-published connector swagger
+# (PowerPlatformConnectors, operation AccountsDelete) declares {"success": boolean, "data": string "ID"}.
+def delete_response(record_id: str) -> dict[str, Any]:
+    return {"success": True, "data": record_id}
+# No rate-limit headers are documented for Pipeliner
+# (https://developers.pipelinersales.com/api-docs/); none are sent. 429 comes from faults.
+RATE_LIMIT_HEADERS: dict[str, str] = {}
+
+SEED_EPOCH = datetime(2022, 3, 1, 8, 15, 0, 123456, tzinfo=UTC)
+_NS = uuid.UUID("6b1e3c56-9a0f-4e55-8f2c-1d2e3f405162")
+
+
+def det_uuid(kind: str, n: int) -> str:
+    return str(uuid.uuid5(_NS, f"{kind}-{n}"))
+
+
+def pipeliner_date(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    """`2019-02-01 07:41:49.529970+00:00`: a space, microseconds, an explicit offset."""
+    return moment.astimezone(zone or UTC).isoformat(sep=" ", timespec="microseconds")
+
+
+def parse_date(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def error(status: int, name: str, message: str) -> Response:
+    return json_response({"code": status, "name": name, "message": message, "success": False}, status,
+                         headers=dict(RATE_LIMIT_HEADERS))
+
+
+def ok(body: Any) -> Response:
+    return json_response(body, 200, headers=dict(RATE_LIMIT_HEADERS))
+
+
+def encode_cursor(record_id: str) -> str:
+    return base64.b64encode(orjson.dumps([record_id])).decode()
+
+
+def decode_cursor(token: str) -> str | None:
+    try:
+        value = orjson.loads(base64.b64decode(token, validate=True))
+    except (binascii.Error, ValueError, orjson.JSONDecodeError):
+        return None
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return value[0]
+    return None
+
+
+# -- side entities --------------------------------------------------------------------------------
+_UNITS = [det_uuid("unit", i) for i in range(3)]
+CLIENTS = [
+    {"id": det_uuid("client", i), "first_name": first, "last_name": last, "name": f"{first} {last}",
+     "email": f"{first.lower()}.{last.lower()}@sandbox.example", "default_unit_id": _UNITS[i % len(_UNITS)],
+     "is_deleted": False, "created": pipeliner_date(SEED_EPOCH - timedelta(days=400 - i)),
+     "modified": pipeliner_date(SEED_EPOCH - timedelta(days=100 - i))}
+    for i, (first, last) in enumerate([("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"),
+                                       ("Edsger", "Dijkstra"), ("Barbara", "Liskov")])
+]
+CLIENT_IDS = {c["id"] for c in CLIENTS}
+_INDUSTRY_NAMES = ["Software", "Manufacturing", "Financial Services", "Healthcare", "Retail", "Logistics",
+                   "Energy", "Media", "Education", "Telecommunications"]
+INDUSTRIES = [{"id": det_uuid("industry", i), "option_name": name, "sort_order": i, "is_deleted": False}
+              for i, name in enumerate(_INDUSTRY_NAMES)]
+INDUSTRY_IDS = {i["id"] for i in INDUSTRIES}
+_TAG_NAMES = ["enterprise", "smb", "vip", "partner", "churn-risk", "expansion", "q3-target"]
+TAGS = [{"id": det_uuid("tag", i), "name": name, "color": i, "is_deleted": False,
+         "created": pipeliner_date(SEED_EPOCH - timedelta(days=30)),
+         "modified": pipeliner_date(SEED_EPOCH - timedelta(days=30))}
+        for i, name in enumerate(_TAG_NAMES)]
+TAG_IDS = {t["id"] for t in TAGS}
+CUSTOMER_TYPE_IDS = [det_uuid("customer-type", i) for i in range(3)]
+ACCOUNT_TYPE_IDS = [det_uuid("account-type", i) for i in range(2)]
+# Custom fields defined in the sandbox space (top-level `cf_` keys, core-api-concepts/fields).
+CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
+    "cf_tier": (str,),
+    "cf_annual_revenue": (int, float),
+    "cf_region": (str,),
+}
+FIELDS = [
+    {"id": det_uuid("field", 0), "api_name": "industry_id", "name": "Industry", "entity_name": "Account",
+     "type_id": "dropdown", "is_deleted": False, "data_set": INDUSTRIES},
+    {"id": det_uuid("field", 1), "api_name": "cf_tier", "name": "Tier", "entity_name": "Account",
+     "type_id": "input", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 2), "api_name": "cf_annual_revenue", "name": "Annual revenue",
+     "entity_name": "Account", "type_id": "float", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 3), "api_name": "cf_region", "name": "Region", "entity_name": "Account",
+     "type_id": "input", "is_deleted": False, "data_set": []},
+]
+
+DATE_FIELDS = ("created", "modified")

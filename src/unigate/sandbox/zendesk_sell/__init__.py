@@ -1,0 +1,126 @@
+"""Zendesk Sell emulator (formerly Base CRM): the REST API v2; the emulator's root stands for
+`https://api.getbase.com`.
+
+One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order; it owns
+Sell's `/v2/contacts` collection, which holds organisations and persons), assembled here with what every
+request goes through:
+- `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
+  issued); 401 `unauthorized` in the errors envelope otherwise
+  (https://developer.zendesk.com/api-reference/sales-crm/authentication/).
+- OAuth 2: authorize `GET /oauth2/authorize`, token `POST /oauth2/token`; see oauth.py.
+- A `User-Agent` header is required (the official client `basecrm`, `http_client.py`: missing → 400).
+- Errors in Sell's envelope (https://developer.zendesk.com/api-reference/sales-crm/errors/); every answer
+  carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox.base import Emulator, bearer_token, json_response
+from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, Accounts
+from unigate.sandbox.zendesk_sell.common import (
+    HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, RATE_LIMIT,
+    RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
+)
+from unigate.sandbox.zendesk_sell.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
+
+__all__ = [
+    "CREATE_STATUS", "DEFAULT_PER_PAGE", "EMULATOR", "MAX_PER_PAGE", "MISSING_USER_AGENT_CODE",
+    "MISSING_USER_AGENT_STATUS", "OAUTH_AUTHORIZE_PATH", "OAUTH_PROFILE", "OAUTH_TOKEN_PATH", "SANDBOX_TOKEN",
+    "TOKEN_USER", "USERS", "ZendeskSellEmulator",
+]
+
+
+class ZendeskSellEmulator(Emulator):
+    name = "zendesk_sell"
+    oauth_profile = OAUTH_PROFILE
+    resources = (Accounts,)
+
+    def reset_state(self) -> None:
+        """Ids (one sequence for every contact), request ids and the rate-limit budget."""
+        self.ids = itertools.count(ID_BASE)
+        self.request_ids = itertools.count(1)
+        self.rate_remaining = RATE_LIMIT
+
+    # -- HTTP plumbing ------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        return super().routes() + [
+            Route("/v2/users/self", self.users_self, methods=["GET"]),
+            # last: any other path is Sell's 404 `incorrect_path`
+            Route("/{rest:path}", self.incorrect_path, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        ]
+
+    def _headers(self, request: Request) -> dict[str, str]:
+        request_id = getattr(request.state, "request_id", None) or self._request_id(request)
+        self.rate_remaining = max(0, self.rate_remaining - 1)
+        return {
+            "X-Request-Id": request_id,
+            "Content-Language": "en",
+            RATE_LIMIT_HEADERS[0]: str(RATE_LIMIT),
+            RATE_LIMIT_HEADERS[1]: str(self.rate_remaining),
+            RATE_LIMIT_HEADERS[2]: "3600",
+        }
+
+    def _request_id(self, request: Request) -> str:
+        value = f"00000000-0000-4000-8000-{next(self.request_ids):012d}"
+        request.state.request_id = value
+        return value
+
+    def ok(self, request: Request, body: Any, status: int = 200) -> Response:
+        return json_response(body, status, headers=self._headers(request),
+                             media_type="application/json; charset=utf-8")
+
+    def error(self, request: Request, status: int, code: str, message: str, details: str | None = None,
+              field: str | None = None, resource: str | None = None) -> Response:
+        return self.errors(request, status, [{"resource": resource, "field": field, "code": code,
+                                              "message": message, "details": details}])
+
+    def errors(self, request: Request, status: int, errors: list[dict[str, Any]]) -> Response:
+        """Sell's errors envelope (developer.zendesk.com/api-reference/sales-crm/errors)."""
+        request_id = self._request_id(request)
+        body = {
+            "errors": [{"error": e, "meta": {"type": "error", "links": {"more_info": MORE_INFO}}} for e in errors],
+            "meta": {"type": "errors", "http_status": f"{status} {HTTP_REASONS.get(status, '')}".strip(),
+                     "logref": request_id, "links": {"more_info": MORE_INFO}},
+        }
+        return json_response(body, status, headers=self._headers(request),
+                             media_type="application/json; charset=utf-8")
+
+    def check(self, request: Request) -> Response | None:
+        """Request checks every Sell call passes through: User-Agent, Accept, bearer token."""
+        if not request.headers.get("user-agent", "").strip():
+            return self.error(request, MISSING_USER_AGENT_STATUS, MISSING_USER_AGENT_CODE,
+                              "User-Agent header is missing", "Set a User-Agent header that identifies "
+                              "your application.")
+        accept = request.headers.get("accept", "*/*")
+        if not any(part.split(";")[0].strip() in ("*/*", "application/*", "application/json")
+                   for part in accept.split(",")):
+            return self.error(request, 406, "not_acceptable", "The requested format is not supported",
+                              "Only application/json is supported.")
+        token = bearer_token(request)
+        if token != SANDBOX_TOKEN and not self.issued_access_token(token):
+            return self.error(request, 401, "unauthorized", "request is unauthorized",
+                              "Required access token is missing, malformed, expired, or invalid.")
+        return None
+
+    async def incorrect_path(self, request: Request) -> Response:
+        denied = self.check(request)
+        if denied:
+            return denied
+        return self.error(request, 404, "incorrect_path", "Requested path was not found.")
+
+    async def users_self(self, request: Request) -> Response:
+        denied = self.check(request)
+        if denied:
+            return denied
+        return self.ok(request, {"data": dict(TOKEN_USER, role="admin", status="active"),
+                                 "meta": {"type": "user"}})
+
+
+EMULATOR = ZendeskSellEmulator

@@ -1,0 +1,115 @@
+"""Zoho CRM REST API v8 emulator: the root stands for a Zoho API domain such as
+`https://www.zohoapis.com` (the host the OAuth token response names in `api_domain`; Zoho's OpenAPI
+spec: https://github.com/zoho/crm-oas, v8.0).
+
+Resources: `accounts` (the Accounts module, `accounts.py`); each module resource serves
+`/crm/v8/<Module>[/...]` and lists its layout for `GET /crm/v8/settings/fields?module=<Module>`.
+Shared by them (`common.py`, served here):
+- `Authorization: Zoho-oauthtoken <token>`; a missing/other scheme answers 401
+  `AUTHENTICATION_FAILURE`, a wrong token 401 `INVALID_TOKEN` (crm-oas 401 examples).
+- A module the org does not have answers 400 `INVALID_MODULE`; any other path 404 `INVALID_URL_PATTERN`.
+- Rate-limit headers `X-RATELIMIT-LIMIT/-REMAINING/-RESET` on every answer, counted across modules.
+- OAuth 2 (`oauth.py`): authorize `GET /oauth/v2/auth`, token `POST /oauth/v2/token`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox import _oauth
+from unigate.sandbox.base import Emulator, Resource, json_response
+from unigate.sandbox.zoho_crm.accounts import Accounts
+from unigate.sandbox.zoho_crm.common import (
+    AUTH_SCHEME,
+    GET_MISSING_STATUS,
+    MAX_FIELDS,
+    RATE_LIMIT,
+    SANDBOX_TOKEN,
+    TOKEN_USER,
+    UNKNOWN_ID_STATUS,
+    USERS,
+    RateLimits,
+    error_object,
+)
+from unigate.sandbox.zoho_crm.oauth import OAUTH_PROFILE
+
+__all__ = ["EMULATOR", "GET_MISSING_STATUS", "MAX_FIELDS", "OAUTH_PROFILE", "RATE_LIMIT", "SANDBOX_TOKEN",
+           "TOKEN_USER", "UNKNOWN_ID_STATUS", "USERS", "ZohoCrmEmulator"]
+
+_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+class ZohoCrmEmulator(Emulator):
+    name: ClassVar[str] = "zoho_crm"
+    oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
+    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts,)
+
+    def reset_state(self) -> None:
+        self.rate_limits = RateLimits()
+
+    def routes(self) -> list[Route]:
+        # The modules' own paths first; then a module the org lacks, then any other path.
+        return [
+            Route("/crm/v8/settings/fields", self.fields_metadata, methods=["GET"]),
+            *super().routes(),
+            Route("/crm/v8/{module}/deleted", self.invalid_module, methods=["GET"]),
+            Route("/crm/v8/{module}/{record_id}", self.invalid_module, methods=["GET", "PUT", "DELETE"]),
+            Route("/crm/v8/{module}", self.invalid_module, methods=["GET", "POST", "PUT", "DELETE"]),
+            Route("/{rest:path}", self.invalid_url, methods=_ALL_METHODS),
+        ]
+
+    def _modules(self) -> dict[str, Any]:
+        return {resource.module: resource for resource in map(self.resource, self.resource_names())}
+
+    # -- shared answers ------------------------------------------------------------------------------
+    def answer(self, body: Any, status: int = 200) -> Response:
+        headers = self.rate_limits.headers()
+        if status == 204:
+            return Response(status_code=204, headers=headers)
+        return json_response(body, status, headers=headers)
+
+    def check_auth(self, request: Request) -> Response | None:
+        """401s as Zoho sends them: no/foreign scheme → AUTHENTICATION_FAILURE; bad token → INVALID_TOKEN."""
+        value = request.headers.get("authorization", "")
+        scheme, _, token = value.partition(" ")
+        if scheme != AUTH_SCHEME or not token.strip():
+            return self.answer(error_object("AUTHENTICATION_FAILURE", "Authentication failed"), 401)
+        if token.strip() != SANDBOX_TOKEN and not self.issued_access_token(token.strip()):
+            return self.answer(error_object("INVALID_TOKEN", "invalid oauth token"), 401)
+        return None
+
+    async def invalid_module(self, request: Request) -> Response:
+        denied = self.check_auth(request)
+        if denied:
+            return denied
+        return self.answer(error_object("INVALID_MODULE", "the module name given seems to be invalid",
+                                        {"resource_path_index": 0}), 400)
+
+    async def invalid_url(self, request: Request) -> Response:
+        denied = self.check_auth(request)
+        if denied:
+            return denied
+        return self.answer(error_object("INVALID_URL_PATTERN",
+                                        "Please check if the URL trying to access is a correct one"), 404)
+
+    async def fields_metadata(self, request: Request) -> Response:
+        """`GET /crm/v8/settings/fields?module=<Module>` (crm-oas v8.0 fields): that module's layout."""
+        denied = self.check_auth(request)
+        if denied:
+            return denied
+        module = request.query_params.get("module")
+        if not module:
+            return self.answer(error_object("REQUIRED_PARAM_MISSING", "required param is missing",
+                                            {"param_name": "module"}), 400)
+        resource = self._modules().get(module)
+        if resource is None:
+            return self.answer(error_object("INVALID_MODULE", "the module name given seems to be invalid",
+                                            {"param_name": "module"}), 400)
+        return self.answer({"fields": resource.field_list()})
+
+
+EMULATOR = ZohoCrmEmulator
