@@ -252,7 +252,7 @@ def listed_board_ids(gateway, sandbox, account_id: str) -> tuple[list[str], list
     response = requests.get(f"{gateway.url}/unified/crm/accounts", headers=gateway.headers, timeout=10,
                             params={"integrated_account_id": account_id, "limit": 100})
     assert response.status_code == 200, response.text
-    board_of = {i["id"]: i["board_id"] for i in ctl.records()}
+    board_of = {i["id"]: i["board_id"] for i in ctl.records("accounts") + ctl.records("contacts")}
     return sorted({board_of[r["id"]] for r in response.json()["result"]}), [r["body"] for r in ctl.requests()]
 
 
