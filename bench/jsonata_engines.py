@@ -35,8 +35,8 @@ def sample_records(name: str, integration, count: int = 50) -> list:
         async def fetch():
             from unigate.edge.unified import UnifiedRoutes  # noqa: F401  (keeps imports honest)
             from unigate.engine.accounts import prepare_account
-            from unigate.engine.provider_request import build_request, parse_body, lower_headers
             from unigate.engine.call import Engine, UnifiedRequest  # noqa: F401
+            from unigate.engine.provider_request import build_request, lower_headers, parse_body
 
             mapping = integration.mappings[("crm", "accounts")]
             list_mapping = mapping.methods["list"]

@@ -20,8 +20,9 @@ type in its `__typename`; interfaces are declared as `possible_types` (interface
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 _TOKEN = re.compile(
     r"""

@@ -299,7 +299,7 @@ class PipelinerEmulator(Emulator):
         return None
 
     @staticmethod
-    def _zone(request: Request) -> ZoneInfo | None | Response:
+    def _zone(request: Request) -> ZoneInfo | Response | None:
         name = request.headers.get("timezone")
         if not name:
             return None

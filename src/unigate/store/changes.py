@@ -160,7 +160,7 @@ class PostgresChangeFeed(ChangeFeed):
             lost = asyncio.Event()
             try:
                 connection = await asyncpg.connect(self._dsn)
-                connection.add_termination_listener(lambda _conn: lost.set())
+                connection.add_termination_listener(lambda _conn, lost=lost: lost.set())  # this connection's event
                 await connection.add_listener(CHANNEL, self._notified)
                 self._connection = connection
                 # Anything may have changed while no connection listened.
@@ -169,7 +169,7 @@ class PostgresChangeFeed(ChangeFeed):
                 await lost.wait()
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001 - any failure means: not listening, retry
+            except Exception as error:
                 log.warning("change feed: cannot listen on PostgreSQL (%s); caches are bypassed until it can",
                             type(error).__name__)
             self._connected.clear()
@@ -201,7 +201,7 @@ class PostgresChangeFeed(ChangeFeed):
             self._task.cancel()
             try:
                 await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
+            except (asyncio.CancelledError, Exception):
                 pass
         if self._connection is not None and not self._connection.is_closed():
             await self._connection.close()
