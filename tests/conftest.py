@@ -79,11 +79,10 @@ def sandbox():
 
 import asyncio  # noqa: E402
 
-from support import INTEGRATIONS, gateway_database  # noqa: E402
-
 from unigate.app import create_app  # noqa: E402
 from unigate.cli import create_token  # noqa: E402
 from unigate.settings import Settings  # noqa: E402
+from support import INTEGRATIONS, gateway_database  # noqa: E402
 
 
 @dataclass

@@ -3,7 +3,7 @@ receives them, and Capsule's quirks seen through the unified API (research crm-a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from support import SPECS, assert_unified_record, list_all
@@ -25,7 +25,7 @@ def ctl(sandbox):
 
 def instant(value):
     """A timestamp as an aware datetime, whatever its ISO spelling."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC) if value else None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc) if value else None
 
 
 def expected(party: dict) -> dict:

@@ -3,7 +3,7 @@ receives them, and Copper's quirks seen through the unified API (research crm-ap
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from support import SPECS, assert_unified_record, list_all
@@ -26,7 +26,7 @@ def ctl(sandbox):
 
 def rfc3339(seconds):
     """What a Unix-second timestamp must read as: RFC 3339 UTC."""
-    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
 def parsed(value):

@@ -4,7 +4,7 @@ receives them, and Nutshell's quirks seen through the unified API (research crm-
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -30,7 +30,7 @@ def industry_names(ctl) -> dict[str, str]:
 
 
 def iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def expected(a: dict, industries: dict[str, str]) -> dict:

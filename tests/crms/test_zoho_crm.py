@@ -3,7 +3,7 @@ receives them, and Zoho's quirks seen through the unified API (research/crm-apis
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from support import list_all
@@ -31,7 +31,7 @@ def utc(value: str | None) -> str | None:
     """What a Zoho `+05:30` timestamp must read as: RFC 3339 UTC."""
     if value is None:
         return None
-    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return datetime.fromisoformat(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def expected(account: dict) -> dict:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from monday_sdk import MondayClient, graphql_handler
+from monday_sdk import MondayClient
+from monday_sdk import graphql_handler
 from monday_sdk.constants import API_VERSION
 from monday_sdk.exceptions import MondayQueryError
 from monday_sdk.utils import extract_column_value_by_id, extract_column_value_by_title

@@ -8,11 +8,7 @@ import pytest
 import requests
 
 from unigate.sandbox.monday import (
-    ACCOUNTS_BOARD_ID,
-    CONTACTS_BOARD_ID,
-    ITEM_NOT_FOUND_CODE,
-    SANDBOX_TOKEN,
-    UNAUTHENTICATED_BODY,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
 )
 
 HEADERS = {"Authorization": SANDBOX_TOKEN, "API-Version": "2025-07"}

@@ -304,13 +304,8 @@ def test_official_zoho_sdk_drives_the_sandbox(zoho, tmp_path):
     from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore
     from zohocrmsdk.src.com.zoho.crm.api import ParameterMap
     from zohocrmsdk.src.com.zoho.crm.api.dc.data_center import DataCenter
-    from zohocrmsdk.src.com.zoho.crm.api.record import (
-        APIException,
-        BodyWrapper,
-        GetRecordsParam,
-        Record,
-        RecordOperations,
-    )
+    from zohocrmsdk.src.com.zoho.crm.api.record import (APIException, BodyWrapper, GetRecordsParam, Record,
+                                                         RecordOperations)
     from zohocrmsdk.src.com.zoho.crm.api.sdk_config import SDKConfig
 
     environment = DataCenter.Environment(zoho.url, zoho.url + "/oauth/v2/token", zoho.url)

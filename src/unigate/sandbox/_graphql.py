@@ -20,9 +20,8 @@ type in its `__typename`; interfaces are declared as `possible_types` (interface
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 _TOKEN = re.compile(
     r"""

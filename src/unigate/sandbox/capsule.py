@@ -12,8 +12,8 @@ they decide, so they are easy to change once a live account confirms them.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from itertools import islice
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -141,7 +141,7 @@ _TAGS = ["Customer", "Prospect", "Partner", "Supplier", "VIP", "Churn Risk"]
 
 def iso(ts: float) -> str:
     """Capsule's timestamp format: ISO-8601 UTC, second precision, `Z` (e.g. 2015-11-30T16:20:05Z)."""
-    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(int(ts), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_iso(value: str) -> datetime | None:
@@ -149,7 +149,7 @@ def parse_iso(value: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 class CapsuleEmulator(Emulator):

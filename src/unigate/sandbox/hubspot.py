@@ -217,7 +217,7 @@ def seed_company(index: int) -> dict[str, str]:
 class _Counter:
     """A request counter that starts over every `window` seconds."""
 
-    __slots__ = ("count", "started", "window")
+    __slots__ = ("window", "started", "count")
 
     def __init__(self, window: float) -> None:
         self.window = window
@@ -491,7 +491,7 @@ class HubSpotEmulator(Emulator):
         stamp = now_iso()
         stored["hs_lastmodifieddate"] = stamp
         record["updatedAt"] = stamp
-        if props.get("createdate"):
+        if "createdate" in props and props["createdate"]:
             record["createdAt"] = props["createdate"]
         return self._answer(self._render(record, None), 200, headers, str(uuid.uuid4()))
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import base64
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -179,7 +179,7 @@ _SOURCES = ["Webinar", "Referral", "Trade show", "Outbound", "Website"]
 _FIRST = ["Ava", "Noah", "Mia", "Liam", "Zoe", "Ethan", "Ivy", "Owen", "Nora", "Leo"]
 _LAST = ["Carter", "Nguyen", "Schmidt", "Rossi", "Kowalski", "Haddad", "Silva", "Moreau", "Okafor", "Berg"]
 
-_BASE_TIME = datetime(2023, 1, 2, 9, 0, 0, tzinfo=UTC)
+_BASE_TIME = datetime(2023, 1, 2, 9, 0, 0, tzinfo=timezone.utc)
 
 
 def _iso(moment: datetime) -> str:
@@ -187,7 +187,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _now() -> str:
-    return _iso(datetime.now(UTC))
+    return _iso(datetime.now(timezone.utc))
 
 
 def _columns_accounts() -> list[dict[str, Any]]:
@@ -812,7 +812,7 @@ class MondayEmulator(Emulator):
             state = orjson.loads(base64.urlsafe_b64decode(padded))
             board = self.boards[state["b"]]
             offset = int(state["o"])
-        except Exception:
+        except Exception:  # noqa: BLE001 - any undecodable cursor is the caller's error
             raise gql.FieldError("Invalid cursor", "InvalidArgumentException", 400, {"cursor": cursor}) from None
         if time.time() - state.get("t", 0) > CURSOR_TTL_SECONDS:
             raise gql.FieldError("Cursor has expired", "CursorExpiredError", 400, {"cursor": cursor})

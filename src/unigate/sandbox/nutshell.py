@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -87,7 +87,7 @@ _CUSTOM_FIELDS = [("1-customfields", "Tier", "enum", ["Gold", "Silver", "Bronze"
                   ("4-customfields", "Annual revenue", "currency", None)]
 _FIRST = ["Ava", "Noah", "Mia", "Liam", "Zoe", "Ethan", "Ivy", "Owen"]
 _LAST = ["Carter", "Nguyen", "Schmidt", "Rossi", "Kowalski", "Haddad", "Silva", "Moreau"]
-_BASE = datetime(2023, 3, 1, 15, 0, 0, tzinfo=UTC)
+_BASE = datetime(2023, 3, 1, 15, 0, 0, tzinfo=timezone.utc)
 
 
 def _slug(text: str) -> str:

@@ -299,7 +299,7 @@ class PipelinerEmulator(Emulator):
         return None
 
     @staticmethod
-    def _zone(request: Request) -> ZoneInfo | Response | None:
+    def _zone(request: Request) -> ZoneInfo | None | Response:
         name = request.headers.get("timezone")
         if not name:
             return None

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -116,15 +116,15 @@ _PLACES = [("1 Market St", "San Francisco", "94105", "CA", "United States"),
 _FIRST = ["Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas"]
 _LAST = ["Novak", "Okafor", "Petersen", "Quinn", "Rossi", "Sato", "Thompson", "Ueda", "Varga", "Walsh"]
 _TAG_SETS = [["vip"], ["partner", "emea"], [], ["trial"], ["vip", "renewal"], ["reseller"]]
-_SEED_START = datetime(2022, 3, 1, 8, 0, 0, tzinfo=UTC)
+_SEED_START = datetime(2022, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
 
 
 def _ts(value: datetime) -> str:
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _now() -> str:
-    return _ts(datetime.now(UTC))
+    return _ts(datetime.now(timezone.utc))
 
 
 class ZendeskSellEmulator(Emulator):

@@ -29,7 +29,7 @@ import base64
 import bisect
 import secrets
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -560,7 +560,7 @@ class ZohoCrmEmulator(Emulator):
             "page_token_expiry": None,
         }
         if more:
-            expiry = datetime.now(UTC) + PAGE_TOKEN_TTL
+            expiry = datetime.now(timezone.utc) + PAGE_TOKEN_TTL
             info["next_page_token"] = _encode_token({"o": chunk[-1], "n": served + len(chunk), "s": signature,
                                                      "e": int(expiry.timestamp())})
             info["page_token_expiry"] = _ts(expiry)
