@@ -85,7 +85,7 @@ def shared_across_threads(fn, inputs) -> str:
         try:
             for item in inputs * 20:
                 fn(item)
-        except BaseException as exc:  # jsonatapy raises a pyo3 PanicException (a BaseException)
+        except BaseException as exc:  # noqa: BLE001 - jsonatapy raises a pyo3 PanicException (a BaseException)
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

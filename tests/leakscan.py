@@ -66,7 +66,7 @@ def start_process(args: list[str], *, name: str, **popen_kwargs: Any) -> subproc
     """Popen with stdout and stderr going to a file that the scan reads at session end."""
     directory = Path(_state["log"]).parent if _state["log"] else Path(tempfile.mkdtemp(prefix="leakscan-"))
     output = directory / f"{name}-{os.getpid()}-{len(_files)}.log"
-    handle = open(output, "ab")
+    handle = open(output, "ab")  # noqa: SIM115 - the child writes to it after this returns
     scan_file(output, f"output of {name} ({' '.join(map(str, args[:3]))}) started by {_state['test']}")
     try:
         return subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, **popen_kwargs)
@@ -98,7 +98,7 @@ class _SessionLog(logging.Handler):
     def __init__(self, path: Path) -> None:
         super().__init__(level=logging.DEBUG)
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        self._file = open(path, "a", encoding="utf-8", errors="backslashreplace")
+        self._file = open(path, "a", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.name.startswith(CLIENT_LOGGERS):
@@ -106,7 +106,7 @@ class _SessionLog(logging.Handler):
         try:
             text = self.format(record).replace("\\", "\\\\").replace("\n", "\\n")
             self._file.write(f"{_state['test']}\t{text}\n")
-        except Exception:
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted is logging's own error
             self.handleError(record)
 
     def close(self) -> None:

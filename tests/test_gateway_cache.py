@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC
 
 import pytest
 
@@ -54,11 +53,11 @@ def test_unknown_tokens_and_accounts_are_read_once(tmp_path):
 def test_an_unchanged_account_keeps_its_runtime_and_step_cache(tmp_path):
     """Expiry re-reads the account; when it has not changed, the prepared runtime (and the results of
     steps cached per account, such as a board's column ids) are kept."""
-    from datetime import datetime
+    from datetime import datetime, timezone
 
     from unigate.store import IntegratedAccount
 
-    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
     account = IntegratedAccount(id=str(uuid.uuid4()), environment_id="env", tenant_id=None, integration="hubspot",
                                 status="active", is_sandbox=True, authentication_method=None,
                                 context={"access_token": "t"}, created_at=stamp, updated_at=stamp)
@@ -77,7 +76,7 @@ def test_an_unchanged_account_keeps_its_runtime_and_step_cache(tmp_path):
         first.step_cache["board"] = {"columns": []}
         again = await gateway.account_runtime("env", account.id)  # expired (ttl 0), unchanged
         assert again is first and again.step_cache == {"board": {"columns": []}}
-        changed = IntegratedAccount(**{**account.__dict__, "updated_at": datetime(2026, 2, 1, tzinfo=UTC)})
+        changed = IntegratedAccount(**{**account.__dict__, "updated_at": datetime(2026, 2, 1, tzinfo=timezone.utc)})
         gateway.store.get_account = lambda *_: _value(changed)  # type: ignore[method-assign]
         fresh = await gateway.account_runtime("env", account.id)
         assert fresh is not first and fresh.step_cache == {}
@@ -91,11 +90,11 @@ def test_an_unchanged_account_keeps_its_runtime_and_step_cache(tmp_path):
 def test_strict_mode_confirms_each_use_and_reads_again_only_after_a_change(tmp_path):
     """On PostgreSQL (notices arrive a moment late) each use of a cached account is confirmed with its
     `updated_at`; the full account is read again only when that moved (docs/deploy.md)."""
-    from datetime import datetime
+    from datetime import datetime, timezone
 
     from unigate.store import IntegratedAccount
 
-    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
     account = IntegratedAccount(id=str(uuid.uuid4()), environment_id="env", tenant_id=None, integration="hubspot",
                                 status="active", is_sandbox=True, authentication_method=None,
                                 context={"access_token": "t"}, created_at=stamp, updated_at=stamp)
@@ -132,7 +131,7 @@ def test_strict_mode_confirms_each_use_and_reads_again_only_after_a_change(tmp_p
             assert await gateway.account_runtime("env", account.id) is first
         assert (store.reads, store.confirmations) == (1, 3)
         store.current = IntegratedAccount(**{**account.__dict__, "context": {"access_token": "new"},
-                                             "updated_at": datetime(2026, 2, 1, tzinfo=UTC)})
+                                             "updated_at": datetime(2026, 2, 1, tzinfo=timezone.utc)})
         fresh = await gateway.account_runtime("env", account.id)
         assert fresh is not first and fresh.headers["Authorization"] == "Bearer new"
         assert store.reads == 2

@@ -130,7 +130,7 @@ async def health_response(gateway: Gateway) -> Response:
         if store is None:
             raise RuntimeError("not started")
         await asyncio.wait_for(store.ping(), timeout=HEALTH_TIMEOUT)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any failure means unreachable; the reason is logged
         log.warning("health: the database is unreachable (%s)", type(error).__name__)
         checks["database"] = "unreachable"
         status = 503

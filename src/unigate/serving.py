@@ -85,7 +85,7 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0, **uvicorn_optio
 
         try:
             loop.run_until_complete(serve())
-        except BaseException as exc:  # surfaced to the caller below
+        except BaseException as exc:  # noqa: BLE001 - surfaced to the caller below
             failure.append(exc)
             ready.set()
         finally:

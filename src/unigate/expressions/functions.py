@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -45,7 +45,7 @@ def to_iso(value: Any) -> str | None:
         number = float(value)
         # Values past the year 5138 in seconds are taken to be milliseconds.
         seconds = number / 1000 if abs(number) >= 1e11 else number
-        moment = datetime.fromtimestamp(seconds, tz=UTC)
+        moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
     elif isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):
@@ -55,11 +55,11 @@ def to_iso(value: Any) -> str | None:
         except ValueError:
             return None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+            moment = moment.replace(tzinfo=timezone.utc)
     else:
         return None
     if moment.utcoffset():
-        moment = moment.astimezone(UTC)
+        moment = moment.astimezone(timezone.utc)
     if moment.year < 1000:  # strftime's unpadded year, as before (isoformat would pad it)
         whole = moment.strftime("%Y-%m-%dT%H:%M:%S")
     else:

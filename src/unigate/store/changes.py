@@ -169,7 +169,7 @@ class PostgresChangeFeed(ChangeFeed):
                 await lost.wait()
             except asyncio.CancelledError:
                 raise
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - any failure means: not listening, retry
                 log.warning("change feed: cannot listen on PostgreSQL (%s); caches are bypassed until it can",
                             type(error).__name__)
             self._connected.clear()
@@ -201,7 +201,7 @@ class PostgresChangeFeed(ChangeFeed):
             self._task.cancel()
             try:
                 await self._task
-            except (asyncio.CancelledError, Exception):
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
         if self._connection is not None and not self._connection.is_closed():
             await self._connection.close()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 _SEPARATOR = "|"
 
 
 def encode_cursor(created_at: datetime, row_id: str) -> str:
-    raw = f"{created_at.astimezone(UTC).isoformat()}{_SEPARATOR}{row_id}"
+    raw = f"{created_at.astimezone(timezone.utc).isoformat()}{_SEPARATOR}{row_id}"
     return base64.urlsafe_b64encode(raw.encode("utf-8")).rstrip(b"=").decode("ascii")
 
 
