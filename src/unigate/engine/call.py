@@ -111,7 +111,8 @@ class Engine:
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
                                     f"{request.model}/{request.resource} (supported: {supported}).")
         # Before any request is built: a refreshed token may come with another API host (its context).
-        request.account = await self.provider.fresh(request.account)
+        if self.provider.refresh_due(request.account):
+            request.account = await self.provider.fresh(request.account)
         scope: dict[str, Any] = {
             "query": request.query,
             "context": request.account.context,

@@ -211,6 +211,11 @@ class ProviderCall:
             sent_again += 1
 
     # -- credentials -----------------------------------------------------------------------------------
+    def refresh_due(self, account: AccountRuntime) -> bool:
+        """Whether `fresh` would refresh the account's token (a check that costs no coroutine)."""
+        flow = self.credentials
+        return flow is not None and flow.due(account)
+
     async def fresh(self, account: AccountRuntime) -> AccountRuntime:
         """The account with a token refreshed ahead of its expiry when it is due. Called once per incoming
         request, before its provider requests are built (a refreshed token may come with another API host).
