@@ -373,3 +373,50 @@ def test_person_delete_is_204_then_404(ctl):
     assert requests.get(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5).status_code == 404
     assert requests.delete(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5).status_code == 404
     assert requests.get(url(ctl, f"/{person['organisation']['id']}"), headers=AUTH, timeout=5).status_code == 200
+
+
+def filter_results(ctl, conditions, **params):
+    return requests.post(url(ctl, "/filters/results"), headers=AUTH, params=params, timeout=5,
+                         json={"filter": {"conditions": conditions}})
+
+
+def test_filter_type_is_person_lists_people_only_paged_by_link(ctl):
+    """operations/Filter: POST /parties/filters/results {"filter": {"conditions": [...]}} answers like the list, paged with Link."""
+    expected = [p["id"] for p in people(ctl)]
+    seen, params, pages = [], {"perPage": 7, "embed": "tags,fields"}, 0
+    while params is not None:
+        answer = filter_results(ctl, [{"field": "type", "operator": "is", "value": "person"}], **params)
+        assert answer.status_code == 200
+        assert all(p["type"] == "person" and "fields" in p for p in answer.json()["parties"])
+        seen += [p["id"] for p in answer.json()["parties"]]
+        link = answer.headers.get("Link")
+        params = None if not link else dict(pair.split("=") for pair in link[link.index("?") + 1:link.index(">")].split("&"))
+        pages += 1
+    assert seen == expected and pages == 3
+
+
+def test_filter_conditions_are_anded(ctl):
+    """reference/filters: conditions ANDed; string operators, tag by name, `is not` with null tests for a value."""
+    person = next(p for p in people(ctl) if p["tags"] and p["jobTitle"])
+    found = filter_results(ctl, [{"field": "type", "operator": "is", "value": "person"},
+                                 {"field": "jobTitle", "operator": "is", "value": person["jobTitle"].upper()},
+                                 {"field": "tag", "operator": "is", "value": person["tags"][0]["name"]}]).json()["parties"]
+    assert person["id"] in [p["id"] for p in found]
+    assert all(p["jobTitle"] == person["jobTitle"] for p in found)
+    email = person["emailAddresses"][0]["address"]
+    assert [p["id"] for p in filter_results(ctl, [{"field": "email", "operator": "is", "value": email}]).json()["parties"]] == [person["id"]]
+    titled = filter_results(ctl, [{"field": "jobTitle", "operator": "is not", "value": None}], perPage=100).json()["parties"]
+    assert {p["id"] for p in titled} == {p["id"] for p in people(ctl) if p["jobTitle"]}
+
+
+@pytest.mark.parametrize("condition,field", [
+    ({"field": "createdAt", "operator": "is after", "value": "2020-01-01"}, "createdAt"),   # payload name, not addedOn
+    ({"field": "type", "operator": "is greater than", "value": "person"}, "type"),
+    ({"field": "hasTags", "operator": "is", "value": "yes"}, "hasTags"),
+])
+def test_filter_refuses_unknown_fields_operators_and_values(ctl, condition, field):
+    """NOTES §1: a payload field name is 422 "invalid field name"; an operator or value outside the field's type is 422 too."""
+    answer = filter_results(ctl, [condition])
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == field
+    assert answer.json()["message"] == "Validation Failed"

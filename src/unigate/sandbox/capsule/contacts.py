@@ -4,9 +4,11 @@ A person is a party of `type: "person"` in the one parties store that `accounts.
 (https://developer.capsulecrm.com/v2/models/party): people are read, created, updated and deleted
 through the same `/api/v2/parties` routes as organisations, so this module keeps no store of its
 own. It seeds people into that store, linked to the seeded organisations by `organisation: {id}`
-(some with none), and serves the one route that is about people only, an organisation's employees
-(`GET /api/v2/parties/{id}/people`, https://developer.capsulecrm.com/v2/operations/Party "List an
-organisation's employees": paged like the party list, `embed` as there).
+(some with none), and serves the routes that find people among the parties:
+- an organisation's employees (`GET /api/v2/parties/{id}/people`, https://developer.capsulecrm.com/v2/operations/Party
+  "List an organisation's employees": paged like the party list, `embed` as there);
+- the structured party filter (`POST /api/v2/parties/filters/results`, `party_filters.py`), which is how
+  a client lists people alone (`type is person`) rather than paging through every organisation.
 `GET /__control/capsule/records/contacts` shows the whole parties store, as `accounts` does.
 """
 
@@ -21,6 +23,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource
 from unigate.sandbox.capsule.accounts import SEED_EPOCH, Parties
 from unigate.sandbox.capsule.common import PARTY_NOT_FOUND_MESSAGE, USERS, answer, error, iso
+from unigate.sandbox.capsule.party_filters import matching_parties
 
 if TYPE_CHECKING:
     from unigate.sandbox.capsule import CapsuleEmulator
@@ -117,7 +120,30 @@ class People(Resource):
     # -- routes -----------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
         g = self.emulator.guarded
-        return [Route("/api/v2/parties/{id}/people", g(self.list_employees), methods=["GET"])]
+        return [Route("/api/v2/parties/{id}/people", g(self.list_employees), methods=["GET"]),
+                Route("/api/v2/parties/filters/results", g(self.filter_results), methods=["POST"])]
+
+    def paged(self, request: Request, parties: list[dict[str, Any]]) -> Response:
+        """One page of `parties` as the party list answers it: {"parties": [...]}, `Link: rel="next"`."""
+        owner = self.parties
+        paging = owner.page_params(request)
+        if isinstance(paging, Response):
+            return paging
+        page, per_page = paging
+        start = (page - 1) * per_page
+        window = parties[start:start + per_page + 1]
+        embed = owner.embeds(request)
+        body = {"parties": [owner.render(p, embed) for p in window[:per_page]]}
+        headers = {"Link": owner.next_link(request, page, per_page)} if len(window) > per_page else {}
+        return answer(request, body, headers=headers)
+
+    async def filter_results(self, request: Request) -> Response:
+        """The parties a filter's conditions all match, in id order, paged like the list
+        (https://developer.capsulecrm.com/v2/operations/Filter)."""
+        found = await matching_parties(request, self.parties.store.live())
+        if isinstance(found, Response):
+            return found
+        return self.paged(request, found)
 
     async def list_employees(self, request: Request) -> Response:
         """An organisation's people, paged as `GET /parties` is (page/perPage, `Link: rel="next"`);
@@ -126,15 +152,6 @@ class People(Resource):
         org = parties.find(request.path_params["id"])
         if org is None or org["type"] != "organisation":
             return error(request, 404, PARTY_NOT_FOUND_MESSAGE)
-        paging = parties.page_params(request)
-        if isinstance(paging, Response):
-            return paging
-        page, per_page = paging
         people = [p for p in parties.store.live()
                   if p["type"] == "person" and (p.get("organisation") or {}).get("id") == org["id"]]
-        start = (page - 1) * per_page
-        window = people[start:start + per_page + 1]
-        embed = parties.embeds(request)
-        body = {"parties": [parties.render(p, embed) for p in window[:per_page]]}
-        headers = {"Link": parties.next_link(request, page, per_page)} if len(window) > per_page else {}
-        return answer(request, body, headers=headers)
+        return self.paged(request, people)
