@@ -417,3 +417,12 @@ def test_contact_delete_is_204_then_404(gateway, ctl):
     assert str(person["id"]) not in parties and str(person["organisation"]["id"]) in parties
     assert contact_call(gateway, "GET", str(person["id"])).status_code == 404
     assert contact_call(gateway, "DELETE", str(person["id"])).status_code == 404
+
+
+def test_contact_account_id_that_is_no_number_is_refused_before_capsule(gateway, ctl):
+    """Capsule party ids are integers: an account id that is not one is a 400 from the gateway, and no party is written."""
+    ctl.clear_requests()
+    response = contact_call(gateway, "POST", json={"first_name": "Bad", "account": {"id": "acme"}})
+    assert response.status_code == 400, response.text
+    assert set(response.json()) >= {"statusCode", "error", "message"}
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
