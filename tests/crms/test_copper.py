@@ -403,26 +403,49 @@ def test_contact_duplicate_email_is_422(gateway, ctl):
 
 
 def test_contact_update_renames_moves_and_unlinks(gateway, ctl):
-    """update-a-person: PUT sends only what changed; a new last name sends the whole name; account {} sends company_id null."""
+    """update-a-person: PUT sends only what changed (a new last name sends the whole name); the company moves
+    through Related Items (DELETE then POST /people/{id}/related), and `account: {}` only unrelates."""
     person = next(p for p in ctl.records("contacts") if p["company_id"])
     other = next(c for c in ctl.records() if c["id"] != person["company_id"])
+    related = f"/developer_api/v1/people/{person['id']}/related"
     ctl.clear_requests()
     response = contact_call(gateway, "PATCH", str(person["id"]),
                             json={"last_name": "Beesly-Halpert", "account": {"id": str(other["id"])}})
     assert response.status_code == 200, response.text
-    put = next(r for r in ctl.requests() if r["method"] == "PUT")
-    assert put["body"] == {"name": f"{person['first_name']} Beesly-Halpert", "last_name": "Beesly-Halpert",
-                           "company_id": other["id"]}
+    writes = [(r["method"], r["path"].split("/copper")[-1], r["body"]) for r in ctl.requests() if r["method"] != "GET"]
+    assert writes == [
+        ("DELETE", related, {"resource": {"id": person["company_id"], "type": "company"}}),
+        ("POST", related, {"resource": {"id": other["id"], "type": "company"}}),
+        ("PUT", f"/developer_api/v1/people/{person['id']}",
+         {"name": f"{person['first_name']} Beesly-Halpert", "last_name": "Beesly-Halpert"}),
+    ]
     body = response.json()
     assert body["name"] == f"{person['first_name']} Beesly-Halpert" and body["first_name"] == person["first_name"]
     assert body["account"] == {"id": str(other["id"]), "name": other["name"]}
     after = people(ctl)[str(person["id"])]
+    assert after["company_id"] == other["id"]
     assert after["emails"] == person["emails"] and after["title"] == person["title"]
+
+    ctl.clear_requests()   # the same account again: nothing to relate
+    assert contact_call(gateway, "PATCH", str(person["id"]), json={"account": {"id": str(other["id"])}}).status_code == 200
+    assert [r["method"] for r in ctl.requests() if r["method"] != "GET"] == ["PUT"]
+
     ctl.clear_requests()
     response = contact_call(gateway, "PATCH", str(person["id"]), json={"account": {}})
     assert response.status_code == 200, response.text
-    assert next(r for r in ctl.requests() if r["method"] == "PUT")["body"] == {"company_id": None}
+    writes = [(r["method"], r["body"]) for r in ctl.requests() if r["method"] != "GET"]
+    assert writes == [("DELETE", {"resource": {"id": other["id"], "type": "company"}}), ("PUT", {})]
     assert "account" not in response.json()
+
+
+def test_contact_update_to_an_unknown_account_is_refused(gateway, ctl):
+    """Relating a company that does not exist is Copper's 404; the PUT is not sent."""
+    person = next(p for p in ctl.records("contacts") if not p["company_id"])
+    ctl.clear_requests()
+    response = contact_call(gateway, "PATCH", str(person["id"]), json={"title": "Boss", "account": {"id": "1"}})
+    assert response.status_code == 404, response.text
+    assert [r["method"] for r in ctl.requests() if r["method"] != "GET"] == ["POST"]
+    assert people(ctl)[str(person["id"])]["title"] == person["title"]
 
 
 def test_contact_delete_is_permanent(gateway, ctl):

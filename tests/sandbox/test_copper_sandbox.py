@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from unigate.sandbox import copper
+from unigate.sandbox.copper import contacts as copper_contacts
 
 HEADERS = {
     "X-PW-AccessToken": copper.SANDBOX_TOKEN,
@@ -332,8 +333,34 @@ def test_person_company_link_and_company_name(ctl):
     assert person["company_id"] == company["id"] and person["company_name"] == company["name"]
     requests.put(url(ctl, f"/{company['id']}"), headers=HEADERS, json={"name": "Renamed Co"}, timeout=5)
     assert requests.get(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5).json()["company_name"] == "Renamed Co"
-    cleared = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, json={"company_id": None}, timeout=5).json()
-    assert cleared["company_id"] is None and cleared["company_name"] is None
+
+
+def test_person_company_changes_through_related_items(ctl, monkeypatch):
+    """update-a-person: a PUT's company_id is not how a company changes (ignored unless the switch says
+    otherwise); Related Items relate (limit one company) and unrelate it."""
+    person = next(p for p in ctl.records("contacts") if p["company_id"])
+    other = next(c for c in ctl.records() if c["id"] != person["company_id"])
+    related = people_url(ctl, f"/{person['id']}/related")
+    ignored = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, json={"company_id": other["id"]}, timeout=5)
+    assert ignored.status_code == 200 and ignored.json()["company_id"] == person["company_id"]
+    assert requests.get(related, headers=HEADERS, timeout=5).json() == [{"id": person["company_id"], "type": "company"}]
+    second = requests.post(related, headers=HEADERS, json={"resource": {"id": other["id"], "type": "company"}}, timeout=5)
+    assert second.status_code == 422   # "People: Companies (limit 1)"
+    removed = requests.delete(related, headers=HEADERS, json={"resource": {"id": person["company_id"], "type": "company"}}, timeout=5)
+    assert removed.status_code == 200
+    assert removed.json() == {"removed": True, "resource": {"id": person["company_id"], "type": "company"}}
+    assert requests.delete(related, headers=HEADERS, json={"resource": {"id": person["company_id"], "type": "company"}},
+                           timeout=5).status_code == 422
+    added = requests.post(related, headers=HEADERS, json={"resource": {"id": other["id"], "type": "company"}}, timeout=5)
+    assert added.status_code == 200 and added.json() == {"added": True, "resource": {"id": other["id"], "type": "company"}}
+    shown = requests.get(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5).json()
+    assert (shown["company_id"], shown["company_name"]) == (other["id"], other["name"])
+    assert str(person["company_id"]) in {str(c["id"]) for c in ctl.records()}   # unrelating deletes nothing
+    missing = requests.post(related, headers=HEADERS, json={"resource": {"id": 1, "type": "company"}}, timeout=5)
+    assert missing.status_code == 404
+    monkeypatch.setattr(copper_contacts, "UPDATE_APPLIES_COMPANY_ID", True)
+    applied = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, json={"company_id": None}, timeout=5).json()
+    assert applied["company_id"] is None and applied["company_name"] is None
 
 
 def test_person_update_is_partial_and_null_clears(ctl):

@@ -63,8 +63,14 @@ DUPLICATE_EMAIL_MESSAGE = "emails: Email already exists"
 BAD_COMPANY_ID_MESSAGE = "Company Id: Invalid value for Company Id: IDs must be positive integers: {}"
 UNKNOWN_COMPANY_MESSAGE = "Company Id: Company not found"        # [unverified wording]
 # update-a-person.md: "if you would like to unrelate and relate a new company_id, use the related items
-# API"; whether a PUT's company_id is applied anyway is [unverified]: True applies it, False ignores it.
-UPDATE_APPLIES_COMPANY_ID = True
+# API"; whether a PUT's company_id is applied anyway is [unverified]: True applies it, False (the
+# default, the stricter reading) ignores it.
+UPDATE_APPLIES_COMPANY_ID = False
+# Related Items (related-items/*.md in https://github.com/dquimper/GitbookTest): "People: Companies
+# (limit 1)"; both records must exist. The statuses and wording of the refusals are [unverified].
+RELATED_LIMIT_MESSAGE = "resource: A person can be related to only one company"
+NOT_RELATED_MESSAGE = "resource: The resources are not related"
+UNSUPPORTED_RELATION_MESSAGE = "resource: Only companies are related to people in this sandbox"
 # Whether first_name/last_name (and prefix, middle_name, suffix) are written as sent or always derived
 # from `name` is [unverified] (the create example derives "My Contact" -> My / Contact; third-party
 # clients send them): True takes the parts as sent, False derives them from `name` only.
@@ -181,6 +187,9 @@ class People(Resource):
             Route(v1 + "/people/{id}", g(self.get_person), methods=["GET"]),
             Route(v1 + "/people/{id}", g(self.update_person), methods=["PUT"]),
             Route(v1 + "/people/{id}", g(self.delete_person), methods=["DELETE"]),
+            Route(v1 + "/people/{id}/related", g(self.related), methods=["GET"]),
+            Route(v1 + "/people/{id}/related", g(self.relate), methods=["POST"]),
+            Route(v1 + "/people/{id}/related", g(self.unrelate), methods=["DELETE"]),
         ]
 
     # -- search -----------------------------------------------------------------------------------------
@@ -422,3 +431,54 @@ class People(Resource):
             return error(404, NOT_FOUND_MESSAGE)
         self.store.delete(str(person["id"]))
         return json_response({"id": person["id"], "is_deleted": True})
+
+    # -- related items (a person's company) ---------------------------------------------------------------
+    async def related(self, request: Request) -> Response:
+        """GET /people/{id}/related: the related records as [{"id", "type"}]."""
+        person = self.find(request.path_params["id"])
+        if person is None:
+            return error(404, NOT_FOUND_MESSAGE)
+        company_id = self.render(person)["company_id"]
+        return json_response([{"id": company_id, "type": "company"}] if company_id else [])
+
+    async def _related_company(self, request: Request) -> tuple[dict[str, Any], dict[str, Any]] | Response:
+        """The person and the `{"resource": {"id", "type": "company"}}` of a relate/unrelate request."""
+        person = self.find(request.path_params["id"])
+        if person is None:
+            return error(404, NOT_FOUND_MESSAGE)
+        body = await body_object(request)
+        if isinstance(body, Response):
+            return body
+        resource = body.get("resource")
+        if not isinstance(resource, dict) or not isinstance(resource.get("id"), int) or isinstance(resource.get("id"), bool):
+            return validation_error("resource: Invalid resource")
+        if resource.get("type") != "company":
+            return validation_error(UNSUPPORTED_RELATION_MESSAGE)
+        return person, {"id": resource["id"], "type": "company"}
+
+    async def relate(self, request: Request) -> Response:
+        """POST /people/{id}/related {"resource": {"id", "type": "company"}} -> 200 {"added": true, "resource"}."""
+        found = await self._related_company(request)
+        if isinstance(found, Response):
+            return found
+        person, resource = found
+        if self.companies.store.get(str(resource["id"])) is None:
+            return error(404, NOT_FOUND_MESSAGE)
+        current = self.render(person)["company_id"]
+        if current not in (None, resource["id"]):
+            return validation_error(RELATED_LIMIT_MESSAGE)
+        self.link_company(person, resource["id"])
+        person["date_modified"] = max(int(time.time()), person["date_modified"])
+        return json_response({"added": True, "resource": resource})
+
+    async def unrelate(self, request: Request) -> Response:
+        """DELETE /people/{id}/related {"resource": {...}} -> 200 {"removed": true, "resource"}; the company stays."""
+        found = await self._related_company(request)
+        if isinstance(found, Response):
+            return found
+        person, resource = found
+        if self.render(person)["company_id"] != resource["id"]:
+            return validation_error(NOT_RELATED_MESSAGE)
+        self.link_company(person, None)
+        person["date_modified"] = max(int(time.time()), person["date_modified"])
+        return json_response({"removed": True, "resource": resource})
