@@ -148,7 +148,10 @@ class ModuleResource(Resource):
                 field["pick_list_values"] = [{"display_value": v, "actual_value": v}
                                              for v in self.PICKLISTS[api_name]]
             if api_name in self.LOOKUPS:
-                field["lookup"] = {"module": {"api_name": self.emulator.resource(self.LOOKUPS[api_name]).module}}
+                target = self.LOOKUPS[api_name]
+                held = target in self.emulator.resource_names()
+                module = self.emulator.resource(target).module if held else target.capitalize()
+                field["lookup"] = {"module": {"api_name": module}}
             fields.append(field)
         return fields
 
@@ -213,6 +216,8 @@ class ModuleResource(Resource):
         raw = value.get("id") if isinstance(value, dict) else value
         if isinstance(raw, bool) or not isinstance(raw, (str, int)):
             return None
+        if self.LOOKUPS[field] not in self.emulator.resource_names():
+            return None   # a module the emulator does not hold: no record can match
         target = self.emulator.resource(self.LOOKUPS[field])
         return str(raw) if target.store.get_active(str(raw)) is not None else None
 
