@@ -160,6 +160,7 @@ class Contacts(ModuleResource):
                 "Description": f"{first} {last} joined the sandbox org's contact list.",
                 "Lead_Source": PICKLISTS["Lead_Source"][1 + i % 14],
                 "Email_Opt_Out": i % 7 == 3,
+                "Twitter": f"{first.lower()}_{last.lower()}" if i % 4 == 0 else None,
                 "Tag": [self._tag(_TAGS[i % len(_TAGS)])] if i % 2 == 1 else [],
                 "Created_By": dict(creator),
                 "Modified_By": dict(owner),
