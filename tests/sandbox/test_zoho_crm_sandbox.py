@@ -415,6 +415,10 @@ def test_contact_create_requires_last_name_and_a_live_account(zoho):
     r = requests.post(url(zoho, "/Contacts"), headers=AUTH,
                       json={"data": [{"Last_Name": "Roe", "Vendor_Name": {"id": "5725767000009999999"}}]})
     assert r.status_code == 400 and r.json()["data"][0]["details"]["api_name"] == "Vendor_Name"
+    r = requests.post(url(zoho, "/Contacts"), headers=AUTH, json={"data": [{"Last_Name": "Roe", "Date_of_Birth": "5/4/1990"}]})
+    assert r.status_code == 400
+    assert r.json()["data"][0]["details"] == {"api_name": "Date_of_Birth", "json_path": "$.data[0].Date_of_Birth",
+                                              "expected_data_type": "date"}
 
 
 def test_contact_create_update_account_link(zoho):
@@ -499,9 +503,25 @@ def test_contact_merge_refusals(zoho):
     refused({"merge": [{"data": [{"id": ids[1]}, {"id": ids[1]}]}]}, "DUPLICATE_DATA")
     assert refused({"merge": [{"data": [{"id": "5725767000009999999"}]}]}, "INVALID_DATA")["details"]["api_name"] == "id"
     refused({"merge": [{"data": [{"id": ids[1], "_fields": [{"api_name": "Nope"}]}]}]}, "INVALID_DATA")
+    refused({"merge": [{"data": [{"id": ids[1], "_fields": [{"api_name": ["x"]}]}]}]}, "INVALID_DATA")
+    refused({"merge": [{"data": ["not an object"]}]}, "MANDATORY_NOT_FOUND")
     item = refused({"merge": [{"data": [{"id": ids[1]}]}]}, "INVALID_DATA",
                    url(zoho, "/Contacts/5725767000009999999/actions/merge"))
     assert item["message"] == "Specified master record ID is invalid"
     assert all(requests.get(url(zoho, f"/Contacts/{i}"), headers=AUTH).status_code == 200 for i in ids)
     r = requests.post(merge_url, json={"merge": [{"data": [{"id": ids[1]}]}]})
     assert r.status_code == 401
+
+
+def test_contact_routes_go_through_the_shared_mount(zoho):
+    """Rate-limit headers, request recording and queued faults apply to the Contacts routes too."""
+    zoho.clear_requests()
+    r = requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": CONTACT_FIELDS, "per_page": 2})
+    assert r.status_code == 200 and r.headers["X-RATELIMIT-REMAINING"].isdigit()
+    assert [(c["method"], c["path"]) for c in zoho.requests()] == [("GET", "/zoho_crm/crm/v8/Contacts")]
+    zoho.fault(status=503, body={"code": "INTERNAL_ERROR"}, path_contains="/Contacts", times=1)
+    try:
+        assert requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": "Last_Name"}).status_code == 503
+        assert requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": "Last_Name"}).status_code == 200
+    finally:
+        zoho.clear_faults()

@@ -115,7 +115,7 @@ class Merges:
             names = []
             for f_index, field in enumerate(fields):
                 name = field.get("api_name") if isinstance(field, dict) else None
-                if name not in layout or name in module.READ_ONLY:
+                if not isinstance(name, str) or name not in layout or name in module.READ_ONLY:
                     return _failed(error_object("INVALID_DATA", "invalid data", {
                         "api_name": "api_name", "json_path": f"{where}._fields[{f_index}].api_name"}))
                 names.append(name)

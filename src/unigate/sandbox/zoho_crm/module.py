@@ -24,6 +24,7 @@ order), so a page is a bisect plus a slice; deleted records leave the store for 
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.requests import Request
@@ -63,6 +64,8 @@ RECORD_FLAGS: dict[str, Any] = {
     "$currency_symbol": "$", "$locked_for_me": False, "$in_merge": False, "$process_flow": False,
 }
 _TAG_BASE = 5725767000000620001
+# A date field takes `yyyy-MM-dd` (https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html).
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class ModuleResource(Resource):
@@ -231,6 +234,7 @@ class ModuleResource(Resource):
             return error_object("MANDATORY_NOT_FOUND", "required field not found",
                                 {"api_name": mandatory, "json_path": f"$.data[{index}].{mandatory}"})
         field_types = self.field_types
+        dates = {name for name, _jt, data_type, _l, _c in self.FIELDS if data_type == "date"}
         for key, value in values.items():
             if key not in field_types or value is None:
                 continue
@@ -253,6 +257,8 @@ class ModuleResource(Resource):
                 return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "boolean"})
             elif expected == "string" and not isinstance(value, str):
                 return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "string"})
+            elif key in dates and not _DATE.match(value):
+                return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "date"})
             elif key in self.MAX_LENGTHS and len(value) > self.MAX_LENGTHS[key]:
                 return error_object("INVALID_DATA", "invalid data", {**path, "maximum_length": self.MAX_LENGTHS[key]})
         return None
