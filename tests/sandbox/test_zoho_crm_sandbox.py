@@ -439,6 +439,9 @@ def test_contact_create_update_account_link(zoho):
     stored = requests.get(url(zoho, f"/Contacts/{new_id}"), headers=AUTH).json()["data"][0]
     assert stored["Account_Name"] == {"name": second["Account_Name"], "id": second["id"]}
     assert stored["Full_Name"] == "Janet Roe"
+    requests.put(url(zoho, f"/Accounts/{second['id']}"), headers=AUTH, json={"data": [{"Account_Name": "Renamed Co"}]})
+    stored = requests.get(url(zoho, f"/Contacts/{new_id}"), headers=AUTH).json()["data"][0]
+    assert stored["Account_Name"] == {"name": "Renamed Co", "id": second["id"]}, "lookups read the current name"
     r = requests.put(url(zoho, f"/Contacts/{new_id}"), headers=AUTH, json={"data": [{"Last_Name": ""}]})
     assert r.status_code == 400 and r.json()["data"][0]["code"] == "MANDATORY_NOT_FOUND"
 

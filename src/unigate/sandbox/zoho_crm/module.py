@@ -292,6 +292,8 @@ class ModuleResource(Resource):
                 value = self.lookup_value(key, str(self._lookup_id(key, value)))
             record[key] = value
         self.derive(record)
+        if message == "record updated" and self.NAME_FIELD in values:
+            self._rename_in_lookups(record_id, record[self.NAME_FIELD])
         record["Modified_Time"] = stamp
         record["Modified_By"] = dict(TOKEN_USER)
         return {
@@ -303,6 +305,15 @@ class ModuleResource(Resource):
             "message": message,
             "status": "success",
         }
+
+    def _rename_in_lookups(self, record_id: str, name: Any) -> None:
+        """Lookups read the target's current name (Zoho answers `{name, id}` as it is now)."""
+        for other in map(self.emulator.resource, self.emulator.resource_names()):
+            fields = [f for f, target in getattr(other, "LOOKUPS", {}).items() if target == self.name]
+            for linked in other.store.records.values() if fields else ():
+                for field in fields:
+                    if isinstance(linked.get(field), dict) and linked[field].get("id") == record_id:
+                        linked[field] = {"name": name, "id": record_id}
 
     def _tag(self, name: str) -> dict[str, Any]:
         if name not in self.tags:
