@@ -254,7 +254,8 @@ def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
             "email_addresses": [{"email": "jane@roe.example", "type": "primary"}],
             "phone_numbers": [{"number": "+1 555 0100", "type": "primary"}, {"number": "+1 555 0101", "type": "mobile"}],
             "addresses": [{"street_1": "1 Main St", "street_2": "Unit 5", "city": "Austin"}],
-            "tags": [{"name": "vip"}], "custom_fields": {"Preferred Channel": "Email"}}
+            "tags": [{"name": "vip"}], "custom_fields": {"Preferred Channel": "Email"},
+            "urls": [{"url": "https://roe.example"}]}
     ctl.clear_requests()
     response = contacts_call(gateway, "POST", json=sent)
     assert response.status_code == 200, response.text
@@ -262,11 +263,12 @@ def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
     (call,) = ctl.requests()
     assert (call["method"], call["path"]) == ("POST", "/zendesk_sell/v2/contacts")
     assert call["body"] == {"data": {
-        "is_organization": False, "first_name": "Jane", "last_name": "Roe", "title": "CFO", "contact_id": int(org_id),
+        "is_organization": False, "first_name": "Jane", "website": "https://roe.example", "last_name": "Roe", "title": "CFO", "contact_id": int(org_id),
         "owner_id": zendesk_sell.USERS[1]["id"], "email": "jane@roe.example", "phone": "+1 555 0100",
         "mobile": "+1 555 0101", "address": {"line1": "1 Main St\nUnit 5", "city": "Austin"}, "tags": ["vip"],
         "custom_fields": {"Preferred Channel": "Email"}}}
     assert created["account"] == {"id": org_id} and created["name"] == "Jane Roe"
+    assert created["urls"] == [{"url": "https://roe.example", "type": "website"}]
     stored = next(p for p in ctl.records("contacts") if str(p["id"]) == created["id"])
     assert stored["is_organization"] is False and stored["contact_id"] == int(org_id)
     named = contacts_call(gateway, "POST", json={"name": "Mary Ann Smith"})
