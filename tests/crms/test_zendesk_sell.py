@@ -5,7 +5,6 @@ API (research/crm-apis-2.md §5)."""
 from __future__ import annotations
 
 import pytest
-import requests
 from support import list_all
 
 from unigate.sandbox import zendesk_sell
@@ -188,11 +187,8 @@ def test_refused_token_is_401(gateway):
 
 
 # -- contacts (persons) -------------------------------------------------------------------------------
-def contacts_call(gateway, method: str, record_id: str | None = None, **kwargs):
-    """/unified/crm/contacts[/{id}] for the Sell sandbox account."""
-    url = f"{gateway.url}/unified/crm/contacts" + (f"/{record_id}" if record_id else "")
-    params = {"integrated_account_id": gateway.accounts[NAME], **kwargs.pop("params", {})}
-    return requests.request(method, url, params=params, headers=gateway.headers, timeout=30, **kwargs)
+def contacts(gateway, method: str, record_id: str | None = None, **kwargs):
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
 
 
 def expected_person(person: dict) -> dict:
@@ -218,13 +214,7 @@ def test_contacts_list_is_persons_only_through_sell_s_filter(gateway, ctl):
     person comes back once, mapped, with `contact_id` as the account link."""
     people = {str(p["id"]): p for p in ctl.records("contacts")}
     ctl.clear_requests()
-    seen, cursor = [], None
-    while True:
-        body = contacts_call(gateway, "GET", params={"limit": 20, **({"next_cursor": cursor} if cursor else {})}).json()
-        seen += body["result"]
-        cursor = body["next_cursor"]
-        if not cursor:
-            break
+    seen = [r for page in list_all(gateway, NAME, limit=20, resource="contacts") for r in page]
     assert sorted(r["id"] for r in seen) == sorted(people)
     for unified in seen:
         assert {k: unified.get(k) for k in expected_person(people[unified["id"]])} == expected_person(people[unified["id"]])
@@ -237,12 +227,12 @@ def test_contacts_list_is_persons_only_through_sell_s_filter(gateway, ctl):
 
 def test_contact_get_and_an_organisation_is_not_a_contact(gateway, ctl):
     person = ctl.records("contacts")[4]
-    response = contacts_call(gateway, "GET", str(person["id"]))
+    response = contacts(gateway, "GET", str(person["id"]))
     assert response.status_code == 200, response.text
     assert {k: response.json().get(k) for k in expected_person(person)} == expected_person(person)
     org_id = next(iter(organisations(ctl)))
     for method, body in (("GET", None), ("PATCH", {"title": "x"}), ("DELETE", None)):
-        refused = contacts_call(gateway, method, org_id, json=body)
+        refused = contacts(gateway, method, org_id, json=body)
         assert refused.status_code == 404, (method, refused.text)
     assert organisations(ctl)[org_id]["title"] is None, "the organisation was not changed"
 
@@ -257,7 +247,7 @@ def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
             "tags": [{"name": "vip"}], "custom_fields": {"Preferred Channel": "Email"},
             "urls": [{"url": "https://roe.example"}]}
     ctl.clear_requests()
-    response = contacts_call(gateway, "POST", json=sent)
+    response = contacts(gateway, "POST", json=sent)
     assert response.status_code == 200, response.text
     created = response.json()
     (call,) = ctl.requests()
@@ -271,9 +261,9 @@ def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
     assert created["urls"] == [{"url": "https://roe.example", "type": "website"}]
     stored = next(p for p in ctl.records("contacts") if str(p["id"]) == created["id"])
     assert stored["is_organization"] is False and stored["contact_id"] == int(org_id)
-    named = contacts_call(gateway, "POST", json={"name": "Mary Ann Smith"})
+    named = contacts(gateway, "POST", json={"name": "Mary Ann Smith"})
     assert named.status_code == 200 and (named.json()["first_name"], named.json()["last_name"]) == ("Mary Ann", "Smith")
-    refused = contacts_call(gateway, "POST", json={"first_name": "Only"})
+    refused = contacts(gateway, "POST", json={"first_name": "Only"})
     assert refused.status_code == 422 and "last_name" in refused.json()["message"]
 
 
@@ -281,14 +271,14 @@ def test_contact_update_moves_the_account_and_delete_is_hard(gateway, ctl):
     person = next(p for p in ctl.records("contacts") if p["contact_id"])
     other = next(i for i in organisations(ctl) if int(i) != person["contact_id"])
     ctl.clear_requests()
-    response = contacts_call(gateway, "PATCH", str(person["id"]), json={"account": {"id": other}, "tags": []})
+    response = contacts(gateway, "PATCH", str(person["id"]), json={"account": {"id": other}, "tags": []})
     assert response.status_code == 200, response.text
     put = [c for c in ctl.requests() if c["method"] == "PUT"]
     assert response.json()["account"] == {"id": other} and "tags" not in response.json()
     assert put[0]["body"] == {"data": {"contact_id": int(other), "tags": []}}
-    deleted = contacts_call(gateway, "DELETE", str(person["id"]))
+    deleted = contacts(gateway, "DELETE", str(person["id"]))
     assert deleted.status_code == 200 and deleted.json()["id"] == str(person["id"])
-    assert contacts_call(gateway, "GET", str(person["id"])).status_code == 404
-    assert contacts_call(gateway, "DELETE", str(person["id"])).status_code == 404
-    bad = contacts_call(gateway, "PATCH", str(ctl.records("contacts")[0]["id"]), json={"account": {"id": "not-a-number"}})
+    assert contacts(gateway, "GET", str(person["id"])).status_code == 404
+    assert contacts(gateway, "DELETE", str(person["id"])).status_code == 404
+    bad = contacts(gateway, "PATCH", str(ctl.records("contacts")[0]["id"]), json={"account": {"id": "not-a-number"}})
     assert bad.status_code == 400 and bad.json()["statusCode"] == 400 and "not-a-number" in bad.json()["message"]

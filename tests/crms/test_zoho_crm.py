@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-import requests
 from support import list_all
 
 from unigate.sandbox import zoho_crm
@@ -251,6 +250,10 @@ def test_api_domain_must_be_a_zoho_host(gateway):
 
 
 # -- contacts (the Contacts module) ------------------------------------------------------------------
+def contacts(gateway, method: str, record_id: str | None = None, **kwargs):
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
+
+
 CONTACT_STANDARD = {"id", "Owner", "Salutation", "First_Name", "Last_Name", "Full_Name", "Title", "Department",
                     "Account_Name", "Vendor_Name", "Reporting_To", "Email", "Secondary_Email", "Phone", "Mobile",
                     "Home_Phone", "Other_Phone", "Asst_Phone", "Assistant", "Fax", "Mailing_Street", "Mailing_City",
@@ -258,13 +261,6 @@ CONTACT_STANDARD = {"id", "Owner", "Salutation", "First_Name", "Last_Name", "Ful
                     "Other_Zip", "Other_Country", "Description", "Date_of_Birth", "Lead_Source", "Email_Opt_Out",
                     "Twitter", "Skype_ID", "Tag", "Created_By", "Modified_By", "Created_Time", "Modified_Time",
                     "Last_Activity_Time", "Record_Image", "Locked__s"}
-
-
-def contacts_call(gateway, method: str, record_id: str | None = None, **kwargs):
-    """/unified/crm/contacts[/{id}] for the Zoho sandbox account."""
-    url = f"{gateway.url}/unified/crm/contacts" + (f"/{record_id}" if record_id else "")
-    params = {"integrated_account_id": gateway.accounts[NAME], **kwargs.pop("params", {})}
-    return requests.request(method, url, params=params, headers=gateway.headers, timeout=30, **kwargs)
 
 
 def expected_contact(contact: dict) -> dict:
@@ -308,14 +304,7 @@ def test_contacts_list_maps_every_contact_with_its_account(gateway, ctl):
     """Every stored contact comes back once, the `Account_Name` lookup as `account {id, name}`, the org's
     custom fields (asked for by name from the Contacts layout) in custom_fields."""
     records = {c["id"]: c for c in ctl.records("contacts")}
-    seen, cursor = [], None
-    while True:
-        params = {"limit": 9, **({"next_cursor": cursor} if cursor else {})}
-        body = contacts_call(gateway, "GET", params=params).json()
-        seen += body["result"]
-        cursor = body["next_cursor"]
-        if not cursor:
-            break
+    seen = [r for page in list_all(gateway, NAME, limit=9, resource="contacts") for r in page]
     assert sorted(r["id"] for r in seen) == sorted(records)
     for unified in seen:
         assert_maps_contact(unified, records[unified["id"]])
@@ -330,10 +319,10 @@ def test_contacts_list_maps_every_contact_with_its_account(gateway, ctl):
 
 def test_contact_get_maps_the_stored_contact(gateway, ctl):
     contact = ctl.records("contacts")[3]
-    response = contacts_call(gateway, "GET", contact["id"])
+    response = contacts(gateway, "GET", contact["id"])
     assert response.status_code == 200, response.text
     assert_maps_contact(response.json(), contact)
-    assert contacts_call(gateway, "GET", "5725767000009999999").status_code == 404
+    assert contacts(gateway, "GET", "5725767000009999999").status_code == 404
 
 
 def test_contact_create_writes_the_account_link_and_reads_back(gateway, ctl):
@@ -347,7 +336,7 @@ def test_contact_create_writes_the_account_link_and_reads_back(gateway, ctl):
             "addresses": [{"street_1": "1 Main St", "street_2": "Unit 5", "city": "Austin", "type": "mailing"}],
             "tags": [{"name": "VIP"}], "custom_fields": {"Loyalty_Points": 40, "Preferred_Language": "German"}}
     ctl.clear_requests()
-    response = contacts_call(gateway, "POST", json=sent)
+    response = contacts(gateway, "POST", json=sent)
     assert response.status_code == 200, response.text   # the read-back's answer, as for accounts
     created = response.json()
     calls = ctl.requests()
@@ -367,11 +356,11 @@ def test_contact_create_writes_the_account_link_and_reads_back(gateway, ctl):
 def test_contact_create_with_name_only_splits_it(gateway, ctl):
     """Last_Name is mandatory in Zoho: a unified `name` alone is split at its last space."""
     ctl.clear_requests()
-    response = contacts_call(gateway, "POST", json={"name": "Mary Ann Smith"})
+    response = contacts(gateway, "POST", json={"name": "Mary Ann Smith"})
     assert response.status_code == 200, response.text
     assert ctl.requests()[0]["body"] == {"data": [{"First_Name": "Mary Ann", "Last_Name": "Smith"}]}
     assert response.json()["name"] == "Mary Ann Smith"
-    refused = contacts_call(gateway, "POST", json={"first_name": "Only"})
+    refused = contacts(gateway, "POST", json={"first_name": "Only"})
     assert refused.status_code == 400, refused.text
     assert "MANDATORY_NOT_FOUND" in refused.json()["message"] and "Last_Name" in refused.json()["message"]
 
@@ -380,20 +369,20 @@ def test_contact_update_moves_the_account_link(gateway, ctl):
     contact = next(c for c in ctl.records("contacts") if c["Account_Name"])
     other = next(a for a in ctl.records("accounts") if a["id"] != contact["Account_Name"]["id"])
     ctl.clear_requests()
-    response = contacts_call(gateway, "PATCH", contact["id"], json={"account": {"id": other["id"]}, "title": "COO"})
+    response = contacts(gateway, "PATCH", contact["id"], json={"account": {"id": other["id"]}, "title": "COO"})
     assert response.status_code == 200, response.text
     assert ctl.requests()[0]["method"] == "PUT"
     assert ctl.requests()[0]["body"] == {"data": [{"Title": "COO", "Account_Name": {"id": other["id"]}}]}
     assert response.json()["account"] == {"id": other["id"], "name": other["Account_Name"]}
-    missing = contacts_call(gateway, "PATCH", contact["id"], json={"account": {"id": "5725767000009999999"}})
+    missing = contacts(gateway, "PATCH", contact["id"], json={"account": {"id": "5725767000009999999"}})
     assert missing.status_code == 400 and "Account_Name" in missing.json()["message"]
 
 
 def test_contact_delete_goes_to_the_recycle_bin(gateway, ctl):
     contact = ctl.records("contacts")[5]
     ctl.clear_requests()
-    response = contacts_call(gateway, "DELETE", contact["id"])
+    response = contacts(gateway, "DELETE", contact["id"])
     assert response.status_code == 200 and response.json()["id"] == contact["id"]
     assert [(c["method"], c["path"]) for c in ctl.requests()] == [("DELETE", f"/zoho_crm/crm/v8/Contacts/{contact['id']}")]
-    assert contacts_call(gateway, "GET", contact["id"]).status_code == 404
-    assert contacts_call(gateway, "DELETE", contact["id"]).status_code == 404
+    assert contacts(gateway, "GET", contact["id"]).status_code == 404
+    assert contacts(gateway, "DELETE", contact["id"]).status_code == 404
