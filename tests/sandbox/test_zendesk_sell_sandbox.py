@@ -337,3 +337,16 @@ def test_person_create_update_delete(sell):
     assert requests.delete(contacts(sell, f"/{person['id']}"), headers=AUTH).status_code == 204
     assert_error_envelope(requests.get(contacts(sell, f"/{person['id']}"), headers=AUTH), 404, "not_found")
     assert person["id"] not in {p["id"] for p in sell.records("contacts")}
+
+
+def test_official_basecrm_client_drives_persons(sell):
+    """Zendesk's official Python client lists persons with Sell's own filter and creates one at an organisation."""
+    client = basecrm.Client(access_token=zendesk_sell.SANDBOX_TOKEN, base_url=sell.url)
+    people = client.contacts.list(is_organization=False, per_page=100, page=1)
+    assert [p.id for p in people] == [p["id"] for p in sell.records("contacts")]
+    org = organisations(sell)[0]
+    created = client.contacts.create(first_name="Sdk", last_name="Person", contact_id=org["id"])
+    assert created.is_organization is False and created.contact_id == org["id"]
+    with pytest.raises(basecrm.ResourceError) as invalid:
+        client.contacts.create(first_name="No last name")
+    assert invalid.value.http_status == 422 and invalid.value.errors[0].field == "last_name"
