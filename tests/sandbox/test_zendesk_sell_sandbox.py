@@ -89,7 +89,8 @@ def test_unsupported_accept_is_406(sell):
 
 
 def test_list_envelope_and_headers(sell):
-    """research §5.2: `{items:[{data, meta}], meta:{type:"collection", count, links}}`; default per_page 25."""
+    """`{items:[{data, meta}], meta:{type:"collection", count, links}}`; default per_page 25
+    (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/)."""
     r = requests.get(contacts(sell), headers=AUTH)
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("application/json")
@@ -137,7 +138,7 @@ def test_following_next_page_links(sell):
 
 
 def test_per_page_above_100_is_refused(sell):
-    """research §5.3: per_page tops out at 100."""
+    """per_page tops out at 100 (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/)."""
     r = requests.get(contacts(sell), headers=AUTH, params={"per_page": 101})
     assert_error_envelope(r, 400, "bad_request")
     r = requests.get(contacts(sell), headers=AUTH, params={"per_page": 100})
