@@ -1,5 +1,6 @@
-"""Zoho CRM through the gateway: the mapping against the sandbox's stored Accounts, writes as Zoho
-receives them, and Zoho's quirks seen through the unified API (research/crm-apis-1.md §3)."""
+"""Zoho CRM through the gateway: the mappings against the sandbox's stored Accounts and Contacts, writes as
+Zoho receives them, and Zoho's quirks seen through the unified API
+(https://www.zoho.com/crm/developer/docs/api/v8/get-records.html)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The Zoho CRM emulator against Zoho's documented v8 behaviour for the Accounts module.
+"""The Zoho CRM emulator against Zoho's documented v8 behaviour for the Accounts and Contacts modules.
 
-Sources: research/crm-apis-1.md §3 (Zoho CRM) and §6 (emulator checklist); Zoho's OpenAPI examples in
-zoho/crm-oas `v8.0/record/operations/*/examples/*.md`.
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/get-records.html and the other v8 record pages;
+Zoho's OpenAPI examples in https://github.com/zoho/crm-oas `v8.0/record/operations/*/examples/*.md`.
 """
 
 from __future__ import annotations
