@@ -199,8 +199,8 @@ class JsonApiResource(Resource):
         for attr, value in filters.items():
             if attr == "id":
                 check = self._id_filter(value, lambda r: r["id"])
-            elif attr.endswith("][id]") and attr[:-5] in self.to_one:
-                check = self._id_filter(value, lambda r, rel=attr[:-5]: r["relationships"].get(rel))
+            elif attr.endswith("][id") and attr[:-4] in self.to_one:   # filter[account][id] -> "account][id"
+                check = self._id_filter(value, lambda r, rel=attr[:-4]: r["relationships"].get(rel))
             elif attr in TIMESTAMPS and attr in self.attribute_types and ".." in value:
                 low, high = value.split("..", 1)
                 check = (lambda r, a=attr, low=low, high=high: (
