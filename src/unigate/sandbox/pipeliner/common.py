@@ -75,6 +75,20 @@ def error(status: int, name: str, message: str) -> Response:
                          headers=dict(RATE_LIMIT_HEADERS))
 
 
+def entity_validation(entity: str, entity_id: str, field: str, code: int, name: str, message: str) -> Response:
+    """422 ERROR_ENTITY_VALIDATION with one field error, the envelope Pipeliner answers for a missing required
+    field (119) or a relation to a record that does not exist (120) (amp-labs/connectors, providers/pipeliner
+    test fixtures; codes in https://developers.pipelinersales.com/api-docs/core-api-concepts/bulk-create-update-delete)."""
+    inner = {"code": code, "name": name, "message": message, "field_id": None, "field_name": field}
+    return json_response({
+        "code": 40000, "name": "ERROR_ENTITY_VALIDATION", "message": f"\n{message}", "entity_id": entity_id,
+        "entity_name": entity, "entity_errors": [],
+        "field_errors": [{"field_id": None, "field_name": field, "name": "ERROR_FIELD_VALIDATION", "code": 40002,
+                          "errors": [inner]}],
+        "step_checklist_errors": [], "entity_index": None, "http_status": 422, "success": False,
+    }, 422, headers=dict(RATE_LIMIT_HEADERS))
+
+
 def ok(body: Any) -> Response:
     return json_response(body, 200, headers=dict(RATE_LIMIT_HEADERS))
 
