@@ -121,8 +121,7 @@ class Contacts(JsonApiResource):
             self.derive(record)
 
     def defaults(self) -> dict[str, Any]:
-        blank_lists = dict.fromkeys(("emails", "tags", *PHONE_KEYS), [])
-        return {**{k: list(v) for k, v in blank_lists.items()}, "externalSource": "outreach-api",
+        return {**{key: [] for key in ("emails", "tags", *PHONE_KEYS)}, "externalSource": "outreach-api",
                 "optedOut": False, "emailOptedOut": False, "callOptedOut": False}
 
     def check(self, attributes, relations, record):

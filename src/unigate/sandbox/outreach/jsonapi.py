@@ -203,10 +203,7 @@ class JsonApiResource(Resource):
                 check = self._id_filter(value, lambda r, rel=attr[:-4]: r["relationships"].get(rel))
             elif attr in TIMESTAMPS and attr in self.attribute_types and ".." in value:
                 low, high = value.split("..", 1)
-                check = (lambda r, a=attr, low=low, high=high: (
-                    r["attributes"].get(a) is not None
-                    and (low in ("", "neginf") or r["attributes"][a] >= low)
-                    and (high in ("", "inf") or r["attributes"][a] <= high)))
+                check = self._time_filter(attr, low, high)
             elif self.attribute_types.get(attr) is STRINGS:
                 wanted = set(value.split(","))
                 check = lambda r, a=attr, w=wanted: bool(w & set(r["attributes"].get(a) or ()))  # noqa: E731
@@ -219,6 +216,14 @@ class JsonApiResource(Resource):
                 return error_document(400, bad_request(f"Invalid filter '{attr}' value '{value}'."))
             checks.append(check)
         return lambda record: all(check(record) for check in checks)
+
+    @staticmethod
+    def _time_filter(attr: str, low: str, high: str) -> Predicate:
+        """`a..b` on a timestamp attribute; `inf`/`neginf` (or nothing) leave an end open."""
+        def check(record: dict[str, Any]) -> bool:
+            value = record["attributes"].get(attr)
+            return value is not None and (low in ("", "neginf") or value >= low) and (high in ("", "inf") or value <= high)
+        return check
 
     @staticmethod
     def _id_filter(value: str, key: Callable[[dict[str, Any]], int | None]) -> Predicate | None:

@@ -245,7 +245,7 @@ class Contacts(Resource):
         return await self._write(request, record, root, zone)
 
     async def relation_list(self, request: Request) -> Response:
-        early, zone = self._prelude(request)
+        early, _ = self._prelude(request)
         if early is not None:
             return early
         return self.emulator._page(request, self.relation_order, self.relations, self.relation_position,
@@ -253,7 +253,7 @@ class Contacts(Resource):
                                                            if not load_only or k in load_only or k == "id"})
 
     async def relation(self, request: Request) -> Response:
-        early, zone = self._prelude(request)
+        early, _ = self._prelude(request)
         if early is not None:
             return early
         row = self.relations.get(request.path_params["id"])
@@ -285,8 +285,8 @@ class Contacts(Resource):
         if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
             return {}, entity_validation("Contact", entity_id, "owner_id", 120, "ERROR_RELATIONS_DOESNT_EXIST",
                                          f"[owner_id] Relation Contact.owner_id={clean['owner_id']} to Client doesn't exist!")
-        if clean.get("gender") is not None and clean["gender"] not in GENDERS or \
-                clean.get("share_mode") is not None and clean["share_mode"] not in SHARE_MODES:
+        if (clean.get("gender") is not None and clean["gender"] not in GENDERS) or \
+                (clean.get("share_mode") is not None and clean["share_mode"] not in SHARE_MODES):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'gender' or 'share_mode' is out of range.")
         if clean.get("tags") and not all(t in TAG_IDS for t in clean["tags"]):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'tags' refers to an unknown tag.")
