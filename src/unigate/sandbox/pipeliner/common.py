@@ -89,6 +89,13 @@ def entity_validation(entity: str, entity_id: str, field: str, code: int, name: 
     }, 422, headers=dict(RATE_LIMIT_HEADERS))
 
 
+def invalid_body() -> Response:
+    """400 for a body that is not a JSON object, as Pipeliner answers it (amp-labs/connectors,
+    providers/pipeliner/test/create-invalid-body.json)."""
+    return json_response({"code": 117, "name": "ERROR_PARAMETER_INVALID", "message": "Missing or invalid JSON data.",
+                          "http_status": 400, "success": False}, 400, headers=dict(RATE_LIMIT_HEADERS))
+
+
 def ok(body: Any) -> Response:
     return json_response(body, 200, headers=dict(RATE_LIMIT_HEADERS))
 

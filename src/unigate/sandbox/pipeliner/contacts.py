@@ -33,7 +33,7 @@ from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, CLIENTS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
     SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS, delete_response, det_uuid, entity_validation,
-    error, ok, parse_date, pipeliner_date,
+    error, invalid_body, ok, parse_date, pipeliner_date,
 )
 
 S = (str,)
@@ -331,7 +331,7 @@ class Contacts(Resource):
     async def _write(self, request: Request, record: dict[str, Any] | None, root: str, zone: ZoneInfo | None) -> Response:
         body = await read_json(request)
         if not isinstance(body, dict):
-            return error(400, "ERROR_PARAMETER_INVALID", "Missing or invalid JSON data.")
+            return invalid_body()
         entity_id = record["id"] if record is not None else str(uuid.uuid4())
         clean, failure = self._validate(body, record, entity_id)
         if failure is not None:
