@@ -144,6 +144,11 @@ CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
     "cf_annual_revenue": (int, float),
     "cf_region": (str,),
 }
+# ... and for Contact.
+CONTACT_CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
+    "cf_lead_source": (str,),
+    "cf_nps": (int,),
+}
 FIELDS = [
     {"id": det_uuid("field", 0), "api_name": "industry_id", "name": "Industry", "entity_name": "Account",
      "type_id": "dropdown", "is_deleted": False, "data_set": INDUSTRIES},
@@ -153,6 +158,10 @@ FIELDS = [
      "entity_name": "Account", "type_id": "float", "is_deleted": False, "data_set": []},
     {"id": det_uuid("field", 3), "api_name": "cf_region", "name": "Region", "entity_name": "Account",
      "type_id": "input", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 4), "api_name": "cf_lead_source", "name": "Lead source", "entity_name": "Contact",
+     "type_id": "input", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 5), "api_name": "cf_nps", "name": "NPS", "entity_name": "Contact",
+     "type_id": "integer", "is_deleted": False, "data_set": []},
 ]
 
 DATE_FIELDS = ("created", "modified")

@@ -31,14 +31,12 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
+    CLIENT_IDS, CLIENTS, CONTACT_CUSTOM_FIELDS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
     SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS, delete_response, det_uuid, entity_validation,
     error, invalid_body, ok, parse_date, pipeliner_date,
 )
 
 S = (str,)
-# Custom fields defined for Contact in the sandbox space (top-level `cf_` keys, core-api-concepts/fields).
-CONTACT_CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {"cf_lead_source": S, "cf_nps": (int, float)}
 WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "first_name": S, "middle_name": S, "last_name": S, "title": S, "position": S, "owner_id": S, "unit_id": S,
     "contact_type_id": S, "picture_id": S, **{f"phone{i}": S for i in range(1, 6)},
