@@ -1,6 +1,7 @@
-"""Outreach through the unified API: the mapping against the emulator's stored JSON:API records.
+"""Outreach through the unified API: the mappings against the emulator's stored JSON:API records.
 
-Research: crm-apis-2.md §3 (Outreach); mapping: src/unigate/integrations/outreach/crm/accounts.yaml.
+API: https://developers.outreach.io/api/ (accounts and prospects); mappings:
+src/unigate/integrations/outreach/crm/accounts.yaml and crm/contacts.yaml.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Pipeliner through the unified API: the mapping against the emulator's stored Accounts.
+"""Pipeliner through the unified API: the mappings against the emulator's stored Accounts and Contacts.
 
-Research: crm-apis-2.md §4 (Pipeliner); mapping: src/unigate/integrations/pipeliner/crm/accounts.yaml.
+API: https://developers.pipelinersales.com/api-docs/; mappings:
+src/unigate/integrations/pipeliner/crm/accounts.yaml and crm/contacts.yaml.
 """
 
 from __future__ import annotations

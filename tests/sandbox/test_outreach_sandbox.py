@@ -1,4 +1,5 @@
-"""The Outreach emulator over loopback HTTP: JSON:API accounts as research crm-apis-2.md §3 and §6 describe."""
+"""The Outreach emulator over loopback HTTP: JSON:API accounts and prospects
+(https://developers.outreach.io/api/making-requests/, https://developers.outreach.io/api/reference/tag/Prospect/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Pipeliner emulator over loopback HTTP: REST v100 Accounts as research crm-apis-2.md §4 and §6 describe."""
+"""The Pipeliner emulator over loopback HTTP: REST v100 Accounts and Contacts
+(https://developers.pipelinersales.com/api-docs/)."""
 
 from __future__ import annotations
 
