@@ -264,13 +264,18 @@ def test_contact_update_moves_the_account_and_delete_is_permanent(gateway, ctl):
     assert all(r["id"] != record["id"] for r in ctl.records("contacts"))
 
 
-def test_contact_refusals_reach_the_caller(gateway, ctl):
-    """A duplicate email and an unknown account are Outreach 422 validationErrors, passed on as remote errors."""
+def test_contact_refusals_and_the_unnamed_account(gateway, ctl):
+    """A duplicate email and an unknown account are Outreach 422 validationErrors, passed on as remote errors;
+    a prospect created without an account reads back linked to the unnamed account Outreach made for it."""
     taken = ctl.records("contacts")[0]["attributes"]["emails"][0]
     duplicate = contacts(gateway, "POST", json={"last_name": "Twin", "email_addresses": [{"email": taken}]})
     assert duplicate.status_code == 422
     assert "Contacts email hash has already been taken." in duplicate.json()["message"]
     assert duplicate.json()["truto_is_remote_error"] is True
+    accountless = contacts(gateway, "POST", json={"last_name": "Solo"})
+    assert accountless.status_code == 200, accountless.text
+    unnamed = ctl.records("accounts")[-1]            # Outreach links a new unnamed account (no name)
+    assert accountless.json()["account"] == {"id": str(unnamed["id"])} and unnamed["attributes"]["named"] is False
     dangling = contacts(gateway, "POST", json={"last_name": "Lost", "account": {"id": "999999"}})
     assert dangling.status_code == 422
     assert "Could not find 'account'" in dangling.json()["message"]

@@ -269,6 +269,12 @@ def test_prospect_create_derives_name_and_company_and_links_the_account(ctl):
     only_email = requests.post(prospects(ctl), json={"data": {"type": "prospect", "attributes": {"emails": ["solo@x.example"]}}},
                                headers=WRITE, timeout=5)
     assert only_email.status_code == 201 and only_email.json()["data"]["attributes"]["name"] == "solo@x.example"
+    # no account sent: Outreach links a new unnamed account (no name, named: false), listed like any other
+    unnamed_id = only_email.json()["data"]["relationships"]["account"]["data"]["id"]
+    unnamed = requests.get(url(ctl, f"/{unnamed_id}"), headers=AUTH, timeout=5).json()["data"]["attributes"]
+    assert unnamed["named"] is False and unnamed["name"] is None
+    assert only_email.json()["data"]["attributes"]["company"] is None
+    assert len(ctl.records("accounts")) == 61
 
 
 def test_prospect_validation_errors_are_422_with_pointer(ctl):

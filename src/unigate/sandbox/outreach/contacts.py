@@ -46,10 +46,10 @@ TO_MANY_RELATIONSHIPS = ("emailAddresses", "phoneNumbers", "sequenceStates", "ma
 # validationDataTooLongError "Data provided is too long." (https://developers.outreach.io/api/making-requests/).
 MAX_CUSTOM_LENGTH = 32_000
 MAX_STRING_LENGTH = 255
-# A prospect created without an account is linked to a new hidden "unnamed" account
-# (https://support.outreach.io/hc/en-us/articles/36113453817243); the emulator does not model that
-# account, so such prospects read back with no account, as with actionParams[withUnnamedAccount]=false.
-LINK_UNNAMED_ACCOUNT = False
+# A prospect created without an account is linked to a new "unnamed" account, hidden in Outreach's UI
+# (https://support.outreach.io/hc/en-us/articles/36113453817243): an account with no name and
+# `named: false`, which the API lists like any other. False turns that off.
+LINK_UNNAMED_ACCOUNT = True
 
 _FIRST = ["Ann", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca",
           "Maya", "Nils", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara"]
@@ -141,6 +141,18 @@ class Contacts(JsonApiResource):
                 if other["id"] != own_id and emails & {e.lower() for e in other["attributes"]["emails"] or ()}:
                     return validation_error("Contacts email hash has already been taken.", "/data")
         return None
+
+    def created(self, record: dict[str, Any]) -> None:
+        if LINK_UNNAMED_ACCOUNT and record["relationships"].get("account") is None:
+            accounts = self.emulator.resource("accounts")
+            attributes = dict.fromkeys(accounts.attribute_types)
+            attributes.update(accounts.defaults())
+            attributes.update({"createdAt": record["attributes"]["createdAt"],
+                               "updatedAt": record["attributes"]["createdAt"]})
+            owner = record["relationships"].get("owner")
+            unnamed = accounts.store_record(attributes, {"owner": owner, "creator": SANDBOX_USER_IDS[0],
+                                                         "updater": SANDBOX_USER_IDS[0]})
+            record["relationships"]["account"] = unnamed["id"]
 
     def derive(self, record: dict[str, Any]) -> None:
         """`name` from first and last name (else the first email); `company` from the linked account."""

@@ -84,6 +84,9 @@ class JsonApiResource(Resource):
     def derive(self, record: dict[str, Any]) -> None:
         """Recompute server-derived attributes after a write."""
 
+    def created(self, record: dict[str, Any]) -> None:
+        """Server-side effects of a create (before `derive`)."""
+
     # -- records ----------------------------------------------------------------------------------
     def new_store(self) -> None:
         self.store = Collection(number_of=int)   # ids from 1; deletion is permanent
@@ -307,6 +310,7 @@ class JsonApiResource(Resource):
         relations.setdefault("creator", SANDBOX_USER_IDS[0])
         relations.setdefault("updater", SANDBOX_USER_IDS[0])
         record = self.store_record(stored, relations)
+        self.created(record)
         self.derive(record)
         root = self.emulator._root(request)
         return document(201, {"data": self.render(record, root)},
