@@ -14,6 +14,7 @@ import requests
 from support import list_all
 
 from unigate.sandbox import pipeliner
+from unigate.sandbox.pipeliner import contacts as pipeliner_contacts
 
 NAME = "pipeliner"
 INDUSTRY_NAMES = {i["id"]: i["option_name"] for i in pipeliner.INDUSTRIES}
@@ -238,8 +239,11 @@ def test_contact_create_writes_a_primary_account_relation(gateway, ctl):
     assert stored["unit_id"] == pipeliner.CLIENTS[2]["default_unit_id"]   # defaulted from the owner
 
 
-def test_contact_update_moves_the_primary_account(gateway, ctl):
-    """PATCH sends only the changed fields; a new account becomes the primary relation."""
+@pytest.mark.parametrize("mode", ["replace", "append"])
+def test_contact_update_moves_the_primary_account(gateway, ctl, monkeypatch, mode):
+    """PATCH sends only the changed fields; a new account becomes the primary relation whether Pipeliner
+    replaces the contact's relations or adds to them (undocumented; the emulator does either)."""
+    monkeypatch.setattr(pipeliner_contacts, "ACCOUNT_RELATIONS_ON_PATCH", mode)
     record = next(r for r in ctl.records("contacts") if r["primary_account"] is not None)
     target = next(a for a in ctl.records("accounts") if a["id"] != record["primary_account"])
     ctl.clear_requests()
@@ -249,6 +253,8 @@ def test_contact_update_moves_the_primary_account(gateway, ctl):
     assert patch["body"] == {"last_name": "Moved", "account_relations": [{"account_id": target["id"], "is_primary": True}]}
     fetched = contacts(gateway, "GET", record["id"]).json()
     assert fetched["account"] == {"id": target["id"], "name": target["name"]} and fetched["last_name"] == "Moved"
+    kept = next(r for r in ctl.records("contacts") if r["id"] == record["id"])["account_relations"]
+    assert len(kept) == (1 if mode == "replace" else len(record["account_relations"]) + 1)
 
 
 def test_contact_refusals_and_soft_delete(gateway, ctl):
