@@ -1,7 +1,8 @@
 """Pipeliner contacts: the `Contacts` entity and its account links, `ContactAccountRelations`.
 
 Sources: the create-contact tutorial (https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-contact),
-the vendor OpenAPI's Contact / ContactAccountRelation schemas and the vendor-published PowerPlatform connector
+the vendor's "Pipeliner Cloud API" v100 OpenAPI (Contact / ContactAccountRelation schemas; mirrored in
+amp-labs/connectors, providers/pipeliner/openapi/api.json) and the vendor-published PowerPlatform connector
 swagger (microsoft/PowerPlatformConnectors, certified-connectors/Pipeliner CRM/apiDefinition.swagger.json).
 - Create needs `owner_id` and at least one of `first_name`/`last_name` (tutorial); `unit_id` defaults to the
   owner's default sales unit; `formatted_name` is derived (first middle last).
@@ -11,7 +12,8 @@ swagger (microsoft/PowerPlatformConnectors, certified-connectors/Pipeliner CRM/a
   https://developers.pipelinersales.com/api-docs/core-api-concepts/bulk-create-update-delete).
 - Account links are `ContactAccountRelations` rows {account_id, contact_id, is_primary, position, ...}. A contact
   reads them as `account_relations` (URIs of the rows) and `primary_account` (URI of the primary account);
-  `expand=primary_account` / `expand=account_relations` inline them (api-parameters). There is no
+  `expand=primary_account` / `expand=account_relations` inline them
+  (https://developers.pipelinersales.com/api-docs/core-api-concepts/api-parameters). There is no
   `primary_account_id` field. They are written as `account_relations: [{"account_id", "is_primary"}]`.
 - Delete is soft (`is_deleted`), 200 `{"success": true, "data": "<id>"}`; the contact then reads 404 unless
   `include-deleted=true` on a GET.
