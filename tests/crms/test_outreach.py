@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-import requests
 from support import list_all
 
 NAME = "outreach"
@@ -162,19 +161,12 @@ def test_rate_limit_headers_are_passed_on(gateway, ctl):
 
 
 # -- contacts: Outreach prospects (https://developers.outreach.io/api/reference/tag/Prospect/) ----------------
-def contacts(gateway, method: str, record_id: str | None = None, **kwargs):
-    """Call /unified/crm/contacts[/{id}] for the Outreach sandbox account."""
-    url = f"{gateway.url}/unified/crm/contacts" + (f"/{record_id}" if record_id is not None else "")
-    params = {"integrated_account_id": gateway.accounts[NAME], **kwargs.pop("params", {})}
-    return requests.request(method, url, params=params, headers=gateway.headers, timeout=30, **kwargs)
-
-
 def test_contacts_read_the_prospect_account_link_emails_and_typed_phones(gateway, ctl):
     """A prospect's `account` relationship reads as account {id, name} (name from `company`); emails and
     the typed phone arrays become email_addresses and phone_numbers."""
     stored = {str(r["id"]): r for r in ctl.records("contacts")}
     accounts = {r["id"]: r["attributes"]["name"] for r in ctl.records("accounts")}
-    listed = contacts(gateway, "GET", params={"limit": 60})
+    listed = gateway.unified("GET", NAME, params={"limit": 60}, resource="contacts")
     assert listed.status_code == 200, listed.text
     result = listed.json()["result"]
     assert len(result) == 60
@@ -215,7 +207,7 @@ def test_contact_create_sends_a_prospect_document_with_the_account_relationship(
         "tags": [{"name": "vip"}],
         "custom_fields": {"custom4": 12},
     }
-    created = contacts(gateway, "POST", json=sent)
+    created = gateway.unified("POST", NAME, json=sent, resource="contacts")
     assert created.status_code == 200, created.text   # the unified create answers 200
     contact = created.json()
     post = next(r for r in ctl.requests() if r["method"] == "POST")
@@ -237,7 +229,7 @@ def test_contact_create_sends_a_prospect_document_with_the_account_relationship(
         "relationships": {"owner": {"data": {"type": "user", "id": 7}},
                           "account": {"data": {"type": "account", "id": account["id"]}}},
     }}
-    fetched = contacts(gateway, "GET", contact["id"]).json()
+    fetched = gateway.unified("GET", NAME, contact["id"], resource="contacts").json()
     for got in (contact, fetched):
         assert got["account"] == {"id": str(account["id"]), "name": account["attributes"]["name"]}
         assert got["name"] == "Nora Quill" and got["owner"] == {"id": "7"}
@@ -251,16 +243,16 @@ def test_contact_update_moves_the_account_and_delete_is_permanent(gateway, ctl):
     assert record["relationships"]["account"]["data"] is None
     target = ctl.records("accounts")[0]
     ctl.clear_requests()
-    answer = contacts(gateway, "PATCH", str(record["id"]), json={"account": {"id": str(target["id"])}, "title": "COO"})
+    answer = gateway.unified("PATCH", NAME, str(record["id"]), json={"account": {"id": str(target["id"])}, "title": "COO"}, resource="contacts")
     assert answer.status_code == 200, answer.text
     assert answer.json()["account"] == {"id": str(target["id"]), "name": target["attributes"]["name"]}
     patch = next(r for r in ctl.requests() if r["method"] == "PATCH")
     assert patch["path"].endswith(f"/api/v2/prospects/{record['id']}")
     assert patch["body"] == {"data": {"type": "prospect", "id": record["id"], "attributes": {"title": "COO"},
                                       "relationships": {"account": {"data": {"type": "account", "id": target["id"]}}}}}
-    deleted = contacts(gateway, "DELETE", str(record["id"]))
+    deleted = gateway.unified("DELETE", NAME, str(record["id"]), resource="contacts")
     assert deleted.status_code == 200 and deleted.json()["id"] == str(record["id"])
-    assert contacts(gateway, "GET", str(record["id"])).status_code == 404
+    assert gateway.unified("GET", NAME, str(record["id"]), resource="contacts").status_code == 404
     assert all(r["id"] != record["id"] for r in ctl.records("contacts"))
 
 
@@ -268,14 +260,14 @@ def test_contact_refusals_and_the_unnamed_account(gateway, ctl):
     """A duplicate email and an unknown account are Outreach 422 validationErrors, passed on as remote errors;
     a prospect created without an account reads back linked to the unnamed account Outreach made for it."""
     taken = ctl.records("contacts")[0]["attributes"]["emails"][0]
-    duplicate = contacts(gateway, "POST", json={"last_name": "Twin", "email_addresses": [{"email": taken}]})
+    duplicate = gateway.unified("POST", NAME, json={"last_name": "Twin", "email_addresses": [{"email": taken}]}, resource="contacts")
     assert duplicate.status_code == 422
     assert "Contacts email hash has already been taken." in duplicate.json()["message"]
     assert duplicate.json()["truto_is_remote_error"] is True
-    accountless = contacts(gateway, "POST", json={"last_name": "Solo"})
+    accountless = gateway.unified("POST", NAME, json={"last_name": "Solo"}, resource="contacts")
     assert accountless.status_code == 200, accountless.text
     unnamed = ctl.records("accounts")[-1]            # Outreach links a new unnamed account (no name)
     assert accountless.json()["account"] == {"id": str(unnamed["id"])} and unnamed["attributes"]["named"] is False
-    dangling = contacts(gateway, "POST", json={"last_name": "Lost", "account": {"id": "999999"}})
+    dangling = gateway.unified("POST", NAME, json={"last_name": "Lost", "account": {"id": "999999"}}, resource="contacts")
     assert dangling.status_code == 422
     assert "Could not find 'account'" in dangling.json()["message"]

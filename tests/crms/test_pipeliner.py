@@ -10,7 +10,6 @@ import base64
 from datetime import datetime
 
 import pytest
-import requests
 from support import list_all
 
 from unigate.sandbox import pipeliner
@@ -171,20 +170,13 @@ def test_delete_is_soft(gateway, ctl):
 
 
 # -- contacts: Pipeliner Contacts (https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-contact) --
-def contacts(gateway, method: str, record_id: str | None = None, **kwargs):
-    """Call /unified/crm/contacts[/{id}] for the Pipeliner sandbox account."""
-    url = f"{gateway.url}/unified/crm/contacts" + (f"/{record_id}" if record_id is not None else "")
-    params = {"integrated_account_id": gateway.accounts[NAME], **kwargs.pop("params", {})}
-    return requests.request(method, url, params=params, headers=gateway.headers, timeout=30, **kwargs)
-
-
 def test_contacts_read_the_primary_account_with_its_name(gateway, ctl):
     """Reads ask for expand=primary_account; account is {id, name} of the primary relation, absent without one;
     position is the title, formatted_name the name, email1..5 / phone1..5 the lists, cf_ keys the custom fields."""
     stored = {r["id"]: r for r in ctl.records("contacts")}
     names = {r["id"]: r["name"] for r in ctl.records("accounts")}
     ctl.clear_requests()
-    listed = contacts(gateway, "GET", params={"limit": 100})
+    listed = gateway.unified("GET", NAME, params={"limit": 100}, resource="contacts")
     assert listed.status_code == 200, listed.text
     result = listed.json()["result"]
     assert len(result) == 60
@@ -217,7 +209,7 @@ def test_contact_create_writes_a_primary_account_relation(gateway, ctl):
             "phone_numbers": [{"number": "+421 900 111 222"}],
             "addresses": [{"street_1": "Hlavna 1", "street_2": "Floor 2", "city": "Nitra"}],
             "custom_fields": {"cf_lead_source": "Referral"}}
-    created = contacts(gateway, "POST", json=sent)
+    created = gateway.unified("POST", NAME, json=sent, resource="contacts")
     assert created.status_code == 200, created.text
     contact = created.json()
     post = next(r for r in ctl.requests() if r["method"] == "POST")
@@ -231,7 +223,7 @@ def test_contact_create_writes_a_primary_account_relation(gateway, ctl):
         "cf_lead_source": "Referral",
     }
     assert contact["account"] == {"id": account["id"]}          # write answers carry the URI only
-    fetched = contacts(gateway, "GET", contact["id"]).json()
+    fetched = gateway.unified("GET", NAME, contact["id"], resource="contacts").json()
     assert fetched["account"] == {"id": account["id"], "name": account["name"]}
     assert fetched["name"] == "Ivana Kral" and fetched["owner"] == {"id": owner}
     assert fetched["addresses"][0]["street_2"] == "Floor 2"
@@ -247,11 +239,11 @@ def test_contact_update_moves_the_primary_account(gateway, ctl, monkeypatch, mod
     record = next(r for r in ctl.records("contacts") if r["primary_account"] is not None)
     target = next(a for a in ctl.records("accounts") if a["id"] != record["primary_account"])
     ctl.clear_requests()
-    answer = contacts(gateway, "PATCH", record["id"], json={"account": {"id": target["id"]}, "last_name": "Moved"})
+    answer = gateway.unified("PATCH", NAME, record["id"], json={"account": {"id": target["id"]}, "last_name": "Moved"}, resource="contacts")
     assert answer.status_code == 200, answer.text
     patch = next(r for r in ctl.requests() if r["method"] == "PATCH")
     assert patch["body"] == {"last_name": "Moved", "account_relations": [{"account_id": target["id"], "is_primary": True}]}
-    fetched = contacts(gateway, "GET", record["id"]).json()
+    fetched = gateway.unified("GET", NAME, record["id"], resource="contacts").json()
     assert fetched["account"] == {"id": target["id"], "name": target["name"]} and fetched["last_name"] == "Moved"
     kept = next(r for r in ctl.records("contacts") if r["id"] == record["id"])["account_relations"]
     assert len(kept) == (1 if mode == "replace" else len(record["account_relations"]) + 1)
@@ -259,16 +251,16 @@ def test_contact_update_moves_the_primary_account(gateway, ctl, monkeypatch, mod
 
 def test_contact_refusals_and_soft_delete(gateway, ctl):
     """No owner and an unknown account are Pipeliner 422s naming the field; delete is soft, then 404."""
-    ownerless = contacts(gateway, "POST", json={"last_name": "Nobody"})
+    ownerless = gateway.unified("POST", NAME, json={"last_name": "Nobody"}, resource="contacts")
     assert ownerless.status_code == 422 and "owner_id" in ownerless.json()["message"]
     assert ownerless.json()["truto_is_remote_error"] is True
-    dangling = contacts(gateway, "POST", json={"last_name": "Lost", "owner": {"id": pipeliner.CLIENTS[0]["id"]},
-                                               "account": {"id": "no-such-account"}})
+    dangling = gateway.unified("POST", NAME, json={"last_name": "Lost", "owner": {"id": pipeliner.CLIENTS[0]["id"]},
+                                               "account": {"id": "no-such-account"}}, resource="contacts")
     assert dangling.status_code == 422 and "account_id" in dangling.json()["message"]
     rid = ctl.records("contacts")[0]["id"]
-    deleted = contacts(gateway, "DELETE", rid)
+    deleted = gateway.unified("DELETE", NAME, rid, resource="contacts")
     assert deleted.status_code == 200 and deleted.json()["id"] == rid
-    assert contacts(gateway, "GET", rid).status_code == 404
+    assert gateway.unified("GET", NAME, rid, resource="contacts").status_code == 404
     assert next(r for r in ctl.records("contacts") if r["id"] == rid)["is_deleted"] is True
-    listed = contacts(gateway, "GET", params={"limit": 100}).json()["result"]
+    listed = gateway.unified("GET", NAME, params={"limit": 100}, resource="contacts").json()["result"]
     assert rid not in [r["id"] for r in listed] and len(listed) == 59
