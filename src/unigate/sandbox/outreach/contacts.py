@@ -7,8 +7,8 @@ Attributes, relationships and filter badges from the official OpenAPI prospect s
   strings of at most 32,000 characters, other strings at most 255.
 - `name` is read-only, derived from first and last name (the first email when both are blank);
   `company` is the linked account's name.
-- Writable to-one relationships: `account`, `owner` (a user), `stage`, `persona`; `creator`/`updater` are
-  read-only. No attribute is required.
+- Writable to-one relationships: `account`, `owner` (a user); `creator`/`updater` are read-only.
+  No attribute is required.
 - A second prospect with an email already held is 422 "Contacts email hash has already been taken."
   (as recorded from Outreach by product-os/jellyfish-plugin-outreach, test/integration/outreach-mock.ts).
 - `filter[emails]` matches any of a prospect's emails; `filter[account][id]`, `filter[owner][id]`.
@@ -40,10 +40,13 @@ READ_ONLY_ATTRIBUTES = ("name", "company", "timeZoneIana", "timeZoneInferred", "
                         "touchedAt", "engagedAt", "trashedAt")
 TO_ONE_RELATIONSHIPS = {"account": "account", "owner": "user", "stage": "stage", "persona": "persona",
                         "creator": "user", "updater": "user"}
-WRITABLE_RELATIONSHIPS = frozenset({"account", "owner", "stage", "persona"})
+# Outreach also lets `stage` and `persona` be written; the sandbox holds no stages or personas to check
+# such ids against, so it refuses those writes rather than accept any id.
+WRITABLE_RELATIONSHIPS = frozenset({"account", "owner"})
 TO_MANY_RELATIONSHIPS = ("emailAddresses", "phoneNumbers", "sequenceStates", "mailings", "calls", "tasks")
-# Longest values (OpenAPI maxLength): custom fields 32,000, other strings 255; longer is 422
-# validationDataTooLongError "Data provided is too long." (https://developers.outreach.io/api/making-requests/).
+# Longest values (OpenAPI maxLength, https://api.outreach.io/api/v2/schema/openapi.json): custom fields 32,000,
+# other strings 255; longer is 422 validationDataTooLongError "Data provided is too long." (as recorded from
+# Outreach by product-os/jellyfish-plugin-outreach, test/integration/outreach-mock.ts).
 MAX_CUSTOM_LENGTH = 32_000
 MAX_STRING_LENGTH = 255
 # A prospect created without an account is linked to a new "unnamed" account, hidden in Outreach's UI
