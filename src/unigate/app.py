@@ -47,7 +47,7 @@ class App:
                                "/custom/": CustomRoutes(gateway)}
         admin = AdminRoutes(gateway)
         connect = ConnectRoutes(gateway)
-        openapi = build_openapi(gateway.resources, list(gateway.integrations))
+        openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()))
 
         async def health(_: Request) -> Response:
             return await health_response(gateway)

@@ -72,6 +72,16 @@ def describe(integration: Integration, resource: str) -> str:
     return text
 
 
+def catalogue(integrations: list[Integration]) -> dict[str, list[str]]:
+    """Every proxy resource name across `integrations`, with the custom methods offered on it."""
+    found: dict[str, set[str]] = {}
+    for integration in integrations:
+        for resource, methods in integration.resources.items():
+            customs = found.setdefault(resource, set())
+            customs.update(n for n, m in methods.items() if n not in STANDARD_METHODS and unavailable_reason(m) is None)
+    return {resource: sorted(customs) for resource, customs in sorted(found.items())}
+
+
 def resolve(integration: Integration, resource: str, name: str) -> ResourceMethod:
     """The resource method behind a proxy route; 404 for an unknown resource or custom method, 405 for
     a route the resource does not offer."""
