@@ -99,6 +99,15 @@ def test_the_accounts_base_url_prefix_is_kept(gateway, sandbox):
     assert sent["path"] == "/zoho_crm/crm/v8/Accounts"
 
 
+def test_pipeliners_space_in_the_base_url_is_kept(gateway, sandbox):
+    control = sandbox.control("pipeliner")
+    control.clear_requests()
+    response = custom(gateway, "GET", "pipeliner", "entities/Accounts", params={"first": 2})
+    assert response.status_code == 200, response.text
+    (sent,) = api_requests(control)
+    assert sent["path"].endswith("/entities/Accounts") and "/spaces/" in sent["path"]
+
+
 def test_a_graphql_crm_is_reached_through_the_custom_api(gateway, sandbox):
     """monday's proxy offers no list (the cursor is inside the GraphQL document); /custom/v2 takes the caller's."""
     control = sandbox.control("monday")
