@@ -16,11 +16,13 @@ from typing import Any
 
 import pytest
 import requests
+from gateway_factory import add_account, clear_of_window_edge, make_tokens, start_gateway
 from oauth_support import Gateway as OAuthGateway
 from oauth_support import connect
-from support import INTEGRATIONS, SPECS, sample_write_body
+from support import INTEGRATIONS, SPECS, gateway_database, sample_write_body
 
 from unigate.engine.proxy import STANDARD_METHODS, paging_params, unavailable_reason
+from unigate.settings import Settings
 
 UNIFIED_OBJECTS = ("accounts", "contacts")
 SAMPLE_BODIES = {  # the smallest unified create per unified resource (the CRM's native body is derived)
@@ -426,3 +428,30 @@ def test_a_body_over_the_limit_is_413(gateway, sandbox):
     response = proxy(gateway, "POST", "hubspot", "companies", json_body=big)
     assert response.status_code == 413
     assert control.requests() == []
+
+
+def test_the_gateways_rate_limit_counts_proxy_and_custom_calls(sandbox, tmp_path):
+    """One budget per integrated account across /unified, /proxy and /custom (docs/api.md, "Gateway rate limits")."""
+    with gateway_database("unigate_proxy_limits") as database_url:
+        settings = Settings(data_dir=tmp_path, database_url=database_url, secret_key=None, sandbox_url=sandbox.url,
+                            limit_per_account="3/1h")
+        running = start_gateway(settings, make_tokens(settings, ["proxy-limits"]))
+        try:
+            tenant = running.tenants[0]
+            account_id = add_account(running, tenant)
+            clear_of_window_edge(3600.0)
+            query = {"integrated_account_id": account_id, "limit": 1}
+            calls = [f"{running.url}/unified/crm/accounts", f"{running.url}/proxy/companies",
+                     f"{running.url}/custom/crm/v3/objects/companies"]
+            assert [requests.get(url, params=query, headers=tenant.headers, timeout=10).status_code
+                    for url in calls] == [200, 200, 200]
+            control = sandbox.control("hubspot")
+            control.clear_requests()
+            for url in calls[1:]:
+                limited = requests.get(url, params=query, headers=tenant.headers, timeout=10)
+                assert limited.status_code == 429, limited.text
+                assert "integrated account" in limited.json()["message"]
+                assert "truto_is_remote_error" not in limited.json()
+            assert control.requests() == []
+        finally:
+            running.stop()
