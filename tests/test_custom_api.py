@@ -144,6 +144,7 @@ ESCAPES = [
     "/custom/crm/%zz",
     "/custom/",
     "/custom/crm//v3/objects",
+    "/custom/crm;x=1/v3",
 ]
 
 

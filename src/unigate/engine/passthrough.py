@@ -40,6 +40,8 @@ def checked_path(raw_path: str) -> str:
         raise _refuse("holds spaces, control or non-ASCII characters (percent-encode them)")
     if "\\" in raw_path:
         raise _refuse("holds a backslash")
+    if "#" in raw_path or ";" in raw_path:
+        raise _refuse("holds '#' or ';' (percent-encode them)")
     if "@" in raw_path:
         raise _refuse("holds '@' (percent-encode it as %40 inside a segment)")
     if raw_path.startswith("/") or "//" in raw_path or _SCHEME.match(raw_path):
