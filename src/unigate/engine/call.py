@@ -132,6 +132,10 @@ class Engine:
         results: dict[str, Any] = {}
         for step in mm.before:
             account = request.account  # a step's 401 may have refreshed the account's token
+            if step.when is not None and not evaluate(step.when, {
+                    "body": scope.get("body"), "id": request.id, "query": request.query,
+                    "context": account.context, "steps": results}, f"step {step.name} when"):
+                continue  # a skipped step leaves no `steps.<name>`
             # Cached per account under the mapping's own name: another resource's step of the same
             # name is another lookup.
             cache_key = (request.model, request.resource, step.name)
