@@ -271,3 +271,14 @@ def test_company_reads_name_custom_properties_from_the_properties_api(gateway, c
     assert gateway.unified("GET", NAME, params={"limit": 2}).status_code == 200
     listing = [r for r in ctl.requests() if r["path"] == "/hubspot/crm/v3/objects/companies"][-1]
     assert "account_tier" in dict(listing["query_params"])["properties"].split(",")
+
+
+def test_contact_update_to_an_unknown_company_changes_nothing(gateway, ctl):
+    contact = next(c for c in ctl.records("contacts") if c["links"])
+    ctl.clear_requests()
+    response = contacts_call(gateway, "PATCH", contact["id"], json={"title": "Nope", "account": {"id": "999"}})
+    assert response.status_code == 400
+    assert response.json()["raw_response"]["errors"][0]["subCategory"] == "crm.associations.INVALID_IDENTIFIER"
+    assert [r["method"] for r in ctl.requests()] == ["POST"]  # the properties were never sent
+    stored = {c["id"]: c for c in ctl.records("contacts")}[contact["id"]]
+    assert stored["links"] == contact["links"] and stored["properties"] == contact["properties"]

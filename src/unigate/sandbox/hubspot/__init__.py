@@ -19,7 +19,7 @@ from unigate.sandbox import _oauth
 from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.hubspot import accounts, associations, contacts, properties
+from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, properties
 from unigate.sandbox.hubspot.accounts import Companies
 from unigate.sandbox.hubspot.common import AUTH_MESSAGE, NOT_FOUND_MESSAGE, SANDBOX_TOKEN, RateLimits, unauthorized
 from unigate.sandbox.hubspot.oauth import OAUTH_PROFILE
@@ -37,7 +37,7 @@ class HubSpotEmulator(Emulator):
         self.rate_limits = RateLimits()
 
     def routes(self) -> list[Route]:
-        return super().routes() + associations.routes(self) + properties.routes(self)
+        return super().routes() + associations.routes(self) + bulk.routes(self) + properties.routes(self)
 
     def property_definitions(self, object_type: str) -> list[dict]:
         """The properties API's definitions of `contacts` or `companies`."""

@@ -168,11 +168,7 @@ class Companies(Resource):
         return self.store.add(record_id, record)
 
     def routes(self) -> list[Route]:
-        from unigate.sandbox.hubspot.bulk import batch_archive_route
-
         return [
-            batch_archive_route(self.emulator, COMPANIES_PATH, lambda i: self._find(i, archived=False) is not None,
-                                self.archive),
             Route(COMPANIES_PATH, self.list_or_create, methods=["GET", "POST"]),
             Route(COMPANIES_PATH + "/{companyId}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]

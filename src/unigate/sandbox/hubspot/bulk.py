@@ -28,6 +28,8 @@ from unigate.sandbox.hubspot.common import answer, error, not_found, read_body
 
 if TYPE_CHECKING:
     from unigate.sandbox.base import Emulator
+    from unigate.sandbox.hubspot import HubSpotEmulator
+    from unigate.sandbox.hubspot.accounts import Companies
     from unigate.sandbox.hubspot.contacts import Contacts
 
 # HubSpot's batch input limit [unverified: 100, as for the other batch endpoints].
@@ -59,8 +61,9 @@ def merge_into(contacts: Contacts, primary: dict[str, Any], merged: dict[str, An
     contacts.touch(primary)
 
 
-def contact_routes(contacts: Contacts) -> list[Route]:
-    emulator = contacts.emulator
+def routes(emulator: HubSpotEmulator) -> list[Route]:
+    contacts: Contacts = emulator.resource("contacts")  # type: ignore[assignment]
+    companies: Companies = emulator.resource("accounts")  # type: ignore[assignment]
 
     async def merge(request: Request) -> Response:
         denied = emulator.unauthorized(request)
@@ -89,6 +92,8 @@ def contact_routes(contacts: Contacts) -> list[Route]:
         Route("/crm/v3/objects/contacts/merge", merge, methods=["POST"]),
         batch_archive_route(emulator, "/crm/v3/objects/contacts",
                             lambda i: contacts.find(i) is not None, lambda i: contacts.archive(contacts.find(i))),
+        batch_archive_route(emulator, "/crm/v3/objects/companies",
+                            lambda i: companies.store.get_active(i) is not None, companies.archive),
     ]
 
 

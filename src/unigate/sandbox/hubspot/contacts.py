@@ -176,10 +176,7 @@ class Contacts(Resource):
         return self.store.add(record_id, record)
 
     def routes(self) -> list[Route]:
-        from unigate.sandbox.hubspot import bulk
-
         return [
-            *bulk.contact_routes(self),
             Route(CONTACTS_PATH, self.list_or_create, methods=["GET", "POST"]),
             Route(CONTACTS_PATH + "/{contactId}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]

@@ -27,8 +27,18 @@ from unigate.sandbox.pipedrive.common import (
 )
 from unigate.sandbox.pipedrive.oauth import OAUTH_PROFILE
 
-__all__ = ["CUSTOM_FIELD_KEYS", "PERSON_FIELD_KEYS", "EMULATOR", "ERROR_INFO", "NOT_FOUND_MESSAGE", "OAUTH_PROFILE", "SANDBOX_API_TOKEN",
-           "SANDBOX_OAUTH_TOKEN", "UNAUTHORIZED_BODY", "PipedriveEmulator"]
+__all__ = [
+    "CUSTOM_FIELD_KEYS",
+    "EMULATOR",
+    "ERROR_INFO",
+    "NOT_FOUND_MESSAGE",
+    "OAUTH_PROFILE",
+    "PERSON_FIELD_KEYS",
+    "SANDBOX_API_TOKEN",
+    "SANDBOX_OAUTH_TOKEN",
+    "UNAUTHORIZED_BODY",
+    "PipedriveEmulator",
+]
 
 
 class PipedriveEmulator(Emulator):
