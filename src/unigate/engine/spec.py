@@ -76,7 +76,7 @@ class ConfiguredExpression(Expression):
     level (older accounts), below the `resources.<resource>` override.
     """
 
-    __slots__ = ("_config", "_resource", "_aliases")
+    __slots__ = ("_aliases", "_config", "_resource")
 
     def __init__(self, source: str, config: dict[str, Any], resource: str, aliases: dict[str, str]) -> None:
         super().__init__(source)
