@@ -22,6 +22,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -126,8 +127,6 @@ def seed_contact(index: int, company: dict[str, Any] | None) -> dict[str, str]:
 def enumeration_errors(props: dict[str, str], headers: dict[str, str]) -> Response | None:
     """HubSpot's 400 INVALID_OPTION / INVALID_EMAIL for values outside a property's rules, else None
     (item shape observed: https://github.com/gregorspan/csc-frodx/issues/21) [email wording unverified]."""
-    import orjson
-
     results = []
     for name, value in props.items():
         if value and name in ENUMERATIONS and value not in ENUMERATIONS[name]:

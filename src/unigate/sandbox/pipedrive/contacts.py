@@ -104,6 +104,11 @@ def seed_person(index: int, person_id: int, org: dict[str, Any] | None) -> dict[
     }
 
 
+def v1_time(moment: str) -> str:
+    """API v1's `YYYY-MM-DD HH:MM:SS` (UTC) for a stored RFC 3339 instant."""
+    return moment.replace("T", " ").removesuffix("Z")
+
+
 def split_name(name: str) -> tuple[str, str | None]:
     """first_name / last_name as v2 derives them from `name` (read-only there)."""
     first, _, last = name.strip().partition(" ")
@@ -270,7 +275,6 @@ class Persons(Organizations):
     def _v1(self, record: dict[str, Any], merged_id: int) -> dict[str, Any]:
         """A person in API v1's shape (`email`/`phone`, `YYYY-MM-DD HH:MM:SS` times, names of links)."""
         org = self.emulator.resource("accounts").store.get(record["org_id"]) if record["org_id"] else None
-        v1_time = lambda t: t.replace("T", " ").removesuffix("Z")  # noqa: E731
         return {
             "id": record["id"], "company_id": 7_000_001, "owner_id": record["owner_id"], "org_id": record["org_id"],
             "name": record["name"], "first_name": record["first_name"], "last_name": record["last_name"],
