@@ -487,3 +487,16 @@ def test_faults_and_recording_apply_to_contact_routes(hubspot):
     assert call(hubspot, "GET", CONTACTS).status_code == 429
     assert call(hubspot, "GET", CONTACTS).status_code == 200
     assert hubspot.requests()[-1]["path"] == "/hubspot" + CONTACTS
+
+
+def test_contact_read_and_update_by_email(hubspot):
+    """`idProperty=email` addresses a contact by its email on GET and PATCH."""
+    contact = hubspot.records("contacts")[7]
+    email = contact["properties"]["email"]
+    one = call(hubspot, "GET", f"{CONTACTS}/{email}", params={"idProperty": "email"})
+    assert one.status_code == 200 and one.json()["id"] == contact["id"]
+    patched = call(hubspot, "PATCH", f"{CONTACTS}/{email}", params={"idProperty": "email"},
+                   json={"properties": {"jobtitle": "Founder"}})
+    assert patched.status_code == 200 and patched.json()["properties"]["jobtitle"] == "Founder"
+    assert call(hubspot, "GET", f"{CONTACTS}/nobody@x.example", params={"idProperty": "email"}).status_code == 404
+    assert call(hubspot, "GET", f"{CONTACTS}/{email}", params={"idProperty": "jobtitle"}).status_code == 400
