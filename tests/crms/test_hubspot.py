@@ -192,7 +192,7 @@ def test_contact_create_links_the_account_in_the_create_body(gateway, ctl):
     assert create["path"] == "/hubspot/crm/v3/objects/contacts"
     assert create["body"] == {
         "properties": {"firstname": "Iris", "lastname": "Vale", "jobtitle": "CTO", "email": "iris@vale.example",
-                       "hs_additional_emails": "iris.home@vale.example", "phone": "+1 555 0100",
+                       "phone": "+1 555 0100",
                        "mobilephone": "+1 555 0101", "hubspot_owner_id": "51234569", "preferred_channel": "sms"},
         "associations": [{"to": {"id": company["id"]},
                           "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}]}]}

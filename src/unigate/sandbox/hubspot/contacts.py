@@ -76,8 +76,10 @@ STANDARD_PROPERTIES = frozenset({
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms")}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
-# Written values for these are ignored (HubSpot computes them) [unverified, as for companies].
-COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associatedcompanyid", "hs_merged_object_ids"})
+# Written values for these are ignored (HubSpot computes them; additional emails come from merges and
+# the app) [unverified, as for companies].
+COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associatedcompanyid", "hs_merged_object_ids",
+                                 "hs_additional_emails"})
 
 # "Include at least one of email, firstname, lastname"
 # (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/guide) [message unverified].

@@ -44,7 +44,7 @@ _TYPES = {
 }
 # Properties HubSpot computes: their definitions say the value is read-only.
 _READ_ONLY = frozenset({"createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_object_id",
-                        "associatedcompanyid", "hs_merged_object_ids", "notes_last_updated",
+                        "associatedcompanyid", "hs_merged_object_ids", "hs_additional_emails", "notes_last_updated",
                         "notes_last_contacted", "hs_last_sales_activity_date"})
 
 
