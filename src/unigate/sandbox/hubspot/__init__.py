@@ -3,8 +3,8 @@
 
 Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; their company links in
 `associations.py`, merge and batch archive in `bulk.py`); the properties API over both (`properties.py`).
-Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access token the OAuth server (`oauth.py`)
-issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
+Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
+token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
 """
 
