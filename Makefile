@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench coverage-doc clean
+.PHONY: run test check bench coverage-doc clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +18,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/unigate demo
 
-# With UNIGATE_TEST_POSTGRES_URL set (as .ci/run sets it) the suite runs twice: the gateways on SQLite,
-# then on PostgreSQL (docs/testing.md).
-test: $(STAMP)
+# First the checks that need no gateway: the import layers (pyproject.toml [tool.importlinter]), ruff and
+# mypy; then the suite. With UNIGATE_TEST_POSTGRES_URL set (as .ci/run sets it) the suite runs twice: the
+# gateways on SQLite, then on PostgreSQL (docs/testing.md).
+test: $(STAMP) check
 	$(BIN)/pytest -q
 	@if [ -n "$$UNIGATE_TEST_POSTGRES_URL" ]; then \
 		echo "== the suite again, with the test gateways on PostgreSQL =="; \
 		UNIGATE_TEST_DATABASE=postgresql $(BIN)/pytest -q; \
 	fi
+
+check: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'

@@ -35,8 +35,8 @@ def sample_records(name: str, integration, count: int = 50) -> list:
         async def fetch():
             from unigate.edge.unified import UnifiedRoutes  # noqa: F401  (keeps imports honest)
             from unigate.engine.accounts import prepare_account
-            from unigate.engine.provider_request import build_request, parse_body, lower_headers
             from unigate.engine.call import Engine, UnifiedRequest  # noqa: F401
+            from unigate.engine.provider_request import build_request, lower_headers, parse_body
 
             mapping = integration.mappings[("crm", "accounts")]
             list_mapping = mapping.methods["list"]
@@ -85,7 +85,7 @@ def shared_across_threads(fn, inputs) -> str:
         try:
             for item in inputs * 20:
                 fn(item)
-        except BaseException as exc:  # jsonatapy raises a pyo3 PanicException (a BaseException)
+        except BaseException as exc:  # noqa: BLE001 - jsonatapy raises a pyo3 PanicException (a BaseException)
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

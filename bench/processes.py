@@ -28,7 +28,7 @@ def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
             return response.status == 200
-    except Exception:
+    except Exception:  # noqa: BLE001 - anything but a 200 means not up yet
         return False
 
 

@@ -21,7 +21,6 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
-
 from load import LoadGenerator, wrk_available
 from processes import free_port, process, wait_for
 from run import BIN, CASES, ROOT, create_account
@@ -115,7 +114,8 @@ async def drive(gateway: str, token: str, account: str, sandbox: str, operation:
         await load.run(case.method, url, headers, concurrency, 1)  # warm-up
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "profile.txt"
-            spy = subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(gateway_pid), "--duration",
+            # Started once, before the measured load: the blocking call costs nothing measured.
+            spy = subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(gateway_pid), "--duration",  # noqa: ASYNC220
                                     str(round(seconds)), "--rate", "200", "--nonblocking", "--format", "raw",
                                     "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             figures = await load.run(case.method, url, headers, concurrency, seconds)

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-
 from load import LoadGenerator, wrk_available
 from processes import CpuMeter, RssSampler, free_port, machine, process, startup_seconds, wait_for
 
@@ -157,7 +156,7 @@ class Bench:
         await asyncio.sleep(0.5)  # deletes that wrk left in flight land before the reseed
         await self.control("hubspot", "reset", {"count": self.listed})
         account = self.setup.accounts["hubspot"]
-        method, first_direct, direct_headers = await self.direct_request(Case("list", "hubspot", "GET", query="limit=100"))
+        _, first_direct, direct_headers = await self.direct_request(Case("list", "hubspot", "GET", query="limit=100"))
 
         async def direct() -> int:
             count, url = 0, first_direct

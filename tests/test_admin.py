@@ -54,7 +54,7 @@ def test_patch_replaces_credentials_and_the_gateway_sees_it_at_once(gateway):
 
 
 def test_list_filters_and_pages(gateway):
-    for i in range(3):
+    for _ in range(3):
         create(gateway, integration="copper" if "copper" in SPECS else "hubspot", tenant_id="pager", is_sandbox=True)
     seen = []
     cursor = None

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from load import parse_wrk, percentile  # noqa: E402
+from load import parse_wrk, percentile
 
 # wrk 4.1.0's `--latency` report, as printed (404s from a static file server).
 WRK_REPORT = """Running 1s test @ http://127.0.0.1:8765/nonexistent

@@ -11,8 +11,16 @@ import asyncio
 import orjson
 import pytest
 import requests
-from support import (ACCOUNTS_SCHEMA, INTEGRATIONS, accounts_mapping, assert_reads_back, list_all, sample_write_body,
-                     supports, wrong_credentials)
+from support import (
+    ACCOUNTS_SCHEMA,
+    INTEGRATIONS,
+    accounts_mapping,
+    assert_reads_back,
+    list_all,
+    sample_write_body,
+    supports,
+    wrong_credentials,
+)
 
 pytestmark = pytest.mark.parametrize("name", INTEGRATIONS)
 

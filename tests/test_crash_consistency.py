@@ -75,7 +75,7 @@ class Served:
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
-            except Exception:
+            except Exception:  # noqa: BLE001 - any failure to stop: kill
                 self.process.kill()
                 self.process.wait(timeout=15)
 

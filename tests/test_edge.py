@@ -292,10 +292,11 @@ def test_query_keys_that_only_look_like_indices(gateway):
 
 def test_a_body_value_that_cannot_be_serialised_is_400():
     """Found by fuzzing: an integer beyond 64 bits reached the provider body and failed the gateway (500)."""
+    from support import SPECS
+
     from unigate.engine.accounts import prepare_account
     from unigate.engine.provider_request import build_request
     from unigate.errors import GatewayError
-    from support import SPECS
 
     spec = SPECS["hubspot"]
     account = prepare_account(spec, "a", {"access_token": "t"}, is_sandbox=True, authentication_method=None,

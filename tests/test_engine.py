@@ -19,10 +19,16 @@ from starlette.routing import Route
 
 from unigate.app import App
 from unigate.cli import create_token
+from unigate.engine import pages
+from unigate.engine.accounts import prepare_account
+from unigate.engine.call import Engine, UnifiedRequest
+from unigate.engine.provider_call import CallState, ProviderCall
 from unigate.engine.spec import load_integrations
 from unigate.gateway import Gateway
+from unigate.models import load_resources
 from unigate.serving import start_in_thread
 from unigate.settings import Settings
+from unigate.transport import Transport
 
 INTEGRATION = """
 name: toy
@@ -127,7 +133,7 @@ def toy(tmp_path_factory):
         return requests.request(method, f"{gateway_server.url}/unified/crm/accounts{suffix}", headers=headers,
                                 params={"integrated_account_id": account, **params}, json=json_body, timeout=10)
 
-    yield {"provider": provider, "call": call, "integration": integrations["toy"]}
+    yield {"provider": provider, "call": call, "integration": integrations["toy"], "provider_url": provider_server.url}
     gateway_server.stop()
     provider_server.stop()
 
@@ -186,3 +192,108 @@ def test_server_timing_reports_gateway_and_provider_time(toy):
     assert set(parts) == {"gateway", "provider", "retries"}
     assert float(parts["provider"].removeprefix("dur=")) > 0 and float(parts["gateway"].removeprefix("dur=")) >= 0
     assert parts["retries"] == "desc=0"  # nothing was sent twice
+
+
+def test_the_page_reader_needs_no_unified_mapping(toy):
+    """engine/pages.py on the provider's own list method, as a proxy list reads it: the provider's own
+    records, an empty page read past, and the position of the page after."""
+    provider = toy["provider"]
+    method = toy["integration"].resource_method("things", "list")
+    account = prepare_account(toy["integration"], "a1", {"key": "k"}, is_sandbox=True, authentication_method=None,
+                              sandbox_url=toy["provider_url"])
+
+    async def read():
+        transport = Transport(2.0, 2.0)
+        try:
+            state = CallState()
+            call = ProviderCall(transport)
+            first = await pages.read_page(call, account, method, state, position=None, limit=10)
+            last = await pages.read_page(call, account, method, state, position=first.next_position, limit=10)
+            return first, last, state
+        finally:
+            await transport.close()
+
+    before = len(provider.calls)
+    first, last, state = asyncio.run(read())
+    # No mapping, so no filter: the person record the unified list drops is a record here.
+    assert first.records == [{"id": "x1", "kind": "person"}] and first.next_position == "p3"
+    assert [r["id"] for r in last.records] == ["o1", "o2"] and last.next_position is None
+    assert provider.calls[before:] == ["/toy/things?size=10", "/toy/things?size=10&after=p2",
+                                       "/toy/things?size=10&after=p3"]
+    assert state.retries == 0 and state.provider_seconds > 0 and state.write_progress == "not sent"
+
+
+STEPPY = """
+name: steppy
+label: Steppy CRM
+base_url: https://steppy.example
+sandbox: {context: {}}
+auth: [{method: none, fields: []}]
+resources:
+  boards:
+    get: {method: GET, path: /boards}
+  people_boards:
+    get: {method: GET, path: /people-boards}
+  things:
+    get: {method: GET, path: "/things/{{id}}"}
+"""
+
+STEPPY_MAPPING = """
+resource: things
+supports: {methods: [get], fields: [id, name]}
+record: '{"id": response.id, "name": steps.board.label}'
+get:
+  before:
+    - {name: board, resource: %s, method: get, cache: account}
+"""
+
+
+def test_a_cached_step_is_the_mapping_own_not_any_step_of_that_name(tmp_path):
+    """Two resources' mappings with a step named alike: each reads its own lookup, once per account."""
+    root = tmp_path / "integrations"
+    (root / "steppy" / "crm").mkdir(parents=True)
+    (root / "steppy" / "integration.yaml").write_text(textwrap.dedent(STEPPY))
+    (root / "steppy" / "crm" / "accounts.yaml").write_text(textwrap.dedent(STEPPY_MAPPING % "boards"))
+    (root / "steppy" / "crm" / "contacts.yaml").write_text(textwrap.dedent(STEPPY_MAPPING % "people_boards"))
+    integration = load_integrations(root)["steppy"]
+    calls: list[str] = []
+
+    async def boards(request: Request):
+        calls.append(request.url.path)
+        return JSONResponse({"label": "accounts board" if request.url.path.endswith("/boards") else "people board"})
+
+    async def thing(request: Request):
+        return JSONResponse({"id": request.path_params["id"]})
+
+    server = start_in_thread(Starlette(routes=[Route("/steppy/boards", boards), Route("/steppy/people-boards", boards),
+                                               Route("/steppy/things/{id}", thing)]))
+    account = prepare_account(integration, "a1", {}, is_sandbox=True, authentication_method="none",
+                              sandbox_url=server.url)
+
+    async def get_both():
+        transport = Transport(2.0, 2.0)
+        try:
+            engine = Engine(load_resources(), ProviderCall(transport))
+            answers = []
+            for resource in ("accounts", "contacts", "accounts", "contacts"):
+                result = await engine.run(UnifiedRequest("crm", resource, "get", account, id="t1"), CallState())
+                answers.append(result.body["name"])
+            return answers
+        finally:
+            await transport.close()
+
+    try:
+        names = asyncio.run(get_both())
+    finally:
+        server.stop()
+    assert names == ["accounts board", "people board", "accounts board", "people board"]
+    assert calls == ["/steppy/boards", "/steppy/people-boards"]  # each lookup once, then from the cache
+
+
+def test_one_record_is_named_by_the_model_title():
+    """Messages about one record use the unified model's title ("opportunities" is not "opportunitie")."""
+    from unigate.models import UnifiedResource
+
+    assert load_resources()[("crm", "accounts")].singular == "account"
+    assert UnifiedResource("crm", "opportunities", {"title": "Opportunity", "properties": {}}).singular == "opportunity"
+    assert UnifiedResource("crm", "notes", {"properties": {}}).singular == "notes"  # no title: the resource name

@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 from support import gateway_database
 
 from unigate.edge.limits import Limit
+from unigate.edge.unified import UnifiedRoutes
 from unigate.gateway import Gateway
 from unigate.settings import Settings
 
@@ -127,11 +128,13 @@ def test_limits_are_off_by_default(monkeypatch, tmp_path):
 
     def limits_after_start(settings: Settings):
         gateway = Gateway(settings)
+        unified = UnifiedRoutes(gateway)
 
         async def run():
             await gateway.start()
             try:
-                return gateway.limits
+                unified.start()
+                return unified.limits
             finally:
                 await gateway.stop()
 

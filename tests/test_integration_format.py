@@ -12,8 +12,14 @@ import requests
 import yaml
 from support import SPECS
 
-from unigate.engine.spec import (INTEGRATIONS_DIR, SCHEMA_DIR, ConfiguredExpression, SpecError, load_integration,
-                                 load_integrations)
+from unigate.engine.spec import (
+    INTEGRATIONS_DIR,
+    SCHEMA_DIR,
+    ConfiguredExpression,
+    SpecError,
+    load_integration,
+    load_integrations,
+)
 from unigate.sandbox.monday import ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID
 
 FOLDERS = sorted(p for p in INTEGRATIONS_DIR.iterdir() if (p / "integration.yaml").is_file())

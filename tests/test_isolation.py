@@ -142,7 +142,7 @@ def test_a_deleted_account_and_another_environments_account_answer_alike(gateway
 
 
 def test_oauth_reconnect_of_another_environments_account_is_answered_as_unknown(gateway):
-    """`/connect/{integration}/start?integrated_account_id=…` (src/unigate/auth/connect.py) reconnects an
+    """`/connect/{integration}/start?integrated_account_id=…` (src/unigate/edge/connect.py) reconnects an
     account: another environment's id must neither start a flow nor be told apart from an unknown one."""
     account_id = gateway.accounts["hubspot"]
     unknown_id = str(uuid.uuid4())

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from prometheus_client import REGISTRY
 from oauth_support import APP_PAGE, Gateway, authorize, connect, query_of, refresh_tokens_sent, start
+from prometheus_client import REGISTRY
 from support import SPECS, gateway_database
 
 from unigate.app import create_app

@@ -243,7 +243,7 @@ def test_the_loader_refuses_patterns_that_are_not_https(tmp_path):
 def test_the_loader_refuses_a_sandbox_url_that_does_not_start_at_the_emulator(tmp_path):
     folder = copy_integration(tmp_path, "zoho_crm", {'base_url: "{{sandbox_url}}/crm/v8"':
                                                      'base_url: "{{context.api_domain}}/crm/v8"'})
-    with pytest.raises(SpecError, match="sandbox.base_url"):
+    with pytest.raises(SpecError, match=r"sandbox\.base_url"):
         load_integration(folder)
 
 

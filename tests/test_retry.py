@@ -159,5 +159,5 @@ def test_a_bad_retry_after_format_fails_at_load(tmp_path):
             - {header: x-reset, format: fortnights}
         resources: {}
     """))
-    with pytest.raises(SpecError, match="retry_after\\[0\\].format"):
+    with pytest.raises(SpecError, match=r"retry_after\[0\]\.format"):
         load_integration(folder)

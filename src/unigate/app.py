@@ -11,17 +11,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from unigate.auth.connect import ConnectRoutes
 from unigate.edge.admin import AdminRoutes, json_response
-from unigate.edge.size_limits import check_query_length
+from unigate.edge.connect import ConnectRoutes
 from unigate.edge.openapi import build_openapi
 from unigate.edge.responses import send_error
+from unigate.edge.size_limits import check_query_length
 from unigate.edge.unified import UnifiedRoutes
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
 from unigate.observability import metrics
 from unigate.observability.requests import observed
+from unigate.serving import FreezeAfterStartup, RunningServer, start_in_thread
 from unigate.settings import Settings
 
 log = logging.getLogger("unigate")
@@ -52,11 +54,17 @@ class App:
 
         @contextlib.asynccontextmanager
         async def lifespan(_app):
-            await gateway.start()
+            sandboxes = start_embedded_sandboxes(gateway)
             try:
-                yield
+                await gateway.start()
+                self.unified.start()
+                try:
+                    yield
+                finally:
+                    await gateway.stop()
             finally:
-                await gateway.stop()
+                if sandboxes is not None:
+                    sandboxes.stop()
 
         async def gateway_error(_: Request, exc: Exception) -> Response:
             assert isinstance(exc, GatewayError)
@@ -81,13 +89,13 @@ class App:
             exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error},
         )
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.starlette(scope, receive, send)  # lifespan
         else:
             await observed(self.route, scope, receive, send, unified=scope["path"].startswith("/unified/"))
 
-    async def route(self, scope, receive, send) -> None:
+    async def route(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             # Every route, before anything reads the query (docs/reliability.md, "Limits").
             check_query_length(scope.get("query_string", b""), self.gateway.settings.max_query_bytes)
@@ -98,6 +106,19 @@ class App:
             await self.unified(scope, receive, send)
         else:
             await self.starlette(scope, receive, send)
+
+
+def start_embedded_sandboxes(gateway: Gateway) -> RunningServer | None:
+    """Without UNIGATE_SANDBOX_URL, the built-in sandboxes, on their own thread and event loop (so they
+    don't slow the gateway's); the gateway's sandbox accounts are pointed at them."""
+    if gateway.sandbox_url is not None:
+        return None
+    from unigate.sandbox.server import build_sandbox_app
+
+    server = start_in_thread(build_sandbox_app())
+    gateway.sandbox_url = server.url
+    log.info("built-in sandboxes listening on %s", server.url)
+    return server
 
 
 async def health_response(gateway: Gateway) -> Response:
@@ -121,3 +142,8 @@ async def health_response(gateway: Gateway) -> Response:
 
 def create_app(settings: Settings | None = None) -> App:
     return App(Gateway(settings or Settings()))
+
+
+def create_served_app() -> FreezeAfterStartup:
+    """The app `unigate serve` runs in each worker process."""
+    return FreezeAfterStartup(create_app())

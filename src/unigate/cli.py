@@ -37,7 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker counts its own requests; a shared directory lets /metrics add them all up.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="unigate-metrics-")
-    uvicorn.run("unigate.serving:create_served_app", factory=True, host=args.host, port=args.port, workers=workers,
+    uvicorn.run("unigate.app:create_served_app", factory=True, host=args.host, port=args.port, workers=workers,
                 log_level=os.environ.get("UNIGATE_LOG_LEVEL", "info").lower(), access_log=False,
                 log_config=uvicorn_log_config(),
                 loop="uvloop", http="httptools", proxy_headers=False, server_header=False)

@@ -1,4 +1,4 @@
-"""The gateway's process-wide state: store, integrations, engine, transport, caches, sandboxes.
+"""The gateway's process-wide state: store, integrations, engine, transport, caches.
 
 Token checks and account loads hit the store only on a cache miss. Every write, by this process or
 another one sharing the database, reaches the caches at once through the store's change feed
@@ -17,14 +17,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from unigate.auth.refresh import TokenRefresher, reconnect_error
-from unigate.edge.limits import GatewayLimits, Limit
 from unigate.engine.accounts import AccountRuntime, prepare_account
 from unigate.engine.call import Engine
+from unigate.engine.provider_call import ProviderCall
 from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
 from unigate.errors import GatewayError
 from unigate.models import UnifiedResource, load_resources
-from unigate.serving import RunningServer, start_in_thread
 from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
 from unigate.store.changes import Change
@@ -45,18 +44,18 @@ class Gateway:
         self.integrations = integrations if integrations is not None else load_integrations()
         self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
-        self.engine = Engine(self.resources, self.transport, RetryPolicy.from_settings(settings))
-        self.engine.refresher = TokenRefresher(self)
+        # Token refresh (auth/refresh.py) is plugged in by start(), once the store is open.
+        self.provider = ProviderCall(self.transport, RetryPolicy.from_settings(settings))
+        self.engine = Engine(self.resources, self.provider)
         self.store: Store | None = None
         # Shared across gateway processes through the database or Redis; set up by start().
         self.idempotency: IdempotencyKeys | None = None
-        self._limit_per_token = Limit.parse(settings.limit_per_token, "UNIGATE_LIMIT_PER_TOKEN")
-        self._limit_per_account = Limit.parse(settings.limit_per_account, "UNIGATE_LIMIT_PER_ACCOUNT")
-        # None when both limits are off: the hot path then skips them without a store call.
-        self.limits: GatewayLimits | None = None
+        # Request counts per window, for the edge's rate limits (edge/limits.py); set up by start().
+        self.window_counter: WindowCounter | None = None
         self._redis: Any = None
+        # Where the sandbox accounts' emulators answer: UNIGATE_SANDBOX_URL, or the embedded sandboxes
+        # the app starts before the gateway (app.py).
         self.sandbox_url = settings.sandbox_url
-        self._sandbox_server: RunningServer | None = None
         self._tokens: dict[str, tuple[str | None, float]] = {}
         # (runtime or None for an unknown id, expiry, the account's updated_at when it was read)
         self._accounts: dict[tuple[str, str], tuple[AccountRuntime | None, float, Any]] = {}
@@ -74,13 +73,8 @@ class Gateway:
         self._confirm_each_use = (self.store.changes.delivered_by_event_loop
                                   and self.settings.cache_validation == "strict")
         self._open_shared_state(self.store)
-        if self.sandbox_url is None:
-            # Embedded sandboxes: their own thread and event loop, so they don't slow the gateway's.
-            from unigate.sandbox.server import build_sandbox_app
-
-            self._sandbox_server = start_in_thread(build_sandbox_app())
-            self.sandbox_url = self._sandbox_server.url
-            log.info("built-in sandboxes listening on %s", self.sandbox_url)
+        self.provider.credentials = TokenRefresher(self.store, self.transport, self.settings, self.sandbox_url,
+                                                   self.remember_account)
 
     def _open_shared_state(self, store: Store) -> None:
         settings = self.settings
@@ -96,8 +90,7 @@ class Gateway:
             self.idempotency = SqlIdempotencyKeys(store.engines, store.cipher, settings.idempotency_ttl,
                                                   settings.idempotency_lease)
             counter = SqlWindowCounter(store.engines)
-        if self._limit_per_token is not None or self._limit_per_account is not None:
-            self.limits = GatewayLimits(self._limit_per_token, self._limit_per_account, counter)
+        self.window_counter = counter
 
     async def stop(self) -> None:
         await self.transport.close()
@@ -105,8 +98,6 @@ class Gateway:
             await self._redis.aclose()
         if self.store is not None:
             await self.store.close()
-        if self._sandbox_server is not None:
-            self._sandbox_server.stop()
 
     # -- authentication ------------------------------------------------------------------------------
     async def environment_for(self, authorization: str | None) -> str:

@@ -38,13 +38,6 @@ class FreezeAfterStartup:
         await self.app(scope, receive, send_and_freeze)
 
 
-def create_served_app() -> FreezeAfterStartup:
-    """The app `unigate serve` runs in each worker process."""
-    from unigate.app import create_app
-
-    return FreezeAfterStartup(create_app())
-
-
 @dataclass
 class RunningServer:
     url: str
@@ -85,14 +78,14 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0, **uvicorn_optio
 
         async def serve() -> None:
             task = asyncio.ensure_future(server.serve())
-            while not server.started and not task.done():
+            while not server.started and not task.done():  # noqa: ASYNC110 - uvicorn offers no "started" event
                 await asyncio.sleep(0.005)
             ready.set()
             await task
 
         try:
             loop.run_until_complete(serve())
-        except BaseException as exc:  # surfaced to the caller below
+        except BaseException as exc:  # noqa: BLE001 - surfaced to the caller below
             failure.append(exc)
             ready.set()
         finally:

@@ -19,6 +19,7 @@ from yarl import URL
 
 from unigate.errors import GatewayError
 
+
 @dataclass(frozen=True)
 class ProviderResponse:
     status: int

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
-
 from support import postgres_admin
 
 from unigate.settings import Settings

@@ -262,7 +262,7 @@ def test_list_filters_and_pagination(settings: Settings) -> None:
         assert [a.context for a in page] == [{"n": i} for i in range(7)] and cursor is None
 
         # Rows deleted between pages do not shift the next page.
-        first, cursor = await store.list_accounts(environment.id, limit=3)
+        _first, cursor = await store.list_accounts(environment.id, limit=3)
         await store.delete_account(environment.id, created[0].id)
         second, _ = await store.list_accounts(environment.id, limit=3, cursor=cursor)
         assert [a.id for a in second] == [a.id for a in created[3:6]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -187,4 +187,4 @@ def _expires_at(expires_in: Any) -> str | None:
 
 
 def format_instant(epoch: float) -> str:
-    return datetime.fromtimestamp(int(epoch), timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(int(epoch), UTC).isoformat().replace("+00:00", "Z")

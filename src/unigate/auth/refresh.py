@@ -16,16 +16,16 @@ import asyncio
 import logging
 import time
 import weakref
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from unigate.auth.oauth import TokenRefused, client_for, request_token, token_context, token_url
 from unigate.engine.accounts import AccountRuntime
 from unigate.errors import GatewayError
 from unigate.observability.metrics import record_refresh
+from unigate.settings import Settings
+from unigate.store import IntegratedAccount, Store
 from unigate.store.engine import SQLITE_BUSY_TIMEOUT_MS
-
-if TYPE_CHECKING:
-    from unigate.gateway import Gateway
+from unigate.transport import Transport
 
 log = logging.getLogger("unigate.auth")
 
@@ -49,9 +49,21 @@ def reconnect_error(account_id: str, integration: str, label: str, cause: str,
     )
 
 
+# Makes a stored account the current one in the caller's caches and returns its runtime; given the
+# runtime it replaces. Raises the account status's own error for an account that is not active.
+Remember = Callable[[IntegratedAccount, AccountRuntime | None], AccountRuntime]
+
+
 class TokenRefresher:
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
+    """The gateway's CredentialFlow (engine/provider_call.py) for OAuth accounts."""
+
+    def __init__(self, store: Store, transport: Transport, settings: Settings, sandbox_url: str | None,
+                 remember: Remember) -> None:
+        self.store = store
+        self.transport = transport
+        self.settings = settings
+        self.sandbox_url = sandbox_url
+        self.remember = remember
         # Held only while in use, so accounts no longer called don't keep a lock around.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -75,8 +87,7 @@ class TokenRefresher:
     async def refresh(self, account: AccountRuntime) -> AccountRuntime:
         """The account with an access token other than `account`'s, refreshing it if nobody has yet."""
         stale = account.context.get("access_token")
-        store = self.gateway.store
-        assert store is not None
+        store = self.store
         lock = self._lock(account.id)
         async with lock:
             # Cheap check first: another task or process may have refreshed while this one waited.
@@ -84,7 +95,7 @@ class TokenRefresher:
             if current is None:
                 raise GatewayError(404, f"No integrated account {account.id} in this token's environment.")
             if current.status == "active" and current.context.get("access_token") != stale:
-                return self.gateway.remember_account(current, account)
+                return self.remember(current, account)
             refusal: TokenRefused | None = None
             refreshed = False
             async with store.account_for_update(account.environment_id, account.id) as locked:
@@ -94,15 +105,15 @@ class TokenRefresher:
                 if (current.status == "active" and current.context.get("access_token") == stale
                         and current.context.get("refresh_token")):
                     integration = account.integration
-                    url = token_url(integration, is_sandbox=current.is_sandbox, sandbox_url=self.gateway.sandbox_url,
+                    url = token_url(integration, is_sandbox=current.is_sandbox, sandbox_url=self.sandbox_url,
                                     context=current.context)
-                    client = client_for(integration, is_sandbox=current.is_sandbox, settings=self.gateway.settings)
+                    client = client_for(integration, is_sandbox=current.is_sandbox, settings=self.settings)
                     form = {"grant_type": "refresh_token", "refresh_token": str(current.context["refresh_token"])}
-                    deadline = min(self.gateway.settings.read_timeout, REFRESH_DEADLINE)
+                    deadline = min(self.settings.read_timeout, REFRESH_DEADLINE)
                     try:
                         response = await asyncio.wait_for(
-                            request_token(self.gateway.transport, integration, client, url, form), deadline)
-                    except asyncio.TimeoutError:
+                            request_token(self.transport, integration, client, url, form), deadline)
+                    except TimeoutError:
                         record_refresh(integration.name, "failed")
                         log.warning("the token endpoint of %s did not answer within %.1f s; account %s stays "
                                     "active", integration.name, deadline, account.id)
@@ -131,7 +142,7 @@ class TokenRefresher:
                                   f"{integration.label} refused to renew its access ({refusal.error or refusal.status})",
                                   refusal.details())
         if current.status != "active":
-            return self.gateway.runtime_for(current)  # raises the status's own error
+            return self.remember(current, None)  # raises the status's own error
         if refreshed:
             record_refresh(integration.name, "ok")
-        return self.gateway.remember_account(current, account)
+        return self.remember(current, account)

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.edge.size_limits import read_limited
 from unigate.edge.query import parse_query
 from unigate.edge.redaction import preserve_secrets, redact, without_masks
+from unigate.edge.size_limits import read_limited
 from unigate.engine.accounts import check_context, resolve_auth
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError

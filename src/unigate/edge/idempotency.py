@@ -24,7 +24,8 @@ from typing import Any
 import aiohttp
 import orjson
 
-from unigate.engine.call import JsonResult, RawResult, Result, StreamResult, UnifiedRequest
+from unigate.engine.call import JsonResult, RawResult, Result, StreamResult
+from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
 from unigate.store.crypto import DecryptionError
 from unigate.store.idempotency import Claimed, IdempotencyKeys, InFlight, Mismatch, Replay, StoredResponse
@@ -65,11 +66,11 @@ def fingerprint(http_method: str, model: str, resource: str, record_id: str | No
     return hashlib.sha256(canonical).hexdigest()
 
 
-def crm_did_not_act(request: UnifiedRequest, error: Exception) -> bool:
+def crm_did_not_act(state: CallState, error: Exception) -> bool:
     """True when the CRM certainly did not perform the write, so the key may run again."""
-    if request.write_progress == "not sent":
+    if state.write_progress == "not sent":
         return True  # failed before the write was sent (e.g. in a lookup step)
-    if request.write_progress == "answered" or not isinstance(error, GatewayError):
+    if state.write_progress == "answered" or not isinstance(error, GatewayError):
         return False  # the write succeeded; what failed came after it (a read-back, the mapping)
     if error.remote and error.status == 429:
         return True  # the write was refused by the provider's rate limit before any work
@@ -92,7 +93,7 @@ def stored_error(error: GatewayError) -> StoredResponse:
 
 
 async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request_fingerprint: str,
-                   request: UnifiedRequest, run: Callable[[UnifiedRequest], Awaitable[Result]]) -> tuple[StoredResponse, bool]:
+                   state: CallState, run: Callable[[], Awaitable[Result]]) -> tuple[StoredResponse, bool]:
     """This request's answer and whether it is a replay; `run` is called only if this request claims the key.
 
     An error answer is raised as the GatewayError (after it is stored), like any unified error.
@@ -118,14 +119,16 @@ async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request
     assert isinstance(outcome, Claimed)
 
     try:
-        result = await run(request)
+        result = await run()
     except Exception as exc:
-        error = exc
-        if not isinstance(exc, GatewayError):
+        error: GatewayError
+        if isinstance(exc, GatewayError):
+            error = exc
+        else:
             log.exception("an idempotent write failed unexpectedly")
             error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. If "
                                       "the CRM may have performed it, check before sending it again with a new key.")
-        if crm_did_not_act(request, exc):
+        if crm_did_not_act(state, exc):
             await _settle(keys.release(environment_id, key, outcome.claim_id))
         else:
             # The CRM may have acted: the failure is kept like any answer, so a resend makes no duplicate.

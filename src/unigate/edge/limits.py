@@ -71,7 +71,7 @@ class GatewayLimits:
         ends_in = (window + 1) * limit.window - now
         try:
             hits = await self.counter.hit(scope, subject, window, ends_in)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - fail open, logged
             # Fail open: the limit protects the gateway and the CRMs, an outage of the counter's
             # store should not stop every call. Logged so it is seen.
             log.warning("the %s rate limit could not be counted (%s); the request is let through", scope,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from starlette.types import Send
 
 from unigate.errors import GatewayError
 
@@ -18,16 +19,16 @@ def _headers(content_type: bytes, extra: dict[str, str] | None) -> list[tuple[by
     return headers
 
 
-async def send_bytes(send, status: int, body: bytes, content_type: bytes, headers: dict[str, str] | None = None) -> None:
+async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes, headers: dict[str, str] | None = None) -> None:
     start = _headers(content_type, headers)
     start.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": start})
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_json(send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
     await send_bytes(send, status, orjson.dumps(body), JSON, headers)
 
 
-async def send_error(send, error: GatewayError) -> None:
+async def send_error(send: Send, error: GatewayError) -> None:
     await send_json(send, error.status, error.body(), error.headers)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from starlette.types import Receive
+
 from unigate.errors import GatewayError
 
 
@@ -36,7 +38,7 @@ async def read_limited(chunks: AsyncIterator[bytes], content_length: str | None,
     return b"".join(parts)
 
 
-async def asgi_body_chunks(receive) -> AsyncIterator[bytes]:
+async def asgi_body_chunks(receive: Receive) -> AsyncIterator[bytes]:
     """The body of a raw ASGI request, chunk by chunk."""
     more = True
     while more:

@@ -6,20 +6,22 @@ the id) and the query string goes through the qs-style parser.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 from urllib.parse import unquote
 
 import aiohttp
 import orjson
+from starlette.types import Receive, Scope, Send
 
 from unigate.edge import idempotency
-from unigate.edge.size_limits import asgi_body_chunks, read_limited
+from unigate.edge.limits import GatewayLimits, Limit
 from unigate.edge.query import as_bool, as_list, parse_query
 from unigate.edge.responses import send_bytes, send_error, send_json
+from unigate.edge.size_limits import asgi_body_chunks, read_limited
 from unigate.engine.call import JsonResult, RawResult, StreamResult, UnifiedRequest
 from unigate.engine.formats import RESPONSE_FORMATS
+from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
 from unigate.observability.requests import CallRecord
@@ -46,8 +48,19 @@ def split_path(raw_path: bytes) -> tuple[str, str, str | None]:
 class UnifiedRoutes:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
+        settings = gateway.settings
+        self._per_token = Limit.parse(settings.limit_per_token, "UNIGATE_LIMIT_PER_TOKEN")
+        self._per_account = Limit.parse(settings.limit_per_account, "UNIGATE_LIMIT_PER_ACCOUNT")
+        # None when both limits are off: the hot path then skips them without a store call.
+        self.limits: GatewayLimits | None = None
 
-    async def __call__(self, scope, receive, send) -> None:
+    def start(self) -> None:
+        """Once the gateway has started: the rate limits count in its shared window counter."""
+        if self._per_token is not None or self._per_account is not None:
+            assert self.gateway.window_counter is not None
+            self.limits = GatewayLimits(self._per_token, self._per_account, self.gateway.window_counter)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self.handle(scope, receive, send)
         except GatewayError as error:
@@ -57,14 +70,14 @@ class UnifiedRoutes:
             await send_error(send, GatewayError(500, "The gateway failed unexpectedly; the error is logged. Retry, "
                                                      "and report it if it persists."))
 
-    async def handle(self, scope, receive, send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         gateway = self.gateway
         # Filled in as the call is understood; the app logs it and counts it in /metrics (app.py).
         call: CallRecord | None = scope.get("unigate.call")
         headers = dict(scope["headers"])
         authorization = headers.get(b"authorization", b"").decode("latin-1")
         environment_id = await gateway.environment_for(authorization)
-        limits = gateway.limits
+        limits = self.limits
         if limits is not None:
             await limits.check_token(authorization)
         raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -121,20 +134,21 @@ class UnifiedRoutes:
             exclude_paths=[p.split(".") for p in as_list(query.get("truto_exclude_fields"))],
             ignore_remote_data=as_bool("truto_ignore_remote_data", query.get("truto_ignore_remote_data")),
         )
+        state = CallState()
         if call is not None:
-            call.request = request
+            call.state = state
         if idempotency_key is not None:
             assert gateway.idempotency is not None
             answer, replayed = await idempotency.run_once(
                 gateway.idempotency, environment_id, idempotency_key,
                 idempotency.fingerprint(http_method, model, resource, record_id, query, body),
-                request, gateway.engine.run)
+                state, lambda: gateway.engine.run(request, state))
             answer_headers = dict(answer.headers)
             if replayed:
                 answer_headers[idempotency.REPLAYED_HEADER] = "true"
             await send_bytes(send, answer.status, answer.body, answer.content_type.encode("latin-1"), answer_headers)
             return
-        result = await gateway.engine.run(request)
+        result = await gateway.engine.run(request, state)
         if isinstance(result, JsonResult):
             await send_json(send, result.status, result.body, result.headers)
         elif isinstance(result, RawResult):
@@ -144,7 +158,7 @@ class UnifiedRoutes:
             await self.stream(send, result)
 
     @staticmethod
-    async def read_body(receive, headers: dict[bytes, bytes], gateway: Gateway, model: str,
+    async def read_body(receive: Receive, headers: dict[bytes, bytes], gateway: Gateway, model: str,
                         resource: str) -> dict[str, Any]:
         limit = gateway.settings.max_body_bytes
         raw = await read_limited(asgi_body_chunks(receive), headers.get(b"content-length", b"").decode("latin-1"), limit)
@@ -178,7 +192,7 @@ class UnifiedRoutes:
         return body
 
     @staticmethod
-    async def stream(send, result: StreamResult) -> None:
+    async def stream(send: Send, result: StreamResult) -> None:
         response = result.response
         try:
             headers = [(b"content-type", result.content_type.encode("latin-1"))]
@@ -187,7 +201,7 @@ class UnifiedRoutes:
             try:
                 async for chunk in response.content.iter_any():
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 # The provider's answer broke off after the caller got the first bytes: no error body
                 # can follow them. Ending without the last chunk makes the server close the
                 # connection, so the caller sees an incomplete answer, never a complete-looking one.

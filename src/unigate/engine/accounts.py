@@ -7,7 +7,7 @@ of credentials or auth-header JSONata per request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -27,8 +27,8 @@ class AccountRuntime:
     is_sandbox: bool
     base_url: str
     headers: dict[str, str]
-    # Results of steps declared `cache: account` (e.g. a board's column ids), by step name.
-    step_cache: dict[str, Any] = field(default_factory=dict)
+    # Results of steps declared `cache: account` (e.g. a board's column ids), by (model, resource, step name).
+    step_cache: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     environment_id: str = ""
     # When the OAuth access token expires (epoch seconds), from the context's `expires_at`; None: never/unknown.
     expires_at: float | None = None
@@ -44,7 +44,7 @@ def token_expiry(value: Any) -> float | None:
         except ValueError:
             return None
         if instant.tzinfo is None:
-            instant = instant.replace(tzinfo=timezone.utc)
+            instant = instant.replace(tzinfo=UTC)
         return instant.timestamp()
     return None
 

@@ -42,9 +42,9 @@ def page_params(pagination: Pagination, position: Any, limit: int) -> dict[str, 
     style = pagination.style
     if style == "cursor" and pagination.cursor_param and position is not None:
         params[pagination.cursor_param] = position
-    elif style == "page":
+    elif style == "page" and pagination.page_param:
         params[pagination.page_param] = position if position is not None else pagination.first_page
-    elif style == "offset":
+    elif style == "offset" and pagination.offset_param:
         params[pagination.offset_param] = position if position is not None else 0
     elif style == "next_url" and position is not None:
         params.update(parse_qsl(position, keep_blank_values=True))

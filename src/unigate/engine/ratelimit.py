@@ -29,7 +29,7 @@ def _reset_seconds(value: str, fmt: str) -> str | None:
         number = number - time.time()
     elif fmt == "epoch_milliseconds":
         number = number / 1000 - time.time()
-    return str(max(0, int(round(number))))
+    return str(max(0, round(number)))
 
 
 def _from_expression(rules: RateLimitRules, headers: Any) -> dict[str, str]:

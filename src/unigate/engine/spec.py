@@ -76,7 +76,7 @@ class ConfiguredExpression(Expression):
     level (older accounts), below the `resources.<resource>` override.
     """
 
-    __slots__ = ("_config", "_resource", "_aliases")
+    __slots__ = ("_aliases", "_config", "_resource")
 
     def __init__(self, source: str, config: dict[str, Any], resource: str, aliases: dict[str, str]) -> None:
         super().__init__(source)
@@ -696,8 +696,8 @@ def load_integration(folder: Path) -> Integration:
     _check_base_urls(where, integration)
     for model_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
         for mapping_file in sorted(model_dir.glob("*.yaml")):
-            key = (model_dir.name, mapping_file.stem)
-            integration.mappings[key] = load_mapping(integration, key[0], key[1], mapping_file)
+            integration.mappings[(model_dir.name, mapping_file.stem)] = load_mapping(
+                integration, model_dir.name, mapping_file.stem, mapping_file)
     return integration
 
 

@@ -33,7 +33,7 @@ _NOT_CONSTANT = object()
 class Expression:
     """A compiled JSONata expression. Evaluate with one input object of named values."""
 
-    __slots__ = ("source", "_compiled", "_constant")
+    __slots__ = ("_compiled", "_constant", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source

@@ -29,6 +29,12 @@ class UnifiedResource:
         return [name for name in self.schema["properties"] if name != "remote_data"]
 
     @cached_property
+    def singular(self) -> str:
+        """One record's name in messages ("account"), from the schema's title; the resource name without one."""
+        title = self.schema.get("title")
+        return title.lower() if isinstance(title, str) and title else self.resource
+
+    @cached_property
     def write_validator(self) -> Draft202012Validator:
         """Validates a create/update body: every field optional, unknown fields refused."""
         properties = {k: v for k, v in self.schema["properties"].items() if k not in READ_ONLY_FIELDS}

@@ -20,15 +20,15 @@ class CallRecord:
     integration: str = ""
     resource: str = ""
     operation: str = ""
-    request: Any = None  # the engine's UnifiedRequest, for provider time and retries
+    state: Any = None  # the call's engine.provider_call.CallState, for provider time and retries
 
 
 def server_timing(call: CallRecord, elapsed: float) -> bytes:
     """Whose milliseconds the caller waited for: the gateway's own, the provider's, and how many
     provider calls were sent again (docs/api.md). Errors carry it too."""
-    request = call.request
-    provider = request.provider_seconds if request is not None else 0.0
-    retries = request.retries if request is not None else 0
+    state = call.state
+    provider = state.provider_seconds if state is not None else 0.0
+    retries = state.retries if state is not None else 0
     gateway_ms = max(0.0, elapsed - provider) * 1000
     return f"gateway;dur={gateway_ms:.2f}, provider;dur={provider * 1000:.2f}, retries;desc={retries}".encode()
 
@@ -65,8 +65,8 @@ async def observed(app, scope, receive, send, *, unified: bool) -> None:
         await app(scope, receive, send_with_id)
     finally:
         elapsed = time.perf_counter() - started
-        request = call.request if call is not None else None
-        provider = request.provider_seconds if request is not None else 0.0
+        state = call.state if call is not None else None
+        provider = state.provider_seconds if state is not None else 0.0
         if call is not None:
             metrics.record_request(call.integration, call.resource, call.operation, status)
             if call.integration:
@@ -77,6 +77,6 @@ async def observed(app, scope, receive, send, *, unified: bool) -> None:
             if call is not None:
                 fields.update(integration=call.integration or None, resource=call.resource or None,
                               operation=call.operation or None, provider_ms=round(provider * 1000, 3),
-                              retries=request.retries if request is not None else 0)
+                              retries=state.retries if state is not None else 0)
             access_log.info("%s %s %s", scope["method"], scope["path"], status, extra=fields)
         request_id_var.reset(context_token)

@@ -160,7 +160,7 @@ class PostgresChangeFeed(ChangeFeed):
             lost = asyncio.Event()
             try:
                 connection = await asyncpg.connect(self._dsn)
-                connection.add_termination_listener(lambda _conn: lost.set())
+                connection.add_termination_listener(lambda _conn, lost=lost: lost.set())  # this connection's event
                 await connection.add_listener(CHANNEL, self._notified)
                 self._connection = connection
                 # Anything may have changed while no connection listened.

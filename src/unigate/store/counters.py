@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import delete
@@ -47,14 +47,14 @@ class SqlWindowCounter:
         await self._purge_now_and_then()
         statement = self._insert.values(
             scope=scope, subject=subject, window=window, hits=1,
-            expires_at=datetime.now(timezone.utc) + timedelta(seconds=expires_in),
+            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in),
         )
-        statement = statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=[_table.c.scope, _table.c.subject, _table.c.window],
             set_={"hits": _table.c.hits + 1},
         ).returning(_table.c.hits)
         async with self._engines.writes.begin() as conn:
-            return (await conn.execute(statement)).scalar_one()
+            return (await conn.execute(upsert)).scalar_one()
 
     async def _purge_now_and_then(self) -> None:
         if time.monotonic() < self._next_purge:
@@ -62,6 +62,6 @@ class SqlWindowCounter:
         self._next_purge = time.monotonic() + PURGE_INTERVAL
         try:
             async with self._engines.writes.begin() as conn:
-                await conn.execute(delete(_table).where(_table.c.expires_at <= datetime.now(timezone.utc)))
+                await conn.execute(delete(_table).where(_table.c.expires_at <= datetime.now(UTC)))
         except Exception:  # housekeeping: never fail the request for it
             log.warning("purging ended rate-limit windows failed", exc_info=True)

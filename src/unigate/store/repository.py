@@ -15,15 +15,15 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Row, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from unigate.settings import Settings
 from unigate.store.changes import Change, ChangeFeed, change_feed_for
@@ -61,7 +61,7 @@ def hash_token(plaintext: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class LockedAccount:
@@ -335,10 +335,10 @@ class Store:
         environment_id: str,
         account_id: str,
         *,
-        tenant_id: str | None | Unset = UNSET,
+        tenant_id: str | Unset | None = UNSET,
         status: str | Unset = UNSET,
         is_sandbox: bool | Unset = UNSET,
-        authentication_method: str | None | Unset = UNSET,
+        authentication_method: str | Unset | None = UNSET,
         context_patch: dict[str, Any] | None = None,
     ) -> IntegratedAccount | None:
         """Change the given fields; None if the account is not in this environment.

@@ -7,8 +7,8 @@ against.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
@@ -52,15 +53,15 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -168,9 +169,10 @@ class OAuthStateRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-environments = EnvironmentRow.__table__
-api_tokens = ApiTokenRow.__table__
-integrated_accounts = IntegratedAccountRow.__table__
-idempotency_keys = IdempotencyKeyRow.__table__
-gateway_rate_windows = RateWindowRow.__table__
-oauth_states = OAuthStateRow.__table__
+# Typed as the Tables they are (the declarative `__table__` is typed as any FromClause).
+environments = cast(Table, EnvironmentRow.__table__)
+api_tokens = cast(Table, ApiTokenRow.__table__)
+integrated_accounts = cast(Table, IntegratedAccountRow.__table__)
+idempotency_keys = cast(Table, IdempotencyKeyRow.__table__)
+gateway_rate_windows = cast(Table, RateWindowRow.__table__)
+oauth_states = cast(Table, OAuthStateRow.__table__)

@@ -58,7 +58,10 @@ def _run_offline(url: str) -> None:
 given = config.attributes.get("connection")
 if given is not None:
     _run(given)
-elif context.is_offline_mode():
-    _run_offline(config.get_main_option("sqlalchemy.url"))
 else:
-    asyncio.run(_run_with_own_engine(config.get_main_option("sqlalchemy.url")))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "alembic.ini or the caller sets sqlalchemy.url"
+    if context.is_offline_mode():
+        _run_offline(url)
+    else:
+        asyncio.run(_run_with_own_engine(url))

@@ -1,0 +1,95 @@
+"""Reading a provider's list one page at a time: the page request, its records, where the next page starts.
+
+It works on a ResourceMethod (the provider's own endpoint and its declared pagination) and needs no
+unified mapping: the unified list passes `keep` to map and filter each page's records, and a proxy
+list passes nothing and gets the provider's own records. Positions are the provider's own (a cursor,
+a page number, an offset, a next link's query); pagination.encode_cursor/decode_cursor turn them into
+the caller's opaque cursor and back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from unigate.engine import pagination
+from unigate.engine.accounts import AccountRuntime
+from unigate.engine.provider_call import CallState, ProviderAnswer, ProviderCall
+from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, lower_headers
+from unigate.engine.spec import ResourceMethod
+from unigate.errors import GatewayError
+from unigate.expressions import Expression
+
+# How many provider pages one list call may read to find one with records (see docs/integrations.md).
+MAX_EMPTY_HOPS = 20
+
+
+@dataclass(slots=True)
+class Page:
+    records: list[Any]        # the page's records (as `keep` returned them, when given)
+    next_position: Any        # the provider position of the following page; None after the last one
+    answer: ProviderAnswer    # the provider's answer to the page read (headers, the account as called)
+
+
+def page_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], position: Any,
+                 limit: int, *, query: Expression | None = None, body: Expression | None = None,
+                 remote_query: dict[str, Any] | None = None) -> ProviderRequest:
+    """The provider request for the page at `position` (None: the first page) of at most `limit` records.
+
+    `scope` is what the `query` and `body` expressions read; `limit` and `cursor` are set in it here.
+    """
+    scope["limit"] = limit
+    scope["cursor"] = position
+    pag = method.pagination
+    params = pagination.page_params(pag, position, limit) if pag else None
+    return build_request(account, method, scope, query_expr=query, body_expr=body, page_params=params,
+                         page_in_body=bool(pag and pag.location == "body"), remote_query=remote_query)
+
+
+def records_of(method: ResourceMethod, answer: ProviderAnswer) -> list[Any]:
+    """The records in a page, by the method's `records` expression (the whole answer without one)."""
+    records = answer.parsed
+    if method.records is not None:
+        records = evaluate(method.records, {"response": records, "headers": lower_headers(answer.response.headers)},
+                           "records")
+    if records is None:
+        return []
+    return records if isinstance(records, list) else [records]
+
+
+def next_position(method: ResourceMethod, position: Any, limit: int, count: int, answer: ProviderAnswer,
+                  request: ProviderRequest) -> Any:
+    """Where the page after this one starts, or None when this was the last (or the method doesn't page)."""
+    pag = method.pagination
+    if pag is None:
+        return None
+    return pagination.next_position(pag, position, limit, count, answer.parsed, lower_headers(answer.response.headers),
+                                    request.path)
+
+
+async def read_page(provider: ProviderCall, account: AccountRuntime, method: ResourceMethod, state: CallState, *,
+                    position: Any, limit: int, scope: dict[str, Any] | None = None,
+                    query: Expression | None = None, body: Expression | None = None,
+                    remote_query: dict[str, Any] | None = None,
+                    keep: Callable[[list[Any]], list[Any]] | None = None) -> Page:
+    """The first page from `position` on with records to return, reading on past empty ones.
+
+    A provider page can be empty while more follow (a filter the provider applies after paging, or
+    `keep` dropping every record of a page); such pages are skipped, at most MAX_EMPTY_HOPS of them.
+    """
+    if scope is None:
+        scope = {"query": {}, "context": account.context, "id": None, "body": None, "steps": {}}
+    for _ in range(MAX_EMPTY_HOPS):
+        request = page_request(account, method, scope, position, limit, query=query, body=body,
+                               remote_query=remote_query)
+        answer = await provider.fetch(account, request, state)
+        account = answer.account
+        records = records_of(method, answer)
+        kept = keep(records) if keep is not None else records
+        following = next_position(method, position, limit, len(records), answer, request)
+        if kept or following is None:
+            return Page(kept, following, answer)
+        position = following  # an empty page with more to come: read on (docs/integrations.md)
+    raise GatewayError(502, f"{account.integration.label} returned {MAX_EMPTY_HOPS} pages in a row "
+                            "with no matching records; narrow the query.")
