@@ -107,8 +107,11 @@ class NutshellEmulator(Emulator):
     def _meta(self) -> dict[str, Any]:
         return {"instanceId": INSTANCE_ID, "siteId": SITE_ID}
 
-    def _error(self, status: int, title: str, detail: str | None = None, field: str | None = None) -> Response:
-        return json_response({"meta": self._meta(), "links": {}, "accounts": [], "errors": [{
+    def _error(self, status: int, title: str, detail: str | None = None, field: str | None = None,
+               kind: str = "accounts") -> Response:
+        """The error envelope, with the empty array of the entity type asked for (`"contacts": []` on
+        /rest/contacts...)."""
+        return json_response({"meta": self._meta(), "links": {}, kind: [], "errors": [{
             "id": None, "type": "errors", "code": None, "detail": detail, "href": None, "status": str(status),
             "title": title, "field": field}]}, status)
 
@@ -129,7 +132,8 @@ class NutshellEmulator(Emulator):
             try:
                 return await handler(request)
             except NutshellError as exc:
-                return self._error(exc.status, exc.title, exc.detail, exc.field)
+                kind = request.url.path.split("/rest/", 1)[-1].split("/", 1)[0] or "accounts"
+                return self._error(exc.status, exc.title, exc.detail, exc.field, kind)
         return wrapped
 
     def routes(self) -> list[Route]:
