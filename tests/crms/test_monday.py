@@ -291,3 +291,17 @@ def test_contacts_delete_checks_the_board_then_deletes_softly(gateway, ctl):
     assert next(i for i in ctl.records("contacts") if i["id"] == contact["id"])["state"] == "deleted"
     assert contacts_call(gateway, "GET", contact["id"]).status_code == 404
     assert contacts_call(gateway, "DELETE", contact["id"]).status_code == 404
+
+
+def test_contacts_update_of_one_name_part_keeps_the_other(gateway, ctl):
+    """monday holds one item name: last_name alone replaces its part of "first last" (read first)."""
+    contact = ctl.records("contacts")[4]
+    first = contact["name"].split(" ")[0]
+    ctl.clear_requests()
+    updated = contacts_call(gateway, "PATCH", contact["id"], json={"last_name": "Lamarr"})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["name"] == f"{first} Lamarr" and updated.json()["first_name"] == first
+    mutation = [r["body"] for r in ctl.requests() if "change_multiple_column_values" in r["body"]["query"]][0]
+    assert json.loads(mutation["variables"]["values"]) == {"name": f"{first} Lamarr"}
+    missing = contacts_call(gateway, "PATCH", ctl.records("accounts")[0]["id"], json={"title": "X"})
+    assert missing.status_code == 404, missing.text
