@@ -312,3 +312,22 @@ def test_contacts_delete_is_soft_and_then_404(gateway, ctl):
     assert contacts_call(gateway, "GET", person["id"]).status_code == 404
     assert contacts_call(gateway, "DELETE", person["id"]).status_code == 404
     assert contacts_call(gateway, "GET", ctl.records("accounts")[0]["id"]).status_code == 404
+
+
+def test_contacts_without_created_time_as_recorded_live(gateway, ctl, monkeypatch):
+    """The swagger lists createdTime on contacts but recorded live answers lack it: with the sandbox
+    switched to the recordings, contacts still map, only without created_at."""
+    from unigate.sandbox.nutshell import contacts as sandbox_contacts
+
+    monkeypatch.setattr(sandbox_contacts, "CREATED_TIME_IN_PAYLOAD", False)
+    ctl.reset()
+    try:
+        person = ctl.records("contacts")[0]
+        assert "createdTime" not in person
+        listed = contacts_call(gateway, "GET", params={"limit": 5})
+        assert listed.status_code == 200 and all("created_at" not in r for r in listed.json()["result"])
+        got = contacts_call(gateway, "GET", person["id"])
+        assert got.status_code == 200 and got.json()["name"] == person["name"] and "created_at" not in got.json()
+    finally:
+        monkeypatch.undo()
+        ctl.reset()
