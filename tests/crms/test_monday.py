@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 from support import list_all
 
 from unigate.sandbox.monday import ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID
@@ -160,9 +159,7 @@ def test_structured_field_rate_limit_headers_are_normalized(gateway, sandbox):
 
 def contacts_call(gateway, method: str, record_id: str | None = None, **kwargs):
     """/unified/crm/contacts[/{id}] on monday's sandbox account."""
-    url = f"{gateway.url}/unified/crm/contacts" + (f"/{record_id}" if record_id is not None else "")
-    params = {"integrated_account_id": gateway.accounts[NAME], **kwargs.pop("params", {})}
-    return requests.request(method, url, params=params, headers=gateway.headers, timeout=30, **kwargs)
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
 
 
 def expected_contact(item: dict, accounts: dict[str, dict]) -> dict:
@@ -186,24 +183,12 @@ def expected_contact(item: dict, accounts: dict[str, dict]) -> dict:
     }
 
 
-def contact_pages(gateway, limit: int = 10) -> list[dict]:
-    records, cursor = [], None
-    while True:
-        params = {"limit": limit, **({"next_cursor": cursor} if cursor else {})}
-        response = contacts_call(gateway, "GET", params=params)
-        assert response.status_code == 200, response.text
-        records += response.json()["result"]
-        cursor = response.json()["next_cursor"]
-        if cursor is None:
-            return records
-
-
 def test_contacts_list_maps_every_contact_item_with_its_account(gateway, ctl):
     """Contacts are Contacts-board items; the account link is read from the connect-boards column's
     linked items (its `value` is null on API 2025-07)."""
     accounts = {i["id"]: i for i in ctl.records("accounts")}
     items = {i["id"]: i for i in ctl.records("contacts")}
-    listed = contact_pages(gateway)
+    listed = [r for page in list_all(gateway, NAME, limit=10, resource="contacts") for r in page]
     assert len(listed) == 30 and {r["id"] for r in listed} == set(items)
     for record in listed:
         want = expected_contact(items[record["id"]], accounts)
@@ -255,7 +240,7 @@ def test_contacts_create_sends_item_ids_and_reads_the_account_back(gateway, ctl)
 
 
 def test_contacts_update_relinks_and_clears_the_account(gateway, ctl):
-    """change_multiple_column_values replaces the linked items; account null clears them."""
+    """change_multiple_column_values replaces the linked items; an account without an id clears them."""
     contact, account = ctl.records("contacts")[0], ctl.records("accounts")[5]
     ctl.clear_requests()
     moved = contacts_call(gateway, "PATCH", contact["id"], json={"account": {"id": account["id"]}, "title": "COO"})
@@ -265,7 +250,7 @@ def test_contacts_update_relinks_and_clears_the_account(gateway, ctl):
     assert "change_multiple_column_values" in body["query"]
     assert json.loads(body["variables"]["values"]) == {"contact_account": {"item_ids": [int(account["id"])]},
                                                        "contact_title": "COO"}
-    cleared = contacts_call(gateway, "PATCH", contact["id"], json={"account": None})
+    cleared = contacts_call(gateway, "PATCH", contact["id"], json={"account": {}})
     assert cleared.status_code == 200 and "account" not in cleared.json()
     assert json.loads(ctl.requests()[-1]["body"]["variables"]["values"]) == {"contact_account": {"item_ids": []}}
 
