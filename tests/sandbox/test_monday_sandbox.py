@@ -310,3 +310,15 @@ def test_contacts_email_column_writes(monday):
     assert (email["email"], email["label"]) == ("alan@bletchley.example", "Alan")
     response = gql(monday, create, {"b": CONTACTS_BOARD_ID, "n": "X", "cv": {"contact_email": {"email": "nope"}}})
     assert response.json()["errors"][0]["extensions"]["code"] == "ColumnValueException"
+
+
+def test_items_page_limit_above_500_is_refused(monday):
+    """querying-board-items: items_page and next_items_page serve at most 500 items; more is an error."""
+    query = "{ boards(ids: [%s]) { items_page(limit: %d) { cursor items { id } } } }"
+    assert len(ok(gql(monday, query % (CONTACTS_BOARD_ID, 500)))["boards"][0]["items_page"]["items"]) == 30
+    response = gql(monday, query % (CONTACTS_BOARD_ID, 501))
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["extensions"]["code"] == "InvalidArgumentException"
+    cursor = ok(gql(monday, query % (CONTACTS_BOARD_ID, 5)))["boards"][0]["items_page"]["cursor"]
+    response = gql(monday, 'query ($c: String!) { next_items_page(cursor: $c, limit: 501) { cursor } }', {"c": cursor})
+    assert response.json()["errors"][0]["extensions"]["code"] == "InvalidArgumentException"
