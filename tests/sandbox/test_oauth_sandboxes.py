@@ -147,7 +147,7 @@ CRMS: dict[str, Crm] = {
             "grant_type": (200, "unsupported_grant_type"),
         },
         extras=lambda root: {"api_domain": root},
-        scope="ZohoCRM.modules.accounts.ALL,ZohoCRM.settings.fields.READ",
+        scope="ZohoCRM.modules.accounts.ALL,ZohoCRM.modules.contacts.ALL,ZohoCRM.settings.fields.READ",
     ),
     "outreach": Crm(
         name="outreach",
