@@ -214,6 +214,8 @@ class Step:
     fail_if: Expression | None
     fail_status: int
     fail_message: str
+    # Run the step only when this is true (input: the method's, with the earlier steps' results).
+    when: Expression | None = None
 
 
 @dataclass(frozen=True)
@@ -538,6 +540,7 @@ def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig) 
             fail_if=_mapping_expr(f"{at}.fail_if", s.get("fail_if"), config),
             fail_status=int(s.get("fail_status", 404)),
             fail_message=s.get("fail_message", "The provider rejected the request"),
+            when=_mapping_expr(f"{at}.when", s.get("when"), config),
         ))
     return tuple(steps)
 
