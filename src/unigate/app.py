@@ -21,6 +21,7 @@ from unigate.edge.size_limits import check_query_length
 from unigate.edge.unified import UnifiedRoutes
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
+from unigate.models import UnifiedMethod
 from unigate.observability import metrics
 from unigate.observability.requests import observed
 from unigate.serving import FreezeAfterStartup, RunningServer, start_in_thread
@@ -32,6 +33,17 @@ log = logging.getLogger("unigate")
 HEALTH_TIMEOUT = 2.0
 
 
+def custom_methods_served(gateway: Gateway) -> dict[tuple[str, str, str], tuple[UnifiedMethod, list[str]]]:
+    """Each custom method of a served unified resource, with the integrations that map it."""
+    served = {}
+    for (model, resource, name), method in gateway.methods.items():
+        if (model, resource) not in gateway.resources:
+            continue
+        mappings = [(n, i.mappings.get((model, resource))) for n, i in sorted(gateway.integrations.items())]
+        served[(model, resource, name)] = (method, [n for n, m in mappings if m and name in m.custom_methods])
+    return served
+
+
 class App:
     """The gateway's ASGI application."""
 
@@ -40,7 +52,7 @@ class App:
         self.unified = UnifiedRoutes(gateway)
         admin = AdminRoutes(gateway)
         connect = ConnectRoutes(gateway)
-        openapi = build_openapi(gateway.resources, list(gateway.integrations))
+        openapi = build_openapi(gateway.resources, list(gateway.integrations), custom_methods_served(gateway))
 
         async def health(_: Request) -> Response:
             return await health_response(gateway)

@@ -7,7 +7,7 @@ from typing import Any
 
 from unigate import __version__
 from unigate.engine.formats import RESPONSE_FORMATS
-from unigate.models import READ_ONLY_FIELDS, UnifiedResource
+from unigate.models import READ_ONLY_FIELDS, UnifiedMethod, UnifiedResource
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 # 401/403: a token, or an account that is not active; 413/414: size limits; 422/429/502/504: the provider.
@@ -63,7 +63,30 @@ def _schema_name(unified: UnifiedResource) -> str:
     return "".join(part.capitalize() for part in f"{unified.model}_{unified.resource}".split("_"))
 
 
-def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str]) -> dict[str, Any]:
+def _custom_method_path(method: UnifiedMethod, record_ref: dict[str, Any] | None,
+                        integrations: list[str]) -> dict[str, Any]:
+    """`POST /unified/<model>/<resource>/<method>`: the body schema from models/, the answer `{result}`."""
+    body_schema = copy.deepcopy(method.schema)
+    body_schema.pop("$schema", None)
+    result = body_schema.pop("x-result", {})
+    if result == "record":
+        result = record_ref or {"type": "object"}
+    served = ", ".join(integrations) or "no integration yet"
+    return {"post": {
+        "summary": method.schema.get("title", method.name),
+        "description": f"{method.schema.get('description', '')} Served on: {served} (GET /integration lists each "
+                       "integration's custom methods; another answers 405).",
+        "operationId": f"{method.name.replace('-', '_')}_{method.model}_{method.resource}",
+        "parameters": WRITE_PARAMS,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}},
+        "responses": {"200": _unified_ok("The result", {"type": "object", "required": ["result"],
+                                                       "properties": {"result": result}}),
+                      **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS, 409, 503)}}}
+
+
+def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str],
+                  methods: dict[tuple[str, str, str], tuple[UnifiedMethod, list[str]]] | None = None) -> dict[str, Any]:
+    """The document; `methods`: each custom method with the integrations that serve it."""
     schemas: dict[str, Any] = {
         "Error": {
             "type": "object",
@@ -209,6 +232,11 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                        "responses": {"200": _unified_ok("At least {id}, plus what the provider's answer maps to", ref),
                                      **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS)}},
         }
+    for (model, resource, name), (method, served_by) in (methods or {}).items():
+        record = (f"#/components/schemas/{_schema_name(resources[(model, resource)])}"
+                  if (model, resource) in resources else None)
+        paths[f"/unified/{model}/{resource}/{name}"] = _custom_method_path(
+            method, {"$ref": record} if record else None, served_by)
     return {
         "openapi": "3.1.0",
         "info": {"title": "unigate", "version": __version__,
