@@ -20,12 +20,14 @@ run: $(STAMP)
 
 # First the checks that need no gateway: the import layers (pyproject.toml [tool.importlinter]), ruff and
 # mypy; then the suite. With UNIGATE_TEST_POSTGRES_URL set (as .ci/run sets it) the suite runs twice: the
-# gateways on SQLite, then on PostgreSQL (docs/testing.md).
+# gateways on SQLite, then on PostgreSQL (docs/testing.md). Each run is spread over TEST_WORKERS processes
+# (pytest-xdist), each with its own sandbox and gateway; docs/testing.md "Running in parallel" has the measurements.
+TEST_WORKERS ?= 2
 test: $(STAMP) check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 	@if [ -n "$$UNIGATE_TEST_POSTGRES_URL" ]; then \
 		echo "== the suite again, with the test gateways on PostgreSQL =="; \
-		UNIGATE_TEST_DATABASE=postgresql $(BIN)/pytest -q; \
+		UNIGATE_TEST_DATABASE=postgresql $(BIN)/pytest -q -n $(TEST_WORKERS); \
 	fi
 
 check: $(STAMP)

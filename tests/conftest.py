@@ -111,10 +111,10 @@ class GatewayClient:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def unified(self, method: str, integration: str, record_id: str | None = None, *, params=None,
-                json=None, headers=None, **kwargs) -> requests.Response:
-        """Call /unified/crm/accounts[/{id}] for `integration`'s sandbox account."""
-        url = f"{self.url}/unified/crm/accounts" + (f"/{record_id}" if record_id is not None else "")
+    def unified(self, method: str, integration: str, record_id: str | None = None, *, resource: str = "accounts",
+                params=None, json=None, headers=None, **kwargs) -> requests.Response:
+        """Call /unified/crm/<resource>[/{id}] for `integration`'s sandbox account."""
+        url = f"{self.url}/unified/crm/{resource}" + (f"/{record_id}" if record_id is not None else "")
         query = {"integrated_account_id": self.accounts[integration]}
         query.update(params or {})
         return requests.request(method, url, params=query, json=json, headers=self.headers if headers is None else headers,

@@ -13,6 +13,9 @@ A pytest plugin (conftest.py: `pytest_plugins = ["leakscan", ...]`). For the who
 - at session end fails the run (exit code 1) if any secret appears in any of it, naming the
   secret's source and where it appeared, never the secret itself.
 
+Under pytest-xdist (`make test` runs `-n 2`) every worker captures and scans its own process; the
+controller collects their findings and fails the run as above.
+
 Logs of the test's own HTTP clients are left out (CLIENT_LOGGERS): they are the caller's side,
 which sends credentials by design, not unigate's.
 """
@@ -41,7 +44,8 @@ CLIENT_LOGGERS = ("urllib3", "requests", "hubspot", "basecrm", "monday", "zohocr
 _secrets: dict[str, str] = {}  # value -> its source, e.g. "API token 'ci'"
 _files: list[tuple[Path, str]] = []  # subprocess output to scan: (file, what it is)
 _lock = threading.Lock()
-_state: dict[str, Any] = {"test": "(session set-up)", "log": None, "handler": None, "report": None}
+_state: dict[str, Any] = {"test": "(session set-up)", "log": None, "handler": None, "report": None,
+                          "worker_leaks": [], "worker_secrets": 0}
 
 
 def register_secret(value: Any, source: str = "registered by a test") -> None:
@@ -202,7 +206,9 @@ def _wrap_oauth_apps() -> None:
 # -- pytest hooks ----------------------------------------------------------------------------------
 
 def pytest_configure(config: pytest.Config) -> None:
-    if getattr(config, "workerinput", None) is not None or _state["handler"] is not None:
+    # Under pytest-xdist each worker runs tests, so each captures and scans its own logs; the controller
+    # gathers the workers' findings (pytest_testnodedown) and fails the run on any of them.
+    if _state["handler"] is not None:
         return
     directory = Path(tempfile.mkdtemp(prefix="leakscan-"))
     _state["log"] = directory / "session.log"
@@ -249,11 +255,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     leaks = _scan()
     logging.getLogger().removeHandler(_state["handler"])
     _state["handler"].finish()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports and fails the run
+        workeroutput["leakscan"] = {"leaks": leaks, "secrets": len(registered()), "log": str(_state["log"])}
+    else:
+        leaks = leaks + _state["worker_leaks"]
     _state["report"] = leaks
     if leaks:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     else:
         shutil.rmtree(Path(_state["log"]).parent, ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist controller: a worker finished; keep what its scan found (a worker that crashed sends none)."""
+    found = getattr(node, "workeroutput", {}).get("leakscan")
+    if found is None:
+        _state["worker_leaks"].append(f"worker {getattr(node, 'gateway', node)!s}: no leak-scan report "
+                                      "(it ended before its scan ran)")
+        return
+    _state["worker_leaks"].extend(f"{leak} (worker log {found['log']})" for leak in found["leaks"])
+    _state["worker_secrets"] = max(_state["worker_secrets"], found["secrets"])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -270,4 +293,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"The run fails: {len(leaks)} secret occurrence(s) in captured logs "
                                     f"(session log {_state['log']}).")
     else:
-        terminalreporter.write_line(f"secret leak scan: {len(registered())} secrets, none in the captured logs.")
+        secrets = max(len(registered()), _state["worker_secrets"])
+        terminalreporter.write_line(f"secret leak scan: {secrets} secrets, none in the captured logs.")

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +22,42 @@ from unigate.models import load_resources
 
 SPECS = load_integrations()
 INTEGRATIONS = sorted(SPECS)
-ACCOUNTS_SCHEMA = load_resources()[("crm", "accounts")]
+RESOURCES = load_resources()
+# Every (CRM, resource) an integration maps, from its files (`crm/<resource>.yaml`): the suites that hold
+# every resource to the contract are parametrised by it, so a new mapping file is tested with no test edit.
+REGISTERED: list[tuple[str, str]] = sorted((name, resource) for name in INTEGRATIONS
+                                           for (model, resource) in SPECS[name].mappings if model == "crm")
+REGISTERED_IDS = [f"{name}-{resource}" for name, resource in REGISTERED]
+
+
+def registered_params() -> list:
+    """REGISTERED as pytest params with readable ids (`hubspot-accounts`)."""
+    import pytest
+
+    return [pytest.param(name, resource, id=f"{name}-{resource}") for name, resource in REGISTERED]
+
+
+def unified_schema(resource: str):
+    return RESOURCES[("crm", resource)]
+
+
+ACCOUNTS_SCHEMA = unified_schema("accounts")
+
+
+def mapping(name: str, resource: str = "accounts"):
+    return SPECS[name].mappings[("crm", resource)]
 
 
 def accounts_mapping(name: str):
-    return SPECS[name].mappings[("crm", "accounts")]
+    return mapping(name, "accounts")
 
 
-def supports(name: str, method: str) -> bool:
-    return method in accounts_mapping(name).methods
+def supports(name: str, method: str, resource: str = "accounts") -> bool:
+    return method in mapping(name, resource).methods
 
 
-def list_all(gateway, name: str, limit: int = 7, params: dict | None = None, max_pages: int = 200) -> list[list[dict]]:
+def list_all(gateway, name: str, limit: int = 7, params: dict | None = None, max_pages: int = 200,
+             resource: str = "accounts") -> list[list[dict]]:
     """Every page of the unified list, checking the envelope on the way."""
     pages = []
     cursor = None
@@ -39,7 +65,7 @@ def list_all(gateway, name: str, limit: int = 7, params: dict | None = None, max
         query = {"limit": limit, **(params or {})}
         if cursor is not None:
             query["next_cursor"] = cursor
-        response = gateway.unified("GET", name, params=query)
+        response = gateway.unified("GET", name, params=query, resource=resource)
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("application/json")
         body = response.json()
@@ -47,7 +73,8 @@ def list_all(gateway, name: str, limit: int = 7, params: dict | None = None, max
         assert body["result_count"] == len(body["result"])
         assert len(body["result"]) <= limit
         if body["next_cursor"] is not None:
-            # research/clients-and-jsonata.md §1.4: the Python SDK stops at an empty page.
+            # Truto's Python SDK stops at an empty page
+            # (https://github.com/trutohq/truto-python-sdk, pagination_result.py).
             assert body["result"], "an empty page must not carry a next_cursor"
         pages.append(body["result"])
         cursor = body["next_cursor"]
@@ -56,15 +83,27 @@ def list_all(gateway, name: str, limit: int = 7, params: dict | None = None, max
     raise AssertionError("the list did not end")
 
 
-def sample_write_body(name: str, existing: dict[str, Any]) -> dict[str, Any]:
-    """A create body with every field the integration declares writable.
+# -- what the contract writes, per resource --------------------------------------------------------------
 
-    Values a CRM validates against its own data (owner ids, tags, industry enumerations) are taken
-    from an existing record of the sandbox.
+@dataclass(frozen=True)
+class ResourceCase:
+    """What the resource-generic suites need to know of one unified resource (never of one CRM).
+
+    `candidates(marker, existing, links)` proposes a value for each field a create may carry; the
+    mapping's writable fields pick among them. `label_fields`: text fields, by preference, that a test
+    writes a marker into (creates, renames); the first one a mapping can write is used. `links`: a
+    field that points to a record of another resource (a contact's account), filled from an existing one.
     """
-    writable = set(accounts_mapping(name).writable)
-    marker = uuid.uuid4().hex[:8]
-    candidates: dict[str, Any] = {
+
+    candidates: Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any]]
+    label_fields: tuple[str, ...]
+    equal_fields: tuple[str, ...]   # read back exactly as sent
+    excluded: tuple[str, ...]       # for truto_exclude_fields: a top-level field and a nested one
+    links: dict[str, str] = field(default_factory=dict)
+
+
+def _account_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {
         "name": f"Contract Co {marker}",
         "description": f"Created by the contract suite ({marker})",
         "industry": existing.get("industry") or "Software",
@@ -77,40 +116,104 @@ def sample_write_body(name: str, existing: dict[str, Any]) -> dict[str, Any]:
         "urls": [{"url": f"https://contract-{marker}.example.com"}],
         "tags": (existing.get("tags") or [])[:1],
     }
+
+
+def _contact_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "first_name": "Ada",
+        "last_name": f"Contract {marker}",
+        "name": f"Ada Contract {marker}",
+        "title": "Head of Testing",
+        "account": links.get("account") or existing.get("account"),
+        "owner": existing.get("owner"),
+        "email_addresses": [{"email": f"ada.{marker}@contract.example.com"}],
+        "phone_numbers": [{"number": "+1 541 555 0101"}],
+        "addresses": [{"street_1": "2 Contract Street", "city": "Springfield", "state": "Oregon",
+                       "postal_code": "97477", "country": "United States"}],
+        "urls": [{"url": f"https://contract-{marker}.example.com/ada"}],
+        "tags": (existing.get("tags") or [])[:1],
+    }
+
+
+RESOURCE_CASES: dict[str, ResourceCase] = {
+    "accounts": ResourceCase(_account_candidates, label_fields=("name",),
+                             equal_fields=("name", "description", "industry", "website", "number_of_employees"),
+                             excluded=("name", "addresses.city")),
+    "contacts": ResourceCase(_contact_candidates, label_fields=("last_name", "name", "first_name"),
+                             equal_fields=("first_name", "last_name", "title"),
+                             excluded=("name", "addresses.city"), links={"account": "accounts"}),
+}
+
+
+def resource_case(resource: str) -> ResourceCase:
+    assert resource in RESOURCE_CASES, f"tests/support.py: add a ResourceCase for {resource} to RESOURCE_CASES"
+    return RESOURCE_CASES[resource]
+
+
+def label_field(name: str, resource: str = "accounts") -> str:
+    """The text field a test writes a marker into on this mapping (the resource's first one it can write)."""
+    writable = mapping(name, resource).writable
+    case = resource_case(resource)
+    return next((f for f in case.label_fields if f in writable), case.label_fields[0])
+
+
+def linked_records(gateway, name: str, resource: str = "accounts") -> dict[str, Any]:
+    """For each link of the resource the mapping can write, `{"id": …}` of an existing record it may point to."""
+    links: dict[str, Any] = {}
+    for link, target in resource_case(resource).links.items():
+        if link not in mapping(name, resource).writable or not supports(name, "list", target):
+            continue
+        listed = gateway.unified("GET", name, params={"limit": 1}, resource=target)
+        assert listed.status_code == 200, listed.text
+        if listed.json()["result"]:
+            links[link] = {"id": listed.json()["result"][0]["id"]}
+    return links
+
+
+def sample_write_body(name: str, existing: dict[str, Any], resource: str = "accounts",
+                      links: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A create body with every field the integration declares writable.
+
+    Values a CRM validates against its own data (owner ids, tags, industry enumerations, the account a
+    contact belongs to) are taken from an existing record of the sandbox (`existing`, `links`).
+    """
+    writable = set(mapping(name, resource).writable)
+    marker = uuid.uuid4().hex[:8]
+    candidates = resource_case(resource).candidates(marker, existing, links or {})
     return {k: v for k, v in candidates.items() if k in writable and v not in (None, [])}
 
 
-def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any]) -> None:
+def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any], resource: str = "accounts") -> None:
     """The unified record holds what was written (for the fields the integration can write)."""
-    for key in ("name", "description", "industry", "website", "number_of_employees"):
+    where = f"{name}-{resource}"
+    for key in resource_case(resource).equal_fields:
         if key in sent:
-            assert got.get(key) == sent[key], f"{name}: {key} sent {sent[key]!r}, read back {got.get(key)!r}"
-    if "owner" in sent:
-        assert (got.get("owner") or {}).get("id") == sent["owner"]["id"], f"{name}: owner"
+            assert got.get(key) == sent[key], f"{where}: {key} sent {sent[key]!r}, read back {got.get(key)!r}"
+    for link in ("owner", "account"):
+        if link in sent:
+            assert (got.get(link) or {}).get("id") == sent[link]["id"], f"{where}: {link} {got.get(link)}"
     if "addresses" in sent:
         address = (got.get("addresses") or [{}])[0]
         for key in ("street_1", "city"):
-            assert address.get(key) == sent["addresses"][0][key], f"{name}: addresses[0].{key}: {address}"
-    if "phone_numbers" in sent:
-        numbers = [p.get("number") for p in got.get("phone_numbers") or []]
-        assert sent["phone_numbers"][0]["number"] in numbers, f"{name}: phone_numbers {numbers}"
-    if "urls" in sent:
-        urls = [u.get("url") for u in got.get("urls") or []]
-        assert sent["urls"][0]["url"] in urls, f"{name}: urls {urls}"
+            assert address.get(key) == sent["addresses"][0][key], f"{where}: addresses[0].{key}: {address}"
+    for listed, key in (("phone_numbers", "number"), ("email_addresses", "email"), ("urls", "url")):
+        if listed in sent:
+            values = [item.get(key) for item in got.get(listed) or []]
+            assert sent[listed][0][key] in values, f"{where}: {listed} {values}"
     if "tags" in sent:
         wanted = sent["tags"][0]
         tags = got.get("tags") or []
         assert any((t.get("id") and t.get("id") == wanted.get("id")) or (t.get("name") and t.get("name") == wanted.get("name"))
-                   for t in tags), f"{name}: tags {tags}"
+                   for t in tags), f"{where}: tags {tags}"
 
 
 def wrong_credentials(name: str) -> dict[str, Any]:
     """The sandbox context with every secret credential replaced by a wrong value."""
     spec = SPECS[name]
     context = dict(spec.sandbox_context)
-    for field in spec.auth[0].fields:
-        if field.secret:
-            context[field.name] = "wrong-credential"
+    for credential in spec.auth[0].fields:
+        if credential.secret:
+            context[credential.name] = "wrong-credential"
     return context
 
 

@@ -1,4 +1,4 @@
-"""The fault matrix: every integration x every provider fault x every unified method, end to end over
+"""The fault matrix: every (integration, resource) x every provider fault x every unified method, end to end over
 loopback HTTP (gateway -> sandbox), with the retry policy of docs/api.md "Retries and faults".
 
 Each cell queues one fault that fires once, on exactly the provider call the unified method makes
@@ -10,8 +10,13 @@ Each cell queues one fault that fires once, on exactly the provider call the uni
 - that a create was never performed twice (the sandbox's records);
 - that the gateway keeps serving (a normal list answers 200).
 
-Statuses: research/truto-semantics.md §6 (provider 5xx and unreachable providers are 502/504, a 429
-carries the provider's Retry-After, 401 stays 401 and is remote).
+Statuses: docs/api.md "Errors", after Truto's (https://www.truto.one/docs/api-reference/overview/errors:
+provider 5xx and unreachable providers are 502/504, a 429 carries the provider's Retry-After, 401 stays
+401 and is remote).
+
+The cells run on every registered (integration, resource) (`support.REGISTERED`); the retry-policy
+tests below them are about the gateway's transport, not a resource, so they run on each integration's
+accounts only.
 """
 
 from __future__ import annotations
@@ -28,7 +33,17 @@ import orjson
 import pytest
 import requests
 from prometheus_client import REGISTRY
-from support import INTEGRATIONS, SPECS, accounts_mapping, gateway_database, sample_write_body, supports
+from support import (
+    INTEGRATIONS,
+    REGISTERED,
+    SPECS,
+    gateway_database,
+    label_field,
+    linked_records,
+    mapping,
+    sample_write_body,
+    supports,
+)
 
 from unigate.app import create_app
 from unigate.cli import create_token
@@ -56,13 +71,15 @@ FAULTS: dict[str, dict] = {
     "error_in_200": {"kind": "error_in_200"},
     "expired_token": {"kind": "expired_token"},
 }
-# Which CRMs put an error inside a 200 (research/crm-apis-2.md §1.6 for monday). The others answer
-# errors with real HTTP statuses (research/crm-apis-1.md §1.4, §2.4, §3.4, §4.3, §5.3;
-# crm-apis-2.md §2.2, §3.5, §4, §5.5), and their sandboxes refuse the fault.
+# Which CRMs put an error inside a 200 (monday's GraphQL errors, https://developer.monday.com/api-reference/docs/error-handling).
+# The others answer errors with real HTTP statuses, and their sandboxes refuse the fault.
 ERROR_IN_200 = {"monday"}
-# monday's GraphQL operations, one per unified method (integrations/monday/crm/accounts.yaml).
-MONDAY_OPERATION = {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
-                    "update": "change_multiple_column_values", "delete": "delete_item"}
+# Where every unified method calls one path (a GraphQL endpoint), the path cannot tell the calls apart: the
+# fault matches the operation in the body instead, one per unified method (from the mapping file).
+GRAPHQL_OPERATIONS = {
+    ("monday", "accounts"): {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
+                             "update": "change_multiple_column_values", "delete": "delete_item"},
+}
 
 
 @dataclass
@@ -73,9 +90,9 @@ class Gateway:
     token: str
     settings: Settings
 
-    def unified(self, method: str, name: str, record_id: str | None = None, *, params=None, json=None,
-                **kwargs) -> requests.Response:
-        url = f"{self.url}/unified/crm/accounts" + (f"/{quote(record_id, safe='')}" if record_id is not None else "")
+    def unified(self, method: str, name: str, record_id: str | None = None, *, resource: str = "accounts",
+                params=None, json=None, **kwargs) -> requests.Response:
+        url = f"{self.url}/unified/crm/{resource}" + (f"/{quote(record_id, safe='')}" if record_id is not None else "")
         return requests.request(method, url, params={"integrated_account_id": self.accounts[name], **(params or {})},
                                 json=json, headers=self.headers, timeout=30, **kwargs)
 
@@ -104,27 +121,30 @@ def gateway(sandbox, tmp_path_factory) -> Gateway:
 
 @pytest.fixture(scope="module")
 def seeded(gateway, sandbox):
-    """Per integration, a fresh seed and its first records: one per delete cell, the first shared."""
-    records: dict[str, list[dict]] = {}
+    """Per (integration, resource), a fresh seed and its first records: one per delete cell, the first shared."""
+    records: dict[tuple[str, str], list[dict]] = {}
 
-    def for_integration(name: str) -> list[dict]:
-        if name not in records:
-            sandbox.control(name).reset()
-            response = gateway.unified("GET", name, params={"limit": 25})
+    def for_resource(name: str, resource: str) -> list[dict]:
+        if (name, resource) not in records:
+            if not any(n == name for n, _ in records):  # once per CRM: a reset reseeds all its resources
+                sandbox.control(name).reset()
+            response = gateway.unified("GET", name, params={"limit": 25}, resource=resource)
             assert response.status_code == 200, response.text
-            records[name] = response.json()["result"]
-            assert len(records[name]) > len(FAULTS), f"{name}: too few seeded records for the matrix"
-        return records[name]
+            records[(name, resource)] = response.json()["result"]
+            assert len(records[(name, resource)]) > len(FAULTS), f"{name}: too few seeded {resource} for the matrix"
+        return records[(name, resource)]
 
-    return for_integration
+    return for_resource
 
 
-def provider_call(name: str, method: str, record_id: str | None) -> tuple[str, dict]:
+def provider_call(name: str, method: str, record_id: str | None, resource: str = "accounts") -> tuple[str, dict]:
     """The HTTP method of the provider call a unified method makes, and the fault fields that match it only."""
-    mm = accounts_mapping(name).methods[method]
+    mm = mapping(name, resource).methods[method]
     resource_method = SPECS[name].resource_method(mm.resource, mm.method)
-    if name == "monday":
-        return resource_method.http_method, {"body_contains": MONDAY_OPERATION[method]}
+    if (name, resource) in GRAPHQL_OPERATIONS:
+        return resource_method.http_method, {"body_contains": GRAPHQL_OPERATIONS[(name, resource)][method]}
+    paths = {SPECS[name].resource_method(m.resource, m.method).path for m in mapping(name, resource).methods.values()}
+    assert len(paths) > 1, f"{name}-{resource}: one path for every method; add its operations to GRAPHQL_OPERATIONS"
     path = resource_method.path.replace("{{id}}", quote(record_id or "", safe=""))
     return resource_method.http_method, {"path_endswith": path}
 
@@ -157,10 +177,10 @@ class Expected:
     created: tuple[int, ...] = (1,)   # records a create leaves in the CRM
 
 
-def declared_safe(name: str, method: str) -> bool:
+def declared_safe(name: str, method: str, resource: str = "accounts") -> bool:
     """The integration marks this provider call a read sent as POST (`safe_to_repeat`: monday's
     GraphQL queries, Copper's search), so it is retried like a GET."""
-    mapped = accounts_mapping(name).methods[method]
+    mapped = mapping(name, resource).methods[method]
     return SPECS[name].resource_method(mapped.resource, mapped.method).safe_to_repeat
 
 
@@ -195,40 +215,55 @@ def expected(kind: str, http_method: str, method: str, safe: bool = False) -> Ex
     raise AssertionError(kind)
 
 
-CELLS = [(name, kind, method) for name in INTEGRATIONS for kind in FAULTS for method in METHODS]
+def stored_records(control, resource: str) -> list[dict]:
+    """What the emulated CRM stores of `resource` (the control API's records take the resource once
+    emulators hold more than accounts)."""
+    return control.records() if resource == "accounts" else control.records(resource)
 
 
-@pytest.mark.parametrize(("name", "kind", "method"), CELLS)
-def test_fault_cell(gateway, sandbox, seeded, name, kind, method):
-    if not supports(name, method):
-        pytest.skip(f"{name} has no {method}")
+CELLS = [pytest.param(name, resource, kind, method, id=f"{name}-{resource}-{kind}-{method}")
+         for name, resource in REGISTERED for kind in FAULTS for method in METHODS]
+
+
+@pytest.mark.parametrize(("name", "resource", "kind", "method"), CELLS)
+def test_fault_cell(gateway, sandbox, seeded, name, resource, kind, method):
+    if not supports(name, method, resource):
+        pytest.skip(f"{name} has no {method} of {resource}")
     if kind == "error_in_200" and name not in ERROR_IN_200:
         pytest.skip(f"{name} answers errors with HTTP statuses, never inside a 200")
-    records = seeded(name)
+    records = seeded(name, resource)
     ids = [record["id"] for record in records]
     ctl = sandbox.control(name)
     ctl.clear_faults()
     record_id = {"get": ids[0], "update": ids[0], "delete": ids[1 + list(FAULTS).index(kind)]}.get(method)
-    http_method, match = provider_call(name, method, record_id)
+    http_method, match = provider_call(name, method, record_id, resource)
     marker = f"Fault {kind} {uuid.uuid4().hex[:8]}"
+    label = label_field(name, resource)
+    # Looked up before the fault is queued, so only the cell's own call meets it.
+    links = linked_records(gateway, name, resource) if method == "create" else {}
     ctl.clear_requests()
     ctl.fault(**FAULTS[kind], method=http_method, **match)
 
     if method == "list":
-        response = gateway.unified("GET", name, params={"limit": 3})
+        response = gateway.unified("GET", name, params={"limit": 3}, resource=resource)
     elif method == "get":
-        response = gateway.unified("GET", name, record_id)
+        response = gateway.unified("GET", name, record_id, resource=resource)
     elif method == "create":
         # A create the CRM accepts (Pipeliner, for one, needs an owner): every writable field.
-        response = gateway.unified("POST", name, json={**sample_write_body(name, records[0]), "name": marker})
+        response = gateway.unified("POST", name, resource=resource,
+                                   json={**sample_write_body(name, records[0], resource, links), label: marker})
     elif method == "update":
-        response = gateway.unified("PATCH", name, record_id, json={"name": marker})
+        response = gateway.unified("PATCH", name, record_id, json={label: marker}, resource=resource)
     else:
-        response = gateway.unified("DELETE", name, record_id)
+        response = gateway.unified("DELETE", name, record_id, resource=resource)
 
-    want = expected(kind, http_method, method, declared_safe(name, method))
-    statuses = want.status if isinstance(want.status, tuple) else (want.status,)
-    assert response.status_code in statuses, f"{name} {kind} {method}: {response.status_code} {response.text[:300]}"
+    want = expected(kind, http_method, method, declared_safe(name, method, resource))
+    where = f"{name}-{resource} {kind} {method}"
+    if isinstance(want.status, tuple):
+        # reset_mid_answer on a delete: the CRM's own answer to deleting what is gone (see expected()).
+        assert response.status_code in want.status, f"{where}: {response.status_code} {response.text[:300]}"
+    else:
+        assert response.status_code == want.status, f"{where}: {response.status_code} {response.text[:300]}"
     body = response.json()
     if response.status_code == 200:
         if method == "list":
@@ -248,18 +283,20 @@ def test_fault_cell(gateway, sandbox, seeded, name, kind, method):
 
     seen = ctl.requests()
     assert calls_to(seen, http_method, match) == want.calls, \
-        f"{name} {kind} {method}: {[(r['method'], r['path']) for r in seen]}"
+        f"{where}: {[(r['method'], r['path']) for r in seen]}"
     if method == "create":
-        created = sum(1 for record in ctl.records() if marker in orjson.dumps(record).decode())
-        assert created in want.created, f"{name} {kind}: {created} records created"
+        created = sum(1 for record in stored_records(ctl, resource) if marker in orjson.dumps(record).decode())
+        assert created in want.created, f"{where}: {created} records created"
     if method == "delete" and response.status_code == 200:
-        assert gateway.unified("GET", name, record_id).status_code == 404
+        assert gateway.unified("GET", name, record_id, resource=resource).status_code == 404
     # The gateway keeps serving.
     ctl.clear_faults()
-    assert gateway.unified("GET", name, params={"limit": 1}).status_code == 200
+    assert gateway.unified("GET", name, params={"limit": 1}, resource=resource).status_code == 200
 
 
 # -- Retry-After and the wait budget -------------------------------------------------------------------
+# The retry policy belongs to the gateway's transport, whatever the resource: these run on each CRM's
+# accounts list only (a second resource would repeat the same provider call on another path).
 
 def list_call(name: str) -> tuple[str, dict]:
     return provider_call(name, "list", None)

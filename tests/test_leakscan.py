@@ -70,6 +70,18 @@ def test_a_registered_secret_in_a_debug_record_fails_the_run(inner):
     assert "inner-oauth-client-secret-0123" not in output  # named, never printed
 
 
+def test_a_leak_in_a_parallel_worker_fails_the_run(inner):
+    """Under pytest-xdist (as `make test` runs) the scan runs in each worker; the controller fails the run."""
+    inner.makepyfile(test_inner=LEAKY, test_inner_clean=CLEAN.replace("test_logs_no_secret", "test_clean"))
+    result = inner.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-n", "2")
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output
+    assert "2 passed" in output
+    assert "LEAK: OAuth client secret of the inner test appeared in a log record during " \
+           "test_inner.py::test_logs_a_secret" in output
+    assert "inner-oauth-client-secret-0123" not in output
+
+
 def test_a_run_without_leaks_passes(inner):
     result = run(inner, CLEAN)
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()

@@ -4,8 +4,13 @@ own `/openapi.json` (docs/reliability.md, "Fuzzing").
 Requests carry a valid token and, most of the time, the id of a real sandbox account, so the
 fuzzing reaches the engine and the emulators instead of stopping at 401/404. Every answer must match
 the document (status code, content type, body schema) and no answer may be a 5xx of the gateway's
-own: a 5xx is allowed only as a provider's error (`truto_is_remote_error: true`, research/
-truto-semantics.md §6). The number of examples is bounded so the whole run stays short.
+own: a 5xx is allowed only as a provider's error (`truto_is_remote_error: true`,
+https://www.truto.one/docs/api-reference/overview/errors). The number of examples is bounded so the
+whole run stays short.
+
+The unified routes of each registered (integration, resource) are fuzzed as a test of their own, with
+that integration's account (`hubspot-accounts-positive`); every other route (health, admin, and unified
+resources no integration maps yet, which must answer a documented 404) is fuzzed once.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from support import INTEGRATIONS
+from support import INTEGRATIONS, REGISTERED, RESOURCES, registered_params
 
 from unigate.app import create_app
 from unigate.cli import create_token
@@ -35,6 +40,12 @@ from unigate.settings import Settings
 
 EXAMPLES_PER_OPERATION = 25
 NEGATIVE_EXAMPLES_PER_OPERATION = 10
+# Per registered (integration, resource) and unified operation: the run grows with each mapping file, so
+# each is fuzzed less deeply than the shared routes (about what one CRM got when all shared one pass).
+EXAMPLES_PER_RESOURCE_OPERATION = 5
+NEGATIVE_EXAMPLES_PER_RESOURCE_OPERATION = 3
+MODES = [("positive", EXAMPLES_PER_OPERATION, EXAMPLES_PER_RESOURCE_OPERATION),
+         ("negative", NEGATIVE_EXAMPLES_PER_OPERATION, NEGATIVE_EXAMPLES_PER_RESOURCE_OPERATION)]
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -43,6 +54,7 @@ class Fuzzed:
         self.url = url
         self.headers = {"Authorization": f"Bearer {token}"}
         self.accounts: list[str] = []  # one sandbox account per integration
+        self.account_of: dict[str, str] = {}  # integration -> its sandbox account
         self.target = ""  # an account the admin routes may read and change
 
 
@@ -59,6 +71,7 @@ def fuzzed(sandbox, tmp_path_factory):
                                 json={"integration": name, "is_sandbox": True, "tenant_id": "fuzz"})
         assert created.status_code == 201, created.text
         target.accounts.append(created.json()["id"])
+        target.account_of[name] = created.json()["id"]
     created = requests.post(f"{server.url}/integrated-account", headers=target.headers, timeout=10,
                             json={"integration": "hubspot", "is_sandbox": True, "tenant_id": "fuzz-target"})
     target.target = created.json()["id"]
@@ -95,6 +108,10 @@ def test_the_document_describes_every_route(fuzzed):
             "DELETE /integrated-account/{id}", "GET /unified/crm/accounts", "POST /unified/crm/accounts",
             "GET /unified/crm/accounts/{id}", "PATCH /unified/crm/accounts/{id}",
             "DELETE /unified/crm/accounts/{id}"} <= labels
+    for model, resource in RESOURCES:  # every unified model, mapped by an integration or not yet
+        base = f"/unified/{model}/{resource}"
+        assert {f"GET {base}", f"POST {base}", f"GET {base}/{{id}}", f"PATCH {base}/{{id}}",
+                f"DELETE {base}/{{id}}"} <= labels, resource
 
 
 def assert_not_the_gateways_failure(response) -> None:
@@ -104,26 +121,30 @@ def assert_not_the_gateways_failure(response) -> None:
             f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text[:500]}"
 
 
-@pytest.mark.parametrize("mode, examples", [("positive", EXAMPLES_PER_OPERATION),
-                                            ("negative", NEGATIVE_EXAMPLES_PER_OPERATION)])
-def test_fuzz_every_operation_against_the_document(fuzzed, mode, examples):
-    """Positive: valid inputs by the document. Negative: inputs the document rules out, which must be
-    refused with a documented 4xx, never a 5xx."""
+def unified_path_of(resource: str) -> tuple[str, str]:
+    return f"/unified/crm/{resource}", f"/unified/crm/{resource}/{{id}}"
+
+
+REGISTERED_PATHS = {path for _, resource in REGISTERED for path in unified_path_of(resource)}
+
+
+def fuzz(fuzzed, operations_to_fuzz, mode: str, examples: int, accounts: list[str]) -> None:
+    """Fuzz each operation; `integrated_account_id` is usually one of `accounts` (the last pick keeps the
+    generated id: an unknown account, 404)."""
     generation_mode = schemathesis.GenerationMode(mode)
     session = requests.Session()
     shapes = UnifiedShapes(requests.get(f"{fuzzed.url}/openapi.json", timeout=5).json())
-    for operation in operations(fuzzed.url):
+    for operation in operations_to_fuzz:
         query_names = {p.name for p in operation.query}
         path_names = {p.name for p in operation.path_parameters}
         admin_account_route = operation.path == "/integrated-account/{id}"
 
         @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy(generation_mode), pick=st.integers(min_value=0, max_value=len(fuzzed.accounts)))
+        @given(case=operation.as_strategy(generation_mode), pick=st.integers(min_value=0, max_value=len(accounts)))
         def run(case, pick):
-            # Usually a real account (the last pick keeps the generated id: an unknown one, 404).
-            if "integrated_account_id" in query_names and pick < len(fuzzed.accounts):
-                case.query = {**(case.query or {}), "integrated_account_id": fuzzed.accounts[pick]}
+            if "integrated_account_id" in query_names and pick < len(accounts):
+                case.query = {**(case.query or {}), "integrated_account_id": accounts[pick]}
             if admin_account_route and "id" in path_names and case.method != "DELETE" and pick % 2 == 0:
                 case.path_parameters = {**case.path_parameters, "id": fuzzed.target}
             response = case.call(base_url=fuzzed.url, session=session, headers=fuzzed.headers, timeout=15)
@@ -140,3 +161,21 @@ def test_fuzz_every_operation_against_the_document(fuzzed, mode, examples):
             assert mode == "negative", operation.label  # e.g. GET /health: no input to make invalid
     health = requests.get(f"{fuzzed.url}/health", timeout=5)
     assert health.status_code == 200  # and the gateway still serves
+
+
+@pytest.mark.parametrize("mode, examples", [pytest.param(mode, shared, id=mode) for mode, shared, _ in MODES])
+def test_fuzz_every_shared_operation_against_the_document(fuzzed, mode, examples):
+    """Positive: valid inputs by the document. Negative: inputs the document rules out, which must be
+    refused with a documented 4xx, never a 5xx. Every route but the registered resources' unified ones."""
+    shared = [op for op in operations(fuzzed.url) if op.path not in REGISTERED_PATHS]
+    fuzz(fuzzed, shared, mode, examples, fuzzed.accounts)
+
+
+@pytest.mark.parametrize("mode, examples", [pytest.param(mode, per, id=mode) for mode, _, per in MODES])
+@pytest.mark.parametrize("name, resource", registered_params())
+def test_fuzz_each_registered_resource_against_the_document(fuzzed, name, resource, mode, examples):
+    """The unified routes of one (integration, resource), on that integration's account."""
+    paths = unified_path_of(resource)
+    mine = [op for op in operations(fuzzed.url) if op.path in paths]
+    assert len(mine) == 5, [op.label for op in mine]  # list, create, get, update, delete
+    fuzz(fuzzed, mine, mode, examples, [fuzzed.account_of[name]])

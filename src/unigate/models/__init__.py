@@ -18,7 +18,8 @@ from jsonschema import Draft202012Validator
 
 MODELS_DIR = Path(__file__).resolve().parent
 # Fields the gateway fills itself; a caller cannot write them.
-READ_ONLY_FIELDS = ("id", "created_at", "updated_at", "last_activity_at", "remote_data")
+# etag names a version of the record (a contact's, in Truto's model): the CRM sets it, a caller never writes it.
+READ_ONLY_FIELDS = ("id", "created_at", "updated_at", "last_activity_at", "etag", "remote_data")
 
 
 @dataclass(frozen=True)
