@@ -251,3 +251,20 @@ def test_raw_format_is_the_provider_answer(gateway, sandbox, case):
                        params={"truto_response_format": "raw"})
     assert writes_sent(sandbox, integration)[-1] == SENT[case](ids)[-1]
     assert response.status_code == RAW_STATUS[case], response.text
+
+
+def test_get_integration_and_the_openapi_document_list_the_custom_methods(gateway):
+    integrations = {i["name"]: i for i in gateway.admin("GET", "/integration").json()["result"]}
+    for name, spec in SPECS.items():
+        shown = {(u["model"], u["resource"]): u["custom_methods"] for u in integrations[name]["unified"]}
+        assert shown == {key: list(m.custom_methods) for key, m in spec.mappings.items()}
+    document = requests.get(f"{gateway.url}/openapi.json", timeout=10).json()
+    for (model, resource, method), unified_method in UNIFIED_METHODS.items():
+        if (model, resource) not in SERVED:
+            continue
+        operation = document["paths"][f"/unified/{model}/{resource}/{method}"]["post"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body["required"] == unified_method.schema["required"]
+        served_by = sorted(n for (n, m, r, c) in MAPPED if (m, r, c) == (model, resource, method))
+        assert f"Served on: {', '.join(served_by) or 'no integration yet'}" in operation["description"]
+        assert any(p["name"] == "Idempotency-Key" for p in operation["parameters"])
