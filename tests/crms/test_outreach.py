@@ -1,6 +1,7 @@
-"""Outreach through the unified API: the mapping against the emulator's stored JSON:API records.
+"""Outreach through the unified API: the mappings against the emulator's stored JSON:API records.
 
-Research: crm-apis-2.md §3 (Outreach); mapping: src/unigate/integrations/outreach/crm/accounts.yaml.
+API: https://developers.outreach.io/api/ (accounts and prospects); mappings:
+src/unigate/integrations/outreach/crm/accounts.yaml and crm/contacts.yaml.
 """
 
 from __future__ import annotations
@@ -157,3 +158,116 @@ def test_rate_limit_headers_are_passed_on(gateway, ctl):
     assert answer.headers["ratelimit-limit"] == "10000"
     assert int(answer.headers["ratelimit-remaining"]) < 10000
     assert 0 <= int(answer.headers["ratelimit-reset"]) <= 3600
+
+
+# -- contacts: Outreach prospects (https://developers.outreach.io/api/reference/tag/Prospect/) ----------------
+def test_contacts_read_the_prospect_account_link_emails_and_typed_phones(gateway, ctl):
+    """A prospect's `account` relationship reads as account {id, name} (name from `company`); emails and
+    the typed phone arrays become email_addresses and phone_numbers."""
+    stored = {str(r["id"]): r for r in ctl.records("contacts")}
+    accounts = {r["id"]: r["attributes"]["name"] for r in ctl.records("accounts")}
+    listed = gateway.unified("GET", NAME, params={"limit": 60}, resource="contacts")
+    assert listed.status_code == 200, listed.text
+    result = listed.json()["result"]
+    assert len(result) == 60
+    unlinked = 0
+    for contact in result:
+        record = stored[contact["id"]]
+        a, link = record["attributes"], record["relationships"]["account"]["data"]
+        if link is None:
+            unlinked += 1
+            assert contact.get("account") is None
+        else:
+            assert contact["account"] == {"id": str(link["id"]), "name": accounts[link["id"]]}
+        assert contact["first_name"] == a["firstName"] and contact["last_name"] == a["lastName"]
+        assert contact["name"] == f"{a['firstName']} {a['lastName']}" and contact["title"] == a["title"]
+        assert [e["email"] for e in contact["email_addresses"]] == a["emails"]
+        assert contact["email_addresses"][0]["type"] == "primary"
+        phones = [(p["number"], p["type"]) for p in contact["phone_numbers"]]
+        assert phones == [(n, "work") for n in a["workPhones"]] + [(n, "mobile") for n in a["mobilePhones"]]
+        assert contact["owner"] == {"id": str(record["relationships"]["owner"]["data"]["id"])}
+        assert contact["custom_fields"] == {k: v for k, v in a.items() if k.startswith("custom") and v is not None}
+        assert contact["addresses"][0]["city"] == a["addressCity"]
+    assert 0 < unlinked < 60
+
+
+def test_contact_create_sends_a_prospect_document_with_the_account_relationship(gateway, ctl):
+    """POST /api/v2/prospects: attributes in Outreach's names, account and owner as integer relationships;
+    the answer reads the account back with its name."""
+    account = ctl.records("accounts")[3]
+    ctl.clear_requests()
+    sent = {
+        "first_name": "Nora", "last_name": "Quill", "title": "CFO",
+        "account": {"id": str(account["id"])}, "owner": {"id": "7"},
+        "email_addresses": [{"email": "nora@quill.example"}, {"email": "nq@home.example"}],
+        "phone_numbers": [{"number": "+1 555 0100", "type": "work"}, {"number": "+1 555 0199", "type": "mobile"},
+                          {"number": "+1 555 0142"}],
+        "addresses": [{"street_1": "9 Pier Road", "city": "Boston", "postal_code": "02110", "country": "US"}],
+        "urls": [{"url": "https://www.linkedin.com/in/nora", "type": "linkedin"}],
+        "tags": [{"name": "vip"}],
+        "custom_fields": {"custom4": 12},
+    }
+    created = gateway.unified("POST", NAME, json=sent, resource="contacts")
+    assert created.status_code == 200, created.text   # the unified create answers 200
+    contact = created.json()
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/api/v2/prospects")
+    assert post["headers"]["content-type"] == JSONAPI
+    assert post["body"] == {"data": {
+        "type": "prospect",
+        "attributes": {
+            "firstName": "Nora", "lastName": "Quill", "title": "CFO",
+            "emails": ["nora@quill.example", "nq@home.example"],
+            "workPhones": ["+1 555 0100"], "mobilePhones": ["+1 555 0199"], "homePhones": [],
+            "otherPhones": ["+1 555 0142"], "voipPhones": [],
+            "addressStreet": "9 Pier Road", "addressStreet2": None, "addressCity": "Boston", "addressState": None,
+            "addressZip": "02110", "addressCountry": "US",
+            "linkedInUrl": "https://www.linkedin.com/in/nora", "twitterUrl": None, "facebookUrl": None,
+            "githubUrl": None, "websiteUrl1": None, "websiteUrl2": None, "websiteUrl3": None,
+            "tags": ["vip"], "custom4": "12",
+        },
+        "relationships": {"owner": {"data": {"type": "user", "id": 7}},
+                          "account": {"data": {"type": "account", "id": account["id"]}}},
+    }}
+    fetched = gateway.unified("GET", NAME, contact["id"], resource="contacts").json()
+    for got in (contact, fetched):
+        assert got["account"] == {"id": str(account["id"]), "name": account["attributes"]["name"]}
+        assert got["name"] == "Nora Quill" and got["owner"] == {"id": "7"}
+        assert got["custom_fields"] == {"custom4": "12"}
+        assert {"number": "+1 555 0142", "type": "other"} in got["phone_numbers"]
+
+
+def test_contact_update_moves_the_account_and_delete_is_permanent(gateway, ctl):
+    """PATCH carries data.type/data.id and only the sent members; DELETE is 204, then the prospect is 404."""
+    record = ctl.records("contacts")[4]           # seeded without an account
+    assert record["relationships"]["account"]["data"] is None
+    target = ctl.records("accounts")[0]
+    ctl.clear_requests()
+    answer = gateway.unified("PATCH", NAME, str(record["id"]), json={"account": {"id": str(target["id"])}, "title": "COO"}, resource="contacts")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["account"] == {"id": str(target["id"]), "name": target["attributes"]["name"]}
+    patch = next(r for r in ctl.requests() if r["method"] == "PATCH")
+    assert patch["path"].endswith(f"/api/v2/prospects/{record['id']}")
+    assert patch["body"] == {"data": {"type": "prospect", "id": record["id"], "attributes": {"title": "COO"},
+                                      "relationships": {"account": {"data": {"type": "account", "id": target["id"]}}}}}
+    deleted = gateway.unified("DELETE", NAME, str(record["id"]), resource="contacts")
+    assert deleted.status_code == 200 and deleted.json()["id"] == str(record["id"])
+    assert gateway.unified("GET", NAME, str(record["id"]), resource="contacts").status_code == 404
+    assert all(r["id"] != record["id"] for r in ctl.records("contacts"))
+
+
+def test_contact_refusals_and_the_unnamed_account(gateway, ctl):
+    """A duplicate email and an unknown account are Outreach 422 validationErrors, passed on as remote errors;
+    a prospect created without an account reads back linked to the unnamed account Outreach made for it."""
+    taken = ctl.records("contacts")[0]["attributes"]["emails"][0]
+    duplicate = gateway.unified("POST", NAME, json={"last_name": "Twin", "email_addresses": [{"email": taken}]}, resource="contacts")
+    assert duplicate.status_code == 422
+    assert "Contacts email hash has already been taken." in duplicate.json()["message"]
+    assert duplicate.json()["truto_is_remote_error"] is True
+    accountless = gateway.unified("POST", NAME, json={"last_name": "Solo"}, resource="contacts")
+    assert accountless.status_code == 200, accountless.text
+    unnamed = ctl.records("accounts")[-1]            # Outreach links a new unnamed account (no name)
+    assert accountless.json()["account"] == {"id": str(unnamed["id"])} and unnamed["attributes"]["named"] is False
+    dangling = gateway.unified("POST", NAME, json={"last_name": "Lost", "account": {"id": "999999"}}, resource="contacts")
+    assert dangling.status_code == 422
+    assert "Could not find 'account'" in dangling.json()["message"]

@@ -1,6 +1,7 @@
-"""Pipeliner through the unified API: the mapping against the emulator's stored Accounts.
+"""Pipeliner through the unified API: the mappings against the emulator's stored Accounts and Contacts.
 
-Research: crm-apis-2.md §4 (Pipeliner); mapping: src/unigate/integrations/pipeliner/crm/accounts.yaml.
+API: https://developers.pipelinersales.com/api-docs/; mappings:
+src/unigate/integrations/pipeliner/crm/accounts.yaml and crm/contacts.yaml.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 from support import list_all
 
 from unigate.sandbox import pipeliner
+from unigate.sandbox.pipeliner import contacts as pipeliner_contacts
 
 NAME = "pipeliner"
 INDUSTRY_NAMES = {i["id"]: i["option_name"] for i in pipeliner.INDUSTRIES}
@@ -165,3 +167,100 @@ def test_delete_is_soft(gateway, ctl):
     assert rid not in [r["id"] for r in listed] and len(listed) == 59
     kept = gateway.unified("GET", NAME, rid, params={"remote_query[include-deleted]": "true"})
     assert kept.status_code == 200 and kept.json()["remote_data"]["is_deleted"] is True
+
+
+# -- contacts: Pipeliner Contacts (https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-contact) --
+def test_contacts_read_the_primary_account_with_its_name(gateway, ctl):
+    """Reads ask for expand=primary_account; account is {id, name} of the primary relation, absent without one;
+    position is the title, formatted_name the name, email1..5 / phone1..5 the lists, cf_ keys the custom fields."""
+    stored = {r["id"]: r for r in ctl.records("contacts")}
+    names = {r["id"]: r["name"] for r in ctl.records("accounts")}
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, params={"limit": 100}, resource="contacts")
+    assert listed.status_code == 200, listed.text
+    result = listed.json()["result"]
+    assert len(result) == 60
+    assert all(dict(r["query_params"]).get("expand") == "primary_account" for r in ctl.requests())
+    unlinked = 0
+    for contact in result:
+        r = stored[contact["id"]]
+        if r["primary_account"] is None:
+            unlinked += 1
+            assert contact.get("account") is None
+        else:
+            assert contact["account"] == {"id": r["primary_account"], "name": names[r["primary_account"]]}
+        assert contact["name"] == r["formatted_name"] and contact["title"] == r["position"]
+        assert contact["email_addresses"] == [{"email": r[f"email{i}"], "type": "primary" if i == 1 else "other"}
+                                              for i in range(1, 6) if r[f"email{i}"]]
+        assert [p["number"] for p in contact["phone_numbers"]] == [r[f"phone{i}"] for i in range(1, 6) if r[f"phone{i}"]]
+        assert contact["owner"] == {"id": r["owner_id"]}
+        assert contact["custom_fields"] == {k: v for k, v in r.items() if k.startswith("cf_") and v is not None}
+    assert 0 < unlinked < 60
+
+
+def test_contact_create_writes_a_primary_account_relation(gateway, ctl):
+    """POST /entities/Contacts with owner_id, position, email/phone slots and account_relations
+    [{account_id, is_primary: true}]; the write answer's primary_account URI reads back as account.id."""
+    account = ctl.records("accounts")[5]
+    owner = pipeliner.CLIENTS[2]["id"]
+    ctl.clear_requests()
+    sent = {"first_name": "Ivana", "last_name": "Kral", "title": "Buyer", "owner": {"id": owner},
+            "account": {"id": account["id"]}, "email_addresses": [{"email": "ivana@kral.example"}],
+            "phone_numbers": [{"number": "+421 900 111 222"}],
+            "addresses": [{"street_1": "Hlavna 1", "street_2": "Floor 2", "city": "Nitra"}],
+            "custom_fields": {"cf_lead_source": "Referral"}}
+    created = gateway.unified("POST", NAME, json=sent, resource="contacts")
+    assert created.status_code == 200, created.text
+    contact = created.json()
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/entities/Contacts")
+    assert post["body"] == {
+        "first_name": "Ivana", "last_name": "Kral", "position": "Buyer", "owner_id": owner,
+        "email1": "ivana@kral.example", "email2": "", "email3": "", "email4": "", "email5": "",
+        "phone1": "+421 900 111 222", "phone2": "", "phone3": "", "phone4": "", "phone5": "",
+        "address": "Hlavna 1\nFloor 2", "city": "Nitra", "state_province": "", "zip_code": "", "country": "",
+        "account_relations": [{"account_id": account["id"], "is_primary": True}],
+        "cf_lead_source": "Referral",
+    }
+    assert contact["account"] == {"id": account["id"]}          # write answers carry the URI only
+    fetched = gateway.unified("GET", NAME, contact["id"], resource="contacts").json()
+    assert fetched["account"] == {"id": account["id"], "name": account["name"]}
+    assert fetched["name"] == "Ivana Kral" and fetched["owner"] == {"id": owner}
+    assert fetched["addresses"][0]["street_2"] == "Floor 2"
+    stored = next(r for r in ctl.records("contacts") if r["id"] == contact["id"])
+    assert stored["unit_id"] == pipeliner.CLIENTS[2]["default_unit_id"]   # defaulted from the owner
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+def test_contact_update_moves_the_primary_account(gateway, ctl, monkeypatch, mode):
+    """PATCH sends only the changed fields; a new account becomes the primary relation whether Pipeliner
+    replaces the contact's relations or adds to them (undocumented; the emulator does either)."""
+    monkeypatch.setattr(pipeliner_contacts, "ACCOUNT_RELATIONS_ON_PATCH", mode)
+    record = next(r for r in ctl.records("contacts") if r["primary_account"] is not None)
+    target = next(a for a in ctl.records("accounts") if a["id"] != record["primary_account"])
+    ctl.clear_requests()
+    answer = gateway.unified("PATCH", NAME, record["id"], json={"account": {"id": target["id"]}, "last_name": "Moved"}, resource="contacts")
+    assert answer.status_code == 200, answer.text
+    patch = next(r for r in ctl.requests() if r["method"] == "PATCH")
+    assert patch["body"] == {"last_name": "Moved", "account_relations": [{"account_id": target["id"], "is_primary": True}]}
+    fetched = gateway.unified("GET", NAME, record["id"], resource="contacts").json()
+    assert fetched["account"] == {"id": target["id"], "name": target["name"]} and fetched["last_name"] == "Moved"
+    kept = next(r for r in ctl.records("contacts") if r["id"] == record["id"])["account_relations"]
+    assert len(kept) == (1 if mode == "replace" else len(record["account_relations"]) + 1)
+
+
+def test_contact_refusals_and_soft_delete(gateway, ctl):
+    """No owner and an unknown account are Pipeliner 422s naming the field; delete is soft, then 404."""
+    ownerless = gateway.unified("POST", NAME, json={"last_name": "Nobody"}, resource="contacts")
+    assert ownerless.status_code == 422 and "owner_id" in ownerless.json()["message"]
+    assert ownerless.json()["truto_is_remote_error"] is True
+    dangling = gateway.unified("POST", NAME, json={"last_name": "Lost", "owner": {"id": pipeliner.CLIENTS[0]["id"]},
+                                               "account": {"id": "no-such-account"}}, resource="contacts")
+    assert dangling.status_code == 422 and "account_id" in dangling.json()["message"]
+    rid = ctl.records("contacts")[0]["id"]
+    deleted = gateway.unified("DELETE", NAME, rid, resource="contacts")
+    assert deleted.status_code == 200 and deleted.json()["id"] == rid
+    assert gateway.unified("GET", NAME, rid, resource="contacts").status_code == 404
+    assert next(r for r in ctl.records("contacts") if r["id"] == rid)["is_deleted"] is True
+    listed = gateway.unified("GET", NAME, params={"limit": 100}, resource="contacts").json()["result"]
+    assert rid not in [r["id"] for r in listed] and len(listed) == 59

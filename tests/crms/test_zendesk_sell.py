@@ -184,3 +184,101 @@ def test_refused_token_is_401(gateway):
     response = gateway.admin("GET", "/unified/crm/accounts", params={"integrated_account_id": created.json()["id"]})
     assert response.status_code == 401
     assert response.json()["raw_response"]["errors"][0]["error"]["code"] == "unauthorized"
+
+
+# -- contacts (persons) -------------------------------------------------------------------------------
+def contacts(gateway, method: str, record_id: str | None = None, **kwargs):
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
+
+
+def expected_person(person: dict) -> dict:
+    """The unified contact a stored Sell person should map to (written independently of the YAML)."""
+    base = expected(person)
+    urls = [u for u in base["urls"] or [] if u["type"] != "linkedin"]
+    if person["linkedin"]:
+        urls.insert(1 if person["website"] else 0,
+                    {"url": "https://www.linkedin.com/in/" + person["linkedin"], "type": "linkedin"})
+    name = " ".join(p for p in (person["first_name"], person["last_name"]) if p)
+    return {
+        "id": base["id"], "first_name": person["first_name"], "last_name": person["last_name"], "name": name or None,
+        "title": person["title"], "account": {"id": str(person["contact_id"])} if person["contact_id"] else None,
+        "addresses": base["addresses"], "phone_numbers": base["phone_numbers"],
+        "email_addresses": [{"email": person["email"], "type": "primary"}] if person["email"] else None,
+        "tags": base["tags"], "custom_fields": base["custom_fields"], "owner": base["owner"], "urls": urls or None,
+        "created_at": person["created_at"], "updated_at": person["updated_at"],
+    }
+
+
+def test_contacts_list_is_persons_only_through_sell_s_filter(gateway, ctl):
+    """The list asks Sell for persons (`is_organization=false`, Sell's own filter) page by page; every
+    person comes back once, mapped, with `contact_id` as the account link."""
+    people = {str(p["id"]): p for p in ctl.records("contacts")}
+    ctl.clear_requests()
+    seen = [r for page in list_all(gateway, NAME, limit=20, resource="contacts") for r in page]
+    assert sorted(r["id"] for r in seen) == sorted(people)
+    for unified in seen:
+        assert {k: unified.get(k) for k in expected_person(people[unified["id"]])} == expected_person(people[unified["id"]])
+    assert any(r.get("account") for r in seen) and any(not r.get("account") for r in seen)
+    calls = ctl.requests()
+    assert calls and all(c["path"] == "/zendesk_sell/v2/contacts" for c in calls)
+    assert all(dict(c["query_params"])["is_organization"] == "false" for c in calls)
+    assert [dict(c["query_params"])["page"] for c in calls] == [str(n) for n in range(1, len(calls) + 1)]
+
+
+def test_contact_get_and_an_organisation_is_not_a_contact(gateway, ctl):
+    person = ctl.records("contacts")[4]
+    response = contacts(gateway, "GET", str(person["id"]))
+    assert response.status_code == 200, response.text
+    assert {k: response.json().get(k) for k in expected_person(person)} == expected_person(person)
+    org_id = next(iter(organisations(ctl)))
+    for method, body in (("GET", None), ("PATCH", {"title": "x"}), ("DELETE", None)):
+        refused = contacts(gateway, method, org_id, json=body)
+        assert refused.status_code == 404, (method, refused.text)
+    assert organisations(ctl)[org_id]["title"] is None, "the organisation was not changed"
+
+
+def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
+    org_id = list(organisations(ctl))[2]
+    sent = {"first_name": "Jane", "last_name": "Roe", "title": "CFO", "account": {"id": org_id},
+            "owner": {"id": str(zendesk_sell.USERS[1]["id"])},
+            "email_addresses": [{"email": "jane@roe.example", "type": "primary"}],
+            "phone_numbers": [{"number": "+1 555 0100", "type": "primary"}, {"number": "+1 555 0101", "type": "mobile"}],
+            "addresses": [{"street_1": "1 Main St", "street_2": "Unit 5", "city": "Austin"}],
+            "tags": [{"name": "vip"}], "custom_fields": {"Preferred Channel": "Email"},
+            "urls": [{"url": "https://roe.example"}]}
+    ctl.clear_requests()
+    response = contacts(gateway, "POST", json=sent)
+    assert response.status_code == 200, response.text
+    created = response.json()
+    (call,) = ctl.requests()
+    assert (call["method"], call["path"]) == ("POST", "/zendesk_sell/v2/contacts")
+    assert call["body"] == {"data": {
+        "is_organization": False, "first_name": "Jane", "website": "https://roe.example", "last_name": "Roe", "title": "CFO", "contact_id": int(org_id),
+        "owner_id": zendesk_sell.USERS[1]["id"], "email": "jane@roe.example", "phone": "+1 555 0100",
+        "mobile": "+1 555 0101", "address": {"line1": "1 Main St\nUnit 5", "city": "Austin"}, "tags": ["vip"],
+        "custom_fields": {"Preferred Channel": "Email"}}}
+    assert created["account"] == {"id": org_id} and created["name"] == "Jane Roe"
+    assert created["urls"] == [{"url": "https://roe.example", "type": "website"}]
+    stored = next(p for p in ctl.records("contacts") if str(p["id"]) == created["id"])
+    assert stored["is_organization"] is False and stored["contact_id"] == int(org_id)
+    named = contacts(gateway, "POST", json={"name": "Mary Ann Smith"})
+    assert named.status_code == 200 and (named.json()["first_name"], named.json()["last_name"]) == ("Mary Ann", "Smith")
+    refused = contacts(gateway, "POST", json={"first_name": "Only"})
+    assert refused.status_code == 422 and "last_name" in refused.json()["message"]
+
+
+def test_contact_update_moves_the_account_and_delete_is_hard(gateway, ctl):
+    person = next(p for p in ctl.records("contacts") if p["contact_id"])
+    other = next(i for i in organisations(ctl) if int(i) != person["contact_id"])
+    ctl.clear_requests()
+    response = contacts(gateway, "PATCH", str(person["id"]), json={"account": {"id": other}, "tags": []})
+    assert response.status_code == 200, response.text
+    put = [c for c in ctl.requests() if c["method"] == "PUT"]
+    assert response.json()["account"] == {"id": other} and "tags" not in response.json()
+    assert put[0]["body"] == {"data": {"contact_id": int(other), "tags": []}}
+    deleted = contacts(gateway, "DELETE", str(person["id"]))
+    assert deleted.status_code == 200 and deleted.json()["id"] == str(person["id"])
+    assert contacts(gateway, "GET", str(person["id"])).status_code == 404
+    assert contacts(gateway, "DELETE", str(person["id"])).status_code == 404
+    bad = contacts(gateway, "PATCH", str(ctl.records("contacts")[0]["id"]), json={"account": {"id": "not-a-number"}})
+    assert bad.status_code == 400 and bad.json()["statusCode"] == 400 and "not-a-number" in bad.json()["message"]

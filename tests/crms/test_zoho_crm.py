@@ -1,5 +1,6 @@
-"""Zoho CRM through the gateway: the mapping against the sandbox's stored Accounts, writes as Zoho
-receives them, and Zoho's quirks seen through the unified API (research/crm-apis-1.md §3)."""
+"""Zoho CRM through the gateway: the mappings against the sandbox's stored Accounts and Contacts, writes as
+Zoho receives them, and Zoho's quirks seen through the unified API
+(https://www.zoho.com/crm/developer/docs/api/v8/get-records.html)."""
 
 from __future__ import annotations
 
@@ -247,3 +248,142 @@ def test_api_domain_must_be_a_zoho_host(gateway):
         "integration": NAME, "context": {"access_token": "t", "api_domain": "https://evil.example"}})
     assert created.status_code == 400, created.text  # refused before it is stored (tests/test_outbound_hosts.py)
     assert "not one of Zoho CRM's own API hosts" in created.json()["message"]
+
+
+# -- contacts (the Contacts module) ------------------------------------------------------------------
+def contacts(gateway, method: str, record_id: str | None = None, **kwargs):
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
+
+
+CONTACT_STANDARD = {"id", "Owner", "Salutation", "First_Name", "Last_Name", "Full_Name", "Title", "Department",
+                    "Account_Name", "Vendor_Name", "Reporting_To", "Email", "Secondary_Email", "Phone", "Mobile",
+                    "Home_Phone", "Other_Phone", "Asst_Phone", "Assistant", "Fax", "Mailing_Street", "Mailing_City",
+                    "Mailing_State", "Mailing_Zip", "Mailing_Country", "Other_Street", "Other_City", "Other_State",
+                    "Other_Zip", "Other_Country", "Description", "Date_of_Birth", "Lead_Source", "Email_Opt_Out",
+                    "Twitter", "Skype_ID", "Tag", "Created_By", "Modified_By", "Created_Time", "Modified_Time",
+                    "Last_Activity_Time", "Record_Image", "Locked__s"}
+
+
+def expected_contact(contact: dict) -> dict:
+    """The unified contact a stored Zoho contact should map to (written independently of the YAML)."""
+    street = (contact["Mailing_Street"] or "").split("\n")
+    mailing = {"street_1": street[0] or None, "street_2": "\n".join(street[1:]) or None,
+               "city": contact["Mailing_City"], "state": contact["Mailing_State"],
+               "postal_code": contact["Mailing_Zip"], "country": contact["Mailing_Country"], "type": "mailing"}
+    phones = [{"number": contact[key], "type": kind} for key, kind in (
+        ("Phone", "primary"), ("Mobile", "mobile"), ("Home_Phone", "home"), ("Other_Phone", "other"),
+        ("Asst_Phone", "assistant"), ("Fax", "fax")) if contact[key]]
+    emails = [{"email": contact[key], "type": kind} for key, kind in (
+        ("Email", "primary"), ("Secondary_Email", "secondary")) if contact[key]]
+    custom = {k: v for k, v in contact.items() if k not in CONTACT_STANDARD and not k.startswith("$") and v is not None}
+    account = contact["Account_Name"]
+    return {
+        "id": contact["id"], "first_name": contact["First_Name"], "last_name": contact["Last_Name"],
+        "name": contact["Full_Name"], "title": contact["Title"],
+        "account": {"id": account["id"], "name": account["name"]} if account else None,
+        "addresses": [{k: v for k, v in mailing.items() if v is not None}] if contact["Mailing_City"] else None,
+        "email_addresses": emails or None, "phone_numbers": phones or None,
+        "tags": [{"id": t["id"], "name": t["name"]} for t in contact["Tag"]] or None,
+        "custom_fields": custom or None, "owner": {"id": contact["Owner"]["id"]},
+        "urls": [{"url": f"https://twitter.com/{contact['Twitter']}", "type": "twitter"}] if contact["Twitter"] else None,
+        "last_activity_at": contact["Last_Activity_Time"], "created_at": contact["Created_Time"],
+        "updated_at": contact["Modified_Time"],
+    }
+
+
+def assert_maps_contact(unified: dict, contact: dict) -> None:
+    for key, value in expected_contact(contact).items():
+        got = unified.get(key)
+        if key.endswith("_at"):
+            assert (got is None) if value is None else (got.endswith("Z") and got[:19] == utc(value)), key
+        else:
+            assert got == value, f"{key}: {got!r} != {value!r}"
+    assert unified["remote_data"]["id"] == contact["id"]
+
+
+def test_contacts_list_maps_every_contact_with_its_account(gateway, ctl):
+    """Every stored contact comes back once, the `Account_Name` lookup as `account {id, name}`, the org's
+    custom fields (asked for by name from the Contacts layout) in custom_fields."""
+    records = {c["id"]: c for c in ctl.records("contacts")}
+    seen = [r for page in list_all(gateway, NAME, limit=9, resource="contacts") for r in page]
+    assert sorted(r["id"] for r in seen) == sorted(records)
+    for unified in seen:
+        assert_maps_contact(unified, records[unified["id"]])
+    assert any(r.get("account") for r in seen) and any(not r.get("account") for r in seen)
+    assert any(r.get("custom_fields", {}).get("Loyalty_Points") is not None for r in seen)
+    calls = [c for c in ctl.requests() if c["path"] == "/zoho_crm/crm/v8/Contacts"]
+    fields = dict(calls[0]["query_params"])["fields"].split(",")
+    assert {"Account_Name", "Full_Name", "Preferred_Language", "Loyalty_Points"} <= set(fields)
+    assert any(dict(c["query_params"]).get("module") == "Contacts" for c in ctl.requests()
+               if c["path"].endswith("/settings/fields"))
+
+
+def test_contact_get_maps_the_stored_contact(gateway, ctl):
+    contact = ctl.records("contacts")[3]
+    response = contacts(gateway, "GET", contact["id"])
+    assert response.status_code == 200, response.text
+    assert_maps_contact(response.json(), contact)
+    assert contacts(gateway, "GET", "5725767000009999999").status_code == 404
+
+
+def test_contact_create_writes_the_account_link_and_reads_back(gateway, ctl):
+    """Insert Records body: one record in `data`, the account written as the `Account_Name` lookup {id}."""
+    account = ctl.records("accounts")[1]
+    sent = {"first_name": "Jane", "last_name": "Roe", "title": "CFO", "account": {"id": account["id"]},
+            "owner": {"id": zoho_crm.USERS[1]["id"]},
+            "email_addresses": [{"email": "jane@roe.example", "type": "primary"},
+                                {"email": "jr@home.example", "type": "secondary"}],
+            "phone_numbers": [{"number": "+1 555 0100", "type": "primary"}, {"number": "+1 555 0101", "type": "mobile"}],
+            "addresses": [{"street_1": "1 Main St", "street_2": "Unit 5", "city": "Austin", "type": "mailing"}],
+            "tags": [{"name": "VIP"}], "custom_fields": {"Loyalty_Points": 40, "Preferred_Language": "German"}}
+    ctl.clear_requests()
+    response = contacts(gateway, "POST", json=sent)
+    assert response.status_code == 200, response.text   # the read-back's answer, as for accounts
+    created = response.json()
+    calls = ctl.requests()
+    assert [(c["method"], c["path"]) for c in calls] == [
+        ("POST", "/zoho_crm/crm/v8/Contacts"), ("GET", f"/zoho_crm/crm/v8/Contacts/{created['id']}")]
+    assert calls[0]["body"] == {"data": [{
+        "First_Name": "Jane", "Last_Name": "Roe", "Title": "CFO", "Account_Name": {"id": account["id"]},
+        "Owner": {"id": zoho_crm.USERS[1]["id"]}, "Email": "jane@roe.example", "Secondary_Email": "jr@home.example",
+        "Phone": "+1 555 0100", "Mobile": "+1 555 0101", "Mailing_Street": "1 Main St\nUnit 5", "Mailing_City": "Austin",
+        "Tag": [{"name": "VIP"}], "Loyalty_Points": 40, "Preferred_Language": "German"}]}
+    assert created["account"] == {"id": account["id"], "name": account["Account_Name"]}
+    assert created["name"] == "Jane Roe"
+    assert {k: created["custom_fields"][k] for k in sent["custom_fields"]} == sent["custom_fields"]
+    assert_maps_contact(created, {c["id"]: c for c in ctl.records("contacts")}[created["id"]])
+
+
+def test_contact_create_with_name_only_splits_it(gateway, ctl):
+    """Last_Name is mandatory in Zoho: a unified `name` alone is split at its last space."""
+    ctl.clear_requests()
+    response = contacts(gateway, "POST", json={"name": "Mary Ann Smith"})
+    assert response.status_code == 200, response.text
+    assert ctl.requests()[0]["body"] == {"data": [{"First_Name": "Mary Ann", "Last_Name": "Smith"}]}
+    assert response.json()["name"] == "Mary Ann Smith"
+    refused = contacts(gateway, "POST", json={"first_name": "Only"})
+    assert refused.status_code == 400, refused.text
+    assert "MANDATORY_NOT_FOUND" in refused.json()["message"] and "Last_Name" in refused.json()["message"]
+
+
+def test_contact_update_moves_the_account_link(gateway, ctl):
+    contact = next(c for c in ctl.records("contacts") if c["Account_Name"])
+    other = next(a for a in ctl.records("accounts") if a["id"] != contact["Account_Name"]["id"])
+    ctl.clear_requests()
+    response = contacts(gateway, "PATCH", contact["id"], json={"account": {"id": other["id"]}, "title": "COO"})
+    assert response.status_code == 200, response.text
+    assert ctl.requests()[0]["method"] == "PUT"
+    assert ctl.requests()[0]["body"] == {"data": [{"Title": "COO", "Account_Name": {"id": other["id"]}}]}
+    assert response.json()["account"] == {"id": other["id"], "name": other["Account_Name"]}
+    missing = contacts(gateway, "PATCH", contact["id"], json={"account": {"id": "5725767000009999999"}})
+    assert missing.status_code == 400 and "Account_Name" in missing.json()["message"]
+
+
+def test_contact_delete_goes_to_the_recycle_bin(gateway, ctl):
+    contact = ctl.records("contacts")[5]
+    ctl.clear_requests()
+    response = contacts(gateway, "DELETE", contact["id"])
+    assert response.status_code == 200 and response.json()["id"] == contact["id"]
+    assert [(c["method"], c["path"]) for c in ctl.requests()] == [("DELETE", f"/zoho_crm/crm/v8/Contacts/{contact['id']}")]
+    assert contacts(gateway, "GET", contact["id"]).status_code == 404
+    assert contacts(gateway, "DELETE", contact["id"]).status_code == 404

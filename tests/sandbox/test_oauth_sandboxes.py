@@ -147,7 +147,7 @@ CRMS: dict[str, Crm] = {
             "grant_type": (200, "unsupported_grant_type"),
         },
         extras=lambda root: {"api_domain": root},
-        scope="ZohoCRM.modules.accounts.ALL,ZohoCRM.settings.fields.READ",
+        scope="ZohoCRM.modules.accounts.ALL,ZohoCRM.modules.contacts.ALL,ZohoCRM.settings.fields.READ",
     ),
     "outreach": Crm(
         name="outreach",
@@ -157,7 +157,7 @@ CRMS: dict[str, Crm] = {
         is_vendor_401=lambda r: r.status_code == 401 and r.json() == {"errors": [outreach.UNAUTHORIZED_ERROR]},
         error_code=rfc_code,
         refusals=RFC_REFUSALS,
-        scope="accounts.read accounts.write accounts.delete",
+        scope="accounts.read accounts.write accounts.delete prospects.read prospects.write prospects.delete",
     ),
     "capsule": Crm(
         name="capsule",

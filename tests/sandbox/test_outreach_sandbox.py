@@ -1,4 +1,5 @@
-"""The Outreach emulator over loopback HTTP: JSON:API accounts as research crm-apis-2.md §3 and §6 describe."""
+"""The Outreach emulator over loopback HTTP: JSON:API accounts and prospects
+(https://developers.outreach.io/api/making-requests/, https://developers.outreach.io/api/reference/tag/Prospect/)."""
 
 from __future__ import annotations
 
@@ -221,3 +222,104 @@ def test_seeding_ten_thousand_is_fast(ctl):
     body = requests.get(url(ctl), params={"filter[id]": "9990..inf", "page[size]": 1000, "count": "false"},
                         headers=AUTH, timeout=5).json()
     assert [r["id"] for r in body["data"]][0] == 9990 and len(body["data"]) == 11
+
+
+# -- prospects (https://developers.outreach.io/api/reference/tag/Prospect/) --------------------------------------
+def prospects(ctl, path=""):
+    return f"{ctl.url}/api/v2/prospects{path}"
+
+
+def test_prospects_page_with_links_next_and_filter_by_email_and_account(ctl):
+    """page[size] + links.next replaying the query; filter[emails] matches any email, filter[account][id] the link."""
+    seen, link = [], prospects(ctl) + "?page[size]=25&count=false"
+    while link:
+        answer = requests.get(link, headers=AUTH, timeout=5)
+        assert answer.status_code == 200
+        body = answer.json()
+        assert "meta" not in body
+        seen += [p["id"] for p in body["data"]]
+        link = body["links"].get("next")
+        assert link is None or "page%5Bsize%5D=25" in link
+    assert seen == sorted(seen) and len(seen) == 60
+    second_email = next(r for r in ctl.records("contacts") if len(r["attributes"]["emails"]) > 1)
+    found = requests.get(prospects(ctl), params={"filter[emails]": second_email["attributes"]["emails"][1]},
+                         headers=AUTH, timeout=5).json()
+    assert [p["id"] for p in found["data"]] == [second_email["id"]] and found["meta"]["count"] == 1
+    account_id = second_email["relationships"]["account"]["data"]["id"]
+    linked = requests.get(prospects(ctl), params={"filter[account][id]": account_id}, headers=AUTH, timeout=5).json()
+    assert linked["data"] and all(p["relationships"]["account"]["data"]["id"] == account_id for p in linked["data"])
+    for bad in ({"filter[account][id]": "x"}, {"filter[nope]": "1"}, {"page[size]": "0"}):
+        refused = requests.get(prospects(ctl), params=bad, headers=AUTH, timeout=5)
+        assert refused.status_code == 400 and refused.json()["errors"][0]["id"] == "badRequest"
+
+
+def test_prospect_create_derives_name_and_company_and_links_the_account(ctl):
+    """201 with the full resource: `name` is derived (read-only, a sent one is ignored), `company` is the account's name."""
+    account = ctl.records("accounts")[1]
+    body = {"data": {"type": "prospect",
+                     "attributes": {"firstName": "Ann", "lastName": "Lee", "name": "ignored", "emails": ["ann@x.example"]},
+                     "relationships": {"account": {"data": {"type": "account", "id": account["id"]}}}}}
+    answer = requests.post(prospects(ctl), json=body, headers=WRITE, timeout=5)
+    assert answer.status_code == 201
+    data = answer.json()["data"]
+    assert data["type"] == "prospect" and isinstance(data["id"], int)
+    assert data["attributes"]["name"] == "Ann Lee" and data["attributes"]["company"] == account["attributes"]["name"]
+    assert data["relationships"]["account"]["data"] == {"type": "account", "id": account["id"]}
+    assert answer.headers["location"].endswith(f"/api/v2/prospects/{data['id']}")
+    only_email = requests.post(prospects(ctl), json={"data": {"type": "prospect", "attributes": {"emails": ["solo@x.example"]}}},
+                               headers=WRITE, timeout=5)
+    assert only_email.status_code == 201 and only_email.json()["data"]["attributes"]["name"] == "solo@x.example"
+    # no account sent: Outreach links a new unnamed account (no name, named: false), listed like any other
+    unnamed_id = only_email.json()["data"]["relationships"]["account"]["data"]["id"]
+    unnamed = requests.get(url(ctl, f"/{unnamed_id}"), headers=AUTH, timeout=5).json()["data"]["attributes"]
+    assert unnamed["named"] is False and unnamed["name"] is None
+    assert only_email.json()["data"]["attributes"]["company"] is None
+    assert len(ctl.records("accounts")) == 61
+
+
+def test_prospect_validation_errors_are_422_with_pointer(ctl):
+    """Unknown attributes, wrong types, over-long values, duplicate emails, unknown accounts, read-only relationships."""
+    taken = ctl.records("contacts")[0]["attributes"]["emails"][0]
+    cases = [
+        ({"attributes": {"nope": 1}}, "validationError", "/data/attributes/nope"),
+        ({"attributes": {"emails": "a@b.example"}}, "validationError", "/data/attributes/emails"),
+        ({"attributes": {"firstName": "x" * 256}}, "validationDataTooLongError", "/data/attributes/firstName"),
+        ({"attributes": {"emails": [taken.upper()]}}, "validationError", "/data"),
+        ({"relationships": {"account": {"data": {"type": "account", "id": 999999}}}}, "validationError",
+         "/data/relationships/account"),
+        ({"relationships": {"creator": {"data": {"type": "user", "id": 1}}}}, "validationError",
+         "/data/relationships/creator"),
+    ]
+    for data, error_id, pointer in cases:
+        answer = requests.post(prospects(ctl), json={"data": {"type": "prospect", **data}}, headers=WRITE, timeout=5)
+        assert answer.status_code == 422, data
+        error = answer.json()["errors"][0]
+        assert error["id"] == error_id and error["source"]["pointer"] == pointer, error
+    assert len(ctl.records("contacts")) == 60
+
+
+def test_prospect_patch_delete_and_404(ctl):
+    """PATCH needs matching type/id (409 otherwise) and may keep its own email; DELETE 204 then 404 everywhere."""
+    record = ctl.records("contacts")[0]
+    same = {"data": {"type": "prospect", "id": record["id"],
+                     "attributes": {"emails": record["attributes"]["emails"], "lastName": "Renamed"}}}
+    answer = requests.patch(prospects(ctl, f"/{record['id']}"), json=same, headers=WRITE, timeout=5)
+    assert answer.status_code == 200
+    assert answer.json()["data"]["attributes"]["name"] == f"{record['attributes']['firstName']} Renamed"
+    wrong = {"data": {"type": "account", "id": record["id"], "attributes": {}}}
+    assert requests.patch(prospects(ctl, f"/{record['id']}"), json=wrong, headers=WRITE, timeout=5).status_code == 409
+    assert requests.delete(prospects(ctl, f"/{record['id']}"), headers=AUTH, timeout=5).status_code == 204
+    for method in ("GET", "DELETE"):
+        gone = requests.request(method, prospects(ctl, f"/{record['id']}"), headers=AUTH, timeout=5)
+        assert gone.status_code == 404
+        assert gone.json()["errors"][0] == {"id": "resourceNotFound", "title": "Resource Not Found",
+                                            "detail": f"Could not find 'prospect' with ID '{record['id']}'."}
+    assert requests.get(prospects(ctl, "/abc"), headers=AUTH, timeout=5).status_code == 404
+
+
+def test_prospects_share_auth_and_rate_limit_headers(ctl):
+    """The emulator's guard covers the new routes: 401 without a token, X-RateLimit-* on every answer."""
+    assert requests.get(prospects(ctl), timeout=5).status_code == 401
+    answer = requests.get(prospects(ctl), headers=AUTH, timeout=5)
+    assert answer.headers["X-RateLimit-Limit"] == "10000"
+    assert requests.post(prospects(ctl), json={}, headers=AUTH, timeout=5).status_code == 415

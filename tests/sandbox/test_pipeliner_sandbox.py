@@ -1,4 +1,5 @@
-"""The Pipeliner emulator over loopback HTTP: REST v100 Accounts as research crm-apis-2.md §4 and §6 describe."""
+"""The Pipeliner emulator over loopback HTTP: REST v100 Accounts and Contacts
+(https://developers.pipelinersales.com/api-docs/)."""
 
 from __future__ import annotations
 
@@ -230,3 +231,87 @@ def test_expand_replaces_relation_links(ctl):
     assert body["data"]["industry"] == next(i for i in pipeliner.INDUSTRIES if i["id"] == record["industry_id"])
     listed = requests.get(url(ctl), params={"expand": "industry", "first": 1}, auth=AUTH, timeout=5).json()
     assert listed["data"][0]["industry"]["option_name"]
+
+
+# -- Contacts and ContactAccountRelations (https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-contact) --
+def contacts_url(ctl, path=""):
+    return f"{space(ctl)}/entities/Contacts{path}"
+
+
+def test_contacts_read_account_links_as_uris_unless_expanded(ctl):
+    """primary_account is an Accounts URI and account_relations ContactAccountRelations URIs; expand inlines them."""
+    record = next(r for r in ctl.records("contacts") if len(r["account_relations"]) == 2)
+    plain = requests.get(contacts_url(ctl, f"/{record['id']}"), auth=AUTH, timeout=5).json()["data"]
+    assert plain["primary_account"].endswith(f"/entities/Accounts/{record['primary_account']}")
+    assert all("/entities/ContactAccountRelations/" in uri for uri in plain["account_relations"])
+    assert "primary_account_id" not in plain and plain["formatted_name"] == record["formatted_name"]
+    expanded = requests.get(contacts_url(ctl, f"/{record['id']}"), params={"expand": "primary_account,account_relations"},
+                            auth=AUTH, timeout=5).json()["data"]
+    assert expanded["primary_account"]["id"] == record["primary_account"] and expanded["primary_account"]["name"]
+    assert sorted(r["is_primary"] for r in expanded["account_relations"]) == [False, True]
+    rows = requests.get(f"{space(ctl)}/entities/ContactAccountRelations", params={"filter[contact_id]": record["id"]},
+                        auth=AUTH, timeout=5).json()
+    assert rows["total"] == 2 and {r["contact_id"] for r in rows["data"]} == {record["id"]}
+    one = requests.get(f"{space(ctl)}/entities/ContactAccountRelations/{rows['data'][0]['id']}", auth=AUTH, timeout=5)
+    assert one.status_code == 200 and one.json()["data"]["account_id"] in {r["account_id"] for r in rows["data"]}
+
+
+def test_contacts_page_with_first_and_after(ctl):
+    """first (max 100) + after=end_cursor while has_next_page; the shared 401 guard covers the route."""
+    seen, after = [], None
+    while True:
+        params = {"first": 25, **({"after": after} if after else {})}
+        body = requests.get(contacts_url(ctl), params=params, auth=AUTH, timeout=5).json()
+        assert body["success"] is True and body["total"] == 60
+        seen += [c["id"] for c in body["data"]]
+        if not body["page_info"]["has_next_page"]:
+            break
+        after = body["page_info"]["end_cursor"]
+    assert len(seen) == len(set(seen)) == 60
+    assert requests.get(contacts_url(ctl), params={"after": "nope"}, auth=AUTH, timeout=5).status_code == 400
+    assert requests.get(contacts_url(ctl), timeout=5).status_code == 401
+
+
+def test_contact_create_requires_owner_and_a_name_with_422_entity_validation(ctl):
+    """owner_id and one of first_name/last_name (tutorial); missing -> 422 ERROR_ENTITY_VALIDATION code 119;
+    an unknown account in account_relations -> code 120; a malformed body -> 400 code 117."""
+    owner = owner_id()
+    cases = [({"last_name": "X"}, "owner_id", 119), ({"owner_id": owner, "position": "CTO"}, "last_name", 119),
+             ({"owner_id": owner, "last_name": "X", "account_relations": [{"account_id": "nope", "is_primary": True}]},
+              "account_id", 120),
+             ({"owner_id": owner, "last_name": "X", "account_relations": [{"account_id": ctl.records("accounts")[0]["id"]}]},
+              "is_primary", 119)]
+    for body, field, code in cases:
+        answer = requests.post(contacts_url(ctl), json=body, auth=AUTH, timeout=5)
+        assert answer.status_code == 422, body
+        error = answer.json()
+        assert error["name"] == "ERROR_ENTITY_VALIDATION" and error["success"] is False and error["http_status"] == 422
+        inner = error["field_errors"][0]["errors"][0]
+        assert inner["code"] == code and inner["field_name"] == field, error
+    bad = requests.post(contacts_url(ctl), data=b"{", auth=AUTH, headers={"Content-Type": "application/json"}, timeout=5)
+    assert bad.status_code == 400 and bad.json()["code"] == 117
+    assert len(ctl.records("contacts")) == 60
+
+
+def test_contact_create_patch_and_soft_delete(ctl):
+    """Create 200 with formatted_name and the owner's unit; PATCH account_relations replaces the primary;
+    DELETE 200 {success, data: id}, then 404 unless include-deleted."""
+    accounts = ctl.records("accounts")
+    body = {"owner_id": owner_id(), "first_name": "Eva", "last_name": "Mala",
+            "account_relations": [{"account_id": accounts[0]["id"], "is_primary": True}]}
+    created = requests.post(contacts_url(ctl), json=body, auth=AUTH, timeout=5)
+    assert created.status_code == 200
+    data = created.json()["data"]
+    assert data["formatted_name"] == "Eva Mala" and data["unit_id"] == pipeliner.CLIENTS[1]["default_unit_id"]
+    assert data["primary_account"].endswith(accounts[0]["id"]) and data["email1"] == ""
+    moved = requests.patch(contacts_url(ctl, f"/{data['id']}"), auth=AUTH, timeout=5,
+                           json={"account_relations": [{"account_id": accounts[1]["id"], "is_primary": True}]})
+    assert moved.status_code == 200 and moved.json()["data"]["primary_account"].endswith(accounts[1]["id"])
+    assert moved.json()["data"]["revision"] == data["revision"] + 1
+    deleted = requests.delete(contacts_url(ctl, f"/{data['id']}"), auth=AUTH, timeout=5)
+    assert deleted.status_code == 200 and deleted.json() == {"success": True, "data": data["id"]}
+    gone = requests.get(contacts_url(ctl, f"/{data['id']}"), auth=AUTH, timeout=5)
+    assert gone.status_code == 404 and gone.json()["name"] == pipeliner.ENTITY_NOT_FOUND_NAME
+    kept = requests.get(contacts_url(ctl, f"/{data['id']}"), params={"include-deleted": "true"}, auth=AUTH, timeout=5)
+    assert kept.status_code == 200 and kept.json()["data"]["is_deleted"] is True
+    assert requests.get(contacts_url(ctl, "/no-such-id"), auth=AUTH, timeout=5).status_code == 404

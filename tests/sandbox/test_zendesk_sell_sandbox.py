@@ -89,7 +89,8 @@ def test_unsupported_accept_is_406(sell):
 
 
 def test_list_envelope_and_headers(sell):
-    """research §5.2: `{items:[{data, meta}], meta:{type:"collection", count, links}}`; default per_page 25."""
+    """`{items:[{data, meta}], meta:{type:"collection", count, links}}`; default per_page 25
+    (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/)."""
     r = requests.get(contacts(sell), headers=AUTH)
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("application/json")
@@ -99,8 +100,10 @@ def test_list_envelope_and_headers(sell):
     assert body["meta"]["links"]["self"] == r.url
     assert "page=2" in body["meta"]["links"]["next_page"]
     assert all(item["meta"]["type"] == "contact" for item in body["items"])
-    kinds = {item["data"]["is_organization"] for item in body["items"]}
-    assert kinds == {True, False}   # persons and organisations share the collection
+    assert all(item["meta"]["type"] == "contact" for item in body["items"])
+    # persons and organisations share the collection: the seeded persons follow the organisations
+    page = requests.get(contacts(sell), headers=AUTH, params={"page": 3}).json()
+    assert {item["data"]["is_organization"] for item in page["items"]} == {True, False}
 
 
 def test_is_organization_filter_pages_through_all_organisations(sell):
@@ -135,11 +138,11 @@ def test_following_next_page_links(sell):
 
 
 def test_per_page_above_100_is_refused(sell):
-    """research §5.3: per_page tops out at 100."""
+    """per_page tops out at 100 (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/)."""
     r = requests.get(contacts(sell), headers=AUTH, params={"per_page": 101})
     assert_error_envelope(r, 400, "bad_request")
     r = requests.get(contacts(sell), headers=AUTH, params={"per_page": 100})
-    assert r.status_code == 200 and r.json()["meta"]["count"] == 90
+    assert r.status_code == 200 and r.json()["meta"]["count"] == 100   # 60 organisations and 60 persons stored
 
 
 def test_get_organisation_and_person(sell):
@@ -231,7 +234,7 @@ def test_upsert_updates_single_match_or_creates(sell):
 
 
 def test_seed_is_deterministic_and_fills_fields(sell):
-    """Seed: organisations fill every account field Sell holds (research §5.4), persons mixed in."""
+    """Seed: organisations fill every account field Sell holds; the contacts resource adds the persons."""
     first = sell.records("accounts")
     sell.reset()
     assert sell.records("accounts") == first
@@ -239,7 +242,7 @@ def test_seed_is_deterministic_and_fills_fields(sell):
     for key in ("name", "description", "industry", "website", "phone", "address", "billing_address",
                 "shipping_address", "tags", "custom_fields", "owner_id", "created_at", "updated_at"):
         assert org[key] not in (None, "", [], {}), key
-    assert len(organisations(sell)) == 60 and len(persons(sell)) == 30
+    assert len(organisations(sell)) == 60 and persons(sell) == sell.records("contacts") and len(persons(sell)) == 60
 
 
 def test_ten_thousand_organisations_page_cheaply(sell):
@@ -274,3 +277,77 @@ def test_official_basecrm_client_drives_the_sandbox(sell):
     with pytest.raises(basecrm.RequestError) as unauthorized:
         bad.contacts.list()
     assert unauthorized.value.http_status == 401 and unauthorized.value.logref
+
+
+# -- persons (the contacts resource) ---------------------------------------------------------------------
+def test_persons_seeded_at_organisations(sell):
+    """Persons are contacts with is_organization false; `contact_id` names the organisation they belong to
+    (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/); some belong to none."""
+    orgs = {c["id"] for c in organisations(sell)}
+    people = sell.records("contacts")
+    assert people and all(p["is_organization"] is False and p["last_name"] for p in people)
+    linked = [p for p in people if p["contact_id"] is not None]
+    assert 0 < len(linked) < len(people) and all(p["contact_id"] in orgs for p in linked)
+    assert any(p["custom_fields"] for p in people) and any(p["tags"] for p in people)
+
+
+def test_is_organization_false_pages_through_every_person(sell):
+    """`GET /v2/contacts?is_organization=false&page=&per_page=`: persons only, `next_page` while more remain."""
+    seen, page = [], 1
+    while True:
+        r = requests.get(contacts(sell), headers=AUTH, params={"is_organization": "false", "page": page,
+                                                               "per_page": 25})
+        assert r.status_code == 200
+        body = r.json()
+        assert all(item["data"]["is_organization"] is False for item in body["items"])
+        seen += [item["data"]["id"] for item in body["items"]]
+        if "next_page" not in body["meta"]["links"]:
+            break
+        page += 1
+    assert seen == [p["id"] for p in sell.records("contacts")]
+    r = requests.get(contacts(sell), headers=AUTH, params={"is_organization": "false", "page": page + 1})
+    assert r.status_code == 200 and r.json()["items"] == []   # past the end: an empty page (basecrm stops there)
+
+
+def test_person_create_validation(sell):
+    """422 resource errors naming the field: a person needs `last_name`; `contact_id` must be an organisation."""
+    person = sell.records("contacts")[0]
+    error = assert_error_envelope(requests.post(contacts(sell), headers=AUTH, json={"data": {"first_name": "Ann"}}),
+                                  422, "blank")
+    assert error["field"] == "last_name" and error["resource"] == "contact"
+    for bad in (person["id"], 1):
+        r = requests.post(contacts(sell), headers=AUTH, json={"data": {"last_name": "Roe", "contact_id": bad}})
+        assert assert_error_envelope(r, 422, "invalid")["field"] == "contact_id"
+
+
+def test_person_create_update_delete(sell):
+    """Create a person at an organisation, move it, try to turn it into an organisation (creation-only
+    attribute, kept), then delete it for good: 204, then 404."""
+    first_org, second_org = organisations(sell)[:2]
+    r = requests.post(contacts(sell), headers=AUTH, json={"data": {
+        "first_name": "Jane", "last_name": "Roe", "contact_id": first_org["id"], "email": "jane@roe.example",
+        "tags": ["vip"], "custom_fields": {"Preferred Channel": "Phone"}}})
+    assert r.status_code == 200
+    person = r.json()["data"]
+    assert person["is_organization"] is False and person["contact_id"] == first_org["id"]
+    assert person["tags"] == ["vip"] and person["custom_fields"] == {"Preferred Channel": "Phone"}
+    r = requests.put(contacts(sell, f"/{person['id']}"), headers=AUTH,
+                     json={"data": {"contact_id": second_org["id"], "is_organization": True}})
+    assert r.status_code == 200
+    assert r.json()["data"]["contact_id"] == second_org["id"] and r.json()["data"]["is_organization"] is False
+    assert requests.delete(contacts(sell, f"/{person['id']}"), headers=AUTH).status_code == 204
+    assert_error_envelope(requests.get(contacts(sell, f"/{person['id']}"), headers=AUTH), 404, "not_found")
+    assert person["id"] not in {p["id"] for p in sell.records("contacts")}
+
+
+def test_official_basecrm_client_drives_persons(sell):
+    """Zendesk's official Python client lists persons with Sell's own filter and creates one at an organisation."""
+    client = basecrm.Client(access_token=zendesk_sell.SANDBOX_TOKEN, base_url=sell.url)
+    people = client.contacts.list(is_organization=False, per_page=100, page=1)
+    assert [p.id for p in people] == [p["id"] for p in sell.records("contacts")]
+    org = organisations(sell)[0]
+    created = client.contacts.create(first_name="Sdk", last_name="Person", contact_id=org["id"])
+    assert created.is_organization is False and created.contact_id == org["id"]
+    with pytest.raises(basecrm.ResourceError) as invalid:
+        client.contacts.create(first_name="No last name")
+    assert invalid.value.http_status == 422 and invalid.value.errors[0].field == "last_name"

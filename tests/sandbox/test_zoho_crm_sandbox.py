@@ -1,7 +1,7 @@
-"""The Zoho CRM emulator against Zoho's documented v8 behaviour for the Accounts module.
+"""The Zoho CRM emulator against Zoho's documented v8 behaviour for the Accounts and Contacts modules.
 
-Sources: research/crm-apis-1.md §3 (Zoho CRM) and §6 (emulator checklist); Zoho's OpenAPI examples in
-zoho/crm-oas `v8.0/record/operations/*/examples/*.md`.
+Sources: https://www.zoho.com/crm/developer/docs/api/v8/get-records.html and the other v8 record pages;
+Zoho's OpenAPI examples in https://github.com/zoho/crm-oas `v8.0/record/operations/*/examples/*.md`.
 """
 
 from __future__ import annotations
@@ -357,3 +357,174 @@ def test_official_zoho_sdk_drives_the_sandbox(zoho, tmp_path):
     failure = again.get_object()
     failure = failure.get_data()[0] if hasattr(failure, "get_data") else failure
     assert isinstance(failure, APIException) and failure.get_code().get_value() == "INVALID_DATA"
+
+
+# -- Contacts module ------------------------------------------------------------------------------------
+CONTACT_FIELDS = "First_Name,Last_Name,Full_Name,Email,Account_Name,Owner,Tag"
+
+
+def test_contacts_seeded_with_account_lookups(zoho):
+    """Most seeded contacts work at a seeded account (`Account_Name` lookup `{name, id}`), some at none."""
+    accounts = {a["id"]: a for a in zoho.records("accounts")}
+    contacts = zoho.records("contacts")
+    linked = [c for c in contacts if c["Account_Name"]]
+    assert 0 < len(linked) < len(contacts)
+    for contact in linked:
+        assert contact["Account_Name"] == {"name": accounts[contact["Account_Name"]["id"]]["Account_Name"],
+                                           "id": contact["Account_Name"]["id"]}
+    assert all(c["Full_Name"] == " ".join(p for p in (c["First_Name"], c["Last_Name"]) if p) for c in contacts)
+    assert not set(accounts) & {c["id"] for c in contacts}, "ids are unique across modules"
+
+
+def test_contacts_list_pages_and_validation(zoho):
+    """Get Records on Contacts (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html): `fields`
+    mandatory, per_page ≤ 200, page_token paging, only the asked fields plus id."""
+    r = requests.get(url(zoho, "/Contacts"), headers=AUTH)
+    assert r.status_code == 400 and r.json()["code"] == "REQUIRED_PARAM_MISSING"
+    r = requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": CONTACT_FIELDS, "per_page": 201})
+    assert r.status_code == 400 and r.json()["details"]["param_name"] == "per_page"
+    seen, token = [], None
+    while True:
+        params = {"fields": CONTACT_FIELDS, "per_page": 7, "sort_order": "asc"}
+        if token:
+            params["page_token"] = token
+        r = requests.get(url(zoho, "/Contacts"), headers=AUTH, params=params)
+        assert r.status_code == 200
+        body = r.json()
+        assert all(set(rec) <= {"id", *CONTACT_FIELDS.split(",")} for rec in body["data"])
+        seen += [rec["id"] for rec in body["data"]]
+        if not body["info"]["more_records"]:
+            break
+        token = body["info"]["next_page_token"]
+    assert seen == [c["id"] for c in zoho.records("contacts")]
+
+
+def test_contact_create_requires_last_name_and_a_live_account(zoho):
+    """Insert Records (https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html): Last_Name
+    mandatory; a lookup must name an existing record."""
+    r = requests.post(url(zoho, "/Contacts"), headers=AUTH, json={"data": [{"First_Name": "Ana"}]})
+    assert r.status_code == 400
+    assert r.json() == {"data": [{"code": "MANDATORY_NOT_FOUND", "status": "error",
+                                  "message": "required field not found",
+                                  "details": {"api_name": "Last_Name", "json_path": "$.data[0].Last_Name"}}]}
+    r = requests.post(url(zoho, "/Contacts"), headers=AUTH,
+                      json={"data": [{"Last_Name": "Roe", "Account_Name": {"id": "5725767000009999999"}}]})
+    assert r.status_code == 400
+    assert r.json()["data"][0]["code"] == "INVALID_DATA"
+    assert r.json()["data"][0]["details"] == {"api_name": "Account_Name", "json_path": "$.data[0].Account_Name"}
+    r = requests.post(url(zoho, "/Contacts"), headers=AUTH,
+                      json={"data": [{"Last_Name": "Roe", "Vendor_Name": {"id": "5725767000009999999"}}]})
+    assert r.status_code == 400 and r.json()["data"][0]["details"]["api_name"] == "Vendor_Name"
+    r = requests.post(url(zoho, "/Contacts"), headers=AUTH, json={"data": [{"Last_Name": "Roe", "Date_of_Birth": "5/4/1990"}]})
+    assert r.status_code == 400
+    assert r.json()["data"][0]["details"] == {"api_name": "Date_of_Birth", "json_path": "$.data[0].Date_of_Birth",
+                                              "expected_data_type": "date"}
+
+
+def test_contact_create_update_account_link(zoho):
+    """The account link is written as `{"id"}` (or a bare id) and read back as `{name, id}`."""
+    first, second = zoho.records("accounts")[:2]
+    r = requests.post(url(zoho, "/Contacts"), headers=AUTH, json={"data": [{
+        "First_Name": "Jane", "Last_Name": "Roe", "Email": "jane@roe.example", "Account_Name": {"id": first["id"]},
+        "Tag": [{"name": "VIP"}], "Loyalty_Points": 12, "Full_Name": "ignored (read-only)"}]})
+    assert r.status_code == 201
+    new_id = r.json()["data"][0]["details"]["id"]
+    stored = requests.get(url(zoho, f"/Contacts/{new_id}"), headers=AUTH).json()["data"][0]
+    assert stored["Account_Name"] == {"name": first["Account_Name"], "id": first["id"]}
+    assert stored["Full_Name"] == "Jane Roe" and stored["Loyalty_Points"] == 12
+    assert stored["Owner"] == zoho_crm.TOKEN_USER and [t["name"] for t in stored["Tag"]] == ["VIP"]
+    r = requests.put(url(zoho, f"/Contacts/{new_id}"), headers=AUTH,
+                     json={"data": [{"Account_Name": second["id"], "First_Name": "Janet"}]})
+    assert r.status_code == 200 and r.json()["data"][0]["message"] == "record updated"
+    stored = requests.get(url(zoho, f"/Contacts/{new_id}"), headers=AUTH).json()["data"][0]
+    assert stored["Account_Name"] == {"name": second["Account_Name"], "id": second["id"]}
+    assert stored["Full_Name"] == "Janet Roe"
+    requests.put(url(zoho, f"/Accounts/{second['id']}"), headers=AUTH, json={"data": [{"Account_Name": "Renamed Co"}]})
+    stored = requests.get(url(zoho, f"/Contacts/{new_id}"), headers=AUTH).json()["data"][0]
+    assert stored["Account_Name"] == {"name": "Renamed Co", "id": second["id"]}, "lookups read the current name"
+    r = requests.put(url(zoho, f"/Contacts/{new_id}"), headers=AUTH, json={"data": [{"Last_Name": ""}]})
+    assert r.status_code == 400 and r.json()["data"][0]["code"] == "MANDATORY_NOT_FOUND"
+
+
+def test_contact_delete_goes_to_recycle_bin(zoho):
+    """Delete Records: 200 `record deleted`; the get then answers 204; a second delete INVALID_DATA."""
+    record = zoho.records("contacts")[2]
+    r = requests.delete(url(zoho, f"/Contacts/{record['id']}"), headers=AUTH)
+    assert r.status_code == 200 and r.json()["data"][0]["message"] == "record deleted"
+    assert requests.get(url(zoho, f"/Contacts/{record['id']}"), headers=AUTH).status_code == 204
+    assert requests.delete(url(zoho, f"/Contacts/{record['id']}"), headers=AUTH).status_code == 400
+    bin_ = requests.get(url(zoho, "/Contacts/deleted"), headers=AUTH, params={"type": "recycle"}).json()
+    assert [(d["id"], d["display_name"]) for d in bin_["data"]] == [(record["id"], record["Full_Name"])]
+
+
+def test_contact_layout_lists_custom_fields(zoho):
+    """GET /settings/fields?module=Contacts: Last_Name system-mandatory, custom fields flagged, lookups named."""
+    fields = requests.get(url(zoho, "/settings/fields"), headers=AUTH, params={"module": "Contacts"}).json()["fields"]
+    by_name = {f["api_name"]: f for f in fields}
+    assert by_name["Last_Name"]["system_mandatory"] is True and by_name["Full_Name"]["read_only"] is True
+    assert by_name["Account_Name"]["lookup"] == {"module": {"api_name": "Accounts"}}
+    assert {f["api_name"] for f in fields if f["custom_field"]} == {"Preferred_Language", "Newsletter",
+                                                                     "Loyalty_Points"}
+
+
+def test_contact_merge_as_documented(zoho):
+    """Merge Records (https://www.zoho.com/crm/developer/docs/api/v8/merge-records.html) with the documented
+    body; the status route (https://www.zoho.com/crm/developer/docs/api/v8/get-merge-status.html)."""
+    master, child1, child2 = zoho.records("contacts")[:3]
+    body = {"merge": [{"data": [{"id": child1["id"], "_fields": [{"api_name": "Email"}, {"api_name": "Phone"}]},
+                                {"id": child2["id"]}]}]}
+    r = requests.post(url(zoho, f"/Contacts/{master['id']}/actions/merge"), headers=AUTH, json=body)
+    assert r.status_code == 201
+    (item,) = r.json()["merge"]
+    assert item["code"] == "SCHEDULED" and item["status"] == "success" and item["details"]["job_id"]
+    stored = requests.get(url(zoho, f"/Contacts/{master['id']}"), headers=AUTH).json()["data"][0]
+    assert stored["Email"] == child1["Email"] and stored["Phone"] == child1["Phone"]
+    assert stored["Last_Name"] == master["Last_Name"], "the master keeps the fields not chosen"
+    for child in (child1, child2):
+        assert requests.get(url(zoho, f"/Contacts/{child['id']}"), headers=AUTH).status_code == 204
+    r = requests.get(url(zoho, f"/Contacts/{master['id']}/actions/merge"), headers=AUTH,
+                     params={"job_id": item["details"]["job_id"]})
+    assert r.status_code == 200
+    assert r.json() == {"merge": [{"job_id": item["details"]["job_id"], "status": "COMPLETED"}]}
+
+
+def test_contact_merge_refusals(zoho):
+    """Merge errors come as items of `merge` with HTTP 400 (crm-oas v8.0 find_and_merge.json)."""
+    ids = [c["id"] for c in zoho.records("contacts")[:4]]
+    merge_url = url(zoho, f"/Contacts/{ids[0]}/actions/merge")
+
+    def refused(body, code, master=merge_url):
+        r = requests.post(master, headers=AUTH, json=body)
+        assert r.status_code == 400, r.text
+        assert r.json()["merge"][0]["code"] == code and r.json()["merge"][0]["status"] == "error"
+        return r.json()["merge"][0]
+
+    refused({}, "MANDATORY_NOT_FOUND")
+    refused({"merge": [{"data": []}]}, "MANDATORY_NOT_FOUND")
+    refused({"merge": [{"data": [{"id": i} for i in ids[1:4]]}]}, "NOT_ALLOWED")      # four records
+    refused({"merge": [{"data": [{"id": ids[0]}]}]}, "NOT_ALLOWED")                    # itself
+    refused({"merge": [{"data": [{"id": ids[1]}, {"id": ids[1]}]}]}, "DUPLICATE_DATA")
+    assert refused({"merge": [{"data": [{"id": "5725767000009999999"}]}]}, "INVALID_DATA")["details"]["api_name"] == "id"
+    refused({"merge": [{"data": [{"id": ids[1], "_fields": [{"api_name": "Nope"}]}]}]}, "INVALID_DATA")
+    refused({"merge": [{"data": [{"id": ids[1], "_fields": [{"api_name": ["x"]}]}]}]}, "INVALID_DATA")
+    refused({"merge": [{"data": ["not an object"]}]}, "MANDATORY_NOT_FOUND")
+    item = refused({"merge": [{"data": [{"id": ids[1]}]}]}, "INVALID_DATA",
+                   url(zoho, "/Contacts/5725767000009999999/actions/merge"))
+    assert item["message"] == "Specified master record ID is invalid"
+    assert all(requests.get(url(zoho, f"/Contacts/{i}"), headers=AUTH).status_code == 200 for i in ids)
+    r = requests.post(merge_url, json={"merge": [{"data": [{"id": ids[1]}]}]})
+    assert r.status_code == 401
+
+
+def test_contact_routes_go_through_the_shared_mount(zoho):
+    """Rate-limit headers, request recording and queued faults apply to the Contacts routes too."""
+    zoho.clear_requests()
+    r = requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": CONTACT_FIELDS, "per_page": 2})
+    assert r.status_code == 200 and r.headers["X-RATELIMIT-REMAINING"].isdigit()
+    assert [(c["method"], c["path"]) for c in zoho.requests()] == [("GET", "/zoho_crm/crm/v8/Contacts")]
+    zoho.fault(status=503, body={"code": "INTERNAL_ERROR"}, path_contains="/Contacts", times=1)
+    try:
+        assert requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": "Last_Name"}).status_code == 503
+        assert requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": "Last_Name"}).status_code == 200
+    finally:
+        zoho.clear_faults()

@@ -1,6 +1,7 @@
 """Pipeliner CRM emulator: the REST v100 API (https://{region}.api.pipelinersales.com).
 
-One module per entity (`accounts.py`: a `Resource` listed in `resources`, in seeding order),
+One module per entity (`accounts.py`, `contacts.py` with its ContactAccountRelations: each a `Resource`
+listed in `resources`, in seeding order),
 assembled here with what every entity shares:
 - Paths under `/api/v100/rest/spaces/{space_id}`; an unknown space is 404 `ERROR_NOT_FOUND` "Space not found."
   (PostHog pipeliner connector test fixture).
@@ -32,6 +33,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator
 from unigate.sandbox.pipeliner.accounts import Accounts
+from unigate.sandbox.pipeliner.contacts import Contacts
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, CLIENTS, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
     INDUSTRIES, MAX_PAGE_SIZE, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
@@ -57,7 +59,7 @@ __all__ = [
 
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
-    resources = (Accounts,)
+    resources = (Accounts, Contacts)
 
     # -- HTTP -------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:

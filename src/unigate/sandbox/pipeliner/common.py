@@ -75,6 +75,27 @@ def error(status: int, name: str, message: str) -> Response:
                          headers=dict(RATE_LIMIT_HEADERS))
 
 
+def entity_validation(entity: str, entity_id: str, field: str, code: int, name: str, message: str) -> Response:
+    """422 ERROR_ENTITY_VALIDATION with one field error, the envelope Pipeliner answers for a missing required
+    field (119) or a relation to a record that does not exist (120) (amp-labs/connectors, providers/pipeliner
+    test fixtures; codes in https://developers.pipelinersales.com/api-docs/core-api-concepts/bulk-create-update-delete)."""
+    inner = {"code": code, "name": name, "message": message, "field_id": None, "field_name": field}
+    return json_response({
+        "code": 40000, "name": "ERROR_ENTITY_VALIDATION", "message": f"\n{message}", "entity_id": entity_id,
+        "entity_name": entity, "entity_errors": [],
+        "field_errors": [{"field_id": None, "field_name": field, "name": "ERROR_FIELD_VALIDATION", "code": 40002,
+                          "errors": [inner]}],
+        "step_checklist_errors": [], "entity_index": None, "http_status": 422, "success": False,
+    }, 422, headers=dict(RATE_LIMIT_HEADERS))
+
+
+def invalid_body() -> Response:
+    """400 for a body that is not a JSON object, as Pipeliner answers it (amp-labs/connectors,
+    providers/pipeliner/test/create-invalid-body.json)."""
+    return json_response({"code": 117, "name": "ERROR_PARAMETER_INVALID", "message": "Missing or invalid JSON data.",
+                          "http_status": 400, "success": False}, 400, headers=dict(RATE_LIMIT_HEADERS))
+
+
 def ok(body: Any) -> Response:
     return json_response(body, 200, headers=dict(RATE_LIMIT_HEADERS))
 
@@ -123,6 +144,11 @@ CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
     "cf_annual_revenue": (int, float),
     "cf_region": (str,),
 }
+# ... and for Contact.
+CONTACT_CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
+    "cf_lead_source": (str,),
+    "cf_nps": (int,),
+}
 FIELDS = [
     {"id": det_uuid("field", 0), "api_name": "industry_id", "name": "Industry", "entity_name": "Account",
      "type_id": "dropdown", "is_deleted": False, "data_set": INDUSTRIES},
@@ -132,6 +158,10 @@ FIELDS = [
      "entity_name": "Account", "type_id": "float", "is_deleted": False, "data_set": []},
     {"id": det_uuid("field", 3), "api_name": "cf_region", "name": "Region", "entity_name": "Account",
      "type_id": "input", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 4), "api_name": "cf_lead_source", "name": "Lead source", "entity_name": "Contact",
+     "type_id": "input", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 5), "api_name": "cf_nps", "name": "NPS", "entity_name": "Contact",
+     "type_id": "integer", "is_deleted": False, "data_set": []},
 ]
 
 DATE_FIELDS = ("created", "modified")

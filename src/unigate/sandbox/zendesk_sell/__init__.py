@@ -1,9 +1,9 @@
 """Zendesk Sell emulator (formerly Base CRM): the REST API v2; the emulator's root stands for
 `https://api.getbase.com`.
 
-One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order; it owns
-Sell's `/v2/contacts` collection, which holds organisations and persons), assembled here with what every
-request goes through:
+One module per resource, listed in `resources` in seeding order: `accounts.py` owns Sell's `/v2/contacts`
+collection, which holds organisations and persons, and seeds the organisations; `contacts.py` seeds the
+persons into it. Assembled here with what every request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); 401 `unauthorized` in the errors envelope otherwise
   (https://developer.zendesk.com/api-reference/sales-crm/authentication/).
@@ -28,6 +28,7 @@ from unigate.sandbox.zendesk_sell.common import (
     HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, RATE_LIMIT,
     RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
 )
+from unigate.sandbox.zendesk_sell.contacts import Contacts
 from unigate.sandbox.zendesk_sell.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
 
 __all__ = [
@@ -40,7 +41,7 @@ __all__ = [
 class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts,)
+    resources = (Accounts, Contacts)
 
     def reset_state(self) -> None:
         """Ids (one sequence for every contact), request ids and the rate-limit budget."""

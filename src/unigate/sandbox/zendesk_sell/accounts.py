@@ -3,9 +3,8 @@
 (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/).
 
 This module owns that collection: its routes and its store (`Accounts.records`, organisations and
-persons by id, one id sequence). The seed stores a person after every second organisation, linked to
-it by `contact_id`. A `contacts` resource (persons) adds no routes: it reads and seeds this same store
-through `self.emulator.resource("accounts")`, keeping `is_organization: false` records.
+persons by id, one id sequence). It seeds the organisations; the `contacts` resource (contacts.py)
+adds no routes and seeds the persons into this same store (`store_contact`), linked by `contact_id`.
 
 - Bodies in `{"data": {...}}`; answers `{"data": …, "meta": {"type": "contact"}}` and
   `{"items": [{"data": …, "meta": …}], "meta": {"type": "collection", "count", "links"}}`.
@@ -66,8 +65,6 @@ _PLACES = [("1 Market St", "San Francisco", "94105", "CA", "United States"),
            ("Rynek Glowny 1", "Krakow", "31-042", "Malopolskie", "Poland"),
            ("10 Downing Ct", "Leeds", "LS1 4AP", "West Yorkshire", "United Kingdom"),
            ("400 Bay St", "Toronto", "M5H 2Y4", "ON", "Canada")]
-_FIRST = ["Ada", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas"]
-_LAST = ["Novak", "Okafor", "Petersen", "Quinn", "Rossi", "Sato", "Thompson", "Ueda", "Varga", "Walsh"]
 _TAG_SETS = [["vip"], ["partner", "emea"], [], ["trial"], ["vip", "renewal"], ["reseller"]]
 _SEED_START = datetime(2022, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
 
@@ -87,9 +84,11 @@ class Accounts(Resource):
 
     # -- seed ---------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
-        """`count` organisations, and after every second one a person working there."""
+        """`count` organisations (the `contacts` resource seeds the persons next, into the same store)."""
         self.records: dict[str, dict[str, Any]] = {}
-        self.organization_ids: list[int] = []     # insertion order, for cheap paging of the usual filter
+        # ids of each kind in insertion (= id) order, for cheap paging of the is_organization filter
+        self.organization_ids: list[int] = []
+        self.person_ids: list[int] = []
         for i in range(count):
             org_id = next(self.emulator.ids)
             line1, city, postal, state, country = _PLACES[i % len(_PLACES)]
@@ -101,7 +100,7 @@ class Accounts(Resource):
             name = f"{base} {form}" + (f" {series + 1}" if series else "")
             slug = base.lower().replace(" ", "")
             created = _SEED_START + timedelta(hours=5 * i, minutes=i % 60)
-            self._store({
+            self.store_contact({
                 "id": org_id,
                 "creator_id": USERS[(i + 1) % len(USERS)]["id"],
                 "owner_id": USERS[i % len(USERS)]["id"],
@@ -136,50 +135,17 @@ class Accounts(Resource):
                 "created_at": timestamp(created),
                 "updated_at": timestamp(created + timedelta(days=2 + i % 30, minutes=11)),
             })
-            if i % 2 == 1:
-                first, last = _FIRST[i % len(_FIRST)], _LAST[(i // 2) % len(_LAST)]
-                self._store({
-                    "id": next(self.emulator.ids),
-                    "creator_id": TOKEN_USER["id"],
-                    "owner_id": USERS[(i + 2) % len(USERS)]["id"],
-                    "is_organization": False,
-                    "contact_id": org_id,
-                    "parent_organization_id": None,
-                    "name": None,
-                    "first_name": first,
-                    "last_name": last,
-                    "customer_status": "current",
-                    "prospect_status": "none",
-                    "title": ["CEO", "Head of Operations", "Buyer", "CTO"][i % 4],
-                    "description": None,
-                    "industry": None,
-                    "website": None,
-                    "email": f"{first.lower()}.{last.lower()}@{slug}.example",
-                    "phone": f"+1 415 555 {5000 + i % 5000:04d}",
-                    "mobile": None,
-                    "fax": None,
-                    "twitter": None,
-                    "facebook": None,
-                    "linkedin": None,
-                    "skype": f"{first.lower()}.{last.lower()}",
-                    "address": {"line1": line1, "city": city, "postal_code": postal, "state": state,
-                                "country": country},
-                    "billing_address": None,
-                    "shipping_address": None,
-                    "tags": ["decision-maker"] if i % 4 == 1 else [],
-                    "custom_fields": {},
-                    "created_at": timestamp(created + timedelta(hours=1)),
-                    "updated_at": timestamp(created + timedelta(days=1)),
-                })
 
     def snapshot(self) -> Any:
         """Every contact Sell stores (organisations and persons), in creation order."""
         return list(self.records.values())
 
-    def _store(self, contact: dict[str, Any]) -> None:
+    def store_contact(self, contact: dict[str, Any]) -> None:
         self.records[str(contact["id"])] = contact
-        if contact["is_organization"]:
-            self.organization_ids.append(contact["id"])
+        self._index(contact["is_organization"]).append(contact["id"])
+
+    def _index(self, is_organization: bool) -> list[int]:
+        return self.organization_ids if is_organization else self.person_ids
 
     def not_found(self, request: Request) -> Response:
         return self.emulator.error(request, 404, "not_found", "The requested resource could not be found.",
@@ -244,11 +210,11 @@ class Accounts(Resource):
                                       f"{key} takes an integer.")
         city = q.get("address[city]")
 
-        simple = is_org == "true" and not filters and ids is None and city is None and sort_by == "id:asc"
+        simple = is_org is not None and not filters and ids is None and city is None and sort_by == "id:asc"
         start = (page - 1) * per_page
         if simple:
-            # the filter the unified API always sends: page by slicing the organisation index
-            window = self.organization_ids[start:start + per_page + 1]
+            # the filter the unified API always sends: page by slicing that kind's index
+            window = self._index(is_org == "true")[start:start + per_page + 1]
             chosen = [self.records[str(i)] for i in window]
         else:
             def keep(c: dict[str, Any]) -> bool:
@@ -370,7 +336,7 @@ class Accounts(Resource):
         }
         self._write(contact, values)
         contact["updated_at"] = now
-        self._store(contact)
+        self.store_contact(contact)
         return self.emulator.ok(request, self._single(contact), CREATE_STATUS)
 
     # -- one contact ----------------------------------------------------------------------------------
@@ -386,8 +352,7 @@ class Accounts(Resource):
         if request.method == "DELETE":
             # hard delete, "cannot be undone" (contacts reference): 204, then 404
             del self.records[str(contact["id"])]
-            if contact["is_organization"]:
-                self.organization_ids.remove(contact["id"])
+            self._index(contact["is_organization"]).remove(contact["id"])
             return Response(status_code=204, headers=self.emulator._headers(request))
         values, problem = await self._payload(request)
         if problem:

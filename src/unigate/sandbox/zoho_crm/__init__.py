@@ -2,8 +2,9 @@
 `https://www.zohoapis.com` (the host the OAuth token response names in `api_domain`; Zoho's OpenAPI
 spec: https://github.com/zoho/crm-oas, v8.0).
 
-Resources: `accounts` (the Accounts module, `accounts.py`); each module resource serves
-`/crm/v8/<Module>[/...]` and lists its layout for `GET /crm/v8/settings/fields?module=<Module>`.
+Resources: `accounts` (the Accounts module, `accounts.py`) and `contacts` (the Contacts module,
+`contacts.py`, with the merge action, `merge.py`); each is a `module.ModuleResource` serving
+`/crm/v8/<Module>[/...]` and listing its layout for `GET /crm/v8/settings/fields?module=<Module>`.
 Shared by them (`common.py`, served here):
 - `Authorization: Zoho-oauthtoken <token>`; a missing/other scheme answers 401
   `AUTHENTICATION_FAILURE`, a wrong token 401 `INVALID_TOKEN` (crm-oas 401 examples).
@@ -23,6 +24,7 @@ from starlette.routing import Route
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, json_response
 from unigate.sandbox.zoho_crm.accounts import Accounts
+from unigate.sandbox.zoho_crm.contacts import Contacts
 from unigate.sandbox.zoho_crm.common import (
     AUTH_SCHEME,
     GET_MISSING_STATUS,
@@ -46,7 +48,7 @@ _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts,)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts)
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
