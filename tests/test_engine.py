@@ -290,7 +290,7 @@ def test_a_cached_step_is_the_mapping_own_not_any_step_of_that_name(tmp_path):
     assert calls == ["/steppy/boards", "/steppy/people-boards"]  # each lookup once, then from the cache
 
 
-def test_a_step_runs_only_when_its_condition_holds(tmp_path):
+def test_a_step_condition_is_decided_per_call(tmp_path):
     """`when:` decides per call whether a step is sent; a skipped step leaves no `steps.<name>`."""
     root = tmp_path / "integrations"
     (root / "steppy" / "crm").mkdir(parents=True)
@@ -337,3 +337,52 @@ def test_one_record_is_named_by_the_model_title():
     assert load_resources()[("crm", "accounts")].singular == "account"
     assert UnifiedResource("crm", "opportunities", {"title": "Opportunity", "properties": {}}).singular == "opportunity"
     assert UnifiedResource("crm", "notes", {"properties": {}}).singular == "notes"  # no title: the resource name
+
+
+WHEN_MAPPING = """
+resource: things
+supports: {methods: [get], fields: [id, name]}
+record: '{"id": response.id, "name": $exists(steps.board) ? steps.board.label : "no board"}'
+get:
+  before:
+    - {name: board, resource: boards, method: get, when: 'query.with_board = "yes"'}
+"""
+
+
+def test_a_step_runs_only_when_its_condition_holds(tmp_path):
+    """`when` on a step: false skips the call and leaves `steps.<name>` absent; true runs it as usual."""
+    root = tmp_path / "integrations"
+    (root / "steppy" / "crm").mkdir(parents=True)
+    (root / "steppy" / "integration.yaml").write_text(textwrap.dedent(STEPPY))
+    (root / "steppy" / "crm" / "accounts.yaml").write_text(textwrap.dedent(WHEN_MAPPING))
+    integration = load_integrations(root)["steppy"]
+    calls: list[str] = []
+
+    async def boards(request: Request):
+        calls.append(request.url.path)
+        return JSONResponse({"label": "the board"})
+
+    async def thing(request: Request):
+        return JSONResponse({"id": request.path_params["id"]})
+
+    server = start_in_thread(Starlette(routes=[Route("/steppy/boards", boards), Route("/steppy/things/{id}", thing)]))
+    account = prepare_account(integration, "a1", {}, is_sandbox=True, authentication_method="none",
+                              sandbox_url=server.url)
+
+    async def get(query):
+        transport = Transport(2.0, 2.0)
+        try:
+            engine = Engine(load_resources(), ProviderCall(transport))
+            result = await engine.run(UnifiedRequest("crm", "accounts", "get", account, id="t1", query=query), CallState())
+            return result.body["name"]
+        finally:
+            await transport.close()
+
+    try:
+        without = asyncio.run(get({}))
+        assert calls == []
+        with_board = asyncio.run(get({"with_board": "yes"}))
+    finally:
+        server.stop()
+    assert (without, with_board) == ("no board", "the board")
+    assert calls == ["/steppy/boards"]

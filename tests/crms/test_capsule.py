@@ -232,3 +232,197 @@ def test_rate_limited_is_429(gateway, ctl):
     response = gateway.unified("GET", NAME, params={"limit": 5})
     assert response.status_code == 429, response.text
     assert "rate limit reached" in response.json()["message"]
+
+
+# -- contacts: parties of type person -------------------------------------------------------------------
+
+def expected_contact(person: dict, parties: dict[str, dict]) -> dict:
+    """The unified contact a stored Capsule person should map to (written independently of the YAML)."""
+    services = {"URL": "website", "LINKED_IN": "linkedin", "TWITTER": "twitter"}
+    org = parties.get(str((person["organisation"] or {}).get("id")))
+    names = [n for n in (person["firstName"], person["lastName"]) if n]
+    return {
+        "id": str(person["id"]),
+        "first_name": person["firstName"],
+        "last_name": person["lastName"],
+        "name": " ".join(names) or None,
+        "title": person["jobTitle"],
+        "account": {"id": str(org["id"]), "name": org["name"]} if org else None,
+        "owner": {"id": str(person["owner"]["id"])} if person["owner"] else None,
+        "email_addresses": [{"email": e["address"], "type": e["type"].lower()} for e in person["emailAddresses"]] or None,
+        "phone_numbers": [{"number": p["number"], "type": p["type"].lower()} for p in person["phoneNumbers"]] or None,
+        "urls": [{"url": w["url"], "type": services[w["service"]]} for w in person["websites"]] or None,
+        "tags": [{"id": str(t["id"]), "name": t["name"]} for t in person["tags"]] or None,
+        "custom_fields": {f["definition"]["name"]: f["value"] for f in person["fields"]} or None,
+        "last_activity_at": person["lastContactedAt"],
+        "created_at": person["createdAt"],
+        "updated_at": person["updatedAt"],
+    }
+
+
+def assert_maps_contact(unified: dict, person: dict, parties: dict[str, dict]) -> None:
+    assert_unified_record(unified, expected_contact(person, parties), lambda got, want: instant(got) == instant(want))
+    addresses = [{"street_1": a["street"], "city": a["city"], "state": a["state"], "postal_code": a["zip"],
+                  "country": a["country"], "type": a["type"].lower()} for a in person["addresses"]]
+    assert unified.get("addresses", []) == [{k: v for k, v in a.items() if v is not None} for a in addresses]
+    assert unified["remote_data"]["id"] == person["id"]
+
+
+def contact_call(gateway, method, record_id=None, **kwargs):
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
+
+
+def test_contacts_list_maps_every_person_and_no_organisation(gateway, ctl):
+    """models/party: people share /parties with organisations; the contacts list asks Capsule's party filter for
+    `type is person` (operations/Filter), page after page by its Link header, and maps each person field for field."""
+    parties = stored(ctl)
+    ctl.clear_requests()
+    listed = [r for page in list_all(gateway, NAME, limit=8, resource="contacts") for r in page]
+    calls = ctl.requests()
+    assert [(c["method"], c["path"].split("/capsule")[-1]) for c in calls if "definitions" not in c["path"]] == \
+        [("POST", "/api/v2/parties/filters/results")] * 3
+    for number, call in enumerate(calls, start=1):
+        assert call["body"] == {"filter": {"conditions": [{"field": "type", "operator": "is", "value": "person"}]}}
+        assert dict(call["query_params"]) == {"embed": "tags,fields", "perPage": "8", **({"page": str(number)} if number > 1 else {})}
+    people = [p for p in parties.values() if p["type"] == "person"]
+    assert [r["id"] for r in listed] == [str(p["id"]) for p in people]
+    assert any("account" not in r for r in listed) and any("account" in r for r in listed)
+    for unified in listed:
+        assert_maps_contact(unified, parties[unified["id"]], parties)
+
+
+def test_contact_get_reads_the_organisation_as_account(gateway, ctl):
+    """models/party: a person's `organisation` {id, name} is the unified `account`; custom fields by name."""
+    parties = stored(ctl)
+    person = next(p for p in parties.values() if p["type"] == "person" and p["organisation"] and p["fields"])
+    response = contact_call(gateway, "GET", str(person["id"]))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["account"] == {"id": str(person["organisation"]["id"]), "name": parties[str(person["organisation"]["id"])]["name"]}
+    assert body["custom_fields"] == {f["definition"]["name"]: f["value"] for f in person["fields"]}
+    assert_maps_contact(body, person, parties)
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_organisation_ids_are_not_contacts(gateway, ctl, method):
+    """An organisation's id answers 404 through the contacts API, and no PUT/DELETE reaches Capsule."""
+    org = next(p for p in ctl.records() if p["type"] == "organisation")
+    ctl.clear_requests()
+    response = contact_call(gateway, method, str(org["id"]), json={"first_name": "Nope"} if method == "PATCH" else None)
+    assert response.status_code == 404, response.text
+    assert all(r["method"] == "GET" for r in ctl.requests())
+    assert stored(ctl)[str(org["id"])] == org
+
+
+def test_contact_create_sends_a_person_linked_to_its_organisation(gateway, ctl):
+    """operations/Party "Create a party": {"party": {"type": "person", ..., "organisation": {"id"}}} -> 201; read back with the organisation's name."""
+    org = next(p for p in ctl.records() if p["type"] == "organisation")
+    sent = {
+        "first_name": "Grace", "last_name": "Hopper", "title": "Rear Admiral",
+        "account": {"id": str(org["id"])},
+        "owner": {"id": str(capsule.USERS[2]["id"])},
+        "email_addresses": [{"email": "grace@navy.example", "type": "work"}],
+        "phone_numbers": [{"number": "+1 202 555 0111", "type": "mobile"}],
+        "addresses": [{"street_1": "1 Navy Yard", "city": "Washington", "country": "United States", "type": "office"}],
+        "urls": [{"url": "gracehopper", "type": "linkedin"}],
+        "tags": [{"name": "Champion"}],
+        "custom_fields": {"Preferred Channel": "Phone", "Newsletter": True},
+    }
+    ctl.clear_requests()
+    response = contact_call(gateway, "POST", json=sent)
+    assert response.status_code == 200, response.text
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/api/v2/parties")
+    party = post["body"]["party"]
+    assert party["type"] == "person" and party["firstName"] == "Grace" and party["lastName"] == "Hopper"
+    assert party["jobTitle"] == "Rear Admiral" and "title" not in party   # Capsule's title is the salutation
+    assert party["organisation"] == {"id": org["id"]}
+    assert party["emailAddresses"] == [{"type": "Work", "address": "grace@navy.example"}]
+    assert party["websites"] == [{"service": "LINKED_IN", "address": "gracehopper"}]
+    assert {"definition": {"id": 806}, "value": "Phone"} in party["fields"]
+    created = response.json()
+    assert created["account"] == {"id": str(org["id"]), "name": org["name"]}
+    assert created["name"] == "Grace Hopper" and created["title"] == "Rear Admiral"
+    assert created["custom_fields"] == {"Preferred Channel": "Phone", "Newsletter": True}
+    assert created["urls"] == [{"url": "http://www.linkedin.com/company/gracehopper", "type": "linkedin"}]
+    parties = stored(ctl)
+    assert parties[created["id"]]["type"] == "person"
+    assert_maps_contact(created, parties[created["id"]], parties)
+
+
+def test_contact_create_from_a_full_name_splits_it(gateway, ctl):
+    """Capsule has no full-name field on people: `name` alone is sent as firstName (first word) and lastName (the rest)."""
+    ctl.clear_requests()
+    response = contact_call(gateway, "POST", json={"name": "Mary Ann Evans"})
+    assert response.status_code == 200, response.text
+    party = next(r for r in ctl.requests() if r["method"] == "POST")["body"]["party"]
+    assert party == {"type": "person", "firstName": "Mary", "lastName": "Ann Evans"}
+    assert response.json()["name"] == "Mary Ann Evans" and "account" not in response.json()
+
+
+def test_contact_create_with_an_account_that_is_not_an_organisation_is_404(gateway, ctl):
+    """Capsule answers 404 "organisation not found" for a person linked to an id that is not an organisation."""
+    person = next(p for p in ctl.records() if p["type"] == "person")
+    before = len(ctl.records())
+    response = contact_call(gateway, "POST", json={"first_name": "Linked", "account": {"id": str(person["id"])}})
+    assert response.status_code == 404, response.text
+    assert "organisation not found" in response.json()["message"]
+    assert response.json()["truto_is_remote_error"] is True
+    assert len(ctl.records()) == before
+
+
+def test_contact_update_moves_and_unlinks_the_account(gateway, ctl):
+    """PUT {"party": {"organisation": {"id"}}} moves the person; an account without an id (`{}`) sends organisation null; other fields stay."""
+    parties = stored(ctl)
+    person = next(p for p in parties.values() if p["type"] == "person" and p["organisation"] and len(p["emailAddresses"]) > 1)
+    other = next(p for p in parties.values() if p["type"] == "organisation" and p["id"] != person["organisation"]["id"])
+    old_emails = [e["id"] for e in person["emailAddresses"]]
+    ctl.clear_requests()
+    response = contact_call(gateway, "PATCH", str(person["id"]),
+                            json={"account": {"id": str(other["id"])}, "email_addresses": [{"email": "new@x.example"}]})
+    assert response.status_code == 200, response.text
+    body = next(r for r in ctl.requests() if r["method"] == "PUT")["body"]["party"]
+    assert body == {"organisation": {"id": other["id"]},
+                    "emailAddresses": [{"id": i, "_delete": True} for i in old_emails] + [{"type": None, "address": "new@x.example"}]}
+    assert response.json()["account"] == {"id": str(other["id"]), "name": other["name"]}
+    assert response.json()["email_addresses"] == [{"email": "new@x.example"}]
+    after = stored(ctl)[str(person["id"])]
+    assert after["firstName"] == person["firstName"] and after["phoneNumbers"] == person["phoneNumbers"]
+    ctl.clear_requests()
+    response = contact_call(gateway, "PATCH", str(person["id"]), json={"account": {}})
+    assert response.status_code == 200, response.text
+    assert next(r for r in ctl.requests() if r["method"] == "PUT")["body"]["party"] == {"organisation": None}
+    assert "account" not in response.json()
+    assert stored(ctl)[str(person["id"])]["organisation"] is None
+
+
+def test_contact_account_name_follows_the_organisation(gateway, ctl):
+    """A person shows its organisation as it is now: renaming the account renames the contact's `account.name`."""
+    person = next(p for p in ctl.records() if p["type"] == "person" and p["organisation"])
+    org_id = str(person["organisation"]["id"])
+    assert gateway.unified("PATCH", NAME, org_id, json={"name": "Renamed Holdings"}).status_code == 200
+    response = contact_call(gateway, "GET", str(person["id"]))
+    assert response.json()["account"] == {"id": org_id, "name": "Renamed Holdings"}
+
+
+def test_contact_delete_is_204_then_404(gateway, ctl):
+    """DELETE /parties/{id} answers 204 (unified {"id"}); the person is gone, its organisation stays, a second delete is 404."""
+    person = next(p for p in ctl.records() if p["type"] == "person" and p["organisation"])
+    ctl.clear_requests()
+    response = contact_call(gateway, "DELETE", str(person["id"]))
+    assert response.status_code == 200, response.text
+    assert response.json() == {"id": str(person["id"])}
+    assert [r["method"] for r in ctl.requests()] == ["GET", "DELETE"]
+    parties = stored(ctl)
+    assert str(person["id"]) not in parties and str(person["organisation"]["id"]) in parties
+    assert contact_call(gateway, "GET", str(person["id"])).status_code == 404
+    assert contact_call(gateway, "DELETE", str(person["id"])).status_code == 404
+
+
+def test_contact_account_id_that_is_no_number_is_refused_before_capsule(gateway, ctl):
+    """Capsule party ids are integers: an account id that is not one is a 400 from the gateway, and no party is written."""
+    ctl.clear_requests()
+    response = contact_call(gateway, "POST", json={"first_name": "Bad", "account": {"id": "acme"}})
+    assert response.status_code == 400, response.text
+    assert set(response.json()) >= {"statusCode", "error", "message"}
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]

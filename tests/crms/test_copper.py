@@ -281,3 +281,181 @@ def test_no_rate_limit_headers_but_429_passes(gateway, ctl):
     ctl.fault(status=429, body=copper.RATE_LIMIT_BODY, times=5)
     response = gateway.unified("GET", NAME, params={"limit": 5})
     assert response.status_code == 429
+
+
+# -- contacts: people ------------------------------------------------------------------------------------
+
+def expected_contact(person: dict, companies: dict[str, dict]) -> dict:
+    """The unified contact a stored Copper person should map to (written independently of the YAML)."""
+    company = companies.get(str(person["company_id"]))
+    definitions = copper.CUSTOM_FIELD_DEFINITIONS_BY_ID
+    return {
+        "id": str(person["id"]),
+        "first_name": person["first_name"],
+        "last_name": person["last_name"],
+        "name": person["name"],
+        "title": person["title"],
+        "account": {"id": str(company["id"]), "name": company["name"]} if company else None,
+        "owner": {"id": str(person["assignee_id"])} if person["assignee_id"] else None,
+        "email_addresses": [{"email": e["email"], "type": e["category"]} for e in person["emails"]],
+        "phone_numbers": [{"number": p["number"], "type": p["category"]} for p in person["phone_numbers"]],
+        "urls": [{"url": w["url"], "type": w["category"]} for w in person["websites"] + person["socials"]] or None,
+        "tags": [{"id": t, "name": t} for t in person["tags"]] or None,
+        "custom_fields": {definitions[cf["custom_field_definition_id"]]["name"]:
+                          custom_field_value(definitions[cf["custom_field_definition_id"]], cf["value"])
+                          for cf in person["custom_fields"] if cf["value"] is not None} or None,
+        "last_activity_at": person["date_last_contacted"],
+        "created_at": person["date_created"],
+        "updated_at": person["date_modified"],
+    }
+
+
+def assert_maps_contact(unified: dict, person: dict, companies: dict[str, dict]) -> None:
+    assert_unified_record(unified, expected_contact(person, companies), lambda got, want: parsed(got) == rfc3339(want))
+    a = person["address"] or {}
+    address = {"street_1": a.get("street"), "city": a.get("city"), "state": a.get("state"),
+               "postal_code": a.get("postal_code"), "country": a.get("country")}
+    assert unified.get("addresses", []) == ([{k: v for k, v in address.items() if v}] if any(a.values()) else [])
+    assert unified["remote_data"]["id"] == person["id"]
+
+
+def people(ctl) -> dict[str, dict]:
+    return {str(p["id"]): p for p in ctl.records("contacts")}
+
+
+def contact_call(gateway, method, record_id=None, **kwargs):
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
+
+
+def test_contacts_list_is_people_search_mapped_field_by_field(gateway, ctl):
+    """people/list-people-search: POST /people/search pages in the body, sorted by date_created; every person mapped."""
+    stored_people, companies = people(ctl), stored(ctl)
+    ctl.clear_requests()
+    listed = [r for page in list_all(gateway, NAME, limit=25, resource="contacts") for r in page]
+    assert [r["id"] for r in listed] == list(stored_people)
+    for unified in listed:
+        assert_maps_contact(unified, stored_people[unified["id"]], companies)
+    assert any("account" not in r for r in listed) and any("account" in r for r in listed)
+    searches = [c for c in ctl.requests() if c["path"].endswith("/people/search")]
+    assert [c["body"] for c in searches] == [{"sort_by": "date_created", "sort_direction": "asc",
+                                              "page_number": n, "page_size": 25} for n in (1, 2, 3)]
+
+
+def test_contact_get_reads_company_as_account_and_custom_fields_by_name(gateway, ctl):
+    """A person's company_id/company_name is the unified account; a Dropdown value reads as its option name."""
+    person = next(p for p in ctl.records("contacts") if p["company_id"] and p["custom_fields"][2]["value"])
+    response = contact_call(gateway, "GET", str(person["id"]))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["account"] == {"id": str(person["company_id"]), "name": person["company_name"]}
+    assert body["custom_fields"]["Preferred Channel"] in ("Email", "Phone", "In person")
+    assert_maps_contact(body, person, stored(ctl))
+
+
+def test_contact_create_sends_copper_body(gateway, ctl):
+    """create-a-new-person: POST /people with name (required), company_id, emails by category; 200 with the person."""
+    company = next(iter(ctl.records()))
+    sent = {
+        "first_name": "Holly", "last_name": "Flax", "title": "HR Representative",
+        "account": {"id": str(company["id"])},
+        "owner": {"id": str(copper.USERS[1]["id"])},
+        "email_addresses": [{"email": "holly@dunder.example", "type": "work"}, {"email": "holly@home.example", "type": "home"}],
+        "phone_numbers": [{"number": "570-555-0199", "type": "mobile"}],
+        "addresses": [{"street_1": "1725 Slough Avenue", "city": "Scranton", "state": "PA", "postal_code": "18505", "country": "US"}],
+        "urls": [{"url": "https://www.linkedin.com/in/hollyflax", "type": "linkedin"}, {"url": "https://holly.example"}],
+        "tags": [{"name": "champion"}],
+        "custom_fields": {"Preferred Channel": "Phone", "Account Notes": "Transferred from Nashua"},
+    }
+    ctl.clear_requests()
+    response = contact_call(gateway, "POST", json=sent)
+    assert response.status_code == 200, response.text
+    post = next(r for r in ctl.requests() if r["method"] == "POST" and r["path"].endswith("/developer_api/v1/people"))
+    body = post["body"]
+    assert body["name"] == "Holly Flax" and body["first_name"] == "Holly" and body["last_name"] == "Flax"
+    assert body["company_id"] == company["id"] and body["assignee_id"] == copper.USERS[1]["id"]
+    assert body["emails"] == [{"email": "holly@dunder.example", "category": "work"},
+                              {"email": "holly@home.example", "category": "work"}]   # "home" is no email category
+    assert body["socials"] == [{"url": "https://www.linkedin.com/in/hollyflax", "category": "linkedin"}]
+    assert body["websites"] == [{"url": "https://holly.example", "category": "other"}]
+    assert {"custom_field_definition_id": 103486, "value": 900202} in body["custom_fields"]
+    created = response.json()
+    assert created["account"] == {"id": str(company["id"]), "name": company["name"]}
+    assert created["custom_fields"] == {"Preferred Channel": "Phone", "Account Notes": "Transferred from Nashua"}
+    assert_maps_contact(created, people(ctl)[created["id"]], stored(ctl))
+
+
+def test_contact_create_with_an_unknown_or_malformed_account_is_copper_422(gateway, ctl):
+    """Copper refuses a company_id it does not know, and words a non-integer one "IDs must be positive integers"."""
+    before = len(ctl.records("contacts"))
+    unknown = contact_call(gateway, "POST", json={"name": "Nobody Here", "account": {"id": "1"}})
+    assert unknown.status_code == 422, unknown.text
+    malformed = contact_call(gateway, "POST", json={"name": "Nobody Here", "account": {"id": "acme"}})
+    assert malformed.status_code == 422, malformed.text
+    assert "IDs must be positive integers: acme" in malformed.json()["message"]
+    assert len(ctl.records("contacts")) == before
+
+
+def test_contact_duplicate_email_is_422(gateway, ctl):
+    """3.-people/overview.md: "email address is a unique key for People"."""
+    taken = ctl.records("contacts")[0]["emails"][0]["email"]
+    response = contact_call(gateway, "POST", json={"name": "Second Copy", "email_addresses": [{"email": taken}]})
+    assert response.status_code == 422, response.text
+
+
+def test_contact_update_renames_moves_and_unlinks(gateway, ctl):
+    """update-a-person: PUT sends only what changed (a new last name sends the whole name); the company moves
+    through Related Items (DELETE then POST /people/{id}/related), and `account: {}` only unrelates."""
+    person = next(p for p in ctl.records("contacts") if p["company_id"])
+    other = next(c for c in ctl.records() if c["id"] != person["company_id"])
+    related = f"/developer_api/v1/people/{person['id']}/related"
+    ctl.clear_requests()
+    response = contact_call(gateway, "PATCH", str(person["id"]),
+                            json={"last_name": "Beesly-Halpert", "account": {"id": str(other["id"])}})
+    assert response.status_code == 200, response.text
+    writes = [(r["method"], r["path"].split("/copper")[-1], r["body"]) for r in ctl.requests() if r["method"] != "GET"]
+    assert writes == [
+        ("DELETE", related, {"resource": {"id": person["company_id"], "type": "company"}}),
+        ("POST", related, {"resource": {"id": other["id"], "type": "company"}}),
+        ("PUT", f"/developer_api/v1/people/{person['id']}",
+         {"name": f"{person['first_name']} Beesly-Halpert", "last_name": "Beesly-Halpert"}),
+    ]
+    body = response.json()
+    assert body["name"] == f"{person['first_name']} Beesly-Halpert" and body["first_name"] == person["first_name"]
+    assert body["account"] == {"id": str(other["id"]), "name": other["name"]}
+    after = people(ctl)[str(person["id"])]
+    assert after["company_id"] == other["id"]
+    assert after["emails"] == person["emails"] and after["title"] == person["title"]
+
+    ctl.clear_requests()   # the same account again: nothing to relate
+    assert contact_call(gateway, "PATCH", str(person["id"]), json={"account": {"id": str(other["id"])}}).status_code == 200
+    assert [r["method"] for r in ctl.requests() if r["method"] != "GET"] == ["PUT"]
+
+    ctl.clear_requests()
+    response = contact_call(gateway, "PATCH", str(person["id"]), json={"account": {}})
+    assert response.status_code == 200, response.text
+    writes = [(r["method"], r["body"]) for r in ctl.requests() if r["method"] != "GET"]
+    assert writes == [("DELETE", {"resource": {"id": other["id"], "type": "company"}}), ("PUT", {})]
+    assert "account" not in response.json()
+
+
+def test_contact_update_to_an_unknown_account_is_refused(gateway, ctl):
+    """Relating a company that does not exist is Copper's 404; the PUT is not sent."""
+    person = next(p for p in ctl.records("contacts") if not p["company_id"])
+    ctl.clear_requests()
+    response = contact_call(gateway, "PATCH", str(person["id"]), json={"title": "Boss", "account": {"id": "1"}})
+    assert response.status_code == 404, response.text
+    assert [r["method"] for r in ctl.requests() if r["method"] != "GET"] == ["POST"]
+    assert people(ctl)[str(person["id"])]["title"] == person["title"]
+
+
+def test_contact_delete_is_permanent(gateway, ctl):
+    """delete-a-person: 200 {"id", "is_deleted": true}; the person is gone (404 after), its company stays."""
+    person = next(p for p in ctl.records("contacts") if p["company_id"])
+    ctl.clear_requests()
+    response = contact_call(gateway, "DELETE", str(person["id"]))
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == str(person["id"])
+    assert [(r["method"], r["path"].rsplit("/", 2)[-2:]) for r in ctl.requests()] == [("DELETE", ["people", str(person["id"])])]
+    assert str(person["id"]) not in people(ctl) and str(person["company_id"]) in stored(ctl)
+    assert contact_call(gateway, "GET", str(person["id"])).status_code == 404
+    assert contact_call(gateway, "DELETE", str(person["id"])).status_code == 404

@@ -105,7 +105,7 @@ def test_pagination_by_link_header_no_duplicates(ctl):
         else:
             next_url = None
         pages += 1
-    assert len(seen) == len(set(seen)) == len(ctl.records()) == 250 + 250 // 3
+    assert len(seen) == len(set(seen)) == len(ctl.records()) == 250 + 250  # organisations, then people
     assert pages == -(-len(seen) // 30)
 
 
@@ -249,8 +249,174 @@ def test_custom_field_definitions(ctl):
 
 
 def test_seed_of_ten_thousand_pages_to_the_end(ctl):
-    """A 10,000-record seed pages to its last page (speed is measured in bench/, never asserted here)."""
-    ctl.reset(10_000)
+    """A 10,000-organisation seed (and a person for every three) pages to its last page (speed is measured
+    in bench/, never asserted here)."""
+    ctl.reset(counts={"accounts": 10_000, "contacts": 3_333})
     last = requests.get(url(ctl), headers=AUTH, params={"page": 134, "perPage": 100}, timeout=5)
     assert last.status_code == 200 and "Link" not in last.headers
     assert len(last.json()["parties"]) == 13_333 - 133 * 100
+
+
+# -- people (the contacts resource, in the same parties store) ------------------------------------------
+
+def people(ctl):
+    return [p for p in ctl.records("contacts") if p["type"] == "person"]
+
+
+def test_contacts_records_are_people_in_the_parties_store(ctl):
+    """models/party: one store; the reset counts people as contacts, and most people work for a seeded organisation."""
+    answer = ctl.reset()
+    assert answer["records"]["contacts"] == 20
+    assert ctl.records("contacts") == ctl.records("accounts")
+    persons = people(ctl)
+    org_ids = {p["id"] for p in organisations(ctl)}
+    assert len(persons) == 20
+    assert sum(1 for p in persons if p["organisation"]) == 16
+    assert all(p["organisation"]["id"] in org_ids for p in persons if p["organisation"])
+    assert all(p["emailAddresses"] and p["phoneNumbers"] for p in persons)
+
+
+def test_person_create_needs_a_name_part(ctl):
+    """A person needs firstName or lastName: 422 Validation Failed with errors[{resource, field, message}]."""
+    answer = requests.post(url(ctl), headers=AUTH, json={"party": {"type": "person", "jobTitle": "CTO"}}, timeout=5)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "firstName"
+
+
+def test_person_create_links_an_organisation_by_id(ctl):
+    """operations/Party "Create a party": organisation {id} links the person; 201, Location, the organisation {id, name, pictureURL}."""
+    org = organisations(ctl)[3]
+    answer = requests.post(url(ctl), headers=AUTH, timeout=5, json={"party": {
+        "type": "person", "firstName": "Scott", "lastName": "Spacey", "organisation": {"id": org["id"]},
+        "emailAddresses": [{"type": "Work", "address": "scott@example.com"}]}})
+    assert answer.status_code == 201
+    person = answer.json()["party"]
+    assert answer.headers["Location"].endswith(f"/api/v2/parties/{person['id']}")
+    assert person["organisation"] == {"id": org["id"], "name": org["name"], "pictureURL": org["pictureURL"]}
+    assert person["type"] == "person" and "name" not in person
+
+
+@pytest.mark.parametrize("which", ["person", "unknown", "text"])
+def test_person_organisation_must_be_an_organisation(ctl, which):
+    """An organisation id that is a person's or unknown is 404 "organisation not found"; nothing is stored."""
+    ids = {"person": people(ctl)[0]["id"], "unknown": 999, "text": "180000001"}
+    before = len(ctl.records("contacts"))
+    answer = requests.post(url(ctl), headers=AUTH, timeout=5,
+                           json={"party": {"type": "person", "firstName": "X", "organisation": {"id": ids[which]}}})
+    assert answer.status_code == 404
+    assert answer.json() == {"message": "organisation not found"}
+    assert len(ctl.records("contacts")) == before
+
+
+def test_person_organisation_by_name_links_or_creates(ctl):
+    """Create a party: an organisation given by name links the one so named, else a new organisation is created."""
+    org = organisations(ctl)[0]
+    linked = requests.post(url(ctl), headers=AUTH, timeout=5, json={"party": {
+        "type": "person", "firstName": "A", "organisation": {"name": org["name"].upper()}}}).json()["party"]
+    assert linked["organisation"]["id"] == org["id"]
+    created = requests.post(url(ctl), headers=AUTH, timeout=5, json={"party": {
+        "type": "person", "firstName": "B", "organisation": {"name": "Brand New Org"}}}).json()["party"]
+    new_org = next(p for p in ctl.records("accounts") if p["id"] == created["organisation"]["id"])
+    assert new_org["type"] == "organisation" and new_org["name"] == "Brand New Org"
+
+
+def test_person_shows_its_organisation_as_it_is_now(ctl):
+    """A renamed organisation shows its new name on its people; once deleted, they show no organisation."""
+    person = next(p for p in people(ctl) if p["organisation"])
+    org_id = person["organisation"]["id"]
+    assert requests.put(url(ctl, f"/{org_id}"), headers=AUTH, json={"party": {"name": "Renamed Org"}}, timeout=5).status_code == 200
+    shown = requests.get(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5).json()["party"]
+    assert shown["organisation"]["name"] == "Renamed Org"
+    assert requests.delete(url(ctl, f"/{org_id}"), headers=AUTH, timeout=5).status_code == 204
+    shown = requests.get(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5).json()["party"]
+    assert shown["organisation"] is None
+
+
+def test_person_update_moves_or_unlinks_the_organisation(ctl):
+    """PUT changes what is sent: organisation {id} moves the person, null unlinks it; other fields stay."""
+    person = next(p for p in people(ctl) if p["organisation"])
+    other = next(o for o in organisations(ctl) if o["id"] != person["organisation"]["id"])
+    moved = requests.put(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5,
+                         json={"party": {"organisation": {"id": other["id"]}}}).json()["party"]
+    assert moved["organisation"]["id"] == other["id"] and moved["firstName"] == person["firstName"]
+    unlinked = requests.put(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5,
+                            json={"party": {"organisation": None}}).json()["party"]
+    assert unlinked["organisation"] is None
+
+
+def test_organisation_people_route(ctl):
+    """operations/Party "List an organisation's employees": GET /parties/{id}/people, paged with Link; 404 for a person's id."""
+    person = next(p for p in people(ctl) if p["organisation"])
+    org_id = person["organisation"]["id"]
+    for i in range(3):
+        requests.post(url(ctl), headers=AUTH, timeout=5,
+                      json={"party": {"type": "person", "firstName": f"E{i}", "organisation": {"id": org_id}}})
+    expected = [p["id"] for p in people(ctl) if (p["organisation"] or {}).get("id") == org_id]
+    first = requests.get(url(ctl, f"/{org_id}/people"), headers=AUTH, params={"perPage": 2, "embed": "tags"}, timeout=5)
+    assert first.status_code == 200
+    assert [p["id"] for p in first.json()["parties"]] == expected[:2]
+    assert all("tags" in p for p in first.json()["parties"])
+    next_url = first.headers["Link"][1:first.headers["Link"].index(">")]
+    assert "page=2" in next_url and "embed=tags" in next_url
+    second = requests.get(next_url, headers=AUTH, timeout=5)
+    assert [p["id"] for p in second.json()["parties"]] == expected[2:4]
+    assert requests.get(url(ctl, f"/{person['id']}/people"), headers=AUTH, timeout=5).status_code == 404
+    assert requests.get(url(ctl, "/999/people"), headers=AUTH, timeout=5).json() == {"message": "party not found"}
+    assert requests.get(url(ctl, f"/{org_id}/people"), params={"perPage": "x"}, headers=AUTH, timeout=5).status_code == 400
+
+
+def test_person_delete_is_204_then_404(ctl):
+    """DELETE of a person: 204 with no body; its organisation stays; the id is then 404 "party not found"."""
+    person = next(p for p in people(ctl) if p["organisation"])
+    answer = requests.delete(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5)
+    assert answer.status_code == 204 and answer.content == b""
+    assert requests.get(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5).status_code == 404
+    assert requests.delete(url(ctl, f"/{person['id']}"), headers=AUTH, timeout=5).status_code == 404
+    assert requests.get(url(ctl, f"/{person['organisation']['id']}"), headers=AUTH, timeout=5).status_code == 200
+
+
+def filter_results(ctl, conditions, **params):
+    return requests.post(url(ctl, "/filters/results"), headers=AUTH, params=params, timeout=5,
+                         json={"filter": {"conditions": conditions}})
+
+
+def test_filter_type_is_person_lists_people_only_paged_by_link(ctl):
+    """operations/Filter: POST /parties/filters/results {"filter": {"conditions": [...]}} answers like the list, paged with Link."""
+    expected = [p["id"] for p in people(ctl)]
+    seen, params, pages = [], {"perPage": 7, "embed": "tags,fields"}, 0
+    while params is not None:
+        answer = filter_results(ctl, [{"field": "type", "operator": "is", "value": "person"}], **params)
+        assert answer.status_code == 200
+        assert all(p["type"] == "person" and "fields" in p for p in answer.json()["parties"])
+        seen += [p["id"] for p in answer.json()["parties"]]
+        link = answer.headers.get("Link")
+        params = None if not link else dict(pair.split("=") for pair in link[link.index("?") + 1:link.index(">")].split("&"))
+        pages += 1
+    assert seen == expected and pages == 3
+
+
+def test_filter_conditions_are_anded(ctl):
+    """reference/filters: conditions ANDed; string operators, tag by name, `is not` with null tests for a value."""
+    person = next(p for p in people(ctl) if p["tags"] and p["jobTitle"])
+    found = filter_results(ctl, [{"field": "type", "operator": "is", "value": "person"},
+                                 {"field": "jobTitle", "operator": "is", "value": person["jobTitle"].upper()},
+                                 {"field": "tag", "operator": "is", "value": person["tags"][0]["name"]}]).json()["parties"]
+    assert person["id"] in [p["id"] for p in found]
+    assert all(p["jobTitle"] == person["jobTitle"] for p in found)
+    email = person["emailAddresses"][0]["address"]
+    assert [p["id"] for p in filter_results(ctl, [{"field": "email", "operator": "is", "value": email}]).json()["parties"]] == [person["id"]]
+    titled = filter_results(ctl, [{"field": "jobTitle", "operator": "is not", "value": None}], perPage=100).json()["parties"]
+    assert {p["id"] for p in titled} == {p["id"] for p in people(ctl) if p["jobTitle"]}
+
+
+@pytest.mark.parametrize("condition,field", [
+    ({"field": "createdAt", "operator": "is after", "value": "2020-01-01"}, "createdAt"),   # payload name, not addedOn
+    ({"field": "type", "operator": "is greater than", "value": "person"}, "type"),
+    ({"field": "hasTags", "operator": "is", "value": "yes"}, "hasTags"),
+])
+def test_filter_refuses_unknown_fields_operators_and_values(ctl, condition, field):
+    """NOTES §1: a payload field name is 422 "invalid field name"; an operator or value outside the field's type is 422 too."""
+    answer = filter_results(ctl, [condition])
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == field
+    assert answer.json()["message"] == "Validation Failed"

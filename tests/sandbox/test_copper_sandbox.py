@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from unigate.sandbox import copper
+from unigate.sandbox.copper import contacts as copper_contacts
 
 HEADERS = {
     "X-PW-AccessToken": copper.SANDBOX_TOKEN,
@@ -229,3 +230,171 @@ def test_seed_of_ten_thousand_pages_to_the_end(ctl):
     answer = search(ctl, {"page_number": 50, "page_size": 200, "sort_by": "date_created"})
     assert len(answer.json()) == 200 and answer.headers["X-PW-TOTAL"] == "10000"
     assert answer.json()[-1]["id"] == copper.FIRST_COMPANY_ID + 9_999
+
+
+# -- people (the contacts resource) ---------------------------------------------------------------------
+
+def people_url(ctl, path=""):
+    return f"{ctl.url}/developer_api/v1/people{path}"
+
+
+def search_people(ctl, body=None):
+    return requests.post(people_url(ctl, "/search"), json=body or {}, headers=HEADERS, timeout=5)
+
+
+def test_people_search_is_a_bare_array_sorted_by_first_name(ctl):
+    """people/list-people-search: a bare array, X-PW-TOTAL, page_size 20 by default, sort_by first_name by default."""
+    answer = search_people(ctl)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert isinstance(body, list) and len(body) == 20
+    assert answer.headers["X-PW-TOTAL"] == "60"
+    names = [(p["first_name"].lower(), p["id"]) for p in body]
+    assert names == sorted(names)
+
+
+def test_people_search_pages_by_date_created_without_duplicates(ctl):
+    """page_number/page_size in the body, sort_by date_created asc: every person once, in creation order."""
+    seen = []
+    for page in range(1, 5):
+        seen += [p["id"] for p in search_people(ctl, {"page_number": page, "page_size": 25, "sort_by": "date_created"}).json()]
+    assert seen == [p["id"] for p in ctl.records("contacts")]
+
+
+@pytest.mark.parametrize("body", [{"followed": 1}, {"sort_by": "interaction_count"}, {"sort_direction": "up"},
+                                  {"page_size": "many"}, {"company_ids": ["x"]}])
+def test_people_search_refuses_what_it_does_not_apply(ctl, body):
+    """singer-io/tap-copper: an unknown search key is a 422; so are an unknown sort and values of the wrong type."""
+    answer = search_people(ctl, body)
+    assert answer.status_code == 422
+    assert answer.json()["success"] is False and answer.json()["status"] == 422
+
+
+def test_people_search_filters(ctl):
+    """company_ids (-2: none), emails, name, ids, ANDed."""
+    records = ctl.records("contacts")
+    company_id = next(p["company_id"] for p in records if p["company_id"])
+    by_company = search_people(ctl, {"company_ids": [company_id], "page_size": 200}).json()
+    assert {p["id"] for p in by_company} == {p["id"] for p in records if p["company_id"] == company_id}
+    without = search_people(ctl, {"company_ids": [-2], "page_size": 200}).json()
+    assert {p["id"] for p in without} == {p["id"] for p in records if p["company_id"] is None} != set()
+    email = records[7]["emails"][0]["email"]
+    assert [p["id"] for p in search_people(ctl, {"emails": [email.upper()]}).json()] == [records[7]["id"]]
+    assert search_people(ctl, {"emails": [email], "ids": [records[8]["id"]]}).json() == []
+
+
+def test_person_create_derives_name_parts_and_defaults(ctl):
+    """create-a-new-person: 200 (not 201); "My Contact" -> first My, last Contact; contact type Uncategorized;
+    custom_fields lists every person definition, null when unset."""
+    answer = requests.post(people_url(ctl), headers=HEADERS, timeout=5, json={
+        "name": "My Contact", "emails": [{"email": "mycontact_1233@noemail.com", "category": "work"}],
+        "phone_numbers": [{"number": "415-123-45678", "category": "mobile"}]})
+    assert answer.status_code == 200
+    person = answer.json()
+    assert (person["first_name"], person["last_name"], person["middle_name"]) == ("My", "Contact", None)
+    assert person["contact_type_id"] == 451492 and person["company_id"] is None and person["address"] is None
+    person_fields = [d["id"] for d in copper.CUSTOM_FIELD_DEFINITIONS_BY_ID.values() if "person" in d["available_on"]]
+    assert person["custom_fields"] == [{"custom_field_definition_id": i, "value": None} for i in person_fields]
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({"emails": [{"email": "x@y.example", "category": "work"}]}, "name"),
+    ({"name": "A B", "emails": [{"email": "x@y.example", "category": "home"}]}, "Invalid category home"),
+    ({"name": "A B", "company_id": "test"}, "IDs must be positive integers: test"),
+    ({"name": "A B", "company_id": 1}, "Company"),
+    ({"name": "A B", "custom_fields": [{"custom_field_definition_id": 100765, "value": 3}]}, "100765"),
+    ({"name": "A B", "assignee_id": 1}, "User not found"),
+])
+def test_person_create_validation_is_422(ctl, body, fragment):
+    """Copper's 422 "Invalid input: Validation errors: ..." for a missing name, a bad category, company or
+    custom field (100765 is a company field), an unknown user; nothing stored."""
+    answer = requests.post(people_url(ctl), headers=HEADERS, json=body, timeout=5)
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith("Invalid input: Validation errors: ") and fragment in answer.json()["message"]
+    assert len(ctl.records("contacts")) == 60
+
+
+def test_person_email_is_a_unique_key(ctl):
+    """3.-people/overview.md: "email address is a unique key for People": a second person with it is refused."""
+    taken = ctl.records("contacts")[0]["emails"][0]["email"]
+    answer = requests.post(people_url(ctl), headers=HEADERS, timeout=5,
+                           json={"name": "Copy Cat", "emails": [{"email": taken.upper(), "category": "work"}]})
+    assert answer.status_code == 422
+    mine = ctl.records("contacts")[0]
+    same = requests.put(people_url(ctl, f"/{mine['id']}"), headers=HEADERS, json={"emails": mine["emails"]}, timeout=5)
+    assert same.status_code == 200   # keeping one's own email is no clash
+
+
+def test_person_company_link_and_company_name(ctl):
+    """company_id links a person to a company; company_name is that company's name, also after a rename."""
+    company = ctl.records()[4]
+    person = requests.post(people_url(ctl), headers=HEADERS, timeout=5,
+                           json={"name": "Link Me", "company_id": str(company["id"])}).json()
+    assert person["company_id"] == company["id"] and person["company_name"] == company["name"]
+    requests.put(url(ctl, f"/{company['id']}"), headers=HEADERS, json={"name": "Renamed Co"}, timeout=5)
+    assert requests.get(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5).json()["company_name"] == "Renamed Co"
+
+
+def test_person_company_changes_through_related_items(ctl, monkeypatch):
+    """update-a-person: a PUT's company_id is not how a company changes (ignored unless the switch says
+    otherwise); Related Items relate (limit one company) and unrelate it."""
+    person = next(p for p in ctl.records("contacts") if p["company_id"])
+    other = next(c for c in ctl.records() if c["id"] != person["company_id"])
+    related = people_url(ctl, f"/{person['id']}/related")
+    ignored = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, json={"company_id": other["id"]}, timeout=5)
+    assert ignored.status_code == 200 and ignored.json()["company_id"] == person["company_id"]
+    assert requests.get(related, headers=HEADERS, timeout=5).json() == [{"id": person["company_id"], "type": "company"}]
+    second = requests.post(related, headers=HEADERS, json={"resource": {"id": other["id"], "type": "company"}}, timeout=5)
+    assert second.status_code == 422   # "People: Companies (limit 1)"
+    removed = requests.delete(related, headers=HEADERS, json={"resource": {"id": person["company_id"], "type": "company"}}, timeout=5)
+    assert removed.status_code == 200
+    assert removed.json() == {"removed": True, "resource": {"id": person["company_id"], "type": "company"}}
+    assert requests.delete(related, headers=HEADERS, json={"resource": {"id": person["company_id"], "type": "company"}},
+                           timeout=5).status_code == 422
+    added = requests.post(related, headers=HEADERS, json={"resource": {"id": other["id"], "type": "company"}}, timeout=5)
+    assert added.status_code == 200 and added.json() == {"added": True, "resource": {"id": other["id"], "type": "company"}}
+    shown = requests.get(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5).json()
+    assert (shown["company_id"], shown["company_name"]) == (other["id"], other["name"])
+    assert str(person["company_id"]) in {str(c["id"]) for c in ctl.records()}   # unrelating deletes nothing
+    missing = requests.post(related, headers=HEADERS, json={"resource": {"id": 1, "type": "company"}}, timeout=5)
+    assert missing.status_code == 404
+    monkeypatch.setattr(copper_contacts, "UPDATE_APPLIES_COMPANY_ID", True)
+    applied = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, json={"company_id": None}, timeout=5).json()
+    assert applied["company_id"] is None and applied["company_name"] is None
+
+
+def test_person_update_is_partial_and_null_clears(ctl):
+    """update-a-person: only fields sent change; null clears; an empty body changes nothing."""
+    person = next(p for p in ctl.records("contacts") if p["title"] and p["company_id"])
+    updated = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5,
+                           json={"details": "This is an update", "title": None}).json()
+    assert updated["details"] == "This is an update" and updated["title"] is None
+    assert updated["emails"] == person["emails"] and updated["company_id"] == person["company_id"]
+    same = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5).json()
+    assert {k: v for k, v in same.items() if k != "date_modified"} == {k: v for k, v in updated.items() if k != "date_modified"}
+
+
+def test_fetch_person_by_email(ctl):
+    """fetch-a-person-by-email: POST /people/fetch_by_email {"email"} answers the person; an unknown email is 404."""
+    person = ctl.records("contacts")[5]
+    found = requests.post(people_url(ctl, "/fetch_by_email"), headers=HEADERS, json={"email": person["emails"][0]["email"]}, timeout=5)
+    assert found.status_code == 200 and found.json()["id"] == person["id"]
+    missing = requests.post(people_url(ctl, "/fetch_by_email"), headers=HEADERS, json={"email": "nobody@nowhere.example"}, timeout=5)
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+
+
+def test_person_delete_200_then_404(ctl):
+    """delete-a-person: 200 {"id", "is_deleted": true}, permanent: the id then answers Copper's 404 envelope."""
+    person = ctl.records("contacts")[0]
+    answer = requests.delete(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5)
+    assert answer.status_code == 200 and answer.json() == {"id": person["id"], "is_deleted": True}
+    missing = requests.get(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5)
+    assert missing.status_code == 404 and missing.json() == {"success": False, "status": 404, "message": "Resource not found"}
+    assert requests.delete(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5).status_code == 404
+    assert requests.get(people_url(ctl, "/abc"), headers=HEADERS, timeout=5).status_code == 404
+
+
+def test_people_routes_need_auth(ctl):
+    """The X-PW-* headers guard the people routes as every other."""
+    answer = requests.post(people_url(ctl, "/search"), json={}, headers={"Content-Type": "application/json"}, timeout=5)
+    assert answer.status_code == 401

@@ -15,13 +15,7 @@ import aiohttp
 from unigate.engine import formats, pages, pagination
 from unigate.engine.accounts import AccountRuntime
 from unigate.engine.provider_call import CallState, ProviderAnswer, ProviderCall
-from unigate.engine.provider_request import (
-    ProviderRequest,
-    build_request,
-    evaluate,
-    evaluate_request,
-    lower_headers,
-)
+from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, evaluate_request, lower_headers
 from unigate.engine.spec import UNIFIED_METHODS, CustomMethodMapping, MethodMapping, ResourceMapping, ResourceMethod
 from unigate.errors import GatewayError
 from unigate.models import UnifiedResource
@@ -139,11 +133,9 @@ class Engine:
                          scope: dict[str, Any]) -> dict[str, Any]:
         results: dict[str, Any] = {}
         for step in mm.before:
+            if step.when is not None and not evaluate_request(step.when, {**scope, "steps": results}, f"step {step.name} when"):
+                continue  # a skipped step leaves no result: `steps.<name>` is absent
             account = request.account  # a step's 401 may have refreshed the account's token
-            if step.when is not None and not evaluate(step.when, {
-                    "body": scope.get("body"), "id": request.id, "query": request.query,
-                    "context": account.context, "steps": results}, f"step {step.name} when"):
-                continue  # a skipped step leaves no `steps.<name>`
             # Cached per account under the mapping's own name: another resource's step of the same
             # name is another lookup.
             cache_key = (request.model, request.resource, step.name)

@@ -217,7 +217,7 @@ class Step:
     fail_if: Expression | None
     fail_status: int
     fail_message: str
-    # Run the step only when this holds (input {body, id, query, context, steps}); None: always.
+    # Run the step only when this is true (input: the method's, with the earlier steps' results).
     when: Expression | None = None
 
 

@@ -1,8 +1,9 @@
 """Capsule CRM API v2 emulator: the root stands for https://api.capsulecrm.com; paths are the
 vendor's (`/api/v2/...`; https://developer.capsulecrm.com/v2/overview/authentication).
 
-Resources: `accounts` (parties, `accounts.py`; organisations and people share that one store, as in
-Capsule). Shared by them (`common.py`, served here): bearer auth with `SANDBOX_TOKEN` or an access
+Resources: `accounts` (parties, `accounts.py`, which owns the one parties store) and `contacts`
+(people, `contacts.py`: seeds people into that same store and serves an organisation's people);
+organisations and people share one store and one set of `/parties` routes, as in Capsule. Shared by them (`common.py`, served here): bearer auth with `SANDBOX_TOKEN` or an access
 token the OAuth server (`oauth.py`) issued, 401s with `WWW-Authenticate`, rate-limit headers per
 token, tenant-global tags and child-record ids, users and field definitions; any other path answers
 Capsule's 404.
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response
 from unigate.sandbox.capsule.accounts import CLAMP_PER_PAGE, Parties
+from unigate.sandbox.capsule.contacts import People
 from unigate.sandbox.capsule.common import (
     AUTH_INVALID_MESSAGE,
     AUTH_MISSING_MESSAGE,
@@ -46,7 +48,7 @@ __all__ = ["AUTH_INVALID_MESSAGE", "AUTH_MISSING_MESSAGE", "CLAMP_PER_PAGE", "EM
 class CapsuleEmulator(Emulator):
     name: ClassVar[str] = "capsule"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Parties,)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People)
 
     def reset_state(self) -> None:
         self.next_child_id = 5_000_001
@@ -118,7 +120,8 @@ class CapsuleEmulator(Emulator):
     # -- reference endpoints ------------------------------------------------------------------------------
     async def field_definitions(self, request: Request) -> Response:
         definitions = [{"id": d["id"], "name": d["name"], "type": d["type"], "options": d.get("options", []),
-                        "description": None, "tag": None, "important": False, "displayOrder": n + 1}
+                        "description": None, "tag": None, "important": False, "displayOrder": n + 1,
+                        "captureRule": d.get("captureRule")}
                        for n, d in enumerate(FIELD_DEFINITIONS)]
         return answer(request, {"definitions": definitions})
 

@@ -69,8 +69,6 @@ _CITIES = [("Boston", "MA", "02110", "United States"), ("London", None, "EC1A 1B
            ("Sydney", "NSW", "2000", "Australia"), ("Denver", "CO", "80202", "United States")]
 _STREETS = ["Market Street", "High Street", "King Street", "Harbour Road", "Elm Avenue", "Mill Lane",
             "Station Road", "Queen Street", "Bridge Street", "Park Avenue"]
-_FIRST = ["Maya", "Liam", "Sofia", "Noah", "Ava", "Ethan", "Isla", "Lucas", "Zoe", "Owen", "Nora", "Felix"]
-_LAST = ["Patel", "Nguyen", "Schmidt", "O'Brien", "Rossi", "Kowalski", "Tanaka", "Silva", "Dubois", "Hughes"]
 _TAGS = ["Customer", "Prospect", "Partner", "Supplier", "VIP", "Churn Risk"]
 
 
@@ -84,15 +82,12 @@ class Parties(PartyChanges, Resource):
 
     # -- seed -----------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
-        """`count` organisations, with a person after every third one (one collection holds both)."""
+        """`count` organisations; the `contacts` resource, seeded next, adds people to the same store."""
         self.store.clear()
         self.deleted: list[dict[str, Any]] = []         # tombstones for GET /parties/deleted
         for i in range(count):
             org = self._seed_organisation(i)
             self.store.add(str(org["id"]), org)
-            if i % 3 == 2:
-                person = self._seed_person(i, org)
-                self.store.add(str(person["id"]), person)
 
     def snapshot(self) -> list[dict[str, Any]]:
         return self.store.snapshot()
@@ -129,13 +124,13 @@ class Parties(PartyChanges, Resource):
             tags.append(self.emulator.tag(_TAGS[(i + 2) % len(_TAGS)]))
         industry = FIELD_DEFINITIONS[0]["options"][i % 8]
         fields = [
-            self._field_value(801, industry),
-            self._field_value(802, str(10 + (i * 37) % 4990)),  # NUMBER values come back as strings (NOTES §22)
-            self._field_value(805, f"AC-{10000 + i}"),
+            self.field_value(801, industry),
+            self.field_value(802, str(10 + (i * 37) % 4990)),  # NUMBER values come back as strings (NOTES §22)
+            self.field_value(805, f"AC-{10000 + i}"),
         ]
         if i % 2 == 0:
-            fields.append(self._field_value(803, iso(created + 86_400 * 30)[:10]))
-            fields.append(self._field_value(804, i % 4 == 0))
+            fields.append(self.field_value(803, iso(created + 86_400 * 30)[:10]))
+            fields.append(self.field_value(804, i % 4 == 0))
         return {
             "id": self.store.new_id(),
             "type": "organisation",
@@ -156,42 +151,17 @@ class Parties(PartyChanges, Resource):
             "fields": fields,
         }
 
-    def _seed_person(self, i: int, org: dict[str, Any]) -> dict[str, Any]:
-        first, last = _FIRST[i % len(_FIRST)], _LAST[i % len(_LAST)]
-        created = SEED_EPOCH + i * 3_607 + 600
-        return {
-            "id": self.store.new_id(),
-            "type": "person",
-            "title": None,
-            "firstName": first,
-            "lastName": last,
-            "jobTitle": "Head of Operations",
-            "about": None,
-            "pictureURL": "https://capsulecrm.com/theme/default/images/person_avatar_70.png",
-            "thumbnailURL": "https://capsulecrm.com/theme/default/images/person_avatar_30.png",
-            "organisation": {"id": org["id"], "name": org["name"], "pictureURL": org["pictureURL"]},
-            "createdAt": iso(created),
-            "updatedAt": iso(created + 3_600),
-            "lastContactedAt": None,
-            "owner": dict(USERS[0]),
-            "team": None,
-            "addresses": [],
-            "phoneNumbers": [{"id": self.emulator.child_id(), "type": "Mobile", "number": f"+1 617 557 {i % 10000:04d}"}],
-            "websites": [],
-            "emailAddresses": [{"id": self.emulator.child_id(), "type": "Work",
-                                "address": f"{first.lower()}.{last.lower().replace(chr(39), '')}@example.com"}],
-            "tags": [],
-            "fields": [],
-        }
-
     # -- rendering ------------------------------------------------------------------------------------
     @staticmethod
     def embeds(request: Request) -> set[str]:
         return {part.strip() for part in request.query_params.get("embed", "").split(",") if part.strip()}
 
     def render(self, party: dict[str, Any], embed: set[str]) -> dict[str, Any]:
-        """A party as the API shows it: `tags` only with embed=tags, `fields` only with embed=fields."""
+        """A party as the API shows it: `tags` only with embed=tags, `fields` only with embed=fields;
+        a person's `organisation` as that organisation is now (renamed, or null once deleted)."""
         out = {k: v for k, v in party.items() if k not in ("tags", "fields")}
+        if out.get("organisation"):
+            out["organisation"] = self.organisation_summary(self.store.get(str(out["organisation"]["id"])))
         if "tags" in embed:
             out["tags"] = party["tags"]
         if "fields" in embed:
@@ -199,6 +169,14 @@ class Parties(PartyChanges, Resource):
         if "missingImportantFields" in embed:
             out["missingImportantFields"] = not party.get("addresses") or not party.get("phoneNumbers")
         return out
+
+    @staticmethod
+    def organisation_summary(org: dict[str, Any] | None) -> dict[str, Any] | None:
+        """How a person shows the organisation it works for (https://developer.capsulecrm.com/v2/models/party:
+        `organisation`, a nested party {id, name, pictureURL})."""
+        if org is None or org.get("type") != "organisation":
+            return None
+        return {"id": org["id"], "name": org["name"], "pictureURL": org["pictureURL"]}
 
     def find(self, raw_id: str) -> dict[str, Any] | None:
         if not raw_id.isdigit():
@@ -295,6 +273,18 @@ class Parties(PartyChanges, Resource):
             errors.append({"message": "firstName or lastName is required", "resource": "party", "field": "firstName"})
         if errors:
             return validation_error(request, errors)
+        party = self.blank_party(kind, data)
+        failure = self.apply_changes(request, party, data)
+        if failure is not None:
+            return failure
+        party["id"] = self.store.new_id()
+        self.store.add(str(party["id"]), party)
+        location = str(request.url.replace(path=f"{request.url.path.rstrip('/')}/{party['id']}", query=""))
+        return answer(request, {"party": self.render(party, self.embeds(request))}, 201, {"Location": location})
+
+    @staticmethod
+    def blank_party(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A new party of `kind` before the payload's collections are applied (id 0 until stored)."""
         now = iso(time.time())
         party: dict[str, Any] = {"id": 0, "type": kind}
         if kind == "organisation":
@@ -312,13 +302,13 @@ class Parties(PartyChanges, Resource):
             "owner": dict(USERS[0]), "team": None,
             "addresses": [], "phoneNumbers": [], "websites": [], "emailAddresses": [], "tags": [], "fields": [],
         })
-        failure = self.apply_changes(request, party, data)
-        if failure is not None:
-            return failure
-        party["id"] = self.store.new_id()
-        self.store.add(str(party["id"]), party)
-        location = str(request.url.replace(path=f"{request.url.path.rstrip('/')}/{party['id']}", query=""))
-        return answer(request, {"party": self.render(party, self.embeds(request))}, 201, {"Location": location})
+        return party
+
+    def add_organisation(self, name: str) -> dict[str, Any]:
+        """Store a new organisation named `name` (a person linked by an unknown organisation name)."""
+        org = self.blank_party("organisation", {"name": name})
+        org["id"] = self.store.new_id()
+        return self.store.add(str(org["id"]), org)
 
     # -- update -----------------------------------------------------------------------------------------
     async def update_party(self, request: Request) -> Response:

@@ -33,6 +33,9 @@ WWW_AUTHENTICATE_INVALID = 'Bearer realm="Capsule", error="invalid_token", error
 # -- errors -------------------------------------------------------------------------------------------
 NOT_FOUND_ROUTE_MESSAGE = "Could not find resource"   # NOTES §5 (GET /users/me)
 PARTY_NOT_FOUND_MESSAGE = "party not found"           # NOTES §24 [observed wording]
+# A person linked to an id that is not an organisation (the create_party tool docs of
+# https://github.com/soil-dev/capsulemcp) [observed wording].
+ORGANISATION_NOT_FOUND_MESSAGE = "organisation not found"
 VALIDATION_MESSAGE = "Validation Failed"              # NOTES §1, §2, §13: "422 Validation Failed: ..."
 TOO_MANY_IDS_MESSAGE = "too many ids"                 # NOTES §12; status code not documented [unverified]
 TOO_MANY_IDS_STATUS = 400
@@ -61,6 +64,9 @@ FIELD_DEFINITIONS: list[dict[str, Any]] = [
     {"id": 803, "name": "Customer Since", "type": "DATE"},
     {"id": 804, "name": "Key Account", "type": "BOOLEAN"},
     {"id": 805, "name": "Account Code", "type": "TEXT"},
+    # Fields captured on people (https://developer.capsulecrm.com/v2/models/field_definition: captureRule).
+    {"id": 806, "name": "Preferred Channel", "type": "LIST", "options": ["Email", "Phone", "In person"], "captureRule": "person"},
+    {"id": 807, "name": "Newsletter", "type": "BOOLEAN", "captureRule": "person"},
 ]
 FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in FIELD_DEFINITIONS}
 

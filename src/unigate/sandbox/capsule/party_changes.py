@@ -7,6 +7,7 @@ added, with `id` updated, with `id` and `_delete: true` removed (`_destroy` is s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from unigate.sandbox.capsule.common import (
     ADDRESS_TYPES,
     COUNTRY_LOOKUP,
     FIELD_DEFINITIONS_BY_ID,
+    ORGANISATION_NOT_FOUND_MESSAGE,
     USERS_BY_ID,
     WEBSITE_SERVICES,
     error,
@@ -26,12 +28,17 @@ from unigate.sandbox.capsule.common import (
 
 if TYPE_CHECKING:
     from unigate.sandbox.capsule import CapsuleEmulator
+    from unigate.sandbox.collection import Collection
 
 
 class PartyChanges:
     """Applies create/update payloads to parties; mixed into the resources that store parties."""
 
     emulator: CapsuleEmulator
+    # Provided by the resource that owns the parties store (accounts.Parties).
+    store: Collection
+    organisation_summary: Callable[[dict[str, Any] | None], dict[str, Any] | None]
+    add_organisation: Callable[[str], dict[str, Any]]
 
     def apply_changes(self, request: Request, party: dict[str, Any], data: dict[str, Any]) -> Response | None:
         """Apply a create/update payload in place (nested collections as the module docstring says).
@@ -63,6 +70,35 @@ class PartyChanges:
             failure = self._merge_fields(request, party, data["fields"])
             if failure is not None:
                 return failure
+        if party["type"] == "person" and "organisation" in data:
+            # Last, so a payload refused above never leaves an organisation created by name behind.
+            return self._link_organisation(request, party, data["organisation"])
+        return None
+
+    def _link_organisation(self, request: Request, person: dict[str, Any], value: Any) -> Response | None:
+        """A person's employer: `{"id": N}` must be an organisation (a person's id or an unknown one is
+        `404 organisation not found`); `{"name": ...}` links the organisation of that name, created when
+        there is none (https://developer.capsulecrm.com/v2/operations/Party, "Create a party": "organisation
+        ... id or name"; wording of the 404 from the capsulemcp create_party tool docs,
+        https://github.com/soil-dev/capsulemcp). `null` leaves the person without one."""
+        if value is None:
+            person["organisation"] = None
+            return None
+        if not isinstance(value, dict):
+            return validation_error(request, [{"message": "organisation is invalid", "resource": "party", "field": "organisation"}])
+        if value.get("id") is not None:
+            raw = value["id"]
+            org = self.store.get(str(raw)) if isinstance(raw, int) and not isinstance(raw, bool) else None
+            if org is None or org["type"] != "organisation":
+                return error(request, 404, ORGANISATION_NOT_FOUND_MESSAGE)
+        elif str(value.get("name") or "").strip():
+            name = str(value["name"]).strip()
+            org = next((p for p in self.store.live() if p["type"] == "organisation" and p["name"].lower() == name.lower()), None)
+            if org is None:
+                org = self.add_organisation(name)
+        else:
+            return validation_error(request, [{"message": "organisation is invalid", "resource": "party", "field": "organisation"}])
+        person["organisation"] = self.organisation_summary(org)
         return None
 
     def _merge_collection(self, request, party, key, items, make) -> Response | None:
@@ -189,7 +225,7 @@ class PartyChanges:
             if existing is not None:
                 existing["value"] = stored
             else:
-                party["fields"].append(self._field_value(definition["id"], stored))
+                party["fields"].append(self.field_value(definition["id"], stored))
         return None
 
     @staticmethod
@@ -219,7 +255,7 @@ class PartyChanges:
             return str(int(number)) if number.is_integer() else str(number)
         return value
 
-    def _field_value(self, definition_id: int, value: Any) -> dict[str, Any]:
+    def field_value(self, definition_id: int, value: Any) -> dict[str, Any]:
         definition = FIELD_DEFINITIONS_BY_ID[definition_id]
         return {"id": self.emulator.child_id(), "definition": {"id": definition["id"], "name": definition["name"]},
                 "value": value, "tagId": None}

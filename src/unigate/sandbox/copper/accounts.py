@@ -25,7 +25,6 @@ from unigate.sandbox.copper.common import (
     CONTACT_TYPE_IDS,
     CONTACT_TYPES,
     CUSTOM_FIELD_DEFINITIONS,
-    CUSTOM_FIELD_DEFINITIONS_BY_ID,
     NOT_FOUND_MESSAGE,
     PHONE_CATEGORIES,
     SOCIAL_CATEGORIES,
@@ -33,7 +32,9 @@ from unigate.sandbox.copper.common import (
     USERS_BY_ID,
     WEBSITE_CATEGORIES,
     body_object,
+    categorised_items,
     error,
+    merge_custom_fields,
     validation_error,
 )
 
@@ -355,16 +356,11 @@ class Companies(Resource):
         for key, categories in (("phone_numbers", PHONE_CATEGORIES), ("websites", WEBSITE_CATEGORIES),
                                 ("socials", SOCIAL_CATEGORIES)):
             if key in body:
-                value_key = "number" if key == "phone_numbers" else "url"
-                items = body[key] or []
-                if not isinstance(items, list) or any(not isinstance(x, dict) or not x.get(value_key) for x in items):
-                    problems.append(f"{key}: Invalid {key}")
-                    continue
-                bad = [x.get("category") for x in items if x.get("category") not in categories]
-                if bad:
-                    problems.append(f"{key}: Invalid category {bad[0]}")
-                    continue
-                company[key] = [{value_key: x[value_key], "category": x["category"]} for x in items]
+                items = categorised_items(key, body[key], categories)
+                if isinstance(items, str):
+                    problems.append(items)
+                else:
+                    company[key] = items
         if "tags" in body:
             tags = body["tags"] or []
             if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
@@ -377,39 +373,11 @@ class Companies(Resource):
                         seen.append(clean)
                 company["tags"] = seen
         if "custom_fields" in body:
-            problem = self.merge_custom_fields(company, body["custom_fields"])
+            problem = merge_custom_fields(company, body["custom_fields"], "company")
             if problem:
                 problems.append(problem)
         if problems:
             return validation_error(*problems)
-        return None
-
-    @staticmethod
-    def merge_custom_fields(company: dict[str, Any], items: Any) -> str | None:
-        if not isinstance(items, list):
-            return "custom_fields: Invalid custom_fields"
-        for item in items:
-            if not isinstance(item, dict):
-                return "custom_fields: Invalid custom_fields"
-            definition = CUSTOM_FIELD_DEFINITIONS_BY_ID.get(item.get("custom_field_definition_id"))
-            if definition is None or "company" not in definition["available_on"]:
-                return f"custom_fields: Unknown custom field definition {item.get('custom_field_definition_id')}"
-            value = item.get("value")
-            kind = definition["data_type"]
-            if value is not None:
-                if kind == "Dropdown" and value not in {o["id"] for o in definition["options"]}:
-                    return f"custom_fields: Invalid option for {definition['name']}"
-                if kind in ("Float", "Percentage", "Currency", "Date") and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                    return f"custom_fields: {definition['name']} must be a number"
-                if kind == "Checkbox" and not isinstance(value, bool):
-                    return f"custom_fields: {definition['name']} must be a boolean"
-                if kind in ("String", "Text", "URL") and not isinstance(value, str):
-                    return f"custom_fields: {definition['name']} must be a string"
-                if kind == "Float":
-                    value = float(value)
-            for row in company["custom_fields"]:
-                if row["custom_field_definition_id"] == definition["id"]:
-                    row["value"] = value
         return None
 
     # -- delete -----------------------------------------------------------------------------------------

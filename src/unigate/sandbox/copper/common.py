@@ -62,10 +62,17 @@ CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
     {"id": 103482, "name": "Renewal Date", "canonical_name": None, "data_type": "Date", "available_on": ["company"]},
     {"id": 103483, "name": "Key Account", "canonical_name": None, "data_type": "Checkbox", "available_on": ["company"]},
     {"id": 103484, "name": "Contract URL", "canonical_name": None, "data_type": "URL", "available_on": ["company"]},
+    {"id": 103485, "name": "Birthday", "canonical_name": None, "data_type": "Date", "available_on": ["person"]},
+    {"id": 103486, "name": "Preferred Channel", "canonical_name": None, "data_type": "Dropdown",
+     "available_on": ["person", "lead"],
+     "options": [{"id": 900201 + n, "name": name, "rank": n} for n, name in enumerate(["Email", "Phone", "In person"])]},
 ]
 CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
 COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]
+PERSON_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "person" in d["available_on"]]
 
+# https://developer.copper.com/introduction/appendix.html : the categories each contact list takes.
+EMAIL_CATEGORIES = ["work", "personal", "other"]
 PHONE_CATEGORIES = ["work", "mobile", "home", "other"]
 WEBSITE_CATEGORIES = ["work", "personal", "other"]
 SOCIAL_CATEGORIES = ["linkedin", "twitter", "googleplus", "facebook", "youtube", "quora", "foursquare",
@@ -110,3 +117,48 @@ async def body_object(request: Request) -> dict[str, Any] | Response:
     if not isinstance(parsed, dict):
         return error(400, "Malformed JSON in request body")
     return parsed
+
+
+def categorised_items(key: str, items: Any, categories: list[str]) -> list[dict[str, Any]] | str:
+    """A record's `emails`, `phone_numbers`, `websites` or `socials` as Copper stores them ({value, category}),
+    or the validation problem (a missing value, a category outside
+    https://developer.copper.com/introduction/appendix.html)."""
+    value_key = {"emails": "email", "phone_numbers": "number"}.get(key, "url")
+    items = items or []
+    if not isinstance(items, list) or any(not isinstance(x, dict) or not x.get(value_key) for x in items):
+        return f"{key}: Invalid {key}"
+    bad = [x.get("category") for x in items if x.get("category") not in categories]
+    if bad:
+        return f"{key}: Invalid category {bad[0]}"
+    return [{value_key: x[value_key], "category": x["category"]} for x in items]
+
+
+def merge_custom_fields(record: dict[str, Any], items: Any, entity: str) -> str | None:
+    """Set the values of `custom_fields` [{custom_field_definition_id, value}] on a record of `entity`
+    (company, person): a definition not available on it, or a value of the wrong type, is the problem
+    returned (https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html)."""
+    if not isinstance(items, list):
+        return "custom_fields: Invalid custom_fields"
+    for item in items:
+        if not isinstance(item, dict):
+            return "custom_fields: Invalid custom_fields"
+        definition = CUSTOM_FIELD_DEFINITIONS_BY_ID.get(item.get("custom_field_definition_id"))
+        if definition is None or entity not in definition["available_on"]:
+            return f"custom_fields: Unknown custom field definition {item.get('custom_field_definition_id')}"
+        value = item.get("value")
+        kind = definition["data_type"]
+        if value is not None:
+            if kind == "Dropdown" and value not in {o["id"] for o in definition["options"]}:
+                return f"custom_fields: Invalid option for {definition['name']}"
+            if kind in ("Float", "Percentage", "Currency", "Date") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                return f"custom_fields: {definition['name']} must be a number"
+            if kind == "Checkbox" and not isinstance(value, bool):
+                return f"custom_fields: {definition['name']} must be a boolean"
+            if kind in ("String", "Text", "URL") and not isinstance(value, str):
+                return f"custom_fields: {definition['name']} must be a string"
+            if kind == "Float":
+                value = float(value)
+        for row in record["custom_fields"]:
+            if row["custom_field_definition_id"] == definition["id"]:
+                row["value"] = value
+    return None
