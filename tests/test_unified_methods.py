@@ -11,6 +11,7 @@ fails, so it cannot go untested. Truto answers a custom method as `{result: ...}
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 import requests
 from support import SPECS
 
+from unigate.engine.spec import INTEGRATIONS_DIR, SpecError, load_integrations
 from unigate.models import load_methods, load_resources
 
 SERVED = load_resources()
@@ -304,3 +306,26 @@ def test_a_merge_failing_halfway_keeps_its_answer_under_the_key(gateway, sandbox
     assert again.headers["idempotent-replayed"] == "true"
     assert writes_sent(sandbox, integration) == SENT[case](master, body["duplicate_records"])
     assert unified(gateway, "GET", integration, f"{model}/{resource}/{duplicate}").status_code == 404
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("batch-delete:", "frobnicate:"), "crm/accounts has no unified method 'frobnicate' (models/crm/methods/accounts/ "
+                                       "defines: batch-delete)"),
+    (("batch-delete:", "get:"), "a custom method's name is lowercase letters"),
+    (("    response: '[body.id.{\"id\": $}]'", "    response: '[]'\n    read_back: {id: 'body.id[0]'}"),
+     "needs exactly one of response and read_back"),
+    (("method: batch_archive", "method: nope"), "no method 'nope' on resource 'companies'"),
+    (("    body: '{\"inputs\"", "    each: 'body.('\n    body: '{\"inputs\""), "custom_methods.batch-delete.each"),
+])
+def test_the_loader_refuses_a_broken_custom_method(tmp_path, change, message):
+    """A mapping's custom method must be a unified one, named as one, with one way to its result, a
+    provider method that exists and expressions that compile: else the process does not start."""
+    root = tmp_path / "integrations"
+    shutil.copytree(INTEGRATIONS_DIR / "hubspot", root / "hubspot")
+    accounts = root / "hubspot" / "crm" / "accounts.yaml"
+    text = accounts.read_text()
+    assert change[0] in text
+    accounts.write_text(text.replace(change[0], change[1]))
+    with pytest.raises(SpecError) as refused:
+        load_integrations(root)
+    assert message in str(refused.value)
