@@ -15,13 +15,14 @@ from starlette.types import Receive, Scope, Send
 
 from unigate.edge.admin import AdminRoutes, json_response
 from unigate.edge.connect import ConnectRoutes
+from unigate.edge.custom import CustomRoutes
 from unigate.edge.openapi import build_openapi
+from unigate.edge.proxy import ProxyRoutes
 from unigate.edge.responses import send_error
 from unigate.edge.size_limits import check_query_length
 from unigate.edge.unified import UnifiedRoutes
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
-from unigate.models import UnifiedMethod
 from unigate.observability import metrics
 from unigate.observability.requests import observed
 from unigate.serving import FreezeAfterStartup, RunningServer, start_in_thread
@@ -29,19 +30,11 @@ from unigate.settings import Settings
 
 log = logging.getLogger("unigate")
 
+# Routes that call a CRM for an integrated account: raw ASGI, with Server-Timing and per-call metrics.
+ACCOUNT_CALL_PREFIXES = ("/unified/", "/proxy/", "/custom/")
+
 # Seconds /health waits for the database before calling it unreachable.
 HEALTH_TIMEOUT = 2.0
-
-
-def custom_methods_served(gateway: Gateway) -> dict[tuple[str, str, str], tuple[UnifiedMethod, list[str]]]:
-    """Each custom method of a served unified resource, with the integrations that map it."""
-    served = {}
-    for (model, resource, name), method in gateway.methods.items():
-        if (model, resource) not in gateway.resources:
-            continue
-        mappings = [(n, i.mappings.get((model, resource))) for n, i in sorted(gateway.integrations.items())]
-        served[(model, resource, name)] = (method, [n for n, m in mappings if m and name in m.custom_methods])
-    return served
 
 
 class App:
@@ -50,9 +43,12 @@ class App:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.unified = UnifiedRoutes(gateway)
+        self.account_routes = {"/unified/": self.unified, "/proxy/": ProxyRoutes(gateway),
+                               "/custom/": CustomRoutes(gateway)}
         admin = AdminRoutes(gateway)
         connect = ConnectRoutes(gateway)
-        openapi = build_openapi(gateway.resources, list(gateway.integrations), custom_methods_served(gateway))
+        openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()),
+                                gateway.methods)
 
         async def health(_: Request) -> Response:
             return await health_response(gateway)
@@ -69,7 +65,8 @@ class App:
             sandboxes = start_embedded_sandboxes(gateway)
             try:
                 await gateway.start()
-                self.unified.start()
+                for route in self.account_routes.values():
+                    route.start()
                 try:
                     yield
                 finally:
@@ -105,7 +102,7 @@ class App:
         if scope["type"] != "http":
             await self.starlette(scope, receive, send)  # lifespan
         else:
-            await observed(self.route, scope, receive, send, unified=scope["path"].startswith("/unified/"))
+            await observed(self.route, scope, receive, send, unified=scope["path"].startswith(ACCOUNT_CALL_PREFIXES))
 
     async def route(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -114,8 +111,10 @@ class App:
         except GatewayError as error:
             await send_error(send, error)
             return
-        if scope["path"].startswith("/unified/"):
-            await self.unified(scope, receive, send)
+        path = scope["path"]
+        route = next((r for prefix, r in self.account_routes.items() if path.startswith(prefix)), None)
+        if route is not None:
+            await route(scope, receive, send)
         else:
             await self.starlette(scope, receive, send)
 
