@@ -290,46 +290,6 @@ def test_a_cached_step_is_the_mapping_own_not_any_step_of_that_name(tmp_path):
     assert calls == ["/steppy/boards", "/steppy/people-boards"]  # each lookup once, then from the cache
 
 
-def test_a_step_condition_is_decided_per_call(tmp_path):
-    """`when:` decides per call whether a step is sent; a skipped step leaves no `steps.<name>`."""
-    root = tmp_path / "integrations"
-    (root / "steppy" / "crm").mkdir(parents=True)
-    (root / "steppy" / "integration.yaml").write_text(textwrap.dedent(STEPPY))
-    mapping = STEPPY_MAPPING.replace("cache: account}", "when: 'query.board = \"yes\"'}") % "boards"
-    (root / "steppy" / "crm" / "accounts.yaml").write_text(textwrap.dedent(mapping))
-    integration = load_integrations(root)["steppy"]
-    calls: list[str] = []
-
-    async def boards(request: Request):
-        calls.append(request.url.path)
-        return JSONResponse({"label": "the board"})
-
-    async def thing(request: Request):
-        return JSONResponse({"id": request.path_params["id"]})
-
-    server = start_in_thread(Starlette(routes=[Route("/steppy/boards", boards), Route("/steppy/things/{id}", thing)]))
-    account = prepare_account(integration, "a1", {}, is_sandbox=True, authentication_method="none",
-                              sandbox_url=server.url)
-
-    async def get(query):
-        transport = Transport(2.0, 2.0)
-        try:
-            engine = Engine(load_resources(), ProviderCall(transport))
-            result = await engine.run(UnifiedRequest("crm", "accounts", "get", account, id="t1", query=query), CallState())
-            return result.body
-        finally:
-            await transport.close()
-
-    try:
-        skipped = asyncio.run(get({}))
-        sent = asyncio.run(get({"board": "yes"}))
-    finally:
-        server.stop()
-    assert "name" not in skipped and skipped["id"] == "t1"
-    assert sent["name"] == "the board"
-    assert calls == ["/steppy/boards"]
-
-
 def test_one_record_is_named_by_the_model_title():
     """Messages about one record use the unified model's title ("opportunities" is not "opportunitie")."""
     from unigate.models import UnifiedResource

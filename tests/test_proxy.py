@@ -19,7 +19,7 @@ import requests
 from gateway_factory import add_account, clear_of_window_edge, make_tokens, start_gateway
 from oauth_support import Gateway as OAuthGateway
 from oauth_support import connect
-from support import INTEGRATIONS, SPECS, gateway_database, sample_write_body
+from support import INTEGRATIONS, SPECS, gateway_database, linked_records, sample_write_body
 
 from unigate.engine.proxy import STANDARD_METHODS, paging_params, unavailable_reason
 from unigate.settings import Settings
@@ -36,12 +36,11 @@ _ID = re.compile(r"\{\{\s*id\s*\}\}")
 
 
 def sample_create(gateway, name: str, unified_resource: str, marker: str) -> dict[str, Any]:
-    """A unified create the CRM accepts (for accounts, with the values the CRM checks, e.g. an owner)."""
-    body = SAMPLE_BODIES[unified_resource](marker)
-    if unified_resource == "accounts":
-        existing = unified(gateway, "GET", name, "accounts", params={"limit": 1}).json()["result"][0]
-        body = {**sample_write_body(name, existing), **body}
-    return body
+    """A unified create the CRM accepts: the contract suite's write body (with the values the CRM checks,
+    e.g. an owner or the account a contact belongs to), named with `marker`."""
+    existing = unified(gateway, "GET", name, unified_resource, params={"limit": 1}).json()["result"][0]
+    body = sample_write_body(name, existing, unified_resource, linked_records(gateway, name, unified_resource))
+    return {**body, **SAMPLE_BODIES[unified_resource](marker)}
 
 
 def with_id(value: Any, old: str, new: str) -> Any:

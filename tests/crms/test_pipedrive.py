@@ -95,12 +95,6 @@ def test_delete_maps_pipedrives_answer_and_soft_deletes(gateway, ctl):
 
 
 # -- contacts (persons) -----------------------------------------------------------------------------
-def contacts_call(gateway, method: str, record_id: str | None = None, **kwargs):
-    import requests
-
-    url = f"{gateway.url}/unified/crm/contacts" + (f"/{record_id}" if record_id is not None else "")
-    params = {"integrated_account_id": gateway.accounts[NAME], **kwargs.pop("params", {})}
-    return requests.request(method, url, params=params, headers=gateway.headers, timeout=30, **kwargs)
 
 
 def expected_contact(person: dict) -> dict:
@@ -124,14 +118,7 @@ def expected_contact(person: dict) -> dict:
 
 def test_every_listed_person_maps_with_its_organization(gateway, ctl):
     stored = {p["id"]: p for p in ctl.records("contacts")}
-    listed, cursor = [], None
-    while True:
-        page = contacts_call(gateway, "GET", params={"limit": 25, **({"next_cursor": cursor} if cursor else {})})
-        assert page.status_code == 200, page.text
-        listed += page.json()["result"]
-        cursor = page.json()["next_cursor"]
-        if not cursor:
-            break
+    listed = [r for page in list_all(gateway, NAME, limit=25, resource="contacts") for r in page]
     assert len(listed) == len(stored) == 60
     for record in listed:
         record.pop("remote_data")
@@ -145,7 +132,7 @@ def test_person_create_sends_name_org_and_contact_points(gateway, ctl):
             "phone_numbers": [{"number": "+372 5555 0000", "type": "mobile"}], "tags": [{"id": "2"}],
             "custom_fields": {"c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3": 77}}
     ctl.clear_requests()
-    response = contacts_call(gateway, "POST", json=sent)
+    response = gateway.unified("POST", NAME, json=sent, resource="contacts")
     assert response.status_code == 200, response.text
     request = ctl.requests()[-1]
     assert (request["method"], request["path"]) == ("POST", "/pipedrive/api/v2/persons")
@@ -165,7 +152,7 @@ def test_person_create_sends_name_org_and_contact_points(gateway, ctl):
 def test_person_update_moves_the_organization_and_keeps_the_other_name_half(gateway, ctl):
     person = ctl.records("contacts")[0]
     ctl.clear_requests()
-    response = contacts_call(gateway, "PATCH", str(person["id"]), json={"last_name": "Rebane", "account": {"id": "9"}})
+    response = gateway.unified("PATCH", NAME, str(person["id"]), json={"last_name": "Rebane", "account": {"id": "9"}}, resource="contacts")
     assert response.status_code == 200, response.text
     sent = [(r["method"], r["path"], r["body"]) for r in ctl.requests()]
     assert sent[0][:2] == ("GET", f"/pipedrive/api/v2/persons/{person['id']}")
@@ -177,10 +164,10 @@ def test_person_update_moves_the_organization_and_keeps_the_other_name_half(gate
 
 
 def test_person_write_refused_by_pipedrive_is_passed_on(gateway, ctl):
-    response = contacts_call(gateway, "POST", json={"name": "No Org", "account": {"id": "99999"}})
+    response = gateway.unified("POST", NAME, json={"name": "No Org", "account": {"id": "99999"}}, resource="contacts")
     assert response.status_code == 400
     assert response.json()["raw_response"]["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
-    unnamed = contacts_call(gateway, "POST", json={"email_addresses": [{"email": "x@y.example"}]})
+    unnamed = gateway.unified("POST", NAME, json={"email_addresses": [{"email": "x@y.example"}]}, resource="contacts")
     assert unnamed.status_code == 400
     assert "name" in unnamed.json()["raw_response"]["error"]
 
@@ -188,8 +175,8 @@ def test_person_write_refused_by_pipedrive_is_passed_on(gateway, ctl):
 def test_person_delete_is_soft(gateway, ctl):
     person = ctl.records("contacts")[2]
     ctl.clear_requests()
-    response = contacts_call(gateway, "DELETE", str(person["id"]))
+    response = gateway.unified("DELETE", NAME, str(person["id"]), resource="contacts")
     assert response.status_code == 200 and response.json()["id"] == str(person["id"])
     assert [(r["method"], r["path"]) for r in ctl.requests()] == [("DELETE", f"/pipedrive/api/v2/persons/{person['id']}")]
-    assert contacts_call(gateway, "GET", str(person["id"])).status_code == 404
+    assert gateway.unified("GET", NAME, str(person["id"]), resource="contacts").status_code == 404
     assert {p["id"]: p for p in ctl.records("contacts")}[person["id"]]["is_deleted"] is True

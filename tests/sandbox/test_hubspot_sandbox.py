@@ -487,3 +487,34 @@ def test_faults_and_recording_apply_to_contact_routes(hubspot):
     assert call(hubspot, "GET", CONTACTS).status_code == 429
     assert call(hubspot, "GET", CONTACTS).status_code == 200
     assert hubspot.requests()[-1]["path"] == "/hubspot" + CONTACTS
+
+
+def test_contact_read_and_update_by_email(hubspot):
+    """`idProperty=email` addresses a contact by its email on GET and PATCH."""
+    contact = hubspot.records("contacts")[7]
+    email = contact["properties"]["email"]
+    one = call(hubspot, "GET", f"{CONTACTS}/{email}", params={"idProperty": "email"})
+    assert one.status_code == 200 and one.json()["id"] == contact["id"]
+    patched = call(hubspot, "PATCH", f"{CONTACTS}/{email}", params={"idProperty": "email"},
+                   json={"properties": {"jobtitle": "Founder"}})
+    assert patched.status_code == 200 and patched.json()["properties"]["jobtitle"] == "Founder"
+    assert call(hubspot, "GET", f"{CONTACTS}/nobody@x.example", params={"idProperty": "email"}).status_code == 404
+    assert call(hubspot, "GET", f"{CONTACTS}/{email}", params={"idProperty": "jobtitle"}).status_code == 400
+
+
+def test_association_to_a_missing_record_names_it(hubspot):
+    """A missing source record is a 404; a missing target an INVALID_IDENTIFIER 400 (in a batch, an error item)."""
+    contact = hubspot.records("contacts")[0]
+    company = hubspot.records()[0]
+    assert call(hubspot, "PUT", f"/crm/v4/objects/contacts/1/associations/companies/{company['id']}",
+                json=[PRIMARY_TYPE]).status_code == 404
+    reverse = call(hubspot, "PUT", f"/crm/v4/objects/companies/{company['id']}/associations/contacts/5",
+                   json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 2}])
+    assert reverse.status_code == 400 and reverse.json()["message"] == "5 is not a valid ID"
+    batch = call(hubspot, "POST", "/crm/v4/associations/companies/contacts/batch/create", json={"inputs": [
+        {"from": {"id": "3"}, "to": {"id": contact["id"]},
+         "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 280}]}]})
+    assert batch.status_code == 207 and batch.json()["errors"][0]["message"] == "3 is not a valid ID"
+    wrong = call(hubspot, "PUT", f"/crm/v4/objects/contacts/{contact['id']}/associations/companies/{company['id']}",
+                 json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 2}])
+    assert wrong.status_code == 400  # 2 is company -> contact, not contact -> company

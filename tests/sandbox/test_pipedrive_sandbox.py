@@ -365,3 +365,13 @@ def test_person_merge_keeps_merge_with_id_and_removes_the_url_person(pipedrive):
     assert call(pipedrive, "PUT", "/v1/persons/6/merge", json={"merge_with_id": 6}).status_code == 400
     assert call(pipedrive, "PUT", "/v1/persons/6/merge", json={"merge_with_id": 999}).status_code == 404
     assert call(pipedrive, "PUT", "/v1/persons/6/merge", headers={}, json={"merge_with_id": 7}).status_code == 401
+
+
+def test_faults_auth_and_recording_apply_to_person_routes(pipedrive):
+    pipedrive.fault(status=503, body={"success": False, "error": "down"}, path_contains="/persons")
+    assert call(pipedrive, "GET", PERSONS).status_code == 503
+    assert call(pipedrive, "GET", PERSONS).status_code == 200
+    assert pipedrive.requests()[-1]["path"] == "/pipedrive" + PERSONS
+    oauth = call(pipedrive, "GET", f"{PERSONS}/1", headers={"Authorization": f"Bearer {SANDBOX_OAUTH_TOKEN}"})
+    assert oauth.status_code == 200 and oauth.json()["data"]["id"] == 1
+    assert call(pipedrive, "GET", f"{PERSONS}/1", headers={}, params={"api_token": SANDBOX_API_TOKEN}).status_code == 200

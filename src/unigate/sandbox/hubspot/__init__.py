@@ -2,9 +2,9 @@
 (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/guide).
 
 Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; their company links in
-`associations.py`, merge and batch archive in `bulk.py`); the properties API over both (`properties.py`). Shared by them (`common.py`): auth by
-`Authorization: Bearer SANDBOX_TOKEN` or an unexpired access token the OAuth server (`oauth.py`)
-issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
+`associations.py`, merge and batch archive in `bulk.py`); the properties API over both (`properties.py`).
+Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
+token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
 """
 
@@ -14,10 +14,9 @@ from typing import ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
-
-from unigate.sandbox import _oauth
 from starlette.routing import Route
 
+from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
 from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, properties
 from unigate.sandbox.hubspot.accounts import Companies

@@ -155,16 +155,26 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
                 type_id="*", category="HUBSPOT_DEFINED", from_type=from_type, to_type=to_type), headers)
         return from_contact
 
-    def pair(from_contact: bool, from_id: str, to_id: str, headers: dict[str, str]) -> _Pair | Response:
+    def missing(from_contact: bool, from_id: str, to_id: str) -> str | None:
+        """The first of the two ids that names no live record, or None."""
         contact_id, company_id = (from_id, to_id) if from_contact else (to_id, from_id)
-        contact = contacts.find(contact_id)
-        if contact is None:
-            return not_found(contact_id, headers) if from_contact else error(
-                400, "VALIDATION_ERROR", INVALID_ID_MESSAGE.format(id=contact_id), headers)
-        if companies.get_active(company_id) is None:
-            return not_found(company_id, headers) if not from_contact else error(
-                400, "VALIDATION_ERROR", INVALID_ID_MESSAGE.format(id=company_id), headers)
-        return _Pair(contact, company_id, from_contact)
+        for object_id in (from_id, to_id):
+            if object_id == contact_id and contacts.find(contact_id) is None:
+                return object_id
+            if object_id == company_id and companies.get_active(company_id) is None:
+                return object_id
+        return None
+
+    def pair(from_contact: bool, from_id: str, to_id: str, headers: dict[str, str]) -> _Pair | Response:
+        """Both records, or HubSpot's 404 for a missing source and 400 for a missing target."""
+        absent = missing(from_contact, from_id, to_id)
+        if absent == from_id:
+            return not_found(from_id, headers)
+        if absent is not None:
+            return error(400, "VALIDATION_ERROR", INVALID_ID_MESSAGE.format(id=absent), headers,
+                         subCategory="crm.associations.INVALID_IDENTIFIER")
+        contact_id, company_id = (from_id, to_id) if from_contact else (to_id, from_id)
+        return _Pair(contacts.find(contact_id), company_id, from_contact)
 
     async def begin(request: Request) -> tuple[dict[str, str], bool] | Response:
         denied = emulator.unauthorized(request)
@@ -261,13 +271,14 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
             if isinstance(types, str):
                 errors.append({"status": "error", "category": "VALIDATION_ERROR", "message": types, "context": {}})
                 continue
-            found = pair(from_contact, ends[0], ends[1], headers)
-            if isinstance(found, Response):
-                bad = ends[1] if from_contact == (contacts.find(ends[0]) is not None) else ends[0]
+            bad = missing(from_contact, ends[0], ends[1])
+            if bad is not None:
                 errors.append({"status": "error", "category": "VALIDATION_ERROR",
                                "subCategory": "crm.associations.INVALID_IDENTIFIER",
                                "message": INVALID_ID_MESSAGE.format(id=bad), "context": {}})
                 continue
+            found = pair(from_contact, ends[0], ends[1], headers)
+            assert isinstance(found, _Pair)
             link(found.contact, found.company_id, primary=PRIMARY in types)
             contacts.touch(found.contact)
             results.append(found.label_body())

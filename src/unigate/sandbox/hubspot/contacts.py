@@ -4,7 +4,8 @@ Routes are HubSpot's real paths (https://developers.hubspot.com/docs/api-referen
 
 - `GET    /crm/v3/objects/contacts`              list (`limit` 1..100, default 10; `after`; `properties`;
   `associations`; `archived`)
-- `GET    /crm/v3/objects/contacts/{contactId}`  read (`properties`, `associations`, `archived`)
+- `GET    /crm/v3/objects/contacts/{contactId}`  read (`properties`, `associations`, `archived`,
+  `idProperty=email`: the path holds an email)
 - `POST   /crm/v3/objects/contacts`              create, 201; `associations` links companies at once
 - `PATCH  /crm/v3/objects/contacts/{contactId}`  update, 200 (`""` clears a property)
 - `DELETE /crm/v3/objects/contacts/{contactId}`  archive, 204 (idempotent)
@@ -75,8 +76,10 @@ STANDARD_PROPERTIES = frozenset({
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms")}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
-# Written values for these are ignored (HubSpot computes them) [unverified, as for companies].
-COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associatedcompanyid", "hs_merged_object_ids"})
+# Written values for these are ignored (HubSpot computes them; additional emails come from merges and
+# the app) [unverified, as for companies].
+COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associatedcompanyid", "hs_merged_object_ids",
+                                 "hs_additional_emails"})
 
 # "Include at least one of email, firstname, lastname"
 # (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/guide) [message unverified].
@@ -241,6 +244,17 @@ class Contacts(Resource):
                 return error(409, "CONFLICT", CONFLICT_MESSAGE.format(id=existing), headers)
         return props
 
+    def _by_id_property(self, request: Request, contact_id: str, headers: dict[str, str]) -> str | Response:
+        """The contact id a GET/PATCH addresses: `idProperty=email` names a contact by its email
+        (the objects API's `idProperty` takes a unique property), else the path holds the id."""
+        id_property = request.query_params.get("idProperty")
+        if id_property in (None, "", "hs_object_id"):
+            return contact_id
+        if id_property != "email":  # [unverified wording] not a unique-value property of contacts
+            return error(400, "VALIDATION_ERROR", f"Property {id_property} is not a unique identifier property",
+                         headers)
+        return self.owner_of_email(contact_id) or contact_id
+
     # -- handlers ----------------------------------------------------------------------------------
     async def list_or_create(self, request: Request) -> Response:
         denied = self.emulator.unauthorized(request)
@@ -307,6 +321,10 @@ class Contacts(Resource):
             return denied
         headers = self.emulator.rate_limits.headers()
         contact_id = request.path_params["contactId"]
+        if request.method in ("GET", "PATCH"):
+            contact_id = self._by_id_property(request, contact_id, headers)
+            if isinstance(contact_id, Response):
+                return contact_id
         if request.method == "DELETE":
             # Archive; unknown or already archived ids answer 204 too
             # [observed: https://github.com/n8n-io/n8n/pull/3219].
@@ -328,7 +346,7 @@ class Contacts(Resource):
         body = await read_body(request, headers)
         if isinstance(body, Response):
             return body
-        props = self._checked_props(body, "SimplePublicObjectInput", headers, but=contact_id)
+        props = self._checked_props(body, "SimplePublicObjectInput", headers, but=record["id"])
         if isinstance(props, Response):
             return props
         stored = record["properties"]

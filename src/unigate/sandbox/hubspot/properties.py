@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 # The object types this emulator serves, by every name HubSpot accepts for them.
 OBJECT_TYPES = {"contacts": "contacts", "contact": "contacts", "0-1": "contacts",
                 "companies": "companies", "company": "companies", "0-2": "companies"}
-# [observed: the objects API's answer for an unknown object type, quoted in the research's fixtures]
+# [observed: HubSpot's answer for an unknown object type, recorded live in
+# https://github.com/amp-labs/connectors, providers/hubspot/test/search/error-invalid-object.json]
 UNKNOWN_TYPE_MESSAGE = "Unable to infer object type from: {name}"
 
 _DEFINED_AT = "2019-08-06T02:41:52.594Z"
@@ -44,7 +45,7 @@ _TYPES = {
 }
 # Properties HubSpot computes: their definitions say the value is read-only.
 _READ_ONLY = frozenset({"createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_object_id",
-                        "associatedcompanyid", "hs_merged_object_ids", "notes_last_updated",
+                        "associatedcompanyid", "hs_merged_object_ids", "hs_additional_emails", "notes_last_updated",
                         "notes_last_contacted", "hs_last_sales_activity_date"})
 
 
