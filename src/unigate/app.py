@@ -47,7 +47,8 @@ class App:
                                "/custom/": CustomRoutes(gateway)}
         admin = AdminRoutes(gateway)
         connect = ConnectRoutes(gateway)
-        openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()))
+        openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()),
+                                gateway.methods)
 
         async def health(_: Request) -> Response:
             return await health_response(gateway)

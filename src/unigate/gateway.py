@@ -24,7 +24,7 @@ from unigate.engine.proxy import Proxy
 from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
 from unigate.errors import GatewayError
-from unigate.models import UnifiedResource, load_resources
+from unigate.models import UnifiedMethod, UnifiedResource, load_methods, load_resources
 from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
 from unigate.store.changes import Change
@@ -44,6 +44,8 @@ class Gateway:
         self.settings = settings
         self.integrations = integrations if integrations is not None else load_integrations()
         self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
+        # Custom methods (POST /unified/<model>/<resource>/<method>) and their body schemas.
+        self.methods: dict[tuple[str, str, str], UnifiedMethod] = load_methods()
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
         # Token refresh (auth/refresh.py) is plugged in by start(), once the store is open.
         self.provider = ProviderCall(self.transport, RetryPolicy.from_settings(settings))

@@ -71,6 +71,7 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "model": m.model,
                 "resource": m.resource,
                 "methods": list(m.methods),
+                "custom_methods": list(m.custom_methods),
                 "fields": list(m.fields),
                 "writable_fields": list(m.writable),
                 "not_held": m.not_held,

@@ -1,4 +1,5 @@
-"""`Idempotency-Key` on writes (unified and proxy POST and PATCH, custom POST, PUT and PATCH): one provider call per key.
+"""`Idempotency-Key` on writes (unified and proxy POST and PATCH, unified custom methods, custom POST, PUT and
+PATCH): one provider call per key.
 
 A client that resends a write (Truto's TypeScript SDK resends a POST after a 409, 502 or 504:
 research/truto-semantics.md §12, research/clients-and-jsonata.md §2.2) sends the same key each time.
@@ -42,8 +43,8 @@ _NOT_REPLAYED = frozenset({"ratelimit-limit", "ratelimit-remaining", "ratelimit-
 
 def read_key(raw: bytes | None, method: str, response_format: str) -> str | None:
     """The request's Idempotency-Key, checked; None when it has none or the method ignores it."""
-    if raw is None or method not in ("create", "update"):
-        return None  # reads and deletes are idempotent already
+    if raw is None or method in ("list", "get", "delete", "read"):
+        return None  # reads and deletes are idempotent already; creates, updates and custom methods are not
     key = raw.decode("latin-1").strip()
     if not key:
         raise GatewayError(400, "The Idempotency-Key header is empty; send a unique value per write, e.g. a UUID.")
