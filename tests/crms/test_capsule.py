@@ -1,5 +1,5 @@
 """Capsule through the gateway: the mapping against the sandbox's stored parties, writes as Capsule
-receives them, and Capsule's quirks seen through the unified API 
+receives them, and Capsule's quirks seen through the unified API
 (https://developer.capsulecrm.com/v2/operations/listParties, https://developer.capsulecrm.com/v2/overview/handling-api-responses)."""
 
 from __future__ import annotations

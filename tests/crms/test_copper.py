@@ -1,5 +1,5 @@
 """Copper through the gateway: the mapping against the sandbox's stored companies, writes as Copper
-receives them, and Copper's quirks seen through the unified API 
+receives them, and Copper's quirks seen through the unified API
 (https://developer.copper.com/companies/overview.html)."""
 
 from __future__ import annotations

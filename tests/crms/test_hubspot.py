@@ -1,5 +1,5 @@
 """HubSpot through the gateway: the mapping against the sandbox's stored companies, writes as HubSpot
-receives them, and HubSpot's quirks 
+receives them, and HubSpot's quirks
 (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/companies/guide)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Nutshell through the gateway: the mapping against the sandbox's stored accounts, writes as Nutshell
-receives them, and Nutshell's quirks seen through the unified API 
+receives them, and Nutshell's quirks seen through the unified API
 (https://developers.nutshell.com/, OpenAPI https://app.nutshell.com/swagger.json)."""
 
 from __future__ import annotations

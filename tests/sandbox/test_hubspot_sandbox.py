@@ -1,4 +1,4 @@
-"""The HubSpot companies emulator speaks HubSpot's CRM v3 protocol 
+"""The HubSpot companies emulator speaks HubSpot's CRM v3 protocol
 (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/companies/guide)."""
 
 from __future__ import annotations

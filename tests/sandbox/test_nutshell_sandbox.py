@@ -1,4 +1,4 @@
-"""The Nutshell emulator speaks Nutshell's REST API for accounts 
+"""The Nutshell emulator speaks Nutshell's REST API for accounts
 (https://developers.nutshell.com/, OpenAPI https://app.nutshell.com/swagger.json)."""
 
 from __future__ import annotations

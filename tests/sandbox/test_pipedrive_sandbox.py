@@ -1,4 +1,4 @@
-"""The Pipedrive organizations emulator speaks Pipedrive's API v2 protocol 
+"""The Pipedrive organizations emulator speaks Pipedrive's API v2 protocol
 (https://developers.pipedrive.com/docs/api/v1/Organizations)."""
 
 from __future__ import annotations
