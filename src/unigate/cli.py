@@ -38,8 +38,10 @@ def listen_problem(command: str, host: str, port: int) -> str | None:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         with socket.create_server((host, port), family=family):  # SO_REUSEADDR, as uvicorn binds
             return None
+    except socket.gaierror as exc:
+        return f"unigate {command}: cannot listen on {host} ({exc.strerror or exc}); check --host"
     except OSError as exc:
-        other = 8001 if port != 8001 else 8002
+        other = port + 1 if port < 65535 else port - 1
         reason = "is in use" if exc.errno == errno.EADDRINUSE else f"cannot be listened on ({exc.strerror or exc})"
         return (f"unigate {command}: port {port} on {host} {reason}; pick another with --port {other}, "
                 f"UNIGATE_PORT={other}" + (f" or `make run PORT={other}`" if command == "demo" else ""))
