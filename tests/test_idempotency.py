@@ -2,7 +2,7 @@
 HubSpot emulator: what the client gets back, and how many creates the CRM received.
 
 Why it matters: Truto's TypeScript SDK resends a POST after a 409, 502 or 504, at once and up to three
-times (research/truto-semantics.md §12; research/clients-and-jsonata.md §2.2), so without a key a create
+times (`src/apiClient.ts` in https://github.com/trutohq/truto-ts-sdk), so without a key a create
 that timed out can become two records in the CRM.
 """
 

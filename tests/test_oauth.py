@@ -152,7 +152,7 @@ def test_production_connect_uses_the_configured_oauth_app(gateway, monkeypatch):
     response = start(gateway, "hubspot", is_sandbox=None)
     assert response.status_code == 302
     location = response.headers["location"]
-    # research/crm-apis-1.md §1: the real authorize URL, with the customer's app.
+    # HubSpot's real authorize URL (https://developers.hubspot.com/docs/methods/oauth2/oauth-quickstart-guide), with the customer's app.
     assert location.startswith(SPECS["hubspot"].oauth.authorize_url + "?")
     assert query_of(location)["client_id"] == "customer-app-id"
     assert "customer-app-secret" not in location

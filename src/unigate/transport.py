@@ -1,6 +1,6 @@
 """The one pooled HTTP client every provider call goes through.
 
-aiohttp was chosen by measurement (research/proxy-floor.md, docs/benchmarks.md): on this hardware it
+aiohttp was chosen by measurement (docs/benchmarks.md): on this hardware it
 adds ~0.2 ms per proxied call and keeps its throughput under concurrency, where httpx's AsyncClient
 did not. Timeouts: `connect_timeout` to open a connection, `read_timeout` between bytes.
 

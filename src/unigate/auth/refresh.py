@@ -38,7 +38,7 @@ REFRESH_DEADLINE = SQLITE_BUSY_TIMEOUT_MS / 1000 / 2
 
 def reconnect_error(account_id: str, integration: str, label: str, cause: str,
                     raw_response: dict | None = None) -> GatewayError:
-    """The 401 a call gets while its account must be connected again (research/truto-semantics.md §6)."""
+    """The 401 a call gets while its account must be connected again (https://truto.one/docs/api-reference/overview/errors)."""
     return GatewayError(
         401,
         f"The integrated account {account_id} must be reconnected: {cause}. Send the user through "

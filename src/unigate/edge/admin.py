@@ -1,4 +1,4 @@
-"""Admin routes in Truto's shapes (research/truto-semantics.md §10): integrated accounts, integrations."""
+"""Admin routes in Truto's shapes (https://truto.one/docs/api-reference/admin/integrated-accounts): integrated accounts, integrations."""
 
 from __future__ import annotations
 

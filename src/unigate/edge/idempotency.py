@@ -2,7 +2,7 @@
 PATCH): one provider call per key.
 
 A client that resends a write (Truto's TypeScript SDK resends a POST after a 409, 502 or 504:
-research/truto-semantics.md §12, research/clients-and-jsonata.md §2.2) sends the same key each time.
+`src/apiClient.ts` in https://github.com/trutohq/truto-ts-sdk) sends the same key each time.
 The first request claims the key and calls the CRM; its answer is kept for the key's TTL (24 h by
 default) and replayed, with `Idempotent-Replayed: true`, to every repeat. A repeat that arrives while
 the first is still running gets 409 with `Retry-After: 1`; the same key on a different request gets 422.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 MASK = "********"
-# Secret key names in any integration (research/truto-semantics.md §10, protected paths), plus each
+# Secret key names in any integration (Truto's protected context paths, https://truto.one/docs/api-reference/admin/integrated-accounts), plus each
 # integration's fields declared `secret: true`.
 GENERIC_SECRET_KEYS = frozenset({
     "api_key", "api_token", "token", "password", "secret", "client_secret", "access_token", "refresh_token",
@@ -41,7 +41,8 @@ def preserve_secrets(old: Any, new: Any, secret_paths: set[str], prefix: str = "
     """`new` (a patch's nested object) plus the secrets of `old` it leaves out.
 
     The store merges a context patch shallowly; this keeps e.g. `oauth.token.refresh_token` when a
-    patch sends only `{"oauth": {"scope": ...}}` (research/truto-semantics.md §10, protected paths).
+    patch sends only `{"oauth": {"scope": ...}}` (Truto's protected paths,
+    https://truto.one/docs/api-reference/admin/integrated-accounts).
     """
     if not isinstance(old, dict) or not isinstance(new, dict):
         return new

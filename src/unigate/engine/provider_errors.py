@@ -1,4 +1,4 @@
-"""Recognise a provider's error and turn it into the unified error (research/truto-semantics.md §6)."""
+"""Recognise a provider's error and turn it into the unified error (https://truto.one/docs/api-reference/overview/errors)."""
 
 from __future__ import annotations
 
