@@ -10,6 +10,7 @@ fails, so it cannot go untested. Truto answers a custom method as `{result: ...}
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import uuid
@@ -329,3 +330,27 @@ def test_the_loader_refuses_a_broken_custom_method(tmp_path, change, message):
     with pytest.raises(SpecError) as refused:
         load_integrations(root)
     assert message in str(refused.value)
+
+
+@pytest.mark.parametrize("case", only("merge"), ids=str)
+def test_truto_python_sdk_merges_through_its_own_client(gateway, sandbox, case):
+    """truto-python-sdk 0.1.6's `unified_api.custom_method` passes `data` twice to its `_post` and raises
+    TypeError before sending anything (a bug of the SDK); its HTTP client `_post`, the one every SDK write
+    uses, sends the merge, and the gateway answers it like any caller."""
+    from truto_python_sdk import TrutoApi
+
+    integration, model, resource, method = case
+    master, duplicate = create(gateway, integration, model, resource, 2)
+    body = {"master_record": {"id": master}, "duplicate_records": [{"id": duplicate}]}
+    query = {"integrated_account_id": gateway.accounts[integration]}
+
+    async def merge() -> Any:
+        api = TrutoApi(token=gateway.token, base_url=gateway.url)
+        with pytest.raises(TypeError):
+            await api.unified_api.custom_method(model, resource, method, body, dict(query))
+        return await api.unified_api.api_client._post(f"unified/{model}/{resource}/{method}", data=body,
+                                                       params=dict(query))
+
+    answer = asyncio.run(merge())
+    assert answer["result"]["id"] == master
+    assert unified(gateway, "GET", integration, f"{model}/{resource}/{duplicate}").status_code == 404
