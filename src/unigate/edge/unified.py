@@ -19,6 +19,7 @@ from unigate.edge.limits import GatewayLimits, Limit
 from unigate.edge.query import as_bool, as_list, parse_query
 from unigate.edge.responses import send_bytes, send_error, send_json
 from unigate.edge.size_limits import asgi_body_chunks, read_limited
+from unigate.edge.unavailable import unavailable_error
 from unigate.engine.call import JsonResult, RawResult, StreamResult, UnifiedRequest
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.provider_call import CallState
@@ -65,7 +66,11 @@ class UnifiedRoutes:
             await self.handle(scope, receive, send)
         except GatewayError as error:
             await send_error(send, error)
-        except Exception:
+        except Exception as exc:
+            unavailable = unavailable_error(exc, self.gateway.settings)
+            if unavailable is not None:
+                await send_error(send, unavailable)
+                return
             log.exception("unified %s %s failed", scope.get("method"), scope.get("path"))
             await send_error(send, GatewayError(500, "The gateway failed unexpectedly; the error is logged. Retry, "
                                                      "and report it if it persists."))
