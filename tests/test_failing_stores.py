@@ -174,3 +174,95 @@ def test_every_route_answers_503_while_the_database_and_redis_fail_and_recovers(
     database_proxy.set_mode(FORWARD)
     redis_proxy.set_mode(FORWARD)
     assert_recovers(gateway)
+
+
+@needs_redis
+def test_a_silent_redis_is_waited_on_once_then_calls_fail_fast_until_one_probe_finds_it_back(sandbox, tmp_path):
+    """Idempotent writes need Redis (503 while it is silent); reads don't (200). After the first
+    timeout, keyed writes fail at once without a new connection to Redis, until the retry interval
+    ends and one call finds Redis again."""
+    target = make_url(REDIS_URL)
+    redis_proxy = StoreProxy(target.host or "127.0.0.1", target.port or 6379)
+    settings = Settings(data_dir=tmp_path, secret_key="failing-redis-key", sandbox_url=sandbox.url,
+                        redis_url=redis_proxy.url_for(REDIS_URL), store_timeout=1.0, store_retry_interval=4.0)
+    gateway = start(settings)
+    try:
+        assert gateway.call("unified create with Idempotency-Key").status_code == 200
+        redis_proxy.set_mode(BLACK_HOLE)
+        first = gateway.call("unified create with Idempotency-Key")
+        assert_unavailable("unified create with Idempotency-Key", first)
+        assert "Redis" in first.json()["message"] and first.headers["retry-after"] == "4"
+        connections = redis_proxy.accepted
+        again = gateway.call("unified create with Idempotency-Key")
+        assert_unavailable("unified create with Idempotency-Key", again)
+        assert redis_proxy.accepted == connections  # answered from the open circuit: Redis was not tried
+        assert gateway.call("unified list").status_code == 200  # no Redis needed
+        assert gateway.call("health").status_code == 200  # the database is fine
+
+        redis_proxy.set_mode(FORWARD)
+        deadline = time.monotonic() + 30
+        while (response := gateway.call("unified create with Idempotency-Key")).status_code == 503:
+            assert time.monotonic() < deadline, "the gateway did not find Redis again"
+            time.sleep(int(response.headers["retry-after"]))
+        assert response.status_code == 200, response.text
+    finally:
+        redis_proxy.set_mode(FORWARD)
+        gateway.server.stop()
+        redis_proxy.close()
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "notify"])
+def test_a_flood_of_unknown_tokens_reads_the_store_once_per_token_and_briefly(tmp_path, strict):
+    """Unknown tokens are remembered for UNIGATE_INVALID_TOKEN_TTL in either cache mode (strict mode
+    included, where a new token must work at once: its creation's notice forgets them)."""
+
+    class CountingStore:
+        changes = ChangeFeed()
+        token_reads = 0
+        known: set[str] = set()
+
+        async def environment_for_token(self, token: str):
+            self.token_reads += 1
+            return "env" if token in self.known else None
+
+    gateway = Gateway(Settings(data_dir=tmp_path, sandbox_url="http://127.0.0.1:1", invalid_token_ttl=60))
+    store = CountingStore()
+    gateway.store = store  # type: ignore[assignment]
+    gateway._confirm_each_use = strict
+
+    async def refused(token: str) -> int:
+        with pytest.raises(GatewayError) as error:
+            await gateway.environment_for(f"Bearer {token}")
+        return error.value.status
+
+    async def run():
+        for _ in range(50):
+            assert await refused("flood") == 401
+        assert store.token_reads == 1
+        store.known.add("flood")  # created elsewhere: its notice reaches every gateway
+        gateway._on_change(("token", None, None))
+        assert await gateway.environment_for("Bearer flood") == "env"
+        assert store.token_reads == 2
+
+    asyncio.run(run())
+
+
+def test_unknown_tokens_are_forgotten_after_their_ttl(tmp_path):
+    class Store:
+        changes = ChangeFeed()
+        token_reads = 0
+
+        async def environment_for_token(self, token: str):
+            self.token_reads += 1
+
+    gateway = Gateway(Settings(data_dir=tmp_path, sandbox_url="http://127.0.0.1:1", invalid_token_ttl=0))
+    store = Store()
+    gateway.store = store  # type: ignore[assignment]
+
+    async def run():
+        for _ in range(3):
+            with pytest.raises(GatewayError):
+                await gateway.environment_for("Bearer gone")
+
+    asyncio.run(run())
+    assert store.token_reads == 3
