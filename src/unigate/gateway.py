@@ -117,10 +117,11 @@ class Gateway:
         token = authorization[7:].strip()
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
+        usable = self._cache_usable()  # first: a token made elsewhere meanwhile clears _unknown_tokens
         unknown_until = self._unknown_tokens.get(key)
         if unknown_until is not None and unknown_until > now:
             raise _invalid_token()
-        cached = self._tokens.get(key) if self._cache_usable() else None
+        cached = self._tokens.get(key) if usable else None
         if cached is None or cached[1] <= now:
             cached = await self._load_once(("token", key), lambda: self._load_token(token, key))
         if cached[0] is None:
