@@ -266,3 +266,26 @@ def test_unknown_tokens_are_forgotten_after_their_ttl(tmp_path):
 
     asyncio.run(run())
     assert store.token_reads == 3
+
+
+def test_only_store_failures_become_the_503(tmp_path):
+    import aiohttp
+    import sqlalchemy.exc
+
+    from unigate.edge.unavailable import unavailable_error
+    from unigate.store.availability import StoreUnavailable
+
+    settings = Settings(data_dir=tmp_path, store_retry_interval=3.0)
+    store_failures = [StoreUnavailable("Redis", "silent"), TimeoutError(), ConnectionRefusedError(111, "refused"),
+                      sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("database is locked")),
+                      sqlalchemy.exc.TimeoutError("QueuePool limit reached"), redis.exceptions.TimeoutError()]
+    for failure in store_failures:
+        error = unavailable_error(failure, settings)
+        assert error is not None, failure
+        assert error.status == 503 and error.headers == {"retry-after": "3"}
+        assert error.body() == {"statusCode": 503, "error": "Service Unavailable", "message": error.message}
+    assert unavailable_error(StoreUnavailable("Redis", "silent"), settings).message.startswith("The gateway's Redis")
+    # Not the store's: a provider's connection error, a programming error, a constraint violation.
+    for other in [aiohttp.ClientOSError(104, "reset"), KeyError("x"),
+                  sqlalchemy.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))]:
+        assert unavailable_error(other, settings) is None, other

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import math
 
+import aiohttp
+
 from unigate.errors import GatewayError
 from unigate.settings import Settings
 from unigate.store.availability import StoreUnavailable, is_store_unavailable
@@ -24,8 +26,8 @@ def retry_after(settings: Settings) -> str:
 
 def unavailable_error(error: BaseException, settings: Settings) -> GatewayError | None:
     """The 503 for a store failure, or None when `error` is something else."""
-    if not is_store_unavailable(error):
-        return None
+    if isinstance(error, aiohttp.ClientError) or not is_store_unavailable(error):
+        return None  # a provider's connection error is an OSError too, but never the store's
     which = error.store if isinstance(error, StoreUnavailable) else "database"
     # Logged without the traceback: one line per failed request, which says what and why.
     log.warning("a request failed because the %s is unavailable (%s: %s)", which, type(error).__name__,
