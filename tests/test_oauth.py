@@ -396,7 +396,7 @@ def test_a_token_endpoint_that_is_down_is_not_a_refusal(gateway, hubspot):
 def test_a_refresh_holds_the_account_lock_for_a_bounded_time(gateway, hubspot, monkeypatch):
     import unigate.auth.refresh as refresh_module
 
-    monkeypatch.setattr(refresh_module, "REFRESH_DEADLINE", 0.3)  # the gateway's read timeout is 1 s
+    monkeypatch.setattr(refresh_module, "refresh_deadline", lambda _settings: 0.3)  # the read timeout is 1 s
     account_id = connect(gateway, "hubspot")
     hubspot.oauth(expire_all=True)
     # Slower than the deadline, within the read timeout: only the deadline ends the wait.

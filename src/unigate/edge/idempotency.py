@@ -28,6 +28,7 @@ import orjson
 from unigate.engine.call import JsonResult, RawResult, Result, StreamResult
 from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
+from unigate.store.availability import is_store_unavailable
 from unigate.store.crypto import DecryptionError
 from unigate.store.idempotency import Claimed, IdempotencyKeys, InFlight, Mismatch, Replay, StoredResponse
 
@@ -105,7 +106,9 @@ async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request
         log.error("a stored idempotent answer could not be opened (was the store key changed?)")
         raise GatewayError(500, "The stored answer for this Idempotency-Key cannot be read by this gateway "
                                 "(its store key differs). Send the write with a new key.") from None
-    except Exception:
+    except Exception as exc:
+        if is_store_unavailable(exc):
+            raise  # the edge's one answer for a store that is down (edge/unavailable.py); nothing was sent
         log.exception("claiming an idempotency key failed")
         raise GatewayError(503, "The gateway could not record the Idempotency-Key, so the write was not sent. "
                                 "Retry with the same key.", headers={"retry-after": "1"}) from None
