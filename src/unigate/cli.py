@@ -228,6 +228,9 @@ _GATEWAY_ENVIRONMENT = """\
   UNIGATE_IDEMPOTENCY_LEASE  seconds a claimed key waits for its first call (default: 300)
   UNIGATE_MAX_QUERY_BYTES    longest query string (default: 16384)
   UNIGATE_MAX_BODY_BYTES     largest request body (default: 1048576)
+  UNIGATE_STORE_TIMEOUT      seconds any database or Redis wait may take before a 503 (default: 2)
+  UNIGATE_STORE_RETRY_INTERVAL   seconds a failed Redis is skipped before one probe; the 503's Retry-After (default: 2)
+  UNIGATE_INVALID_TOKEN_TTL  seconds an unknown API token is remembered (default: 1)
 """
 
 
