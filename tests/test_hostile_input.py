@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
+import socket
 import uuid
 
 import orjson
 import pytest
 import requests
-from support import INTEGRATIONS, SPECS, mapping
+from support import INTEGRATIONS, SPECS, mapping, start_gateway, stop_process
 
 from unigate.store import Store
 
@@ -319,3 +321,63 @@ def test_a_page_that_is_a_string_is_502(gateway, sandbox, name):
     sandbox.control(name).fault(status=200, body="<html>not a page</html>")
     body = assert_error(gateway.unified("GET", name, params={"limit": 2}), 502)
     assert body["truto_is_remote_error"] is True
+
+
+# -- HTTP-level errors -------------------------------------------------------------------------------
+
+def raw_exchange(base_url: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send `request` as bytes on a new connection; the status, headers and body of the answer."""
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        try:
+            connection.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may answer and close before reading the whole request
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split(" ")[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+BROKEN_REQUESTS = [
+    pytest.param(b"GET /unified/crm/accounts?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+                 id="request-line-over-64KiB"),
+    pytest.param(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431,
+                 id="one-header-over-64KiB"),
+    pytest.param(b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(300)) + b"\r\n",
+                 431, id="300-headers"),
+    pytest.param(b"GARBAGE\x00\x01 nonsense\r\n\r\n", 400, id="not-http"),
+    pytest.param(b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header Name: v\r\n\r\n", 400, id="bad-header-name"),
+    pytest.param(b"POST /integrated-account HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\n",
+                 400, id="two-content-lengths"),
+]
+
+
+def assert_json_http_error(base_url: str, request: bytes, status: int) -> None:
+    got, headers, body = raw_exchange(base_url, request)
+    assert got == status, body
+    assert headers["content-type"] == "application/json"
+    error = orjson.loads(body)
+    assert error["statusCode"] == status and error["error"] and error["message"]
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), BROKEN_REQUESTS)
+def test_broken_http_requests_answer_json_errors(gateway, request_bytes, status):
+    assert_json_http_error(gateway.url, request_bytes, status)
+    assert requests.get(f"{gateway.url}/health", timeout=10).status_code == 200  # and it keeps serving
+
+
+def test_unigate_serve_answers_broken_requests_in_json(sandbox, tmp_path):
+    env = {**os.environ, "UNIGATE_DATA_DIR": str(tmp_path), "UNIGATE_SANDBOX_URL": sandbox.url,
+           "UNIGATE_LOG_LEVEL": "warning"}
+    for name in ("UNIGATE_DATABASE_URL", "UNIGATE_SECRET_KEY"):
+        env.pop(name, None)
+    process, base = start_gateway(env, tmp_path / "serve.log")
+    try:
+        for param in BROKEN_REQUESTS[:3]:
+            assert_json_http_error(base, *param.values)
+    finally:
+        stop_process(process)
