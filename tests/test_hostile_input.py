@@ -381,3 +381,26 @@ def test_unigate_serve_answers_broken_requests_in_json(sandbox, tmp_path):
             assert_json_http_error(base, *param.values)
     finally:
         stop_process(process)
+
+
+# -- idempotency -------------------------------------------------------------------------------------
+
+def test_the_gateways_own_500_is_never_kept_as_the_idempotent_answer(gateway, sandbox, monkeypatch):
+    """A 500 kept for the key's 24 hours would answer every retry with the gateway's failure."""
+    from unigate.engine.call import Engine
+
+    def broken_mapping(*args, **kwargs):
+        raise RuntimeError("a failure of the gateway's own")
+
+    headers = {**gateway.headers, "Idempotency-Key": f"hostile-{uuid.uuid4()}"}
+    with monkeypatch.context() as patch:
+        patch.setattr(Engine, "_map", broken_mapping)
+        first = gateway.unified("POST", "hubspot", json={"name": "Own Failure Co"}, headers=headers)
+    assert_error(first, 500)
+    second = gateway.unified("POST", "hubspot", json={"name": "Own Failure Co"}, headers=headers)
+    assert second.status_code == 200, second.text
+    assert "idempotent-replayed" not in second.headers
+    assert second.json()["name"] == "Own Failure Co"
+    third = gateway.unified("POST", "hubspot", json={"name": "Own Failure Co"}, headers=headers)
+    assert third.headers["idempotent-replayed"] == "true"
+    assert third.json() == second.json()

@@ -133,8 +133,9 @@ async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request
             error = exc
         else:
             log.exception("an idempotent write failed unexpectedly")
-            error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. If "
-                                      "the CRM may have performed it, check before sending it again with a new key.")
+            error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. The "
+                                      "key is not kept: check whether the CRM performed the write before sending "
+                                      "it again.")
         if crm_did_not_act(state, exc) or gateway_failed(error):
             await _settle(keys.release(environment_id, key, outcome.claim_id))
         else:
