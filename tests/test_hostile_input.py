@@ -404,3 +404,29 @@ def test_the_gateways_own_500_is_never_kept_as_the_idempotent_answer(gateway, sa
     third = gateway.unified("POST", "hubspot", json={"name": "Own Failure Co"}, headers=headers)
     assert third.headers["idempotent-replayed"] == "true"
     assert third.json() == second.json()
+
+
+@pytest.mark.parametrize("response_format", ["raw", "stream", "unified"])
+def test_provider_headers_the_gateway_cannot_send_on_are_dropped(gateway, sandbox, response_format):
+    """A Content-Type that is not ASCII (passed on by the raw and stream formats) and a rate-limit header
+    that is not a number: the answer arrives without them, not as a 500."""
+    sandbox.control("hubspot").fault(kind="hostile_headers", headers={
+        "content-type": "application/json; charset=\xff\xfe", "x-hubspot-ratelimit-max": "\xff"})
+    response = gateway.unified("GET", "hubspot", params={"limit": 1, "truto_response_format": response_format})
+    assert response.status_code == 200, response.text
+    expected = "application/json" if response_format == "unified" else "application/octet-stream"
+    assert response.headers["content-type"] == expected
+    assert "ratelimit-limit" not in response.headers
+    assert b"18000000001" in response.content
+
+
+@pytest.mark.parametrize("inner_status", [1e30, 99999, 1.5e3, -400])
+def test_a_status_read_from_the_providers_body_stays_an_http_error_status(gateway, sandbox, inner_status):
+    """monday names an error's status inside a 200's body (`status_code` of a legacy `error_code`
+    answer, https://developer.monday.com/api-reference/docs/error-handling); one out of HTTP's range
+    answers 502, never a 500 or a status line HTTP cannot carry."""
+    sandbox.control("monday").fault(status=200, body={"error_code": "SomethingOdd", "status_code": inner_status,
+                                                      "error_message": "odd"})
+    body = assert_error(gateway.unified("GET", "monday", params={"limit": 1}),
+                        400 if inner_status < 400 else 502)
+    assert body["truto_is_remote_error"] is True
