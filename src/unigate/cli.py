@@ -69,7 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     uvicorn.run("unigate.app:create_served_app", factory=True, host=args.host, port=args.port, workers=workers,
                 log_level=os.environ.get("UNIGATE_LOG_LEVEL", "info").lower(), access_log=False,
                 log_config=uvicorn_log_config(),
-                loop="uvloop", http="httptools", proxy_headers=False, server_header=False)
+                # httptools, with bounded request lines and headers answered in unigate's JSON (serving.py).
+                loop="uvloop", http="unigate.serving:JsonErrorsProtocol", proxy_headers=False, server_header=False)
     return 0
 
 

@@ -11,8 +11,10 @@ Which answers are kept (docs/api.md, "Idempotency-Key"): every answer of a write
 the CRM, errors included, because a create that failed or timed out may still have been performed by the
 CRM, and calling it again could make a duplicate. The key is released, so the same key runs again, only
 when the CRM certainly did not act: the write was never sent (a lookup step before it failed, or no
-connection could be made), or the CRM refused it with 429 (rate limited). Requests refused before the
-call (bad token, invalid body, unknown account) never claim the key.
+connection could be made), or the CRM refused it with 429 (rate limited), and when the answer is the
+gateway's own failure (a 500 or 503 not from the CRM): a 24-hour replay of the gateway's bug or outage
+would hide the CRM's real answer from every retry. Requests refused before the call (bad token, invalid
+body, unknown account) never claim the key.
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ def crm_did_not_act(state: CallState, error: Exception) -> bool:
     return isinstance(error.__cause__, aiohttp.ClientConnectorError)
 
 
+def gateway_failed(error: GatewayError) -> bool:
+    """True for the gateway's own failure (not the CRM's answer): such an answer is never kept."""
+    return not error.remote and error.status in (500, 503)
+
+
 def stored_answer(result: Result) -> StoredResponse:
     headers = {k: v for k, v in result.headers.items() if k.lower() not in _NOT_REPLAYED}
     if isinstance(result, JsonResult):
@@ -130,9 +137,10 @@ async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request
             error = exc
         else:
             log.exception("an idempotent write failed unexpectedly")
-            error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. If "
-                                      "the CRM may have performed it, check before sending it again with a new key.")
-        if crm_did_not_act(state, exc):
+            error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. The "
+                                      "key is not kept: check whether the CRM performed the write before sending "
+                                      "it again.")
+        if crm_did_not_act(state, exc) or gateway_failed(error):
             await _settle(keys.release(environment_id, key, outcome.claim_id))
         else:
             # The CRM may have acted: the failure is kept like any answer, so a resend makes no duplicate.

@@ -38,7 +38,11 @@ def split_path(raw_path: bytes) -> tuple[str, str, str | None]:
         raise GatewayError(404, "Unified routes are /unified/{model}/{resource}[/{id}], e.g. /unified/crm/accounts.")
     record_id = None
     if len(parts) == 5 and parts[4]:
-        record_id = unquote(parts[4], errors="strict")
+        try:
+            record_id = unquote(parts[4], errors="strict")
+        except UnicodeDecodeError:
+            raise GatewayError(400, "The record id in the path is not valid UTF-8 once percent-decoded; "
+                                    "percent-encode the id's UTF-8 bytes.") from None
     return unquote(parts[2]), unquote(parts[3]), record_id
 
 

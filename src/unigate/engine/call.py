@@ -19,6 +19,7 @@ from unigate.engine.provider_request import ProviderRequest, build_request, eval
 from unigate.engine.spec import UNIFIED_METHODS, CustomMethodMapping, MethodMapping, ResourceMapping, ResourceMethod
 from unigate.errors import GatewayError
 from unigate.models import UnifiedResource
+from unigate.transport import content_type_of
 
 
 @dataclass
@@ -331,7 +332,7 @@ class Engine:
         if request.response_format == "stream":
             opened = await self.provider.open(request.account, provider_request, state, write=write)
             response = opened.response
-            return StreamResult(response.status, response.headers.get("content-type", "application/octet-stream"),
+            return StreamResult(response.status, content_type_of(response.headers, "application/octet-stream"),
                                 response, opened.headers)
         answer: ProviderAnswer = await self.provider.fetch(request.account, provider_request, state, write=write)
         raw = answer.response
