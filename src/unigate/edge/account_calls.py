@@ -100,13 +100,16 @@ class AccountCallRoute:
                                   self.gateway.settings.max_body_bytes)
 
     # -- running the call and answering ------------------------------------------------------------------
-    async def answer(self, send: Send, environment_id: str, key: str | None, request_fingerprint: str,
+    async def answer(self, send: Send, environment_id: str, key: str | None, request_fingerprint: Callable[[], str],
                      state: CallState, run: Callable[[], Awaitable[Result]]) -> None:
-        """Run the engine call (once per Idempotency-Key, replaying its answer to repeats) and send its result."""
+        """Run the engine call (once per Idempotency-Key, replaying its answer to repeats) and send its result.
+
+        `request_fingerprint` is called only for a keyed request: hashing every request would cost the
+        calls without a key (most of them) a canonical dump and a SHA-256 each."""
         if key is not None:
             assert self.gateway.idempotency is not None
             stored, replayed = await idempotency.run_once(self.gateway.idempotency, environment_id, key,
-                                                          request_fingerprint, state, run)
+                                                          request_fingerprint(), state, run)
             headers = dict(stored.headers)
             if replayed:
                 headers[idempotency.REPLAYED_HEADER] = "true"

@@ -51,9 +51,11 @@ class CustomRoutes(AccountCallRoute):
         state = CallState()
         if call is not None:
             call.state = state
-        fingerprint_query = {"query": query, "account": account_id,
-                             "body": hashlib.sha256(body).hexdigest(), "content_type": content_type}
-        await self.answer(send, environment_id, key,
-                          idempotency.fingerprint(http_method, "custom", path, None, fingerprint_query, None),
+        def request_fingerprint() -> str:
+            fingerprint_query = {"query": query, "account": account_id,
+                                 "body": hashlib.sha256(body).hexdigest(), "content_type": content_type}
+            return idempotency.fingerprint(http_method, "custom", path, None, fingerprint_query, None)
+
+        await self.answer(send, environment_id, key, request_fingerprint,
                           state, lambda: passthrough(gateway.provider, account, http_method, path, query, body,
                                                      content_type, state))

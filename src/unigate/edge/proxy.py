@@ -97,7 +97,7 @@ class ProxyRoutes(AccountCallRoute):
             call.state = state
         fingerprint_query = {"forwarded": query, "gateway": gateway_query}
         await self.answer(send, environment_id, key,
-                          idempotency.fingerprint(http_method, "proxy", resource, rest, fingerprint_query, body),
+                          lambda: idempotency.fingerprint(http_method, "proxy", resource, rest, fingerprint_query, body),
                           state, lambda: gateway.proxy.run(request, state))
 
     @staticmethod

@@ -121,8 +121,9 @@ class UnifiedRoutes(AccountCallRoute):
             call.state = state
         await self.answer(send, environment_id, idempotency_key,
                           # The path's last segment: the record's id, or the custom method's name.
-                          idempotency.fingerprint(http_method, model, resource,
-                                                  method if custom is not None else record_id, query, body), state,
+                          lambda: idempotency.fingerprint(http_method, model, resource,
+                                                          method if custom is not None else record_id, query, body),
+                          state,
                           lambda: gateway.engine.run(request, state))
 
     async def read_body(self, receive: Receive, headers: dict[bytes, bytes], what: str, validator: Validator,
