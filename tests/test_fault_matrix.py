@@ -94,6 +94,8 @@ ERROR_IN_200 = {"monday"}
 GRAPHQL_OPERATIONS = {
     ("monday", "accounts"): {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
                              "update": "change_multiple_column_values", "delete": "delete_item"},
+    ("monday", "contacts"): {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
+                             "update": "change_multiple_column_values", "delete": "delete_item"},
 }
 
 

@@ -258,9 +258,11 @@ def test_a_token_about_to_expire_is_refreshed_before_the_call(gateway, hubspot):
     now = gateway.stored_context(account_id)
     assert now["access_token"] != first["access_token"]
     assert auth_header_sent(hubspot) == f"Bearer {now['access_token']}"
-    # Refreshed first, then one API call: the old token was never sent.
+    # Refreshed first, then the API calls (the portal's property definitions, the list): the old token
+    # was never sent.
     api_calls = [r for r in hubspot.requests() if "/oauth" not in r["path"]]
-    assert len(api_calls) == 1
+    assert [r["path"] for r in api_calls] == ["/hubspot/crm/v3/properties/companies", "/hubspot/crm/v3/objects/companies"]
+    assert {r["headers"]["authorization"] for r in api_calls} == {f"Bearer {now['access_token']}"}
     assert "retries;desc=0" in listed.headers["server-timing"]
 
 

@@ -144,7 +144,10 @@ def test_the_document_describes_every_route(document):
             "POST /integrated-account", "GET /integrated-account/{id}", "PATCH /integrated-account/{id}",
             "DELETE /integrated-account/{id}", "GET /unified/crm/accounts", "POST /unified/crm/accounts",
             "GET /unified/crm/accounts/{id}", "PATCH /unified/crm/accounts/{id}",
-            "DELETE /unified/crm/accounts/{id}"} <= labels
+            "DELETE /unified/crm/accounts/{id}", "GET /proxy/{resource}", "POST /proxy/{resource}",
+            "GET /proxy/{resource}/{id}", "PATCH /proxy/{resource}/{id}", "DELETE /proxy/{resource}/{id}",
+            "POST /proxy/accounts/industries", "GET /custom/{path}", "POST /custom/{path}", "PUT /custom/{path}",
+            "PATCH /custom/{path}", "DELETE /custom/{path}"} <= labels
     for model, resource in RESOURCES:  # every unified model, mapped by an integration or not yet
         base = f"/unified/{model}/{resource}"
         assert {f"GET {base}", f"POST {base}", f"GET {base}/{{id}}", f"PATCH {base}/{{id}}",

@@ -15,7 +15,9 @@ from starlette.types import Receive, Scope, Send
 
 from unigate.edge.admin import AdminRoutes, json_response
 from unigate.edge.connect import ConnectRoutes
+from unigate.edge.custom import CustomRoutes
 from unigate.edge.openapi import build_openapi
+from unigate.edge.proxy import ProxyRoutes
 from unigate.edge.responses import send_error
 from unigate.edge.size_limits import check_query_length
 from unigate.edge.unified import UnifiedRoutes
@@ -28,6 +30,9 @@ from unigate.settings import Settings
 
 log = logging.getLogger("unigate")
 
+# Routes that call a CRM for an integrated account: raw ASGI, with Server-Timing and per-call metrics.
+ACCOUNT_CALL_PREFIXES = ("/unified/", "/proxy/", "/custom/")
+
 # Seconds /health waits for the database before calling it unreachable.
 HEALTH_TIMEOUT = 2.0
 
@@ -38,9 +43,11 @@ class App:
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.unified = UnifiedRoutes(gateway)
+        self.account_routes = {"/unified/": self.unified, "/proxy/": ProxyRoutes(gateway),
+                               "/custom/": CustomRoutes(gateway)}
         admin = AdminRoutes(gateway)
         connect = ConnectRoutes(gateway)
-        openapi = build_openapi(gateway.resources, list(gateway.integrations))
+        openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()))
 
         async def health(_: Request) -> Response:
             return await health_response(gateway)
@@ -57,7 +64,8 @@ class App:
             sandboxes = start_embedded_sandboxes(gateway)
             try:
                 await gateway.start()
-                self.unified.start()
+                for route in self.account_routes.values():
+                    route.start()
                 try:
                     yield
                 finally:
@@ -93,7 +101,7 @@ class App:
         if scope["type"] != "http":
             await self.starlette(scope, receive, send)  # lifespan
         else:
-            await observed(self.route, scope, receive, send, unified=scope["path"].startswith("/unified/"))
+            await observed(self.route, scope, receive, send, unified=scope["path"].startswith(ACCOUNT_CALL_PREFIXES))
 
     async def route(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -102,8 +110,10 @@ class App:
         except GatewayError as error:
             await send_error(send, error)
             return
-        if scope["path"].startswith("/unified/"):
-            await self.unified(scope, receive, send)
+        path = scope["path"]
+        route = next((r for prefix, r in self.account_routes.items() if path.startswith(prefix)), None)
+        if route is not None:
+            await route(scope, receive, send)
         else:
             await self.starlette(scope, receive, send)
 

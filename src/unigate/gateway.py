@@ -20,6 +20,7 @@ from unigate.auth.refresh import TokenRefresher, reconnect_error
 from unigate.engine.accounts import AccountRuntime, prepare_account
 from unigate.engine.call import Engine
 from unigate.engine.provider_call import ProviderCall
+from unigate.engine.proxy import Proxy
 from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
 from unigate.errors import GatewayError
@@ -47,6 +48,7 @@ class Gateway:
         # Token refresh (auth/refresh.py) is plugged in by start(), once the store is open.
         self.provider = ProviderCall(self.transport, RetryPolicy.from_settings(settings))
         self.engine = Engine(self.resources, self.provider)
+        self.proxy = Proxy(self.provider)
         self.store: Store | None = None
         # Shared across gateway processes through the database or Redis; set up by start().
         self.idempotency: IdempotencyKeys | None = None

@@ -352,6 +352,16 @@ def test_contact_get_reads_company_as_account_and_custom_fields_by_name(gateway,
     assert_maps_contact(body, person, stored(ctl))
 
 
+def test_contact_create_without_urls_sends_no_websites(gateway, ctl):
+    """A person created from names and an email only: no empty website entry (Copper answers 422 "Invalid websites")."""
+    ctl.clear_requests()
+    response = contact_call(gateway, "POST", json={"first_name": "Ryan", "last_name": "Howard",
+                                                   "email_addresses": [{"email": "ryan-temp@dunder.example"}]})
+    assert response.status_code == 200, response.text
+    post = next(r for r in ctl.requests() if r["method"] == "POST" and r["path"].endswith("/developer_api/v1/people"))
+    assert "websites" not in post["body"] and "socials" not in post["body"]
+
+
 def test_contact_create_sends_copper_body(gateway, ctl):
     """create-a-new-person: POST /people with name (required), company_id, emails by category; 200 with the person."""
     company = next(iter(ctl.records()))

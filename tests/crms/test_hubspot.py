@@ -7,6 +7,8 @@ import pytest
 import requests
 from support import list_all
 
+from unigate.sandbox.hubspot import contacts as contacts_module
+
 NAME = "hubspot"
 STANDARD = {"name", "domain", "website", "description", "industry", "numberofemployees", "phone", "address",
             "address2", "city", "state", "zip", "country", "hubspot_owner_id", "notes_last_updated", "createdate",
@@ -112,3 +114,160 @@ def test_hubspot_401_body_is_passed_on(gateway):
     assert response.status_code == 401
     assert response.json()["raw_response"]["category"] == "INVALID_AUTHENTICATION"
     assert "expired" not in response.text
+
+
+# -- contacts ---------------------------------------------------------------------------------------
+# The portal's custom contact properties: what reaches custom_fields.
+CUSTOM_CONTACT_PROPERTIES = set(contacts_module.CUSTOM_PROPERTIES)
+
+
+
+
+def expected_contact(contact: dict) -> dict:
+    """The unified contact a stored HubSpot contact should map to (written independently of the YAML)."""
+    p = contact["properties"]
+    primary = [company for company, types in contact["links"].items() if 1 in types]
+    emails = ([{"email": p["email"], "type": "primary"}] if p.get("email") else []) + [
+        {"email": e, "type": "other"} for e in p.get("hs_additional_emails", "").split(";") if e]
+    phones = ([{"number": p["phone"], "type": "primary"}] if p.get("phone") else []) + (
+        [{"number": p["mobilephone"], "type": "mobile"}] if p.get("mobilephone") else [])
+    address = {"street_1": p.get("address"), "city": p.get("city"), "state": p.get("state"),
+               "postal_code": p.get("zip"), "country": p.get("country")}
+    out = {
+        "id": contact["id"],
+        "first_name": p.get("firstname"),
+        "last_name": p.get("lastname"),
+        "name": " ".join(x for x in (p.get("firstname"), p.get("lastname")) if x) or None,
+        "title": p.get("jobtitle"),
+        "account": {"id": primary[0]} if primary else None,
+        "addresses": [{**{k: v for k, v in address.items() if v}, "type": "primary"}] if any(address.values()) else None,
+        "email_addresses": emails or None,
+        "phone_numbers": phones or None,
+        "owner": {"id": p["hubspot_owner_id"]} if p.get("hubspot_owner_id") else None,
+        "urls": [{"url": p["website"], "type": "website"}] if p.get("website") else None,
+        "custom_fields": {k: v for k, v in p.items() if k in CUSTOM_CONTACT_PROPERTIES} or None,
+        "last_activity_at": p.get("notes_last_updated"),
+        "created_at": contact["createdAt"],
+        "updated_at": contact["updatedAt"],
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def test_every_listed_contact_maps_with_its_primary_company(gateway, ctl):
+    stored = {c["id"]: c for c in ctl.records("contacts")}
+    listed = [r for page in list_all(gateway, NAME, limit=25, resource="contacts") for r in page]
+    assert len(listed) == len(stored)
+    for record in listed:
+        record.pop("remote_data")
+        assert record == expected_contact(stored[record["id"]])
+    assert sum("account" in r for r in listed) == 48 and sum("account" not in r for r in listed) == 12
+    assert any(r.get("custom_fields", {}).get("preferred_channel") for r in listed)
+
+
+def test_contact_reads_name_the_portals_custom_properties_and_companies(gateway, ctl):
+    """The properties API is read once per account; its custom properties are requested by name."""
+    ctl.clear_requests()
+    for _ in range(2):
+        assert gateway.unified("GET", NAME, params={"limit": 2}, resource="contacts").status_code == 200
+    sent = [r for r in ctl.requests() if "/crm/v3/" in r["path"]]
+    paths = [r["path"] for r in sent]
+    assert paths.count("/hubspot/crm/v3/properties/contacts") <= 1
+    listing = dict(sent[-1]["query_params"])
+    assert sent[-1]["path"] == "/hubspot/crm/v3/objects/contacts"
+    names = set(listing["properties"].split(","))
+    assert {"firstname", "email", "preferred_channel"} <= names and "account_tier" not in names
+    assert listing["associations"] == "companies"
+
+
+def test_contact_create_links_the_account_in_the_create_body(gateway, ctl):
+    company = ctl.records()[4]
+    sent = {"first_name": "Iris", "last_name": "Vale", "title": "CTO", "account": {"id": company["id"]},
+            "email_addresses": [{"email": "iris@vale.example"}, {"email": "iris.home@vale.example"}],
+            "phone_numbers": [{"number": "+1 555 0101", "type": "mobile"}, {"number": "+1 555 0100"}],
+            "owner": {"id": "51234569"}, "custom_fields": {"preferred_channel": "sms"}}
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json=sent, resource="contacts")
+    assert response.status_code == 200, response.text
+    create = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert create["path"] == "/hubspot/crm/v3/objects/contacts"
+    assert create["body"] == {
+        "properties": {"firstname": "Iris", "lastname": "Vale", "jobtitle": "CTO", "email": "iris@vale.example",
+                       "phone": "+1 555 0100",
+                       "mobilephone": "+1 555 0101", "hubspot_owner_id": "51234569", "preferred_channel": "sms"},
+        "associations": [{"to": {"id": company["id"]},
+                          "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}]}]}
+    created = response.json()
+    stored = {c["id"]: c for c in ctl.records("contacts")}[created["id"]]
+    assert stored["links"] == {company["id"]: [1, 279]}
+    created.pop("remote_data")
+    assert created == expected_contact(stored)
+    assert created["account"] == {"id": company["id"]}
+
+
+def test_contact_update_moves_the_account_through_associations_v4(gateway, ctl):
+    contact = next(c for c in ctl.records("contacts") if c["links"])
+    old_company = next(iter(contact["links"]))
+    new_company = next(c["id"] for c in ctl.records() if c["id"] != old_company)
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, contact["id"], json={"title": "COO", "account": {"id": new_company}}, resource="contacts")
+    assert response.status_code == 200, response.text
+    writes = [r for r in ctl.requests() if r["method"] in ("POST", "PATCH", "PUT")]
+    assert [(r["method"], r["path"]) for r in writes] == [
+        ("POST", "/hubspot/crm/v4/associations/contacts/companies/batch/create"),
+        ("PATCH", f"/hubspot/crm/v3/objects/contacts/{contact['id']}")]
+    assert writes[0]["body"] == {"inputs": [{"from": {"id": contact["id"]}, "to": {"id": new_company},
+                                             "types": [{"associationCategory": "HUBSPOT_DEFINED",
+                                                        "associationTypeId": 1}]}]}
+    assert writes[1]["body"] == {"properties": {"jobtitle": "COO"}}
+    assert response.json()["account"] == {"id": new_company}
+    stored = {c["id"]: c for c in ctl.records("contacts")}[contact["id"]]
+    assert stored["links"] == {old_company: [279], new_company: [1, 279]}
+
+
+def test_contact_update_without_account_leaves_the_links_alone(gateway, ctl):
+    contact = next(c for c in ctl.records("contacts") if c["links"])
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, contact["id"], json={"last_name": "Quill"}, resource="contacts")
+    assert response.status_code == 200, response.text
+    assert not [r for r in ctl.requests() if "/crm/v4/" in r["path"]]
+    assert response.json()["last_name"] == "Quill"
+    assert response.json()["account"] == {"id": next(iter(contact["links"]))}
+
+
+def test_contact_create_refused_by_hubspot_is_passed_on(gateway, ctl):
+    taken = ctl.records("contacts")[0]["properties"]["email"]
+    response = gateway.unified("POST", NAME, json={"first_name": "Dup", "email_addresses": [{"email": taken}]}, resource="contacts")
+    assert response.status_code == 409
+    assert response.json()["raw_response"]["category"] == "CONFLICT"
+    bad = gateway.unified("POST", NAME, json={"first_name": "X", "custom_fields": {"no_such_property": "1"}}, resource="contacts")
+    assert bad.status_code == 400
+    assert bad.json()["raw_response"]["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+
+
+def test_contact_delete_archives(gateway, ctl):
+    contact = ctl.records("contacts")[3]
+    ctl.clear_requests()
+    response = gateway.unified("DELETE", NAME, contact["id"], resource="contacts")
+    assert response.status_code == 200 and response.json() == {"id": contact["id"]}
+    assert [(r["method"], r["path"]) for r in ctl.requests()] == [
+        ("DELETE", f"/hubspot/crm/v3/objects/contacts/{contact['id']}")]
+    assert gateway.unified("GET", NAME, contact["id"], resource="contacts").status_code == 404
+    assert {c["id"]: c for c in ctl.records("contacts")}[contact["id"]]["archived"] is True
+
+
+def test_company_reads_name_custom_properties_from_the_properties_api(gateway, ctl):
+    ctl.clear_requests()
+    assert gateway.unified("GET", NAME, params={"limit": 2}).status_code == 200
+    listing = [r for r in ctl.requests() if r["path"] == "/hubspot/crm/v3/objects/companies"][-1]
+    assert "account_tier" in dict(listing["query_params"])["properties"].split(",")
+
+
+def test_contact_update_to_an_unknown_company_changes_nothing(gateway, ctl):
+    contact = next(c for c in ctl.records("contacts") if c["links"])
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, contact["id"], json={"title": "Nope", "account": {"id": "999"}}, resource="contacts")
+    assert response.status_code == 400
+    assert response.json()["raw_response"]["errors"][0]["subCategory"] == "crm.associations.INVALID_IDENTIFIER"
+    assert [r["method"] for r in ctl.requests()] == ["POST"]  # the properties were never sent
+    stored = {c["id"]: c for c in ctl.records("contacts")}[contact["id"]]
+    assert stored["links"] == contact["links"] and stored["properties"] == contact["properties"]

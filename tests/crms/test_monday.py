@@ -153,3 +153,140 @@ def test_structured_field_rate_limit_headers_are_normalized(gateway, sandbox):
     assert response.status_code == 200
     assert int(response.headers["ratelimit-limit"]) >= int(response.headers["ratelimit-remaining"]) > 0
     assert 0 <= int(response.headers["ratelimit-reset"]) <= 60
+
+
+# -- contacts: items of the Contacts board ---------------------------------------------------------------
+
+def contacts_call(gateway, method: str, record_id: str | None = None, **kwargs):
+    """/unified/crm/contacts[/{id}] on monday's sandbox account."""
+    return gateway.unified(method, NAME, record_id, resource="contacts", **kwargs)
+
+
+def expected_contact(item: dict, accounts: dict[str, dict]) -> dict:
+    """The unified contact a stored Contacts item should map to (written independently of the YAML)."""
+    by_id = {v["id"]: v for v in item["column_values"]}
+    value = lambda cid: json.loads(by_id[cid]["value"]) if by_id[cid]["value"] else None  # noqa: E731
+    first, _, last = item["name"].partition(" ")
+    link = value("contact_account")
+    account_id = str(link["linkedPulseIds"][0]["linkedPulseId"]) if link else None
+    custom = {title: by_id[cid]["text"] for cid, title in
+              (("status", "Type"), ("text_mkx2src", "Lead source"), ("date_mkx2bday", "Birthday")) if by_id[cid]["text"]}
+    return {
+        "id": item["id"], "name": item["name"], "first_name": first, "last_name": last,
+        "title": by_id["contact_title"]["text"],
+        "account": {"id": account_id, "name": accounts[account_id]["name"]} if account_id else None,
+        "email_addresses": [{"email": value("contact_email")["email"], "type": "primary"}],
+        "phone_numbers": [{"number": value("contact_phone")["phone"], "type": "primary"}],
+        "owner": {"id": str(value("contact_owner")["personsAndTeams"][0]["id"])},
+        "custom_fields": custom,
+        "created_at": item["created_at"], "updated_at": item["updated_at"],
+    }
+
+
+def test_contacts_list_maps_every_contact_item_with_its_account(gateway, ctl):
+    """Contacts are Contacts-board items; the account link is read from the connect-boards column's
+    linked items (its `value` is null on API 2025-07)."""
+    accounts = {i["id"]: i for i in ctl.records("accounts")}
+    items = {i["id"]: i for i in ctl.records("contacts")}
+    listed = [r for page in list_all(gateway, NAME, limit=10, resource="contacts") for r in page]
+    assert len(listed) == 30 and {r["id"] for r in listed} == set(items)
+    for record in listed:
+        want = expected_contact(items[record["id"]], accounts)
+        assert {k: record.get(k) for k in want if want[k]} == {k: v for k, v in want.items() if v}
+        if want["account"] is None:
+            assert "account" not in record
+    assert sum(1 for r in listed if "account" not in r) == 4    # every seventh person has no company
+    query = [r for r in ctl.requests() if "items_page" in (r["body"] or {}).get("query", "")][0]["body"]
+    assert "... on BoardRelationValue { linked_items { id name } }" in query["query"]
+    assert query["variables"]["board"] == [CONTACTS_BOARD_ID]
+
+
+def test_contacts_get_of_an_account_item_is_404(gateway, ctl):
+    """items(ids:) would return any board's item; the contacts mapping reads through the Contacts board."""
+    account = ctl.records("accounts")[0]
+    assert contacts_call(gateway, "GET", account["id"]).status_code == 404
+    contact = ctl.records("contacts")[0]
+    got = contacts_call(gateway, "GET", contact["id"])
+    assert got.status_code == 200 and got.json()["id"] == contact["id"]
+
+
+def test_contacts_create_sends_item_ids_and_reads_the_account_back(gateway, ctl):
+    """create_item with the connect-boards value {"item_ids": [...]}, the email and phone JSON values."""
+    account = ctl.records("accounts")[3]
+    sent = {"first_name": "Grace", "last_name": "Hopper", "title": "Rear Admiral",
+            "account": {"id": account["id"]}, "email_addresses": [{"email": "grace@navy.example"}],
+            "phone_numbers": [{"number": "+1 202 555 0142"}], "owner": {"id": "48213004"},
+            "custom_fields": {"Lead source": "Conference", "Type": "Partner"}}
+    ctl.clear_requests()
+    created = contacts_call(gateway, "POST", json=sent)
+    assert created.status_code == 200, created.text     # Truto answers a create with 200
+    body = created.json()
+    assert body["name"] == "Grace Hopper" and body["first_name"] == "Grace" and body["last_name"] == "Hopper"
+    assert body["account"] == {"id": account["id"], "name": account["name"]}
+    assert body["email_addresses"] == [{"email": "grace@navy.example", "type": "primary"}]
+    assert body["owner"] == {"id": "48213004"} and body["title"] == "Rear Admiral"
+    assert body["custom_fields"] == {"Lead source": "Conference", "Type": "Partner"}
+    mutation = [r for r in ctl.requests() if "create_item" in (r["body"] or {}).get("query", "")][0]["body"]
+    assert mutation["variables"]["board"] == CONTACTS_BOARD_ID and mutation["variables"]["name"] == "Grace Hopper"
+    assert json.loads(mutation["variables"]["values"]) == {
+        "contact_title": "Rear Admiral", "contact_email": {"email": "grace@navy.example", "text": "grace@navy.example"},
+        "contact_phone": {"phone": "+1 202 555 0142", "countryShortName": "US"},
+        "contact_account": {"item_ids": [int(account["id"])]},
+        "contact_owner": {"personsAndTeams": [{"id": 48213004, "kind": "person"}]},
+        "text_mkx2src": "Conference", "status": "Partner"}
+    stored = next(i for i in ctl.records("contacts") if i["id"] == body["id"])
+    link = next(v for v in stored["column_values"] if v["id"] == "contact_account")
+    assert json.loads(link["value"]) == {"linkedPulseIds": [{"linkedPulseId": int(account["id"])}]}
+
+
+def test_contacts_update_relinks_and_clears_the_account(gateway, ctl):
+    """change_multiple_column_values replaces the linked items; an account without an id clears them."""
+    contact, account = ctl.records("contacts")[0], ctl.records("accounts")[5]
+    ctl.clear_requests()
+    moved = contacts_call(gateway, "PATCH", contact["id"], json={"account": {"id": account["id"]}, "title": "COO"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["account"] == {"id": account["id"], "name": account["name"]} and moved.json()["title"] == "COO"
+    body = ctl.requests()[-1]["body"]
+    assert "change_multiple_column_values" in body["query"]
+    assert json.loads(body["variables"]["values"]) == {"contact_account": {"item_ids": [int(account["id"])]},
+                                                       "contact_title": "COO"}
+    cleared = contacts_call(gateway, "PATCH", contact["id"], json={"account": {}})
+    assert cleared.status_code == 200 and "account" not in cleared.json()
+    assert json.loads(ctl.requests()[-1]["body"]["variables"]["values"]) == {"contact_account": {"item_ids": []}}
+
+
+def test_contacts_link_to_a_contact_is_refused(gateway, ctl):
+    """A connect-boards column only links items of the boards it connects (here Accounts)."""
+    first, second = ctl.records("contacts")[:2]
+    response = contacts_call(gateway, "PATCH", first["id"], json={"account": {"id": second["id"]}})
+    assert response.status_code == 400, response.text
+    assert response.json()["raw_response"]["errors"][0]["extensions"]["code"] == "ColumnValueException"
+
+
+def test_contacts_delete_checks_the_board_then_deletes_softly(gateway, ctl):
+    """delete_item takes any item: an Accounts item id is a 404 without a delete; a contact goes to the trash."""
+    account, contact = ctl.records("accounts")[0], ctl.records("contacts")[1]
+    ctl.clear_requests()
+    refused = contacts_call(gateway, "DELETE", account["id"])
+    assert refused.status_code == 404, refused.text
+    assert not any("delete_item" in (r["body"] or {}).get("query", "") for r in ctl.requests())
+    assert next(i for i in ctl.records("accounts") if i["id"] == account["id"])["state"] == "active"
+    deleted = contacts_call(gateway, "DELETE", contact["id"])
+    assert deleted.status_code == 200 and deleted.json()["id"] == contact["id"]
+    assert next(i for i in ctl.records("contacts") if i["id"] == contact["id"])["state"] == "deleted"
+    assert contacts_call(gateway, "GET", contact["id"]).status_code == 404
+    assert contacts_call(gateway, "DELETE", contact["id"]).status_code == 404
+
+
+def test_contacts_update_of_one_name_part_keeps_the_other(gateway, ctl):
+    """monday holds one item name: last_name alone replaces its part of "first last" (read first)."""
+    contact = ctl.records("contacts")[4]
+    first = contact["name"].split(" ")[0]
+    ctl.clear_requests()
+    updated = contacts_call(gateway, "PATCH", contact["id"], json={"last_name": "Lamarr"})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["name"] == f"{first} Lamarr" and updated.json()["first_name"] == first
+    mutation = [r["body"] for r in ctl.requests() if "change_multiple_column_values" in r["body"]["query"]][0]
+    assert json.loads(mutation["variables"]["values"]) == {"name": f"{first} Lamarr"}
+    missing = contacts_call(gateway, "PATCH", ctl.records("accounts")[0]["id"], json={"title": "X"})
+    assert missing.status_code == 404, missing.text

@@ -92,3 +92,91 @@ def test_delete_maps_pipedrives_answer_and_soft_deletes(gateway, ctl):
     assert stored["is_deleted"] is True
     assert gateway.unified("GET", NAME, str(org["id"])).status_code == 404
     assert gateway.unified("DELETE", NAME, str(org["id"])).status_code == 404
+
+
+# -- contacts (persons) -----------------------------------------------------------------------------
+
+
+def expected_contact(person: dict) -> dict:
+    """The unified contact a stored Pipedrive person should map to (written independently of the YAML)."""
+    out = {
+        "id": str(person["id"]),
+        "first_name": person["first_name"],
+        "last_name": person["last_name"],
+        "name": person["name"],
+        "account": {"id": str(person["org_id"])} if person["org_id"] else None,
+        "email_addresses": [{"email": e["value"], "type": e["label"]} for e in person["emails"]] or None,
+        "phone_numbers": [{"number": p["value"], "type": p["label"]} for p in person["phones"]] or None,
+        "owner": {"id": str(person["owner_id"])},
+        "tags": [{"id": str(i)} for i in person["label_ids"]] or None,
+        "custom_fields": {k: v for k, v in person["custom_fields"].items() if v is not None} or None,
+        "created_at": person["add_time"],
+        "updated_at": person["update_time"],
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def test_every_listed_person_maps_with_its_organization(gateway, ctl):
+    stored = {p["id"]: p for p in ctl.records("contacts")}
+    listed = [r for page in list_all(gateway, NAME, limit=25, resource="contacts") for r in page]
+    assert len(listed) == len(stored) == 60
+    for record in listed:
+        record.pop("remote_data")
+        assert record == expected_contact(stored[int(record["id"])])
+    assert sum("account" in r for r in listed) == 50
+
+
+def test_person_create_sends_name_org_and_contact_points(gateway, ctl):
+    sent = {"first_name": "Liis", "last_name": "Kask", "account": {"id": "3"}, "owner": {"id": "13053347"},
+            "email_addresses": [{"email": "liis@kask.example", "type": "work"}, {"email": "liis@home.example"}],
+            "phone_numbers": [{"number": "+372 5555 0000", "type": "mobile"}], "tags": [{"id": "2"}],
+            "custom_fields": {"c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3": 77}}
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json=sent, resource="contacts")
+    assert response.status_code == 200, response.text
+    request = ctl.requests()[-1]
+    assert (request["method"], request["path"]) == ("POST", "/pipedrive/api/v2/persons")
+    assert request["body"] == {
+        "name": "Liis Kask", "owner_id": 13053347, "org_id": 3, "label_ids": [2],
+        "emails": [{"value": "liis@kask.example", "primary": True, "label": "work"},
+                   {"value": "liis@home.example", "primary": False, "label": "work"}],
+        "phones": [{"value": "+372 5555 0000", "primary": True, "label": "mobile"}],
+        "custom_fields": {"c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3": 77}}
+    created = response.json()
+    stored = {p["id"]: p for p in ctl.records("contacts")}[int(created["id"])]
+    created.pop("remote_data")
+    assert created == expected_contact(stored)
+    assert created["account"] == {"id": "3"} and created["first_name"] == "Liis"
+
+
+def test_person_update_moves_the_organization_and_keeps_the_other_name_half(gateway, ctl):
+    person = ctl.records("contacts")[0]
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, str(person["id"]), json={"last_name": "Rebane", "account": {"id": "9"}}, resource="contacts")
+    assert response.status_code == 200, response.text
+    sent = [(r["method"], r["path"], r["body"]) for r in ctl.requests()]
+    assert sent[0][:2] == ("GET", f"/pipedrive/api/v2/persons/{person['id']}")
+    assert sent[1] == ("PATCH", f"/pipedrive/api/v2/persons/{person['id']}",
+                       {"name": f"{person['first_name']} Rebane", "org_id": 9})
+    body = response.json()
+    assert body["account"] == {"id": "9"} and body["last_name"] == "Rebane"
+    assert body["first_name"] == person["first_name"]
+
+
+def test_person_write_refused_by_pipedrive_is_passed_on(gateway, ctl):
+    response = gateway.unified("POST", NAME, json={"name": "No Org", "account": {"id": "99999"}}, resource="contacts")
+    assert response.status_code == 400
+    assert response.json()["raw_response"]["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
+    unnamed = gateway.unified("POST", NAME, json={"email_addresses": [{"email": "x@y.example"}]}, resource="contacts")
+    assert unnamed.status_code == 400
+    assert "name" in unnamed.json()["raw_response"]["error"]
+
+
+def test_person_delete_is_soft(gateway, ctl):
+    person = ctl.records("contacts")[2]
+    ctl.clear_requests()
+    response = gateway.unified("DELETE", NAME, str(person["id"]), resource="contacts")
+    assert response.status_code == 200 and response.json()["id"] == str(person["id"])
+    assert [(r["method"], r["path"]) for r in ctl.requests()] == [("DELETE", f"/pipedrive/api/v2/persons/{person['id']}")]
+    assert gateway.unified("GET", NAME, str(person["id"]), resource="contacts").status_code == 404
+    assert {p["id"]: p for p in ctl.records("contacts")}[person["id"]]["is_deleted"] is True

@@ -26,15 +26,16 @@ def test_every_emulator_lists_accounts_among_its_resources(sandbox):
 def test_an_unknown_resource_answers_404_with_the_resources(sandbox):
     answer = requests.get(f"{sandbox.url}/__control/hubspot/records/widgets", timeout=5)
     assert answer.status_code == 404
-    assert answer.json() == {"error": "hubspot has no resource 'widgets'", "resources": ["accounts"]}
+    assert answer.json() == {"error": "hubspot has no resource 'widgets'", "resources": ["accounts", "contacts"]}
 
 
 def test_reset_seeds_the_count_asked_for_each_resource(hubspot):
-    assert hubspot.reset(7) == {"reset": "hubspot", "records": {"accounts": 7}}
+    assert hubspot.reset(7) == {"reset": "hubspot", "records": {"accounts": 7, "contacts": 7}}
     assert len(hubspot.records()) == 7
-    assert hubspot.reset(counts={"accounts": 3}) == {"reset": "hubspot", "records": {"accounts": 3}}
-    assert hubspot.reset(5, resource="accounts")["records"] == {"accounts": 5}
-    assert hubspot.reset()["records"] == {"accounts": 60}
+    assert hubspot.reset(counts={"accounts": 3}) == {"reset": "hubspot", "records": {"accounts": 3, "contacts": 60}}
+    assert hubspot.reset(counts={"accounts": 3, "contacts": 2})["records"] == {"accounts": 3, "contacts": 2}
+    assert hubspot.reset(5, resource="accounts")["records"] == {"accounts": 5, "contacts": 60}
+    assert hubspot.reset()["records"] == {"accounts": 60, "contacts": 60}
 
 
 @pytest.mark.parametrize("body", [
@@ -46,5 +47,5 @@ def test_a_bad_reset_answers_400_and_keeps_the_records(sandbox, hubspot, body):
     hubspot.reset(4)
     answer = requests.post(f"{sandbox.url}/__control/hubspot/reset", json=body, timeout=5)
     assert answer.status_code == 400
-    assert answer.json()["resources"] == ["accounts"]
+    assert answer.json()["resources"] == ["accounts", "contacts"]
     assert len(hubspot.records()) == 4

@@ -307,3 +307,214 @@ def test_official_client_rejects_a_bad_token(hubspot):
     with pytest.raises(ApiException) as failure:
         client.crm.companies.basic_api.get_page()
     assert failure.value.status == 401
+
+
+# -- contacts, associations, merge, batch archive, properties ------------------------------------------
+CONTACTS = "/crm/v3/objects/contacts"
+PRIMARY_TYPE = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 1}
+
+
+def contact_create(control, props: dict, **extra) -> requests.Response:
+    return call(control, "POST", CONTACTS, json={"properties": props, **extra})
+
+
+def test_contacts_list_pages_with_default_properties(hubspot):
+    """Contacts list like companies: default 10, `after` cursor, the contact default property set."""
+    response = call(hubspot, "GET", CONTACTS)
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["results"]) == 10 and body["paging"]["next"]["after"]
+    assert set(body["results"][0]["properties"]) == {"createdate", "email", "firstname", "hs_object_id",
+                                                     "lastmodifieddate", "lastname"}
+    assert "associations" not in body["results"][0]  # only when asked for
+    seen, after = [], None
+    while True:
+        page = call(hubspot, "GET", CONTACTS, params={"limit": 100, **({"after": after} if after else {})}).json()
+        seen += [r["id"] for r in page["results"]]
+        if "paging" not in page:
+            break
+        after = page["paging"]["next"]["after"]
+    assert len(seen) == len(set(seen)) == 60
+    assert call(hubspot, "GET", CONTACTS, params={"limit": 101}).status_code == 400
+    for name in RATE_HEADERS:
+        assert name in response.headers
+
+
+def test_contact_associations_on_read_list_the_primary_company_once_per_type(hubspot):
+    linked = next(c for c in hubspot.records("contacts") if c["links"])
+    company = next(iter(linked["links"]))
+    one = call(hubspot, "GET", f"{CONTACTS}/{linked['id']}", params={"associations": "companies"}).json()
+    assert one["associations"] == {"companies": {"results": [
+        {"id": company, "type": "contact_to_company"}, {"id": company, "type": "contact_to_company_unlabeled"}]}}
+    assert one["properties"].keys() >= {"email", "firstname"}
+    lonely = next(c for c in hubspot.records("contacts") if not c["links"])
+    assert "associations" not in call(hubspot, "GET", f"{CONTACTS}/{lonely['id']}",
+                                      params={"associations": "companies"}).json()
+
+
+def test_contact_create_validation(hubspot):
+    """At least one of email/firstname/lastname; email unique (409 CONFLICT naming the holder); enumeration
+    values from the options; unknown properties refused."""
+    taken = hubspot.records("contacts")[0]
+    response = contact_create(hubspot, {"jobtitle": "Nobody"})
+    assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
+    duplicate = contact_create(hubspot, {"email": taken["properties"]["email"].upper()})
+    assert duplicate.status_code == 409
+    assert without_correlation(duplicate.json()) == {
+        "status": "error", "message": f"Contact already exists. Existing ID: {taken['id']}", "category": "CONFLICT"}
+    option = contact_create(hubspot, {"email": "a@b.example", "lifecyclestage": "friend"})
+    assert option.status_code == 400 and '"error":"INVALID_OPTION"' in option.json()["message"]
+    email = contact_create(hubspot, {"email": "not-an-email"})
+    assert email.status_code == 400 and "INVALID_EMAIL" in email.json()["message"]
+    unknown = contact_create(hubspot, {"email": "c@d.example", "shoe_size": "9"})
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+    assert len(hubspot.records("contacts")) == 60
+
+
+def test_contact_create_with_a_company_association(hubspot):
+    companies = hubspot.records()
+    response = contact_create(hubspot, {"email": "new@x.example", "firstname": "New"},
+                              associations=[{"to": {"id": companies[1]["id"]}, "types": [PRIMARY_TYPE]}])
+    assert response.status_code == 201
+    created = response.json()
+    assert created["properties"]["email"] == "new@x.example" and created["properties"]["hs_object_id"] == created["id"]
+    assert created["properties"]["associatedcompanyid"] == companies[1]["id"]
+    links = call(hubspot, "GET", f"/crm/v4/objects/contacts/{created['id']}/associations/companies").json()
+    assert links == {"results": [{"toObjectId": int(companies[1]["id"]), "associationTypes": [
+        {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"},
+        {"category": "HUBSPOT_DEFINED", "typeId": 279, "label": None}]}]}
+    bad = contact_create(hubspot, {"email": "other@x.example"},
+                         associations=[{"to": {"id": "42"}, "types": [PRIMARY_TYPE]}])
+    assert bad.status_code == 400 and bad.json()["message"] == "42 is not a valid ID"
+    wrong_type = contact_create(hubspot, {"email": "third@x.example"}, associations=[
+        {"to": {"id": companies[1]["id"]}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 4}]}])
+    assert wrong_type.status_code == 400
+
+
+def test_associations_v4_put_labeled_default_delete_and_batch(hubspot):
+    contact = next(c for c in hubspot.records("contacts") if c["links"])
+    old = next(iter(contact["links"]))
+    new = next(c["id"] for c in hubspot.records() if c["id"] != old)
+    base = f"/crm/v4/objects/contacts/{contact['id']}/associations/companies/{new}"
+    assert call(hubspot, "PUT", base).json()["message"] == (
+        "Invalid JSON input: a request body was expected, but none found")
+    labeled = call(hubspot, "PUT", base, json=[PRIMARY_TYPE])
+    assert labeled.status_code == 201
+    assert labeled.json() == {"fromObjectTypeId": "0-1", "fromObjectId": int(contact["id"]), "toObjectTypeId": "0-2",
+                              "toObjectId": int(new), "labels": ["Primary"]}
+    stored = {c["id"]: c for c in hubspot.records("contacts")}[contact["id"]]
+    assert stored["links"] == {old: [279], new: [1, 279]}  # one primary: the old one is demoted
+    # the company side sees the contact through the reverse type ids
+    reverse = call(hubspot, "GET", f"/crm/v4/objects/companies/{new}/associations/contacts").json()["results"]
+    assert {"toObjectId": int(contact["id"]), "associationTypes": [
+        {"category": "HUBSPOT_DEFINED", "typeId": 2, "label": "Primary"},
+        {"category": "HUBSPOT_DEFINED", "typeId": 280, "label": None}]} in reverse
+    assert call(hubspot, "DELETE", base).status_code == 204
+    default = call(hubspot, "PUT", f"/crm/v4/objects/contacts/{contact['id']}/associations/default/companies/{new}")
+    assert default.status_code == 200
+    assert default.json()["results"][0]["associationSpec"] == {"associationCategory": "HUBSPOT_DEFINED",
+                                                               "associationTypeId": 279}
+    batch = call(hubspot, "POST", "/crm/v4/associations/contacts/companies/batch/create", json={"inputs": [
+        {"from": {"id": contact["id"]}, "to": {"id": old}, "types": [PRIMARY_TYPE]},
+        {"from": {"id": contact["id"]}, "to": {"id": "7"}, "types": [PRIMARY_TYPE]}]})
+    assert batch.status_code == 207
+    assert batch.json()["numErrors"] == 1 and batch.json()["errors"][0]["message"] == "7 is not a valid ID"
+    assert batch.json()["results"][0]["labels"] == ["Primary"]
+    assert call(hubspot, "GET", "/crm/v4/objects/butterflies/1/associations/companies").status_code == 400
+
+
+def test_contact_merge_keeps_the_primary_and_removes_the_other(hubspot):
+    first, second = hubspot.records("contacts")[:2]
+    response = call(hubspot, "POST", CONTACTS + "/merge",
+                    json={"primaryObjectId": first["id"], "objectIdToMerge": second["id"]})
+    assert response.status_code == 200
+    merged = response.json()
+    assert merged["id"] == first["id"]
+    props = merged["properties"]
+    assert props["email"] == first["properties"]["email"] and props["firstname"] == first["properties"]["firstname"]
+    assert second["properties"]["email"] in props["hs_additional_emails"].split(";")
+    assert props["hs_merged_object_ids"] == second["id"]
+    assert call(hubspot, "GET", f"{CONTACTS}/{second['id']}").status_code == 404
+    stored = {c["id"]: c for c in hubspot.records("contacts")}
+    assert second["id"] not in stored and set(stored[first["id"]]["links"]) == set(first["links"]) | set(second["links"])
+    assert call(hubspot, "POST", CONTACTS + "/merge", json={"primaryObjectId": first["id"]}).status_code == 400
+    assert call(hubspot, "POST", CONTACTS + "/merge",
+                json={"primaryObjectId": first["id"], "objectIdToMerge": first["id"]}).status_code == 400
+    missing = call(hubspot, "POST", CONTACTS + "/merge",
+                   json={"primaryObjectId": first["id"], "objectIdToMerge": second["id"]})
+    assert missing.status_code == 404 and missing.json()["category"] == "OBJECT_NOT_FOUND"
+
+
+@pytest.mark.parametrize("path,resource", [(CONTACTS, "contacts"), (COMPANIES, "accounts")])
+def test_batch_archive_is_204_and_archives(hubspot, path, resource):
+    ids = [r["id"] for r in hubspot.records(resource)[:3]]
+    response = call(hubspot, "POST", path + "/batch/archive", json={"inputs": [{"id": i} for i in ids] + [{"id": "1"}]})
+    assert response.status_code == 204 and response.content == b""
+    assert all(call(hubspot, "GET", f"{path}/{i}").status_code == 404 for i in ids)
+    assert call(hubspot, "GET", f"{path}/{ids[0]}", params={"archived": "true"}).json()["archived"] is True
+    assert call(hubspot, "POST", path + "/batch/archive", json={"ids": ids}).status_code == 400
+    too_many = call(hubspot, "POST", path + "/batch/archive", json={"inputs": [{"id": str(i)} for i in range(101)]})
+    assert too_many.status_code == 400
+
+
+def test_contact_delete_archives_and_is_idempotent(hubspot):
+    contact = hubspot.records("contacts")[5]
+    assert call(hubspot, "DELETE", f"{CONTACTS}/{contact['id']}").status_code == 204
+    assert call(hubspot, "DELETE", f"{CONTACTS}/{contact['id']}").status_code == 204
+    assert call(hubspot, "GET", f"{CONTACTS}/{contact['id']}").status_code == 404
+    archived = call(hubspot, "GET", CONTACTS, params={"archived": "true"}).json()["results"]
+    assert [r["id"] for r in archived] == [contact["id"]] and "archivedAt" in archived[0]
+    patch = call(hubspot, "PATCH", f"{CONTACTS}/{contact['id']}", json={"properties": {"firstname": "X"}})
+    assert patch.status_code == 404
+
+
+def test_properties_api_lists_standard_and_custom_definitions(hubspot):
+    companies = call(hubspot, "GET", "/crm/v3/properties/companies")
+    assert companies.status_code == 200
+    by_name = {p["name"]: p for p in companies.json()["results"]}
+    assert by_name["name"]["hubspotDefined"] is True and by_name["name"]["type"] == "string"
+    tier = by_name["account_tier"]
+    assert "hubspotDefined" not in tier and [o["value"] for o in tier["options"]] == ["Gold", "Silver", "Bronze"]
+    contacts = {p["name"]: p for p in call(hubspot, "GET", "/crm/v3/properties/0-1").json()["results"]}
+    assert "hubspotDefined" not in contacts["preferred_channel"] and contacts["email"]["hasUniqueValue"] is True
+    assert "account_tier" not in contacts
+    assert call(hubspot, "GET", "/crm/v3/properties/butterflies").status_code == 400
+    assert call(hubspot, "GET", "/crm/v3/properties/contacts", headers={}).status_code == 401
+
+
+def test_faults_and_recording_apply_to_contact_routes(hubspot):
+    hubspot.fault(status=429, body={"status": "error", "category": "RATE_LIMITS"}, path_contains="/contacts")
+    assert call(hubspot, "GET", CONTACTS).status_code == 429
+    assert call(hubspot, "GET", CONTACTS).status_code == 200
+    assert hubspot.requests()[-1]["path"] == "/hubspot" + CONTACTS
+
+
+def test_contact_read_and_update_by_email(hubspot):
+    """`idProperty=email` addresses a contact by its email on GET and PATCH."""
+    contact = hubspot.records("contacts")[7]
+    email = contact["properties"]["email"]
+    one = call(hubspot, "GET", f"{CONTACTS}/{email}", params={"idProperty": "email"})
+    assert one.status_code == 200 and one.json()["id"] == contact["id"]
+    patched = call(hubspot, "PATCH", f"{CONTACTS}/{email}", params={"idProperty": "email"},
+                   json={"properties": {"jobtitle": "Founder"}})
+    assert patched.status_code == 200 and patched.json()["properties"]["jobtitle"] == "Founder"
+    assert call(hubspot, "GET", f"{CONTACTS}/nobody@x.example", params={"idProperty": "email"}).status_code == 404
+    assert call(hubspot, "GET", f"{CONTACTS}/{email}", params={"idProperty": "jobtitle"}).status_code == 400
+
+
+def test_association_to_a_missing_record_names_it(hubspot):
+    """A missing source record is a 404; a missing target an INVALID_IDENTIFIER 400 (in a batch, an error item)."""
+    contact = hubspot.records("contacts")[0]
+    company = hubspot.records()[0]
+    assert call(hubspot, "PUT", f"/crm/v4/objects/contacts/1/associations/companies/{company['id']}",
+                json=[PRIMARY_TYPE]).status_code == 404
+    reverse = call(hubspot, "PUT", f"/crm/v4/objects/companies/{company['id']}/associations/contacts/5",
+                   json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 2}])
+    assert reverse.status_code == 400 and reverse.json()["message"] == "5 is not a valid ID"
+    batch = call(hubspot, "POST", "/crm/v4/associations/companies/contacts/batch/create", json={"inputs": [
+        {"from": {"id": "3"}, "to": {"id": contact["id"]},
+         "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 280}]}]})
+    assert batch.status_code == 207 and batch.json()["errors"][0]["message"] == "3 is not a valid ID"
+    wrong = call(hubspot, "PUT", f"/crm/v4/objects/contacts/{contact['id']}/associations/companies/{company['id']}",
+                 json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 2}])
+    assert wrong.status_code == 400  # 2 is company -> contact, not contact -> company

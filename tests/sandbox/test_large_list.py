@@ -113,6 +113,7 @@ def test_gateway_streams_it_in_the_stream_format(gateway, hubspot):
         parts.append(chunk)
     assert received >= size and chunks > 10
     assert len(orjson.loads(b"".join(parts))["results"]) > 1000
-    sent = hubspot.requests()
+    # besides the portal's property definitions (read once per account), one list call
+    sent = [r for r in hubspot.requests() if not r["path"].endswith("/crm/v3/properties/companies")]
     assert [(r["method"], r["path"].endswith(COMPANIES)) for r in sent] == [("GET", True)]
     assert ("limit", "100") in [tuple(p) for p in sent[0]["query_params"]]

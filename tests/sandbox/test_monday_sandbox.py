@@ -246,3 +246,79 @@ def test_each_board_is_a_control_resource_seeded_in_order(monday):
     boards = ok(gql(monday, "{ boards { id name items_count } }"))["boards"]
     assert boards == [{"id": ACCOUNTS_BOARD_ID, "name": "Accounts", "items_count": 3},
                       {"id": CONTACTS_BOARD_ID, "name": "Contacts", "items_count": 2}]
+
+
+CONTACT_FIELDS = ("id name column_values { id type text value ... on BoardRelationValue { linked_item_ids } "
+                  "... on EmailValue { email label } }")
+
+
+def test_contacts_board_columns_and_connect_boards_value_by_version(monday):
+    """Contacts board: Email, Phone, Title, Accounts (connect boards to the Accounts board), Owner. From
+    2025-04 a connect-boards `value` is null and `linked_item_ids` carries the link (changelog
+    value-field-now-returns-null-on-connect-boards-dependency-and-subtasks-columns); 2025-01 still has it."""
+    board = ok(gql(monday, "{ boards(ids: [%s]) { columns { id title type settings_str } } }"
+                   % CONTACTS_BOARD_ID))["boards"][0]
+    columns = {c["title"]: c for c in board["columns"]}
+    assert {t: columns[t]["type"] for t in ("Email", "Phone", "Title", "Accounts", "Owner")} == {
+        "Email": "email", "Phone": "phone", "Title": "text", "Accounts": "board_relation", "Owner": "people"}
+    assert json.loads(columns["Accounts"]["settings_str"])["boardIds"] == [int(ACCOUNTS_BOARD_ID)]
+    query = "{ boards(ids: [%s]) { items_page(limit: 1) { items { %s } } } }" % (CONTACTS_BOARD_ID, CONTACT_FIELDS)
+    item = ok(gql(monday, query))["boards"][0]["items_page"]["items"][0]
+    values = {v["id"]: v for v in item["column_values"]}
+    assert values["contact_account"]["value"] is None and len(values["contact_account"]["linked_item_ids"]) == 1
+    assert values["contact_email"]["email"] == values["contact_email"]["text"] and "@" in values["contact_email"]["email"]
+    old = ok(gql(monday, query, headers={**HEADERS, "API-Version": "2025-01"}))["boards"][0]["items_page"]["items"][0]
+    linked = json.loads(next(v for v in old["column_values"] if v["id"] == "contact_account")["value"])
+    assert [str(p["linkedPulseId"]) for p in linked["linkedPulseIds"]] == values["contact_account"]["linked_item_ids"]
+
+
+def test_contacts_connect_boards_writes(monday):
+    """{"item_ids": [...]} replaces the linked items; only live items of a connected board may be linked;
+    an item in the trash no longer shows as linked."""
+    accounts = [i["id"] for i in monday.records("accounts")[:2]]
+    contact = monday.records("contacts")[0]["id"]
+    mutation = ("mutation ($b: ID!, $i: ID, $cv: JSON!) { change_multiple_column_values(board_id: $b, item_id: $i, "
+                "column_values: $cv) { %s } }" % CONTACT_FIELDS)
+    changed = ok(gql(monday, mutation, {"b": CONTACTS_BOARD_ID, "i": contact,
+                                        "cv": json.dumps({"contact_account": {"item_ids": [int(a) for a in accounts]}})}))
+    link = next(v for v in changed["change_multiple_column_values"]["column_values"] if v["id"] == "contact_account")
+    assert link["linked_item_ids"] == accounts
+    for bad in ({"item_ids": [int(contact)]}, {"item_ids": [1]}, {"linkedPulseIds": []}, [1]):
+        response = gql(monday, mutation, {"b": CONTACTS_BOARD_ID, "i": contact, "cv": {"contact_account": bad}})
+        assert response.status_code == 200
+        assert response.json()["errors"][0]["extensions"]["code"] == "ColumnValueException", bad
+    ok(gql(monday, f"mutation {{ delete_item(item_id: {accounts[0]}) {{ id }} }}"))
+    again = ok(gql(monday, "{ items(ids: [%s]) { %s } }" % (contact, CONTACT_FIELDS)))["items"][0]
+    assert next(v for v in again["column_values"] if v["id"] == "contact_account")["linked_item_ids"] == accounts[1:]
+    cleared = ok(gql(monday, mutation, {"b": CONTACTS_BOARD_ID, "i": contact,
+                                        "cv": {"contact_account": {"item_ids": []}}}))
+    link = next(v for v in cleared["change_multiple_column_values"]["column_values"] if v["id"] == "contact_account")
+    assert link["linked_item_ids"] == [] and link["text"] == ""
+
+
+def test_contacts_email_column_writes(monday):
+    """Email column: {"email", "text"} or the simple string "email text"; a malformed address is refused."""
+    create = ("mutation ($b: ID!, $n: String!, $cv: JSON) { create_item(board_id: $b, item_name: $n, column_values: $cv) "
+              "{ %s } }" % CONTACT_FIELDS)
+    made = ok(gql(monday, create, {"b": CONTACTS_BOARD_ID, "n": "Ada Lovelace",
+                                   "cv": json.dumps({"contact_email": {"email": "ada@engine.example", "text": "Ada"}})}))
+    email = next(v for v in made["create_item"]["column_values"] if v["id"] == "contact_email")
+    assert (email["email"], email["label"], email["text"]) == ("ada@engine.example", "Ada", "ada@engine.example")
+    simple = ok(gql(monday, create, {"b": CONTACTS_BOARD_ID, "n": "Alan Turing",
+                                     "cv": {"contact_email": "alan@bletchley.example Alan"}}))
+    email = next(v for v in simple["create_item"]["column_values"] if v["id"] == "contact_email")
+    assert (email["email"], email["label"]) == ("alan@bletchley.example", "Alan")
+    response = gql(monday, create, {"b": CONTACTS_BOARD_ID, "n": "X", "cv": {"contact_email": {"email": "nope"}}})
+    assert response.json()["errors"][0]["extensions"]["code"] == "ColumnValueException"
+
+
+def test_items_page_limit_above_500_is_refused(monday):
+    """querying-board-items: items_page and next_items_page serve at most 500 items; more is an error."""
+    query = "{ boards(ids: [%s]) { items_page(limit: %d) { cursor items { id } } } }"
+    assert len(ok(gql(monday, query % (CONTACTS_BOARD_ID, 500)))["boards"][0]["items_page"]["items"]) == 30
+    response = gql(monday, query % (CONTACTS_BOARD_ID, 501))
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["extensions"]["code"] == "InvalidArgumentException"
+    cursor = ok(gql(monday, query % (CONTACTS_BOARD_ID, 5)))["boards"][0]["items_page"]["cursor"]
+    response = gql(monday, 'query ($c: String!) { next_items_page(cursor: $c, limit: 501) { cursor } }', {"c": cursor})
+    assert response.json()["errors"][0]["extensions"]["code"] == "InvalidArgumentException"

@@ -194,3 +194,125 @@ def test_large_seed_pages_cheaply(nutshell):
     nutshell.reset(10_000)
     body = call(nutshell, "GET", "/rest/accounts", params={"page[limit]": 1000, "page[page]": 9}).json()
     assert body["meta"]["total"] == 10_000 and body["accounts"][-1]["id"] == "10000-accounts"
+
+
+# -- contacts (people) ------------------------------------------------------------------------------------
+
+def contact_error(response: requests.Response, status: int, title: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["contacts"] == [] and body["links"] == {}
+    error = body["errors"][0]
+    assert error["type"] == "errors" and error["status"] == str(status)
+    if title:
+        assert error["title"] == title
+    return error
+
+
+def test_contacts_list_pages_and_shape(nutshell):
+    """swagger GET /contacts: page[limit] + 0-based page[page], {meta{count,total}, contacts}; the recorded
+    contact shape (links.accounts ids, addresses nested under value, phone value objects); linked
+    accounts sideloaded."""
+    first = call(nutshell, "GET", "/rest/contacts", params={"page[limit]": 15}).json()
+    assert first["meta"]["count"] == 15 and first["meta"]["total"] == 40 and first["meta"]["instanceId"]
+    person = first["contacts"][0]
+    assert person["id"] == "1-contacts" and person["type"] == "contacts" and person["firstName"] == "Ava"
+    assert person["href"].endswith("/rest/contacts/1-contacts") and isinstance(person["createdTime"], int)
+    assert "modifiedTime" not in person and "customFields" not in person
+    assert set(person["links"]) >= {"accounts", "owner", "tags", "creator", "emAudiences"}
+    assert person["addresses"][0]["value"]["city"] and "E164" in person["phones"][0]["value"]
+    assert {a["id"] for a in first["accounts"]} == {i for c in first["contacts"] for i in c["links"]["accounts"]}
+    last = call(nutshell, "GET", "/rest/contacts", params={"page[limit]": 15, "page[page]": 2}).json()
+    assert last["meta"]["count"] == 10 and last["contacts"][-1]["id"] == "40-contacts"
+    past = call(nutshell, "GET", "/rest/contacts", params={"page[limit]": 15, "page[page]": 9}).json()
+    assert past["contacts"] == [] and past["meta"]["total"] == 40
+    contact_error(call(nutshell, "GET", "/rest/contacts", params={"page[page]": -1}), 400, "Invalid filter")
+    contact_error(call(nutshell, "GET", "/rest/contacts", params={"page[limit]": MAX_PAGE_LIMIT + 1}), 400)
+
+
+def test_contacts_email_search_and_sort(nutshell):
+    """swagger: `email=` exact, `q=` fuzzy, `sort=` among the documented keys (with `-`), others refused."""
+    found = call(nutshell, "GET", "/rest/contacts", params={"email": "AVA.CARTER@people.example"}).json()
+    assert [c["id"] for c in found["contacts"]] == ["1-contacts"]
+    names = [c["name"] for c in call(nutshell, "GET", "/rest/contacts",
+                                     params={"sort": "-name", "page[limit]": 100}).json()["contacts"]]
+    assert names == sorted(names, reverse=True)
+    assert call(nutshell, "GET", "/rest/contacts", params={"q": "carter"}).json()["meta"]["total"] >= 1
+    contact_error(call(nutshell, "GET", "/rest/contacts", params={"sort": "jobTitle"}), 400, "Invalid sort")
+
+
+def test_contacts_create_one_at_a_time_answers_200(nutshell):
+    """swagger POST /contacts: {"contacts": [one]} -> 200 with the contact; several or none -> 400; unknown
+    fields, links and custom fields -> 422; the company lists the new person."""
+    body = {"contacts": [{"name": "Grace Hopper", "emails": [{"value": "grace@navy.example"}],
+                          "links": {"accounts": ["2-accounts"]}, "customFields": {"Lead source": "Conference"}}]}
+    created = call(nutshell, "POST", "/rest/contacts", json=body)
+    assert created.status_code == 200
+    person = created.json()["contacts"][0]
+    assert (person["firstName"], person["lastName"]) == ("Grace", "Hopper")
+    assert person["links"]["accounts"] == ["2-accounts"] and created.json()["accounts"][0]["id"] == "2-accounts"
+    account = call(nutshell, "GET", "/rest/accounts/2-accounts").json()["accounts"][0]
+    assert person["id"] in account["links"]["contacts"]
+    values = call(nutshell, "GET", f"/rest/contacts/{person['id']}/customfields").json()
+    assert values == [{"id": "13-customfields", "type": "customfields", "name": "Lead source", "value": "Conference"}]
+    two = {"contacts": [{"name": "A"}, {"name": "B"}]}
+    contact_error(call(nutshell, "POST", "/rest/contacts", json=two), 400,
+                  "You may only create one contacts resource per request.")
+    for bad in ({"name": "X", "nickname": "x"}, {"name": "X", "links": {"accounts": ["999-accounts"]}},
+                {"name": "X", "customFields": {"Shoe size": "9"}}, {"name": "X", "customFields": {"Birthday": "soon"}},
+                {"description": "no name, phone or email"}):
+        contact_error(call(nutshell, "POST", "/rest/contacts", json={"contacts": [bad]}), 422)
+
+
+def test_contacts_json_patch_answers_204(nutshell):
+    """swagger PATCH /contacts/{id}: application/json-patch+json only; replace fields and links/accounts,
+    add with /-, remove with the id at the end, custom fields by name; 204 No Content."""
+    assert call(nutshell, "PATCH", "/rest/contacts/1-contacts", json=[]).text == f'"{PATCH_CONTENT_TYPE_ERROR}"'
+    ops = [{"op": "replace", "path": "/contacts/0/jobTitle", "value": "Chair"},
+           {"op": "replace", "path": "/contacts/0/links/accounts", "value": ["3-accounts"]},
+           {"op": "add", "path": "/contacts/0/links/accounts/-", "value": "4-accounts"},
+           {"op": "remove", "path": "/contacts/0/links/accounts/3-accounts"},
+           {"op": "replace", "path": "/contacts/0/Preferred channel", "value": "Text"}]
+    patched = call(nutshell, "PATCH", "/rest/contacts/1-contacts", json=ops, headers=PATCH_HEADERS)
+    assert patched.status_code == 204 and patched.content == b""
+    person = call(nutshell, "GET", "/rest/contacts/1-contacts").json()["contacts"][0]
+    assert person["jobTitle"] == "Chair" and person["links"]["accounts"] == ["4-accounts"]
+    accounts = {a["id"]: a for a in call(nutshell, "GET", "/rest/accounts", params={"page[limit]": 10}).json()["accounts"]}
+    assert "1-contacts" not in accounts["1-accounts"]["links"]["contacts"]
+    assert "1-contacts" in accounts["4-accounts"]["links"]["contacts"]
+    channel = [v for v in call(nutshell, "GET", "/rest/contacts/1-contacts/customfields").json()
+               if v["name"] == "Preferred channel"]
+    assert channel[0]["value"] == "Text"
+    contact_error(call(nutshell, "PATCH", "/rest/contacts/1-contacts", json=[], headers=PATCH_HEADERS), 400,
+                  "No patches sent")
+    contact_error(call(nutshell, "PATCH", "/rest/contacts/1-contacts", headers=PATCH_HEADERS,
+                       json=[{"op": "replace", "path": "/contacts/0/links/accounts", "value": ["1-contacts"]}]), 422)
+    contact_error(call(nutshell, "PATCH", "/rest/contacts/1-contacts", headers=PATCH_HEADERS,
+                       json=[{"op": "replace", "path": "/accounts/0/name", "value": "X"}]), 400)
+
+
+def test_contacts_delete_204_soft_and_undelete(nutshell):
+    """swagger DELETE /contacts/{id} -> 204 (accounts answer 200 with a body); the person keeps
+    deletedTime, leaves its companies' links, and comes back with POST /contacts/{id}/undelete."""
+    account_id = call(nutshell, "GET", "/rest/contacts/1-contacts").json()["contacts"][0]["links"]["accounts"][0]
+    deleted = call(nutshell, "DELETE", "/rest/contacts/1-contacts")
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert "deletedTime" in call(nutshell, "GET", "/rest/contacts/1-contacts").json()["contacts"][0]
+    assert call(nutshell, "GET", "/rest/contacts").json()["meta"]["total"] == 39
+    account = call(nutshell, "GET", f"/rest/accounts/{account_id}").json()["accounts"][0]
+    assert "1-contacts" not in account["links"]["contacts"]
+    contact_error(call(nutshell, "DELETE", "/rest/contacts/1-contacts"), 404)
+    contact_error(call(nutshell, "GET", "/rest/contacts/1-contacts/customfields"), 404)
+    restored = call(nutshell, "POST", "/rest/contacts/1-contacts/undelete")
+    assert restored.status_code == 200 and "deletedTime" not in restored.json()["contacts"][0]
+    account = call(nutshell, "GET", f"/rest/accounts/{account_id}").json()["accounts"][0]
+    assert "1-contacts" in account["links"]["contacts"]
+    for missing in ("999-contacts", "1-accounts", "abc"):
+        contact_error(call(nutshell, "GET", f"/rest/contacts/{missing}"), 404, "Not Found")
+
+
+def test_contacts_custom_field_definitions_are_a_bare_array(nutshell):
+    """swagger GET /contacts/customfields/attributes: a bare array (accounts wrap theirs in customFields)."""
+    fields = call(nutshell, "GET", "/rest/contacts/customfields/attributes").json()
+    assert isinstance(fields, list) and {f["name"] for f in fields} == {"Birthday", "Preferred channel", "Lead source"}
+    assert isinstance(call(nutshell, "GET", "/rest/accounts/customfields/attributes").json(), dict)

@@ -266,3 +266,112 @@ def test_ten_thousand_records_page_to_the_end(pipedrive):
     records, pages = page_all(pipedrive, 100)
     assert len(records) == 10_000 and len({r["id"] for r in records}) == 10_000
     assert len(pages) == 100 and len({r["name"] for r in records}) == 10_000
+
+
+# -- persons ----------------------------------------------------------------------------------------
+PERSONS = "/api/v2/persons"
+PERSON_KEYS = {"id", "name", "first_name", "last_name", "owner_id", "org_id", "add_time", "update_time",
+               "is_deleted", "visible_to", "label_ids", "picture_id", "emails", "phones", "custom_fields"}
+
+
+def test_persons_list_envelope_paging_and_org_filter(pipedrive):
+    response = call(pipedrive, "GET", PERSONS, params={"limit": 7})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True and len(body["data"]) == 7 and body["additional_data"]["next_cursor"]
+    first = body["data"][0]
+    assert set(first) == PERSON_KEYS
+    assert first["emails"][0] == {"value": first["emails"][0]["value"], "primary": True, "label": "work"}
+    assert RFC3339.match(first["add_time"]) and isinstance(first["org_id"], int)
+    seen, cursor = [], None
+    while True:
+        page = call(pipedrive, "GET", PERSONS, params={"limit": 25, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [p["id"] for p in page["data"]]
+        cursor = page["additional_data"]["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(range(1, 61))
+    of_org = call(pipedrive, "GET", PERSONS, params={"org_id": first["org_id"]}).json()["data"]
+    assert of_org and all(p["org_id"] == first["org_id"] for p in of_org)
+    assert call(pipedrive, "GET", PERSONS, params={"org_id": "one"}).status_code == 400
+    assert call(pipedrive, "GET", PERSONS, params={"limit": 501}).status_code == 400
+    assert call(pipedrive, "GET", PERSONS, headers={}).status_code == 401
+    for name in RATE_HEADERS:
+        assert name in response.headers
+
+
+def test_person_create_derives_first_and_last_name(pipedrive):
+    response = call(pipedrive, "POST", PERSONS, json={
+        "name": "Mari Liis Saar", "org_id": 2, "owner_id": 13053346,
+        "emails": [{"value": "mari@saar.example", "label": "home"}], "phones": [{"value": "+372 5000", "primary": True}],
+        "custom_fields": {"c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3": 51}})
+    assert response.status_code == 200  # v2 creates answer 200, not 201
+    person = response.json()["data"]
+    assert person["id"] == 61 and person["first_name"] == "Mari" and person["last_name"] == "Liis Saar"
+    assert person["emails"] == [{"value": "mari@saar.example", "primary": True, "label": "home"}]
+    assert person["phones"] == [{"value": "+372 5000", "primary": True, "label": "work"}]
+    assert person["org_id"] == 2 and person["custom_fields"]["c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3"] == 51
+    assert call(pipedrive, "GET", f"{PERSONS}/61").json()["data"] == person
+
+
+@pytest.mark.parametrize("payload", [
+    {"emails": [{"value": "x@y.example"}]},                                 # name is required
+    {"name": "A", "org_id": 9999},                                          # no such organization
+    {"name": "A", "org_id": "2"},                                           # v2 does not coerce strings
+    {"name": "A", "emails": [{"value": "x@y.example", "label": "mobile"}]},  # emails are work/home/other
+    {"name": "A", "phones": "+372 5000"},
+    {"name": "A", "custom_fields": {"0000000000000000000000000000000000000000": "x"}},
+    {"name": "A", "custom_fields": {"c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3": "high"}},
+    {"name": "A", "job_title": "CEO"},                                       # not a v2 person field here
+])
+def test_person_create_validation_is_400(pipedrive, payload):
+    response = call(pipedrive, "POST", PERSONS, json=payload)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["success"] is False and body["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
+    assert len(pipedrive.records("contacts")) == 60
+
+
+def test_person_update_and_soft_delete(pipedrive):
+    response = call(pipedrive, "PATCH", f"{PERSONS}/3", json={"name": "Joana Pereira", "org_id": None})
+    assert response.status_code == 200
+    person = response.json()["data"]
+    assert (person["first_name"], person["last_name"], person["org_id"]) == ("Joana", "Pereira", None)
+    deleted = call(pipedrive, "DELETE", f"{PERSONS}/3")
+    assert deleted.status_code == 200 and deleted.json() == {"success": True, "data": {"id": 3}}
+    assert call(pipedrive, "GET", f"{PERSONS}/3").json() == error("Person not found")
+    assert call(pipedrive, "DELETE", f"{PERSONS}/3").status_code == 404
+    assert {p["id"]: p for p in pipedrive.records("contacts")}[3]["is_deleted"] is True
+
+
+def test_person_merge_keeps_merge_with_id_and_removes_the_url_person(pipedrive):
+    """PUT /v1/persons/{id}/merge: the URL person goes, `merge_with_id` survives with its own values, gains
+    the other's emails and phones; the answer is the survivor in API v1's shape."""
+    stored = {p["id"]: p for p in pipedrive.records("contacts")}
+    gone, kept = stored[2], stored[6]  # person 6 has no organization of its own
+    response = call(pipedrive, "PUT", "/v1/persons/2/merge", json={"merge_with_id": 6})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True
+    data = body["data"]
+    assert data["id"] == 6 and data["merge_what_id"] == 2 and data["name"] == kept["name"]
+    assert data["org_id"] == gone["org_id"]  # the survivor's empty field is filled from the other
+    assert [e["value"] for e in data["email"]] == [e["value"] for e in kept["emails"] + gone["emails"]]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", data["add_time"])
+    assert call(pipedrive, "GET", f"{PERSONS}/2").status_code == 404
+    assert call(pipedrive, "GET", f"{PERSONS}/6").json()["data"]["org_id"] == gone["org_id"]
+    assert call(pipedrive, "PUT", "/v1/persons/2/merge", json={"merge_with_id": 6}).status_code == 404
+    assert call(pipedrive, "PUT", "/v1/persons/6/merge", json={}).status_code == 400
+    assert call(pipedrive, "PUT", "/v1/persons/6/merge", json={"merge_with_id": 6}).status_code == 400
+    assert call(pipedrive, "PUT", "/v1/persons/6/merge", json={"merge_with_id": 999}).status_code == 404
+    assert call(pipedrive, "PUT", "/v1/persons/6/merge", headers={}, json={"merge_with_id": 7}).status_code == 401
+
+
+def test_faults_auth_and_recording_apply_to_person_routes(pipedrive):
+    pipedrive.fault(status=503, body={"success": False, "error": "down"}, path_contains="/persons")
+    assert call(pipedrive, "GET", PERSONS).status_code == 503
+    assert call(pipedrive, "GET", PERSONS).status_code == 200
+    assert pipedrive.requests()[-1]["path"] == "/pipedrive" + PERSONS
+    oauth = call(pipedrive, "GET", f"{PERSONS}/1", headers={"Authorization": f"Bearer {SANDBOX_OAUTH_TOKEN}"})
+    assert oauth.status_code == 200 and oauth.json()["data"]["id"] == 1
+    assert call(pipedrive, "GET", f"{PERSONS}/1", headers={}, params={"api_token": SANDBOX_API_TOKEN}).status_code == 200

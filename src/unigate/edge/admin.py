@@ -13,6 +13,7 @@ from unigate.edge.query import parse_query
 from unigate.edge.redaction import preserve_secrets, redact, without_masks
 from unigate.edge.size_limits import read_limited
 from unigate.engine.accounts import check_context, resolve_auth
+from unigate.engine.proxy import route_of, unavailable_reason
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -76,7 +77,24 @@ def integration_json(integration: Integration) -> dict[str, Any]:
             }
             for m in integration.mappings.values()
         ],
+        "proxy": proxy_json(integration),
     }
+
+
+def proxy_json(integration: Integration) -> list[dict[str, Any]]:
+    """The CRM's own resources the proxy API offers, each method with its route; methods whose request only a
+    unified mapping can build (e.g. monday's GraphQL documents) are listed as not offered, with why."""
+    found = []
+    for resource, methods in integration.resources.items():
+        offered, not_offered = [], {}
+        for name, method in methods.items():
+            reason = unavailable_reason(method)
+            if reason is None:
+                offered.append({"method": name, "route": route_of(resource, name)})
+            else:
+                not_offered[name] = f"{reason}; use the custom API: {method.http_method} /custom{method.path}"
+        found.append({"resource": resource, "methods": offered, "not_offered": not_offered})
+    return found
 
 
 class AdminRoutes:

@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on unified creates and updates (POST and PATCH): one provider call per key.
+"""`Idempotency-Key` on writes (unified and proxy POST and PATCH, custom POST, PUT and PATCH): one provider call per key.
 
 A client that resends a write (Truto's TypeScript SDK resends a POST after a 409, 502 or 504:
 research/truto-semantics.md §12, research/clients-and-jsonata.md §2.2) sends the same key each time.

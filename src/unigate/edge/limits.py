@@ -1,4 +1,4 @@
-"""The gateway's own rate limits on unified calls: per API token and per integrated account.
+"""The gateway's own rate limits on unified, proxy and custom calls: per API token and per integrated account.
 
 Off by default. `UNIGATE_LIMIT_PER_TOKEN` and `UNIGATE_LIMIT_PER_ACCOUNT` take "N" (requests per
 second) or "N/window", e.g. "500/10s" and "50/10s", Truto's own limits (research/truto-semantics.md §6).

@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 from unigate import __version__
+from unigate.engine import proxy
 from unigate.engine.formats import RESPONSE_FORMATS
+from unigate.engine.spec import Integration
 from unigate.models import READ_ONLY_FIELDS, UnifiedResource
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -63,7 +65,91 @@ def _schema_name(unified: UnifiedResource) -> str:
     return "".join(part.capitalize() for part in f"{unified.model}_{unified.resource}".split("_"))
 
 
-def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str]) -> dict[str, Any]:
+ANY_JSON = {"description": "Any JSON value: the CRM's own shape."}
+# The CRM's own error statuses pass through the proxy and custom APIs (a 5xx as 502), with the error envelope.
+PASSTHROUGH_ERRORS = {"4XX": {"description": "The gateway's or the CRM's error (truto_is_remote_error)",
+                              "content": {"application/json": {"schema": ERROR}}},
+                      "5XX": {"description": "The CRM failed or could not be reached (truto_is_remote_error)",
+                              "content": {"application/json": {"schema": ERROR}}}}
+ACCOUNT_PARAM = _param("integrated_account_id", "The integrated account to call.", {"type": "string", "format": "uuid"},
+                       True)
+IDEMPOTENCY_PARAM = WRITE_PARAMS[-1]
+CRM_ANSWER = {"2XX": {"description": "The CRM's own success status and body, unchanged (an empty answer, e.g. a 204, "
+                                     "is 200 {})", "content": {"*/*": {"schema": PROVIDER_BODY}}}}
+
+
+def proxy_paths(resources: dict[str, list[str]]) -> dict[str, Any]:
+    """`/proxy/...` for the CRMs' own resources; `resources` maps each name to its custom methods."""
+    names = sorted(resources)
+    resource = _param("resource", "A CRM's own resource, as declared in its integration (GET /integration/{name} "
+                      "lists them per integration)", {"type": "string", "enum": names} if names else {"type": "string"},
+                      True, "path")
+    body = {"required": True, "content": {"application/json": {"schema": ANY_JSON}}}
+    page = {"200": {"description": "A page of the CRM's own records",
+                    "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["result", "next_cursor", "prev_cursor", "result_count"],
+                        "properties": {"result": {"type": "array"}, "next_cursor": {"type": ["string", "null"]},
+                                       "prev_cursor": {"type": "null"}, "result_count": {"type": "integer"}}}}}}}
+    paging = [_param("limit", "Page size (clamped to the CRM's maximum)", {"type": "integer", "minimum": 1}),
+              _param("next_cursor", "Cursor from the previous page; empty for the first", {"type": "string"})]
+    paths: dict[str, Any] = {
+        "/proxy/{resource}": {
+            "parameters": [resource],
+            "get": {"summary": "List a CRM resource's own records; other query parameters go to the CRM",
+                    "operationId": "proxy_list", "parameters": [ACCOUNT_PARAM, *paging],
+                    "responses": {**page, **PASSTHROUGH_ERRORS}},
+            "post": {"summary": "Create a record from the CRM's own body", "operationId": "proxy_create",
+                     "parameters": [ACCOUNT_PARAM, IDEMPOTENCY_PARAM], "requestBody": body,
+                     "responses": {**CRM_ANSWER, **PASSTHROUGH_ERRORS}},
+        },
+        "/proxy/{resource}/{id}": {
+            "parameters": [resource, _param("id", "The record's id in the CRM", {"type": "string"}, True, "path")],
+            "get": {"summary": "Get a record as the CRM returns it", "operationId": "proxy_get",
+                    "parameters": [ACCOUNT_PARAM], "responses": {**CRM_ANSWER, **PASSTHROUGH_ERRORS}},
+            "patch": {"summary": "Update a record with the CRM's own body", "operationId": "proxy_update",
+                      "parameters": [ACCOUNT_PARAM, IDEMPOTENCY_PARAM], "requestBody": body,
+                      "responses": {**CRM_ANSWER, **PASSTHROUGH_ERRORS}},
+            "delete": {"summary": "Delete a record", "operationId": "proxy_delete", "parameters": [ACCOUNT_PARAM],
+                       "responses": {**CRM_ANSWER, **PASSTHROUGH_ERRORS}},
+        },
+    }
+    for name in names:
+        for method in resources[name]:
+            paths[f"/proxy/{name}/{method}"] = {"post": {
+                "summary": f"Run the custom method {method} of {name} (where an integration declares it)",
+                "operationId": f"proxy_{name}_{method}", "parameters": [ACCOUNT_PARAM, IDEMPOTENCY_PARAM],
+                "requestBody": {"required": False, "content": {"application/json": {"schema": ANY_JSON}}},
+                "responses": {"2XX": {"description": "The CRM's answer as it came; a method that pages answers a "
+                                                     "page (as GET /proxy/{resource} does)",
+                                      "content": {"*/*": {"schema": PROVIDER_BODY}}},
+                              **PASSTHROUGH_ERRORS}}}
+    return paths
+
+
+def custom_paths() -> dict[str, Any]:
+    """`/custom/{path}`: any path under the integration's API base URL (it may span several segments)."""
+    envelope = {"type": "object", "required": ["result", "next_cursor", "prev_cursor"],
+                "properties": {"result": {}, "next_cursor": {"type": "null"}, "prev_cursor": {"type": "null"}}}
+    answer = {"2XX": {"description": "The CRM's success status; a JSON body as {result, next_cursor, prev_cursor}, "
+                                     "any other body unchanged with its content type",
+                      "content": {"application/json": {"schema": envelope}, "*/*": {"schema": PROVIDER_BODY}}}}
+    path = _param("path", "A path under the integration's API base URL, e.g. crm/v3/objects/companies; "
+                  "'..', encoded slashes, backslashes, '@' and absolute URLs are refused with 400",
+                  {"type": "string"}, True, "path")
+    operations: dict[str, Any] = {"parameters": [path]}
+    for method in ("get", "post", "put", "patch", "delete"):
+        operation: dict[str, Any] = {"summary": f"{method.upper()} the CRM's own path with the account's credentials",
+                                     "operationId": f"custom_{method}", "parameters": [ACCOUNT_PARAM],
+                                     "responses": {**answer, **PASSTHROUGH_ERRORS}}
+        if method in ("post", "put", "patch"):
+            operation["parameters"] = [ACCOUNT_PARAM, IDEMPOTENCY_PARAM]
+            operation["requestBody"] = {"required": False, "content": {"application/json": {"schema": ANY_JSON}}}
+        operations[method] = operation
+    return {"/custom/{path}": operations}
+
+
+def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str],
+                  loaded: list[Integration] | None = None) -> dict[str, Any]:
     schemas: dict[str, Any] = {
         "Error": {
             "type": "object",
@@ -209,6 +295,8 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                        "responses": {"200": _unified_ok("At least {id}, plus what the provider's answer maps to", ref),
                                      **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS)}},
         }
+    paths.update(proxy_paths(proxy.catalogue(loaded or [])))
+    paths.update(custom_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "unigate", "version": __version__,

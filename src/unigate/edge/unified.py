@@ -6,27 +6,21 @@ the id) and the query string goes through the qs-style parser.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 from urllib.parse import unquote
 
-import aiohttp
 import orjson
 from starlette.types import Receive, Scope, Send
 
 from unigate.edge import idempotency
-from unigate.edge.limits import GatewayLimits, Limit
+from unigate.edge.account_calls import AccountCallRoute
 from unigate.edge.query import as_bool, as_list, parse_query
-from unigate.edge.responses import send_bytes, send_error, send_json
-from unigate.edge.size_limits import asgi_body_chunks, read_limited
-from unigate.engine.call import JsonResult, RawResult, StreamResult, UnifiedRequest
+from unigate.engine.call import UnifiedRequest
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
 from unigate.observability.requests import CallRecord
-
-log = logging.getLogger("unigate.unified")
 
 _METHODS = {("GET", False): "list", ("POST", False): "create", ("GET", True): "get",
             ("PATCH", True): "update", ("DELETE", True): "delete"}
@@ -45,41 +39,13 @@ def split_path(raw_path: bytes) -> tuple[str, str, str | None]:
     return unquote(parts[2]), unquote(parts[3]), record_id
 
 
-class UnifiedRoutes:
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
-        settings = gateway.settings
-        self._per_token = Limit.parse(settings.limit_per_token, "UNIGATE_LIMIT_PER_TOKEN")
-        self._per_account = Limit.parse(settings.limit_per_account, "UNIGATE_LIMIT_PER_ACCOUNT")
-        # None when both limits are off: the hot path then skips them without a store call.
-        self.limits: GatewayLimits | None = None
-
-    def start(self) -> None:
-        """Once the gateway has started: the rate limits count in its shared window counter."""
-        if self._per_token is not None or self._per_account is not None:
-            assert self.gateway.window_counter is not None
-            self.limits = GatewayLimits(self._per_token, self._per_account, self.gateway.window_counter)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.handle(scope, receive, send)
-        except GatewayError as error:
-            await send_error(send, error)
-        except Exception:
-            log.exception("unified %s %s failed", scope.get("method"), scope.get("path"))
-            await send_error(send, GatewayError(500, "The gateway failed unexpectedly; the error is logged. Retry, "
-                                                     "and report it if it persists."))
-
+class UnifiedRoutes(AccountCallRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         gateway = self.gateway
         # Filled in as the call is understood; the app logs it and counts it in /metrics (app.py).
         call: CallRecord | None = scope.get("unigate.call")
         headers = dict(scope["headers"])
-        authorization = headers.get(b"authorization", b"").decode("latin-1")
-        environment_id = await gateway.environment_for(authorization)
-        limits = self.limits
-        if limits is not None:
-            await limits.check_token(authorization)
+        environment_id = await self.caller(headers)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         model, resource, record_id = split_path(raw_path.split(b"?", 1)[0])
         http_method = scope["method"]
@@ -96,14 +62,7 @@ class UnifiedRoutes:
             call.operation = method
 
         query = parse_query(scope.get("query_string", b"").decode("latin-1"))
-        account_id = query.get("integrated_account_id")
-        if account_id in (None, "", "None"):
-            raise GatewayError(400, "integrated_account_id is required: pass ?integrated_account_id=<uuid>.",
-                               insight={"missing_required_query_parameters": {
-                                   "description": "These query parameters are required.",
-                                   "value": ["integrated_account_id"]}})
-        if not isinstance(account_id, str):
-            raise GatewayError(400, "integrated_account_id must be a single UUID.")
+        account_id = self.account_id(query.get("integrated_account_id"))
         response_format = query.get("truto_response_format") or "unified"
         if response_format not in RESPONSE_FORMATS:
             raise GatewayError(400, f"truto_response_format must be one of {', '.join(RESPONSE_FORMATS)}; "
@@ -112,11 +71,7 @@ class UnifiedRoutes:
         if not isinstance(remote_query, dict):
             raise GatewayError(400, "remote_query must be an object: remote_query[name]=value.")
         idempotency_key = idempotency.read_key(headers.get(idempotency.HEADER), method, response_format)
-        account = await gateway.account_runtime(environment_id, account_id)
-        if call is not None:
-            call.integration = account.integration.name
-        if limits is not None:
-            await limits.check_account(account_id)
+        account = await self.account(environment_id, account_id, call)
 
         body = None
         if method in ("create", "update"):
@@ -137,31 +92,13 @@ class UnifiedRoutes:
         state = CallState()
         if call is not None:
             call.state = state
-        if idempotency_key is not None:
-            assert gateway.idempotency is not None
-            answer, replayed = await idempotency.run_once(
-                gateway.idempotency, environment_id, idempotency_key,
-                idempotency.fingerprint(http_method, model, resource, record_id, query, body),
-                state, lambda: gateway.engine.run(request, state))
-            answer_headers = dict(answer.headers)
-            if replayed:
-                answer_headers[idempotency.REPLAYED_HEADER] = "true"
-            await send_bytes(send, answer.status, answer.body, answer.content_type.encode("latin-1"), answer_headers)
-            return
-        result = await gateway.engine.run(request, state)
-        if isinstance(result, JsonResult):
-            await send_json(send, result.status, result.body, result.headers)
-        elif isinstance(result, RawResult):
-            await send_bytes(send, result.status, result.body, result.content_type.encode("latin-1") or b"application/octet-stream",
-                             result.headers)
-        else:
-            await self.stream(send, result)
+        await self.answer(send, environment_id, idempotency_key,
+                          idempotency.fingerprint(http_method, model, resource, record_id, query, body), state,
+                          lambda: gateway.engine.run(request, state))
 
-    @staticmethod
-    async def read_body(receive: Receive, headers: dict[bytes, bytes], gateway: Gateway, model: str,
+    async def read_body(self, receive: Receive, headers: dict[bytes, bytes], gateway: Gateway, model: str,
                         resource: str) -> dict[str, Any]:
-        limit = gateway.settings.max_body_bytes
-        raw = await read_limited(asgi_body_chunks(receive), headers.get(b"content-length", b"").decode("latin-1"), limit)
+        raw = await self.raw_body(receive, headers)
         if not raw.strip():
             raise GatewayError(400, "The request body must be a JSON object of unified fields, e.g. {\"name\": \"Acme\"}.")
         try:
@@ -190,23 +127,3 @@ class UnifiedRoutes:
                                insight={"invalid_body_fields": {"description": "These body fields are invalid.",
                                                                 "value": sorted(set(fields))}})
         return body
-
-    @staticmethod
-    async def stream(send: Send, result: StreamResult) -> None:
-        response = result.response
-        try:
-            headers = [(b"content-type", result.content_type.encode("latin-1"))]
-            headers += [(k.encode(), v.encode()) for k, v in result.headers.items()]
-            await send({"type": "http.response.start", "status": result.status, "headers": headers})
-            try:
-                async for chunk in response.content.iter_any():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                # The provider's answer broke off after the caller got the first bytes: no error body
-                # can follow them. Ending without the last chunk makes the server close the
-                # connection, so the caller sees an incomplete answer, never a complete-looking one.
-                log.warning("stream from %s broke off: %s", response.url.host, type(exc).__name__)
-                return
-            await send({"type": "http.response.body", "body": b""})
-        finally:
-            response.release()

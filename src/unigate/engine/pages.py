@@ -34,17 +34,19 @@ class Page:
 
 def page_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], position: Any,
                  limit: int, *, query: Expression | None = None, body: Expression | None = None,
-                 remote_query: dict[str, Any] | None = None) -> ProviderRequest:
+                 remote_query: dict[str, Any] | None = None, remote_body: Any = None) -> ProviderRequest:
     """The provider request for the page at `position` (None: the first page) of at most `limit` records.
 
     `scope` is what the `query` and `body` expressions read; `limit` and `cursor` are set in it here.
+    `remote_query` and `remote_body` are the caller's own, sent as given (a proxy list's query and body).
     """
     scope["limit"] = limit
     scope["cursor"] = position
     pag = method.pagination
     params = pagination.page_params(pag, position, limit) if pag else None
     return build_request(account, method, scope, query_expr=query, body_expr=body, page_params=params,
-                         page_in_body=bool(pag and pag.location == "body"), remote_query=remote_query)
+                         page_in_body=bool(pag and pag.location == "body"), remote_query=remote_query,
+                         remote_body=remote_body)
 
 
 def records_of(method: ResourceMethod, answer: ProviderAnswer) -> list[Any]:
@@ -71,7 +73,7 @@ def next_position(method: ResourceMethod, position: Any, limit: int, count: int,
 async def read_page(provider: ProviderCall, account: AccountRuntime, method: ResourceMethod, state: CallState, *,
                     position: Any, limit: int, scope: dict[str, Any] | None = None,
                     query: Expression | None = None, body: Expression | None = None,
-                    remote_query: dict[str, Any] | None = None,
+                    remote_query: dict[str, Any] | None = None, remote_body: Any = None,
                     keep: Callable[[list[Any]], list[Any]] | None = None) -> Page:
     """The first page from `position` on with records to return, reading on past empty ones.
 
@@ -82,7 +84,7 @@ async def read_page(provider: ProviderCall, account: AccountRuntime, method: Res
         scope = {"query": {}, "context": account.context, "id": None, "body": None, "steps": {}}
     for _ in range(MAX_EMPTY_HOPS):
         request = page_request(account, method, scope, position, limit, query=query, body=body,
-                               remote_query=remote_query)
+                               remote_query=remote_query, remote_body=remote_body)
         answer = await provider.fetch(account, request, state)
         account = answer.account
         records = records_of(method, answer)

@@ -1,9 +1,10 @@
 """HubSpot CRM v3 emulator: the emulator root stands for `https://api.hubapi.com`
 (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/guide).
 
-Resources: `accounts` (companies, `accounts.py`). Shared by them (`common.py`): auth by
-`Authorization: Bearer SANDBOX_TOKEN` or an unexpired access token the OAuth server (`oauth.py`)
-issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
+Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; their company links in
+`associations.py`, merge and batch archive in `bulk.py`); the properties API over both (`properties.py`).
+Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
+token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
 """
 
@@ -13,9 +14,11 @@ from typing import ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
+from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, properties
 from unigate.sandbox.hubspot.accounts import Companies
 from unigate.sandbox.hubspot.common import AUTH_MESSAGE, NOT_FOUND_MESSAGE, SANDBOX_TOKEN, RateLimits, unauthorized
 from unigate.sandbox.hubspot.oauth import OAUTH_PROFILE
@@ -27,10 +30,19 @@ class HubSpotEmulator(Emulator):
     name: ClassVar[str] = "hubspot"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies,)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts)
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
+
+    def routes(self) -> list[Route]:
+        return super().routes() + associations.routes(self) + bulk.routes(self) + properties.routes(self)
+
+    def property_definitions(self, object_type: str) -> list[dict]:
+        """The properties API's definitions of `contacts` or `companies`."""
+        if object_type == "contacts":
+            return properties.definitions(contacts.STANDARD_PROPERTIES, contacts.CUSTOM_PROPERTIES, contacts.OPTIONS)
+        return properties.definitions(accounts.STANDARD_PROPERTIES, accounts.CUSTOM_PROPERTIES, {})
 
     def unauthorized(self, request: Request) -> Response | None:
         """HubSpot's 401 unless the request carries the sandbox token or an issued access token."""

@@ -7,6 +7,7 @@ Routes are HubSpot's real paths (https://developers.hubspot.com/docs/api-referen
 - `POST   /crm/v3/objects/companies`              create, 201
 - `PATCH  /crm/v3/objects/companies/{companyId}`  update, 200 (`""` clears a property)
 - `DELETE /crm/v3/objects/companies/{companyId}`  archive, 204 (idempotent)
+- `POST   /crm/v3/objects/companies/batch/archive` archive many, 204 (bulk.py)
 
 Records are kept in id order (ids are assigned increasingly) in a `Collection` whose archived ids
 are a list of their own, so a page is a bisect plus a slice.
@@ -53,17 +54,19 @@ DEFAULT_PROPERTIES = ("createdate", "domain", "hs_lastmodifieddate", "hs_object_
 # live payloads, not in the official text]. Set to () to return exactly the requested properties.
 ALWAYS_RETURNED = ("createdate", "hs_lastmodifieddate", "hs_object_id")
 
-# Properties this portal defines. Writes naming anything else fail with PROPERTY_DOESNT_EXIST;
+# Properties HubSpot defines for companies. Writes naming anything else fail with PROPERTY_DOESNT_EXIST;
 # reads naming anything else simply leave it out (HubSpot docs: "If a requested property isn't
 # defined, it won't be included in the response").
-KNOWN_PROPERTIES = frozenset({
+STANDARD_PROPERTIES = frozenset({
     "name", "domain", "website", "description", "industry", "numberofemployees", "phone",
     "address", "address2", "city", "state", "zip", "country", "hubspot_owner_id",
     "notes_last_updated", "notes_last_contacted", "createdate", "hs_lastmodifieddate", "hs_object_id",
     "hs_additional_domains", "lifecyclestage", "annualrevenue", "type", "timezone", "founded_year",
     "linkedin_company_page", "twitterhandle", "facebook_company_page", "is_public", "hs_lead_status",
-    "account_tier",  # a custom property of this portal
 })
+# This portal's custom company properties (name: enumeration options).
+CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze")}
+KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 # Written values for these are ignored (HubSpot computes them) [unverified: HubSpot may reject
 # writes to read-only properties with READ_ONLY_VALUE instead].
 COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_lastmodifieddate"})
@@ -195,6 +198,12 @@ class Companies(Resource):
             out["archivedAt"] = record["archivedAt"]
         return out
 
+    def archive(self, company_id: str) -> None:
+        record = self.store.archive(company_id)
+        if record is not None:
+            record["archived"] = True
+            record["archivedAt"] = now_iso()
+
     def _find(self, company_id: str, archived: bool) -> dict[str, Any] | None:
         record = self.store.get(company_id)
         if record is None or record["archived"] != archived:
@@ -262,11 +271,7 @@ class Companies(Resource):
         if request.method == "DELETE":
             # Archive; unknown or already archived ids answer 204 too [observed for contacts:
             # https://github.com/n8n-io/n8n/pull/3219; the same assumed for companies].
-            record = self._find(company_id, archived=False)
-            if record is not None:
-                self.store.archive(company_id)
-                record["archived"] = True
-                record["archivedAt"] = now_iso()
+            self.archive(company_id)
             return answer(None, 204, headers)
         if request.method == "GET":
             archived = request.query_params.get("archived", "false").lower() == "true"

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from starlette.routing import Route
 
 from unigate.sandbox.base import Resource
-from unigate.sandbox.monday.common import SEED_EPOCH, WORKSPACE_ID, iso
+from unigate.sandbox.monday.common import MAX_PAGE_LIMIT, SEED_EPOCH, WORKSPACE_ID, iso
 
 
 class BoardResource(Resource):
@@ -96,6 +96,6 @@ class Boards:
             if args.get("cursor"):
                 return self._page_from_cursor(args["cursor"], args.get("limit"))
             query = args.get("query_params") or {}
-            return self._page(board, query, 0, self._limit(args.get("limit"), 25))
+            return self._page(board, query, 0, self._limit(args.get("limit"), 25, maximum=MAX_PAGE_LIMIT))
         raise AssertionError(name)
 

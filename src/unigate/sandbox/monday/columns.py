@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from unigate.sandbox.monday import graphql as gql
-from unigate.sandbox.monday.common import ColumnValueError, now_iso
+from unigate.sandbox.monday.common import BOARD_RELATION_VALUE_NULL_SINCE, ColumnValueError, now_iso
 from unigate.sandbox.monday.schema import VALUE_TYPES
 
 
@@ -45,6 +45,8 @@ class ColumnValues:
             return str(stored)
         if kind == "phone":
             return stored.get("phone")
+        if kind == "email":
+            return stored.get("email")
         if kind == "location":
             return stored.get("address")
         if kind == "people":
@@ -59,25 +61,28 @@ class ColumnValues:
             labels = {lab["id"]: lab["name"] for lab in orjson.loads(col["settings_str"]).get("labels", [])}
             return ", ".join(labels.get(i, "") for i in stored.get("ids", []))
         if kind == "board_relation":
-            return ", ".join(self.items.records[str(p["linkedPulseId"])]["name"]
-                             for p in stored.get("linkedPulseIds", []) if str(p["linkedPulseId"]) in self.items.records)
+            linked = (self.items.records.get(str(p["linkedPulseId"])) for p in stored.get("linkedPulseIds", []))
+            return ", ".join(i["name"] for i in linked if i is not None and i["state"] == "active")
         return str(stored)
 
-    def _column_value(self, item: dict[str, Any], col: dict[str, Any]) -> dict[str, Any]:
+    def _column_value(self, item: dict[str, Any], col: dict[str, Any], version: str | None = None) -> dict[str, Any]:
+        """A column value in its wire form; `version` is the caller's API-Version (None: as stored)."""
         board = self.boards[item["board_id"]]
         stored = item["column_values"].get(col["id"])
+        hidden = (version is not None and version >= BOARD_RELATION_VALUE_NULL_SINCE
+                  and col["type"] in ("board_relation", "dependency"))
         return {
             "__typename": "ColumnValue",
             "id": col["id"], "type": col["type"],
             "text": self._column_text(board, col, stored),
-            "value": None if stored is None else orjson.dumps(stored).decode(),
+            "value": None if stored is None or hidden else orjson.dumps(stored).decode(),
             "column": {"__typename": "Column", **{k: col[k] for k in ("id", "title", "type", "settings_str")},
                        "description": None, "archived": False, "width": None},
         }
 
     def _value_obj(self, item: dict[str, Any], col: dict[str, Any]) -> dict[str, Any]:
         """A column value as a GraphQL object: its concrete `ColumnValue` implementation."""
-        return {**self._column_value(item, col), "__typename": VALUE_TYPES.get(col["type"], "TextValue"),
+        return {**self._column_value(item, col, self._version), "__typename": VALUE_TYPES.get(col["type"], "TextValue"),
                 "_stored": item["column_values"].get(col["id"])}
 
     def _resolve_column_value(self, parent: Any, name: str, args: dict[str, Any]) -> Any:
@@ -85,12 +90,18 @@ class ColumnValues:
         if name == "updated_at":
             return stored.get("changed_at") if isinstance(stored, dict) else None
         if name in ("linked_item_ids", "linked_items"):
-            linked = [str(p["linkedPulseId"]) for p in (stored or {}).get("linkedPulseIds", [])]
+            # Items in the trash no longer show as linked.
+            linked = [str(p["linkedPulseId"]) for p in (stored or {}).get("linkedPulseIds", [])
+                      if self.items.records.get(str(p["linkedPulseId"]), {}).get("state") == "active"]
             if name == "linked_item_ids":
                 return linked
-            return [self._item_obj(self.items.records[i]) for i in linked if i in self.items.records]
+            return [self._item_obj(self.items.records[i]) for i in linked]
         if name == "display_value":                 # String!: the linked items' names, comma-separated
             return parent.get("text") or ""
+        if name == "email":                         # EmailValue{email, label}
+            return (stored or {}).get("email")
+        if name == "label":
+            return (stored or {}).get("text")
         return parent.get(name)
 
     # -- column values: writes -------------------------------------------------------------------
@@ -216,11 +227,39 @@ class ColumnValues:
                     col["settings_str"] = orjson.dumps(settings).decode()
                 out_ids.append(by_name[name])
             return {"ids": out_ids, "changed_at": changed}
+        if kind == "email":
+            # Email column: {"email": "a@b.com", "text": "shown text"}, or the simple string "a@b.com shown text"
+            # (https://developer.monday.com/api-reference/docs/email).
+            if isinstance(raw, dict):
+                email, text = raw.get("email"), raw.get("text")
+            else:
+                email, _, text = str(raw).strip().partition(" ")
+            if not isinstance(email, str) or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+                raise ColumnValueError("invalid email address", data={"column_id": col["id"], "email": email})
+            return {"email": email, "text": text or email, "changed_at": changed}
         if kind == "board_relation":
-            ids = raw.get("item_ids", []) if isinstance(raw, dict) else []
-            return {"linkedPulseIds": [{"linkedPulseId": int(i)} for i in ids]}
+            return self._board_relation_write(col, raw)
         raise ColumnValueError(f"Column type {kind} cannot be changed through the API",
                                data={"column_id": col["id"]})
+
+    def _board_relation_write(self, col: dict[str, Any], raw: Any) -> dict[str, Any] | None:
+        """Connect boards: `{"item_ids": [...]}` replaces the linked items; each must be a live item of a
+        board the column connects (https://developer.monday.com/api-reference/docs/connect; the error
+        for a foreign item is not documented, ColumnValueException assumed [unverified])."""
+        ids = raw.get("item_ids") if isinstance(raw, dict) else None
+        if not isinstance(ids, list):
+            raise ColumnValueError("Connect boards column value must be {\"item_ids\": [...]}",
+                                   data={"column_id": col["id"]})
+        allowed = {str(b) for b in orjson.loads(col["settings_str"]).get("boardIds", [])}
+        linked = []
+        for raw_id in ids:
+            item = self.items.records.get(str(raw_id))
+            if item is None or item["state"] != "active" or item["board_id"] not in allowed:
+                raise ColumnValueError(f"Item {raw_id} is not on a board this column connects",
+                                       data={"column_id": col["id"], "item_id": str(raw_id)})
+            if int(raw_id) not in linked:
+                linked.append(int(raw_id))
+        return {"linkedPulseIds": [{"linkedPulseId": i} for i in linked]} if linked else None
 
     def _apply_column_values(self, item: dict[str, Any], board: dict[str, Any], raw: Any,
                              create_labels: bool) -> dict[str, Any]:

@@ -59,6 +59,10 @@ RATE_LIMIT_HEADER = "RateLimit"
 PARSE_ERROR_STATUS = 400
 LEGACY_PARSE_ERROR_STATUS = 200
 
+# From 2025-04 a board_relation (connect boards) column's `value` is null: read `linked_item_ids` instead
+# (https://developer.monday.com/api-reference/changelog/value-field-now-returns-null-on-connect-boards-dependency-and-subtasks-columns).
+BOARD_RELATION_VALUE_NULL_SINCE = "2025-04"
+
 VERSION_RE = re.compile(r"^\d{4}-(01|04|07|10)$")
 
 # Users and tags of the sandbox account (people and tags columns point at them).

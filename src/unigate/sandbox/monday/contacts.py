@@ -1,6 +1,13 @@
 """monday CRM contacts: items of the CRM "Contacts" board, linked to accounts through a board-relation
 ("Connect boards") column (https://support.monday.com/hc/en-us/articles/23048348706450). They are
 never accounts; `items(ids:)` reaches them like any item.
+
+Columns follow the CRM template as far as it is known (its default columns are not documented in the
+API reference, so titles and ids are the sandbox's own; the gateway discovers them by title): Email
+(email, https://developer.monday.com/api-reference/docs/email), Phone (phone,
+https://developer.monday.com/api-reference/docs/phone), Title (text), Accounts (board_relation to the
+Accounts board, https://developer.monday.com/api-reference/docs/connect), Owner (people), Type
+(status), and two columns of the account's own: Lead source (text) and Birthday (date).
 """
 
 from __future__ import annotations
@@ -15,23 +22,31 @@ from unigate.sandbox.monday.common import ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, 
 
 _FIRST = ["Ava", "Noah", "Mia", "Liam", "Zoe", "Ethan", "Ivy", "Owen", "Nora", "Leo"]
 _LAST = ["Carter", "Nguyen", "Schmidt", "Rossi", "Kowalski", "Haddad", "Silva", "Moreau", "Okafor", "Berg"]
+_TITLES = ["CEO", "CTO", "Head of Sales", "Buyer"]
+_TYPES = ["Lead", "Customer", "Partner"]
+_SOURCES = ["Webinar", "Referral", "Trade show"]
 
 
 def _columns_contacts() -> list[dict[str, Any]]:
     return [
         {"id": "name", "title": "Name", "type": "name", "settings_str": "{}"},
-        {"id": "contact_title", "title": "Title", "type": "text", "settings_str": "{}"},
+        {"id": "contact_email", "title": "Email", "type": "email", "settings_str": "{}"},
         {"id": "contact_phone", "title": "Phone", "type": "phone", "settings_str": "{}"},
+        {"id": "contact_title", "title": "Title", "type": "text", "settings_str": "{}"},
         {"id": "contact_account", "title": "Accounts", "type": "board_relation",
          "settings_str": orjson.dumps({"boardIds": [int(ACCOUNTS_BOARD_ID)]}).decode()},
+        {"id": "contact_owner", "title": "Owner", "type": "people", "settings_str": "{}"},
+        {"id": "status", "title": "Type", "type": "status",
+         "settings_str": orjson.dumps({"labels": {str(i): n for i, n in enumerate(_TYPES)}}).decode()},
+        {"id": "text_mkx2src", "title": "Lead source", "type": "text", "settings_str": "{}"},
+        {"id": "date_mkx2bday", "title": "Birthday", "type": "date", "settings_str": "{}"},
     ]
-
 
 
 class Contacts(BoardResource):
     name = "contacts"
-    # One person for every five seeded accounts by default.
-    default_seed_count = 12
+    # One person for every two seeded accounts by default: enough for several pages.
+    default_seed_count = 30
     board_id = CONTACTS_BOARD_ID
     board_name = "Contacts"
     description = "monday CRM contacts"
@@ -41,18 +56,33 @@ class Contacts(BoardResource):
         return _columns_contacts()
 
     def seed_items(self, contacts: dict[str, Any], count: int) -> None:
+        """Deterministic people: most linked to one account (every seventh to none), with an email,
+        phone, title, owner and type; every other one with a lead source, every third a birthday."""
         account_ids = list(self.emulator.resource("accounts").board()["item_ids"])
         for j in range(count):
             item_id = self.emulator.new_item_id()
             created = SEED_EPOCH + timedelta(hours=7 * j + 2)
-            linked = account_ids[j % len(account_ids)] if account_ids else None
+            changed = iso(created + timedelta(hours=3))
+            linked = account_ids[j % len(account_ids)] if account_ids and j % 7 != 6 else None
+            first, last = _FIRST[j % 10], _LAST[(j // 10) % 10]
+            email = f"{first.lower()}.{last.lower()}{j if j >= 100 else ''}@contacts.example"
+            values: dict[str, Any] = {
+                "contact_email": {"email": email, "text": email, "changed_at": changed},
+                "contact_phone": {"phone": f"1{2025550900 + j:010d}"[:11], "countryShortName": "US",
+                                  "changed_at": changed},
+                "contact_title": _TITLES[j % 4],
+                "contact_account": ({"linkedPulseIds": [{"linkedPulseId": int(linked)}]} if linked else None),
+                "contact_owner": {"personsAndTeams": [{"id": int(USERS[j % len(USERS)][0]), "kind": "person"}],
+                                  "changed_at": changed},
+                "status": {"index": j % len(_TYPES), "post_id": None, "changed_at": changed},
+            }
+            if j % 2 == 0:
+                values["text_mkx2src"] = _SOURCES[(j // 2) % len(_SOURCES)]
+            if j % 3 == 0:
+                values["date_mkx2bday"] = {"date": f"{1970 + j % 30}-{1 + j % 12:02d}-{1 + j % 28:02d}",
+                                           "icon": None, "changed_at": changed}
             self.add_item(contacts, {
-                "id": item_id, "name": f"{_FIRST[j % 10]} {_LAST[(j // 10) % 10]}", "board_id": CONTACTS_BOARD_ID,
+                "id": item_id, "name": f"{first} {last}", "board_id": CONTACTS_BOARD_ID,
                 "group_id": "topics", "state": "active", "created_at": iso(created),
-                "updated_at": iso(created + timedelta(hours=3)), "creator_id": USERS[0][0],
-                "column_values": {
-                    "contact_title": ["CEO", "CTO", "Head of Sales", "Buyer"][j % 4],
-                    "contact_phone": {"phone": f"1{2025550900 + j:010d}"[:11], "countryShortName": "US"},
-                    "contact_account": ({"linkedPulseIds": [{"linkedPulseId": int(linked)}]} if linked else None),
-                },
+                "updated_at": changed, "creator_id": USERS[0][0], "column_values": values,
             })

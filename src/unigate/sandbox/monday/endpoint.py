@@ -63,11 +63,17 @@ class GraphQLEndpoint:
             value = [value]
         return [str(v) for v in value]
 
-    def _limit(self, value: Any, default: int) -> int:
+    def _limit(self, value: Any, default: int, *, maximum: int | None = None) -> int:
+        """A page size; above `maximum` is refused (items_page/next_items_page take at most 500,
+        https://developer.monday.com/api-reference/docs/querying-board-items; the error's code is not
+        documented [unverified]), else capped at 500."""
         if value is None:
             return default
         if not isinstance(value, int) or value < 1:
             raise gql.FieldError("limit must be a positive integer", "InvalidArgumentException", 400)
+        if maximum is not None and value > maximum:
+            raise gql.FieldError(f"limit must be at most {maximum}", "InvalidArgumentException", 400,
+                                 {"limit": value})
         return min(value, MAX_PAGE_LIMIT)
 
     def _resolve_query(self, parent: Any, name: str, args: dict[str, Any]) -> Any:

@@ -18,7 +18,7 @@ import orjson
 
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import (
-    CURSOR_TTL_SECONDS, ITEM_NOT_FOUND_CODE, ITEM_NOT_FOUND_STATUS, USERS, now_iso,
+    CURSOR_TTL_SECONDS, ITEM_NOT_FOUND_CODE, ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, USERS, now_iso,
 )
 
 
@@ -164,7 +164,7 @@ class Items:
             raise gql.FieldError("Invalid cursor", "InvalidArgumentException", 400, {"cursor": cursor}) from None
         if time.time() - state.get("t", 0) > CURSOR_TTL_SECONDS:
             raise gql.FieldError("Cursor has expired", "CursorExpiredError", 400, {"cursor": cursor})
-        return self._page(board, state.get("q") or {}, offset, self._limit(limit, 25))
+        return self._page(board, state.get("q") or {}, offset, self._limit(limit, 25, maximum=MAX_PAGE_LIMIT))
 
     def _resolve_items_response(self, parent: Any, name: str, args: dict[str, Any]) -> Any:
         return parent[name]

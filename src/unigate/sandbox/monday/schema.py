@@ -35,11 +35,13 @@ FIELDS: dict[str, dict[str, str | None]] = {
 VALUE_TYPES = {"text": "TextValue", "long_text": "LongTextValue", "numbers": "NumbersValue",
                 "status": "StatusValue", "link": "LinkValue", "phone": "PhoneValue", "location": "LocationValue",
                 "people": "PeopleValue", "tags": "TagsValue", "date": "DateValue", "dropdown": "DropdownValue",
-                "board_relation": "BoardRelationValue", "mirror": "MirrorValue", "dependency": "DependencyValue"}
+                "board_relation": "BoardRelationValue", "mirror": "MirrorValue", "dependency": "DependencyValue",
+                "email": "EmailValue"}
 for _value_type in VALUE_TYPES.values():
     # Every implementation has the interface fields; all but MirrorValue add `updated_at`.
     FIELDS[_value_type] = {**FIELDS["ColumnValue"], **({} if _value_type == "MirrorValue" else {"updated_at": None})}
 for _value_type in ("BoardRelationValue", "DependencyValue"):
     FIELDS[_value_type].update({"display_value": None, "linked_item_ids": None, "linked_items": "Item"})
+FIELDS["EmailValue"].update({"email": None, "label": None})   # EmailValue{email, label} (api-types)
 FIELDS["MirrorValue"]["display_value"] = None      # `mirrored_items` (MirroredItem) is not served
 POSSIBLE_TYPES = {"ColumnValue": set(VALUE_TYPES.values())}

@@ -1,6 +1,7 @@
 """Nutshell emulator: the REST API (`/rest/...`, https://app.nutshell.com/swagger.json).
 
-One module per resource (`accounts.py`: a `Resource` listed in `resources`, in seeding order),
+One module per resource (`accounts.py`, `contacts.py`: `Resource`s listed in `resources`, in seeding
+order, so people link to the companies seeded before them),
 assembled here with what they share: HTTP Basic authentication
 (https://developers.nutshell.com/docs/api-authentication), the error envelope recorded from a real
 instance in amp-labs/connectors `providers/nutshell/test/...` (`{"meta", "links", "accounts": [],
@@ -26,6 +27,7 @@ from unigate.sandbox.nutshell.common import (
     ACCOUNT_TYPE_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, SANDBOX_API_KEY, SANDBOX_USERNAME, SITE_ID, TAG_NAMES,
     UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, format_phone,
 )
+from unigate.sandbox.nutshell.contacts import Contacts
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PAGE_LIMIT", "DELETED_ACCOUNTS_READABLE", "EMULATOR", "HOST", "INSTANCE_ID",
@@ -37,11 +39,11 @@ __all__ = [
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
-    resources = (Accounts,)
+    resources = (Accounts, Contacts)
 
     # -- data -------------------------------------------------------------------------------------
     def reset_state(self) -> None:
-        """The lookups every resource links to, and the contact stubs accounts sideload."""
+        """The lookups every resource links to."""
         self.users = {uid: {"id": uid, "type": "users", "name": n, "firstName": n.split()[0], "emails": [e],
                             "isEnabled": True, "isAdministrator": uid == "1-users", "modifiedTime": 1677682800}
                       for uid, n, e in USERS}
@@ -56,14 +58,60 @@ class NutshellEmulator(Emulator):
         self.custom_fields = {name: {"id": cid, "type": "customfields", "name": name, "title": name,
                                      "fieldType": kind, "choices": choices}
                               for cid, name, kind, choices in CUSTOM_FIELDS}
-        self.contacts: dict[str, dict[str, Any]] = {}
+
+    # -- the account <-> contact link ----------------------------------------------------------------
+    # A person's companies (`contact.links.accounts`) and a company's people (`account.links.contacts`)
+    # are one relation seen from both sides (https://app.nutshell.com/swagger.json: either side's links
+    # can be patched); every write through either side goes through these so both agree.
+    @property
+    def contacts(self) -> dict[str, dict[str, Any]]:
+        """The live contacts by id (what an account may link to and sideloads)."""
+        return self.resource("contacts").live_by_id()
+
+    def link_contact_accounts(self, contact: dict[str, Any], account_ids: list[str]) -> None:
+        """The contact's companies become `account_ids`; those companies list it, the others it left do not."""
+        store = self.resource("accounts").store
+        for account_id in set(contact["links"]["accounts"]) | set(account_ids):
+            account = store.get(account_id)
+            if account is None:
+                continue
+            people = account["links"]["contacts"]
+            if account_id in account_ids and contact["id"] not in people:
+                people.append(contact["id"])
+            elif account_id not in account_ids and contact["id"] in people:
+                people.remove(contact["id"])
+        contact["links"]["accounts"] = list(account_ids)
+
+    def link_account_contacts(self, account: dict[str, Any], contact_ids: list[str]) -> None:
+        """The company's people become `contact_ids`; those people list it, the others it dropped do not."""
+        store = self.resource("contacts").store
+        for contact_id in set(account["links"]["contacts"]) | set(contact_ids):
+            contact = store.get(contact_id)
+            if contact is None:
+                continue
+            companies = contact["links"]["accounts"]
+            if contact_id in contact_ids and account["id"] not in companies:
+                companies.append(account["id"])
+            elif contact_id not in contact_ids and account["id"] in companies:
+                companies.remove(account["id"])
+        account["links"]["contacts"] = list(contact_ids)
+
+    def unlink_contact(self, contact: dict[str, Any]) -> None:
+        """A contact in the trash: the companies stop listing it; it keeps its own links for an undelete."""
+        for account_id in contact["links"]["accounts"]:
+            account = self.resource("accounts").store.get(account_id)
+            if account is not None and contact["id"] in account["links"]["contacts"]:
+                account["links"]["contacts"].remove(contact["id"])
 
     # -- envelopes ---------------------------------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
         return {"instanceId": INSTANCE_ID, "siteId": SITE_ID}
 
-    def _error(self, status: int, title: str, detail: str | None = None, field: str | None = None) -> Response:
-        return json_response({"meta": self._meta(), "links": {}, "accounts": [], "errors": [{
+    def _error(self, status: int, title: str, detail: str | None = None, field: str | None = None,
+               kind: str = "accounts") -> Response:
+        """The error envelope, with the empty array of the entity type asked for (`"contacts": []` on
+        /rest/contacts...)."""
+        return json_response({"meta": self._meta(), "links": {}, kind: [], "errors": [{
             "id": None, "type": "errors", "code": None, "detail": detail, "href": None, "status": str(status),
             "title": title, "field": field}]}, status)
 
@@ -84,7 +132,8 @@ class NutshellEmulator(Emulator):
             try:
                 return await handler(request)
             except NutshellError as exc:
-                return self._error(exc.status, exc.title, exc.detail, exc.field)
+                kind = request.url.path.split("/rest/", 1)[-1].split("/", 1)[0] or "accounts"
+                return self._error(exc.status, exc.title, exc.detail, exc.field, kind)
         return wrapped
 
     def routes(self) -> list[Route]:

@@ -25,9 +25,10 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
-    FIRST_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
+    HOST, INDUSTRY_NAMES, INSTANCE_ID, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
     format_phone, formatted_number, json_body, slugify,
 )
+from unigate.sandbox.nutshell.values import list_of, mark_primary, parse_emails, parse_phones, parse_urls
 
 
 # `page[limit]` (https://app.nutshell.com/swagger.json) has no documented default. [unverified] The
@@ -143,15 +144,7 @@ class Accounts(Resource):
                 },
             }
             self._store(account)
-        # People (contacts) exist too; each is linked to an account.
-        ids = list(self.store.active)
-        for j in range(max(1, count // 5)):
-            cid = f"{j + 1}-contacts"
-            self.emulator.contacts[cid] = {"id": cid, "type": "contacts",
-                                           "name": f"{FIRST_NAMES[j % 8]} {LAST_NAMES[(j // 8) % 8]}",
-                                           "href": f"{HOST}/rest/contacts/{cid}"}
-            if ids:
-                self.store.get(ids[j % len(ids)])["links"]["contacts"].append(cid)
+        # People link to accounts when the contacts resource is seeded (after this one): contacts.py.
 
     def _store(self, data: dict[str, Any]) -> dict[str, Any]:
         account_id = self.store.new_id()
@@ -264,6 +257,7 @@ class Accounts(Resource):
         if "customFields" in data:
             account["customFields"] = self._custom_fields(data["customFields"])
         record = self._store(account)
+        self.emulator.link_account_contacts(record, record["links"]["contacts"])
         return json_response(self._account_response([record]), CREATE_STATUS)
 
     async def patch_account(self, request: Request) -> Response:
@@ -278,8 +272,11 @@ class Accounts(Resource):
         for op in ops:
             self._patch_one(staged, op)
         staged["modifiedTime"] = int(time.time())
+        previous, wanted = list(account["links"]["contacts"]), list(staged["links"]["contacts"])
         account.clear()
         account.update(staged)
+        account["links"]["contacts"] = previous      # the people's side follows from what it was
+        self.emulator.link_account_contacts(account, wanted)
         if PATCH_STATUS == 204:
             return Response(status_code=204)
         return json_response(self._account_response([account]), PATCH_STATUS)
@@ -308,7 +305,7 @@ class Accounts(Resource):
                 account[key] = data[key]
         if "employeeCount" in data:
             account["employeeCount"] = self._employees(data["employeeCount"])
-        for key, parser in (("phones", self._phones), ("emails", self._emails), ("urls", self._urls),
+        for key, parser in (("phones", parse_phones), ("emails", parse_emails), ("urls", parse_urls),
                             ("addresses", self._addresses)):
             if key in data:
                 account[key] = parser(data[key])
@@ -324,55 +321,11 @@ class Accounts(Resource):
             raise NutshellError(422, "Invalid value for employeeCount", field="employeeCount")
         return number
 
-    def _list_of(self, value: Any, key: str) -> list[dict[str, Any]]:
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise NutshellError(422, f"Invalid value for {key}", f"{key} must be a list of objects", key)
-        return value
-
-    def _primary(self, items: list[dict[str, Any]]) -> None:
-        if items and not any(i.get("isPrimary") for i in items):
-            items[0]["isPrimary"] = True
-
-    def _phones(self, value: Any) -> list[dict[str, Any]]:
-        out = []
-        for item in self._list_of(value, "phones"):
-            raw = item.get("value")
-            if isinstance(raw, dict):  # the read shape, sent back
-                raw = raw.get("E164") or raw.get("number")
-                if raw and item["value"].get("extension"):
-                    raw = f"{raw} x{item['value']['extension']}"
-            if not raw or not re.search(r"\d{3}", str(raw)):
-                raise NutshellError(422, "Invalid phone number", f"{raw!r} is not a phone number", "phones")
-            out.append({"isPrimary": bool(item.get("isPrimary")), "name": item.get("name") or "phone",
-                        "isOptedOut": False, "value": format_phone(str(raw))})
-        self._primary(out)
-        return out
-
-    def _emails(self, value: Any) -> list[dict[str, Any]]:
-        out = []
-        for item in self._list_of(value, "emails"):
-            if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", str(item.get("value", ""))):
-                raise NutshellError(422, "Invalid email address", f"{item.get('value')!r} is not valid", "emails")
-            out.append({"isPrimary": bool(item.get("isPrimary")), "name": item.get("name") or "email",
-                        "value": item["value"]})
-        self._primary(out)
-        return out
-
-    def _urls(self, value: Any) -> list[dict[str, Any]]:
-        out = []
-        for item in self._list_of(value, "urls"):
-            if not isinstance(item.get("value"), str) or not item["value"].strip():
-                raise NutshellError(422, "Invalid URL", field="urls")
-            out.append({"isPrimary": bool(item.get("isPrimary")), "name": item.get("name") or "url",
-                        "value": item["value"]})
-        self._primary(out)
-        return out
-
     def _addresses(self, value: Any) -> list[dict[str, Any]]:
         """Writes accept the parts nested under `value` (swagger POST example) or flat (read shape);
         reads are flat (https://app.nutshell.com/swagger.json; nesting [unverified])."""
         out = []
-        for item in self._list_of(value, "addresses"):
+        for item in list_of(value, "addresses"):
             parts = item.get("value") if isinstance(item.get("value"), dict) and "location" not in item["value"] else item
             address = {"isPrimary": bool(item.get("isPrimary")), "name": item.get("name") or "address"}
             for key in ("address_1", "address_2", "address_3", "city", "state", "postalCode", "country"):
@@ -382,7 +335,7 @@ class Accounts(Resource):
             address.update({"timezone": None, "locationAccuracy": "8" if address["address_1"] else "4",
                             "value": {"location": None}})
             out.append(address)
-        self._primary(out)
+        mark_primary(out)
         return out
 
     def _apply_links(self, account: dict[str, Any], links: dict[str, Any]) -> None:

@@ -147,7 +147,12 @@ def seed_organization(index: int, org_id: int) -> dict[str, Any]:
 
 
 class Organizations(Resource):
+    """Organizations; persons (contacts.py) reuse its listing, reads and deletes with their own fields."""
+
     name: ClassVar[str] = "accounts"
+    path: ClassVar[str] = ORGANIZATIONS_PATH
+    not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
+    include_fields: ClassVar[dict[str, Any]] = INCLUDE_FIELDS
     emulator: PipedriveEmulator
 
     def __init__(self, emulator: PipedriveEmulator) -> None:
@@ -165,19 +170,19 @@ class Organizations(Resource):
 
     def routes(self) -> list[Route]:
         return [
-            Route(ORGANIZATIONS_PATH, self.list_or_create, methods=["GET", "POST"]),
-            Route(ORGANIZATIONS_PATH + "/{id}", self.one, methods=["GET", "PATCH", "DELETE"]),
+            Route(self.path, self.list_or_create, methods=["GET", "POST"]),
+            Route(self.path + "/{id}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]
 
     def _not_found(self, headers: dict[str, str]) -> Response:
-        return error(404, NOT_FOUND_MESSAGE, headers)
+        return error(404, self.not_found_message, headers)
 
-    @staticmethod
-    def _render(record: dict[str, Any], custom_keys: list[str] | None = None,
+    @classmethod
+    def _render(cls, record: dict[str, Any], custom_keys: list[str] | None = None,
                 include: list[str] | None = None) -> dict[str, Any]:
         out = dict(record)
         out["label_ids"] = list(record["label_ids"])
-        if record["address"] is not None:
+        if record.get("address") is not None:
             out["address"] = dict(record["address"])
         custom = record["custom_fields"]
         if custom_keys is not None:
@@ -185,7 +190,7 @@ class Organizations(Resource):
         else:
             out["custom_fields"] = dict(custom)
         for field in include or ():
-            out[field] = INCLUDE_FIELDS[field]
+            out[field] = cls.include_fields[field]
         return out
 
     def _active(self, raw_id: str, headers: dict[str, str]) -> dict[str, Any] | Response:
@@ -202,7 +207,7 @@ class Organizations(Resource):
     def _field_options(self, params) -> tuple[list[str] | None, list[str]]:
         custom_keys = csv(params, "custom_fields")
         include = csv(params, "include_fields") or []
-        unknown = [field for field in include if field not in INCLUDE_FIELDS]
+        unknown = [field for field in include if field not in self.include_fields]
         if unknown:
             raise Invalid(f"Validation failed: include_fields: Unknown field '{unknown[0]}'")
         return custom_keys, include
@@ -243,7 +248,7 @@ class Organizations(Resource):
         records = self.store.records
 
         # The view: ascending sort keys of the matching organizations (ids, or (time, id) pairs).
-        filters = []
+        filters = self._list_filters(params)
         if (owner := params.get("owner_id")) is not None:
             try:
                 owner_id = int(owner)
@@ -299,6 +304,10 @@ class Organizations(Resource):
                 for k in page]
         body = {"success": True, "data": data, "additional_data": {"next_cursor": next_cursor}}
         return json_response(body, headers=headers)
+
+    def _list_filters(self, params) -> list[Any]:
+        """Filters of the list beyond owner and update time (predicates on a stored record)."""
+        return []
 
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
         """Validate `body` fully, then write it into `record` (nothing changes on error)."""
@@ -364,16 +373,20 @@ class Organizations(Resource):
 
     async def _create(self, request: Request, headers: dict[str, str]) -> Response:
         body = await read_body(request)
-        stamp = rfc3339(datetime.now(UTC))
-        record: dict[str, Any] = {
-            "id": 0, "name": "", "owner_id": _OWNERS[0], "add_time": stamp, "update_time": stamp,
-            "is_deleted": False, "visible_to": 3, "address": None, "label_ids": [],
-            "custom_fields": {key: None for key in CUSTOM_FIELD_KEYS.values()},
-        }
+        record = self._new_record(rfc3339(datetime.now(UTC)))
         self._apply(record, body, creating=True)
         record["id"] = self.store.new_id()
         self.store.add(record["id"], record)
         return json_response({"success": True, "data": self._render(record)}, headers=headers)
+
+    @staticmethod
+    def _new_record(stamp: str) -> dict[str, Any]:
+        """A record before the create body is applied."""
+        return {
+            "id": 0, "name": "", "owner_id": _OWNERS[0], "add_time": stamp, "update_time": stamp,
+            "is_deleted": False, "visible_to": 3, "address": None, "label_ids": [],
+            "custom_fields": {key: None for key in CUSTOM_FIELD_KEYS.values()},
+        }
 
     async def one(self, request: Request) -> Response:
         headers = self.emulator.rate_limits.headers()
