@@ -17,10 +17,11 @@ first integration that maps it (`capsule-contacts-negative`). Every other route 
 unified resources no integration maps yet, which must answer a documented 404) is fuzzed once.
 
 The document is read once per module (`document`) and each operation's Hypothesis strategy is built
-once per mode and reused by every integration that maps its resource (`Document.strategy`): building
-and validating a strategy for the unified bodies took most of each test's time, while the inputs it
-generates depend only on the resource's schema. Each (integration, resource) still runs its own
-examples (`derandomize`: the same ones on every run), sent to its own account.
+once per mode (`Document.strategy`), and the examples drawn for a resource's operations are drawn once
+and sent to every integration that maps it (`fuzz`): with `derandomize` and no example database
+Hypothesis draws exactly the same examples for each of them anyway, and drawing the unified bodies
+was most of each test's time. Each (integration, resource) still gets every example, on its own
+account.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class Document:
         self.operations = operations(url)
         self.shapes = UnifiedShapes(requests.get(f"{url}/openapi.json", timeout=5).json())
         self._strategies: dict[tuple[str, str], object] = {}
+        # (operation, mode, examples, accounts) -> the examples drawn, as (query, path parameters, case, pick)
+        self.drawn: dict[tuple, list[tuple]] = {}
 
     def strategy(self, operation, mode: str):
         key = (operation.label, mode)
@@ -170,7 +173,12 @@ REGISTERED_PATHS = {path for _, resource in REGISTERED for path in unified_path_
 
 def fuzz(fuzzed, document: Document, operations_to_fuzz, mode: str, examples: int, accounts: list[str]) -> None:
     """Fuzz each operation; `integrated_account_id` is usually one of `accounts` (the last pick keeps the
-    generated id: an unknown account, 404)."""
+    generated id: an unknown account, 404).
+
+    The examples Hypothesis draws for an operation depend only on its strategy and the number of accounts
+    (`derandomize`, no example database): the same for every integration of a resource. So they are drawn
+    once (`Document.drawn`) and sent again, unchanged but for the account, for each other integration.
+    """
     session = requests.Session()
     shapes = document.shapes
     for operation in operations_to_fuzz:
@@ -178,10 +186,8 @@ def fuzz(fuzzed, document: Document, operations_to_fuzz, mode: str, examples: in
         path_names = {p.name for p in operation.path_parameters}
         admin_account_route = operation.path == "/integrated-account/{id}"
 
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
-        @given(case=document.strategy(operation, mode), pick=st.integers(min_value=0, max_value=len(accounts)))
-        def run(case, pick):
+        def exercise(case, pick, operation=operation, query_names=query_names, path_names=path_names,
+                     admin_account_route=admin_account_route):
             if "integrated_account_id" in query_names and pick < len(accounts):
                 case.query = {**(case.query or {}), "integrated_account_id": accounts[pick]}
             if admin_account_route and "id" in path_names and case.method != "DELETE" and pick % 2 == 0:
@@ -194,10 +200,26 @@ def fuzz(fuzzed, document: Document, operations_to_fuzz, mode: str, examples: in
                     and response_format in ("unified", "normalized"):
                 shapes.check(case.method, operation.path, response)
 
+        key = (operation.label, mode, examples, len(accounts))
+        if key in document.drawn:
+            for query, path_parameters, case, pick in document.drawn[key]:
+                case.query, case.path_parameters = dict(query), dict(path_parameters)
+                exercise(case, pick)
+            continue
+        drawn: list[tuple] = []
+
+        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        @given(case=document.strategy(operation, mode), pick=st.integers(min_value=0, max_value=len(accounts)))
+        def run(case, pick):
+            drawn.append((dict(case.query or {}), dict(case.path_parameters or {}), case, pick))
+            exercise(case, pick)
+
         try:
             run()
         except Unsatisfiable:
             assert mode == "negative", operation.label  # e.g. GET /health: no input to make invalid
+        document.drawn[key] = drawn
     health = requests.get(f"{fuzzed.url}/health", timeout=5)
     assert health.status_code == 200  # and the gateway still serves
 
