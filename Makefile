@@ -1,4 +1,4 @@
-# `make run` starts the demo gateway; `make test` runs the test suite.
+# `make run` starts the demo gateway (`make run PORT=8080` on another port); `make test` runs the test suite.
 # Both create the virtualenv in .venv on first use.
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,12 +11,13 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
-	# Truto's SDK declares Python >= 3.12 but runs on 3.11 (research/clients-and-jsonata.md §1.1).
+	# Truto's SDK declares Python >= 3.12 (https://pypi.org/project/truto-python-sdk/) but runs on 3.11 (tests/test_cli.py drives it).
 	$(BIN)/pip install -q --ignore-requires-python 'truto-python-sdk>=0.1.6,<0.2'
 	touch $(STAMP)
 
+PORT ?=
 run: $(STAMP)
-	$(BIN)/unigate demo
+	$(BIN)/unigate demo $(if $(PORT),--port $(PORT))
 
 # First the checks that need no gateway: the import layers (pyproject.toml [tool.importlinter]), ruff and
 # mypy; then the suite. With UNIGATE_TEST_POSTGRES_URL set (as .ci/run sets it) the suite runs twice: the

@@ -66,7 +66,7 @@ class Case:
         return f"{gateway}{path}?integrated_account_id={account}" + (f"&{self.query}" if self.query else "")
 
 
-# HubSpot deletes are idempotent (204 for an archived id, research/crm-apis-1.md §1.6), so the
+# HubSpot deletes are idempotent (204 for an archived id, https://github.com/n8n-io/n8n/pull/3219), so the
 # delete repeats on one id; gets and list pages use other ids, so they never meet the archived one.
 CASES = (
     Case("hubspot get", "hubspot", "GET", str(HUBSPOT_FIRST_ID + 1)),

@@ -1,4 +1,4 @@
-"""Admin routes in Truto's shapes (research/truto-semantics.md §10), the integration catalogue, OpenAPI."""
+"""Admin routes in Truto's shapes (https://truto.one/docs/api-reference/admin/integrated-accounts), the integration catalogue, OpenAPI."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def test_openapi_document(gateway):
 
 
 def test_patch_keeps_nested_protected_secrets(gateway):
-    """A patch of {"oauth": {"scope": ...}} keeps oauth.token.* (§10: protected paths survive a PATCH)."""
+    """A patch of {"oauth": {"scope": ...}} keeps oauth.token.* (Truto's protected paths survive a PATCH)."""
     context = {"access_token": "top", "oauth": {"scope": "read", "token": {"access_token": "A1", "refresh_token": "R1",
                                                                         "expires_in": 1800}}}
     account = create(gateway, integration="hubspot", is_sandbox=True, context=context).json()

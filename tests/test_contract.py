@@ -75,7 +75,7 @@ def write_body(gateway, name, resource) -> dict:
 @every_pair
 @pytest.mark.usefixtures("fresh_sandbox")
 def test_list_walks_every_page_without_duplicates(gateway, name, resource):
-    """List answers {result, next_cursor, prev_cursor, result_count}; cursors reach the end (§3)."""
+    """List answers {result, next_cursor, prev_cursor, result_count}; cursors reach the end."""
     if not supports(name, "list", resource):
         pytest.skip(f"{name} has no list of {resource}")
     pages = list_all(gateway, name, limit=7, resource=resource)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,30 @@ def test_every_field_a_crm_cannot_hold_says_why(name, resource):
             assert field in explained, f"{name}: why can't it hold {field}?"
         elif field not in mapped.writable and field not in READ_ONLY_FIELDS:
             assert field in explained, f"{name}: why can't it write {field}?"
+
+
+# Notes that live outside the repository: a citation of them leads a reader nowhere. Cite the vendor's URL.
+_OUTSIDE_NOTES = re.compile(r"research[/:]|research(?:-\d)? \u00a7|/work/share[d]|(?:crm-apis|crm-resources)-[\w-]+\.md"
+                            r"|(?:truto-semantics|clients-and-jsonata|proxy-floor|peers)\.md")
+# A bare section sign is a note's section; RFC sections and the Capsule notes (a public URL) are fine.
+_CITED_SECTION_SOURCES = ("RFC ", "NOTES")
+
+
+def _repository_text_files():
+    for top in ("src", "tests", "docs", "bench"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.suffix in (".py", ".md", ".yaml", ".yml", ".toml", ".json") and path.is_file():
+                yield path
+    yield from (ROOT / name for name in ("README.md", "Makefile", "pyproject.toml"))
+
+
+def test_sources_and_docs_cite_nothing_outside_the_repository():
+    found = []
+    for path in _repository_text_files():
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        for number, line in enumerate(lines, 1):
+            before = lines[number - 2] if number > 1 else ""
+            bare_section = "\u00a7" in line and not any(s in line or s in before for s in _CITED_SECTION_SOURCES)
+            if _OUTSIDE_NOTES.search(line) or bare_section:
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "cite the vendor's URL instead:\n" + "\n".join(found)

@@ -1,7 +1,7 @@
 """The edge: authentication, integrated_account_id, query parsing, bodies, formats, headers.
 
-Wire contract: research/truto-semantics.md §1-§6; how the SDKs encode queries:
-research/clients-and-jsonata.md §0, §1.6, §2.
+Wire contract: https://truto.one/docs/api-reference/overview/introduction and the overview pages beside it;
+how the SDKs encode queries: https://github.com/trutohq/truto-python-sdk, https://github.com/trutohq/truto-ts-sdk.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def test_list_parameters_in_every_form(gateway, form):
 
 
 def test_remote_query_reaches_the_provider_and_wins(gateway, sandbox):
-    """remote_query[...] is added to the provider's query as given, over mapped values (§4)."""
+    """remote_query[...] is added to the provider's query as given, over mapped values."""
     control = sandbox.control("hubspot")
     control.clear_requests()
     query = (f"integrated_account_id={gateway.accounts['hubspot']}&limit=2"
@@ -165,7 +165,7 @@ def test_limit_sets_the_provider_page_size(gateway, sandbox):
 
 
 def test_json_content_type_on_get_and_delete_without_body(gateway):
-    """The Python SDK sends Content-Type: application/json on GET and DELETE with no body (§1.6)."""
+    """The Python SDK sends Content-Type: application/json on GET and DELETE with no body."""
     headers = {**gateway.headers, "Content-Type": "application/json"}
     listed = gateway.unified("GET", "hubspot", params={"limit": 1}, headers=headers)
     assert listed.status_code == 200
@@ -174,7 +174,7 @@ def test_json_content_type_on_get_and_delete_without_body(gateway):
 
 
 def test_unencoded_slash_in_an_id_from_the_python_sdk(gateway, sandbox):
-    """The Python SDK does not encode ids: `a/b` arrives as two segments and is still one id (§1.2)."""
+    """The Python SDK does not encode ids: `a/b` arrives as two segments and is still one id."""
     control = sandbox.control("hubspot")
     control.clear_requests()
     response = raw_get(gateway, f"{URL}/a/b?integrated_account_id={gateway.accounts['hubspot']}")
@@ -220,14 +220,14 @@ def test_read_only_fields_are_refused(gateway):
 
 @pytest.mark.parametrize("name", ["hubspot", "pipedrive"])
 def test_rate_limit_headers_are_normalized(gateway, name):
-    """HubSpot's X-HubSpot-RateLimit-* and Pipedrive's x-ratelimit-* arrive as ratelimit-* (§6)."""
+    """HubSpot's X-HubSpot-RateLimit-* and Pipedrive's x-ratelimit-* arrive as ratelimit-*."""
     response = gateway.unified("GET", name, params={"limit": 1})
     for header in ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"):
         assert response.headers[header].isdigit(), (header, response.headers)
 
 
 def test_unified_delete_of_a_204_is_200_json(gateway, sandbox):
-    """HubSpot answers a delete with 204 and no body; the gateway answers 200 {id} (§3)."""
+    """HubSpot answers a delete with 204 and no body; the gateway answers 200 {id}."""
     record_id = gateway.unified("GET", "hubspot", params={"limit": 1}).json()["result"][0]["id"]
     response = gateway.unified("DELETE", "hubspot", record_id)
     assert response.status_code == 200

@@ -1,5 +1,5 @@
 """The gateway's own rate limits per API token and per integrated account (docs/api.md, "Gateway rate
-limits"), over HTTP: Truto answers them with 429 and Retry-After (research/truto-semantics.md §6)."""
+limits"), over HTTP: Truto answers them with 429 and Retry-After (https://truto.one/docs/api-reference/overview/rate-limits)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 HubSpot emulator: what the client gets back, and how many creates the CRM received.
 
 Why it matters: Truto's TypeScript SDK resends a POST after a 409, 502 or 504, at once and up to three
-times (research/truto-semantics.md §12; research/clients-and-jsonata.md §2.2), so without a key a create
+times (`src/apiClient.ts` in https://github.com/trutohq/truto-ts-sdk), so without a key a create
 that timed out can become two records in the CRM.
 """
 
@@ -337,8 +337,8 @@ def test_an_unreachable_key_store_sends_nothing_and_limits_fail_open(sandbox, tm
         tenant = running.tenants[0]
         tenant.account_id = add_account(running, tenant)
         write = running.call("POST", tenant, key=new_key(), json={"name": "Unrecorded Co"})
-        assert_error(write, 503, "not sent", "same key")
-        assert write.headers["retry-after"] == "1"
+        assert_error(write, 503, "Redis is not answering", "not served")
+        assert write.headers["retry-after"] == "2"  # UNIGATE_STORE_RETRY_INTERVAL
         assert creates_sent(sandbox) == []
         # The limit of one call per hour cannot be counted, so it lets calls through.
         assert [running.call("GET", tenant, params={"limit": 1}).status_code for _ in range(2)] == [200, 200]

@@ -152,7 +152,7 @@ def test_production_connect_uses_the_configured_oauth_app(gateway, monkeypatch):
     response = start(gateway, "hubspot", is_sandbox=None)
     assert response.status_code == 302
     location = response.headers["location"]
-    # research/crm-apis-1.md §1: the real authorize URL, with the customer's app.
+    # HubSpot's real authorize URL (https://developers.hubspot.com/docs/methods/oauth2/oauth-quickstart-guide), with the customer's app.
     assert location.startswith(SPECS["hubspot"].oauth.authorize_url + "?")
     assert query_of(location)["client_id"] == "customer-app-id"
     assert "customer-app-secret" not in location
@@ -396,7 +396,7 @@ def test_a_token_endpoint_that_is_down_is_not_a_refusal(gateway, hubspot):
 def test_a_refresh_holds_the_account_lock_for_a_bounded_time(gateway, hubspot, monkeypatch):
     import unigate.auth.refresh as refresh_module
 
-    monkeypatch.setattr(refresh_module, "REFRESH_DEADLINE", 0.3)  # the gateway's read timeout is 1 s
+    monkeypatch.setattr(refresh_module, "refresh_deadline", lambda _settings: 0.3)  # the read timeout is 1 s
     account_id = connect(gateway, "hubspot")
     hubspot.oauth(expire_all=True)
     # Slower than the deadline, within the read timeout: only the deadline ends the wait.

@@ -29,8 +29,8 @@ def with_oauth(tmp_path: Path, **changes) -> Path:
 def test_every_oauth_block_loads_with_its_expressions_compiled():
     assert {name for name, spec in SPECS.items() if spec.oauth} == {
         "hubspot", "pipedrive", "zoho_crm", "outreach", "capsule", "zendesk_sell", "monday"}
-    assert SPECS["pipedrive"].oauth.client_auth == "basic"  # research/crm-apis-1.md §2
-    assert SPECS["monday"].oauth.pkce is True  # research/crm-apis-2.md §1 (OAuth 2.1)
+    assert SPECS["pipedrive"].oauth.client_auth == "basic"  # https://pipedrive.readme.io/docs/marketplace-oauth-authorization
+    assert SPECS["monday"].oauth.pkce is True  # https://developer.monday.com/apps/docs/oauth-2-1
 
 
 @pytest.mark.parametrize("changes, words", [
@@ -45,7 +45,7 @@ def test_a_broken_oauth_block_fails_at_load(tmp_path, changes, words):
 
 
 def test_a_templated_token_url_is_chosen_at_connect_time_and_checked(tmp_path):
-    # Zoho redirects back with `accounts-server`: the user's data centre (research/crm-apis-1.md §3).
+    # Zoho redirects back with `accounts-server`: the user's data centre (https://www.zoho.com/accounts/protocol/oauth/multi-dc.html).
     zoho = load_integration(with_oauth(tmp_path, token_url="{{context.accounts-server}}/oauth/v2/token"))
     url = token_url(zoho, is_sandbox=False, sandbox_url=None, context={},
                     callback={"accounts-server": "https://accounts.zoho.eu", "location": "eu"})

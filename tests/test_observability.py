@@ -63,7 +63,7 @@ def timing_parts(response: requests.Response) -> dict[str, str]:
 
 
 def test_server_timing_is_on_provider_errors_too(gateway):
-    """A provider's 404 still tells the caller how long the provider took (research/truto-semantics.md §6)."""
+    """A provider's 404 still tells the caller how long the provider took (https://truto.one/docs/api-reference/overview/rate-limits)."""
     missing = gateway.unified("GET", "hubspot", "999999999")
     assert missing.status_code == 404
     parts = timing_parts(missing)

@@ -1,9 +1,9 @@
 """Outbound hosts: a request goes only to a host the integration file declares.
 
-Zoho's API host is the `api_domain` of the account's token response (research/crm-apis-1.md, Zoho
-§ auth: "The token response's `api_domain` tells which API host to use"); Pipeliner's is built from the
-account's region and space id (research/crm-apis-2.md, Pipeliner: "Base:
-`https://{service-url}/api/v100/rest/spaces/{space_id}`"). Both come from a caller-written context, so
+Zoho's API host is the `api_domain` of the account's token response (`parse_response` in
+https://github.com/zoho/zohocrm-python-sdk-8.0 switches to it); Pipeliner's is built from the account's region
+and space id (`https://{service-url}/api/v100/rest/spaces/{space_id}`,
+https://developers.pipelinersales.com/api-docs/overview/about-the-api). Both come from a caller-written context, so
 a hostile context must be refused when it is written (400) and again when it is used, and no
 request may leave for the host it names.
 """

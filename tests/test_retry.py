@@ -32,7 +32,7 @@ def test_safe_methods_retry_transient_statuses(method, status):
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 500, 501])
 def test_other_statuses_are_never_retried(status):
-    """research/truto-semantics.md §6: do not retry 400, 401, 403, 404, 409 or 422."""
+    """Truto's errors (https://truto.one/docs/api-reference/overview/errors): do not retry 400, 401, 403, 404, 409 or 422."""
     assert not POLICY.may_retry("GET", 0, status=status)
 
 
@@ -139,12 +139,13 @@ def test_unreadable_waits_are_ignored():
 
 
 def test_every_integration_declares_its_wait_headers():
-    """Each CRM's integration.yaml names its wait headers (research/crm-apis-1.md, crm-apis-2.md)."""
+    """Each CRM's integration.yaml names its wait headers (each vendor's rate-limit documentation)."""
     from support import SPECS
 
     for name, spec in SPECS.items():
         assert ("retry-after", "http") in spec.rate_limit.retry_after, name
-    assert ("x-ratelimit-reset", "epoch_seconds") in SPECS["capsule"].rate_limit.retry_after  # §5.3
+    # https://developer.capsulecrm.com/v2/overview/handling-api-responses
+    assert ("x-ratelimit-reset", "epoch_seconds") in SPECS["capsule"].rate_limit.retry_after
     assert ("x-ratelimit-reset", "epoch_milliseconds") in SPECS["zoho_crm"].rate_limit.retry_after
 
 

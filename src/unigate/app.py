@@ -20,6 +20,7 @@ from unigate.edge.openapi import build_openapi
 from unigate.edge.proxy import ProxyRoutes
 from unigate.edge.responses import send_error
 from unigate.edge.size_limits import check_query_length
+from unigate.edge.unavailable import retry_after, unavailable_error
 from unigate.edge.unified import UnifiedRoutes
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -27,6 +28,7 @@ from unigate.observability import metrics
 from unigate.observability.requests import observed
 from unigate.serving import FreezeAfterStartup, RunningServer, start_in_thread
 from unigate.settings import Settings
+from unigate.store.availability import STORE_FAILURE_TYPES
 
 log = logging.getLogger("unigate")
 
@@ -47,7 +49,8 @@ class App:
                                "/custom/": CustomRoutes(gateway)}
         admin = AdminRoutes(gateway)
         connect = ConnectRoutes(gateway)
-        openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()))
+        openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()),
+                                gateway.methods)
 
         async def health(_: Request) -> Response:
             return await health_response(gateway)
@@ -86,6 +89,12 @@ class App:
                        405: f"{request.method} is not allowed on {request.url.path}."}.get(exc.status_code, str(exc.detail))
             return json_response(GatewayError(exc.status_code, message).body(), exc.status_code)
 
+        async def store_failure(request: Request, exc: Exception) -> Response:
+            unavailable = unavailable_error(exc, gateway.settings)
+            if unavailable is None:
+                return await internal_error(request, exc)
+            return await gateway_error(request, unavailable)
+
         async def internal_error(request: Request, exc: Exception) -> Response:
             log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
             return json_response(GatewayError(500, "The gateway failed unexpectedly; the error is logged.").body(), 500)
@@ -94,7 +103,9 @@ class App:
             routes=[Route("/health", health), Route("/metrics", metrics_text), Route("/openapi.json", openapi_json),
                     *admin.routes(), *connect.routes()],
             lifespan=lifespan,
-            exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error},
+            exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error,
+                                # A store that is down answers 503 on every route (edge/unavailable.py).
+                                **dict.fromkeys(STORE_FAILURE_TYPES, store_failure)},
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -147,7 +158,10 @@ async def health_response(gateway: Gateway) -> Response:
     if store is not None and not store.changes.trustworthy:
         # Still serving, only without caches (store/changes.py): degraded, not down.
         checks["change_feed"] = "reconnecting"
-    return json_response({"status": "ok" if status == 200 else "unavailable", **checks}, status)
+    response = json_response({"status": "ok" if status == 200 else "unavailable", **checks}, status)
+    if status == 503:
+        response.headers["retry-after"] = retry_after(gateway.settings)
+    return response
 
 
 def create_app(settings: Settings | None = None) -> App:

@@ -1,7 +1,7 @@
 """The one error shape every route answers with: `{statusCode, error, message}` (Truto's contract).
 
 Provider errors add `truto_is_remote_error: true` and `raw_response`; unified-route errors may add
-`truto_error_insight` (research/truto-semantics.md §6).
+`truto_error_insight` (https://truto.one/docs/api-reference/overview/errors).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from unigate.engine.proxy import Proxy
 from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
 from unigate.errors import GatewayError
-from unigate.models import UnifiedResource, load_resources
+from unigate.models import UnifiedMethod, UnifiedResource, load_methods, load_resources
 from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
 from unigate.store.changes import Change
@@ -39,11 +39,18 @@ _LOAD_FAILED = object()
 _T = TypeVar("_T")
 
 
+def _invalid_token() -> GatewayError:
+    return GatewayError(401, "The API token is not valid. Check it, or create a new one with "
+                             "`unigate token create --name NAME`.")
+
+
 class Gateway:
     def __init__(self, settings: Settings, *, integrations: dict[str, Integration] | None = None) -> None:
         self.settings = settings
         self.integrations = integrations if integrations is not None else load_integrations()
         self.resources: dict[tuple[str, str], UnifiedResource] = load_resources()
+        # Custom methods (POST /unified/<model>/<resource>/<method>) and their body schemas.
+        self.methods: dict[tuple[str, str, str], UnifiedMethod] = load_methods()
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
         # Token refresh (auth/refresh.py) is plugged in by start(), once the store is open.
         self.provider = ProviderCall(self.transport, RetryPolicy.from_settings(settings))
@@ -59,6 +66,8 @@ class Gateway:
         # the app starts before the gateway (app.py).
         self.sandbox_url = settings.sandbox_url
         self._tokens: dict[str, tuple[str | None, float]] = {}
+        # Hashes of tokens the store did not know, until when they are answered 401 without a read.
+        self._unknown_tokens: dict[str, float] = {}
         # (runtime or None for an unknown id, expiry, the account's updated_at when it was read)
         self._accounts: dict[tuple[str, str], tuple[AccountRuntime | None, float, Any]] = {}
         self._confirm_each_use = False
@@ -82,12 +91,14 @@ class Gateway:
         settings = self.settings
         counter: WindowCounter
         if settings.redis_url:
-            from unigate.store.redis_state import RedisIdempotencyKeys, RedisWindowCounter, connect
+            from unigate.store.redis_state import Circuit, RedisIdempotencyKeys, RedisWindowCounter, connect
 
-            self._redis = connect(settings.redis_url)
+            self._redis = connect(settings.redis_url, settings.store_timeout)
+            # One circuit for both: a Redis that stops answering is noticed once, not by every call.
+            circuit = Circuit(settings.store_retry_interval)
             self.idempotency = RedisIdempotencyKeys(self._redis, store.cipher, settings.idempotency_ttl,
-                                                    settings.idempotency_lease)
-            counter = RedisWindowCounter(self._redis)
+                                                    settings.idempotency_lease, circuit)
+            counter = RedisWindowCounter(self._redis, circuit)
         else:
             self.idempotency = SqlIdempotencyKeys(store.engines, store.cipher, settings.idempotency_ttl,
                                                   settings.idempotency_lease)
@@ -110,12 +121,15 @@ class Gateway:
         token = authorization[7:].strip()
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
-        cached = self._tokens.get(key) if self._cache_usable() else None
+        usable = self._cache_usable()  # first: a token made elsewhere meanwhile clears _unknown_tokens
+        unknown_until = self._unknown_tokens.get(key)
+        if unknown_until is not None and unknown_until > now:
+            raise _invalid_token()
+        cached = self._tokens.get(key) if usable else None
         if cached is None or cached[1] <= now:
             cached = await self._load_once(("token", key), lambda: self._load_token(token, key))
         if cached[0] is None:
-            raise GatewayError(401, "The API token is not valid. Check it, or create a new one with "
-                                    "`unigate token create --name NAME`.")
+            raise _invalid_token()
         return cached[0]
 
     # -- integrated accounts ---------------------------------------------------------------------------
@@ -141,10 +155,15 @@ class Gateway:
     async def _load_token(self, token: str, key: str) -> tuple[str | None, float]:
         assert self.store is not None
         loaded = (await self.store.environment_for_token(token), time.monotonic() + self.settings.cache_ttl)
-        # Unknown tokens are remembered too, so a flood of bad ones doesn't become store reads;
-        # except in strict mode, where a token created a moment ago elsewhere must work at once.
-        # (Known tokens can be cached: a token cannot be changed.)
-        if loaded[0] is not None or not self._confirm_each_use:
+        if loaded[0] is None:
+            # Unknown tokens are remembered briefly (UNIGATE_INVALID_TOKEN_TTL), even while the change
+            # feed is down, so a flood of bad ones doesn't become a flood of store reads; briefly, because
+            # a token created a moment ago elsewhere must soon work (its notice also clears this).
+            if len(self._unknown_tokens) > _MAX_CACHE:
+                self._unknown_tokens.clear()
+            self._unknown_tokens[key] = time.monotonic() + self.settings.invalid_token_ttl
+        else:
+            # Known tokens can be cached for the full TTL: a token cannot be changed.
             if len(self._tokens) > _MAX_CACHE:
                 self._tokens.clear()
             self._tokens[key] = loaded
@@ -238,8 +257,10 @@ class Gateway:
                 self._accounts[(environment_id, account_id)] = (entry[0], 0.0, entry[2])  # type: ignore[index]
         elif kind == "token":
             self._tokens.clear()
+            self._unknown_tokens.clear()
         else:
             self._tokens.clear()
+            self._unknown_tokens.clear()
             self._accounts = {key: (entry[0], 0.0, entry[2]) for key, entry in self._accounts.items()}
 
     def integration(self, name: Any) -> Integration | None:

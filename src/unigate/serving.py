@@ -1,5 +1,5 @@
-"""Serving the gateway: `unigate serve`'s app factory, and uvicorn on a background thread (demo,
-embedded sandboxes, tests)."""
+"""Serving the gateway: `unigate serve`'s app factory, uvicorn on a background thread (demo,
+embedded sandboxes, tests), and the HTTP protocol that answers broken requests in unigate's JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,80 @@ import gc
 import threading
 from dataclasses import dataclass
 
+import httptools
+import orjson
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from unigate.errors import reason_phrase
+
+# The longest request line (the URL) and the most header bytes (names and values) a request may have.
+MAX_URL_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 200
+_ADVICE = {
+    414: f"The request line is longer than {MAX_URL_BYTES // 1024} KiB; send long filters in fewer, shorter "
+         "parameters.",
+    431: f"The request headers are larger than {MAX_HEADER_BYTES // 1024} KiB (or more than {MAX_HEADERS}); "
+         "send fewer or shorter headers.",
+    400: "The request is not valid HTTP/1.1.",
+}
+
+
+class JsonErrorsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with the request line and headers bounded, and a request that
+    cannot be parsed answered in unigate's error shape (`{statusCode, error, message}`) with 414, 431
+    or 400, instead of the server's own plain-text 400 (or no bound at all on headers).
+    """
+
+    _refusal: int | None = None
+    _header_bytes = 0
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._refusal = None
+        self._header_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > MAX_URL_BYTES:
+            self._refusal = 414
+            raise ValueError("request line too long")  # stops the parser: answered in data_received
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > MAX_HEADER_BYTES or len(self.headers) > MAX_HEADERS:
+            self._refusal = 431
+            raise ValueError("request headers too large")
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:  # as uvicorn's own protocol: the gateway serves no upgrades
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+        except httptools.HttpParserError:
+            status = self._refusal
+            if status is None:
+                # The parser's own limit on the URL (llhttp stops near 64 KiB) reads as a long request line.
+                status = 414 if len(self.url) >= MAX_URL_BYTES - 1024 and not self.headers else 400
+            self.send_json_error(status)
+
+    def send_400_response(self, msg: str) -> None:
+        self.send_json_error(400)
+
+    def send_json_error(self, status: int) -> None:
+        body = orjson.dumps({"statusCode": status, "error": reason_phrase(status), "message": _ADVICE[status]})
+        head = [f"HTTP/1.1 {status} {reason_phrase(status)}\r\n".encode()]
+        head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]
+        head += [b"content-type: application/json\r\n", b"content-length: %d\r\n" % len(body),
+                 b"connection: close\r\n\r\n"]
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
 
 
 class FreezeAfterStartup:
@@ -58,6 +131,7 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0, **uvicorn_optio
 
     Port 0 asks the OS for a free port; the chosen one is in the returned URL.
     """
+    uvicorn_options.setdefault("http", JsonErrorsProtocol)
     config = uvicorn.Config(
         app,
         host=host,

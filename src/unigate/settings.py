@@ -35,6 +35,16 @@ class Settings:
     # Shared state across gateway processes (idempotency keys, rate-limit counters) goes to Redis
     # when this is set, else to the database (docs/api.md).
     redis_url: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_REDIS_URL") or None)
+    # Bound (seconds) on every wait for the database or Redis: opening a connection, each statement, a
+    # pool checkout, SQLite's wait for a lock, each Redis command. A store that does not answer within it
+    # makes the request answer 503 with Retry-After (docs/reliability.md, "Stores that fail").
+    store_timeout: float = field(default_factory=lambda: _float("UNIGATE_STORE_TIMEOUT", 2.0))
+    # Seconds after a Redis failure during which calls skip Redis (fail fast) before one call probes it
+    # again; also the Retry-After of the 503 a failing store answers.
+    store_retry_interval: float = field(default_factory=lambda: _float("UNIGATE_STORE_RETRY_INTERVAL", 2.0))
+    # Seconds an unknown API token is remembered in strict cache validation (in notify mode it is
+    # remembered for cache_ttl), so a flood of bad tokens does not become a flood of store reads.
+    invalid_token_ttl: float = field(default_factory=lambda: _float("UNIGATE_INVALID_TOKEN_TTL", 1.0))
     # Seconds an Idempotency-Key and its stored response are kept.
     idempotency_ttl: float = field(default_factory=lambda: _float("UNIGATE_IDEMPOTENCY_TTL", 86_400.0))
     # Seconds a claimed key stays "in progress" before another request may take it over (a process
@@ -60,6 +70,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.cache_validation not in ("strict", "notify"):
             raise ValueError(f"UNIGATE_CACHE_VALIDATION must be strict or notify, not {self.cache_validation!r}")
+        if self.store_timeout <= 0:
+            raise ValueError(f"UNIGATE_STORE_TIMEOUT must be a positive number of seconds, not {self.store_timeout!r}")
 
     @staticmethod
     def oauth_client(integration: str) -> tuple[str, str] | None:

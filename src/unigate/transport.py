@@ -1,6 +1,6 @@
 """The one pooled HTTP client every provider call goes through.
 
-aiohttp was chosen by measurement (research/proxy-floor.md, docs/benchmarks.md): on this hardware it
+aiohttp was chosen by measurement (docs/benchmarks.md): on this hardware it
 adds ~0.2 ms per proxied call and keeps its throughput under concurrency, where httpx's AsyncClient
 did not. Timeouts: `connect_timeout` to open a connection, `read_timeout` between bytes.
 
@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
 from unigate.errors import GatewayError
+
+
+def content_type_of(headers: Any, default: str = "") -> str:
+    """The provider's Content-Type, when it is printable ASCII (it is passed on in the raw and stream
+    formats, and a header value the gateway cannot send would fail the call); else `default`."""
+    value = headers.get("content-type", default)
+    return value if value.isascii() and value.isprintable() else default
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class ProviderResponse:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "")
+        return content_type_of(self.headers)
 
 
 class Transport:

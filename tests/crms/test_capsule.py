@@ -1,5 +1,6 @@
 """Capsule through the gateway: the mapping against the sandbox's stored parties, writes as Capsule
-receives them, and Capsule's quirks seen through the unified API (research crm-apis-1.md §5)."""
+receives them, and Capsule's quirks seen through the unified API
+(https://developer.capsulecrm.com/v2/operations/listParties, https://developer.capsulecrm.com/v2/overview/handling-api-responses)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def stored(ctl) -> dict[str, dict]:
 
 
 def test_list_maps_every_organisation_and_no_person(gateway, ctl):
-    """§5.5: one parties collection; the unified list is organisations only (mapping `list.filter`), each mapped field for field."""
+    """One parties collection; the unified list is organisations only (mapping `list.filter`), each mapped field for field."""
     records = stored(ctl)
     listed = [r for page in list_all(gateway, NAME, limit=40) for r in page]
     organisations = [p for p in records.values() if p["type"] == "organisation"]
@@ -76,7 +77,7 @@ def test_list_maps_every_organisation_and_no_person(gateway, ctl):
 
 
 def test_list_follows_link_header_with_embed(gateway, ctl):
-    """§5.2/NOTES §14: paging follows `Link rel="next"`; every page asks for embed=tags,fields (tags/fields only come that way)."""
+    """NOTES §14: paging follows `Link rel="next"`; every page asks for embed=tags,fields (tags/fields only come that way)."""
     ctl.clear_requests()
     list_all(gateway, NAME, limit=50)
     calls = [r for r in ctl.requests() if r["method"] == "GET" and r["path"].endswith("/api/v2/parties")]
@@ -100,7 +101,7 @@ def test_next_link_is_read_in_any_header_case(spelling):
 
 
 def test_get_maps_every_field(gateway, ctl):
-    """§5.4: a get of an organisation maps name/about/websites/owner/addresses/phones/tags/fields/timestamps."""
+    """A get of an organisation maps name/about/websites/owner/addresses/phones/tags/fields/timestamps."""
     party = next(p for p in ctl.records() if p["type"] == "organisation" and len(p["addresses"]) > 1)
     response = gateway.unified("GET", NAME, str(party["id"]))
     assert response.status_code == 200, response.text
@@ -109,7 +110,7 @@ def test_get_maps_every_field(gateway, ctl):
 
 
 def test_rate_limit_headers_are_passed_on(gateway, ctl):
-    """§5.3: X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) come back as ratelimit-* (reset in seconds from now)."""
+    """X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) come back as ratelimit-* (reset in seconds from now)."""
     response = gateway.unified("GET", NAME, params={"limit": 5})
     assert response.headers["ratelimit-limit"] == "4000"
     assert int(response.headers["ratelimit-remaining"]) < 4000
@@ -118,7 +119,7 @@ def test_rate_limit_headers_are_passed_on(gateway, ctl):
 
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 def test_person_ids_are_not_accounts(gateway, ctl, method):
-    """§5.5: a person's id answers 404 through the accounts API, and no PUT/DELETE reaches Capsule."""
+    """A person's id answers 404 through the accounts API, and no PUT/DELETE reaches Capsule."""
     person = next(p for p in ctl.records() if p["type"] == "person")
     ctl.clear_requests()
     response = gateway.unified(method, NAME, str(person["id"]), json={"name": "Nope"} if method == "PATCH" else None)
@@ -128,7 +129,7 @@ def test_person_ids_are_not_accounts(gateway, ctl, method):
 
 
 def test_create_sends_party_wrapper_and_reads_back(gateway, ctl):
-    """§5.2 (writing-to-the-api): POST {"party":{"type":"organisation",...}} -> 201 + Location; custom fields by definition id; NUMBER reads back as a string (NOTES §22)."""
+    """POST {"party":{"type":"organisation",...}} -> 201 + Location; custom fields by definition id; NUMBER reads back as a string (NOTES §22)."""
     owner = capsule.USERS[1]
     sent = {
         "name": "Gateway Made Ltd",
@@ -192,7 +193,7 @@ def test_update_replaces_nested_lists(gateway, ctl):
 
 
 def test_update_website_only_keeps_social_profiles(gateway, ctl):
-    """§5.4: website is the URL-service website; changing it leaves LinkedIn/Twitter entries in place."""
+    """Website is the URL-service website; changing it leaves LinkedIn/Twitter entries in place."""
     party = next(p for p in ctl.records() if p["type"] == "organisation"
                  and any(w["service"] != "URL" for w in p["websites"]))
     socials = [w for w in party["websites"] if w["service"] != "URL"]
@@ -204,7 +205,7 @@ def test_update_website_only_keeps_social_profiles(gateway, ctl):
 
 
 def test_delete_is_204_then_404(gateway, ctl):
-    """§5.2/§6.2: DELETE answers 204 (unified {"id"}), the party is gone, and the next get is 404."""
+    """DELETE answers 204 (unified {"id"}), the party is gone, and the next get is 404."""
     party = next(p for p in ctl.records() if p["type"] == "organisation")
     response = gateway.unified("DELETE", NAME, str(party["id"]))
     assert response.status_code == 200, response.text
@@ -216,7 +217,7 @@ def test_delete_is_204_then_404(gateway, ctl):
 
 
 def test_validation_error_comes_through(gateway, ctl):
-    """§5.3: Capsule's 422 {"message","errors"} is a unified 422 whose message names the failing field."""
+    """Capsule's 422 {"message","errors"} is a unified 422 whose message names the failing field."""
     response = gateway.unified("POST", NAME, json={"name": "Bad Country",
                                                    "addresses": [{"street_1": "x", "country": "Atlantis"}]})
     assert response.status_code == 422, response.text
@@ -226,7 +227,7 @@ def test_validation_error_comes_through(gateway, ctl):
 
 
 def test_rate_limited_is_429(gateway, ctl):
-    """§5.3: Capsule's 429 {"error":"rate limit reached"} surfaces as a unified 429 with its message."""
+    """Capsule's 429 {"error":"rate limit reached"} surfaces as a unified 429 with its message."""
     ctl.fault(status=429, body=capsule.RATE_LIMIT_BODY, times=5,
               headers={"X-RateLimit-Limit": "4000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4102444800"})
     response = gateway.unified("GET", NAME, params={"limit": 5})

@@ -1,5 +1,6 @@
 """Copper through the gateway: the mapping against the sandbox's stored companies, writes as Copper
-receives them, and Copper's quirks seen through the unified API (research crm-apis-1.md §4)."""
+receives them, and Copper's quirks seen through the unified API
+(https://developer.copper.com/companies/overview.html)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def stored(ctl) -> dict[str, dict]:
 
 
 def test_list_maps_every_company(gateway, ctl):
-    """§4.4: every stored company comes back once, each field mapped; Unix seconds become RFC 3339."""
+    """Every stored company comes back once, each field mapped; Unix seconds become RFC 3339."""
     records = stored(ctl)
     listed = [r for page in list_all(gateway, NAME, limit=25) for r in page]
     assert sorted(r["id"] for r in listed) == sorted(records)
@@ -90,7 +91,7 @@ def test_list_maps_every_company(gateway, ctl):
 
 
 def test_list_is_post_search_with_headers(gateway, ctl):
-    """§4.1/§4.2: the list is POST /companies/search, paging in the body, the three X-PW-* headers and a JSON content type."""
+    """The list is POST /companies/search, paging in the body, the three X-PW-* headers and a JSON content type."""
     ctl.clear_requests()
     list_all(gateway, NAME, limit=25)
     calls = [c for c in ctl.requests() if not c["path"].endswith("/custom_field_definitions")]
@@ -107,7 +108,7 @@ def test_list_is_post_search_with_headers(gateway, ctl):
 
 
 def test_list_stops_on_total(gateway, ctl):
-    """§4.2: X-PW-TOTAL tells when the last full page is the end; no extra empty search is sent."""
+    """X-PW-TOTAL tells when the last full page is the end; no extra empty search is sent."""
     ctl.reset(50)
     ctl.clear_requests()
     pages = list_all(gateway, NAME, limit=25)
@@ -126,7 +127,7 @@ def test_total_is_read_in_any_header_case(spelling):
 
 
 def test_get_maps_every_field(gateway, ctl):
-    """§4.4: a get maps details, websites+socials, assignee, single address, tags, custom fields, dates."""
+    """A get maps details, websites+socials, assignee, single address, tags, custom fields, dates."""
     company = next(c for c in ctl.records() if c["socials"] and c["assignee_id"] and c.get("date_last_contacted"))
     response = gateway.unified("GET", NAME, str(company["id"]))
     assert response.status_code == 200, response.text
@@ -134,7 +135,7 @@ def test_get_maps_every_field(gateway, ctl):
 
 
 def test_create_sends_copper_body_and_reads_back(gateway, ctl):
-    """§4.2 (create-a-new-company): POST /companies with Copper's field names; 200 with the company; values read back."""
+    """POST /companies with Copper's field names; 200 with the company; values read back."""
     owner = copper.USERS[2]
     sent = {
         "name": "Gateway Supply Co",
@@ -219,7 +220,7 @@ def test_unknown_custom_field_is_copper_s_422(gateway, ctl):
 
 
 def test_update_sends_only_changed_fields(gateway, ctl):
-    """§4.2 (update-a-company): PUT carries only the fields given; arrays replace; the rest of the company stays."""
+    """PUT carries only the fields given; arrays replace; the rest of the company stays."""
     company = ctl.records()[4]
     ctl.clear_requests()
     response = gateway.unified("PATCH", NAME, str(company["id"]),
@@ -234,7 +235,7 @@ def test_update_sends_only_changed_fields(gateway, ctl):
 
 
 def test_update_website_keeps_other_websites(gateway, ctl):
-    """§4.4: `website` is the first of Copper's websites; changing it alone keeps the others (read before the PUT)."""
+    """`website` is the first of Copper's websites; changing it alone keeps the others (read before the PUT)."""
     company = next(c for c in ctl.records() if len(c["websites"]) > 1)
     response = gateway.unified("PATCH", NAME, str(company["id"]), json={"website": "https://moved.example"})
     assert response.status_code == 200, response.text
@@ -245,7 +246,7 @@ def test_update_website_keeps_other_websites(gateway, ctl):
 
 
 def test_delete_then_404(gateway, ctl):
-    """§4.2/§4.5: DELETE answers 200 {"id","is_deleted":true} (unified {"id"}); permanent, so the next get is 404."""
+    """DELETE answers 200 {"id","is_deleted":true} (unified {"id"}); permanent, so the next get is 404."""
     company = ctl.records()[7]
     response = gateway.unified("DELETE", NAME, str(company["id"]))
     assert response.status_code == 200, response.text
@@ -258,7 +259,7 @@ def test_delete_then_404(gateway, ctl):
 
 
 def test_email_domain_is_unique_through_remote_data(gateway, ctl):
-    """§4.5: email_domain is a unique key; a duplicate sent via remote_data is Copper's 422, passed on."""
+    """email_domain is a unique key; a duplicate sent via remote_data is Copper's 422, passed on."""
     taken = ctl.records()[0]["email_domain"]
     response = gateway.unified("POST", NAME, json={"name": "Clone", "remote_data": {"email_domain": taken}})
     assert response.status_code == 422, response.text
@@ -267,7 +268,7 @@ def test_email_domain_is_unique_through_remote_data(gateway, ctl):
 
 
 def test_wrong_key_is_401(gateway, ctl):
-    """§4.1/§6.1: Copper's 401 envelope (as the sandbox sends it for a bad key) becomes a unified 401 carrying its message."""
+    """Copper's 401 envelope (as the sandbox sends it for a bad key) becomes a unified 401 carrying its message."""
     ctl.fault(status=401, body={"success": False, "status": 401, "message": copper.AUTH_FAILED_MESSAGE})
     response = gateway.unified("GET", NAME, params={"limit": 5})
     assert response.status_code == 401
@@ -275,7 +276,7 @@ def test_wrong_key_is_401(gateway, ctl):
 
 
 def test_no_rate_limit_headers_but_429_passes(gateway, ctl):
-    """§4.3: Copper sends no rate-limit headers (none are invented); its 429 surfaces as a unified 429."""
+    """Copper sends no rate-limit headers (none are invented); its 429 surfaces as a unified 429."""
     ok = gateway.unified("GET", NAME, params={"limit": 5})
     assert not [h for h in ok.headers if h.lower().startswith("ratelimit")]
     ctl.fault(status=429, body=copper.RATE_LIMIT_BODY, times=5)

@@ -1,5 +1,6 @@
 """HubSpot through the gateway: the mapping against the sandbox's stored companies, writes as HubSpot
-receives them, and HubSpot's quirks (research/crm-apis-1.md §1)."""
+receives them, and HubSpot's quirks
+(https://developers.hubspot.com/docs/api-reference/latest/crm/objects/companies/guide)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def test_every_listed_company_maps_from_the_stored_record(gateway, ctl):
 
 
 def test_properties_are_requested_explicitly(gateway, ctl):
-    """HubSpot returns only a default handful of properties unless they are named (§1.3)."""
+    """HubSpot returns only a default handful of properties unless they are named."""
     ctl.clear_requests()
     gateway.unified("GET", NAME, params={"limit": 2})
     request = ctl.requests()[-1]
@@ -102,7 +103,7 @@ def test_delete_is_204_upstream_and_200_json_here(gateway, ctl):
     after = gateway.unified("GET", NAME, company["id"])
     assert after.status_code == 404
     assert after.json()["raw_response"]["category"] == "OBJECT_NOT_FOUND"
-    # ... and a second delete is still a success (HubSpot is idempotent, §1.6)
+    # ... and a second delete is still a success (HubSpot is idempotent)
     assert gateway.unified("DELETE", NAME, company["id"]).status_code == 200
 
 

@@ -1,5 +1,6 @@
 """monday CRM through the gateway: the mapping against the sandbox's stored items, writes as monday
-receives them (GraphQL documents), and monday's quirks seen through the unified API (research crm-apis-2.md §1)."""
+receives them (GraphQL documents), and monday's quirks seen through the unified API
+(https://developer.monday.com/api-reference/reference/items)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def expected(item: dict) -> dict:
 
 
 def test_list_maps_every_account_item_and_no_contact(gateway, ctl):
-    """§1.3: accounts are Accounts-board items; Contacts-board items never appear; every field maps."""
+    """Accounts are Accounts-board items; Contacts-board items never appear; every field maps."""
     items = {i["id"]: i for i in ctl.records("accounts")}
     listed = [r for page in list_all(gateway, NAME, limit=25) for r in page]
     assert len(listed) == 60
@@ -57,14 +58,14 @@ def test_list_maps_every_account_item_and_no_contact(gateway, ctl):
 
 
 def test_get_of_a_contacts_item_is_404(gateway, ctl):
-    """§1.4: items(ids:) would return any board's item; the mapping reads through the Accounts board."""
+    """items(ids:) would return any board's item; the mapping reads through the Accounts board."""
     contact = next(i for i in ctl.records("contacts") if i["board_id"] == CONTACTS_BOARD_ID)
     response = gateway.unified("GET", NAME, contact["id"])
     assert response.status_code == 404
 
 
 def test_create_sends_a_create_item_mutation_and_reads_back(gateway, ctl):
-    """§1.4: create_item with column_values as a JSON string keyed by the discovered column ids."""
+    """create_item with column_values as a JSON string keyed by the discovered column ids."""
     sent = {"name": "Gateway Co", "description": "Made via unigate", "industry": "Aerospace",
             "website": "https://www.gateway-co.example/about", "number_of_employees": 77,
             "owner": {"id": "48213003"}, "phone_numbers": [{"number": "+1 202 555 0199"}],
@@ -105,7 +106,7 @@ def test_board_discovery_is_cached_per_account(gateway, ctl):
 
 
 def test_update_uses_change_multiple_column_values(gateway, ctl):
-    """§1.4: the name travels inside column_values under the `name` key."""
+    """The name travels inside column_values under the `name` key."""
     target = next(i for i in ctl.records("accounts") if i["board_id"] == ACCOUNTS_BOARD_ID)
     ctl.clear_requests()
     updated = gateway.unified("PATCH", NAME, target["id"], json={"name": "Renamed", "number_of_employees": 5})
@@ -117,7 +118,7 @@ def test_update_uses_change_multiple_column_values(gateway, ctl):
 
 
 def test_errors_with_http_200_map_to_unified_statuses(gateway, ctl):
-    """§1.6: application errors arrive with HTTP 200; ResourceNotFound -> 404, Complexity -> 429, auth -> 401."""
+    """Application errors arrive with HTTP 200; ResourceNotFound -> 404, Complexity -> 429, auth -> 401."""
     missing = gateway.unified("DELETE", NAME, "123")
     assert missing.status_code == 404 and missing.json()["truto_is_remote_error"] is True
     assert missing.json()["raw_response"]["errors"][0]["extensions"]["code"] == "ResourceNotFoundException"
@@ -137,7 +138,7 @@ def test_errors_with_http_200_map_to_unified_statuses(gateway, ctl):
 
 
 def test_delete_is_soft_and_then_404(gateway, ctl):
-    """§1.4/§1.7: delete_item moves the item to the trash (state deleted); the unified get is then 404."""
+    """delete_item moves the item to the trash (state deleted); the unified get is then 404."""
     target = next(i for i in ctl.records("accounts") if i["board_id"] == ACCOUNTS_BOARD_ID)
     deleted = gateway.unified("DELETE", NAME, target["id"])
     assert deleted.status_code == 200 and deleted.json()["id"] == target["id"]
@@ -147,7 +148,7 @@ def test_delete_is_soft_and_then_404(gateway, ctl):
 
 def test_structured_field_rate_limit_headers_are_normalized(gateway, sandbox):
     """monday reports its complexity budget as `RateLimit: "complexity";r=…;t=…` (IETF structured fields),
-    read by the integration's `rate_limit.expression` into ratelimit-* (research/crm-apis-2.md §1.6)."""
+    read by the integration's `rate_limit.expression` into ratelimit-* (https://developer.monday.com/api-reference/docs/rate-limits)."""
     sandbox.control("monday").reset()
     response = gateway.unified("GET", "monday", params={"limit": 2})
     assert response.status_code == 200

@@ -1,5 +1,6 @@
 """Nutshell through the gateway: the mapping against the sandbox's stored accounts, writes as Nutshell
-receives them, and Nutshell's quirks seen through the unified API (research crm-apis-2.md §2.2)."""
+receives them, and Nutshell's quirks seen through the unified API
+(https://developers.nutshell.com/, OpenAPI https://app.nutshell.com/swagger.json)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def expected(a: dict, industries: dict[str, str]) -> dict:
 
 
 def test_list_maps_every_account(gateway, ctl):
-    """§2.2: GET /rest/accounts pages with page[limit]/0-based page[page]; every field maps, the industry
+    """GET /rest/accounts pages with page[limit]/0-based page[page]; every field maps, the industry
     name included (the list has no sideloads: the name comes from the cached GET /rest/industries)."""
     stored = {a["id"]: a for a in ctl.records("accounts")}
     industries = industry_names(ctl)

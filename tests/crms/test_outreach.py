@@ -50,7 +50,7 @@ def expected_from(record: dict) -> dict:
 
 
 def test_every_supported_field_matches_the_stored_record(gateway, ctl):
-    """§3.4: name/description/industry/websiteUrl/numberOfEmployees/owner/tags/customN/touchedAt/createdAt/updatedAt."""
+    """name/description/industry/websiteUrl/numberOfEmployees/owner/tags/customN/touchedAt/createdAt/updatedAt."""
     stored = {str(r["id"]): r for r in ctl.records("accounts")}
     listed = gateway.unified("GET", NAME, params={"limit": 60}).json()["result"]
     assert len(listed) == 60  # page[size]=60 (up to 1000 per page)
@@ -67,7 +67,7 @@ def test_every_supported_field_matches_the_stored_record(gateway, ctl):
 
 
 def test_list_sends_page_size_and_follows_links_next(gateway, ctl):
-    """§3.3: page[size] on the first call, then the query of links.next (page[after]) until it is absent."""
+    """page[size] on the first call, then the query of links.next (page[after]) until it is absent."""
     ctl.reset(130)
     ctl.clear_requests()
     seen = [r["id"] for page in list_all(gateway, NAME, limit=50) for r in page]
@@ -81,7 +81,7 @@ def test_list_sends_page_size_and_follows_links_next(gateway, ctl):
 
 
 def test_create_sends_a_jsonapi_document_and_reads_back(gateway, ctl):
-    """§3.1/§3.2: POST with Content-Type application/vnd.api+json, integer owner id in relationships; 201."""
+    """POST with Content-Type application/vnd.api+json, integer owner id in relationships; 201."""
     ctl.clear_requests()
     sent = {
         "name": "Northwind Traders",
@@ -123,7 +123,7 @@ def test_create_sends_a_jsonapi_document_and_reads_back(gateway, ctl):
 
 
 def test_update_patches_with_the_integer_id(gateway, ctl):
-    """§3.2: PATCH carries data.type and data.id (an integer equal to the URL id); only sent attributes change."""
+    """PATCH carries data.type and data.id (an integer equal to the URL id); only sent attributes change."""
     record = ctl.records("accounts")[2]
     ctl.clear_requests()
     answer = gateway.unified("PATCH", NAME, str(record["id"]), json={"industry": "Energy"})
@@ -136,7 +136,7 @@ def test_update_patches_with_the_integer_id(gateway, ctl):
 
 
 def test_delete_is_permanent(gateway, ctl):
-    """§3.2: DELETE answers 204 with no body (unified answer is the id); a second delete is 404."""
+    """DELETE answers 204 with no body (unified answer is the id); a second delete is 404."""
     rid = str(ctl.records("accounts")[0]["id"])
     answer = gateway.unified("DELETE", NAME, rid)
     assert answer.status_code == 200 and answer.json()["id"] == rid
@@ -146,14 +146,14 @@ def test_delete_is_permanent(gateway, ctl):
 
 
 def test_validation_error_reaches_the_caller(gateway, ctl):
-    """§3.2: a 422 validationError's detail is the unified error message."""
+    """A 422 validationError's detail is the unified error message."""
     answer = gateway.unified("POST", NAME, json={"description": "no name"})
     assert answer.status_code == 422
     assert "Name can't be blank." in answer.json()["message"]
 
 
 def test_rate_limit_headers_are_passed_on(gateway, ctl):
-    """§3.5: X-RateLimit-* become ratelimit-limit/-remaining/-reset (seconds until the epoch reset)."""
+    """X-RateLimit-* become ratelimit-limit/-remaining/-reset (seconds until the epoch reset)."""
     answer = gateway.unified("GET", NAME, params={"limit": 1})
     assert answer.headers["ratelimit-limit"] == "10000"
     assert int(answer.headers["ratelimit-remaining"]) < 10000

@@ -1,5 +1,6 @@
 """Pipedrive through the gateway: the mapping against the sandbox's stored organizations, writes as
-Pipedrive receives them, custom-field hashes from the account's context (research/crm-apis-1.md §2)."""
+Pipedrive receives them, custom-field hashes from the account's context
+(https://developers.pipedrive.com/docs/api/v1/Organizations)."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ def expected_from(r: dict) -> dict:
 
 
 def test_every_supported_field_matches_the_stored_record(gateway, ctl):
-    """§4.4: name, comments, industry_id (via expand=industry), home_page, owner_id, address fields,
+    """Name, comments, industry_id (via expand=industry), home_page, owner_id, address fields,
     phone1..5, tags, cf_ fields, created, modified."""
     stored = {r["id"]: r for r in ctl.records("accounts")}
     listed = gateway.unified("GET", NAME, params={"limit": 100}).json()["result"]
@@ -72,7 +72,7 @@ def test_every_supported_field_matches_the_stored_record(gateway, ctl):
 
 
 def test_list_pages_with_first_and_after_and_asks_for_industry(gateway, ctl):
-    """§4.3: first=N then after=page_info.end_cursor while has_next_page; expand=industry on each call."""
+    """first=N then after=page_info.end_cursor while has_next_page; expand=industry on each call."""
     ctl.reset(75)
     ctl.clear_requests()
     seen = [r["id"] for page in list_all(gateway, NAME, limit=30) for r in page]
@@ -85,7 +85,7 @@ def test_list_pages_with_first_and_after_and_asks_for_industry(gateway, ctl):
 
 
 def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl):
-    """§4.2 (tutorials/create-account): name + owner_id required; industry resolved to a data_set id via the
+    """Name + owner_id required; industry resolved to a data_set id via the
     Fields API (looked up once per account); address lines, phones, home_page, comments, cf_ fields."""
     owner = pipeliner.CLIENTS[2]["id"]
     sent = {
@@ -140,7 +140,7 @@ def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl):
 
 
 def test_unknown_industry_is_the_providers_validation_error(gateway, ctl):
-    """§4.4: industry_id must be a value of the Industry data set; an unknown name is refused by Pipeliner."""
+    """industry_id must be a value of the Industry data set; an unknown name is refused by Pipeliner."""
     owner = pipeliner.CLIENTS[0]["id"]
     answer = gateway.unified("POST", NAME, json={"name": "X", "owner": {"id": owner}, "industry": "Alchemy"})
     assert answer.status_code == 400
@@ -148,14 +148,14 @@ def test_unknown_industry_is_the_providers_validation_error(gateway, ctl):
 
 
 def test_create_without_owner_is_refused(gateway, ctl):
-    """§4.2: owner_id is required on create; Pipeliner's message reaches the caller."""
+    """owner_id is required on create; Pipeliner's message reaches the caller."""
     answer = gateway.unified("POST", NAME, json={"name": "Ownerless"})
     assert answer.status_code == 400
     assert "owner_id" in answer.json()["message"]
 
 
 def test_delete_is_soft(gateway, ctl):
-    """§4.2/§6: DELETE answers 200 {success, data: id}; the account stays stored with is_deleted, then reads 404."""
+    """DELETE answers 200 {success, data: id}; the account stays stored with is_deleted, then reads 404."""
     rid = ctl.records("accounts")[0]["id"]
     answer = gateway.unified("DELETE", NAME, rid)
     assert answer.status_code == 200 and answer.json()["id"] == rid

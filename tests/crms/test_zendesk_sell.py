@@ -1,6 +1,6 @@
 """Zendesk Sell through the gateway: the mapping against the sandbox's stored contacts, writes as Sell
 receives them, and Sell's quirks (organisations and persons in one collection) seen through the unified
-API (research/crm-apis-2.md §5)."""
+API (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/)."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def persons(ctl) -> list[dict]:
 
 
 def test_list_maps_every_organisation_and_no_person(gateway, ctl):
-    """§5.3: the list is organisations only (persons share /v2/contacts); every field is mapped."""
+    """The list is organisations only (persons share /v2/contacts); every field is mapped."""
     records = organisations(ctl)
     seen = [r for page in list_all(gateway, NAME, limit=25) for r in page]
     assert sorted(r["id"] for r in seen) == sorted(records)
@@ -82,7 +82,7 @@ def test_list_maps_every_organisation_and_no_person(gateway, ctl):
 
 
 def test_list_asks_sell_for_organisations_page_by_page(gateway, ctl):
-    """§5.3: `is_organization=true&page=N&per_page=M`; the last page has no `meta.links.next_page`."""
+    """`is_organization=true&page=N&per_page=M`; the last page has no `meta.links.next_page`."""
     ctl.clear_requests()
     pages = list_all(gateway, NAME, limit=25)
     calls = [dict(r["query_params"]) for r in ctl.requests() if r["method"] == "GET"]
@@ -90,7 +90,7 @@ def test_list_asks_sell_for_organisations_page_by_page(gateway, ctl):
     assert all(c["is_organization"] == "true" and c["per_page"] == "25" for c in calls)
     headers = ctl.requests()[0]["headers"]
     assert headers["authorization"] == f"Bearer {zendesk_sell.SANDBOX_TOKEN}"
-    assert headers["user-agent"]   # Sell refuses requests without one (§5.1)
+    assert headers["user-agent"]   # Sell refuses requests without one
 
 
 def test_get_maps_the_stored_organisation(gateway, ctl):
@@ -101,7 +101,7 @@ def test_get_maps_the_stored_organisation(gateway, ctl):
 
 
 def test_a_person_is_not_an_account(gateway, ctl):
-    """§5.3: a person's id exists in Sell but is 404 as an account, for get, update and delete alike,
+    """A person's id exists in Sell but is 404 as an account, for get, update and delete alike,
     and the person is left untouched."""
     person = persons(ctl)[0]
     ctl.clear_requests()
@@ -114,7 +114,7 @@ def test_a_person_is_not_an_account(gateway, ctl):
 
 
 def test_create_sends_sell_body_and_reads_back(gateway, ctl):
-    """§5.3: POST `{"data": {"is_organization": true, …}}`; the answer maps the created organisation."""
+    """POST `{"data": {"is_organization": true, …}}`; the answer maps the created organisation."""
     owner = str(zendesk_sell.USERS[2]["id"])
     sent = {
         "name": "Gateway Made Inc.", "description": "Through the unified API", "industry": "Software",
@@ -148,7 +148,7 @@ def test_create_sends_sell_body_and_reads_back(gateway, ctl):
 
 
 def test_update_is_partial_and_tags_replace(gateway, ctl):
-    """§5.3: PUT with only the changed attributes, never `is_organization`; `tags` replaces the list."""
+    """PUT with only the changed attributes, never `is_organization`; `tags` replaces the list."""
     contact = list(organisations(ctl).values())[4]
     ctl.clear_requests()
     response = gateway.unified("PATCH", NAME, str(contact["id"]), json={"industry": "Mining", "tags": [{"name": "gold"}]})
@@ -160,7 +160,7 @@ def test_update_is_partial_and_tags_replace(gateway, ctl):
 
 
 def test_delete_is_hard_then_404(gateway, ctl):
-    """§5.3: Sell answers 204 (hard delete); the unified delete answers 200 with the id, then 404."""
+    """Sell answers 204 (hard delete); the unified delete answers 200 with the id, then 404."""
     contact = list(organisations(ctl).values())[0]
     response = gateway.unified("DELETE", NAME, str(contact["id"]))
     assert response.status_code == 200 and response.json() == {"id": str(contact["id"])}
@@ -171,14 +171,14 @@ def test_delete_is_hard_then_404(gateway, ctl):
 
 
 def test_validation_error_is_422_with_the_field(gateway, ctl):
-    """§5.5: Sell's 422 resource errors reach the caller with the field named."""
+    """Sell's 422 resource errors reach the caller with the field named."""
     response = gateway.unified("POST", NAME, json={"description": "no name"})
     assert response.status_code == 422, response.text
     assert "name can't be blank" in response.json()["message"]
 
 
 def test_refused_token_is_401(gateway):
-    """§5.5: 401 `unauthorized`."""
+    """401 `unauthorized`."""
     created = gateway.admin("POST", "/integrated-account", json={
         "integration": NAME, "is_sandbox": True, "context": {"access_token": "x" * 64}})
     response = gateway.admin("GET", "/unified/crm/accounts", params={"integrated_account_id": created.json()["id"]})

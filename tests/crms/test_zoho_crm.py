@@ -87,7 +87,7 @@ def stored(ctl) -> dict[str, dict]:
 
 
 def test_list_maps_every_account(gateway, ctl):
-    """§3.5: every stored account comes back once with each supported field mapped, custom fields included
+    """Every stored account comes back once with each supported field mapped, custom fields included
     (the list asks for them by name, from the fields metadata); `+05:30` times become RFC 3339 UTC."""
     records = stored(ctl)
     seen = [r for page in list_all(gateway, NAME, limit=25) for r in page]
@@ -98,7 +98,7 @@ def test_list_maps_every_account(gateway, ctl):
 
 
 def test_get_maps_the_stored_account(gateway, ctl):
-    """§3.3: a single GET answers `{"data": [record]}`; the unified record maps every field of it."""
+    """A single GET answers `{"data": [record]}`; the unified record maps every field of it."""
     account = ctl.records()[7]
     response = gateway.unified("GET", NAME, account["id"])
     assert response.status_code == 200, response.text
@@ -106,7 +106,7 @@ def test_get_maps_the_stored_account(gateway, ctl):
 
 
 def test_list_requests_fields_and_pages_with_page_token(gateway, ctl):
-    """§3.3: `fields` is mandatory (≤50 names) and pages continue with `page_token`; the field metadata is
+    """`fields` is mandatory (≤50 names) and pages continue with `page_token`; the field metadata is
     read once per integrated account."""
     gateway.unified("GET", NAME, params={"limit": 5})   # warm the cached layout step
     ctl.clear_requests()
@@ -124,14 +124,14 @@ def test_list_requests_fields_and_pages_with_page_token(gateway, ctl):
 
 
 def test_paging_past_two_thousand_records(gateway, ctl):
-    """§3.3: page/per_page stop at 2,000 records; page_token goes on. 2,100 accounts in pages of 200."""
+    """page/per_page stop at 2,000 records; page_token goes on. 2,100 accounts in pages of 200."""
     ctl.reset(2100)
     ids = [r["id"] for page in list_all(gateway, NAME, limit=200) for r in page]
     assert len(ids) == len(set(ids)) == 2100
 
 
 def test_create_sends_zoho_body_and_reads_back(gateway, ctl):
-    """§3.3 request bodies: one record in a `data` array with Zoho API names; the answer is the record
+    """Request bodies: one record in a `data` array with Zoho API names; the answer is the record
     read back (Zoho's create answer has only the id), so every sent value is there."""
     owner = zoho_crm.USERS[3]["id"]
     sent = {
@@ -170,7 +170,7 @@ def test_create_sends_zoho_body_and_reads_back(gateway, ctl):
 
 
 def test_update_sends_only_changed_fields_and_answers_the_record(gateway, ctl):
-    """§3.3: PUT /Accounts/{id} with `{"data": [...]}` holding only what changed; the answer is the record."""
+    """PUT /Accounts/{id} with `{"data": [...]}` holding only what changed; the answer is the record."""
     account = ctl.records()[2]
     ctl.clear_requests()
     response = gateway.unified("PATCH", NAME, account["id"], json={"description": "Changed",
@@ -185,7 +185,7 @@ def test_update_sends_only_changed_fields_and_answers_the_record(gateway, ctl):
 
 
 def test_raw_writes_answer_zoho_s_own_write_answer(gateway, ctl):
-    """§3.3: raw format returns what Zoho answered to the write (code SUCCESS and details), not a read-back."""
+    """Raw format returns what Zoho answered to the write (code SUCCESS and details), not a read-back."""
     ctl.clear_requests()
     created = gateway.unified("POST", NAME, json={"name": "Raw Ltd", "remote_data": {"trigger": []}},
                               params={"truto_response_format": "raw"})
@@ -205,7 +205,7 @@ def test_raw_writes_answer_zoho_s_own_write_answer(gateway, ctl):
 
 
 def test_unknown_ids_are_404(gateway, ctl):
-    """§3.4: get answers 204 (no body), update/delete answer INVALID_DATA (HTTP 400): all 404 here."""
+    """Get answers 204 (no body), update/delete answer INVALID_DATA (HTTP 400): all 404 here."""
     missing = "5725767000009999999"
     got = gateway.unified("GET", NAME, missing)
     assert got.status_code == 404 and got.json()["truto_is_remote_error"] is True
@@ -217,7 +217,7 @@ def test_unknown_ids_are_404(gateway, ctl):
 
 
 def test_delete_then_gone_and_in_the_recycle_bin(gateway, ctl):
-    """§3.6: delete moves the record to the Recycle Bin; the unified delete answers the id, then 404."""
+    """Delete moves the record to the Recycle Bin; the unified delete answers the id, then 404."""
     account = ctl.records()[4]
     response = gateway.unified("DELETE", NAME, account["id"])
     assert response.status_code == 200 and response.json()["id"] == account["id"]
@@ -227,7 +227,7 @@ def test_delete_then_gone_and_in_the_recycle_bin(gateway, ctl):
 
 
 def test_validation_error_stays_400(gateway, ctl):
-    """§3.4: a field INVALID_DATA item (not an unknown id) is a 400 with Zoho's message."""
+    """A field INVALID_DATA item (not an unknown id) is a 400 with Zoho's message."""
     response = gateway.unified("POST", NAME, json={"name": "Bad", "owner": {"id": "42"}})
     assert response.status_code == 400, response.text
     assert "INVALID_DATA" in response.json()["message"] and "Owner" in response.json()["message"]
@@ -243,7 +243,7 @@ def test_rate_limit_headers_reach_the_caller(gateway, ctl):
 
 
 def test_api_domain_must_be_a_zoho_host(gateway):
-    """§3.1: the API host comes from the account's `api_domain`; a host that is not Zoho's is refused."""
+    """The API host comes from the account's `api_domain`; a host that is not Zoho's is refused."""
     created = gateway.admin("POST", "/integrated-account", json={
         "integration": NAME, "context": {"access_token": "t", "api_domain": "https://evil.example"}})
     assert created.status_code == 400, created.text  # refused before it is stored (tests/test_outbound_hosts.py)

@@ -1,4 +1,5 @@
-"""The Capsule emulator over loopback HTTP: API v2 parties as research crm-apis-1.md §5 and §6 describe."""
+"""The Capsule emulator over loopback HTTP: API v2 parties
+(https://developer.capsulecrm.com/v2/operations/listParties)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def organisations(ctl):
 
 
 def test_missing_token_is_401_with_www_authenticate(ctl):
-    """§5.1 (v2/overview/authentication): invalid or missing token -> 401; body and WWW-Authenticate explain."""
+    """Invalid or missing token -> 401; body and WWW-Authenticate explain."""
     answer = requests.get(url(ctl), timeout=5)
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
@@ -36,7 +37,7 @@ def test_missing_token_is_401_with_www_authenticate(ctl):
 
 
 def test_wrong_token_is_401_invalid_token(ctl):
-    """§5.1: a token Capsule does not know is 401 with an `invalid_token` challenge and a {"message"} body."""
+    """A token Capsule does not know is 401 with an `invalid_token` challenge and a {"message"} body."""
     for headers in ({"Authorization": "Bearer nope"}, {"Authorization": f"Token {capsule.SANDBOX_TOKEN}"}):
         answer = requests.get(url(ctl), headers=headers, timeout=5)
         assert answer.status_code == 401
@@ -47,7 +48,7 @@ def test_wrong_token_is_401_invalid_token(ctl):
 
 
 def test_rate_limit_headers_on_every_success(ctl):
-    """§5.3 (handling-api-responses): X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) on successful responses."""
+    """X-RateLimit-Limit/-Remaining/-Reset (epoch seconds) on successful responses."""
     first = requests.get(url(ctl), headers=AUTH, timeout=5)
     second = requests.get(url(ctl), headers=AUTH, timeout=5)
     assert first.headers["X-RateLimit-Limit"] == "4000"
@@ -57,7 +58,7 @@ def test_rate_limit_headers_on_every_success(ctl):
 
 
 def test_rate_limited_answer_shape(ctl):
-    """§5.3 + NOTES §17: over the limit is 429 {"error":"rate limit reached"} with X-RateLimit-* and no Retry-After."""
+    """NOTES §17: over the limit is 429 {"error":"rate limit reached"} with X-RateLimit-* and no Retry-After."""
     ctl.fault(status=429, body=capsule.RATE_LIMIT_BODY,
               headers={"X-RateLimit-Limit": "4000", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1434037662"})
     answer = requests.get(url(ctl), headers=AUTH, timeout=5)
@@ -68,7 +69,7 @@ def test_rate_limited_answer_shape(ctl):
 
 
 def test_list_wraps_parties_and_mixes_people(ctl):
-    """§5.2/§5.5: GET /parties answers {"parties":[...]}, one collection of people *and* organisations, integer ids."""
+    """GET /parties answers {"parties":[...]}, one collection of people *and* organisations, integer ids."""
     answer = requests.get(url(ctl), headers=AUTH, params={"perPage": 100}, timeout=5)
     assert answer.status_code == 200
     parties = answer.json()["parties"]
@@ -78,14 +79,14 @@ def test_list_wraps_parties_and_mixes_people(ctl):
 
 
 def test_default_page_size_is_50(ctl):
-    """§5.2 (listParties): perPage defaults to 50, page to 1."""
+    """perPage defaults to 50, page to 1."""
     answer = requests.get(url(ctl), headers=AUTH, timeout=5)
     assert len(answer.json()["parties"]) == 50
     assert 'rel="next"' in answer.headers["Link"]
 
 
 def test_pagination_by_link_header_no_duplicates(ctl):
-    """§5.2 + §6.3 + NOTES §14: page/perPage, next page only in `Link: <...?page=N&perPage=M>; rel="next"`, none on the last page."""
+    """NOTES §14: page/perPage, next page only in `Link: <...?page=N&perPage=M>; rel="next"`, none on the last page."""
     ctl.reset(250)
     seen: list[int] = []
     next_url = url(ctl) + "?perPage=30&embed=tags"
@@ -110,7 +111,7 @@ def test_pagination_by_link_header_no_duplicates(ctl):
 
 
 def test_per_page_is_capped_at_100(ctl):
-    """§5.2 (listParties): perPage is 1..100; the sandbox clamps larger values (capsule.CLAMP_PER_PAGE)."""
+    """perPage is 1..100; the sandbox clamps larger values (capsule.CLAMP_PER_PAGE)."""
     answer = requests.get(url(ctl), headers=AUTH, params={"perPage": 500}, timeout=5)
     assert len(answer.json()["parties"]) == 80  # 60 organisations + 20 people, all under 100
     ctl.reset(200)
@@ -119,7 +120,7 @@ def test_per_page_is_capped_at_100(ctl):
 
 
 def test_embed_tags_and_fields(ctl):
-    """§5.2/§5.4: tags come back only with embed=tags, custom field values only with embed=fields; NUMBER values are strings (NOTES §22)."""
+    """Tags come back only with embed=tags, custom field values only with embed=fields; NUMBER values are strings (NOTES §22)."""
     org = organisations(ctl)[0]
     plain = requests.get(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5).json()["party"]
     assert "tags" not in plain and "fields" not in plain
@@ -130,7 +131,7 @@ def test_embed_tags_and_fields(ctl):
 
 
 def test_get_party_shape(ctl):
-    """§5.2 + models/party: {"party": {...}} with ISO-8601 UTC timestamps, owner object, sub-collections with ids."""
+    """https://developer.capsulecrm.com/v2/models/party: {"party": {...}} with ISO-8601 UTC timestamps, owner object, sub-collections with ids."""
     org = organisations(ctl)[0]
     party = requests.get(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5).json()["party"]
     assert party["type"] == "organisation" and party["name"] == org["name"]
@@ -142,7 +143,7 @@ def test_get_party_shape(ctl):
 
 
 def test_get_many_and_too_many_ids(ctl):
-    """§5.2 + NOTES §12: GET /parties/{id1},{id2} answers {"parties":[...]}; more than 10 ids is refused."""
+    """NOTES §12: GET /parties/{id1},{id2} answers {"parties":[...]}; more than 10 ids is refused."""
     ids = [p["id"] for p in ctl.records()[:12]]
     answer = requests.get(url(ctl, "/" + ",".join(map(str, ids[:3]))), headers=AUTH, timeout=5)
     assert [p["id"] for p in answer.json()["parties"]] == ids[:3]
@@ -152,7 +153,7 @@ def test_get_many_and_too_many_ids(ctl):
 
 
 def test_missing_party_and_route_are_404_message(ctl):
-    """§5.3: 404 {"message": ...}; unknown route "Could not find resource" (NOTES §5)."""
+    """404 {"message": ...}; unknown route "Could not find resource" (NOTES §5)."""
     answer = requests.get(url(ctl, "/999"), headers=AUTH, timeout=5)
     assert answer.status_code == 404 and set(answer.json()) == {"message"}
     route = requests.get(f"{ctl.url}/api/v2/users/me", headers=AUTH, timeout=5)
@@ -160,7 +161,7 @@ def test_missing_party_and_route_are_404_message(ctl):
 
 
 def test_create_is_201_with_location(ctl):
-    """§5.2 (writing-to-the-api): POST {"party":{"type":"organisation",...}} -> 201, Location header, {"party":{...}}; owner defaults to the token user."""
+    """POST {"party":{"type":"organisation",...}} -> 201, Location header, {"party":{...}}; owner defaults to the token user."""
     body = {"party": {"type": "organisation", "name": "Acme INC", "about": "Makes anvils",
                       "phoneNumbers": [{"type": "Work", "number": "+44 20 7946 0000"}],
                       "addresses": [{"type": "Office", "street": "1 High St", "city": "London", "country": "United Kingdom", "zip": "EC1A 1BB"}],
@@ -179,7 +180,7 @@ def test_create_is_201_with_location(ctl):
 
 
 def test_create_validation_is_422_with_errors(ctl):
-    """§5.3: validation failures are 422 {"message":..., "errors":[{"resource","field","message"}]}."""
+    """Validation failures are 422 {"message":..., "errors":[{"resource","field","message"}]}."""
     for party, field in (({"type": "organisation"}, "name"), ({"name": "No type"}, "type")):
         answer = requests.post(url(ctl), json={"party": party}, headers=AUTH, timeout=5)
         assert answer.status_code == 422
@@ -191,7 +192,7 @@ def test_create_validation_is_422_with_errors(ctl):
 
 
 def test_update_is_partial_and_nested_rules(ctl):
-    """§5.2 + NOTES §18: PUT changes only what is sent; nested item without id is added, with id updated, with `_delete` removed, `_destroy` ignored."""
+    """NOTES §18: PUT changes only what is sent; nested item without id is added, with id updated, with `_delete` removed, `_destroy` ignored."""
     org = organisations(ctl)[0]
     phone_id = org["phoneNumbers"][0]["id"]
     body = {"party": {"about": "Updated", "phoneNumbers": [
@@ -223,13 +224,13 @@ def test_update_tags_and_owner(ctl):
 
 
 def test_update_missing_is_404(ctl):
-    """§5.3: PUT on an unknown party is 404 {"message"}."""
+    """PUT on an unknown party is 404 {"message"}."""
     answer = requests.put(url(ctl, "/12"), json={"party": {"about": "x"}}, headers=AUTH, timeout=5)
     assert answer.status_code == 404 and set(answer.json()) == {"message"}
 
 
 def test_delete_204_then_404_and_tombstone(ctl):
-    """§5.2/§6.2: DELETE is 204 with an empty body, then 404; /parties/deleted?since= lists it, and since is required (NOTES §13)."""
+    """DELETE is 204 with an empty body, then 404; /parties/deleted?since= lists it, and since is required (NOTES §13)."""
     org = organisations(ctl)[2]
     answer = requests.delete(url(ctl, f"/{org['id']}"), headers=AUTH, timeout=5)
     assert answer.status_code == 204 and answer.content == b""

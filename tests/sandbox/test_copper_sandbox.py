@@ -1,4 +1,5 @@
-"""The Copper emulator over loopback HTTP: Developer API v1 companies as research crm-apis-1.md §4 and §6 describe."""
+"""The Copper emulator over loopback HTTP: Developer API v1 companies
+(https://developer.copper.com/companies/overview.html)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def search(ctl, body=None, headers=HEADERS):
 
 @pytest.mark.parametrize("missing", ["X-PW-AccessToken", "X-PW-Application", "X-PW-UserEmail"])
 def test_each_auth_header_is_required(ctl, missing):
-    """§4.1 (introduction/requests.html) + §6.1: all three X-PW-* headers are required, else 401 with Copper's envelope."""
+    """All three X-PW-* headers are required, else 401 with Copper's envelope."""
     headers = {k: v for k, v in HEADERS.items() if k != missing}
     answer = requests.get(url(ctl, f"/{ctl.records()[0]['id']}"), headers=headers, timeout=5)
     assert answer.status_code == 401
@@ -46,14 +47,14 @@ def test_each_auth_header_is_required(ctl, missing):
 @pytest.mark.parametrize("header,value", [("X-PW-AccessToken", "nope"), ("X-PW-Application", "other"),
                                           ("X-PW-UserEmail", "someone@else.example")])
 def test_wrong_auth_header_value_is_401(ctl, header, value):
-    """§4.1: a wrong key, application or user email is 401 {"success":false,"status":401,...}."""
+    """A wrong key, application or user email is 401 {"success":false,"status":401,...}."""
     answer = search(ctl, headers={**HEADERS, header: value})
     assert answer.status_code == 401
     assert answer.json() == {"success": False, "status": 401, "message": copper.AUTH_FAILED_MESSAGE}
 
 
 def test_search_is_a_bare_array_with_total_header(ctl):
-    """§4.2 (list-companies-search): POST /companies/search answers a bare JSON array, total in X-PW-TOTAL; default page_size 20."""
+    """POST /companies/search answers a bare JSON array, total in X-PW-TOTAL; default page_size 20."""
     answer = search(ctl)
     assert answer.status_code == 200
     body = answer.json()
@@ -63,20 +64,20 @@ def test_search_is_a_bare_array_with_total_header(ctl):
 
 
 def test_no_rate_limit_headers(ctl):
-    """§4.3 (introduction/requests.html): no rate-limit headers are documented, so none are sent."""
+    """No rate-limit headers are documented, so none are sent."""
     answer = search(ctl)
     assert not [h for h in answer.headers if "ratelimit" in h.lower()]
 
 
 def test_rate_limited_answer(ctl):
-    """§4.3: over 180 requests/minute is 429 in Copper's envelope (injected on demand)."""
+    """Over 180 requests/minute is 429 in Copper's envelope (injected on demand)."""
     ctl.fault(status=429, body=copper.RATE_LIMIT_BODY)
     answer = search(ctl)
     assert answer.status_code == 429 and answer.json()["status"] == 429
 
 
 def test_pagination_through_all_pages_no_duplicates(ctl):
-    """§4.2 + §6.3: page_number/page_size in the body; walk pages until a short page; every company once, X-PW-TOTAL constant."""
+    """page_number/page_size in the body; walk pages until a short page; every company once, X-PW-TOTAL constant."""
     ctl.reset(1_013)
     seen: list[int] = []
     page = 1
@@ -93,13 +94,13 @@ def test_pagination_through_all_pages_no_duplicates(ctl):
 
 
 def test_page_size_capped_at_200(ctl):
-    """§4.2: 200 is the largest page_size; larger values are clamped (copper.CLAMP_PAGE_SIZE)."""
+    """200 is the largest page_size; larger values are clamped (copper.CLAMP_PAGE_SIZE)."""
     ctl.reset(300)
     assert len(search(ctl, {"page_size": 500}).json()) == 200
 
 
 def test_default_order_is_date_modified_ascending(ctl):
-    """§4.2: sort_by defaults to date_modified, sort_direction to asc; an updated company moves to the end."""
+    """sort_by defaults to date_modified, sort_direction to asc; an updated company moves to the end."""
     rows = search(ctl, {"page_size": 200}).json()
     assert [c["date_modified"] for c in rows] == sorted(c["date_modified"] for c in rows)
     first = rows[0]
@@ -109,7 +110,7 @@ def test_default_order_is_date_modified_ascending(ctl):
 
 
 def test_sort_by_date_created_is_stable_under_updates(ctl):
-    """§4.2: sort_by date_created keeps a company's place when it is modified mid-paging (date_modified does not)."""
+    """sort_by date_created keeps a company's place when it is modified mid-paging (date_modified does not)."""
     before = [c["id"] for c in search(ctl, {"page_size": 200, "sort_by": "date_created"}).json()]
     requests.put(url(ctl, f"/{before[0]}"), json={"details": "touched"}, headers=HEADERS, timeout=5)
     after = [c["id"] for c in search(ctl, {"page_size": 200, "sort_by": "date_created"}).json()]
@@ -117,7 +118,7 @@ def test_sort_by_date_created_is_stable_under_updates(ctl):
 
 
 def test_search_filters_and_sort(ctl):
-    """§4.2: search filters (name, email_domains, assignee_ids with -2 = unassigned, tags) and sort_by/sort_direction."""
+    """Search filters (name, email_domains, assignee_ids with -2 = unassigned, tags) and sort_by/sort_direction."""
     records = ctl.records()
     target = records[3]
     assert [c["id"] for c in search(ctl, {"email_domains": [target["email_domain"]]}).json()] == [target["id"]]
@@ -128,7 +129,7 @@ def test_search_filters_and_sort(ctl):
 
 
 def test_company_shape(ctl):
-    """§4.2 (companies/overview, fetch example): integer id, single address, Unix-second dates, all company custom fields listed."""
+    """Integer id, single address, Unix-second dates, all company custom fields listed."""
     company = ctl.records()[0]
     answer = requests.get(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5)
     assert answer.status_code == 200
@@ -142,14 +143,14 @@ def test_company_shape(ctl):
 
 
 def test_get_missing_is_404_envelope(ctl):
-    """§4.3: 404 {"success":false,"status":404,"message":"Resource not found"}."""
+    """404 {"success":false,"status":404,"message":"Resource not found"}."""
     answer = requests.get(url(ctl, "/1"), headers=HEADERS, timeout=5)
     assert answer.status_code == 404
     assert answer.json() == {"success": False, "status": 404, "message": "Resource not found"}
 
 
 def test_create_is_200_with_company(ctl):
-    """§4.2 (create-a-new-company): POST /companies answers 200 (not 201) with the full company."""
+    """POST /companies answers 200 (not 201) with the full company."""
     body = {"name": "Demo Company", "details": "This is a demo company", "email_domain": "democompany.com",
             "address": {"street": "123 Main Street", "city": "Savannah", "state": "GA", "postal_code": "31410", "country": "US"},
             "phone_numbers": [{"number": "415-123-45678", "category": "work"}],
@@ -167,7 +168,7 @@ def test_create_is_200_with_company(ctl):
 
 
 def test_create_validation_is_422(ctl):
-    """§4.3: validation failures are 422 {"success":false,"status":422,"message":"Invalid input: Validation errors: ..."}."""
+    """Validation failures are 422 {"success":false,"status":422,"message":"Invalid input: Validation errors: ..."}."""
     answer = requests.post(url(ctl), json={"details": "no name"}, headers=HEADERS, timeout=5)
     assert answer.status_code == 422
     body = answer.json()
@@ -176,7 +177,7 @@ def test_create_validation_is_422(ctl):
 
 
 def test_email_domain_is_unique(ctl):
-    """§4.5 (companies/overview): email_domain is a unique key; a second company with the same domain fails."""
+    """email_domain is a unique key; a second company with the same domain fails."""
     taken = ctl.records()[0]["email_domain"]
     answer = requests.post(url(ctl), json={"name": "Clone", "email_domain": taken}, headers=HEADERS, timeout=5)
     assert answer.status_code == 422
@@ -184,7 +185,7 @@ def test_email_domain_is_unique(ctl):
 
 
 def test_update_is_partial_and_null_clears(ctl):
-    """§4.2 (update-a-company): PUT changes only fields sent; null clears; answers 200 with the full company."""
+    """PUT changes only fields sent; null clears; answers 200 with the full company."""
     company = ctl.records()[0]
     answer = requests.put(url(ctl, f"/{company['id']}"), json={"details": None, "tags": ["vip"]}, headers=HEADERS, timeout=5)
     assert answer.status_code == 200
@@ -195,13 +196,13 @@ def test_update_is_partial_and_null_clears(ctl):
 
 
 def test_update_missing_is_404(ctl):
-    """§4.3: PUT on an unknown id is 404 in the envelope."""
+    """PUT on an unknown id is 404 in the envelope."""
     answer = requests.put(url(ctl, "/5"), json={"details": "x"}, headers=HEADERS, timeout=5)
     assert answer.status_code == 404 and answer.json()["message"] == "Resource not found"
 
 
 def test_delete_200_then_404(ctl):
-    """§4.2/§6.2 (delete-a-company): 200 {"id":N,"is_deleted":true}; permanent, so GET and DELETE then 404."""
+    """200 {"id":N,"is_deleted":true}; permanent, so GET and DELETE then 404."""
     company = ctl.records()[5]
     answer = requests.delete(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5)
     assert answer.status_code == 200
@@ -213,13 +214,13 @@ def test_delete_200_then_404(ctl):
 
 
 def test_unknown_route_is_404_envelope(ctl):
-    """§4.2: there is no GET collection endpoint; listing is POST /companies/search."""
+    """There is no GET collection endpoint; listing is POST /companies/search."""
     answer = requests.get(url(ctl), headers=HEADERS, timeout=5)
     assert answer.status_code == 404 and answer.json()["status"] == 404
 
 
 def test_custom_field_definitions(ctl):
-    """§4.4: custom fields are keyed by custom_field_definition_id; definitions list names and types."""
+    """Custom fields are keyed by custom_field_definition_id; definitions list names and types."""
     answer = requests.get(f"{ctl.url}/developer_api/v1/custom_field_definitions", headers=HEADERS, timeout=5)
     assert {d["name"] for d in answer.json()} >= {"Industry", "Employees"}
 

@@ -1,4 +1,5 @@
-"""The HubSpot companies emulator speaks HubSpot's CRM v3 protocol (research crm-apis-1.md §1, §6)."""
+"""The HubSpot companies emulator speaks HubSpot's CRM v3 protocol
+(https://developers.hubspot.com/docs/api-reference/latest/crm/objects/companies/guide)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def page_all(control, limit: int, **params) -> tuple[list[dict], list[dict]]:
 
 
 def test_missing_token_is_401_invalid_authentication(hubspot):
-    """§1.4: a call without a bearer token answers 401 with HubSpot's INVALID_AUTHENTICATION body."""
+    """A call without a bearer token answers 401 with HubSpot's INVALID_AUTHENTICATION body."""
     response = call(hubspot, "GET", COMPANIES, headers={})
     assert response.status_code == 401
     assert without_correlation(response.json()) == {
@@ -65,17 +66,17 @@ def test_missing_token_is_401_invalid_authentication(hubspot):
 @pytest.mark.parametrize("method,path", [("GET", COMPANIES), ("POST", COMPANIES), ("GET", COMPANIES + "/1"),
                                          ("PATCH", COMPANIES + "/1"), ("DELETE", COMPANIES + "/1")])
 def test_wrong_token_is_401_on_every_route(hubspot, method, path):
-    """§1.2, §6.1: every route requires `Authorization: Bearer <token>`; a wrong token is rejected."""
+    """Every route requires `Authorization: Bearer <token>`; a wrong token is rejected."""
     response = call(hubspot, method, path, headers={"Authorization": "Bearer not-the-token"}, json={})
     assert response.status_code == 401
     assert response.json()["category"] == "INVALID_AUTHENTICATION"
-    # the legacy hapikey query parameter is gone (§1.2)
+    # the legacy hapikey query parameter is gone
     response = call(hubspot, method, path, headers={}, params={"hapikey": SANDBOX_TOKEN}, json={})
     assert response.status_code == 401
 
 
 def test_list_defaults_to_ten_with_default_properties(hubspot):
-    """§1.3: list answers `results` + `paging.next.{after,link}`; without `properties` the default set."""
+    """List answers `results` + `paging.next.{after,link}`; without `properties` the default set."""
     response = call(hubspot, "GET", COMPANIES)
     assert response.status_code == 200
     body = response.json()
@@ -96,7 +97,7 @@ def test_list_defaults_to_ten_with_default_properties(hubspot):
 
 
 def test_pagination_visits_every_record_once_and_last_page_has_no_paging(hubspot):
-    """§1.3, §6.3: `after` cursor pages through all records; `paging` is omitted on the last page."""
+    """`after` cursor pages through all records; `paging` is omitted on the last page."""
     records, pages = page_all(hubspot, 7)
     ids = [r["id"] for r in records]
     assert len(ids) == 60 and len(set(ids)) == 60
@@ -107,7 +108,7 @@ def test_pagination_visits_every_record_once_and_last_page_has_no_paging(hubspot
 
 
 def test_limit_bounds(hubspot):
-    """§1.3 (limit max 100): above 100, zero or a non-number is a 400 VALIDATION_ERROR; 100 is fine."""
+    """Above 100, zero or a non-number is a 400 VALIDATION_ERROR; 100 is fine."""
     assert len(call(hubspot, "GET", COMPANIES, params={"limit": 100}).json()["results"]) == 60
     for bad in ("101", "0", "ten"):
         response = call(hubspot, "GET", COMPANIES, params={"limit": bad})
@@ -117,7 +118,7 @@ def test_limit_bounds(hubspot):
 
 
 def test_requested_properties_unset_are_null_unknown_are_left_out(hubspot):
-    """§1.3: `properties` chooses the properties; defined-but-unset ones come back null (HubSpot docs),
+    """`properties` chooses the properties; defined-but-unset ones come back null (HubSpot docs),
     undefined names are left out; comma lists and repeated parameters both work."""
     comma = call(hubspot, "GET", COMPANIES, params={"limit": 3, "properties": "name,address2,nosuchprop"}).json()
     repeated = call(hubspot, "GET", COMPANIES + "?limit=3&properties=name&properties=address2&properties=nosuchprop").json()
@@ -136,7 +137,7 @@ def test_requested_properties_unset_are_null_unknown_are_left_out(hubspot):
 
 
 def test_get_unknown_id_is_404_object_not_found(hubspot):
-    """§1.4: GET of an unknown id answers 404 OBJECT_NOT_FOUND with the id in `context`."""
+    """GET of an unknown id answers 404 OBJECT_NOT_FOUND with the id in `context`."""
     for company_id in ("99", "not-a-number"):
         response = call(hubspot, "GET", f"{COMPANIES}/{company_id}")
         assert response.status_code == 404
@@ -147,7 +148,7 @@ def test_get_unknown_id_is_404_object_not_found(hubspot):
 
 
 def test_create_returns_201_with_string_properties(hubspot):
-    """§1.3: POST creates (201), assigns a numeric string id, serialises every value as a string."""
+    """POST creates (201), assigns a numeric string id, serialises every value as a string."""
     response = call(hubspot, "POST", COMPANIES, json={"properties": {
         "name": "Acme Widgets", "domain": "acme.example", "numberofemployees": 42, "is_public": True,
         "account_tier": "Gold"}})
@@ -167,14 +168,14 @@ def test_create_returns_201_with_string_properties(hubspot):
 
 @pytest.mark.parametrize("body", [{}, {"name": "flat"}, {"properties": "name"}, [1]])
 def test_create_without_properties_object_is_400(hubspot, body):
-    """§1.3: `properties` is required on create; without it HubSpot answers 400 VALIDATION_ERROR."""
+    """`properties` is required on create; without it HubSpot answers 400 VALIDATION_ERROR."""
     response = call(hubspot, "POST", COMPANIES, json=body)
     assert response.status_code == 400
     assert response.json()["category"] == "VALIDATION_ERROR"
 
 
 def test_invalid_json_and_object_values_are_400(hubspot):
-    """§1.4: a body that is not JSON, or a property value that is an object, is a 400 VALIDATION_ERROR."""
+    """A body that is not JSON, or a property value that is an object, is a 400 VALIDATION_ERROR."""
     response = call(hubspot, "POST", COMPANIES, data=b"{not json", headers={**AUTH, "Content-Type": "application/json"})
     assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
     response = call(hubspot, "POST", COMPANIES, json={"properties": {"name": {"nested": 1}}})
@@ -182,7 +183,7 @@ def test_invalid_json_and_object_values_are_400(hubspot):
 
 
 def test_unknown_property_is_property_doesnt_exist(hubspot):
-    """§1.3 (read-only or unknown properties → error): unknown names fail with PROPERTY_DOESNT_EXIST."""
+    """Unknown names fail with PROPERTY_DOESNT_EXIST."""
     response = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "X", "favourite_colour": "blue"}})
     assert response.status_code == 400
     body = without_correlation(response.json())
@@ -198,7 +199,7 @@ def test_unknown_property_is_property_doesnt_exist(hubspot):
 
 
 def test_update_overwrites_and_empty_string_clears(hubspot):
-    """§1.3: PATCH (200) overwrites the given properties and `""` clears one; updatedAt moves."""
+    """PATCH (200) overwrites the given properties and `""` clears one; updatedAt moves."""
     first = call(hubspot, "GET", COMPANIES, params={"limit": 1}).json()["results"][0]
     response = call(hubspot, "PATCH", f"{COMPANIES}/{first['id']}",
                     json={"properties": {"name": "Renamed Co", "phone": "", "numberofemployees": 7}})
@@ -214,14 +215,14 @@ def test_update_overwrites_and_empty_string_clears(hubspot):
 
 
 def test_update_unknown_id_is_404(hubspot):
-    """§1.4: PATCH of an unknown id answers the OBJECT_NOT_FOUND 404."""
+    """PATCH of an unknown id answers the OBJECT_NOT_FOUND 404."""
     response = call(hubspot, "PATCH", f"{COMPANIES}/12345", json={"properties": {"name": "x"}})
     assert response.status_code == 404
     assert response.json()["category"] == "OBJECT_NOT_FOUND" and response.json()["context"] == {"id": ["12345"]}
 
 
 def test_delete_archives_and_is_idempotent(hubspot):
-    """§1.3, §1.6, §6.2: DELETE answers 204 with no body, archives (get → 404, archived=true finds it),
+    """DELETE answers 204 with no body, archives (get → 404, archived=true finds it),
     and answers 204 again for an archived or unknown id."""
     target = call(hubspot, "GET", COMPANIES, params={"limit": 3}).json()["results"][1]["id"]
     response = call(hubspot, "DELETE", f"{COMPANIES}/{target}")
@@ -239,7 +240,7 @@ def test_delete_archives_and_is_idempotent(hubspot):
 
 
 def test_rate_limit_headers_on_every_authenticated_answer(hubspot):
-    """§1.4: X-HubSpot-RateLimit-* headers (daily, secondly and the interval trio) on every answer,
+    """X-HubSpot-RateLimit-* headers (daily, secondly and the interval trio) on every answer,
     success or error; the remaining counters go down."""
     first = call(hubspot, "GET", COMPANIES)
     second = call(hubspot, "GET", COMPANIES + "/404404")
@@ -253,7 +254,7 @@ def test_rate_limit_headers_on_every_authenticated_answer(hubspot):
 
 
 def test_ten_thousand_records_page_to_the_end(hubspot):
-    """§6.3: a 10,000-record seed pages through at limit=100 cheaply (cursor + slice, no scans)."""
+    """A 10,000-record seed pages through at limit=100 cheaply (cursor + slice, no scans)."""
     hubspot.reset(10_000)
     records, pages = page_all(hubspot, 100, properties="name,domain,industry")
     assert len(records) == 10_000 and len({r["id"] for r in records}) == 10_000
@@ -271,7 +272,7 @@ def official(hubspot):
 
 
 def test_official_client_lists_and_gets(official):
-    """§1.1/§1.3: hubspot-api-client (pointed at the sandbox) deserialises list pages and single reads."""
+    """hubspot-api-client (pointed at the sandbox) deserialises list pages and single reads."""
     page = official.basic_api.get_page(limit=7, properties=["name", "industry"])
     assert len(page.results) == 7 and page.paging.next.after
     assert page.results[0].properties["industry"] == "COMPUTER_SOFTWARE"
@@ -282,7 +283,7 @@ def test_official_client_lists_and_gets(official):
 
 
 def test_official_client_create_update_archive(official):
-    """§1.3: create (201), update (200) and archive (204) through hubspot-api-client; then a read 404s."""
+    """Create (201), update (200) and archive (204) through hubspot-api-client; then a read 404s."""
     from hubspot.crm.companies import SimplePublicObjectInput, SimplePublicObjectInputForCreate
     from hubspot.crm.companies.exceptions import ApiException
 
@@ -299,7 +300,7 @@ def test_official_client_create_update_archive(official):
 
 
 def test_official_client_rejects_a_bad_token(hubspot):
-    """§1.4: the official client surfaces the sandbox's 401 as ApiException(status=401)."""
+    """The official client surfaces the sandbox's 401 as ApiException(status=401)."""
     from hubspot import HubSpot
     from hubspot.crm.companies.exceptions import ApiException
 

@@ -75,7 +75,7 @@ def item_by_id(client: MondayClient, item_id: str):
 
 
 def test_sdk_sends_raw_token_and_its_api_version(monday, client):
-    """§1.1/§1.2: the SDK sends `Authorization: <token>` (no Bearer) and its own `API-Version`."""
+    """The SDK sends `Authorization: <token>` (no Bearer) and its own `API-Version`."""
     client.boards.fetch_boards()
     request = monday.requests()[-1]
     headers = {k.lower(): v for k, v in request["headers"].items()}
@@ -85,7 +85,7 @@ def test_sdk_sends_raw_token_and_its_api_version(monday, client):
 
 
 def test_fetch_boards_and_the_accounts_board_columns(client):
-    """§1.3: boards list, then the Accounts board by id with its columns (id, title, type, settings_str)."""
+    """Boards list, then the Accounts board by id with its columns (id, title, type, settings_str)."""
     boards = client.boards.fetch_boards().data.boards
     by_name = {b.name: b for b in boards}
     assert by_name["Accounts"].id == ACCOUNTS_BOARD_ID and by_name["Contacts"].id == CONTACTS_BOARD_ID
@@ -104,7 +104,7 @@ def test_fetch_boards_and_the_accounts_board_columns(client):
 
 
 def test_items_page_then_next_items_page_cursor(monday, client):
-    """§1.4/§1.5: the SDK's pager reads `boards { items_page }` then `next_items_page(cursor)` until null."""
+    """The SDK's pager reads `boards { items_page }` then `next_items_page(cursor)` until null."""
     every = client.boards.fetch_all_items_by_board_id(ACCOUNTS_BOARD_ID, limit=7)
     ids = [i.id for i in every]
     assert len(ids) == len(set(ids)) > 7
@@ -123,7 +123,7 @@ def test_items_page_then_next_items_page_cursor(monday, client):
 
 
 def test_items_page_with_query_params(client):
-    """§1.4: `query_params` rules are inlined as a GraphQL input object and filter the page."""
+    """`query_params` rules are inlined as a GraphQL input object and filter the page."""
     every = client.boards.fetch_all_items_by_board_id(ACCOUNTS_BOARD_ID)
     target = every[3]
     params = {"rules": [{"column_id": "name", "compare_value": [target.name], "operator": "any_of"}]}
@@ -132,7 +132,7 @@ def test_items_page_with_query_params(client):
 
 
 def test_create_item_with_column_values_then_change_and_delete(client):
-    """§1.4: create_item (column_values as a JSON string), change_* mutations, delete_item (soft delete)."""
+    """create_item (column_values as a JSON string), change_* mutations, delete_item (soft delete)."""
     created = client.items.create_item(
         ACCOUNTS_BOARD_ID, "topics", "SDK Made Co",
         column_values={"company_domain": {"url": "https://sdkmade.example", "text": "sdkmade.example"},
@@ -166,13 +166,13 @@ def test_create_item_with_column_values_then_change_and_delete(client):
 
     deleted = client.items.delete_item_by_id(item_id)
     assert deleted.response_data["data"]["delete_item"]["id"] == item_id
-    assert item_by_id(client, item_id).state == "deleted"  # §1.7: soft delete, still readable by id
+    assert item_by_id(client, item_id).state == "deleted"  # soft delete: still readable by id
     remaining = client.boards.fetch_all_items_by_board_id(ACCOUNTS_BOARD_ID)
     assert item_id not in {i.id for i in remaining}
 
 
 def test_unknown_item_raises_the_sdk_query_error(client, query_errors):
-    """§1.4/§1.6: deleting a missing item is HTTP 200 with `errors[]`; the SDK raises `MondayQueryError`
+    """Deleting a missing item is HTTP 200 with `errors[]`; the SDK raises `MondayQueryError`
     (with monday's request_id) and, retries exhausted, reports it."""
     with pytest.raises(Exception, match="Item not found") as failure:
         client.items.delete_item_by_id(1)
@@ -185,7 +185,7 @@ def test_unknown_item_raises_the_sdk_query_error(client, query_errors):
 
 
 def test_invalid_column_value_raises_the_sdk_query_error(client, query_errors):
-    """§1.6: a status label that does not exist (create_labels_if_missing false) is a ColumnValueException."""
+    """A status label that does not exist (create_labels_if_missing false) is a ColumnValueException."""
     with pytest.raises(Exception, match="status label"):
         client.items.create_item(ACCOUNTS_BOARD_ID, "topics", "Bad Label Co",
                                  column_values={"industry": {"label": "No Such Industry"}})
@@ -198,7 +198,7 @@ def test_invalid_column_value_raises_the_sdk_query_error(client, query_errors):
 
 
 def test_bad_token_is_http_401(monday):
-    """§1.2: a wrong token is a transport-level 401, which the SDK reports with the status."""
+    """A wrong token is a transport-level 401, which the SDK reports with the status."""
     client = sdk_client(monday, token="not-the-sandbox-token")
     with pytest.raises(Exception, match="HTTP 401"):
         client.boards.fetch_boards()

@@ -38,7 +38,7 @@ def ok(response: requests.Response) -> dict:
 
 
 def test_auth_raw_token_or_bearer_and_401(monday):
-    """§1.2: `Authorization: <token>` (official SDK) and `Bearer <token>` both work; otherwise HTTP 401."""
+    """`Authorization: <token>` (official SDK) and `Bearer <token>` both work; otherwise HTTP 401."""
     assert ok(gql(monday, "{ me { id } }"))["me"]["id"]
     assert ok(gql(monday, "{ me { id } }", headers={**HEADERS, "Authorization": f"Bearer {SANDBOX_TOKEN}"}))
     for headers in ({"API-Version": "2025-07"}, {**HEADERS, "Authorization": "wrong"}):
@@ -47,7 +47,7 @@ def test_auth_raw_token_or_bearer_and_401(monday):
 
 
 def test_api_version_header(monday):
-    """§1.1: missing API-Version -> current version; an unsupported one is refused."""
+    """Missing API-Version -> current version; an unsupported one is refused."""
     no_version = {"Authorization": SANDBOX_TOKEN}
     assert ok(gql(monday, "{ version { kind value } }", headers=no_version))["version"]["value"] == "2025-07"
     response = gql(monday, "{ me { id } }", headers={**HEADERS, "API-Version": "2019-02"})
@@ -63,7 +63,7 @@ def test_rate_limit_headers_on_every_response(monday):
 
 
 def test_boards_columns_discovery(monday):
-    """§1.3: column ids are board-specific; discover them with boards { columns { id title type settings_str } }."""
+    """Column ids are board-specific; discover them with boards { columns { id title type settings_str } }."""
     boards = ok(gql(monday, "{ boards(limit: 50) { id name columns { id title type settings_str } } }"))["boards"]
     accounts = next(b for b in boards if b["name"] == "Accounts")
     assert accounts["id"] == ACCOUNTS_BOARD_ID
@@ -73,7 +73,7 @@ def test_boards_columns_discovery(monday):
 
 
 def test_items_page_then_next_items_page_walks_every_item_once(monday):
-    """§1.4/§1.5: items_page returns a cursor; next_items_page(cursor) continues until cursor is null."""
+    """items_page returns a cursor; next_items_page(cursor) continues until cursor is null."""
     first = ok(gql(monday, "query ($b: [ID!], $l: Int) { boards(ids: $b) { items_page(limit: $l) { cursor items { id } } } }",
                    {"b": [ACCOUNTS_BOARD_ID], "l": 7}))["boards"][0]["items_page"]
     ids, cursor, pages = [i["id"] for i in first["items"]], first["cursor"], 1
@@ -86,7 +86,7 @@ def test_items_page_then_next_items_page_walks_every_item_once(monday):
 
 
 def test_item_column_values_wire_form(monday):
-    """§1.3: column `value` is a JSON-encoded string, `text` the display string; ids are numeric strings."""
+    """Column `value` is a JSON-encoded string, `text` the display string; ids are numeric strings."""
     data = ok(gql(monday, f"{{ boards(ids: [{ACCOUNTS_BOARD_ID}]) {{ items_page(limit: 1) {{ items {{ {ITEM_FIELDS} }} }} }} }}"))
     item = data["boards"][0]["items_page"]["items"][0]
     assert item["id"].isdigit() and item["state"] == "active" and item["created_at"].endswith("Z")
@@ -99,7 +99,7 @@ def test_item_column_values_wire_form(monday):
 
 
 def test_items_by_id_reaches_other_boards_and_skips_unknown_ids(monday):
-    """§1.4: items(ids:) is board-agnostic (a Contacts item comes back) and unknown ids are just left out."""
+    """items(ids:) is board-agnostic (a Contacts item comes back) and unknown ids are just left out."""
     contact = next(r for r in monday.records("contacts") if r["board_id"] == CONTACTS_BOARD_ID)
     items = ok(gql(monday, "query ($i: [ID!]) { items(ids: $i) { id board { id name } } }",
                    {"i": [contact["id"], "1"]}))["items"]
@@ -107,7 +107,7 @@ def test_items_by_id_reaches_other_boards_and_skips_unknown_ids(monday):
 
 
 def test_create_change_delete_cycle(monday):
-    """§1.4: create_item with column_values JSON string, change_multiple_column_values, delete_item (soft)."""
+    """create_item with column_values JSON string, change_multiple_column_values, delete_item (soft)."""
     values = {"company_domain": {"url": "https://newco.example", "text": "newco.example"},
               "industry": {"label": "Software"}, "company_employees": "42",
               "company_phone": {"phone": "+12025550123", "countryShortName": "US"},
@@ -128,14 +128,14 @@ def test_create_change_delete_cycle(monday):
 
     deleted = ok(gql(monday, f"mutation {{ delete_item(item_id: {created['id']}) {{ id }} }}"))
     assert deleted == {"delete_item": {"id": created["id"]}}
-    # Soft delete (§1.7): items(ids:) still returns it with state "deleted" unless exclude_nonactive.
+    # Soft delete: items(ids:) still returns it with state "deleted" unless exclude_nonactive.
     again = ok(gql(monday, f"{{ items(ids: [{created['id']}]) {{ id state }} }}"))["items"]
     assert again == [{"id": created["id"], "state": "deleted"}]
     assert ok(gql(monday, f"{{ items(ids: [{created['id']}], exclude_nonactive: true) {{ id }} }}"))["items"] == []
 
 
 def test_not_found_is_http_200_with_errors(monday):
-    """§1.4/§1.6: deleting a missing item answers HTTP 200 with errors[] and data.delete_item null."""
+    """Deleting a missing item answers HTTP 200 with errors[] and data.delete_item null."""
     response = gql(monday, "mutation { delete_item(item_id: 123) { id } }")
     assert response.status_code == 200
     body = response.json()
@@ -145,7 +145,7 @@ def test_not_found_is_http_200_with_errors(monday):
 
 
 def test_legacy_versions_use_error_code_shape(monday):
-    """§1.6: before 2025-01, application errors come as {error_code, status_code, error_message, error_data}."""
+    """Before 2025-01, application errors come as {error_code, status_code, error_message, error_data}."""
     response = gql(monday, "mutation { delete_item(item_id: 123) { id } }", headers={**HEADERS, "API-Version": "2024-10"})
     assert response.status_code == 200
     body = response.json()
@@ -167,7 +167,7 @@ def test_column_value_validation_errors(monday):
 
 
 def test_graphql_validation_and_parse_errors(monday):
-    """§1.6: unknown fields are GraphQL errors with HTTP 200; malformed queries are transport 400s."""
+    """Unknown fields are GraphQL errors with HTTP 200; malformed queries are transport 400s."""
     response = gql(monday, "{ boards { nope } }")
     assert response.status_code == 200
     assert response.json()["errors"][0]["message"] == "Field 'nope' doesn't exist on type 'Board'"
@@ -177,7 +177,7 @@ def test_graphql_validation_and_parse_errors(monday):
 
 
 def test_query_complexity_limit(monday):
-    """§1.6: a single query above 5,000,000 complexity points fails with ComplexityException."""
+    """A single query above 5,000,000 complexity points fails with ComplexityException."""
     response = gql(monday, "{ boards(limit: 500) { items_page(limit: 500) { items { id column_values { id text } } } } }")
     body = response.json()
     assert body["errors"][0]["extensions"]["code"] == "ComplexityException"

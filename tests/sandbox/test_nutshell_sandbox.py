@@ -1,4 +1,5 @@
-"""The Nutshell emulator speaks Nutshell's REST API for accounts (research crm-apis-2.md §2.2, §6)."""
+"""The Nutshell emulator speaks Nutshell's REST API for accounts
+(https://developers.nutshell.com/, OpenAPI https://app.nutshell.com/swagger.json)."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def test_get_returns_account_response_with_sideloads(nutshell):
 
 
 def test_unknown_id_is_404(nutshell):
-    """research §2.2: unknown ids answer 404 (error envelope as recorded for other errors)."""
+    """Unknown ids answer 404 (error envelope as recorded for other errors)."""
     assert_error(call(nutshell, "GET", "/rest/accounts/99999-accounts"), 404, "Not Found")
     assert_error(call(nutshell, "GET", "/rest/accounts/not-an-id"), 404)
 

@@ -2,8 +2,7 @@
 
 Each test runs for every OAuth CRM and follows the `oauth:` block of the CRM's integration.yaml
 (sandbox paths, client authentication, PKCE, refresh): the block is the contract the gateway reads.
-What each vendor does is cited in the emulator modules (research/crm-apis-1.md §1.2, §2.2, §3.2,
-§5.1; research/crm-apis-2.md §1.2, §3.1, §5.1).
+What each vendor does is cited, with the vendor's URL, in the emulator modules.
 """
 
 from __future__ import annotations
@@ -84,13 +83,13 @@ def zendesk_sell_api(root: str, token: str) -> requests.Response:
 
 
 def monday_api(root: str, token: str) -> requests.Response:
-    """A read of the Accounts board; monday's official SDK sends the raw token (research §1.2)."""
+    """A read of the Accounts board; monday's official SDK sends the raw token."""
     return requests.post(root + "/v2", json={"query": "query ($b: [ID!]) { boards(ids: $b) { id name } }",
                                              "variables": {"b": [monday.ACCOUNTS_BOARD_ID]}},
                          headers={"Authorization": token, "API-Version": "2025-07"}, timeout=10)
 
 
-# RFC 6749 §5.2 answers (the sandbox's choice where research records no vendor error body)
+# RFC 6749 §5.2 answers (the sandbox's choice where the vendor documents no error body)
 RFC_REFUSALS = {
     "code": (400, "invalid_grant"), "expired_code": (400, "invalid_grant"),
     "redirect_uri": (400, "invalid_grant"), "secret": (401, "invalid_client"),
@@ -375,7 +374,7 @@ def test_client_authentication_the_vendor_does_not_use_is_refused(crm):
         crm.assert_refused(response, "client_method")
 
 
-ACCEPTS_BOTH_CLIENT_AUTH = {"zendesk_sell"}   # "Basic auth (or as form fields)", research-2 §5.1
+ACCEPTS_BOTH_CLIENT_AUTH = {"zendesk_sell"}   # "Basic auth (or as form fields)": https://developer.zendesk.com/api-reference/sales-crm/authentication/
 
 
 def test_unknown_grant_type_is_refused(crm):
@@ -412,7 +411,7 @@ def test_pkce_challenge_is_required_and_s256(pkce_crm):
 
 
 def test_monday_legacy_token_endpoint_issues_tokens_that_never_expire(sandbox):
-    """research-2 §1.2: legacy OAuth 2.0 (`/oauth2/token`): no expiry, no refresh token."""
+    """monday's legacy OAuth 2.0 (`/oauth2/token`, https://developer.monday.com/apps/docs/oauth-2-0): no expiry, no refresh token."""
     control = sandbox.control("monday")
     control.reset()
     vendor = Vendor(CRMS["monday"], oauth_block("monday"), control)
@@ -569,7 +568,7 @@ def test_control_api_refuses_bad_settings(sandbox):
 # -- official clients --------------------------------------------------------------------------------
 
 def test_hubspot_official_client_exchanges_and_refreshes(sandbox):
-    """hubspot-api-client's OAuth tokens API (`POST /oauth/v1/token`, research §1.2) against the sandbox:
+    """hubspot-api-client's OAuth tokens API (`POST /oauth/v1/token`) against the sandbox:
     code exchange, refresh, the new token reads companies, the rotated-out refresh token is refused."""
     from hubspot import HubSpot
     from hubspot.oauth.exceptions import ApiException
@@ -596,7 +595,7 @@ def test_hubspot_official_client_exchanges_and_refreshes(sandbox):
 
 
 def test_zoho_official_sdk_exchanges_a_grant_token_and_refreshes(sandbox, tmp_path):
-    """zohocrmsdk8-0's OAuthToken (research §3.2) against the sandbox's accounts server: a grant token
+    """zohocrmsdk8-0's OAuthToken against the sandbox's accounts server: a grant token
     becomes access + refresh tokens, then an SDK with only the refresh token refreshes by itself
     before its first call; the `api_domain` it is told is the sandbox's, so its calls land there."""
     sdk = pytest.importorskip("zohocrmsdk.src.com.zoho.crm.api.initializer")
@@ -658,7 +657,7 @@ def test_a_token_request_abandoned_during_a_fault_delay_is_dropped(sandbox):
 
 
 def test_zendesk_sell_official_client_reads_with_an_issued_token(sandbox):
-    """basecrm takes only 64-character tokens (research-2 §5.1 SDK); the issued ones are."""
+    """basecrm takes only 64-character tokens (its `AccessToken` check); the issued ones are."""
     import basecrm
 
     control = sandbox.control("zendesk_sell")

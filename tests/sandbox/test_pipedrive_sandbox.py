@@ -1,4 +1,5 @@
-"""The Pipedrive organizations emulator speaks Pipedrive's API v2 protocol (research crm-apis-1.md §2, §6)."""
+"""The Pipedrive organizations emulator speaks Pipedrive's API v2 protocol
+(https://developers.pipedrive.com/docs/api/v1/Organizations)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def page_all(control, limit: int, **params) -> tuple[list[dict], list[dict]]:
 
 
 def test_missing_or_wrong_credentials_are_401(pipedrive):
-    """§2.4, §6.1: no token, a wrong x-api-token, a wrong api_token or a wrong bearer answer 401 with
+    """No token, a wrong x-api-token, a wrong api_token or a wrong bearer answer 401 with
     Pipedrive's unauthorized body."""
     attempts = [
         ({}, {}),
@@ -80,7 +81,7 @@ def test_missing_or_wrong_credentials_are_401(pipedrive):
 
 
 def test_three_ways_to_authenticate(pipedrive):
-    """§2.2: `x-api-token` header, `api_token` query parameter, or `Authorization: Bearer <oauth token>`."""
+    """`x-api-token` header, `api_token` query parameter, or `Authorization: Bearer <oauth token>`."""
     for headers, params in (({"x-api-token": SANDBOX_API_TOKEN}, {}), ({}, {"api_token": SANDBOX_API_TOKEN}),
                             ({"Authorization": f"Bearer {SANDBOX_OAUTH_TOKEN}"}, {})):
         response = call(pipedrive, "GET", ORGS + "/1", headers=headers, params=params)
@@ -88,7 +89,7 @@ def test_three_ways_to_authenticate(pipedrive):
 
 
 def test_list_envelope_and_organization_shape(pipedrive):
-    """§2.3: list answers `{"success":true,"data":[…],"additional_data":{"next_cursor":null}}`; default
+    """List answers `{"success":true,"data":[…],"additional_data":{"next_cursor":null}}`; default
     limit 100 covers the 60 seeded organizations; the org object has the v2 OrganizationItem fields."""
     response = call(pipedrive, "GET", ORGS)
     assert response.status_code == 200
@@ -111,7 +112,7 @@ def test_list_envelope_and_organization_shape(pipedrive):
 
 
 def test_cursor_pagination_visits_every_record_once(pipedrive):
-    """§2.3, §6.3: `cursor` → `additional_data.next_cursor` pages through everything; null at the end."""
+    """`cursor` → `additional_data.next_cursor` pages through everything; null at the end."""
     records, pages = page_all(pipedrive, 7)
     ids = [r["id"] for r in records]
     assert len(ids) == 60 and len(set(ids)) == 60 and ids == sorted(ids)
@@ -120,7 +121,7 @@ def test_cursor_pagination_visits_every_record_once(pipedrive):
 
 
 def test_sorting_and_filters(pipedrive):
-    """§2.3: sort_by id/update_time/add_time with sort_direction, owner_id, ids and updated_since filters,
+    """sort_by id/update_time/add_time with sort_direction, owner_id, ids and updated_since filters,
     all combinable with the cursor."""
     desc, _ = page_all(pipedrive, 9, sort_direction="desc")
     assert [r["id"] for r in desc] == list(range(60, 0, -1))
@@ -144,7 +145,7 @@ def test_sorting_and_filters(pipedrive):
                                     {"sort_direction": "up"}, {"updated_since": "2024-01-01T10:00:00.123Z"},
                                     {"updated_since": "yesterday"}, {"owner_id": "me"}, {"cursor": "!!!"}])
 def test_invalid_list_parameters_are_400(pipedrive, params):
-    """§2.3 (limit max 500, sort_by enum) and §2.4: bad parameters answer 400 in the error envelope."""
+    """Bad parameters answer 400 in the error envelope."""
     response = call(pipedrive, "GET", ORGS, params=params)
     assert response.status_code == 400
     body = response.json()
@@ -153,12 +154,12 @@ def test_invalid_list_parameters_are_400(pipedrive, params):
 
 
 def test_limit_500_is_allowed(pipedrive):
-    """§2.3: limit up to 500 is accepted."""
+    """Limit up to 500 is accepted."""
     assert len(call(pipedrive, "GET", ORGS, params={"limit": 500}).json()["data"]) == 60
 
 
 def test_get_one_and_missing(pipedrive):
-    """§2.3 get envelope `{"success":true,"data":Org}`; §2.4 a missing id is 404 in the generic envelope."""
+    """Get envelope `{"success":true,"data":Org}`; a missing id is 404 in the generic envelope."""
     response = call(pipedrive, "GET", ORGS + "/2", params={"custom_fields": CUSTOM_FIELD_KEYS["website"],
                                                            "include_fields": "people_count"})
     assert response.status_code == 200
@@ -172,7 +173,7 @@ def test_get_one_and_missing(pipedrive):
 
 
 def test_create(pipedrive):
-    """§2.3: POST creates (200, `{"success":true,"data":Org}`) with integer id, RFC 3339 times, the
+    """POST creates (200, `{"success":true,"data":Org}`) with integer id, RFC 3339 times, the
     address object, labels and custom fields keyed by hash."""
     payload = {
         "name": "Globex Corporation", "owner_id": 13053347, "visible_to": 1, "label_ids": [2],
@@ -203,7 +204,7 @@ def test_create(pipedrive):
                                      {"name": "x", "custom_fields": {CUSTOM_FIELD_KEYS["employees"]: "many"}},
                                      {"name": "x", "address": "Main Street"}])
 def test_create_validation_is_400(pipedrive, payload):
-    """§2.3 (`name` required on create, typed fields) and §2.4: invalid bodies answer 400, nothing is created."""
+    """Invalid bodies answer 400, nothing is created."""
     response = call(pipedrive, "POST", ORGS, json=payload)
     assert response.status_code == 400
     body = response.json()
@@ -212,13 +213,13 @@ def test_create_validation_is_400(pipedrive, payload):
 
 
 def test_invalid_json_is_400(pipedrive):
-    """§2.4: a body that is not JSON answers 400 in the error envelope."""
+    """A body that is not JSON answers 400 in the error envelope."""
     response = call(pipedrive, "POST", ORGS, data=b"{nope", headers={**AUTH, "Content-Type": "application/json"})
     assert response.status_code == 400 and response.json()["success"] is False
 
 
 def test_update(pipedrive):
-    """§2.3: PATCH changes only the given fields (custom fields merge per key), bumps update_time."""
+    """PATCH changes only the given fields (custom fields merge per key), bumps update_time."""
     before = call(pipedrive, "GET", ORGS + "/3").json()["data"]
     response = call(pipedrive, "PATCH", ORGS + "/3", json={
         "name": "Cobalt Renamed", "custom_fields": {CUSTOM_FIELD_KEYS["industry"]: "Aerospace"}, "address": None})
@@ -234,7 +235,7 @@ def test_update(pipedrive):
 
 
 def test_delete_is_soft_and_second_delete_is_404(pipedrive):
-    """§2.3, §2.6, §6.2: DELETE answers 200 `{"success":true,"data":{"id":N}}`; the org is soft-deleted
+    """DELETE answers 200 `{"success":true,"data":{"id":N}}`; the org is soft-deleted
     (gone from list/get/update, `is_deleted:true` in the store); a second DELETE is 404."""
     response = call(pipedrive, "DELETE", ORGS + "/5")
     assert response.status_code == 200 and response.json() == {"success": True, "data": {"id": 5}}
@@ -250,7 +251,7 @@ def test_delete_is_soft_and_second_delete_is_404(pipedrive):
 
 
 def test_rate_limit_headers_on_every_answer(pipedrive):
-    """§2.4: x-ratelimit-limit/-remaining/-reset and x-daily-requests-left on every answer, errors included."""
+    """x-ratelimit-limit/-remaining/-reset and x-daily-requests-left on every answer, errors included."""
     first = call(pipedrive, "GET", ORGS)
     second = call(pipedrive, "GET", ORGS + "/404")
     third = call(pipedrive, "GET", ORGS, headers={})
@@ -261,7 +262,7 @@ def test_rate_limit_headers_on_every_answer(pipedrive):
 
 
 def test_ten_thousand_records_page_to_the_end(pipedrive):
-    """§6.3: a 10,000-record seed pages through at limit=100 cheaply (cursor bisect + slice)."""
+    """A 10,000-record seed pages through at limit=100 cheaply (cursor bisect + slice)."""
     pipedrive.reset(10_000)
     records, pages = page_all(pipedrive, 100)
     assert len(records) == 10_000 and len({r["id"] for r in records}) == 10_000

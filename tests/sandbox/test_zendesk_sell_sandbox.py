@@ -1,8 +1,8 @@
 """The Zendesk Sell emulator against Sell's documented behaviour for contacts (organisations and persons).
 
-Sources: research/crm-apis-2.md §5 (Zendesk Sell), §6 (emulator guidance), §7 (open items); Zendesk's
-official Python client `basecrm` (http_client.py, services.py, errors.py); Sell's errors page
-(developer.zendesk.com/api-reference/sales-crm/errors).
+Sources: Sell's contacts reference (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/),
+its errors page (https://developer.zendesk.com/api-reference/sales-crm/errors/) and Zendesk's official Python
+client `basecrm` (https://github.com/basecrm/basecrm-python: http_client.py, services.py, errors.py).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def persons(sell) -> list[dict]:
 
 
 def assert_error_envelope(response, status: int, code: str) -> dict:
-    """research §5.5 / Sell errors page: `{errors:[{error:{…}, meta:{type:"error"}}], meta:{type:"errors",
+    """/ Sell errors page: `{errors:[{error:{…}, meta:{type:"error"}}], meta:{type:"errors",
     http_status, logref = X-Request-Id}}`."""
     assert response.status_code == status
     body = response.json()
@@ -58,7 +58,7 @@ def assert_error_envelope(response, status: int, code: str) -> dict:
 
 
 def test_bad_or_missing_token_is_401_unauthorized(sell):
-    """research §5.5: 401 `unauthorized` ("access token is missing, malformed, expired, or invalid")."""
+    """401 `unauthorized` ("access token is missing, malformed, expired, or invalid")."""
     for headers in ({"User-Agent": "t"}, {**AUTH, "Authorization": "Bearer nope"},
                     {**AUTH, "Authorization": f"Token {zendesk_sell.SANDBOX_TOKEN}"}):
         r = requests.get(contacts(sell), headers=headers)
@@ -67,7 +67,7 @@ def test_bad_or_missing_token_is_401_unauthorized(sell):
 
 
 def test_user_agent_is_required(sell):
-    """research §5.1 / §6: Sell refuses a request without User-Agent (400; constant in the emulator)."""
+    """Sell refuses a request without User-Agent (400; constant in the emulator)."""
     parts = urlsplit(contacts(sell))
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     headers = {k: v for k, v in AUTH.items() if k != "User-Agent"}
@@ -107,7 +107,7 @@ def test_list_envelope_and_headers(sell):
 
 
 def test_is_organization_filter_pages_through_all_organisations(sell):
-    """research §5.3: `GET /v2/contacts?is_organization=true&page=&per_page=`, next_page while more remain."""
+    """`GET /v2/contacts?is_organization=true&page=&per_page=`, next_page while more remain."""
     seen: list[int] = []
     page = 1
     while True:
@@ -127,7 +127,7 @@ def test_is_organization_filter_pages_through_all_organisations(sell):
 
 
 def test_following_next_page_links(sell):
-    """research §5.2: the collection's `meta.links.next_page` is a full URL for the next page."""
+    """The collection's `meta.links.next_page` is a full URL for the next page."""
     next_url = contacts(sell) + "?is_organization=true&per_page=25"
     ids: list[int] = []
     while next_url:
@@ -146,7 +146,7 @@ def test_per_page_above_100_is_refused(sell):
 
 
 def test_get_organisation_and_person(sell):
-    """research §5.3: `GET /v2/contacts/{id}` → `{data: Contact, meta: {type: "contact"}}` for either kind."""
+    """`GET /v2/contacts/{id}` → `{data: Contact, meta: {type: "contact"}}` for either kind."""
     org, person = organisations(sell)[0], persons(sell)[0]
     for contact in (org, person):
         r = requests.get(contacts(sell, f"/{contact['id']}"), headers=AUTH)
@@ -158,14 +158,14 @@ def test_get_organisation_and_person(sell):
 
 
 def test_get_unknown_is_404_not_found(sell):
-    """research §5.5: 404 `not_found` in the errors envelope."""
+    """404 `not_found` in the errors envelope."""
     r = requests.get(contacts(sell, "/999"), headers=AUTH)
     error = assert_error_envelope(r, 404, "not_found")
     assert error["resource"] == "contact"
 
 
 def test_create_organisation(sell):
-    """research §5.3: `POST /v2/contacts` with `{data:{is_organization:true,…}}` answers the data envelope."""
+    """`POST /v2/contacts` with `{data:{is_organization:true,…}}` answers the data envelope."""
     body = {"data": {"is_organization": True, "name": "Acme Rockets", "website": "https://acme.example",
                      "industry": "Aerospace", "description": "Rockets", "phone": "+1 555 0100",
                      "address": {"line1": "1 Launch Rd", "city": "Houston", "postal_code": "77058", "state": "TX",
@@ -184,7 +184,7 @@ def test_create_organisation(sell):
 
 
 def test_create_validation_is_422(sell):
-    """research §5.5: 422 resource errors with `field` set."""
+    """422 resource errors with `field` set."""
     r = requests.post(contacts(sell), headers=AUTH, json={"data": {"is_organization": True, "website": "x"}})
     error = assert_error_envelope(r, 422, "blank")
     assert error["field"] == "name" and error["resource"] == "contact"
@@ -196,7 +196,7 @@ def test_create_validation_is_422(sell):
 
 
 def test_update_is_partial_tags_replace_custom_fields_merge(sell):
-    """research §5.3: PUT partial; `tags` replaces the list; custom_fields merged (constant)."""
+    """PUT partial; `tags` replaces the list; custom_fields merged (constant)."""
     org = organisations(sell)[1]
     r = requests.put(contacts(sell, f"/{org['id']}"), headers=AUTH,
                      json={"data": {"description": "New text", "tags": ["renewal"],
@@ -206,12 +206,12 @@ def test_update_is_partial_tags_replace_custom_fields_merge(sell):
     assert data["description"] == "New text" and data["name"] == org["name"]
     assert data["tags"] == ["renewal"]
     assert data["custom_fields"] == {**org["custom_fields"], "Segment": "SMB"}
-    assert data["is_organization"] is True   # fixed at creation (research §5.1)
+    assert data["is_organization"] is True   # fixed at creation
     assert data["updated_at"] >= org["updated_at"]
 
 
 def test_delete_is_204_then_404(sell):
-    """research §5.3 / §6: hard delete answers 204 with no body; a second delete is 404 not_found."""
+    """Hard delete answers 204 with no body; a second delete is 404 not_found."""
     org = organisations(sell)[2]
     r = requests.delete(contacts(sell, f"/{org['id']}"), headers=AUTH)
     assert r.status_code == 204 and r.content == b""
@@ -220,7 +220,7 @@ def test_delete_is_204_then_404(sell):
 
 
 def test_upsert_updates_single_match_or_creates(sell):
-    """research §5.3: `POST /v2/contacts/upsert?name=…&is_organization=true`."""
+    """`POST /v2/contacts/upsert?name=…&is_organization=true`."""
     org = organisations(sell)[3]
     r = requests.post(contacts(sell, "/upsert"), headers=AUTH, params={"name": org["name"],
                                                                        "is_organization": "true"},

@@ -31,7 +31,7 @@ def url(zoho, path: str) -> str:
 
 
 def test_missing_authorization_is_authentication_failure(zoho):
-    """research §3.4; crm-oas cloneRecord/examples/response-401-authenticationfailure.md."""
+    """; crm-oas cloneRecord/examples/response-401-authenticationfailure.md."""
     r = requests.get(url(zoho, "/Accounts"), params={"fields": "Account_Name"})
     assert r.status_code == 401
     assert r.json() == {"code": "AUTHENTICATION_FAILURE", "details": {}, "message": "Authentication failed",
@@ -42,7 +42,7 @@ def test_missing_authorization_is_authentication_failure(zoho):
 
 
 def test_wrong_token_is_invalid_token(zoho):
-    """research §3.4: 401 `{"code":"INVALID_TOKEN",…,"message":"invalid oauth token"}`."""
+    """401 `{"code":"INVALID_TOKEN",…,"message":"invalid oauth token"}`."""
     r = requests.get(url(zoho, "/Accounts"), params={"fields": "Account_Name"},
                      headers={"Authorization": "Zoho-oauthtoken 1000.expired.token"})
     assert r.status_code == 401
@@ -50,7 +50,7 @@ def test_wrong_token_is_invalid_token(zoho):
 
 
 def test_list_requires_fields(zoho):
-    """research §3.3 (`fields` mandatory); crm-oas getRecords/examples/response-400-requiredparammissing.md."""
+    """; crm-oas getRecords/examples/response-400-requiredparammissing.md."""
     r = requests.get(url(zoho, "/Accounts"), headers=AUTH)
     assert r.status_code == 400
     assert r.json() == {"code": "REQUIRED_PARAM_MISSING", "status": "error", "details": {"param_name": "fields"},
@@ -66,7 +66,7 @@ def test_list_caps_fields_at_fifty(zoho):
 
 
 def test_list_shape_fields_and_rate_limit_headers(zoho):
-    """research §3.3 response shapes (`data` + `info`); only the requested fields come back, plus id."""
+    """Response shapes (`data` + `info`); only the requested fields come back, plus id."""
     r = requests.get(url(zoho, "/Accounts"), headers=AUTH, params={"fields": FIELDS, "per_page": 5})
     assert r.status_code == 200
     body = r.json()
@@ -85,7 +85,7 @@ def test_list_shape_fields_and_rate_limit_headers(zoho):
 
 
 def test_page_pagination_visits_every_record_once(zoho):
-    """research §3.3: `page`/`per_page` with `info.more_records` false on the last page."""
+    """`page`/`per_page` with `info.more_records` false on the last page."""
     seen: list[str] = []
     page = 1
     while True:
@@ -103,7 +103,7 @@ def test_page_pagination_visits_every_record_once(zoho):
 
 
 def test_past_2000_records_page_is_refused_and_page_token_continues(zoho):
-    """research §3.3: page/per_page reach 2,000 records, then `page_token` (crm-oas
+    """page/per_page reach 2,000 records, then `page_token` (crm-oas
     getRecords/examples/response-400-discretepaginationlimitexceeded.md)."""
     zoho.reset(2300)
     r = requests.get(url(zoho, "/Accounts"), headers=AUTH,
@@ -157,7 +157,7 @@ def test_page_past_the_end_is_204(zoho):
 
 
 def test_get_one_record_is_a_one_element_data_array(zoho):
-    """research §3.3: a single GET also returns a one-element `data` array with every field."""
+    """A single GET also returns a one-element `data` array with every field."""
     record = zoho.records()[3]
     r = requests.get(url(zoho, f"/Accounts/{record['id']}"), headers=AUTH)
     assert r.status_code == 200
@@ -165,14 +165,14 @@ def test_get_one_record_is_a_one_element_data_array(zoho):
 
 
 def test_get_unknown_id_is_204(zoho):
-    """crm-oas v8.0 getRecord "204"; research §3.4 (SDK sample handles 204). Constant GET_MISSING_STATUS."""
+    """crm-oas v8.0 getRecord "204" (Zoho's SDK sample handles 204 too). Constant GET_MISSING_STATUS."""
     r = requests.get(url(zoho, "/Accounts/5725767000009999999"), headers=AUTH)
     assert r.status_code == zoho_crm.GET_MISSING_STATUS == 204
     assert r.content == b""
 
 
 def test_create_answers_201_with_action_details(zoho):
-    """crm-oas createRecords/examples/response-201-success.md; research §3.3 request bodies."""
+    """crm-oas createRecords/examples/response-201-success.md; request bodies."""
     body = {"data": [{"Account_Name": "Fresh Start Ltd", "Website": "https://fresh.example", "Employees": 42,
                       "Industry": "Technology", "Owner": {"id": zoho_crm.USERS[2]["id"]},
                       "Tag": [{"name": "Key Account"}, {"name": "Brand New"}],
@@ -210,7 +210,7 @@ def test_create_validation_items(zoho):
 
 
 def test_update_answers_200_and_unknown_id_is_invalid_data(zoho):
-    """research §3.3 (PUT /Accounts/{id}, `record updated`) and §3.4 (unknown id → INVALID_DATA, HTTP 400)."""
+    """(unknown id → INVALID_DATA, HTTP 400)."""
     record = zoho.records()[0]
     r = requests.put(url(zoho, f"/Accounts/{record['id']}"), headers=AUTH,
                      json={"data": [{"Description": "Updated", "Tag": [{"name": "Referral"}]}]})
@@ -228,7 +228,7 @@ def test_update_answers_200_and_unknown_id_is_invalid_data(zoho):
 
 
 def test_delete_then_repeat(zoho):
-    """research §0/§6.2: 200 `record deleted`, then INVALID_DATA; the record sits in the Recycle Bin (§3.6)."""
+    """200 `record deleted`, then INVALID_DATA; the record sits in the Recycle Bin."""
     record_id = zoho.records()[5]["id"]
     r = requests.delete(url(zoho, f"/Accounts/{record_id}"), headers=AUTH)
     assert r.status_code == 200
@@ -274,7 +274,7 @@ def test_field_metadata_flags_custom_fields(zoho):
 
 
 def test_seed_fills_every_account_field_and_is_deterministic(zoho):
-    """research §3.5 field list: the seed fills each field a unified account maps from."""
+    """Field list: the seed fills each field a unified account maps from."""
     first = zoho.records()
     zoho.reset()
     assert zoho.records() == first
@@ -298,7 +298,8 @@ def test_seeding_ten_thousand_is_cheap_to_page(zoho):
 def test_official_zoho_sdk_drives_the_sandbox(zoho, tmp_path):
     """Zoho's official v8 Python SDK (`zohocrmsdk8-0`) with a custom `DataCenter.Environment` pointing at the
     sandbox: it reads field metadata, lists, creates, updates, gets and deletes Accounts, and sees the
-    unknown-id outcomes (204 on get, INVALID_DATA on delete) as research §3.4 describes."""
+    unknown-id outcomes (204 on get, INVALID_DATA on delete) as Zoho documents
+    (https://www.zoho.com/crm/developer/docs/api/v8/delete-records.html)."""
     sdk = pytest.importorskip("zohocrmsdk.src.com.zoho.crm.api.initializer")
     from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
     from zohocrmsdk.src.com.zoho.api.authenticator.store import FileStore

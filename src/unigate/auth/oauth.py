@@ -132,7 +132,8 @@ async def request_token(transport: Transport, integration: Integration, client: 
     if 200 <= response.status < 300 and isinstance(parsed.get("access_token"), str) and parsed["access_token"]:
         return parsed
     if response.status in REFUSAL_STATUSES or (200 <= response.status < 300 and parsed.get("error")):
-        # Zoho answers some refusals with 200 and {"error": "invalid_code"} (research/crm-apis-1.md §3).
+        # Zoho answers some refusals with 200 and {"error": "invalid_code"}: `parse_response`
+        # in https://github.com/zoho/zohocrm-python-sdk-8.0 reads the body whatever the status.
         raise TokenRefused(response.status, _text(parsed.get("error")),
                            _text(parsed.get("error_description") or parsed.get("message")))
     raise GatewayError(502, f"{integration.label}'s token endpoint answered HTTP {response.status}; the account is "

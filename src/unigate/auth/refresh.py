@@ -24,21 +24,24 @@ from unigate.errors import GatewayError
 from unigate.observability.metrics import record_refresh
 from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
-from unigate.store.engine import SQLITE_BUSY_TIMEOUT_MS
 from unigate.transport import Transport
 
 log = logging.getLogger("unigate.auth")
 
 # Refresh a token this many seconds before it expires, so a call never leaves with one about to lapse.
 REFRESH_MARGIN = 60.0
-# The longest a token request may hold the account's lock (and, on SQLite, the database's write lock):
-# well under SQLite's busy timeout, so other writers wait for it rather than fail.
-REFRESH_DEADLINE = SQLITE_BUSY_TIMEOUT_MS / 1000 / 2
+
+
+def refresh_deadline(settings: Settings) -> float:
+    """The longest a token request may hold the account's lock (and, on SQLite, the database's write
+    lock): half the store's bound on waits (UNIGATE_STORE_TIMEOUT), so other writers wait for it rather
+    than fail."""
+    return min(settings.read_timeout, settings.store_timeout / 2)
 
 
 def reconnect_error(account_id: str, integration: str, label: str, cause: str,
                     raw_response: dict | None = None) -> GatewayError:
-    """The 401 a call gets while its account must be connected again (research/truto-semantics.md §6)."""
+    """The 401 a call gets while its account must be connected again (https://truto.one/docs/api-reference/overview/errors)."""
     return GatewayError(
         401,
         f"The integrated account {account_id} must be reconnected: {cause}. Send the user through "
@@ -109,7 +112,7 @@ class TokenRefresher:
                                     context=current.context)
                     client = client_for(integration, is_sandbox=current.is_sandbox, settings=self.settings)
                     form = {"grant_type": "refresh_token", "refresh_token": str(current.context["refresh_token"])}
-                    deadline = min(self.settings.read_timeout, REFRESH_DEADLINE)
+                    deadline = refresh_deadline(self.settings)
                     try:
                         response = await asyncio.wait_for(
                             request_token(self.transport, integration, client, url, form), deadline)

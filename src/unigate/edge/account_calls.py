@@ -19,6 +19,7 @@ from unigate.edge import idempotency
 from unigate.edge.limits import GatewayLimits, Limit
 from unigate.edge.responses import send_bytes, send_error, send_json
 from unigate.edge.size_limits import asgi_body_chunks, read_limited
+from unigate.edge.unavailable import unavailable_error
 from unigate.engine.accounts import AccountRuntime
 from unigate.engine.call import JsonResult, RawResult, Result, StreamResult
 from unigate.engine.provider_call import CallState
@@ -51,7 +52,11 @@ class AccountCallRoute:
             await self.handle(scope, receive, send)
         except GatewayError as error:
             await send_error(send, error)
-        except Exception:
+        except Exception as exc:
+            unavailable = unavailable_error(exc, self.gateway.settings)  # a store that failed: 503, Retry-After
+            if unavailable is not None:
+                await send_error(send, unavailable)
+                return
             log.exception("%s %s failed", scope.get("method"), scope.get("path"))
             await send_error(send, GatewayError(500, "The gateway failed unexpectedly; the error is logged. Retry, "
                                                      "and report it if it persists."))

@@ -1,4 +1,4 @@
-"""Admin routes in Truto's shapes (research/truto-semantics.md §10): integrated accounts, integrations."""
+"""Admin routes in Truto's shapes (https://truto.one/docs/api-reference/admin/integrated-accounts): integrated accounts, integrations."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.edge.account_input import check_context_values, check_tenant_id, list_cursor, list_filter
 from unigate.edge.query import parse_query
-from unigate.edge.redaction import preserve_secrets, redact, without_masks
+from unigate.edge.redaction import context_patch as patch_keeping_secrets
+from unigate.edge.redaction import redact
 from unigate.edge.size_limits import read_limited
 from unigate.engine.accounts import check_context, resolve_auth
 from unigate.engine.proxy import route_of, unavailable_reason
@@ -71,6 +73,7 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "model": m.model,
                 "resource": m.resource,
                 "methods": list(m.methods),
+                "custom_methods": list(m.custom_methods),
                 "fields": list(m.fields),
                 "writable_fields": list(m.writable),
                 "not_held": m.not_held,
@@ -135,19 +138,21 @@ class AdminRoutes:
     async def list_accounts(self, request: Request) -> Response:
         environment_id = await self._environment(request)
         query = parse_query(request.url.query)
-        integration = query.get("integration.name")
+        integration = list_filter(query, "integration.name")
         if integration is None and isinstance(query.get("integration"), dict):
-            integration = query["integration"].get("name")
+            integration = list_filter(query["integration"], "name")
+        tenant_id = list_filter(query, "tenant_id")
+        status = list_filter(query, "status", ACCOUNT_STATUSES)
         limit_raw = query.get("limit") or "100"
         try:
             limit = max(1, min(int(limit_raw), 1000))
         except (TypeError, ValueError):
             raise GatewayError(400, "limit must be an integer between 1 and 1000.") from None
-        cursor = query.get("next_cursor") or None
+        cursor = list_cursor(query)
         try:
             accounts, next_cursor = await self.store.list_accounts(
-                environment_id, integration=integration, tenant_id=query.get("tenant_id"),
-                status=query.get("status"), limit=limit, cursor=cursor)
+                environment_id, integration=integration, tenant_id=tenant_id,
+                status=status, limit=limit, cursor=cursor)
         except ValueError:
             raise GatewayError(400, "next_cursor is not valid; pass the value from the previous page.") from None
         return json_response({"result": [account_json(self.gateway, a) for a in accounts],
@@ -165,15 +170,14 @@ class AdminRoutes:
         context = body.get("context", {})
         if not isinstance(context, dict):
             raise GatewayError(400, "context must be an object of the integration's credentials.")
+        check_context_values(context)
         is_sandbox = body.get("is_sandbox", False)
         if not isinstance(is_sandbox, bool):
             raise GatewayError(400, "is_sandbox must be true or false.")
         if is_sandbox:
             # A sandbox account works with no credentials: the emulator's own fill the gaps.
             context = {**integration.sandbox_context, **context}
-        tenant_id = body.get("tenant_id")
-        if tenant_id is not None and not isinstance(tenant_id, str):
-            raise GatewayError(400, "tenant_id must be a string.")
+        tenant_id = check_tenant_id(body.get("tenant_id"))
         auth = resolve_auth(integration, body.get("authentication_method"), context)
         # Refused before it is stored: a context naming a host that is not the CRM's (docs/reliability.md).
         check_context(integration, context, is_sandbox=is_sandbox, sandbox_url=self.gateway.sandbox_url)
@@ -200,9 +204,7 @@ class AdminRoutes:
         body = await self._body(request)
         changes: dict[str, Any] = {}
         if "tenant_id" in body:
-            if body["tenant_id"] is not None and not isinstance(body["tenant_id"], str):
-                raise GatewayError(400, "tenant_id must be a string or null.")
-            changes["tenant_id"] = body["tenant_id"]
+            changes["tenant_id"] = check_tenant_id(body["tenant_id"])
         if "status" in body:
             if body["status"] not in ACCOUNT_STATUSES:
                 raise GatewayError(400, f"status must be one of: {', '.join(ACCOUNT_STATUSES)}.")
@@ -216,11 +218,10 @@ class AdminRoutes:
         if "context" in body:
             if not isinstance(body["context"], dict):
                 raise GatewayError(400, "context must be an object; it is merged into the stored context.")
+            check_context_values(body["context"])
             integration = self.gateway.integration(account.integration)
             secret_paths = integration.secret_fields() if integration else set()
-            patch = without_masks(body["context"])
-            context_patch = {k: preserve_secrets(account.context.get(k), v, secret_paths, f"{k}.")
-                             for k, v in patch.items()}
+            context_patch = patch_keeping_secrets(account.context, body["context"], secret_paths)
         unknown = set(body) - {"tenant_id", "status", "authentication_method", "context"}
         if unknown:
             raise GatewayError(400, f"These fields cannot be changed: {', '.join(sorted(unknown))}.")

@@ -20,6 +20,7 @@ from starlette.routing import Route
 from unigate.auth import connect
 from unigate.auth.connect import pkce_challenge, with_query
 from unigate.auth.oauth import TokenRefused, authorize_url, client_for, oauth_spec
+from unigate.edge.account_input import check_tenant_id
 from unigate.edge.admin import json_response
 from unigate.edge.query import as_bool, parse_query
 from unigate.engine.spec import Integration
@@ -65,9 +66,7 @@ class ConnectRoutes:
                                     "returns to, e.g. https://app.example.com/crm-connected.")
         if len(redirect_uri) > 2000:
             raise GatewayError(400, "redirect_uri is too long (over 2000 characters).")
-        tenant_id = query.get("tenant_id")
-        if tenant_id is not None and (not isinstance(tenant_id, str) or len(tenant_id) > 255):
-            raise GatewayError(400, "tenant_id must be a string of at most 255 characters.")
+        tenant_id = check_tenant_id(query.get("tenant_id"))
         is_sandbox = as_bool("is_sandbox", query.get("is_sandbox"))
         account_id = query.get("integrated_account_id")
         if account_id is not None:

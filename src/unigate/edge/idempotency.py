@@ -1,7 +1,8 @@
-"""`Idempotency-Key` on writes (unified and proxy POST and PATCH, custom POST, PUT and PATCH): one provider call per key.
+"""`Idempotency-Key` on writes (unified and proxy POST and PATCH, unified custom methods, custom POST, PUT and
+PATCH): one provider call per key.
 
 A client that resends a write (Truto's TypeScript SDK resends a POST after a 409, 502 or 504:
-research/truto-semantics.md §12, research/clients-and-jsonata.md §2.2) sends the same key each time.
+`src/apiClient.ts` in https://github.com/trutohq/truto-ts-sdk) sends the same key each time.
 The first request claims the key and calls the CRM; its answer is kept for the key's TTL (24 h by
 default) and replayed, with `Idempotent-Replayed: true`, to every repeat. A repeat that arrives while
 the first is still running gets 409 with `Retry-After: 1`; the same key on a different request gets 422.
@@ -10,8 +11,10 @@ Which answers are kept (docs/api.md, "Idempotency-Key"): every answer of a write
 the CRM, errors included, because a create that failed or timed out may still have been performed by the
 CRM, and calling it again could make a duplicate. The key is released, so the same key runs again, only
 when the CRM certainly did not act: the write was never sent (a lookup step before it failed, or no
-connection could be made), or the CRM refused it with 429 (rate limited). Requests refused before the
-call (bad token, invalid body, unknown account) never claim the key.
+connection could be made), or the CRM refused it with 429 (rate limited), and when the answer is the
+gateway's own failure (a 500 or 503 not from the CRM): a 24-hour replay of the gateway's bug or outage
+would hide the CRM's real answer from every retry. Requests refused before the call (bad token, invalid
+body, unknown account) never claim the key.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import orjson
 from unigate.engine.call import JsonResult, RawResult, Result, StreamResult
 from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
+from unigate.store.availability import is_store_unavailable
 from unigate.store.crypto import DecryptionError
 from unigate.store.idempotency import Claimed, IdempotencyKeys, InFlight, Mismatch, Replay, StoredResponse
 
@@ -42,8 +46,8 @@ _NOT_REPLAYED = frozenset({"ratelimit-limit", "ratelimit-remaining", "ratelimit-
 
 def read_key(raw: bytes | None, method: str, response_format: str) -> str | None:
     """The request's Idempotency-Key, checked; None when it has none or the method ignores it."""
-    if raw is None or method not in ("create", "update"):
-        return None  # reads and deletes are idempotent already
+    if raw is None or method in ("list", "get", "delete", "read"):
+        return None  # reads and deletes are idempotent already; creates, updates and custom methods are not
     key = raw.decode("latin-1").strip()
     if not key:
         raise GatewayError(400, "The Idempotency-Key header is empty; send a unique value per write, e.g. a UUID.")
@@ -78,6 +82,11 @@ def crm_did_not_act(state: CallState, error: Exception) -> bool:
     return isinstance(error.__cause__, aiohttp.ClientConnectorError)
 
 
+def gateway_failed(error: GatewayError) -> bool:
+    """True for the gateway's own failure (not the CRM's answer): such an answer is never kept."""
+    return not error.remote and error.status in (500, 503)
+
+
 def stored_answer(result: Result) -> StoredResponse:
     headers = {k: v for k, v in result.headers.items() if k.lower() not in _NOT_REPLAYED}
     if isinstance(result, JsonResult):
@@ -104,7 +113,9 @@ async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request
         log.error("a stored idempotent answer could not be opened (was the store key changed?)")
         raise GatewayError(500, "The stored answer for this Idempotency-Key cannot be read by this gateway "
                                 "(its store key differs). Send the write with a new key.") from None
-    except Exception:
+    except Exception as exc:
+        if is_store_unavailable(exc):
+            raise  # the edge's one answer for a store that is down (edge/unavailable.py); nothing was sent
         log.exception("claiming an idempotency key failed")
         raise GatewayError(503, "The gateway could not record the Idempotency-Key, so the write was not sent. "
                                 "Retry with the same key.", headers={"retry-after": "1"}) from None
@@ -126,9 +137,10 @@ async def run_once(keys: IdempotencyKeys, environment_id: str, key: str, request
             error = exc
         else:
             log.exception("an idempotent write failed unexpectedly")
-            error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. If "
-                                      "the CRM may have performed it, check before sending it again with a new key.")
-        if crm_did_not_act(state, exc):
+            error = GatewayError(500, "The gateway failed unexpectedly during this write; the error is logged. The "
+                                      "key is not kept: check whether the CRM performed the write before sending "
+                                      "it again.")
+        if crm_did_not_act(state, exc) or gateway_failed(error):
             await _settle(keys.release(environment_id, key, outcome.claim_id))
         else:
             # The CRM may have acted: the failure is kept like any answer, so a resend makes no duplicate.

@@ -1,7 +1,7 @@
 """The gateway's own rate limits on unified, proxy and custom calls: per API token and per integrated account.
 
 Off by default. `UNIGATE_LIMIT_PER_TOKEN` and `UNIGATE_LIMIT_PER_ACCOUNT` take "N" (requests per
-second) or "N/window", e.g. "500/10s" and "50/10s", Truto's own limits (research/truto-semantics.md §6).
+second) or "N/window", e.g. "500/10s" and "50/10s", Truto's own limits (https://truto.one/docs/api-reference/overview/rate-limits).
 Windows are fixed and aligned on the clock, so every process agrees on which window a request falls in;
 over the limit the answer is 429 with `Retry-After` (seconds to the window's end) and the
 `ratelimit-*` headers Truto normalizes to (same section).

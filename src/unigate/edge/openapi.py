@@ -9,7 +9,7 @@ from unigate import __version__
 from unigate.engine import proxy
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.spec import Integration
-from unigate.models import READ_ONLY_FIELDS, UnifiedResource
+from unigate.models import READ_ONLY_FIELDS, UnifiedMethod, UnifiedResource
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 # 401/403: a token, or an account that is not active; 413/414: size limits; 422/429/502/504: the provider.
@@ -148,8 +148,31 @@ def custom_paths() -> dict[str, Any]:
     return {"/custom/{path}": operations}
 
 
+def _custom_method_path(method: UnifiedMethod, record_ref: dict[str, Any] | None,
+                        served_by: list[str]) -> dict[str, Any]:
+    """`POST /unified/<model>/<resource>/<method>`: the body schema from models/, the answer `{result}`."""
+    body_schema = copy.deepcopy(method.schema)
+    body_schema.pop("$schema", None)
+    result = body_schema.pop("x-result", {})
+    if result == "record":
+        result = record_ref or {"type": "object"}
+    served = ", ".join(served_by) or "no integration yet"
+    return {"post": {
+        "summary": method.schema.get("title", method.name),
+        "description": f"{method.schema.get('description', '')} Served on: {served} (GET /integration lists each "
+                       "integration's custom methods; another answers 405).",
+        "operationId": f"{method.name.replace('-', '_')}_{method.model}_{method.resource}",
+        "parameters": WRITE_PARAMS,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body_schema}}},
+        "responses": {"200": _unified_ok("The result", {"type": "object", "required": ["result"],
+                                                       "properties": {"result": result}}),
+                      **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS, 409, 503)}}}
+
+
 def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str],
-                  loaded: list[Integration] | None = None) -> dict[str, Any]:
+                  loaded: list[Integration] | None = None,
+                  methods: dict[tuple[str, str, str], UnifiedMethod] | None = None) -> dict[str, Any]:
+    """The document; `methods`: the unified custom methods (those of a served resource are listed)."""
     schemas: dict[str, Any] = {
         "Error": {
             "type": "object",
@@ -295,6 +318,13 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                        "responses": {"200": _unified_ok("At least {id}, plus what the provider's answer maps to", ref),
                                      **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS)}},
         }
+    for (model, resource, name), method in (methods or {}).items():
+        if (model, resource) not in resources:
+            continue
+        mappings = [(i.name, i.mappings.get((model, resource))) for i in loaded or []]
+        served_by = sorted(n for n, mapping in mappings if mapping is not None and name in mapping.custom_methods)
+        record = {"$ref": f"#/components/schemas/{_schema_name(resources[(model, resource)])}"}
+        paths[f"/unified/{model}/{resource}/{name}"] = _custom_method_path(method, record, served_by)
     paths.update(proxy_paths(proxy.catalogue(loaded or [])))
     paths.update(custom_paths())
     return {

@@ -1,4 +1,5 @@
-"""qs-style query strings, as both Truto SDKs send them (research/clients-and-jsonata.md §0).
+"""qs-style query strings, as both Truto SDKs send them (https://github.com/trutohq/truto-python-sdk,
+https://github.com/trutohq/truto-ts-sdk).
 
 `k[]=a&k[]=b` and `k[0]=a&k[1]=b` give lists, `k=a&k=b` too; `m[a][b]=c` gives nested maps;
 `+` and `%20` are spaces. A comma list (`k=a,b`) stays a string here: the parameters that take

@@ -1,7 +1,10 @@
-"""`/unified/{model}/{resource}[/{id}]`: list, create, get, update, delete on any integration.
+"""`/unified/{model}/{resource}[/{id}]`: list, create, get, update, delete on any integration, and
+`POST /unified/{model}/{resource}/{method}`: the resource's custom methods (merge, batch-delete, ...).
 
 Raw ASGI for speed and control: the id is read from the raw path (so `%2F` in an id stays part of
-the id) and the query string goes through the qs-style parser.
+the id) and the query string goes through the qs-style parser. A record id and a method name never
+meet: nothing else is a POST on `/unified/{model}/{resource}/{segment}`, so after a resource that
+segment is always a method name, and on GET, PATCH and DELETE always an id.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import orjson
+from jsonschema.protocols import Validator
 from starlette.types import Receive, Scope, Send
 
 from unigate.edge import idempotency
@@ -19,7 +23,6 @@ from unigate.engine.call import UnifiedRequest
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
-from unigate.gateway import Gateway
 from unigate.observability.requests import CallRecord
 
 _METHODS = {("GET", False): "list", ("POST", False): "create", ("GET", True): "get",
@@ -35,7 +38,11 @@ def split_path(raw_path: bytes) -> tuple[str, str, str | None]:
         raise GatewayError(404, "Unified routes are /unified/{model}/{resource}[/{id}], e.g. /unified/crm/accounts.")
     record_id = None
     if len(parts) == 5 and parts[4]:
-        record_id = unquote(parts[4], errors="strict")
+        try:
+            record_id = unquote(parts[4], errors="strict")
+        except UnicodeDecodeError:
+            raise GatewayError(400, "The record id in the path is not valid UTF-8 once percent-decoded; "
+                                    "percent-encode the id's UTF-8 bytes.") from None
     return unquote(parts[2]), unquote(parts[3]), record_id
 
 
@@ -49,13 +56,26 @@ class UnifiedRoutes(AccountCallRoute):
         raw_path = scope.get("raw_path") or scope["path"].encode()
         model, resource, record_id = split_path(raw_path.split(b"?", 1)[0])
         http_method = scope["method"]
-        method = _METHODS.get((http_method, record_id is not None))
+        names_method = http_method == "POST" and record_id is not None  # POST /unified/{model}/{resource}/{method}
+        if names_method:
+            method, record_id = record_id, None
+        else:
+            method = _METHODS.get((http_method, record_id is not None))
         if method is None:
             allowed = "GET, PATCH, DELETE" if record_id is not None else "GET, POST"
             raise GatewayError(405, f"{http_method} is not allowed on this route; use {allowed}.")
         if (model, resource) not in gateway.resources:
             known = ", ".join(f"{m}/{r}" for m, r in gateway.resources)
             raise GatewayError(404, f"Unknown unified resource {model}/{resource}. Available: {known}.")
+        custom = None
+        if names_method:
+            custom = gateway.methods.get((model, resource, method))
+            if custom is None:
+                names = sorted(n for (m, r, n) in gateway.methods if (m, r) == (model, resource))
+                listed = ", ".join(f"POST /unified/{model}/{resource}/{n}" for n in names) or "none"
+                raise GatewayError(404, f"{model}/{resource} has no custom method {method[:64]!r} (its custom "
+                                        f"methods: {listed}). A record is updated with PATCH on "
+                                        f"/unified/{model}/{resource}/{{id}}, not POST.")
         if call is not None:
             # Only known resources become metric labels: a caller must not be able to mint new series.
             call.resource = f"{model}/{resource}"
@@ -74,8 +94,15 @@ class UnifiedRoutes(AccountCallRoute):
         account = await self.account(environment_id, account_id, call)
 
         body = None
-        if method in ("create", "update"):
-            body = await self.read_body(receive, headers, gateway, model, resource)
+        if custom is not None:
+            body = await self.read_body(receive, headers, f"{model}/{resource}/{method}", custom.body_validator,
+                                        "The request body must be a JSON object, see "
+                                        f"POST /unified/{model}/{resource}/{method} in the OpenAPI document.")
+        elif method in ("create", "update"):
+            body = await self.read_body(receive, headers, f"{model}/{resource}",
+                                        gateway.resources[(model, resource)].write_validator,
+                                        "The request body must be a JSON object of unified fields, e.g. "
+                                        "{\"name\": \"Acme\"}.")
         request = UnifiedRequest(
             model=model,
             resource=resource,
@@ -93,22 +120,24 @@ class UnifiedRoutes(AccountCallRoute):
         if call is not None:
             call.state = state
         await self.answer(send, environment_id, idempotency_key,
-                          idempotency.fingerprint(http_method, model, resource, record_id, query, body), state,
+                          # The path's last segment: the record's id, or the custom method's name.
+                          idempotency.fingerprint(http_method, model, resource,
+                                                  method if custom is not None else record_id, query, body), state,
                           lambda: gateway.engine.run(request, state))
 
-    async def read_body(self, receive: Receive, headers: dict[bytes, bytes], gateway: Gateway, model: str,
-                        resource: str) -> dict[str, Any]:
+    async def read_body(self, receive: Receive, headers: dict[bytes, bytes], what: str, validator: Validator,
+                        expected: str) -> dict[str, Any]:
+        """The JSON body, checked against `validator`; `what` names the route in messages."""
         raw = await self.raw_body(receive, headers)
         if not raw.strip():
-            raise GatewayError(400, "The request body must be a JSON object of unified fields, e.g. {\"name\": \"Acme\"}.")
+            raise GatewayError(400, expected)
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise GatewayError(400, f"The request body is not valid JSON ({exc}).") from None
         if not isinstance(body, dict):
-            raise GatewayError(400, "The request body must be a JSON object of unified fields.")
-        schema = gateway.resources[(model, resource)]
-        problems = sorted(schema.write_validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+            raise GatewayError(400, expected)
+        problems = sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
         if problems:
             details = []
             fields = []
@@ -119,7 +148,7 @@ class UnifiedRoutes(AccountCallRoute):
                     for name in extra:
                         full = f"{path}.{name}" if path else name
                         fields.append(full)
-                        details.append(f"{full} is not a field of {model}/{resource}")
+                        details.append(f"{full} is not a field of {what}")
                 else:
                     fields.append(path or "(body)")
                     details.append(f"{path or 'body'}: {problem.message}")

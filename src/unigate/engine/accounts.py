@@ -132,5 +132,11 @@ def prepare_account(integration: Integration, account_id: str, context: dict[str
         except ExpressionError as exc:
             raise GatewayError(500, f"{integration.name}: the auth headers expression failed ({exc}).") from exc
         headers.update({str(k): str(v) for k, v in computed.items() if v is not None})
+    for name, value in headers.items():
+        # A stored value with CR, LF or NUL (from before such values were refused) must not split a
+        # header: the account's calls answer 400 naming it, never a 500 from the HTTP client.
+        if any(char in f"{name}{value}" for char in "\r\n\x00"):
+            raise GatewayError(400, f"The integrated account's context makes the {name} header hold a CR, LF or "
+                                    "NUL character; PATCH the account's context with a clean value.")
     return AccountRuntime(account_id, integration, context, is_sandbox, base_url, headers,
                           environment_id=environment_id, expires_at=token_expiry(context.get("expires_at")))

@@ -16,9 +16,10 @@ from unigate.engine import formats, pages, pagination
 from unigate.engine.accounts import AccountRuntime
 from unigate.engine.provider_call import CallState, ProviderAnswer, ProviderCall
 from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, evaluate_request, lower_headers
-from unigate.engine.spec import MethodMapping, ResourceMapping, ResourceMethod
+from unigate.engine.spec import UNIFIED_METHODS, CustomMethodMapping, MethodMapping, ResourceMapping, ResourceMethod
 from unigate.errors import GatewayError
 from unigate.models import UnifiedResource
+from unigate.transport import content_type_of
 
 
 @dataclass
@@ -105,6 +106,8 @@ class Engine:
         if mapping is None:
             raise GatewayError(404, f"{integration.label} does not support the unified resource "
                                     f"{request.model}/{request.resource}.")
+        if request.method not in UNIFIED_METHODS:
+            return await self._custom(request, state, mapping)
         method_mapping = mapping.methods.get(request.method)
         if method_mapping is None:
             supported = ", ".join(mapping.methods) or "none"
@@ -127,7 +130,7 @@ class Engine:
         return await self._single(request, state, mapping, method_mapping, method, scope)
 
     # -- steps ---------------------------------------------------------------------------------------
-    async def _run_steps(self, request: UnifiedRequest, state: CallState, mm: MethodMapping,
+    async def _run_steps(self, request: UnifiedRequest, state: CallState, mm: MethodMapping | CustomMethodMapping,
                          scope: dict[str, Any]) -> dict[str, Any]:
         results: dict[str, Any] = {}
         for step in mm.before:
@@ -251,6 +254,77 @@ class Engine:
             result["remote_data"] = parsed if isinstance(parsed, dict) else {"items": parsed}
         return self._shape(result, request, schema)
 
+    # -- custom methods (merge, batch-delete, ...) -----------------------------------------------------
+    async def _custom(self, request: UnifiedRequest, state: CallState, mapping: ResourceMapping) -> Result:
+        """`POST /unified/<model>/<resource>/<method>`: steps, one provider call (or one per item of
+        `each`), then the result, `{"result": ...}`, from the `response` mapping or read back through `get`."""
+        integration = request.account.integration
+        custom = mapping.custom_methods.get(request.method)
+        if custom is None:
+            supported = ", ".join(mapping.custom_methods) or "none"
+            raise GatewayError(405, f"{integration.label} does not support the method {request.method!r} on "
+                                    f"{request.model}/{request.resource} (its custom methods there: {supported}).")
+        if self.provider.refresh_due(request.account):
+            request.account = await self.provider.fresh(request.account)
+        body = request.body or {}
+        remote_body = body.get("remote_data")
+        scope: dict[str, Any] = {"query": request.query, "context": request.account.context, "id": None,
+                                 "body": {k: v for k, v in body.items() if k != "remote_data"}, "steps": {}}
+        scope["steps"] = await self._run_steps(request, state, custom, scope)
+        items: list[Any] = [None]
+        if custom.each is not None:
+            found = evaluate_request(custom.each, scope, "each")
+            items = found if isinstance(found, list) else [found] if found is not None else []
+            if not items:
+                raise GatewayError(400, "The request names no record to act on.")
+        method = integration.resource_method(custom.resource, custom.method)
+        answers: list[ProviderAnswer] = []
+        for index, item in enumerate(items):
+            call_scope = {**scope, "item": item, "index": index, "responses": [a.parsed for a in answers]}
+            if custom.id is not None:
+                call_scope["id"] = evaluate_request(custom.id, call_scope, "id")
+            provider_request = build_request(request.account, method, call_scope, query_expr=custom.query,
+                                             body_expr=custom.body, remote_query=request.remote_query,
+                                             remote_body=remote_body)
+            last = index == len(items) - 1
+            if last and request.response_format in ("raw", "stream"):
+                return await self._as_is(request, state, provider_request, write=True)
+            try:
+                answer = await self.provider.fetch(request.account, provider_request, state, write=True)
+            except Exception:
+                if answers:
+                    # An earlier call of this method has changed the CRM: the method as a whole may not
+                    # run again under the same Idempotency-Key.
+                    state.write_progress = "answered"
+                raise
+            request.account = answer.account
+            answers.append(answer)
+        parsed = [a.parsed for a in answers]
+        headers = answers[-1].headers
+        schema = self.resources.get((request.model, request.resource))
+        if custom.read_back is not None:
+            record_id = evaluate(custom.read_back, {"response": parsed[-1], "responses": parsed,
+                                                    "body": scope["body"]}, "read_back")
+            if record_id in (None, ""):
+                raise GatewayError(502, f"{integration.label} did not say which record the {request.method} left.",
+                                   remote=True, raw_response=parsed[-1])
+            get = mapping.methods["get"]
+            read_request = replace(request, method="get", id=str(record_id), body=None, remote_query={})
+            read_scope = {**scope, "id": str(record_id), "body": None}
+            read_scope["steps"] = await self._run_steps(read_request, state, get, read_scope)
+            record = await self._single(read_request, state, mapping, get,
+                                        integration.resource_method(get.resource, get.method), read_scope)
+            assert isinstance(record, JsonResult)
+            return JsonResult({"result": record.body}, record.headers)
+        result = evaluate(custom.response, {"response": parsed[-1], "responses": parsed, "body": scope["body"],
+                                            "context": request.account.context, "steps": scope["steps"]},
+                          f"{request.method} response")
+        if isinstance(result, dict):
+            result = self._shape(prune(result), request, schema)
+        elif isinstance(result, list):
+            result = [self._shape(prune(r), request, schema) if isinstance(r, dict) else r for r in result]
+        return JsonResult({"result": result}, headers)
+
     # -- shared pieces -----------------------------------------------------------------------------
     async def _as_is(self, request: UnifiedRequest, state: CallState, provider_request: ProviderRequest, *,
                      write: bool = False) -> Result:
@@ -258,7 +332,7 @@ class Engine:
         if request.response_format == "stream":
             opened = await self.provider.open(request.account, provider_request, state, write=write)
             response = opened.response
-            return StreamResult(response.status, response.headers.get("content-type", "application/octet-stream"),
+            return StreamResult(response.status, content_type_of(response.headers, "application/octet-stream"),
                                 response, opened.headers)
         answer: ProviderAnswer = await self.provider.fetch(request.account, provider_request, state, write=write)
         raw = answer.response

@@ -57,7 +57,14 @@ def records_of(method: ResourceMethod, answer: ProviderAnswer) -> list[Any]:
                            "records")
     if records is None:
         return []
-    return records if isinstance(records, list) else [records]
+    if isinstance(records, dict):
+        records = [records]
+    # A provider answer is hostile input: records that are not objects (a string page, a list of
+    # numbers) cannot be read as records, so the call fails as the provider's fault, with its answer.
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        raise GatewayError(502, f"{answer.account.integration.label} answered a page whose records are not JSON "
+                                "objects; the list cannot be read.", remote=True, raw_response=answer.parsed)
+    return records
 
 
 def next_position(method: ResourceMethod, position: Any, limit: int, count: int, answer: ProviderAnswer,

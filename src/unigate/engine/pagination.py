@@ -17,6 +17,13 @@ from unigate.engine.spec import Pagination
 from unigate.errors import GatewayError
 from unigate.expressions import ExpressionError
 
+# Bounds on a position, whether read from a caller's cursor or a provider's answer: page numbers and
+# offsets fit a signed 32-bit integer (what CRM backends take), cursors and next links a URL.
+MAX_PAGE_NUMBER = 2**31 - 1
+MAX_CURSOR_LENGTH = 8192
+_BAD_CURSOR = ("next_cursor is not a cursor this gateway issued. Pass the next_cursor of the previous page "
+               "unchanged, or leave it out for the first page.")
+
 
 def encode_cursor(position: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps({"p": position})).rstrip(b"=").decode()
@@ -30,12 +37,28 @@ def decode_cursor(cursor: str | None) -> Any:
         padded = cursor + "=" * (-len(cursor) % 4)
         return orjson.loads(base64.urlsafe_b64decode(padded.encode()))["p"]
     except (ValueError, KeyError, TypeError):
-        raise GatewayError(400, "next_cursor is not a cursor this gateway issued. Pass the next_cursor of the "
-                                "previous page unchanged, or leave it out for the first page.") from None
+        raise GatewayError(400, _BAD_CURSOR) from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def valid_position(style: str, position: Any) -> bool:
+    """Whether `position` is one a `style` pagination can hold (the caller's cursor carries any JSON)."""
+    if style in ("page", "offset"):
+        return _is_int(position) and 0 <= position <= MAX_PAGE_NUMBER
+    if style == "cursor":
+        if _is_int(position):
+            return abs(position) <= 2**63 - 1
+        return isinstance(position, str) and 0 < len(position) <= MAX_CURSOR_LENGTH
+    return isinstance(position, str) and len(position) <= MAX_CURSOR_LENGTH  # next_url: a query string
 
 
 def page_params(pagination: Pagination, position: Any, limit: int) -> dict[str, Any]:
     """The provider parameters for the page at `position` (None: the first page)."""
+    if position is not None and not valid_position(pagination.style, position):
+        raise GatewayError(400, _BAD_CURSOR)
     params: dict[str, Any] = {}
     if pagination.limit_param:
         params[pagination.limit_param] = limit
@@ -59,19 +82,27 @@ def next_position(pagination: Pagination, position: Any, limit: int, count: int,
         style = pagination.style
         if style == "cursor":
             value = pagination.next_cursor.evaluate(scope)  # type: ignore[union-attr]
-            return None if value in (None, "") else value
+            if value is None or value == "":
+                return None
+            if not valid_position(style, value):
+                raise GatewayError(502, f"The provider's next-page cursor is not a string or an integer "
+                                        f"(got {type(value).__name__}); the list cannot continue.")
+            return value
         if style in ("page", "offset"):
             current = position if position is not None else (pagination.first_page if style == "page" else 0)
             scope["page"] = current
             more = pagination.has_more.evaluate(scope) if pagination.has_more else count >= limit
             if not more:
                 return None
-            return current + 1 if style == "page" else current + count
+            following = current + 1 if style == "page" else current + count
+            return following if valid_position(style, following) else None
         url = pagination.next_url.evaluate(scope)  # type: ignore[union-attr]
     except ExpressionError as exc:
         raise GatewayError(502, f"The provider's pagination answer could not be read ({exc}).") from exc
     if not url:
         return None
+    if not isinstance(url, str) or len(url) > MAX_CURSOR_LENGTH:
+        raise GatewayError(502, "The provider's next-page link is not a URL; the list cannot continue.")
     parts = urlsplit(str(url))
     # A next link pointing elsewhere would send the account's credentials there: follow same-path links only.
     if parts.path and not parts.path.endswith(request_path.split("?")[0]):

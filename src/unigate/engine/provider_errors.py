@@ -1,4 +1,4 @@
-"""Recognise a provider's error and turn it into the unified error (research/truto-semantics.md §6)."""
+"""Recognise a provider's error and turn it into the unified error (https://truto.one/docs/api-reference/overview/errors)."""
 
 from __future__ import annotations
 
@@ -86,9 +86,11 @@ def detect(integration: Integration, status: int, headers: Any, parsed: Any) -> 
         try:
             mapped = rules.status.evaluate(scope)
             unified_status = int(mapped) if mapped is not None else status
-        except (ExpressionError, TypeError, ValueError):
+        except (ExpressionError, TypeError, ValueError, OverflowError):
             unified_status = status
-    if unified_status < 400:  # an answer flagged as an error must not read as a success
+    if not 400 <= unified_status <= 599:
+        # An answer flagged as an error must not read as a success, nor as a status HTTP has no room for
+        # (the status is read from the provider's body, which is hostile input).
         unified_status = 502
     provider_message = None
     if rules.message is not None:

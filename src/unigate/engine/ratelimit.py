@@ -1,13 +1,42 @@
-"""Provider rate-limit headers, renamed to the IETF draft names Truto uses (`ratelimit-*`)."""
+"""Provider rate-limit headers, renamed to the IETF draft names Truto uses (`ratelimit-*`).
+
+The provider's headers are hostile input: only finite, non-negative numbers pass, waits are capped
+at MAX_WAIT_SECONDS, and anything else is left out as if the provider had not sent it.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from unigate.engine.spec import RateLimitRules
 from unigate.expressions import ExpressionError
+
+# The longest wait or reset a provider header may name (a month: a monthly quota's reset).
+MAX_WAIT_SECONDS = 31 * 24 * 3600
+_MAX_COUNT_DIGITS = 18
+
+
+def _count(value: Any) -> str | None:
+    """A limit or remaining count as a non-negative integer string; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return str(int(value)) if math.isfinite(value) and 0 <= value < 10**_MAX_COUNT_DIGITS else None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= _MAX_COUNT_DIGITS:
+            return str(int(text))
+    return None
+
+
+def _bounded(seconds: float) -> float | None:
+    """`seconds` clamped to 0..MAX_WAIT_SECONDS; None when it is not a finite number."""
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_WAIT_SECONDS)
 
 
 def _first(headers: Any, names: tuple[str, ...]) -> str | None:
@@ -21,7 +50,7 @@ def _first(headers: Any, names: tuple[str, ...]) -> str | None:
 def _reset_seconds(value: str, fmt: str) -> str | None:
     try:
         number = float(value)
-    except ValueError:
+    except (TypeError, ValueError):
         return None
     if fmt == "milliseconds":
         number = number / 1000
@@ -29,7 +58,8 @@ def _reset_seconds(value: str, fmt: str) -> str | None:
         number = number - time.time()
     elif fmt == "epoch_milliseconds":
         number = number / 1000 - time.time()
-    return str(max(0, round(number)))
+    seconds = _bounded(number)
+    return None if seconds is None else str(round(seconds))
 
 
 def _from_expression(rules: RateLimitRules, headers: Any) -> dict[str, str]:
@@ -39,8 +69,16 @@ def _from_expression(rules: RateLimitRules, headers: Any) -> dict[str, str]:
         return {}  # unreadable rate-limit headers must not fail the call
     if not isinstance(values, dict):
         return {}
-    return {f"ratelimit-{key}": str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-            for key in ("limit", "remaining", "reset") if (value := values.get(key)) is not None}
+    out = {}
+    for key in ("limit", "remaining", "reset"):
+        value = values.get(key)
+        if key == "reset" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            seconds = _bounded(value)
+            value = None if seconds is None else round(seconds)
+        text = _count(value)
+        if text is not None:
+            out[f"ratelimit-{key}"] = text
+    return out
 
 
 def normalized_headers(rules: RateLimitRules, headers: Any) -> dict[str, str]:
@@ -49,10 +87,10 @@ def normalized_headers(rules: RateLimitRules, headers: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     if not (rules.limit or rules.remaining or rules.reset):
         return out
-    limit = _first(headers, rules.limit)
+    limit = _count(_first(headers, rules.limit))
     if limit is not None:
         out["ratelimit-limit"] = limit
-    remaining = _first(headers, rules.remaining)
+    remaining = _count(_first(headers, rules.remaining))
     if remaining is not None:
         out["ratelimit-remaining"] = remaining
     reset = _first(headers, rules.reset)
@@ -68,11 +106,11 @@ def _wait_seconds(value: str, fmt: str, now: float) -> float | None:
     value = value.strip()
     if fmt == "http":
         try:
-            return max(0.0, float(value))
+            return _bounded(float(value))
         except ValueError:
             pass
         try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+            return _bounded(parsedate_to_datetime(value).timestamp() - now)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
     try:
@@ -85,7 +123,7 @@ def _wait_seconds(value: str, fmt: str, now: float) -> float | None:
         number -= now
     elif fmt == "epoch_milliseconds":
         number = number / 1000 - now
-    return max(0.0, number)
+    return _bounded(number)
 
 
 def retry_wait(rules: RateLimitRules, status: int, headers: Any) -> float | None:

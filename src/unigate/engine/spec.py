@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 
 from unigate.expressions import Expression, ExpressionError, compile_expression
+from unigate.models import load_methods
 
 INTEGRATIONS_DIR = Path(__file__).resolve().parent.parent / "integrations"
 SCHEMA_DIR = INTEGRATIONS_DIR / "schema"
@@ -27,6 +28,8 @@ INTEGRATION_SCHEMA = "integration.schema.json"
 RESOURCE_SCHEMA = "resource.schema.json"
 SHARED_PREFIX = "#/shared/"
 UNIFIED_METHODS = ("list", "get", "create", "update", "delete")
+# A custom method's name is one path segment (`POST /unified/crm/contacts/merge`).
+CUSTOM_METHOD_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 PAGINATION_STYLES = ("cursor", "page", "offset", "next_url")
 RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds")
 CLIENT_AUTH_STYLES = ("body", "basic")
@@ -235,6 +238,27 @@ class MethodMapping:
 
 
 @dataclass(frozen=True)
+class CustomMethodMapping:
+    """How one integration serves a unified custom method (`POST /unified/<model>/<resource>/<name>`).
+
+    One provider call, or one per item of `each`; `response` maps the answers to the `result`, or
+    `read_back` names the record to answer with through the resource's `get`.
+    """
+
+    name: str
+    resource: str
+    method: str
+    each: Expression | None     # input {body, context, steps}: a list, one provider call per item
+    # input {body, item, index, responses (the earlier calls' answers), context, steps}: the path's {{id}}
+    id: Expression | None
+    query: Expression | None    # input as for `id`
+    body: Expression | None     # input as for `id`
+    response: Expression | None  # input {response, responses, body, context, steps}: the result
+    read_back: Expression | None  # input {response, responses, body}: the id of the record to answer with
+    before: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
 class ResourceMapping:
     """How one integration serves one unified (model, resource) pair, e.g. crm/accounts."""
 
@@ -247,6 +271,8 @@ class ResourceMapping:
     # The file's `config:` block (e.g. monday's board name), as expressions see it when the account
     # overrides nothing (see ConfiguredExpression).
     config: dict[str, Any] = field(default_factory=dict)
+    # Custom methods by name (`merge`, `batch-delete`), besides list/get/create/update/delete.
+    custom_methods: dict[str, CustomMethodMapping] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -595,15 +621,63 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         raise SpecError(f"{where}: $.{unsupported[0]}: the method is mapped but not in supports.methods")
     if any(m.read_back is not None for m in methods.values()) and "get" not in methods:
         raise SpecError(f"{where}: read_back needs a get method")
+    custom = _custom_methods(where, integration, model, resource, raw.get("custom_methods") or {},
+                             default_resource, config)
+    if any(c.read_back is not None for c in custom.values()) and "get" not in methods:
+        raise SpecError(f"{where}: read_back needs a get method")
     return ResourceMapping(
         model=model,
         resource=resource,
         methods=methods,
+        custom_methods=custom,
         fields=tuple(supports.get("fields", [])),
         writable=tuple(supports.get("writable", [])),
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
         config=config.config,
     )
+
+
+@functools.cache
+def _unified_methods() -> dict[tuple[str, str, str], Any]:
+    return load_methods()
+
+
+def _custom_methods(where: str, integration: Integration, model: str, resource: str, raw: dict[str, Any],
+                    default_resource: str | None, config: _MappingConfig) -> dict[str, CustomMethodMapping]:
+    """The file's `custom_methods:`; each must be a unified method with a body schema in models/."""
+    unified = _unified_methods()
+    found: dict[str, CustomMethodMapping] = {}
+    for name, m in raw.items():
+        at = f"{where}: $.custom_methods.{name}"
+        if not CUSTOM_METHOD_NAME.match(name) or name in UNIFIED_METHODS:
+            raise SpecError(f"{at}: a custom method's name is lowercase letters, digits, - and _, and not one of "
+                            f"{', '.join(UNIFIED_METHODS)}")
+        if (model, resource, name) not in unified:
+            known = sorted(n for (mo, r, n) in unified if (mo, r) == (model, resource)) or ["none"]
+            raise SpecError(f"{at}: {model}/{resource} has no unified method {name!r} (models/{model}/methods/"
+                            f"{resource}/ defines: {', '.join(known)})")
+        provider_resource = m.get("resource", default_resource)
+        if provider_resource is None:
+            raise SpecError(f"{at}: no resource given (set `resource` at the top or on the method)")
+        integration.resource_method(provider_resource, m["method"])  # must exist
+        method = CustomMethodMapping(
+            name=name,
+            resource=provider_resource,
+            method=m["method"],
+            each=_mapping_expr(f"{at}.each", m.get("each"), config),
+            id=_mapping_expr(f"{at}.id", m.get("id"), config),
+            query=_mapping_expr(f"{at}.query", m.get("query"), config),
+            body=_mapping_expr(f"{at}.body", m.get("body"), config),
+            response=_mapping_expr(f"{at}.response", m.get("response"), config),
+            read_back=_mapping_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id"), config),
+            before=_steps(f"{at}.before", m.get("before"), provider_resource, config),
+        )
+        for step in method.before:
+            integration.resource_method(step.resource, step.method)
+        if (method.response is None) == (method.read_back is None):
+            raise SpecError(f"{at}: needs exactly one of response and read_back (what the result is)")
+        found[name] = method
+    return found
 
 
 def _retry_after(value: Any, where: str) -> tuple[tuple[str, str], ...]:

@@ -1,6 +1,9 @@
 """Unified models as JSON Schemas: `models/<model>/<resource>.json`.
 
-They drive request validation, the `normalized` response format and the OpenAPI document.
+They drive request validation, the `normalized` response format and the OpenAPI document. A unified
+custom method (`POST /unified/<model>/<resource>/<method>`, e.g. crm/contacts/merge) is defined by the
+JSON Schema of its request body, `models/<model>/methods/<resource>/<method>.json`; which CRMs serve it
+is up to their mapping files (`custom_methods:`).
 """
 
 from __future__ import annotations
@@ -52,4 +55,29 @@ def load_resources(root: Path = MODELS_DIR) -> dict[tuple[str, str], UnifiedReso
     found = {}
     for path in sorted(root.glob("*/*.json")):
         found[(path.parent.name, path.stem)] = UnifiedResource(path.parent.name, path.stem, json.loads(path.read_text()))
+    return found
+
+
+@dataclass(frozen=True)
+class UnifiedMethod:
+    """A unified custom method: its name and the JSON Schema of its request body."""
+
+    model: str
+    resource: str
+    name: str
+    schema: dict[str, Any]
+
+    @cached_property
+    def body_validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.schema)
+
+
+def load_methods(root: Path = MODELS_DIR) -> dict[tuple[str, str, str], UnifiedMethod]:
+    """Every custom method's body schema, by (model, resource, method)."""
+    found = {}
+    for path in sorted(root.glob("*/methods/*/*.json")):
+        model, resource = path.parent.parent.parent.name, path.parent.name
+        if path.stem in ("list", "get", "create", "update", "delete"):
+            raise ValueError(f"{path}: {path.stem!r} is a standard method, not a custom one")
+        found[(model, resource, path.stem)] = UnifiedMethod(model, resource, path.stem, json.loads(path.read_text()))
     return found

@@ -111,7 +111,7 @@ def rfc6749_error(error: OAuthError) -> Response:
 
 @dataclass(frozen=True)
 class OAuthProfile:
-    """How one vendor's authorization server behaves (the emulator module cites the research for each)."""
+    """How one vendor's authorization server behaves (the emulator module cites the vendor's documentation for each)."""
 
     name: str                                   # integration name: the client credentials derive from it
     authorize_path: str

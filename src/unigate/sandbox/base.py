@@ -53,7 +53,32 @@ def bearer_token(request: Request) -> str | None:
 
 
 # What a fault can do besides answering a given status (see `Fault.kind`).
-FAULT_KINDS = ("reset", "truncated_json", "malformed_json", "html", "error_in_200", "expired_token")
+FAULT_KINDS = ("reset", "truncated_json", "malformed_json", "html", "error_in_200", "expired_token",
+               "hostile_headers", "hostile_body")
+# How a `hostile_body` fault spoils the emulator's JSON answer (see `Fault`).
+HOSTILE_SPOILS = ("lists_as_strings", "ids_as_objects", "ids_as_floats", "cursors_as_lists", "cursors_as_numbers")
+# Keys under which the ten CRMs' list answers carry the next page's cursor or link.
+_CURSOR_KEYS = frozenset({"after", "next_cursor", "next_page_token", "cursor", "end_cursor", "next"})
+# Every rate-limit and wait header the ten CRMs send, each with a value no parser should trust:
+# not numbers, infinities, negative or enormous waits, structured fields with garbage parameters.
+_HOSTILE_HEADERS = {
+    "retry-after": "99999999999999999999999",
+    "x-ratelimit-limit": "NaN",
+    "x-ratelimit-remaining": "-1e309",
+    "x-ratelimit-reset": "inf",
+    "x-hubspot-ratelimit-max": "ten",
+    "x-hubspot-ratelimit-remaining": "1e400",
+    "x-hubspot-ratelimit-interval-milliseconds": "-Infinity",
+    "x-hubspot-ratelimit-secondly": "[]",
+    "x-ratelimit-limit-minute": "{}",
+    "x-ratelimit-remaining-minute": "-5",
+    "x-ratelimit-reset-minute": "1e99",
+    "x-rate-limit-reset": "nan",
+    "x-ratelimit-retry-after": "-1",
+    "ratelimit-policy": '"complexity";q=abc;w=-1',
+    "ratelimit": '"complexity";r=99999999999999999999999999;t=1e999',
+    "x-api-call-limit": "x/y",
+}
 
 # A load balancer's error page (nginx's own wording), as CRMs behind one send when a backend is down.
 _HTML_PAGE = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}"
@@ -84,6 +109,13 @@ class Fault:
       GraphQL `errors`); others refuse the fault when it is queued.
     - `expired_token`: the request's credentials are made invalid before the emulator sees them, so
       it answers with its own 401.
+    - `hostile_headers`: the emulator handles the request; its answer arrives with every rate-limit
+      and Retry-After header the CRMs use set to garbage (`_HOSTILE_HEADERS`, then `headers` on top),
+      with `status` instead of the emulator's when given (e.g. 429).
+    - `hostile_body`: the emulator handles the request; its JSON answer arrives with values of the
+      wrong type, as `spoil` says: `lists_as_strings` (every array becomes its JSON text),
+      `ids_as_objects` / `ids_as_floats` (every `id`), `cursors_as_lists` / `cursors_as_numbers`
+      (every value under a next-page key: `after`, `next_cursor`, `next`, ...).
     """
 
     status: int | None = None          # answer with this status instead of the emulator's
@@ -97,12 +129,18 @@ class Fault:
     body_contains: str | None = None   # only when the request body contains this text (e.g. a GraphQL field)
     kind: str | None = None            # one of FAULT_KINDS
     mid_answer: bool = False           # `reset` only: drop the connection halfway through the answer
+    spoil: str | None = None           # `hostile_body` only: one of HOSTILE_SPOILS
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(FAULT_KINDS)}")
         if self.mid_answer and self.kind != "reset":
             raise ValueError("mid_answer only applies to the reset kind")
+        if (self.kind == "hostile_body") != (self.spoil is not None):
+            raise ValueError(f"the hostile_body kind takes a spoil (one of {', '.join(HOSTILE_SPOILS)}), "
+                             "and only it does")
+        if self.spoil is not None and self.spoil not in HOSTILE_SPOILS:
+            raise ValueError(f"unknown spoil {self.spoil!r}; one of {', '.join(HOSTILE_SPOILS)}")
 
     def matches(self, method: str, path: str, body: bytes = b"") -> bool:
         if self.method and self.method.upper() != method:
@@ -408,6 +446,9 @@ class EmulatorMount:
         if kind == "reset":
             await drop_connection(scope, _http_message(status, headers, answer))
             return
+        if kind in ("hostile_headers", "hostile_body"):
+            await self._send_hostile(fault, status, headers, answer, send)
+            return
         if kind == "truncated_json":
             whole = answer or orjson.dumps({"data": {"id": 1, "status": "ok"}})
             spoiled = whole[:max(1, len(whole) // 2)]
@@ -417,6 +458,26 @@ class EmulatorMount:
         headers += [(b"content-type", b"application/json"), (b"content-length", str(len(spoiled)).encode())]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": spoiled})
+
+    @staticmethod
+    async def _send_hostile(fault: Fault, status: int, headers: list[tuple[bytes, bytes]], answer: bytes,
+                            send) -> None:
+        if fault.kind == "hostile_headers":
+            hostile = {**_HOSTILE_HEADERS, **{k.lower(): v for k, v in fault.headers.items()}}
+            headers = [(k, v) for k, v in headers if k.decode("latin-1").lower() not in hostile]
+            headers += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in hostile.items()]
+            status = fault.status or status
+        else:
+            try:
+                parsed = orjson.loads(answer)
+            except orjson.JSONDecodeError:
+                parsed = None
+            if parsed is not None:
+                answer = orjson.dumps(_spoiled(parsed, fault.spoil or ""))
+        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(answer)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer})
 
     async def _answer_of(self, scope, body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """Run the emulator and capture its whole answer instead of sending it."""
@@ -431,6 +492,23 @@ class EmulatorMount:
 
         await self.router(scope, _replay(body, _no_body), capture)
         return started.get("status", 500), list(started.get("headers", [])), b"".join(chunks)
+
+
+def _spoiled(value: Any, spoil: str, key: str = "") -> Any:
+    """`value` (a JSON answer) with the values `spoil` names given the wrong type."""
+    if spoil.startswith("cursors_as_") and key in _CURSOR_KEYS and isinstance(value, (str, int)) \
+            and not isinstance(value, bool):
+        return [value] if spoil == "cursors_as_lists" else 1.5e30
+    if key == "id" and spoil == "ids_as_objects":
+        return {"$oid": value}
+    if key == "id" and spoil == "ids_as_floats":
+        return float("1e300")
+    if isinstance(value, dict):
+        return {k: _spoiled(v, spoil, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_spoiled(item, spoil) for item in value]
+        return orjson.dumps(items).decode() if spoil == "lists_as_strings" else items
+    return value
 
 
 def _replay(body: bytes, receive):

@@ -19,6 +19,12 @@ Control API (JSON), per emulator `<name>`:
   - `error_in_200`: the CRM's own error inside an HTTP 200 (monday's GraphQL `errors`); 400 for
     CRMs that never answer that way;
   - `expired_token`: the credentials are made invalid on the way in; the emulator answers its 401.
+  - `hostile_headers`: the emulator handles the request; its answer arrives with every rate-limit and
+    Retry-After header the CRMs use set to garbage (NaN, inf, negative, enormous, not numbers),
+    `headers` on top, and `status` instead of the emulator's when given;
+  - `hostile_body` with `"spoil"`: the emulator handles the request; its JSON answer arrives with
+    values of the wrong type: `lists_as_strings`, `ids_as_objects`, `ids_as_floats`,
+    `cursors_as_lists`, `cursors_as_numbers` (base.HOSTILE_SPOILS).
   An unknown field or kind answers 400.
 - `GET /__control/<name>/requests`: the requests received, oldest first; `DELETE` clears them.
 - `GET /__control/<name>/records/<resource>`: the records of `resource` (`accounts`, `contacts`,

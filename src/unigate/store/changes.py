@@ -17,6 +17,7 @@ must reach the others' caches at once, not after the cache's lifetime:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import mmap
@@ -34,6 +35,8 @@ log = logging.getLogger("unigate.changes")
 CHANNEL = "unigate_changes"
 # How long to wait between attempts to reopen a lost LISTEN connection.
 _RECONNECT_DELAY = 1.0
+# Seconds between checks that the LISTEN connection's server still answers.
+_LIVENESS_INTERVAL = 2.0
 _COUNTER = struct.Struct("<Q")
 _CONFIRM_POOL_SIZE = 8
 _ACCOUNT_VERSION_SQL = "SELECT updated_at FROM integrated_accounts WHERE id = $1 AND environment_id = $2"
@@ -130,8 +133,9 @@ class PostgresChangeFeed(ChangeFeed):
 
     delivered_by_event_loop = True
 
-    def __init__(self, sqlalchemy_url: str) -> None:
+    def __init__(self, sqlalchemy_url: str, timeout: float = 5.0) -> None:
         super().__init__()
+        self._timeout = timeout
         self._dsn = make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._connection: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -148,7 +152,9 @@ class PostgresChangeFeed(ChangeFeed):
 
         # Confirming a cached account is one indexed read per call (strict mode): a plain asyncpg pool
         # does it in a fraction of what a SQLAlchemy checkout costs (no reset on release: reads only).
-        self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=_CONFIRM_POOL_SIZE, reset=None)
+        # Each wait is bounded like the store's own (UNIGATE_STORE_TIMEOUT): opening, each query.
+        self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=_CONFIRM_POOL_SIZE, reset=None,
+                                               timeout=self._timeout, command_timeout=self._timeout)
         self._task = asyncio.create_task(self._keep_listening(), name="unigate-change-feed")
         # Serve only once listening, so no change is missed between start-up and the first request.
         await asyncio.wait_for(self._connected.wait(), timeout=30)
@@ -159,23 +165,34 @@ class PostgresChangeFeed(ChangeFeed):
         while not self._stopping:
             lost = asyncio.Event()
             try:
-                connection = await asyncpg.connect(self._dsn)
+                connection = await asyncpg.connect(self._dsn, timeout=self._timeout, command_timeout=self._timeout)
                 connection.add_termination_listener(lambda _conn, lost=lost: lost.set())  # this connection's event
                 await connection.add_listener(CHANNEL, self._notified)
                 self._connection = connection
                 # Anything may have changed while no connection listened.
                 self._emit(("all", None, None))
                 self._connected.set()
-                await lost.wait()
+                await self._watch(connection, lost)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - any failure means: not listening, retry
                 log.warning("change feed: cannot listen on PostgreSQL (%s); caches are bypassed until it can",
                             type(error).__name__)
             self._connected.clear()
+            if self._connection is not None and not self._connection.is_closed():
+                self._connection.terminate()  # a silent server: drop it without waiting for a goodbye
             self._emit(("all", None, None))
             if not self._stopping:
                 await asyncio.sleep(_RECONNECT_DELAY)
+
+    async def _watch(self, connection: Any, lost: asyncio.Event) -> None:
+        """Until the connection is lost. A server that stops answering closes nothing, so the connection
+        is also checked now and then: a check that times out counts as lost (caches are then bypassed)."""
+        while not lost.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), timeout=_LIVENESS_INTERVAL)
+                return
+            await connection.execute("SELECT 1", timeout=self._timeout)
 
     def _notified(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         kind, _, rest = payload.partition(" ")
@@ -185,7 +202,9 @@ class PostgresChangeFeed(ChangeFeed):
     async def account_version(self, environment_id: str, account_id: str) -> Any:
         if self._pool is None:
             return NotImplemented
-        return await self._pool.fetchval(_ACCOUNT_VERSION_SQL, account_id, environment_id)
+        # The checkout too is bounded: a silent server can hold every pooled connection.
+        async with asyncio.timeout(self._timeout):
+            return await self._pool.fetchval(_ACCOUNT_VERSION_SQL, account_id, environment_id)
 
     async def in_transaction(self, conn: Any, change: Change) -> None:
         payload = " ".join(part for part in change if part)
@@ -209,10 +228,10 @@ class PostgresChangeFeed(ChangeFeed):
             await self._pool.close()
 
 
-def change_feed_for(url: str) -> ChangeFeed:
+def change_feed_for(url: str, timeout: float = 5.0) -> ChangeFeed:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return PostgresChangeFeed(url)
+        return PostgresChangeFeed(url, timeout)
     database = parsed.database
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
         return SqliteChangeFeed(Path(f"{Path(database).expanduser()}.changes"))

@@ -8,6 +8,10 @@ Two views of one connection pool:
   read-then-write (a context patch) takes the write lock up front instead of failing
   with "database is locked" when another process wrote in between; the busy timeout
   makes a second writer wait rather than fail.
+
+Every wait has a bound, the ``timeout`` given (``UNIGATE_STORE_TIMEOUT``): opening a connection (TCP and
+PostgreSQL's start-up), each statement, a pool checkout, and SQLite's wait for a lock. A database that is
+down or silent then fails the request within seconds (``store/availability.py``) instead of holding it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 _SQLITE_BEGIN = "unigate_sqlite_begin"
 _WAL_ATTEMPTS = 100
 
@@ -32,6 +35,8 @@ class Engines:
     base: AsyncEngine
     reads: AsyncEngine
     writes: AsyncEngine
+    # SQLite in memory: one shared connection, so no second engine may be opened on the same database.
+    in_memory: bool = False
 
     @property
     def dialect(self) -> str:
@@ -41,18 +46,27 @@ class Engines:
         await self.base.dispose()
 
 
-def create_engines(url: str) -> Engines:
+def create_engines(url: str, timeout: float) -> Engines:
+    """Engines whose every wait on the database ends after `timeout` seconds."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engines(url, in_memory=parsed.database in (None, "", ":memory:"))
-    engine = create_async_engine(url)
+        return _sqlite_engines(url, timeout, in_memory=parsed.database in (None, "", ":memory:"))
+    engine = create_async_engine(
+        url,
+        pool_timeout=timeout,
+        # asyncpg: `timeout` bounds the connection's opening (TCP and start-up), `command_timeout` each
+        # statement, ROLLBACK included (https://magicstack.github.io/asyncpg/current/api/index.html#connection).
+        connect_args={"timeout": timeout, "command_timeout": timeout},
+    )
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     return Engines(base=engine, reads=reads, writes=engine)
 
 
-def _sqlite_engines(url: str, *, in_memory: bool) -> Engines:
+def _sqlite_engines(url: str, timeout: float, *, in_memory: bool) -> Engines:
     # Every connection to ":memory:" is a new, empty database: share one connection.
-    engine = create_async_engine(url, poolclass=StaticPool) if in_memory else create_async_engine(url)
+    engine = (create_async_engine(url, poolclass=StaticPool) if in_memory
+              else create_async_engine(url, pool_timeout=timeout))
+    busy_timeout_ms = max(1, int(timeout * 1000))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -61,7 +75,8 @@ def _sqlite_engines(url: str, *, in_memory: bool) -> Engines:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # Per-connection settings only; WAL is a property of the file (see prepare_database).
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # A lock held by another process is waited for at most `timeout`, then "database is locked".
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         # NORMAL is durable across application crashes in WAL mode and far cheaper than FULL.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -75,7 +90,7 @@ def _sqlite_engines(url: str, *, in_memory: bool) -> Engines:
         # No mode: a read; each statement runs in SQLite's own implicit transaction.
 
     writes = engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
-    return Engines(base=engine, reads=engine, writes=writes)
+    return Engines(base=engine, reads=engine, writes=writes, in_memory=in_memory)
 
 
 async def prepare_database(engines: Engines) -> None:

@@ -28,6 +28,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         created_at = datetime.fromisoformat(stamp)
     except (binascii.Error, UnicodeError, ValueError) as error:
         raise ValueError(f"invalid cursor {cursor!r}") from error
-    if created_at.tzinfo is None or not row_id:
+    # Row ids are UUIDs: anything longer or holding NUL (which PostgreSQL refuses) was not written here.
+    if created_at.tzinfo is None or not row_id or len(row_id) > 64 or "\x00" in row_id:
         raise ValueError(f"invalid cursor {cursor!r}")
     return created_at, row_id

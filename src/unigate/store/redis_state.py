@@ -2,6 +2,11 @@
 
 Redis's own expiry purges both: an idempotency entry lives for the lease while in flight, then for the
 rest of its TTL once answered; a counter lives until its window ends.
+
+Every command is bounded (``UNIGATE_STORE_TIMEOUT``) and sent once. A Redis that fails or stops
+answering is noticed once by a :class:`Circuit`: for ``UNIGATE_STORE_RETRY_INTERVAL`` seconds after the
+failure, calls raise :class:`StoreUnavailable` at once instead of each waiting out the timeout; then one
+call probes Redis again while the others keep failing fast.
 """
 
 from __future__ import annotations
@@ -11,10 +16,15 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import orjson
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
+from unigate.store.availability import StoreUnavailable, is_store_unavailable
 from unigate.store.crypto import Cipher
 from unigate.store.idempotency import (
     DONE,
@@ -46,19 +56,53 @@ return redis.call('DEL', KEYS[1])
 """
 
 
-# Seconds to wait for Redis before a call fails (a write then answers 503, a limit lets the call through).
-REDIS_TIMEOUT = 5.0
+_T = TypeVar("_T")
 
 
-def connect(url: str) -> redis.Redis:
-    return redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
+def connect(url: str, timeout: float) -> redis.Redis:
+    """A client whose every connect and command ends after `timeout` seconds, with no retries of its
+    own (redis-py retries three times by default, which would multiply the wait)."""
+    return redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
+                          retry=Retry(NoBackoff(), 0))
+
+
+class Circuit:
+    """Redis failed a moment ago: fail at once rather than wait on it again, until one probe succeeds."""
+
+    def __init__(self, retry_interval: float) -> None:
+        self._retry_interval = retry_interval
+        self._open_until = 0.0  # 0: closed (Redis answered last time)
+        self._probing = False
+
+    async def call(self, operation: Callable[[], Awaitable[_T]]) -> _T:
+        if self._open_until:
+            if self._probing or time.monotonic() < self._open_until:
+                raise StoreUnavailable("Redis", "it failed a moment ago and is not waited on again yet")
+            self._probing = True  # this call is the probe; the others keep failing fast meanwhile
+        try:
+            result = await operation()
+        except Exception as error:
+            if not is_store_unavailable(error):
+                raise
+            if not self._open_until:
+                log.warning("Redis is unavailable (%s); calls fail fast for %g s, then one probes it",
+                            type(error).__name__, self._retry_interval)
+            self._open_until = time.monotonic() + self._retry_interval
+            raise StoreUnavailable("Redis", type(error).__name__) from error
+        finally:
+            self._probing = False
+        if self._open_until:
+            log.warning("Redis answers again")
+            self._open_until = 0.0
+        return result
 
 
 class RedisIdempotencyKeys:
     """One Redis string per (environment, key): a JSON entry, claimed with ``SET NX``."""
 
-    def __init__(self, client: redis.Redis, cipher: Cipher, ttl: float, lease: float) -> None:
+    def __init__(self, client: redis.Redis, cipher: Cipher, ttl: float, lease: float, circuit: Circuit) -> None:
         self._client = client
+        self._circuit = circuit
         self._cipher = cipher
         self._ttl = ttl
         self._lease_ms = max(1, int(lease * 1000))
@@ -72,6 +116,9 @@ class RedisIdempotencyKeys:
         return f"{_PREFIX}idempotency:{environment_id}:{digest}"
 
     async def claim(self, environment_id: str, key: str, fingerprint: str) -> ClaimOutcome:
+        return await self._circuit.call(lambda: self._claim(environment_id, key, fingerprint))
+
+    async def _claim(self, environment_id: str, key: str, fingerprint: str) -> ClaimOutcome:
         name = self._name(environment_id, key)
         for _ in range(5):
             claim_id = str(uuid.uuid4())
@@ -92,6 +139,9 @@ class RedisIdempotencyKeys:
         return InFlight()
 
     async def complete(self, environment_id: str, key: str, claim_id: str, response: StoredResponse) -> None:
+        await self._circuit.call(lambda: self._complete_claim(environment_id, key, claim_id, response))
+
+    async def _complete_claim(self, environment_id: str, key: str, claim_id: str, response: StoredResponse) -> None:
         name = self._name(environment_id, key)
         raw = await self._client.get(name)
         current = orjson.loads(raw) if raw is not None else None
@@ -107,16 +157,20 @@ class RedisIdempotencyKeys:
                         "(the call outlasted UNIGATE_IDEMPOTENCY_LEASE)")
 
     async def release(self, environment_id: str, key: str, claim_id: str) -> None:
-        await self._release(keys=[self._name(environment_id, key)], args=[claim_id])
+        await self._circuit.call(lambda: self._release(keys=[self._name(environment_id, key)], args=[claim_id]))
 
 
 class RedisWindowCounter:
     """``INCR`` and ``PEXPIRE`` in one transaction: the count is shared by every gateway on this Redis."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, circuit: Circuit) -> None:
         self._client = client
+        self._circuit = circuit
 
     async def hit(self, scope: str, subject: str, window: int, expires_in: float) -> int:
+        return await self._circuit.call(lambda: self._hit(scope, subject, window, expires_in))
+
+    async def _hit(self, scope: str, subject: str, window: int, expires_in: float) -> int:
         name = f"{_PREFIX}ratelimit:{scope}:{subject}:{window}"
         async with self._client.pipeline(transaction=True) as pipe:
             pipe.incr(name)

@@ -35,6 +35,9 @@ from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccoun
 from unigate.store.tables import api_tokens, environments, integrated_accounts, oauth_states
 
 TOKEN_PREFIX = "ug_"
+# Seconds each statement of the schema migration at start-up may take (it may wait for another
+# process's migration); requests use UNIGATE_STORE_TIMEOUT.
+MIGRATION_TIMEOUT = 120.0
 
 _accounts = integrated_accounts
 
@@ -96,14 +99,21 @@ class Store:
         url = settings.resolved_database_url
         _create_sqlite_directory(url)
         cipher = Cipher(resolve_key(settings.secret_key, settings.data_dir))
-        engines = create_engines(url)
+        engines = create_engines(url, settings.store_timeout)
         try:
-            await prepare_database(engines)
-            await upgrade_to_head(engines)
+            # Start-up waits longer than a request: a migration may wait for another process's.
+            migrating = engines if engines.in_memory else create_engines(url, max(settings.store_timeout,
+                                                                                   MIGRATION_TIMEOUT))
+            try:
+                await prepare_database(migrating)
+                await upgrade_to_head(migrating)
+            finally:
+                if migrating is not engines:
+                    await migrating.dispose()
         except BaseException:
             await engines.dispose()
             raise
-        return cls(engines, cipher, change_feed_for(url))
+        return cls(engines, cipher, change_feed_for(url, settings.store_timeout))
 
     async def close(self) -> None:
         await self.changes.stop()
