@@ -37,6 +37,29 @@ def registered_params() -> list:
     return [pytest.param(name, resource, id=f"{name}-{resource}") for name, resource in REGISTERED]
 
 
+# The provider call is one layer per CRM (engine/provider_call.py: retries, timeouts, resets, 429/503,
+# bodies that are not JSON, HTML error pages, expired tokens), whatever the resource. What exercises only
+# that layer runs once per CRM, on this resource (or, for a CRM that does not map it, on its first one);
+# docs/testing.md "Running in parallel" has the rule.
+PROVIDER_LAYER_RESOURCE = "accounts"
+
+
+def provider_layer_resource(name: str) -> str:
+    """The resource on which `name`'s provider layer is tested in full."""
+    mine = [resource for crm, resource in REGISTERED if crm == name]
+    return PROVIDER_LAYER_RESOURCE if PROVIDER_LAYER_RESOURCE in mine else mine[0]
+
+
+def is_provider_layer_pair(name: str, resource: str) -> bool:
+    return provider_layer_resource(name) == resource
+
+
+def provider_layer_params() -> list:
+    """One (integration, resource) param per integration: the pair its provider layer is tested on."""
+    return [param for param, (name, resource) in zip(registered_params(), REGISTERED, strict=True)
+            if is_provider_layer_pair(name, resource)]
+
+
 def unified_schema(resource: str):
     return RESOURCES[("crm", resource)]
 

@@ -14,9 +14,23 @@ Statuses: docs/api.md "Errors", after Truto's (https://www.truto.one/docs/api-re
 provider 5xx and unreachable providers are 502/504, a 429 carries the provider's Retry-After, 401 stays
 401 and is remote).
 
-The cells run on every registered (integration, resource) (`support.REGISTERED`); the retry-policy
-tests below them are about the gateway's transport, not a resource, so they run on each integration's
-accounts only.
+Which cells run where. The provider call is one layer per CRM (engine/provider_call.py): how it
+retries, times out, meets a dropped connection, a 429 or 503, a body that is not JSON, an HTML error
+page or an expired token is the same code and the same CRM error rules whatever the resource. What a
+resource changes is its mapping: which provider path (or GraphQL operation) each unified method calls,
+with which HTTP method (and so whether it may be sent again), what the CRM does with its writes, and
+the records it maps. So:
+- each integration's provider-layer pair (`support.provider_layer_resource`: its accounts) runs the
+  full matrix, every fault kind x every method;
+- every other registered resource of that integration runs the cells that exercise its own mapping
+  and write semantics (`RESOURCE_CELLS`): a 503 on each method (the fault matches only the method's
+  own path or operation, and the call is sent twice or once by its HTTP method), a dropped connection
+  on create and update (never sent twice, a PUT once more only when nothing was answered; no double
+  create), a JSON answer cut short on get and create (its record mapping never sees half a record; a
+  create the CRM answered was applied once), and a connection dropped mid-answer on delete (the CRM's
+  own answer to deleting a record that is gone).
+A new resource thus adds 10 cells per CRM, not 50. The retry-policy tests below the cells are about the
+gateway's transport, not a resource, so they run on each integration's accounts only.
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ from support import (
     REGISTERED,
     SPECS,
     gateway_database,
+    is_provider_layer_pair,
     label_field,
     linked_records,
     mapping,
@@ -223,8 +238,24 @@ def stored_records(control, resource: str) -> list[dict]:
     return control.records() if resource == "accounts" else control.records(resource)
 
 
+# The cells every registered resource runs besides its CRM's provider-layer pair (see the module docstring).
+RESOURCE_CELLS: dict[str, tuple[str, ...]] = {
+    "503": METHODS,
+    "reset": ("create", "update"),
+    "truncated_json": ("get", "create"),
+    "reset_mid_answer": ("delete",),
+}
+
+
+def cells_of(name: str, resource: str) -> list[tuple[str, str]]:
+    """(kind, method) cells of one registered pair."""
+    if is_provider_layer_pair(name, resource):
+        return [(kind, method) for kind in FAULTS for method in METHODS]
+    return [(kind, method) for kind in FAULTS for method in RESOURCE_CELLS.get(kind, ())]
+
+
 CELLS = [pytest.param(name, resource, kind, method, id=f"{name}-{resource}-{kind}-{method}")
-         for name, resource in REGISTERED for kind in FAULTS for method in METHODS]
+         for name, resource in REGISTERED for kind, method in cells_of(name, resource)]
 
 
 @pytest.mark.parametrize(("name", "resource", "kind", "method"), CELLS)
