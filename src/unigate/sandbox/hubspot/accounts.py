@@ -26,11 +26,10 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot.common import (
-    AFTER_MESSAGE,
-    LIMIT_MESSAGE,
+    MAX_LIMIT,
+    list_page,
     MEDIA_TYPE,
     answer,
-    error,
     iso_ms,
     not_found,
     now_iso,
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
 
 COMPANIES_PATH = "/crm/v3/objects/companies"
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 100
 FIRST_ID = 18_000_000_001  # HubSpot company ids are large numbers serialised as strings
 
 # Returned when a list/get names no `properties` [observed: the example payload
@@ -221,32 +218,10 @@ class Companies(Resource):
         return self._list(request, headers)
 
     def _list(self, request: Request, headers: dict[str, str]) -> Response:
-        params = request.query_params
-        raw_limit = params.get("limit")
-        limit = DEFAULT_LIMIT
-        if raw_limit is not None:
-            try:
-                limit = int(raw_limit)
-            except ValueError:
-                limit = -1
-            if not 1 <= limit <= MAX_LIMIT:
-                return error(400, "VALIDATION_ERROR", LIMIT_MESSAGE.format(value=raw_limit), headers)
-        archived = params.get("archived", "false").lower() == "true"
-        store = self.store
-        start = 0
-        after = params.get("after")
-        if after:
-            if not after.isdigit():
-                return error(400, "VALIDATION_ERROR", AFTER_MESSAGE.format(value=after), headers)
-            start = store.index_from(int(after), archived)
         names = requested_properties(request)
         if names is None:
             names = list(DEFAULT_PROPERTIES)
-        body: dict[str, Any] = {"results": [self._render(r, names) for r in store.window(start, limit, archived)]}
-        if store.has_more(start, limit, archived):
-            cursor = str(store.ids(archived)[start + limit])
-            body["paging"] = {"next": {"after": cursor, "link": str(request.url.include_query_params(after=cursor))}}
-        return answer(body, 200, headers)
+        return list_page(request, self.store, headers, lambda record: self._render(record, names))
 
     async def _create(self, request: Request, headers: dict[str, str]) -> Response:
         body = await read_body(request, headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -185,3 +186,38 @@ def validate_properties(body: Any, model: str, known: frozenset[str], headers: d
     if unknown:
         return property_errors(unknown, headers)
     return cleaned
+
+
+# Object lists (companies and contacts alike): `limit` 1..100, default 10; `after` is the next id
+# (https://developers.hubspot.com/docs/api-reference/crm-companies-v3/basic/get-crm-v3-objects-companies).
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 100
+
+
+def list_page(request: Request, store: Any, headers: dict[str, str],
+              render: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
+    """One page of an object list from `store` (a Collection ordered by id), each record through `render`,
+    with `paging.next` while more follow; HubSpot's 400 for a bad `limit` or `after`."""
+    params = request.query_params
+    raw_limit = params.get("limit")
+    limit = DEFAULT_LIMIT
+    if raw_limit is not None:
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= MAX_LIMIT:
+            return error(400, "VALIDATION_ERROR", LIMIT_MESSAGE.format(value=raw_limit), headers)
+    archived = params.get("archived", "false").lower() == "true"
+    start = 0
+    after = params.get("after")
+    if after:
+        if not after.isdigit():
+            return error(400, "VALIDATION_ERROR", AFTER_MESSAGE.format(value=after), headers)
+        start = store.index_from(int(after), archived)
+    body: dict[str, Any] = {"results": [render(r) for r in store.window(start, limit, archived)]}
+    if store.has_more(start, limit, archived):
+        cursor = str(store.ids(archived)[start + limit])
+        body["paging"] = {"next": {"after": cursor, "link": str(request.url.include_query_params(after=cursor))}}
+    return answer(body, 200, headers)
+

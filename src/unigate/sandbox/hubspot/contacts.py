@@ -32,8 +32,7 @@ from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot import associations
 from unigate.sandbox.hubspot.common import (
-    AFTER_MESSAGE,
-    LIMIT_MESSAGE,
+    list_page,
     answer,
     error,
     iso_ms,
@@ -48,8 +47,6 @@ if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
 
 CONTACTS_PATH = "/crm/v3/objects/contacts"
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 100
 FIRST_ID = 51_000_000_001
 
 # Returned when a list/get names no `properties`
@@ -266,32 +263,9 @@ class Contacts(Resource):
         return self._list(request, headers)
 
     def _list(self, request: Request, headers: dict[str, str]) -> Response:
-        params = request.query_params
-        raw_limit = params.get("limit")
-        limit = DEFAULT_LIMIT
-        if raw_limit is not None:
-            try:
-                limit = int(raw_limit)
-            except ValueError:
-                limit = -1
-            if not 1 <= limit <= MAX_LIMIT:
-                return error(400, "VALIDATION_ERROR", LIMIT_MESSAGE.format(value=raw_limit), headers)
-        archived = params.get("archived", "false").lower() == "true"
-        store = self.store
-        start = 0
-        after = params.get("after")
-        if after:
-            if not after.isdigit():
-                return error(400, "VALIDATION_ERROR", AFTER_MESSAGE.format(value=after), headers)
-            start = store.index_from(int(after), archived)
-        names = requested_properties(request)
+        names = requested_properties(request) or DEFAULT_PROPERTIES
         with_companies = self._wants_companies(request)
-        page = store.window(start, limit, archived)
-        body: dict[str, Any] = {"results": [self.render(r, names or DEFAULT_PROPERTIES, with_companies) for r in page]}
-        if store.has_more(start, limit, archived):
-            cursor = str(store.ids(archived)[start + limit])
-            body["paging"] = {"next": {"after": cursor, "link": str(request.url.include_query_params(after=cursor))}}
-        return answer(body, 200, headers)
+        return list_page(request, self.store, headers, lambda record: self.render(record, names, with_companies))
 
     async def _create(self, request: Request, headers: dict[str, str]) -> Response:
         body = await read_body(request, headers)
