@@ -370,6 +370,24 @@ def test_a_method_the_gateway_writes_names_the_inputs_it_lacks(gateway, sandbox,
     assert control.requests() == []
 
 
+UPDATES_BY_INPUTS = [o for o in OBJECTS if takes_inputs(o[0], o[2], "update")]
+
+
+@pytest.mark.parametrize("name, unified_resource, resource", UPDATES_BY_INPUTS, ids=ids(UPDATES_BY_INPUTS))
+def test_a_written_request_the_crm_refuses_is_its_error(gateway, sandbox, name, unified_resource, resource):
+    """An update of a record the CRM does not have: the request the gateway wrote reaches the CRM, and
+    its refusal comes back as the error envelope with the CRM's answer."""
+    control = sandbox.control(name)
+    control.clear_requests()
+    assert unified(gateway, "GET", name, unified_resource, params={"limit": 1}).status_code == 200
+    query, body = example_inputs(name, resource, "update", "x", sent_for(control, name, resource, "list"))
+    control.clear_requests()
+    response = proxy(gateway, "PATCH", name, f"{resource}/999999999", json_body=body, params=query)
+    error = assert_remote_error(response, 404)
+    assert error["raw_response"]
+    assert_inputs_sent(sent_for(control, name, resource, "update", "999999999"), "999999999", body)
+
+
 def test_the_integration_lists_its_proxy_resources(gateway):
     for name in INTEGRATIONS:
         listed = {p["resource"]: p for p in gateway.admin("GET", f"/integration/{name}").json()["proxy"]}
