@@ -196,6 +196,23 @@ def test_defaults_apply_unless_a_method_overrides_or_drops_them(tmp_path):
     assert resources["accounts"]["get"].pagination.style == "page"
 
 
+def test_a_proxy_request_is_compiled_at_start_and_its_example_needs_it(tmp_path):
+    from unigate.engine.proxy import unavailable_reason
+
+    items = load_integrations()["monday"].resources["items"]
+    assert unavailable_reason(items["get"]) is None and items["get"].request is not None
+    folder = copy_of(tmp_path, "monday")
+    rewrite(folder / "integration.yaml", lambda d: d["resources"]["items"]["get"].pop("request"))
+    # without `request` the id has nowhere to go but a document the caller cannot write through the proxy
+    assert "record id does not go in its path" in unavailable_reason(load_integration(folder).resources["items"]["get"])
+    folder = copy_of(tmp_path / "2", "monday")
+    rewrite(folder / "integration.yaml", lambda d: d["resources"]["items"]["delete"].update(request="{\"id\": ("))
+    assert "resources.items.delete.request: invalid JSONata" in refused(folder)
+    folder = copy_of(tmp_path / "3", "monday")
+    rewrite(folder / "integration.yaml", lambda d: d["resources"]["items"]["boards"].update(example={"query": {}}))
+    assert "resources.items.boards.example: documents a method's `request`" in refused(folder)
+
+
 def test_outreach_writes_keep_their_json_api_content_type():
     methods = load_integrations()["outreach"].resources["accounts"]
     assert methods["create"].content_type == methods["update"].content_type == "application/vnd.api+json"

@@ -4,7 +4,10 @@ The objects tested are the CRM objects the unified accounts and contacts mapping
 from the loaded integration files, so an object added there is covered with no change here. The
 CRM's own bodies are not written by hand either: a unified call is made first and the native
 request the emulator received for it (a valid body in the CRM's own shape) is sent again through
-the proxy, which must pass it on unchanged.
+the proxy, which must pass it on unchanged. A method that declares `request:` (the gateway writes the
+CRM's request from the caller's inputs, e.g. monday's GraphQL documents) takes the caller's simple
+query and body instead: its `example:` in the integration file, with `{{marker}}` a unique text and
+any other `{{key}}` the first value under `key` in the request the unified call of the same method sent.
 """
 
 from __future__ import annotations
@@ -56,14 +59,24 @@ def with_id(value: Any, old: str, new: str) -> Any:
     return value
 
 
+def takes_inputs(name: str, resource: str, method: str) -> bool:
+    """Whether the gateway writes the method's request from the caller's inputs (`request:`)."""
+    rm = SPECS[name].resources[resource].get(method)
+    return rm is not None and rm.request is not None
+
+
 def proxy_objects() -> list[tuple[str, str, str]]:
-    """(integration, unified resource, proxy resource): the CRM objects behind the accounts/contacts mappings."""
-    found: dict[tuple[str, str], str] = {}
+    """(integration, unified resource, proxy resource): the CRM objects behind the accounts/contacts mappings.
+
+    A resource two mappings share is tested once, unless its list takes the caller's inputs: then the
+    inputs (e.g. monday's board) pick each mapping's records, and each is its own object."""
+    found: dict[tuple[str, str, str], str] = {}
     for name in INTEGRATIONS:
         for (model, unified), mapping in sorted(SPECS[name].mappings.items()):
             if model == "crm" and unified in UNIFIED_OBJECTS and "list" in mapping.methods:
-                found.setdefault((name, mapping.methods["list"].resource), unified)
-    return [(name, unified, resource) for (name, resource), unified in found.items()]
+                resource = mapping.methods["list"].resource
+                found.setdefault((name, resource, unified if takes_inputs(name, resource, "list") else ""), unified)
+    return [(name, unified, resource) for (name, resource, _), unified in found.items()]
 
 
 OBJECTS = proxy_objects()
@@ -80,7 +93,64 @@ NOT_OFFERED = [(o[0], o[2], m) for o in OBJECTS for m in STANDARD_METHODS
 
 
 def ids(objects) -> list[str]:
-    return [f"{name}-{resource}" for name, _, resource in objects]
+    return [f"{name}-{resource}" + (f"-{unified}" if takes_inputs(name, resource, "list") else "")
+            for name, unified, resource in objects]
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def first_value(value: Any, key: str) -> Any:
+    """The first value under `key` anywhere in `value` (a list's first element)."""
+    if isinstance(value, dict):
+        if key in value:
+            found = value[key]
+            return found[0] if isinstance(found, list) and found else found
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = first_value(item, key)
+            if found is not None:
+                return found
+    return None
+
+
+def example_inputs(name: str, resource: str, method: str, marker: str, native: dict) -> tuple[dict, Any]:
+    """The caller's (query, body) for a method with `request`: its `example`, placeholders filled from
+    `marker` and `native` (the request the unified call of the same method sent)."""
+    example = SPECS[name].resources[resource][method].example or {}
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, str):
+            def one(match: re.Match) -> str:
+                key = match.group(1)
+                found = marker if key == "marker" else first_value(native["body"], key)
+                assert found is not None, f"{name}: {{{{{key}}}}} is in no value of {native['body']}"
+                return str(found)
+            return _PLACEHOLDER.sub(one, value)
+        return value
+
+    return fill(example.get("query", {})), fill(example.get("body"))
+
+
+def scalars(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in scalars(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in scalars(v)]
+    return [] if value is None else [str(value)]
+
+
+def assert_inputs_sent(received: dict, *inputs: Any) -> None:
+    """The caller's inputs reached the CRM inside the request the gateway wrote, and not as its query."""
+    text = json.dumps(received["body"])
+    for value in scalars(list(inputs)):
+        assert value in text or json.dumps(value)[1:-1] in text, f"{value!r} not in {text}"
+    assert received["query_params"] == []
 
 
 # -- calling ------------------------------------------------------------------------------------------
@@ -150,7 +220,11 @@ def test_a_list_reads_every_page_once_in_the_crms_own_shape(gateway, sandbox, na
     control = sandbox.control(name)
     control.clear_requests()
     assert unified(gateway, "GET", name, unified_resource, params={"limit": 5}).status_code == 200
-    query = forwardable_list_query(control, name, resource)
+    inputs = takes_inputs(name, resource, "list")
+    if inputs:
+        query, _ = example_inputs(name, resource, "list", "", sent_for(control, name, resource, "list"))
+    else:
+        query = forwardable_list_query(control, name, resource)
     unified_ids = set()
     cursor = None
     for _ in range(200):
@@ -180,6 +254,8 @@ def test_a_list_reads_every_page_once_in_the_crms_own_shape(gateway, sandbox, na
                                                   "steps": {}})["id"]) for r in body["result"]]
         sent = control.requests()
         assert sent and all("integrated_account_id" not in r["query"] and "next_cursor" not in r["query"] for r in sent)
+        if inputs and pages == 0:
+            assert_inputs_sent(sent[0], query)
         pages += 1
         cursor = body["next_cursor"]
         if cursor is None:
@@ -206,15 +282,21 @@ def test_create_get_update_delete_pass_the_crms_bodies_through(gateway, sandbox,
     assert renamed.status_code == 200, renamed.text
     native_update = sent_for(control, name, resource, "update", made.json()["id"])
 
-    # create: the same native body through the proxy, unchanged
-    body = json.loads(json.dumps(native_create["body"]).replace(marker, marker + "p"))
+    # create: the same native body through the proxy, unchanged (or, with `request`, the example's inputs)
+    if takes_inputs(name, resource, "create"):
+        query, body = example_inputs(name, resource, "create", marker + "p", native_create)
+    else:
+        query, body = {}, json.loads(json.dumps(native_create["body"]).replace(marker, marker + "p"))
     control.clear_requests()
-    created = proxy(gateway, "POST", name, resource, json_body=body, params={"via": "proxy"})
+    created = proxy(gateway, "POST", name, resource, json_body=body, params={**query, "via": "proxy"})
     assert created.status_code // 100 == 2, created.text
     assert created.status_code != 204
     received = sent_for(control, name, resource, "create")
-    assert received["body"] == body
-    assert ("via", "proxy") in received["query_params"]
+    if takes_inputs(name, resource, "create"):
+        assert_inputs_sent(received, query, body)  # `via` is an input too: not forwarded
+    else:
+        assert received["body"] == body
+        assert ("via", "proxy") in received["query_params"]
     assert all(k != "integrated_account_id" for k, _ in received["query_params"])
     record_id = native_id(name, unified_resource, "create", created.json())
     assert marker + "p" in created.text or SPECS[name].mappings[("crm", unified_resource)].methods["create"].read_back
@@ -226,17 +308,27 @@ def test_create_get_update_delete_pass_the_crms_bodies_through(gateway, sandbox,
     assert native_id(name, unified_resource, "get", got.json()) == record_id
 
     # update: the unified mapping's native update body, renaming this record
-    update_body = with_id(json.loads(json.dumps(native_update["body"]).replace(marker, marker + "q")),
-                          made.json()["id"], record_id)
+    if takes_inputs(name, resource, "update"):
+        query, update_body = example_inputs(name, resource, "update", marker + "q", native_update)
+    else:
+        query, update_body = {}, with_id(json.loads(json.dumps(native_update["body"]).replace(marker, marker + "q")),
+                                         made.json()["id"], record_id)
     control.clear_requests()
-    updated = proxy(gateway, "PATCH", name, f"{resource}/{record_id}", json_body=update_body)
+    updated = proxy(gateway, "PATCH", name, f"{resource}/{record_id}", json_body=update_body, params=query)
     assert updated.status_code // 100 == 2, updated.text
-    assert sent_for(control, name, resource, "update", record_id)["body"] == update_body
+    received = sent_for(control, name, resource, "update", record_id)
+    if takes_inputs(name, resource, "update"):
+        assert_inputs_sent(received, query, update_body, record_id)
+    else:
+        assert received["body"] == update_body
     assert marker + "q" in proxy(gateway, "GET", name, f"{resource}/{record_id}").text
 
     # delete: 200 with the CRM's body, `{}` for an empty one (Truto's SDKs parse JSON)
+    control.clear_requests()
     deleted = proxy(gateway, "DELETE", name, f"{resource}/{record_id}")
     assert deleted.status_code == 200, deleted.text
+    if takes_inputs(name, resource, "delete"):
+        assert_inputs_sent(sent_for(control, name, resource, "delete", record_id), record_id)
     assert deleted.headers["content-type"].startswith("application/")
     assert isinstance(deleted.json(), (dict, list))
     assert unified(gateway, "GET", name, unified_resource, record_id).status_code == 404
@@ -257,6 +349,45 @@ def test_a_method_only_a_unified_mapping_can_build_points_to_the_custom_api(gate
     assert method in next(p for p in listed if p["resource"] == resource)["not_offered"]
 
 
+INPUT_METHODS = sorted({(o[0], o[2], m) for o in OBJECTS for m in STANDARD_METHODS
+                        if takes_inputs(o[0], o[2], m) and SPECS[o[0]].resources[o[2]][m].example})
+
+
+@pytest.mark.parametrize("name, resource, method", INPUT_METHODS, ids=[f"{n}-{r}-{m}" for n, r, m in INPUT_METHODS])
+def test_a_method_the_gateway_writes_names_the_inputs_it_lacks(gateway, sandbox, name, resource, method):
+    control = sandbox.control(name)
+    control.clear_requests()
+    http = {"list": ("GET", resource), "get": ("GET", f"{resource}/1"), "create": ("POST", resource),
+            "update": ("PATCH", f"{resource}/1"), "delete": ("DELETE", f"{resource}/1")}[method]
+    example = SPECS[name].resources[resource][method].example or {}
+    response = proxy(gateway, http[0], name, http[1], json_body={} if http[0] in ("POST", "PATCH") else None)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["statusCode"] == 400 and "truto_is_remote_error" not in body
+    # the message names what to send: every key of the example
+    for key in [*example.get("query", {}), *(example.get("body") or {})]:
+        assert key in body["message"], body["message"]
+    assert control.requests() == []
+
+
+UPDATES_BY_INPUTS = [o for o in OBJECTS if takes_inputs(o[0], o[2], "update")]
+
+
+@pytest.mark.parametrize("name, unified_resource, resource", UPDATES_BY_INPUTS, ids=ids(UPDATES_BY_INPUTS))
+def test_a_written_request_the_crm_refuses_is_its_error(gateway, sandbox, name, unified_resource, resource):
+    """An update of a record the CRM does not have: the request the gateway wrote reaches the CRM, and
+    its refusal comes back as the error envelope with the CRM's answer."""
+    control = sandbox.control(name)
+    control.clear_requests()
+    assert unified(gateway, "GET", name, unified_resource, params={"limit": 1}).status_code == 200
+    query, body = example_inputs(name, resource, "update", "x", sent_for(control, name, resource, "list"))
+    control.clear_requests()
+    response = proxy(gateway, "PATCH", name, f"{resource}/999999999", json_body=body, params=query)
+    error = assert_remote_error(response, 404)
+    assert error["raw_response"]
+    assert_inputs_sent(sent_for(control, name, resource, "update", "999999999"), "999999999", body)
+
+
 def test_the_integration_lists_its_proxy_resources(gateway):
     for name in INTEGRATIONS:
         listed = {p["resource"]: p for p in gateway.admin("GET", f"/integration/{name}").json()["proxy"]}
@@ -264,6 +395,8 @@ def test_the_integration_lists_its_proxy_resources(gateway):
         for resource, entry in listed.items():
             names = {m["method"] for m in entry["methods"]} | set(entry["not_offered"])
             assert names == set(SPECS[name].resources[resource])
+            for m in entry["methods"]:  # a method the gateway writes shows what the caller sends
+                assert m.get("example") == SPECS[name].resources[resource][m["method"]].example
     hubspot = gateway.admin("GET", "/integration/hubspot").json()["proxy"]
     assert {"method": "get", "route": "GET /proxy/companies/{id}"} in hubspot[0]["methods"]
 

@@ -85,15 +85,19 @@ def integration_json(integration: Integration) -> dict[str, Any]:
 
 
 def proxy_json(integration: Integration) -> list[dict[str, Any]]:
-    """The CRM's own resources the proxy API offers, each method with its route; methods whose request only a
-    unified mapping can build (e.g. monday's GraphQL documents) are listed as not offered, with why."""
+    """The CRM's own resources the proxy API offers, each method with its route (and, where the gateway writes the
+    CRM's request from the caller's inputs, the `example` of those); methods whose request only a unified
+    mapping can build are listed as not offered, with why."""
     found = []
     for resource, methods in integration.resources.items():
         offered, not_offered = [], {}
         for name, method in methods.items():
             reason = unavailable_reason(method)
             if reason is None:
-                offered.append({"method": name, "route": route_of(resource, name)})
+                entry: dict[str, Any] = {"method": name, "route": route_of(resource, name)}
+                if method.example is not None:  # what the caller sends when the gateway writes the CRM's request
+                    entry["example"] = method.example
+                offered.append(entry)
             else:
                 not_offered[name] = f"{reason}; use the custom API: {method.http_method} /custom{method.path}"
         found.append({"resource": resource, "methods": offered, "not_offered": not_offered})

@@ -25,6 +25,7 @@ from unigate.engine.provider_call import CallState, ProviderCall
 from unigate.engine.provider_request import build_request
 from unigate.engine.spec import Integration, ResourceMethod
 from unigate.errors import GatewayError
+from unigate.expressions import Expression
 
 STANDARD_METHODS = ("list", "get", "create", "update", "delete")
 _ROUTES = {"list": "GET /proxy/{r}", "get": "GET /proxy/{r}/{{id}}", "create": "POST /proxy/{r}",
@@ -38,10 +39,13 @@ EMPTY_ANSWER = b"{}"
 def unavailable_reason(method: ResourceMethod) -> str | None:
     """Why the proxy cannot build `method`'s request from a caller's id, query and body; None if it can.
 
-    Some CRMs carry the id or the paging position inside a request document a unified mapping writes
-    (monday's GraphQL: every call is POST /v2 with a query). Such methods have no proxy form; the
-    custom API (`/custom/v2`) sends the caller's own document instead.
+    Some CRMs carry the id or the paging position inside a request document (monday's GraphQL: every
+    call is POST /v2 with a query). Such a method is offered when it declares `request:`, the
+    expression that writes that document from the caller's id, query and body; without one it has
+    no proxy form, and the custom API (`/custom/v2`) sends the caller's own document instead.
     """
+    if method.request is not None:
+        return None
     if "{{steps." in method.path.replace(" ", ""):
         return "its path needs values a unified mapping looks up first"
     if method.name in ("get", "update", "delete") and not _ID_IN_PATH.search(method.path):
@@ -139,7 +143,16 @@ class Proxy:
             return await self._list(request, method, body, state)
         return await self._single(request, method, body, state)
 
+    @staticmethod
+    def _request_scope(request: ProxyRequest) -> dict[str, Any]:
+        """What a method's `request` expression reads: the caller's id, query and body (inputs, not forwarded)."""
+        return {"id": request.id, "query": request.query or {}, "body": request.body,
+                "context": request.account.context, "steps": {}, "limit": None, "cursor": None}
+
     async def _list(self, request: ProxyRequest, method: ResourceMethod, body: Any, state: CallState) -> JsonResult:
+        if method.request is not None:  # the caller's query and body are the request's inputs
+            return await self._read_page(request, method, state, scope=self._request_scope(request),
+                                         body_expr=method.request, remote_query=None, remote_body=None)
         owned = paging_params(method)
         sent = set(request.query or {}) | (set(body) if isinstance(body, dict) else set())
         clash = sorted(owned & sent)
@@ -147,10 +160,16 @@ class Proxy:
             raise GatewayError(400, f"{', '.join(clash)} {'is' if len(clash) == 1 else 'are'} set by the gateway from "
                                     "limit and next_cursor (the CRM's own paging behind an opaque cursor); pass "
                                     "limit and next_cursor instead.")
+        return await self._read_page(request, method, state, scope=None, body_expr=None,
+                                     remote_query=request.query, remote_body=body)
+
+    async def _read_page(self, request: ProxyRequest, method: ResourceMethod, state: CallState, *,
+                         scope: dict[str, Any] | None, body_expr: Expression | None,
+                         remote_query: dict[str, Any] | None, remote_body: Any) -> JsonResult:
         limit = pagination.clamp_limit(method.pagination, request.limit)
         position = pagination.decode_cursor(request.cursor)
         page = await pages.read_page(self.provider, request.account, method, state, position=position, limit=limit,
-                                     remote_query=request.query, remote_body=body)
+                                     scope=scope, body=body_expr, remote_query=remote_query, remote_body=remote_body)
         request.account = page.answer.account
         following = page.next_position
         return JsonResult(body={"result": page.records,
@@ -160,9 +179,13 @@ class Proxy:
                           headers=page.answer.headers)
 
     async def _single(self, request: ProxyRequest, method: ResourceMethod, body: Any, state: CallState) -> RawResult:
-        scope = {"query": {}, "context": request.account.context, "id": request.id, "body": None, "steps": {}}
-        provider_request = build_request(request.account, method, scope, query_expr=None, body_expr=None,
-                                         remote_query=request.query, remote_body=body)
+        if method.request is not None:  # the caller's query and body are the request's inputs
+            provider_request = build_request(request.account, method, self._request_scope(request), query_expr=None,
+                                             body_expr=method.request)
+        else:
+            scope = {"query": {}, "context": request.account.context, "id": request.id, "body": None, "steps": {}}
+            provider_request = build_request(request.account, method, scope, query_expr=None, body_expr=None,
+                                             remote_query=request.query, remote_body=body)
         writing = method.http_method in ("POST", "PUT", "PATCH") and not method.safe_to_repeat
         answer = await self.provider.fetch(request.account, provider_request, state, write=writing)
         request.account = answer.account

@@ -204,6 +204,11 @@ class ResourceMethod:
     pagination: Pagination | None
     # A read sent as POST (a GraphQL query, a search): safe to send again like a GET (engine/retry.py).
     safe_to_repeat: bool = False
+    # Proxy only: the provider body built from the caller's {id, query, body, limit, cursor, context},
+    # for a CRM whose id or paging travels inside a request document (a GraphQL query); see engine/proxy.py.
+    request: Expression | None = None
+    # The caller's query and body for a method with `request` (documentation, shown in GET /integration).
+    example: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -482,8 +487,20 @@ def _resources(where: str, raw: Any, defaults: dict[str, Any] | None = None) -> 
                 record=_expr(f"{at}.record", m.get("record")),
                 pagination=_pagination(f"{at}.pagination", m.get("pagination")),
                 safe_to_repeat=_flag(f"{at}.safe_to_repeat", m.get("safe_to_repeat", False)),
+                request=_expr(f"{at}.request", m.get("request")),
+                example=_example(f"{at}.example", m.get("example"), "request" in m),
             )
     return resources
+
+
+def _example(where: str, value: Any, has_request: bool) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not has_request:
+        raise SpecError(f"{where}: documents a method's `request`; this method has none")
+    if not isinstance(value, dict) or set(value) - {"query", "body"} or not isinstance(value.get("query", {}), dict):
+        raise SpecError(f"{where}: must be {{query: {{...}}, body: ...}}")
+    return value
 
 
 def _flag(where: str, value: Any) -> bool:
