@@ -240,9 +240,33 @@ def test_contact_create_refused_by_hubspot_is_passed_on(gateway, ctl):
     response = gateway.unified("POST", NAME, json={"first_name": "Dup", "email_addresses": [{"email": taken}]}, resource="contacts")
     assert response.status_code == 409
     assert response.json()["raw_response"]["category"] == "CONFLICT"
-    bad = gateway.unified("POST", NAME, json={"first_name": "X", "custom_fields": {"no_such_property": "1"}}, resource="contacts")
-    assert bad.status_code == 400
-    assert bad.json()["raw_response"]["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+
+
+@pytest.mark.parametrize("invalid_properties", ["reject", "ignore"])
+@pytest.mark.parametrize("resource, body", [
+    ("contacts", {"first_name": "Xavier", "custom_fields": {"no_such_property": "1"}}),
+    ("contacts", {"first_name": "Xavier", "custom_fields": {"hs_object_id": "1"}}),
+    ("accounts", {"name": "Xavier Labs", "custom_fields": {"no_such_property": "1"}}),
+])
+def test_write_naming_an_unknown_or_read_only_property_either_way(gateway, ctl, invalid_properties, resource, body):
+    """HubSpot's sources disagree on unknown and read-only properties (emulator switch `invalid_properties`):
+    a refusal reaches the caller as HubSpot's 400 with nothing stored; an ignoring HubSpot creates the
+    record without the property, and the answer is the record as HubSpot holds it."""
+    ctl.switch(invalid_properties=invalid_properties)
+    before = len(ctl.records(resource))
+    response = gateway.unified("POST", NAME, json=body, resource=resource)
+    if invalid_properties == "reject":
+        assert response.status_code == 400, response.text
+        assert response.json()["raw_response"]["category"] == "VALIDATION_ERROR"
+        assert response.json()["raw_response"]["errors"][0]["code"] in ("PROPERTY_DOESNT_EXIST", "READ_ONLY_VALUE")
+        assert len(ctl.records(resource)) == before
+        return
+    assert response.status_code == 200, response.text
+    created = response.json()
+    stored = {r["id"]: r for r in ctl.records(resource)}[created["id"]]
+    assert "no_such_property" not in stored["properties"]
+    assert stored["properties"]["hs_object_id"] == created["id"]
+    assert "no_such_property" not in (created.get("custom_fields") or {})
 
 
 def test_contact_delete_archives(gateway, ctl):

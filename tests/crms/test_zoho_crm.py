@@ -204,16 +204,24 @@ def test_raw_writes_answer_zoho_s_own_write_answer(gateway, ctl):
     assert gateway.unified("GET", NAME, new_id).json()["industry"] == "Banking"
 
 
-def test_unknown_ids_are_404(gateway, ctl):
-    """Get answers 204 (no body), update/delete answer INVALID_DATA (HTTP 400): all 404 here."""
+@pytest.mark.parametrize("shape", ["item", "flat"])
+@pytest.mark.parametrize("resource", ["accounts", "contacts"])
+def test_unknown_ids_are_404(gateway, ctl, shape, resource):
+    """Get answers 204 (no body), update/delete answer INVALID_DATA (HTTP 400): all 404 here, whichever
+    of the two documented error shapes Zoho sends (emulator switch `unknown_id_body`)."""
+    ctl.switch(unknown_id_body=shape)
     missing = "5725767000009999999"
-    got = gateway.unified("GET", NAME, missing)
+    got = gateway.unified("GET", NAME, missing, resource=resource)
     assert got.status_code == 404 and got.json()["truto_is_remote_error"] is True
-    for method, body in (("PATCH", {"name": "x"}), ("DELETE", None)):
-        response = gateway.unified(method, NAME, missing, json=body)
+    body = {"name": "x"} if resource == "accounts" else {"last_name": "x"}
+    for method, sent in (("PATCH", body), ("DELETE", None)):
+        response = gateway.unified(method, NAME, missing, json=sent, resource=resource)
         assert response.status_code == 404, response.text
-        assert response.json()["raw_response"]["data"][0]["code"] == "INVALID_DATA"
-        assert "the id given seems to be invalid" in response.json()["message"]
+        raw = response.json()["raw_response"]
+        item = raw["data"][0] if shape == "item" else raw
+        assert item["code"] == "INVALID_DATA"
+        wording = "the id given seems to be invalid" if shape == "item" else "invalid record id"
+        assert wording in response.json()["message"]
 
 
 def test_delete_then_gone_and_in_the_recycle_bin(gateway, ctl):

@@ -519,3 +519,34 @@ def test_association_to_a_missing_record_names_it(hubspot):
     wrong = call(hubspot, "PUT", f"/crm/v4/objects/contacts/{contact['id']}/associations/companies/{company['id']}",
                  json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 2}])
     assert wrong.status_code == 400  # 2 is company -> contact, not contact -> company
+
+
+@pytest.mark.parametrize("path", [COMPANIES, "/crm/v3/objects/contacts"])
+def test_unknown_and_read_only_properties_are_refused_by_default(hubspot, path):
+    """"Read-only and non-existent properties will result in an error"
+    (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)."""
+    record = call(hubspot, "GET", path, params={"limit": 1}).json()["results"][0]
+    read_only = "hs_object_id"
+    for method, target in (("POST", path), ("PATCH", f"{path}/{record['id']}")):
+        r = call(hubspot, method, target, json={"properties": {"lastname": "Q", "name": "Q", read_only: "7",
+                                                                "no_such_property": "x"}})
+        assert r.status_code == 400, r.text
+        body = r.json()
+        assert body["category"] == "VALIDATION_ERROR"
+        codes = {e["context"]["propertyName"][0]: e["code"] for e in body["errors"]}
+        assert codes["no_such_property"] == "PROPERTY_DOESNT_EXIST" and codes[read_only] == "READ_ONLY_VALUE"
+    assert call(hubspot, "GET", f"{path}/{record['id']}").json()["properties"] == record["properties"]
+
+
+@pytest.mark.parametrize("path", [COMPANIES, "/crm/v3/objects/contacts"])
+def test_switch_ignore_drops_unknown_and_read_only_properties(hubspot, path):
+    """The SDKs' older text: "Read-only and non-existent properties will be ignored" (switch `invalid_properties`)."""
+    hubspot.switch(invalid_properties="ignore")
+    r = call(hubspot, "POST", path, json={"properties": {"name": "Quill", "lastname": "Quill", "hs_object_id": "7",
+                                                         "no_such_property": "x"}})
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["properties"]["hs_object_id"] == created["id"] != "7"
+    assert "no_such_property" not in created["properties"]
+    r = call(hubspot, "PATCH", f"{path}/{created['id']}", json={"properties": {"no_such_property": "y"}})
+    assert r.status_code == 200 and "no_such_property" not in r.json()["properties"]

@@ -376,3 +376,17 @@ def test_faults_auth_and_recording_apply_to_person_routes(pipedrive):
     oauth = call(pipedrive, "GET", f"{PERSONS}/1", headers={"Authorization": f"Bearer {SANDBOX_OAUTH_TOKEN}"})
     assert oauth.status_code == 200 and oauth.json()["data"]["id"] == 1
     assert call(pipedrive, "GET", f"{PERSONS}/1", headers={}, params={"api_token": SANDBOX_API_TOKEN}).status_code == 200
+
+
+def test_person_name_is_required_unless_switched_off(pipedrive):
+    """API v1 documents `name` as required, the v2 schema marks nothing required (switch `person_name`)."""
+    body = {"emails": [{"value": "nameless@example.com", "primary": True, "label": "work"}]}
+    r = call(pipedrive, "POST", "/api/v2/persons", json=body)
+    assert r.status_code == 400 and r.json()["code"] == "ERR_SCHEMA_VALIDATION_FAILED" and "name" in r.json()["error"]
+    pipedrive.switch(person_name="optional")
+    r = call(pipedrive, "POST", "/api/v2/persons", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["emails"][0]["value"] == "nameless@example.com"
+    # An organization still needs its name, and an explicit empty name is refused either way.
+    assert call(pipedrive, "POST", ORGS, json={"visible_to": 3}).status_code == 400
+    assert call(pipedrive, "POST", "/api/v2/persons", json={"name": " "}).status_code == 400

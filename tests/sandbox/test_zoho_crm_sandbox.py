@@ -529,3 +529,20 @@ def test_contact_routes_go_through_the_shared_mount(zoho):
         assert requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": "Last_Name"}).status_code == 200
     finally:
         zoho.clear_faults()
+
+
+@pytest.mark.parametrize("module", ["Accounts", "Contacts"])
+def test_unknown_id_error_takes_either_documented_shape(zoho, module):
+    """Public clients show an INVALID_DATA item under `data`; crm-oas v8.0 (deleteRecord examples) a top-level
+    INVALID_DATA with `resource_path_index` (switch `unknown_id_body`). Both are HTTP 400."""
+    missing = "5725767000009999999"
+    r = requests.delete(url(zoho, f"/{module}/{missing}"), headers=AUTH, timeout=10)
+    assert r.status_code == 400
+    assert r.json() == {"data": [{"code": "INVALID_DATA", "details": {"id": missing},
+                                  "message": "the id given seems to be invalid", "status": "error"}]}
+    zoho.switch(unknown_id_body="flat")
+    for method, body in (("DELETE", None), ("PUT", {"data": [{"Description": "x"}]})):
+        r = requests.request(method, url(zoho, f"/{module}/{missing}"), headers=AUTH, json=body, timeout=10)
+        assert r.status_code == 400
+        assert r.json() == {"code": "INVALID_DATA", "details": {"resource_path_index": 0},
+                            "message": "invalid record id", "status": "error"}

@@ -10,7 +10,7 @@ Choices made where the vendor's text is silent are module constants, each marked
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +20,14 @@ from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
 from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, properties
 from unigate.sandbox.hubspot.accounts import Companies
-from unigate.sandbox.hubspot.common import AUTH_MESSAGE, NOT_FOUND_MESSAGE, SANDBOX_TOKEN, RateLimits, unauthorized
+from unigate.sandbox.hubspot.common import (
+    AUTH_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    SANDBOX_TOKEN,
+    INVALID_PROPERTIES,
+    RateLimits,
+    unauthorized,
+)
 from unigate.sandbox.hubspot.oauth import OAUTH_PROFILE
 
 __all__ = ["AUTH_MESSAGE", "EMULATOR", "NOT_FOUND_MESSAGE", "OAUTH_PROFILE", "SANDBOX_TOKEN", "HubSpotEmulator"]
@@ -31,6 +38,8 @@ class HubSpotEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts)
+    # Where HubSpot's sources disagree (common.py says which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

@@ -64,8 +64,10 @@ STANDARD_PROPERTIES = frozenset({
 # This portal's custom company properties (name: enumeration options).
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze")}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
-# Written values for these are ignored (HubSpot computes them) [unverified: HubSpot may reject
-# writes to read-only properties with READ_ONLY_VALUE instead].
+# HubSpot computes these: a write naming them is refused ("Read-only and non-existent properties will
+# result in an error": the objects' update,
+# https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)
+# or, with the switch `invalid_properties` set to "ignore", dropped (common.py).
 COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_lastmodifieddate"})
 
 _INDUSTRIES = (
@@ -227,13 +229,12 @@ class Companies(Resource):
         body = await read_body(request, headers)
         if isinstance(body, Response):
             return body
-        props = validate_properties(body, "SimplePublicObjectInputForCreate", KNOWN_PROPERTIES, headers)
+        props = validate_properties(body, "SimplePublicObjectInputForCreate", KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+                                    self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
         stamp = now_iso()
         created = props.pop("createdate", "") or stamp
-        for name in COMPUTED_PROPERTIES:
-            props.pop(name, None)
         record = self._insert({k: v for k, v in props.items() if v != ""}, created, stamp)
         return answer(self._render(record, None), 201, headers)
 
@@ -262,12 +263,13 @@ class Companies(Resource):
         body = await read_body(request, headers)
         if isinstance(body, Response):
             return body
-        props = validate_properties(body, "SimplePublicObjectInput", KNOWN_PROPERTIES, headers)
+        props = validate_properties(body, "SimplePublicObjectInput", KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+                                    self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
         stored = record["properties"]
         for name, value in props.items():
-            if name in COMPUTED_PROPERTIES or (name == "createdate" and value == ""):
+            if name == "createdate" and value == "":
                 continue
             if value == "":
                 stored.pop(name, None)

@@ -145,35 +145,53 @@ async def read_body(request: Request, headers: dict[str, str]) -> Any:
         return error(400, "VALIDATION_ERROR", BAD_JSON_MESSAGE, headers)
 
 
-def property_errors(unknown: list[str], headers: dict[str, str]) -> Response:
-    """HubSpot's 400 for unknown property names (shape from
+# Switch `invalid_properties`: what a write naming a property the portal does not define, or one HubSpot
+# computes (read-only), gets. "reject" (the default): 400 VALIDATION_ERROR. HubSpot's current reference
+# says "Read-only and non-existent properties will result in an error"
+# (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact), and
+# live answers refuse an unknown property with PROPERTY_DOESNT_EXIST [observed: recorded answers in
+# https://github.com/amp-labs/connectors, providers/hubspot/test/batch/create/contacts/
+# err-many-invalid-properties.json]; the READ_ONLY_VALUE code and wording are unverified. "ignore": the
+# write succeeds without them, as the official SDKs' generated text still says ("Read-only and
+# non-existent properties will be ignored": `update` in
+# https://github.com/HubSpot/hubspot-api-python/blob/master/hubspot/crm/contacts/api/basic_api.py).
+INVALID_PROPERTIES = ("reject", "ignore")
+
+
+def property_errors(invalid: list[tuple[str, str]], headers: dict[str, str]) -> Response:
+    """HubSpot's 400 for (name, code) pairs: PROPERTY_DOESNT_EXIST or READ_ONLY_VALUE (shape from
     https://developers.hubspot.com/docs/api-reference/error-handling)."""
+    wording = {"PROPERTY_DOESNT_EXIST": 'Property "{name}" does not exist',
+               "READ_ONLY_VALUE": 'Property "{name}" is a read only property; its value cannot be set.'}
     results = [{
         "isValid": False,
-        "message": f'Property "{name}" does not exist',
-        "error": "PROPERTY_DOESNT_EXIST",
+        "message": wording[code].format(name=name),
+        "error": code,
         "name": name,
-        "localizedErrorMessage": f'Property "{name}" does not exist',
+        "localizedErrorMessage": wording[code].format(name=name),
         "portalId": 1234567,
-    } for name in unknown]
+    } for name, code in invalid]
     message = "Property values were not valid: " + orjson.dumps(results).decode()
-    errors = [{"message": f'Property "{name}" does not exist', "code": "PROPERTY_DOESNT_EXIST",
-               "context": {"propertyName": [name]}} for name in unknown]
+    errors = [{"message": wording[code].format(name=name), "code": code,
+               "context": {"propertyName": [name]}} for name, code in invalid]
     return error(400, "VALIDATION_ERROR", message, headers, errors=errors)
 
 
-def validate_properties(body: Any, model: str, known: frozenset[str], headers: dict[str, str]) -> dict[str, str] | Response:
-    """The `properties` of a create/update body as strings ("" = clear), or the error answer."""
+def validate_properties(body: Any, model: str, known: frozenset[str], headers: dict[str, str],
+                        read_only: frozenset[str] = frozenset(),
+                        invalid_properties: str = "reject") -> dict[str, str] | Response:
+    """The `properties` of a create/update body as strings ("" = clear), or the error answer. Names
+    outside `known` and names in `read_only` are refused or dropped as `invalid_properties` says."""
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         return error(400, "VALIDATION_ERROR", MISSING_PROPERTIES_MESSAGE.format(model=model), headers)
     cleaned: dict[str, str] = {}
-    unknown: list[str] = []
+    invalid: list[tuple[str, str]] = []
     for name, value in body["properties"].items():
         if isinstance(value, (dict, list)):
             kind = "Object" if isinstance(value, dict) else "Array"
             return error(400, "VALIDATION_ERROR", BAD_VALUE_MESSAGE.format(kind=kind, name=name), headers)
-        if name not in known:
-            unknown.append(name)
+        if name not in known or name in read_only:
+            invalid.append((name, "READ_ONLY_VALUE" if name in known else "PROPERTY_DOESNT_EXIST"))
             continue
         if value is None:
             cleaned[name] = ""
@@ -183,8 +201,8 @@ def validate_properties(body: Any, model: str, known: frozenset[str], headers: d
             cleaned[name] = str(int(value))
         else:
             cleaned[name] = str(value)
-    if unknown:
-        return property_errors(unknown, headers)
+    if invalid and invalid_properties == "reject":
+        return property_errors(invalid, headers)
     return cleaned
 
 

@@ -73,8 +73,8 @@ STANDARD_PROPERTIES = frozenset({
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms")}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
-# Written values for these are ignored (HubSpot computes them; additional emails come from merges and
-# the app) [unverified, as for companies].
+# HubSpot computes these (additional emails come from merges and the app): a write naming them is
+# refused, or dropped with the switch `invalid_properties` set to "ignore" (common.py).
 COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associatedcompanyid", "hs_merged_object_ids",
                                  "hs_additional_emails"})
 
@@ -229,7 +229,8 @@ class Contacts(Resource):
 
     def _checked_props(self, body: Any, model: str, headers: dict[str, str],
                        but: str | None = None) -> dict[str, str] | Response:
-        props = validate_properties(body, model, KNOWN_PROPERTIES, headers)
+        props = validate_properties(body, model, KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+                                    self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
         invalid = enumeration_errors(props, headers)
@@ -282,8 +283,6 @@ class Contacts(Resource):
             return links
         stamp = now_iso()
         created = props.pop("createdate", "") or stamp
-        for name in COMPUTED_PROPERTIES:
-            props.pop(name, None)
         record = self._insert({k: v for k, v in props.items() if v != ""}, created, stamp)
         for company_id, primary in links:
             associations.link(record, company_id, primary=primary)
@@ -325,7 +324,7 @@ class Contacts(Resource):
             return props
         stored = record["properties"]
         for name, value in props.items():
-            if name in COMPUTED_PROPERTIES or name == "createdate":
+            if name == "createdate":
                 continue
             if value == "":
                 stored.pop(name, None)

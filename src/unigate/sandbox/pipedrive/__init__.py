@@ -10,14 +10,14 @@ Choices made where the vendor's text is silent are module constants, each marked
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
 from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, NOT_FOUND_MESSAGE, Organizations
-from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, Persons
+from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, Persons
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
     SANDBOX_API_TOKEN,
@@ -46,6 +46,8 @@ class PipedriveEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons)
+    # Where Pipedrive's sources disagree (contacts.py says which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

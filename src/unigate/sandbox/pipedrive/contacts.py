@@ -6,7 +6,7 @@ Routes are Pipedrive's real paths
 - `GET    /api/v2/persons`       list (`limit` 1..500, default 100; `cursor`; `sort_by`, `sort_direction`,
   `owner_id`, `org_id`, `ids`, `updated_since`, `updated_until`, `custom_fields`, `include_fields`)
 - `GET    /api/v2/persons/{id}`  read
-- `POST   /api/v2/persons`       create, 200 (`name` required)
+- `POST   /api/v2/persons`       create, 200 (`name` required unless the switch `person_name` is "optional")
 - `PATCH  /api/v2/persons/{id}`  update
 - `DELETE /api/v2/persons/{id}`  soft delete: 200 `{"success":true,"data":{"id":N}}`
 - `PUT    /v1/persons/{id}/merge` `{"merge_with_id"}`: the person in the URL is merged into
@@ -46,6 +46,12 @@ NUMERIC_PERSON_FIELDS = frozenset({PERSON_FIELD_KEYS["lead_score"]})
 # (https://github.com/pipedrive/client-nodejs/blob/master/CHANGELOG.md, label typed as a string).
 EMAIL_LABELS = frozenset({"work", "home", "other"})
 PHONE_LABELS = frozenset({"work", "home", "mobile", "other"})
+# Switch `person_name`: whether a create without `name` is refused. The sources disagree: API v1 required
+# it (https://developers.pipedrive.com/docs/api/v1/Persons#addPerson) and third-party v2 clients keep it
+# required, but the v2 schema marks nothing required (AddPersonRequest in
+# https://github.com/pipedrive/client-nodejs/blob/master/src/versions/v2/models/add-person-request.ts).
+# "required" (the default): 400 ERR_SCHEMA_VALIDATION_FAILED; "optional": the person is created unnamed.
+PERSON_NAME = ("required", "optional")
 MARKETING_STATUSES = frozenset({"no_consent", "unsubscribed", "subscribed", "archived"})
 # Body fields a v2 person write takes (https://developers.pipedrive.com/docs/api/v1/Persons#addPerson, v2 tab);
 # the v2 API validates bodies against its schema, so anything else is refused [unverified for unknown fields].
@@ -141,6 +147,10 @@ class Persons(Organizations):
         out["emails"] = [dict(e) for e in record["emails"]]
         out["phones"] = [dict(p) for p in record["phones"]]
         return out
+
+    def name_required(self) -> bool:
+        """Whether a create must name the person: the switch `person_name` (PERSON_NAME)."""
+        return self.emulator.switch["person_name"] == "required"
 
     def _list_filters(self, params) -> list[Any]:
         raw = params.get("org_id")

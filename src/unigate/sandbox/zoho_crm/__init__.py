@@ -32,6 +32,7 @@ from unigate.sandbox.zoho_crm.common import (
     RATE_LIMIT,
     SANDBOX_TOKEN,
     TOKEN_USER,
+    UNKNOWN_ID_BODIES,
     UNKNOWN_ID_STATUS,
     USERS,
     RateLimits,
@@ -49,6 +50,8 @@ class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts)
+    # Where Zoho's sources disagree (common.py says which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"unknown_id_body": UNKNOWN_ID_BODIES}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
