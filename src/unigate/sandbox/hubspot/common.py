@@ -152,9 +152,9 @@ async def read_body(request: Request, headers: dict[str, str]) -> Any:
 # live answers refuse an unknown property with PROPERTY_DOESNT_EXIST [observed: recorded answers in
 # https://github.com/amp-labs/connectors, providers/hubspot/test/batch/create/contacts/
 # err-many-invalid-properties.json]; the READ_ONLY_VALUE code and wording are unverified. "ignore": the
-# write succeeds without them, as the official SDKs' generated text still says ("Read-only and
-# non-existent properties will be ignored": `update` in
-# https://github.com/HubSpot/hubspot-api-python/blob/master/hubspot/crm/contacts/api/basic_api.py).
+# write succeeds without them, as HubSpot's spec once said ("Read-only and non-existent properties will
+# be ignored": `update` in hubspot-api-client 8.2.1, hubspot/crm/contacts/api/basic_api.py of
+# https://github.com/HubSpot/hubspot-api-python; release 12 says "will result in an error").
 INVALID_PROPERTIES = ("reject", "ignore")
 
 
