@@ -550,3 +550,20 @@ def test_switch_ignore_drops_unknown_and_read_only_properties(hubspot, path):
     assert "no_such_property" not in created["properties"]
     r = call(hubspot, "PATCH", f"{path}/{created['id']}", json={"properties": {"no_such_property": "y"}})
     assert r.status_code == 200 and "no_such_property" not in r.json()["properties"]
+
+
+def test_company_enumerations_take_only_their_options(hubspot):
+    """A company's lifecycle stage and the portal's `account_tier` take their options' internal values (400
+    INVALID_OPTION otherwise), as contacts' enumerations do."""
+    for props in ({"name": "Tiered", "account_tier": "Platinum"}, {"name": "Staged", "lifecyclestage": "Customer"}):
+        r = call(hubspot, "POST", COMPANIES, json={"properties": props})
+        assert r.status_code == 400, r.text
+        assert r.json()["category"] == "VALIDATION_ERROR" and '"error":"INVALID_OPTION"' in r.json()["message"]
+    r = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "Fine", "account_tier": "Gold",
+                                                              "lifecyclestage": "customer"}})
+    assert r.status_code == 201, r.text
+    r = call(hubspot, "PATCH", f"{COMPANIES}/{r.json()['id']}", json={"properties": {"account_tier": "Tin"}})
+    assert r.status_code == 400
+    definitions = {d["name"]: d for d in call(hubspot, "GET", "/crm/v3/properties/companies").json()["results"]}
+    assert [o["value"] for o in definitions["account_tier"]["options"]] == ["Gold", "Silver", "Bronze"]
+    assert definitions["lifecyclestage"]["options"][0]["value"] == "subscriber"

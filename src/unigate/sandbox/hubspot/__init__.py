@@ -51,7 +51,7 @@ class HubSpotEmulator(Emulator):
         """The properties API's definitions of `contacts` or `companies`."""
         if object_type == "contacts":
             return properties.definitions(contacts.STANDARD_PROPERTIES, contacts.CUSTOM_PROPERTIES, contacts.OPTIONS)
-        return properties.definitions(accounts.STANDARD_PROPERTIES, accounts.CUSTOM_PROPERTIES, {})
+        return properties.definitions(accounts.STANDARD_PROPERTIES, accounts.CUSTOM_PROPERTIES, accounts.ENUMERATIONS)
 
     def unauthorized(self, request: Request) -> Response | None:
         """HubSpot's 401 unless the request carries the sandbox token or an issued access token."""

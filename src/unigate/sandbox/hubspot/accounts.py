@@ -35,7 +35,9 @@ from unigate.sandbox.hubspot.common import (
     now_iso,
     read_body,
     requested_properties,
+    STAGE_OPTIONS,
     validate_properties,
+    value_errors,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +66,10 @@ STANDARD_PROPERTIES = frozenset({
 # This portal's custom company properties (name: enumeration options).
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze")}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
+# Values an enumeration takes: the lifecycle stages plus the portal's custom options. `industry`, `type`
+# and `hs_lead_status` are enumerations too, but their company options are not in the emulator, so any
+# value passes [unverified option lists].
+ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **CUSTOM_PROPERTIES}
 # HubSpot computes these: a write naming them is refused ("Read-only and non-existent properties will
 # result in an error": the objects' update,
 # https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)
@@ -233,6 +239,9 @@ class Companies(Resource):
                                     self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
+        invalid = value_errors(props, ENUMERATIONS, headers)
+        if invalid is not None:
+            return invalid
         stamp = now_iso()
         created = props.pop("createdate", "") or stamp
         record = self._insert({k: v for k, v in props.items() if v != ""}, created, stamp)
@@ -267,6 +276,9 @@ class Companies(Resource):
                                     self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
+        invalid = value_errors(props, ENUMERATIONS, headers)
+        if invalid is not None:
+            return invalid
         stored = record["properties"]
         for name, value in props.items():
             if name == "createdate" and value == "":

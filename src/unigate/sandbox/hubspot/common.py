@@ -7,6 +7,7 @@ https://github.com/HubSpot/hubspot-api-python/blob/master/hubspot/crm/companies/
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -204,6 +205,40 @@ def validate_properties(body: Any, model: str, known: frozenset[str], headers: d
     if invalid and invalid_properties == "reject":
         return property_errors(invalid, headers)
     return cleaned
+
+
+# Lifecycle stage and lead status with their internal values
+# (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties); lifecycle stage is "a
+# contact and company property" with the same stages (https://knowledge.hubspot.com/contacts/use-lifecycle-stages).
+STAGE_OPTIONS = {
+    "lifecyclestage": ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
+                       "customer", "evangelist", "other"),
+    "hs_lead_status": ("NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT",
+                       "CONNECTED", "BAD_TIMING"),
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def value_errors(props: dict[str, str], enumerations: dict[str, tuple[str, ...]],
+                 headers: dict[str, str]) -> Response | None:
+    """HubSpot's 400 INVALID_OPTION / INVALID_EMAIL for values outside a property's rules, else None
+    (item shape observed: https://github.com/gregorspan/csc-frodx/issues/21) [email wording unverified].
+    An enumeration takes its options' internal values, not their labels
+    (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties)."""
+    results = []
+    for name, value in props.items():
+        if value and name in enumerations and value not in enumerations[name]:
+            message = f"{value} was not one of the allowed options: [{', '.join(enumerations[name])}]"
+            results.append({"isValid": False, "message": message, "error": "INVALID_OPTION", "name": name,
+                            "localizedErrorMessage": message})
+        if name == "email" and value and not _EMAIL.match(value):
+            message = f"Email address {value} is invalid"
+            results.append({"isValid": False, "message": message, "error": "INVALID_EMAIL", "name": name,
+                            "localizedErrorMessage": message})
+    if not results:
+        return None
+    return error(400, "VALIDATION_ERROR", "Property values were not valid: " + orjson.dumps(results).decode(),
+                 headers)
 
 
 # Object lists (companies and contacts alike): `limit` 1..100, default 10; `after` is the next id

@@ -19,11 +19,9 @@ ids}); `associations.py` serves them through associations v4 and this module thr
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -40,7 +38,9 @@ from unigate.sandbox.hubspot.common import (
     now_iso,
     read_body,
     requested_properties,
+    STAGE_OPTIONS,
     validate_properties,
+    value_errors,
 )
 
 if TYPE_CHECKING:
@@ -55,14 +55,8 @@ DEFAULT_PROPERTIES = ("createdate", "email", "firstname", "hs_object_id", "lastm
 # Added to every answer even when `properties` names others [unverified, as for companies].
 ALWAYS_RETURNED = ("createdate", "lastmodifieddate", "hs_object_id")
 
-# Enumerations with their internal values
-# (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties).
-OPTIONS = {
-    "lifecyclestage": ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
-                       "customer", "evangelist", "other"),
-    "hs_lead_status": ("NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT",
-                       "CONNECTED", "BAD_TIMING"),
-}
+# Enumerations with their internal values (lifecycle stage and lead status: common.py).
+OPTIONS = STAGE_OPTIONS
 STANDARD_PROPERTIES = frozenset({
     "email", "firstname", "lastname", "phone", "mobilephone", "fax", "jobtitle", "company", "website",
     "address", "city", "state", "zip", "country", "hubspot_owner_id", "lifecyclestage", "hs_lead_status",
@@ -83,7 +77,6 @@ COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associated
 IDENTITY_MESSAGE = "Error creating CONTACT. Some required properties were not set."
 # 409 for a second contact with the same email [observed: https://github.com/HubSpot/hubspot-api-nodejs/issues/545].
 CONFLICT_MESSAGE = "Contact already exists. Existing ID: {id}"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _FIRST = ("Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kara", "Liam",
           "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yara")
@@ -122,25 +115,6 @@ def seed_contact(index: int, company: dict[str, Any] | None) -> dict[str, str]:
     if index % 3 == 1:
         props["preferred_channel"] = CUSTOM_PROPERTIES["preferred_channel"][index % 3]
     return {k: v for k, v in props.items() if v != ""}
-
-
-def enumeration_errors(props: dict[str, str], headers: dict[str, str]) -> Response | None:
-    """HubSpot's 400 INVALID_OPTION / INVALID_EMAIL for values outside a property's rules, else None
-    (item shape observed: https://github.com/gregorspan/csc-frodx/issues/21) [email wording unverified]."""
-    results = []
-    for name, value in props.items():
-        if value and name in ENUMERATIONS and value not in ENUMERATIONS[name]:
-            message = f"{value} was not one of the allowed options: [{', '.join(ENUMERATIONS[name])}]"
-            results.append({"isValid": False, "message": message, "error": "INVALID_OPTION", "name": name,
-                            "localizedErrorMessage": message})
-        if name == "email" and value and not _EMAIL.match(value):
-            message = f"Email address {value} is invalid"
-            results.append({"isValid": False, "message": message, "error": "INVALID_EMAIL", "name": name,
-                            "localizedErrorMessage": message})
-    if not results:
-        return None
-    return error(400, "VALIDATION_ERROR", "Property values were not valid: " + orjson.dumps(results).decode(),
-                 headers)
 
 
 class Contacts(Resource):
@@ -233,7 +207,7 @@ class Contacts(Resource):
                                     self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
-        invalid = enumeration_errors(props, headers)
+        invalid = value_errors(props, ENUMERATIONS, headers)
         if invalid is not None:
             return invalid
         if props.get("email"):
