@@ -191,6 +191,21 @@ def test_person_create_without_a_name_either_way(gateway, ctl, person_name):
     assert created["email_addresses"][0]["email"] == "x@y.example"
 
 
+@pytest.mark.parametrize("deleted_read", ["not_found", "is_deleted"])
+@pytest.mark.parametrize("resource", ["accounts", "contacts"])
+def test_a_deleted_record_reads_as_404_either_way(gateway, ctl, deleted_read, resource):
+    """Whether Pipedrive answers a read of a soft-deleted record with 404 or with the record flagged
+    `is_deleted` is not documented (emulator switch `deleted_read`): the unified read is a 404 both ways."""
+    ctl.switch(deleted_read=deleted_read)
+    record = ctl.records(resource)[3]
+    assert gateway.unified("DELETE", NAME, str(record["id"]), resource=resource).status_code == 200
+    response = gateway.unified("GET", NAME, str(record["id"]), resource=resource)
+    assert response.status_code == 404, response.text
+    assert response.json()["truto_is_remote_error"] is True
+    listed = {r["id"] for page in list_all(gateway, NAME, resource=resource, limit=100) for r in page}
+    assert str(record["id"]) not in listed and listed
+
+
 def test_person_delete_is_soft(gateway, ctl):
     person = ctl.records("contacts")[2]
     ctl.clear_requests()

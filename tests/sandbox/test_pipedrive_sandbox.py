@@ -390,3 +390,17 @@ def test_person_name_is_required_unless_switched_off(pipedrive):
     # An organization still needs its name, and an explicit empty name is refused either way.
     assert call(pipedrive, "POST", ORGS, json={"visible_to": 3}).status_code == 400
     assert call(pipedrive, "POST", "/api/v2/persons", json={"name": " "}).status_code == 400
+
+
+@pytest.mark.parametrize("path", [ORGS, "/api/v2/persons"])
+def test_a_deleted_record_reads_as_404_or_flagged_as_switched(pipedrive, path):
+    """Undocumented: a read of a soft-deleted record (switch `deleted_read`). Updates and lists skip it either way."""
+    record_id = call(pipedrive, "GET", path, params={"limit": 1}).json()["data"][0]["id"]
+    assert call(pipedrive, "DELETE", f"{path}/{record_id}").status_code == 200
+    assert call(pipedrive, "GET", f"{path}/{record_id}").status_code == 404
+    pipedrive.switch(deleted_read="is_deleted")
+    shown = call(pipedrive, "GET", f"{path}/{record_id}")
+    assert shown.status_code == 200 and shown.json()["data"]["is_deleted"] is True
+    assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"name": "Back"}).status_code == 404
+    listed = [r["id"] for r in call(pipedrive, "GET", path, params={"limit": 500}).json()["data"]]
+    assert record_id not in listed

@@ -16,7 +16,7 @@ from starlette.requests import Request
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, NOT_FOUND_MESSAGE, Organizations
+from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, DELETED_READ, NOT_FOUND_MESSAGE, Organizations
 from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, Persons
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
@@ -46,8 +46,8 @@ class PipedriveEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons)
-    # Where Pipedrive's sources disagree (contacts.py says which source backs each value).
-    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME}
+    # Where Pipedrive's sources disagree or are silent (accounts.py and contacts.py say which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

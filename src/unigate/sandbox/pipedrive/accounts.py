@@ -68,6 +68,12 @@ INCLUDE_FIELDS = {  # optional counters a caller can ask for with include_fields
     "lost_deals_count": 0, "related_lost_deals_count": 0, "smart_bcc_email": None,
 }
 
+# Switch `deleted_read`: what a GET of a soft-deleted record answers. Deleting "marks [it] as deleted. After
+# 30 days, [it] will be permanently deleted" (https://developers.pipedrive.com/docs/api/v1/Organizations#deleteOrganization,
+# https://developers.pipedrive.com/changelog/post/permanent-deletion-logic-for-6-core-entities), and records carry
+# `is_deleted`; whether a read in those 30 days is a 404 ("not_found", the default) or the record with
+# `is_deleted: true` ("is_deleted") is not documented [unverified either way]. Lists never show deleted records.
+DELETED_READ = ("not_found", "is_deleted")
 # [unverified] 404 text for a missing or deleted organization (also a second DELETE).
 NOT_FOUND_MESSAGE = "Organization not found"
 
@@ -193,14 +199,15 @@ class Organizations(Resource):
             out[field] = cls.include_fields[field]
         return out
 
-    def _active(self, raw_id: str, headers: dict[str, str]) -> dict[str, Any] | Response:
+    def _active(self, raw_id: str, headers: dict[str, str], deleted_too: bool = False) -> dict[str, Any] | Response:
+        """The record `raw_id` names, or the 404 for an unknown one and (unless `deleted_too`) a deleted one."""
         try:
             org_id = int(raw_id)
         except ValueError:
             return invalid(f"Validation failed: id: Parameter 'id' must be an integer (got '{raw_id}')",
                            headers)
         record = self.store.get(org_id)
-        if record is None or record["is_deleted"]:
+        if record is None or (record["is_deleted"] and not deleted_too):
             return self._not_found(headers)
         return record
 
@@ -399,7 +406,9 @@ class Organizations(Resource):
         if not self.emulator.authorized(request):
             return unauthorized(headers)
         try:
-            found = self._active(request.path_params["id"], headers)
+            # Switch `deleted_read` (DELETED_READ): a read of a deleted record is a 404 or the record itself.
+            shown = request.method == "GET" and self.emulator.switch["deleted_read"] == "is_deleted"
+            found = self._active(request.path_params["id"], headers, deleted_too=shown)
             if isinstance(found, Response):
                 return found
             record = found
