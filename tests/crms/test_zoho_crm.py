@@ -234,6 +234,23 @@ def test_delete_then_gone_and_in_the_recycle_bin(gateway, ctl):
     assert account["id"] not in stored(ctl)
 
 
+@pytest.mark.parametrize("picklist_values", ["accept", "reject"])
+def test_an_industry_outside_the_picklist_either_way(gateway, ctl, picklist_values):
+    """Whether Zoho takes a picklist value its layout lacks is unverified (emulator switch `picklist_values`):
+    taken, the account reads back with it; refused, Zoho's INVALID_DATA naming the field reaches the caller
+    as a 400 and nothing is stored."""
+    ctl.switch(picklist_values=picklist_values)
+    response = gateway.unified("POST", NAME, json={"name": "Picky Ltd", "industry": "Basket Weaving"})
+    names = {a["Account_Name"] for a in ctl.records()}
+    if picklist_values == "reject":
+        assert response.status_code == 400, response.text
+        assert "INVALID_DATA" in response.json()["message"] and "Industry" in response.json()["message"]
+        assert "Picky Ltd" not in names
+        return
+    assert response.status_code in (200, 201), response.text
+    assert response.json()["industry"] == "Basket Weaving" and "Picky Ltd" in names
+
+
 def test_validation_error_stays_400(gateway, ctl):
     """A field INVALID_DATA item (not an unknown id) is a 400 with Zoho's message."""
     response = gateway.unified("POST", NAME, json={"name": "Bad", "owner": {"id": "42"}})

@@ -546,3 +546,20 @@ def test_unknown_id_error_takes_either_documented_shape(zoho, module):
         assert r.status_code == 400
         assert r.json() == {"code": "INVALID_DATA", "details": {"resource_path_index": 0},
                             "message": "invalid record id", "status": "error"}
+
+
+def test_a_value_outside_a_picklist_is_taken_or_refused_as_switched(zoho):
+    """The SDK's README implies the API takes a new picklist value; a restricted picklist refuses it
+    (switch `picklist_values`)."""
+    body = {"data": [{"Account_Name": "Picky Ltd", "Industry": "Basket Weaving"}]}
+    r = requests.post(url(zoho, "/Accounts"), headers=AUTH, json=body)
+    assert r.status_code == 201
+    new_id = r.json()["data"][0]["details"]["id"]
+    assert requests.get(url(zoho, f"/Accounts/{new_id}"), headers=AUTH).json()["data"][0]["Industry"] == "Basket Weaving"
+    zoho.switch(picklist_values="reject")
+    r = requests.post(url(zoho, "/Accounts"), headers=AUTH, json=body)
+    assert r.status_code == 400
+    assert r.json() == {"data": [{"code": "INVALID_DATA", "message": "invalid data", "status": "error",
+                                  "details": {"api_name": "Industry", "json_path": "$.data[0].Industry"}}]}
+    r = requests.put(url(zoho, f"/Accounts/{new_id}"), headers=AUTH, json={"data": [{"Industry": "Retail"}]})
+    assert r.status_code == 200

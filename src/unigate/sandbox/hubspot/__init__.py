@@ -6,6 +6,17 @@ Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; 
 Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
 token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
+
+Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
+- API reference: https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact
+  and the companies/contacts guides under https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/
+- Errors: https://developers.hubspot.com/docs/api-reference/error-handling
+- Official client: https://github.com/HubSpot/hubspot-api-python (hubspot-api-client, which also drives
+  this emulator in tests/sandbox/test_hubspot_vendor_client.py and test_hubspot_sandbox.py)
+- Default properties and their options: https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
+- Live answers recorded by integrators (marked [observed]): https://github.com/amp-labs/connectors, public issues
+- Switches (`switches`, set through `/__control/hubspot/switches`) where the sources disagree:
+  `invalid_properties` (common.py).
 """
 
 from __future__ import annotations

@@ -6,6 +6,16 @@ Resources: `accounts` (organizations, `accounts.py`) and `contacts` (persons, `c
 `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server (`oauth.py`) issued;
 Pipedrive's error envelope; the company's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
+
+Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
+- API reference: https://developers.pipedrive.com/docs/api/v1 (API v2 endpoints on the same pages) and the
+  core concepts: https://pipedrive.readme.io/docs/core-api-concepts-authentication, -pagination,
+  -responses, -http-status-codes, -rate-limiting, -custom-fields (same site)
+- Official clients: https://github.com/pipedrive/client-nodejs and https://github.com/pipedrive/client-php
+  (their generated models give the body fields and status codes; Pipedrive has no Python client, so
+  tests/sandbox/test_pipedrive_vendor_client.py sends the documented requests as written)
+- Switches (`switches`, set through `/__control/pipedrive/switches`) where the sources disagree or are
+  silent: `person_name` (contacts.py), `deleted_read` (accounts.py).
 """
 
 from __future__ import annotations

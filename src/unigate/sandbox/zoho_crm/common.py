@@ -41,6 +41,13 @@ UNKNOWN_ID_STATUS = 400
 # {"resource_path_index":0},"message":"invalid record id","status":"error"}` (Zoho's OpenAPI spec,
 # https://github.com/zoho/crm-oas, v8.0 deleteRecord/examples/response-400-invalidrecordid.md).
 UNKNOWN_ID_BODIES = ("item", "flat")
+# Switch `picklist_values`: a picklist value the layout does not list. The official SDK's README says its
+# `pick_list_validation` option "allows or disallows the addition of a new value to the list", that is the
+# API itself takes the value ("accept", the default:
+# https://github.com/zoho/zohocrm-python-sdk-8.0, README "SDK configuration"); an org with restricted
+# picklists refuses it as a field error, 400 INVALID_DATA with the field's `api_name` ("reject")
+# [unverified either way: Zoho's API docs are silent].
+PICKLIST_VALUES = ("accept", "reject")
 # Record-creating POST: 201 per crm-oas createRecords/examples/response-201-success.md.
 CREATE_STATUS = 201
 MIXED_STATUS = 207

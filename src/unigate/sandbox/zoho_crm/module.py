@@ -265,6 +265,9 @@ class ModuleResource(Resource):
                 return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "date"})
             elif key in self.MAX_LENGTHS and len(value) > self.MAX_LENGTHS[key]:
                 return error_object("INVALID_DATA", "invalid data", {**path, "maximum_length": self.MAX_LENGTHS[key]})
+            elif (key in self.PICKLISTS and value not in self.PICKLISTS[key]
+                  and self.emulator.switch["picklist_values"] == "reject"):
+                return error_object("INVALID_DATA", "invalid data", path)   # switch `picklist_values` (common.py)
         return None
 
     def _apply(self, values: dict[str, Any], record_id: str | None, index: int = 0) -> dict[str, Any]:
