@@ -296,3 +296,22 @@ def test_contact_update_to_an_unknown_company_changes_nothing(gateway, ctl):
     assert [r["method"] for r in ctl.requests()] == ["POST"]  # the properties were never sent
     stored = {c["id"]: c for c in ctl.records("contacts")}[contact["id"]]
     assert stored["links"] == contact["links"] and stored["properties"] == contact["properties"]
+
+
+@pytest.mark.parametrize("merged_id_read", ["not_found", "survivor"])
+def test_a_merged_away_contact_reads_as_404_or_as_the_survivor(gateway, ctl, merged_id_read):
+    """HubSpot does not say what a read of a merged-away contact answers (emulator switch `merged_id_read`):
+    the unified merge answers the survivor either way, and a read of the old id is a 404 or that survivor,
+    never the old contact."""
+    ctl.switch(merged_id_read=merged_id_read)
+    master, duplicate = ctl.records("contacts")[:2]
+    merged = gateway.unified("POST", NAME, resource="contacts/merge",
+                             json={"master_record": {"id": master["id"]}, "duplicate_records": [{"id": duplicate["id"]}]})
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["result"]["id"] == master["id"]
+    old = gateway.unified("GET", NAME, duplicate["id"], resource="contacts")
+    if merged_id_read == "not_found":
+        assert old.status_code == 404, old.text
+    else:
+        assert old.status_code == 200, old.text
+        assert old.json()["id"] == master["id"]

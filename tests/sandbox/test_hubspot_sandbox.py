@@ -567,3 +567,15 @@ def test_company_enumerations_take_only_their_options(hubspot):
     definitions = {d["name"]: d for d in call(hubspot, "GET", "/crm/v3/properties/companies").json()["results"]}
     assert [o["value"] for o in definitions["account_tier"]["options"]] == ["Gold", "Silver", "Bronze"]
     assert definitions["lifecyclestage"]["options"][0]["value"] == "subscriber"
+
+
+def test_a_merged_away_id_reads_as_404_or_the_survivor_as_switched(hubspot):
+    """Unverified either way (switch `merged_id_read`); writes to the old id stay 404."""
+    first, second = call(hubspot, "GET", CONTACTS, params={"limit": 2}).json()["results"]
+    r = call(hubspot, "POST", f"{CONTACTS}/merge", json={"primaryObjectId": first["id"], "objectIdToMerge": second["id"]})
+    assert r.status_code == 200
+    assert call(hubspot, "GET", f"{CONTACTS}/{second['id']}").status_code == 404
+    hubspot.switch(merged_id_read="survivor")
+    r = call(hubspot, "GET", f"{CONTACTS}/{second['id']}")
+    assert r.status_code == 200 and r.json()["id"] == first["id"]
+    assert call(hubspot, "PATCH", f"{CONTACTS}/{second['id']}", json={"properties": {"jobtitle": "x"}}).status_code == 404

@@ -15,8 +15,8 @@ Sources (each behaviour names its own beside it; [verified], [observed] or [unve
   this emulator in tests/sandbox/test_hubspot_vendor_client.py and test_hubspot_sandbox.py)
 - Default properties and their options: https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
 - Live answers recorded by integrators (marked [observed]): https://github.com/amp-labs/connectors, public issues
-- Switches (`switches`, set through `/__control/hubspot/switches`) where the sources disagree:
-  `invalid_properties` (common.py).
+- Switches (`switches`, set through `/__control/hubspot/switches`) where the sources disagree or are
+  silent: `invalid_properties` (common.py), `merged_id_read` (bulk.py).
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ class HubSpotEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts)
-    # Where HubSpot's sources disagree (common.py says which source backs each value).
-    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES}
+    # Where HubSpot's sources disagree or are silent (common.py and bulk.py say which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES,
+                                                      "merged_id_read": bulk.MERGED_ID_READ}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

@@ -243,6 +243,8 @@ def value_errors(props: dict[str, str], enumerations: dict[str, tuple[str, ...]]
 
 # Object lists (companies and contacts alike): `limit` 1..100, default 10; `after` is the next id
 # (https://developers.hubspot.com/docs/api-reference/crm-companies-v3/basic/get-crm-v3-objects-companies).
+# A `limit` above the maximum is a 400, not clamped [observed: https://github.com/HubSpot/hubspot-api-python/issues/143,
+# limit 100 where `propertiesWithHistory` allows 50; the 100 maximum observed in integrators' clients].
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 

@@ -124,10 +124,12 @@ class Contacts(Resource):
     def __init__(self, emulator: HubSpotEmulator) -> None:
         super().__init__(emulator)
         self.store = Collection(first_id=FIRST_ID, make_id=str, number_of=int)
+        self.merged_into: dict[str, str] = {}   # merged-away id -> the survivor's id (bulk.merge_into)
 
     def seed(self, count: int) -> None:
         """Four contacts in five work for a seeded company (the primary association), the fifth for none."""
         self.store.clear()
+        self.merged_into = {}
         companies = list(self.emulator.resource("accounts").store.live())
         for index in range(count):
             company = companies[(index * 3) % len(companies)] if companies and index % 5 != 2 else None
@@ -190,6 +192,14 @@ class Contacts(Resource):
             if record["id"] != but and record["properties"].get("email", "").lower() == email:
                 return record["id"]
         return None
+
+    def survivor_of(self, contact_id: str) -> str:
+        """The contact a merged-away id now lives on (itself when it was never merged away)."""
+        seen = set()
+        while contact_id in self.merged_into and contact_id not in seen:
+            seen.add(contact_id)
+            contact_id = self.merged_into[contact_id]
+        return contact_id
 
     def touch(self, record: dict[str, Any]) -> None:
         stamp = now_iso()
@@ -282,6 +292,8 @@ class Contacts(Resource):
         if request.method == "GET":
             archived = request.query_params.get("archived", "false").lower() == "true"
             record = self.find(contact_id, archived)
+            if record is None and self.emulator.switch["merged_id_read"] == "survivor":
+                record = self.find(self.survivor_of(contact_id), archived)
             if record is None:
                 return not_found(contact_id, headers)
             names = requested_properties(request)
