@@ -404,3 +404,16 @@ def test_a_deleted_record_reads_as_404_or_flagged_as_switched(pipedrive, path):
     assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"name": "Back"}).status_code == 404
     listed = [r["id"] for r in call(pipedrive, "GET", path, params={"limit": 500}).json()["data"]]
     assert record_id not in listed
+
+
+def test_fractional_seconds_are_refused_unless_switched(pipedrive):
+    """The migration guide shows "2024-01-01T00:00:00.000Z"; integrators saw `updated_since` refuse it live
+    (switch `fractional_seconds`). Accepted instants are kept to the whole second."""
+    since = {"updated_since": "2023-03-05T08:00:00.250Z"}
+    assert call(pipedrive, "GET", ORGS, params=since).status_code == 400
+    assert call(pipedrive, "POST", ORGS, json={"name": "Frac", "add_time": "2024-01-01T00:00:00.000Z"}).status_code == 400
+    pipedrive.switch(fractional_seconds="accept")
+    assert call(pipedrive, "GET", ORGS, params=since).status_code == 200
+    r = call(pipedrive, "POST", ORGS, json={"name": "Frac", "add_time": "2024-01-01T00:00:00.000Z"})
+    assert r.status_code == 200 and r.json()["data"]["add_time"] == "2024-01-01T00:00:00Z"
+    assert call(pipedrive, "GET", ORGS, params={"updated_since": "2024-01-01T00:00:00.Z"}).status_code == 400

@@ -130,9 +130,11 @@ def test_person_merge_as_documented(api, control):
 
 
 def test_documented_validation_refusals(api):
-    """API v2 is strict about types (https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide):
-    a string where a number belongs, an unknown `visible_to`, a timestamp with fractions of a second are 400s
-    with `success: false`."""
+    """API v2 is strict about types (https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide: "Numeric
+    fields no longer coerce string input to number and instead throw a validation error"): a string where a
+    number belongs, a `visible_to` outside 1/3/5/7, a create without `name` are 400s with `success: false`.
+    `updated_since` takes the documented whole-second form; its fractional form is refused as observed live
+    (the switch `fractional_seconds` accepts it, as the guide's other example does)."""
     base = api.base + "/api/v2/organizations"
     for body in ({"name": "X", "owner_id": "5"}, {"name": "X", "visible_to": 2}, {"owner_id": 5}):
         refused = api.post(base, json=body, timeout=10)

@@ -15,7 +15,7 @@ Sources (each behaviour names its own beside it; [verified], [observed] or [unve
   (their generated models give the body fields and status codes; Pipedrive has no Python client, so
   tests/sandbox/test_pipedrive_vendor_client.py sends the documented requests as written)
 - Switches (`switches`, set through `/__control/pipedrive/switches`) where the sources disagree or are
-  silent: `person_name` (contacts.py), `deleted_read` (accounts.py).
+  silent: `person_name` (contacts.py), `deleted_read` (accounts.py), `fractional_seconds` (common.py).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, DELETED_READ, 
 from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, Persons
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
+    FRACTIONAL_SECONDS,
     SANDBOX_API_TOKEN,
     SANDBOX_OAUTH_TOKEN,
     UNAUTHORIZED_BODY,
@@ -56,8 +57,9 @@ class PipedriveEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons)
-    # Where Pipedrive's sources disagree or are silent (accounts.py and contacts.py say which source backs each value).
-    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ}
+    # Where Pipedrive's sources disagree or are silent (common.py, accounts.py and contacts.py say which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ,
+                                                      "fractional_seconds": FRACTIONAL_SECONDS}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

@@ -266,7 +266,7 @@ class Organizations(Resource):
         for name, keep in (("updated_since", lambda r, t: r["update_time"] >= t),
                            ("updated_until", lambda r, t: r["update_time"] < t)):
             if (raw := params.get(name)) is not None:
-                moment = normalise_time(raw)
+                moment = normalise_time(raw, self.emulator.switch["fractional_seconds"])
                 if moment is None:
                     raise Invalid(f"Validation failed: {name}: '{raw}' is not a valid datetime")
                 filters.append(lambda r, keep=keep, moment=moment: keep(r, moment))
@@ -351,7 +351,7 @@ class Organizations(Resource):
         for stamp in ("add_time", "update_time"):
             if body.get(stamp) is not None:
                 value = body[stamp]
-                moment = normalise_time(value) if isinstance(value, str) else None
+                moment = normalise_time(value, self.emulator.switch["fractional_seconds"]) if isinstance(value, str) else None
                 if moment is None:
                     raise Invalid(f"Validation failed: {stamp}: '{value}' is not a valid datetime")
                 changes[stamp] = moment
