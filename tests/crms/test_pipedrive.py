@@ -191,6 +191,24 @@ def test_person_create_without_a_name_either_way(gateway, ctl, person_name):
     assert created["email_addresses"][0]["email"] == "x@y.example"
 
 
+@pytest.mark.parametrize("unknown_fields", ["reject", "ignore"])
+def test_remote_data_naming_an_unknown_field_either_way(gateway, ctl, unknown_fields):
+    """A caller's `remote_data` reaches Pipedrive as sent; whether Pipedrive refuses a field its schema lacks is
+    undocumented (emulator switch `unknown_fields`): a refusal is Pipedrive's 400 with nothing stored, else the
+    organization is created without it."""
+    ctl.switch(unknown_fields=unknown_fields)
+    before = len(ctl.records())
+    response = gateway.unified("POST", NAME, json={"name": "Remote Extra", "remote_data": {"no_such_field": 1}})
+    if unknown_fields == "reject":
+        assert response.status_code == 400, response.text
+        assert response.json()["raw_response"]["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
+        assert len(ctl.records()) == before
+        return
+    assert response.status_code == 200, response.text
+    stored = {str(o["id"]): o for o in ctl.records()}[response.json()["id"]]
+    assert stored["name"] == "Remote Extra" and "no_such_field" not in stored
+
+
 @pytest.mark.parametrize("deleted_read", ["not_found", "is_deleted"])
 @pytest.mark.parametrize("resource", ["accounts", "contacts"])
 def test_a_deleted_record_reads_as_404_either_way(gateway, ctl, deleted_read, resource):

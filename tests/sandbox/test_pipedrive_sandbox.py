@@ -417,3 +417,16 @@ def test_fractional_seconds_are_refused_unless_switched(pipedrive):
     r = call(pipedrive, "POST", ORGS, json={"name": "Frac", "add_time": "2024-01-01T00:00:00.000Z"})
     assert r.status_code == 200 and r.json()["data"]["add_time"] == "2024-01-01T00:00:00Z"
     assert call(pipedrive, "GET", ORGS, params={"updated_since": "2024-01-01T00:00:00.Z"}).status_code == 400
+
+
+@pytest.mark.parametrize("path, body", [(ORGS, {"name": "Extra Co"}), ("/api/v2/persons", {"name": "Extra Person"})])
+def test_unknown_body_fields_are_refused_unless_switched(pipedrive, path, body):
+    """Undocumented either way (switch `unknown_fields`); organizations and persons alike, on create and update."""
+    r = call(pipedrive, "POST", path, json={**body, "no_such_field": 1})
+    assert r.status_code == 400 and r.json()["code"] == "ERR_SCHEMA_VALIDATION_FAILED" and "no_such_field" in r.json()["error"]
+    record_id = call(pipedrive, "GET", path, params={"limit": 1}).json()["data"][0]["id"]
+    assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"no_such_field": 1}).status_code == 400
+    pipedrive.switch(unknown_fields="ignore")
+    r = call(pipedrive, "POST", path, json={**body, "no_such_field": 1})
+    assert r.status_code == 200 and "no_such_field" not in r.json()["data"]
+    assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"no_such_field": 1}).status_code == 200

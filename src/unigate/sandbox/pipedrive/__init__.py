@@ -15,7 +15,8 @@ Sources (each behaviour names its own beside it; [verified], [observed] or [unve
   (their generated models give the body fields and status codes; Pipedrive has no Python client, so
   tests/sandbox/test_pipedrive_vendor_client.py sends the documented requests as written)
 - Switches (`switches`, set through `/__control/pipedrive/switches`) where the sources disagree or are
-  silent: `person_name` (contacts.py), `deleted_read` (accounts.py), `fractional_seconds` (common.py).
+  silent: `person_name` (contacts.py), `deleted_read`, `unknown_fields` (accounts.py), `fractional_seconds`
+  (common.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ from starlette.requests import Request
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, DELETED_READ, NOT_FOUND_MESSAGE, Organizations
+from unigate.sandbox.pipedrive.accounts import (
+    CUSTOM_FIELD_KEYS,
+    DELETED_READ,
+    NOT_FOUND_MESSAGE,
+    UNKNOWN_FIELDS,
+    Organizations,
+)
 from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, Persons
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
@@ -59,7 +66,8 @@ class PipedriveEmulator(Emulator):
     resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons)
     # Where Pipedrive's sources disagree or are silent (common.py, accounts.py and contacts.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ,
-                                                      "fractional_seconds": FRACTIONAL_SECONDS}
+                                                      "fractional_seconds": FRACTIONAL_SECONDS,
+                                                      "unknown_fields": UNKNOWN_FIELDS}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

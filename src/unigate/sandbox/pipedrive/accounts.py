@@ -60,6 +60,15 @@ NUMERIC_CUSTOM_FIELDS = frozenset({CUSTOM_FIELD_KEYS["employees"]})
 ADDRESS_KEYS = ("value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
                 "route", "street_number", "subpremise", "postal_code")
 VISIBLE_TO = frozenset({1, 3, 5, 7})
+# Body fields an organization write takes (AddOrganizationRequest / UpdateOrganizationRequest in
+# https://github.com/pipedrive/client-nodejs/tree/master/src/versions/v2/models).
+WRITABLE = frozenset({"name", "owner_id", "add_time", "update_time", "visible_to", "label_ids", "address",
+                      "custom_fields"})
+# Switch `unknown_fields`: a write body naming a field the schema lacks. API v2 validates bodies against its
+# schema ("significantly stricter input validation", https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide)
+# but nothing says whether an unknown field is refused ("reject", the default: 400 ERR_SCHEMA_VALIDATION_FAILED)
+# or dropped ("ignore") [unverified either way].
+UNKNOWN_FIELDS = ("reject", "ignore")
 INCLUDE_FIELDS = {  # optional counters a caller can ask for with include_fields
     "next_activity_id": None, "last_activity_id": None, "open_deals_count": 0, "related_open_deals_count": 0,
     "closed_deals_count": 0, "related_closed_deals_count": 0, "email_messages_count": 0, "people_count": 0,
@@ -159,6 +168,7 @@ class Organizations(Resource):
     path: ClassVar[str] = ORGANIZATIONS_PATH
     not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
     include_fields: ClassVar[dict[str, Any]] = INCLUDE_FIELDS
+    writable: ClassVar[frozenset[str]] = WRITABLE
     emulator: PipedriveEmulator
 
     def __init__(self, emulator: PipedriveEmulator) -> None:
@@ -312,6 +322,13 @@ class Organizations(Resource):
         body = {"success": True, "data": data, "additional_data": {"next_cursor": next_cursor}}
         return json_response(body, headers=headers)
 
+    def known_fields(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body's fields the schema has; an unknown one is refused or dropped (the `unknown_fields` switch)."""
+        unknown = sorted(set(body) - self.writable)
+        if unknown and self.emulator.switch["unknown_fields"] == "reject":
+            raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
+        return {k: v for k, v in body.items() if k in self.writable}
+
     def name_required(self) -> bool:
         """A create must name the organization: "name (required)" in
         https://developers.pipedrive.com/docs/api/v1/Organizations#addOrganization (the v2 schema marks
@@ -385,7 +402,7 @@ class Organizations(Resource):
         record.update(changes)
 
     async def _create(self, request: Request, headers: dict[str, str]) -> Response:
-        body = await read_body(request)
+        body = self.known_fields(await read_body(request))
         record = self._new_record(rfc3339(datetime.now(UTC)))
         self._apply(record, body, creating=True)
         record["id"] = self.store.new_id()
@@ -421,7 +438,7 @@ class Organizations(Resource):
                 record["update_time"] = rfc3339(datetime.now(UTC))
                 self.store.archive(record["id"])
                 return json_response({"success": True, "data": {"id": record["id"]}}, headers=headers)
-            body = await read_body(request)
+            body = self.known_fields(await read_body(request))
             explicit_update_time = body.get("update_time") is not None
             self._apply(record, body, creating=False)
             if not explicit_update_time:

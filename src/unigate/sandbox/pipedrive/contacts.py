@@ -53,8 +53,8 @@ PHONE_LABELS = frozenset({"work", "home", "mobile", "other"})
 # "required" (the default): 400 ERR_SCHEMA_VALIDATION_FAILED; "optional": the person is created unnamed.
 PERSON_NAME = ("required", "optional")
 MARKETING_STATUSES = frozenset({"no_consent", "unsubscribed", "subscribed", "archived"})
-# Body fields a v2 person write takes (https://developers.pipedrive.com/docs/api/v1/Persons#addPerson, v2 tab);
-# the v2 API validates bodies against its schema, so anything else is refused [unverified for unknown fields].
+# Body fields a v2 person write takes (https://developers.pipedrive.com/docs/api/v1/Persons#addPerson, v2 tab;
+# PersonRequestBody in https://github.com/pipedrive/client-php); others as the switch `unknown_fields` says.
 WRITABLE = frozenset({"name", "owner_id", "org_id", "emails", "phones", "visible_to", "label_ids",
                       "marketing_status", "add_time", "update_time", "custom_fields"})
 PERSON_INCLUDE_FIELDS = {
@@ -126,6 +126,7 @@ class Persons(Organizations):
     path: ClassVar[str] = PERSONS_PATH
     not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
     include_fields: ClassVar[dict[str, Any]] = PERSON_INCLUDE_FIELDS
+    writable: ClassVar[frozenset[str]] = WRITABLE
     emulator: PipedriveEmulator
 
     def seed(self, count: int) -> None:
@@ -173,9 +174,6 @@ class Persons(Organizations):
 
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
         """Validate the person's own fields, then the shared ones (nothing changes on error)."""
-        unknown = sorted(set(body) - WRITABLE)
-        if unknown:
-            raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
         changes: dict[str, Any] = {}
         if "org_id" in body:
             org_id = body["org_id"]
