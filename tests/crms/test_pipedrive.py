@@ -17,6 +17,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def expected(org: dict) -> dict:

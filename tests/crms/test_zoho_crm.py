@@ -26,6 +26,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def utc(value: str | None) -> str | None:

@@ -23,7 +23,8 @@ OFFSET_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30$")
 def zoho(sandbox):
     control = sandbox.control(NAME)
     control.reset()
-    return control
+    yield control
+    control.default_switches()
 
 
 def url(zoho, path: str) -> str:
