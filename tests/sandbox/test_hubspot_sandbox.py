@@ -579,3 +579,18 @@ def test_a_merged_away_id_reads_as_404_or_the_survivor_as_switched(hubspot):
     r = call(hubspot, "GET", f"{CONTACTS}/{second['id']}")
     assert r.status_code == 200 and r.json()["id"] == first["id"]
     assert call(hubspot, "PATCH", f"{CONTACTS}/{second['id']}", json={"properties": {"jobtitle": "x"}}).status_code == 404
+
+
+def test_the_properties_api_and_the_writes_agree_on_what_is_read_only(hubspot):
+    """Every property whose definition says `readOnlyValue` is refused on write (READ_ONLY_VALUE); `createdate`
+    is writable by both."""
+    for object_type, path, base in (("companies", COMPANIES, {"name": "RO Co"}),
+                                    ("contacts", "/crm/v3/objects/contacts", {"lastname": "RO"})):
+        definitions = call(hubspot, "GET", f"/crm/v3/properties/{object_type}").json()["results"]
+        read_only = {d["name"] for d in definitions if d["modificationMetadata"]["readOnlyValue"]}
+        assert read_only and "createdate" not in read_only
+        for name in sorted(read_only):
+            r = call(hubspot, "POST", path, json={"properties": {**base, name: "2024-01-01T00:00:00.000Z"}})
+            assert r.status_code == 400 and r.json()["errors"][0]["code"] == "READ_ONLY_VALUE", (object_type, name)
+        r = call(hubspot, "POST", path, json={"properties": {**base, "createdate": "2020-05-01T00:00:00.000Z"}})
+        assert r.status_code == 201 and r.json()["createdAt"] == "2020-05-01T00:00:00.000Z"

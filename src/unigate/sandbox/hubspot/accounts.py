@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.hubspot.properties import READ_ONLY
 from unigate.sandbox.hubspot.common import (
     MAX_LIMIT,
     list_page,
@@ -74,7 +75,7 @@ ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **CUSTOM_PROP
 # result in an error": the objects' update,
 # https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)
 # or, with the switch `invalid_properties` set to "ignore", dropped (common.py).
-COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_lastmodifieddate"})
+COMPUTED_PROPERTIES = READ_ONLY & KNOWN_PROPERTIES
 
 _INDUSTRIES = (
     "COMPUTER_SOFTWARE", "INFORMATION_TECHNOLOGY_AND_SERVICES", "FINANCIAL_SERVICES",

@@ -29,6 +29,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot import associations
+from unigate.sandbox.hubspot.properties import READ_ONLY
 from unigate.sandbox.hubspot.common import (
     list_page,
     answer,
@@ -69,8 +70,7 @@ KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
 # HubSpot computes these (additional emails come from merges and the app): a write naming them is
 # refused, or dropped with the switch `invalid_properties` set to "ignore" (common.py).
-COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associatedcompanyid", "hs_merged_object_ids",
-                                 "hs_additional_emails"})
+COMPUTED_PROPERTIES = READ_ONLY & KNOWN_PROPERTIES
 
 # "Include at least one of email, firstname, lastname"
 # (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/guide) [message unverified].
