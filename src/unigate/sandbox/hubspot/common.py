@@ -45,7 +45,8 @@ BAD_VALUE_MESSAGE = (
 
 # Rate limits of a private app on a Professional portal. Header names:
 # https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses
-# [the interval trio is unverified from official text: seen in third-party clients]. Counters
+# [the interval trio is not in official text; observed with the daily and secondly ones in a live answer
+# quoted in https://github.com/HubSpot/hubspot-api-python/issues/143]. Counters
 # decrement per request and reset with their window; the emulator never answers 429 by itself
 # (queue a fault for that).
 RATE_DAILY = 500_000
