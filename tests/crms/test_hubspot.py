@@ -22,6 +22,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def expected(company: dict) -> dict:
@@ -240,9 +241,33 @@ def test_contact_create_refused_by_hubspot_is_passed_on(gateway, ctl):
     response = gateway.unified("POST", NAME, json={"first_name": "Dup", "email_addresses": [{"email": taken}]}, resource="contacts")
     assert response.status_code == 409
     assert response.json()["raw_response"]["category"] == "CONFLICT"
-    bad = gateway.unified("POST", NAME, json={"first_name": "X", "custom_fields": {"no_such_property": "1"}}, resource="contacts")
-    assert bad.status_code == 400
-    assert bad.json()["raw_response"]["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+
+
+@pytest.mark.parametrize("invalid_properties", ["reject", "ignore"])
+@pytest.mark.parametrize("resource, body", [
+    ("contacts", {"first_name": "Xavier", "custom_fields": {"no_such_property": "1"}}),
+    ("contacts", {"first_name": "Xavier", "custom_fields": {"hs_object_id": "1"}}),
+    ("accounts", {"name": "Xavier Labs", "custom_fields": {"no_such_property": "1"}}),
+])
+def test_write_naming_an_unknown_or_read_only_property_either_way(gateway, ctl, invalid_properties, resource, body):
+    """HubSpot's sources disagree on unknown and read-only properties (emulator switch `invalid_properties`):
+    a refusal reaches the caller as HubSpot's 400 with nothing stored; an ignoring HubSpot creates the
+    record without the property, and the answer is the record as HubSpot holds it."""
+    ctl.switch(invalid_properties=invalid_properties)
+    before = len(ctl.records(resource))
+    response = gateway.unified("POST", NAME, json=body, resource=resource)
+    if invalid_properties == "reject":
+        assert response.status_code == 400, response.text
+        assert response.json()["raw_response"]["category"] == "VALIDATION_ERROR"
+        assert response.json()["raw_response"]["errors"][0]["code"] in ("PROPERTY_DOESNT_EXIST", "READ_ONLY_VALUE")
+        assert len(ctl.records(resource)) == before
+        return
+    assert response.status_code == 200, response.text
+    created = response.json()
+    stored = {r["id"]: r for r in ctl.records(resource)}[created["id"]]
+    assert "no_such_property" not in stored["properties"]
+    assert stored["properties"]["hs_object_id"] == created["id"]
+    assert "no_such_property" not in (created.get("custom_fields") or {})
 
 
 def test_contact_delete_archives(gateway, ctl):
@@ -272,3 +297,22 @@ def test_contact_update_to_an_unknown_company_changes_nothing(gateway, ctl):
     assert [r["method"] for r in ctl.requests()] == ["POST"]  # the properties were never sent
     stored = {c["id"]: c for c in ctl.records("contacts")}[contact["id"]]
     assert stored["links"] == contact["links"] and stored["properties"] == contact["properties"]
+
+
+@pytest.mark.parametrize("merged_id_read", ["not_found", "survivor"])
+def test_a_merged_away_contact_reads_as_404_or_as_the_survivor(gateway, ctl, merged_id_read):
+    """HubSpot does not say what a read of a merged-away contact answers (emulator switch `merged_id_read`):
+    the unified merge answers the survivor either way, and a read of the old id is a 404 or that survivor,
+    never the old contact."""
+    ctl.switch(merged_id_read=merged_id_read)
+    master, duplicate = ctl.records("contacts")[:2]
+    merged = gateway.unified("POST", NAME, resource="contacts/merge",
+                             json={"master_record": {"id": master["id"]}, "duplicate_records": [{"id": duplicate["id"]}]})
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["result"]["id"] == master["id"]
+    old = gateway.unified("GET", NAME, duplicate["id"], resource="contacts")
+    if merged_id_read == "not_found":
+        assert old.status_code == 404, old.text
+    else:
+        assert old.status_code == 200, old.text
+        assert old.json()["id"] == master["id"]

@@ -17,6 +17,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def expected(org: dict) -> dict:
@@ -168,9 +169,60 @@ def test_person_write_refused_by_pipedrive_is_passed_on(gateway, ctl):
     response = gateway.unified("POST", NAME, json={"name": "No Org", "account": {"id": "99999"}}, resource="contacts")
     assert response.status_code == 400
     assert response.json()["raw_response"]["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize("person_name", ["required", "optional"])
+def test_person_create_without_a_name_either_way(gateway, ctl, person_name):
+    """Pipedrive's sources disagree on whether a person needs a name (emulator switch `person_name`): a
+    refusal reaches the caller as Pipedrive's 400 with nothing stored; otherwise the person is created
+    with the email sent."""
+    ctl.switch(person_name=person_name)
+    before = len(ctl.records("contacts"))
     unnamed = gateway.unified("POST", NAME, json={"email_addresses": [{"email": "x@y.example"}]}, resource="contacts")
-    assert unnamed.status_code == 400
-    assert "name" in unnamed.json()["raw_response"]["error"]
+    if person_name == "required":
+        assert unnamed.status_code == 400
+        assert unnamed.json()["raw_response"]["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
+        assert "name" in unnamed.json()["raw_response"]["error"]
+        assert len(ctl.records("contacts")) == before
+        return
+    assert unnamed.status_code == 200, unnamed.text
+    created = unnamed.json()
+    stored = {str(p["id"]): p for p in ctl.records("contacts")}[created["id"]]
+    assert [e["value"] for e in stored["emails"]] == ["x@y.example"]
+    assert created["email_addresses"][0]["email"] == "x@y.example"
+
+
+@pytest.mark.parametrize("unknown_fields", ["reject", "ignore"])
+def test_remote_data_naming_an_unknown_field_either_way(gateway, ctl, unknown_fields):
+    """A caller's `remote_data` reaches Pipedrive as sent; whether Pipedrive refuses a field its schema lacks is
+    undocumented (emulator switch `unknown_fields`): a refusal is Pipedrive's 400 with nothing stored, else the
+    organization is created without it."""
+    ctl.switch(unknown_fields=unknown_fields)
+    before = len(ctl.records())
+    response = gateway.unified("POST", NAME, json={"name": "Remote Extra", "remote_data": {"no_such_field": 1}})
+    if unknown_fields == "reject":
+        assert response.status_code == 400, response.text
+        assert response.json()["raw_response"]["code"] == "ERR_SCHEMA_VALIDATION_FAILED"
+        assert len(ctl.records()) == before
+        return
+    assert response.status_code == 200, response.text
+    stored = {str(o["id"]): o for o in ctl.records()}[response.json()["id"]]
+    assert stored["name"] == "Remote Extra" and "no_such_field" not in stored
+
+
+@pytest.mark.parametrize("deleted_read", ["not_found", "is_deleted"])
+@pytest.mark.parametrize("resource", ["accounts", "contacts"])
+def test_a_deleted_record_reads_as_404_either_way(gateway, ctl, deleted_read, resource):
+    """Whether Pipedrive answers a read of a soft-deleted record with 404 or with the record flagged
+    `is_deleted` is not documented (emulator switch `deleted_read`): the unified read is a 404 both ways."""
+    ctl.switch(deleted_read=deleted_read)
+    record = ctl.records(resource)[3]
+    assert gateway.unified("DELETE", NAME, str(record["id"]), resource=resource).status_code == 200
+    response = gateway.unified("GET", NAME, str(record["id"]), resource=resource)
+    assert response.status_code == 404, response.text
+    assert response.json()["truto_is_remote_error"] is True
+    listed = {r["id"] for page in list_all(gateway, NAME, resource=resource, limit=100) for r in page}
+    assert str(record["id"]) not in listed and listed
 
 
 def test_person_delete_is_soft(gateway, ctl):

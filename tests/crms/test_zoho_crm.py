@@ -26,6 +26,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def utc(value: str | None) -> str | None:
@@ -204,16 +205,24 @@ def test_raw_writes_answer_zoho_s_own_write_answer(gateway, ctl):
     assert gateway.unified("GET", NAME, new_id).json()["industry"] == "Banking"
 
 
-def test_unknown_ids_are_404(gateway, ctl):
-    """Get answers 204 (no body), update/delete answer INVALID_DATA (HTTP 400): all 404 here."""
+@pytest.mark.parametrize("shape", ["item", "flat"])
+@pytest.mark.parametrize("resource", ["accounts", "contacts"])
+def test_unknown_ids_are_404(gateway, ctl, shape, resource):
+    """Get answers 204 (no body), update/delete answer INVALID_DATA (HTTP 400): all 404 here, whichever
+    of the two documented error shapes Zoho sends (emulator switch `unknown_id_body`)."""
+    ctl.switch(unknown_id_body=shape)
     missing = "5725767000009999999"
-    got = gateway.unified("GET", NAME, missing)
+    got = gateway.unified("GET", NAME, missing, resource=resource)
     assert got.status_code == 404 and got.json()["truto_is_remote_error"] is True
-    for method, body in (("PATCH", {"name": "x"}), ("DELETE", None)):
-        response = gateway.unified(method, NAME, missing, json=body)
+    body = {"name": "x"} if resource == "accounts" else {"last_name": "x"}
+    for method, sent in (("PATCH", body), ("DELETE", None)):
+        response = gateway.unified(method, NAME, missing, json=sent, resource=resource)
         assert response.status_code == 404, response.text
-        assert response.json()["raw_response"]["data"][0]["code"] == "INVALID_DATA"
-        assert "the id given seems to be invalid" in response.json()["message"]
+        raw = response.json()["raw_response"]
+        item = raw["data"][0] if shape == "item" else raw
+        assert item["code"] == "INVALID_DATA"
+        wording = "the id given seems to be invalid" if shape == "item" else "invalid record id"
+        assert wording in response.json()["message"]
 
 
 def test_delete_then_gone_and_in_the_recycle_bin(gateway, ctl):
@@ -226,6 +235,23 @@ def test_delete_then_gone_and_in_the_recycle_bin(gateway, ctl):
     assert account["id"] not in stored(ctl)
 
 
+@pytest.mark.parametrize("picklist_values", ["accept", "reject"])
+def test_an_industry_outside_the_picklist_either_way(gateway, ctl, picklist_values):
+    """Whether Zoho takes a picklist value its layout lacks is unverified (emulator switch `picklist_values`):
+    taken, the account reads back with it; refused, Zoho's INVALID_DATA naming the field reaches the caller
+    as a 400 and nothing is stored."""
+    ctl.switch(picklist_values=picklist_values)
+    response = gateway.unified("POST", NAME, json={"name": "Picky Ltd", "industry": "Basket Weaving"})
+    names = {a["Account_Name"] for a in ctl.records()}
+    if picklist_values == "reject":
+        assert response.status_code == 400, response.text
+        assert "INVALID_DATA" in response.json()["message"] and "Industry" in response.json()["message"]
+        assert "Picky Ltd" not in names
+        return
+    assert response.status_code in (200, 201), response.text
+    assert response.json()["industry"] == "Basket Weaving" and "Picky Ltd" in names
+
+
 def test_validation_error_stays_400(gateway, ctl):
     """A field INVALID_DATA item (not an unknown id) is a 400 with Zoho's message."""
     response = gateway.unified("POST", NAME, json={"name": "Bad", "owner": {"id": "42"}})
@@ -233,11 +259,18 @@ def test_validation_error_stays_400(gateway, ctl):
     assert "INVALID_DATA" in response.json()["message"] and "Owner" in response.json()["message"]
 
 
-def test_rate_limit_headers_reach_the_caller(gateway, ctl):
-    """X-RATELIMIT-* (epoch-millisecond reset) surface as the unified rate-limit headers."""
+@pytest.mark.parametrize("rate_limit_headers", ["send", "omit"])
+def test_rate_limit_headers_reach_the_caller(gateway, ctl, rate_limit_headers):
+    """X-RATELIMIT-* (epoch-millisecond reset) surface as the unified rate-limit headers; v8's docs do not
+    list them (emulator switch `rate_limit_headers`), and without them the call answers as usual, with none."""
+    ctl.switch(rate_limit_headers=rate_limit_headers)
     response = gateway.unified("GET", NAME, params={"limit": 2})
     assert response.status_code == 200
+    assert len(response.json()["result"]) == 2
     lowered = {k.lower(): v for k, v in response.headers.items()}
+    if rate_limit_headers == "omit":
+        assert "ratelimit-limit" not in lowered and "ratelimit-remaining" not in lowered
+        return
     assert lowered.get("ratelimit-limit") == str(zoho_crm.RATE_LIMIT)
     assert lowered.get("ratelimit-remaining", "").isdigit()
 

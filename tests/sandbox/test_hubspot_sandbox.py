@@ -519,3 +519,78 @@ def test_association_to_a_missing_record_names_it(hubspot):
     wrong = call(hubspot, "PUT", f"/crm/v4/objects/contacts/{contact['id']}/associations/companies/{company['id']}",
                  json=[{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 2}])
     assert wrong.status_code == 400  # 2 is company -> contact, not contact -> company
+
+
+@pytest.mark.parametrize("path", [COMPANIES, "/crm/v3/objects/contacts"])
+def test_unknown_and_read_only_properties_are_refused_by_default(hubspot, path):
+    """"Read-only and non-existent properties will result in an error"
+    (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)."""
+    record = call(hubspot, "GET", path, params={"limit": 1}).json()["results"][0]
+    read_only = "hs_object_id"
+    for method, target in (("POST", path), ("PATCH", f"{path}/{record['id']}")):
+        r = call(hubspot, method, target, json={"properties": {"lastname": "Q", "name": "Q", read_only: "7",
+                                                                "no_such_property": "x"}})
+        assert r.status_code == 400, r.text
+        body = r.json()
+        assert body["category"] == "VALIDATION_ERROR"
+        codes = {e["context"]["propertyName"][0]: e["code"] for e in body["errors"]}
+        assert codes["no_such_property"] == "PROPERTY_DOESNT_EXIST" and codes[read_only] == "READ_ONLY_VALUE"
+    assert call(hubspot, "GET", f"{path}/{record['id']}").json()["properties"] == record["properties"]
+
+
+@pytest.mark.parametrize("path", [COMPANIES, "/crm/v3/objects/contacts"])
+def test_switch_ignore_drops_unknown_and_read_only_properties(hubspot, path):
+    """The SDKs' older text: "Read-only and non-existent properties will be ignored" (switch `invalid_properties`)."""
+    hubspot.switch(invalid_properties="ignore")
+    r = call(hubspot, "POST", path, json={"properties": {"name": "Quill", "lastname": "Quill", "hs_object_id": "7",
+                                                         "no_such_property": "x"}})
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["properties"]["hs_object_id"] == created["id"] != "7"
+    assert "no_such_property" not in created["properties"]
+    r = call(hubspot, "PATCH", f"{path}/{created['id']}", json={"properties": {"no_such_property": "y"}})
+    assert r.status_code == 200 and "no_such_property" not in r.json()["properties"]
+
+
+def test_company_enumerations_take_only_their_options(hubspot):
+    """A company's lifecycle stage and the portal's `account_tier` take their options' internal values (400
+    INVALID_OPTION otherwise), as contacts' enumerations do."""
+    for props in ({"name": "Tiered", "account_tier": "Platinum"}, {"name": "Staged", "lifecyclestage": "Customer"}):
+        r = call(hubspot, "POST", COMPANIES, json={"properties": props})
+        assert r.status_code == 400, r.text
+        assert r.json()["category"] == "VALIDATION_ERROR" and '"error":"INVALID_OPTION"' in r.json()["message"]
+    r = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "Fine", "account_tier": "Gold",
+                                                              "lifecyclestage": "customer"}})
+    assert r.status_code == 201, r.text
+    r = call(hubspot, "PATCH", f"{COMPANIES}/{r.json()['id']}", json={"properties": {"account_tier": "Tin"}})
+    assert r.status_code == 400
+    definitions = {d["name"]: d for d in call(hubspot, "GET", "/crm/v3/properties/companies").json()["results"]}
+    assert [o["value"] for o in definitions["account_tier"]["options"]] == ["Gold", "Silver", "Bronze"]
+    assert definitions["lifecyclestage"]["options"][0]["value"] == "subscriber"
+
+
+def test_a_merged_away_id_reads_as_404_or_the_survivor_as_switched(hubspot):
+    """Unverified either way (switch `merged_id_read`); writes to the old id stay 404."""
+    first, second = call(hubspot, "GET", CONTACTS, params={"limit": 2}).json()["results"]
+    r = call(hubspot, "POST", f"{CONTACTS}/merge", json={"primaryObjectId": first["id"], "objectIdToMerge": second["id"]})
+    assert r.status_code == 200
+    assert call(hubspot, "GET", f"{CONTACTS}/{second['id']}").status_code == 404
+    hubspot.switch(merged_id_read="survivor")
+    r = call(hubspot, "GET", f"{CONTACTS}/{second['id']}")
+    assert r.status_code == 200 and r.json()["id"] == first["id"]
+    assert call(hubspot, "PATCH", f"{CONTACTS}/{second['id']}", json={"properties": {"jobtitle": "x"}}).status_code == 404
+
+
+def test_the_properties_api_and_the_writes_agree_on_what_is_read_only(hubspot):
+    """Every property whose definition says `readOnlyValue` is refused on write (READ_ONLY_VALUE); `createdate`
+    is writable by both."""
+    for object_type, path, base in (("companies", COMPANIES, {"name": "RO Co"}),
+                                    ("contacts", "/crm/v3/objects/contacts", {"lastname": "RO"})):
+        definitions = call(hubspot, "GET", f"/crm/v3/properties/{object_type}").json()["results"]
+        read_only = {d["name"] for d in definitions if d["modificationMetadata"]["readOnlyValue"]}
+        assert read_only and "createdate" not in read_only
+        for name in sorted(read_only):
+            r = call(hubspot, "POST", path, json={"properties": {**base, name: "2024-01-01T00:00:00.000Z"}})
+            assert r.status_code == 400 and r.json()["errors"][0]["code"] == "READ_ONLY_VALUE", (object_type, name)
+        r = call(hubspot, "POST", path, json={"properties": {**base, "createdate": "2020-05-01T00:00:00.000Z"}})
+        assert r.status_code == 201 and r.json()["createdAt"] == "2020-05-01T00:00:00.000Z"

@@ -376,3 +376,57 @@ def test_faults_auth_and_recording_apply_to_person_routes(pipedrive):
     oauth = call(pipedrive, "GET", f"{PERSONS}/1", headers={"Authorization": f"Bearer {SANDBOX_OAUTH_TOKEN}"})
     assert oauth.status_code == 200 and oauth.json()["data"]["id"] == 1
     assert call(pipedrive, "GET", f"{PERSONS}/1", headers={}, params={"api_token": SANDBOX_API_TOKEN}).status_code == 200
+
+
+def test_person_name_is_required_unless_switched_off(pipedrive):
+    """API v1 documents `name` as required, the v2 schema marks nothing required (switch `person_name`)."""
+    body = {"emails": [{"value": "nameless@example.com", "primary": True, "label": "work"}]}
+    r = call(pipedrive, "POST", "/api/v2/persons", json=body)
+    assert r.status_code == 400 and r.json()["code"] == "ERR_SCHEMA_VALIDATION_FAILED" and "name" in r.json()["error"]
+    pipedrive.switch(person_name="optional")
+    r = call(pipedrive, "POST", "/api/v2/persons", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["emails"][0]["value"] == "nameless@example.com"
+    # An organization still needs its name, and an explicit empty name is refused either way.
+    assert call(pipedrive, "POST", ORGS, json={"visible_to": 3}).status_code == 400
+    assert call(pipedrive, "POST", "/api/v2/persons", json={"name": " "}).status_code == 400
+
+
+@pytest.mark.parametrize("path", [ORGS, "/api/v2/persons"])
+def test_a_deleted_record_reads_as_404_or_flagged_as_switched(pipedrive, path):
+    """Undocumented: a read of a soft-deleted record (switch `deleted_read`). Updates and lists skip it either way."""
+    record_id = call(pipedrive, "GET", path, params={"limit": 1}).json()["data"][0]["id"]
+    assert call(pipedrive, "DELETE", f"{path}/{record_id}").status_code == 200
+    assert call(pipedrive, "GET", f"{path}/{record_id}").status_code == 404
+    pipedrive.switch(deleted_read="is_deleted")
+    shown = call(pipedrive, "GET", f"{path}/{record_id}")
+    assert shown.status_code == 200 and shown.json()["data"]["is_deleted"] is True
+    assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"name": "Back"}).status_code == 404
+    listed = [r["id"] for r in call(pipedrive, "GET", path, params={"limit": 500}).json()["data"]]
+    assert record_id not in listed
+
+
+def test_fractional_seconds_are_refused_unless_switched(pipedrive):
+    """The migration guide shows "2024-01-01T00:00:00.000Z"; integrators saw `updated_since` refuse it live
+    (switch `fractional_seconds`). Accepted instants are kept to the whole second."""
+    since = {"updated_since": "2023-03-05T08:00:00.250Z"}
+    assert call(pipedrive, "GET", ORGS, params=since).status_code == 400
+    assert call(pipedrive, "POST", ORGS, json={"name": "Frac", "add_time": "2024-01-01T00:00:00.000Z"}).status_code == 400
+    pipedrive.switch(fractional_seconds="accept")
+    assert call(pipedrive, "GET", ORGS, params=since).status_code == 200
+    r = call(pipedrive, "POST", ORGS, json={"name": "Frac", "add_time": "2024-01-01T00:00:00.000Z"})
+    assert r.status_code == 200 and r.json()["data"]["add_time"] == "2024-01-01T00:00:00Z"
+    assert call(pipedrive, "GET", ORGS, params={"updated_since": "2024-01-01T00:00:00.Z"}).status_code == 400
+
+
+@pytest.mark.parametrize("path, body", [(ORGS, {"name": "Extra Co"}), ("/api/v2/persons", {"name": "Extra Person"})])
+def test_unknown_body_fields_are_refused_unless_switched(pipedrive, path, body):
+    """Undocumented either way (switch `unknown_fields`); organizations and persons alike, on create and update."""
+    r = call(pipedrive, "POST", path, json={**body, "no_such_field": 1})
+    assert r.status_code == 400 and r.json()["code"] == "ERR_SCHEMA_VALIDATION_FAILED" and "no_such_field" in r.json()["error"]
+    record_id = call(pipedrive, "GET", path, params={"limit": 1}).json()["data"][0]["id"]
+    assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"no_such_field": 1}).status_code == 400
+    pipedrive.switch(unknown_fields="ignore")
+    r = call(pipedrive, "POST", path, json={**body, "no_such_field": 1})
+    assert r.status_code == 200 and "no_such_field" not in r.json()["data"]
+    assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"no_such_field": 1}).status_code == 200

@@ -23,7 +23,8 @@ OFFSET_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+05:30$")
 def zoho(sandbox):
     control = sandbox.control(NAME)
     control.reset()
-    return control
+    yield control
+    control.default_switches()
 
 
 def url(zoho, path: str) -> str:
@@ -529,3 +530,37 @@ def test_contact_routes_go_through_the_shared_mount(zoho):
         assert requests.get(url(zoho, "/Contacts"), headers=AUTH, params={"fields": "Last_Name"}).status_code == 200
     finally:
         zoho.clear_faults()
+
+
+@pytest.mark.parametrize("module", ["Accounts", "Contacts"])
+def test_unknown_id_error_takes_either_documented_shape(zoho, module):
+    """Public clients show an INVALID_DATA item under `data`; crm-oas v8.0 (deleteRecord examples) a top-level
+    INVALID_DATA with `resource_path_index` (switch `unknown_id_body`). Both are HTTP 400."""
+    missing = "5725767000009999999"
+    r = requests.delete(url(zoho, f"/{module}/{missing}"), headers=AUTH, timeout=10)
+    assert r.status_code == 400
+    assert r.json() == {"data": [{"code": "INVALID_DATA", "details": {"id": missing},
+                                  "message": "the id given seems to be invalid", "status": "error"}]}
+    zoho.switch(unknown_id_body="flat")
+    for method, body in (("DELETE", None), ("PUT", {"data": [{"Description": "x"}]})):
+        r = requests.request(method, url(zoho, f"/{module}/{missing}"), headers=AUTH, json=body, timeout=10)
+        assert r.status_code == 400
+        assert r.json() == {"code": "INVALID_DATA", "details": {"resource_path_index": 0},
+                            "message": "invalid record id", "status": "error"}
+
+
+def test_a_value_outside_a_picklist_is_taken_or_refused_as_switched(zoho):
+    """The SDK's README implies the API takes a new picklist value; a restricted picklist refuses it
+    (switch `picklist_values`)."""
+    body = {"data": [{"Account_Name": "Picky Ltd", "Industry": "Basket Weaving"}]}
+    r = requests.post(url(zoho, "/Accounts"), headers=AUTH, json=body)
+    assert r.status_code == 201
+    new_id = r.json()["data"][0]["details"]["id"]
+    assert requests.get(url(zoho, f"/Accounts/{new_id}"), headers=AUTH).json()["data"][0]["Industry"] == "Basket Weaving"
+    zoho.switch(picklist_values="reject")
+    r = requests.post(url(zoho, "/Accounts"), headers=AUTH, json=body)
+    assert r.status_code == 400
+    assert r.json() == {"data": [{"code": "INVALID_DATA", "message": "invalid data", "status": "error",
+                                  "details": {"api_name": "Industry", "json_path": "$.data[0].Industry"}}]}
+    r = requests.put(url(zoho, f"/Accounts/{new_id}"), headers=AUTH, json={"data": [{"Industry": "Retail"}]})
+    assert r.status_code == 200

@@ -6,11 +6,22 @@ Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; 
 Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
 token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
+
+Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
+- API reference: https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact
+  and the companies/contacts guides under https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/
+- Errors: https://developers.hubspot.com/docs/api-reference/error-handling
+- Official client: https://github.com/HubSpot/hubspot-api-python (hubspot-api-client, which also drives
+  this emulator in tests/sandbox/test_hubspot_vendor_client.py and test_hubspot_sandbox.py)
+- Default properties and their options: https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
+- Live answers recorded by integrators (marked [observed]): https://github.com/amp-labs/connectors, public issues
+- Switches (`switches`, set through `/__control/hubspot/switches`) where the sources disagree or are
+  silent: `invalid_properties` (common.py), `merged_id_read` (bulk.py).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +31,14 @@ from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
 from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, properties
 from unigate.sandbox.hubspot.accounts import Companies
-from unigate.sandbox.hubspot.common import AUTH_MESSAGE, NOT_FOUND_MESSAGE, SANDBOX_TOKEN, RateLimits, unauthorized
+from unigate.sandbox.hubspot.common import (
+    AUTH_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    SANDBOX_TOKEN,
+    INVALID_PROPERTIES,
+    RateLimits,
+    unauthorized,
+)
 from unigate.sandbox.hubspot.oauth import OAUTH_PROFILE
 
 __all__ = ["AUTH_MESSAGE", "EMULATOR", "NOT_FOUND_MESSAGE", "OAUTH_PROFILE", "SANDBOX_TOKEN", "HubSpotEmulator"]
@@ -31,6 +49,9 @@ class HubSpotEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts)
+    # Where HubSpot's sources disagree or are silent (common.py and bulk.py say which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES,
+                                                      "merged_id_read": bulk.MERGED_ID_READ}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
@@ -42,7 +63,7 @@ class HubSpotEmulator(Emulator):
         """The properties API's definitions of `contacts` or `companies`."""
         if object_type == "contacts":
             return properties.definitions(contacts.STANDARD_PROPERTIES, contacts.CUSTOM_PROPERTIES, contacts.OPTIONS)
-        return properties.definitions(accounts.STANDARD_PROPERTIES, accounts.CUSTOM_PROPERTIES, {})
+        return properties.definitions(accounts.STANDARD_PROPERTIES, accounts.CUSTOM_PROPERTIES, accounts.ENUMERATIONS)
 
     def unauthorized(self, request: Request) -> Response | None:
         """HubSpot's 401 unless the request carries the sandbox token or an issued access token."""

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.hubspot.properties import READ_ONLY
 from unigate.sandbox.hubspot.common import (
     MAX_LIMIT,
     list_page,
@@ -35,7 +36,9 @@ from unigate.sandbox.hubspot.common import (
     now_iso,
     read_body,
     requested_properties,
+    STAGE_OPTIONS,
     validate_properties,
+    value_errors,
 )
 
 if TYPE_CHECKING:
@@ -64,9 +67,15 @@ STANDARD_PROPERTIES = frozenset({
 # This portal's custom company properties (name: enumeration options).
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze")}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
-# Written values for these are ignored (HubSpot computes them) [unverified: HubSpot may reject
-# writes to read-only properties with READ_ONLY_VALUE instead].
-COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_lastmodifieddate"})
+# Values an enumeration takes: the lifecycle stages plus the portal's custom options. `industry`, `type`
+# and `hs_lead_status` are enumerations too, but their company options are not in the emulator, so any
+# value passes [unverified option lists].
+ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **CUSTOM_PROPERTIES}
+# HubSpot computes these: a write naming them is refused ("Read-only and non-existent properties will
+# result in an error": the objects' update,
+# https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)
+# or, with the switch `invalid_properties` set to "ignore", dropped (common.py).
+COMPUTED_PROPERTIES = READ_ONLY & KNOWN_PROPERTIES
 
 _INDUSTRIES = (
     "COMPUTER_SOFTWARE", "INFORMATION_TECHNOLOGY_AND_SERVICES", "FINANCIAL_SERVICES",
@@ -227,13 +236,15 @@ class Companies(Resource):
         body = await read_body(request, headers)
         if isinstance(body, Response):
             return body
-        props = validate_properties(body, "SimplePublicObjectInputForCreate", KNOWN_PROPERTIES, headers)
+        props = validate_properties(body, "SimplePublicObjectInputForCreate", KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+                                    self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
+        invalid = value_errors(props, ENUMERATIONS, headers)
+        if invalid is not None:
+            return invalid
         stamp = now_iso()
         created = props.pop("createdate", "") or stamp
-        for name in COMPUTED_PROPERTIES:
-            props.pop(name, None)
         record = self._insert({k: v for k, v in props.items() if v != ""}, created, stamp)
         return answer(self._render(record, None), 201, headers)
 
@@ -262,12 +273,16 @@ class Companies(Resource):
         body = await read_body(request, headers)
         if isinstance(body, Response):
             return body
-        props = validate_properties(body, "SimplePublicObjectInput", KNOWN_PROPERTIES, headers)
+        props = validate_properties(body, "SimplePublicObjectInput", KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+                                    self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
+        invalid = value_errors(props, ENUMERATIONS, headers)
+        if invalid is not None:
+            return invalid
         stored = record["properties"]
         for name, value in props.items():
-            if name in COMPUTED_PROPERTIES or (name == "createdate" and value == ""):
+            if name == "createdate" and value == "":
                 continue
             if value == "":
                 stored.pop(name, None)

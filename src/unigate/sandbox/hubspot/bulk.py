@@ -7,8 +7,9 @@
   contact's email joins `hs_additional_emails`, its company links join the survivor's (its primary
   company becomes the survivor's only when the survivor has none), and its id is listed in
   `hs_merged_object_ids` (https://knowledge.hubspot.com/records/merge-records). The merged contact
-  is gone: reading its id is a 404 [unverified: HubSpot may also resolve it to the survivor]. The
-  survivor keeps the primary's id [unverified: a merge can also give it a new id].
+  is gone: reading its id is a 404, or the survivor with the switch `merged_id_read` set to "survivor"
+  (MERGED_ID_READ) [unverified either way]. The survivor keeps the primary's id [unverified: a merge can
+  also give it a new id].
 - `POST /crm/v3/objects/{contacts|companies}/batch/archive` `{"inputs": [{"id"}]}` -> 204, no body
   (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/batch-archive-contacts);
   ids that are unknown or already archived are skipped, as a single archive of them is a 204 too.
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from unigate.sandbox.hubspot.accounts import Companies
     from unigate.sandbox.hubspot.contacts import Contacts
 
+# Switch `merged_id_read`: a read of a merged-away contact id answers 404 ("not_found", the default) or the
+# surviving contact ("survivor"). HubSpot's merge reference says neither
+# (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/merge-contacts) [unverified].
+MERGED_ID_READ = ("not_found", "survivor")
 # HubSpot's batch input limit [unverified: 100, as for the other batch endpoints].
 MAX_BATCH = 100
 MISSING_MESSAGE = ("Invalid input JSON on line 1, column 1: Cannot build {model}, some of required attributes "
@@ -58,6 +63,7 @@ def merge_into(contacts: Contacts, primary: dict[str, Any], merged: dict[str, An
     for company_id, types in merged["links"].items():
         associations.link(primary, company_id, primary=associations.PRIMARY in types and not has_primary)
     contacts.store.delete(merged["id"])
+    contacts.merged_into[merged["id"]] = primary["id"]
     contacts.touch(primary)
 
 

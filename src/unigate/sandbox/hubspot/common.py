@@ -7,6 +7,7 @@ https://github.com/HubSpot/hubspot-api-python/blob/master/hubspot/crm/companies/
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -44,7 +45,8 @@ BAD_VALUE_MESSAGE = (
 
 # Rate limits of a private app on a Professional portal. Header names:
 # https://developers.hubspot.com/changelog/2018-11-06-rate-limit-information-headers-will-be-included-in-http-responses
-# [the interval trio is unverified from official text: seen in third-party clients]. Counters
+# [the interval trio is not in official text; observed with the daily and secondly ones in a live answer
+# quoted in https://github.com/HubSpot/hubspot-api-python/issues/143]. Counters
 # decrement per request and reset with their window; the emulator never answers 429 by itself
 # (queue a fault for that).
 RATE_DAILY = 500_000
@@ -145,35 +147,53 @@ async def read_body(request: Request, headers: dict[str, str]) -> Any:
         return error(400, "VALIDATION_ERROR", BAD_JSON_MESSAGE, headers)
 
 
-def property_errors(unknown: list[str], headers: dict[str, str]) -> Response:
-    """HubSpot's 400 for unknown property names (shape from
+# Switch `invalid_properties`: what a write naming a property the portal does not define, or one HubSpot
+# computes (read-only), gets. "reject" (the default): 400 VALIDATION_ERROR. HubSpot's current reference
+# says "Read-only and non-existent properties will result in an error"
+# (https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact), and
+# live answers refuse an unknown property with PROPERTY_DOESNT_EXIST [observed: recorded answers in
+# https://github.com/amp-labs/connectors, providers/hubspot/test/batch/create/contacts/
+# err-many-invalid-properties.json]; the READ_ONLY_VALUE code and wording are unverified. "ignore": the
+# write succeeds without them, as HubSpot's spec once said ("Read-only and non-existent properties will
+# be ignored": `update` in hubspot-api-client 8.2.1, hubspot/crm/contacts/api/basic_api.py of
+# https://github.com/HubSpot/hubspot-api-python; release 12 says "will result in an error").
+INVALID_PROPERTIES = ("reject", "ignore")
+
+
+def property_errors(invalid: list[tuple[str, str]], headers: dict[str, str]) -> Response:
+    """HubSpot's 400 for (name, code) pairs: PROPERTY_DOESNT_EXIST or READ_ONLY_VALUE (shape from
     https://developers.hubspot.com/docs/api-reference/error-handling)."""
+    wording = {"PROPERTY_DOESNT_EXIST": 'Property "{name}" does not exist',
+               "READ_ONLY_VALUE": 'Property "{name}" is a read only property; its value cannot be set.'}
     results = [{
         "isValid": False,
-        "message": f'Property "{name}" does not exist',
-        "error": "PROPERTY_DOESNT_EXIST",
+        "message": wording[code].format(name=name),
+        "error": code,
         "name": name,
-        "localizedErrorMessage": f'Property "{name}" does not exist',
+        "localizedErrorMessage": wording[code].format(name=name),
         "portalId": 1234567,
-    } for name in unknown]
+    } for name, code in invalid]
     message = "Property values were not valid: " + orjson.dumps(results).decode()
-    errors = [{"message": f'Property "{name}" does not exist', "code": "PROPERTY_DOESNT_EXIST",
-               "context": {"propertyName": [name]}} for name in unknown]
+    errors = [{"message": wording[code].format(name=name), "code": code,
+               "context": {"propertyName": [name]}} for name, code in invalid]
     return error(400, "VALIDATION_ERROR", message, headers, errors=errors)
 
 
-def validate_properties(body: Any, model: str, known: frozenset[str], headers: dict[str, str]) -> dict[str, str] | Response:
-    """The `properties` of a create/update body as strings ("" = clear), or the error answer."""
+def validate_properties(body: Any, model: str, known: frozenset[str], headers: dict[str, str],
+                        read_only: frozenset[str] = frozenset(),
+                        invalid_properties: str = "reject") -> dict[str, str] | Response:
+    """The `properties` of a create/update body as strings ("" = clear), or the error answer. Names
+    outside `known` and names in `read_only` are refused or dropped as `invalid_properties` says."""
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         return error(400, "VALIDATION_ERROR", MISSING_PROPERTIES_MESSAGE.format(model=model), headers)
     cleaned: dict[str, str] = {}
-    unknown: list[str] = []
+    invalid: list[tuple[str, str]] = []
     for name, value in body["properties"].items():
         if isinstance(value, (dict, list)):
             kind = "Object" if isinstance(value, dict) else "Array"
             return error(400, "VALIDATION_ERROR", BAD_VALUE_MESSAGE.format(kind=kind, name=name), headers)
-        if name not in known:
-            unknown.append(name)
+        if name not in known or name in read_only:
+            invalid.append((name, "READ_ONLY_VALUE" if name in known else "PROPERTY_DOESNT_EXIST"))
             continue
         if value is None:
             cleaned[name] = ""
@@ -183,13 +203,49 @@ def validate_properties(body: Any, model: str, known: frozenset[str], headers: d
             cleaned[name] = str(int(value))
         else:
             cleaned[name] = str(value)
-    if unknown:
-        return property_errors(unknown, headers)
+    if invalid and invalid_properties == "reject":
+        return property_errors(invalid, headers)
     return cleaned
+
+
+# Lifecycle stage and lead status with their internal values
+# (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties); lifecycle stage is "a
+# contact and company property" with the same stages (https://knowledge.hubspot.com/contacts/use-lifecycle-stages).
+STAGE_OPTIONS = {
+    "lifecyclestage": ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
+                       "customer", "evangelist", "other"),
+    "hs_lead_status": ("NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT",
+                       "CONNECTED", "BAD_TIMING"),
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def value_errors(props: dict[str, str], enumerations: dict[str, tuple[str, ...]],
+                 headers: dict[str, str]) -> Response | None:
+    """HubSpot's 400 INVALID_OPTION / INVALID_EMAIL for values outside a property's rules, else None
+    (item shape observed: https://github.com/gregorspan/csc-frodx/issues/21) [email wording unverified].
+    An enumeration takes its options' internal values, not their labels
+    (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties)."""
+    results = []
+    for name, value in props.items():
+        if value and name in enumerations and value not in enumerations[name]:
+            message = f"{value} was not one of the allowed options: [{', '.join(enumerations[name])}]"
+            results.append({"isValid": False, "message": message, "error": "INVALID_OPTION", "name": name,
+                            "localizedErrorMessage": message})
+        if name == "email" and value and not _EMAIL.match(value):
+            message = f"Email address {value} is invalid"
+            results.append({"isValid": False, "message": message, "error": "INVALID_EMAIL", "name": name,
+                            "localizedErrorMessage": message})
+    if not results:
+        return None
+    return error(400, "VALIDATION_ERROR", "Property values were not valid: " + orjson.dumps(results).decode(),
+                 headers)
 
 
 # Object lists (companies and contacts alike): `limit` 1..100, default 10; `after` is the next id
 # (https://developers.hubspot.com/docs/api-reference/crm-companies-v3/basic/get-crm-v3-objects-companies).
+# A `limit` above the maximum is a 400, not clamped [observed: https://github.com/HubSpot/hubspot-api-python/issues/143,
+# limit 100 where `propertiesWithHistory` allows 50; the 100 maximum observed in integrators' clients].
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 

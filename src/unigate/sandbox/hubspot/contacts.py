@@ -19,11 +19,9 @@ ids}); `associations.py` serves them through associations v4 and this module thr
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -31,6 +29,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot import associations
+from unigate.sandbox.hubspot.properties import READ_ONLY
 from unigate.sandbox.hubspot.common import (
     list_page,
     answer,
@@ -40,7 +39,9 @@ from unigate.sandbox.hubspot.common import (
     now_iso,
     read_body,
     requested_properties,
+    STAGE_OPTIONS,
     validate_properties,
+    value_errors,
 )
 
 if TYPE_CHECKING:
@@ -55,14 +56,8 @@ DEFAULT_PROPERTIES = ("createdate", "email", "firstname", "hs_object_id", "lastm
 # Added to every answer even when `properties` names others [unverified, as for companies].
 ALWAYS_RETURNED = ("createdate", "lastmodifieddate", "hs_object_id")
 
-# Enumerations with their internal values
-# (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties).
-OPTIONS = {
-    "lifecyclestage": ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
-                       "customer", "evangelist", "other"),
-    "hs_lead_status": ("NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT",
-                       "CONNECTED", "BAD_TIMING"),
-}
+# Enumerations with their internal values (lifecycle stage and lead status: common.py).
+OPTIONS = STAGE_OPTIONS
 STANDARD_PROPERTIES = frozenset({
     "email", "firstname", "lastname", "phone", "mobilephone", "fax", "jobtitle", "company", "website",
     "address", "city", "state", "zip", "country", "hubspot_owner_id", "lifecyclestage", "hs_lead_status",
@@ -73,17 +68,15 @@ STANDARD_PROPERTIES = frozenset({
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms")}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
-# Written values for these are ignored (HubSpot computes them; additional emails come from merges and
-# the app) [unverified, as for companies].
-COMPUTED_PROPERTIES = frozenset({"hs_object_id", "lastmodifieddate", "associatedcompanyid", "hs_merged_object_ids",
-                                 "hs_additional_emails"})
+# HubSpot computes these (additional emails come from merges and the app): a write naming them is
+# refused, or dropped with the switch `invalid_properties` set to "ignore" (common.py).
+COMPUTED_PROPERTIES = READ_ONLY & KNOWN_PROPERTIES
 
 # "Include at least one of email, firstname, lastname"
 # (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/contacts/guide) [message unverified].
 IDENTITY_MESSAGE = "Error creating CONTACT. Some required properties were not set."
 # 409 for a second contact with the same email [observed: https://github.com/HubSpot/hubspot-api-nodejs/issues/545].
 CONFLICT_MESSAGE = "Contact already exists. Existing ID: {id}"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _FIRST = ("Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kara", "Liam",
           "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tariq", "Uma", "Victor", "Wen", "Yara")
@@ -124,25 +117,6 @@ def seed_contact(index: int, company: dict[str, Any] | None) -> dict[str, str]:
     return {k: v for k, v in props.items() if v != ""}
 
 
-def enumeration_errors(props: dict[str, str], headers: dict[str, str]) -> Response | None:
-    """HubSpot's 400 INVALID_OPTION / INVALID_EMAIL for values outside a property's rules, else None
-    (item shape observed: https://github.com/gregorspan/csc-frodx/issues/21) [email wording unverified]."""
-    results = []
-    for name, value in props.items():
-        if value and name in ENUMERATIONS and value not in ENUMERATIONS[name]:
-            message = f"{value} was not one of the allowed options: [{', '.join(ENUMERATIONS[name])}]"
-            results.append({"isValid": False, "message": message, "error": "INVALID_OPTION", "name": name,
-                            "localizedErrorMessage": message})
-        if name == "email" and value and not _EMAIL.match(value):
-            message = f"Email address {value} is invalid"
-            results.append({"isValid": False, "message": message, "error": "INVALID_EMAIL", "name": name,
-                            "localizedErrorMessage": message})
-    if not results:
-        return None
-    return error(400, "VALIDATION_ERROR", "Property values were not valid: " + orjson.dumps(results).decode(),
-                 headers)
-
-
 class Contacts(Resource):
     name: ClassVar[str] = "contacts"
     emulator: HubSpotEmulator
@@ -150,10 +124,12 @@ class Contacts(Resource):
     def __init__(self, emulator: HubSpotEmulator) -> None:
         super().__init__(emulator)
         self.store = Collection(first_id=FIRST_ID, make_id=str, number_of=int)
+        self.merged_into: dict[str, str] = {}   # merged-away id -> the survivor's id (bulk.merge_into)
 
     def seed(self, count: int) -> None:
         """Four contacts in five work for a seeded company (the primary association), the fifth for none."""
         self.store.clear()
+        self.merged_into = {}
         companies = list(self.emulator.resource("accounts").store.live())
         for index in range(count):
             company = companies[(index * 3) % len(companies)] if companies and index % 5 != 2 else None
@@ -217,6 +193,14 @@ class Contacts(Resource):
                 return record["id"]
         return None
 
+    def survivor_of(self, contact_id: str) -> str:
+        """The contact a merged-away id now lives on (itself when it was never merged away)."""
+        seen = set()
+        while contact_id in self.merged_into and contact_id not in seen:
+            seen.add(contact_id)
+            contact_id = self.merged_into[contact_id]
+        return contact_id
+
     def touch(self, record: dict[str, Any]) -> None:
         stamp = now_iso()
         record["properties"]["lastmodifieddate"] = stamp
@@ -229,10 +213,11 @@ class Contacts(Resource):
 
     def _checked_props(self, body: Any, model: str, headers: dict[str, str],
                        but: str | None = None) -> dict[str, str] | Response:
-        props = validate_properties(body, model, KNOWN_PROPERTIES, headers)
+        props = validate_properties(body, model, KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+                                    self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
-        invalid = enumeration_errors(props, headers)
+        invalid = value_errors(props, ENUMERATIONS, headers)
         if invalid is not None:
             return invalid
         if props.get("email"):
@@ -282,8 +267,6 @@ class Contacts(Resource):
             return links
         stamp = now_iso()
         created = props.pop("createdate", "") or stamp
-        for name in COMPUTED_PROPERTIES:
-            props.pop(name, None)
         record = self._insert({k: v for k, v in props.items() if v != ""}, created, stamp)
         for company_id, primary in links:
             associations.link(record, company_id, primary=primary)
@@ -309,6 +292,8 @@ class Contacts(Resource):
         if request.method == "GET":
             archived = request.query_params.get("archived", "false").lower() == "true"
             record = self.find(contact_id, archived)
+            if record is None and self.emulator.switch["merged_id_read"] == "survivor":
+                record = self.find(self.survivor_of(contact_id), archived)
             if record is None:
                 return not_found(contact_id, headers)
             names = requested_properties(request)
@@ -325,7 +310,7 @@ class Contacts(Resource):
             return props
         stored = record["properties"]
         for name, value in props.items():
-            if name in COMPUTED_PROPERTIES or name == "createdate":
+            if name == "createdate":
                 continue
             if value == "":
                 stored.pop(name, None)

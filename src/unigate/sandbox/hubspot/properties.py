@@ -43,8 +43,10 @@ _TYPES = {
     "hs_lead_status": ("enumeration", "radio"), "industry": ("enumeration", "select"),
     "is_public": ("bool", "booleancheckbox"),
 }
-# Properties HubSpot computes: their definitions say the value is read-only.
-_READ_ONLY = frozenset({"createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_object_id",
+# Properties HubSpot computes: their definitions say the value is read-only, and a write naming one is
+# refused (common.validate_properties). `createdate` is not among them: the objects take it, so a
+# migration keeps the original date [unverified].
+READ_ONLY = frozenset({"lastmodifieddate", "hs_lastmodifieddate", "hs_object_id",
                         "associatedcompanyid", "hs_merged_object_ids", "hs_additional_emails", "notes_last_updated",
                         "notes_last_contacted", "hs_last_sales_activity_date"})
 
@@ -69,7 +71,7 @@ def definition(name: str, *, custom: bool, options: tuple[str, ...] = (), order:
         "formField": not custom,
         "dataSensitivity": "non_sensitive",
         "modificationMetadata": {"archivable": custom, "readOnlyDefinition": not custom,
-                                 "readOnlyValue": name in _READ_ONLY},
+                                 "readOnlyValue": name in READ_ONLY},
         "createdAt": _CUSTOM_AT if custom else _DEFINED_AT,
         "updatedAt": _CUSTOM_AT if custom else _DEFINED_AT,
         "archived": False,

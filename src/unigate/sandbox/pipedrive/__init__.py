@@ -6,20 +6,38 @@ Resources: `accounts` (organizations, `accounts.py`) and `contacts` (persons, `c
 `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server (`oauth.py`) issued;
 Pipedrive's error envelope; the company's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
+
+Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
+- API reference: https://developers.pipedrive.com/docs/api/v1 (API v2 endpoints on the same pages) and the
+  core concepts: https://pipedrive.readme.io/docs/core-api-concepts-authentication, -pagination,
+  -responses, -http-status-codes, -rate-limiting, -custom-fields (same site)
+- Official clients: https://github.com/pipedrive/client-nodejs and https://github.com/pipedrive/client-php
+  (their generated models give the body fields and status codes; Pipedrive has no Python client, so
+  tests/sandbox/test_pipedrive_vendor_client.py sends the documented requests as written)
+- Switches (`switches`, set through `/__control/pipedrive/switches`) where the sources disagree or are
+  silent: `person_name` (contacts.py), `deleted_read`, `unknown_fields` (accounts.py), `fractional_seconds`
+  (common.py).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, NOT_FOUND_MESSAGE, Organizations
-from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, Persons
+from unigate.sandbox.pipedrive.accounts import (
+    CUSTOM_FIELD_KEYS,
+    DELETED_READ,
+    NOT_FOUND_MESSAGE,
+    UNKNOWN_FIELDS,
+    Organizations,
+)
+from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, Persons
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
+    FRACTIONAL_SECONDS,
     SANDBOX_API_TOKEN,
     SANDBOX_OAUTH_TOKEN,
     UNAUTHORIZED_BODY,
@@ -46,6 +64,10 @@ class PipedriveEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons)
+    # Where Pipedrive's sources disagree or are silent (common.py, accounts.py and contacts.py say which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ,
+                                                      "fractional_seconds": FRACTIONAL_SECONDS,
+                                                      "unknown_fields": UNKNOWN_FIELDS}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

@@ -60,6 +60,15 @@ NUMERIC_CUSTOM_FIELDS = frozenset({CUSTOM_FIELD_KEYS["employees"]})
 ADDRESS_KEYS = ("value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
                 "route", "street_number", "subpremise", "postal_code")
 VISIBLE_TO = frozenset({1, 3, 5, 7})
+# Body fields an organization write takes (AddOrganizationRequest / UpdateOrganizationRequest in
+# https://github.com/pipedrive/client-nodejs/tree/master/src/versions/v2/models).
+WRITABLE = frozenset({"name", "owner_id", "add_time", "update_time", "visible_to", "label_ids", "address",
+                      "custom_fields"})
+# Switch `unknown_fields`: a write body naming a field the schema lacks. API v2 validates bodies against its
+# schema ("significantly stricter input validation", https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide)
+# but nothing says whether an unknown field is refused ("reject", the default: 400 ERR_SCHEMA_VALIDATION_FAILED)
+# or dropped ("ignore") [unverified either way].
+UNKNOWN_FIELDS = ("reject", "ignore")
 INCLUDE_FIELDS = {  # optional counters a caller can ask for with include_fields
     "next_activity_id": None, "last_activity_id": None, "open_deals_count": 0, "related_open_deals_count": 0,
     "closed_deals_count": 0, "related_closed_deals_count": 0, "email_messages_count": 0, "people_count": 0,
@@ -68,6 +77,12 @@ INCLUDE_FIELDS = {  # optional counters a caller can ask for with include_fields
     "lost_deals_count": 0, "related_lost_deals_count": 0, "smart_bcc_email": None,
 }
 
+# Switch `deleted_read`: what a GET of a soft-deleted record answers. Deleting "marks [it] as deleted. After
+# 30 days, [it] will be permanently deleted" (https://developers.pipedrive.com/docs/api/v1/Organizations#deleteOrganization,
+# https://developers.pipedrive.com/changelog/post/permanent-deletion-logic-for-6-core-entities), and records carry
+# `is_deleted`; whether a read in those 30 days is a 404 ("not_found", the default) or the record with
+# `is_deleted: true` ("is_deleted") is not documented [unverified either way]. Lists never show deleted records.
+DELETED_READ = ("not_found", "is_deleted")
 # [unverified] 404 text for a missing or deleted organization (also a second DELETE).
 NOT_FOUND_MESSAGE = "Organization not found"
 
@@ -153,6 +168,7 @@ class Organizations(Resource):
     path: ClassVar[str] = ORGANIZATIONS_PATH
     not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
     include_fields: ClassVar[dict[str, Any]] = INCLUDE_FIELDS
+    writable: ClassVar[frozenset[str]] = WRITABLE
     emulator: PipedriveEmulator
 
     def __init__(self, emulator: PipedriveEmulator) -> None:
@@ -193,14 +209,15 @@ class Organizations(Resource):
             out[field] = cls.include_fields[field]
         return out
 
-    def _active(self, raw_id: str, headers: dict[str, str]) -> dict[str, Any] | Response:
+    def _active(self, raw_id: str, headers: dict[str, str], deleted_too: bool = False) -> dict[str, Any] | Response:
+        """The record `raw_id` names, or the 404 for an unknown one and (unless `deleted_too`) a deleted one."""
         try:
             org_id = int(raw_id)
         except ValueError:
             return invalid(f"Validation failed: id: Parameter 'id' must be an integer (got '{raw_id}')",
                            headers)
         record = self.store.get(org_id)
-        if record is None or record["is_deleted"]:
+        if record is None or (record["is_deleted"] and not deleted_too):
             return self._not_found(headers)
         return record
 
@@ -259,7 +276,7 @@ class Organizations(Resource):
         for name, keep in (("updated_since", lambda r, t: r["update_time"] >= t),
                            ("updated_until", lambda r, t: r["update_time"] < t)):
             if (raw := params.get(name)) is not None:
-                moment = normalise_time(raw)
+                moment = normalise_time(raw, self.emulator.switch["fractional_seconds"])
                 if moment is None:
                     raise Invalid(f"Validation failed: {name}: '{raw}' is not a valid datetime")
                 filters.append(lambda r, keep=keep, moment=moment: keep(r, moment))
@@ -305,6 +322,19 @@ class Organizations(Resource):
         body = {"success": True, "data": data, "additional_data": {"next_cursor": next_cursor}}
         return json_response(body, headers=headers)
 
+    def known_fields(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body's fields the schema has; an unknown one is refused or dropped (the `unknown_fields` switch)."""
+        unknown = sorted(set(body) - self.writable)
+        if unknown and self.emulator.switch["unknown_fields"] == "reject":
+            raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
+        return {k: v for k, v in body.items() if k in self.writable}
+
+    def name_required(self) -> bool:
+        """A create must name the organization: "name (required)" in
+        https://developers.pipedrive.com/docs/api/v1/Organizations#addOrganization (the v2 schema marks
+        nothing required, yet an organization has no place without a name in Pipedrive) [unverified for v2]."""
+        return True
+
     def _list_filters(self, params) -> list[Any]:
         """Filters of the list beyond owner and update time (predicates on a stored record)."""
         return []
@@ -312,7 +342,7 @@ class Organizations(Resource):
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
         """Validate `body` fully, then write it into `record` (nothing changes on error)."""
         changes: dict[str, Any] = {}
-        if "name" in body or creating:
+        if "name" in body or (creating and self.name_required()):
             name = body.get("name")
             if not isinstance(name, str) or not name.strip():
                 raise Invalid("Validation failed: name: Parameter 'name' is required and must be a non-empty string")
@@ -338,7 +368,7 @@ class Organizations(Resource):
         for stamp in ("add_time", "update_time"):
             if body.get(stamp) is not None:
                 value = body[stamp]
-                moment = normalise_time(value) if isinstance(value, str) else None
+                moment = normalise_time(value, self.emulator.switch["fractional_seconds"]) if isinstance(value, str) else None
                 if moment is None:
                     raise Invalid(f"Validation failed: {stamp}: '{value}' is not a valid datetime")
                 changes[stamp] = moment
@@ -372,7 +402,7 @@ class Organizations(Resource):
         record.update(changes)
 
     async def _create(self, request: Request, headers: dict[str, str]) -> Response:
-        body = await read_body(request)
+        body = self.known_fields(await read_body(request))
         record = self._new_record(rfc3339(datetime.now(UTC)))
         self._apply(record, body, creating=True)
         record["id"] = self.store.new_id()
@@ -393,7 +423,9 @@ class Organizations(Resource):
         if not self.emulator.authorized(request):
             return unauthorized(headers)
         try:
-            found = self._active(request.path_params["id"], headers)
+            # Switch `deleted_read` (DELETED_READ): a read of a deleted record is a 404 or the record itself.
+            shown = request.method == "GET" and self.emulator.switch["deleted_read"] == "is_deleted"
+            found = self._active(request.path_params["id"], headers, deleted_too=shown)
             if isinstance(found, Response):
                 return found
             record = found
@@ -406,7 +438,7 @@ class Organizations(Resource):
                 record["update_time"] = rfc3339(datetime.now(UTC))
                 self.store.archive(record["id"])
                 return json_response({"success": True, "data": {"id": record["id"]}}, headers=headers)
-            body = await read_body(request)
+            body = self.known_fields(await read_body(request))
             explicit_update_time = body.get("update_time") is not None
             self._apply(record, body, creating=False)
             if not explicit_update_time:

@@ -6,7 +6,7 @@ Routes are Pipedrive's real paths
 - `GET    /api/v2/persons`       list (`limit` 1..500, default 100; `cursor`; `sort_by`, `sort_direction`,
   `owner_id`, `org_id`, `ids`, `updated_since`, `updated_until`, `custom_fields`, `include_fields`)
 - `GET    /api/v2/persons/{id}`  read
-- `POST   /api/v2/persons`       create, 200 (`name` required)
+- `POST   /api/v2/persons`       create, 200 (`name` required unless the switch `person_name` is "optional")
 - `PATCH  /api/v2/persons/{id}`  update
 - `DELETE /api/v2/persons/{id}`  soft delete: 200 `{"success":true,"data":{"id":N}}`
 - `PUT    /v1/persons/{id}/merge` `{"merge_with_id"}`: the person in the URL is merged into
@@ -46,9 +46,15 @@ NUMERIC_PERSON_FIELDS = frozenset({PERSON_FIELD_KEYS["lead_score"]})
 # (https://github.com/pipedrive/client-nodejs/blob/master/CHANGELOG.md, label typed as a string).
 EMAIL_LABELS = frozenset({"work", "home", "other"})
 PHONE_LABELS = frozenset({"work", "home", "mobile", "other"})
+# Switch `person_name`: whether a create without `name` is refused. The sources disagree: API v1 required
+# it (https://developers.pipedrive.com/docs/api/v1/Persons#addPerson) and third-party v2 clients keep it
+# required, but the v2 schema marks nothing required (AddPersonRequest in
+# https://github.com/pipedrive/client-nodejs/blob/master/src/versions/v2/models/add-person-request.ts).
+# "required" (the default): 400 ERR_SCHEMA_VALIDATION_FAILED; "optional": the person is created unnamed.
+PERSON_NAME = ("required", "optional")
 MARKETING_STATUSES = frozenset({"no_consent", "unsubscribed", "subscribed", "archived"})
-# Body fields a v2 person write takes (https://developers.pipedrive.com/docs/api/v1/Persons#addPerson, v2 tab);
-# the v2 API validates bodies against its schema, so anything else is refused [unverified for unknown fields].
+# Body fields a v2 person write takes (https://developers.pipedrive.com/docs/api/v1/Persons#addPerson, v2 tab;
+# PersonRequestBody in https://github.com/pipedrive/client-php); others as the switch `unknown_fields` says.
 WRITABLE = frozenset({"name", "owner_id", "org_id", "emails", "phones", "visible_to", "label_ids",
                       "marketing_status", "add_time", "update_time", "custom_fields"})
 PERSON_INCLUDE_FIELDS = {
@@ -120,6 +126,7 @@ class Persons(Organizations):
     path: ClassVar[str] = PERSONS_PATH
     not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
     include_fields: ClassVar[dict[str, Any]] = PERSON_INCLUDE_FIELDS
+    writable: ClassVar[frozenset[str]] = WRITABLE
     emulator: PipedriveEmulator
 
     def seed(self, count: int) -> None:
@@ -142,6 +149,10 @@ class Persons(Organizations):
         out["phones"] = [dict(p) for p in record["phones"]]
         return out
 
+    def name_required(self) -> bool:
+        """Whether a create must name the person: the switch `person_name` (PERSON_NAME)."""
+        return self.emulator.switch["person_name"] == "required"
+
     def _list_filters(self, params) -> list[Any]:
         raw = params.get("org_id")
         if raw is None:
@@ -163,9 +174,6 @@ class Persons(Organizations):
 
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
         """Validate the person's own fields, then the shared ones (nothing changes on error)."""
-        unknown = sorted(set(body) - WRITABLE)
-        if unknown:
-            raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
         changes: dict[str, Any] = {}
         if "org_id" in body:
             org_id = body["org_id"]

@@ -11,6 +11,14 @@ Shared by them (`common.py`, served here):
 - A module the org does not have answers 400 `INVALID_MODULE`; any other path 404 `INVALID_URL_PATTERN`.
 - Rate-limit headers `X-RATELIMIT-LIMIT/-REMAINING/-RESET` on every answer, counted across modules.
 - OAuth 2 (`oauth.py`): authorize `GET /oauth/v2/auth`, token `POST /oauth/v2/token`.
+
+Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
+- Zoho's OpenAPI spec: https://github.com/zoho/crm-oas (v8.0: record, fields, merge, error examples)
+- API docs: https://www.zoho.com/crm/developer/docs/api/v8/ (get, insert, update, delete, merge records)
+- Official SDK: https://github.com/zoho/zohocrm-python-sdk-8.0 (zohocrmsdk8-0, which also drives this
+  emulator in tests/sandbox/test_zoho_crm_vendor_client.py and test_zoho_crm_sandbox.py)
+- Switches (`switches`, set through `/__control/zoho_crm/switches`) where the sources disagree or are
+  silent: `unknown_id_body`, `picklist_values`, `rate_limit_headers` (common.py).
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ from unigate.sandbox.zoho_crm.common import (
     RATE_LIMIT,
     SANDBOX_TOKEN,
     TOKEN_USER,
+    PICKLIST_VALUES,
+    RATE_LIMIT_HEADERS,
+    UNKNOWN_ID_BODIES,
     UNKNOWN_ID_STATUS,
     USERS,
     RateLimits,
@@ -49,6 +60,10 @@ class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts)
+    # Where Zoho's sources disagree or are silent (common.py says which source backs each value).
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {"unknown_id_body": UNKNOWN_ID_BODIES,
+                                                      "picklist_values": PICKLIST_VALUES,
+                                                      "rate_limit_headers": RATE_LIMIT_HEADERS}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
@@ -69,7 +84,9 @@ class ZohoCrmEmulator(Emulator):
 
     # -- shared answers ------------------------------------------------------------------------------
     def answer(self, body: Any, status: int = 200) -> Response:
-        headers = self.rate_limits.headers()
+        headers = self.rate_limits.headers()   # counted either way; sent as the `rate_limit_headers` switch says
+        if self.switch["rate_limit_headers"] == "omit":
+            headers = {}
         if status == 204:
             return Response(status_code=204, headers=headers)
         return json_response(body, status, headers=headers)

@@ -35,16 +35,26 @@ GET_MISSING_STATUS = 204
 # HTTP status of a single-record PUT/DELETE whose id is unknown. crm-oas v8.0 deleteRecord/updateRecord
 # document 400 for INVALID_DATA [the community reports are unverified].
 UNKNOWN_ID_STATUS = 400
-# Shape of that error. "item": `{"data":[{"code":"INVALID_DATA","details":{"id":…},"message":"the id
-# given seems to be invalid","status":"error"}]}` (observed in public clients);
-# "flat": `{"code":"INVALID_DATA","details":{"resource_path_index":0},"message":"invalid record id",…}`
-# (crm-oas deleteRecord/examples/response-400-invalidrecordid.md).
-UNKNOWN_ID_BODY = "item"
+# Switch `unknown_id_body`: the shape of that error, where two sources disagree. "item" (the default):
+# `{"data":[{"code":"INVALID_DATA","details":{"id":…},"message":"the id given seems to be invalid",
+# "status":"error"}]}` [observed in public clients]; "flat": `{"code":"INVALID_DATA","details":
+# {"resource_path_index":0},"message":"invalid record id","status":"error"}` (Zoho's OpenAPI spec,
+# https://github.com/zoho/crm-oas, v8.0 deleteRecord/examples/response-400-invalidrecordid.md).
+UNKNOWN_ID_BODIES = ("item", "flat")
+# Switch `picklist_values`: a picklist value the layout does not list. The official SDK's README says its
+# `pick_list_validation` option "allows or disallows the addition of a new value to the list", that is the
+# API itself takes the value ("accept", the default:
+# https://github.com/zoho/zohocrm-python-sdk-8.0, README "SDK configuration"); an org with restricted
+# picklists refuses it as a field error, 400 INVALID_DATA with the field's `api_name` ("reject")
+# [unverified either way: Zoho's API docs are silent].
+PICKLIST_VALUES = ("accept", "reject")
 # Record-creating POST: 201 per crm-oas createRecords/examples/response-201-success.md.
 CREATE_STATUS = 201
 MIXED_STATUS = 207
 # Rate-limit headers: names from Zoho's earlier official Python SDK (zcrmsdk `APIConstants`:
-# X-RATELIMIT-LIMIT/-REMAINING/-RESET); v8 docs do not list them [unverified].
+# X-RATELIMIT-LIMIT/-REMAINING/-RESET); v8 docs do not list them [unverified], so the switch
+# `rate_limit_headers` ("send", the default, or "omit") has the emulator answer with or without them.
+RATE_LIMIT_HEADERS = ("send", "omit")
 RATE_LIMIT = 5000
 RATE_LIMIT_WINDOW_MS = 60_000
 # The org's time zone: Zoho writes timestamps with the user's offset (`2019-07-25T15:26:49+05:30` in
@@ -258,8 +268,9 @@ async def write_body(request: Request, max_records: int, answer: Answer) -> tupl
     return data, None
 
 
-def unknown_id_body(record_id: str) -> dict[str, Any]:
-    if UNKNOWN_ID_BODY == "flat":
+def unknown_id_body(record_id: str, shape: str) -> dict[str, Any]:
+    """Zoho's INVALID_DATA answer to an unknown record id, in the `unknown_id_body` switch's `shape`."""
+    if shape == "flat":
         return error_object("INVALID_DATA", "invalid record id", {"resource_path_index": 0})
     return {"data": [error_object("INVALID_DATA", "the id given seems to be invalid", {"id": record_id})]}
 

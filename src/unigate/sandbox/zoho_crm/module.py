@@ -181,7 +181,7 @@ class ModuleResource(Resource):
             record = self.store.get(record_id)
             if record is None:
                 return self.answer(None, GET_MISSING_STATUS) if GET_MISSING_STATUS == 204 else \
-                    self.answer(unknown_id_body(record_id), GET_MISSING_STATUS)
+                    self.unknown_id(record_id, GET_MISSING_STATUS)
             fields_param = request.query_params.get("fields")
             if fields_param:
                 record = project(record, [f.strip() for f in fields_param.split(",")])
@@ -191,14 +191,18 @@ class ModuleResource(Resource):
             if problem:
                 return problem
             if record_id not in self.store:
-                return self.answer(unknown_id_body(record_id), UNKNOWN_ID_STATUS)
+                return self.unknown_id(record_id, UNKNOWN_ID_STATUS)
             item = self._apply(body[0], record_id)
             return self.answer({"data": [item]}, 200 if item["status"] == "success" else 400)
         # DELETE
         if record_id not in self.store:
-            return self.answer(unknown_id_body(record_id), UNKNOWN_ID_STATUS)
+            return self.unknown_id(record_id, UNKNOWN_ID_STATUS)
         self.delete(record_id)
         return self.answer({"data": [deleted_item(record_id)]})
+
+    def unknown_id(self, record_id: str, status: int) -> Response:
+        """Zoho's INVALID_DATA answer to an id it does not hold, shaped as the `unknown_id_body` switch says."""
+        return self.answer(unknown_id_body(record_id, self.emulator.switch["unknown_id_body"]), status)
 
     def delete(self, record_id: str) -> None:
         """Move a record to the Recycle Bin."""
@@ -261,6 +265,9 @@ class ModuleResource(Resource):
                 return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "date"})
             elif key in self.MAX_LENGTHS and len(value) > self.MAX_LENGTHS[key]:
                 return error_object("INVALID_DATA", "invalid data", {**path, "maximum_length": self.MAX_LENGTHS[key]})
+            elif (key in self.PICKLISTS and value not in self.PICKLISTS[key]
+                  and self.emulator.switch["picklist_values"] == "reject"):
+                return error_object("INVALID_DATA", "invalid data", path)   # switch `picklist_values` (common.py)
         return None
 
     def _apply(self, values: dict[str, Any], record_id: str | None, index: int = 0) -> dict[str, Any]:
