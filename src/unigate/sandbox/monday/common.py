@@ -29,8 +29,8 @@ CURRENT_API_VERSION = "2025-07"             # official SDK CURRENT_VERSION (mond
 SUPPORTED_API_VERSIONS = ("2024-10", "2025-01", "2025-04", "2025-07", "2025-10", "2026-01")
 UNIFIED_ERRORS_SINCE = "2025-01"            # one error format from 2025-01 on (error-handling page)
 # monday announced the header becomes mandatory (400 API_VERSION_REQUIRED;
-# https://developer.monday.com/api-reference/changelog). Off until that ships; flip to reproduce it.
-REQUIRE_API_VERSION = False
+# https://developer.monday.com/api-reference/changelog/the-api-version-header-is-now-required); when that
+# applies is [unverified]: switch `api_version_header` (`optional` by default, `required`).
 
 MAX_PAGE_LIMIT = 500                        # querying-board-items page
 CURSOR_TTL_SECONDS = 60 * 60                # querying-board-items: cursors live 60 minutes
@@ -45,9 +45,11 @@ COMPLEXITY_BUDGET_PER_MINUTE = 10_000_000   # personal tokens, reads+writes comb
 UNAUTHENTICATED_BODY: Any = {"errors": ["Not Authenticated"]}
 
 # Not-found code for change/delete on a missing or deleted item: not documented; the real code may be
-# InvalidItemIdException (https://developer.monday.com/api-reference/docs/error-handling). [unverified]
+# InvalidItemIdException, status 400 (https://developer.monday.com/api-reference/docs/error-handling lists
+# both) [unverified]: switch `item_not_found` (the first is the default).
 ITEM_NOT_FOUND_CODE = "ResourceNotFoundException"
 ITEM_NOT_FOUND_STATUS = 404
+ITEM_NOT_FOUND_ERRORS = {"ResourceNotFoundException": 404, "InvalidItemIdException": 400}
 
 # Rate-limit headers. The rate-limits page says every response carries `RateLimit-Policy` and
 # `RateLimit`; we emit the IETF draft (structured-field) form. [unverified exact syntax]
@@ -83,6 +85,20 @@ def iso(moment: datetime) -> str:
 
 def now_iso() -> str:
     return iso(datetime.now(timezone.utc))
+
+
+# ColumnValueException answers carry `status_code: 200` and `error_data.column_type`, the bare column type
+# (a status column reports "color"): https://developer.monday.com/api-reference/changelog/bug-fix-column-value-exception-error-column_type-update
+COLUMN_VALUE_EXCEPTION = "ColumnValueException"
+COLUMN_VALUE_EXCEPTION_STATUS = 200
+LABEL_MISSING_MESSAGE = ("invalid value - label does not exist in column. Please check our API documentation for "
+                         "the correct data structure for this column. "
+                         "https://developer.monday.com/api-reference/docs/change-column-values")
+
+
+def column_type_of_error(column_type: str) -> str:
+    """`error_data.column_type` of a ColumnValueException: the column's type, `color` for status columns."""
+    return "color" if column_type == "status" else column_type
 
 
 class ColumnValueError(Exception):

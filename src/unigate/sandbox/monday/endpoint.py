@@ -31,10 +31,10 @@ from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import (
     ACCOUNT_ID, COMPLEXITY_BUDGET_PER_MINUTE, CURRENT_API_VERSION, ITEMS_DEFAULT_LIMIT, LEGACY_PARSE_ERROR_STATUS,
     MAX_ITEMS_IDS, MAX_PAGE_LIMIT, MAX_QUERY_COMPLEXITY, PARSE_ERROR_STATUS, RATE_LIMIT_HEADER,
-    RATE_LIMIT_POLICY_HEADER, REQUIRE_API_VERSION, SANDBOX_TOKEN, SUPPORTED_API_VERSIONS, UNAUTHENTICATED_BODY,
+    RATE_LIMIT_POLICY_HEADER, SANDBOX_TOKEN, SUPPORTED_API_VERSIONS, UNAUTHENTICATED_BODY,
     UNIFIED_ERRORS_SINCE, USERS, VERSION_RE,
 )
-from unigate.sandbox.monday.schema import FIELDS, POSSIBLE_TYPES, VALUE_TYPES
+from unigate.sandbox.monday.schema import FIELDS, POSSIBLE_TYPES, VALUE_TYPES, arguments
 
 
 class GraphQLEndpoint:
@@ -64,14 +64,15 @@ class GraphQLEndpoint:
         return [str(v) for v in value]
 
     def _limit(self, value: Any, default: int, *, maximum: int | None = None) -> int:
-        """A page size; above `maximum` is refused (items_page/next_items_page take at most 500,
-        https://developer.monday.com/api-reference/docs/querying-board-items; the error's code is not
-        documented [unverified]), else capped at 500."""
+        """A page size; above `maximum` (items_page/next_items_page take at most 500,
+        https://developer.monday.com/api-reference/docs/querying-board-items) refused or capped as the
+        `page_limit_over_max` switch says (what monday does is not documented [unverified]), else capped
+        at 500."""
         if value is None:
             return default
         if not isinstance(value, int) or value < 1:
             raise gql.FieldError("limit must be a positive integer", "InvalidArgumentException", 400)
-        if maximum is not None and value > maximum:
+        if maximum is not None and value > maximum and self.switch["page_limit_over_max"] == "refuse":
             raise gql.FieldError(f"limit must be at most {maximum}", "InvalidArgumentException", 400,
                                  {"limit": value})
         return min(value, MAX_PAGE_LIMIT)
@@ -193,7 +194,7 @@ class GraphQLEndpoint:
 
         version_header = request.headers.get("api-version")
         if version_header is None:
-            if REQUIRE_API_VERSION:
+            if self.switch["api_version_header"] == "required":
                 return self._error_response("API-Version header is required", "API_VERSION_REQUIRED", 400, 400,
                                             False)
             version = CURRENT_API_VERSION
@@ -272,7 +273,7 @@ class GraphQLEndpoint:
             possible_types=POSSIBLE_TYPES,
         )
         problems += executor.validate(operation.selections, root_type, resolved,
-                                      lambda t, f: FIELDS.get(t, {}).get(f))
+                                      lambda t, f: FIELDS.get(t, {}).get(f), arguments)
         if problems:
             return json_response({"errors": problems, "account_id": ACCOUNT_ID}, 200, self._rate_headers())
 
