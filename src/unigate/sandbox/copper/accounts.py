@@ -37,8 +37,7 @@ from unigate.sandbox.copper.common import (
     categorised_items,
     error,
     merge_custom_fields,
-    search_paging,
-    unknown_search_key,
+    read_search,
     validation_error,
 )
 
@@ -182,17 +181,10 @@ class Companies(Resource):
     async def search_companies(self, request: Request) -> Response:
         """POST /companies/search: a bare JSON array and the `X-PW-TOTAL` header
         (https://developer.copper.com/companies/list-companies-search.html)."""
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        switch = self.emulator.switch
-        refused = unknown_search_key(body, SEARCH_KEYS, switch["search_modified_dates"])
-        if refused is not None:
-            return refused
-        paging = search_paging(body, switch["page_size_over_max"])
-        if isinstance(paging, Response):
-            return paging
-        page, size = paging
+        search = await read_search(request, SEARCH_KEYS, self.emulator.switch)
+        if isinstance(search, Response):
+            return search
+        body, page, size = search
         sort_by = body.get("sort_by") or DEFAULT_SORT_BY
         direction = str(body.get("sort_direction") or DEFAULT_SORT_DIRECTION).lower()
         if direction not in ("asc", "desc"):

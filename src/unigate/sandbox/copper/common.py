@@ -99,9 +99,18 @@ UNKNOWN_KEY_PROBLEM = "{}: Unknown attribute"
 MODIFIED_DATE_KEYS = {"minimum_modified_date", "maximum_modified_date"}
 
 
-def search_paging(body: dict[str, Any], over_max: str) -> tuple[int, int] | Response:
-    """(page_number, page_size) of a search body, or Copper's 422: numbers from 1; a page_size above 200
-    is clamped or refused as the `page_size_over_max` switch says."""
+async def read_search(request: Request, applied: set[str], switch: dict[str, Any]) -> tuple[dict[str, Any], int, int] | Response:
+    """A search request's (body, page_number, page_size), or Copper's error: a body that is not a JSON object
+    (400), a key Copper does not know (422; https://github.com/singer-io/tap-copper strips other keys for that
+    reason), page numbers and sizes from 1 (422), a page_size above 200 clamped or refused as the
+    `page_size_over_max` switch says. `applied`: the keys the searching resource applies."""
+    body = await body_object(request)
+    if isinstance(body, Response):
+        return body
+    known = applied if switch["search_modified_dates"] == "applied" else applied - MODIFIED_DATE_KEYS
+    unknown = sorted(set(body) - known)
+    if unknown:
+        return validation_error(UNKNOWN_KEY_PROBLEM.format(unknown[0]))
     try:
         page = int(body.get("page_number") or 1)
         size = int(body.get("page_size") or DEFAULT_PAGE_SIZE)
@@ -110,18 +119,10 @@ def search_paging(body: dict[str, Any], over_max: str) -> tuple[int, int] | Resp
     if page < 1 or size < 1:
         return validation_error("page_number and page_size must be positive")
     if size > MAX_PAGE_SIZE:
-        if over_max == "refuse":
+        if switch["page_size_over_max"] == "refuse":
             return validation_error(f"page_size must be at most {MAX_PAGE_SIZE}")
         size = MAX_PAGE_SIZE
-    return page, size
-
-
-def unknown_search_key(body: dict[str, Any], applied: set[str], modified_dates: str) -> Response | None:
-    """Copper's 422 for the first key of a search body it does not know, or None
-    (https://github.com/singer-io/tap-copper strips other keys for that reason)."""
-    known = applied if modified_dates == "applied" else applied - MODIFIED_DATE_KEYS
-    unknown = sorted(set(body) - known)
-    return validation_error(UNKNOWN_KEY_PROBLEM.format(unknown[0])) if unknown else None
+    return body, page, size
 
 
 def error(status: int, message: str) -> Response:

@@ -37,8 +37,7 @@ from unigate.sandbox.copper.common import (
     categorised_items,
     error,
     merge_custom_fields,
-    search_paging,
-    unknown_search_key,
+    read_search,
     validation_error,
 )
 
@@ -194,17 +193,10 @@ class People(Resource):
     # -- search -----------------------------------------------------------------------------------------
     async def search_people(self, request: Request) -> Response:
         """POST /people/search: a bare JSON array, the total in `X-PW-TOTAL`."""
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        switch = self.emulator.switch
-        refused = unknown_search_key(body, SEARCH_KEYS, switch["search_modified_dates"])
-        if refused is not None:
-            return refused
-        paging = search_paging(body, switch["page_size_over_max"])
-        if isinstance(paging, Response):
-            return paging
-        page, size = paging
+        search = await read_search(request, SEARCH_KEYS, self.emulator.switch)
+        if isinstance(search, Response):
+            return search
+        body, page, size = search
         try:
             filters = self.filters(body)
         except (TypeError, ValueError):
