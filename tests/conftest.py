@@ -70,6 +70,11 @@ class SandboxControl:
         response.raise_for_status()
         return response.json()
 
+    def default_switches(self) -> dict:
+        """Put every switch back to its default (what a reset does, without reseeding)."""
+        choices = requests.get(self._control("switches"), timeout=5).json()["choices"]
+        return self.switch(**{name: values[0] for name, values in choices.items()})
+
     def oauth_stats(self) -> dict:
         """token_requests, refresh_requests, active_access_tokens, active_refresh_tokens since the last reset."""
         response = requests.get(self._control("oauth"), timeout=5)

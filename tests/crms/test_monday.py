@@ -20,6 +20,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def expected(item: dict) -> dict:

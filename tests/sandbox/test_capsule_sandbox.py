@@ -18,7 +18,8 @@ AUTH = {"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"}
 def ctl(sandbox):
     control = sandbox.control("capsule")
     control.reset()
-    return control
+    yield control
+    control.reset()     # switches back to their defaults, and the hour's request count (one test spends it) to 0
 
 
 def url(ctl, path=""):

@@ -45,9 +45,11 @@ def client(ctl):
     assert approved.status_code in (302, 303)
     query = parse_qs(urlsplit(approved.headers["location"]).query)
     assert query["state"] == ["xyz"]
-    token = capsule._parse(requests.post(capsule.AUTHORITY_URL + capsule.TOKEN_ENDPOINT, timeout=5, data={
+    exchanged = requests.post(capsule.AUTHORITY_URL + capsule.TOKEN_ENDPOINT, timeout=5, data={
         "client_id": capsule.client_id, "client_secret": capsule.client_secret, "code": query["code"][0],
-        "grant_type": "authorization_code", "redirect_uri": REDIRECT_URI}))
+        "grant_type": "authorization_code", "redirect_uri": REDIRECT_URI})
+    assert exchanged.status_code == 200, exchanged.text
+    token = exchanged.json()
     assert token["token_type"].lower() == "bearer" and token["refresh_token"] and token["subdomain"]
     capsule.set_token(token)
     refreshed = capsule.refresh_token(token["refresh_token"])      # the library's own refresh call

@@ -23,7 +23,8 @@ HEADERS = {
 def ctl(sandbox):
     control = sandbox.control("copper")
     control.reset()
-    return control
+    yield control
+    control.default_switches()
 
 
 def url(ctl, path=""):
