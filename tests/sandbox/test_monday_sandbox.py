@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from unigate.sandbox.monday import (
-    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
 )
 
 HEADERS = {"Authorization": SANDBOX_TOKEN, "API-Version": "2025-07"}
@@ -47,9 +47,13 @@ def test_auth_raw_token_or_bearer_and_401(monday):
 
 
 def test_api_version_header(monday):
-    """Missing API-Version -> current version; an unsupported one is refused."""
+    """Missing API-Version -> the current version (2026-10 since 2026-10-26, changelog
+    2026-10-is-now-the-current-api-version); an unknown one is refused."""
     no_version = {"Authorization": SANDBOX_TOKEN}
-    assert ok(gql(monday, "{ version { kind value } }", headers=no_version))["version"]["value"] == "2025-07"
+    assert ok(gql(monday, "{ version { kind value } }", headers=no_version))["version"] == \
+        {"kind": "current", "value": CURRENT_API_VERSION}
+    assert ok(gql(monday, "{ version { kind } }", headers={**HEADERS, "API-Version": "2027-01"}))["version"] == \
+        {"kind": "release_candidate"}
     response = gql(monday, "{ me { id } }", headers={**HEADERS, "API-Version": "2019-02"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "InvalidVersionException"
@@ -144,12 +148,25 @@ def test_not_found_is_http_200_with_errors(monday):
     assert body["errors"][0]["path"] == ["delete_item"]
 
 
-def test_legacy_versions_use_error_code_shape(monday):
-    """Before 2025-01, application errors come as {error_code, status_code, error_message, error_data}."""
-    response = gql(monday, "mutation { delete_item(item_id: 123) { id } }", headers={**HEADERS, "API-Version": "2024-10"})
-    assert response.status_code == 200
-    body = response.json()
-    assert body["error_code"] == ITEM_NOT_FOUND_CODE and body["error_message"] == "Item not found"
+@pytest.mark.parametrize("deprecated", ["2023-10", "2024-07", "2024-10", "2025-01"])
+def test_deprecated_versions_are_routed_to_2025_04(monday, deprecated):
+    """Deprecated versions are not refused but routed (to 2024-10 on 2025-01-15, then with 2024-10 and
+    2025-01 to 2025-04 on 2026-02-15; the changelog entries named in common.py): they answer as 2025-04,
+    errors in the one format of 2025-01 on."""
+    headers = {**HEADERS, "API-Version": deprecated}
+    assert ok(gql(monday, "{ version { value } }", headers=headers))["version"]["value"] == "2025-04"
+    body = gql(monday, "mutation { delete_item(item_id: 123) { id } }", headers=headers).json()
+    assert "error_code" not in body
+    assert body["errors"][0]["extensions"]["code"] == ITEM_NOT_FOUND_CODE and body["data"] == {"delete_item": None}
+
+
+def test_2026_10_removes_user_fields(monday):
+    """https://developer.monday.com/api-reference/docs/migrating-user-entity-to-2026-10 : `enabled` and
+    `is_admin` are gone from 2026-10 (a field the type lacks fails validation); 2025-07 still has them."""
+    assert ok(gql(monday, "{ me { id enabled is_admin } }"))["me"]["enabled"] is True
+    removed = gql(monday, "{ me { id enabled } }", headers={**HEADERS, "API-Version": "2026-10"}).json()
+    assert removed["errors"][0]["extensions"]["code"] == "undefinedField" and "data" not in removed
+    assert ok(gql(monday, "{ me { id name } }", headers={**HEADERS, "API-Version": "2026-10"}))["me"]["name"]
 
 
 def test_column_value_validation_errors(monday):
@@ -273,8 +290,12 @@ def test_contacts_board_columns_and_connect_boards_value_by_version(monday):
     values = {v["id"]: v for v in item["column_values"]}
     assert values["contact_account"]["value"] is None and len(values["contact_account"]["linked_item_ids"]) == 1
     assert values["contact_email"]["email"] == values["contact_email"]["text"] and "@" in values["contact_email"]["email"]
+    # 2025-01 is routed to 2025-04 since 2026-02-15 (changelog deprecating-versions-2025-01-and-2024-10-...):
+    # the value is null there too; the control API shows the link as stored.
     old = ok(gql(monday, query, headers={**HEADERS, "API-Version": "2025-01"}))["boards"][0]["items_page"]["items"][0]
-    linked = json.loads(next(v for v in old["column_values"] if v["id"] == "contact_account")["value"])
+    assert next(v for v in old["column_values"] if v["id"] == "contact_account")["value"] is None
+    stored = next(i for i in monday.records("contacts") if i["id"] == item["id"])
+    linked = json.loads(next(v for v in stored["column_values"] if v["id"] == "contact_account")["value"])
     assert [str(p["linkedPulseId"]) for p in linked["linkedPulseIds"]] == values["contact_account"]["linked_item_ids"]
 
 

@@ -19,8 +19,9 @@ Sources (each module names its own next to the rule):
   .../error-handling , .../rate-limits , .../querying-board-items , .../reference/items ,
   .../docs/change-column-values and the per-column pages (.../docs/email, .../phone, .../link,
   .../location, .../connect)
-- the changelog: https://developer.monday.com/api-reference/changelog (API-Version becoming required,
-  board_relation `value` null from 2025-04, ColumnValueException's `column_type`)
+- the changelog: https://developer.monday.com/api-reference/changelog (the current version, deprecated
+  versions routed to 2025-04, API-Version becoming required, board_relation `value` null from 2025-04,
+  ColumnValueException's `column_type`); https://developer.monday.com/api-reference/docs/migrating-user-entity-to-2026-10
 - the official SDKs: https://github.com/mondaycom/monday-api-python-sdk (query templates, error
   classes, `CURRENT_VERSION`), https://github.com/mondaycom/monday-graphql-api
 - OAuth: https://developer.monday.com/apps/docs/oauth-2-1 , https://developer.monday.com/apps/docs/oauth-2-0
