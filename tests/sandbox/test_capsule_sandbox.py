@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -516,3 +517,18 @@ def test_deferred_delete_switch(ctl):
     assert answer.status_code == 202 and answer.content == b""
     assert answer.headers["Location"].startswith(f"{ctl.url}/api/v2/jobs/")
     assert requests.get(url(ctl, f"/{party['id']}"), headers=AUTH, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["", "/filters/results"])
+def test_pages_say_whether_more_follow(ctl, path):
+    """Every list page carries X-Pagination-Has-More (true, then false on the last page), as
+    https://github.com/Matatika/tap-capsulecrm relies on to stop; the Link of a next page puts `page` before
+    a `&` (the tap reads it with `page=(.*)&`)."""
+    body = {"filter": {"conditions": [{"field": "type", "operator": "is", "value": "organisation"}]}}
+    send = (lambda params: requests.post(url(ctl, path), headers=AUTH, json=body, params=params, timeout=5)) if path \
+        else (lambda params: requests.get(url(ctl), headers=AUTH, params=params, timeout=5))
+    first = send({"perPage": 50})
+    assert first.headers["X-Pagination-Has-More"] == "true"
+    assert re.search("page=(.*)&", first.headers["Link"]).group(1) == "2"
+    last = send({"perPage": 50, "page": 2})
+    assert last.headers["X-Pagination-Has-More"] == "false" and "Link" not in last.headers

@@ -19,6 +19,7 @@ Sources (each behaviour names its own next to the rule):
   https://developer.capsulecrm.com/v2/operations/listParties (party shape, embed, page/perPage 1..100,
   at most 10 ids a batch, `since`)
 - live-checked notes: https://github.com/soil-dev/capsulemcp (NOTES-ON-CAPSULE-API.md, "NOTES §n")
+- a tap that reads the live API: https://github.com/Matatika/tap-capsulecrm (X-Pagination-Has-More)
 - OAuth: https://community.cyclr.com/connector-guides/capsule/capsule-setup (authorise/token paths,
   scopes read and write), https://developer.capsulecrm.com/v2/overview/basic-auth-migrate (`subdomain`)
 

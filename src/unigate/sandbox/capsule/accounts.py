@@ -220,6 +220,15 @@ class Parties(PartyChanges, Resource):
         url = request.url.replace(query=urlencode(params, safe=","))
         return f'<{url}>; rel="next"'
 
+    def page_headers(self, request: Request, page: int, per_page: int, has_next: bool) -> dict[str, str]:
+        """A list page's paging headers: `Link: rel="next"` when there is a next page, and
+        `X-Pagination-Has-More: true|false` on every page (https://github.com/Matatika/tap-capsulecrm, client.py,
+        reads the Link only while that header is not "false": it stops on it at the last page)."""
+        headers = {"X-Pagination-Has-More": "true" if has_next else "false"}
+        if has_next:
+            headers["Link"] = self.next_link(request, page, per_page)
+        return headers
+
     async def list_parties(self, request: Request) -> Response:
         paging = self.page_params(request)
         if isinstance(paging, Response):
@@ -239,7 +248,7 @@ class Parties(PartyChanges, Resource):
         has_next = len(window) > per_page
         embed = self.embeds(request)
         body = {"parties": [self.render(p, embed) for p in window[:per_page]]}
-        headers = {"Link": self.next_link(request, page, per_page)} if has_next else {}
+        headers = self.page_headers(request, page, per_page, has_next)
         return answer(request, body, headers=headers)
 
     # -- show (one or up to ten) -----------------------------------------------------------------------------
