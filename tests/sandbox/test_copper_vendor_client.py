@@ -186,3 +186,22 @@ def test_missing_headers_are_refused(base):
     answer = requests.post(f"{base}/companies/search", json={}, headers={"Content-Type": "application/json"}, timeout=5)
     assert answer.status_code == 401
     assert answer.json()["success"] is False and answer.json()["status"] == 401
+
+
+def test_account_and_users(base):
+    """1.-account-and-users/: fetch-account-details.md (GET /account: {id, name}), list-users.md
+    (POST /users/search with the documented body: a bare array of {id, name, email}) and
+    fetch-user-by-id.md (GET /users/{id}; an unknown id is Copper's 404)."""
+    account = send("GET", f"{base}/account")
+    assert account.status_code == 200 and set(account.json()) == {"id", "name"}
+    users = send("POST", f"{base}/users/search", '''{
+
+  "page_number":1,
+  "page_size": 200
+}''')
+    assert users.status_code == 200
+    assert users.json() and all(set(u) == {"id", "name", "email"} for u in users.json())
+    first = users.json()[0]
+    fetched = send("GET", f"{base}/users/{first['id']}")
+    assert fetched.status_code == 200 and fetched.json() == first
+    assert send("GET", f"{base}/users/1").status_code == 404

@@ -52,8 +52,10 @@ from unigate.sandbox.copper.common import (
     SANDBOX_TOKEN,
     SANDBOX_USER_EMAIL,
     USERS,
+    USERS_BY_ID,
     error,
     guarded,
+    read_search,
 )
 
 __all__ = ["AUTH_FAILED_MESSAGE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS_BY_ID", "EMULATOR",
@@ -82,8 +84,8 @@ class CopperEmulator(Emulator):
         return [
             *super().routes(),
             Route(f"{v1}/account", g(self.account), methods=["GET"]),
-            Route(f"{v1}/users/me", g(self.me), methods=["GET"]),
             Route(f"{v1}/users/search", g(self.users), methods=["POST"]),
+            Route(v1 + "/users/{id}", g(self.user), methods=["GET"]),
             Route(f"{v1}/contact_types", g(self.contact_types), methods=["GET"]),
             Route(f"{v1}/custom_field_definitions", g(self.custom_field_definitions), methods=["GET"]),
             Route("/{path:path}", g(self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
@@ -92,15 +94,23 @@ class CopperEmulator(Emulator):
     async def not_found(self, request: Request) -> Response:
         return error(404, NOT_FOUND_MESSAGE)
 
-    # -- reference endpoints ------------------------------------------------------------------------------
+    # -- reference endpoints (GitbookTest 1.-account-and-users/: fetch account details, list users, fetch
+    # user by id; an account and a user are {id, name[, email]}) -----------------------------------------
     async def account(self, request: Request) -> Response:
-        return json_response({"id": 241401, "name": "Copper Sandbox", "primary_timezone": "America/Los_Angeles"})
-
-    async def me(self, request: Request) -> Response:
-        return json_response(USERS[0])
+        return json_response({"id": 241401, "name": "Copper Sandbox"})
 
     async def users(self, request: Request) -> Response:
-        return json_response(USERS)
+        """POST /users/search {page_number, page_size}: a bare array of users."""
+        search = await read_search(request, {"page_number", "page_size"}, self.switch)
+        if isinstance(search, Response):
+            return search
+        _, page, size = search
+        return json_response(USERS[(page - 1) * size:page * size])
+
+    async def user(self, request: Request) -> Response:
+        raw = request.path_params["id"]
+        user = USERS_BY_ID.get(int(raw)) if raw.isdigit() else None
+        return json_response(user) if user is not None else error(404, NOT_FOUND_MESSAGE)
 
     async def contact_types(self, request: Request) -> Response:
         return json_response(CONTACT_TYPES)
