@@ -532,3 +532,18 @@ def test_pages_say_whether_more_follow(ctl, path):
     assert re.search("page=(.*)&", first.headers["Link"]).group(1) == "2"
     last = send({"perPage": 50, "page": 2})
     assert last.headers["X-Pagination-Has-More"] == "false" and "Link" not in last.headers
+
+
+def test_party_tag_definitions(ctl):
+    """https://developer.capsulecrm.com/v2/operations/Tag : GET /parties/tags lists the tag definitions
+    ({"tags": [...]}, paged with Link), GET /parties/tags/{id} shows one; an unknown id is 404."""
+    first = requests.get(url(ctl, "/tags"), headers=AUTH, params={"perPage": 2}, timeout=5)
+    assert first.status_code == 200
+    tags = first.json()["tags"]
+    assert len(tags) == 2 and all(set(t) >= {"id", "name", "dataTag"} for t in tags)
+    assert 'rel="next"' in first.headers["Link"] and first.headers["X-Pagination-Has-More"] == "true"
+    shown = requests.get(url(ctl, f"/tags/{tags[0]['id']}"), headers=AUTH, timeout=5)
+    assert shown.status_code == 200 and shown.json() == {"tag": tags[0]}
+    missing = requests.get(url(ctl, "/tags/1"), headers=AUTH, timeout=5)
+    assert missing.status_code == 404 and missing.json() == {"message": "tag not found"}
+    assert requests.get(f"{ctl.url}/api/v2/tags", headers=AUTH, timeout=5).status_code == 404

@@ -75,6 +75,8 @@ def test_create_organisation_and_person_then_list(client, ctl):
                                    "emailAddresses": [{"type": "Work", "address": "scott@acme.example"}]})["party"]
     assert person["type"] == "person" and person["organisation"]["id"] == org["id"]
 
+    tags = client.list_tag("/parties", page=1, perpage=100)["tags"]      # GET /parties/tags
+    assert "Client library" in {t["name"] for t in tags} and all(set(t) >= {"id", "name", "dataTag"} for t in tags)
     listed = client.list_parties(page=1, perpage=100, embed="tags")["parties"]
     by_id = {p["id"]: p for p in listed}
     assert org["id"] in by_id and person["id"] in by_id

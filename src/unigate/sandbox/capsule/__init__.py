@@ -56,6 +56,7 @@ from unigate.sandbox.capsule.common import (
     RATE_LIMIT_BODY,
     RATE_LIMIT_WINDOW_SECONDS,
     SANDBOX_TOKEN,
+    TAG_NOT_FOUND_MESSAGE,
     TOO_MANY_IDS_STATUS,
     USERS,
     WWW_AUTHENTICATE_INSUFFICIENT_SCOPE,
@@ -93,10 +94,12 @@ class CapsuleEmulator(Emulator):
     def routes(self) -> list[Route]:
         g = self.guarded
         return [
+            # Before the parties' `/parties/{ids}` route, which would take "tags" for an id.
+            Route("/api/v2/parties/tags", g(self.list_tags), methods=["GET"]),
+            Route("/api/v2/parties/tags/{id}", g(self.show_tag), methods=["GET"]),
             *super().routes(),
             Route("/api/v2/users", g(self.list_users), methods=["GET"]),
             Route("/api/v2/users/current", g(self.current_user), methods=["GET"]),
-            Route("/api/v2/tags", g(self.list_tags), methods=["GET"]),
             Route("/{path:path}", g(self.not_found),
                   methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         ]
@@ -186,7 +189,25 @@ class CapsuleEmulator(Emulator):
         return answer(request, {"user": dict(USERS[0])})
 
     async def list_tags(self, request: Request) -> Response:
-        return answer(request, {"tags": list(self.tags.values())})
+        """`GET /parties/tags`: the account's party tag definitions, `{"tags": [...]}`, paged as the party
+        list (https://developer.capsulecrm.com/v2/operations/Tag)."""
+        parties = self.resource("accounts")
+        assert isinstance(parties, Parties)
+        paging = parties.page_params(request)
+        if isinstance(paging, Response):
+            return paging
+        page, per_page = paging
+        tags = list(self.tags.values())[(page - 1) * per_page:page * per_page + 1]
+        headers = parties.page_headers(request, page, per_page, len(tags) > per_page)
+        return answer(request, {"tags": tags[:per_page]}, headers=headers)
+
+    async def show_tag(self, request: Request) -> Response:
+        """`GET /parties/tags/{tagId}`: `{"tag": {...}}`; an unknown id is 404 "tag not found" (NOTES §24)."""
+        raw = request.path_params["id"]
+        tag = next((t for t in self.tags.values() if str(t["id"]) == raw), None)
+        if tag is None:
+            return error(request, 404, TAG_NOT_FOUND_MESSAGE)
+        return answer(request, {"tag": tag})
 
 
 

@@ -38,6 +38,7 @@ WWW_AUTHENTICATE_INSUFFICIENT_SCOPE = ('Bearer realm="Capsule", error="insuffici
 # -- errors -------------------------------------------------------------------------------------------
 NOT_FOUND_ROUTE_MESSAGE = "Could not find resource"   # NOTES §5 (GET /users/me)
 PARTY_NOT_FOUND_MESSAGE = "party not found"           # NOTES §24 [observed wording]
+TAG_NOT_FOUND_MESSAGE = "tag not found"               # NOTES §24 [observed wording]
 # A person linked to an id that is not an organisation (the create_party tool docs of
 # https://github.com/soil-dev/capsulemcp) [observed wording].
 ORGANISATION_NOT_FOUND_MESSAGE = "organisation not found"
