@@ -22,6 +22,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def instant(value):
@@ -427,3 +428,28 @@ def test_contact_account_id_that_is_no_number_is_refused_before_capsule(gateway,
     assert response.status_code == 400, response.text
     assert set(response.json()) >= {"statusCode", "error", "message"}
     assert not [r for r in ctl.requests() if r["method"] == "POST"]
+
+
+# Every value of every switch: behaviours Capsule's documentation leaves open (sandbox/capsule/__init__.py).
+OPEN_BEHAVIOURS = [pytest.param(name, value, id=f"{name}={value}")
+                   for name, values in capsule.CapsuleEmulator.switches.items() for value in values]
+
+
+@pytest.mark.parametrize("switch,value", OPEN_BEHAVIOURS)
+@pytest.mark.parametrize("resource", ["accounts", "contacts"])
+def test_gateway_works_whichever_way_capsule_behaves(gateway, ctl, switch, value, resource):
+    """The unified calls that meet each open behaviour answer the same either way: a list asked for more
+    than Capsule's 100 a page, a get, and a delete (immediate, or deferred as a 202 with a job's Location)."""
+    ctl.reset(150)
+    ctl.switch(**{switch: value})
+    listed = gateway.unified("GET", NAME, params={"limit": 150}, resource=resource)
+    assert listed.status_code == 200, listed.text
+    rows = listed.json()["result"]
+    assert 0 < len(rows) <= 100
+    got = gateway.unified("GET", NAME, rows[0]["id"], resource=resource)
+    assert got.status_code == 200 and got.json()["id"] == rows[0]["id"]
+    deleted = gateway.unified("DELETE", NAME, rows[1]["id"], resource=resource)
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["id"] == rows[1]["id"]
+    assert int(rows[1]["id"]) not in {p["id"] for p in ctl.records()}
+    assert gateway.unified("GET", NAME, rows[1]["id"], resource=resource).status_code == 404

@@ -23,6 +23,7 @@ def ctl(sandbox):
     control.reset()
     yield control
     control.clear_faults()
+    control.default_switches()
 
 
 def rfc3339(seconds):
@@ -470,3 +471,38 @@ def test_contact_delete_is_permanent(gateway, ctl):
     assert str(person["id"]) not in people(ctl) and str(person["company_id"]) in stored(ctl)
     assert contact_call(gateway, "GET", str(person["id"])).status_code == 404
     assert contact_call(gateway, "DELETE", str(person["id"])).status_code == 404
+
+
+# Every value of every switch: behaviours Copper's documentation leaves open (sandbox/copper/__init__.py).
+OPEN_BEHAVIOURS = [pytest.param(name, value, id=f"{name}={value}")
+                   for name, values in copper.CopperEmulator.switches.items() for value in values]
+
+
+@pytest.mark.parametrize("switch,value", OPEN_BEHAVIOURS)
+def test_gateway_works_whichever_way_copper_behaves(gateway, ctl, switch, value):
+    """The unified calls that meet each open behaviour answer the same either way: lists past Copper's
+    page-size ceiling, a contact created with name parts, moved to another account, and read back."""
+    ctl.reset(230)
+    ctl.switch(**{switch: value})
+    listed = gateway.unified("GET", NAME, params={"limit": 250})
+    assert listed.status_code == 200, listed.text
+    assert 0 < len(listed.json()["result"]) <= 200 and listed.json()["next_cursor"]
+    assert len([row for page in list_all(gateway, NAME, limit=100, resource="contacts") for row in page]) == \
+        len(ctl.records("contacts"))
+
+    first, second = ctl.records()[:2]
+    created = contact_call(gateway, "POST", json={"first_name": "Ada", "last_name": "Lovelace",
+                                                  "account": {"id": str(first["id"])}})
+    assert created.status_code in (200, 201), created.text
+    contact = created.json()
+    assert (contact["first_name"], contact["last_name"], contact["name"]) == ("Ada", "Lovelace", "Ada Lovelace")
+    moved = contact_call(gateway, "PATCH", contact["id"], json={"account": {"id": str(second["id"])}})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["account"]["id"] == str(second["id"])
+    assert people(ctl)[contact["id"]]["company_id"] == second["id"]
+
+    contacted = next(c for c in ctl.records() if c["date_last_contacted"])
+    account = gateway.unified("GET", NAME, str(contacted["id"]))
+    assert account.status_code == 200, account.text
+    shown = contacted["date_last_contacted"] if value != "absent" else None
+    assert parsed(account.json().get("last_activity_at")) == rfc3339(shown)

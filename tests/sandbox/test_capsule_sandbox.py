@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -17,7 +19,8 @@ AUTH = {"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"}
 def ctl(sandbox):
     control = sandbox.control("capsule")
     control.reset()
-    return control
+    yield control
+    control.reset()     # switches back to their defaults, and the hour's request count (one test spends it) to 0
 
 
 def url(ctl, path=""):
@@ -421,3 +424,126 @@ def test_filter_refuses_unknown_fields_operators_and_values(ctl, condition, fiel
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"] == field
     assert answer.json()["message"] == "Validation Failed"
+
+
+# -- behaviours the sources state, and the switches where they do not -------------------------------------
+
+def oauth_token(ctl, scope: str) -> str:
+    """An access token of the sandbox's OAuth server granted `scope` (authorise, then the code grant)."""
+    redirect = "http://127.0.0.1:9/callback"
+    approved = requests.get(f"{ctl.url}/oauth/authorise", allow_redirects=False, timeout=5, params={
+        "client_id": "sandbox-capsule-client-id", "redirect_uri": redirect, "response_type": "code",
+        "scope": scope, "state": "s"})
+    code = parse_qs(urlsplit(approved.headers["location"]).query)["code"][0]
+    issued = requests.post(f"{ctl.url}/oauth/token", timeout=5, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect,
+        "client_id": "sandbox-capsule-client-id", "client_secret": "sandbox-capsule-client-secret"})
+    assert issued.status_code == 200, issued.text
+    return issued.json()["access_token"]
+
+
+def test_a_read_scope_token_cannot_write(ctl):
+    """https://developer.capsulecrm.com/v2/overview/authentication : a valid token without enough scope is
+    403, the body and WWW-Authenticate explaining; reads (and the filter POST, a read) still work."""
+    reader = {"Authorization": f"Bearer {oauth_token(ctl, 'read')}"}
+    assert requests.get(url(ctl), headers=reader, timeout=5).status_code == 200
+    assert requests.post(url(ctl, "/filters/results"), headers=reader, timeout=5,
+                         json={"filter": {"conditions": [{"field": "type", "operator": "is", "value": "person"}]}}
+                         ).status_code == 200
+    refused = requests.post(url(ctl), headers=reader, timeout=5,
+                            json={"party": {"type": "organisation", "name": "Read Only Ltd"}})
+    assert refused.status_code == 403
+    assert refused.json() == {"message": capsule.INSUFFICIENT_SCOPE_MESSAGE}
+    assert 'error="insufficient_scope"' in refused.headers["WWW-Authenticate"]
+    assert "Read Only Ltd" not in {p.get("name") for p in ctl.records()}
+    writer = {"Authorization": f"Bearer {oauth_token(ctl, 'read write')}"}
+    assert requests.post(url(ctl), headers=writer, timeout=5,
+                         json={"party": {"type": "organisation", "name": "Writer Ltd"}}).status_code == 201
+
+
+def test_over_4000_requests_an_hour_is_429(ctl):
+    """handling-api-responses: 4,000 requests per user per hour; past them 429 {"error": "rate limit reached"}
+    with X-RateLimit-Remaining 0 and X-RateLimit-Reset, and no Retry-After."""
+    with requests.Session() as session:
+        session.headers.update(AUTH)
+        last = None
+        for _ in range(capsule.common.RATE_LIMIT):
+            last = session.get(f"{ctl.url}/api/v2/users", timeout=5)
+        assert last is not None and last.status_code == 200 and last.headers["X-RateLimit-Remaining"] == "0"
+        over = session.get(url(ctl), timeout=5)
+    assert over.status_code == 429 and over.json() == capsule.RATE_LIMIT_BODY
+    assert over.headers["X-RateLimit-Remaining"] == "0" and int(over.headers["X-RateLimit-Reset"]) > time.time()
+    assert "Retry-After" not in over.headers
+    other = requests.get(url(ctl), headers={"Authorization": f"Bearer {oauth_token(ctl, 'read')}"}, timeout=5)
+    assert other.status_code == 200          # the limit is per user (token)
+
+
+def test_per_page_over_max_switch(ctl):
+    """perPage above 100 is clamped, or refused (400) with the `per_page_over_max` switch."""
+    ctl.reset(200)
+    ctl.switch(per_page_over_max="refuse")
+    refused = requests.get(url(ctl), headers=AUTH, params={"perPage": 101}, timeout=5)
+    assert refused.status_code == 400 and set(refused.json()) == {"message"}
+    assert len(requests.get(url(ctl), headers=AUTH, params={"perPage": 100}, timeout=5).json()["parties"]) == 100
+
+
+@pytest.mark.parametrize("switch", ["not_found", "left_out"])
+def test_batch_with_an_unknown_id(ctl, switch):
+    """A batch naming an unknown id: 404 for the whole call (the Pipeline page's rule, the default), or the
+    id left out with the `batch_unknown_id` switch."""
+    ctl.switch(batch_unknown_id=switch)
+    ids = [p["id"] for p in ctl.records()[:2]]
+    answer = requests.get(url(ctl, f"/{ids[0]},999,{ids[1]}"), headers=AUTH, timeout=5)
+    if switch == "not_found":
+        assert answer.status_code == 404 and set(answer.json()) == {"message"}
+    else:
+        assert answer.status_code == 200 and [p["id"] for p in answer.json()["parties"]] == ids
+
+
+def test_too_many_ids_status_switch(ctl):
+    """More than 10 ids is "too many ids" (NOTES §12) with 400, or 422 with the `too_many_ids_status` switch."""
+    ids = ",".join(str(p["id"]) for p in ctl.records()[:11])
+    ctl.switch(too_many_ids_status=422)
+    refused = requests.get(url(ctl, f"/{ids}"), headers=AUTH, timeout=5)
+    assert refused.status_code == 422 and refused.json() == {"message": "too many ids"}
+
+
+def test_deferred_delete_switch(ctl):
+    """With the `party_delete` switch at `deferred`, DELETE answers 202 Accepted, empty, with the job's
+    Location (handling-api-responses); the party is gone all the same."""
+    ctl.switch(party_delete="deferred")
+    party = organisations(ctl)[3]
+    answer = requests.delete(url(ctl, f"/{party['id']}"), headers=AUTH, timeout=5)
+    assert answer.status_code == 202 and answer.content == b""
+    assert answer.headers["Location"].startswith(f"{ctl.url}/api/v2/jobs/")
+    assert requests.get(url(ctl, f"/{party['id']}"), headers=AUTH, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["", "/filters/results"])
+def test_pages_say_whether_more_follow(ctl, path):
+    """Every list page carries X-Pagination-Has-More (true, then false on the last page), as
+    https://github.com/Matatika/tap-capsulecrm relies on to stop; the Link of a next page puts `page` before
+    a `&` (the tap reads it with `page=(.*)&`)."""
+    body = {"filter": {"conditions": [{"field": "type", "operator": "is", "value": "organisation"}]}}
+    send = (lambda params: requests.post(url(ctl, path), headers=AUTH, json=body, params=params, timeout=5)) if path \
+        else (lambda params: requests.get(url(ctl), headers=AUTH, params=params, timeout=5))
+    first = send({"perPage": 50})
+    assert first.headers["X-Pagination-Has-More"] == "true"
+    assert re.search("page=(.*)&", first.headers["Link"]).group(1) == "2"
+    last = send({"perPage": 50, "page": 2})
+    assert last.headers["X-Pagination-Has-More"] == "false" and "Link" not in last.headers
+
+
+def test_party_tag_definitions(ctl):
+    """https://developer.capsulecrm.com/v2/operations/Tag : GET /parties/tags lists the tag definitions
+    ({"tags": [...]}, paged with Link), GET /parties/tags/{id} shows one; an unknown id is 404."""
+    first = requests.get(url(ctl, "/tags"), headers=AUTH, params={"perPage": 2}, timeout=5)
+    assert first.status_code == 200
+    tags = first.json()["tags"]
+    assert len(tags) == 2 and all(set(t) >= {"id", "name", "dataTag"} for t in tags)
+    assert 'rel="next"' in first.headers["Link"] and first.headers["X-Pagination-Has-More"] == "true"
+    shown = requests.get(url(ctl, f"/tags/{tags[0]['id']}"), headers=AUTH, timeout=5)
+    assert shown.status_code == 200 and shown.json() == {"tag": tags[0]}
+    missing = requests.get(url(ctl, "/tags/1"), headers=AUTH, timeout=5)
+    assert missing.status_code == 404 and missing.json() == {"message": "tag not found"}
+    assert requests.get(f"{ctl.url}/api/v2/tags", headers=AUTH, timeout=5).status_code == 404

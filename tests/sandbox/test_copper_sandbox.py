@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from unigate.sandbox import copper
-from unigate.sandbox.copper import contacts as copper_contacts
+from unigate.sandbox.copper import common as copper_common
 
 HEADERS = {
     "X-PW-AccessToken": copper.SANDBOX_TOKEN,
@@ -23,7 +23,8 @@ HEADERS = {
 def ctl(sandbox):
     control = sandbox.control("copper")
     control.reset()
-    return control
+    yield control
+    control.default_switches()
 
 
 def url(ctl, path=""):
@@ -94,9 +95,57 @@ def test_pagination_through_all_pages_no_duplicates(ctl):
 
 
 def test_page_size_capped_at_200(ctl):
-    """200 is the largest page_size; larger values are clamped (copper.CLAMP_PAGE_SIZE)."""
+    """200 is the largest page_size; larger values are clamped, or refused with the `page_size_over_max`
+    switch (the docs leave values above 200 open)."""
     ctl.reset(300)
     assert len(search(ctl, {"page_size": 500}).json()) == 200
+    ctl.switch(page_size_over_max="refuse")
+    refused = search(ctl, {"page_size": 500})
+    assert refused.status_code == 422 and refused.json()["status"] == 422
+    assert len(search(ctl, {"page_size": 200}).json()) == 200
+
+
+@pytest.mark.parametrize("body", [{"followed": 1}, {"custom_fields": []}, {"minimum_interaction_date": 1},
+                                  {"page": 2}, {"limit": 5}])
+def test_company_search_refuses_keys_it_does_not_apply(ctl, body):
+    """A key Copper does not know is its 422 (https://github.com/singer-io/tap-copper); documented keys
+    the sandbox does not apply are refused the same way rather than silently skipped."""
+    answer = search(ctl, body)
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith(copper_common.VALIDATION_PREFIX)
+
+
+@pytest.mark.parametrize("body", [{"ids": ["x"]}, {"minimum_created_date": "soon"}, {"page_size": "many"},
+                                  {"sort_by": ["name"]}, {"sort_direction": 1}])
+def test_company_search_values_of_the_wrong_type_are_422(ctl, body):
+    """Search values of the wrong type are Copper's 422, never a server error."""
+    answer = search(ctl, body)
+    assert answer.status_code == 422 and answer.json()["success"] is False
+
+
+@pytest.mark.parametrize("path", ["", "people"])
+def test_modified_date_search_switch(ctl, path):
+    """minimum_modified_date on companies and people searches is applied, or refused as an unknown key
+    with the `search_modified_dates` switch (documented for leads, opportunities, projects and tasks only)."""
+    target = people_url(ctl, "/search") if path else url(ctl, "/search")
+    rows = requests.post(target, json={"page_size": 200}, headers=HEADERS, timeout=5).json()
+    cutoff = sorted(r["date_modified"] for r in rows)[len(rows) // 2]
+    applied = requests.post(target, json={"page_size": 200, "minimum_modified_date": cutoff}, headers=HEADERS, timeout=5)
+    assert applied.status_code == 200
+    assert applied.json() and all(r["date_modified"] >= cutoff for r in applied.json())
+    ctl.switch(search_modified_dates="refused")
+    refused = requests.post(target, json={"minimum_modified_date": cutoff}, headers=HEADERS, timeout=5)
+    assert refused.status_code == 422
+
+
+def test_company_last_contacted_switch(ctl):
+    """Companies carry date_last_contacted, or not with the `company_last_contacted` switch (the company
+    examples never show it)."""
+    company = ctl.records()[1]
+    assert "date_last_contacted" in requests.get(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5).json()
+    ctl.switch(company_last_contacted="absent")
+    assert "date_last_contacted" not in requests.get(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5).json()
+    assert all("date_last_contacted" not in c for c in search(ctl).json())
 
 
 def test_default_order_is_date_modified_ascending(ctl):
@@ -298,6 +347,17 @@ def test_person_create_derives_name_parts_and_defaults(ctl):
     assert person["custom_fields"] == [{"custom_field_definition_id": i, "value": None} for i in person_fields]
 
 
+def test_person_name_parts_switch(ctl):
+    """first_name/last_name are taken as sent, or derived from `name` with the `person_name_parts` switch
+    (the create example derives them; whether sent parts win is not documented)."""
+    body = {"name": "Ada Lovelace", "first_name": "Augusta", "last_name": "King"}
+    sent = requests.post(people_url(ctl), headers=HEADERS, timeout=5, json=body).json()
+    assert (sent["first_name"], sent["last_name"]) == ("Augusta", "King")
+    ctl.switch(person_name_parts="from_name")
+    derived = requests.post(people_url(ctl), headers=HEADERS, timeout=5, json=body).json()
+    assert (derived["name"], derived["first_name"], derived["last_name"]) == ("Ada Lovelace", "Ada", "Lovelace")
+
+
 @pytest.mark.parametrize("body,fragment", [
     ({"emails": [{"email": "x@y.example", "category": "work"}]}, "name"),
     ({"name": "A B", "emails": [{"email": "x@y.example", "category": "home"}]}, "Invalid category home"),
@@ -336,7 +396,7 @@ def test_person_company_link_and_company_name(ctl):
     assert requests.get(people_url(ctl, f"/{person['id']}"), headers=HEADERS, timeout=5).json()["company_name"] == "Renamed Co"
 
 
-def test_person_company_changes_through_related_items(ctl, monkeypatch):
+def test_person_company_changes_through_related_items(ctl):
     """update-a-person: a PUT's company_id is not how a company changes (ignored unless the switch says
     otherwise); Related Items relate (limit one company) and unrelate it."""
     person = next(p for p in ctl.records("contacts") if p["company_id"])
@@ -359,7 +419,7 @@ def test_person_company_changes_through_related_items(ctl, monkeypatch):
     assert str(person["company_id"]) in {str(c["id"]) for c in ctl.records()}   # unrelating deletes nothing
     missing = requests.post(related, headers=HEADERS, json={"resource": {"id": 1, "type": "company"}}, timeout=5)
     assert missing.status_code == 404
-    monkeypatch.setattr(copper_contacts, "UPDATE_APPLIES_COMPANY_ID", True)
+    ctl.switch(person_update_company_id="applied")
     applied = requests.put(people_url(ctl, f"/{person['id']}"), headers=HEADERS, json={"company_id": None}, timeout=5).json()
     assert applied["company_id"] is None and applied["company_name"] is None
 

@@ -186,10 +186,13 @@ def test_unknown_item_raises_the_sdk_query_error(client, query_errors):
 
 def test_invalid_column_value_raises_the_sdk_query_error(client, query_errors):
     """A status label that does not exist (create_labels_if_missing false) is a ColumnValueException."""
-    with pytest.raises(Exception, match="status label"):
+    with pytest.raises(Exception, match="label does not exist in column"):
         client.items.create_item(ACCOUNTS_BOARD_ID, "topics", "Bad Label Co",
                                  column_values={"industry": {"label": "No Such Industry"}})
-    assert query_errors[0].original_errors[0]["extensions"]["code"] == "ColumnValueException"
+    extensions = query_errors[0].original_errors[0]["extensions"]
+    # https://developer.monday.com/api-reference/changelog/bug-fix-column-value-exception-error-column_type-update
+    assert (extensions["code"], extensions["status_code"], extensions["error_data"]["column_type"]) == \
+        ("ColumnValueException", 200, "color")
     created = client.items.create_item(ACCOUNTS_BOARD_ID, "topics", "New Label Co",
                                        column_values={"industry": {"label": "No Such Industry"}},
                                        create_labels_if_missing=True)
@@ -203,3 +206,34 @@ def test_bad_token_is_http_401(monday):
     with pytest.raises(Exception, match="HTTP 401"):
         client.boards.fetch_boards()
     assert len(monday.requests()) == 1
+
+
+def test_contacts_board_items_linked_to_an_account(monday, client):
+    """The Contacts board through the SDK: a contact created with its email, phone and the account it
+    belongs to (a connect-boards column, `{"item_ids": [...]}`), paged with the other contacts and read
+    back by id with the link."""
+    account = client.boards.fetch_all_items_by_board_id(ACCOUNTS_BOARD_ID, limit=5)[0]
+    created = client.items.create_item(
+        CONTACTS_BOARD_ID, "topics", "Grace Hopper",
+        column_values={"contact_email": {"email": "grace@navy.example", "text": "Grace"},
+                       "contact_phone": {"phone": "+12025550188", "countryShortName": "US"},
+                       "contact_account": {"item_ids": [int(account.id)]}, "contact_title": "Rear Admiral"})
+    contact_id = created.data.create_item.id
+    contacts = client.boards.fetch_all_items_by_board_id(CONTACTS_BOARD_ID, limit=50)
+    assert contact_id in {c.id for c in contacts}
+    contact = item_by_id(client, contact_id)
+    assert contact.name == "Grace Hopper" and contact.state == "active"
+    assert extract_column_value_by_id(contact, "contact_title") == "Rear Admiral"
+    assert extract_column_value_by_title(contact, "Email") == "grace@navy.example"
+    # The SDK reads a connect-boards column through `... on BoardRelationValue { display_value }`.
+    assert extract_column_value_by_id(contact, "contact_account") == account.name
+    stored = next(i for i in monday.records("contacts") if i["id"] == contact_id)
+    assert {cv["id"]: cv["text"] for cv in stored["column_values"]}["contact_account"] == account.name
+
+
+def test_a_document_monday_s_schema_refuses_raises_the_sdk_query_error(client, query_errors):
+    """A document leaving out a required argument fails validation against monday's schema; the SDK
+    raises MondayQueryError with the error's code, and nothing is created."""
+    with pytest.raises(Exception, match="missing required arguments: item_name"):
+        client.custom.execute_custom_query('mutation { create_item(board_id: %s) { id } }' % CONTACTS_BOARD_ID)
+    assert query_errors[0].original_errors[0]["extensions"]["code"] == "missingRequiredArguments"

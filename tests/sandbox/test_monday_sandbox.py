@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from unigate.sandbox.monday import (
-    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
 )
 
 HEADERS = {"Authorization": SANDBOX_TOKEN, "API-Version": "2025-07"}
@@ -47,9 +47,13 @@ def test_auth_raw_token_or_bearer_and_401(monday):
 
 
 def test_api_version_header(monday):
-    """Missing API-Version -> current version; an unsupported one is refused."""
+    """Missing API-Version -> the current version (2026-10 since 2026-10-26, changelog
+    2026-10-is-now-the-current-api-version); an unknown one is refused."""
     no_version = {"Authorization": SANDBOX_TOKEN}
-    assert ok(gql(monday, "{ version { kind value } }", headers=no_version))["version"]["value"] == "2025-07"
+    assert ok(gql(monday, "{ version { kind value } }", headers=no_version))["version"] == \
+        {"kind": "current", "value": CURRENT_API_VERSION}
+    assert ok(gql(monday, "{ version { kind } }", headers={**HEADERS, "API-Version": "2027-01"}))["version"] == \
+        {"kind": "release_candidate"}
     response = gql(monday, "{ me { id } }", headers={**HEADERS, "API-Version": "2019-02"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "InvalidVersionException"
@@ -144,12 +148,25 @@ def test_not_found_is_http_200_with_errors(monday):
     assert body["errors"][0]["path"] == ["delete_item"]
 
 
-def test_legacy_versions_use_error_code_shape(monday):
-    """Before 2025-01, application errors come as {error_code, status_code, error_message, error_data}."""
-    response = gql(monday, "mutation { delete_item(item_id: 123) { id } }", headers={**HEADERS, "API-Version": "2024-10"})
-    assert response.status_code == 200
-    body = response.json()
-    assert body["error_code"] == ITEM_NOT_FOUND_CODE and body["error_message"] == "Item not found"
+@pytest.mark.parametrize("deprecated", ["2023-10", "2024-07", "2024-10", "2025-01"])
+def test_deprecated_versions_are_routed_to_2025_04(monday, deprecated):
+    """Deprecated versions are not refused but routed (to 2024-10 on 2025-01-15, then with 2024-10 and
+    2025-01 to 2025-04 on 2026-02-15; the changelog entries named in common.py): they answer as 2025-04,
+    errors in the one format of 2025-01 on."""
+    headers = {**HEADERS, "API-Version": deprecated}
+    assert ok(gql(monday, "{ version { value } }", headers=headers))["version"]["value"] == "2025-04"
+    body = gql(monday, "mutation { delete_item(item_id: 123) { id } }", headers=headers).json()
+    assert "error_code" not in body
+    assert body["errors"][0]["extensions"]["code"] == ITEM_NOT_FOUND_CODE and body["data"] == {"delete_item": None}
+
+
+def test_2026_10_removes_user_fields(monday):
+    """https://developer.monday.com/api-reference/docs/migrating-user-entity-to-2026-10 : `enabled` and
+    `is_admin` are gone from 2026-10 (a field the type lacks fails validation); 2025-07 still has them."""
+    assert ok(gql(monday, "{ me { id enabled is_admin } }"))["me"]["enabled"] is True
+    removed = gql(monday, "{ me { id enabled } }", headers={**HEADERS, "API-Version": "2026-10"}).json()
+    assert removed["errors"][0]["extensions"]["code"] == "undefinedField" and "data" not in removed
+    assert ok(gql(monday, "{ me { id name } }", headers={**HEADERS, "API-Version": "2026-10"}))["me"]["name"]
 
 
 def test_column_value_validation_errors(monday):
@@ -163,7 +180,13 @@ def test_column_value_validation_errors(monday):
     assert response.json()["errors"][0]["extensions"]["code"] == "ColumnValueException"
     response = gql(monday, "mutation ($cv: JSON) { create_item(board_id: %s, item_name: \"X\", column_values: $cv) { id } }"
                    % ACCOUNTS_BOARD_ID, {"cv": {"industry": {"label": "Unknown label"}}})
-    assert response.json()["errors"][0]["extensions"]["code"] == "ColumnValueException"
+    # https://developer.monday.com/api-reference/changelog/bug-fix-column-value-exception-error-column_type-update :
+    # the documented message, status_code 200 and the bare column type (a status column reports "color").
+    error = response.json()["errors"][0]
+    assert error["message"].startswith("invalid value - label does not exist in column.")
+    assert error["extensions"]["code"] == "ColumnValueException" and error["extensions"]["status_code"] == 200
+    assert error["extensions"]["error_data"]["column_type"] == "color"
+    assert response.json()["data"] == {"create_item": None}
 
 
 def test_graphql_validation_and_parse_errors(monday):
@@ -267,8 +290,12 @@ def test_contacts_board_columns_and_connect_boards_value_by_version(monday):
     values = {v["id"]: v for v in item["column_values"]}
     assert values["contact_account"]["value"] is None and len(values["contact_account"]["linked_item_ids"]) == 1
     assert values["contact_email"]["email"] == values["contact_email"]["text"] and "@" in values["contact_email"]["email"]
+    # 2025-01 is routed to 2025-04 since 2026-02-15 (changelog deprecating-versions-2025-01-and-2024-10-...):
+    # the value is null there too; the control API shows the link as stored.
     old = ok(gql(monday, query, headers={**HEADERS, "API-Version": "2025-01"}))["boards"][0]["items_page"]["items"][0]
-    linked = json.loads(next(v for v in old["column_values"] if v["id"] == "contact_account")["value"])
+    assert next(v for v in old["column_values"] if v["id"] == "contact_account")["value"] is None
+    stored = next(i for i in monday.records("contacts") if i["id"] == item["id"])
+    linked = json.loads(next(v for v in stored["column_values"] if v["id"] == "contact_account")["value"])
     assert [str(p["linkedPulseId"]) for p in linked["linkedPulseIds"]] == values["contact_account"]["linked_item_ids"]
 
 
@@ -313,7 +340,8 @@ def test_contacts_email_column_writes(monday):
 
 
 def test_items_page_limit_above_500_is_refused(monday):
-    """querying-board-items: items_page and next_items_page serve at most 500 items; more is an error."""
+    """querying-board-items: items_page and next_items_page serve at most 500 items; more is an error, or
+    capped at 500 with the `page_limit_over_max` switch (what monday does is not documented)."""
     query = "{ boards(ids: [%s]) { items_page(limit: %d) { cursor items { id } } } }"
     assert len(ok(gql(monday, query % (CONTACTS_BOARD_ID, 500)))["boards"][0]["items_page"]["items"]) == 30
     response = gql(monday, query % (CONTACTS_BOARD_ID, 501))
@@ -322,3 +350,55 @@ def test_items_page_limit_above_500_is_refused(monday):
     cursor = ok(gql(monday, query % (CONTACTS_BOARD_ID, 5)))["boards"][0]["items_page"]["cursor"]
     response = gql(monday, 'query ($c: String!) { next_items_page(cursor: $c, limit: 501) { cursor } }', {"c": cursor})
     assert response.json()["errors"][0]["extensions"]["code"] == "InvalidArgumentException"
+    monday.switch(page_limit_over_max="clamp")
+    clamped = ok(gql(monday, query % (CONTACTS_BOARD_ID, 501)))["boards"][0]["items_page"]["items"]
+    assert len(clamped) == 30
+
+
+@pytest.mark.parametrize("document,code,message", [
+    ('mutation { create_item(board_id: %s) { id } }' % CONTACTS_BOARD_ID, "missingRequiredArguments",
+     "Field 'create_item' is missing required arguments: item_name"),
+    ('mutation { create_item(item_name: "X") { id } }', "missingRequiredArguments",
+     "Field 'create_item' is missing required arguments: board_id"),
+    ('mutation { change_multiple_column_values(board_id: %s, item_id: 1) { id } }' % CONTACTS_BOARD_ID,
+     "missingRequiredArguments", "Field 'change_multiple_column_values' is missing required arguments: column_values"),
+    ('mutation { create_item(board_id: %s, item_name: "X", name: "Y") { id } }' % CONTACTS_BOARD_ID,
+     "argumentNotAccepted", "Field 'create_item' doesn't accept argument 'name'"),
+    ('{ items(ids: [1], board_id: 2) { id } }', "argumentNotAccepted", "Field 'items' doesn't accept argument 'board_id'"),
+    ('{ boards(ids: [%s]) { items_page(first: 5) { cursor } } }' % CONTACTS_BOARD_ID, "argumentNotAccepted",
+     "Field 'items_page' doesn't accept argument 'first'"),
+    ('{ next_items_page(limit: 5) { cursor } }', "missingRequiredArguments",
+     "Field 'next_items_page' is missing required arguments: cursor"),
+    ('{ me(id: 1) { id } }', "argumentNotAccepted", "Field 'me' doesn't accept argument 'id'"),
+])
+def test_documents_are_validated_against_monday_s_arguments(monday, document, code, message):
+    """Arguments follow monday's SDL (https://api.monday.com/v2/get_schema?format=sdl): an argument a field
+    does not take, or a required one left out, fails validation (HTTP 200, `errors`, no `data`) and nothing
+    runs."""
+    before = len(monday.records("contacts"))
+    response = gql(monday, document)
+    assert response.status_code == 200
+    body = response.json()
+    assert "data" not in body
+    assert body["errors"][0]["message"] == message and body["errors"][0]["extensions"]["code"] == code
+    assert len(monday.records("contacts")) == before
+
+
+def test_api_version_header_switch(monday):
+    """The changelog announces API-Version becoming required (400 API_VERSION_REQUIRED); with the
+    `api_version_header` switch at `required` a request without it is refused."""
+    monday.switch(api_version_header="required")
+    response = gql(monday, "{ me { id } }", headers={"Authorization": SANDBOX_TOKEN})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "API_VERSION_REQUIRED"
+    assert ok(gql(monday, "{ me { id } }", headers={"Authorization": SANDBOX_TOKEN, "API-Version": "current"}))
+
+
+@pytest.mark.parametrize("code,status", [("ResourceNotFoundException", 404), ("InvalidItemIdException", 400)])
+def test_item_not_found_switch(monday, code, status):
+    """A delete of a missing item: HTTP 200 with `errors`, the code and status_code the `item_not_found`
+    switch names (monday documents both codes, not which one answers this)."""
+    monday.switch(item_not_found=code)
+    body = gql(monday, "mutation { delete_item(item_id: 123) { id } }").json()
+    assert body["data"] == {"delete_item": None}
+    assert body["errors"][0]["extensions"]["code"] == code and body["errors"][0]["extensions"]["status_code"] == status

@@ -7,6 +7,30 @@ organisations and people share one store and one set of `/parties` routes, as in
 token the OAuth server (`oauth.py`) issued, 401s with `WWW-Authenticate`, rate-limit headers per
 token, tenant-global tags and child-record ids, users and field definitions; any other path answers
 Capsule's 404.
+
+Sources (each behaviour names its own next to the rule):
+- https://developer.capsulecrm.com/v2/overview/authentication (bearer tokens; 401 for an invalid or
+  expired token, 403 when the token's scope does not cover the request; the body and WWW-Authenticate
+  explain)
+- https://developer.capsulecrm.com/v2/overview/handling-api-responses (4,000 requests per user per hour,
+  X-RateLimit-* on every answer, 429 {"error": "rate limit reached"}, no Retry-After; deferred 202)
+- https://developer.capsulecrm.com/v2/overview/writing-to-the-api (201 + Location, partial PUT)
+- https://developer.capsulecrm.com/v2/models/party , https://developer.capsulecrm.com/v2/operations/Party ,
+  https://developer.capsulecrm.com/v2/operations/listParties (party shape, embed, page/perPage 1..100,
+  at most 10 ids a batch, `since`)
+- live-checked notes: https://github.com/soil-dev/capsulemcp (NOTES-ON-CAPSULE-API.md, "NOTES §n")
+- a tap that reads the live API: https://github.com/Matatika/tap-capsulecrm (X-Pagination-Has-More)
+- OAuth: https://community.cyclr.com/connector-guides/capsule/capsule-setup (authorise/token paths,
+  scopes read and write), https://developer.capsulecrm.com/v2/overview/basic-auth-migrate (`subdomain`)
+
+Where those sources leave a behaviour open, the emulator has a switch (`switches`, set through
+`POST /__control/capsule/switches`; the first value is the default):
+- `per_page_over_max`: a `perPage` above 100 is clamped (`clamp`) or refused with 400 (`refuse`);
+- `batch_unknown_id`: a batch `GET /parties/{id},{id}` naming an unknown id answers 404 for the whole
+  call (`not_found`, what the Pipeline page documents for its batch) or leaves the id out (`left_out`);
+- `too_many_ids_status`: the status of "too many ids" (more than 10 in a batch): 400 or 422;
+- `party_delete`: `DELETE /parties/{id}` deletes at once, 204 (`immediate`), or answers 202 Accepted with
+  the job's `Location` (`deferred`, the deferred answer handling-api-responses describes).
 """
 
 from __future__ import annotations
@@ -20,19 +44,22 @@ from starlette.routing import Route
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response
-from unigate.sandbox.capsule.accounts import CLAMP_PER_PAGE, Parties
+from unigate.sandbox.capsule.accounts import Parties
 from unigate.sandbox.capsule.contacts import People
 from unigate.sandbox.capsule.common import (
     AUTH_INVALID_MESSAGE,
     AUTH_MISSING_MESSAGE,
     FIELD_DEFINITIONS,
+    INSUFFICIENT_SCOPE_MESSAGE,
     NOT_FOUND_ROUTE_MESSAGE,
     RATE_LIMIT,
     RATE_LIMIT_BODY,
     RATE_LIMIT_WINDOW_SECONDS,
     SANDBOX_TOKEN,
+    TAG_NOT_FOUND_MESSAGE,
     TOO_MANY_IDS_STATUS,
     USERS,
+    WWW_AUTHENTICATE_INSUFFICIENT_SCOPE,
     WWW_AUTHENTICATE_INVALID,
     WWW_AUTHENTICATE_MISSING,
     answer,
@@ -40,7 +67,7 @@ from unigate.sandbox.capsule.common import (
 )
 from unigate.sandbox.capsule.oauth import OAUTH_PROFILE
 
-__all__ = ["AUTH_INVALID_MESSAGE", "AUTH_MISSING_MESSAGE", "CLAMP_PER_PAGE", "EMULATOR", "OAUTH_PROFILE",
+__all__ = ["AUTH_INVALID_MESSAGE", "AUTH_MISSING_MESSAGE", "EMULATOR", "INSUFFICIENT_SCOPE_MESSAGE", "OAUTH_PROFILE",
            "RATE_LIMIT_BODY", "SANDBOX_TOKEN", "TOO_MANY_IDS_STATUS", "USERS", "WWW_AUTHENTICATE_INVALID",
            "CapsuleEmulator"]
 
@@ -49,20 +76,30 @@ class CapsuleEmulator(Emulator):
     name: ClassVar[str] = "capsule"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People)
+    # Behaviours Capsule's documentation leaves open (module docstring); the default first.
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "per_page_over_max": ("clamp", "refuse"),
+        "batch_unknown_id": ("not_found", "left_out"),
+        "too_many_ids_status": (TOO_MANY_IDS_STATUS, 422),
+        "party_delete": ("immediate", "deferred"),
+    }
 
     def reset_state(self) -> None:
         self.next_child_id = 5_000_001
         self.tags: dict[str, dict[str, Any]] = {}      # name (lower) -> {"id", "name", "description", "dataTag"}
         self.next_tag_id = 90_001
-        self.requests_used: dict[str, int] = {}         # per token, for X-RateLimit-Remaining
+        # Requests per (token, hour window): 4,000 a user an hour (handling-api-responses).
+        self.requests_used: dict[tuple[str, int], int] = {}
 
     def routes(self) -> list[Route]:
         g = self.guarded
         return [
+            # Before the parties' `/parties/{ids}` route, which would take "tags" for an id.
+            Route("/api/v2/parties/tags", g(self.list_tags), methods=["GET"]),
+            Route("/api/v2/parties/tags/{id}", g(self.show_tag), methods=["GET"]),
             *super().routes(),
             Route("/api/v2/users", g(self.list_users), methods=["GET"]),
             Route("/api/v2/users/current", g(self.current_user), methods=["GET"]),
-            Route("/api/v2/tags", g(self.list_tags), methods=["GET"]),
             Route("/{path:path}", g(self.not_found),
                   methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         ]
@@ -85,14 +122,16 @@ class CapsuleEmulator(Emulator):
         return tag
 
     # -- auth and rate limits --------------------------------------------------------------------------
-    def rate_headers(self, token: str) -> dict[str, str]:
-        used = self.requests_used.get(token, 0) + 1
-        self.requests_used[token] = used
-        window_end = (int(time.time()) // RATE_LIMIT_WINDOW_SECONDS + 1) * RATE_LIMIT_WINDOW_SECONDS
-        return {
+    def count_request(self, token: str) -> tuple[int, dict[str, str]]:
+        """Count a request of `token` in the current hour window: (requests so far in it, the
+        X-RateLimit-* headers every answer carries)."""
+        window = int(time.time()) // RATE_LIMIT_WINDOW_SECONDS
+        used = self.requests_used.get((token, window), 0) + 1
+        self.requests_used[(token, window)] = used
+        return used, {
             "X-RateLimit-Limit": str(RATE_LIMIT),
             "X-RateLimit-Remaining": str(max(RATE_LIMIT - used, 0)),
-            "X-RateLimit-Reset": str(window_end),
+            "X-RateLimit-Reset": str((window + 1) * RATE_LIMIT_WINDOW_SECONDS),
         }
 
     def authenticate(self, request: Request) -> Response | None:
@@ -103,8 +142,26 @@ class CapsuleEmulator(Emulator):
         if token != SANDBOX_TOKEN and not self.issued_access_token(token):
             return json_response({"message": AUTH_INVALID_MESSAGE}, 401,
                                  headers={"WWW-Authenticate": WWW_AUTHENTICATE_INVALID})
-        request.state.rate_headers = self.rate_headers(token)
+        used, headers = self.count_request(token)
+        if used > RATE_LIMIT:
+            # handling-api-responses: 429 {"error": "rate limit reached"}, wait for X-RateLimit-Reset.
+            return json_response(RATE_LIMIT_BODY, 429, headers=headers)
+        if not self.scope_allows(token, request):
+            return json_response({"message": INSUFFICIENT_SCOPE_MESSAGE}, 403,
+                                 headers={**headers, "WWW-Authenticate": WWW_AUTHENTICATE_INSUFFICIENT_SCOPE})
+        request.state.rate_headers = headers
         return None
+
+    def scope_allows(self, token: str, request: Request) -> bool:
+        """An OAuth token granted scopes without `write` reads only (authentication page: 403 when "you
+        don't have enough scope"). A structured filter is a POST that reads. Tokens granted no scope, and
+        personal access tokens, are the user's own and may write."""
+        issued = self.oauth.access_tokens.get(token) if self.oauth is not None else None
+        if issued is None or not issued.scope:
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.url.path.endswith("/filters/results"):
+            return "read" in issued.scope.split() or "write" in issued.scope.split()
+        return "write" in issued.scope.split()
 
     def guarded(self, handler):
         async def endpoint(request: Request) -> Response:
@@ -132,7 +189,25 @@ class CapsuleEmulator(Emulator):
         return answer(request, {"user": dict(USERS[0])})
 
     async def list_tags(self, request: Request) -> Response:
-        return answer(request, {"tags": list(self.tags.values())})
+        """`GET /parties/tags`: the account's party tag definitions, `{"tags": [...]}`, paged as the party
+        list (https://developer.capsulecrm.com/v2/operations/Tag)."""
+        parties = self.resource("accounts")
+        assert isinstance(parties, Parties)
+        paging = parties.page_params(request)
+        if isinstance(paging, Response):
+            return paging
+        page, per_page = paging
+        tags = list(self.tags.values())[(page - 1) * per_page:page * per_page + 1]
+        headers = parties.page_headers(request, page, per_page, len(tags) > per_page)
+        return answer(request, {"tags": tags[:per_page]}, headers=headers)
+
+    async def show_tag(self, request: Request) -> Response:
+        """`GET /parties/tags/{tagId}`: `{"tag": {...}}`; an unknown id is 404 "tag not found" (NOTES §24)."""
+        raw = request.path_params["id"]
+        tag = next((t for t in self.tags.values() if str(t["id"]) == raw), None)
+        if tag is None:
+            return error(request, 404, TAG_NOT_FOUND_MESSAGE)
+        return answer(request, {"tag": tag})
 
 
 

@@ -15,6 +15,7 @@ they decide, so they are easy to change once a live account confirms them.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
@@ -27,7 +28,6 @@ from unigate.sandbox.capsule.common import (
     FIELD_DEFINITIONS,
     PARTY_NOT_FOUND_MESSAGE,
     TOO_MANY_IDS_MESSAGE,
-    TOO_MANY_IDS_STATUS,
     USERS,
     answer,
     error,
@@ -44,14 +44,15 @@ if TYPE_CHECKING:
 # -- pagination -----------------------------------------------------------------------------------------
 DEFAULT_PER_PAGE = 50   # https://developer.capsulecrm.com/v2/operations/listParties : perPage default 50
 MAX_PER_PAGE = 100      # listParties: perPage 1..100
-# What Capsule does with perPage > 100 is not documented [unverified]; the sandbox clamps.
-CLAMP_PER_PAGE = True
+# What Capsule does with perPage > 100 is not documented [unverified]: switch `per_page_over_max`.
 MAX_BATCH_IDS = 10      # GET /parties/{ids}: "can contain at most 10 values" (NOTES §12)
 
-# Delete can be deferred (202 Accepted + Location: /api/v2/jobs/{uuid}) per
-# https://developer.capsulecrm.com/v2/overview/handling-api-responses ;
-# the sandbox always deletes at once (204), as Capsule does for a single party in practice.
+# Delete answers 204 (https://developer.capsulecrm.com/v2/operations/Party); a request Capsule defers
+# answers 202 Accepted + Location: /api/v2/jobs/{uuid}
+# (https://developer.capsulecrm.com/v2/overview/handling-api-responses). Which deletes are deferred is
+# not documented [unverified]: switch `party_delete` (`immediate`, `deferred`).
 DELETE_STATUS = 204
+DEFERRED_STATUS = 202
 
 SEED_EPOCH = 1_600_000_000  # 2020-09-13T12:26:40Z: seeded createdAt values count up from here
 FIRST_PARTY_ID = 180_000_001
@@ -206,7 +207,7 @@ class Parties(PartyChanges, Resource):
         if page < 1 or per_page < 1:
             return error(request, 400, "page and perPage must be positive")
         if per_page > MAX_PER_PAGE:
-            if not CLAMP_PER_PAGE:
+            if self.emulator.switch["per_page_over_max"] == "refuse":
                 return error(request, 400, f"perPage must be at most {MAX_PER_PAGE}")
             per_page = MAX_PER_PAGE
         return page, per_page
@@ -218,6 +219,15 @@ class Parties(PartyChanges, Resource):
         params += [("page", str(page + 1)), ("perPage", str(per_page))]
         url = request.url.replace(query=urlencode(params, safe=","))
         return f'<{url}>; rel="next"'
+
+    def page_headers(self, request: Request, page: int, per_page: int, has_next: bool) -> dict[str, str]:
+        """A list page's paging headers: `Link: rel="next"` when there is a next page, and
+        `X-Pagination-Has-More: true|false` on every page (https://github.com/Matatika/tap-capsulecrm, client.py,
+        reads the Link only while that header is not "false": it stops on it at the last page)."""
+        headers = {"X-Pagination-Has-More": "true" if has_next else "false"}
+        if has_next:
+            headers["Link"] = self.next_link(request, page, per_page)
+        return headers
 
     async def list_parties(self, request: Request) -> Response:
         paging = self.page_params(request)
@@ -238,7 +248,7 @@ class Parties(PartyChanges, Resource):
         has_next = len(window) > per_page
         embed = self.embeds(request)
         body = {"parties": [self.render(p, embed) for p in window[:per_page]]}
-        headers = {"Link": self.next_link(request, page, per_page)} if has_next else {}
+        headers = self.page_headers(request, page, per_page, has_next)
         return answer(request, body, headers=headers)
 
     # -- show (one or up to ten) -----------------------------------------------------------------------------
@@ -248,8 +258,13 @@ class Parties(PartyChanges, Resource):
         if "," in raw:
             ids = [part for part in raw.split(",") if part]
             if len(ids) > MAX_BATCH_IDS:
-                return error(request, TOO_MANY_IDS_STATUS, TOO_MANY_IDS_MESSAGE)
+                return error(request, self.emulator.switch["too_many_ids_status"], TOO_MANY_IDS_MESSAGE)
             found = [self.find(part) for part in ids]
+            # Any unknown id is a 404 for the whole call on the Pipeline page's batch
+            # (https://developer.capsulecrm.com/v2/operations/Pipeline); for parties [unverified]:
+            # switch `batch_unknown_id`.
+            if None in found and self.emulator.switch["batch_unknown_id"] == "not_found":
+                return error(request, 404, PARTY_NOT_FOUND_MESSAGE)
             parties = [self.render(p, embed) for p in found if p is not None]
             return answer(request, {"parties": parties})
         party = self.find(raw)
@@ -338,6 +353,11 @@ class Parties(PartyChanges, Resource):
             return error(request, 404, PARTY_NOT_FOUND_MESSAGE)
         self.store.delete(str(party["id"]))
         self.deleted.append({"id": party["id"], "deletedAt": iso(time.time())})
+        if self.emulator.switch["party_delete"] == "deferred":
+            # The job runs at once here: the party is gone when the 202 arrives.
+            root = request.url.path.split("/api/v2/")[0]
+            job = str(request.url.replace(path=f"{root}/api/v2/jobs/{uuid.uuid4()}", query=""))
+            return Response(status_code=DEFERRED_STATUS, headers={**request.state.rate_headers, "Location": job})
         return Response(status_code=DELETE_STATUS, headers=request.state.rate_headers)
 
     async def deleted_parties(self, request: Request) -> Response:

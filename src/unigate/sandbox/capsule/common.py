@@ -29,16 +29,22 @@ AUTH_MISSING_MESSAGE = "authentication required"
 AUTH_INVALID_MESSAGE = "invalid or expired access token"
 WWW_AUTHENTICATE_MISSING = 'Bearer realm="Capsule"'
 WWW_AUTHENTICATE_INVALID = 'Bearer realm="Capsule", error="invalid_token", error_description="The access token is invalid or has expired"'
+# A valid token whose scope does not cover the request: 403 (authentication page); wording per RFC 6750
+# §3.1 [unverified].
+INSUFFICIENT_SCOPE_MESSAGE = "insufficient scope"
+WWW_AUTHENTICATE_INSUFFICIENT_SCOPE = ('Bearer realm="Capsule", error="insufficient_scope", '
+                                       'error_description="The access token does not have the write scope"')
 
 # -- errors -------------------------------------------------------------------------------------------
 NOT_FOUND_ROUTE_MESSAGE = "Could not find resource"   # NOTES §5 (GET /users/me)
 PARTY_NOT_FOUND_MESSAGE = "party not found"           # NOTES §24 [observed wording]
+TAG_NOT_FOUND_MESSAGE = "tag not found"               # NOTES §24 [observed wording]
 # A person linked to an id that is not an organisation (the create_party tool docs of
 # https://github.com/soil-dev/capsulemcp) [observed wording].
 ORGANISATION_NOT_FOUND_MESSAGE = "organisation not found"
 VALIDATION_MESSAGE = "Validation Failed"              # NOTES §1, §2, §13: "422 Validation Failed: ..."
-TOO_MANY_IDS_MESSAGE = "too many ids"                 # NOTES §12; status code not documented [unverified]
-TOO_MANY_IDS_STATUS = 400
+TOO_MANY_IDS_MESSAGE = "too many ids"                 # NOTES §12
+TOO_MANY_IDS_STATUS = 400                             # not documented: switch `too_many_ids_status`
 
 # -- rate limits ------------------------------------------------------------------------------------------
 # https://developer.capsulecrm.com/v2/overview/handling-api-responses : 4,000 requests per user per

@@ -134,7 +134,7 @@ class People(Resource):
         window = parties[start:start + per_page + 1]
         embed = owner.embeds(request)
         body = {"parties": [owner.render(p, embed) for p in window[:per_page]]}
-        headers = {"Link": owner.next_link(request, page, per_page)} if len(window) > per_page else {}
+        headers = owner.page_headers(request, page, per_page, len(window) > per_page)
         return answer(request, body, headers=headers)
 
     async def filter_results(self, request: Request) -> Response:

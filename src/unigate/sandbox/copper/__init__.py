@@ -6,18 +6,40 @@ at most one company by `company_id`). Shared by them (`common.py`): the X-PW-* h
 authentication (https://developer.copper.com/introduction/requests.html), Copper's error envelope,
 users, contact types and custom field definitions, served here with the account and user lookups;
 any other path answers Copper's 404.
+
+Sources (each behaviour names its own next to the rule):
+- https://developer.copper.com/introduction/requests.html (headers, JSON, 180 requests a minute, 429)
+- https://developer.copper.com/introduction/appendix.html (email, phone, website and social categories)
+- https://developer.copper.com/companies/overview.html , .../companies/list-companies-search.html ,
+  .../companies/update-a-company.html , .../people/list-people-search.html
+- Copper's Postman documentation, mirrored in https://github.com/dquimper/GitbookTest (`3.-people/`,
+  `4.-companies/`, `related-items/`, `1.-account-and-users/`): request and answer examples
+- https://github.com/verbb/formie/issues/653 (live error envelopes: 404 and 422 wording)
+- https://github.com/singer-io/tap-copper (a search body with a key Copper does not know is a 422)
+
+Where those sources leave a behaviour open, the emulator has a switch (`switches`, set through
+`POST /__control/copper/switches`; the first value is the default):
+- `page_size_over_max`: a search `page_size` above 200 is clamped (`clamp`) or refused (`refuse`);
+- `search_modified_dates`: `minimum/maximum_modified_date` on people and companies searches are
+  applied (`applied`) or refused as unknown keys (`refused`); documented for leads, opportunities,
+  projects and tasks only;
+- `person_update_company_id`: a person PUT's `company_id` is ignored (`ignored`, the docs send company
+  changes through Related Items) or applied (`applied`);
+- `person_name_parts`: first_name/last_name (and prefix, middle_name, suffix) are taken as sent
+  (`as_sent`) or always derived from `name` (`from_name`);
+- `company_last_contacted`: companies carry `date_last_contacted` (`shown`) or not (`absent`).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, Resource, json_response
-from unigate.sandbox.copper.accounts import CLAMP_PAGE_SIZE, FIRST_COMPANY_ID, Companies
+from unigate.sandbox.copper.accounts import FIRST_COMPANY_ID, Companies
 from unigate.sandbox.copper.contacts import People
 from unigate.sandbox.copper.common import (
     AUTH_FAILED_MESSAGE,
@@ -30,17 +52,27 @@ from unigate.sandbox.copper.common import (
     SANDBOX_TOKEN,
     SANDBOX_USER_EMAIL,
     USERS,
+    USERS_BY_ID,
     error,
     guarded,
+    read_search,
 )
 
-__all__ = ["AUTH_FAILED_MESSAGE", "CLAMP_PAGE_SIZE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS_BY_ID", "EMULATOR",
+__all__ = ["AUTH_FAILED_MESSAGE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS_BY_ID", "EMULATOR",
            "FIRST_COMPANY_ID", "RATE_LIMIT_BODY", "SANDBOX_TOKEN", "SANDBOX_USER_EMAIL", "USERS", "CopperEmulator"]
 
 
 class CopperEmulator(Emulator):
     name: ClassVar[str] = "copper"
     resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People)
+    # Behaviours Copper's documentation leaves open (module docstring); the default first.
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "page_size_over_max": ("clamp", "refuse"),
+        "search_modified_dates": ("applied", "refused"),
+        "person_update_company_id": ("ignored", "applied"),
+        "person_name_parts": ("as_sent", "from_name"),
+        "company_last_contacted": ("shown", "absent"),
+    }
 
     @staticmethod
     def guarded(handler):
@@ -52,8 +84,8 @@ class CopperEmulator(Emulator):
         return [
             *super().routes(),
             Route(f"{v1}/account", g(self.account), methods=["GET"]),
-            Route(f"{v1}/users/me", g(self.me), methods=["GET"]),
             Route(f"{v1}/users/search", g(self.users), methods=["POST"]),
+            Route(v1 + "/users/{id}", g(self.user), methods=["GET"]),
             Route(f"{v1}/contact_types", g(self.contact_types), methods=["GET"]),
             Route(f"{v1}/custom_field_definitions", g(self.custom_field_definitions), methods=["GET"]),
             Route("/{path:path}", g(self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
@@ -62,15 +94,23 @@ class CopperEmulator(Emulator):
     async def not_found(self, request: Request) -> Response:
         return error(404, NOT_FOUND_MESSAGE)
 
-    # -- reference endpoints ------------------------------------------------------------------------------
+    # -- reference endpoints (GitbookTest 1.-account-and-users/: fetch account details, list users, fetch
+    # user by id; an account and a user are {id, name[, email]}) -----------------------------------------
     async def account(self, request: Request) -> Response:
-        return json_response({"id": 241401, "name": "Copper Sandbox", "primary_timezone": "America/Los_Angeles"})
-
-    async def me(self, request: Request) -> Response:
-        return json_response(USERS[0])
+        return json_response({"id": 241401, "name": "Copper Sandbox"})
 
     async def users(self, request: Request) -> Response:
-        return json_response(USERS)
+        """POST /users/search {page_number, page_size}: a bare array of users."""
+        search = await read_search(request, {"page_number", "page_size"}, self.switch)
+        if isinstance(search, Response):
+            return search
+        _, page, size = search
+        return json_response(USERS[(page - 1) * size:page * size])
+
+    async def user(self, request: Request) -> Response:
+        raw = request.path_params["id"]
+        user = USERS_BY_ID.get(int(raw)) if raw.isdigit() else None
+        return json_response(user) if user is not None else error(404, NOT_FOUND_MESSAGE)
 
     async def contact_types(self, request: Request) -> Response:
         return json_response(CONTACT_TYPES)

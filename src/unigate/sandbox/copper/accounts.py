@@ -31,10 +31,13 @@ from unigate.sandbox.copper.common import (
     USERS,
     USERS_BY_ID,
     WEBSITE_CATEGORIES,
+    MODIFIED_DATE_KEYS,
+    SEARCH_RESULT_CAP,
     body_object,
     categorised_items,
     error,
     merge_custom_fields,
+    read_search,
     validation_error,
 )
 
@@ -43,22 +46,23 @@ if TYPE_CHECKING:
 
 DUPLICATE_DOMAIN_MESSAGE = "email_domain: Email domain is already taken"  # status 422 [unverified wording]
 
-# -- search / pagination ------------------------------------------------------------------------------------
-DEFAULT_PAGE_SIZE = 20     # list-companies-search.html: page_size default 20
-MAX_PAGE_SIZE = 200        # "specify 200 for a page size of 200 records"; larger values [unverified]: clamped
-CLAMP_PAGE_SIZE = True
+# -- search (https://developer.copper.com/companies/list-companies-search.html) ------------------------------
 DEFAULT_SORT_BY = "date_modified"   # list-companies-search: sort_by default date_modified
 DEFAULT_SORT_DIRECTION = "asc"      # sort_direction default asc
 # Sorts the store's insertion order already satisfies (seeds and creations get growing
 # date_created and ids), so a page of them is a slice rather than a sort.
 CREATION_ORDER_SORTS = ("date_created",)
-# Only the first 100,000 records: https://developer.copper.com/people/list-people-search.html (same engine)
-SEARCH_RESULT_CAP = 100_000
+# The search keys this emulator applies (the documented ones it does not apply are refused, see
+# common.UNKNOWN_KEY_PROBLEM); `ids` is in the current docs only.
+SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "name", "phone_number",
+               "email_domains", "contact_type_ids", "assignee_ids", "city", "state", "postal_code", "country",
+               "tags", "minimum_created_date", "maximum_created_date", "minimum_interaction_count",
+               "maximum_interaction_count", *MODIFIED_DATE_KEYS}
 
 # The company payload documented in companies/overview has no last-contacted timestamp, while
 # people, leads and opportunities carry `date_last_contacted` (Unix seconds). Whether companies
-# return it too is [unverified]; the sandbox includes it (set to None to drop the key).
-LAST_CONTACTED_FIELD: str | None = "date_last_contacted"
+# return it too is [unverified]: switch `company_last_contacted` (`shown` by default, `absent`).
+LAST_CONTACTED_FIELD = "date_last_contacted"
 
 # Whether Copper folds tag case is [unverified]; the sandbox keeps tags as sent.
 LOWERCASE_TAGS = False
@@ -149,12 +153,18 @@ class Companies(Resource):
             "date_created": created,
             "date_modified": created + 600 + i,   # strictly increasing with i
         }
-        if LAST_CONTACTED_FIELD:
-            record[LAST_CONTACTED_FIELD] = created + 7_200 if record["interaction_count"] else None
+        record[LAST_CONTACTED_FIELD] = created + 7_200 if record["interaction_count"] else None
         return record
 
     def find(self, raw_id: str) -> dict[str, Any] | None:
         return self.store.get(str(int(raw_id))) if raw_id.isdigit() else None
+
+    def render(self, company: dict[str, Any]) -> dict[str, Any]:
+        """A company as the API shows it: without `date_last_contacted` when the `company_last_contacted`
+        switch says companies do not carry it."""
+        if self.emulator.switch["company_last_contacted"] == "absent":
+            return {k: v for k, v in company.items() if k != LAST_CONTACTED_FIELD}
+        return company
 
     def routes(self) -> list[Route]:
         g = self.emulator.guarded
@@ -171,25 +181,21 @@ class Companies(Resource):
     async def search_companies(self, request: Request) -> Response:
         """POST /companies/search: a bare JSON array and the `X-PW-TOTAL` header
         (https://developer.copper.com/companies/list-companies-search.html)."""
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        try:
-            page = int(body.get("page_number") or 1)
-            size = int(body.get("page_size") or DEFAULT_PAGE_SIZE)
-        except (TypeError, ValueError):
-            return validation_error("page_number and page_size must be numbers")
-        if page < 1 or size < 1:
-            return validation_error("page_number and page_size must be positive")
-        if size > MAX_PAGE_SIZE:
-            if not CLAMP_PAGE_SIZE:
-                return validation_error(f"page_size must be at most {MAX_PAGE_SIZE}")
-            size = MAX_PAGE_SIZE
+        search = await read_search(request, SEARCH_KEYS, self.emulator.switch)
+        if isinstance(search, Response):
+            return search
+        body, page, size = search
         sort_by = body.get("sort_by") or DEFAULT_SORT_BY
-        direction = (body.get("sort_direction") or DEFAULT_SORT_DIRECTION).lower()
+        direction = str(body.get("sort_direction") or DEFAULT_SORT_DIRECTION).lower()
         if direction not in ("asc", "desc"):
             return validation_error("sort_direction must be asc or desc")
-        filters = self.filters(body)
+        key = self.sort_key(sort_by) if isinstance(sort_by, str) else None
+        if key is None:
+            return validation_error(f"sort_by: {sort_by} is not a valid sort field")
+        try:
+            filters = self.filters(body)
+        except (TypeError, ValueError):
+            return validation_error("Invalid search criteria")
         start = (page - 1) * size
         stop = min(start + size, SEARCH_RESULT_CAP)
         if not filters and sort_by in CREATION_ORDER_SORTS and direction == "asc":
@@ -198,13 +204,10 @@ class Companies(Resource):
             window = self.store.window(start, max(stop, start) - start)
         else:
             matches = [c for c in self.store.values() if all(f(c) for f in filters)]
-            key = self.sort_key(sort_by)
-            if key is None:
-                return validation_error(f"sort_by: {sort_by} is not a valid sort field")
             matches.sort(key=key, reverse=direction == "desc")
             total = len(matches)
             window = matches[start:max(stop, start)]
-        return json_response(window, headers={"X-PW-TOTAL": str(total)})
+        return json_response([self.render(c) for c in window], headers={"X-PW-TOTAL": str(total)})
 
     @staticmethod
     def sort_key(sort_by: str):
@@ -221,7 +224,7 @@ class Companies(Resource):
             "zip": lambda c: (text((c.get("address") or {}).get("postal_code")), c["id"]),
             "assignee": lambda c: (c.get("assignee_id") or 0, c["id"]),
             "interaction_count": lambda c: (c.get("interaction_count") or 0, c["id"]),
-            "last_interaction": lambda c: ((c.get(LAST_CONTACTED_FIELD) if LAST_CONTACTED_FIELD else 0) or 0, c["id"]),
+            "last_interaction": lambda c: (c.get(LAST_CONTACTED_FIELD) or 0, c["id"]),
             "phone": lambda c: ((c.get("phone_numbers") or [{}])[0].get("number") or "", c["id"]),
             "primary_website": lambda c: ((c.get("websites") or [{}])[0].get("url") or "", c["id"]),
         }
@@ -229,7 +232,7 @@ class Companies(Resource):
 
     @staticmethod
     def filters(body: dict[str, Any]) -> list:
-        """The documented search filters that matter for accounts (AND between criteria)."""
+        """The search criteria, ANDed; ValueError/TypeError for values of the wrong type."""
         found = []
         if body.get("ids"):
             ids = {int(x) for x in body["ids"]}
@@ -265,6 +268,10 @@ class Companies(Resource):
             found.append(lambda c, v=int(body["minimum_interaction_count"]): c["interaction_count"] >= v)
         if body.get("maximum_interaction_count") is not None:
             found.append(lambda c, v=int(body["maximum_interaction_count"]): c["interaction_count"] <= v)
+        if body.get("minimum_modified_date") is not None:
+            found.append(lambda c, v=int(body["minimum_modified_date"]): c["date_modified"] >= v)
+        if body.get("maximum_modified_date") is not None:
+            found.append(lambda c, v=int(body["maximum_modified_date"]): c["date_modified"] <= v)
         return found
 
     # -- get ---------------------------------------------------------------------------------------------
@@ -272,7 +279,7 @@ class Companies(Resource):
         company = self.find(request.path_params["id"])
         if company is None:
             return error(404, NOT_FOUND_MESSAGE)
-        return json_response(company)
+        return json_response(self.render(company))
 
     # -- create / update --------------------------------------------------------------------------------
     async def create_company(self, request: Request) -> Response:
@@ -290,14 +297,13 @@ class Companies(Resource):
             "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in COMPANY_FIELD_IDS],
             "interaction_count": 0, "date_created": now, "date_modified": now,
         }
-        if LAST_CONTACTED_FIELD:
-            company[LAST_CONTACTED_FIELD] = None
+        company[LAST_CONTACTED_FIELD] = None
         failure = self.apply_changes(company, body, own_id=None)
         if failure is not None:
             return failure
         company["id"] = self._new_id()
         self.store.add(str(company["id"]), company)
-        return json_response(company)
+        return json_response(self.render(company))
 
     async def update_company(self, request: Request) -> Response:
         """PUT /companies/{id}: only fields present change; `null` clears
@@ -316,7 +322,7 @@ class Companies(Resource):
             return failure
         staged["date_modified"] = max(int(time.time()), company["date_modified"])
         self.store.put(str(company["id"]), staged)
-        return json_response(staged)
+        return json_response(self.render(staged))
 
     def apply_changes(self, company: dict[str, Any], body: dict[str, Any], own_id: int | None) -> Response | None:
         problems: list[str] = []

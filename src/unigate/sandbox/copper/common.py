@@ -1,7 +1,12 @@
-"""What every Copper Developer API v1 resource shares: credentials, the error envelope, users and reference data.
+"""What every Copper Developer API v1 resource shares: credentials, the error envelope, search paging,
+users and reference data.
 
-Auth and limits: https://developer.copper.com/introduction/requests.html ; error envelope
-`{"success":false,"status":…,"message":…}` as live answers show it: https://github.com/verbb/formie/issues/653
+Sources: auth and limits https://developer.copper.com/introduction/requests.html ; error envelope
+`{"success":false,"status":…,"message":…}` as live answers show it https://github.com/verbb/formie/issues/653 ;
+categories https://developer.copper.com/introduction/appendix.html ; search paging
+https://developer.copper.com/companies/list-companies-search.html and
+https://developer.copper.com/people/list-people-search.html ; custom fields
+https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html .
 """
 
 from __future__ import annotations
@@ -78,6 +83,46 @@ WEBSITE_CATEGORIES = ["work", "personal", "other"]
 SOCIAL_CATEGORIES = ["linkedin", "twitter", "googleplus", "facebook", "youtube", "quora", "foursquare",
                      "klout", "gravatar", "other"]
 
+
+
+# -- search paging (list-companies-search.html, list-people-search.html) ------------------------------------
+DEFAULT_PAGE_SIZE = 20         # page_size default 20
+MAX_PAGE_SIZE = 200            # "specify 200 for a page size of 200 records"; above it: switch `page_size_over_max`
+SEARCH_RESULT_CAP = 100_000    # "only the first 100,000 records" (list-people-search.html)
+# Search keys Copper documents for every entity it searches but this emulator does not apply (followed,
+# age, interaction dates, custom field criteria): refused with the 422 Copper gives an unknown key, so a
+# client never relies on a filter the sandbox would skip.
+UNKNOWN_KEY_PROBLEM = "{}: Unknown attribute"
+# minimum/maximum_modified_date: documented on leads, opportunities, projects and tasks searches, not on
+# people or companies (GitbookTest 3.-people/list-people-search.md, 4.-companies/list-companies-search.md)
+# [unverified either way]: switch `search_modified_dates`.
+MODIFIED_DATE_KEYS = {"minimum_modified_date", "maximum_modified_date"}
+
+
+async def read_search(request: Request, applied: set[str], switch: dict[str, Any]) -> tuple[dict[str, Any], int, int] | Response:
+    """A search request's (body, page_number, page_size), or Copper's error: a body that is not a JSON object
+    (400), a key Copper does not know (422; https://github.com/singer-io/tap-copper strips other keys for that
+    reason), page numbers and sizes from 1 (422), a page_size above 200 clamped or refused as the
+    `page_size_over_max` switch says. `applied`: the keys the searching resource applies."""
+    body = await body_object(request)
+    if isinstance(body, Response):
+        return body
+    known = applied if switch["search_modified_dates"] == "applied" else applied - MODIFIED_DATE_KEYS
+    unknown = sorted(set(body) - known)
+    if unknown:
+        return validation_error(UNKNOWN_KEY_PROBLEM.format(unknown[0]))
+    try:
+        page = int(body.get("page_number") or 1)
+        size = int(body.get("page_size") or DEFAULT_PAGE_SIZE)
+    except (TypeError, ValueError):
+        return validation_error("page_number and page_size must be numbers")
+    if page < 1 or size < 1:
+        return validation_error("page_number and page_size must be positive")
+    if size > MAX_PAGE_SIZE:
+        if switch["page_size_over_max"] == "refuse":
+            return validation_error(f"page_size must be at most {MAX_PAGE_SIZE}")
+        size = MAX_PAGE_SIZE
+    return body, page, size
 
 
 def error(status: int, message: str) -> Response:

@@ -24,9 +24,11 @@ from unigate.sandbox.copper.common import (
     CONTACT_TYPE_IDS,
     CONTACT_TYPES,
     EMAIL_CATEGORIES,
+    MODIFIED_DATE_KEYS,
     NOT_FOUND_MESSAGE,
     PERSON_FIELD_IDS,
     PHONE_CATEGORIES,
+    SEARCH_RESULT_CAP,
     SOCIAL_CATEGORIES,
     USERS,
     USERS_BY_ID,
@@ -35,25 +37,23 @@ from unigate.sandbox.copper.common import (
     categorised_items,
     error,
     merge_custom_fields,
+    read_search,
     validation_error,
 )
 
 if TYPE_CHECKING:
     from unigate.sandbox.copper import CopperEmulator
 
-# -- search / pagination (https://developer.copper.com/people/list-people-search.html) ----------------------------
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 200        # "specify 200 for a page size of 200 records"; larger values [unverified]: clamped
+# -- search (https://developer.copper.com/people/list-people-search.html) ------------------------------------
 DEFAULT_SORT_BY = "first_name"      # GitbookTest 3.-people/list-people-search.md footnote
-SEARCH_RESULT_CAP = 100_000         # "only the first 100,000 records"
 # The search keys this emulator applies. Copper answers 422 to a key it does not know (singer-io/tap-copper
 # strips other keys for that reason: https://github.com/singer-io/tap-copper); the documented keys this
 # emulator does not apply (followed, opportunity_ids, interaction dates, custom field criteria) are refused
 # too, so a gateway never relies on a filter the sandbox would silently skip.
 SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "name", "emails", "phone_number",
                "company_ids", "assignee_ids", "contact_type_ids", "tags", "city", "state", "postal_code", "country",
-               "minimum_created_date", "maximum_created_date", "minimum_modified_date", "maximum_modified_date",
-               "minimum_interaction_count", "maximum_interaction_count"}
+               "minimum_created_date", "maximum_created_date", "minimum_interaction_count", "maximum_interaction_count",
+               *MODIFIED_DATE_KEYS}
 NO_VALUE = -2              # "-2" in assignee_ids/company_ids finds records without one
 
 # -- writes -------------------------------------------------------------------------------------------------
@@ -63,9 +63,8 @@ DUPLICATE_EMAIL_MESSAGE = "emails: Email already exists"
 BAD_COMPANY_ID_MESSAGE = "Company Id: Invalid value for Company Id: IDs must be positive integers: {}"
 UNKNOWN_COMPANY_MESSAGE = "Company Id: Company not found"        # [unverified wording]
 # update-a-person.md: "if you would like to unrelate and relate a new company_id, use the related items
-# API"; whether a PUT's company_id is applied anyway is [unverified]: True applies it, False (the
-# default, the stricter reading) ignores it.
-UPDATE_APPLIES_COMPANY_ID = False
+# API"; whether a PUT's company_id is applied anyway is [unverified]: switch `person_update_company_id`
+# (`ignored` by default, the stricter reading; `applied`).
 # Related Items (related-items/*.md in https://github.com/dquimper/GitbookTest): "People: Companies
 # (limit 1)"; both records must exist. The statuses and wording of the refusals are [unverified].
 RELATED_LIMIT_MESSAGE = "resource: A person can be related to only one company"
@@ -73,8 +72,7 @@ NOT_RELATED_MESSAGE = "resource: The resources are not related"
 UNSUPPORTED_RELATION_MESSAGE = "resource: Only companies are related to people in this sandbox"
 # Whether first_name/last_name (and prefix, middle_name, suffix) are written as sent or always derived
 # from `name` is [unverified] (the create example derives "My Contact" -> My / Contact; third-party
-# clients send them): True takes the parts as sent, False derives them from `name` only.
-NAME_PARTS_WRITABLE = True
+# clients send them): switch `person_name_parts` (`as_sent` by default; `from_name`).
 NAME_PARTS = ("prefix", "first_name", "middle_name", "last_name", "suffix")
 DEFAULT_CONTACT_TYPE_ID = 451492   # "Uncategorized" (create-a-new-person.md answer)
 
@@ -195,23 +193,17 @@ class People(Resource):
     # -- search -----------------------------------------------------------------------------------------
     async def search_people(self, request: Request) -> Response:
         """POST /people/search: a bare JSON array, the total in `X-PW-TOTAL`."""
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        unknown = sorted(set(body) - SEARCH_KEYS)
-        if unknown:
-            return validation_error(f"{unknown[0]}: Unknown attribute")
+        search = await read_search(request, SEARCH_KEYS, self.emulator.switch)
+        if isinstance(search, Response):
+            return search
+        body, page, size = search
         try:
-            page = int(body.get("page_number") or 1)
-            size = int(body.get("page_size") or DEFAULT_PAGE_SIZE)
             filters = self.filters(body)
         except (TypeError, ValueError):
             return validation_error("Invalid search criteria")
-        if page < 1 or size < 1:
-            return validation_error("page_number and page_size must be positive")
-        size = min(size, MAX_PAGE_SIZE)
-        direction = (body.get("sort_direction") or "asc").lower()
-        key = self.sort_key(body.get("sort_by") or DEFAULT_SORT_BY)
+        direction = str(body.get("sort_direction") or "asc").lower()
+        sort_by = body.get("sort_by") or DEFAULT_SORT_BY
+        key = self.sort_key(sort_by) if isinstance(sort_by, str) else None
         if key is None:
             return validation_error(f"sort_by: {body.get('sort_by')} is not a valid sort field")
         if direction not in ("asc", "desc"):
@@ -340,7 +332,7 @@ class People(Resource):
             return body
         if "name" in body and not str(body.get("name") or "").strip():
             return validation_error("name: Name is required")
-        if not UPDATE_APPLIES_COMPANY_ID:
+        if self.emulator.switch["person_update_company_id"] == "ignored":
             body = {k: v for k, v in body.items() if k != "company_id"}
         staged = {**person, "custom_fields": [dict(cf) for cf in person["custom_fields"]]}
         failure = self.apply_changes(staged, body, own_id=person["id"])
@@ -355,7 +347,7 @@ class People(Resource):
         if "name" in body:
             person["name"] = str(body["name"]).strip()
             person.update(split_name(person["name"]))
-        if NAME_PARTS_WRITABLE and any(k in body for k in NAME_PARTS):
+        if self.emulator.switch["person_name_parts"] == "as_sent" and any(k in body for k in NAME_PARTS):
             person.update({k: body[k] for k in NAME_PARTS if k in body})
             if "name" not in body:
                 person["name"] = " ".join(str(person[k]) for k in ("first_name", "middle_name", "last_name") if person[k])

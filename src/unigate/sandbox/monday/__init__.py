@@ -10,12 +10,36 @@ and executor), common.py (ids, versions, limits, OAuth profile).
 OAuth: authorize `GET /oauth2/authorize`; OAuth 2.1 token `POST /oauth_ms/oauth/token` (PKCE S256,
 expiring access tokens, refresh tokens); legacy OAuth 2.0 token `POST /oauth2/token` (access tokens
 that never expire, no refresh token). See oauth.py.
+
+Sources (each module names its own next to the rule):
+- monday's GraphQL schema (SDL): https://api.monday.com/v2/get_schema?format=sdl , kept in
+  https://github.com/mondaycom/mcp (packages/agent-toolkit/src/monday-graphql/schema.graphql) and typed in
+  https://github.com/mondaycom/monday-graphql-api (packages/api-types): types, fields, arguments
+- https://developer.monday.com/api-reference/docs/authentication , .../api-versioning ,
+  .../error-handling , .../rate-limits , .../querying-board-items , .../reference/items ,
+  .../docs/change-column-values and the per-column pages (.../docs/email, .../phone, .../link,
+  .../location, .../connect)
+- the changelog: https://developer.monday.com/api-reference/changelog (the current version, deprecated
+  versions routed to 2025-04, API-Version becoming required, board_relation `value` null from 2025-04,
+  ColumnValueException's `column_type`); https://developer.monday.com/api-reference/docs/migrating-user-entity-to-2026-10
+- the official SDKs: https://github.com/mondaycom/monday-api-python-sdk (query templates, error
+  classes, `CURRENT_VERSION`), https://github.com/mondaycom/monday-graphql-api
+- OAuth: https://developer.monday.com/apps/docs/oauth-2-1 , https://developer.monday.com/apps/docs/oauth-2-0
+
+Where those sources leave a behaviour open, the emulator has a switch (`switches`, set through
+`POST /__control/monday/switches`; the first value is the default):
+- `api_version_header`: a request without `API-Version` gets the current version (`optional`) or 400
+  `API_VERSION_REQUIRED` (`required`, as the changelog announces);
+- `item_not_found`: the code of a change or delete on a missing or deleted item,
+  `ResourceNotFoundException` (status_code 404) or `InvalidItemIdException` (400);
+- `page_limit_over_max`: an `items_page`/`next_items_page` limit above 500 is refused (`refuse`) or
+  capped at 500 (`clamp`).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.routing import Route
 
@@ -26,6 +50,7 @@ from unigate.sandbox.monday.boards import Boards
 from unigate.sandbox.monday.columns import ColumnValues
 from unigate.sandbox.monday.common import (
     ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, FIRST_ITEM_ID, ITEM_ID_STEP, ITEM_NOT_FOUND_CODE,
+    ITEM_NOT_FOUND_ERRORS,
     ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, SANDBOX_TOKEN, TAGS, UNAUTHENTICATED_BODY, USERS,
 )
 from unigate.sandbox.monday.contacts import Contacts
@@ -44,6 +69,12 @@ class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
     name = "monday"
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
+    # Behaviours monday's documentation leaves open (module docstring); the default first.
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "api_version_header": ("optional", "required"),
+        "item_not_found": tuple(ITEM_NOT_FOUND_ERRORS),
+        "page_limit_over_max": ("refuse", "clamp"),
+    }
 
     def reset_state(self) -> None:
         self.boards: dict[str, dict[str, Any]] = {}     # by id, filled by the board resources' seeds

@@ -14,7 +14,10 @@ from typing import Any
 import orjson
 
 from unigate.sandbox.monday import graphql as gql
-from unigate.sandbox.monday.common import BOARD_RELATION_VALUE_NULL_SINCE, ColumnValueError, now_iso
+from unigate.sandbox.monday.common import (
+    BOARD_RELATION_VALUE_NULL_SINCE, COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS, LABEL_MISSING_MESSAGE,
+    ColumnValueError, column_type_of_error, now_iso,
+)
 from unigate.sandbox.monday.schema import VALUE_TYPES
 
 
@@ -148,9 +151,7 @@ class ColumnValues:
                 if existing == label:
                     return {"index": int(index), "post_id": None, "changed_at": changed}
             if not create_labels:
-                raise ColumnValueError(f"This status label doesn't exist, possible statuses are: "
-                                       f"{', '.join(f'{k}: {v}' for k, v in labels.items())}",
-                                       data={"column_id": col["id"], "label": label})
+                raise ColumnValueError(LABEL_MISSING_MESSAGE, data={"column_id": col["id"], "label": label})
             index = str(max((int(k) for k in labels), default=-1) + 1)
             labels[index] = label
             col["settings_str"] = orjson.dumps(settings).decode()
@@ -269,9 +270,11 @@ class ColumnValues:
             try:
                 raw = orjson.loads(raw) if raw.strip() else {}
             except orjson.JSONDecodeError:
-                raise gql.FieldError("Invalid column_values JSON", "ColumnValueException", 400) from None
+                raise gql.FieldError("Invalid column_values JSON", COLUMN_VALUE_EXCEPTION,
+                                     COLUMN_VALUE_EXCEPTION_STATUS) from None
         if not isinstance(raw, dict):
-            raise gql.FieldError("column_values must be a JSON object", "ColumnValueException", 400)
+            raise gql.FieldError("column_values must be a JSON object", COLUMN_VALUE_EXCEPTION,
+                                 COLUMN_VALUE_EXCEPTION_STATUS)
         changes: dict[str, Any] = {}
         for col_id, value in raw.items():
             if col_id == "name":
@@ -288,6 +291,9 @@ class ColumnValues:
             try:
                 changes[col_id] = self._parse_column_write(board, col, value, create_labels)
             except ColumnValueError as exc:
+                if exc.code == COLUMN_VALUE_EXCEPTION:
+                    raise gql.FieldError(exc.message, exc.code, COLUMN_VALUE_EXCEPTION_STATUS,
+                                         {**exc.data, "column_type": column_type_of_error(col["type"])}) from None
                 raise gql.FieldError(exc.message, exc.code, 400, exc.data) from None
         return changes
 

@@ -25,12 +25,26 @@ WORKSPACE_ID = "5120011"                    # the CRM boards' workspace
 FIRST_ITEM_ID = 1600000007
 ITEM_ID_STEP = 7
 
-CURRENT_API_VERSION = "2025-07"             # official SDK CURRENT_VERSION (mondaycom/monday-graphql-api)
-SUPPORTED_API_VERSIONS = ("2024-10", "2025-01", "2025-04", "2025-07", "2025-10", "2026-01")
-UNIFIED_ERRORS_SINCE = "2025-01"            # one error format from 2025-01 on (error-handling page)
+# API versions as of December 2026: 2026-10 became current on 2026-10-26, 2027-01 is the release
+# candidate, 2026-07 moved to maintenance
+# (https://developer.monday.com/api-reference/changelog/2026-10-is-now-the-current-api-version). Which of
+# 2025-04 .. 2026-04 are deprecated by now is not published [unverified]: they are served.
+CURRENT_API_VERSION = "2026-10"
+RELEASE_CANDIDATE_API_VERSION = "2027-01"
+SUPPORTED_API_VERSIONS = ("2025-04", "2025-07", "2025-10", "2026-01", "2026-04", "2026-07", "2026-10", "2027-01")
+# Deprecated versions are not refused but routed: 2023-10 .. 2024-07 to 2024-10 on 2025-01-15
+# (https://developer.monday.com/api-reference/changelog/reminder-january-15th-2025-api-version-deprecations),
+# then 2024-10 and 2025-01 to 2025-04 on 2026-02-15
+# (https://developer.monday.com/api-reference/changelog/deprecating-versions-2025-01-and-2024-10-on-february-15th-2026).
+# So no answer uses the error format of the versions before 2025-01 any more.
+ROUTED_API_VERSIONS = {version: "2025-04" for version in ("2023-10", "2024-01", "2024-04", "2024-07", "2024-10",
+                                                           "2025-01")}
+# The User fields 2026-10 removes (https://developer.monday.com/api-reference/docs/migrating-user-entity-to-2026-10).
+USER_FIELDS_REMOVED = {"enabled", "is_admin"}
+USER_FIELDS_REMOVED_SINCE = "2026-10"
 # monday announced the header becomes mandatory (400 API_VERSION_REQUIRED;
-# https://developer.monday.com/api-reference/changelog). Off until that ships; flip to reproduce it.
-REQUIRE_API_VERSION = False
+# https://developer.monday.com/api-reference/changelog/the-api-version-header-is-now-required); when that
+# applies is [unverified]: switch `api_version_header` (`optional` by default, `required`).
 
 MAX_PAGE_LIMIT = 500                        # querying-board-items page
 CURSOR_TTL_SECONDS = 60 * 60                # querying-board-items: cursors live 60 minutes
@@ -45,19 +59,19 @@ COMPLEXITY_BUDGET_PER_MINUTE = 10_000_000   # personal tokens, reads+writes comb
 UNAUTHENTICATED_BODY: Any = {"errors": ["Not Authenticated"]}
 
 # Not-found code for change/delete on a missing or deleted item: not documented; the real code may be
-# InvalidItemIdException (https://developer.monday.com/api-reference/docs/error-handling). [unverified]
+# InvalidItemIdException, status 400 (https://developer.monday.com/api-reference/docs/error-handling lists
+# both) [unverified]: switch `item_not_found` (the first is the default).
 ITEM_NOT_FOUND_CODE = "ResourceNotFoundException"
 ITEM_NOT_FOUND_STATUS = 404
+ITEM_NOT_FOUND_ERRORS = {"ResourceNotFoundException": 404, "InvalidItemIdException": 400}
 
 # Rate-limit headers. The rate-limits page says every response carries `RateLimit-Policy` and
 # `RateLimit`; we emit the IETF draft (structured-field) form. [unverified exact syntax]
 RATE_LIMIT_POLICY_HEADER = "RateLimit-Policy"
 RATE_LIMIT_HEADER = "RateLimit"
 
-# Parse errors: 400 in the 2025-01+ format (error-handling page: 400 for a malformed query), 200 in
-# the legacy versions (old error-codes page: "Parse error on... HTTP status code: 200").
+# Parse errors: 400 (error-handling page: 400 for a malformed query).
 PARSE_ERROR_STATUS = 400
-LEGACY_PARSE_ERROR_STATUS = 200
 
 # From 2025-04 a board_relation (connect boards) column's `value` is null: read `linked_item_ids` instead
 # (https://developer.monday.com/api-reference/changelog/value-field-now-returns-null-on-connect-boards-dependency-and-subtasks-columns).
@@ -83,6 +97,20 @@ def iso(moment: datetime) -> str:
 
 def now_iso() -> str:
     return iso(datetime.now(timezone.utc))
+
+
+# ColumnValueException answers carry `status_code: 200` and `error_data.column_type`, the bare column type
+# (a status column reports "color"): https://developer.monday.com/api-reference/changelog/bug-fix-column-value-exception-error-column_type-update
+COLUMN_VALUE_EXCEPTION = "ColumnValueException"
+COLUMN_VALUE_EXCEPTION_STATUS = 200
+LABEL_MISSING_MESSAGE = ("invalid value - label does not exist in column. Please check our API documentation for "
+                         "the correct data structure for this column. "
+                         "https://developer.monday.com/api-reference/docs/change-column-values")
+
+
+def column_type_of_error(column_type: str) -> str:
+    """`error_data.column_type` of a ColumnValueException: the column's type, `color` for status columns."""
+    return "color" if column_type == "status" else column_type
 
 
 class ColumnValueError(Exception):

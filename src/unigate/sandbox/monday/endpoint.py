@@ -4,10 +4,10 @@ header, parsing and validating the operation, complexity limits, root fields, an
 - `Authorization: <token>` (raw, as the official SDK sends it) or `Bearer <token>`
   (https://developer.monday.com/api-reference/docs/authentication), with `SANDBOX_TOKEN` or an access
   token the OAuth server issued and that has not expired;
-- `API-Version: YYYY-MM` header; missing -> the current version
-  (https://developer.monday.com/api-reference/docs/api-versioning);
-- application errors with HTTP 200 and `errors[]` (2025-01+ format) or the legacy
-  `error_code`/`error_message` shape (versions before 2025-01); transport errors with real statuses
+- `API-Version: YYYY-MM` header; missing -> the current version; a deprecated one is routed to the
+  version monday routes it to (https://developer.monday.com/api-reference/docs/api-versioning; common.py);
+- application errors with HTTP 200 and `errors[]` (the one format since 2025-01: every older version is
+  routed to 2025-04 now); transport errors with real statuses
   (https://developer.monday.com/api-reference/docs/error-handling);
 - complexity: a single-query cap and a per-minute budget, reported in `RateLimit-Policy`/`RateLimit`
   headers (https://developer.monday.com/api-reference/docs/rate-limits).
@@ -29,12 +29,13 @@ from starlette.responses import Response
 from unigate.sandbox.base import json_response
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import (
-    ACCOUNT_ID, COMPLEXITY_BUDGET_PER_MINUTE, CURRENT_API_VERSION, ITEMS_DEFAULT_LIMIT, LEGACY_PARSE_ERROR_STATUS,
+    ACCOUNT_ID, COMPLEXITY_BUDGET_PER_MINUTE, CURRENT_API_VERSION, ITEMS_DEFAULT_LIMIT, RELEASE_CANDIDATE_API_VERSION,
+    ROUTED_API_VERSIONS, USER_FIELDS_REMOVED, USER_FIELDS_REMOVED_SINCE,
     MAX_ITEMS_IDS, MAX_PAGE_LIMIT, MAX_QUERY_COMPLEXITY, PARSE_ERROR_STATUS, RATE_LIMIT_HEADER,
-    RATE_LIMIT_POLICY_HEADER, REQUIRE_API_VERSION, SANDBOX_TOKEN, SUPPORTED_API_VERSIONS, UNAUTHENTICATED_BODY,
-    UNIFIED_ERRORS_SINCE, USERS, VERSION_RE,
+    RATE_LIMIT_POLICY_HEADER, SANDBOX_TOKEN, SUPPORTED_API_VERSIONS, UNAUTHENTICATED_BODY,
+    USERS, VERSION_RE,
 )
-from unigate.sandbox.monday.schema import FIELDS, POSSIBLE_TYPES, VALUE_TYPES
+from unigate.sandbox.monday.schema import FIELDS, POSSIBLE_TYPES, VALUE_TYPES, arguments
 
 
 class GraphQLEndpoint:
@@ -47,8 +48,16 @@ class GraphQLEndpoint:
         cost = MAX_QUERY_COMPLEXITY + 1
         return self._error_response(
             f"Query has complexity of {cost}, which exceeds max complexity of {MAX_QUERY_COMPLEXITY}",
-            "ComplexityException", 429, 200, False,
+            "ComplexityException", 429, 200,
             error_data={"complexity": cost, "max_complexity": MAX_QUERY_COMPLEXITY})
+
+    @staticmethod
+    def _fields_of_version(version: str) -> dict[str, set[str]]:
+        """Each type's fields as `version` has them (2026-10 removes User fields; common.py)."""
+        fields = {t: set(f) for t, f in FIELDS.items()}
+        if version >= USER_FIELDS_REMOVED_SINCE:
+            fields["User"] -= USER_FIELDS_REMOVED
+        return fields
 
     def _obj(self, type_name: str, data: dict[str, Any]) -> dict[str, Any]:
         return {"__typename": type_name, **data}
@@ -64,14 +73,15 @@ class GraphQLEndpoint:
         return [str(v) for v in value]
 
     def _limit(self, value: Any, default: int, *, maximum: int | None = None) -> int:
-        """A page size; above `maximum` is refused (items_page/next_items_page take at most 500,
-        https://developer.monday.com/api-reference/docs/querying-board-items; the error's code is not
-        documented [unverified]), else capped at 500."""
+        """A page size; above `maximum` (items_page/next_items_page take at most 500,
+        https://developer.monday.com/api-reference/docs/querying-board-items) refused or capped as the
+        `page_limit_over_max` switch says (what monday does is not documented [unverified]), else capped
+        at 500."""
         if value is None:
             return default
         if not isinstance(value, int) or value < 1:
             raise gql.FieldError("limit must be a positive integer", "InvalidArgumentException", 400)
-        if maximum is not None and value > maximum:
+        if maximum is not None and value > maximum and self.switch["page_limit_over_max"] == "refuse":
             raise gql.FieldError(f"limit must be at most {maximum}", "InvalidArgumentException", 400,
                                  {"limit": value})
         return min(value, MAX_PAGE_LIMIT)
@@ -111,7 +121,8 @@ class GraphQLEndpoint:
         if name == "complexity":
             return self._obj("Complexity", dict(self._complexity_info))
         if name == "version":
-            return self._obj("Version", {"kind": "current" if self._version == CURRENT_API_VERSION else "maintenance",
+            kinds = {CURRENT_API_VERSION: "current", RELEASE_CANDIDATE_API_VERSION: "release_candidate"}
+            return self._obj("Version", {"kind": kinds.get(self._version, "maintenance"),
                                          "value": self._version, "display_name": self._version})
         if name == "me":
             return self._user_obj(self.users[USERS[0][0]])
@@ -165,18 +176,15 @@ class GraphQLEndpoint:
         }
 
     def _error_response(self, message: str, code: str, status_code: int, http_status: int,
-                        legacy: bool, data: Any = None, error_data: dict[str, Any] | None = None,
+                        data: Any = None, error_data: dict[str, Any] | None = None,
                         extra_headers: dict[str, str] | None = None) -> Response:
         headers = {**self._rate_headers(), **(extra_headers or {})}
-        if legacy:
-            body: dict[str, Any] = {"error_code": code, "status_code": status_code, "error_message": message,
-                                    "error_data": error_data or {}}
-        else:
-            body = {"errors": [{"message": message, "locations": [], "path": [],
-                                "extensions": {"code": code, "status_code": status_code,
-                                               "error_data": error_data or {}, "request_id": self._request_id()}}]}
-            if data is not None:
-                body["data"] = data
+        body: dict[str, Any] = {"errors": [{"message": message, "locations": [], "path": [],
+                                            "extensions": {"code": code, "status_code": status_code,
+                                                           "error_data": error_data or {},
+                                                           "request_id": self._request_id()}}]}
+        if data is not None:
+            body["data"] = data
         body["account_id"] = ACCOUNT_ID
         return json_response(body, http_status, headers)
 
@@ -193,20 +201,18 @@ class GraphQLEndpoint:
 
         version_header = request.headers.get("api-version")
         if version_header is None:
-            if REQUIRE_API_VERSION:
-                return self._error_response("API-Version header is required", "API_VERSION_REQUIRED", 400, 400,
-                                            False)
+            if self.switch["api_version_header"] == "required":
+                return self._error_response("API-Version header is required", "API_VERSION_REQUIRED", 400, 400)
             version = CURRENT_API_VERSION
         elif version_header.strip().lower() == "current":
             version = CURRENT_API_VERSION
         else:
-            version = version_header.strip()
+            version = ROUTED_API_VERSIONS.get(version_header.strip(), version_header.strip())
             if not VERSION_RE.match(version) or version not in SUPPORTED_API_VERSIONS:
                 return self._error_response(
                     f"Invalid API version '{version}'. Supported versions: {', '.join(SUPPORTED_API_VERSIONS)}",
-                    "InvalidVersionException", 400, 400, False, error_data={"version": version})
+                    "InvalidVersionException", 400, 400, error_data={"version": version})
         self._version = version
-        legacy = version < UNIFIED_ERRORS_SINCE
 
         raw = await request.body()
         try:
@@ -215,7 +221,7 @@ class GraphQLEndpoint:
             payload = None
         query = payload.get("query") if isinstance(payload, dict) else None
         if not isinstance(query, str) or not query.strip():
-            return self._error_response("No query string was present", "NO_QUERY_STRING", 400, 400, legacy)
+            return self._error_response("No query string was present", "NO_QUERY_STRING", 400, 400)
         variables = payload.get("variables") or {}
         if isinstance(variables, str):
             try:
@@ -223,7 +229,7 @@ class GraphQLEndpoint:
             except orjson.JSONDecodeError:
                 variables = None
         if not isinstance(variables, dict):
-            return self._error_response("variables must be a JSON object", "INVALID_VARIABLES", 400, 400, legacy)
+            return self._error_response("variables must be a JSON object", "INVALID_VARIABLES", 400, 400)
 
         try:
             operations = gql.parse(query)
@@ -231,8 +237,7 @@ class GraphQLEndpoint:
             body = {"errors": [{"message": str(exc), "locations": [{"line": exc.line, "column": exc.column}],
                                 "extensions": {"code": "PARSING_ERROR", "status_code": PARSE_ERROR_STATUS}}],
                     "account_id": ACCOUNT_ID}
-            return json_response(body, LEGACY_PARSE_ERROR_STATUS if legacy else PARSE_ERROR_STATUS,
-                                 self._rate_headers())
+            return json_response(body, PARSE_ERROR_STATUS, self._rate_headers())
         wanted = payload.get("operationName")
         if wanted:
             chosen = [op for op in operations if op.name == wanted]
@@ -268,11 +273,11 @@ class GraphQLEndpoint:
                        "Column": self._plain, "Group": self._plain, "ColumnValue": self._plain,
                        "Complexity": self._plain, "Version": self._plain, "User": self._plain, "Tag": self._plain,
                        **{t: self._resolve_column_value for t in VALUE_TYPES.values()}},
-            fields={t: set(f) for t, f in FIELDS.items()},
+            fields=self._fields_of_version(version),
             possible_types=POSSIBLE_TYPES,
         )
         problems += executor.validate(operation.selections, root_type, resolved,
-                                      lambda t, f: FIELDS.get(t, {}).get(f))
+                                      lambda t, f: FIELDS.get(t, {}).get(f), arguments)
         if problems:
             return json_response({"errors": problems, "account_id": ACCOUNT_ID}, 200, self._rate_headers())
 
@@ -282,17 +287,14 @@ class GraphQLEndpoint:
         if cost > MAX_QUERY_COMPLEXITY:
             return self._error_response(
                 f"Query has complexity of {cost}, which exceeds max complexity of {MAX_QUERY_COMPLEXITY}",
-                "ComplexityException", 429, 200, legacy, error_data={"complexity": cost,
-                                                                     "max_complexity": MAX_QUERY_COMPLEXITY})
+                "ComplexityException", 429, 200, error_data={"complexity": cost,
+                                                             "max_complexity": MAX_QUERY_COMPLEXITY})
         before = COMPLEXITY_BUDGET_PER_MINUTE - self.budget_used
         reset_in = max(int(60 - (time.monotonic() - self.budget_window_start)), 1)
         if cost > before:
             message = (f"Complexity budget exhausted, query cost {cost} budget remaining {before} out of "
                        f"{COMPLEXITY_BUDGET_PER_MINUTE} reset in {reset_in} seconds")
-            if legacy:
-                return self._error_response(message, "ComplexityException", 429, 200, True,
-                                            error_data={"reset_in_x_seconds": reset_in})
-            return self._error_response(message, "COMPLEXITY_BUDGET_EXHAUSTED", 429, 429, False,
+            return self._error_response(message, "COMPLEXITY_BUDGET_EXHAUSTED", 429, 429,
                                         error_data={"retry_in_seconds": reset_in},
                                         extra_headers={"Retry-After": str(reset_in)})
         self.budget_used += cost
@@ -302,12 +304,6 @@ class GraphQLEndpoint:
         data = executor.execute(operation.selections, {"__typename": root_type}, root_type, resolved, [])
         headers = self._rate_headers()
         if executor.errors:
-            if legacy:
-                first = executor.errors[0]
-                ext = first["extensions"]
-                return json_response({"error_code": ext["code"], "status_code": ext.get("status_code", 200),
-                                      "error_message": first["message"], "error_data": ext.get("error_data", {}),
-                                      "account_id": ACCOUNT_ID}, 200, headers)
             for err in executor.errors:
                 err["extensions"]["request_id"] = self._request_id()
             return json_response({"errors": executor.errors, "data": data, "account_id": ACCOUNT_ID}, 200, headers)

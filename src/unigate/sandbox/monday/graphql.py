@@ -411,8 +411,11 @@ class Executor:
         return out
 
     def validate(self, selections: list[Any], type_name: str, variables: dict[str, Any],
-                 child_types: Callable[[str, str], str | None]) -> list[dict[str, Any]]:
-        """Static checks: every selected field exists on its type (graphql-ruby style messages)."""
+                 child_types: Callable[[str, str], str | None],
+                 arguments: Callable[[str, str], dict[str, str]] | None = None) -> list[dict[str, Any]]:
+        """Static checks (graphql-ruby's messages and codes): every selected field exists on its type and,
+        given `arguments` (type, field -> {argument: type}), takes the arguments named and gets every
+        required one (a type ending in "!" without a default)."""
         problems: list[dict[str, Any]] = []
         for sel in selections:
             if isinstance(sel, InlineFragment):
@@ -432,7 +435,7 @@ class Executor:
                                        "fragmentName": "unknown", "parentName": type_name},
                     })
                     continue
-                problems += self.validate(sel.selections, condition, variables, child_types)
+                problems += self.validate(sel.selections, condition, variables, child_types, arguments)
                 continue
             if sel.name == "__typename":
                 continue
@@ -445,9 +448,11 @@ class Executor:
                     "extensions": {"code": "undefinedField", "typeName": type_name, "fieldName": sel.name},
                 })
                 continue
+            if arguments is not None:
+                problems += _argument_problems(sel, type_name, arguments(type_name, sel.name))
             child = child_types(type_name, sel.name)
             if child and sel.selections:
-                problems += self.validate(sel.selections, child, variables, child_types)
+                problems += self.validate(sel.selections, child, variables, child_types, arguments)
             elif child and not sel.selections:
                 problems.append({
                     "message": f"Field must have selections (field '{sel.name}' returns {child} but has no selections."
@@ -489,3 +494,24 @@ class Executor:
         if isinstance(value, list):
             return [self._complete(sel, v, variables, path + [i]) for i, v in enumerate(value)]
         return self.execute(sel.selections, value, value["__typename"], variables, path)
+
+
+def _argument_problems(sel: Field, type_name: str, declared: dict[str, str]) -> list[dict[str, Any]]:
+    """graphql-ruby's `argumentNotAccepted` for each argument the field does not take, and
+    `missingRequiredArguments` for the required ones left out."""
+    location = [{"line": sel.line, "column": sel.column}]
+    problems = [{
+        "message": f"Field '{sel.name}' doesn't accept argument '{name}'",
+        "locations": location, "path": [],
+        "extensions": {"code": "argumentNotAccepted", "name": sel.name, "typeName": "Field", "argumentName": name},
+    } for name in sel.arguments if name not in declared]
+    missing = [name for name, kind in declared.items()
+               if kind.endswith("!") and "=" not in kind and name not in sel.arguments]
+    if missing:
+        problems.append({
+            "message": f"Field '{sel.name}' is missing required arguments: {', '.join(missing)}",
+            "locations": location, "path": [],
+            "extensions": {"code": "missingRequiredArguments", "className": "Field", "name": sel.name,
+                           "arguments": ", ".join(missing)},
+        })
+    return problems

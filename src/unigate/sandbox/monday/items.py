@@ -18,7 +18,8 @@ import orjson
 
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import (
-    CURSOR_TTL_SECONDS, ITEM_NOT_FOUND_CODE, ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, USERS, now_iso,
+    COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS, CURSOR_TTL_SECONDS, ITEM_NOT_FOUND_ERRORS, MAX_PAGE_LIMIT,
+    USERS, now_iso,
 )
 
 
@@ -70,7 +71,7 @@ class Items:
                     try:
                         value = orjson.loads(value)
                     except orjson.JSONDecodeError:
-                        raise gql.FieldError("Invalid value JSON", "ColumnValueException", 400,
+                        raise gql.FieldError("Invalid value JSON", COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS,
                                              {"column_id": args.get("column_id")}) from None
                 raw = {str(args.get("column_id")): value}
             else:
@@ -98,7 +99,8 @@ class Items:
     def _live_item(self, item_id: Any, board: dict[str, Any] | None) -> dict[str, Any]:
         item = self.items.records.get(str(item_id)) if item_id is not None else None
         if item is None or item["state"] != "active" or (board is not None and item["board_id"] != board["id"]):
-            raise gql.FieldError("Item not found", ITEM_NOT_FOUND_CODE, ITEM_NOT_FOUND_STATUS,
+            code = self.switch["item_not_found"]
+            raise gql.FieldError("Item not found", code, ITEM_NOT_FOUND_ERRORS[code],
                                  {"item_id": None if item_id is None else str(item_id)})
         return item
 

@@ -1,7 +1,12 @@
 """The slice of monday's GraphQL schema the emulator serves: each type's fields, which fields return
-objects, and the `ColumnValue` interface's implementations, whose concrete type follows the column
-type (`TextValue`, `StatusValue`, `BoardRelationValue`, ...), as in monday's schema
-(mondaycom/monday-graphql-api api-types; https://developer.monday.com/api-reference/reference/connect).
+objects, the arguments each field takes, and the `ColumnValue` interface's implementations, whose
+concrete type follows the column type (`TextValue`, `StatusValue`, `BoardRelationValue`, ...), as in
+monday's schema (mondaycom/monday-graphql-api api-types; https://developer.monday.com/api-reference/reference/connect).
+
+Arguments are monday's published SDL (https://api.monday.com/v2/get_schema?format=sdl, kept in
+https://github.com/mondaycom/mcp, packages/agent-toolkit/src/monday-graphql/schema.graphql): a document
+naming an argument a field does not take, or leaving out a required one, fails validation as monday's
+GraphQL server answers it.
 """
 
 from __future__ import annotations
@@ -45,3 +50,38 @@ for _value_type in ("BoardRelationValue", "DependencyValue"):
 FIELDS["EmailValue"].update({"email": None, "label": None})   # EmailValue{email, label} (api-types)
 FIELDS["MirrorValue"]["display_value"] = None      # `mirrored_items` (MirroredItem) is not served
 POSSIBLE_TYPES = {"ColumnValue": set(VALUE_TYPES.values())}
+
+# -- arguments: field -> {argument: type}; a type ending in "!" without a default is required -------------
+_NO_ARGUMENTS: dict[str, str] = {}
+ARGUMENTS: dict[tuple[str, str], dict[str, str]] = {
+    ("Query", "boards"): {"ids": "[ID!]", "limit": "Int", "page": "Int", "board_kind": "BoardKind",
+                          "state": "State", "workspace_ids": "[ID]", "order_by": "BoardsOrderBy",
+                          "hierarchy_types": "[BoardHierarchy!]", "object_type_unique_keys": "[String!]"},
+    ("Query", "items"): {"ids": "[ID!]", "limit": "Int", "page": "Int", "newest_first": "Boolean",
+                         "exclude_nonactive": "Boolean"},
+    ("Query", "next_items_page"): {"cursor": "String!", "limit": "Int! = 25"},
+    ("Query", "users"): {"ids": "[ID!]", "kind": "UserKind", "newest_first": "Boolean", "limit": "Int",
+                         "page": "Int", "emails": "[String]", "name": "String", "non_active": "Boolean"},
+    ("Query", "tags"): {"ids": "[ID!]"},
+    ("Mutation", "create_item"): {"board_id": "ID!", "item_name": "String!", "column_values": "JSON",
+                                  "group_id": "String", "create_labels_if_missing": "Boolean",
+                                  "position_relative_method": "PositionRelative", "relative_to": "ID"},
+    ("Mutation", "change_multiple_column_values"): {"board_id": "ID!", "item_id": "ID", "column_values": "JSON!",
+                                                    "create_labels_if_missing": "Boolean"},
+    ("Mutation", "change_column_value"): {"board_id": "ID!", "item_id": "ID", "column_id": "String!",
+                                          "value": "JSON!", "create_labels_if_missing": "Boolean"},
+    ("Mutation", "change_simple_column_value"): {"board_id": "ID!", "item_id": "ID", "column_id": "String!",
+                                                 "value": "String", "create_labels_if_missing": "Boolean"},
+    ("Mutation", "delete_item"): {"item_id": "ID"},
+    ("Mutation", "archive_item"): {"item_id": "ID"},
+    ("Board", "columns"): {"ids": "[String]", "types": "[ColumnType!]", "capabilities": "[ColumnCapability!]"},
+    ("Board", "groups"): {"ids": "[String]"},
+    ("Board", "items_page"): {"limit": "Int! = 25", "cursor": "String", "query_params": "ItemsQuery"},
+    ("Item", "column_values"): {"ids": "[String!]", "types": "[ColumnType!]", "capabilities": "[ColumnCapability!]"},
+}
+
+
+def arguments(type_name: str, field: str) -> dict[str, str]:
+    """The arguments `type_name.field` takes (none unless listed; a ColumnValue implementation's fields
+    take none)."""
+    return ARGUMENTS.get((type_name, field), _NO_ARGUMENTS)
