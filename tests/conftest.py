@@ -64,6 +64,12 @@ class SandboxControl:
         response.raise_for_status()
         return response.json()
 
+    def switch(self, **settings) -> dict:
+        """Set the emulator's switches (behaviours the vendor's sources leave open) until the next reset."""
+        response = requests.post(self._control("switches"), json=settings, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
     def oauth_stats(self) -> dict:
         """token_requests, refresh_requests, active_access_tokens, active_refresh_tokens since the last reset."""
         response = requests.get(self._control("oauth"), timeout=5)

@@ -264,9 +264,14 @@ class Emulator:
     oauth_profile: ClassVar[OAuthProfile | None] = None
     # The resource modules' classes, in the order they are seeded.
     resources: ClassVar[tuple[type[Resource], ...]] = ()
+    # Behaviours the vendor's sources leave open (unverified, or two sources disagree): switch name ->
+    # the values it takes, the emulator's default first. Set through `POST /__control/<name>/switches`;
+    # every reset restores the defaults.
+    switches: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
     def __init__(self) -> None:
         self.records: dict[str, dict[str, Any]] = {}
+        self.switch: dict[str, Any] = {name: values[0] for name, values in self.switches.items()}
         self.oauth: OAuthServer | None = OAuthServer(self.oauth_profile) if self.oauth_profile else None
         self._resources: dict[str, Resource] = {cls.name: cls(self) for cls in self.resources}
         self.reset()
@@ -301,6 +306,7 @@ class Emulator:
     def reseed(self, count: int | None = None, counts: dict[str, int] | None = None) -> None:
         """The control API's reset; single-module emulators (which override `reset(count)`) take
         their one count from `counts["accounts"]` or `count`."""
+        self.switch = {name: values[0] for name, values in self.switches.items()}
         if self._resources:
             self.reset(count, counts)
         else:
@@ -308,6 +314,18 @@ class Emulator:
 
     def reset_state(self) -> None:
         """Emulator-wide state to clear on every reset, before the resources are seeded."""
+
+    def set_switches(self, settings: dict[str, Any]) -> None:
+        """Set switches (`switches` names them and their values); ValueError, with nothing changed, for an
+        unknown switch or value."""
+        for name, value in settings.items():
+            if name not in self.switches:
+                known = ", ".join(self.switches) or "none"
+                raise ValueError(f"{self.name} has no switch {name!r} (switches: {known})")
+            allowed = self.switches[name]
+            if not any(value == choice and type(value) is type(choice) for choice in allowed):
+                raise ValueError(f"switch {name!r} takes one of {list(allowed)}")
+        self.switch.update(settings)
 
     def seed(self, count: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -39,6 +39,10 @@ Control API (JSON), per emulator `<name>`:
   "active_refresh_tokens"}` since the last reset. `token_requests` counts every request to a token
   endpoint (any grant, any outcome); `refresh_requests` the ones with `grant_type=refresh_token`.
   A reset clears the OAuth server too.
+- `POST /__control/<name>/switches` `{"<switch>": value}`: how the emulator behaves where the vendor's
+  sources leave the behaviour open (each emulator's `switches` lists them with their values, the
+  default first); `GET` answers `{"switches": {name: value}, "choices": {name: [values]}}`. An
+  unknown switch or value answers 400; a reset restores the defaults.
 - `POST /__control/<name>/large_list` `{"bytes": N}`: the next list request answers with a generated
   body of about N bytes (the CRM's list envelope around seeded records, repeated), streamed as it is
   produced, so benchmarks can send hundreds of megabytes without the sandbox holding them.
@@ -93,6 +97,7 @@ class SandboxApp:
             Route("/__control/{name}/records/{resource}", self.records, methods=["GET"]),
             Route("/__control/{name}/oauth", self.oauth, methods=["GET", "POST"]),
             Route("/__control/{name}/large_list", self.large_list, methods=["POST", "DELETE"]),
+            Route("/__control/{name}/switches", self.switches, methods=["GET", "POST"]),
         ]
         routes += [Mount(f"/{name}", app=mount) for name, mount in self.mounts.items()]
         self.app = Starlette(routes=routes)
@@ -175,6 +180,22 @@ class SandboxApp:
         path, prefix, records, suffix, media_type = parts
         mount.large_list = LargeList(path, prefix, records, suffix, size, media_type)
         return json_response({"large_list": path, "bytes": size})
+
+    async def switches(self, request: Request):
+        mount = self._mount(request)
+        if mount is None:
+            return json_response({"error": "unknown sandbox"}, 404)
+        emulator = mount.emulator
+        if request.method == "POST":
+            body = await read_json(request)
+            if not isinstance(body, dict):
+                return json_response({"error": "switches take a JSON object"}, 400)
+            try:
+                emulator.set_switches(body)
+            except ValueError as error:
+                return json_response({"error": str(error)}, 400)
+        return json_response({"switches": emulator.switch,
+                              "choices": {name: list(values) for name, values in emulator.switches.items()}})
 
     async def records(self, request: Request):
         mount = self._mount(request)
