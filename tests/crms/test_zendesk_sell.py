@@ -113,8 +113,11 @@ def test_a_person_is_not_an_account(gateway, ctl):
     assert [c for c in ctl.records("accounts") if c["id"] == person["id"]] == [person]
 
 
-def test_create_sends_sell_body_and_reads_back(gateway, ctl):
-    """POST `{"data": {"is_organization": true, …}}`; the answer maps the created organisation."""
+@pytest.mark.parametrize("create_status", [200, 201])
+def test_create_sends_sell_body_and_reads_back(gateway, ctl, create_status):
+    """POST `{"data": {"is_organization": true, …}}`; the answer maps the created organisation, whether Sell
+    answers 200 (its reference page) or 201 (emulator switch `create_status`: unverified)."""
+    ctl.switch(create_status=create_status)
     owner = str(zendesk_sell.USERS[2]["id"])
     sent = {
         "name": "Gateway Made Inc.", "description": "Through the unified API", "industry": "Software",
@@ -157,6 +160,26 @@ def test_update_is_partial_and_tags_replace(gateway, ctl):
     assert response.json()["name"] == contact["name"]
     put = [r for r in ctl.requests() if r["method"] == "PUT"]
     assert put[0]["body"] == {"data": {"industry": "Mining", "tags": ["gold"]}}
+
+
+@pytest.mark.parametrize("custom_fields_update", ["merge", "replace"])
+def test_update_of_custom_fields_either_way(gateway, ctl, custom_fields_update):
+    """Whether Sell merges the custom fields a PUT names into the stored ones or replaces the map is
+    unverified (emulator switch `custom_fields_update`): the gateway sends only the changed field and
+    answers with what Sell then holds."""
+    ctl.switch(custom_fields_update=custom_fields_update)
+    contact = list(organisations(ctl).values())[2]
+    assert len(contact["custom_fields"]) > 1
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, str(contact["id"]), json={"custom_fields": {"Segment": "Partner"}})
+    assert response.status_code == 200, response.text
+    put = [r for r in ctl.requests() if r["method"] == "PUT"]
+    assert put[0]["body"] == {"data": {"custom_fields": {"Segment": "Partner"}}}
+    stored = organisations(ctl)[str(contact["id"])]
+    wanted = ({**contact["custom_fields"], "Segment": "Partner"} if custom_fields_update == "merge"
+              else {"Segment": "Partner"})
+    assert stored["custom_fields"] == wanted
+    assert response.json()["custom_fields"] == wanted
 
 
 def test_delete_is_hard_then_404(gateway, ctl):

@@ -11,6 +11,8 @@ persons into it. Assembled here with what every request goes through:
 - A `User-Agent` header is required (the official client `basecrm`, `http_client.py`: missing → 400).
 - Errors in Sell's envelope (https://developer.zendesk.com/api-reference/sales-crm/errors/); every answer
   carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
+Behaviours the sources leave open are switches (`switches`, from accounts.py), set through
+`POST /__control/zendesk_sell/switches`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token, json_response
-from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, Accounts
+from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, SWITCHES, Accounts
 from unigate.sandbox.zendesk_sell.common import (
     HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, RATE_LIMIT,
     RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
@@ -42,6 +44,7 @@ class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
+    switches = SWITCHES
 
     def reset_state(self) -> None:
         """Ids (one sequence for every contact), request ids and the rate-limit budget."""
