@@ -37,12 +37,12 @@ DEFAULT_PAGE_LIMIT = 50
 MAX_PAGE_LIMIT = 10_000       # amp-labs connectors handlers.go: "anything higher will return an error"
 
 # PATCH answers 204 No Content per the swagger; the recorded connector fixture answers 200 with the
-# account. This sandbox answers 200 with the accountResponse so a caller sees the result. Set
-# PATCH_STATUS = 204 to reproduce the swagger's answer. [unverified]
+# account. The sources disagree: switch `account_patch_status`, 200 with the accountResponse (default) or
+# 204 with no body.
 PATCH_STATUS = 200
 CREATE_STATUS = 201           # swagger: POST /accounts -> 201
-# Soft delete (swagger: restorable for 30 days): GET on a deleted account still answers with it
-# (deletedTime set); a second DELETE is 404. [unverified]
+# Soft delete (swagger: restorable for 30 days): a second DELETE is 404. Whether GET on a deleted account
+# still answers with it (deletedTime set, default) or is 404 is unverified: switch `deleted_readable`.
 DELETED_ACCOUNTS_READABLE = True
 PATCH_CONTENT_TYPE = "application/json-patch+json"
 PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://jsonapi.org"
@@ -232,7 +232,7 @@ class Accounts(Resource):
 
     async def get_accounts(self, request: Request) -> Response:
         ids = [i.strip() for i in request.path_params["id"].split(",") if i.strip()]
-        found = [self._find(i, allow_deleted=DELETED_ACCOUNTS_READABLE) for i in ids]
+        found = [self._find(i, allow_deleted=self.emulator.switch["deleted_readable"]) for i in ids]
         return json_response(self._account_response(found))
 
     async def create_account(self, request: Request) -> Response:
@@ -277,9 +277,10 @@ class Accounts(Resource):
         account.update(staged)
         account["links"]["contacts"] = previous      # the people's side follows from what it was
         self.emulator.link_account_contacts(account, wanted)
-        if PATCH_STATUS == 204:
+        status = self.emulator.switch["account_patch_status"]   # PATCH_STATUS unless switched
+        if status == 204:
             return Response(status_code=204)
-        return json_response(self._account_response([account]), PATCH_STATUS)
+        return json_response(self._account_response([account]), status)
 
     async def delete_account(self, request: Request) -> Response:
         account = self._find(request.path_params["id"], allow_deleted=False)
