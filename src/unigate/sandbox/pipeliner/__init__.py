@@ -17,7 +17,9 @@ assembled here with what every entity shares:
   a `Timezone` header converts them.
 - Side entities records refer to: `Clients` (owners), `Tags`, `Fields` (the Industry data set that
   `industry_id` points into, per the create-account tutorial).
-Choices where the vendor leaves a behaviour unverified are module constants, each naming its source.
+Choices where the vendor leaves a behaviour unverified are module constants, each naming its source; where
+the vendor's sources disagree they are switches (`common.SWITCHES`, set through
+`POST /__control/pipeliner/switches`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from unigate.sandbox.pipeliner.contacts import Contacts
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, CLIENTS, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
     INDUSTRIES, MAX_PAGE_SIZE, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
-    UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
+    SWITCHES, UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
 )
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
     resources = (Accounts, Contacts)
+    switches = SWITCHES
 
     # -- HTTP -------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:

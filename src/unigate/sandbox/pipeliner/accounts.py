@@ -4,7 +4,8 @@ Sources: the vendor-published connector swagger (microsoft/PowerPlatformConnecto
 `certified-connectors/Pipeliner CRM/apiDefinition.swagger.json`: operations and the Account schema),
 https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-account and
 https://developers.pipelinersales.com/api-docs/core-api-concepts/api-parameters.
-- Create/update/get answer 200 with the entity; `name` and `owner_id` are required on create.
+- Update/get answer 200 with the entity, create 200 or 201 (switch `create_status`, common.py); `name` and
+  `owner_id` are required on create.
 - Delete is a soft delete: 200 `{"success": true}`, the record keeps `is_deleted: true`, later reads are 404
   unless `include-deleted=true`.
 """
@@ -271,7 +272,8 @@ class Accounts(Resource):
             "is_delete_protected": False,
         })
         self._store(record)
-        return ok({"success": True, "data": self.render(record, root, zone)})
+        # 200 or 201: the sources disagree (common.SWITCHES `create_status`)
+        return ok({"success": True, "data": self.render(record, root, zone)}, self.emulator.switch["create_status"])
 
     async def _update(self, request: Request, record: dict[str, Any], root: str, zone: ZoneInfo | None) -> Response:
         body = await read_json(request)
