@@ -182,6 +182,32 @@ def test_update_of_custom_fields_either_way(gateway, ctl, custom_fields_update):
     assert response.json()["custom_fields"] == wanted
 
 
+@pytest.mark.parametrize("rate_limit_headers", [True, False])
+def test_rate_limit_headers_when_sell_sends_them(gateway, ctl, rate_limit_headers):
+    """Sell documents no rate-limit headers (switch `rate_limit_headers`): when X-RateLimit-* arrive they
+    become ratelimit-*; when they do not, the answer is the same without them."""
+    ctl.switch(rate_limit_headers=rate_limit_headers)
+    answer = gateway.unified("GET", NAME, params={"limit": 3})
+    assert answer.status_code == 200 and len(answer.json()["result"]) == 3
+    if rate_limit_headers:
+        assert answer.headers["ratelimit-limit"] == "36000"
+        assert int(answer.headers["ratelimit-remaining"]) < 36000
+    else:
+        assert not {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} & set(answer.headers)
+
+
+@pytest.mark.parametrize("per_page_over_max", ["refuse", "clamp"])
+def test_a_large_limit_is_capped_at_sell_s_largest_page(gateway, ctl, per_page_over_max):
+    """Whether Sell refuses or clamps a `per_page` over 100 is unverified (switch `per_page_over_max`): the
+    gateway never asks for more than 100, so a unified limit of 500 works either way."""
+    ctl.switch(per_page_over_max=per_page_over_max)
+    ctl.clear_requests()
+    answer = gateway.unified("GET", NAME, params={"limit": 500})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["result"]) == 60
+    assert dict(ctl.requests()[0]["query_params"])["per_page"] == "100"
+
+
 def test_delete_is_hard_then_404(gateway, ctl):
     """Sell answers 204 (hard delete); the unified delete answers 200 with the id, then 404."""
     contact = list(organisations(ctl).values())[0]

@@ -74,4 +74,27 @@ def test_client_sees_an_unknown_switch_value_refused_by_the_control_api(sell):
     """The control API takes only the values a switch declares (400 otherwise, nothing changed)."""
     url = f"{sell.base}/__control/{NAME}/switches"
     assert requests.post(url, json={"create_status": 202}, timeout=5).status_code == 400
-    assert requests.get(url, timeout=5).json()["switches"] == {"create_status": 200, "custom_fields_update": "merge"}
+    assert requests.get(url, timeout=5).json()["switches"] == {
+        "create_status": 200, "custom_fields_update": "merge", "per_page_over_max": "refuse", "rate_limit_headers": True}
+
+
+@pytest.mark.parametrize("per_page_over_max", ["refuse", "clamp"])
+def test_client_asking_for_more_than_100_a_page(sell, client, per_page_over_max):
+    """`per_page` is at most 100 (basecrm-ruby contacts_service.rb); what more gets is open."""
+    sell.switch(per_page_over_max=per_page_over_max)
+    if per_page_over_max == "clamp":
+        assert len(client.contacts.list(is_organization=True, per_page=150)) == 12
+    else:
+        with pytest.raises(basecrm.RequestError) as refused:
+            client.contacts.list(is_organization=True, per_page=150)
+        assert refused.value.http_status == 400
+
+
+@pytest.mark.parametrize("rate_limit_headers", [True, False])
+def test_client_with_or_without_rate_limit_headers(sell, client, rate_limit_headers):
+    """The client reads no rate-limit header; the answer is the same either way."""
+    sell.switch(rate_limit_headers=rate_limit_headers)
+    assert client.users.self().id == zendesk_sell.TOKEN_USER["id"]
+    answer = requests.get(f"{sell.url}/v2/contacts", timeout=5, headers={
+        "Authorization": f"Bearer {zendesk_sell.SANDBOX_TOKEN}", "User-Agent": "tests"})
+    assert ("X-RateLimit-Limit" in answer.headers) is rate_limit_headers

@@ -63,13 +63,11 @@ class ZendeskSellEmulator(Emulator):
     def _headers(self, request: Request) -> dict[str, str]:
         request_id = getattr(request.state, "request_id", None) or self._request_id(request)
         self.rate_remaining = max(0, self.rate_remaining - 1)
-        return {
-            "X-Request-Id": request_id,
-            "Content-Language": "en",
-            RATE_LIMIT_HEADERS[0]: str(RATE_LIMIT),
-            RATE_LIMIT_HEADERS[1]: str(self.rate_remaining),
-            RATE_LIMIT_HEADERS[2]: "3600",
-        }
+        headers = {"X-Request-Id": request_id, "Content-Language": "en"}
+        if self.switch["rate_limit_headers"]:   # undocumented by Sell (common.py): switch `rate_limit_headers`
+            headers.update({RATE_LIMIT_HEADERS[0]: str(RATE_LIMIT), RATE_LIMIT_HEADERS[1]: str(self.rate_remaining),
+                            RATE_LIMIT_HEADERS[2]: "3600"})
+        return headers
 
     def _request_id(self, request: Request) -> str:
         value = f"00000000-0000-4000-8000-{next(self.request_ids):012d}"

@@ -23,7 +23,8 @@ Sources:
 - https://developer.zendesk.com/api-reference/sales-crm/firehose/ (contact statuses: `customer_status`
   none/current/past, `prospect_status` none/current).
 Switchable (`POST /__control/zendesk_sell/switches`), because unverified: `create_status` (200 as the
-reference page shows, or 201), `custom_fields_update` (merge the keys sent, or replace the map).
+reference page shows, or 201), `custom_fields_update` (merge the keys sent, or replace the map),
+`per_page_over_max` (refused with 400, or clamped to 100), `rate_limit_headers` (sent, or not).
 """
 
 from __future__ import annotations
@@ -45,9 +46,14 @@ from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, now
 CREATE_STATUS = 200
 # `custom_fields` on update merging keys vs replacing the map is unverified (only `tags` is documented to
 # replace the list: basecrm-ruby contacts_service.rb).
+# Whether a `per_page` over 100 is refused (400) or clamped to 100 is not documented (basecrm-ruby
+# contacts_service.rb: "maximum number that can be returned is 100").
+# Sell documents no rate-limit headers (common.py): they are sent (`X-RateLimit-*`, default) or not.
 SWITCHES: dict[str, tuple[object, ...]] = {
     "create_status": (CREATE_STATUS, 201),
     "custom_fields_update": ("merge", "replace"),
+    "per_page_over_max": ("refuse", "clamp"),
+    "rate_limit_headers": (True, False),
 }
 # `is_organization` can only be set at creation (contacts reference). An update carrying it is ignored here
 # (whether Sell answers 422 instead is unverified).
@@ -193,6 +199,8 @@ class Accounts(Resource):
         except ValueError:
             return self.emulator.error(request, 400, "bad_request", "page and per_page must be integers",
                               "Query parameters page and per_page take positive integers.")
+        if per_page > MAX_PER_PAGE and self.emulator.switch["per_page_over_max"] == "clamp":
+            per_page = MAX_PER_PAGE
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             return self.emulator.error(request, 400, "bad_request", "Invalid pagination parameters",
                               f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}.")
