@@ -20,7 +20,7 @@ Sources:
 - basecrm-ruby (https://github.com/basecrm/basecrm-ruby) `lib/basecrm/models/contact.rb` (fields) and
   `lib/basecrm/services/contacts_service.rb` (`per_page` default 25 and at most 100, 1-based `page`,
   `sort_by` default `last_name:asc`, the list filters).
-- https://developer.zendesk.com/api-reference/sales-crm/firehose/ (contact statuses: `customer_status`
+- https://developer.zendesk.com/api-reference/sales-crm/firehose/contacts/ (contact statuses: `customer_status`
   none/current/past, `prospect_status` none/current).
 Switchable (`POST /__control/zendesk_sell/switches`), because unverified: `create_status` (200 as the
 reference page shows, or 201), `custom_fields_update` (merge the keys sent, or replace the map),
@@ -73,7 +73,7 @@ STRING_FIELDS = {"customer_status", "description", "email", "facebook", "fax", "
                  "last_name", "linkedin", "mobile", "name", "phone", "prospect_status", "skype", "title",
                  "twitter", "website"}
 ADDRESS_KEYS = ("line1", "city", "postal_code", "state", "country")
-# Firehose contact statuses (https://developer.zendesk.com/api-reference/sales-crm/firehose/): customers
+# Firehose contact statuses (https://developer.zendesk.com/api-reference/sales-crm/firehose/contacts/): customers
 # none/current/past, prospects none/current.
 STATUSES = ("none", "current", "past")
 PROSPECT_STATUSES = ("none", "current")
