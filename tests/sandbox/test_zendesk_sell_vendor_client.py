@@ -75,7 +75,8 @@ def test_client_sees_an_unknown_switch_value_refused_by_the_control_api(sell):
     url = f"{sell.base}/__control/{NAME}/switches"
     assert requests.post(url, json={"create_status": 202}, timeout=5).status_code == 400
     assert requests.get(url, timeout=5).json()["switches"] == {
-        "create_status": 200, "custom_fields_update": "merge", "per_page_over_max": "refuse", "rate_limit_headers": True}
+        "create_status": 200, "custom_fields_update": "merge", "per_page_over_max": "refuse", "rate_limit_headers": True,
+        "refresh_token_rotation": True}
 
 
 @pytest.mark.parametrize("per_page_over_max", ["refuse", "clamp"])

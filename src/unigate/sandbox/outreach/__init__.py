@@ -40,7 +40,9 @@ from unigate.sandbox.outreach.common import (
     SANDBOX_USER_IDS, SWITCHES, UNAUTHORIZED_ERROR, UNAUTHORIZED_TEXT, UNSUPPORTED_MEDIA_TYPE_ERROR, bad_request,
     error_document,
 )
-from unigate.sandbox.outreach.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
+from unigate.sandbox.outreach.oauth import (
+    OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
+)
 
 __all__ = [
     "ATTRIBUTE_TYPES", "CUSTOM_KEYS", "DEFAULT_PAGE_SIZE", "EMULATOR", "ID_MISMATCH_STATUS", "MAX_PAGE_SIZE",
@@ -53,16 +55,19 @@ class OutreachEmulator(Emulator):
     name = "outreach"
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
-    switches = SWITCHES
+    # oauth.py: whether a refresh rotates the refresh token is unverified
+    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN)}
 
     def __init__(self) -> None:
         self.rate_limit = RATE_LIMIT
         super().__init__()
 
     def reset_state(self) -> None:
-        """One rate-limit window per token, shared by every resource."""
+        """One rate-limit window per token, shared by every resource; refresh-token rotation by the switch."""
         self.rate_used = 0
         self.rate_window_start = time.time()
+        assert self.oauth is not None
+        self.oauth.rotation = lambda: bool(self.switch["refresh_token_rotation"])
 
     # -- HTTP -------------------------------------------------------------------------------------
     def _rate_headers(self) -> dict[str, str]:

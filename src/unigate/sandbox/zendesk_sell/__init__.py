@@ -31,7 +31,9 @@ from unigate.sandbox.zendesk_sell.common import (
     RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
 )
 from unigate.sandbox.zendesk_sell.contacts import Contacts
-from unigate.sandbox.zendesk_sell.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
+from unigate.sandbox.zendesk_sell.oauth import (
+    OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
+)
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PER_PAGE", "EMULATOR", "MAX_PER_PAGE", "MISSING_USER_AGENT_CODE",
@@ -44,13 +46,17 @@ class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
-    switches = SWITCHES
+    # oauth.py: whether a refresh rotates the refresh token is unverified
+    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN)}
 
     def reset_state(self) -> None:
-        """Ids (one sequence for every contact), request ids and the rate-limit budget."""
+        """Ids (one sequence for every contact), request ids, the rate-limit budget; refresh-token rotation
+        by the switch."""
         self.ids = itertools.count(ID_BASE)
         self.request_ids = itertools.count(1)
         self.rate_remaining = RATE_LIMIT
+        assert self.oauth is not None
+        self.oauth.rotation = lambda: bool(self.switch["refresh_token_rotation"])
 
     # -- HTTP plumbing ------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
