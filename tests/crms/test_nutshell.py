@@ -324,3 +324,21 @@ def test_contacts_with_or_without_created_time(gateway, ctl, contact_created_tim
     got = contacts_call(gateway, "GET", person["id"])
     assert got.status_code == 200 and got.json()["name"] == person["name"]
     assert ("created_at" in got.json()) is contact_created_time
+
+
+@pytest.mark.parametrize("contact_identity_required", [True, False])
+def test_a_contact_without_name_phone_or_email_either_way(gateway, ctl, contact_identity_required):
+    """Accounts need an identifying field; whether contacts do is unverified (switch
+    `contact_identity_required`): a refusal reaches the caller as Nutshell's 422 with nothing stored,
+    otherwise the contact is created with what was sent."""
+    ctl.switch(contact_identity_required=contact_identity_required)
+    before = len(ctl.records("contacts"))
+    answer = contacts_call(gateway, "POST", json={"title": "Anonymous buyer"})
+    if contact_identity_required:
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["truto_is_remote_error"] is True and "name, a phone or an email" in answer.json()["message"]
+        assert len(ctl.records("contacts")) == before
+    else:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["title"] == "Anonymous buyer"
+        assert len(ctl.records("contacts")) == before + 1

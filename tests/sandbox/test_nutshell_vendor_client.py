@@ -131,3 +131,12 @@ def test_a_contact_s_created_time(api, contact_created_time):
     api.switch(contact_created_time=contact_created_time)
     contacts = requests.get(rest(api, "/contacts"), auth=AUTH, timeout=5).json()["contacts"]
     assert contacts and all(("createdTime" in c) is contact_created_time for c in contacts)
+
+
+@pytest.mark.parametrize("contact_identity_required", [True, False])
+def test_a_contact_with_nothing_identifying(api, contact_identity_required):
+    """[OAS] requires an identifying field on accounts; for contacts it is open."""
+    api.switch(contact_identity_required=contact_identity_required)
+    answer = requests.post(rest(api, "/contacts"), auth=AUTH, timeout=5,
+                           json={"contacts": [{"description": "No name, phone or email"}]})
+    assert answer.status_code == (422 if contact_identity_required else 200), answer.text

@@ -51,6 +51,8 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     "deleted_readable": (DELETED_ACCOUNTS_READABLE, not DELETED_ACCOUNTS_READABLE),
     # contacts.py: `createdTime` shown (swagger schema) or absent (recorded answers)
     "contact_created_time": (True, False),
+    # contacts.py: a contact create needs a name, a phone or an email (as accounts do), or nothing
+    "contact_identity_required": (True, False),
 }
 
 
