@@ -150,8 +150,11 @@ def test_create_sends_sell_body_and_reads_back(gateway, ctl, create_status):
     assert created["addresses"][0]["street_2"] == "Suite 4"
 
 
-def test_update_is_partial_and_tags_replace(gateway, ctl):
-    """PUT with only the changed attributes, never `is_organization`; `tags` replaces the list."""
+@pytest.mark.parametrize("is_organization_update", ["ignore", "refuse"])
+def test_update_is_partial_and_tags_replace(gateway, ctl, is_organization_update):
+    """PUT with only the changed attributes, never `is_organization` (which Sell ignores or refuses on an
+    update: switch `is_organization_update`); `tags` replaces the list."""
+    ctl.switch(is_organization_update=is_organization_update)
     contact = list(organisations(ctl).values())[4]
     ctl.clear_requests()
     response = gateway.unified("PATCH", NAME, str(contact["id"]), json={"industry": "Mining", "tags": [{"name": "gold"}]})

@@ -76,7 +76,7 @@ def test_client_sees_an_unknown_switch_value_refused_by_the_control_api(sell):
     assert requests.post(url, json={"create_status": 202}, timeout=5).status_code == 400
     assert requests.get(url, timeout=5).json()["switches"] == {
         "create_status": 200, "custom_fields_update": "merge", "per_page_over_max": "refuse", "rate_limit_headers": True,
-        "refresh_token_rotation": True}
+        "is_organization_update": "ignore", "refresh_token_rotation": True}
 
 
 @pytest.mark.parametrize("per_page_over_max", ["refuse", "clamp"])
@@ -99,3 +99,17 @@ def test_client_with_or_without_rate_limit_headers(sell, client, rate_limit_head
     answer = requests.get(f"{sell.url}/v2/contacts", timeout=5, headers={
         "Authorization": f"Bearer {zendesk_sell.SANDBOX_TOKEN}", "User-Agent": "tests"})
     assert ("X-RateLimit-Limit" in answer.headers) is rate_limit_headers
+
+
+@pytest.mark.parametrize("is_organization_update", ["ignore", "refuse"])
+def test_client_updating_is_organization(sell, client, is_organization_update):
+    """`is_organization` is fixed at creation (contacts reference); whether an update naming it is ignored or
+    refused is open."""
+    sell.switch(is_organization_update=is_organization_update)
+    org = next(c for c in sell.records("accounts") if c["is_organization"])
+    if is_organization_update == "ignore":
+        assert client.contacts.update(org["id"], {"is_organization": False, "industry": "Mining"}).is_organization is True
+    else:
+        with pytest.raises(basecrm.ResourceError) as refused:
+            client.contacts.update(org["id"], {"is_organization": False})
+        assert refused.value.http_status == 422 and refused.value.errors[0].field == "is_organization"

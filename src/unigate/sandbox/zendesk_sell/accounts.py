@@ -24,7 +24,8 @@ Sources:
   none/current/past, `prospect_status` none/current).
 Switchable (`POST /__control/zendesk_sell/switches`), because unverified: `create_status` (200 as the
 reference page shows, or 201), `custom_fields_update` (merge the keys sent, or replace the map),
-`per_page_over_max` (refused with 400, or clamped to 100), `rate_limit_headers` (sent, or not).
+`per_page_over_max` (refused with 400, or clamped to 100), `rate_limit_headers` (sent, or not),
+`is_organization_update` (an update naming `is_organization` ignored, or refused with 422).
 """
 
 from __future__ import annotations
@@ -54,9 +55,10 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     "custom_fields_update": ("merge", "replace"),
     "per_page_over_max": ("refuse", "clamp"),
     "rate_limit_headers": (True, False),
+    "is_organization_update": ("ignore", "refuse"),
 }
-# `is_organization` can only be set at creation (contacts reference). An update carrying it is ignored here
-# (whether Sell answers 422 instead is unverified).
+# `is_organization` can only be set at creation (contacts reference). Whether an update carrying it is
+# ignored or answered 422 is unverified: switch `is_organization_update` (`ignore`, default, or `refuse`).
 # Default order of the list: `last_name:asc` (basecrm-ruby contacts_service.rb, `:sort_by (last_name:asc)`);
 # ties (every organisation has no last name) keep creation order.
 DEFAULT_SORT = "last_name:asc"
@@ -295,6 +297,8 @@ class Accounts(Resource):
             if not is_org and not values.get("last_name"):
                 add("last_name", "blank", "can't be blank")
         else:
+            if "is_organization" in values and self.emulator.switch["is_organization_update"] == "refuse":
+                add("is_organization", "invalid", "can't be changed")
             if is_org and "name" in values and not values.get("name"):
                 add("name", "blank", "can't be blank")
             if not is_org and "last_name" in values and not values.get("last_name"):
