@@ -156,13 +156,16 @@ def test_create_without_owner_is_refused(gateway, ctl):
     assert "owner_id" in answer.json()["message"]
 
 
-def test_delete_is_soft(gateway, ctl):
-    """DELETE answers 200 {success, data: id}; the account stays stored with is_deleted, then reads 404."""
+@pytest.mark.parametrize("delete_deleted_status", [404, 200])
+def test_delete_is_soft(gateway, ctl, delete_deleted_status):
+    """DELETE answers 200 {success, data: id}; the account stays stored with is_deleted, then reads 404.
+    A second delete is 404 or a repeated success (undocumented: switch `delete_deleted_status`), passed on."""
+    ctl.switch(delete_deleted_status=delete_deleted_status)
     rid = ctl.records("accounts")[0]["id"]
     answer = gateway.unified("DELETE", NAME, rid)
     assert answer.status_code == 200 and answer.json()["id"] == rid
     assert gateway.unified("GET", NAME, rid).status_code == 404
-    assert gateway.unified("DELETE", NAME, rid).status_code == 404
+    assert gateway.unified("DELETE", NAME, rid).status_code == delete_deleted_status
     stored = next(r for r in ctl.records("accounts") if r["id"] == rid)
     assert stored["is_deleted"] is True
     listed = gateway.unified("GET", NAME, params={"limit": 100}).json()["result"]

@@ -141,3 +141,13 @@ def test_patching_a_contact_s_account_relations(api, account_relations_on_patch)
     kept = next(c for c in api.records("contacts") if c["id"] == contact["id"])
     assert len(kept["account_relations"]) == (1 if account_relations_on_patch == "replace" else 2)
     assert kept["primary_account"] == other
+
+
+@pytest.mark.parametrize("delete_deleted_status", [404, 200])
+def test_deleting_a_deleted_record(api, delete_deleted_status):
+    api.switch(delete_deleted_status=delete_deleted_status)
+    for entity in ("Accounts", "Contacts"):
+        record_id = api.records(entity.lower())[2]["id"]
+        assert requests.delete(entities(api, f"/{entity}/{record_id}"), auth=AUTH, timeout=5).status_code == 200
+        again = requests.delete(entities(api, f"/{entity}/{record_id}"), auth=AUTH, timeout=5)
+        assert again.status_code == delete_deleted_status and again.json()["success"] is (delete_deleted_status == 200)

@@ -203,7 +203,8 @@ class Accounts(Resource):
         if record is None:
             return error(404, ENTITY_NOT_FOUND_NAME, missing)
         if record["is_deleted"] and not (include_deleted and request.method == "GET"):
-            status = DELETE_DELETED_STATUS if request.method == "DELETE" else 404
+            status = self.emulator.switch.get("delete_deleted_status", DELETE_DELETED_STATUS) \
+                if request.method == "DELETE" else 404
             if status == 200:
                 return ok(delete_response(record_id))
             return error(status, ENTITY_NOT_FOUND_NAME, missing)

@@ -39,8 +39,8 @@ SPACE_NOT_FOUND = (404, "ERROR_NOT_FOUND", "Space not found.")
 ENTITY_NOT_FOUND_NAME = "ERROR_ENTITY_NOT_FOUND"
 VALIDATION_STATUS = 400
 VALIDATION_NAME = "ERROR_VALIDATION"
-# Deleting an already soft-deleted account: 404 like any unknown id (the vendor documents no
-# answer; unverified).
+# Deleting an already soft-deleted record: 404 like any unknown id (default), or 200 as a repeated delete
+# of the same record (the vendor documents no answer; switch `delete_deleted_status`).
 DELETE_DELETED_STATUS = 404
 # Deleting an `is_delete_protected` record: refused (inferred from the field name in
 # the connector swagger; unverified).
@@ -62,6 +62,8 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     # contacts.py: whether a PATCH's `account_relations` replaces the contact's relations or adds to them is
     # not documented
     "account_relations_on_patch": ("replace", "append"),
+    # accounts.py, contacts.py: a DELETE of a record already deleted (DELETE_DELETED_STATUS above)
+    "delete_deleted_status": (DELETE_DELETED_STATUS, 200),
 }
 # No rate-limit headers are documented for Pipeliner
 # (https://developers.pipelinersales.com/api-docs/); none are sent. 429 comes from faults.

@@ -231,7 +231,8 @@ class Contacts(Resource):
         if record is None:
             return error(404, ENTITY_NOT_FOUND_NAME, missing)
         if record["is_deleted"] and not (self.emulator._include_deleted(request.query_params) and request.method == "GET"):
-            status = DELETE_DELETED_STATUS if request.method == "DELETE" else 404
+            status = self.emulator.switch.get("delete_deleted_status", DELETE_DELETED_STATUS) \
+                if request.method == "DELETE" else 404
             return ok(delete_response(record_id)) if status == 200 else error(status, ENTITY_NOT_FOUND_NAME, missing)
         root = self.emulator._root(request)
         if request.method == "GET":
