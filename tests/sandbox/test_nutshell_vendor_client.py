@@ -140,3 +140,10 @@ def test_a_contact_with_nothing_identifying(api, contact_identity_required):
     answer = requests.post(rest(api, "/contacts"), auth=AUTH, timeout=5,
                            json={"contacts": [{"description": "No name, phone or email"}]})
     assert answer.status_code == (422 if contact_identity_required else 200), answer.text
+
+
+def test_a_path_that_names_no_endpoint(api):
+    """[REC]: an unknown route is an HTML page titled "An Error Occurred: Not Found", HTTP 404."""
+    answer = requests.get(rest(api, "/no-such-things"), auth=AUTH, timeout=5)
+    assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
+    assert "<title>An Error Occurred: Not Found</title>" in answer.text

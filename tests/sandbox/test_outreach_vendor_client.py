@@ -170,3 +170,9 @@ def test_an_update_whose_id_does_not_match_the_path(api, id_mismatch_status):
     answer = requests.patch(url(api, f"/accounts/{first}"), headers=HEADERS, timeout=5,
                             json={"data": {"type": "account", "id": second, "attributes": {"name": "X"}}})
     assert answer.status_code == id_mismatch_status
+
+
+def test_a_path_that_names_no_endpoint(api):
+    """Recorded from Outreach (amp-labs/connectors unsupported.json): 404 `routeNotFound`."""
+    answer = requests.get(url(api, "/noSuchThings"), headers=HEADERS, timeout=5)
+    assert answer.status_code == 404 and answer.json()["errors"][0]["id"] == "routeNotFound"

@@ -151,3 +151,15 @@ def test_deleting_a_deleted_record(api, delete_deleted_status):
         assert requests.delete(entities(api, f"/{entity}/{record_id}"), auth=AUTH, timeout=5).status_code == 200
         again = requests.delete(entities(api, f"/{entity}/{record_id}"), auth=AUTH, timeout=5)
         assert again.status_code == delete_deleted_status and again.json()["success"] is (delete_deleted_status == 200)
+
+
+def test_an_unknown_entity_and_an_unknown_path(api):
+    """As recorded from Pipeliner (amp-labs/connectors fixtures): an entity name the API does not know is 404
+    ERROR_UNKNOWN_TYPE (code 2006); a path outside the API is the framework's 404 body."""
+    entity = requests.get(entities(api, "/Contact"), auth=AUTH, timeout=5)
+    assert entity.status_code == 404
+    assert entity.json() == {"code": 2006, "name": "ERROR_UNKNOWN_TYPE",
+                             "message": "cannot determine entity type from Contact", "http_status": 404,
+                             "success": False}
+    elsewhere = requests.get(f"{api.url}/api/v100/nothing-here", auth=AUTH, timeout=5)
+    assert elsewhere.status_code == 404 and elsewhere.json()["status"] == 404 and elsewhere.json()["errorcode"] is None

@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 
+NOT_FOUND_PAGE = ("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"UTF-8\" />\n"
+                  "<title>An Error Occurred: Not Found</title>\n</head>\n<body>\n<h1>Oops! An Error Occurred</h1>\n"
+                  "<h2>The server returned a \"404 Not Found\".</h2>\n</body>\n</html>\n")
+
 # Behaviours the sources leave open, the default first (each is explained where it applies).
 SWITCHES: dict[str, tuple[object, ...]] = {
     # accounts.py: PATCH answers 200 with the account (recorded fixture) or 204 (swagger)
@@ -161,7 +165,13 @@ class NutshellEmulator(Emulator):
         return super().routes() + [
             Route("/rest/industries", g(self.list_industries), methods=["GET"]),
             Route("/rest/accounttypes", g(self.list_account_types), methods=["GET"]),
+            # last: any other path is an HTML error page titled "An Error Occurred: Not Found", as recorded
+            # from Nutshell (amp-labs/connectors, providers/nutshell/test/err-not-found.html)
+            Route("/{rest:path}", g(self.not_found_page), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
+
+    async def not_found_page(self, request: Request) -> Response:
+        return Response(NOT_FOUND_PAGE, 404, media_type="text/html; charset=UTF-8")
 
     # -- lookups -----------------------------------------------------------------------------------
     async def list_industries(self, request: Request) -> Response:

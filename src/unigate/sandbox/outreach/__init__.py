@@ -31,14 +31,15 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token
 from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
 from unigate.sandbox.outreach.contacts import Contacts
 from unigate.sandbox.outreach.common import (
-    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS, SANDBOX_TOKEN,
-    SANDBOX_USER_IDS, SWITCHES, UNAUTHORIZED_ERROR, UNAUTHORIZED_TEXT, UNSUPPORTED_MEDIA_TYPE_ERROR, bad_request,
-    error_document,
+    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
+    ROUTE_NOT_FOUND_ERROR, SANDBOX_TOKEN, SANDBOX_USER_IDS, SWITCHES, UNAUTHORIZED_ERROR, UNAUTHORIZED_TEXT,
+    UNSUPPORTED_MEDIA_TYPE_ERROR, bad_request, error_document,
 )
 from unigate.sandbox.outreach.oauth import (
     OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
@@ -70,6 +71,18 @@ class OutreachEmulator(Emulator):
         self.oauth.rotation = lambda: bool(self.switch["refresh_token_rotation"])
 
     # -- HTTP -------------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        # last: any other path is Outreach's 404 `routeNotFound` (as recorded by amp-labs/connectors,
+        # providers/outreach/test unsupported.json)
+        return super().routes() + [
+            Route("/{rest:path}", self.route_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
+
+    async def route_not_found(self, request: Request) -> Response:
+        early, headers, _ = await self._guard(request)
+        if early is not None:
+            return early
+        return error_document(404, ROUTE_NOT_FOUND_ERROR, headers=headers)
+
     def _rate_headers(self) -> dict[str, str]:
         now = time.time()
         if now - self.rate_window_start >= RATE_WINDOW_SECONDS:

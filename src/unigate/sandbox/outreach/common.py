@@ -54,6 +54,13 @@ UNSUPPORTED_MEDIA_TYPE_ERROR = {
     # the documented example spells this key `details`
     "details": "Expected Content-Type header to be 'application/vnd.api+json'.",
 }
+# A path that names no endpoint (recorded from Outreach by amp-labs/connectors, providers/outreach
+# test fixture unsupported.json).
+ROUTE_NOT_FOUND_ERROR = {
+    "id": "routeNotFound",
+    "title": "Route Not Found",
+    "detail": "The request path does not match any known resource endpoints.",
+}
 # JSON:API 1.0 (https://jsonapi.org/format/1.0/#crud-updating-responses-409): a PATCH whose `type`/`id` do
 # not match the endpoint gets 409 Conflict. Outreach documents only "must match"; status taken from the spec
 # (switch `id_mismatch_status`: 409, or 400 as a plain bad request).

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Emulator
+from unigate.sandbox.base import Emulator, json_response
 from unigate.sandbox.pipeliner.accounts import Accounts
 from unigate.sandbox.pipeliner.contacts import Contacts
 from unigate.sandbox.pipeliner.common import (
@@ -71,7 +71,27 @@ class PipelinerEmulator(Emulator):
             Route(f"{base}/Clients", self.side_list("Clients", CLIENTS), methods=["GET"]),
             Route(f"{base}/Tags", self.side_list("Tags", TAGS), methods=["GET"]),
             Route(f"{base}/Fields", self.side_list("Fields", FIELDS), methods=["GET"]),
+            # last: an entity the space does not know, then any other path, answered as recorded from
+            # Pipeliner (amp-labs/connectors, providers/pipeliner test fixtures unknown-entity and
+            # resource-not-found)
+            Route(f"{base}/{{entity}}", self.unknown_entity, methods=["GET", "POST", "PATCH", "DELETE"]),
+            Route(f"{base}/{{entity}}/{{rest:path}}", self.unknown_entity, methods=["GET", "POST", "PATCH", "DELETE"]),
+            Route("/{rest:path}", self.unknown_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
+
+    async def unknown_entity(self, request: Request) -> Response:
+        early = self._guard(request)
+        if early is not None:
+            return early
+        entity = request.path_params["entity"]
+        return json_response({"code": 2006, "name": "ERROR_UNKNOWN_TYPE",
+                              "message": f"cannot determine entity type from {entity}", "http_status": 404,
+                              "success": False}, 404)
+
+    async def unknown_route(self, request: Request) -> Response:
+        return json_response({"status": 404, "message": "The requested URL was not found on the server. If you "
+                              "entered the URL manually please check your spelling and try again.",
+                              "errorcode": None, "traceback": None}, 404)
 
     @staticmethod
     def _authorised(request: Request) -> bool:
