@@ -7,9 +7,9 @@ assembled here with what every request goes through (`_guard`):
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
   (https://developers.outreach.io/api/oauth/).
 - OAuth 2: authorize `GET /oauth/authorize`, token `POST /oauth/token`; see oauth.py.
-- Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
-  `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
-  `application/vnd.api+json` (https://developers.outreach.io/api/making-requests/).
+- Every request must send `Content-Type: application/vnd.api+json`, otherwise 415
+  `unsupportedMediaType` (documented body, including its plural `details` key; switch `media_type`).
+  Answers are `application/vnd.api+json` (https://developers.outreach.io/api/making-requests/).
 - `X-RateLimit-Limit/-Remaining/-Reset` (epoch seconds) on every answer; 10,000 requests per hour per
   token, then 429 `rateLimitExceeded` (https://developers.outreach.io/api/rate-limiting/).
 Where the vendor's sources leave a behaviour open it is a switch (`common.SWITCHES`, set through

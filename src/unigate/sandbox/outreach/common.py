@@ -30,11 +30,12 @@ MAX_PAGE_SIZE = 1000
 RATE_LIMIT = 10_000
 RATE_WINDOW_SECONDS = 3600
 
-# Outreach's docs require the JSON:API media type on "all requests"
+# "All requests must specify the JSON API media type (application/vnd.api+json) within the Content-Type
+# request header. Requests failing to specify this content type will receive a 415"
 # (https://developers.outreach.io/api/making-requests/); clients in the wild (singer-io tap-outreach) send it
-# on GETs too. Whether a body-less GET or DELETE without it is refused is not documented: switch
-# `media_type`, enforced on requests that carry a body (`writes`, default) or on every request (`all`).
-MEDIA_TYPE_ON = ("writes", "all")
+# on GETs too. Switch `media_type`: enforced on every request (`all`, default, as documented) or only on
+# requests that carry a body (`writes`, a lenient server: clients that send it everywhere work either way).
+MEDIA_TYPE_ON = ("all", "writes")
 
 # Error bodies. Shapes are documented ({"errors": [{id, title, detail}]}); the strings for 401 are not
 # (https://developers.outreach.io/api/oauth/ gives none), the others are the ones published in
