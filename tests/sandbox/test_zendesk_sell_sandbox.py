@@ -67,7 +67,7 @@ def test_bad_or_missing_token_is_401_unauthorized(sell):
 
 
 def test_user_agent_is_required(sell):
-    """Sell refuses a request without User-Agent (400; constant in the emulator)."""
+    """Sell refuses a request without User-Agent (400; the default of switch `user_agent_required`)."""
     parts = urlsplit(contacts(sell))
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     headers = {k: v for k, v in AUTH.items() if k != "User-Agent"}

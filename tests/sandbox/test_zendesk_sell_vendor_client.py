@@ -7,6 +7,9 @@ More `basecrm` calls (organisations, persons, errors) are in test_zendesk_sell_s
 
 from __future__ import annotations
 
+import http.client
+from urllib.parse import urlsplit
+
 import basecrm
 import pytest
 import requests
@@ -76,7 +79,7 @@ def test_client_sees_an_unknown_switch_value_refused_by_the_control_api(sell):
     assert requests.post(url, json={"create_status": 202}, timeout=5).status_code == 400
     assert requests.get(url, timeout=5).json()["switches"] == {
         "create_status": 200, "custom_fields_update": "merge", "per_page_over_max": "refuse", "rate_limit_headers": True,
-        "is_organization_update": "ignore", "refresh_token_rotation": True}
+        "is_organization_update": "ignore", "refresh_token_rotation": True, "user_agent_required": True}
 
 
 @pytest.mark.parametrize("per_page_over_max", ["refuse", "clamp"])
@@ -113,3 +116,18 @@ def test_client_updating_is_organization(sell, client, is_organization_update):
         with pytest.raises(basecrm.ResourceError) as refused:
             client.contacts.update(org["id"], {"is_organization": False})
         assert refused.value.http_status == 422 and refused.value.errors[0].field == "is_organization"
+
+
+@pytest.mark.parametrize("user_agent_required", [True, False])
+def test_a_request_without_user_agent(sell, client, user_agent_required):
+    """The client always sends a User-Agent (basecrm `http_client.py`), so it works either way; a bare request
+    is refused only when the switch says Sell requires the header."""
+    sell.switch(user_agent_required=user_agent_required)
+    assert client.users.self().id == zendesk_sell.TOKEN_USER["id"]
+    parts = urlsplit(f"{sell.url}/v2/users/self")
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    # http.client adds no User-Agent of its own
+    connection.request("GET", parts.path, headers={"Authorization": f"Bearer {zendesk_sell.SANDBOX_TOKEN}"})
+    status = connection.getresponse().status
+    connection.close()
+    assert status == (400 if user_agent_required else 200)

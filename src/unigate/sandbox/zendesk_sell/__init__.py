@@ -47,7 +47,9 @@ class ZendeskSellEmulator(Emulator):
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
     # oauth.py: whether a refresh rotates the refresh token is unverified
-    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN)}
+    # common.py: whether Sell refuses a request without User-Agent is unverified
+    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN),
+                "user_agent_required": (True, False)}
 
     def reset_state(self) -> None:
         """Ids (one sequence for every contact), request ids, the rate-limit budget; refresh-token rotation
@@ -102,7 +104,7 @@ class ZendeskSellEmulator(Emulator):
 
     def check(self, request: Request) -> Response | None:
         """Request checks every Sell call passes through: User-Agent, Accept, bearer token."""
-        if not request.headers.get("user-agent", "").strip():
+        if self.switch["user_agent_required"] and not request.headers.get("user-agent", "").strip():
             return self.error(request, MISSING_USER_AGENT_STATUS, MISSING_USER_AGENT_CODE,
                               "User-Agent header is missing", "Set a User-Agent header that identifies "
                               "your application.")
