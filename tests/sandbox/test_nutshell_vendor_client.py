@@ -147,3 +147,22 @@ def test_a_path_that_names_no_endpoint(api):
     answer = requests.get(rest(api, "/no-such-things"), auth=AUTH, timeout=5)
     assert answer.status_code == 404 and answer.headers["content-type"].startswith("text/html")
     assert "<title>An Error Occurred: Not Found</title>" in answer.text
+
+
+@pytest.mark.parametrize("sort", ["name", "-createdTime", "owner", "industry", "accountType", "numberOfContacts",
+                                  "phone", "postalCode", "territory", "lastContactedTime"])
+def test_documented_account_sort_keys(api, sort):
+    """[OAS]: GET /accounts sorts by any of its listed keys, `-` for descending; another key is 400."""
+    answer = requests.get(rest(api, "/accounts"), auth=AUTH, timeout=5, params={"sort": sort, "page[limit]": 50})
+    assert answer.status_code == 200 and len(answer.json()["accounts"]) == 12
+    if sort in ("name", "-createdTime"):
+        key = sort.lstrip("-")
+        values = [a[key] for a in answer.json()["accounts"]]
+        assert values == sorted(values, reverse=sort.startswith("-"))
+
+
+def test_an_account_sort_key_outside_the_list_and_the_email_filter(api):
+    assert requests.get(rest(api, "/accounts"), auth=AUTH, timeout=5, params={"sort": "revenue"}).status_code == 400
+    email = api.records("accounts")[4]["emails"][0]["value"]
+    found = requests.get(rest(api, "/accounts"), auth=AUTH, timeout=5, params={"email": email}).json()["accounts"]
+    assert [a["emails"][0]["value"] for a in found] == [email]

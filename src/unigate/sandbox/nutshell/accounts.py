@@ -6,7 +6,7 @@ Sources: the vendor's OpenAPI (https://app.nutshell.com/swagger.json, mirrored i
 accountTypes/industries, create 201, PATCH as RFC 6902 JSON Patch, DELETE 200 with the deleted account
 (soft delete, `POST /accounts/{id}/undelete`); https://developers.nutshell.com/docs/links for the
 top-level `links` map; recorded vendor answers in amp-labs/connectors `providers/nutshell/test/...` for
-the list record shape, "Invalid page number: -1", "You may only create one accounts resource per
+the list record shape (the `sort` keys and `email=` are the swagger's), "Invalid page number: -1", "You may only create one accounts resource per
 request.", the PATCH content-type error, and `page[limit]` up to 10,000.
 """
 
@@ -48,6 +48,9 @@ PATCH_CONTENT_TYPE = "application/json-patch+json"
 PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://jsonapi.org"
 
 _ID = re.compile(r"^(\d+)-accounts$")
+# `sort` values of GET /accounts (swagger; each also with a leading `-`); `lastContactedTime` is never set here.
+SORT_KEYS = ("accountType", "createdTime", "industry", "lastContactedTime", "name", "numberOfContacts", "owner",
+             "phone", "postalCode", "territory")
 
 
 def _account_id(number: int) -> str:
@@ -206,12 +209,15 @@ class Accounts(Resource):
         q = params.get("q")
         if q:
             live = [a for a in live if q.lower() in (a["name"] or "").lower()]
+        email = params.get("email")   # swagger: accounts associated with a specific email address
+        if email:
+            live = [a for a in live if any(e["value"].lower() == email.lower() for e in a["emails"])]
         sort = params.get("sort")
         if sort:
-            key = sort.lstrip("-")
-            if key not in ("name", "createdTime"):
+            key = sort[1:] if sort.startswith("-") else sort
+            if key not in SORT_KEYS:
                 raise NutshellError(400, "Invalid sort", f"Cannot sort by {key}")
-            live = sorted(live, key=lambda a: (a.get(key) is None, a.get(key) or ""), reverse=sort.startswith("-"))
+            live = sorted(live, key=lambda a: self._sort_value(a, key), reverse=sort.startswith("-"))
         chunk = live[page * limit: (page + 1) * limit]
         facets: dict[str, int] = {k: 0 for k in self.emulator.account_types}
         for account in live:
@@ -223,6 +229,16 @@ class Accounts(Resource):
             "accounts": chunk,
         }
         return json_response(body)
+
+    @staticmethod
+    def _sort_value(account: dict[str, Any], key: str) -> tuple[bool, Any]:
+        links = account["links"]
+        value = {"name": account["name"], "createdTime": account.get("createdTime"), "owner": links["owner"],
+                 "accountType": links["accountType"], "industry": links["industry"], "territory": links["territory"],
+                 "numberOfContacts": len(links["contacts"]),
+                 "phone": next((p["value"]["E164"] for p in account["phones"]), None),
+                 "postalCode": next((a["postalCode"] for a in account["addresses"]), None)}.get(key)
+        return (value is None, value if value is not None else "")
 
     def _find(self, raw_id: str, *, allow_deleted: bool) -> dict[str, Any]:
         account = self.store.get(raw_id) if _ID.match(raw_id) else None
