@@ -150,9 +150,9 @@ def test_unknown_industry_is_the_providers_validation_error(gateway, ctl):
 
 
 def test_create_without_owner_is_refused(gateway, ctl):
-    """owner_id is required on create; Pipeliner's message reaches the caller."""
+    """owner_id is required on create; Pipeliner's 422 and message reach the caller."""
     answer = gateway.unified("POST", NAME, json={"name": "Ownerless"})
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert "owner_id" in answer.json()["message"]
 
 
