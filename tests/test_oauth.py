@@ -18,6 +18,7 @@ from support import SPECS, gateway_database
 
 from unigate.app import create_app
 from unigate.cli import create_token
+from unigate.sandbox.server import discover_emulators
 from unigate.serving import start_in_thread
 from unigate.settings import Settings
 
@@ -343,6 +344,36 @@ def test_a_rotated_refresh_token_is_stored_and_used_next(gateway, sandbox, name)
         assert refresh_tokens_sent(control, token_path(name)) == [original["refresh_token"],
                                                                   after_first["refresh_token"]]
         assert control.oauth_stats()["refresh_requests"] == 2
+    finally:
+        control.reset()
+
+
+# CRMs whose sources do not say whether a refresh rotates the refresh token: their emulators switch it.
+ROTATION_SWITCHED = [name for name in REFRESHING_CRMS
+                     if "refresh_token_rotation" in discover_emulators()[name].switches]
+
+
+@pytest.mark.parametrize("rotation", [True, False])
+@pytest.mark.parametrize("name", ROTATION_SWITCHED)
+def test_refreshes_work_whether_or_not_the_refresh_token_rotates(gateway, sandbox, name, rotation):
+    """Switch `refresh_token_rotation`: a rotated refresh token is stored and sent next; an answer without
+    one keeps the stored token, which the CRM still takes."""
+    control = sandbox.control(name)
+    control.reset()
+    try:
+        account_id = connect(gateway, name)
+        original = gateway.stored_context(account_id)
+        control.switch(refresh_token_rotation=rotation)
+        for _ in range(2):
+            control.oauth(expire_all=True)
+            assert gateway.unified("GET", account_id, params={"limit": 1}).status_code == 200
+        stored = gateway.stored_context(account_id)
+        sent = refresh_tokens_sent(control, token_path(name))
+        if rotation:
+            assert len(set(sent)) == 2 and sent[0] == original["refresh_token"] and stored["refresh_token"] not in sent
+        else:
+            assert sent == [original["refresh_token"]] * 2 and stored["refresh_token"] == original["refresh_token"]
+        assert stored["access_token"] != original["access_token"]
     finally:
         control.reset()
 

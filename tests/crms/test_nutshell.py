@@ -114,8 +114,12 @@ def test_create_body_and_read_back(gateway, ctl):
     assert {k: body.get(k) for k in want} == want
 
 
-def test_update_is_a_json_patch(gateway, ctl):
-    """swagger PATCH: application/json-patch+json, replace ops on /accounts/0/... and /accounts/0/links/..."""
+@pytest.mark.parametrize("account_patch_status", [200, 204])
+def test_update_is_a_json_patch(gateway, ctl, account_patch_status):
+    """swagger PATCH: application/json-patch+json, replace ops on /accounts/0/... and /accounts/0/links/...;
+    the swagger answers 204, a recorded answer 200 with the account (switch `account_patch_status`): the
+    unified answer is the updated account either way."""
+    ctl.switch(account_patch_status=account_patch_status)
     ctl.clear_requests()
     updated = gateway.unified("PATCH", NAME, "4-accounts",
                               json={"name": "Renamed", "owner": {"id": "3-users"}, "industry": "Energy",
@@ -153,8 +157,12 @@ def test_unknown_industry_is_refused_not_dropped(gateway, ctl):
     assert post["body"]["accounts"][0]["links"]["industry"] == "Underwater Basket Weaving"
 
 
-def test_delete_answers_with_the_full_deleted_account(gateway, ctl):
-    """swagger DELETE: 200 + the deleted account, so the unified delete carries the whole model (Truto: Nutshell)."""
+@pytest.mark.parametrize("deleted_readable", [True, False])
+def test_delete_answers_with_the_full_deleted_account(gateway, ctl, deleted_readable):
+    """swagger DELETE: 200 + the deleted account, so the unified delete carries the whole model (Truto: Nutshell).
+    Whether Nutshell still reads a deleted account by id is unverified (switch `deleted_readable`): the unified
+    get is 404 either way."""
+    ctl.switch(deleted_readable=deleted_readable)
     stored = next(a for a in ctl.records("accounts") if a["id"] == "5-accounts")
     deleted = gateway.unified("DELETE", NAME, "5-accounts")
     assert deleted.status_code == 200
@@ -290,8 +298,11 @@ def test_contacts_update_is_json_patch_and_moves_the_account(gateway, ctl):
     assert last_patch["body"] == [{"op": "replace", "path": "/contacts/0/links/accounts", "value": []}]
 
 
-def test_contacts_delete_is_soft_and_then_404(gateway, ctl):
-    """DELETE /rest/contacts/{id} answers 204; the person keeps deletedTime; get and a second delete are 404."""
+@pytest.mark.parametrize("deleted_readable", [True, False])
+def test_contacts_delete_is_soft_and_then_404(gateway, ctl, deleted_readable):
+    """DELETE /rest/contacts/{id} answers 204; the person keeps deletedTime; get and a second delete are 404,
+    whether Nutshell reads a deleted person by id or not (switch `deleted_readable`)."""
+    ctl.switch(deleted_readable=deleted_readable)
     person = ctl.records("contacts")[2]
     deleted = contacts_call(gateway, "DELETE", person["id"])
     assert deleted.status_code == 200 and deleted.json() == {"id": person["id"]}
@@ -301,20 +312,33 @@ def test_contacts_delete_is_soft_and_then_404(gateway, ctl):
     assert contacts_call(gateway, "GET", ctl.records("accounts")[0]["id"]).status_code == 404
 
 
-def test_contacts_without_created_time_as_recorded_live(gateway, ctl, monkeypatch):
-    """The swagger lists createdTime on contacts but recorded live answers lack it: with the sandbox
-    switched to the recordings, contacts still map, only without created_at."""
-    from unigate.sandbox.nutshell import contacts as sandbox_contacts
+@pytest.mark.parametrize("contact_created_time", [True, False])
+def test_contacts_with_or_without_created_time(gateway, ctl, contact_created_time):
+    """The swagger lists createdTime on contacts but recorded live answers lack it (switch
+    `contact_created_time`): contacts map either way, with created_at only when Nutshell sends it."""
+    ctl.switch(contact_created_time=contact_created_time)
+    person = ctl.records("contacts")[0]
+    listed = contacts_call(gateway, "GET", params={"limit": 5})
+    assert listed.status_code == 200
+    assert all(("created_at" in r) is contact_created_time for r in listed.json()["result"])
+    got = contacts_call(gateway, "GET", person["id"])
+    assert got.status_code == 200 and got.json()["name"] == person["name"]
+    assert ("created_at" in got.json()) is contact_created_time
 
-    monkeypatch.setattr(sandbox_contacts, "CREATED_TIME_IN_PAYLOAD", False)
-    ctl.reset()
-    try:
-        person = ctl.records("contacts")[0]
-        assert "createdTime" not in person
-        listed = contacts_call(gateway, "GET", params={"limit": 5})
-        assert listed.status_code == 200 and all("created_at" not in r for r in listed.json()["result"])
-        got = contacts_call(gateway, "GET", person["id"])
-        assert got.status_code == 200 and got.json()["name"] == person["name"] and "created_at" not in got.json()
-    finally:
-        monkeypatch.undo()
-        ctl.reset()
+
+@pytest.mark.parametrize("contact_identity_required", [True, False])
+def test_a_contact_without_name_phone_or_email_either_way(gateway, ctl, contact_identity_required):
+    """Accounts need an identifying field; whether contacts do is unverified (switch
+    `contact_identity_required`): a refusal reaches the caller as Nutshell's 422 with nothing stored,
+    otherwise the contact is created with what was sent."""
+    ctl.switch(contact_identity_required=contact_identity_required)
+    before = len(ctl.records("contacts"))
+    answer = contacts_call(gateway, "POST", json={"title": "Anonymous buyer"})
+    if contact_identity_required:
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["truto_is_remote_error"] is True and "name, a phone or an email" in answer.json()["message"]
+        assert len(ctl.records("contacts")) == before
+    else:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["title"] == "Anonymous buyer"
+        assert len(ctl.records("contacts")) == before + 1

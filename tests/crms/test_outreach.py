@@ -271,3 +271,53 @@ def test_contact_refusals_and_the_unnamed_account(gateway, ctl):
     dangling = gateway.unified("POST", NAME, json={"last_name": "Lost", "account": {"id": "999999"}}, resource="contacts")
     assert dangling.status_code == 422
     assert "Could not find 'account'" in dangling.json()["message"]
+
+
+# -- behaviours Outreach's sources leave open (emulator switches) ---------------------------------------
+@pytest.mark.parametrize("media_type", ["all", "writes"])
+def test_reads_writes_and_deletes_whether_or_not_reads_need_the_media_type(gateway, ctl, media_type):
+    """Outreach's docs ask for `Content-Type: application/vnd.api+json` on "all requests", else 415
+    (https://developers.outreach.io/api/making-requests/; switch `media_type`, `writes` for a lenient server).
+    The gateway sends it on every request, so every unified method works either way."""
+    ctl.switch(media_type=media_type)
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, params={"limit": 5})
+    assert listed.status_code == 200, listed.text
+    record_id = listed.json()["result"][0]["id"]
+    assert gateway.unified("GET", NAME, record_id).status_code == 200
+    assert gateway.unified("PATCH", NAME, record_id, json={"industry": "Media"}).status_code == 200
+    created = gateway.unified("POST", NAME, json={"name": "Media Type Co"})
+    assert created.status_code == 200, created.text
+    assert gateway.unified("DELETE", NAME, created.json()["id"]).status_code == 200
+    assert all(r["headers"].get("content-type", "").startswith(JSONAPI) for r in ctl.requests())
+
+
+@pytest.mark.parametrize("unauthorized_body", ["jsonapi", "text"])
+def test_refused_token_is_401_whatever_the_body(gateway, ctl, unauthorized_body):
+    """A refused token was answered in plain text (`Invalid access token`) in 2018 and as JSON:API errors
+    since (switch `unauthorized_body`): either way the caller gets a 401 in the unified error shape."""
+    ctl.switch(unauthorized_body=unauthorized_body)
+    created = gateway.admin("POST", "/integrated-account", json={
+        "integration": NAME, "is_sandbox": True, "context": {"access_token": "not-a-token"}})
+    response = gateway.admin("GET", "/unified/crm/accounts", params={"integrated_account_id": created.json()["id"]})
+    assert response.status_code == 401, response.text
+    body = response.json()
+    assert body["truto_is_remote_error"] is True and body["message"]
+    if unauthorized_body == "text":
+        assert body["raw_response"] == "Invalid access token"
+    else:
+        assert body["raw_response"]["errors"][0]["id"] == "unauthorized"
+
+
+@pytest.mark.parametrize("page_size_over_max", ["clamp", "refuse"])
+def test_a_large_limit_is_capped_at_outreach_s_largest_page(gateway, ctl, page_size_over_max):
+    """What a `page[size]` over 1000 gets is unverified (switch `page_size_over_max`): the gateway never asks
+    for more than 1000, so a unified limit of 5000 works either way."""
+    ctl.switch(page_size_over_max=page_size_over_max)
+    ctl.reset(1010)
+    ctl.switch(page_size_over_max=page_size_over_max)   # a reset restores the defaults
+    ctl.clear_requests()
+    response = gateway.unified("GET", NAME, params={"limit": 5000})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["result"]) == 1000
+    assert dict(ctl.requests()[0]["query_params"])["page[size]"] == "1000"

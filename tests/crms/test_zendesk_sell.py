@@ -113,8 +113,11 @@ def test_a_person_is_not_an_account(gateway, ctl):
     assert [c for c in ctl.records("accounts") if c["id"] == person["id"]] == [person]
 
 
-def test_create_sends_sell_body_and_reads_back(gateway, ctl):
-    """POST `{"data": {"is_organization": true, …}}`; the answer maps the created organisation."""
+@pytest.mark.parametrize("create_status", [200, 201])
+def test_create_sends_sell_body_and_reads_back(gateway, ctl, create_status):
+    """POST `{"data": {"is_organization": true, …}}`; the answer maps the created organisation, whether Sell
+    answers 200 (its reference page) or 201 (emulator switch `create_status`: unverified)."""
+    ctl.switch(create_status=create_status)
     owner = str(zendesk_sell.USERS[2]["id"])
     sent = {
         "name": "Gateway Made Inc.", "description": "Through the unified API", "industry": "Software",
@@ -147,8 +150,11 @@ def test_create_sends_sell_body_and_reads_back(gateway, ctl):
     assert created["addresses"][0]["street_2"] == "Suite 4"
 
 
-def test_update_is_partial_and_tags_replace(gateway, ctl):
-    """PUT with only the changed attributes, never `is_organization`; `tags` replaces the list."""
+@pytest.mark.parametrize("is_organization_update", ["ignore", "refuse"])
+def test_update_is_partial_and_tags_replace(gateway, ctl, is_organization_update):
+    """PUT with only the changed attributes, never `is_organization` (which Sell ignores or refuses on an
+    update: switch `is_organization_update`); `tags` replaces the list."""
+    ctl.switch(is_organization_update=is_organization_update)
     contact = list(organisations(ctl).values())[4]
     ctl.clear_requests()
     response = gateway.unified("PATCH", NAME, str(contact["id"]), json={"industry": "Mining", "tags": [{"name": "gold"}]})
@@ -157,6 +163,52 @@ def test_update_is_partial_and_tags_replace(gateway, ctl):
     assert response.json()["name"] == contact["name"]
     put = [r for r in ctl.requests() if r["method"] == "PUT"]
     assert put[0]["body"] == {"data": {"industry": "Mining", "tags": ["gold"]}}
+
+
+@pytest.mark.parametrize("custom_fields_update", ["merge", "replace"])
+def test_update_of_custom_fields_either_way(gateway, ctl, custom_fields_update):
+    """Whether Sell merges the custom fields a PUT names into the stored ones or replaces the map is
+    unverified (emulator switch `custom_fields_update`): the gateway sends only the changed field and
+    answers with what Sell then holds."""
+    ctl.switch(custom_fields_update=custom_fields_update)
+    contact = list(organisations(ctl).values())[2]
+    assert len(contact["custom_fields"]) > 1
+    ctl.clear_requests()
+    response = gateway.unified("PATCH", NAME, str(contact["id"]), json={"custom_fields": {"Segment": "Partner"}})
+    assert response.status_code == 200, response.text
+    put = [r for r in ctl.requests() if r["method"] == "PUT"]
+    assert put[0]["body"] == {"data": {"custom_fields": {"Segment": "Partner"}}}
+    stored = organisations(ctl)[str(contact["id"])]
+    wanted = ({**contact["custom_fields"], "Segment": "Partner"} if custom_fields_update == "merge"
+              else {"Segment": "Partner"})
+    assert stored["custom_fields"] == wanted
+    assert response.json()["custom_fields"] == wanted
+
+
+@pytest.mark.parametrize("rate_limit_headers", [True, False])
+def test_rate_limit_headers_when_sell_sends_them(gateway, ctl, rate_limit_headers):
+    """Sell documents no rate-limit headers (switch `rate_limit_headers`): when X-RateLimit-* arrive they
+    become ratelimit-*; when they do not, the answer is the same without them."""
+    ctl.switch(rate_limit_headers=rate_limit_headers)
+    answer = gateway.unified("GET", NAME, params={"limit": 3})
+    assert answer.status_code == 200 and len(answer.json()["result"]) == 3
+    if rate_limit_headers:
+        assert answer.headers["ratelimit-limit"] == "36000"
+        assert int(answer.headers["ratelimit-remaining"]) < 36000
+    else:
+        assert not {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} & set(answer.headers)
+
+
+@pytest.mark.parametrize("per_page_over_max", ["refuse", "clamp"])
+def test_a_large_limit_is_capped_at_sell_s_largest_page(gateway, ctl, per_page_over_max):
+    """Whether Sell refuses or clamps a `per_page` over 100 is unverified (switch `per_page_over_max`): the
+    gateway never asks for more than 100, so a unified limit of 500 works either way."""
+    ctl.switch(per_page_over_max=per_page_over_max)
+    ctl.clear_requests()
+    answer = gateway.unified("GET", NAME, params={"limit": 500})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["result"]) == 60
+    assert dict(ctl.requests()[0]["query_params"])["per_page"] == "100"
 
 
 def test_delete_is_hard_then_404(gateway, ctl):

@@ -68,7 +68,7 @@ def zoho_api(root: str, token: str) -> requests.Response:
 
 def outreach_api(root: str, token: str) -> requests.Response:
     return requests.get(root + "/api/v2/accounts", params={"page[size]": 2},
-                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/vnd.api+json"}, timeout=10)
 
 
 def capsule_api(root: str, token: str) -> requests.Response:

@@ -14,6 +14,8 @@ from unigate.serving import start_in_thread
 
 JSONAPI = "application/vnd.api+json"
 AUTH = {"Authorization": f"Bearer {outreach.SANDBOX_TOKEN}"}
+# Every request carries the media type ("All requests must specify the JSON API media type",
+# https://developers.outreach.io/api/making-requests/).
 WRITE = {**AUTH, "Content-Type": JSONAPI}
 
 
@@ -52,7 +54,7 @@ def test_write_without_jsonapi_media_type_is_415(ctl):
 def test_get_returns_integer_ids_and_singular_type(ctl):
     """Ids are JSON integers and `type` is the singular "account"; get shape with links.self."""
     first = ctl.records("accounts")[0]
-    answer = requests.get(url(ctl, f"/{first['id']}"), headers=AUTH, timeout=5)
+    answer = requests.get(url(ctl, f"/{first['id']}"), headers=WRITE, timeout=5)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith(JSONAPI)
     data = answer.json()["data"]
@@ -77,7 +79,7 @@ def test_seed_fills_account_attributes(ctl):
 def test_unknown_id_is_404_resource_not_found(ctl):
     """A missing id gives 404 with errors[{id,title,detail}] (resourceNotFound per making-requests)."""
     for path in ("/999999", "/abc"):
-        answer = requests.get(url(ctl, path), headers=AUTH, timeout=5)
+        answer = requests.get(url(ctl, path), headers=WRITE, timeout=5)
         assert answer.status_code == 404
         error = answer.json()["errors"][0]
         assert error["id"] == "resourceNotFound"
@@ -91,7 +93,7 @@ def test_pagination_follows_links_next_without_duplicates(ctl):
     next_url = f"{url(ctl)}?page[size]=50&count=false"
     pages = 0
     while next_url:
-        answer = requests.get(next_url, headers=AUTH, timeout=5)
+        answer = requests.get(next_url, headers=WRITE, timeout=5)
         assert answer.status_code == 200
         body = answer.json()
         assert "meta" not in body  # count=false skips the total
@@ -107,11 +109,11 @@ def test_pagination_follows_links_next_without_duplicates(ctl):
 
 def test_default_page_size_count_and_max(ctl):
     """Default page size 50 (conventions), meta.count with the total, page[size] capped at 1000."""
-    body = requests.get(url(ctl), headers=AUTH, timeout=5).json()
+    body = requests.get(url(ctl), headers=WRITE, timeout=5).json()
     assert len(body["data"]) == outreach.DEFAULT_PAGE_SIZE
     assert body["meta"]["count"] == 60
     ctl.reset(1200)
-    body = requests.get(url(ctl), params={"page[size]": 5000, "count": "false"}, headers=AUTH, timeout=10).json()
+    body = requests.get(url(ctl), params={"page[size]": 5000, "count": "false"}, headers=WRITE, timeout=10).json()
     assert len(body["data"]) == outreach.MAX_PAGE_SIZE
     assert "next" in body["links"]
 
@@ -119,9 +121,9 @@ def test_default_page_size_count_and_max(ctl):
 def test_filter_by_name_and_id_range(ctl):
     """filter[name]=... and range filters like filter[id]=a..b."""
     name = ctl.records("accounts")[3]["attributes"]["name"]
-    body = requests.get(url(ctl), params={"filter[name]": name}, headers=AUTH, timeout=5).json()
+    body = requests.get(url(ctl), params={"filter[name]": name}, headers=WRITE, timeout=5).json()
     assert [r["attributes"]["name"] for r in body["data"]] == [name]
-    body = requests.get(url(ctl), params={"filter[id]": "5..9"}, headers=AUTH, timeout=5).json()
+    body = requests.get(url(ctl), params={"filter[id]": "5..9"}, headers=WRITE, timeout=5).json()
     assert [r["id"] for r in body["data"]] == [5, 6, 7, 8, 9]
 
 
@@ -179,18 +181,18 @@ def test_update_patch_requires_matching_id(ctl):
 def test_delete_is_204_then_404(ctl):
     """DELETE returns 204 with an empty body; deletion is permanent so a second delete is 404."""
     rid = ctl.records("accounts")[0]["id"]
-    answer = requests.delete(url(ctl, f"/{rid}"), headers=AUTH, timeout=5)
+    answer = requests.delete(url(ctl, f"/{rid}"), headers=WRITE, timeout=5)
     assert answer.status_code == 204 and answer.content == b""
-    assert requests.get(url(ctl, f"/{rid}"), headers=AUTH, timeout=5).status_code == 404
-    assert requests.delete(url(ctl, f"/{rid}"), headers=AUTH, timeout=5).status_code == 404
+    assert requests.get(url(ctl, f"/{rid}"), headers=WRITE, timeout=5).status_code == 404
+    assert requests.delete(url(ctl, f"/{rid}"), headers=WRITE, timeout=5).status_code == 404
     assert len(ctl.records("accounts")) == 59
 
 
 def test_rate_limit_headers_on_every_answer(ctl):
     """Every response carries X-RateLimit-Limit/-Remaining/-Reset (epoch seconds)."""
-    first = requests.get(url(ctl), headers=AUTH, timeout=5)
-    second = requests.get(url(ctl, "/1"), headers=AUTH, timeout=5)
-    missing = requests.get(url(ctl, "/999999"), headers=AUTH, timeout=5)
+    first = requests.get(url(ctl), headers=WRITE, timeout=5)
+    second = requests.get(url(ctl, "/1"), headers=WRITE, timeout=5)
+    missing = requests.get(url(ctl, "/999999"), headers=WRITE, timeout=5)
     for answer in (first, second, missing):
         assert answer.headers["X-RateLimit-Limit"] == "10000"
         assert int(answer.headers["X-RateLimit-Reset"]) > time.time()
@@ -204,9 +206,9 @@ def test_exhausted_rate_limit_is_429():
     server = start_in_thread(EmulatorMount(emulator))
     try:
         target = f"{server.url}/api/v2/accounts/1"
-        assert requests.get(target, headers=AUTH, timeout=5).status_code == 200
-        assert requests.get(target, headers=AUTH, timeout=5).status_code == 200
-        answer = requests.get(target, headers=AUTH, timeout=5)
+        assert requests.get(target, headers=WRITE, timeout=5).status_code == 200
+        assert requests.get(target, headers=WRITE, timeout=5).status_code == 200
+        answer = requests.get(target, headers=WRITE, timeout=5)
         assert answer.status_code == 429
         assert answer.json()["errors"][0]["id"] == "rateLimitExceeded"
         assert answer.headers["X-RateLimit-Remaining"] == "0" and "Retry-After" in answer.headers
@@ -218,7 +220,7 @@ def test_a_seed_of_ten_thousand_reads_from_its_last_ids(ctl):
     """10,000 records seed and a page starts at any id (cursor by id); speed is measured in bench/, not here."""
     ctl.reset(10000)
     body = requests.get(url(ctl), params={"filter[id]": "9990..inf", "page[size]": 1000, "count": "false"},
-                        headers=AUTH, timeout=5).json()
+                        headers=WRITE, timeout=5).json()
     assert [r["id"] for r in body["data"]][0] == 9990 and len(body["data"]) == 11
 
 
@@ -231,7 +233,7 @@ def test_prospects_page_with_links_next_and_filter_by_email_and_account(ctl):
     """page[size] + links.next replaying the query; filter[emails] matches any email, filter[account][id] the link."""
     seen, link = [], prospects(ctl) + "?page[size]=25&count=false"
     while link:
-        answer = requests.get(link, headers=AUTH, timeout=5)
+        answer = requests.get(link, headers=WRITE, timeout=5)
         assert answer.status_code == 200
         body = answer.json()
         assert "meta" not in body
@@ -241,13 +243,13 @@ def test_prospects_page_with_links_next_and_filter_by_email_and_account(ctl):
     assert seen == sorted(seen) and len(seen) == 60
     second_email = next(r for r in ctl.records("contacts") if len(r["attributes"]["emails"]) > 1)
     found = requests.get(prospects(ctl), params={"filter[emails]": second_email["attributes"]["emails"][1]},
-                         headers=AUTH, timeout=5).json()
+                         headers=WRITE, timeout=5).json()
     assert [p["id"] for p in found["data"]] == [second_email["id"]] and found["meta"]["count"] == 1
     account_id = second_email["relationships"]["account"]["data"]["id"]
-    linked = requests.get(prospects(ctl), params={"filter[account][id]": account_id}, headers=AUTH, timeout=5).json()
+    linked = requests.get(prospects(ctl), params={"filter[account][id]": account_id}, headers=WRITE, timeout=5).json()
     assert linked["data"] and all(p["relationships"]["account"]["data"]["id"] == account_id for p in linked["data"])
     for bad in ({"filter[account][id]": "x"}, {"filter[nope]": "1"}, {"page[size]": "0"}):
-        refused = requests.get(prospects(ctl), params=bad, headers=AUTH, timeout=5)
+        refused = requests.get(prospects(ctl), params=bad, headers=WRITE, timeout=5)
         assert refused.status_code == 400 and refused.json()["errors"][0]["id"] == "badRequest"
 
 
@@ -269,7 +271,7 @@ def test_prospect_create_derives_name_and_company_and_links_the_account(ctl):
     assert only_email.status_code == 201 and only_email.json()["data"]["attributes"]["name"] == "solo@x.example"
     # no account sent: Outreach links a new unnamed account (no name, named: false), listed like any other
     unnamed_id = only_email.json()["data"]["relationships"]["account"]["data"]["id"]
-    unnamed = requests.get(url(ctl, f"/{unnamed_id}"), headers=AUTH, timeout=5).json()["data"]["attributes"]
+    unnamed = requests.get(url(ctl, f"/{unnamed_id}"), headers=WRITE, timeout=5).json()["data"]["attributes"]
     assert unnamed["named"] is False and unnamed["name"] is None
     assert only_email.json()["data"]["attributes"]["company"] is None
     assert len(ctl.records("accounts")) == 61
@@ -306,18 +308,18 @@ def test_prospect_patch_delete_and_404(ctl):
     assert answer.json()["data"]["attributes"]["name"] == f"{record['attributes']['firstName']} Renamed"
     wrong = {"data": {"type": "account", "id": record["id"], "attributes": {}}}
     assert requests.patch(prospects(ctl, f"/{record['id']}"), json=wrong, headers=WRITE, timeout=5).status_code == 409
-    assert requests.delete(prospects(ctl, f"/{record['id']}"), headers=AUTH, timeout=5).status_code == 204
+    assert requests.delete(prospects(ctl, f"/{record['id']}"), headers=WRITE, timeout=5).status_code == 204
     for method in ("GET", "DELETE"):
-        gone = requests.request(method, prospects(ctl, f"/{record['id']}"), headers=AUTH, timeout=5)
+        gone = requests.request(method, prospects(ctl, f"/{record['id']}"), headers=WRITE, timeout=5)
         assert gone.status_code == 404
         assert gone.json()["errors"][0] == {"id": "resourceNotFound", "title": "Resource Not Found",
                                             "detail": f"Could not find 'prospect' with ID '{record['id']}'."}
-    assert requests.get(prospects(ctl, "/abc"), headers=AUTH, timeout=5).status_code == 404
+    assert requests.get(prospects(ctl, "/abc"), headers=WRITE, timeout=5).status_code == 404
 
 
 def test_prospects_share_auth_and_rate_limit_headers(ctl):
     """The emulator's guard covers the new routes: 401 without a token, X-RateLimit-* on every answer."""
     assert requests.get(prospects(ctl), timeout=5).status_code == 401
-    answer = requests.get(prospects(ctl), headers=AUTH, timeout=5)
+    answer = requests.get(prospects(ctl), headers=WRITE, timeout=5)
     assert answer.headers["X-RateLimit-Limit"] == "10000"
     assert requests.post(prospects(ctl), json={}, headers=AUTH, timeout=5).status_code == 415

@@ -151,11 +151,22 @@ def test_create_returns_200_with_entity(ctl):
 
 
 def test_create_validation_errors(ctl):
-    """`name` and `owner_id` are required; industry_id must be a data-set value; unknown fields refused."""
+    """`name` and `owner_id` are required and the owner must exist: 422 ERROR_ENTITY_VALIDATION naming the field
+    (code 119 missing, 120 a relation that does not exist); industry_id must be a data-set value and unknown
+    fields are refused (400)."""
+    entity_cases = [
+        ({"owner_id": owner_id()}, "name", 119),
+        ({"name": "No owner"}, "owner_id", 119),
+        ({"name": "X", "owner_id": "not-a-client"}, "owner_id", 120),
+    ]
+    for body, field, code in entity_cases:
+        answer = requests.post(url(ctl), json=body, auth=AUTH, timeout=5)
+        assert answer.status_code == 422, body
+        refusal = answer.json()
+        assert refusal["success"] is False and refusal["name"] == "ERROR_ENTITY_VALIDATION"
+        assert refusal["entity_name"] == "Account" and refusal["http_status"] == 422
+        assert [(f["field_name"], f["errors"][0]["code"]) for f in refusal["field_errors"]] == [(field, code)]
     cases = [
-        {"owner_id": owner_id()},
-        {"name": "No owner"},
-        {"name": "X", "owner_id": "not-a-client"},
         {"name": "X", "owner_id": owner_id(), "industry_id": "not-an-option"},
         {"name": "X", "owner_id": owner_id(), "cf_unknown": 1},
     ]
@@ -174,7 +185,7 @@ def test_update_patch_changes_only_sent_fields(ctl):
     data = answer.json()["data"]
     assert data["city"] == "Žilina" and data["name"] == record["name"]
     assert data["revision"] == record["revision"] + 1 and data["modified"] > record["modified"]
-    assert requests.patch(url(ctl, f"/{record['id']}"), json={"name": ""}, auth=AUTH, timeout=5).status_code == 400
+    assert requests.patch(url(ctl, f"/{record['id']}"), json={"name": ""}, auth=AUTH, timeout=5).status_code == 422
     missing = requests.patch(url(ctl, "/00000000-0000-0000-0000-000000000000"), json={"city": "X"}, auth=AUTH, timeout=5)
     assert missing.status_code == 404
 

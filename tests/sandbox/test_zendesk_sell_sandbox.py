@@ -67,7 +67,7 @@ def test_bad_or_missing_token_is_401_unauthorized(sell):
 
 
 def test_user_agent_is_required(sell):
-    """Sell refuses a request without User-Agent (400; constant in the emulator)."""
+    """Sell refuses a request without User-Agent (400; the default of switch `user_agent_required`)."""
     parts = urlsplit(contacts(sell))
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     headers = {k: v for k, v in AUTH.items() if k != "User-Agent"}
@@ -292,7 +292,8 @@ def test_persons_seeded_at_organisations(sell):
 
 
 def test_is_organization_false_pages_through_every_person(sell):
-    """`GET /v2/contacts?is_organization=false&page=&per_page=`: persons only, `next_page` while more remain."""
+    """`GET /v2/contacts?is_organization=false&page=&per_page=`: persons only, `next_page` while more remain,
+    in the default order `last_name:asc` (basecrm-ruby contacts_service.rb), ties in creation order."""
     seen, page = [], 1
     while True:
         r = requests.get(contacts(sell), headers=AUTH, params={"is_organization": "false", "page": page,
@@ -304,7 +305,8 @@ def test_is_organization_false_pages_through_every_person(sell):
         if "next_page" not in body["meta"]["links"]:
             break
         page += 1
-    assert seen == [p["id"] for p in sell.records("contacts")]
+    assert seen == [p["id"] for p in sorted(sell.records("contacts"), key=lambda p: p["last_name"])]
+    assert seen != sorted(seen)   # the seed's last names are not in creation order
     r = requests.get(contacts(sell), headers=AUTH, params={"is_organization": "false", "page": page + 1})
     assert r.status_code == 200 and r.json()["items"] == []   # past the end: an empty page (basecrm stops there)
 
@@ -344,7 +346,7 @@ def test_official_basecrm_client_drives_persons(sell):
     """Zendesk's official Python client lists persons with Sell's own filter and creates one at an organisation."""
     client = basecrm.Client(access_token=zendesk_sell.SANDBOX_TOKEN, base_url=sell.url)
     people = client.contacts.list(is_organization=False, per_page=100, page=1)
-    assert [p.id for p in people] == [p["id"] for p in sell.records("contacts")]
+    assert [p.id for p in people] == [p["id"] for p in sorted(sell.records("contacts"), key=lambda p: p["last_name"])]
     org = organisations(sell)[0]
     created = client.contacts.create(first_name="Sdk", last_name="Person", contact_id=org["id"])
     assert created.is_organization is False and created.contact_id == org["id"]

@@ -182,9 +182,15 @@ class OAuthServer:
     access_tokens: dict[str, _AccessToken] = field(init=False)
     refresh_tokens: dict[str, _RefreshToken] = field(init=False)
     stats: OAuthStats = field(init=False)
+    # Whether a refresh rotates the refresh token, when the emulator decides it at run time (a switch, for
+    # vendors whose sources do not say); None: the profile's `rotates_refresh_token`.
+    rotation: Callable[[], bool] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.reset()
+
+    def rotates_refresh_token(self) -> bool:
+        return self.profile.rotates_refresh_token if self.rotation is None else self.rotation()
 
     # -- state ------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -377,9 +383,9 @@ class OAuthServer:
         if stored is None or stored.client_id != client_id:
             raise OAuthError("invalid_grant", REASON_REFRESH_TOKEN_INVALID,
                              "The refresh token is invalid, expired or revoked.", basic_auth=basic)
-        body = self._issue(client_id, stored.scope, refresh=self.profile.rotates_refresh_token,
-                           ttl=self.access_token_ttl)
-        if self.profile.rotates_refresh_token:
+        rotates = self.rotates_refresh_token()
+        body = self._issue(client_id, stored.scope, refresh=rotates, ttl=self.access_token_ttl)
+        if rotates:
             del self.refresh_tokens[value]   # the old one is refused from now on
         return body
 

@@ -7,6 +7,12 @@ assembled here with what they share: HTTP Basic authentication
 instance in amp-labs/connectors `providers/nutshell/test/...` (`{"meta", "links", "accounts": [],
 "errors": [{id, type, code, detail, href, status, title, field}]}`), and the lookups the resources link
 to (users, industries, tags, account types).
+
+Sources: https://app.nutshell.com/swagger.json (the vendor's OpenAPI, reference pages under
+https://developers.nutshell.com/reference), https://developers.nutshell.com/docs/quickstart (JSON Patch
+updates), https://developers.nutshell.com/docs/filters, https://developers.nutshell.com/docs/api-authentication,
+and answers recorded from Nutshell in amp-labs/connectors (`providers/nutshell/test/...`). Where they disagree
+or say nothing the behaviour is a switch (`SWITCHES`, set through `POST /__control/nutshell/switches`).
 """
 
 from __future__ import annotations
@@ -32,14 +38,32 @@ from unigate.sandbox.nutshell.contacts import Contacts
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PAGE_LIMIT", "DELETED_ACCOUNTS_READABLE", "EMULATOR", "HOST", "INSTANCE_ID",
     "MAX_PAGE_LIMIT", "PATCH_CONTENT_TYPE", "PATCH_CONTENT_TYPE_ERROR", "PATCH_STATUS", "SANDBOX_API_KEY",
-    "SANDBOX_USERNAME", "SITE_ID", "UNAUTHORIZED_BODY", "UNAUTHORIZED_HEADERS", "NutshellEmulator", "NutshellError",
+    "SANDBOX_USERNAME", "SITE_ID", "SWITCHES", "UNAUTHORIZED_BODY", "UNAUTHORIZED_HEADERS", "NutshellEmulator", "NutshellError",
     "format_phone",
 ]
+
+
+NOT_FOUND_PAGE = ("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"UTF-8\" />\n"
+                  "<title>An Error Occurred: Not Found</title>\n</head>\n<body>\n<h1>Oops! An Error Occurred</h1>\n"
+                  "<h2>The server returned a \"404 Not Found\".</h2>\n</body>\n</html>\n")
+
+# Behaviours the sources leave open, the default first (each is explained where it applies).
+SWITCHES: dict[str, tuple[object, ...]] = {
+    # accounts.py: PATCH answers 200 with the account (recorded fixture) or 204 (swagger)
+    "account_patch_status": (PATCH_STATUS, 204),
+    # accounts.py, contacts.py: GET of a soft-deleted record answers it with deletedTime, or 404
+    "deleted_readable": (DELETED_ACCOUNTS_READABLE, not DELETED_ACCOUNTS_READABLE),
+    # contacts.py: `createdTime` shown (swagger schema) or absent (recorded answers)
+    "contact_created_time": (True, False),
+    # contacts.py: a contact create needs a name, a phone or an email (as accounts do), or nothing
+    "contact_identity_required": (True, False),
+}
 
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
     resources = (Accounts, Contacts)
+    switches = SWITCHES
 
     # -- data -------------------------------------------------------------------------------------
     def reset_state(self) -> None:
@@ -141,7 +165,13 @@ class NutshellEmulator(Emulator):
         return super().routes() + [
             Route("/rest/industries", g(self.list_industries), methods=["GET"]),
             Route("/rest/accounttypes", g(self.list_account_types), methods=["GET"]),
+            # last: any other path is an HTML error page titled "An Error Occurred: Not Found", as recorded
+            # from Nutshell (amp-labs/connectors, providers/nutshell/test/err-not-found.html)
+            Route("/{rest:path}", g(self.not_found_page), methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
+
+    async def not_found_page(self, request: Request) -> Response:
+        return Response(NOT_FOUND_PAGE, 404, media_type="text/html; charset=UTF-8")
 
     # -- lookups -----------------------------------------------------------------------------------
     async def list_industries(self, request: Request) -> Response:

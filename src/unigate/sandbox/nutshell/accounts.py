@@ -6,7 +6,7 @@ Sources: the vendor's OpenAPI (https://app.nutshell.com/swagger.json, mirrored i
 accountTypes/industries, create 201, PATCH as RFC 6902 JSON Patch, DELETE 200 with the deleted account
 (soft delete, `POST /accounts/{id}/undelete`); https://developers.nutshell.com/docs/links for the
 top-level `links` map; recorded vendor answers in amp-labs/connectors `providers/nutshell/test/...` for
-the list record shape, "Invalid page number: -1", "You may only create one accounts resource per
+the list record shape (the `sort` keys and `email=` are the swagger's), "Invalid page number: -1", "You may only create one accounts resource per
 request.", the PATCH content-type error, and `page[limit]` up to 10,000.
 """
 
@@ -37,17 +37,20 @@ DEFAULT_PAGE_LIMIT = 50
 MAX_PAGE_LIMIT = 10_000       # amp-labs connectors handlers.go: "anything higher will return an error"
 
 # PATCH answers 204 No Content per the swagger; the recorded connector fixture answers 200 with the
-# account. This sandbox answers 200 with the accountResponse so a caller sees the result. Set
-# PATCH_STATUS = 204 to reproduce the swagger's answer. [unverified]
+# account. The sources disagree: switch `account_patch_status`, 200 with the accountResponse (default) or
+# 204 with no body.
 PATCH_STATUS = 200
 CREATE_STATUS = 201           # swagger: POST /accounts -> 201
-# Soft delete (swagger: restorable for 30 days): GET on a deleted account still answers with it
-# (deletedTime set); a second DELETE is 404. [unverified]
+# Soft delete (swagger: restorable for 30 days): a second DELETE is 404. Whether GET on a deleted account
+# still answers with it (deletedTime set, default) or is 404 is unverified: switch `deleted_readable`.
 DELETED_ACCOUNTS_READABLE = True
 PATCH_CONTENT_TYPE = "application/json-patch+json"
 PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://jsonapi.org"
 
 _ID = re.compile(r"^(\d+)-accounts$")
+# `sort` values of GET /accounts (swagger; each also with a leading `-`); `lastContactedTime` is never set here.
+SORT_KEYS = ("accountType", "createdTime", "industry", "lastContactedTime", "name", "numberOfContacts", "owner",
+             "phone", "postalCode", "territory")
 
 
 def _account_id(number: int) -> str:
@@ -206,12 +209,15 @@ class Accounts(Resource):
         q = params.get("q")
         if q:
             live = [a for a in live if q.lower() in (a["name"] or "").lower()]
+        email = params.get("email")   # swagger: accounts associated with a specific email address
+        if email:
+            live = [a for a in live if any(e["value"].lower() == email.lower() for e in a["emails"])]
         sort = params.get("sort")
         if sort:
-            key = sort.lstrip("-")
-            if key not in ("name", "createdTime"):
+            key = sort[1:] if sort.startswith("-") else sort
+            if key not in SORT_KEYS:
                 raise NutshellError(400, "Invalid sort", f"Cannot sort by {key}")
-            live = sorted(live, key=lambda a: (a.get(key) is None, a.get(key) or ""), reverse=sort.startswith("-"))
+            live = sorted(live, key=lambda a: self._sort_value(a, key), reverse=sort.startswith("-"))
         chunk = live[page * limit: (page + 1) * limit]
         facets: dict[str, int] = {k: 0 for k in self.emulator.account_types}
         for account in live:
@@ -224,6 +230,16 @@ class Accounts(Resource):
         }
         return json_response(body)
 
+    @staticmethod
+    def _sort_value(account: dict[str, Any], key: str) -> tuple[bool, Any]:
+        links = account["links"]
+        value = {"name": account["name"], "createdTime": account.get("createdTime"), "owner": links["owner"],
+                 "accountType": links["accountType"], "industry": links["industry"], "territory": links["territory"],
+                 "numberOfContacts": len(links["contacts"]),
+                 "phone": next((p["value"]["E164"] for p in account["phones"]), None),
+                 "postalCode": next((a["postalCode"] for a in account["addresses"]), None)}.get(key)
+        return (value is None, value if value is not None else "")
+
     def _find(self, raw_id: str, *, allow_deleted: bool) -> dict[str, Any]:
         account = self.store.get(raw_id) if _ID.match(raw_id) else None
         if account is None or ("deletedTime" in account and not allow_deleted):
@@ -232,7 +248,7 @@ class Accounts(Resource):
 
     async def get_accounts(self, request: Request) -> Response:
         ids = [i.strip() for i in request.path_params["id"].split(",") if i.strip()]
-        found = [self._find(i, allow_deleted=DELETED_ACCOUNTS_READABLE) for i in ids]
+        found = [self._find(i, allow_deleted=self.emulator.switch["deleted_readable"]) for i in ids]
         return json_response(self._account_response(found))
 
     async def create_account(self, request: Request) -> Response:
@@ -277,9 +293,10 @@ class Accounts(Resource):
         account.update(staged)
         account["links"]["contacts"] = previous      # the people's side follows from what it was
         self.emulator.link_account_contacts(account, wanted)
-        if PATCH_STATUS == 204:
+        status = self.emulator.switch["account_patch_status"]   # PATCH_STATUS unless switched
+        if status == 204:
             return Response(status_code=204)
-        return json_response(self._account_response([account]), PATCH_STATUS)
+        return json_response(self._account_response([account]), status)
 
     async def delete_account(self, request: Request) -> Response:
         account = self._find(request.path_params["id"], allow_deleted=False)

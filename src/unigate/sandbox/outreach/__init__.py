@@ -7,12 +7,19 @@ assembled here with what every request goes through (`_guard`):
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
   (https://developers.outreach.io/api/oauth/).
 - OAuth 2: authorize `GET /oauth/authorize`, token `POST /oauth/token`; see oauth.py.
-- Writes (POST/PATCH) must send `Content-Type: application/vnd.api+json`, otherwise 415
-  `unsupportedMediaType` (documented body, including its plural `details` key). Answers are
-  `application/vnd.api+json` (https://developers.outreach.io/api/making-requests/).
+- Every request must send `Content-Type: application/vnd.api+json`, otherwise 415
+  `unsupportedMediaType` (documented body, including its plural `details` key; switch `media_type`).
+  Answers are `application/vnd.api+json` (https://developers.outreach.io/api/making-requests/).
 - `X-RateLimit-Limit/-Remaining/-Reset` (epoch seconds) on every answer; 10,000 requests per hour per
   token, then 429 `rateLimitExceeded` (https://developers.outreach.io/api/rate-limiting/).
-Where the vendor leaves a behaviour unverified the choice is a module constant, with its source.
+Where the vendor's sources leave a behaviour open it is a switch (`common.SWITCHES`, set through
+`POST /__control/outreach/switches`), with its source beside it.
+
+Sources: https://developers.outreach.io/api/making-requests/, https://developers.outreach.io/api/oauth/,
+https://developers.outreach.io/api/rate-limiting/, https://developers.outreach.io/api/reference/tag/Account/,
+https://developers.outreach.io/api/reference/tag/Prospect/, the official OpenAPI
+(https://api.outreach.io/api/v2/schema/openapi.json) and https://support.outreach.io/hc/en-us/articles/36113453817243
+(unnamed accounts).
 """
 
 from __future__ import annotations
@@ -24,21 +31,24 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token
 from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
 from unigate.sandbox.outreach.contacts import Contacts
 from unigate.sandbox.outreach.common import (
     DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
-    REQUIRE_MEDIA_TYPE_WITHOUT_BODY, SANDBOX_TOKEN, SANDBOX_USER_IDS, UNAUTHORIZED_ERROR, UNSUPPORTED_MEDIA_TYPE_ERROR,
-    bad_request, error_document,
+    ROUTE_NOT_FOUND_ERROR, SANDBOX_TOKEN, SANDBOX_USER_IDS, SWITCHES, UNAUTHORIZED_ERROR, UNAUTHORIZED_TEXT,
+    UNSUPPORTED_MEDIA_TYPE_ERROR, bad_request, error_document,
 )
-from unigate.sandbox.outreach.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
+from unigate.sandbox.outreach.oauth import (
+    OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
+)
 
 __all__ = [
     "ATTRIBUTE_TYPES", "CUSTOM_KEYS", "DEFAULT_PAGE_SIZE", "EMULATOR", "ID_MISMATCH_STATUS", "MAX_PAGE_SIZE",
     "MEDIA_TYPE", "OAUTH_AUTHORIZE_PATH", "OAUTH_PROFILE", "OAUTH_TOKEN_PATH", "SANDBOX_TOKEN", "SANDBOX_USER_IDS",
-    "UNAUTHORIZED_ERROR", "OutreachEmulator",
+    "SWITCHES", "UNAUTHORIZED_ERROR", "UNAUTHORIZED_TEXT", "OutreachEmulator",
 ]
 
 
@@ -46,17 +56,33 @@ class OutreachEmulator(Emulator):
     name = "outreach"
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
+    # oauth.py: whether a refresh rotates the refresh token is unverified
+    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN)}
 
     def __init__(self) -> None:
         self.rate_limit = RATE_LIMIT
         super().__init__()
 
     def reset_state(self) -> None:
-        """One rate-limit window per token, shared by every resource."""
+        """One rate-limit window per token, shared by every resource; refresh-token rotation by the switch."""
         self.rate_used = 0
         self.rate_window_start = time.time()
+        assert self.oauth is not None
+        self.oauth.rotation = lambda: bool(self.switch["refresh_token_rotation"])
 
     # -- HTTP -------------------------------------------------------------------------------------
+    def routes(self) -> list[Route]:
+        # last: any other path is Outreach's 404 `routeNotFound` (as recorded by amp-labs/connectors,
+        # providers/outreach/test unsupported.json)
+        return super().routes() + [
+            Route("/{rest:path}", self.route_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
+
+    async def route_not_found(self, request: Request) -> Response:
+        early, headers, _ = await self._guard(request)
+        if early is not None:
+            return early
+        return error_document(404, ROUTE_NOT_FOUND_ERROR, headers=headers)
+
     def _rate_headers(self) -> dict[str, str]:
         now = time.time()
         if now - self.rate_window_start >= RATE_WINDOW_SECONDS:
@@ -74,6 +100,8 @@ class OutreachEmulator(Emulator):
         headers = self._rate_headers()
         token = bearer_token(request)
         if token != SANDBOX_TOKEN and not self.issued_access_token(token):
+            if self.switch["unauthorized_body"] == "text":   # the 2018 nginx answer (common.py)
+                return Response(UNAUTHORIZED_TEXT, 401, headers=headers, media_type="text/plain"), headers, None
             return error_document(401, UNAUTHORIZED_ERROR, headers=headers), headers, None
         if self.rate_used >= self.rate_limit:
             reset = headers["X-RateLimit-Reset"]
@@ -88,7 +116,7 @@ class OutreachEmulator(Emulator):
         headers = self._rate_headers()
         raw = await request.body()
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        needs_media_type = bool(raw) or request.method in ("POST", "PATCH") or REQUIRE_MEDIA_TYPE_WITHOUT_BODY
+        needs_media_type = bool(raw) or request.method in ("POST", "PATCH") or self.switch["media_type"] == "all"
         if needs_media_type and content_type != MEDIA_TYPE:
             return error_document(415, UNSUPPORTED_MEDIA_TYPE_ERROR, headers=headers), headers, None
         body: Any = None

@@ -19,9 +19,10 @@ from starlette.responses import Response
 SANDBOX_TOKEN = "sandbox-outreach-token"
 MEDIA_TYPE = "application/vnd.api+json"
 
-# Page sizes. 50 is the documented default and 1000 the largest page cited (api-evangelist/outreach
-# conventions/outreach-conventions.yml, from https://developers.outreach.io/api/making-requests/). The
-# maximum is not confirmed by the vendor; a larger `page[size]` is clamped rather than refused (a guess).
+# Page sizes. 50 is the documented default ("a list of up to 50 resource objects",
+# https://developers.outreach.io/api/making-requests/) and 1000 the largest page connectors ask for
+# (amp-labs/connectors providers/outreach read.go). What a larger `page[size]` gets is not documented:
+# switch `page_size_over_max`, clamped to 1000 (default) or refused with 400.
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 
@@ -29,15 +30,20 @@ MAX_PAGE_SIZE = 1000
 RATE_LIMIT = 10_000
 RATE_WINDOW_SECONDS = 3600
 
-# Outreach's docs require the JSON:API media type on "all requests"; clients in the wild (singer-io
-# tap-outreach) send it on GETs too. Whether a body-less GET without it is refused is not documented, so the
-# emulator only enforces it on requests that carry a body (POST/PATCH). Flip to True to enforce everywhere.
-REQUIRE_MEDIA_TYPE_WITHOUT_BODY = False
+# "All requests must specify the JSON API media type (application/vnd.api+json) within the Content-Type
+# request header. Requests failing to specify this content type will receive a 415"
+# (https://developers.outreach.io/api/making-requests/); clients in the wild (singer-io tap-outreach) send it
+# on GETs too. Switch `media_type`: enforced on every request (`all`, default, as documented) or only on
+# requests that carry a body (`writes`, a lenient server: clients that send it everywhere work either way).
+MEDIA_TYPE_ON = ("all", "writes")
 
 # Error bodies. Shapes are documented ({"errors": [{id, title, detail}]}); the strings for 401 are not
 # (https://developers.outreach.io/api/oauth/ gives none), the others are the ones published in
 # https://developers.outreach.io/api/making-requests/ (mirrored in api-evangelist/outreach
-# errors/outreach-error-codes.yml).
+# errors/outreach-error-codes.yml). A refused token was answered in plain text (`Invalid access token`, by
+# nginx) in 2018 (hull-connectors' Outreach connector notes); today's docs describe JSON:API errors. Switch
+# `unauthorized_body`: `jsonapi` (default) or `text`.
+UNAUTHORIZED_TEXT = "Invalid access token"
 UNAUTHORIZED_ERROR = {
     "id": "unauthorized",
     "title": "Unauthorized",
@@ -49,9 +55,25 @@ UNSUPPORTED_MEDIA_TYPE_ERROR = {
     # the documented example spells this key `details`
     "details": "Expected Content-Type header to be 'application/vnd.api+json'.",
 }
+# A path that names no endpoint (recorded from Outreach by amp-labs/connectors, providers/outreach
+# test fixture unsupported.json).
+ROUTE_NOT_FOUND_ERROR = {
+    "id": "routeNotFound",
+    "title": "Route Not Found",
+    "detail": "The request path does not match any known resource endpoints.",
+}
 # JSON:API 1.0 (https://jsonapi.org/format/1.0/#crud-updating-responses-409): a PATCH whose `type`/`id` do
-# not match the endpoint gets 409 Conflict. Outreach documents only "must match"; status taken from the spec.
+# not match the endpoint gets 409 Conflict. Outreach documents only "must match"; status taken from the spec
+# (switch `id_mismatch_status`: 409, or 400 as a plain bad request).
 ID_MISMATCH_STATUS = 409
+
+# The behaviours above that the vendor's sources leave open, as the emulator's switches (default first).
+SWITCHES: dict[str, tuple[object, ...]] = {
+    "media_type": MEDIA_TYPE_ON,
+    "page_size_over_max": ("clamp", "refuse"),
+    "unauthorized_body": ("jsonapi", "text"),
+    "id_mismatch_status": (ID_MISMATCH_STATUS, 400),
+}
 
 SANDBOX_USER_IDS = tuple(range(1, 11))
 SEED_EPOCH = datetime(2023, 1, 2, 9, 0, 0, tzinfo=UTC)

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.outreach.common import (
-    DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, SANDBOX_USER_IDS, bad_request, decode_cursor, document,
+    DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SANDBOX_USER_IDS, bad_request, decode_cursor, document,
     encode_cursor, error_document, now_iso, validation_error,
 )
 
@@ -157,7 +157,9 @@ class JsonApiResource(Resource):
         size_text = params.get("page[size]", str(DEFAULT_PAGE_SIZE))
         if not size_text.isdigit() or int(size_text) < 1:
             return error_document(400, bad_request("page[size] must be a positive integer.", None), headers=headers)
-        size = min(int(size_text), MAX_PAGE_SIZE)
+        if int(size_text) > MAX_PAGE_SIZE and self.emulator.switch["page_size_over_max"] == "refuse":
+            return error_document(400, bad_request(f"page[size] must be at most {MAX_PAGE_SIZE}."), headers=headers)
+        size = min(int(size_text), MAX_PAGE_SIZE)   # switch page_size_over_max (common.py)
         start = 0
         if "page[after]" in params:
             after = decode_cursor(params["page[after]"])
@@ -324,7 +326,7 @@ class JsonApiResource(Resource):
         if body_id is None or data.get("type") is None:
             return error_document(400, bad_request("data.type and data.id are required.", "/data"), headers=headers)
         if data.get("type") != self.type_name or str(body_id) != str(record["id"]):
-            return error_document(ID_MISMATCH_STATUS, {
+            return error_document(self.emulator.switch["id_mismatch_status"], {   # default ID_MISMATCH_STATUS
                 "id": "conflict", "title": "Conflict",
                 "detail": "The resource type and id in the document must match the endpoint.",
             }, headers=headers)

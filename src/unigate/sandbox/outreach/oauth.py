@@ -12,7 +12,8 @@ OAUTH_AUTHORIZE_PATH = "/oauth/authorize"   # https://api.outreach.io/oauth/auth
 OAUTH_TOKEN_PATH = "/oauth/token"           # https://api.outreach.io/oauth/token [doc]
 OAUTH_ACCESS_TOKEN_TTL = 7200               # "access tokens last about 2 hours" [doc]
 # "Keep the latest refresh_token returned; whether refresh tokens rotate is [unverified]": the
-# sandbox rotates, the behaviour a client must survive.
+# sandbox rotates by default, the behaviour a client must survive; switch `refresh_token_rotation`
+# (False: a refresh answers no new refresh token and the old one stays valid).
 OAUTH_ROTATES_REFRESH_TOKEN = True
 OAUTH_PROFILE = _oauth.OAuthProfile(
     name="outreach",

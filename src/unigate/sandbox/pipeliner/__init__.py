@@ -17,7 +17,9 @@ assembled here with what every entity shares:
   a `Timezone` header converts them.
 - Side entities records refer to: `Clients` (owners), `Tags`, `Fields` (the Industry data set that
   `industry_id` points into, per the create-account tutorial).
-Choices where the vendor leaves a behaviour unverified are module constants, each naming its source.
+Choices where the vendor leaves a behaviour unverified are module constants, each naming its source; where
+the vendor's sources disagree they are switches (`common.SWITCHES`, set through
+`POST /__control/pipeliner/switches`).
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Emulator
+from unigate.sandbox.base import Emulator, json_response
 from unigate.sandbox.pipeliner.accounts import Accounts
 from unigate.sandbox.pipeliner.contacts import Contacts
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, CLIENTS, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
     INDUSTRIES, MAX_PAGE_SIZE, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
-    UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
+    SWITCHES, UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
 )
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
     resources = (Accounts, Contacts)
+    switches = SWITCHES
 
     # -- HTTP -------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
@@ -68,7 +71,27 @@ class PipelinerEmulator(Emulator):
             Route(f"{base}/Clients", self.side_list("Clients", CLIENTS), methods=["GET"]),
             Route(f"{base}/Tags", self.side_list("Tags", TAGS), methods=["GET"]),
             Route(f"{base}/Fields", self.side_list("Fields", FIELDS), methods=["GET"]),
+            # last: an entity the space does not know, then any other path, answered as recorded from
+            # Pipeliner (amp-labs/connectors, providers/pipeliner test fixtures unknown-entity and
+            # resource-not-found)
+            Route(f"{base}/{{entity}}", self.unknown_entity, methods=["GET", "POST", "PATCH", "DELETE"]),
+            Route(f"{base}/{{entity}}/{{rest:path}}", self.unknown_entity, methods=["GET", "POST", "PATCH", "DELETE"]),
+            Route("/{rest:path}", self.unknown_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
+
+    async def unknown_entity(self, request: Request) -> Response:
+        early = self._guard(request)
+        if early is not None:
+            return early
+        entity = request.path_params["entity"]
+        return json_response({"code": 2006, "name": "ERROR_UNKNOWN_TYPE",
+                              "message": f"cannot determine entity type from {entity}", "http_status": 404,
+                              "success": False}, 404)
+
+    async def unknown_route(self, request: Request) -> Response:
+        return json_response({"status": 404, "message": "The requested URL was not found on the server. If you "
+                              "entered the URL manually please check your spelling and try again.",
+                              "errorcode": None, "traceback": None}, 404)
 
     @staticmethod
     def _authorised(request: Request) -> bool:

@@ -4,7 +4,9 @@ Sources: the vendor-published connector swagger (microsoft/PowerPlatformConnecto
 `certified-connectors/Pipeliner CRM/apiDefinition.swagger.json`: operations and the Account schema),
 https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-account and
 https://developers.pipelinersales.com/api-docs/core-api-concepts/api-parameters.
-- Create/update/get answer 200 with the entity; `name` and `owner_id` are required on create.
+- Update/get answer 200 with the entity, create 200 or 201 (switch `create_status`, common.py); `name` and
+  `owner_id` are required on create, and a missing one or a relation to nothing is 422
+  ERROR_ENTITY_VALIDATION (https://developers.pipelinersales.com/api-docs/core-api-concepts/bulk-create-update-delete).
 - Delete is a soft delete: 200 `{"success": true}`, the record keeps `is_deleted: true`, later reads are 404
   unless `include-deleted=true`.
 """
@@ -24,7 +26,7 @@ from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
     ACCOUNT_TYPE_IDS, CLIENT_IDS, ENTITIES_PATH, CLIENTS, CUSTOM_FIELDS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
     DELETE_PROTECTED, ENTITY_NOT_FOUND_NAME, INDUSTRIES, INDUSTRY_IDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME,
-    VALIDATION_STATUS, delete_response, det_uuid, error, ok, parse_date, pipeliner_date,
+    VALIDATION_STATUS, delete_response, det_uuid, entity_validation, error, ok, parse_date, pipeliner_date,
 )
 
 # Account fields from the connector swagger's Account schema (microsoft/PowerPlatformConnectors,
@@ -202,7 +204,8 @@ class Accounts(Resource):
         if record is None:
             return error(404, ENTITY_NOT_FOUND_NAME, missing)
         if record["is_deleted"] and not (include_deleted and request.method == "GET"):
-            status = DELETE_DELETED_STATUS if request.method == "DELETE" else 404
+            status = self.emulator.switch.get("delete_deleted_status", DELETE_DELETED_STATUS) \
+                if request.method == "DELETE" else 404
             if status == 200:
                 return ok(delete_response(record_id))
             return error(status, ENTITY_NOT_FOUND_NAME, missing)
@@ -219,7 +222,7 @@ class Accounts(Resource):
             return ok(delete_response(record_id))
         return await self._update(request, record, root, zone)
 
-    def _validate(self, body: dict[str, Any], creating: bool) -> tuple[dict[str, Any], Response | None]:
+    def _validate(self, body: dict[str, Any], creating: bool, entity_id: str) -> tuple[dict[str, Any], Response | None]:
         clean: dict[str, Any] = {}
         for key, value in body.items():
             if key in READ_ONLY_FIELDS or key in LINKS:
@@ -230,12 +233,18 @@ class Accounts(Resource):
             if value is not None and (not isinstance(value, expected) or (bool not in expected and isinstance(value, bool))):
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Field '{key}' has an invalid value.")
             clean[key] = value
+        # A missing required field is 422 ERROR_ENTITY_VALIDATION code 119 ERROR_PARAMETER_MISSING (recorded by
+        # amp-labs/connectors), a relation to a record that does not exist code 120 with the message the docs
+        # give for Account.owner_id (core-api-concepts/bulk-create-update-delete).
         if (creating or "name" in clean) and not (clean.get("name") or "").strip():
-            return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'name' is required.")
+            return {}, entity_validation("Account", entity_id, "name", 119, "ERROR_PARAMETER_MISSING",
+                                         f"Non-null field 'Account[{entity_id}].name' is null or empty.")
         if creating and not clean.get("owner_id"):
-            return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'owner_id' is required.")
+            return {}, entity_validation("Account", entity_id, "owner_id", 119, "ERROR_PARAMETER_MISSING",
+                                         f"Non-null field 'Account[{entity_id}].owner_id' is null or empty.")
         if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
-            return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Client with id '{clean['owner_id']}' not found.")
+            return {}, entity_validation("Account", entity_id, "owner_id", 120, "ERROR_RELATIONS_DOESNT_EXIST",
+                                         f"[owner_id] Relation Account.owner_id={clean['owner_id']} to Client doesn't exist!")
         if clean.get("industry_id") is not None and clean["industry_id"] not in INDUSTRY_IDS:
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME,
                              f"Value '{clean['industry_id']}' is not in the data set of field 'industry_id'.")
@@ -243,14 +252,17 @@ class Accounts(Resource):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'tags' refers to an unknown tag.")
         parent = clean.get("parent_account_id")
         if parent is not None and (parent not in self.records or self.records[parent]["is_deleted"]):
-            return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Account with id '{parent}' not found.")
+            return {}, entity_validation("Account", entity_id, "parent_account_id", 120, "ERROR_RELATIONS_DOESNT_EXIST",
+                                         f"[parent_account_id] Relation Account.parent_account_id={parent} to Account "
+                                         "doesn't exist!")
         return clean, None
 
     async def _create(self, request: Request, root: str, zone: ZoneInfo | None) -> Response:
         body = await read_json(request)
         if not isinstance(body, dict):
             return error(VALIDATION_STATUS, "ERROR_INVALID_REQUEST", "Request body must be a JSON object.")
-        clean, failure = self._validate(body, creating=True)
+        new_id = str(uuid.uuid4())
+        clean, failure = self._validate(body, creating=True, entity_id=new_id)
         if failure is not None:
             return failure
         stamp = pipeliner_date(datetime.now(UTC))
@@ -261,7 +273,7 @@ class Accounts(Resource):
         owner = next(c for c in CLIENTS if c["id"] == record["owner_id"])
         record["unit_id"] = record.get("unit_id") or owner["default_unit_id"]  # create-account tutorial
         record.update({
-            "id": str(uuid.uuid4()),
+            "id": new_id,
             "formatted_name": record["name"],
             "created": stamp,
             "modified": stamp,
@@ -271,13 +283,14 @@ class Accounts(Resource):
             "is_delete_protected": False,
         })
         self._store(record)
-        return ok({"success": True, "data": self.render(record, root, zone)})
+        # 200 or 201: the sources disagree (common.SWITCHES `create_status`)
+        return ok({"success": True, "data": self.render(record, root, zone)}, self.emulator.switch["create_status"])
 
     async def _update(self, request: Request, record: dict[str, Any], root: str, zone: ZoneInfo | None) -> Response:
         body = await read_json(request)
         if not isinstance(body, dict):
             return error(VALIDATION_STATUS, "ERROR_INVALID_REQUEST", "Request body must be a JSON object.")
-        clean, failure = self._validate(body, creating=False)
+        clean, failure = self._validate(body, creating=False, entity_id=record["id"])
         if failure is not None:
             return failure
         record.update(clean)

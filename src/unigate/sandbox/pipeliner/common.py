@@ -39,8 +39,8 @@ SPACE_NOT_FOUND = (404, "ERROR_NOT_FOUND", "Space not found.")
 ENTITY_NOT_FOUND_NAME = "ERROR_ENTITY_NOT_FOUND"
 VALIDATION_STATUS = 400
 VALIDATION_NAME = "ERROR_VALIDATION"
-# Deleting an already soft-deleted account: 404 like any unknown id (the vendor documents no
-# answer; unverified).
+# Deleting an already soft-deleted record: 404 like any unknown id (default), or 200 as a repeated delete
+# of the same record (the vendor documents no answer; switch `delete_deleted_status`).
 DELETE_DELETED_STATUS = 404
 # Deleting an `is_delete_protected` record: refused (inferred from the field name in
 # the connector swagger; unverified).
@@ -49,6 +49,22 @@ DELETE_PROTECTED = (403, "ERROR_DELETE_PROTECTED", "Entity is protected from del
 # (PowerPlatformConnectors, operation AccountsDelete) declares {"success": boolean, "data": string "ID"}.
 def delete_response(record_id: str) -> dict[str, Any]:
     return {"success": True, "data": record_id}
+# Behaviours the vendor's sources disagree on, as the emulator's switches (the default first):
+# - `create_status`: a create answers 200 per the vendor-published connector swagger (PowerPlatformConnectors,
+#   AccountsCreate/ContactsCreate) and 201 per the vendor's v100 OpenAPI (mirrored in amp-labs/connectors,
+#   providers/pipeliner/openapi/api.json); every entity follows the one switch.
+# - `contact_name_required`: a contact needs `first_name` or `last_name` per the create-contact tutorial
+#   (https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-contact), `last_name` per
+#   the connector swagger, and no name at all per the OpenAPI (only `owner_id`).
+SWITCHES: dict[str, tuple[object, ...]] = {
+    "create_status": (200, 201),
+    "contact_name_required": ("first_or_last", "last_name", "none"),
+    # contacts.py: whether a PATCH's `account_relations` replaces the contact's relations or adds to them is
+    # not documented
+    "account_relations_on_patch": ("replace", "append"),
+    # accounts.py, contacts.py: a DELETE of a record already deleted (DELETE_DELETED_STATUS above)
+    "delete_deleted_status": (DELETE_DELETED_STATUS, 200),
+}
 # No rate-limit headers are documented for Pipeliner
 # (https://developers.pipelinersales.com/api-docs/); none are sent. 429 comes from faults.
 RATE_LIMIT_HEADERS: dict[str, str] = {}
@@ -96,8 +112,8 @@ def invalid_body() -> Response:
                           "http_status": 400, "success": False}, 400, headers=dict(RATE_LIMIT_HEADERS))
 
 
-def ok(body: Any) -> Response:
-    return json_response(body, 200, headers=dict(RATE_LIMIT_HEADERS))
+def ok(body: Any, status: int = 200) -> Response:
+    return json_response(body, status, headers=dict(RATE_LIMIT_HEADERS))
 
 
 def encode_cursor(record_id: str) -> str:

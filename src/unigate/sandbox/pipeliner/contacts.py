@@ -4,8 +4,10 @@ Sources: the create-contact tutorial (https://developers.pipelinersales.com/api-
 the vendor's "Pipeliner Cloud API" v100 OpenAPI (Contact / ContactAccountRelation schemas; mirrored in
 amp-labs/connectors, providers/pipeliner/openapi/api.json) and the vendor-published PowerPlatform connector
 swagger (microsoft/PowerPlatformConnectors, certified-connectors/Pipeliner CRM/apiDefinition.swagger.json).
-- Create needs `owner_id` and at least one of `first_name`/`last_name` (tutorial); `unit_id` defaults to the
-  owner's default sales unit; `formatted_name` is derived (first middle last).
+- Create needs `owner_id` and at least one of `first_name`/`last_name` (tutorial; the connector swagger asks
+  for `last_name`, the OpenAPI for no name: switch `contact_name_required`); `unit_id` defaults to the
+  owner's default sales unit; `formatted_name` is derived (first middle last). A create answers 200 or 201
+  (switch `create_status`).
 - A missing required field or a relation to a record that does not exist is 422 `ERROR_ENTITY_VALIDATION`
   with `entity_errors`/`field_errors` (codes 119 ERROR_PARAMETER_MISSING, 120 ERROR_RELATIONS_DOESNT_EXIST),
   the envelope Pipeliner answers (recorded by amp-labs/connectors, providers/pipeliner test fixtures; codes in
@@ -57,7 +59,7 @@ LINKS = {"owner": ("owner_id", "Clients"), "unit": ("unit_id", "SalesUnits"),
 # Whether a PATCH of `account_relations` replaces the contact's relations or adds to them is not documented;
 # "replace" keeps exactly the sent rows, "append" adds them (a new primary demotes the old one). The gateway
 # writes one primary relation and reads `primary_account`, which both modes answer alike.
-ACCOUNT_RELATIONS_ON_PATCH = "replace"
+# (switch `account_relations_on_patch`, common.SWITCHES: "replace" by default, or "append")
 
 _FIRST = ["Jana", "Peter", "Lucia", "Martin", "Eva", "Tomas", "Zuzana", "Marek", "Katarina", "Jakub", "Anna",
           "Lukas", "Sofia", "Michal", "Ema", "Filip"]
@@ -229,7 +231,8 @@ class Contacts(Resource):
         if record is None:
             return error(404, ENTITY_NOT_FOUND_NAME, missing)
         if record["is_deleted"] and not (self.emulator._include_deleted(request.query_params) and request.method == "GET"):
-            status = DELETE_DELETED_STATUS if request.method == "DELETE" else 404
+            status = self.emulator.switch.get("delete_deleted_status", DELETE_DELETED_STATUS) \
+                if request.method == "DELETE" else 404
             return ok(delete_response(record_id)) if status == 200 else error(status, ENTITY_NOT_FOUND_NAME, missing)
         root = self.emulator._root(request)
         if request.method == "GET":
@@ -279,9 +282,14 @@ class Contacts(Resource):
         if record is None and not clean.get("owner_id"):
             return {}, entity_validation("Contact", entity_id, "owner_id", 119, "ERROR_PARAMETER_MISSING",
                                          f"Non-null field 'Contact[{entity_id}].owner_id' is null or empty.")
-        if not (merged.get("first_name") or merged.get("last_name")):
+        # Which name a contact needs: the sources disagree (common.SWITCHES `contact_name_required`).
+        naming = self.emulator.switch["contact_name_required"]
+        if naming == "first_or_last" and not (merged.get("first_name") or merged.get("last_name")):
             return {}, entity_validation("Contact", entity_id, "last_name", 119, "ERROR_PARAMETER_MISSING",
                                          "At least one of the fields 'first_name', 'last_name' is required.")
+        if naming == "last_name" and not merged.get("last_name"):
+            return {}, entity_validation("Contact", entity_id, "last_name", 119, "ERROR_PARAMETER_MISSING",
+                                         f"Non-null field 'Contact[{entity_id}].last_name' is null or empty.")
         if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
             return {}, entity_validation("Contact", entity_id, "owner_id", 120, "ERROR_RELATIONS_DOESNT_EXIST",
                                          f"[owner_id] Relation Contact.owner_id={clean['owner_id']} to Client doesn't exist!")
@@ -315,7 +323,7 @@ class Contacts(Resource):
 
     def _apply_relations(self, record: dict[str, Any], rows: list[dict[str, Any]], stamp: str) -> None:
         current = self._live_relations(record)
-        if ACCOUNT_RELATIONS_ON_PATCH == "replace" or not current:
+        if self.emulator.switch["account_relations_on_patch"] == "replace" or not current:
             for row in current:
                 row["is_deleted"] = True
         elif any(row["is_primary"] for row in rows):
@@ -338,7 +346,9 @@ class Contacts(Resource):
             return failure
         stamp = pipeliner_date(datetime.now(UTC))
         rows = clean.pop("account_relations", None)
+        status = 200
         if record is None:
+            status = self.emulator.switch["create_status"]   # 200 or 201 (common.SWITCHES)
             record = self._blank()
             record.update({k: v for k, v in clean.items() if v is not None})
             owner = next(c for c in CLIENTS if c["id"] == record["owner_id"])
@@ -353,4 +363,4 @@ class Contacts(Resource):
         if rows is not None:
             self._apply_relations(record, rows, stamp)
         record["formatted_name"] = self._formatted_name(record)
-        return ok({"success": True, "data": self.render(record, root, zone)})
+        return ok({"success": True, "data": self.render(record, root, zone)}, status)

@@ -11,6 +11,8 @@ persons into it. Assembled here with what every request goes through:
 - A `User-Agent` header is required (the official client `basecrm`, `http_client.py`: missing → 400).
 - Errors in Sell's envelope (https://developer.zendesk.com/api-reference/sales-crm/errors/); every answer
   carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
+Behaviours the sources leave open are switches (`switches`, from accounts.py), set through
+`POST /__control/zendesk_sell/switches`.
 """
 
 from __future__ import annotations
@@ -23,13 +25,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token, json_response
-from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, Accounts
+from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, SWITCHES, Accounts
 from unigate.sandbox.zendesk_sell.common import (
     HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, RATE_LIMIT,
     RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
 )
 from unigate.sandbox.zendesk_sell.contacts import Contacts
-from unigate.sandbox.zendesk_sell.oauth import OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
+from unigate.sandbox.zendesk_sell.oauth import (
+    OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
+)
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PER_PAGE", "EMULATOR", "MAX_PER_PAGE", "MISSING_USER_AGENT_CODE",
@@ -42,12 +46,19 @@ class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
+    # oauth.py: whether a refresh rotates the refresh token is unverified
+    # common.py: whether Sell refuses a request without User-Agent is unverified
+    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN),
+                "user_agent_required": (True, False)}
 
     def reset_state(self) -> None:
-        """Ids (one sequence for every contact), request ids and the rate-limit budget."""
+        """Ids (one sequence for every contact), request ids, the rate-limit budget; refresh-token rotation
+        by the switch."""
         self.ids = itertools.count(ID_BASE)
         self.request_ids = itertools.count(1)
         self.rate_remaining = RATE_LIMIT
+        assert self.oauth is not None
+        self.oauth.rotation = lambda: bool(self.switch["refresh_token_rotation"])
 
     # -- HTTP plumbing ------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
@@ -60,13 +71,11 @@ class ZendeskSellEmulator(Emulator):
     def _headers(self, request: Request) -> dict[str, str]:
         request_id = getattr(request.state, "request_id", None) or self._request_id(request)
         self.rate_remaining = max(0, self.rate_remaining - 1)
-        return {
-            "X-Request-Id": request_id,
-            "Content-Language": "en",
-            RATE_LIMIT_HEADERS[0]: str(RATE_LIMIT),
-            RATE_LIMIT_HEADERS[1]: str(self.rate_remaining),
-            RATE_LIMIT_HEADERS[2]: "3600",
-        }
+        headers = {"X-Request-Id": request_id, "Content-Language": "en"}
+        if self.switch["rate_limit_headers"]:   # undocumented by Sell (common.py): switch `rate_limit_headers`
+            headers.update({RATE_LIMIT_HEADERS[0]: str(RATE_LIMIT), RATE_LIMIT_HEADERS[1]: str(self.rate_remaining),
+                            RATE_LIMIT_HEADERS[2]: "3600"})
+        return headers
 
     def _request_id(self, request: Request) -> str:
         value = f"00000000-0000-4000-8000-{next(self.request_ids):012d}"
@@ -95,7 +104,7 @@ class ZendeskSellEmulator(Emulator):
 
     def check(self, request: Request) -> Response | None:
         """Request checks every Sell call passes through: User-Agent, Accept, bearer token."""
-        if not request.headers.get("user-agent", "").strip():
+        if self.switch["user_agent_required"] and not request.headers.get("user-agent", "").strip():
             return self.error(request, MISSING_USER_AGENT_STATUS, MISSING_USER_AGENT_CODE,
                               "User-Agent header is missing", "Set a User-Agent header that identifies "
                               "your application.")

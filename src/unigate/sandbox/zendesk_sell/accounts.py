@@ -11,8 +11,21 @@ adds no routes and seeds the persons into this same store (`store_contact`), lin
 - List `page` (1-based) / `per_page` (default 25, max 100), `meta.links.next_page` while more remain;
   filters `is_organization`, `ids`, `name`, `email`, `owner_id`, `contact_id`, `sort_by=attr:dir`.
 - Create, partial update (`tags` replace the list), hard delete 204 then 404, upsert.
-Sources besides the reference page: Zendesk's official Python client `basecrm` (`services.py`:
-ContactsService) and basecrm-ruby `lib/basecrm/models/contact.rb` (fields).
+
+Sources:
+- https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/ (paths, fields, `is_organization`
+  fixed at creation, `name` required for organisations and `last_name` for persons, hard delete).
+- Zendesk's official Python client `basecrm` (https://github.com/basecrm/basecrm-python, `services.py`
+  ContactsService: list/create/retrieve/update/destroy/upsert; `http_client.py`: envelopes, any 2xx).
+- basecrm-ruby (https://github.com/basecrm/basecrm-ruby) `lib/basecrm/models/contact.rb` (fields) and
+  `lib/basecrm/services/contacts_service.rb` (`per_page` default 25 and at most 100, 1-based `page`,
+  `sort_by` default `last_name:asc`, the list filters).
+- https://developer.zendesk.com/api-reference/sales-crm/firehose/contacts/ (contact statuses: `customer_status`
+  none/current/past, `prospect_status` none/current).
+Switchable (`POST /__control/zendesk_sell/switches`), because unverified: `create_status` (200 as the
+reference page shows, or 201), `custom_fields_update` (merge the keys sent, or replace the map),
+`per_page_over_max` (refused with 400, or clamped to 100), `rate_limit_headers` (sent, or not),
+`is_organization_update` (an update naming `is_organization` ignored, or refused with 422).
 """
 
 from __future__ import annotations
@@ -28,15 +41,27 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, now_timestamp, timestamp
 
-# -- choices where the vendor's behaviour is not settled (change here) --------------------------------
-# Whether POST /contacts answers 200 or 201 is not settled; Sell's contacts reference shows 200.
+# -- behaviours the vendor's sources leave open: switches, the default first --------------------------
+# Whether POST /contacts answers 200 or 201 is not settled: Sell's contacts reference shows 200, the
+# official clients accept any 2xx (basecrm `http_client.py`).
 CREATE_STATUS = 200
-# `custom_fields` on update merging keys vs replacing the map is unverified; merge here.
-CUSTOM_FIELDS_MERGE = True
-# `is_organization` can only be set at creation (contacts reference). An update carrying it is ignored here
-# (whether Sell answers 422 instead is unverified).
-# Default order of the list (Sell documents `sort_by`, not its default): by id.
-DEFAULT_SORT = "id:asc"
+# `custom_fields` on update merging keys vs replacing the map is unverified (only `tags` is documented to
+# replace the list: basecrm-ruby contacts_service.rb).
+# Whether a `per_page` over 100 is refused (400) or clamped to 100 is not documented (basecrm-ruby
+# contacts_service.rb: "maximum number that can be returned is 100").
+# Sell documents no rate-limit headers (common.py): they are sent (`X-RateLimit-*`, default) or not.
+SWITCHES: dict[str, tuple[object, ...]] = {
+    "create_status": (CREATE_STATUS, 201),
+    "custom_fields_update": ("merge", "replace"),
+    "per_page_over_max": ("refuse", "clamp"),
+    "rate_limit_headers": (True, False),
+    "is_organization_update": ("ignore", "refuse"),
+}
+# `is_organization` can only be set at creation (contacts reference). Whether an update carrying it is
+# ignored or answered 422 is unverified: switch `is_organization_update` (`ignore`, default, or `refuse`).
+# Default order of the list: `last_name:asc` (basecrm-ruby contacts_service.rb, `:sort_by (last_name:asc)`);
+# ties (every organisation has no last name) keep creation order.
+DEFAULT_SORT = "last_name:asc"
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -50,7 +75,10 @@ STRING_FIELDS = {"customer_status", "description", "email", "facebook", "fax", "
                  "last_name", "linkedin", "mobile", "name", "phone", "prospect_status", "skype", "title",
                  "twitter", "website"}
 ADDRESS_KEYS = ("line1", "city", "postal_code", "state", "country")
+# Firehose contact statuses (https://developer.zendesk.com/api-reference/sales-crm/firehose/contacts/): customers
+# none/current/past, prospects none/current.
 STATUSES = ("none", "current", "past")
+PROSPECT_STATUSES = ("none", "current")
 
 _NAMES = ["Bluebird Analytics", "Copperline Freight", "Driftwood Studios", "Evergreen Dental", "Foxglove Foods",
           "Granite Peak Capital", "Harborview Hotels", "Ironclad Security", "Juniper Biotech", "Keystone Roofing",
@@ -111,7 +139,7 @@ class Accounts(Resource):
                 "first_name": None,
                 "last_name": None,
                 "customer_status": STATUSES[i % 3],
-                "prospect_status": STATUSES[(i + 1) % 3],
+                "prospect_status": PROSPECT_STATUSES[(i + 1) % 2],
                 "title": None,
                 "description": f"{name}: {_INDUSTRIES[i % len(_INDUSTRIES)].lower()} account in {city}.",
                 "industry": _INDUSTRIES[i % len(_INDUSTRIES)],
@@ -173,6 +201,8 @@ class Accounts(Resource):
         except ValueError:
             return self.emulator.error(request, 400, "bad_request", "page and per_page must be integers",
                               "Query parameters page and per_page take positive integers.")
+        if per_page > MAX_PER_PAGE and self.emulator.switch["per_page_over_max"] == "clamp":
+            per_page = MAX_PER_PAGE
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             return self.emulator.error(request, 400, "bad_request", "Invalid pagination parameters",
                               f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}.")
@@ -210,7 +240,11 @@ class Accounts(Resource):
                                       f"{key} takes an integer.")
         city = q.get("address[city]")
 
-        simple = is_org is not None and not filters and ids is None and city is None and sort_by == "id:asc"
+        # The filter the unified API always sends, in creation order: organisations under the default sort
+        # while none has a last name (organisations rarely do).
+        simple = is_org is not None and not filters and ids is None and city is None and (
+            sort_by == "id:asc" or (sort_by == "last_name:asc" and is_org == "true"
+                                    and not any(self.records[str(i)].get("last_name") for i in self.organization_ids)))
         start = (page - 1) * per_page
         if simple:
             # the filter the unified API always sends: page by slicing that kind's index
@@ -263,6 +297,8 @@ class Accounts(Resource):
             if not is_org and not values.get("last_name"):
                 add("last_name", "blank", "can't be blank")
         else:
+            if "is_organization" in values and self.emulator.switch["is_organization_update"] == "refuse":
+                add("is_organization", "invalid", "can't be changed")
             if is_org and "name" in values and not values.get("name"):
                 add("name", "blank", "can't be blank")
             if not is_org and "last_name" in values and not values.get("last_name"):
@@ -270,8 +306,8 @@ class Accounts(Resource):
         for key in STRING_FIELDS:
             if values.get(key) is not None and not isinstance(values[key], str):
                 add(key, "invalid", "is invalid")
-        for key in ("customer_status", "prospect_status"):
-            if values.get(key) is not None and values[key] not in STATUSES:
+        for key, allowed in (("customer_status", STATUSES), ("prospect_status", PROSPECT_STATUSES)):
+            if values.get(key) is not None and values[key] not in allowed:
                 add(key, "inclusion", "is not included in the list")
         if "owner_id" in values and values["owner_id"] is not None:
             if isinstance(values["owner_id"], bool) or values["owner_id"] not in USER_IDS:
@@ -305,7 +341,8 @@ class Accounts(Resource):
             value = values[key]
             if key in ("address", "billing_address", "shipping_address") and value is not None:
                 value = {k: value.get(k) for k in ADDRESS_KEYS}
-            if key == "custom_fields" and CUSTOM_FIELDS_MERGE and value is not None:
+            if key == "custom_fields" and value is not None \
+                    and self.emulator.switch["custom_fields_update"] == "merge":
                 value = {**(contact.get("custom_fields") or {}), **value}
             contact[key] = value if value is not None or key not in ("tags", "custom_fields") else \
                 ([] if key == "tags" else {})
@@ -337,7 +374,7 @@ class Accounts(Resource):
         self._write(contact, values)
         contact["updated_at"] = now
         self.store_contact(contact)
-        return self.emulator.ok(request, self._single(contact), CREATE_STATUS)
+        return self.emulator.ok(request, self._single(contact), self.emulator.switch["create_status"])
 
     # -- one contact ----------------------------------------------------------------------------------
     async def one(self, request: Request) -> Response:

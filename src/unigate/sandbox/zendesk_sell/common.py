@@ -17,7 +17,9 @@ SANDBOX_TOKEN = "sandbox-zendesk_sell-token-000000000000000000000000000000000000
 
 # -- choices where the vendor's behaviour is not settled (change here) --------------------------------
 # A request without User-Agent is refused with 400 ("invalid_user_agent"-style; the official client
-# `basecrm`, http_client.py, always sends one).
+# `basecrm`, http_client.py, always sends one). Sell's requests page
+# (https://developer.zendesk.com/api-reference/sales-crm/requests/) does not name the header: switch
+# `user_agent_required` (True, default, or False).
 MISSING_USER_AGENT_STATUS = 400
 MISSING_USER_AGENT_CODE = "invalid_user_agent"
 # Sell documents no rate-limit headers (https://developer.zendesk.com/api-reference/sales-crm/rate-limits/);

@@ -14,7 +14,8 @@ from unigate.sandbox import _oauth
 OAUTH_AUTHORIZE_PATH = "/oauth2/authorize"  # https://api.getbase.com/oauth2/authorize [doc]
 OAUTH_TOKEN_PATH = "/oauth2/token"          # https://api.getbase.com/oauth2/token [doc]
 OAUTH_ACCESS_TOKEN_TTL = 3599               # expires_in "3599" in a Zendesk community post (5003737490458)
-# The vendor is silent on rotation; the sandbox rotates, the behaviour a client must survive [unverified].
+# The vendor is silent on rotation; the sandbox rotates by default, the behaviour a client must survive
+# [unverified]; switch `refresh_token_rotation` (False: no new refresh token, the old one stays valid).
 OAUTH_ROTATES_REFRESH_TOKEN = True
 OAUTH_PROFILE = _oauth.OAuthProfile(
     name="zendesk_sell",
