@@ -67,7 +67,7 @@ def stored(ctl) -> dict[str, dict]:
 
 
 def test_list_maps_every_organisation_and_no_person(gateway, ctl):
-    """One parties collection; the unified list is organisations only (mapping `list.filter`), each mapped field for field."""
+    """One parties collection; the unified list is organisations only, each mapped field for field."""
     records = stored(ctl)
     listed = [r for page in list_all(gateway, NAME, limit=40) for r in page]
     organisations = [p for p in records.values() if p["type"] == "organisation"]
@@ -76,15 +76,19 @@ def test_list_maps_every_organisation_and_no_person(gateway, ctl):
         assert_maps(unified, records[unified["id"]])
 
 
-def test_list_follows_link_header_with_embed(gateway, ctl):
-    """NOTES §14: paging follows `Link rel="next"`; every page asks for embed=tags,fields (tags/fields only come that way)."""
+def test_list_asks_the_party_filter_for_organisations(gateway, ctl):
+    """operations/Filter: the accounts list asks Capsule for `type is organisation` (no person is read and
+    skipped), page after page by the filter's Link header (NOTES §14), with embed=tags,fields on every page."""
+    organisations = sum(1 for p in ctl.records() if p["type"] == "organisation")
     ctl.clear_requests()
-    list_all(gateway, NAME, limit=50)
-    calls = [r for r in ctl.requests() if r["method"] == "GET" and r["path"].endswith("/api/v2/parties")]
-    assert len(calls) == 2  # 80 parties at perPage=50
+    list_all(gateway, NAME, limit=10)
+    calls = [r for r in ctl.requests() if "definitions" not in r["path"]]
+    assert [(c["method"], c["path"].split("/capsule")[-1]) for c in calls] == \
+        [("POST", "/api/v2/parties/filters/results")] * -(-organisations // 10)
     for number, call in enumerate(calls, start=1):
+        assert call["body"] == {"filter": {"conditions": [{"field": "type", "operator": "is", "value": "organisation"}]}}
         params = dict(call["query_params"])
-        assert params["embed"] == "tags,fields" and params["perPage"] == "50"
+        assert params["embed"] == "tags,fields" and params["perPage"] == "10"
         assert params.get("page", "1") == str(number)
         assert call["headers"]["authorization"] == f"Bearer {capsule.SANDBOX_TOKEN}"
 
