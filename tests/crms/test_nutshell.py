@@ -166,6 +166,21 @@ def test_delete_answers_with_the_full_deleted_account(gateway, ctl):
     assert gateway.unified("GET", NAME, "5-accounts").status_code == 404  # soft-deleted: readable, but gone
 
 
+def test_delete_of_a_sparse_account_omits_what_it_lacks(gateway, ctl):
+    """The deleted account of a create with a name only: fields Nutshell holds as null (description,
+    employeeCount) are left out of the unified answer, as in a get, never answered as null."""
+    created = gateway.unified("POST", NAME, json={"name": "Sparse Co"})
+    assert created.status_code == 200, created.text
+    got = gateway.unified("GET", NAME, created.json()["id"]).json()
+    deleted = gateway.unified("DELETE", NAME, created.json()["id"])
+    assert deleted.status_code == 200, deleted.text
+    body = deleted.json()
+    assert body["remote_data"]["accounts"][0]["description"] is None  # Nutshell's own answer has the null
+    unified = {k: v for k, v in body.items() if k != "remote_data"}
+    assert None not in unified.values(), unified
+    assert set(unified) == set(got) - {"remote_data"}
+
+
 def test_provider_errors(gateway, ctl):
     """Unknown id -> 404; validation -> 422 with Nutshell's title/detail as the message."""
     assert gateway.unified("GET", NAME, "999-accounts").status_code == 404

@@ -248,6 +248,7 @@ class Engine:
                           "delete response") if mm.response is not None else None
         result: dict[str, Any] = {"id": request.id}
         if isinstance(mapped, dict):
+            mapped = prune(mapped)  # like every mapped record: a missing field is omitted, never null
             result.update(mapped)
             result["id"] = str(mapped["id"]) if mapped.get("id") is not None else request.id
         if isinstance(parsed, (dict, list)):
