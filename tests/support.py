@@ -206,6 +206,11 @@ def sample_write_body(name: str, existing: dict[str, Any], resource: str = "acco
     return {k: v for k, v in candidates.items() if k in writable and v not in (None, [])}
 
 
+def phone_digits(number: Any) -> str:
+    """A phone number's digits, without spaces, dashes, brackets or a leading +."""
+    return "".join(ch for ch in str(number or "") if ch.isdigit())
+
+
 def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any], resource: str = "accounts") -> None:
     """The unified record holds what was written (for the fields the integration can write)."""
     where = f"{name}-{resource}"
@@ -222,7 +227,12 @@ def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any], reso
     for listed, key in (("phone_numbers", "number"), ("email_addresses", "email"), ("urls", "url")):
         if listed in sent:
             values = [item.get(key) for item in got.get(listed) or []]
-            assert sent[listed][0][key] in values, f"{where}: {listed} {values}"
+            if listed == "phone_numbers":
+                # The same number in the CRM's own spelling (Nutshell keeps E.164: +15415550100).
+                values = [phone_digits(v) for v in values]
+                assert phone_digits(sent[listed][0][key]) in values, f"{where}: {listed} {values}"
+            else:
+                assert sent[listed][0][key] in values, f"{where}: {listed} {values}"
     if "tags" in sent:
         wanted = sent["tags"][0]
         tags = got.get("tags") or []

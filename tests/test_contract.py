@@ -220,6 +220,41 @@ def test_create_reads_back_then_update_then_delete(gateway, name, resource):
     assert gateway.unified("GET", name, new_id, resource=resource).status_code == 404
 
 
+def _text_leaves(value) -> list[str]:
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _text_leaves(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _text_leaves(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
+def test_a_field_not_declared_writable_is_not_sent(gateway, sandbox, name, resource):
+    """`supports.writable` (docs/coverage.md `w`) is what a create sends: a unified field the mapping
+    writes must be declared writable, so the coverage never calls a written field read-only."""
+    if not supports(name, "create", resource):
+        pytest.skip(f"{name} cannot create {resource}")
+    from unigate.models import READ_ONLY_FIELDS
+
+    existing = gateway.unified("GET", name, first_record(gateway, name, resource)["id"], resource=resource).json()
+    links = linked_records(gateway, name, resource)
+    body = sample_write_body(name, existing, resource, links)
+    candidates = resource_case(resource).candidates("unwritten", existing, links)
+    writable = set(mapping(name, resource).writable)
+    others = {k: v for k, v in candidates.items() if k not in writable and k not in READ_ONLY_FIELDS and v}
+    if not others:
+        pytest.skip(f"{name} writes every unified field it is given")
+    sent_by_writable = {t for k in body for t in _text_leaves(body[k])}
+    probes = {k: [t for t in _text_leaves(v) if len(t) > 5 and t not in sent_by_writable] for k, v in others.items()}
+    control = sandbox.control(name)
+    control.clear_requests()
+    gateway.unified("POST", name, json={**body, **others}, resource=resource)
+    written = b" ".join(orjson.dumps(r["body"]) for r in control.requests() if r["method"] in ("POST", "PUT", "PATCH"))
+    leaked = {k: t for k, texts in probes.items() for t in texts if orjson.dumps(t)[1:-1] in written}
+    assert not leaked, f"{name}: sent fields it does not declare writable: {leaked}"
+
+
 @every_pair
 @pytest.mark.usefixtures("fresh_sandbox")
 def test_delete_a_seeded_record(gateway, name, resource):
