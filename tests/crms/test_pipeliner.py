@@ -10,7 +10,8 @@ import base64
 from datetime import datetime
 
 import pytest
-from support import list_all
+import requests
+from support import SPECS, list_all
 
 from unigate.sandbox import pipeliner
 from unigate.sandbox.pipeliner import contacts as pipeliner_contacts
@@ -147,11 +148,49 @@ def test_unknown_industry_is_the_providers_validation_error(gateway, ctl):
     assert "industry_id" in answer.json()["message"]
 
 
-def test_create_without_owner_is_refused(gateway, ctl):
-    """owner_id is required on create; Pipeliner's message reaches the caller."""
-    answer = gateway.unified("POST", NAME, json={"name": "Ownerless"})
-    assert answer.status_code == 400
-    assert "owner_id" in answer.json()["message"]
+def unified_for(gateway, account_id, method, resource, json=None):
+    return requests.request(method, f"{gateway.url}/unified/crm/{resource}", headers=gateway.headers, json=json,
+                            params={"integrated_account_id": account_id}, timeout=10)
+
+
+@pytest.mark.parametrize(("resource", "body"), [("accounts", {"name": "Ownerless"}),
+                                                ("contacts", {"last_name": "Ownerless"})])
+def test_create_without_owner_is_owned_by_the_connected_user(gateway, ctl, resource, body):
+    """owner_id is required on create (the vendor's OpenAPI); a unified create without `owner` is owned by
+    the connected user (context.user_email), looked up among the space's Clients by email, as the
+    create tutorials do, and what Pipeliner receives names that Client."""
+    connected = next(c for c in pipeliner.CLIENTS if c["email"] == SPECS[NAME].sandbox_context["user_email"])
+    ctl.clear_requests()
+    answer = gateway.unified("POST", NAME, json=body, resource=resource)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["owner"] == {"id": connected["id"]}
+    lookup = [r for r in ctl.requests() if r["path"].endswith("/entities/Clients")]
+    assert lookup and dict(lookup[0]["query_params"])["filter[email]"] == connected["email"]
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["body"]["owner_id"] == connected["id"]
+    # An owner given wins, and no lookup is made for it.
+    other = pipeliner.CLIENTS[3]["id"]
+    ctl.clear_requests()
+    owned = gateway.unified("POST", NAME, json={**body, "owner": {"id": other}}, resource=resource)
+    assert owned.status_code == 200 and owned.json()["owner"] == {"id": other}
+    assert not [r for r in ctl.requests() if r["path"].endswith("/entities/Clients")]
+
+
+@pytest.mark.parametrize("user_email", ["", "nobody@sandbox.example"])
+@pytest.mark.parametrize(("resource", "body"), [("accounts", {"name": "Ownerless"}),
+                                                ("contacts", {"last_name": "Ownerless"})])
+def test_create_without_any_owner_is_400_naming_it(gateway, ctl, resource, body, user_email):
+    """No owner in the body and no connected user to fill in (none named, or not a Client of the space):
+    the gateway answers 400 naming `owner` (supports.required) and Pipeliner receives no create."""
+    context = {**SPECS[NAME].sandbox_context, "user_email": user_email}
+    created = gateway.admin("POST", "/integrated-account",
+                            json={"integration": NAME, "is_sandbox": True, "context": context})
+    assert created.status_code == 201, created.text
+    ctl.clear_requests()
+    answer = unified_for(gateway, created.json()["id"], "POST", resource, json=body)
+    assert answer.status_code == 400, answer.text
+    assert "`owner`" in answer.json()["message"] and answer.json().get("truto_is_remote_error") is not True
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
 
 
 def test_delete_is_soft(gateway, ctl):
@@ -250,10 +289,7 @@ def test_contact_update_moves_the_primary_account(gateway, ctl, monkeypatch, mod
 
 
 def test_contact_refusals_and_soft_delete(gateway, ctl):
-    """No owner and an unknown account are Pipeliner 422s naming the field; delete is soft, then 404."""
-    ownerless = gateway.unified("POST", NAME, json={"last_name": "Nobody"}, resource="contacts")
-    assert ownerless.status_code == 422 and "owner_id" in ownerless.json()["message"]
-    assert ownerless.json()["truto_is_remote_error"] is True
+    """An unknown account is Pipeliner's 422 naming the field; delete is soft, then 404."""
     dangling = gateway.unified("POST", NAME, json={"last_name": "Lost", "owner": {"id": pipeliner.CLIENTS[0]["id"]},
                                                "account": {"id": "no-such-account"}}, resource="contacts")
     assert dangling.status_code == 422 and "account_id" in dangling.json()["message"]

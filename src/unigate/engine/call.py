@@ -201,6 +201,8 @@ class Engine:
         if request.method in ("create", "update") and request.body is not None:
             remote_body = request.body.get("remote_data")
             scope["body"] = {k: v for k, v in request.body.items() if k != "remote_data"}
+        if request.method == "create":
+            scope["body"] = self._completed(request, mapping, mm, scope)
         provider_request = build_request(request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
                                          remote_query=request.remote_query, remote_body=remote_body,
                                          remote_merge=mm.remote_data)
@@ -241,6 +243,24 @@ class Engine:
         if unified is None:
             raise GatewayError(502, f"{label}'s record could not be mapped.", remote=True, raw_response=parsed)
         return JsonResult(unified, headers)
+
+    @staticmethod
+    def _completed(request: UnifiedRequest, mapping: ResourceMapping, mm: MethodMapping,
+                   scope: dict[str, Any]) -> dict[str, Any]:
+        """A create's unified body with the declared defaults filled in, refused (400, naming the field)
+        when a field the CRM requires is still missing: the caller learns it before the CRM is called."""
+        body = dict(scope["body"] or {})
+        for name, expression in mm.defaults:
+            if body.get(name) in (None, "", {}, []):
+                value = evaluate_request(expression, {**scope, "body": body}, f"defaults.{name}")
+                if value not in (None, "", {}, []):
+                    body[name] = value
+        missing = [name for name in mapping.required if body.get(name) in (None, "", {}, [])]
+        if missing:
+            label = request.account.integration.label
+            raise GatewayError(400, f"{label} requires {', '.join(f'`{m}`' for m in missing)} to create "
+                                    f"{request.model}/{request.resource}.")
+        return body
 
     def _deleted(self, request: UnifiedRequest, mm: MethodMapping, parsed: Any,
                  schema: UnifiedResource | None) -> dict[str, Any]:
