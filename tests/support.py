@@ -134,7 +134,7 @@ def _account_candidates(marker: str, existing: dict[str, Any], links: dict[str, 
         "number_of_employees": 42,
         "owner": existing.get("owner"),
         "addresses": [{"street_1": "1 Contract Street", "city": "Springfield", "state": "Oregon",
-                       "postal_code": "97477", "country": "United States"}],
+                       "postal_code": "97477", "country": "US"}],
         "phone_numbers": [{"number": "+1 541 555 0100"}],
         "urls": [{"url": f"https://contract-{marker}.example.com"}],
         "tags": (existing.get("tags") or [])[:1],
@@ -152,7 +152,7 @@ def _contact_candidates(marker: str, existing: dict[str, Any], links: dict[str, 
         "email_addresses": [{"email": f"ada.{marker}@contract.example.com"}],
         "phone_numbers": [{"number": "+1 541 555 0101"}],
         "addresses": [{"street_1": "2 Contract Street", "city": "Springfield", "state": "Oregon",
-                       "postal_code": "97477", "country": "United States"}],
+                       "postal_code": "97477", "country": "US"}],
         "urls": [{"url": f"https://contract-{marker}.example.com/ada"}],
         "tags": (existing.get("tags") or [])[:1],
     }
@@ -204,6 +204,17 @@ def sample_write_body(name: str, existing: dict[str, Any], resource: str = "acco
     marker = uuid.uuid4().hex[:8]
     candidates = resource_case(resource).candidates(marker, existing, links or {})
     return {k: v for k, v in candidates.items() if k in writable and v not in (None, [])}
+
+
+def country_code(value: Any) -> Any:
+    """The ISO 3166-1 alpha-2 code of a country code or name, as pycountry knows it; other text unchanged
+    (what a unified record answers for a CRM's country)."""
+    import pycountry
+
+    try:
+        return pycountry.countries.lookup(value).alpha_2 if isinstance(value, str) and value else value
+    except LookupError:
+        return value
 
 
 def phone_digits(number: Any) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from support import SPECS, assert_unified_record, list_all
+import requests
+from support import SPECS, assert_unified_record, country_code, list_all
 
 from unigate.engine.pagination import next_position
 from unigate.engine.provider_request import lower_headers
@@ -36,7 +37,7 @@ def expected(party: dict) -> dict:
     def address(a):
         lines = (a.get("street") or "").split("\n")
         return {"street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None, "city": a["city"],
-                "state": a["state"], "postal_code": a["zip"], "country": a["country"],
+                "state": a["state"], "postal_code": a["zip"], "country": country_code(a["country"]),
                 "type": a["type"].lower() if a["type"] else None}
 
     return {
@@ -141,7 +142,7 @@ def test_create_sends_party_wrapper_and_reads_back(gateway, ctl):
         "website": "https://gateway-made.example",
         "owner": {"id": str(owner["id"])},
         "addresses": [{"street_1": "1 High Street", "street_2": "Floor 2", "city": "London",
-                       "postal_code": "EC1A 1BB", "country": "United Kingdom", "type": "office"}],
+                       "postal_code": "EC1A 1BB", "country": "GB", "type": "office"}],
         "phone_numbers": [{"number": "+44 20 7946 0000", "type": "work"}],
         "urls": [{"url": "https://gateway-made.example", "type": "website"},
                  {"url": "http://twitter.com/gatewaymade", "type": "twitter"}],
@@ -220,12 +221,39 @@ def test_delete_is_204_then_404(gateway, ctl):
     assert gateway.unified("DELETE", NAME, str(party["id"])).status_code == 404
 
 
-def test_validation_error_comes_through(gateway, ctl):
-    """Capsule's 422 {"message","errors"} is a unified 422 whose message names the failing field."""
+def test_countries_are_codes_to_the_caller_and_names_to_capsule(gateway, ctl):
+    """Capsule keeps countries by its dictionary's names and refuses codes (422 "country is invalid", the
+    tool docs of https://github.com/soil-dev/capsulemcp): a unified code, alpha-3 code or English name is
+    sent as the name, and read back as the ISO 3166-1 alpha-2 code."""
+    for given in ("US", "usa", "United States"):
+        ctl.clear_requests()
+        response = gateway.unified("POST", NAME, json={"name": f"Country {given}",
+                                                       "addresses": [{"city": "Boston", "country": given}]})
+        assert response.status_code == 200, response.text
+        party = next(r for r in ctl.requests() if r["method"] == "POST")["body"]["party"]
+        assert party["addresses"][0]["country"] == "United States"
+        assert response.json()["addresses"][0]["country"] == "US"
+        assert stored(ctl)[response.json()["id"]]["addresses"][0]["country"] == "United States"
+    # Capsule itself refuses a code: the sandbox is no kinder than Capsule.
+    refused = requests.post(f"{ctl.url}/api/v2/parties", headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"},
+                            json={"party": {"type": "organisation", "name": "Raw code", "addresses": [{"country": "US"}]}},
+                            timeout=5)
+    assert refused.status_code == 422 and "country is invalid" in refused.text
+
+
+def test_an_unknown_country_is_400_naming_the_field(gateway, ctl):
+    """A country no ISO 3166-1 entry names is the gateway's 400 naming the field; Capsule is not called."""
+    ctl.clear_requests()
     response = gateway.unified("POST", NAME, json={"name": "Bad Country",
                                                    "addresses": [{"street_1": "x", "country": "Atlantis"}]})
-    assert response.status_code == 422, response.text
-    assert "country is invalid" in response.json()["message"]
+    assert response.status_code == 400, response.text
+    assert "addresses.0.country" in response.json()["message"] and "Atlantis" in response.json()["message"]
+    assert response.json()["truto_error_insight"]["invalid_body_fields"]["value"] == ["addresses.0.country"]
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
+
+
+def test_validation_error_comes_through(gateway, ctl):
+    """Capsule's 422 {"message","errors"} is a unified 422 whose message names the failing field."""
     response = gateway.unified("POST", NAME, json={"name": "Bad Field", "custom_fields": {"No Such Field": 1}})
     assert response.status_code == 422, response.text
 
@@ -268,7 +296,7 @@ def expected_contact(person: dict, parties: dict[str, dict]) -> dict:
 def assert_maps_contact(unified: dict, person: dict, parties: dict[str, dict]) -> None:
     assert_unified_record(unified, expected_contact(person, parties), lambda got, want: instant(got) == instant(want))
     addresses = [{"street_1": a["street"], "city": a["city"], "state": a["state"], "postal_code": a["zip"],
-                  "country": a["country"], "type": a["type"].lower()} for a in person["addresses"]]
+                  "country": country_code(a["country"]), "type": a["type"].lower()} for a in person["addresses"]]
     assert unified.get("addresses", []) == [{k: v for k, v in a.items() if v is not None} for a in addresses]
     assert unified["remote_data"]["id"] == person["id"]
 
@@ -328,7 +356,7 @@ def test_contact_create_sends_a_person_linked_to_its_organisation(gateway, ctl):
         "owner": {"id": str(capsule.USERS[2]["id"])},
         "email_addresses": [{"email": "grace@navy.example", "type": "work"}],
         "phone_numbers": [{"number": "+1 202 555 0111", "type": "mobile"}],
-        "addresses": [{"street_1": "1 Navy Yard", "city": "Washington", "country": "United States", "type": "office"}],
+        "addresses": [{"street_1": "1 Navy Yard", "city": "Washington", "country": "US", "type": "office"}],
         "urls": [{"url": "gracehopper", "type": "linkedin"}],
         "tags": [{"name": "Champion"}],
         "custom_fields": {"Preferred Channel": "Phone", "Newsletter": True},

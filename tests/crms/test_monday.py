@@ -36,7 +36,7 @@ def expected(item: dict) -> dict:
         "website": value("company_domain")["url"], "number_of_employees": int(by_id["company_employees"]["text"]),
         "owner": {"id": str(value("account_owner")["personsAndTeams"][0]["id"])},
         "addresses": [{"street_1": f"{loc['streetNumber']['long_name']} {loc['street']['long_name']}",
-                       "city": loc["city"]["long_name"], "country": loc["country"]["long_name"], "type": "primary"}],
+                       "city": loc["city"]["long_name"], "country": loc["country"]["short_name"], "type": "primary"}],
         "phone_numbers": [{"number": value("company_phone")["phone"], "type": "primary"}],
         "urls": [{"url": value("company_domain")["url"], "type": "website"}],
         "tags": [{"id": str(t), "name": n} for t, n in zip(tags, by_id["tags"]["text"].split(", "))],

@@ -5,7 +5,7 @@ Pipedrive receives them, custom-field hashes from the account's context
 from __future__ import annotations
 
 import pytest
-from support import SPECS, list_all
+from support import SPECS, country_code, list_all
 
 NAME = "pipedrive"
 KEYS = SPECS[NAME].sandbox_context["custom_field_keys"]
@@ -25,7 +25,7 @@ def expected(org: dict) -> dict:
     street = " ".join(x for x in (a.get("street_number"), a.get("route")) if x) or a.get("value")
     address = {"street_1": street, "street_2": a.get("subpremise"), "city": a.get("locality"),
                "state": a.get("admin_area_level_1"), "postal_code": a.get("postal_code"),
-               "country": a.get("country"), "type": "primary"}
+               "country": country_code(a.get("country")), "type": "primary"}
     out = {
         "id": str(org["id"]),
         "name": org["name"],
@@ -68,7 +68,7 @@ def test_create_puts_mapped_fields_into_custom_field_hashes(gateway, ctl):
             "number_of_employees": 30, "owner": {"id": "13053346"}, "tags": [{"id": "2"}],
             "phone_numbers": [{"number": "+49 30 555 0101"}],
             "addresses": [{"street_1": "Unter den Linden 5", "city": "Berlin", "postal_code": "10117",
-                           "country": "Germany"}]}
+                           "country": "DE"}]}
     ctl.clear_requests()
     response = gateway.unified("POST", NAME, json=sent)
     assert response.status_code == 200, response.text
@@ -77,6 +77,8 @@ def test_create_puts_mapped_fields_into_custom_field_hashes(gateway, ctl):
     assert body["custom_fields"] == {KEYS["website"]: "https://quay.example", KEYS["industry"]: "Analytics",
                                      KEYS["number_of_employees"]: 30, KEYS["phone"]: "+49 30 555 0101"}
     assert body["address"]["locality"] == "Berlin" and body["address"]["route"] == "Unter den Linden 5"
+    # Pipedrive's address parts are geocoded names: the unified code goes as the country's name.
+    assert body["address"]["country"] == "Germany" and body["address"]["value"].endswith(", Germany")
     created = response.json()
     stored = {str(o["id"]): o for o in ctl.records()}[created["id"]]
     created.pop("remote_data")

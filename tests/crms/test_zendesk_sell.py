@@ -5,7 +5,7 @@ API (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/).
 from __future__ import annotations
 
 import pytest
-from support import list_all
+from support import country_code, list_all
 
 from unigate.sandbox import zendesk_sell
 
@@ -27,7 +27,7 @@ def expected(contact: dict) -> dict:
             return None
         lines = (a.get("line1") or "").split("\n")
         values = {"street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None, "city": a.get("city"),
-                  "state": a.get("state"), "postal_code": a.get("postal_code"), "country": a.get("country"),
+                  "state": a.get("state"), "postal_code": a.get("postal_code"), "country": country_code(a.get("country")),
                   "type": kind}
         return {k: v for k, v in values.items() if v is not None}
 
@@ -120,7 +120,7 @@ def test_create_sends_sell_body_and_reads_back(gateway, ctl):
         "name": "Gateway Made Inc.", "description": "Through the unified API", "industry": "Software",
         "website": "https://gateway-made.example", "owner": {"id": owner},
         "addresses": [{"street_1": "1 Main St", "street_2": "Suite 4", "city": "Austin", "state": "TX",
-                       "postal_code": "78701", "country": "United States"},
+                       "postal_code": "78701", "country": "US"},
                       {"street_1": "2 Bill Ave", "city": "Dallas", "type": "billing"}],
         "phone_numbers": [{"number": "+1 512 555 0100"}, {"number": "+1 512 555 0199", "type": "fax"}],
         "tags": [{"name": "vip"}, {"name": "new"}],
@@ -135,7 +135,7 @@ def test_create_sends_sell_body_and_reads_back(gateway, ctl):
         "is_organization": True, "name": "Gateway Made Inc.", "description": "Through the unified API",
         "industry": "Software", "website": "https://gateway-made.example", "owner_id": int(owner),
         "address": {"line1": "1 Main St\nSuite 4", "city": "Austin", "postal_code": "78701", "state": "TX",
-                    "country": "United States"},
+                    "country": "US"},
         "billing_address": {"line1": "2 Bill Ave", "city": "Dallas"},
         "phone": "+1 512 555 0100", "fax": "+1 512 555 0199", "tags": ["vip", "new"],
         "custom_fields": {"Segment": "Enterprise"}}}
