@@ -257,6 +257,31 @@ def test_a_field_not_declared_writable_is_not_sent(gateway, sandbox, name, resou
 
 @every_pair
 @pytest.mark.usefixtures("fresh_sandbox")
+def test_a_create_without_a_required_field_is_400_naming_it(gateway, sandbox, name, resource):
+    """`supports.required` (docs/coverage.md): a create lacking a field the CRM requires (and no default
+    fills) is the gateway's 400 naming it, and nothing of the body reaches the CRM."""
+    required = mapping(name, resource).required if supports(name, "create", resource) else ()
+    defaulted = {f for f, _ in mapping(name, resource).methods["create"].defaults} if required else set()
+    entries = [entry for entry in required if not set(entry) & defaulted]
+    if not entries:
+        pytest.skip(f"{name} requires nothing on create {resource} that it does not fill in")
+    existing = gateway.unified("GET", name, first_record(gateway, name, resource)["id"], resource=resource).json()
+    full = sample_write_body(name, existing, resource, linked_records(gateway, name, resource))
+    control = sandbox.control(name)
+    for entry in entries:
+        body = {k: v for k, v in full.items() if k not in entry}
+        control.clear_requests()
+        answer = gateway.unified("POST", name, json=body, resource=resource)
+        assert answer.status_code == 400, answer.text
+        assert all(f"`{field}`" in answer.json()["message"] for field in entry), answer.json()
+        assert answer.json()["truto_error_insight"]["missing_required_fields"]["value"] == [list(entry)]
+        sent = b" ".join(orjson.dumps(r["body"]) for r in control.requests())
+        leaked = [t for t in _text_leaves(body) if len(t) > 5 and orjson.dumps(t)[1:-1] in sent]
+        assert not leaked, f"{name}: the create reached the CRM: {leaked}"
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
 def test_delete_a_seeded_record(gateway, name, resource):
     if not supports(name, "delete", resource):
         pytest.skip(f"{name} cannot delete {resource}")

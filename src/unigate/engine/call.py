@@ -255,11 +255,15 @@ class Engine:
                 value = evaluate_request(expression, {**scope, "body": body}, f"defaults.{name}")
                 if value not in (None, "", {}, []):
                     body[name] = value
-        missing = [name for name in mapping.required if body.get(name) in (None, "", {}, [])]
+        missing = [" or ".join(f"`{name}`" for name in entry) for entry in mapping.required
+                   if all(body.get(name) in (None, "", {}, []) for name in entry)]
         if missing:
             label = request.account.integration.label
-            raise GatewayError(400, f"{label} requires {', '.join(f'`{m}`' for m in missing)} to create "
-                                    f"{request.model}/{request.resource}.")
+            raise GatewayError(400, f"{label} requires {', '.join(missing)} to create {request.model}/{request.resource}.",
+                               insight={"missing_required_fields": {
+                                   "description": "Fields the CRM requires on create (one of each group).",
+                                   "value": [list(entry) for entry in mapping.required
+                                             if all(body.get(n) in (None, "", {}, []) for n in entry)]}})
         return body
 
     def _deleted(self, request: UnifiedRequest, mm: MethodMapping, parsed: Any,

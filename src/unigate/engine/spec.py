@@ -281,9 +281,9 @@ class ResourceMapping:
     config: dict[str, Any] = field(default_factory=dict)
     # Custom methods by name (`merge`, `batch-delete`), besides list/get/create/update/delete.
     custom_methods: dict[str, CustomMethodMapping] = field(default_factory=dict)
-    # Unified fields the CRM requires on create (after `create.defaults`): a create without one is
-    # answered 400 naming it, before the CRM is called.
-    required: tuple[str, ...] = ()
+    # What the CRM requires on create (after `create.defaults`), each entry one field or alternatives
+    # of which one will do: a create without one is answered 400 naming it, before the CRM is called.
+    required: tuple[tuple[str, ...], ...] = ()
     # The value formats the CRM takes (`country`, `phone`, `dates`; FORMATS), for docs/coverage.md.
     formats: dict[str, str] = field(default_factory=dict)
 
@@ -664,9 +664,9 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
     if any(c.read_back is not None for c in custom.values()) and "get" not in methods:
         raise SpecError(f"{where}: read_back needs a get method")
     writable = tuple(supports.get("writable", []))
-    required = tuple(supports.get("required", []))
+    required = tuple(tuple(entry) if isinstance(entry, list) else (entry,) for entry in supports.get("required", []))
     defaults = {name for name, _ in methods["create"].defaults} if "create" in methods else set()
-    for name in (*required, *defaults):
+    for name in (*(f for entry in required for f in entry), *defaults):
         if name not in writable:
             raise SpecError(f"{where}: $.supports: {name!r} is required or defaulted on create but not writable")
     if required and "create" not in methods:
