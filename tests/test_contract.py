@@ -282,6 +282,39 @@ def test_a_create_without_a_required_field_is_400_naming_it(gateway, sandbox, na
 
 @every_pair
 @pytest.mark.usefixtures("fresh_sandbox")
+def test_declared_value_formats_are_what_the_crm_receives(gateway, sandbox, name, resource):
+    """`supports.formats` (docs/coverage.md): a unified country code reaches the CRM as the declared
+    format (the code, or the country's name) and reads back as the code; a phone number reads back as
+    written, or in E.164 where the CRM reformats it."""
+    declared = mapping(name, resource).formats
+    writable = mapping(name, resource).writable
+    if not supports(name, "create", resource) or not ({"country", "phone"} & set(declared)):
+        pytest.skip(f"{name} declares no country or phone format for {resource}")
+    existing = gateway.unified("GET", name, first_record(gateway, name, resource)["id"], resource=resource).json()
+    body = sample_write_body(name, existing, resource, linked_records(gateway, name, resource))
+    if "addresses" in writable:
+        body["addresses"] = [{**body["addresses"][0], "country": "DE"}]
+    control = sandbox.control(name)
+    control.clear_requests()
+    created = gateway.unified("POST", name, json=body, resource=resource)
+    assert created.status_code == 200, created.text
+    written = b" ".join(orjson.dumps(r["body"]) for r in control.requests() if r["method"] in ("POST", "PUT", "PATCH"))
+    record = gateway.unified("GET", name, created.json()["id"], resource=resource).json()
+    if "country" in declared:
+        spelled = {"name": "Germany", "alpha2": "DE", "free_text": "DE"}[declared["country"]]
+        assert b'"' + spelled.encode() + b'"' in written, written
+        if declared["country"] == "name":
+            assert b'"DE"' not in written, written   # a CRM that keeps names never gets the code
+        assert record["addresses"][0]["country"] == "DE", record["addresses"]
+    if "phone" in declared and "phone_numbers" in body:
+        numbers = [p["number"] for p in record.get("phone_numbers") or []]
+        sent = body["phone_numbers"][0]["number"]
+        want = "+" + "".join(ch for ch in sent if ch.isdigit()) if declared["phone"] == "e164" else sent
+        assert want in numbers, numbers
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
 def test_delete_a_seeded_record(gateway, name, resource):
     if not supports(name, "delete", resource):
         pytest.skip(f"{name} cannot delete {resource}")

@@ -171,10 +171,13 @@ def test_delete_is_hard_then_404(gateway, ctl):
 
 
 def test_validation_error_is_422_with_the_field(gateway, ctl):
-    """Sell's 422 resource errors reach the caller with the field named."""
-    response = gateway.unified("POST", NAME, json={"description": "no name"})
+    """Sell's 422 resource errors reach the caller with the field named (a blank name sent through
+    remote_data; a create without one is refused before Sell, naming it)."""
+    response = gateway.unified("POST", NAME, json={"name": "Blank", "remote_data": {"data": {"name": ""}}})
     assert response.status_code == 422, response.text
     assert "name can't be blank" in response.json()["message"]
+    unnamed = gateway.unified("POST", NAME, json={"description": "no name"})
+    assert unnamed.status_code == 400 and "`name`" in unnamed.json()["message"]
 
 
 def test_refused_token_is_401(gateway):
@@ -263,8 +266,8 @@ def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
     assert stored["is_organization"] is False and stored["contact_id"] == int(org_id)
     named = contacts(gateway, "POST", json={"name": "Mary Ann Smith"})
     assert named.status_code == 200 and (named.json()["first_name"], named.json()["last_name"]) == ("Mary Ann", "Smith")
-    refused = contacts(gateway, "POST", json={"first_name": "Only"})
-    assert refused.status_code == 422 and "last_name" in refused.json()["message"]
+    refused = contacts(gateway, "POST", json={"first_name": "Only"})   # Sell needs a last name: refused before Sell
+    assert refused.status_code == 400 and "`last_name` or `name`" in refused.json()["message"]
 
 
 def test_contact_update_moves_the_account_and_delete_is_hard(gateway, ctl):
