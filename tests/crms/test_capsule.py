@@ -15,6 +15,9 @@ from unigate.engine.provider_request import lower_headers
 from unigate.sandbox import capsule
 
 NAME = "capsule"
+# Capsule's phone and address types as unified types (https://developer.capsulecrm.com/v2/models/party).
+PHONE_KINDS = {"Work": "work", "Direct": "work", "Mobile": "mobile", "Home": "home", "Fax": "fax"}
+ADDRESS_KINDS = {"Office": "work", "Home": "home", "Postal": "mailing", "Billing": "billing", "Shipping": "shipping"}
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def expected(party: dict) -> dict:
         lines = (a.get("street") or "").split("\n")
         return {"street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None, "city": a["city"],
                 "state": a["state"], "postal_code": a["zip"], "country": country_code(a["country"]),
-                "type": a["type"].lower() if a["type"] else None}
+                "type": ADDRESS_KINDS.get(a["type"], "other") if a["type"] else None}
 
     return {
         "id": str(party["id"]),
@@ -47,7 +50,7 @@ def expected(party: dict) -> dict:
         "website": next((w["url"] for w in party["websites"] if w["service"] == "URL"), None),
         "owner": {"id": str(party["owner"]["id"])} if party["owner"] else None,
         "addresses": [address(a) for a in party["addresses"]],
-        "phone_numbers": [{"number": p["number"], "type": p["type"].lower() if p["type"] else None}
+        "phone_numbers": [{"number": p["number"], "type": PHONE_KINDS.get(p["type"], "other") if p["type"] else None}
                           for p in party["phoneNumbers"]],
         "urls": [{"url": w["url"], "type": services.get(w["service"], w["service"].lower())} for w in party["websites"]],
         "tags": [{"id": str(t["id"]), "name": t["name"]} for t in party["tags"]],
@@ -142,7 +145,7 @@ def test_create_sends_party_wrapper_and_reads_back(gateway, ctl):
         "website": "https://gateway-made.example",
         "owner": {"id": str(owner["id"])},
         "addresses": [{"street_1": "1 High Street", "street_2": "Floor 2", "city": "London",
-                       "postal_code": "EC1A 1BB", "country": "GB", "type": "office"}],
+                       "postal_code": "EC1A 1BB", "country": "GB", "type": "work"}],
         "phone_numbers": [{"number": "+44 20 7946 0000", "type": "work"}],
         "urls": [{"url": "https://gateway-made.example", "type": "website"},
                  {"url": "http://twitter.com/gatewaymade", "type": "twitter"}],
@@ -241,6 +244,38 @@ def test_countries_are_codes_to_the_caller_and_names_to_capsule(gateway, ctl):
     assert refused.status_code == 422 and "country is invalid" in refused.text
 
 
+@pytest.mark.parametrize(("unified", "capsule_type"), [("work", "Office"), ("home", "Home"), ("billing", "Billing"),
+                                                      ("shipping", "Shipping"), ("mailing", "Postal")])
+def test_address_types_map_both_ways(gateway, ctl, unified, capsule_type):
+    """Capsule's address types (Home, Office, Postal, Billing, Shipping) for the unified ones: a `work` or
+    `billing` address is sent as Capsule's type and reads back as it was given, never as a default."""
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json={"name": f"Typed {unified}", "addresses": [{"city": "Leeds", "type": unified}],
+                                                   "phone_numbers": [{"number": "+44 113 555 0101", "type": "fax"}]})
+    assert response.status_code == 200, response.text
+    party = next(r for r in ctl.requests() if r["method"] == "POST")["body"]["party"]
+    assert party["addresses"][0]["type"] == capsule_type and party["phoneNumbers"][0]["type"] == "Fax"
+    assert response.json()["addresses"][0]["type"] == unified and response.json()["phone_numbers"][0]["type"] == "fax"
+
+
+def test_a_type_capsule_lacks_is_sent_without_one(gateway, ctl):
+    """Capsule has no `other` address or phone type: such items are written untyped, and a Direct line
+    (Capsule's own) reads as a work phone."""
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json={"name": "Untyped", "addresses": [{"city": "York", "type": "other"}],
+                                                   "phone_numbers": [{"number": "+44 1904 555 000", "type": "other"}]})
+    assert response.status_code == 200, response.text
+    party = next(r for r in ctl.requests() if r["method"] == "POST")["body"]["party"]
+    assert "type" not in party["addresses"][0] and "type" not in party["phoneNumbers"][0]
+    assert "type" not in response.json()["addresses"][0]
+    direct = requests.put(f"{ctl.url}/api/v2/parties/{response.json()['id']}",
+                          headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"},
+                          json={"party": {"phoneNumbers": [{"type": "Direct", "number": "+44 1904 555 001"}]}}, timeout=5)
+    assert direct.status_code == 200, direct.text
+    read = gateway.unified("GET", NAME, response.json()["id"]).json()
+    assert {"number": "+44 1904 555 001", "type": "work"} in read["phone_numbers"]
+
+
 def test_an_unknown_country_is_400_naming_the_field(gateway, ctl):
     """A country no ISO 3166-1 entry names is the gateway's 400 naming the field; Capsule is not called."""
     ctl.clear_requests()
@@ -283,7 +318,7 @@ def expected_contact(person: dict, parties: dict[str, dict]) -> dict:
         "account": {"id": str(org["id"]), "name": org["name"]} if org else None,
         "owner": {"id": str(person["owner"]["id"])} if person["owner"] else None,
         "email_addresses": [{"email": e["address"], "type": e["type"].lower()} for e in person["emailAddresses"]] or None,
-        "phone_numbers": [{"number": p["number"], "type": p["type"].lower()} for p in person["phoneNumbers"]] or None,
+        "phone_numbers": [{"number": p["number"], "type": PHONE_KINDS.get(p["type"], "other")} for p in person["phoneNumbers"]] or None,
         "urls": [{"url": w["url"], "type": services[w["service"]]} for w in person["websites"]] or None,
         "tags": [{"id": str(t["id"]), "name": t["name"]} for t in person["tags"]] or None,
         "custom_fields": {f["definition"]["name"]: f["value"] for f in person["fields"]} or None,
@@ -296,7 +331,7 @@ def expected_contact(person: dict, parties: dict[str, dict]) -> dict:
 def assert_maps_contact(unified: dict, person: dict, parties: dict[str, dict]) -> None:
     assert_unified_record(unified, expected_contact(person, parties), lambda got, want: instant(got) == instant(want))
     addresses = [{"street_1": a["street"], "city": a["city"], "state": a["state"], "postal_code": a["zip"],
-                  "country": country_code(a["country"]), "type": a["type"].lower()} for a in person["addresses"]]
+                  "country": country_code(a["country"]), "type": ADDRESS_KINDS[a["type"]]} for a in person["addresses"]]
     assert unified.get("addresses", []) == [{k: v for k, v in a.items() if v is not None} for a in addresses]
     assert unified["remote_data"]["id"] == person["id"]
 
@@ -356,7 +391,7 @@ def test_contact_create_sends_a_person_linked_to_its_organisation(gateway, ctl):
         "owner": {"id": str(capsule.USERS[2]["id"])},
         "email_addresses": [{"email": "grace@navy.example", "type": "work"}],
         "phone_numbers": [{"number": "+1 202 555 0111", "type": "mobile"}],
-        "addresses": [{"street_1": "1 Navy Yard", "city": "Washington", "country": "US", "type": "office"}],
+        "addresses": [{"street_1": "1 Navy Yard", "city": "Washington", "country": "US", "type": "work"}],
         "urls": [{"url": "gracehopper", "type": "linkedin"}],
         "tags": [{"name": "Champion"}],
         "custom_fields": {"Preferred Channel": "Phone", "Newsletter": True},
