@@ -28,7 +28,7 @@ def expected(company: dict) -> dict:
     """The unified account a stored HubSpot company should map to (written independently of the YAML)."""
     p = company["properties"]
     address = {"street_1": p.get("address"), "street_2": p.get("address2"), "city": p.get("city"),
-               "state": p.get("state"), "postal_code": p.get("zip"), "country": country_code(p.get("country")), "type": "primary"}
+               "state": p.get("state"), "postal_code": p.get("zip"), "country": country_code(p.get("country"))}
     website = p.get("website") or p.get("domain")
     out = {
         "id": company["id"],
@@ -39,7 +39,7 @@ def expected(company: dict) -> dict:
         "number_of_employees": int(p["numberofemployees"]) if p.get("numberofemployees") else None,
         "owner": {"id": p["hubspot_owner_id"]} if p.get("hubspot_owner_id") else None,
         "addresses": [{k: v for k, v in address.items() if v}] if any(p.get(k) for k in ("address", "city", "zip")) else None,
-        "phone_numbers": [{"number": p["phone"], "type": "primary"}] if p.get("phone") else None,
+        "phone_numbers": [{"number": p["phone"], "type": "work"}] if p.get("phone") else None,
         "urls": [{"url": website, "type": "website"}] if website else None,
         "custom_fields": {k: v for k, v in p.items() if k not in STANDARD and v is not None} or None,
         "last_activity_at": p.get("notes_last_updated"),
@@ -130,7 +130,7 @@ def expected_contact(contact: dict) -> dict:
     primary = [company for company, types in contact["links"].items() if 1 in types]
     emails = ([{"email": p["email"], "type": "primary"}] if p.get("email") else []) + [
         {"email": e, "type": "other"} for e in p.get("hs_additional_emails", "").split(";") if e]
-    phones = ([{"number": p["phone"], "type": "primary"}] if p.get("phone") else []) + (
+    phones = ([{"number": p["phone"], "type": "work"}] if p.get("phone") else []) + (
         [{"number": p["mobilephone"], "type": "mobile"}] if p.get("mobilephone") else [])
     address = {"street_1": p.get("address"), "city": p.get("city"), "state": p.get("state"),
                "postal_code": p.get("zip"), "country": country_code(p.get("country"))}
@@ -141,7 +141,7 @@ def expected_contact(contact: dict) -> dict:
         "name": " ".join(x for x in (p.get("firstname"), p.get("lastname")) if x) or None,
         "title": p.get("jobtitle"),
         "account": {"id": primary[0]} if primary else None,
-        "addresses": [{**{k: v for k, v in address.items() if v}, "type": "primary"}] if any(address.values()) else None,
+        "addresses": [{k: v for k, v in address.items() if v}] if any(address.values()) else None,
         "email_addresses": emails or None,
         "phone_numbers": phones or None,
         "owner": {"id": p["hubspot_owner_id"]} if p.get("hubspot_owner_id") else None,

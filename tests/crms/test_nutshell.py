@@ -12,6 +12,9 @@ import requests
 from support import list_all
 
 NAME = "nutshell"
+# Nutshell's free phone and address names as unified types (what the seeds and a write use).
+KINDS = {"office": "work", "work": "work", "home": "home", "mobile": "mobile", "fax": "fax", "billing": "billing",
+         "shipping": "shipping"}
 USERNAME, API_KEY = "api-user@sandbox-nutshell.example", "sandbox-nutshell-key"
 
 
@@ -38,7 +41,7 @@ def expected(a: dict, industries: dict[str, str]) -> dict:
     """The unified account a stored Nutshell account should map to (written independently of the YAML)."""
     def address(x):
         out = {"street_1": x["address_1"], "street_2": x["address_2"], "city": x["city"], "state": x["state"],
-               "postal_code": x["postalCode"], "country": x["country"], "type": x["name"]}
+               "postal_code": x["postalCode"], "country": x["country"], "type": KINDS.get(x["name"], "other")}
         return {k: v for k, v in out.items() if v}
     return {
         "id": a["id"], "name": a["name"], "description": a["description"],
@@ -47,7 +50,7 @@ def expected(a: dict, industries: dict[str, str]) -> dict:
         "number_of_employees": a["employeeCount"], "owner": {"id": a["links"]["owner"]},
         "addresses": [address(x) for x in a["addresses"]],
         "phone_numbers": [{k: v for k, v in {"number": p["value"]["E164"], "extension": p["value"]["extension"],
-                                             "type": p["name"]}.items() if v} for p in a["phones"]],
+                                             "type": KINDS.get(p["name"], "other")}.items() if v} for p in a["phones"]],
         "urls": [{"url": u["value"], "type": u["name"]} for u in a["urls"]],
         "tags": [{"id": t} for t in a["links"]["tags"]],
         "custom_fields": a["customFields"],
@@ -202,7 +205,7 @@ def expected_contact(c: dict, account_names: dict[str, str] | None) -> dict:
     def address(x):
         v = x["value"]
         out = {"street_1": v["address_1"], "street_2": v["address_2"], "city": v["city"], "state": v["state"],
-               "postal_code": v["postalCode"], "country": v["country"], "type": x["name"]}
+               "postal_code": v["postalCode"], "country": v["country"], "type": KINDS.get(x["name"], "other")}
         return {k: val for k, val in out.items() if val}
     account = c["links"]["accounts"][0] if c["links"]["accounts"] else None
     want = {
@@ -212,7 +215,7 @@ def expected_contact(c: dict, account_names: dict[str, str] | None) -> dict:
                     if account else None),
         "addresses": [address(x) for x in c["addresses"]] or None,
         "email_addresses": [{"email": e["value"], "type": e["name"]} for e in c["emails"]],
-        "phone_numbers": [{"number": p["value"]["E164"], "type": p["name"]} for p in c["phones"]],
+        "phone_numbers": [{"number": p["value"]["E164"], "type": KINDS.get(p["name"], "other")} for p in c["phones"]],
         "urls": [{"url": u["value"], "type": u["name"]} for u in c["urls"]] or None,
         "tags": [{"id": t} for t in c["links"]["tags"]] or None,
         "created_at": iso(c["createdTime"]),
@@ -257,7 +260,7 @@ def test_contacts_create_links_the_account_and_reads_back(gateway, ctl):
             "email_addresses": [{"email": "grace@navy.example", "type": "work"}], "owner": {"id": "3-users"},
             "urls": [{"url": "https://navy.example/grace", "type": "website"}], "tags": [{"id": "2-tags"}],
             "addresses": [{"street_1": "1 Navy Way", "city": "Arlington", "state": "VA", "postal_code": "22202",
-                           "country": "US", "type": "office"}],
+                           "country": "US", "type": "work"}],   # sent to Nutshell as "office"
             "custom_fields": {"Lead source": "Conference", "Preferred channel": "Phone"}}
     ctl.clear_requests()
     created = contacts_call(gateway, "POST", json=sent)

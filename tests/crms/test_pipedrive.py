@@ -25,7 +25,7 @@ def expected(org: dict) -> dict:
     street = " ".join(x for x in (a.get("street_number"), a.get("route")) if x) or a.get("value")
     address = {"street_1": street, "street_2": a.get("subpremise"), "city": a.get("locality"),
                "state": a.get("admin_area_level_1"), "postal_code": a.get("postal_code"),
-               "country": country_code(a.get("country")), "type": "primary"}
+               "country": country_code(a.get("country"))}
     out = {
         "id": str(org["id"]),
         "name": org["name"],
@@ -34,7 +34,7 @@ def expected(org: dict) -> dict:
         "number_of_employees": cf.get(KEYS["number_of_employees"]),
         "owner": {"id": str(org["owner_id"])} if org.get("owner_id") else None,
         "addresses": [{k: v for k, v in address.items() if v}] if org["address"] else None,
-        "phone_numbers": [{"number": cf[KEYS["phone"]], "type": "primary"}] if cf.get(KEYS["phone"]) else None,
+        "phone_numbers": [{"number": cf[KEYS["phone"]], "type": "work"}] if cf.get(KEYS["phone"]) else None,
         "urls": [{"url": cf[KEYS["website"]], "type": "website"}] if cf.get(KEYS["website"]) else None,
         "tags": [{"id": str(i)} for i in org["label_ids"]] or None,
         "custom_fields": {k: v for k, v in cf.items() if v is not None} or None,
@@ -132,7 +132,8 @@ def test_every_listed_person_maps_with_its_organization(gateway, ctl):
 def test_person_create_sends_name_org_and_contact_points(gateway, ctl):
     sent = {"first_name": "Liis", "last_name": "Kask", "account": {"id": "3"}, "owner": {"id": "13053347"},
             "email_addresses": [{"email": "liis@kask.example", "type": "work"}, {"email": "liis@home.example"}],
-            "phone_numbers": [{"number": "+372 5555 0000", "type": "mobile"}], "tags": [{"id": "2"}],
+            "phone_numbers": [{"number": "+372 5555 0000", "type": "mobile"}, {"number": "+372 5555 0001", "type": "fax"}],
+            "tags": [{"id": "2"}],
             "custom_fields": {"c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3": 77}}
     ctl.clear_requests()
     response = gateway.unified("POST", NAME, json=sent, resource="contacts")
@@ -143,7 +144,8 @@ def test_person_create_sends_name_org_and_contact_points(gateway, ctl):
         "name": "Liis Kask", "owner_id": 13053347, "org_id": 3, "label_ids": [2],
         "emails": [{"value": "liis@kask.example", "primary": True, "label": "work"},
                    {"value": "liis@home.example", "primary": False, "label": "work"}],
-        "phones": [{"value": "+372 5555 0000", "primary": True, "label": "mobile"}],
+        "phones": [{"value": "+372 5555 0000", "primary": True, "label": "mobile"},
+                   {"value": "+372 5555 0001", "primary": False, "label": "other"}],   # Pipedrive has no fax label
         "custom_fields": {"c0ffee4d2b1a09f8e7d6c5b4a3928170f6e5d4c3": 77}}
     created = response.json()
     stored = {p["id"]: p for p in ctl.records("contacts")}[int(created["id"])]

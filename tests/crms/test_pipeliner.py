@@ -37,11 +37,11 @@ def same_instant(unified: str, provider: str) -> bool:
 
 def expected_from(r: dict) -> dict:
     street, _, street_2 = (r["address"] or "").partition("\n")
-    phones = [{"number": r[f"phone{i}"], "type": "primary" if i == 1 else "other"}
+    phones = [{"number": r[f"phone{i}"]}
               for i in range(1, 6) if r[f"phone{i}"]]
     address = {k: v for k, v in {"street_1": street, "street_2": street_2, "city": r["city"],
                                  "state": r["state_province"], "postal_code": r["zip_code"],
-                                 "country": country_code(r["country"]), "type": "primary"}.items() if v}
+                                 "country": country_code(r["country"])}.items() if v}
     return {
         "id": r["id"],
         "name": r["name"],
@@ -127,7 +127,7 @@ def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl):
         assert got["industry"] == "Retail"  # named from the cached Fields data_set on the write answer
         assert got["name"] == sent["name"] and got["description"] == sent["description"]
         assert got["website"] == sent["website"] and got["owner"] == {"id": owner}
-        assert got["addresses"] == [{**sent["addresses"][0], "type": "primary"}]
+        assert got["addresses"] == [sent["addresses"][0]]
         assert [p["number"] for p in got["phone_numbers"]] == ["+421 55 123 4567", "+421 905 000 111"]
         assert got["custom_fields"]["cf_tier"] == "Tier 1" and got["custom_fields"]["cf_region"] == "EMEA"
     # the Fields lookup is cached per integrated account; the update answer names the new industry

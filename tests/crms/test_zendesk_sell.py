@@ -31,9 +31,9 @@ def expected(contact: dict) -> dict:
                   "type": kind}
         return {k: v for k, v in values.items() if v is not None}
 
-    addresses = [x for x in (address(contact["address"], "primary"), address(contact["billing_address"], "billing"),
+    addresses = [x for x in (address(contact["address"], None), address(contact["billing_address"], "billing"),
                              address(contact["shipping_address"], "shipping")) if x]
-    phones = [{"number": contact[k], "type": t} for k, t in (("phone", "primary"), ("mobile", "mobile"), ("fax", "fax"))
+    phones = [{"number": contact[k], "type": t} for k, t in (("phone", "work"), ("mobile", "mobile"), ("fax", "fax"))
               if contact[k]]
     urls = [{"url": contact["website"], "type": "website"}] if contact["website"] else []
     for key, prefix in (("linkedin", "https://www.linkedin.com/company/"), ("twitter", "https://twitter.com/"),
@@ -245,7 +245,7 @@ def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
     sent = {"first_name": "Jane", "last_name": "Roe", "title": "CFO", "account": {"id": org_id},
             "owner": {"id": str(zendesk_sell.USERS[1]["id"])},
             "email_addresses": [{"email": "jane@roe.example", "type": "primary"}],
-            "phone_numbers": [{"number": "+1 555 0100", "type": "primary"}, {"number": "+1 555 0101", "type": "mobile"}],
+            "phone_numbers": [{"number": "+1 555 0100", "type": "work"}, {"number": "+1 555 0101", "type": "mobile"}],
             "addresses": [{"street_1": "1 Main St", "street_2": "Unit 5", "city": "Austin"}],
             "tags": [{"name": "vip"}], "custom_fields": {"Preferred Channel": "Email"},
             "urls": [{"url": "https://roe.example"}]}

@@ -47,7 +47,7 @@ def expected(account: dict) -> dict:
             return None
         return {k: v for k, v in {**values, "type": kind}.items() if v is not None}
 
-    phones = [p for p in ({"number": account["Phone"], "type": "primary"} if account["Phone"] else None,
+    phones = [p for p in ({"number": account["Phone"], "type": "work"} if account["Phone"] else None,
                           {"number": account["Fax"], "type": "fax"} if account["Fax"] else None) if p]
     custom = {k: v for k, v in account.items() if k not in STANDARD and not k.startswith("$") and v is not None}
     return {
@@ -140,7 +140,7 @@ def test_create_sends_zoho_body_and_reads_back(gateway, ctl):
         "addresses": [{"street_1": "5 Main St", "street_2": "Floor 2", "city": "Leeds", "state": "WY",
                        "postal_code": "LS1", "country": "United Kingdom", "type": "billing"},
                       {"street_1": "9 Dock Rd", "city": "Hull", "type": "shipping"}],
-        "phone_numbers": [{"number": "+44 113 555 0000", "type": "primary"}, {"number": "+44 113 555 0001", "type": "fax"}],
+        "phone_numbers": [{"number": "+44 113 555 0000", "type": "work"}, {"number": "+44 113 555 0001", "type": "fax"}],
         "tags": [{"name": "Enterprise"}],
         "custom_fields": {"Customer_Tier": "Platinum", "NPS_Score": 9},
     }
@@ -271,7 +271,7 @@ def expected_contact(contact: dict) -> dict:
                "city": contact["Mailing_City"], "state": contact["Mailing_State"],
                "postal_code": contact["Mailing_Zip"], "country": country_code(contact["Mailing_Country"]), "type": "mailing"}
     phones = [{"number": contact[key], "type": kind} for key, kind in (
-        ("Phone", "primary"), ("Mobile", "mobile"), ("Home_Phone", "home"), ("Other_Phone", "other"),
+        ("Phone", "work"), ("Mobile", "mobile"), ("Home_Phone", "home"), ("Other_Phone", "other"),
         ("Asst_Phone", "assistant"), ("Fax", "fax")) if contact[key]]
     emails = [{"email": contact[key], "type": kind} for key, kind in (
         ("Email", "primary"), ("Secondary_Email", "secondary")) if contact[key]]
@@ -333,7 +333,7 @@ def test_contact_create_writes_the_account_link_and_reads_back(gateway, ctl):
             "owner": {"id": zoho_crm.USERS[1]["id"]},
             "email_addresses": [{"email": "jane@roe.example", "type": "primary"},
                                 {"email": "jr@home.example", "type": "secondary"}],
-            "phone_numbers": [{"number": "+1 555 0100", "type": "primary"}, {"number": "+1 555 0101", "type": "mobile"}],
+            "phone_numbers": [{"number": "+1 555 0100", "type": "work"}, {"number": "+1 555 0101", "type": "mobile"}],
             "addresses": [{"street_1": "1 Main St", "street_2": "Unit 5", "city": "Austin", "type": "mailing"}],
             "tags": [{"name": "VIP"}], "custom_fields": {"Loyalty_Points": 40, "Preferred_Language": "German"}}
     ctl.clear_requests()
