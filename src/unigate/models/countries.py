@@ -16,18 +16,21 @@ import pycountry
 COUNTRY_FORMAT = "iso3166-1-alpha-2"
 
 
-@lru_cache(maxsize=1024)
-def _lookup(text: str) -> Any:
+@lru_cache(maxsize=4096)
+def _spellings(text: str) -> tuple[str, str] | None:
+    """(alpha-2 code, English name) of the country `text` names, or None. Cached as plain strings:
+    reading a pycountry record's attribute costs microseconds, and mappings call this once per address."""
     try:
-        return pycountry.countries.lookup(text)
+        found = pycountry.countries.lookup(text)
     except LookupError:
         return None
+    return found.alpha_2, getattr(found, "common_name", None) or found.name
 
 
-def _country(value: Any) -> Any:
+def _country(value: Any) -> tuple[str, str] | None:
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
         return None
-    return _lookup(value.strip())
+    return _spellings(value.strip())
 
 
 def is_country(value: Any) -> bool:
@@ -38,16 +41,14 @@ def is_country(value: Any) -> bool:
 def country_code(value: Any) -> Any:
     """The alpha-2 code of the country `value` names; anything else unchanged (a CRM's free text stays)."""
     found = _country(value)
-    return found.alpha_2 if found is not None else value
+    return found[0] if found is not None else value
 
 
 def country_name(value: Any) -> Any:
     """The English name of the country `value` names, in its common form where ISO has one ("Taiwan",
     "Bolivia", "Vietnam"), else ISO's short name ("United States"); anything else unchanged."""
     found = _country(value)
-    if found is None:
-        return value
-    return getattr(found, "common_name", None) or found.name
+    return found[1] if found is not None else value
 
 
 def canonical_countries(value: Any, schema: dict[str, Any]) -> Any:
