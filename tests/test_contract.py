@@ -150,6 +150,21 @@ def test_get_normalized_conforms_to_the_schema(gateway, name, resource):
 
 @every_pair
 @pytest.mark.usefixtures("fresh_sandbox")
+def test_phone_and_address_types_are_the_unified_ones(gateway, name, resource):
+    """Every listed phone and address type is one of the model's enumerations (docs/api.md "Phone and
+    address types"), or absent where the CRM has none: never a CRM's own word or a made-up `primary`."""
+    if not supports(name, "list", resource):
+        pytest.skip(f"{name} has no list of {resource}")
+    properties = unified_schema(resource).schema["properties"]
+    allowed = {field: set(properties[field]["items"]["properties"]["type"]["enum"])
+               for field in ("phone_numbers", "addresses")}
+    records = [r for page in list_all(gateway, name, limit=25, resource=resource)[:2] for r in page]
+    found = {(field, item["type"]) for r in records for field in allowed for item in r.get(field) or [] if "type" in item}
+    assert all(kind in allowed[field] for field, kind in found), sorted(found)
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
 def test_raw_and_stream_return_the_provider_body(gateway, name, resource):
     """raw: the provider's status, content type and bytes; stream: the same bytes, streamed."""
     record = first_record(gateway, name, resource)
