@@ -115,7 +115,13 @@ def test_integration_catalogue_is_read_from_the_files(gateway):
         accounts = next(u for u in entry["unified"] if (u["model"], u["resource"]) == ("crm", "accounts"))
         assert accounts["methods"] == list(mapping.methods)
         assert accounts["fields"] == list(mapping.fields)
+        assert accounts["required_fields"] == [list(entry) for entry in mapping.required]
+        assert accounts["value_formats"] == mapping.formats
     assert gateway.admin("GET", "/integration/hubspot").json()["name"] == "hubspot"
+    pipeliner = gateway.admin("GET", "/integration/pipeliner").json()
+    accounts = next(u for u in pipeliner["unified"] if u["resource"] == "accounts")
+    assert accounts["required_fields"] == [["name"], ["owner"]] and accounts["defaulted_fields"] == ["owner"]
+    assert accounts["value_formats"]["country"] == "free_text"
     assert gateway.admin("GET", "/integration/nope").status_code == 404
 
 

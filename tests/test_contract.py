@@ -57,6 +57,17 @@ def no_faults(sandbox, name, resource):
     control.clear_faults()
 
 
+def null_paths(value, path="") -> list[str]:
+    """Where `value` holds a null, an empty object or an empty list (a unified answer omits those)."""
+    if value is None or value == {} or value == []:
+        return [path or "(top)"]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in null_paths(v, f"{path}.{k}" if path else k)]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in null_paths(v, f"{path}[{i}]")]
+    return []
+
+
 def first_record(gateway, name, resource) -> dict:
     response = gateway.unified("GET", name, params={"limit": 5}, resource=resource)
     assert response.status_code == 200, response.text
@@ -139,6 +150,21 @@ def test_get_normalized_conforms_to_the_schema(gateway, name, resource):
 
 @every_pair
 @pytest.mark.usefixtures("fresh_sandbox")
+def test_phone_and_address_types_are_the_unified_ones(gateway, name, resource):
+    """Every listed phone and address type is one of the model's enumerations (docs/api.md "Phone and
+    address types"), or absent where the CRM has none: never a CRM's own word or a made-up `primary`."""
+    if not supports(name, "list", resource):
+        pytest.skip(f"{name} has no list of {resource}")
+    properties = unified_schema(resource).schema["properties"]
+    allowed = {field: set(properties[field]["items"]["properties"]["type"]["enum"])
+               for field in ("phone_numbers", "addresses")}
+    records = [r for page in list_all(gateway, name, limit=25, resource=resource)[:2] for r in page]
+    found = {(field, item["type"]) for r in records for field in allowed for item in r.get(field) or [] if "type" in item}
+    assert all(kind in allowed[field] for field, kind in found), sorted(found)
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
 def test_raw_and_stream_return_the_provider_body(gateway, name, resource):
     """raw: the provider's status, content type and bytes; stream: the same bytes, streamed."""
     record = first_record(gateway, name, resource)
@@ -209,6 +235,99 @@ def test_create_reads_back_then_update_then_delete(gateway, name, resource):
     assert gateway.unified("GET", name, new_id, resource=resource).status_code == 404
 
 
+def _text_leaves(value) -> list[str]:
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _text_leaves(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _text_leaves(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
+def test_a_field_not_declared_writable_is_not_sent(gateway, sandbox, name, resource):
+    """`supports.writable` (docs/coverage.md `w`) is what a create sends: a unified field the mapping
+    writes must be declared writable, so the coverage never calls a written field read-only."""
+    if not supports(name, "create", resource):
+        pytest.skip(f"{name} cannot create {resource}")
+    from unigate.models import READ_ONLY_FIELDS
+
+    existing = gateway.unified("GET", name, first_record(gateway, name, resource)["id"], resource=resource).json()
+    links = linked_records(gateway, name, resource)
+    body = sample_write_body(name, existing, resource, links)
+    candidates = resource_case(resource).candidates("unwritten", existing, links)
+    writable = set(mapping(name, resource).writable)
+    others = {k: v for k, v in candidates.items() if k not in writable and k not in READ_ONLY_FIELDS and v}
+    if not others:
+        pytest.skip(f"{name} writes every unified field it is given")
+    sent_by_writable = {t for k in body for t in _text_leaves(body[k])}
+    probes = {k: [t for t in _text_leaves(v) if len(t) > 5 and t not in sent_by_writable] for k, v in others.items()}
+    control = sandbox.control(name)
+    control.clear_requests()
+    gateway.unified("POST", name, json={**body, **others}, resource=resource)
+    written = b" ".join(orjson.dumps(r["body"]) for r in control.requests() if r["method"] in ("POST", "PUT", "PATCH"))
+    leaked = {k: t for k, texts in probes.items() for t in texts if orjson.dumps(t)[1:-1] in written}
+    assert not leaked, f"{name}: sent fields it does not declare writable: {leaked}"
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
+def test_a_create_without_a_required_field_is_400_naming_it(gateway, sandbox, name, resource):
+    """`supports.required` (docs/coverage.md): a create lacking a field the CRM requires (and no default
+    fills) is the gateway's 400 naming it, and nothing of the body reaches the CRM."""
+    required = mapping(name, resource).required if supports(name, "create", resource) else ()
+    defaulted = {f for f, _ in mapping(name, resource).methods["create"].defaults} if required else set()
+    entries = [entry for entry in required if not set(entry) & defaulted]
+    if not entries:
+        pytest.skip(f"{name} requires nothing on create {resource} that it does not fill in")
+    existing = gateway.unified("GET", name, first_record(gateway, name, resource)["id"], resource=resource).json()
+    full = sample_write_body(name, existing, resource, linked_records(gateway, name, resource))
+    control = sandbox.control(name)
+    for entry in entries:
+        body = {k: v for k, v in full.items() if k not in entry}
+        control.clear_requests()
+        answer = gateway.unified("POST", name, json=body, resource=resource)
+        assert answer.status_code == 400, answer.text
+        assert all(f"`{field}`" in answer.json()["message"] for field in entry), answer.json()
+        assert answer.json()["truto_error_insight"]["missing_required_fields"]["value"] == [list(entry)]
+        sent = b" ".join(orjson.dumps(r["body"]) for r in control.requests())
+        leaked = [t for t in _text_leaves(body) if len(t) > 5 and orjson.dumps(t)[1:-1] in sent]
+        assert not leaked, f"{name}: the create reached the CRM: {leaked}"
+
+
+@every_pair
+@pytest.mark.usefixtures("fresh_sandbox")
+def test_declared_value_formats_are_what_the_crm_receives(gateway, sandbox, name, resource):
+    """`supports.formats` (docs/coverage.md): a unified country code reaches the CRM as the declared
+    format (the code, or the country's name) and reads back as the code; a phone number reads back as
+    written, or in E.164 where the CRM reformats it."""
+    declared = mapping(name, resource).formats
+    writable = mapping(name, resource).writable
+    if not supports(name, "create", resource) or not ({"country", "phone"} & set(declared)):
+        pytest.skip(f"{name} declares no country or phone format for {resource}")
+    existing = gateway.unified("GET", name, first_record(gateway, name, resource)["id"], resource=resource).json()
+    body = sample_write_body(name, existing, resource, linked_records(gateway, name, resource))
+    if "addresses" in writable:
+        body["addresses"] = [{**body["addresses"][0], "country": "DE"}]
+    control = sandbox.control(name)
+    control.clear_requests()
+    created = gateway.unified("POST", name, json=body, resource=resource)
+    assert created.status_code == 200, created.text
+    written = b" ".join(orjson.dumps(r["body"]) for r in control.requests() if r["method"] in ("POST", "PUT", "PATCH"))
+    record = gateway.unified("GET", name, created.json()["id"], resource=resource).json()
+    if "country" in declared:
+        spelled = {"name": "Germany", "alpha2": "DE", "free_text": "DE"}[declared["country"]]
+        assert b'"' + spelled.encode() + b'"' in written, written
+        if declared["country"] == "name":
+            assert b'"DE"' not in written, written   # a CRM that keeps names never gets the code
+        assert record["addresses"][0]["country"] == "DE", record["addresses"]
+    if "phone" in declared and "phone_numbers" in body:
+        numbers = [p["number"] for p in record.get("phone_numbers") or []]
+        sent = body["phone_numbers"][0]["number"]
+        want = "+" + "".join(ch for ch in sent if ch.isdigit()) if declared["phone"] == "e164" else sent
+        assert want in numbers, numbers
+
+
 @every_pair
 @pytest.mark.usefixtures("fresh_sandbox")
 def test_delete_a_seeded_record(gateway, name, resource):
@@ -218,6 +337,8 @@ def test_delete_a_seeded_record(gateway, name, resource):
     response = gateway.unified("DELETE", name, record["id"], resource=resource)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == record["id"]
+    # Like every other answer, a delete omits what it does not know rather than answering null.
+    assert not null_paths({k: v for k, v in response.json().items() if k != "remote_data"}), response.json()
     after = gateway.unified("GET", name, record["id"], resource=resource)
     assert after.status_code == 404
     assert after.json()["truto_is_remote_error"] is True

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from support import mapping, registered_params, unified_schema
+from support import SPECS, mapping, registered_params, unified_schema
 
 from unigate.coverage import render_coverage
 
@@ -24,6 +24,23 @@ def test_delete_is_supported_everywhere():
     coverage = render_coverage()
     delete_row = next(line for line in coverage.splitlines() if line.startswith("| delete |"))
     assert "| 10 supported |" in delete_row, delete_row
+
+
+@pytest.mark.parametrize("name, resource", registered_params())
+def test_coverage_lists_what_a_create_requires_and_the_formats_taken(name, resource):
+    """docs/coverage.md's "Required on create, and value formats" row of each CRM is its mapping's data
+    (`supports.required`, `create.defaults`, `supports.formats`), not prose."""
+    from unigate.coverage import _FORMAT_WORDS
+
+    coverage = render_coverage()
+    section = coverage[coverage.index(f"## crm/{resource}"):]
+    section = section[section.index("### Required on create"):]
+    mapped = mapping(name, resource)
+    row = next(line for line in section.splitlines() if line.startswith(f"| {SPECS[name].label} |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == (", ".join(" or ".join(f"`{f}`" for f in entry) for entry in mapped.required) or "-")
+    assert cells[2] == (", ".join(f"`{f}`" for f, _ in mapped.methods["create"].defaults) or "-")
+    assert cells[3:] == [_FORMAT_WORDS[k].get(mapped.formats.get(k, ""), "-") for k in ("country", "phone", "dates")]
 
 
 def test_readme_starts_with_the_run_and_test_commands():

@@ -60,3 +60,15 @@ def test_errors_carry_the_jsonata_code():
 
 def test_blank_source_is_no_expression():
     assert compile_expression(None) is None and compile_expression("  ") is None
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ('$countryCode("United States")', "US"), ('$countryCode("usa")', "US"), ('$countryCode("de")', "DE"),
+    ('$countryCode("Taiwan")', "TW"), ('$countryCode("Atlantis")', "Atlantis"), ("$countryCode(missing)", None),
+    ('$countryName("US")', "United States"), ('$countryName("GBR")', "United Kingdom"),
+    ('$countryName("TW")', "Taiwan"), ('$countryName("Atlantis")', "Atlantis"),
+])
+def test_country_functions(source, expected):
+    """ISO 3166-1 through pycountry: codes or names in, the alpha-2 code or the English name out; text that
+    names no country is handed back unchanged (a CRM's free text survives a read)."""
+    assert compile_expression(source).evaluate({}) == expected

@@ -107,6 +107,22 @@ def test_a_step_without_its_method_is_refused(tmp_path):
     assert "crm/accounts.yaml" in message and "$.update.before[0]" in message and "after resolving $ref" in message
 
 
+def test_defaults_outside_create_and_unwritable_required_fields_are_refused(tmp_path):
+    """`defaults` fill a create's body only; a required or defaulted field must be one the mapping writes."""
+    folder = copy_of(tmp_path, "pipeliner")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["update"].update(defaults={"owner": "{}"}))
+    assert "only create fills in defaults" in refused(folder)
+    folder = copy_of(tmp_path / "again", "pipeliner")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["supports"].update(required=["name", "tags"]))
+    assert "'tags' is required or defaulted on create but not writable" in refused(folder)
+
+
+def test_an_unknown_value_format_is_refused(tmp_path):
+    folder = copy_of(tmp_path, "capsule")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["supports"]["formats"].update(country="iso-numeric"))
+    assert "$.supports.formats.country" in refused(folder)
+
+
 def test_a_method_with_neither_its_own_nor_a_default_path_is_refused(tmp_path):
     folder = copy_of(tmp_path, "monday")
     rewrite(folder / "integration.yaml", lambda d: d["defaults"].pop("path"))

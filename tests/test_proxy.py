@@ -197,10 +197,11 @@ def native_id(name: str, unified_resource: str, unified_method: str, answer: Any
     return str(mm.record.evaluate({"response": record, "context": spec.sandbox_context, "steps": {}})["id"])
 
 
-def forwardable_list_query(control, name: str, resource: str) -> dict[str, Any]:
-    """The query the unified list sent (e.g. Zoho's `fields`), less the paging the gateway sets itself."""
-    sent = sent_for(control, name, resource, "list")
-    owned = paging_params(SPECS[name].resources[resource]["list"])
+def forwardable_list_query(control, name: str, resource: str, method: str = "list") -> dict[str, Any]:
+    """The query the unified list sent (e.g. Zoho's `fields`), less the paging the gateway sets itself;
+    `method`: the provider method the unified list calls (Capsule's lists POST its party filter)."""
+    sent = sent_for(control, name, resource, method)
+    owned = paging_params(SPECS[name].resources[resource][method])
     query: dict[str, Any] = {}
     for key, value in sent["query_params"]:
         if key not in owned:
@@ -227,7 +228,8 @@ def test_a_list_reads_every_page_once_in_the_crms_own_shape(gateway, sandbox, na
     if inputs:
         query, _ = example_inputs(name, resource, "list", "", sent_for(control, name, resource, "list"))
     else:
-        query = forwardable_list_query(control, name, resource)
+        query = forwardable_list_query(control, name, resource,
+                                       SPECS[name].mappings[("crm", unified_resource)].methods["list"].method)
     unified_ids = set()
     cursor = None
     for _ in range(200):

@@ -60,8 +60,41 @@ def render_coverage(integrations: dict[str, Integration] | None = None) -> str:
             notes = mapping.not_held or {}
             lines.append(f"- **{integrations[name].label}**" + ("" if notes else ": holds every unified field."))
             lines += [f"  - `{field}`: {why}" for field, why in notes.items()]
+        lines += _requirements(integrations, names, mappings)
         lines.append("")
     return "\n".join(lines)
+
+
+# How docs/coverage.md words each declared value format (`supports.formats`, resource.schema.json).
+_FORMAT_WORDS = {
+    "country": {"alpha2": "ISO 3166-1 alpha-2 code", "name": "English name (the code converted)",
+                "free_text": "any text (the code is sent)"},
+    "phone": {"as_given": "kept as written", "e164": "stored as E.164 (+15415550100)"},
+    "dates": {"iso8601": "ISO 8601", "epoch_seconds": "Unix seconds", "epoch_milliseconds": "Unix milliseconds",
+              "space_separated": "date, space, time and offset"},
+}
+
+
+def _requirements(integrations: dict[str, Integration], names: list[str], mappings: dict) -> list[str]:
+    """Per CRM: what a create must carry (`supports.required`, after `create.defaults`) and the value
+    formats it takes (`supports.formats`)."""
+    lines = ["", "### Required on create, and value formats", "",
+             "Required: a create without the field is answered 400 naming it, before the CRM is called; "
+             "a field with a default is filled in when absent. Formats: how the CRM holds a country, a phone "
+             "number and its timestamps (unified records always carry alpha-2 codes and RFC 3339 UTC; "
+             "docs/api.md).", "",
+             "| CRM | required on create | filled in when absent | country | phone numbers | timestamps |",
+             "|---|---|---|---|---|---|"]
+    for name in names:
+        mapping = mappings[name]
+        if mapping is None:
+            continue
+        create = mapping.methods.get("create")
+        required = ", ".join(" or ".join(f"`{f}`" for f in entry) for entry in mapping.required) if create else "(no create)"
+        defaults = ", ".join(f"`{f}`" for f, _ in create.defaults) if create else ""
+        formats = [_FORMAT_WORDS[kind].get(mapping.formats.get(kind, ""), "-") for kind in ("country", "phone", "dates")]
+        lines.append(f"| {integrations[name].label} | {required or '-'} | {defaults or '-'} | " + " | ".join(formats) + " |")
+    return lines
 
 
 # One letter per unified method in the matrix, in UNIFIED_METHODS order.

@@ -7,13 +7,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from support import SPECS, assert_unified_record, list_all
+import requests
+from support import SPECS, assert_unified_record, country_code, list_all
 
 from unigate.engine.pagination import next_position
 from unigate.engine.provider_request import lower_headers
 from unigate.sandbox import capsule
 
 NAME = "capsule"
+# Capsule's phone and address types as unified types (https://developer.capsulecrm.com/v2/models/party).
+PHONE_KINDS = {"Work": "work", "Direct": "work", "Mobile": "mobile", "Home": "home", "Fax": "fax"}
+ADDRESS_KINDS = {"Office": "work", "Home": "home", "Postal": "mailing", "Billing": "billing", "Shipping": "shipping"}
 
 
 @pytest.fixture
@@ -37,8 +41,8 @@ def expected(party: dict) -> dict:
     def address(a):
         lines = (a.get("street") or "").split("\n")
         return {"street_1": lines[0] or None, "street_2": "\n".join(lines[1:]) or None, "city": a["city"],
-                "state": a["state"], "postal_code": a["zip"], "country": a["country"],
-                "type": a["type"].lower() if a["type"] else None}
+                "state": a["state"], "postal_code": a["zip"], "country": country_code(a["country"]),
+                "type": ADDRESS_KINDS.get(a["type"], "other") if a["type"] else None}
 
     return {
         "id": str(party["id"]),
@@ -47,7 +51,7 @@ def expected(party: dict) -> dict:
         "website": next((w["url"] for w in party["websites"] if w["service"] == "URL"), None),
         "owner": {"id": str(party["owner"]["id"])} if party["owner"] else None,
         "addresses": [address(a) for a in party["addresses"]],
-        "phone_numbers": [{"number": p["number"], "type": p["type"].lower() if p["type"] else None}
+        "phone_numbers": [{"number": p["number"], "type": PHONE_KINDS.get(p["type"], "other") if p["type"] else None}
                           for p in party["phoneNumbers"]],
         "urls": [{"url": w["url"], "type": services.get(w["service"], w["service"].lower())} for w in party["websites"]],
         "tags": [{"id": str(t["id"]), "name": t["name"]} for t in party["tags"]],
@@ -68,7 +72,7 @@ def stored(ctl) -> dict[str, dict]:
 
 
 def test_list_maps_every_organisation_and_no_person(gateway, ctl):
-    """One parties collection; the unified list is organisations only (mapping `list.filter`), each mapped field for field."""
+    """One parties collection; the unified list is organisations only, each mapped field for field."""
     records = stored(ctl)
     listed = [r for page in list_all(gateway, NAME, limit=40) for r in page]
     organisations = [p for p in records.values() if p["type"] == "organisation"]
@@ -77,15 +81,19 @@ def test_list_maps_every_organisation_and_no_person(gateway, ctl):
         assert_maps(unified, records[unified["id"]])
 
 
-def test_list_follows_link_header_with_embed(gateway, ctl):
-    """NOTES §14: paging follows `Link rel="next"`; every page asks for embed=tags,fields (tags/fields only come that way)."""
+def test_list_asks_the_party_filter_for_organisations(gateway, ctl):
+    """operations/Filter: the accounts list asks Capsule for `type is organisation` (no person is read and
+    skipped), page after page by the filter's Link header (NOTES §14), with embed=tags,fields on every page."""
+    organisations = sum(1 for p in ctl.records() if p["type"] == "organisation")
     ctl.clear_requests()
-    list_all(gateway, NAME, limit=50)
-    calls = [r for r in ctl.requests() if r["method"] == "GET" and r["path"].endswith("/api/v2/parties")]
-    assert len(calls) == 2  # 80 parties at perPage=50
+    list_all(gateway, NAME, limit=10)
+    calls = [r for r in ctl.requests() if "definitions" not in r["path"]]
+    assert [(c["method"], c["path"].split("/capsule")[-1]) for c in calls] == \
+        [("POST", "/api/v2/parties/filters/results")] * -(-organisations // 10)
     for number, call in enumerate(calls, start=1):
+        assert call["body"] == {"filter": {"conditions": [{"field": "type", "operator": "is", "value": "organisation"}]}}
         params = dict(call["query_params"])
-        assert params["embed"] == "tags,fields" and params["perPage"] == "50"
+        assert params["embed"] == "tags,fields" and params["perPage"] == "10"
         assert params.get("page", "1") == str(number)
         assert call["headers"]["authorization"] == f"Bearer {capsule.SANDBOX_TOKEN}"
 
@@ -138,7 +146,7 @@ def test_create_sends_party_wrapper_and_reads_back(gateway, ctl):
         "website": "https://gateway-made.example",
         "owner": {"id": str(owner["id"])},
         "addresses": [{"street_1": "1 High Street", "street_2": "Floor 2", "city": "London",
-                       "postal_code": "EC1A 1BB", "country": "United Kingdom", "type": "office"}],
+                       "postal_code": "EC1A 1BB", "country": "GB", "type": "work"}],
         "phone_numbers": [{"number": "+44 20 7946 0000", "type": "work"}],
         "urls": [{"url": "https://gateway-made.example", "type": "website"},
                  {"url": "http://twitter.com/gatewaymade", "type": "twitter"}],
@@ -217,12 +225,71 @@ def test_delete_is_204_then_404(gateway, ctl):
     assert gateway.unified("DELETE", NAME, str(party["id"])).status_code == 404
 
 
-def test_validation_error_comes_through(gateway, ctl):
-    """Capsule's 422 {"message","errors"} is a unified 422 whose message names the failing field."""
+def test_countries_are_codes_to_the_caller_and_names_to_capsule(gateway, ctl):
+    """Capsule keeps countries by its dictionary's names and refuses codes (422 "country is invalid", the
+    tool docs of https://github.com/soil-dev/capsulemcp): a unified code, alpha-3 code or English name is
+    sent as the name, and read back as the ISO 3166-1 alpha-2 code."""
+    for given in ("US", "usa", "United States"):
+        ctl.clear_requests()
+        response = gateway.unified("POST", NAME, json={"name": f"Country {given}",
+                                                       "addresses": [{"city": "Boston", "country": given}]})
+        assert response.status_code == 200, response.text
+        party = next(r for r in ctl.requests() if r["method"] == "POST")["body"]["party"]
+        assert party["addresses"][0]["country"] == "United States"
+        assert response.json()["addresses"][0]["country"] == "US"
+        assert stored(ctl)[response.json()["id"]]["addresses"][0]["country"] == "United States"
+    # Capsule itself refuses a code: the sandbox is no kinder than Capsule.
+    refused = requests.post(f"{ctl.url}/api/v2/parties", headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"},
+                            json={"party": {"type": "organisation", "name": "Raw code", "addresses": [{"country": "US"}]}},
+                            timeout=5)
+    assert refused.status_code == 422 and "country is invalid" in refused.text
+
+
+@pytest.mark.parametrize(("unified", "capsule_type"), [("work", "Office"), ("home", "Home"), ("billing", "Billing"),
+                                                      ("shipping", "Shipping"), ("mailing", "Postal")])
+def test_address_types_map_both_ways(gateway, ctl, unified, capsule_type):
+    """Capsule's address types (Home, Office, Postal, Billing, Shipping) for the unified ones: a `work` or
+    `billing` address is sent as Capsule's type and reads back as it was given, never as a default."""
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json={"name": f"Typed {unified}", "addresses": [{"city": "Leeds", "type": unified}],
+                                                   "phone_numbers": [{"number": "+44 113 555 0101", "type": "fax"}]})
+    assert response.status_code == 200, response.text
+    party = next(r for r in ctl.requests() if r["method"] == "POST")["body"]["party"]
+    assert party["addresses"][0]["type"] == capsule_type and party["phoneNumbers"][0]["type"] == "Fax"
+    assert response.json()["addresses"][0]["type"] == unified and response.json()["phone_numbers"][0]["type"] == "fax"
+
+
+def test_a_type_capsule_lacks_is_sent_without_one(gateway, ctl):
+    """Capsule has no `other` address or phone type: such items are written untyped, and a Direct line
+    (Capsule's own) reads as a work phone."""
+    ctl.clear_requests()
+    response = gateway.unified("POST", NAME, json={"name": "Untyped", "addresses": [{"city": "York", "type": "other"}],
+                                                   "phone_numbers": [{"number": "+44 1904 555 000", "type": "other"}]})
+    assert response.status_code == 200, response.text
+    party = next(r for r in ctl.requests() if r["method"] == "POST")["body"]["party"]
+    assert "type" not in party["addresses"][0] and "type" not in party["phoneNumbers"][0]
+    assert "type" not in response.json()["addresses"][0]
+    direct = requests.put(f"{ctl.url}/api/v2/parties/{response.json()['id']}",
+                          headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"},
+                          json={"party": {"phoneNumbers": [{"type": "Direct", "number": "+44 1904 555 001"}]}}, timeout=5)
+    assert direct.status_code == 200, direct.text
+    read = gateway.unified("GET", NAME, response.json()["id"]).json()
+    assert {"number": "+44 1904 555 001", "type": "work"} in read["phone_numbers"]
+
+
+def test_an_unknown_country_is_400_naming_the_field(gateway, ctl):
+    """A country no ISO 3166-1 entry names is the gateway's 400 naming the field; Capsule is not called."""
+    ctl.clear_requests()
     response = gateway.unified("POST", NAME, json={"name": "Bad Country",
                                                    "addresses": [{"street_1": "x", "country": "Atlantis"}]})
-    assert response.status_code == 422, response.text
-    assert "country is invalid" in response.json()["message"]
+    assert response.status_code == 400, response.text
+    assert "addresses.0.country" in response.json()["message"] and "Atlantis" in response.json()["message"]
+    assert response.json()["truto_error_insight"]["invalid_body_fields"]["value"] == ["addresses.0.country"]
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
+
+
+def test_validation_error_comes_through(gateway, ctl):
+    """Capsule's 422 {"message","errors"} is a unified 422 whose message names the failing field."""
     response = gateway.unified("POST", NAME, json={"name": "Bad Field", "custom_fields": {"No Such Field": 1}})
     assert response.status_code == 422, response.text
 
@@ -252,7 +319,7 @@ def expected_contact(person: dict, parties: dict[str, dict]) -> dict:
         "account": {"id": str(org["id"]), "name": org["name"]} if org else None,
         "owner": {"id": str(person["owner"]["id"])} if person["owner"] else None,
         "email_addresses": [{"email": e["address"], "type": e["type"].lower()} for e in person["emailAddresses"]] or None,
-        "phone_numbers": [{"number": p["number"], "type": p["type"].lower()} for p in person["phoneNumbers"]] or None,
+        "phone_numbers": [{"number": p["number"], "type": PHONE_KINDS.get(p["type"], "other")} for p in person["phoneNumbers"]] or None,
         "urls": [{"url": w["url"], "type": services[w["service"]]} for w in person["websites"]] or None,
         "tags": [{"id": str(t["id"]), "name": t["name"]} for t in person["tags"]] or None,
         "custom_fields": {f["definition"]["name"]: f["value"] for f in person["fields"]} or None,
@@ -265,7 +332,7 @@ def expected_contact(person: dict, parties: dict[str, dict]) -> dict:
 def assert_maps_contact(unified: dict, person: dict, parties: dict[str, dict]) -> None:
     assert_unified_record(unified, expected_contact(person, parties), lambda got, want: instant(got) == instant(want))
     addresses = [{"street_1": a["street"], "city": a["city"], "state": a["state"], "postal_code": a["zip"],
-                  "country": a["country"], "type": a["type"].lower()} for a in person["addresses"]]
+                  "country": country_code(a["country"]), "type": ADDRESS_KINDS[a["type"]]} for a in person["addresses"]]
     assert unified.get("addresses", []) == [{k: v for k, v in a.items() if v is not None} for a in addresses]
     assert unified["remote_data"]["id"] == person["id"]
 
@@ -325,7 +392,7 @@ def test_contact_create_sends_a_person_linked_to_its_organisation(gateway, ctl):
         "owner": {"id": str(capsule.USERS[2]["id"])},
         "email_addresses": [{"email": "grace@navy.example", "type": "work"}],
         "phone_numbers": [{"number": "+1 202 555 0111", "type": "mobile"}],
-        "addresses": [{"street_1": "1 Navy Yard", "city": "Washington", "country": "United States", "type": "office"}],
+        "addresses": [{"street_1": "1 Navy Yard", "city": "Washington", "country": "US", "type": "work"}],
         "urls": [{"url": "gracehopper", "type": "linkedin"}],
         "tags": [{"name": "Champion"}],
         "custom_fields": {"Preferred Channel": "Phone", "Newsletter": True},

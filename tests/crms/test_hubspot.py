@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from support import list_all
+from support import country_code, list_all
 
 from unigate.sandbox.hubspot import contacts as contacts_module
 
@@ -29,7 +29,7 @@ def expected(company: dict) -> dict:
     """The unified account a stored HubSpot company should map to (written independently of the YAML)."""
     p = company["properties"]
     address = {"street_1": p.get("address"), "street_2": p.get("address2"), "city": p.get("city"),
-               "state": p.get("state"), "postal_code": p.get("zip"), "country": p.get("country"), "type": "primary"}
+               "state": p.get("state"), "postal_code": p.get("zip"), "country": country_code(p.get("country"))}
     website = p.get("website") or p.get("domain")
     out = {
         "id": company["id"],
@@ -40,7 +40,7 @@ def expected(company: dict) -> dict:
         "number_of_employees": int(p["numberofemployees"]) if p.get("numberofemployees") else None,
         "owner": {"id": p["hubspot_owner_id"]} if p.get("hubspot_owner_id") else None,
         "addresses": [{k: v for k, v in address.items() if v}] if any(p.get(k) for k in ("address", "city", "zip")) else None,
-        "phone_numbers": [{"number": p["phone"], "type": "primary"}] if p.get("phone") else None,
+        "phone_numbers": [{"number": p["phone"], "type": "work"}] if p.get("phone") else None,
         "urls": [{"url": website, "type": "website"}] if website else None,
         "custom_fields": {k: v for k, v in p.items() if k not in STANDARD and v is not None} or None,
         "last_activity_at": p.get("notes_last_updated"),
@@ -76,7 +76,7 @@ def test_properties_are_requested_explicitly(gateway, ctl):
 def test_create_sends_string_properties_and_reads_back(gateway, ctl):
     sent = {"name": "Kite Labs", "website": "https://www.kitelabs.example/about", "number_of_employees": 12,
             "industry": "COMPUTER_SOFTWARE", "owner": {"id": "51234568"},
-            "addresses": [{"street_1": "5 Pier Road", "city": "Bristol", "postal_code": "BS1", "country": "UK"}],
+            "addresses": [{"street_1": "5 Pier Road", "city": "Bristol", "postal_code": "BS1", "country": "United Kingdom"}],
             "phone_numbers": [{"number": "+44 117 555 0000"}], "custom_fields": {"account_tier": "Gold"}}
     ctl.clear_requests()
     response = gateway.unified("POST", NAME, json=sent)
@@ -85,7 +85,7 @@ def test_create_sends_string_properties_and_reads_back(gateway, ctl):
     assert body == {"properties": {
         "name": "Kite Labs", "website": "https://www.kitelabs.example/about", "domain": "kitelabs.example",
         "numberofemployees": "12", "industry": "COMPUTER_SOFTWARE", "hubspot_owner_id": "51234568",
-        "address": "5 Pier Road", "city": "Bristol", "zip": "BS1", "country": "UK", "phone": "+44 117 555 0000",
+        "address": "5 Pier Road", "city": "Bristol", "zip": "BS1", "country": "GB", "phone": "+44 117 555 0000",
         "account_tier": "Gold"}}
     created = response.json()
     stored = {c["id"]: c for c in ctl.records()}[created["id"]]
@@ -131,10 +131,10 @@ def expected_contact(contact: dict) -> dict:
     primary = [company for company, types in contact["links"].items() if 1 in types]
     emails = ([{"email": p["email"], "type": "primary"}] if p.get("email") else []) + [
         {"email": e, "type": "other"} for e in p.get("hs_additional_emails", "").split(";") if e]
-    phones = ([{"number": p["phone"], "type": "primary"}] if p.get("phone") else []) + (
+    phones = ([{"number": p["phone"], "type": "work"}] if p.get("phone") else []) + (
         [{"number": p["mobilephone"], "type": "mobile"}] if p.get("mobilephone") else [])
     address = {"street_1": p.get("address"), "city": p.get("city"), "state": p.get("state"),
-               "postal_code": p.get("zip"), "country": p.get("country")}
+               "postal_code": p.get("zip"), "country": country_code(p.get("country"))}
     out = {
         "id": contact["id"],
         "first_name": p.get("firstname"),
@@ -142,7 +142,7 @@ def expected_contact(contact: dict) -> dict:
         "name": " ".join(x for x in (p.get("firstname"), p.get("lastname")) if x) or None,
         "title": p.get("jobtitle"),
         "account": {"id": primary[0]} if primary else None,
-        "addresses": [{**{k: v for k, v in address.items() if v}, "type": "primary"}] if any(address.values()) else None,
+        "addresses": [{k: v for k, v in address.items() if v}] if any(address.values()) else None,
         "email_addresses": emails or None,
         "phone_numbers": phones or None,
         "owner": {"id": p["hubspot_owner_id"]} if p.get("hubspot_owner_id") else None,

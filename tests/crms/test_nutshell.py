@@ -12,6 +12,9 @@ import requests
 from support import list_all
 
 NAME = "nutshell"
+# Nutshell's free phone and address names as unified types (what the seeds and a write use).
+KINDS = {"office": "work", "work": "work", "home": "home", "mobile": "mobile", "fax": "fax", "billing": "billing",
+         "shipping": "shipping"}
 USERNAME, API_KEY = "api-user@sandbox-nutshell.example", "sandbox-nutshell-key"
 
 
@@ -38,7 +41,7 @@ def expected(a: dict, industries: dict[str, str]) -> dict:
     """The unified account a stored Nutshell account should map to (written independently of the YAML)."""
     def address(x):
         out = {"street_1": x["address_1"], "street_2": x["address_2"], "city": x["city"], "state": x["state"],
-               "postal_code": x["postalCode"], "country": x["country"], "type": x["name"]}
+               "postal_code": x["postalCode"], "country": x["country"], "type": KINDS.get(x["name"], "other")}
         return {k: v for k, v in out.items() if v}
     return {
         "id": a["id"], "name": a["name"], "description": a["description"],
@@ -47,7 +50,7 @@ def expected(a: dict, industries: dict[str, str]) -> dict:
         "number_of_employees": a["employeeCount"], "owner": {"id": a["links"]["owner"]},
         "addresses": [address(x) for x in a["addresses"]],
         "phone_numbers": [{k: v for k, v in {"number": p["value"]["E164"], "extension": p["value"]["extension"],
-                                             "type": p["name"]}.items() if v} for p in a["phones"]],
+                                             "type": KINDS.get(p["name"], "other")}.items() if v} for p in a["phones"]],
         "urls": [{"url": u["value"], "type": u["name"]} for u in a["urls"]],
         "tags": [{"id": t} for t in a["links"]["tags"]],
         "custom_fields": a["customFields"],
@@ -174,6 +177,21 @@ def test_delete_answers_with_the_full_deleted_account(gateway, ctl, deleted_read
     assert gateway.unified("GET", NAME, "5-accounts").status_code == 404  # soft-deleted: readable, but gone
 
 
+def test_delete_of_a_sparse_account_omits_what_it_lacks(gateway, ctl):
+    """The deleted account of a create with a name only: fields Nutshell holds as null (description,
+    employeeCount) are left out of the unified answer, as in a get, never answered as null."""
+    created = gateway.unified("POST", NAME, json={"name": "Sparse Co"})
+    assert created.status_code == 200, created.text
+    got = gateway.unified("GET", NAME, created.json()["id"]).json()
+    deleted = gateway.unified("DELETE", NAME, created.json()["id"])
+    assert deleted.status_code == 200, deleted.text
+    body = deleted.json()
+    assert body["remote_data"]["accounts"][0]["description"] is None  # Nutshell's own answer has the null
+    unified = {k: v for k, v in body.items() if k != "remote_data"}
+    assert None not in unified.values(), unified
+    assert set(unified) == set(got) - {"remote_data"}
+
+
 def test_provider_errors(gateway, ctl):
     """Unknown id -> 404; validation -> 422 with Nutshell's title/detail as the message."""
     assert gateway.unified("GET", NAME, "999-accounts").status_code == 404
@@ -195,7 +213,7 @@ def expected_contact(c: dict, account_names: dict[str, str] | None) -> dict:
     def address(x):
         v = x["value"]
         out = {"street_1": v["address_1"], "street_2": v["address_2"], "city": v["city"], "state": v["state"],
-               "postal_code": v["postalCode"], "country": v["country"], "type": x["name"]}
+               "postal_code": v["postalCode"], "country": v["country"], "type": KINDS.get(x["name"], "other")}
         return {k: val for k, val in out.items() if val}
     account = c["links"]["accounts"][0] if c["links"]["accounts"] else None
     want = {
@@ -205,7 +223,7 @@ def expected_contact(c: dict, account_names: dict[str, str] | None) -> dict:
                     if account else None),
         "addresses": [address(x) for x in c["addresses"]] or None,
         "email_addresses": [{"email": e["value"], "type": e["name"]} for e in c["emails"]],
-        "phone_numbers": [{"number": p["value"]["E164"], "type": p["name"]} for p in c["phones"]],
+        "phone_numbers": [{"number": p["value"]["E164"], "type": KINDS.get(p["name"], "other")} for p in c["phones"]],
         "urls": [{"url": u["value"], "type": u["name"]} for u in c["urls"]] or None,
         "tags": [{"id": t} for t in c["links"]["tags"]] or None,
         "created_at": iso(c["createdTime"]),
@@ -250,7 +268,7 @@ def test_contacts_create_links_the_account_and_reads_back(gateway, ctl):
             "email_addresses": [{"email": "grace@navy.example", "type": "work"}], "owner": {"id": "3-users"},
             "urls": [{"url": "https://navy.example/grace", "type": "website"}], "tags": [{"id": "2-tags"}],
             "addresses": [{"street_1": "1 Navy Way", "city": "Arlington", "state": "VA", "postal_code": "22202",
-                           "country": "US", "type": "office"}],
+                           "country": "US", "type": "work"}],   # sent to Nutshell as "office"
             "custom_fields": {"Lead source": "Conference", "Preferred channel": "Phone"}}
     ctl.clear_requests()
     created = contacts_call(gateway, "POST", json=sent)

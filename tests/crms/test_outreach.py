@@ -146,10 +146,13 @@ def test_delete_is_permanent(gateway, ctl):
 
 
 def test_validation_error_reaches_the_caller(gateway, ctl):
-    """A 422 validationError's detail is the unified error message."""
-    answer = gateway.unified("POST", NAME, json={"description": "no name"})
-    assert answer.status_code == 422
+    """A 422 validationError's detail is the unified error message (a blank name sent through remote_data;
+    a create without one is refused before Outreach, naming it)."""
+    answer = gateway.unified("POST", NAME, json={"name": "Blank", "remote_data": {"data": {"attributes": {"name": ""}}}})
+    assert answer.status_code == 422, answer.text
     assert "Name can't be blank." in answer.json()["message"]
+    unnamed = gateway.unified("POST", NAME, json={"description": "no name"})
+    assert unnamed.status_code == 400 and "`name`" in unnamed.json()["message"]
 
 
 def test_rate_limit_headers_are_passed_on(gateway, ctl):

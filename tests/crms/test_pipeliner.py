@@ -10,7 +10,8 @@ import base64
 from datetime import datetime
 
 import pytest
-from support import list_all
+import requests
+from support import SPECS, country_code, list_all
 
 from unigate.sandbox import pipeliner
 
@@ -35,11 +36,11 @@ def same_instant(unified: str, provider: str) -> bool:
 
 def expected_from(r: dict) -> dict:
     street, _, street_2 = (r["address"] or "").partition("\n")
-    phones = [{"number": r[f"phone{i}"], "type": "primary" if i == 1 else "other"}
+    phones = [{"number": r[f"phone{i}"]}
               for i in range(1, 6) if r[f"phone{i}"]]
     address = {k: v for k, v in {"street_1": street, "street_2": street_2, "city": r["city"],
                                  "state": r["state_province"], "postal_code": r["zip_code"],
-                                 "country": r["country"], "type": "primary"}.items() if v}
+                                 "country": country_code(r["country"])}.items() if v}
     return {
         "id": r["id"],
         "name": r["name"],
@@ -97,7 +98,7 @@ def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl, create_statu
         "website": "https://northwind.example",
         "owner": {"id": owner},
         "addresses": [{"street_1": "Hlavná 1", "street_2": "Floor 3", "city": "Košice", "state": "Košický kraj",
-                       "postal_code": "040 01", "country": "Slovakia"}],
+                       "postal_code": "040 01", "country": "SK"}],
         "phone_numbers": [{"number": "+421 55 123 4567"}, {"number": "+421 905 000 111"}],
         "custom_fields": {"cf_tier": "Tier 1", "cf_region": "EMEA"},
     }
@@ -120,7 +121,7 @@ def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl, create_statu
         "owner_id": owner, "industry_id": retail,
         "phone1": "+421 55 123 4567", "phone2": "+421 905 000 111", "phone3": None, "phone4": None, "phone5": None,
         "address": "Hlavná 1\nFloor 3", "city": "Košice", "state_province": "Košický kraj", "zip_code": "040 01",
-        "country": "Slovakia", "cf_tier": "Tier 1", "cf_region": "EMEA",
+        "country": "SK", "cf_tier": "Tier 1", "cf_region": "EMEA",
     }
     assert isinstance(account["remote_data"]["industry"], str)  # the write answer: industry_id + a URI link
     fetched = gateway.unified("GET", NAME, account["id"]).json()
@@ -128,7 +129,7 @@ def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl, create_statu
         assert got["industry"] == "Retail"  # named from the cached Fields data_set on the write answer
         assert got["name"] == sent["name"] and got["description"] == sent["description"]
         assert got["website"] == sent["website"] and got["owner"] == {"id": owner}
-        assert got["addresses"] == [{**sent["addresses"][0], "type": "primary"}]
+        assert got["addresses"] == [sent["addresses"][0]]
         assert [p["number"] for p in got["phone_numbers"]] == ["+421 55 123 4567", "+421 905 000 111"]
         assert got["custom_fields"]["cf_tier"] == "Tier 1" and got["custom_fields"]["cf_region"] == "EMEA"
     # the Fields lookup is cached per integrated account; the update answer names the new industry
@@ -149,11 +150,49 @@ def test_unknown_industry_is_the_providers_validation_error(gateway, ctl):
     assert "industry_id" in answer.json()["message"]
 
 
-def test_create_without_owner_is_refused(gateway, ctl):
-    """owner_id is required on create; Pipeliner's 422 and message reach the caller."""
-    answer = gateway.unified("POST", NAME, json={"name": "Ownerless"})
-    assert answer.status_code == 422
-    assert "owner_id" in answer.json()["message"]
+def unified_for(gateway, account_id, method, resource, json=None):
+    return requests.request(method, f"{gateway.url}/unified/crm/{resource}", headers=gateway.headers, json=json,
+                            params={"integrated_account_id": account_id}, timeout=10)
+
+
+@pytest.mark.parametrize(("resource", "body"), [("accounts", {"name": "Ownerless"}),
+                                                ("contacts", {"last_name": "Ownerless"})])
+def test_create_without_owner_is_owned_by_the_connected_user(gateway, ctl, resource, body):
+    """owner_id is required on create (the vendor's OpenAPI); a unified create without `owner` is owned by
+    the connected user (context.user_email), looked up among the space's Clients by email, as the
+    create tutorials do, and what Pipeliner receives names that Client."""
+    connected = next(c for c in pipeliner.CLIENTS if c["email"] == SPECS[NAME].sandbox_context["user_email"])
+    ctl.clear_requests()
+    answer = gateway.unified("POST", NAME, json=body, resource=resource)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["owner"] == {"id": connected["id"]}
+    lookup = [r for r in ctl.requests() if r["path"].endswith("/entities/Clients")]
+    assert lookup and dict(lookup[0]["query_params"])["filter[email]"] == connected["email"]
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["body"]["owner_id"] == connected["id"]
+    # An owner given wins, and no lookup is made for it.
+    other = pipeliner.CLIENTS[3]["id"]
+    ctl.clear_requests()
+    owned = gateway.unified("POST", NAME, json={**body, "owner": {"id": other}}, resource=resource)
+    assert owned.status_code == 200 and owned.json()["owner"] == {"id": other}
+    assert not [r for r in ctl.requests() if r["path"].endswith("/entities/Clients")]
+
+
+@pytest.mark.parametrize("user_email", ["", "nobody@sandbox.example"])
+@pytest.mark.parametrize(("resource", "body"), [("accounts", {"name": "Ownerless"}),
+                                                ("contacts", {"last_name": "Ownerless"})])
+def test_create_without_any_owner_is_400_naming_it(gateway, ctl, resource, body, user_email):
+    """No owner in the body and no connected user to fill in (none named, or not a Client of the space):
+    the gateway answers 400 naming `owner` (supports.required) and Pipeliner receives no create."""
+    context = {**SPECS[NAME].sandbox_context, "user_email": user_email}
+    created = gateway.admin("POST", "/integrated-account",
+                            json={"integration": NAME, "is_sandbox": True, "context": context})
+    assert created.status_code == 201, created.text
+    ctl.clear_requests()
+    answer = unified_for(gateway, created.json()["id"], "POST", resource, json=body)
+    assert answer.status_code == 400, answer.text
+    assert "`owner`" in answer.json()["message"] and answer.json().get("truto_is_remote_error") is not True
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
 
 
 @pytest.mark.parametrize("delete_deleted_status", [404, 200])
@@ -258,10 +297,7 @@ def test_contact_update_moves_the_primary_account(gateway, ctl, mode):
 
 
 def test_contact_refusals_and_soft_delete(gateway, ctl):
-    """No owner and an unknown account are Pipeliner 422s naming the field; delete is soft, then 404."""
-    ownerless = gateway.unified("POST", NAME, json={"last_name": "Nobody"}, resource="contacts")
-    assert ownerless.status_code == 422 and "owner_id" in ownerless.json()["message"]
-    assert ownerless.json()["truto_is_remote_error"] is True
+    """An unknown account is Pipeliner's 422 naming the field; delete is soft, then 404."""
     dangling = gateway.unified("POST", NAME, json={"last_name": "Lost", "owner": {"id": pipeliner.CLIENTS[0]["id"]},
                                                "account": {"id": "no-such-account"}}, resource="contacts")
     assert dangling.status_code == 422 and "account_id" in dangling.json()["message"]
@@ -277,21 +313,24 @@ def test_contact_refusals_and_soft_delete(gateway, ctl):
 @pytest.mark.parametrize("contact_name_required", ["first_or_last", "last_name", "none"])
 def test_which_name_a_contact_needs_either_way(gateway, ctl, contact_name_required):
     """Pipeliner's sources disagree on the name a contact needs (switch `contact_name_required`): the
-    tutorial wants a first or last name, the connector swagger a last name, the OpenAPI none. A refusal
-    reaches the caller as Pipeliner's 422 naming the field, with nothing stored; otherwise the contact is created."""
+    tutorial wants a first or last name, the connector swagger a last name, the OpenAPI none. The gateway
+    asks for a first or last name whatever the CRM does (supports.required), so a nameless contact is its
+    400 and never sent; a first name alone is Pipeliner's 422 where Pipeliner wants a last name, with
+    nothing stored, and created otherwise."""
     ctl.switch(contact_name_required=contact_name_required)
     owner = {"id": pipeliner.CLIENTS[1]["id"]}
     before = len(ctl.records("contacts"))
-    first_only = gateway.unified("POST", NAME, json={"first_name": "Ada", "owner": owner}, resource="contacts")
+    ctl.clear_requests()
     nameless = gateway.unified("POST", NAME, json={"title": "Buyer", "owner": owner}, resource="contacts")
-    refused_first_only = contact_name_required == "last_name"
-    refused_nameless = contact_name_required != "none"
-    for answer, refused in ((first_only, refused_first_only), (nameless, refused_nameless)):
-        if refused:
-            assert answer.status_code == 422, answer.text
-            assert answer.json()["truto_is_remote_error"] is True and "name" in answer.json()["message"]
-        else:
-            assert answer.status_code == 200, answer.text
-    assert len(ctl.records("contacts")) == before + (not refused_first_only) + (not refused_nameless)
-    if not refused_first_only:
+    assert nameless.status_code == 400, nameless.text
+    assert nameless.json().get("truto_is_remote_error") is not True and "`last_name`" in nameless.json()["message"]
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
+    first_only = gateway.unified("POST", NAME, json={"first_name": "Ada", "owner": owner}, resource="contacts")
+    if contact_name_required == "last_name":
+        assert first_only.status_code == 422, first_only.text
+        assert first_only.json()["truto_is_remote_error"] is True and "name" in first_only.json()["message"]
+        assert len(ctl.records("contacts")) == before
+    else:
+        assert first_only.status_code == 200, first_only.text
         assert first_only.json()["first_name"] == "Ada"
+        assert len(ctl.records("contacts")) == before + 1

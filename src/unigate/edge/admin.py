@@ -76,6 +76,10 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "custom_methods": list(m.custom_methods),
                 "fields": list(m.fields),
                 "writable_fields": list(m.writable),
+                # on create: each entry one field, or fields of which one will do; then those filled in when absent
+                "required_fields": [list(entry) for entry in m.required],
+                "defaulted_fields": [name for name, _ in m.methods["create"].defaults] if "create" in m.methods else [],
+                "value_formats": m.formats,
                 "not_held": m.not_held,
             }
             for m in integration.mappings.values()

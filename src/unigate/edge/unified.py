@@ -23,6 +23,7 @@ from unigate.engine.call import UnifiedRequest
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
+from unigate.models import FORMAT_HINTS
 from unigate.observability.requests import CallRecord
 
 _METHODS = {("GET", False): "list", ("POST", False): "create", ("GET", True): "get",
@@ -99,10 +100,10 @@ class UnifiedRoutes(AccountCallRoute):
                                         "The request body must be a JSON object, see "
                                         f"POST /unified/{model}/{resource}/{method} in the OpenAPI document.")
         elif method in ("create", "update"):
-            body = await self.read_body(receive, headers, f"{model}/{resource}",
-                                        gateway.resources[(model, resource)].write_validator,
-                                        "The request body must be a JSON object of unified fields, e.g. "
-                                        "{\"name\": \"Acme\"}.")
+            unified = gateway.resources[(model, resource)]
+            body = unified.canonical(await self.read_body(
+                receive, headers, f"{model}/{resource}", unified.write_validator,
+                "The request body must be a JSON object of unified fields, e.g. {\"name\": \"Acme\"}."))
         request = UnifiedRequest(
             model=model,
             resource=resource,
@@ -150,6 +151,9 @@ class UnifiedRoutes(AccountCallRoute):
                         full = f"{path}.{name}" if path else name
                         fields.append(full)
                         details.append(f"{full} is not a field of {what}")
+                elif problem.validator == "format" and problem.validator_value in FORMAT_HINTS:
+                    fields.append(path)
+                    details.append(f"{path}: {str(problem.instance)[:60]!r} is not {FORMAT_HINTS[problem.validator_value]}")
                 else:
                     fields.append(path or "(body)")
                     details.append(f"{path or 'body'}: {problem.message}")

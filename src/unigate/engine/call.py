@@ -201,6 +201,8 @@ class Engine:
         if request.method in ("create", "update") and request.body is not None:
             remote_body = request.body.get("remote_data")
             scope["body"] = {k: v for k, v in request.body.items() if k != "remote_data"}
+        if request.method == "create":
+            scope["body"] = self._completed(request, mapping, mm, scope)
         provider_request = build_request(request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
                                          remote_query=request.remote_query, remote_body=remote_body,
                                          remote_merge=mm.remote_data)
@@ -242,12 +244,35 @@ class Engine:
             raise GatewayError(502, f"{label}'s record could not be mapped.", remote=True, raw_response=parsed)
         return JsonResult(unified, headers)
 
+    @staticmethod
+    def _completed(request: UnifiedRequest, mapping: ResourceMapping, mm: MethodMapping,
+                   scope: dict[str, Any]) -> dict[str, Any]:
+        """A create's unified body with the declared defaults filled in, refused (400, naming the field)
+        when a field the CRM requires is still missing: the caller learns it before the CRM is called."""
+        body = dict(scope["body"] or {})
+        for name, expression in mm.defaults:
+            if body.get(name) in (None, "", {}, []):
+                value = evaluate_request(expression, {**scope, "body": body}, f"defaults.{name}")
+                if value not in (None, "", {}, []):
+                    body[name] = value
+        missing = [" or ".join(f"`{name}`" for name in entry) for entry in mapping.required
+                   if all(body.get(name) in (None, "", {}, []) for name in entry)]
+        if missing:
+            label = request.account.integration.label
+            raise GatewayError(400, f"{label} requires {', '.join(missing)} to create {request.model}/{request.resource}.",
+                               insight={"missing_required_fields": {
+                                   "description": "Fields the CRM requires on create (one of each group).",
+                                   "value": [list(entry) for entry in mapping.required
+                                             if all(body.get(n) in (None, "", {}, []) for n in entry)]}})
+        return body
+
     def _deleted(self, request: UnifiedRequest, mm: MethodMapping, parsed: Any,
                  schema: UnifiedResource | None) -> dict[str, Any]:
         mapped = evaluate(mm.response, {"response": parsed, "id": request.id, "context": request.account.context},
                           "delete response") if mm.response is not None else None
         result: dict[str, Any] = {"id": request.id}
         if isinstance(mapped, dict):
+            mapped = prune(mapped)  # like every mapped record: a missing field is omitted, never null
             result.update(mapped)
             result["id"] = str(mapped["id"]) if mapped.get("id") is not None else request.id
         if isinstance(parsed, (dict, list)):

@@ -240,6 +240,9 @@ class MethodMapping:
     remote_data: Expression | None
     read_back: Expression | None
     before: tuple[Step, ...]
+    # create only: unified field -> JSONata (input {body, context, steps, config}) giving its value when
+    # the caller's body lacks it (Pipeliner's owner: the connected user); undefined leaves it absent.
+    defaults: tuple[tuple[str, Expression], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,11 @@ class ResourceMapping:
     config: dict[str, Any] = field(default_factory=dict)
     # Custom methods by name (`merge`, `batch-delete`), besides list/get/create/update/delete.
     custom_methods: dict[str, CustomMethodMapping] = field(default_factory=dict)
+    # What the CRM requires on create (after `create.defaults`), each entry one field or alternatives
+    # of which one will do: a create without one is answered 400 naming it, before the CRM is called.
+    required: tuple[tuple[str, ...], ...] = ()
+    # The value formats the CRM takes (`country`, `phone`, `dates`; FORMATS), for docs/coverage.md.
+    formats: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -588,6 +596,16 @@ def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig) 
     return tuple(steps)
 
 
+def _defaults(where: str, raw: Any, config: _MappingConfig) -> tuple[tuple[str, Expression], ...]:
+    found = []
+    for name, source in (raw or {}).items():
+        expression = _mapping_expr(f"{where}.{name}", source, config)
+        if expression is None:
+            raise SpecError(f"{where}.{name}: needs an expression")
+        found.append((str(name), expression))
+    return tuple(found)
+
+
 def load_mapping(integration: Integration, model: str, resource: str, path: Path) -> ResourceMapping:
     where = f"{path}"
     raw = _read_yaml(path)
@@ -626,7 +644,10 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
             remote_data=_mapping_expr(f"{at}.remote_data", m.get("remote_data"), config),
             read_back=_mapping_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id"), config),
             before=_steps(f"{at}.before", m.get("before"), provider_resource, config),
+            defaults=_defaults(f"{at}.defaults", m.get("defaults"), config),
         )
+        if methods[unified_method].defaults and unified_method != "create":
+            raise SpecError(f"{at}.defaults: only create fills in defaults")
         for step in methods[unified_method].before:
             integration.resource_method(step.resource, step.method)
         if methods[unified_method].read_back is not None and unified_method not in ("create", "update"):
@@ -642,13 +663,23 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
                              default_resource, config)
     if any(c.read_back is not None for c in custom.values()) and "get" not in methods:
         raise SpecError(f"{where}: read_back needs a get method")
+    writable = tuple(supports.get("writable", []))
+    required = tuple(tuple(entry) if isinstance(entry, list) else (entry,) for entry in supports.get("required", []))
+    defaults = {name for name, _ in methods["create"].defaults} if "create" in methods else set()
+    for name in (*(f for entry in required for f in entry), *defaults):
+        if name not in writable:
+            raise SpecError(f"{where}: $.supports: {name!r} is required or defaulted on create but not writable")
+    if required and "create" not in methods:
+        raise SpecError(f"{where}: $.supports.required: the resource has no create")
     return ResourceMapping(
         model=model,
         resource=resource,
         methods=methods,
         custom_methods=custom,
         fields=tuple(supports.get("fields", [])),
-        writable=tuple(supports.get("writable", [])),
+        writable=writable,
+        required=required,
+        formats={str(k): str(v) for k, v in (supports.get("formats") or {}).items()},
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
         config=config.config,
     )

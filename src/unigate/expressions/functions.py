@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from unigate.models.countries import country_code, country_name
+
 _LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
 _REL = re.compile(r'rel\s*=\s*"?([^";]+)"?', re.IGNORECASE)
 
@@ -118,4 +120,7 @@ CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "compact": (compact, None),
     "omit": (omit, None),
     "pickMatching": (pick_matching, None),
+    # ISO 3166-1: a country (code or name) as its alpha-2 code / English name; other text unchanged.
+    "countryCode": (country_code, None),
+    "countryName": (country_name, None),
 }

@@ -14,9 +14,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
+
+from unigate.models.countries import COUNTRY_FORMAT, canonical_countries, is_country
 
 MODELS_DIR = Path(__file__).resolve().parent
+# Value formats a write is checked against (a wrong value is a 400 naming the field).
+WRITE_FORMATS = FormatChecker(formats=())
+WRITE_FORMATS.checks(COUNTRY_FORMAT)(is_country)
+# What a value refused for its format should have been, for the 400's message.
+FORMAT_HINTS = {COUNTRY_FORMAT: "a country: its ISO 3166-1 alpha-2 code (e.g. US), alpha-3 code or English name"}
 # Fields the gateway fills itself; a caller cannot write them.
 # etag names a version of the record (a contact's, in Truto's model): the CRM sets it, a caller never writes it.
 READ_ONLY_FIELDS = ("id", "created_at", "updated_at", "last_activity_at", "etag", "remote_data")
@@ -44,7 +51,12 @@ class UnifiedResource:
         properties = {k: v for k, v in self.schema["properties"].items() if k not in READ_ONLY_FIELDS}
         properties["remote_data"] = {"type": "object"}
         body_schema = {"type": "object", "properties": properties, "additionalProperties": False}
-        return Draft202012Validator(body_schema)
+        return Draft202012Validator(body_schema, format_checker=WRITE_FORMATS)
+
+    def canonical(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A validated create/update body in the unified spelling (countries as alpha-2 codes)."""
+        result: dict[str, Any] = canonical_countries(body, self.schema)
+        return result
 
     @cached_property
     def validator(self) -> Draft202012Validator:
