@@ -176,8 +176,8 @@ def _wrap_sandbox_oauth() -> None:
         register_secret(_oauth.client_secret_for(name), f"sandbox OAuth client secret of {name}")
     issue = _oauth.OAuthServer._issue
 
-    def issued(self, client_id, scope, *, refresh, ttl):
-        body = issue(self, client_id, scope, refresh=refresh, ttl=ttl)
+    def issued(self, *args, **kwargs):
+        body = issue(self, *args, **kwargs)
         register_secret(body.get("access_token"), f"OAuth access token issued by the {self.profile.name} sandbox")
         register_secret(body.get("refresh_token"), f"OAuth refresh token issued by the {self.profile.name} sandbox")
         return body
