@@ -93,7 +93,7 @@ import asyncio  # noqa: E402
 from unigate.app import create_app  # noqa: E402
 from unigate.cli import create_token  # noqa: E402
 from unigate.settings import Settings  # noqa: E402
-from support import INTEGRATIONS, gateway_database  # noqa: E402
+from support import INTEGRATIONS, gateway_database, shared_sandbox  # noqa: E402
 
 
 @dataclass
@@ -145,8 +145,7 @@ def gateway(sandbox, tmp_path_factory, gateway_database_url):
     server = start_in_thread(create_app(settings))
     client = GatewayClient(server.url, token, other_token, {}, sandbox, settings)
     for name in INTEGRATIONS:
-        response = client.admin("POST", "/integrated-account",
-                                json={"integration": name, "tenant_id": "tests", "is_sandbox": True})
+        response = client.admin("POST", "/integrated-account", json={**shared_sandbox(name), "tenant_id": "tests"})
         assert response.status_code == 201, response.text
         client.accounts[name] = response.json()["id"]
     yield client

@@ -118,7 +118,10 @@ def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if not raw:
         return default
-    value = int(raw)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
     if value < 1:
         raise ValueError(f"{name} must be a positive integer, not {raw!r}")
     return value
