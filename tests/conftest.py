@@ -29,14 +29,16 @@ class SandboxControl:
         return f"{self.base}/__control/{self.name}/{suffix}"
 
     def reset(self, count: int | None = None, resource: str | None = None,
-              counts: dict[str, int] | None = None) -> dict:
-        """Reseed every resource: `count` records each (or only of `resource`), or `counts` per resource."""
+              counts: dict[str, int] | None = None, space: str | None = None) -> dict:
+        """Reseed every resource: `count` records each (or only of `resource`), or `counts` per resource;
+        in data space `space` only when given (else the default space, and faults and requests are cleared)."""
         body: dict = {} if count is None else {"count": count}
         if resource is not None:
             body["resource"] = resource
         if counts is not None:
             body["counts"] = counts
-        response = requests.post(self._control("reset"), json=body, timeout=30)
+        response = requests.post(self._control("reset"), json=body, params={"space": space} if space else None,
+                                 timeout=30)
         response.raise_for_status()
         return response.json()
 
@@ -46,21 +48,28 @@ class SandboxControl:
     def clear_faults(self) -> None:
         requests.delete(self._control("faults"), timeout=5).raise_for_status()
 
-    def requests(self) -> list[dict]:
-        return requests.get(self._control("requests"), timeout=5).json()
+    def requests(self, space: str | None = None) -> list[dict]:
+        return requests.get(self._control("requests"), params={"space": space} if space else None, timeout=5).json()
 
     def clear_requests(self) -> None:
         requests.delete(self._control("requests"), timeout=5).raise_for_status()
 
-    def records(self, resource: str = "accounts"):
-        """The records of `resource` as the emulated CRM stores them."""
-        response = requests.get(self._control(f"records/{resource}"), timeout=5)
+    def records(self, resource: str = "accounts", space: str | None = None):
+        """The records of `resource` as the emulated CRM stores them (in data space `space`, else the default)."""
+        response = requests.get(self._control(f"records/{resource}"), params={"space": space} if space else None,
+                                timeout=5)
         response.raise_for_status()
         return response.json()
 
     def oauth(self, **settings) -> dict:
         """Tune the emulator's OAuth server: access_token_ttl, code_ttl, expire_all, revoke_refresh_tokens."""
         response = requests.post(self._control("oauth"), json=settings, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def spaces(self) -> dict:
+        """The data spaces the emulator holds, least recently used first, and its bounds."""
+        response = requests.get(self._control("spaces"), timeout=5)
         response.raise_for_status()
         return response.json()
 

@@ -47,9 +47,9 @@ class OutreachEmulator(Emulator):
     oauth_profile = OAUTH_PROFILE
     resources = (Accounts, Contacts)
 
-    def __init__(self) -> None:
+    def __init__(self, **space) -> None:
         self.rate_limit = RATE_LIMIT
-        super().__init__()
+        super().__init__(**space)
 
     def reset_state(self) -> None:
         """One rate-limit window per token, shared by every resource."""
