@@ -65,7 +65,7 @@ from starlette.routing import Mount, Route
 
 from unigate.sandbox import base
 from unigate.sandbox.base import EmulatorMount, Fault, LargeList, json_response, read_json
-from unigate.sandbox.spaces import DEFAULT_SPACE, KEY_PATTERN
+from unigate.sandbox.spaces import DEFAULT_SPACE, KEY_PATTERN, SpaceLimits
 
 _NOT_EMULATORS = {"base", "server", "collection", "spaces"}
 MAX_LARGE_LIST_BYTES = 16 << 30
@@ -91,10 +91,13 @@ def discover_emulators() -> dict[str, type[base.Emulator]]:
 class SandboxApp:
     """Holds one mount per emulator and builds the Starlette app around them."""
 
-    def __init__(self, names: list[str] | None = None) -> None:
+    def __init__(self, names: list[str] | None = None, limits: SpaceLimits | None = None) -> None:
         classes = discover_emulators()
         selected = names if names is not None else list(classes)
-        self.mounts: dict[str, EmulatorMount] = {name: EmulatorMount(classes[name]()) for name in selected}
+        # Bounds of each emulator's data (spaces.py): UNIGATE_SANDBOX_* unless given.
+        limits = limits or SpaceLimits.from_environment()
+        self.mounts: dict[str, EmulatorMount] = {name: EmulatorMount(classes[name](), limits=limits)
+                                                 for name in selected}
         routes: list[Any] = [
             Route("/__control/{name}/reset", self.reset, methods=["POST"]),
             Route("/__control/{name}/faults", self.faults, methods=["POST", "DELETE"]),
@@ -269,5 +272,5 @@ def _seed_counts(body: dict[str, Any], resources: list[str]) -> tuple[int | None
     return count, counts
 
 
-def build_sandbox_app(names: list[str] | None = None) -> SandboxApp:
-    return SandboxApp(names)
+def build_sandbox_app(names: list[str] | None = None, limits: SpaceLimits | None = None) -> SandboxApp:
+    return SandboxApp(names, limits)
