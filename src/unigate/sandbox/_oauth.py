@@ -403,7 +403,7 @@ class OAuthServer:
             del self.refresh_tokens[value]   # the old one is refused from now on
         return body
 
-    def _issue(self, client_id: str, scope: str | None, space: str, *, refresh: bool,
+    def _issue(self, client_id: str, scope: str | None, space: str = DEFAULT_SPACE, *, refresh: bool,
                ttl: int | None) -> dict[str, Any]:
         access = self.profile.new_access_token()
         self.access_tokens[access] = _AccessToken(expires_at=None if ttl is None else time.time() + ttl, scope=scope,
