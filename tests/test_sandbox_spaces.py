@@ -314,3 +314,19 @@ def test_past_the_bound_on_spaces_the_least_recently_used_is_dropped(small_sandb
     held = [space["space"] for space in requests.get(f"{small_sandbox}/__control/hubspot/spaces", timeout=10)
             .json()["spaces"]]
     assert held == ["default", keys[2], keys[0]]
+
+
+def test_the_gateway_and_the_sandboxes_read_space_credentials_alike():
+    """The format is written on both sides of the import layers (the sandboxes know nothing of the gateway)."""
+    from unigate.engine import sandbox_spaces as gateway_side
+    from unigate.sandbox import spaces as sandbox_side
+
+    assert gateway_side.SEPARATOR == sandbox_side.SEPARATOR
+    assert gateway_side.KEY_PATTERN.pattern == sandbox_side.KEY_PATTERN.pattern
+    key = gateway_side.new_space_key()
+    for name in INTEGRATIONS:
+        context = gateway_side.space_context(SPECS[name], key)
+        assert gateway_side.account_space_key(SPECS[name], context) == key
+        for field, value in context.items():
+            if field in SPECS[name].secret_fields():
+                assert sandbox_side.split_credential(value) == (SPECS[name].sandbox_context[field], key)
