@@ -377,9 +377,11 @@ class Emulator:
         return None
 
     def space_full(self, error: SpaceFull) -> Response:
-        """The answer to a write past the space's bounds (spaces.py). None of the ten CRMs documents
-        the answer of a full account to an API write, so the default is a plain 403 naming the bound;
-        an emulator whose vendor documents one overrides this with the vendor's error body."""
+        """The answer to a write past the space's bounds (spaces.py). None of the ten CRMs' current
+        APIs documents how a full account answers a write (Zoho's retired API v1 listed 4809 "Exceeded
+        storage space limit", https://www.zoho.com/developer/help/api/error-messages.html), so the
+        default is a plain 403 naming the bound; an emulator whose vendor documents one overrides this
+        with the vendor's error body."""
         return json_response({"status": "error", "category": "SANDBOX_LIMIT", "message": error.message,
                               "limit": error.limit, "value": error.value}, 403)
 
