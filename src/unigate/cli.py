@@ -226,7 +226,7 @@ _GATEWAY_ENVIRONMENT = """\
                              sandbox server, creating a sandbox account answers 403 (default: off; demo: on)
   UNIGATE_SANDBOX_URL        a running sandbox server (default: sandboxes started in this process)
   UNIGATE_SANDBOX_MAX_SPACES, UNIGATE_SANDBOX_MAX_RECORDS, UNIGATE_SANDBOX_MAX_RECORD_BYTES,
-  UNIGATE_SANDBOX_MAX_BODY_BYTES   bounds of the built-in sandboxes' data (50, 2000, 16384, 262144;
+  UNIGATE_SANDBOX_MAX_BODY_BYTES   bounds of the built-in sandboxes' data (20, 1000, 16384, 262144;
                              docs/deploy.md "Sandbox accounts")
   UNIGATE_REDIS_URL          Redis for idempotency claims and rate-limit counts (default: the database)
   UNIGATE_PUBLIC_URL         the gateway's URL as callers see it, for OAuth redirects

@@ -131,8 +131,8 @@ def _env_int(name: str, default: int) -> int:
 class SpaceLimits:
     """How much one sandbox server holds; see docs/testing.md, "Sandbox data spaces"."""
 
-    max_spaces: int = 50            # data spaces per emulator, `default` included
-    max_records: int = 2_000        # records per resource per space (live and deleted ones the CRM keeps)
+    max_spaces: int = 20            # data spaces per emulator, `default` included
+    max_records: int = 1_000        # records per resource store per space (live and deleted ones the CRM keeps)
     max_record_bytes: int = 16_384  # one record as JSON
     max_body_bytes: int = 262_144   # one request body
 
