@@ -330,3 +330,20 @@ def test_the_gateway_and_the_sandboxes_read_space_credentials_alike():
         for field, value in context.items():
             if field in SPECS[name].secret_fields():
                 assert sandbox_side.split_credential(value) == (SPECS[name].sandbox_context[field], key)
+
+
+def test_a_fault_for_one_space_leaves_the_others_alone(sandbox):
+    control = sandbox.control("pipedrive")
+    control.reset()
+    key = uuid.uuid4().hex
+    control.fault(status=503, body={"success": False}, space=key, times=-1)
+    url = f"{sandbox.url}/pipedrive/api/v2/organizations"
+    try:
+        faulted = requests.get(url, headers={"x-api-token": f"sandbox-pipedrive-token~{key}"}, timeout=5)
+        untouched = requests.get(url, headers={"x-api-token": "sandbox-pipedrive-token"}, timeout=5)
+        by_query = requests.get(url, params={"api_token": f"sandbox-pipedrive-token~{key}"}, timeout=5)
+    finally:
+        control.clear_faults()
+    assert faulted.status_code == 503 and by_query.status_code == 503
+    assert untouched.status_code == 200
+    assert [r["space"] for r in control.requests(space=key)] == [key, key]
