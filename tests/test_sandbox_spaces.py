@@ -347,3 +347,12 @@ def test_a_fault_for_one_space_leaves_the_others_alone(sandbox):
     assert faulted.status_code == 503 and by_query.status_code == 503
     assert untouched.status_code == 200
     assert [r["space"] for r in control.requests(space=key)] == [key, key]
+
+
+def test_a_refused_credential_leaves_no_space_behind(sandbox):
+    """`wrong~<key>` is answered 401 by the emulator and the space it named is not kept."""
+    key = uuid.uuid4().hex
+    answer = requests.get(f"{sandbox.url}/hubspot/crm/v3/objects/companies", timeout=5,
+                          headers={"Authorization": f"Bearer not-the-sandbox-token~{key}"})
+    assert answer.status_code == 401
+    assert key not in [space["space"] for space in sandbox.control("hubspot").spaces()["spaces"]]

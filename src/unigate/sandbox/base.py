@@ -492,25 +492,31 @@ class EmulatorMount:
     async def dispatch(self, space: str, scope, receive, send) -> None:
         """Hand a routed request to `space`'s emulator, its writes bounded; a write past the bounds
         answers as the emulator answers a full account (`Emulator.space_full`)."""
+        new = space not in self.spaces
         emulator = self.space(space)
         assert emulator is not None
         router = self.spaces[space][1]
-        started = False
+        status: int | None = None
 
         async def watched(message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
             await send(message)
 
         bounded = ACTIVE_LIMITS.set(self.limits)
         try:
             await router(scope, receive, watched)
         except SpaceFull as error:
-            if started:
+            if status is not None:
                 raise
             await emulator.space_full(error)(scope, _no_body, send)
         finally:
             ACTIVE_LIMITS.reset(bounded)
+        if new and status == 401 and space in self.spaces:
+            # The emulator refused the credential that named the space: a request nobody could make
+            # with a real sandbox credential must not create (and so evict) spaces.
+            del self.spaces[space]
 
     # -- fault kinds ---------------------------------------------------------------------------------
     async def misbehave(self, fault: Fault, scope, body: bytes, send) -> None:

@@ -22,7 +22,8 @@ to seeding through the control API:
 - records per resource per space (`BoundedRecords`, the dict every store keeps its records in);
 - bytes per record (its JSON) and per request body;
 - the number of spaces: past it, the least recently used space other than `default` is dropped (a
-  later request with its credential finds a freshly seeded space).
+  later request with its credential finds a freshly seeded space). A space whose first request the
+  emulator answers 401 (a made-up credential with a well-formed key) is not kept.
 """
 
 from __future__ import annotations
