@@ -241,6 +241,11 @@ class OAuthServer:
         issued = self.access_tokens.get(token)
         return issued is not None and issued.space == space and _alive(issued.expires_at, time.time())
 
+    def knows_space(self, space: str) -> bool:
+        """True when a code or token (expired or not) was issued for `space`."""
+        return any(value.space == space for store in (self.access_tokens, self.refresh_tokens, self.codes)
+                   for value in store.values())
+
     def forget_space(self, space: str) -> None:
         """Drop the codes and tokens of a data space the sandbox no longer holds."""
         for store in (self.codes, self.access_tokens, self.refresh_tokens):

@@ -513,9 +513,11 @@ class EmulatorMount:
             await emulator.space_full(error)(scope, _no_body, send)
         finally:
             ACTIVE_LIMITS.reset(bounded)
-        if new and status == 401 and space in self.spaces:
-            # The emulator refused the credential that named the space: a request nobody could make
-            # with a real sandbox credential must not create (and so evict) spaces.
+        if new and status == 401 and space in self.spaces \
+                and not (emulator.oauth is not None and emulator.oauth.knows_space(space)):
+            # The emulator refused the credential that named the space, and no token was ever issued
+            # for it: a request nobody could make with a real sandbox credential must not create (and
+            # so evict) spaces. An expired token's space is kept (its refresh comes next).
             del self.spaces[space]
 
     # -- fault kinds ---------------------------------------------------------------------------------
