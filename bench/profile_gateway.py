@@ -141,7 +141,7 @@ def main() -> int:
     sandbox_port, gateway_port = free_port(), free_port()
     sandbox, gateway = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{gateway_port}"
     env = {**os.environ, "UNIGATE_DATA_DIR": tempfile.mkdtemp(prefix="unigate-profile-"),
-           "UNIGATE_SANDBOX_URL": sandbox, "UNIGATE_LOG_LEVEL": "warning",
+           "UNIGATE_SANDBOX_URL": sandbox, "UNIGATE_SANDBOXES": "on", "UNIGATE_LOG_LEVEL": "warning",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     env.pop("UNIGATE_DATABASE_URL", None)
     token = subprocess.run([str(BIN / "unigate"), "token", "create", "--name", "profile"], env=env, check=True,

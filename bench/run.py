@@ -296,8 +296,14 @@ def render(figures: dict) -> str:
 
 
 def create_account(gateway: str, token: str, integration: str) -> str:
+    """A sandbox account on the shared default data space (the documented credentials), which the
+    benchmark seeds through the control API."""
+    from unigate.engine.spec import load_integrations
+
+    context = load_integrations()[integration].sandbox_context
+    body = {"integration": integration, "is_sandbox": True, "context": context}
     request = urllib.request.Request(f"{gateway}/integrated-account", method="POST",
-                                     data=json.dumps({"integration": integration, "is_sandbox": True}).encode(),
+                                     data=json.dumps(body).encode(),
                                      headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request) as response:
         return json.load(response)["id"]
@@ -343,7 +349,8 @@ def main() -> int:
     sandbox_port, gateway_port = free_port(), free_port()
     sandbox, gateway = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{gateway_port}"
     data_dir = tempfile.mkdtemp(prefix="unigate-bench-")
-    env = {**os.environ, "UNIGATE_DATA_DIR": data_dir, "UNIGATE_SANDBOX_URL": sandbox, "UNIGATE_LOG_LEVEL": args.log_level,
+    env = {**os.environ, "UNIGATE_DATA_DIR": data_dir, "UNIGATE_SANDBOX_URL": sandbox, "UNIGATE_SANDBOXES": "on",
+           "UNIGATE_LOG_LEVEL": args.log_level,
            # Measure this checkout's code, whatever the virtualenv has installed.
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))}
     env.pop("UNIGATE_DATABASE_URL", None)

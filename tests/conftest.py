@@ -29,14 +29,16 @@ class SandboxControl:
         return f"{self.base}/__control/{self.name}/{suffix}"
 
     def reset(self, count: int | None = None, resource: str | None = None,
-              counts: dict[str, int] | None = None) -> dict:
-        """Reseed every resource: `count` records each (or only of `resource`), or `counts` per resource."""
+              counts: dict[str, int] | None = None, space: str | None = None) -> dict:
+        """Reseed every resource: `count` records each (or only of `resource`), or `counts` per resource;
+        in data space `space` only when given (else the default space, and faults and requests are cleared)."""
         body: dict = {} if count is None else {"count": count}
         if resource is not None:
             body["resource"] = resource
         if counts is not None:
             body["counts"] = counts
-        response = requests.post(self._control("reset"), json=body, timeout=30)
+        response = requests.post(self._control("reset"), json=body, params={"space": space} if space else None,
+                                 timeout=30)
         response.raise_for_status()
         return response.json()
 
@@ -46,15 +48,16 @@ class SandboxControl:
     def clear_faults(self) -> None:
         requests.delete(self._control("faults"), timeout=5).raise_for_status()
 
-    def requests(self) -> list[dict]:
-        return requests.get(self._control("requests"), timeout=5).json()
+    def requests(self, space: str | None = None) -> list[dict]:
+        return requests.get(self._control("requests"), params={"space": space} if space else None, timeout=5).json()
 
     def clear_requests(self) -> None:
         requests.delete(self._control("requests"), timeout=5).raise_for_status()
 
-    def records(self, resource: str = "accounts"):
-        """The records of `resource` as the emulated CRM stores them."""
-        response = requests.get(self._control(f"records/{resource}"), timeout=5)
+    def records(self, resource: str = "accounts", space: str | None = None):
+        """The records of `resource` as the emulated CRM stores them (in data space `space`, else the default)."""
+        response = requests.get(self._control(f"records/{resource}"), params={"space": space} if space else None,
+                                timeout=5)
         response.raise_for_status()
         return response.json()
 
@@ -74,6 +77,12 @@ class SandboxControl:
         """Put every switch back to its default (what a reset does, without reseeding)."""
         choices = requests.get(self._control("switches"), timeout=5).json()["choices"]
         return self.switch(**{name: values[0] for name, values in choices.items()})
+
+    def spaces(self) -> dict:
+        """The data spaces the emulator holds, least recently used first, and its bounds."""
+        response = requests.get(self._control("spaces"), timeout=5)
+        response.raise_for_status()
+        return response.json()
 
     def oauth_stats(self) -> dict:
         """token_requests, refresh_requests, active_access_tokens, active_refresh_tokens since the last reset."""
@@ -104,7 +113,7 @@ import asyncio  # noqa: E402
 from unigate.app import create_app  # noqa: E402
 from unigate.cli import create_token  # noqa: E402
 from unigate.settings import Settings  # noqa: E402
-from support import INTEGRATIONS, gateway_database  # noqa: E402
+from support import INTEGRATIONS, gateway_database, shared_sandbox  # noqa: E402
 
 
 @dataclass
@@ -156,8 +165,7 @@ def gateway(sandbox, tmp_path_factory, gateway_database_url):
     server = start_in_thread(create_app(settings))
     client = GatewayClient(server.url, token, other_token, {}, sandbox, settings)
     for name in INTEGRATIONS:
-        response = client.admin("POST", "/integrated-account",
-                                json={"integration": name, "tenant_id": "tests", "is_sandbox": True})
+        response = client.admin("POST", "/integrated-account", json={**shared_sandbox(name), "tenant_id": "tests"})
         assert response.status_code == 201, response.text
         client.accounts[name] = response.json()["id"]
     yield client

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
+from support import shared_sandbox
 
 from unigate.app import create_app
 from unigate.cli import create_token
@@ -66,7 +67,7 @@ def make_tokens(settings: Settings, environments: list[str]) -> list[str]:
 
 def add_account(gateway: RunningGateway, tenant: Tenant, integration: str = CRM) -> str:
     response = requests.post(f"{gateway.url}/integrated-account", headers=tenant.headers, timeout=10,
-                             json={"integration": integration, "tenant_id": "tests", "is_sandbox": True})
+                             json={**shared_sandbox(integration), "tenant_id": "tests"})
     assert response.status_code == 201, response.text
     return response.json()["id"]
 

@@ -176,9 +176,13 @@ def _wrap_sandbox_oauth() -> None:
         register_secret(_oauth.client_secret_for(name), f"sandbox OAuth client secret of {name}")
     issue = _oauth.OAuthServer._issue
 
-    def issued(self, client_id, scope, *, refresh, ttl):
-        body = issue(self, client_id, scope, refresh=refresh, ttl=ttl)
+    def issued(self, *args, **kwargs):
+        body = issue(self, *args, **kwargs)
         register_secret(body.get("access_token"), f"OAuth access token issued by the {self.profile.name} sandbox")
+        # A token for a data space other than the default ends in `~<key>`; the token alone is as secret.
+        token, separator, _ = (body.get("access_token") or "").rpartition("~")
+        if separator:
+            register_secret(token, f"OAuth access token issued by the {self.profile.name} sandbox")
         register_secret(body.get("refresh_token"), f"OAuth refresh token issued by the {self.profile.name} sandbox")
         return body
 

@@ -22,6 +22,13 @@ from unigate.models import load_resources
 
 SPECS = load_integrations()
 INTEGRATIONS = sorted(SPECS)
+
+
+def shared_sandbox(name: str, **context: Any) -> dict[str, Any]:
+    """An account body for `name` on the sandbox's shared `default` data space: the documented sandbox
+    credentials, which `sandbox.control(name)` reads and reseeds (a sandbox account created without
+    credentials gets a data space of its own; docs/testing.md "Sandbox data spaces")."""
+    return {"integration": name, "is_sandbox": True, "context": {**SPECS[name].sandbox_context, **context}}
 RESOURCES = load_resources()
 # Every (CRM, resource) an integration maps, from its files (`crm/<resource>.yaml`): the suites that hold
 # every resource to the contract are parametrised by it, so a new mapping file is tested with no test edit.
@@ -288,7 +295,8 @@ def start_gateway(env: dict[str, str], log_path: Path, *args: str) -> tuple[subp
     # The sources under test, whichever checkout they are in (not only the one installed as `unigate`).
     import unigate
 
-    env = {**env, "PYTHONPATH": str(Path(unigate.__file__).resolve().parents[1])}
+    # `unigate serve` turns sandbox accounts off unless asked; these gateways call the test sandboxes.
+    env = {"UNIGATE_SANDBOXES": "on", **env, "PYTHONPATH": str(Path(unigate.__file__).resolve().parents[1])}
     leakscan.scan_file(log_path, f"output of unigate serve ({log_path.name})")  # secrets must not show in it
     with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen([sys.executable, "-m", "unigate.cli", "serve", "--port", str(port), *args],

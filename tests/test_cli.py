@@ -116,11 +116,26 @@ def test_demo_deletes_an_account_on_every_crm_with_trutos_sdk(demo):
 
 
 def test_serve_with_workers_needs_a_shared_sandbox(tmp_path):
-    """Each worker would start sandboxes of its own, with their own data: refused with the fix named."""
+    """With sandbox accounts on, each worker would start sandboxes of its own, with their own data:
+    refused with the fix named."""
     result = subprocess.run([UNIGATE, "serve", "--workers", "2", "--port", str(free_port())],
-                            env=environment(tmp_path), capture_output=True, text=True, timeout=30)
+                            env={**environment(tmp_path), "UNIGATE_SANDBOXES": "on"}, capture_output=True, text=True,
+                            timeout=30)
     assert result.returncode == 2
     assert "UNIGATE_SANDBOX_URL" in result.stderr
+
+
+def test_serve_refuses_a_sandboxes_switch_it_does_not_know(tmp_path):
+    result = subprocess.run([UNIGATE, "serve", "--port", str(free_port())],
+                            env={**environment(tmp_path), "UNIGATE_SANDBOXES": "maybe"}, capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 2
+    assert "UNIGATE_SANDBOXES must be on or off" in result.stderr
+
+
+def test_serve_help_says_how_to_turn_sandbox_accounts_on_and_off():
+    result = subprocess.run([UNIGATE, "serve", "--help"], capture_output=True, text=True, timeout=30)
+    assert "UNIGATE_SANDBOXES" in result.stdout and "403" in result.stdout
 
 
 def test_demo_logs_one_short_line_per_request_and_none_in_its_banner(demo):

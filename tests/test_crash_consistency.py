@@ -46,7 +46,8 @@ class Served:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "UNIGATE_DATA_DIR": str(settings.data_dir), "UNIGATE_SANDBOX_URL": sandbox_url,
-                    "UNIGATE_LOG_LEVEL": "debug", "PYTHONPATH": SRC}
+                    "UNIGATE_LOG_LEVEL": "debug", "PYTHONPATH": SRC,
+                    "UNIGATE_SANDBOXES": "on"}
         self.env.pop("UNIGATE_SECRET_KEY", None)
         self.env.pop("UNIGATE_DATABASE_URL", None)
         if settings.database_url:

@@ -57,6 +57,7 @@ from support import (
     linked_records,
     mapping,
     sample_write_body,
+    shared_sandbox,
     supports,
 )
 
@@ -128,7 +129,7 @@ def gateway(sandbox, tmp_path_factory) -> Gateway:
         try:
             for name in INTEGRATIONS:
                 response = requests.post(f"{server.url}/integrated-account", headers=client.headers, timeout=30,
-                                         json={"integration": name, "tenant_id": "faults", "is_sandbox": True})
+                                         json={**shared_sandbox(name), "tenant_id": "faults"})
                 assert response.status_code == 201, response.text
                 client.accounts[name] = response.json()["id"]
             yield client

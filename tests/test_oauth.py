@@ -18,6 +18,7 @@ from support import SPECS, gateway_database
 
 from unigate.app import create_app
 from unigate.cli import create_token
+from unigate.engine.sandbox_spaces import space_key_of
 from unigate.sandbox.server import discover_emulators
 from unigate.serving import start_in_thread
 from unigate.settings import Settings
@@ -299,8 +300,12 @@ def test_a_provider_401_refreshes_once_and_repeats_the_call(gateway, hubspot):
     assert len(creates) == 2
     assert creates[0]["headers"]["authorization"] == f"Bearer {before['access_token']}"
     assert creates[1]["headers"]["authorization"] == f"Bearer {gateway.stored_context(account_id)['access_token']}"
-    names = [r.get("properties", {}).get("name") for r in hubspot.records()]
+    # A connected sandbox account has a data space of its own, named by its tokens.
+    space = space_key_of(gateway.stored_context(account_id)["access_token"])
+    assert space is not None
+    names = [r.get("properties", {}).get("name") for r in hubspot.records(space=space)]
     assert names.count("Refreshed Co") == 1
+    assert "Refreshed Co" not in [r.get("properties", {}).get("name") for r in hubspot.records()]
 
 
 def test_a_401_after_a_refresh_is_the_providers_answer(gateway, hubspot):

@@ -132,7 +132,7 @@ class App:
 def start_embedded_sandboxes(gateway: Gateway) -> RunningServer | None:
     """Without UNIGATE_SANDBOX_URL, the built-in sandboxes, on their own thread and event loop (so they
     don't slow the gateway's); the gateway's sandbox accounts are pointed at them."""
-    if gateway.sandbox_url is not None:
+    if gateway.sandbox_url is not None or not gateway.settings.sandboxes:
         return None
     from unigate.sandbox.server import build_sandbox_app
 
@@ -170,4 +170,4 @@ def create_app(settings: Settings | None = None) -> App:
 
 def create_served_app() -> FreezeAfterStartup:
     """The app `unigate serve` runs in each worker process."""
-    return FreezeAfterStartup(create_app())
+    return FreezeAfterStartup(create_app(Settings.for_serving()))

@@ -56,7 +56,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     os.environ["UNIGATE_LOG_FORMAT"] = args.log_format  # read again in each worker process
     workers = args.workers
-    if workers > 1 and not os.environ.get("UNIGATE_SANDBOX_URL"):
+    from unigate.settings import Settings
+
+    try:
+        sandboxes = Settings.for_serving().sandboxes
+    except ValueError as exc:
+        print(f"unigate serve: {exc}", file=sys.stderr)
+        return 2
+    if workers > 1 and sandboxes and not os.environ.get("UNIGATE_SANDBOX_URL"):
         # Each worker would start its own sandboxes with their own data: one shared set is what callers expect.
         print("unigate serve: --workers > 1 needs UNIGATE_SANDBOX_URL (one sandbox server shared by the workers); "
               "start one with `uvicorn unigate.sandbox.server:build_sandbox_app --factory`.", file=sys.stderr)
@@ -113,6 +120,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     from unigate.settings import Settings
 
     settings = Settings()
+    settings.sandboxes = True  # the demo is the sandboxes: on whatever UNIGATE_SANDBOXES says
     token = args.api_token
     if token:
         asyncio.run(_ensure_named_token(settings, token))
@@ -214,7 +222,12 @@ _LOG_ENVIRONMENT = """\
   UNIGATE_ACCESS_LOG         off drops the line per request (default: on)
 """
 _GATEWAY_ENVIRONMENT = """\
+  UNIGATE_SANDBOXES          on: sandbox integrated accounts (is_sandbox) and the built-in sandboxes; off: no
+                             sandbox server, creating a sandbox account answers 403 (default: off; demo: on)
   UNIGATE_SANDBOX_URL        a running sandbox server (default: sandboxes started in this process)
+  UNIGATE_SANDBOX_MAX_SPACES, UNIGATE_SANDBOX_MAX_RECORDS, UNIGATE_SANDBOX_MAX_RECORD_BYTES,
+  UNIGATE_SANDBOX_MAX_BODY_BYTES   bounds of the built-in sandboxes' data (20, 1000, 16384, 262144;
+                             docs/deploy.md "Sandbox accounts")
   UNIGATE_REDIS_URL          Redis for idempotency claims and rate-limit counts (default: the database)
   UNIGATE_PUBLIC_URL         the gateway's URL as callers see it, for OAuth redirects
   UNIGATE_OAUTH_<CRM>_CLIENT_ID, UNIGATE_OAUTH_<CRM>_CLIENT_SECRET   your OAuth app per CRM

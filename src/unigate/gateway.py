@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from unigate.auth.refresh import TokenRefresher, reconnect_error
-from unigate.engine.accounts import AccountRuntime, prepare_account
+from unigate.engine.accounts import AccountRuntime, prepare_account, sandboxes_off
 from unigate.engine.call import Engine
 from unigate.engine.provider_call import ProviderCall
 from unigate.engine.proxy import Proxy
@@ -64,7 +64,7 @@ class Gateway:
         self._redis: Any = None
         # Where the sandbox accounts' emulators answer: UNIGATE_SANDBOX_URL, or the embedded sandboxes
         # the app starts before the gateway (app.py).
-        self.sandbox_url = settings.sandbox_url
+        self.sandbox_url = settings.sandbox_url if settings.sandboxes else None
         self._tokens: dict[str, tuple[str | None, float]] = {}
         # Hashes of tokens the store did not know, until when they are answered 401 without a read.
         self._unknown_tokens: dict[str, float] = {}
@@ -221,6 +221,8 @@ class Gateway:
         if account.status not in ("active",):
             raise GatewayError(403 if account.status == "disabled" else 401,
                                f"The integrated account is {account.status}; it must be active to be called.")
+        if account.is_sandbox and not self.settings.sandboxes:
+            raise sandboxes_off()
         return prepare_account(integration, account.id, account.context, is_sandbox=account.is_sandbox,
                                authentication_method=account.authentication_method, sandbox_url=self.sandbox_url,
                                environment_id=account.environment_id)

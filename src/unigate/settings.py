@@ -12,6 +12,17 @@ def _float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def _switch(name: str, default: bool) -> bool:
+    value = (os.environ.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in ("on", "true", "1", "yes"):
+        return True
+    if value in ("off", "false", "0", "no"):
+        return False
+    raise ValueError(f"{name} must be on or off, not {value!r}")
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
@@ -22,6 +33,10 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("UNIGATE_DATA_DIR", "data")))
     database_url: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_DATABASE_URL") or None)
     secret_key: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_SECRET_KEY") or None)
+    # Sandbox integrated accounts (is_sandbox): off refuses them (403) and starts no sandbox server.
+    # On by default here and in `unigate demo`; `unigate serve` and unigate.asgi default to off
+    # (docs/deploy.md, "Sandbox accounts").
+    sandboxes: bool = field(default_factory=lambda: _switch("UNIGATE_SANDBOXES", True))
     # Where the built-in sandboxes listen. None: the gateway starts them itself on a loopback port.
     sandbox_url: str | None = field(default_factory=lambda: os.environ.get("UNIGATE_SANDBOX_URL") or None)
     connect_timeout: float = field(default_factory=lambda: _float("UNIGATE_CONNECT_TIMEOUT", 5.0))
@@ -72,6 +87,12 @@ class Settings:
             raise ValueError(f"UNIGATE_CACHE_VALIDATION must be strict or notify, not {self.cache_validation!r}")
         if self.store_timeout <= 0:
             raise ValueError(f"UNIGATE_STORE_TIMEOUT must be a positive number of seconds, not {self.store_timeout!r}")
+
+    @classmethod
+    def for_serving(cls) -> Settings:
+        """The settings of `unigate serve` and unigate.asgi: as the environment says, except that sandbox
+        accounts are off unless UNIGATE_SANDBOXES=on (a production gateway holds real accounts only)."""
+        return cls(sandboxes=_switch("UNIGATE_SANDBOXES", False))
 
     @staticmethod
     def oauth_client(integration: str) -> tuple[str, str] | None:

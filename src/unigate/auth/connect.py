@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from unigate.auth.oauth import client_for, oauth_spec, request_token, token_context, token_url
 from unigate.engine.accounts import check_context, resolve_auth
+from unigate.engine.sandbox_spaces import space_context, space_key_of
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.settings import Settings
@@ -82,7 +83,11 @@ async def exchange_code(store: Store, transport: Transport, settings: Settings, 
             raise GatewayError(404, "The integrated account being reconnected was deleted meanwhile.")
         log.info("reconnected %s account %s", integration.name, updated.id)
         return updated
-    context = {**integration.sandbox_context, **tokens} if flow.is_sandbox else tokens
+    if flow.is_sandbox:
+        # The sandbox's other credentials name the data space its access token was issued for.
+        context = {**space_context(integration, space_key_of(tokens.get("access_token"))), **tokens}
+    else:
+        context = tokens
     method = resolve_auth(integration, auth_method_for(integration), context).method
     check_context(integration, context, is_sandbox=flow.is_sandbox, sandbox_url=sandbox_url)
     account = await store.create_account(flow.environment_id, integration.name, context,

@@ -14,8 +14,9 @@ from unigate.edge.query import parse_query
 from unigate.edge.redaction import context_patch as patch_keeping_secrets
 from unigate.edge.redaction import redact
 from unigate.edge.size_limits import read_limited
-from unigate.engine.accounts import check_context, resolve_auth
+from unigate.engine.accounts import check_context, resolve_auth, sandboxes_off
 from unigate.engine.proxy import route_of, unavailable_reason
+from unigate.engine.sandbox_spaces import new_space_key, space_context
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -183,8 +184,11 @@ class AdminRoutes:
         if not isinstance(is_sandbox, bool):
             raise GatewayError(400, "is_sandbox must be true or false.")
         if is_sandbox:
-            # A sandbox account works with no credentials: the emulator's own fill the gaps.
-            context = {**integration.sandbox_context, **context}
+            if not self.gateway.settings.sandboxes:
+                raise sandboxes_off()
+            # A sandbox account works with no credentials: the emulator's, naming a data space of the
+            # account's own (engine/sandbox_spaces.py), fill the gaps.
+            context = {**space_context(integration, new_space_key()), **context}
         tenant_id = check_tenant_id(body.get("tenant_id"))
         auth = resolve_auth(integration, body.get("authentication_method"), context)
         # Refused before it is stored: a context naming a host that is not the CRM's (docs/reliability.md).

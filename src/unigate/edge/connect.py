@@ -23,6 +23,8 @@ from unigate.auth.oauth import TokenRefused, authorize_url, client_for, oauth_sp
 from unigate.edge.account_input import check_tenant_id
 from unigate.edge.admin import json_response
 from unigate.edge.query import as_bool, parse_query
+from unigate.engine.accounts import sandboxes_off
+from unigate.engine.sandbox_spaces import account_space_key, new_space_key
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError, reason_phrase
 from unigate.gateway import Gateway
@@ -69,8 +71,10 @@ class ConnectRoutes:
         tenant_id = check_tenant_id(query.get("tenant_id"))
         is_sandbox = as_bool("is_sandbox", query.get("is_sandbox"))
         account_id = query.get("integrated_account_id")
+        space: str | None = new_space_key()  # a new sandbox account's own data space
         if account_id is not None:
             account = await self._account(environment_id, account_id)
+            space = account_space_key(integration, account.context)  # a reconnect keeps its data
             if account.integration != integration.name:
                 raise GatewayError(400, f"The integrated account {account.id} is a {account.integration} account, "
                                         f"not {integration.name}; reconnect it at /connect/{account.integration}/start.")
@@ -79,6 +83,8 @@ class ConnectRoutes:
         elif not tenant_id:
             raise GatewayError(400, "tenant_id is required to connect a new account (or integrated_account_id "
                                     "to reconnect one).")
+        if is_sandbox and not self.gateway.settings.sandboxes:
+            raise sandboxes_off()
         spec = oauth_spec(integration)
         client = client_for(integration, is_sandbox=is_sandbox, settings=self.gateway.settings)
         state = secrets.token_urlsafe(32)
@@ -96,6 +102,9 @@ class ConnectRoutes:
             params["code_challenge"] = pkce_challenge(verifier)
             params["code_challenge_method"] = "S256"
         params.update(spec.authorize_params)
+        if is_sandbox and space is not None:
+            # The sandbox issues tokens for this data space (engine/sandbox_spaces.py).
+            params["sandbox_space"] = space
         location = authorize_url(integration, is_sandbox=is_sandbox, sandbox_url=self.gateway.sandbox_url,
                                  params=params)
         return RedirectResponse(location, status_code=302, headers={"Cache-Control": "no-store"})

@@ -231,7 +231,8 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                                         "authentication_method": {"type": "string"}}}}}},
                      "responses": {"201": {"description": "Created", "content": {"application/json": {
                          "schema": {"$ref": "#/components/schemas/IntegratedAccount"}}}},
-                         **_error_responses(400, 401)}},
+                         # 403: is_sandbox on a gateway with UNIGATE_SANDBOXES=off
+                         **_error_responses(400, 401, 403)}},
         },
         "/integrated-account/{id}": {
             "parameters": [_param("id", "Integrated account id", {"type": "string"}, True, "path")],
@@ -264,7 +265,7 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                                           {"type": "string"}),
                                    _param("is_sandbox", "Connect to the built-in sandbox", {"type": "boolean"})],
                     "responses": {"302": {"description": "To the CRM's authorize URL"},
-                                  **_error_responses(400, 401, 404)}},
+                                  **_error_responses(400, 401, 403, 404)}},
         },
         "/connect/{integration}/callback": {
             "get": {"summary": "Where the CRM sends the user back; the state authenticates it. Answers 302 to "

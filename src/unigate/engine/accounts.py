@@ -84,6 +84,12 @@ def provider_base_url(integration: Integration, context: dict[str, Any]) -> str:
     return base_url
 
 
+def sandboxes_off() -> GatewayError:
+    """The answer to a sandbox account (created, connected or called) on a gateway with UNIGATE_SANDBOXES=off."""
+    return GatewayError(403, "Sandbox integrated accounts are turned off on this gateway (UNIGATE_SANDBOXES=off); "
+                             "connect the CRM with its real credentials instead.")
+
+
 def sandbox_base_url(integration: Integration, context: dict[str, Any], sandbox_url: str) -> str:
     """The emulator URL of a sandbox account; context values may not lead it out of the emulator's root."""
     root = f"{sandbox_url.rstrip('/')}/{integration.name}"

@@ -2,8 +2,9 @@
 
 `server.build_sandbox_app()` mounts every emulator it finds (`server.discover_emulators`) under
 `/<integration name>`: a package `sandbox/<crm>/` or a module `sandbox/<crm>.py` exposing its
-`base.Emulator` subclass as `EMULATOR`. `base`, `collection`, `server` and `_`-prefixed modules are
-shared machinery, not emulators.
+`base.Emulator` subclass as `EMULATOR`. `base`, `collection`, `server`, `spaces` and `_`-prefixed
+modules are shared machinery, not emulators. Each emulator holds one data space per sandbox
+credential, each a whole instance of its `Emulator` class (`spaces`).
 
 A CRM package holds one module per resource plus what the resources share:
 

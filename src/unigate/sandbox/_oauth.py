@@ -16,6 +16,10 @@ PKCE, token lifetime, refresh-token rotation, error bodies, extra response field
   fault delay held it), so a test can kill a client mid-refresh without voiding its refresh token.
 - remembers every access and refresh token with its expiry, so the emulator's API auth can accept
   the unexpired access tokens it issued (`is_active_access_token`).
+- issues tokens for a data space (spaces.py): the authorize request's `sandbox_space` (a space key;
+  absent: the default space) goes with the code to the tokens, and an access token for a space other
+  than the default is answered with the space's suffix (`<token>~<key>`), so the requests that carry it
+  reach that space, where alone it is accepted. A refresh keeps the space.
 
 Every sandbox accepts the client `sandbox-<name>-client-id` / `sandbox-<name>-client-secret` and any
 `redirect_uri` on the loopback host (`http://127.0.0.1…`, `http://localhost…`).
@@ -36,6 +40,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from unigate.sandbox.spaces import DEFAULT_SPACE, KEY_PATTERN, space_credential
 
 # RFC 6749 §4.1.2 recommends a code lifetime of at most 10 minutes.
 DEFAULT_CODE_TTL = 600
@@ -151,18 +157,21 @@ class _Code:
     scope: str | None
     code_challenge: str | None
     expires_at: float
+    space: str = DEFAULT_SPACE
 
 
 @dataclass
 class _AccessToken:
     expires_at: float | None        # None: never expires
     scope: str | None
+    space: str = DEFAULT_SPACE
 
 
 @dataclass
 class _RefreshToken:
     client_id: str
     scope: str | None
+    space: str = DEFAULT_SPACE
 
 
 @dataclass
@@ -231,12 +240,23 @@ class OAuthServer:
             "active_refresh_tokens": len(self.refresh_tokens),
         }
 
-    def is_active_access_token(self, token: str | None) -> bool:
-        """True for an access token this server issued and that has not expired."""
+    def is_active_access_token(self, token: str | None, space: str = DEFAULT_SPACE) -> bool:
+        """True for an access token this server issued for `space` and that has not expired."""
         if not token:
             return False
         issued = self.access_tokens.get(token)
-        return issued is not None and _alive(issued.expires_at, time.time())
+        return issued is not None and issued.space == space and _alive(issued.expires_at, time.time())
+
+    def knows_space(self, space: str) -> bool:
+        """True when a code or token (expired or not) was issued for `space`."""
+        return any(value.space == space for store in (self.access_tokens, self.refresh_tokens, self.codes)
+                   for value in store.values())
+
+    def forget_space(self, space: str) -> None:
+        """Drop the codes and tokens of a data space the sandbox no longer holds."""
+        for store in (self.codes, self.access_tokens, self.refresh_tokens):
+            for key in [key for key, value in store.items() if value.space == space]:
+                del store[key]
 
     # -- HTTP -------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
@@ -271,10 +291,15 @@ class OAuthServer:
             if challenge is not None and method != "S256":
                 return _redirect(redirect_uri, {"error": "invalid_request", "state": state,
                                                 "error_description": "code_challenge_method must be S256"})
+        space = params.get("sandbox_space") or DEFAULT_SPACE
+        if space != DEFAULT_SPACE and not KEY_PATTERN.fullmatch(space):
+            return _redirect(redirect_uri, {"error": "invalid_request", "state": state,
+                                            "error_description": "sandbox_space must be 16 to 64 characters of "
+                                                                 "A-Z, a-z, 0-9, _ and -"})
         code = new_token()
         scope = params.get("scope") or self.profile.default_scope
         self.codes[code] = _Code(client_id=client_id, redirect_uri=redirect_uri, scope=scope,
-                                 code_challenge=challenge, expires_at=time.time() + self.code_ttl)
+                                 code_challenge=challenge, expires_at=time.time() + self.code_ttl, space=space)
         return _redirect(redirect_uri, {"code": code, "state": state, **self.profile.redirect_extras(request)})
 
     async def token(self, request: Request) -> Response:
@@ -370,8 +395,8 @@ class OAuthServer:
                                  "code_verifier does not match the code_challenge.", basic_auth=basic)
         del self.codes[value]   # single use (RFC 6749 §4.1.2)
         if not expiring:
-            return self._issue(client_id, code.scope, refresh=False, ttl=None)
-        return self._issue(client_id, code.scope, refresh=self.profile.issues_refresh_token,
+            return self._issue(client_id, code.scope, code.space, refresh=False, ttl=None)
+        return self._issue(client_id, code.scope, code.space, refresh=self.profile.issues_refresh_token,
                            ttl=self.access_token_ttl)
 
     def _refresh(self, form: dict[str, str], client_id: str, basic: bool) -> dict[str, Any]:
@@ -384,20 +409,22 @@ class OAuthServer:
             raise OAuthError("invalid_grant", REASON_REFRESH_TOKEN_INVALID,
                              "The refresh token is invalid, expired or revoked.", basic_auth=basic)
         rotates = self.rotates_refresh_token()
-        body = self._issue(client_id, stored.scope, refresh=rotates, ttl=self.access_token_ttl)
+        body = self._issue(client_id, stored.scope, stored.space, refresh=rotates, ttl=self.access_token_ttl)
         if rotates:
             del self.refresh_tokens[value]   # the old one is refused from now on
         return body
 
-    def _issue(self, client_id: str, scope: str | None, *, refresh: bool, ttl: int | None) -> dict[str, Any]:
+    def _issue(self, client_id: str, scope: str | None, space: str = DEFAULT_SPACE, *, refresh: bool,
+               ttl: int | None) -> dict[str, Any]:
         access = self.profile.new_access_token()
-        self.access_tokens[access] = _AccessToken(expires_at=None if ttl is None else time.time() + ttl, scope=scope)
-        body: dict[str, Any] = {"access_token": access, "token_type": self.profile.token_type}
+        self.access_tokens[access] = _AccessToken(expires_at=None if ttl is None else time.time() + ttl, scope=scope,
+                                                  space=space)
+        body: dict[str, Any] = {"access_token": space_credential(access, space), "token_type": self.profile.token_type}
         if ttl is not None:
             body["expires_in"] = ttl
         if refresh:
             refresh_token = self.profile.new_refresh_token()
-            self.refresh_tokens[refresh_token] = _RefreshToken(client_id=client_id, scope=scope)
+            self.refresh_tokens[refresh_token] = _RefreshToken(client_id=client_id, scope=scope, space=space)
             body["refresh_token"] = refresh_token
         if self.profile.returns_scope and scope is not None:
             body["scope"] = scope

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
@@ -24,7 +24,17 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route, Router
 
 from unigate.errors import reason_phrase
+from unigate.sandbox import spaces
 from unigate.sandbox._oauth import OAuthProfile, OAuthServer
+from unigate.sandbox.spaces import (
+    ACTIVE_LIMITS,
+    CREDENTIAL_HEADERS,
+    CREDENTIAL_QUERY,
+    DEFAULT_SPACE,
+    BoundedRecords,
+    SpaceFull,
+    SpaceLimits,
+)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
@@ -87,9 +97,6 @@ _HTML_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service
                  504: "Gateway Time-out"}
 # Not JSON by any parser: a trailing comma and a bare word.
 _MALFORMED_JSON = b'{"data": [{"id": 1,}], "next": undefined}'
-# Headers that carry credentials in the ten CRMs' auth schemes.
-_CREDENTIAL_HEADERS = (b"authorization", b"x-api-token", b"x-pw-accesstoken")
-_CREDENTIAL_QUERY = ("api_token",)
 
 
 @dataclass
@@ -130,6 +137,7 @@ class Fault:
     kind: str | None = None            # one of FAULT_KINDS
     mid_answer: bool = False           # `reset` only: drop the connection halfway through the answer
     spoil: str | None = None           # `hostile_body` only: one of HOSTILE_SPOILS
+    space: str | None = None           # only for requests to this data space (spaces.py)
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in FAULT_KINDS:
@@ -142,7 +150,9 @@ class Fault:
         if self.spoil is not None and self.spoil not in HOSTILE_SPOILS:
             raise ValueError(f"unknown spoil {self.spoil!r}; one of {', '.join(HOSTILE_SPOILS)}")
 
-    def matches(self, method: str, path: str, body: bytes = b"") -> bool:
+    def matches(self, method: str, path: str, body: bytes = b"", space: str = DEFAULT_SPACE) -> bool:
+        if self.space is not None and self.space != space:
+            return False
         if self.method and self.method.upper() != method:
             return False
         if self.path_contains and self.path_contains not in path:
@@ -190,6 +200,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     at: float
+    space: str = DEFAULT_SPACE
 
     def as_json(self) -> dict[str, Any]:
         try:
@@ -204,6 +215,7 @@ class RecordedRequest:
             "query_params": parse_qsl(self.query, keep_blank_values=True),
             "headers": self.headers,
             "body": body,
+            "space": self.space,
         }
 
 
@@ -269,10 +281,17 @@ class Emulator:
     # every reset restores the defaults.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
-    def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
-        self.switch: dict[str, Any] = {name: values[0] for name, values in self.switches.items()}
-        self.oauth: OAuthServer | None = OAuthServer(self.oauth_profile) if self.oauth_profile else None
+    def __init__(self, oauth: OAuthServer | None = None, space: str = DEFAULT_SPACE,
+                 switch: dict[str, Any] | None = None) -> None:
+        # The data space this instance holds (spaces.py); the sandbox server builds one instance per space.
+        self.space = space
+        self.records: dict[str, dict[str, Any]] = BoundedRecords()
+        # Switches describe the vendor, not one account's data: every space of a CRM shares one dict.
+        self.switch: dict[str, Any] = switch if switch is not None else self.default_switches()
+        # One OAuth server per CRM, shared by its spaces: it knows which space each token belongs to.
+        if oauth is None and self.oauth_profile:
+            oauth = OAuthServer(self.oauth_profile)
+        self.oauth: OAuthServer | None = oauth
         self._resources: dict[str, Resource] = {cls.name: cls(self) for cls in self.resources}
         self.reset()
 
@@ -292,7 +311,7 @@ class Emulator:
         Every resource is reseeded, in declaration order: with the number `counts` gives for it,
         else `count`, else its own default (`Resource.default_seed_count`, else the emulator's).
         """
-        self.records = {}
+        self.records = BoundedRecords()
         if not self._resources:
             self.seed(self.default_seed_count if count is None else count)
             return
@@ -306,7 +325,7 @@ class Emulator:
     def reseed(self, count: int | None = None, counts: dict[str, int] | None = None) -> None:
         """The control API's reset; single-module emulators (which override `reset(count)`) take
         their one count from `counts["accounts"]` or `count`."""
-        self.switch = {name: values[0] for name, values in self.switches.items()}
+        self.switch.update(self.default_switches())   # in place: the CRM's other spaces share it
         if self._resources:
             self.reset(count, counts)
         else:
@@ -314,6 +333,10 @@ class Emulator:
 
     def reset_state(self) -> None:
         """Emulator-wide state to clear on every reset, before the resources are seeded."""
+
+    @classmethod
+    def default_switches(cls) -> dict[str, Any]:
+        return {name: values[0] for name, values in cls.switches.items()}
 
     def set_switches(self, settings: dict[str, Any]) -> None:
         """Set switches (`switches` names them and their values); ValueError, with nothing changed, for an
@@ -341,8 +364,8 @@ class Emulator:
         return self.oauth.routes() if self.oauth else []
 
     def issued_access_token(self, token: str | None) -> bool:
-        """True for an unexpired access token this emulator's OAuth server issued."""
-        return self.oauth is not None and self.oauth.is_active_access_token(token)
+        """True for an unexpired access token this emulator's OAuth server issued for this space."""
+        return self.oauth is not None and self.oauth.is_active_access_token(token, self.space)
 
     def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
         """(list path, body prefix, encoded records, body suffix, media type) for a generated huge list
@@ -377,21 +400,72 @@ class Emulator:
         """The CRM's own error inside an HTTP 200, or None when the CRM never answers that way."""
         return None
 
+    def space_full(self, error: SpaceFull) -> Response:
+        """The answer to a write past the space's bounds (spaces.py). None of the ten CRMs' current
+        APIs documents how a full account answers a write (Zoho's retired API v1 listed 4809 "Exceeded
+        storage space limit", https://www.zoho.com/developer/help/api/error-messages.html), so the
+        default is a plain 403 naming the bound; an emulator whose vendor documents one overrides this
+        with the vendor's error body."""
+        return json_response({"status": "error", "category": "SANDBOX_LIMIT", "message": error.message,
+                              "limit": error.limit, "value": error.value}, 403)
+
+    def body_too_large(self, size: int, limit: int) -> Response:
+        """The answer to a request body over UNIGATE_SANDBOX_MAX_BODY_BYTES: 413, as HTTP servers answer."""
+        return json_response({"status": "error", "category": "SANDBOX_LIMIT",
+                              "message": f"The request body has {size} bytes, over this sandbox's limit of {limit} "
+                                         "(UNIGATE_SANDBOX_MAX_BODY_BYTES).",
+                              "limit": "UNIGATE_SANDBOX_MAX_BODY_BYTES", "value": limit}, 413)
+
 
 class EmulatorMount:
-    """ASGI wrapper: record the request, apply a queued fault, then hand over to the emulator."""
+    """ASGI wrapper of one CRM: record the request, apply a queued fault, pick the data space the
+    request's credentials name (spaces.py), then hand over to that space's emulator within its bounds.
 
-    def __init__(self, emulator: Emulator, history: int = 500) -> None:
-        self.emulator = emulator
-        # OAuth routes first: some emulators end with a catch-all route for unknown paths.
-        self.router = Router(routes=emulator.oauth_routes() + emulator.routes())
+    `emulator` is the default space; every other space is a new instance of its class, sharing its
+    OAuth server, created (and seeded) on its first request and dropped, least recently used first,
+    past `limits.max_spaces`.
+    """
+
+    def __init__(self, emulator: Emulator, history: int = 500, limits: SpaceLimits | None = None) -> None:
+        self.limits = limits or SpaceLimits.from_environment()
+        # space -> (its emulator, its router), least recently used first.
+        self.spaces: OrderedDict[str, tuple[Emulator, Router]] = OrderedDict()
+        self._add_space(DEFAULT_SPACE, emulator)
         self.requests: deque[RecordedRequest] = deque(maxlen=history)
         self.faults: list[Fault] = []
         self.large_list: LargeList | None = None
 
-    def take_fault(self, method: str, path: str, body: bytes) -> Fault | None:
+    @property
+    def emulator(self) -> Emulator:
+        """The default space's emulator (the documented sandbox credentials reach it)."""
+        return self.spaces[DEFAULT_SPACE][0]
+
+    def _add_space(self, space: str, emulator: Emulator) -> None:
+        # OAuth routes first: some emulators end with a catch-all route for unknown paths.
+        self.spaces[space] = (emulator, Router(routes=emulator.oauth_routes() + emulator.routes()))
+
+    def space(self, space: str, *, create: bool = True) -> Emulator | None:
+        """The emulator holding `space`, created and seeded when new (None if not `create`); marks it used."""
+        entry = self.spaces.get(space)
+        if entry is not None:
+            self.spaces.move_to_end(space)
+            return entry[0]
+        if not create:
+            return None
+        emulator = type(self.emulator)(oauth=self.emulator.oauth, space=space, switch=self.emulator.switch)
+        self._add_space(space, emulator)
+        while len(self.spaces) > self.limits.max_spaces:
+            idle = next((key for key in self.spaces if key != DEFAULT_SPACE), None)
+            if idle is None or idle == space:
+                break
+            del self.spaces[idle]
+            if emulator.oauth is not None:
+                emulator.oauth.forget_space(idle)
+        return emulator
+
+    def take_fault(self, method: str, path: str, body: bytes, space: str = DEFAULT_SPACE) -> Fault | None:
         for fault in self.faults:
-            if fault.matches(method, path, body):
+            if fault.matches(method, path, body, space):
                 if fault.times > 0:
                     fault.times -= 1
                     if fault.times == 0:
@@ -401,16 +475,12 @@ class EmulatorMount:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
-            await self.router(scope, receive, send)
+            await self.spaces[DEFAULT_SPACE][1](scope, receive, send)
             return
-        body = b""
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
+        body, size = await _read_body(receive, self.limits.max_body_bytes)
         method = scope["method"]
         path = scope.get("path", "")
+        space, routed = spaces.route(scope)
         self.requests.append(RecordedRequest(
             method=method,
             path=path,
@@ -419,8 +489,12 @@ class EmulatorMount:
             headers={k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
             body=body,
             at=time.time(),
+            space=space,
         ))
-        fault = self.take_fault(method, path, body) if self.faults else None
+        if size > self.limits.max_body_bytes:
+            await self.emulator.body_too_large(size, self.limits.max_body_bytes)(scope, _no_body, send)
+            return
+        fault = self.take_fault(method, path, body, space) if self.faults else None
         if fault is not None:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
@@ -437,7 +511,38 @@ class EmulatorMount:
             response = StreamingResponse(large.chunks(), media_type=large.media_type)
             await response(scope, receive, send)
             return
-        await self.router(scope, _replay(body, receive), send)
+        await self.dispatch(space, routed, _replay(body, receive), send)
+
+    async def dispatch(self, space: str, scope, receive, send) -> None:
+        """Hand a routed request to `space`'s emulator, its writes bounded; a write past the bounds
+        answers as the emulator answers a full account (`Emulator.space_full`)."""
+        new = space not in self.spaces
+        emulator = self.space(space)
+        assert emulator is not None
+        router = self.spaces[space][1]
+        status: int | None = None
+
+        async def watched(message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        bounded = ACTIVE_LIMITS.set(self.limits)
+        try:
+            await router(scope, receive, watched)
+        except SpaceFull as error:
+            if status is not None:
+                raise
+            await emulator.space_full(error)(scope, _no_body, send)
+        finally:
+            ACTIVE_LIMITS.reset(bounded)
+        if new and status == 401 and space in self.spaces \
+                and not (emulator.oauth is not None and emulator.oauth.knows_space(space)):
+            # The emulator refused the credential that named the space, and no token was ever issued
+            # for it: a request nobody could make with a real sandbox credential must not create (and
+            # so evict) spaces. An expired token's space is kept (its refresh comes next).
+            del self.spaces[space]
 
     # -- fault kinds ---------------------------------------------------------------------------------
     async def misbehave(self, fault: Fault, scope, body: bytes, send) -> None:
@@ -456,8 +561,8 @@ class EmulatorMount:
             await response(scope, _no_body, send)
             return
         if kind == "expired_token":
-            scope = {**scope, **_invalid_credentials(scope)}
-            await self.router(scope, _replay(body, _no_body), send)
+            space, routed = spaces.route({**scope, **_invalid_credentials(scope)})
+            await self.dispatch(space, routed, _replay(body, _no_body), send)
             return
         # The emulator handles the request; its answer is spoiled on the way back.
         status, headers, answer = await self._answer_of(scope, body)
@@ -508,7 +613,7 @@ class EmulatorMount:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.router(scope, _replay(body, _no_body), capture)
+        await self.dispatch(*spaces.route(scope), _replay(body, _no_body), capture)
         return started.get("status", 500), list(started.get("headers", [])), b"".join(chunks)
 
 
@@ -527,6 +632,22 @@ def _spoiled(value: Any, spoil: str, key: str = "") -> Any:
         items = [_spoiled(item, spoil) for item in value]
         return orjson.dumps(items).decode() if spoil == "lists_as_strings" else items
     return value
+
+
+async def _read_body(receive, limit: int) -> tuple[bytes, int]:
+    """The request body (at most `limit` + 1 bytes of it are kept) and its whole size."""
+    chunks: list[bytes] = []
+    kept = size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if kept <= limit:
+            chunks.append(chunk[:limit + 1 - kept])
+            kept += len(chunks[-1])
+        more = message.get("more_body", False)
+    return b"".join(chunks), size
 
 
 def _replay(body: bytes, receive):
@@ -583,13 +704,13 @@ def _invalid_credentials(scope) -> dict[str, Any]:
     """Scope entries whose credentials (headers, `api_token` query) no longer match the emulator's."""
     headers = []
     for name, value in scope["headers"]:
-        if name.lower() in _CREDENTIAL_HEADERS:
+        if name.lower() in CREDENTIAL_HEADERS:
             value = _expired(value.decode("latin-1")).encode("latin-1")
         headers.append((name, value))
     changed: dict[str, Any] = {"headers": headers}
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    if any(k in _CREDENTIAL_QUERY for k, _ in query):
-        query = [(k, "expired-" + v if k in _CREDENTIAL_QUERY else v) for k, v in query]
+    if any(k == CREDENTIAL_QUERY for k, _ in query):
+        query = [(k, "expired-" + v if k == CREDENTIAL_QUERY else v) for k, v in query]
         changed["query_string"] = urlencode(query).encode("latin-1")
     return changed
 

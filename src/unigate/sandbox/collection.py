@@ -10,6 +10,9 @@ a page is a slice, never a scan.
 Soft delete (HubSpot's archive, Pipedrive's is_deleted, a trash) moves an id from `active` to
 `archived`; the record stays stored. CRMs without it use `delete`.
 
+`records` is a `spaces.BoundedRecords`: a write through the CRM's API past the data space's bounds
+raises `spaces.SpaceFull`, which the sandbox server answers as a full account.
+
 Paging helpers: `window` (offset/limit slice), `page` (1-based page numbers), `index_from` (first
 position at or after an id number), `encode_cursor`/`decode_cursor` (opaque cursors), `parse_limit`
 (range check whose failure the caller turns into the CRM's own error).
@@ -24,6 +27,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
+
+from unigate.sandbox.spaces import BoundedRecords
 
 Record = dict[str, Any]
 
@@ -80,7 +85,7 @@ class Collection:
 
     def clear(self) -> None:
         """Forget every record and start ids from `first_id` again."""
-        self.records: dict[Any, Record] = {}   # every stored record (active and archived), insertion order
+        self.records: dict[Any, Record] = BoundedRecords()   # every stored record (active and archived), insertion order
         self.active: list[Any] = []            # ids of live records, insertion (= id) order
         self.archived: list[Any] = []          # ids of soft-deleted records, id order
         self._archived_set: set[Any] = set()

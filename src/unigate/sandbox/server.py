@@ -1,11 +1,16 @@
 """The sandbox server: every emulator under `/<integration name>`, plus a control API for tests.
 
-Control API (JSON), per emulator `<name>`:
+Control API (JSON), per emulator `<name>`. Each emulator holds data spaces (spaces.py): the
+documented sandbox credentials reach the `default` space, a credential ending in `~<key>` the space
+`<key>`. Without `?space=<key>` the routes below address the default space; faults and requests are
+the emulator's, whatever the space (a fault's `space` and `requests?space=` narrow them to one).
 - `POST /__control/<name>/reset` `{"count": N, "resource": R, "counts": {R: N}}` (all optional):
   reseed every resource of the emulator, in its seeding order (accounts before contacts). A
   resource seeds the number `counts` names for it; else N when `count` is given without `resource`
   (or with `resource` naming it); else its default. Answers `{"reset": name, "records": {R: n}}`.
   An unknown resource, or a count that is not an integer from 0 to 1,000,000, answers 400.
+  `POST /__control/<name>/reset?space=<key>` reseeds that space only (created when new); the OAuth
+  server, faults and requests are left as they are.
 - `POST /__control/<name>/faults` a `Fault` object; `DELETE` clears them. Faults apply in the order
   queued, each to the next `times` requests that match `method`, `path_contains`, `path_endswith`
   and `body_contains` (all optional). A fault answers `status` with `body` and `headers`, and/or
@@ -26,10 +31,14 @@ Control API (JSON), per emulator `<name>`:
     values of the wrong type: `lists_as_strings`, `ids_as_objects`, `ids_as_floats`,
     `cursors_as_lists`, `cursors_as_numbers` (base.HOSTILE_SPOILS).
   An unknown field or kind answers 400.
-- `GET /__control/<name>/requests`: the requests received, oldest first; `DELETE` clears them.
+- `GET /__control/<name>/requests`: the requests received, oldest first, each with the `space` it
+  went to; `?space=<key>` only that space's; `DELETE` clears them all.
+- `GET /__control/<name>/spaces`: `{"spaces": [{"space", "records": {R: n}}], "limits": {...}}`, the
+  spaces held, least recently used first, and the bounds (spaces.SpaceLimits).
 - `GET /__control/<name>/records/<resource>`: the records of `resource` (`accounts`, `contacts`,
   ...) as the emulated CRM stores them; an unknown resource answers 404 with the emulator's
-  `resources`. `GET /__control/<name>/records` (no resource) answers 400 listing them. Where the CRM
+  `resources`; `?space=<key>` a space the emulator does not hold answers 404. `GET
+  /__control/<name>/records` (no resource) answers 400 listing them. Where the CRM
   keeps two resources in one store (Capsule's parties), each resource shows that whole store.
 - `POST /__control/<name>/oauth` (OAuth CRMs) with any of `{"access_token_ttl": seconds,
   "code_ttl": seconds, "expire_all": true, "revoke_refresh_tokens": true}`: the lifetime of access
@@ -42,7 +51,8 @@ Control API (JSON), per emulator `<name>`:
 - `POST /__control/<name>/switches` `{"<switch>": value}`: how the emulator behaves where the vendor's
   sources leave the behaviour open (each emulator's `switches` lists them with their values, the
   default first); `GET` answers `{"switches": {name: value}, "choices": {name: [values]}}`. An
-  unknown switch or value answers 400; a reset restores the defaults.
+  unknown switch or value answers 400; a reset restores the defaults. Switches describe the CRM, not
+  one account's data, so every data space of the CRM shares them.
 - `POST /__control/<name>/large_list` `{"bytes": N}`: the next list request answers with a generated
   body of about N bytes (the CRM's list envelope around seeded records, repeated), streamed as it is
   produced, so benchmarks can send hundreds of megabytes without the sandbox holding them.
@@ -60,8 +70,9 @@ from starlette.routing import Mount, Route
 
 from unigate.sandbox import base
 from unigate.sandbox.base import EmulatorMount, Fault, LargeList, json_response, read_json
+from unigate.sandbox.spaces import DEFAULT_SPACE, KEY_PATTERN, SpaceLimits
 
-_NOT_EMULATORS = {"base", "server", "collection"}
+_NOT_EMULATORS = {"base", "server", "collection", "spaces"}
 MAX_LARGE_LIST_BYTES = 16 << 30
 MAX_SEED_COUNT = 1_000_000
 
@@ -85,10 +96,13 @@ def discover_emulators() -> dict[str, type[base.Emulator]]:
 class SandboxApp:
     """Holds one mount per emulator and builds the Starlette app around them."""
 
-    def __init__(self, names: list[str] | None = None) -> None:
+    def __init__(self, names: list[str] | None = None, limits: SpaceLimits | None = None) -> None:
         classes = discover_emulators()
         selected = names if names is not None else list(classes)
-        self.mounts: dict[str, EmulatorMount] = {name: EmulatorMount(classes[name]()) for name in selected}
+        # Bounds of each emulator's data (spaces.py): UNIGATE_SANDBOX_* unless given.
+        limits = limits or SpaceLimits.from_environment()
+        self.mounts: dict[str, EmulatorMount] = {name: EmulatorMount(classes[name](), limits=limits)
+                                                 for name in selected}
         routes: list[Any] = [
             Route("/__control/{name}/reset", self.reset, methods=["POST"]),
             Route("/__control/{name}/faults", self.faults, methods=["POST", "DELETE"]),
@@ -98,6 +112,7 @@ class SandboxApp:
             Route("/__control/{name}/oauth", self.oauth, methods=["GET", "POST"]),
             Route("/__control/{name}/large_list", self.large_list, methods=["POST", "DELETE"]),
             Route("/__control/{name}/switches", self.switches, methods=["GET", "POST"]),
+            Route("/__control/{name}/spaces", self.spaces, methods=["GET"]),
         ]
         routes += [Mount(f"/{name}", app=mount) for name, mount in self.mounts.items()]
         self.app = Starlette(routes=routes)
@@ -119,11 +134,22 @@ class SandboxApp:
         body = await read_json(request) or {}
         if not isinstance(body, dict):
             return json_response({"error": "reset takes a JSON object"}, 400)
-        emulator = mount.emulator
+        space = request.query_params.get("space")
+        if space is not None and space != DEFAULT_SPACE and not KEY_PATTERN.fullmatch(space):
+            return json_response({"error": "space must be default or 16 to 64 characters of A-Z, a-z, 0-9, _ and -"},
+                                 400)
+        names = mount.emulator.resource_names()
         try:
-            count, counts = _seed_counts(body, emulator.resource_names())
+            count, counts = _seed_counts(body, names)
         except ValueError as error:
-            return json_response({"error": str(error), "resources": emulator.resource_names()}, 400)
+            return json_response({"error": str(error), "resources": names}, 400)
+        if space is not None:
+            # One data space only: the others, the OAuth server, faults and requests stay as they are.
+            emulator = mount.space(space)
+            assert emulator is not None
+            emulator.reseed(count, counts)
+            return json_response({"reset": emulator.name, "space": space, "records": emulator.counts()})
+        emulator = mount.emulator
         emulator.reseed(count, counts)
         if emulator.oauth is not None:
             emulator.oauth.reset()
@@ -131,6 +157,17 @@ class SandboxApp:
         mount.requests.clear()
         mount.large_list = None
         return json_response({"reset": emulator.name, "records": emulator.counts()})
+
+    async def spaces(self, request: Request):
+        mount = self._mount(request)
+        if mount is None:
+            return json_response({"error": "unknown sandbox"}, 404)
+        limits = mount.limits
+        return json_response({
+            "spaces": [{"space": space, "records": emulator.counts()} for space, (emulator, _) in mount.spaces.items()],
+            "limits": {"max_spaces": limits.max_spaces, "max_records": limits.max_records,
+                       "max_record_bytes": limits.max_record_bytes, "max_body_bytes": limits.max_body_bytes},
+        })
 
     async def faults(self, request: Request):
         mount = self._mount(request)
@@ -161,7 +198,8 @@ class SandboxApp:
         if request.method == "DELETE":
             mount.requests.clear()
             return json_response({"requests": 0})
-        return json_response([r.as_json() for r in mount.requests])
+        space = request.query_params.get("space")
+        return json_response([r.as_json() for r in mount.requests if space is None or r.space == space])
 
     async def large_list(self, request: Request):
         mount = self._mount(request)
@@ -201,7 +239,11 @@ class SandboxApp:
         mount = self._mount(request)
         if mount is None:
             return json_response({"error": "unknown sandbox"}, 404)
-        names = mount.emulator.resource_names()
+        emulator = mount.space(request.query_params.get("space") or DEFAULT_SPACE, create=False)
+        if emulator is None:
+            return json_response({"error": f"{mount.emulator.name} holds no data space {request.query_params['space']!r}"},
+                                 404)
+        names = emulator.resource_names()
         resource = request.path_params.get("resource")
         if resource is None:
             return json_response({"error": f"name a resource: /__control/{mount.emulator.name}/records/<resource>",
@@ -209,7 +251,7 @@ class SandboxApp:
         if resource not in names:
             return json_response({"error": f"{mount.emulator.name} has no resource {resource!r}",
                                   "resources": names}, 404)
-        return json_response(mount.emulator.records_of(resource))
+        return json_response(emulator.records_of(resource))
 
     async def oauth(self, request: Request):
         mount = self._mount(request)
@@ -252,5 +294,5 @@ def _seed_counts(body: dict[str, Any], resources: list[str]) -> tuple[int | None
     return count, counts
 
 
-def build_sandbox_app(names: list[str] | None = None) -> SandboxApp:
-    return SandboxApp(names)
+def build_sandbox_app(names: list[str] | None = None, limits: SpaceLimits | None = None) -> SandboxApp:
+    return SandboxApp(names, limits)

@@ -59,9 +59,9 @@ class OutreachEmulator(Emulator):
     # oauth.py: whether a refresh rotates the refresh token is unverified
     switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN)}
 
-    def __init__(self) -> None:
+    def __init__(self, **space) -> None:
         self.rate_limit = RATE_LIMIT
-        super().__init__()
+        super().__init__(**space)
 
     def reset_state(self) -> None:
         """One rate-limit window per token, shared by every resource; refresh-token rotation by the switch."""

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
     ACCOUNT_TYPE_IDS, CLIENT_IDS, ENTITIES_PATH, CLIENTS, CUSTOM_FIELDS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
@@ -82,7 +83,7 @@ class Accounts(Resource):
         ]
 
     def seed(self, count: int) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, dict[str, Any]] = BoundedRecords()  # spaces.py: bounded writes
         self.order: list[str] = []       # every account id ever stored, insertion order (soft delete keeps them)
         self.position: dict[str, int] = {}
         self.deleted = 0

@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, CLIENTS, CONTACT_CUSTOM_FIELDS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
@@ -87,7 +88,7 @@ class Contacts(Resource):
     # -- seed and store -----------------------------------------------------------------------------
     def seed(self, count: int) -> None:
         """Contacts round-robin over the seeded accounts (one in six has none, one in four a second, non-primary one)."""
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, dict[str, Any]] = BoundedRecords()  # spaces.py: bounded writes
         self.order: list[str] = []
         self.position: dict[str, int] = {}
         self.deleted = 0

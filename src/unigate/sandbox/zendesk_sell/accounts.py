@@ -38,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, now_timestamp, timestamp
 
@@ -113,7 +114,7 @@ class Accounts(Resource):
     # -- seed ---------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
         """`count` organisations (the `contacts` resource seeds the persons next, into the same store)."""
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records: dict[str, dict[str, Any]] = BoundedRecords()  # spaces.py: bounded writes
         # ids of each kind in insertion (= id) order, for cheap paging of the is_organization filter
         self.organization_ids: list[int] = []
         self.person_ids: list[int] = []
