@@ -137,21 +137,26 @@ class Bench:
         and how many provider requests the call made."""
         url = case.gateway_url(self.setup.gateway, self.setup.accounts[case.integration])
         previous = None
+        failure = ""
         for _ in range(10):
             # Requests still in flight from the last load phase may land in the log, and per-account
             # lookups (cached after the first call) may come first: repeat until two calls agree.
             await asyncio.sleep(0.2)
             await self.control(case.integration, "requests", method="DELETE")
             async with self.session.request(case.method, url, headers=self.setup.headers) as response:
-                await response.read()
-                if response.status >= 300:
-                    raise RuntimeError(f"{case.label} through the gateway answered {response.status}")
+                answer = await response.read()
+            if response.status >= 300:
+                # A sandbox still busy with the last phase's backlog may time out: try again.
+                failure = f"{case.label} through the gateway answered {response.status}: {answer[:300]!r}"
+                await asyncio.sleep(1)
+                continue
+            failure = ""
             sent = await self.control(case.integration, "requests", method="GET")
             if len(sent) == 1 or (previous is not None and len(sent) == previous):
                 break
             previous = len(sent)
         else:
-            raise RuntimeError(f"{case.label}: the gateway sent {len(sent)} provider requests, not one")
+            raise RuntimeError(failure or f"{case.label}: the gateway sent {len(sent)} provider requests, not one")
         request = sent[-1]
         direct_url = self.setup.sandbox + request["raw_path"] + (f"?{request['query']}" if request["query"] else "")
         headers = {k: v for k, v in request["headers"].items() if k.lower() not in NOT_COPIED}
