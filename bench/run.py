@@ -364,6 +364,12 @@ def report(results: dict, startup: dict, checks: list[dict]) -> str:
                 f"{u['p50_ms']:.2f} ms | {n['p50_ms']:.2f} ms | {d['rps']:,.0f} | {b['rps']:,.0f} | "
                 f"{u['rps']:,.0f} | {n['rps']:,.0f} | {_ratio(b, d):.2f} | {_ratio(u, d):.2f} | {_ratio(n, d):.2f} | "
                 f"{_ratio(u, b):.2f} | {_cpu_us(d)} | {_cpu_us(b)} | {_cpu_us(u)} | {_cpu_us(n)} |")
+    failed = [f"{label} c{key[1:]} {name}: {figures[key][name]['failures']:,} of {figures[key][name]['requests']:,}"
+              for label, figures in latency.items() for key in figures if key.startswith("c")
+              for name in figures[key] if figures[key][name]["failures"]]
+    if failed:
+        lines += ["", "Failed requests (non-2xx answers and socket errors, counted by the load generator): "
+                      + "; ".join(failed) + "."]
     listing = results["listing"]
     lines += ["", f"| listing {listing['direct']['records']:,.0f} HubSpot companies, 100 a page | seconds | "
                   "records/s | ratio to direct | ratio to bare |", "|---|---|---|---|---|"]
