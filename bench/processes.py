@@ -157,7 +157,7 @@ class CpuMeter:
         self.cores = {name: (end[name] - self.start[name]) / elapsed for name in end}
 
 
-def settle(pid: int, idle_cores: float = 0.1, interval: float = 0.1, timeout: float = 15.0) -> None:
+def settle(pid: int, idle_cores: float = 0.1, interval: float = 0.1, timeout: float = 30.0) -> None:
     """Wait until a process tree has worked off what the last load phase left queued (a server keeps
     answering requests wrk already gave up on): its CPU use falls below `idle_cores` over `interval`."""
     processes = tree(pid)

@@ -196,8 +196,8 @@ class Bench:
         for case in self.cases:
             direct, provider_requests = await self.direct_request(case)
             targets = self.targets_for(case, direct)
-            for target in targets.values():  # warm-up: connections opened, caches filled
-                await self.load.run(target.method, target.url, target.headers, 64, 1, target.body)
+            for target in targets.values():  # warm-up: connections opened, caches filled (no backlog left)
+                await self.load.run(target.method, target.url, target.headers, 4, 1, target.body)
             out[case.label] = {"provider_requests": provider_requests}
             for concurrency in CONCURRENCIES:
                 out[case.label][f"c{concurrency}"] = {name: await self.measured(target, concurrency)
