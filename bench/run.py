@@ -294,6 +294,15 @@ def _ratio(a: dict, b: dict) -> float:
     return a["rps"] / b["rps"] if b["rps"] else 0.0
 
 
+def _r(a: dict, b: dict) -> str:
+    """A ratio for the tables; "-" when a side completed no request within the phase."""
+    return f"{a['rps'] / b['rps']:.2f}" if a["rps"] and b["rps"] else "-"
+
+
+def _p50(figures: dict, digits: int) -> str:
+    return f"{figures['p50_ms']:.{digits}f} ms" if figures["requests"] else "none done"
+
+
 def targets(results: dict) -> list[dict]:
     """Each target of the issue, per operation where it applies, met or not (same-run ratios)."""
     checks = []
@@ -343,11 +352,10 @@ def report(results: dict, startup: dict, checks: list[dict]) -> str:
         for key in (k for k in figures if k.startswith("c")):
             d, b, u = figures[key]["direct"], figures[key]["bare"], figures[key]["unified"]
             lines.append(
-                f"| {label} | {key[1:]} | {d['p50_ms']:.3f} ms | {b['p50_ms']:.3f} ms | {u['p50_ms']:.3f} ms | "
+                f"| {label} | {key[1:]} | {_p50(d, 3)} | {_p50(b, 3)} | {_p50(u, 3)} | "
                 f"{b['p50_ms'] - d['p50_ms']:.3f} ms | {u['p50_ms'] - d['p50_ms']:.3f} ms | "
                 f"{u['p50_ms'] - b['p50_ms']:+.3f} ms | {d['rps']:,.0f} | {b['rps']:,.0f} | {u['rps']:,.0f} | "
-                f"{_ratio(b, d):.2f} | {_ratio(u, d):.2f} | {_ratio(u, b):.2f} | {_cpu_us(d)} | {_cpu_us(b)} | "
-                f"{_cpu_us(u)} |")
+                f"{_r(b, d)} | {_r(u, d)} | {_r(u, b)} | {_cpu_us(d)} | {_cpu_us(b)} | {_cpu_us(u)} |")
     lines += ["", "100-record pages (`limit=100`; a CRM whose maximum page is smaller answers that many): "
                   "unigate in the unified and the normalized format.", "",
               "| CRM | conc. | p50 direct | bare | unified | normalized | req/s direct | bare | unified | "
@@ -360,16 +368,19 @@ def report(results: dict, startup: dict, checks: list[dict]) -> str:
         for key in (k for k in figures if k.startswith("c")):
             d, b, u, n = (figures[key][name] for name in ("direct", "bare", "unified", "normalized"))
             lines.append(
-                f"| {label.split()[0]} | {key[1:]} | {d['p50_ms']:.2f} ms | {b['p50_ms']:.2f} ms | "
-                f"{u['p50_ms']:.2f} ms | {n['p50_ms']:.2f} ms | {d['rps']:,.0f} | {b['rps']:,.0f} | "
-                f"{u['rps']:,.0f} | {n['rps']:,.0f} | {_ratio(b, d):.2f} | {_ratio(u, d):.2f} | {_ratio(n, d):.2f} | "
-                f"{_ratio(u, b):.2f} | {_cpu_us(d)} | {_cpu_us(b)} | {_cpu_us(u)} | {_cpu_us(n)} |")
+                f"| {label.split()[0]} | {key[1:]} | {_p50(d, 2)} | {_p50(b, 2)} | {_p50(u, 2)} | {_p50(n, 2)} | "
+                f"{d['rps']:,.0f} | {b['rps']:,.0f} | {u['rps']:,.0f} | {n['rps']:,.0f} | {_r(b, d)} | {_r(u, d)} | "
+                f"{_r(n, d)} | {_r(u, b)} | {_cpu_us(d)} | {_cpu_us(b)} | {_cpu_us(u)} | {_cpu_us(n)} |")
     failed = [f"{label} c{key[1:]} {name}: {figures[key][name]['failures']:,} of {figures[key][name]['requests']:,}"
               for label, figures in latency.items() for key in figures if key.startswith("c")
               for name in figures[key] if figures[key][name]["failures"]]
     if failed:
         lines += ["", "Failed requests (non-2xx answers and socket errors, counted by the load generator): "
                       + "; ".join(failed) + "."]
+    if any(not figures[key][name]["requests"] for figures in latency.values() for key in figures
+           if key.startswith("c") for name in figures[key]):
+        lines += ["", "\"none done\": no request completed within the phase (each waited behind the others "
+                      "longer than the phase lasted); its ratios are left out (\"-\")."]
     listing = results["listing"]
     lines += ["", f"| listing {listing['direct']['records']:,.0f} HubSpot companies, 100 a page | seconds | "
                   "records/s | ratio to direct | ratio to bare |", "|---|---|---|---|---|"]
