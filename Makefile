@@ -39,7 +39,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/run.py --workers 1 --repeat 3
-	$(BIN)/python bench/run.py --workers 2 --repeat 3
+	$(BIN)/python bench/run.py --workers 2 --repeat 3 --pages hubspot,pipedrive
 	$(BIN)/python bench/jsonata_engines.py
 
 coverage-doc: $(STAMP)

@@ -52,15 +52,18 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
-def wrk_load(method: str, url: str, headers: dict[str, str], concurrency: int, seconds: float) -> dict[str, float]:
-    """Send `method url` with `concurrency` connections for `seconds` (one wrk thread)."""
+def wrk_load(method: str, url: str, headers: dict[str, str], concurrency: int, seconds: float,
+             body: bytes | None = None) -> dict[str, float]:
+    """Send `method url` (with `body`) with `concurrency` connections for `seconds` (one wrk thread)."""
     script = None
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    if method != "GET":
+    if method != "GET" or body is not None:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
             handle.write(f'wrk.method = "{method}"\n')
+            if body is not None:
+                handle.write(f"wrk.body = [==[{body.decode()}]==]\n")  # a Lua long string: no escaping
             script = handle.name
         command += ["-s", script]
     try:
@@ -72,7 +75,7 @@ def wrk_load(method: str, url: str, headers: dict[str, str], concurrency: int, s
 
 
 async def aiohttp_load(session: aiohttp.ClientSession, method: str, url: str, headers: dict[str, str],
-                       concurrency: int, seconds: float) -> dict[str, float]:
+                       concurrency: int, seconds: float, body: bytes | None = None) -> dict[str, float]:
     """The same figures from `concurrency` aiohttp workers sharing one pooled session."""
     latencies: list[float] = []
     failures = 0
@@ -83,7 +86,7 @@ async def aiohttp_load(session: aiohttp.ClientSession, method: str, url: str, he
         while time.perf_counter() < deadline:
             start = time.perf_counter()
             try:
-                async with session.request(method, url, headers=headers) as response:
+                async with session.request(method, url, headers=headers, data=body) as response:
                     await response.read()
                     if response.status >= 300:
                         failures += 1
@@ -112,7 +115,7 @@ class LoadGenerator:
         self.name = "wrk" if use_wrk else "aiohttp"
 
     async def run(self, method: str, url: str, headers: dict[str, str], concurrency: int,
-                  seconds: float) -> dict[str, float]:
+                  seconds: float, body: bytes | None = None) -> dict[str, float]:
         if self.use_wrk:
-            return await asyncio.to_thread(wrk_load, method, url, headers, concurrency, seconds)
-        return await aiohttp_load(self.session, method, url, headers, concurrency, seconds)
+            return await asyncio.to_thread(wrk_load, method, url, headers, concurrency, seconds, body)
+        return await aiohttp_load(self.session, method, url, headers, concurrency, seconds, body)

@@ -157,6 +157,29 @@ class CpuMeter:
         self.cores = {name: (end[name] - self.start[name]) / elapsed for name in end}
 
 
+def settle(pid: int, idle_cores: float = 0.1, interval: float = 0.1, timeout: float = 30.0) -> None:
+    """Wait until a process tree has worked off what the last load phase left queued (a server keeps
+    answering requests wrk already gave up on): its CPU use falls below `idle_cores` over `interval`."""
+    processes = tree(pid)
+    deadline = time.monotonic() + timeout
+
+    def used() -> float:
+        total = 0.0
+        for proc in processes:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
+    while time.monotonic() < deadline:
+        before = used()
+        time.sleep(interval)
+        if used() - before < idle_cores * interval:
+            return
+
+
 def machine() -> dict:
     """What the figures were measured on (they compare within a run, not across machines)."""
     model = "unknown"

@@ -104,7 +104,8 @@ def summarise(stacks: list[tuple[list[str], int]], top: int) -> str:
 
 async def drive(gateway: str, token: str, account: str, sandbox: str, operation: str, concurrency: int,
                 seconds: float, gateway_pid: int, use_wrk: bool) -> list[tuple[list[str], int]]:
-    case = {"get": CASES[0], "delete": CASES[1], "list": CASES[2]}[operation]
+    case = {case.label: case for case in CASES}[{"get": "hubspot get", "delete": "hubspot delete",
+                                                  "list": "hubspot page 100"}[operation]]
     url = case.gateway_url(gateway, account)
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:

@@ -21,7 +21,7 @@ from unigate.app import App
 from unigate.cli import create_token
 from unigate.engine import pages
 from unigate.engine.accounts import prepare_account
-from unigate.engine.call import Engine, UnifiedRequest
+from unigate.engine.call import Engine, UnifiedRequest, reads_only_account_steps
 from unigate.engine.provider_call import CallState, ProviderCall
 from unigate.engine.spec import load_integrations
 from unigate.gateway import Gateway
@@ -288,6 +288,65 @@ def test_a_cached_step_is_the_mapping_own_not_any_step_of_that_name(tmp_path):
         server.stop()
     assert names == ["accounts board", "people board", "accounts board", "people board"]
     assert calls == ["/steppy/boards", "/steppy/people-boards"]  # each lookup once, then from the cache
+
+
+STEPPY_QUERY_MAPPING = """
+resource: things
+supports: {methods: [get], fields: [id, name]}
+record: '{"id": response.id, "name": response.fields}'
+get:
+  before:
+    - {name: board, resource: boards, method: get, cache: account}
+  query: '%s'
+"""
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    # Reads only the cached step: built once per account, the same on every call.
+    ('{"fields": steps.board.label}', ["accounts board", "accounts board"]),
+    # Reads the id too: built for each call.
+    ('{"fields": steps.board.label & "/" & id}', ["accounts board/t1", "accounts board/t2"]),
+])
+def test_a_query_built_from_per_account_steps_is_right_on_every_call(tmp_path, query, expected):
+    root = tmp_path / "integrations"
+    (root / "steppy" / "crm").mkdir(parents=True)
+    (root / "steppy" / "integration.yaml").write_text(textwrap.dedent(STEPPY))
+    (root / "steppy" / "crm" / "accounts.yaml").write_text(textwrap.dedent(STEPPY_QUERY_MAPPING % query))
+    integration = load_integrations(root)["steppy"]
+
+    async def board(_: Request):
+        return JSONResponse({"label": "accounts board"})
+
+    async def thing(request: Request):
+        return JSONResponse({"id": request.path_params["id"], "fields": request.query_params.get("fields")})
+
+    server = start_in_thread(Starlette(routes=[Route("/steppy/boards", board), Route("/steppy/things/{id}", thing)]))
+    account = prepare_account(integration, "a1", {}, is_sandbox=True, authentication_method="none",
+                              sandbox_url=server.url)
+
+    async def get_twice():
+        transport = Transport(2.0, 2.0)
+        try:
+            engine = Engine(load_resources(), ProviderCall(transport))
+            return [(await engine.run(UnifiedRequest("crm", "accounts", "get", account, id=record_id),
+                                      CallState())).body["name"] for record_id in ("t1", "t2")]
+        finally:
+            await transport.close()
+
+    try:
+        names = asyncio.run(get_twice())
+    finally:
+        server.stop()
+    assert names == expected
+
+
+def test_hubspots_property_list_is_built_once_per_account():
+    """HubSpot's get and list ask for every property of the portal: a list the query builds from the
+    per-account properties lookup alone, so it is worked out once per account, not per request."""
+    integration = load_integrations()["hubspot"]
+    for method in ("get", "list"):
+        mapping = integration.mappings[("crm", "accounts")].methods[method]
+        assert reads_only_account_steps(mapping.query, mapping.before)
 
 
 def test_one_record_is_named_by_the_model_title():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
 import os
 import re
 import uuid
@@ -16,6 +18,7 @@ from sqlalchemy.engine import make_url
 from support import postgres_admin, start_gateway, stop_process
 
 from unigate.cli import create_token
+from unigate.observability.logs import JsonFormatter, request_id_var, write_info_line
 from unigate.settings import Settings
 
 POSTGRES_URL = os.environ.get("UNIGATE_TEST_POSTGRES_URL")
@@ -142,6 +145,45 @@ def test_serve_logs_one_json_line_per_request_with_its_request_id(sandbox, tmp_p
     assert entry["integration"] == "hubspot" and entry["operation"] == "list"
     assert entry["provider_ms"] > 0 and entry["duration_ms"] >= entry["provider_ms"]
     assert token not in log_path.read_text()
+
+
+def _json_logger(name: str, stream) -> logging.Logger:
+    logger = logging.getLogger(name)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+def test_an_access_line_written_directly_is_the_line_logging_would_write():
+    stream = io.StringIO()
+    logger = _json_logger("unigate.test-direct", stream)
+    fields = {"method": "GET", "path": "/unified/crm/accounts/7", "status": 200, "duration_ms": 1.25,
+              "integration": "hubspot", "retries": 0}
+    token = request_id_var.set("req-1")
+    try:
+        logger.info("GET /unified/crm/accounts/7 200", extra=fields)
+        write_info_line(logger, "GET /unified/crm/accounts/7 200", fields)
+    finally:
+        request_id_var.reset(token)
+    through_logging, direct = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", direct.pop("time"))
+    through_logging.pop("time")
+    assert list(direct) == list(through_logging)  # same members, in the same order
+    assert direct == through_logging
+    assert direct["request_id"] == "req-1" and direct["logger"] == "unigate.test-direct"
+
+
+def test_an_access_line_goes_through_logging_when_other_handlers_listen(caplog):
+    stream = io.StringIO()
+    logger = _json_logger("unigate.test-captured", stream)
+    logger.propagate = True  # the test's capturing handler on the root logger hears it too
+    with caplog.at_level(logging.INFO, logger="unigate.test-captured"):
+        write_info_line(logger, "GET /x 200", {"status": 200})
+    assert [r.getMessage() for r in caplog.records if r.name == "unigate.test-captured"] == ["GET /x 200"]
+    assert json.loads(stream.getvalue())["status"] == 200
 
 
 # -- /health ----------------------------------------------------------------------------------------

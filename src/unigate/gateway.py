@@ -134,13 +134,15 @@ class Gateway:
 
     # -- integrated accounts ---------------------------------------------------------------------------
     async def account_runtime(self, environment_id: str, account_id: str) -> AccountRuntime:
-        try:
-            uuid.UUID(account_id)
-        except ValueError:
-            raise GatewayError(400, f"integrated_account_id must be a UUID, got {account_id[:60]!r}.") from None
         key = (environment_id, account_id)
-        now = time.monotonic()
         cached = self._accounts.get(key) if self._cache_usable() else None
+        if cached is None:
+            # Only ids that passed this check are ever cached, so a cached one needs no second look.
+            try:
+                uuid.UUID(account_id)
+            except ValueError:
+                raise GatewayError(400, f"integrated_account_id must be a UUID, got {account_id[:60]!r}.") from None
+        now = time.monotonic()
         if cached is not None and cached[1] > now and self._confirm_each_use:
             assert self.store is not None
             if await self.store.account_version(environment_id, account_id) != cached[2]:

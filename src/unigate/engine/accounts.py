@@ -27,8 +27,9 @@ class AccountRuntime:
     is_sandbox: bool
     base_url: str
     headers: dict[str, str]
-    # Results of steps declared `cache: account` (e.g. a board's column ids), by (model, resource, step name).
-    step_cache: dict[tuple[str, str, str], Any] = field(default_factory=dict)
+    # Results of steps declared `cache: account` (e.g. a board's column ids), by (model, resource, step name),
+    # and the query mappings built from them alone, by (model, resource, method, "query") (engine/call.py).
+    step_cache: dict[tuple[str, ...], Any] = field(default_factory=dict)
     environment_id: str = ""
     # When the OAuth access token expires (epoch seconds), from the context's `expires_at`; None: never/unknown.
     expires_at: float | None = None

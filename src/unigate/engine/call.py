@@ -15,9 +15,25 @@ import aiohttp
 from unigate.engine import formats, pages, pagination
 from unigate.engine.accounts import AccountRuntime
 from unigate.engine.provider_call import CallState, ProviderAnswer, ProviderCall
-from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, evaluate_request, lower_headers
-from unigate.engine.spec import UNIFIED_METHODS, CustomMethodMapping, MethodMapping, ResourceMapping, ResourceMethod
+from unigate.engine.provider_request import (
+    Evaluated,
+    Mapping,
+    ProviderRequest,
+    build_request,
+    evaluate,
+    evaluate_request,
+    lower_headers,
+)
+from unigate.engine.spec import (
+    UNIFIED_METHODS,
+    CustomMethodMapping,
+    MethodMapping,
+    ResourceMapping,
+    ResourceMethod,
+    Step,
+)
 from unigate.errors import GatewayError
+from unigate.expressions import Expression
 from unigate.models import UnifiedResource
 from unigate.transport import content_type_of
 
@@ -93,10 +109,55 @@ def prune(value: Any) -> Any:
     return value
 
 
+# Functions whose result changes between calls: a mapping using one is evaluated every time.
+_VOLATILE = ("$now", "$millis", "$random", "$uuid")
+
+
+def reads_only_account_steps(expression: Expression, before: tuple[Step, ...]) -> bool:
+    """Whether `expression` reads nothing but the results of steps cached per account (and always run),
+    so that its value is the same for every request of an account: HubSpot's `properties` list, built
+    from the portal's property definitions, is one. Decided from the engine's analysis of what an
+    expression reads; anything it cannot vouch for (the whole input, a binding) is evaluated per request."""
+    compiled = getattr(expression, "_compiled", None)
+    analysis = getattr(compiled, "reads", None)
+    if analysis is None or any(name in expression.source for name in _VOLATILE):
+        return False
+    try:
+        reads = analysis()
+    except Exception:  # noqa: BLE001 - no analysis, no caching
+        return False
+    read = reads.get("input")
+    if reads.get("bindings") or not isinstance(read, dict) or set(read) != {"steps"}:
+        return False
+    cached = {step.name for step in before if step.cache_per_account and step.when is None}
+    return isinstance(read["steps"], dict) and set(read["steps"]) <= cached
+
+
 class Engine:
     def __init__(self, resources: dict[tuple[str, str], UnifiedResource], provider: ProviderCall) -> None:
         self.resources = resources
         self.provider = provider
+        # Per method mapping (by id: they live as long as the process): is its query the same for
+        # every request of an account (reads_only_account_steps)?
+        self._query_per_account: dict[int, bool] = {}
+
+    def _query(self, request: UnifiedRequest, mm: MethodMapping, scope: dict[str, Any]) -> Mapping | None:
+        """The method's query mapping, or its value for this account when that is the same for all of
+        its requests: worked out once per account (kept with the per-account step results), not per request."""
+        expression = mm.query
+        if expression is None:
+            return None
+        per_account = self._query_per_account.get(id(mm))
+        if per_account is None:
+            per_account = self._query_per_account[id(mm)] = reads_only_account_steps(expression, mm.before)
+        if not per_account:
+            return expression
+        cache = request.account.step_cache
+        key = (request.model, request.resource, mm.unified_method, "query")
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = Evaluated(evaluate_request(expression, scope, "query"))
+        return found
 
     # -- entry point -------------------------------------------------------------------------------
     async def run(self, request: UnifiedRequest, state: CallState) -> Result:
@@ -165,8 +226,9 @@ class Engine:
         position = pagination.decode_cursor(request.query.get("next_cursor"))
         if request.response_format in ("raw", "stream"):
             # The provider's first page as it is.
-            provider_request = pages.page_request(request.account, method, scope, position, limit, query=mm.query,
-                                                  body=mm.body, remote_query=request.remote_query)
+            provider_request = pages.page_request(request.account, method, scope, position, limit,
+                                                  query=self._query(request, mm, scope), body=mm.body,
+                                                  remote_query=request.remote_query)
             return await self._as_is(request, state, provider_request)
         schema = self.resources.get((request.model, request.resource))
         steps = scope["steps"]
@@ -180,7 +242,8 @@ class Engine:
             return result
 
         page = await pages.read_page(self.provider, request.account, method, state, position=position, limit=limit,
-                                     scope=scope, query=mm.query, body=mm.body, remote_query=request.remote_query,
+                                     scope=scope, query=self._query(request, mm, scope), body=mm.body,
+                                     remote_query=request.remote_query,
                                      keep=mapped)
         request.account = page.answer.account
         following = page.next_position
@@ -203,7 +266,8 @@ class Engine:
             scope["body"] = {k: v for k, v in request.body.items() if k != "remote_data"}
         if request.method == "create":
             scope["body"] = self._completed(request, mapping, mm, scope)
-        provider_request = build_request(request.account, method, scope, query_expr=mm.query, body_expr=mm.body,
+        provider_request = build_request(request.account, method, scope, query_expr=self._query(request, mm, scope),
+                                         body_expr=mm.body,
                                          remote_query=request.remote_query, remote_body=remote_body,
                                          remote_merge=mm.remote_data)
         writing = request.method in ("create", "update")

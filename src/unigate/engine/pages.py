@@ -16,10 +16,9 @@ from typing import Any
 from unigate.engine import pagination
 from unigate.engine.accounts import AccountRuntime
 from unigate.engine.provider_call import CallState, ProviderAnswer, ProviderCall
-from unigate.engine.provider_request import ProviderRequest, build_request, evaluate, lower_headers
+from unigate.engine.provider_request import Mapping, ProviderRequest, build_request, evaluate, lower_headers
 from unigate.engine.spec import ResourceMethod
 from unigate.errors import GatewayError
-from unigate.expressions import Expression
 
 # How many provider pages one list call may read to find one with records (see docs/integrations.md).
 MAX_EMPTY_HOPS = 20
@@ -33,7 +32,7 @@ class Page:
 
 
 def page_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], position: Any,
-                 limit: int, *, query: Expression | None = None, body: Expression | None = None,
+                 limit: int, *, query: Mapping | None = None, body: Mapping | None = None,
                  remote_query: dict[str, Any] | None = None, remote_body: Any = None) -> ProviderRequest:
     """The provider request for the page at `position` (None: the first page) of at most `limit` records.
 
@@ -79,7 +78,7 @@ def next_position(method: ResourceMethod, position: Any, limit: int, count: int,
 
 async def read_page(provider: ProviderCall, account: AccountRuntime, method: ResourceMethod, state: CallState, *,
                     position: Any, limit: int, scope: dict[str, Any] | None = None,
-                    query: Expression | None = None, body: Expression | None = None,
+                    query: Mapping | None = None, body: Mapping | None = None,
                     remote_query: dict[str, Any] | None = None, remote_body: Any = None,
                     keep: Callable[[list[Any]], list[Any]] | None = None) -> Page:
     """The first page from `position` on with records to return, reading on past empty ones.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import orjson
@@ -14,6 +14,23 @@ from unigate.engine.spec import ResourceMethod
 from unigate.engine.templates import render
 from unigate.errors import GatewayError
 from unigate.expressions import Expression, ExpressionError
+
+
+class Mapping(Protocol):
+    """What builds part of a provider request: a compiled expression, or a value worked out earlier."""
+
+    def evaluate(self, data: Any) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    """A mapping's value worked out once (per account, engine/call.py) and reused whatever the scope.
+    Callers copy before changing it, as they do with an expression's constant result."""
+
+    value: Any
+
+    def evaluate(self, data: Any) -> Any:
+        return self.value
 
 
 @dataclass
@@ -108,7 +125,7 @@ def evaluate(expression: Expression | None, scope: dict[str, Any], what: str) ->
                                 "expected shape.") from exc
 
 
-def evaluate_request(expression: Expression | None, scope: dict[str, Any], what: str) -> Any:
+def evaluate_request(expression: Mapping | None, scope: dict[str, Any], what: str) -> Any:
     """Evaluate a mapping that builds the provider request; a failure comes from the caller's values: 400."""
     if expression is None:
         return None
@@ -120,7 +137,7 @@ def evaluate_request(expression: Expression | None, scope: dict[str, Any], what:
 
 
 def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], *,
-                  query_expr: Expression | None, body_expr: Expression | None,
+                  query_expr: Mapping | None, body_expr: Mapping | None,
                   page_params: dict[str, Any] | None = None, page_in_body: bool = False,
                   remote_query: dict[str, Any] | None = None, remote_body: Any = None,
                   remote_merge: Expression | None = None) -> ProviderRequest:

@@ -52,6 +52,7 @@ GATEWAY_LIMITED = Counter(
 # in profiles of the hot path; the children it returns are stable, so they are looked up once.
 _request_series: dict[tuple[str, str, str, int], Any] = {}
 _gateway_series: dict[tuple[str, str], Any] = {}
+_provider_series: dict[tuple[str, int | str], Any] = {}
 
 
 def record_request(integration: str, resource: str, method: str, status: int) -> None:
@@ -72,7 +73,11 @@ def observe_gateway(integration: str, method: str, seconds: float) -> None:
 
 def observe_provider(integration: str, status: int | str, seconds: float) -> None:
     """`status` is the HTTP status, or a failure's name (`timeout`, `connection`) when none came."""
-    PROVIDER_SECONDS.labels(integration, str(status)).observe(seconds)
+    key = (integration, status)
+    series = _provider_series.get(key)
+    if series is None:
+        series = _provider_series[key] = PROVIDER_SECONDS.labels(integration, str(status))
+    series.observe(seconds)
 
 
 def record_retry(integration: str, reason: str) -> None:

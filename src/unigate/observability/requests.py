@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from unigate.observability import metrics
-from unigate.observability.logs import request_id_from, request_id_var
+from unigate.observability.logs import request_id_from, request_id_var, write_info_line
 
 access_log = logging.getLogger("unigate.access")
 
@@ -78,5 +78,5 @@ async def observed(app, scope, receive, send, *, unified: bool) -> None:
                 fields.update(integration=call.integration or None, resource=call.resource or None,
                               operation=call.operation or None, provider_ms=round(provider * 1000, 3),
                               retries=state.retries if state is not None else 0)
-            access_log.info("%s %s %s", scope["method"], scope["path"], status, extra=fields)
+            write_info_line(access_log, f"{scope['method']} {scope['path']} {status}", fields)
         request_id_var.reset(context_token)
