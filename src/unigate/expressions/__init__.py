@@ -19,6 +19,7 @@ import jlens
 
 from unigate.expressions.compiler import Unsupported, compile_python
 from unigate.expressions.functions import CUSTOM_FUNCTIONS
+from unigate.expressions.runtime import Fallback
 
 __all__ = ["Expression", "ExpressionError", "compile_expression", "engine_only"]
 
@@ -72,22 +73,49 @@ class Expression:
             except jlens.JlensError:
                 self._constant = _NOT_CONSTANT
 
+    @property
+    def compiled(self) -> bool:
+        """Whether the Python compiler translated this expression (else the engine evaluates it)."""
+        return self._python is not None
+
+    def prepare(self, data: Any) -> Any:
+        """The input as the expression reads it (a subclass may add to it)."""
+        return data
+
     def evaluate(self, data: Any) -> Any:
         """The result, or None for JSONata's undefined and null.
 
-        A constant's result is shared: callers copy before changing it (a shallow copy is given).
+        A constant's result is shared: callers copy before changing it (a shallow copy is given). So
+        are the members of a result read from the input as they are (the top-level object or array
+        is always the caller's own).
         """
         constant = self._constant
         if constant is not _NOT_CONSTANT:
             if isinstance(constant, dict):
                 return dict(constant)
             return list(constant) if isinstance(constant, list) else constant
+        data = self.prepare(data)
         python = self._python
         if python is not None:
             try:
-                return python(data)
+                result = python(data)
             except Exception:  # noqa: BLE001 - outside the compiled subset (or a slip in it): the engine answers
                 pass
+            else:
+                return result
+        return self._engine(data)
+
+    def evaluate_engine(self, data: Any) -> Any:
+        """The JSONata engine's result (the reference the compiled form is tested and measured against)."""
+        return self._engine(self.prepare(data))
+
+    def evaluate_compiled(self, data: Any) -> Any:
+        """The compiled form's result; raises runtime.Fallback where it hands the evaluation to the engine."""
+        if self._python is None:
+            raise Fallback
+        return self._python(self.prepare(data))
+
+    def _engine(self, data: Any) -> Any:
         try:
             return self._compiled.evaluate(data)
         except jlens.JlensError as exc:

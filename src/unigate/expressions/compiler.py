@@ -1,13 +1,12 @@
-"""JSONata expressions compiled to Python closures, once, at start-up.
+"""JSONata expressions compiled to Python source, once, at start-up.
 
-`compile_python(source)` parses the source (parser.py) and turns each node of the tree into a
-closure `run(context, frame)`: `context` is the value `$` names, `frame` the variables in scope.
-Evaluating a mapping is then a few Python calls per field instead of a round trip through the
-engine's value conversion. It covers the part of JSONata the integration files use (paths,
-filters, object and array constructors, blocks, variables, lambdas, conditions, comparisons,
-`and`/`or`/`in`, `&`, arithmetic and the functions in runtime.BUILTINS); for anything else it
-raises `Unsupported` and the expression stays on the engine. At run time a value outside a
-function's usual domain raises `Fallback` (runtime.py) and that one evaluation goes to the engine.
+`compile_python(source)` parses the source (parser.py) and writes one Python function for it: field
+reads become `dict.get` calls inline, blocks and variables become Python locals, lambdas Python
+lambdas, and what needs JSONata's sequence rules (a path through arrays, filters, constructors)
+calls the helpers in runtime.py. Evaluating a record mapping is then close to reading and writing
+its fields. It covers the part of JSONata the integration files use; for anything else it raises
+`Unsupported` and the expression stays on the engine. At run time a value outside a function's
+usual domain raises `Fallback` (runtime.py) and that one evaluation goes to the engine.
 """
 
 from __future__ import annotations
@@ -16,25 +15,24 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from unigate.expressions import runtime
 from unigate.expressions.parser import Node, Unsupported, parse
-from unigate.expressions.runtime import (
-    BUILTINS,
-    UNDEFINED,
-    Builtin,
-    Fallback,
-    Lambda,
-    Sequence,
-    boolean,
-    collapse,
-    deep_equal,
-    lookup,
-    plain,
-    to_text,
-)
+from unigate.expressions.runtime import BUILTINS, UNDEFINED, Builtin
 
-Run = Callable[[Any, dict[str, Any]], Any]
+__all__ = ["Unsupported", "compile_python", "python_source"]
 
-__all__ = ["Unsupported", "compile_python"]
+_OPERATORS = {
+    "=": "equal", "!=": "not_equal", "in": "includes", "&": "concat", "<": "less", ">": "greater",
+    "<=": "less_or_equal", ">=": "greater_or_equal", "+": "add", "-": "subtract", "*": "multiply",
+    "/": "divide", "%": "modulo",
+}
+_HELPERS = ("Function", "Sequence", "array", "boolean", "call", "chain", "collapse", "computed_members",
+            "chain_items", "defined_members", "name_of", "where_equal", "negate", "number_range", "path_items", "pick", "plain", "walk",
+            "where", *_OPERATORS.values())
+
+
+def _fallback() -> Any:
+    raise runtime.Fallback
 
 
 def compile_python(source: str) -> Callable[[Any], Any]:
@@ -42,446 +40,282 @@ def compile_python(source: str) -> Callable[[Any], Any]:
 
     It raises `Fallback` when one input leaves the compiled subset.
     """
+    text, namespace = _generate(source)
+    try:
+        code = compile(text, "<jsonata>", "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError) as exc:  # too deeply nested for Python
+        raise Unsupported(f"generated code: {type(exc).__name__}") from exc
+    exec(code, namespace)
+    function: Callable[[Any], Any] = namespace["evaluate"]
+    return function
+
+
+def python_source(source: str) -> str:
+    """The Python the compiler writes for `source` (for reading and debugging)."""
+    return _generate(source)[0]
+
+
+def _generate(source: str) -> tuple[str, dict[str, Any]]:
+    writer = _Writer()
     tree = parse(source)
-    run = _Compiler(_bound_names(tree)).compile(tree)
-
-    def evaluate(data: Any) -> Any:
-        return plain(run(data, {"$": data}))
-
-    return evaluate
-
-
-def _bound_names(node: Node) -> set[str]:
-    """Every variable the expression assigns or takes as a lambda parameter."""
-    names: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.kind == "bind":
-            names.add(current.value)
-        names.update(current.params)
-        stack.extend(n for n in (current.left, current.right, current.other) if n is not None)
-        stack.extend(current.items)
-        stack.extend(current.filters)
-        for key, value in current.pairs:
-            stack.extend((key, value))
-    return names
+    body = f"plain({writer.expression(tree, 'root')})"
+    if not _builds_its_result(tree):
+        body = f"own({body})"  # the top-level object or array is the caller's, not the input's
+    text = f"def evaluate(root):\n    cache = {{}}\n    return {body}\n"
+    return text, writer.namespace
 
 
-class _Compiler:
-    def __init__(self, bound: set[str]) -> None:
-        self.bound = bound
+class _Writer:
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {name: getattr(runtime, name) for name in _HELPERS}
+        self.namespace.update(U=UNDEFINED, fallback=_fallback, own=_own)
+        for name, (function, _least, most) in BUILTINS.items():
+            self.namespace[f"f_{name}"] = function
+            self.namespace[f"b_{name}"] = Builtin(name, function, most)
+        self.scopes: list[dict[str, str]] = []   # JSONata variable -> Python name, innermost last
+        self.counter = 0
 
-    def compile(self, node: Node) -> Run:
-        run = getattr(self, "_" + node.kind, None)
-        if run is None:
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def constant(self, value: Any) -> str:
+        name = self.fresh("k")
+        self.namespace[name] = value
+        return name
+
+    def expression(self, node: Node, context: str) -> str:
+        writer = getattr(self, "_" + node.kind, None)
+        if writer is None:
             raise Unsupported(node.kind)
-        compiled = run(node)
-        if node.filters and node.kind != "step":
-            compiled = _with_filters(compiled, [self._filter(f) for f in node.filters])
         if node.keep_array and node.kind != "path":
             raise Unsupported("[] outside a path")
-        return compiled
+        text: str = writer(node, context)
+        if node.filters and node.kind != "step":
+            text = f"collapse({self.filters(text, node.filters)})"
+        return text
 
-    # -- leaves --------------------------------------------------------------------------------------
+    def filters(self, text: str, filters: list[Node]) -> str:
+        for predicate in filters:
+            if predicate.kind == "literal" and type(predicate.value) in (int, float):
+                text = f"pick({text}, {math.floor(predicate.value)!r})"
+            elif (keys := _equality_on_item(predicate)) is not None:
+                assert predicate.right is not None
+                target = self.expression(predicate.right, "fallback()")
+                text = f"where_equal({text}, {keys!r}, {target}, cache)"
+            else:
+                item = self.fresh("c")
+                text = f"where({text}, lambda {item}: {self.expression(predicate, item)})"
+        return text
 
-    def _literal(self, node: Node) -> Run:
+    # -- leaves ------------------------------------------------------------------------------------------
+
+    def _literal(self, node: Node, context: str) -> str:
         value = node.value
-        return lambda context, frame: value
+        if isinstance(value, float) and not value.is_integer():
+            return self.constant(value)
+        return repr(value)
 
     _string = _literal
 
-    def _name(self, node: Node) -> Run:
-        key = node.value
+    def _name(self, node: Node, context: str) -> str:
+        key = repr(node.value)
+        return f"({context}.get({key}, U) if type({context}) is dict else name_of({context}, {key}))"
 
-        def name(context: Any, frame: dict[str, Any]) -> Any:
-            if type(context) is dict:
-                return context.get(key, UNDEFINED)
-            return collapse(lookup(context, key))
-
-        return name
-
-    def _variable(self, node: Node) -> Run:
+    def _variable(self, node: Node, context: str) -> str:
         name = node.value
         if name == "":
-            return lambda context, frame: context
+            return context
         if name == "$":
-            return lambda context, frame: frame["$"]
-        if name in self.bound:
-            return lambda context, frame: frame.get(name, UNDEFINED)
+            return "root"
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
         if name in BUILTINS:
-            function, _least, most = BUILTINS[name]
-            value = Builtin(name, function, most)
-            return lambda context, frame: value
-        return lambda context, frame: UNDEFINED
+            return f"b_{name}"
+        return "U"
 
-    # -- structure -----------------------------------------------------------------------------------
+    # -- structure -------------------------------------------------------------------------------------------
 
-    def _block(self, node: Node) -> Run:
-        body = [self.compile(item) for item in node.items]
-        if not body:
-            return lambda context, frame: UNDEFINED
+    def _block(self, node: Node, context: str) -> str:
+        if not node.items:
+            return "U"
+        self.scopes.append({name: self.fresh("v") for name in _bound_in(node)})
+        try:
+            parts = [self.expression(item, context) for item in node.items]
+        finally:
+            self.scopes.pop()
+        if len(parts) == 1:
+            return f"({parts[0]})"
+        return f"({', '.join(parts)})[-1]"
 
-        def block(context: Any, frame: dict[str, Any]) -> Any:
-            inner = dict(frame)  # a block is a scope: what it binds is not seen outside
-            result = UNDEFINED
-            for run in body:
-                result = run(context, inner)
-            return result
-
-        return block
-
-    def _bind(self, node: Node) -> Run:
+    def _bind(self, node: Node, context: str) -> str:
         assert node.left is not None
-        name, value = node.value, self.compile(node.left)
+        target = self._variable(Node("variable", node.value), context)
+        if not target.startswith("v"):
+            # a binding outside any block (`$x := 1` alone): a scope of its own for the whole expression
+            target = self.fresh("v")
+            if not self.scopes:
+                self.scopes.append({})
+            self.scopes[0][node.value] = target
+        return f"({target} := {self.expression(node.left, context)})"
 
-        def bind(context: Any, frame: dict[str, Any]) -> Any:
-            result = value(context, frame)
-            frame[name] = result
-            return result
-
-        return bind
-
-    def _lambda(self, node: Node) -> Run:
+    def _lambda(self, node: Node, context: str) -> str:
         assert node.left is not None
-        params, body = node.params, self.compile(node.left)
-        return lambda context, frame: Lambda(params, body, frame, context)
+        scope = {name: self.fresh("p") for name in node.params}
+        self.scopes.append(scope)
+        try:
+            body = self.expression(node.left, context)
+        finally:
+            self.scopes.pop()
+        params = "".join(f"{scope[name]}=U, " for name in node.params)
+        return f"Function({len(node.params)}, lambda {params}*_: {body})"
 
-    def _call(self, node: Node) -> Run:
+    def _call(self, node: Node, context: str) -> str:
         assert node.left is not None
-        args = [self.compile(a) for a in node.items]
+        args = [self.expression(a, context) for a in node.items]
         target = node.left
-        if target.kind == "variable" and target.value not in self.bound and not target.filters:
+        if target.kind == "variable" and not target.filters and not self._is_bound(target.value):
             if target.value not in BUILTINS:
                 raise Unsupported(f"function ${target.value}")
-            function, least, most = BUILTINS[target.value]
+            _function, least, most = BUILTINS[target.value]
             if not least <= len(args) <= most:
                 raise Unsupported(f"${target.value} with {len(args)} arguments")
-            return _direct_call(function, args)
-        callee = self.compile(target)
+            return f"f_{target.value}({', '.join(args)})"
+        return f"call({', '.join([self.expression(target, context), *args])})"
 
-        def call(context: Any, frame: dict[str, Any]) -> Any:
-            function = callee(context, frame)
-            if not isinstance(function, Lambda):
-                raise Fallback  # not a function (T1006), or a built-in passed around: the engine checks it
-            return collapse(function(*[a(context, frame) for a in args]))
+    def _is_bound(self, name: str) -> bool:
+        return any(name in scope for scope in self.scopes)
 
-        return call
-
-    def _condition(self, node: Node) -> Run:
+    def _condition(self, node: Node, context: str) -> str:
         assert node.left is not None and node.right is not None
-        test, then = self.compile(node.left), self.compile(node.right)
-        if node.other is None:
-            return lambda context, frame: then(context, frame) if boolean(test(context, frame)) else UNDEFINED
-        otherwise = self.compile(node.other)
-        return lambda context, frame: (then(context, frame) if boolean(test(context, frame))
-                                       else otherwise(context, frame))
+        test, then = self.expression(node.left, context), self.expression(node.right, context)
+        otherwise = "U" if node.other is None else self.expression(node.other, context)
+        return f"({then} if boolean({test}) else {otherwise})"
 
-    def _array(self, node: Node) -> Run:
-        parts: list[tuple[Run, bool]] = []
+    def _array(self, node: Node, context: str) -> str:
+        values, nested = [], []
         for item in node.items:
             if item.kind == "range":
-                parts.append((self._range(item), False))
+                assert item.left is not None and item.right is not None
+                values.append(f"number_range({self.expression(item.left, context)}, "
+                              f"{self.expression(item.right, context)})")
+                nested.append(False)
             else:
-                # an array written inside an array stays one item; any other array is spliced in
-                parts.append((self.compile(item), item.kind == "array"))
+                values.append(self.expression(item, context))
+                nested.append(item.kind == "array")
+        if all(item.kind == "object" and not item.filters for item in node.items):
+            return f"[{', '.join(values)}]"  # objects are never undefined nor arrays
+        return f"array(({''.join(v + ', ' for v in values)}), {tuple(nested)!r})"
 
-        def array(context: Any, frame: dict[str, Any]) -> Any:
-            result: list[Any] = []
-            for run, nested in parts:
-                value = run(context, frame)
-                if value is UNDEFINED:
-                    continue
-                if not nested and isinstance(value, list):
-                    result.extend(value)
-                else:
-                    result.append(value)
-            return result
-
-        return array
-
-    def _range(self, node: Node) -> Run:
-        assert node.left is not None and node.right is not None
-        low, high = self.compile(node.left), self.compile(node.right)
-
-        def range_(context: Any, frame: dict[str, Any]) -> Any:
-            start, end = low(context, frame), high(context, frame)
-            if start is UNDEFINED or end is UNDEFINED:
-                return UNDEFINED
-            if type(start) is not int or type(end) is not int or end - start > 10_000_000:
-                raise Fallback  # not integers (T2003/T2004) or too long (D2014): the engine's error
-            return list(range(start, end + 1)) if start <= end else UNDEFINED
-
-        return range_
-
-    def _object(self, node: Node) -> Run:
-        pairs = [(self.compile(k), self.compile(v)) for k, v in node.pairs]
-        constant_keys = [k.value for k, _v in node.pairs if k.kind == "string"]
-        if len(constant_keys) == len(pairs):
-            if len(set(constant_keys)) != len(constant_keys):
+    def _object(self, node: Node, context: str) -> str:
+        keys = [k.value for k, _v in node.pairs if k.kind == "string"]
+        if len(keys) == len(node.pairs):
+            if len(set(keys)) != len(keys):
                 raise Unsupported("a repeated key in an object constructor")
-            fixed = [(key, value) for key, (_k, value) in zip(constant_keys, pairs)]
+            members = ", ".join(f"{key!r}: {self.expression(value, context)}"
+                                for key, (_k, value) in zip(keys, node.pairs))
+            return f"defined_members({{{members}}}, {context})"
+        pairs = "".join(f"({self.expression(k, context)}, lambda: {self.expression(v, context)}), "
+                        for k, v in node.pairs)
+        return f"computed_members(({pairs}), {context})"
 
-            def fixed_object(context: Any, frame: dict[str, Any]) -> Any:
-                if isinstance(context, list):
-                    raise Fallback  # an array context groups its items by key: left to the engine
-                result = {}
-                for key, value in fixed:
-                    got = value(context, frame)
-                    if got is not UNDEFINED:
-                        result[key] = got
-                return result
+    # -- paths ---------------------------------------------------------------------------------------------
 
-            return fixed_object
+    def _path(self, node: Node, context: str) -> str:
+        head, rest = node.items[0], node.items[1:]
+        if not node.keep_array and all(step.kind == "name" and not step.filters for step in rest):
+            # a chain of field names: objects are read inline, an array on the way takes runtime.chain
+            if head.kind == "name" and not head.filters:
+                value, keys = context, [head.value] + [step.value for step in rest]
+            else:
+                value, keys = self.expression(head, context), [step.value for step in rest]
+            for key in keys:
+                temp = self.fresh("t")
+                value = f"({temp}.get({key!r}, U) if type({temp} := {value}) is dict else chain({temp}, ({key!r},)))"
+            if head.kind not in ("name", "variable"):
+                # an array context runs the first step once per item: the general walk's business
+                value = f"({value} if type({context}) is not list else fallback())"
+            return value
+        names = 0
+        while names < len(node.items) - 1 and node.items[names].kind == "name" and not node.items[names].filters:
+            names += 1
+        if names:
+            # field names first (`response.emails.{...}`): their items read by runtime.chain_items
+            keys = tuple(step.value for step in node.items[:names])
+            items = f"chain_items({context}, {keys!r})"
+            remaining = node.items[names:]
+        else:
+            items = f"path_items({context}, {head.kind == 'variable'})"
+            remaining = node.items
+        steps = []
+        for step in remaining:
+            item = self.fresh("c")
+            steps.append(f"lambda {item}: {self.expression(step, item)}")
+        return f"walk({items}, ({', '.join(steps)},), 0, {node.keep_array})"
 
-        def computed_object(context: Any, frame: dict[str, Any]) -> Any:
-            if isinstance(context, list):
-                raise Fallback
-            result = {}
-            seen: set[str] = set()
-            for key_run, value in pairs:
-                key = key_run(context, frame)
-                if key is UNDEFINED:
-                    continue
-                if type(key) is not str or key in seen:
-                    raise Fallback  # a key that is not text (T1003) or repeated (D1009): the engine's error
-                seen.add(key)
-                got = value(context, frame)
-                if got is not UNDEFINED:
-                    result[key] = got
-            return result
-
-        return computed_object
-
-    # -- paths and filters -------------------------------------------------------------------------------
-
-    def _step(self, node: Node) -> Run:
+    def _step(self, node: Node, context: str) -> str:
         assert node.left is not None
         if node.left.filters:
             raise Unsupported("filters on both an expression and its step")
-        return _with_filters(self.compile(node.left), [self._filter(f) for f in node.filters], collapse_after=False)
-
-    def _path(self, node: Node) -> Run:
-        steps = [self.compile(step) for step in node.items]
-        first_is_variable = node.items[0].kind == "variable"
-        keep_singleton = node.keep_array
-        last = len(steps) - 1
-
-        def path(context: Any, frame: dict[str, Any]) -> Any:
-            items = context if isinstance(context, list) and not first_is_variable else [context]
-            return walk(items, 0, frame)
-
-        def walk(items: Any, start: int, frame: dict[str, Any]) -> Any:
-            for index in range(start, last + 1):
-                step = steps[index]
-                results = []
-                for item in items:
-                    got = step(item, frame)
-                    if got is not UNDEFINED:
-                        results.append(got)
-                if index == last and len(results) == 1 and type(results[0]) is list:
-                    items = results[0]  # the last step's one array is the answer as it is
-                else:
-                    items = Sequence()
-                    for got in results:
-                        if isinstance(got, list):
-                            items.extend(got)
-                        else:
-                            items.append(got)
-                if not items:
-                    break
-            if keep_singleton:
-                if type(items) is not Sequence:
-                    items = Sequence(items)
-                items.keep_singleton = True
-            return collapse(items)
-
-        names = [step.value for step in node.items[1:]]
-        if keep_singleton or not all(step.kind == "name" and not step.filters for step in node.items[1:]):
-            return path
-        # A chain of field names (`$p.address.city`): objects all the way are read directly; an array on
-        # the way takes the general walk from that step on.
-        head = steps[0]
-        first_is_name = node.items[0].kind == "name"
-
-        def names_path(context: Any, frame: dict[str, Any]) -> Any:
-            if first_is_name and type(context) is not dict:
-                return path(context, frame)
-            value = head(context, frame)
-            for index, key in enumerate(names, 1):
-                kind = type(value)
-                if kind is dict:
-                    value = value.get(key, UNDEFINED)
-                elif isinstance(value, list):
-                    return walk(Sequence(value), index, frame)
-                else:
-                    return UNDEFINED
-            return value
-
-        return names_path
-
-    def _filter(self, node: Node) -> Callable[[Any, dict[str, Any]], Any]:
-        if node.kind == "literal" and type(node.value) in (int, float):
-            position = math.floor(node.value)
-
-            def index(value: Any, frame: dict[str, Any]) -> Any:
-                if value is UNDEFINED:
-                    return Sequence()
-                items = value if isinstance(value, list) else [value]
-                at = position + len(items) if position < 0 else position
-                if not 0 <= at < len(items):
-                    return Sequence()
-                item = items[at]
-                return item if isinstance(item, list) else Sequence([item])
-
-            return index
-        predicate = self.compile(node)
-
-        def where(value: Any, frame: dict[str, Any]) -> Any:
-            if value is UNDEFINED:
-                return Sequence()
-            items = value if isinstance(value, list) else [value]
-            kept = Sequence()
-            for at, item in enumerate(items):
-                got = predicate(item, frame)
-                kind = type(got)
-                if kind is int or kind is float:
-                    got = [got]
-                if isinstance(got, list) and all(type(n) in (int, float) for n in got):
-                    for number in got:
-                        wanted = math.floor(number)
-                        if wanted < 0:
-                            wanted += len(items)
-                        if wanted == at:
-                            kept.append(item)
-                elif boolean(got):
-                    kept.append(item)
-            return kept
-
-        return where
+        return self.filters(self.expression(node.left, context), node.filters)
 
     # -- operators -----------------------------------------------------------------------------------------
 
-    def _negate(self, node: Node) -> Run:
+    def _negate(self, node: Node, context: str) -> str:
         assert node.left is not None
-        operand = self.compile(node.left)
+        return f"negate({self.expression(node.left, context)})"
 
-        def negate(context: Any, frame: dict[str, Any]) -> Any:
-            value = operand(context, frame)
-            if value is UNDEFINED:
-                return UNDEFINED
-            if type(value) not in (int, float):
-                raise Fallback
-            return -value
-
-        return negate
-
-    def _binary(self, node: Node) -> Run:
+    def _binary(self, node: Node, context: str) -> str:
         assert node.left is not None and node.right is not None
-        op, left, right = node.value, self.compile(node.left), self.compile(node.right)
-        if op == "and":
-            return lambda context, frame: boolean(left(context, frame)) and boolean(right(context, frame))
-        if op == "or":
-            return lambda context, frame: boolean(left(context, frame)) or boolean(right(context, frame))
-        if op == "&":
-            def concat(context: Any, frame: dict[str, Any]) -> Any:
-                lhs, rhs = left(context, frame), right(context, frame)
-                return (("" if lhs is UNDEFINED else to_text(lhs))
-                        + ("" if rhs is UNDEFINED else to_text(rhs)))
-            return concat
-        if op in ("=", "!="):
-            same = op == "="
-
-            def equal(context: Any, frame: dict[str, Any]) -> Any:
-                lhs, rhs = left(context, frame), right(context, frame)
-                if lhs is UNDEFINED or rhs is UNDEFINED:
-                    return False
-                if isinstance(lhs, (Lambda, Builtin)) or isinstance(rhs, (Lambda, Builtin)):
-                    raise Fallback
-                return deep_equal(lhs, rhs) is same
-            return equal
-        if op == "in":
-            def includes(context: Any, frame: dict[str, Any]) -> Any:
-                lhs, rhs = left(context, frame), right(context, frame)
-                if lhs is UNDEFINED or rhs is UNDEFINED:
-                    return False
-                if isinstance(lhs, (dict, list)):
-                    raise Fallback
-                return any(deep_equal(lhs, item) for item in (rhs if isinstance(rhs, list) else [rhs]))
-            return includes
-        if op in _COMPARE:
-            compare = _COMPARE[op]
-
-            def comparison(context: Any, frame: dict[str, Any]) -> Any:
-                lhs, rhs = left(context, frame), right(context, frame)
-                lkind, rkind = type(lhs), type(rhs)
-                lnum, rnum = lkind is int or lkind is float, rkind is int or rkind is float
-                if not ((lnum or lkind is str or lhs is UNDEFINED) and (rnum or rkind is str or rhs is UNDEFINED)):
-                    raise Fallback  # T2010
-                if lhs is UNDEFINED or rhs is UNDEFINED:
-                    return UNDEFINED
-                if (lkind is str) != (rkind is str):
-                    raise Fallback  # T2009
-                if lkind is str and not (lhs.isascii() and rhs.isascii()):
-                    raise Fallback  # text order by UTF-16 units in the reference: the engine decides
-                return compare(lhs, rhs)
-            return comparison
-        if op in _ARITHMETIC:
-            operate = _ARITHMETIC[op]
-
-            def arithmetic(context: Any, frame: dict[str, Any]) -> Any:
-                lhs, rhs = left(context, frame), right(context, frame)
-                lkind, rkind = type(lhs), type(rhs)
-                if not ((lkind is int or lkind is float or lhs is UNDEFINED)
-                        and (rkind is int or rkind is float or rhs is UNDEFINED)):
-                    raise Fallback  # T2001/T2002
-                if lhs is UNDEFINED or rhs is UNDEFINED:
-                    return UNDEFINED
-                result = operate(lhs, rhs)
-                if type(result) is float and not math.isfinite(result):
-                    raise Fallback  # D1001
-                return result
-            return arithmetic
-        raise Unsupported(f"operator {op!r}")
+        left, right = self.expression(node.left, context), self.expression(node.right, context)
+        if node.value in ("and", "or"):
+            return f"(boolean({left}) {node.value} boolean({right}))"
+        if node.value not in _OPERATORS:
+            raise Unsupported(f"operator {node.value!r}")
+        return f"{_OPERATORS[node.value]}({left}, {right})"
 
 
-def _divide(lhs: Any, rhs: Any) -> Any:
-    if rhs == 0:
-        raise Fallback
-    return lhs / rhs
+def _own(value: Any) -> Any:
+    if type(value) is dict:
+        return dict(value)
+    return list(value) if type(value) is list else value
 
 
-def _modulo(lhs: Any, rhs: Any) -> Any:
-    if rhs == 0:
-        raise Fallback
-    return math.fmod(lhs, rhs)  # JavaScript's % keeps the dividend's sign
+def _builds_its_result(node: Node) -> bool:
+    """Whether the expression's result is an object or array it constructs (never one of the input's)."""
+    while node.kind == "block" and node.items and not node.filters:
+        node = node.items[-1]
+    return node.kind in ("object", "array") and not node.filters
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
-}
-_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": _divide, "%": _modulo,
-}
+def _equality_on_item(predicate: Node) -> tuple[str, ...] | None:
+    """For `[a.b = $x]` (field names of the item = a variable or a literal): the names; else None."""
+    if predicate.kind != "binary" or predicate.value != "=" or predicate.filters:
+        return None
+    left, right = predicate.left, predicate.right
+    assert left is not None and right is not None
+    if right.filters or not (right.kind in ("literal", "string") or (right.kind == "variable" and right.value != "")):
+        return None
+    steps = left.items if left.kind == "path" else [left]
+    if left.keep_array or not all(step.kind == "name" and not step.filters for step in steps):
+        return None
+    return tuple(step.value for step in steps)
 
 
-def _direct_call(function: Callable[..., Any], args: list[Run]) -> Run:
-    if len(args) == 1:
-        (only,) = args
-        return lambda context, frame: function(only(context, frame))
-    if len(args) == 2:
-        first, second = args
-        return lambda context, frame: function(first(context, frame), second(context, frame))
-    return lambda context, frame: function(*[a(context, frame) for a in args])
-
-
-def _with_filters(run: Run, filters: list[Callable[[Any, dict[str, Any]], Any]], collapse_after: bool = True) -> Run:
-    """`expression[filter][filter]`: each filter keeps the items it is true for (or picks by position)."""
-
-    def filtered(context: Any, frame: dict[str, Any]) -> Any:
-        value = run(context, frame)
-        for keep in filters:
-            value = keep(value, frame)
-        return collapse(value) if collapse_after else value
-
-    return filtered
+def _bound_in(block: Node) -> set[str]:
+    """The variables a block binds itself (not those of the blocks and lambdas inside it)."""
+    names: set[str] = set()
+    stack = list(block.items)
+    while stack:
+        node = stack.pop()
+        if node.kind in ("block", "lambda"):
+            continue
+        if node.kind == "bind":
+            names.add(node.value)
+        stack.extend(n for n in (node.left, node.right, node.other) if n is not None)
+        stack.extend(node.items)
+        stack.extend(node.filters)
+        for key, value in node.pairs:
+            stack.extend((key, value))
+    return names

@@ -53,29 +53,6 @@ def collapse(value: Any) -> Any:
     return value
 
 
-class Lambda:
-    """A `function($a, $b) { ... }` value: its body runs in the frame and the context it was defined in."""
-
-    __slots__ = ("body", "context", "frame", "params")
-
-    def __init__(self, params: list[str], body: Callable[[Any, dict[str, Any]], Any], frame: dict[str, Any],
-                 context: Any) -> None:
-        self.params = params
-        self.body = body
-        self.frame = frame
-        self.context = context
-
-    @property
-    def arity(self) -> int:
-        return len(self.params)
-
-    def __call__(self, *args: Any) -> Any:
-        frame = dict(self.frame)
-        for index, name in enumerate(self.params):
-            frame[name] = args[index] if index < len(args) else UNDEFINED
-        return self.body(self.context, frame)
-
-
 class Builtin:
     """A built-in function used as a value (`$reduce($x, $append)`)."""
 
@@ -225,14 +202,14 @@ def _exists(value: Any) -> Any:
 def _not(value: Any) -> Any:
     if value is UNDEFINED:
         return UNDEFINED
-    if isinstance(value, (Lambda, Builtin)):
+    if isinstance(value, (Function, Builtin)):
         raise Fallback
     return not boolean(value)
 
 
 def _arguments(function: Any, *values: Any) -> tuple[Any, ...]:
     """The arguments a higher-order function passes: as many as the function declares."""
-    if not isinstance(function, (Lambda, Builtin)):
+    if not isinstance(function, (Function, Builtin)):
         raise Fallback
     return values[:function.arity]
 
@@ -240,7 +217,7 @@ def _arguments(function: Any, *values: Any) -> tuple[Any, ...]:
 def _map(values: Any, function: Any) -> Any:
     if values is UNDEFINED:
         return UNDEFINED
-    if not isinstance(function, Lambda):
+    if not isinstance(function, Function):
         raise Fallback
     items = values if isinstance(values, list) else [values]
     found = Sequence()
@@ -254,7 +231,7 @@ def _map(values: Any, function: Any) -> Any:
 def _each(value: Any, function: Any) -> Any:
     if value is UNDEFINED:
         return UNDEFINED
-    if type(value) is not dict or not isinstance(function, Lambda):
+    if type(value) is not dict or not isinstance(function, Function):
         raise Fallback
     found = Sequence()
     for key, item in value.items():
@@ -267,7 +244,7 @@ def _each(value: Any, function: Any) -> Any:
 def _reduce(values: Any, function: Any, initial: Any = UNDEFINED) -> Any:
     if values is UNDEFINED:
         return UNDEFINED
-    if not isinstance(function, (Lambda, Builtin)) or function.arity < 2:
+    if not isinstance(function, (Function, Builtin)) or function.arity < 2:
         raise Fallback
     items = values if isinstance(values, list) else [values]
     if initial is UNDEFINED and items:
@@ -486,7 +463,7 @@ def _host(function: Callable[..., Any]) -> Callable[..., Any]:
         for arg in args:
             if arg is UNDEFINED:
                 plain.append(None)
-            elif isinstance(arg, (Lambda, Builtin)):
+            elif isinstance(arg, (Function, Builtin)):
                 raise Fallback
             elif type(arg) is Sequence:
                 plain.append(list(arg))
@@ -535,27 +512,388 @@ for _name, (_function, _signature) in CUSTOM_FUNCTIONS.items():
 
 
 def plain(value: Any) -> Any:
-    """The result as the engine hands it back: sequences as lists, whole floats as ints, fresh containers.
+    """The result as the engine hands it back: sequences as lists, whole floats as ints, undefined as None.
 
-    The engine's results share nothing with its input; callers change them (pruning nulls), so this copies.
+    A container holding none of those is returned as it is (members read from the input stay shared
+    with it, as `remote_data` is); one that does is rebuilt, its unchanged members shared.
     """
     kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
     if kind is dict:
-        return {k: plain(v) for k, v in value.items()}
+        changed = None
+        for key, item in value.items():
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                continue
+            normal = plain(item)
+            if normal is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = normal
+        return value if changed is None else changed
     if kind is list or kind is Sequence:
-        return [plain(v) for v in value]
+        items = None
+        for index, item in enumerate(value):
+            item_kind = type(item)
+            if item_kind is str or item_kind is bool or item is None:
+                continue
+            normal = plain(item)
+            if normal is not item:
+                if items is None:
+                    items = list(value)
+                items[index] = normal
+        if items is not None:
+            return items
+        return value if kind is list else list(value)
+    if kind is int:
+        if abs(value) >= 2**63:
+            raise Fallback  # the engine gives such integers as floats
+        return value
     if kind is float:
         if value.is_integer():
             if abs(value) < 2**53:
                 return int(value)
             raise Fallback
         return value
-    if kind is int:
-        if abs(value) >= 2**63:
-            raise Fallback
-        return value
-    if kind is str or kind is bool or value is None:
-        return value
     if value is UNDEFINED:
         return None
     raise Fallback  # a function, or a value JSON has no form for
+
+
+# -- helpers the generated code calls (compiler.py) ------------------------------------------------------
+
+
+class Function:
+    """A compiled `function($a, ...) { ... }`: a Python function taking its parameters (missing ones undefined)."""
+
+    __slots__ = ("arity", "function")
+
+    def __init__(self, arity: int, function: Callable[..., Any]) -> None:
+        self.arity = arity
+        self.function = function
+
+    def __call__(self, *args: Any) -> Any:
+        return self.function(*args)
+
+
+def call(function: Any, *args: Any) -> Any:
+    """`$f(args)` where `$f` is a variable: a function the expression defined, else the engine decides."""
+    if type(function) is not Function:
+        raise Fallback  # not a function (T1006), or a built-in passed around
+    return collapse(function.function(*args))
+
+
+def name_of(context: Any, key: str) -> Any:
+    """A field name on its own (`name`): the context's field, or each item's for an array context."""
+    if type(context) is dict:
+        return context.get(key, UNDEFINED)
+    return collapse(lookup(context, key))
+
+
+def _name_step(key: str) -> Callable[[Any], Any]:
+    return lambda context: name_of(context, key)
+
+
+def walk(items: list[Any], steps: tuple[Callable[[Any], Any], ...], start: int = 0, keep: bool = False,
+         collapsed: bool = True) -> Any:
+    """A path from step `start` on: each step on each item, the results flattened into the next items.
+
+    The last step's single array result is the answer as it is (not flattened), as in the reference.
+    """
+    last = len(steps) - 1
+    for index in range(start, last + 1):
+        step = steps[index]
+        results = []
+        for item in items:
+            got = step(item)
+            if got is not UNDEFINED:
+                results.append(got)
+        if index == last and len(results) == 1 and type(results[0]) is list:
+            items = results[0]
+        else:
+            items = Sequence()
+            for got in results:
+                if isinstance(got, list):
+                    items.extend(got)
+                else:
+                    items.append(got)
+        if not items:
+            break
+    if keep:
+        if type(items) is not Sequence:
+            items = Sequence(items)
+        items.keep_singleton = True
+    return collapse(items) if collapsed else items
+
+
+def path_items(context: Any, first_is_variable: bool) -> list[Any]:
+    """The items a path's first step runs on: an array context's items (unless it starts with a variable)."""
+    return context if isinstance(context, list) and not first_is_variable else [context]
+
+
+def chain(value: Any, keys: tuple[str, ...]) -> Any:
+    """`value.a.b.c`: objects all the way are read directly; an array on the way takes the general walk."""
+    for index, key in enumerate(keys):
+        kind = type(value)
+        if kind is dict:
+            value = value.get(key, UNDEFINED)
+        elif kind is list or kind is Sequence:
+            return walk(value, tuple(_name_step(k) for k in keys), index)
+        else:
+            return UNDEFINED
+    return value
+
+
+def chain_items(value: Any, keys: tuple[str, ...]) -> Any:
+    """The items `value.a.b` gives, not collapsed: what a path's further steps run on."""
+    for index, key in enumerate(keys):
+        kind = type(value)
+        if kind is dict:
+            value = value.get(key, UNDEFINED)
+        elif kind is list or kind is Sequence:
+            return walk(value, tuple(_name_step(k) for k in keys), index, collapsed=False)
+        else:
+            return ()
+    if value is UNDEFINED:
+        return ()
+    return value if isinstance(value, list) else (value,)
+
+
+def pick(value: Any, position: Any) -> Any:
+    """`value[n]` (n a number): the item at n (from the end when negative), not collapsed."""
+    if value is UNDEFINED:
+        return Sequence()
+    if not isinstance(value, list):
+        value = [value]
+    at = math.floor(position)
+    if at < 0:
+        at += len(value)
+    if not 0 <= at < len(value):
+        return Sequence()
+    item = value[at]
+    return item if isinstance(item, list) else Sequence((item,))
+
+
+def where(value: Any, predicate: Callable[[Any], Any]) -> Any:
+    """`value[predicate]`: the items it is true for, or the positions it gives (numbers), not collapsed."""
+    if value is UNDEFINED:
+        return Sequence()
+    items = value if isinstance(value, list) else [value]
+    kept = Sequence()
+    for at, item in enumerate(items):
+        got = predicate(item)
+        kind = type(got)
+        if kind is bool:
+            if got:
+                kept.append(item)
+            continue
+        if kind is int or kind is float:
+            got = [got]
+        if isinstance(got, list) and all(type(n) in (int, float) for n in got):
+            for number in got:
+                wanted = math.floor(number)
+                if wanted < 0:
+                    wanted += len(items)
+                if wanted == at:
+                    kept.append(item)
+        elif boolean(got):
+            kept.append(item)
+    return kept
+
+
+def _index_key(value: Any) -> Any:
+    """A hashable stand-in for a scalar that tells apart what `=` does (true is not 1); None otherwise."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is float:
+        return (0, value)
+    if kind is bool:
+        return (1, value)
+    if value is None:
+        return (2,)
+    return None
+
+
+def where_equal(value: Any, keys: tuple[str, ...], target: Any, cache: dict[int, Any]) -> Any:
+    """`value[a.b = target]` with a target the items do not change (`$cv[column.title = $title]`).
+
+    The items are indexed by `a.b` once per evaluation (`cache`), so a mapping that looks up several
+    columns of one array by title reads the array once, not once per lookup.
+    """
+    if value is UNDEFINED or target is UNDEFINED:
+        return Sequence()
+    wanted = _index_key(target)
+    if wanted is None or not isinstance(value, list):
+        return where(value, lambda item: equal(chain(item, keys), target))
+    entry = cache.get(id(value))
+    if entry is None or entry[0] is not value or entry[1] != keys:
+        index: dict[Any, Sequence] = {}
+        for item in value:
+            found = _index_key(chain(item, keys))
+            if found is not None:
+                index.setdefault(found, Sequence()).append(item)
+        entry = (value, keys, index)
+        cache[id(value)] = entry
+    return Sequence(entry[2].get(wanted, ()))
+
+
+def defined_members(members: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An object constructor's result: the members whose value is defined."""
+    if isinstance(context, list):
+        raise Fallback  # an array context groups its items by key: left to the engine
+    return {k: v for k, v in members.items() if v is not UNDEFINED}
+
+
+def computed_members(pairs: tuple[tuple[Any, Callable[[], Any]], ...], context: Any) -> dict[str, Any]:
+    """An object constructor with computed keys; values are evaluated after their key."""
+    if isinstance(context, list):
+        raise Fallback
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key is UNDEFINED:
+            continue
+        if type(key) is not str or key in result:
+            raise Fallback  # a key that is not text (T1003) or repeated (D1009): the engine's error
+        got = value()
+        if got is not UNDEFINED:
+            result[key] = got
+    return result
+
+
+def array(values: tuple[Any, ...], nested: tuple[bool, ...]) -> list[Any]:
+    """An array constructor: arrays among the values are spliced in, unless written as `[...]` themselves."""
+    result: list[Any] = []
+    for value, keep_whole in zip(values, nested):
+        if value is UNDEFINED:
+            continue
+        if not keep_whole and isinstance(value, list):
+            result.extend(value)
+        else:
+            result.append(value)
+    return result
+
+
+def number_range(low: Any, high: Any) -> Any:
+    if low is UNDEFINED or high is UNDEFINED:
+        return UNDEFINED
+    if type(low) is not int or type(high) is not int or high - low > 10_000_000:
+        raise Fallback  # not integers (T2003/T2004) or too long (D2014): the engine's error
+    return list(range(low, high + 1)) if low <= high else UNDEFINED
+
+
+def equal(left: Any, right: Any) -> bool:
+    if left is UNDEFINED or right is UNDEFINED:
+        return False
+    if type(left) is str and type(right) is str:
+        return left == right
+    if isinstance(left, (Function, Builtin)) or isinstance(right, (Function, Builtin)):
+        raise Fallback
+    return deep_equal(left, right)
+
+
+def not_equal(left: Any, right: Any) -> bool:
+    if left is UNDEFINED or right is UNDEFINED:
+        return False
+    if type(left) is str and type(right) is str:
+        return left != right
+    if isinstance(left, (Function, Builtin)) or isinstance(right, (Function, Builtin)):
+        raise Fallback
+    return not deep_equal(left, right)
+
+
+def includes(left: Any, right: Any) -> bool:
+    if left is UNDEFINED or right is UNDEFINED:
+        return False
+    if type(left) is str:
+        if type(right) is str:
+            return left == right
+        return any(type(item) is str and item == left for item in right) if isinstance(right, list) else False
+    if isinstance(left, (dict, list, Function, Builtin)):
+        raise Fallback
+    return any(deep_equal(left, item) for item in (right if isinstance(right, list) else [right]))
+
+
+def concat(left: Any, right: Any) -> str:
+    return ("" if left is UNDEFINED else to_text(left)) + ("" if right is UNDEFINED else to_text(right))
+
+
+def _comparable(left: Any, right: Any) -> bool:
+    """Whether `<`-style operands are both defined; the errors (T2009, T2010) are the engine's to raise."""
+    lkind, rkind = type(left), type(right)
+    lnum, rnum = lkind is int or lkind is float, rkind is int or rkind is float
+    if not ((lnum or lkind is str or left is UNDEFINED) and (rnum or rkind is str or right is UNDEFINED)):
+        raise Fallback
+    if left is UNDEFINED or right is UNDEFINED:
+        return False
+    if (lkind is str) != (rkind is str):
+        raise Fallback
+    if lkind is str and not (left.isascii() and right.isascii()):
+        raise Fallback  # text order by UTF-16 units in the reference: the engine decides
+    return True
+
+
+def less(left: Any, right: Any) -> Any:
+    return left < right if _comparable(left, right) else UNDEFINED
+
+
+def greater(left: Any, right: Any) -> Any:
+    return left > right if _comparable(left, right) else UNDEFINED
+
+
+def less_or_equal(left: Any, right: Any) -> Any:
+    return left <= right if _comparable(left, right) else UNDEFINED
+
+
+def greater_or_equal(left: Any, right: Any) -> Any:
+    return left >= right if _comparable(left, right) else UNDEFINED
+
+
+def _numbers(left: Any, right: Any) -> bool:
+    lkind, rkind = type(left), type(right)
+    if not ((lkind is int or lkind is float or left is UNDEFINED) and (rkind is int or rkind is float or right is UNDEFINED)):
+        raise Fallback  # T2001/T2002
+    return left is not UNDEFINED and right is not UNDEFINED
+
+
+def _finite(result: Any) -> Any:
+    if type(result) is float and not math.isfinite(result):
+        raise Fallback  # D1001
+    return result
+
+
+def add(left: Any, right: Any) -> Any:
+    return _finite(left + right) if _numbers(left, right) else UNDEFINED
+
+
+def subtract(left: Any, right: Any) -> Any:
+    return _finite(left - right) if _numbers(left, right) else UNDEFINED
+
+
+def multiply(left: Any, right: Any) -> Any:
+    return _finite(left * right) if _numbers(left, right) else UNDEFINED
+
+
+def divide(left: Any, right: Any) -> Any:
+    if not _numbers(left, right):
+        return UNDEFINED
+    if right == 0:
+        raise Fallback
+    return _finite(left / right)
+
+
+def modulo(left: Any, right: Any) -> Any:
+    if not _numbers(left, right):
+        return UNDEFINED
+    if right == 0:
+        raise Fallback
+    return _finite(math.fmod(left, right))  # JavaScript's % keeps the dividend's sign
+
+
+def negate(value: Any) -> Any:
+    if value is UNDEFINED:
+        return UNDEFINED
+    if type(value) not in (int, float):
+        raise Fallback
+    return -value
