@@ -27,7 +27,7 @@ _OPERATORS = {
     "/": "divide", "%": "modulo",
 }
 _HELPERS = ("Function", "Sequence", "array", "boolean", "call", "chain", "collapse", "computed_members",
-            "chain_items", "defined_members", "name_of", "where_equal", "negate", "number_range", "path_items", "pick", "plain", "walk",
+            "chain_items", "defined_members", "each_item", "name_of", "pick_positions", "where_equal", "negate", "number_range", "path_items", "pick", "plain", "walk",
             "where", *_OPERATORS.values())
 
 
@@ -61,7 +61,8 @@ def _generate(source: str) -> tuple[str, dict[str, Any]]:
     body = f"plain({writer.expression(tree, 'root')})"
     if not _builds_its_result(tree):
         body = f"own({body})"  # the top-level object or array is the caller's, not the input's
-    text = f"def evaluate(root):\n    cache = {{}}\n    return {body}\n"
+    prelude = "".join(f"    {line}\n" for line in writer.prelude)
+    text = f"def evaluate(root):\n    cache = {{}}\n{prelude}    return {body}\n"
     return text, writer.namespace
 
 
@@ -73,6 +74,10 @@ class _Writer:
             self.namespace[f"f_{name}"] = function
             self.namespace[f"b_{name}"] = Builtin(name, function, most)
         self.scopes: list[dict[str, str]] = []   # JSONata variable -> Python name, innermost last
+        # Field names read from the input (`response.properties`), each prefix read once per evaluation
+        # at the top of the function: the input does not change while an expression reads it.
+        self.hoisted: dict[tuple[str, ...], str] = {}
+        self.prelude: list[str] = []
         self.counter = 0
 
     def fresh(self, prefix: str) -> str:
@@ -99,6 +104,8 @@ class _Writer:
         for predicate in filters:
             if predicate.kind == "literal" and type(predicate.value) in (int, float):
                 text = f"pick({text}, {math.floor(predicate.value)!r})"
+            elif (positions := _fixed_positions(predicate)) is not None:
+                text = f"pick_positions({text}, {positions!r})"
             elif (keys := _equality_on_item(predicate)) is not None:
                 assert predicate.right is not None
                 target = self.expression(predicate.right, "fallback()")
@@ -230,6 +237,8 @@ class _Writer:
                 value, keys = context, [head.value] + [step.value for step in rest]
             else:
                 value, keys = self.expression(head, context), [step.value for step in rest]
+            if value == "root":
+                return self.hoist(tuple(keys))
             for key in keys:
                 temp = self.fresh("t")
                 value = f"({temp}.get({key!r}, U) if type({temp} := {value}) is dict else chain({temp}, ({key!r},)))"
@@ -237,13 +246,14 @@ class _Writer:
                 # an array context runs the first step once per item: the general walk's business
                 value = f"({value} if type({context}) is not list else fallback())"
             return value
-        names = 0
+        start = self._variable(head, context) if head.kind == "variable" and not head.filters else None
+        names = 0 if start is None else 1
         while names < len(node.items) - 1 and node.items[names].kind == "name" and not node.items[names].filters:
             names += 1
-        if names:
-            # field names first (`response.emails.{...}`): their items read by runtime.chain_items
-            keys = tuple(step.value for step in node.items[:names])
-            items = f"chain_items({context}, {keys!r})"
+        if names and (start is None or names > 1):
+            # a variable or field names first (`response.emails.{...}`): their items read by runtime.chain_items
+            keys = tuple(step.value for step in node.items[:names] if step.kind == "name")
+            items = f"chain_items({context if start is None else start}, {keys!r})"
             remaining = node.items[names:]
         else:
             items = f"path_items({context}, {head.kind == 'variable'})"
@@ -252,7 +262,22 @@ class _Writer:
         for step in remaining:
             item = self.fresh("c")
             steps.append(f"lambda {item}: {self.expression(step, item)}")
+        if len(steps) == 1:
+            return f"each_item({items}, {steps[0]}, {node.keep_array})"
         return f"walk({items}, ({', '.join(steps)},), 0, {node.keep_array})"
+
+    def hoist(self, keys: tuple[str, ...]) -> str:
+        """A local holding `root.keys...`, read once at the top of the function."""
+        previous = "root"
+        for end in range(1, len(keys) + 1):
+            name = self.hoisted.get(keys[:end])
+            if name is None:
+                name = self.hoisted[keys[:end]] = self.fresh("h")
+                key = keys[end - 1]
+                self.prelude.append(f"{name} = {previous}.get({key!r}, U) if type({previous}) is dict "
+                                    f"else chain({previous}, ({key!r},))")
+            previous = name
+        return previous
 
     def _step(self, node: Node, context: str) -> str:
         assert node.left is not None
@@ -287,6 +312,26 @@ def _builds_its_result(node: Node) -> bool:
     while node.kind == "block" and node.items and not node.filters:
         node = node.items[-1]
     return node.kind in ("object", "array") and not node.filters
+
+
+def _fixed_positions(predicate: Node) -> tuple[int, ...] | None:
+    """For `[[1..99]]` or `[[0, 2]]` (literal integers and ranges, no repeats): the positions; else None."""
+    if predicate.kind != "array" or predicate.filters or not predicate.items:
+        return None
+    positions: list[int] = []
+    for item in predicate.items:
+        if item.kind == "literal" and type(item.value) is int:
+            positions.append(item.value)
+        elif (item.kind == "range" and item.left is not None and item.right is not None
+              and item.left.kind == "literal" and item.right.kind == "literal"
+              and type(item.left.value) is int and type(item.right.value) is int
+              and item.right.value - item.left.value < 10_000):
+            positions.extend(range(item.left.value, item.right.value + 1))
+        else:
+            return None
+    if len(set(positions)) != len(positions) or any(p < 0 for p in positions) or not positions:
+        return None
+    return tuple(positions)
 
 
 def _equality_on_item(predicate: Node) -> tuple[str, ...] | None:

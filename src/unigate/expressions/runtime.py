@@ -675,6 +675,36 @@ def pick(value: Any, position: Any) -> Any:
     return item if isinstance(item, list) else Sequence((item,))
 
 
+def pick_positions(value: Any, positions: tuple[int, ...]) -> Any:
+    """`value[[1..99]]` (fixed, distinct positions): the items at those positions, in the value's order."""
+    if value is UNDEFINED:
+        return Sequence()
+    items = value if isinstance(value, list) else [value]
+    size = len(items)
+    wanted = {p + size if p < 0 else p for p in positions}
+    return Sequence(item for at, item in enumerate(items) if at in wanted)
+
+
+def each_item(items: Any, step: Callable[[Any], Any], keep: bool = False) -> Any:
+    """A path's last step over its items (`response.emails.{...}`): `walk` for one step."""
+    results = []
+    for item in items:
+        got = step(item)
+        if got is not UNDEFINED:
+            results.append(got)
+    if len(results) == 1 and type(results[0]) is list and not keep:
+        return results[0]
+    found = Sequence()
+    for got in results:
+        if isinstance(got, list):
+            found.extend(got)
+        else:
+            found.append(got)
+    if keep:
+        found.keep_singleton = True
+    return collapse(found)
+
+
 def where(value: Any, predicate: Callable[[Any], Any]) -> Any:
     """`value[predicate]`: the items it is true for, or the positions it gives (numbers), not collapsed."""
     if value is UNDEFINED:
