@@ -26,13 +26,13 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from mapping_inputs import record_inputs  # noqa: E402
+from mapping_inputs import record_inputs
 
-from unigate.engine.call import prune  # noqa: E402
-from unigate.engine.spec import load_integrations  # noqa: E402
-from unigate.expressions.functions import CUSTOM_FUNCTIONS  # noqa: E402
-from unigate.sandbox.server import build_sandbox_app, discover_emulators  # noqa: E402
-from unigate.serving import start_in_thread  # noqa: E402
+from unigate.engine.call import prune
+from unigate.engine.spec import load_integrations
+from unigate.expressions.functions import CUSTOM_FUNCTIONS
+from unigate.sandbox.server import build_sandbox_app, discover_emulators
+from unigate.serving import start_in_thread
 
 RESOURCES = ("accounts", "contacts")
 PAGE = 100

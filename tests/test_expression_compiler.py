@@ -138,7 +138,7 @@ class Shape:
         self.follows.setdefault(name, set())
         return name
 
-    def walk(self, node: Node, context: str) -> str:  # noqa: C901 - one case per kind of node
+    def walk(self, node: Node, context: str) -> str:
         kind = node.kind
         end = ANYWHERE
         if kind == "string":

@@ -20,7 +20,7 @@ from typing import Any
 from unigate.expressions.functions import CUSTOM_FUNCTIONS
 
 
-class Fallback(Exception):  # noqa: N818 - a signal, not an error
+class Fallback(Exception):  # a signal, not an error
     """This evaluation leaves the compiled subset: evaluate the expression with the JSONata engine."""
 
 
