@@ -177,6 +177,11 @@ def _count(value: Any) -> Any:
 
 
 def _string(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int and -(2**53) < value < 2**53:  # ids, mostly
+        return str(value)
     return UNDEFINED if value is UNDEFINED else to_text(value)
 
 
