@@ -11,6 +11,7 @@ usual domain raises `Fallback` (runtime.py) and that one evaluation goes to the 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -35,10 +36,12 @@ def _fallback() -> Any:
     raise runtime.Fallback
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_python(source: str) -> Callable[[Any], Any]:
     """A function of the input giving what the engine gives (None for undefined), or `Unsupported`.
 
-    It raises `Fallback` when one input leaves the compiled subset.
+    It raises `Fallback` when one input leaves the compiled subset. The function keeps no state
+    between calls, so one is shared by every expression with the same source (files repeat them).
     """
     text, namespace = _generate(source)
     try:
