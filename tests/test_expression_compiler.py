@@ -315,3 +315,49 @@ def test_record_mapping_matches_the_engine_on_sandbox_records(expression: Expres
         assert_same(expression, data)
 
     check()
+
+
+# -- JSONata's rules the mappings lean on, each checked on its own ----------------------------------------
+
+DOC = {"a": {"b": [{"c": 1}, {"c": [2, 3]}], "one": [{"c": "x"}], "n": None, "s": "t", "f": 5.0,
+             "nested": [[1, 2], [3]], "e": [], "o": {}},
+       "items": [{"k": "p", "v": 1}, {"k": "q", "v": None}, {"k": "p", "v": 3}]}
+
+RULES = [
+    "a.b.c",                       # a path through arrays, flattened
+    "a.one.c",                     # an array of one gives its item
+    "a.one[].c",                   # unless kept with []
+    "a.b[0].c",                    # a filter on a step applies per parent
+    "(a.b)[0]",                    # on a whole sequence
+    "a.b.c[-1]",
+    "a.nested[0]",                 # an array item picked whole
+    "a.missing.c",                 # undefined all the way
+    "a.n",                         # null is not undefined
+    '{"x": a.missing, "y": a.n, "z": a.s}',  # undefined members dropped, null kept
+    "$exists(a.n) & $exists(a.missing)",
+    "a.s ? 'yes' : 'no'",
+    "a.e ? 'yes' : 'no'",          # an empty array is false
+    "a.o ? 'yes' : 'no'",          # so is an empty object
+    "a.f",                         # a whole float comes back as an integer
+    "$string(a.f) & '/' & $string(0.1 + 0.2) & '/' & $string(a.n) & '/' & $string(a.b)",
+    "$number('12') + $number('1.5')",
+    "items[k = 'p'].v",
+    "items[v != null].k",
+    "items.{k: v}",
+    "$merge(items[v != null].{k: v})",
+    "[items.v]",
+    "$map(items, function($i, $n) { $n & ':' & $i.k })",
+    "$count(items[k = 'p']) > 1 and 'p' in items.k",
+    "($x := a.s; $f := function($y) { $y & $x }; $f('s'))",
+    "$join(['a', 'b'][[1..5]], ',')",
+    "$firstNonEmpty(a.missing, '', a.s)",
+    "$toIso('2024-01-02T03:04:05+02:00')",
+    "$compact({'a': a.n, 'b': '', 'c': a.s})",
+]
+
+
+@pytest.mark.parametrize("source", RULES)
+def test_jsonata_rule_is_kept_by_the_compiled_form(source: str):
+    expression = Expression(source)
+    assert expression.compiled
+    assert assert_same(expression, copy.deepcopy(DOC)), "the compiled form handed this input to the engine"

@@ -434,12 +434,15 @@ def _no_float_constant(text: str) -> float:
     raise Fallback
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _eval(text: Any) -> Any:
     """`$eval` of JSON text (a monday column value) is that JSON; any other text goes to the engine."""
     if text is UNDEFINED:
         return UNDEFINED
-    if type(text) is not str:
-        raise Fallback
+    if type(text) is not str or _SURROGATE_ESCAPE.search(text):
+        raise Fallback  # not text, or a \ud800-style escape JSON would turn into a lone surrogate
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_no_float_constant)
     except ValueError:
