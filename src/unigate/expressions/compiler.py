@@ -201,7 +201,10 @@ class _Writer:
         assert node.left is not None and node.right is not None
         test, then = self.expression(node.left, context), self.expression(node.right, context)
         otherwise = "U" if node.other is None else self.expression(node.other, context)
-        return f"({then} if boolean({test}) else {otherwise})"
+        value = self.fresh("t")
+        # text, the usual test, is judged inline; anything else by runtime.boolean
+        return (f"({then} if ({value} != '' if type({value} := {test}) is str else boolean({value})) "
+                f"else {otherwise})")
 
     def _array(self, node: Node, context: str) -> str:
         values, nested = [], []

@@ -222,12 +222,13 @@ def _arguments(function: Any, *values: Any) -> tuple[Any, ...]:
 def _map(values: Any, function: Any) -> Any:
     if values is UNDEFINED:
         return UNDEFINED
-    if not isinstance(function, Function):
+    if type(function) is not Function:
         raise Fallback
     items = values if isinstance(values, list) else [values]
+    apply, arity = function.function, function.arity
     found = Sequence()
     for index, item in enumerate(items):
-        got = function(*_arguments(function, item, index, items))
+        got = apply(item) if arity == 1 else apply(*(item, index, items)[:arity])
         if got is not UNDEFINED:
             found.append(got)
     return collapse(found)
