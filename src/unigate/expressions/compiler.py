@@ -77,6 +77,8 @@ class _Writer:
             self.namespace[f"f_{name}"] = function
             self.namespace[f"b_{name}"] = Builtin(name, function, most)
         self.scopes: list[dict[str, str]] = []   # JSONata variable -> Python name, innermost last
+        self.scope_depths: list[int] = []         # the Python function nesting each scope lives in
+        self.depth = 0                            # Python lambdas around the code being written
         # Field names read from the input (`response.properties`), each prefix read once per evaluation
         # at the top of the function: the input does not change while an expression reads it.
         self.hoisted: dict[tuple[str, ...], str] = {}
@@ -103,6 +105,14 @@ class _Writer:
             text = f"collapse({self.filters(text, node.filters)})"
         return text
 
+    def nested(self, node: Node, context: str) -> str:
+        """`node` written for the body of a Python lambda the generated code creates."""
+        self.depth += 1
+        try:
+            return self.expression(node, context)
+        finally:
+            self.depth -= 1
+
     def filters(self, text: str, filters: list[Node]) -> str:
         for predicate in filters:
             if predicate.kind == "literal" and type(predicate.value) in (int, float):
@@ -115,7 +125,7 @@ class _Writer:
                 text = f"where_equal({text}, {keys!r}, {target}, cache)"
             else:
                 item = self.fresh("c")
-                text = f"where({text}, lambda {item}: {self.expression(predicate, item)})"
+                text = f"where({text}, lambda {item}: {self.nested(predicate, item)})"
         return text
 
     # -- leaves ------------------------------------------------------------------------------------------
@@ -151,33 +161,45 @@ class _Writer:
         if not node.items:
             return "U"
         self.scopes.append({name: self.fresh("v") for name in _bound_in(node)})
+        self.scope_depths.append(self.depth)
         try:
             parts = [self.expression(item, context) for item in node.items]
         finally:
             self.scopes.pop()
+            self.scope_depths.pop()
         if len(parts) == 1:
             return f"({parts[0]})"
         return f"({', '.join(parts)})[-1]"
 
     def _bind(self, node: Node, context: str) -> str:
         assert node.left is not None
-        target = self._variable(Node("variable", node.value), context)
-        if not target.startswith("v"):
-            # a binding outside any block (`$x := 1` alone): a scope of its own for the whole expression
-            target = self.fresh("v")
-            if not self.scopes:
-                self.scopes.append({})
-            self.scopes[0][node.value] = target
+        owner = next((i for i in range(len(self.scopes) - 1, -1, -1) if node.value in self.scopes[i]), None)
+        if owner is None:
+            if self.scopes or self.depth:
+                raise Unsupported("an assignment outside its block")
+            # a binding outside any block (`$x := 1` alone): a scope for the whole expression
+            self.scopes.append({})
+            self.scope_depths.append(0)
+            owner = 0
+            self.scopes[0][node.value] = self.fresh("v")
+        if self.scope_depths[owner] != self.depth:
+            # a Python lambda (a filter, a path step) would keep the assignment to itself
+            raise Unsupported("an assignment inside a filter or a path step")
+        target = self.scopes[owner][node.value]
         return f"({target} := {self.expression(node.left, context)})"
 
     def _lambda(self, node: Node, context: str) -> str:
         assert node.left is not None
         scope = {name: self.fresh("p") for name in node.params}
+        self.depth += 1
         self.scopes.append(scope)
+        self.scope_depths.append(self.depth)
         try:
             body = self.expression(node.left, context)
         finally:
             self.scopes.pop()
+            self.scope_depths.pop()
+            self.depth -= 1
         params = "".join(f"{scope[name]}=U, " for name in node.params)
         return f"Function({len(node.params)}, lambda {params}*_: {body})"
 
@@ -229,7 +251,7 @@ class _Writer:
             members = ", ".join(f"{key!r}: {self.expression(value, context)}"
                                 for key, (_k, value) in zip(keys, node.pairs))
             return f"defined_members({{{members}}}, {context})"
-        pairs = "".join(f"({self.expression(k, context)}, lambda: {self.expression(v, context)}), "
+        pairs = "".join(f"({self.expression(k, context)}, lambda: {self.nested(v, context)}), "
                         for k, v in node.pairs)
         return f"computed_members(({pairs}), {context})"
 
@@ -267,7 +289,7 @@ class _Writer:
         steps = []
         for step in remaining:
             item = self.fresh("c")
-            steps.append(f"lambda {item}: {self.expression(step, item)}")
+            steps.append(f"lambda {item}: {self.nested(step, item)}")
         if len(steps) == 1:
             return f"each_item({items}, {steps[0]}, {node.keep_array})"
         return f"walk({items}, ({', '.join(steps)},), 0, {node.keep_array})"
