@@ -361,3 +361,17 @@ def test_jsonata_rule_is_kept_by_the_compiled_form(source: str):
     expression = Expression(source)
     assert expression.compiled
     assert assert_same(expression, copy.deepcopy(DOC)), "the compiled form handed this input to the engine"
+
+
+def test_an_input_outside_the_compiled_subset_gets_the_engines_answer_or_error():
+    # $number of hexadecimal text and $lowercase of a number are the engine's to judge
+    number = Expression('$number(x)')
+    assert number.compiled
+    with pytest.raises(Fallback):
+        number.evaluate_compiled({"x": "0x10"})
+    assert number.evaluate({"x": "0x10"}) == 16
+    lower = Expression('$lowercase(x)')
+    with pytest.raises(ExpressionError) as raised:
+        lower.evaluate({"x": 5})
+    assert raised.value.code == "T0410"
+    assert lower.evaluate({"x": "ABC"}) == "abc"
