@@ -1,84 +1,67 @@
-"""The JSONata engine choice, measured on unigate's own mappings: jlens vs jsonatapy.
+"""Record mappings per second, in-process (no HTTP): the JSONata engine vs the compiled Python form.
 
-    .venv/bin/pip install 'jsonatapy>=2.2,<3'   # only for this comparison
-    .venv/bin/python bench/jsonata_engines.py
+    .venv/bin/python bench/jsonata_engines.py [--seconds 1.0] [--only hubspot,monday]
+    .venv/bin/pip install 'jsonatapy>=2.2,<3'   # optional: adds the other JSONata engine's column
 
-For every integration's crm/accounts record mapping, evaluated over its sandbox's seed records:
-evaluations per second (compile once), agreement of the two engines' outputs, and whether one
-compiled expression can be shared by threads (the gateway may map from several threads).
+For every integration's crm/accounts and crm/contacts record mapping, over the records its sandbox
+answers a list with (tests/mapping_inputs.py): evaluations per second of CPU time on one thread, for
+jlens (the engine), the compiled form (unigate.expressions.compiler), and jsonatapy when installed;
+whether the compiled form gave the engine's output for every record; and a 100-record page's mapping
+time (evaluate and prune, as engine/call.py does per record), median of the repeats.
+
+CPU time (time.process_time) rather than wall time: the figures hold on a machine other work shares,
+and one thread's CPU seconds are one core's. Compare the columns of one run (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
+import sys
 import threading
 import time
+from pathlib import Path
 
 import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from mapping_inputs import record_inputs
 
 from unigate.engine.call import prune
 from unigate.engine.spec import load_integrations
 from unigate.expressions.functions import CUSTOM_FUNCTIONS
-from unigate.sandbox.server import discover_emulators
+from unigate.sandbox.server import build_sandbox_app, discover_emulators
+from unigate.serving import start_in_thread
+
+RESOURCES = ("accounts", "contacts")
+PAGE = 100
 
 
-def sample_records(name: str, integration, count: int = 50) -> list:
-    """Records shaped as the mapping sees them: the provider's list answer, one record each."""
-    import asyncio
-
-    import aiohttp
-
-    from unigate.sandbox.server import build_sandbox_app
-    from unigate.serving import start_in_thread
-
-    server = start_in_thread(build_sandbox_app([name]))
-    try:
-        async def fetch():
-            from unigate.edge.unified import UnifiedRoutes  # noqa: F401  (keeps imports honest)
-            from unigate.engine.accounts import prepare_account
-            from unigate.engine.call import Engine, UnifiedRequest  # noqa: F401
-            from unigate.engine.provider_request import build_request, lower_headers, parse_body
-
-            mapping = integration.mappings[("crm", "accounts")]
-            list_mapping = mapping.methods["list"]
-            method = integration.resource_method(list_mapping.resource, list_mapping.method)
-            account = prepare_account(integration, "bench", integration.sandbox_context, is_sandbox=True,
-                                      authentication_method=None, sandbox_url=server.url)
-            steps = {}
-            async with aiohttp.ClientSession() as session:
-                for step in list_mapping.before:
-                    step_method = integration.resource_method(step.resource, step.method)
-                    req = build_request(account, step_method, {"context": account.context, "steps": steps, "query": {}},
-                                        query_expr=step.query, body_expr=step.body)
-                    async with session.request(req.method, req.url, headers=req.headers, data=req.body) as r:
-                        steps[step.name] = parse_body(r.headers.get("content-type", ""), await r.read())
-                from unigate.engine import pagination
-                params = pagination.page_params(method.pagination, None, count) if method.pagination else None
-                scope = {"context": account.context, "steps": steps, "query": {}, "limit": count, "cursor": None}
-                req = build_request(account, method, scope, query_expr=list_mapping.query, body_expr=list_mapping.body,
-                                    page_params=params, page_in_body=bool(method.pagination and method.pagination.location == "body"))
-                async with session.request(req.method, req.url, headers=req.headers, data=req.body) as r:
-                    parsed = parse_body(r.headers.get("content-type", ""), await r.read())
-                    headers = lower_headers(r.headers)
-            records = method.records.evaluate({"response": parsed, "headers": headers}) if method.records else parsed
-            records = records if isinstance(records, list) else [records]
-            return [{"response": rec, "context": account.context, "steps": steps} for rec in records]
-
-        return asyncio.run(fetch())
-    finally:
-        server.stop()
-
-
-def rate(fn, inputs, seconds: float = 1.0) -> float:
+def rate(fn, inputs, seconds: float) -> float:
+    """Evaluations per CPU second."""
     done = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    start = time.process_time()
+    while time.process_time() - start < seconds:
         for item in inputs:
             fn(item)
         done += len(inputs)
-    return done / (time.perf_counter() - start)
+    return done / (time.process_time() - start)
 
 
-def shared_across_threads(fn, inputs) -> str:
+def page_ms(fn, inputs, repeats: int = 30) -> float:
+    """The median CPU milliseconds to map (and prune) a page of PAGE records."""
+    page = (inputs * (PAGE // len(inputs) + 1))[:PAGE]
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        for item in page:
+            prune(fn(item))
+        times.append(time.process_time() - start)
+    return statistics.median(times) * 1000
+
+
+def shared_across_threads(fn, inputs) -> bool:
     errors: list[BaseException] = []
 
     def work():
@@ -93,48 +76,51 @@ def shared_across_threads(fn, inputs) -> str:
         t.start()
     for t in threads:
         t.join()
-    return "yes" if not errors else f"no ({type(errors[0]).__name__})"
+    return not errors
+
+
+def same_output(expression, inputs) -> bool:
+    return all(orjson.dumps(expression.evaluate_engine(i)) == orjson.dumps(expression.evaluate(i)) for i in inputs)
 
 
 def main() -> None:
-    import jlens
-
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=1.0, help="CPU seconds per measurement")
+    parser.add_argument("--only", default="", help="comma-separated integrations (default: all)")
+    args = parser.parse_args()
     try:
         import jsonatapy
     except ImportError:
         jsonatapy = None
-        print("jsonatapy is not installed: measuring jlens only (pip install 'jsonatapy>=2.2,<3')")
     integrations = load_integrations()
-    emulators = discover_emulators()
-    print("| integration | jlens evals/s | jsonatapy evals/s | same output | jlens shared by threads | jsonatapy shared by threads |")
-    print("|---|---|---|---|---|---|")
-    for name, integration in integrations.items():
-        if name not in emulators:
-            continue
-        source = integration.mappings[("crm", "accounts")].methods["list"].record.source
-        inputs = sample_records(name, integration)
-        jl = jlens.Expression(source)
-        for fname, (function, signature) in CUSTOM_FUNCTIONS.items():
-            jl.register_function(fname, function, signature)
-        jl_rate = rate(jl.evaluate, inputs)
-        jl_threads = shared_across_threads(jl.evaluate, inputs)
-        if jsonatapy is not None:
-            jp = jsonatapy.compile(source)
-            for fname, (function, _signature) in CUSTOM_FUNCTIONS.items():
-                jp.register(fname, function)
-            jp_rate = rate(jp.evaluate, inputs)
-            same = "yes"
-            for item in inputs:
-                # compared as the gateway uses them: nulls pruned (one engine keeps `"k": null` where the
-                # other leaves k out), numbers as JSON
-                left, right = prune(jl.evaluate(item)), prune(jp.evaluate(item))
-                if orjson.dumps(left, option=orjson.OPT_SORT_KEYS) != orjson.dumps(right, option=orjson.OPT_SORT_KEYS):
-                    same = "no"
-                    break
-            jp_threads = shared_across_threads(jp.evaluate, inputs)
-            print(f"| {name} | {jl_rate:,.0f} | {jp_rate:,.0f} | {same} | {jl_threads} | {jp_threads} |")
-        else:
-            print(f"| {name} | {jl_rate:,.0f} | - | - | {jl_threads} | - |")
+    names = [n for n in integrations if n in discover_emulators() and (not args.only or n in args.only.split(","))]
+    server = start_in_thread(build_sandbox_app(names))
+    print("| integration | resource | engine rec/s | compiled rec/s | compiled/engine | jsonatapy rec/s "
+          "| same output | 100-record page, engine ms | 100-record page, compiled ms | compiled shared by threads |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    try:
+        for name in names:
+            integration = integrations[name]
+            for resource in RESOURCES:
+                if ("crm", resource) not in integration.mappings:
+                    continue
+                expression = integration.mappings[("crm", resource)].methods["list"].record
+                inputs = record_inputs(integration, resource, server.url)
+                engine = rate(expression.evaluate_engine, inputs, args.seconds)
+                compiled = rate(expression.evaluate, inputs, args.seconds)
+                other = "-"
+                if jsonatapy is not None:
+                    jp = jsonatapy.compile(expression.source)
+                    for fname, (function, _signature) in CUSTOM_FUNCTIONS.items():
+                        jp.register(fname, function)
+                    prepared = [expression.prepare(i) for i in inputs]
+                    other = f"{rate(jp.evaluate, prepared, args.seconds):,.0f}"
+                print(f"| {name} | {resource} | {engine:,.0f} | {compiled:,.0f} | {compiled / engine:.1f}x | {other} "
+                      f"| {'yes' if same_output(expression, inputs) else 'NO'} "
+                      f"| {page_ms(expression.evaluate_engine, inputs):.2f} | {page_ms(expression.evaluate, inputs):.2f} "
+                      f"| {'yes' if shared_across_threads(expression.evaluate, inputs) else 'no'} |", flush=True)
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

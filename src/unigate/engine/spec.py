@@ -97,10 +97,10 @@ class ConfiguredExpression(Expression):
             found.update({k: v for k, v in override.items() if k in self._config})
         return {**self._config, **found} if found else self._config
 
-    def evaluate(self, data: Any) -> Any:
+    def prepare(self, data: Any) -> Any:
         if isinstance(data, dict):
-            data = {**data, "config": self.config_for(data.get("context"))}
-        return super().evaluate(data)
+            return {**data, "config": self.config_for(data.get("context"))}
+        return data
 
 
 def _mapping_expr(where: str, source: Any, mapping: _MappingConfig) -> Expression | None:
