@@ -212,6 +212,14 @@ def _not(value: Any) -> Any:
     return not boolean(value)
 
 
+def _boolean(value: Any) -> Any:
+    if value is UNDEFINED:
+        return UNDEFINED
+    if isinstance(value, (Function, Builtin)):
+        raise Fallback
+    return boolean(value)
+
+
 def _arguments(function: Any, *values: Any) -> tuple[Any, ...]:
     """The arguments a higher-order function passes: as many as the function declares."""
     if not isinstance(function, (Function, Builtin)):
@@ -491,6 +499,7 @@ BUILTINS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "number": (_number, 1, 1),
     "exists": (_exists, 1, 1),
     "not": (_not, 1, 1),
+    "boolean": (_boolean, 1, 1),
     "map": (_map, 2, 2),
     "each": (_each, 2, 2),
     "reduce": (_reduce, 2, 3),
