@@ -228,7 +228,9 @@ class Engine:
             return JsonResult(self._deleted(request, mm, parsed, schema), headers)
         record = parsed
         if method.record is not None:
-            record = evaluate(method.record, {"response": parsed, "headers": lower_headers(response.headers)}, "record")
+            # `id` lets a record be picked out of an answer that holds several (a stage among its pipelines').
+            record = evaluate(method.record, {"response": parsed, "headers": lower_headers(response.headers),
+                                              "id": request.id}, "record")
         label = request.account.integration.label
         if mm.not_found_if is not None and evaluate(mm.not_found_if, {"response": record}, "not_found_if"):
             singular = schema.singular if schema is not None else request.resource

@@ -30,7 +30,7 @@ SHARED_PREFIX = "#/shared/"
 UNIFIED_METHODS = ("list", "get", "create", "update", "delete")
 # A custom method's name is one path segment (`POST /unified/crm/contacts/merge`).
 CUSTOM_METHOD_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-PAGINATION_STYLES = ("cursor", "page", "offset", "next_url")
+PAGINATION_STYLES = ("cursor", "page", "offset", "next_url", "whole")
 RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds")
 CLIENT_AUTH_STYLES = ("body", "basic")
 # `http`: RFC 9110 Retry-After, delay seconds or an HTTP date.
