@@ -161,7 +161,11 @@ def provider_call(name: str, method: str, record_id: str | None, resource: str =
     if (name, resource) in GRAPHQL_OPERATIONS:
         return resource_method.http_method, {"body_contains": GRAPHQL_OPERATIONS[(name, resource)][method]}
     paths = {SPECS[name].resource_method(m.resource, m.method).path for m in mapping(name, resource).methods.values()}
-    assert len(paths) > 1, f"{name}-{resource}: one path for every method; add its operations to GRAPHQL_OPERATIONS"
+    # One path for every method is a GraphQL endpoint, unless the resource only reads: a list and a get
+    # answered from one provider list (HubSpot's stages, read out of the pipelines) are one call per cell.
+    read_only = set(mapping(name, resource).methods) <= {"list", "get"}
+    assert len(paths) > 1 or read_only, \
+        f"{name}-{resource}: one path for every method; add its operations to GRAPHQL_OPERATIONS"
     path = resource_method.path.replace("{{id}}", quote(record_id or "", safe=""))
     return resource_method.http_method, {"path_endswith": path}
 
