@@ -134,7 +134,7 @@ class Deals(Resource):
 
     @property
     def pipelines(self) -> Pipelines:
-        return self.emulator.resource("pipelines")  # type: ignore[return-value]
+        return self.emulator.resource("pipelines")
 
     def seed(self, count: int) -> None:
         """Deals in the default pipeline and (one in three) a custom one, at every stage, in four
@@ -330,7 +330,7 @@ class Deals(Resource):
     def _target_exists(self, kind: str, target_id: str) -> bool:
         if kind == "companies":
             return self.emulator.resource("accounts").store.get_active(target_id) is not None
-        return self.emulator.resource("contacts").find(target_id) is not None  # type: ignore[attr-defined]
+        return self.emulator.resource("contacts").find(target_id) is not None
 
     def touch(self, record: dict[str, Any]) -> None:
         stamp = now_iso()

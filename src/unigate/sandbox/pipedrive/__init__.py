@@ -1,7 +1,8 @@
 """Pipedrive API v2 emulator: the emulator root stands for `https://api.pipedrive.com` (or a
 company's `api_domain`; https://pipedrive.readme.io/docs/marketplace-oauth-authorization).
 
-Resources: `accounts` (organizations, `accounts.py`) and `contacts` (persons, `contacts.py`). Shared by them (`common.py`): auth by
+Resources: `accounts` (organizations, `accounts.py`), `contacts` (persons, `contacts.py`), `pipelines`
+(`pipelines.py`), `stages` (`stages.py`) and `opportunities` (deals, `deals.py`). Shared by them (`common.py`): auth by
 `x-api-token: SANDBOX_API_TOKEN`, `?api_token=SANDBOX_API_TOKEN` or `Authorization: Bearer` with
 `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server (`oauth.py`) issued;
 Pipedrive's error envelope; the company's rate-limit headers, counted across resources.
@@ -18,6 +19,9 @@ from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
 from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, NOT_FOUND_MESSAGE, Organizations
 from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, Persons
+from unigate.sandbox.pipedrive.deals import DEAL_FIELD_KEYS, Deals
+from unigate.sandbox.pipedrive.pipelines import Pipelines
+from unigate.sandbox.pipedrive.stages import Stages
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
     SANDBOX_API_TOKEN,
@@ -29,6 +33,7 @@ from unigate.sandbox.pipedrive.oauth import OAUTH_PROFILE
 
 __all__ = [
     "CUSTOM_FIELD_KEYS",
+    "DEAL_FIELD_KEYS",
     "EMULATOR",
     "ERROR_INFO",
     "NOT_FOUND_MESSAGE",
@@ -45,7 +50,7 @@ class PipedriveEmulator(Emulator):
     name: ClassVar[str] = "pipedrive"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
-    resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons, Pipelines, Stages, Deals)
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
