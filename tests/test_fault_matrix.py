@@ -36,6 +36,7 @@ gateway's transport, not a resource, so they run on each integration's accounts 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -167,6 +168,8 @@ def provider_call(name: str, method: str, record_id: str | None, resource: str =
     assert len(paths) > 1 or read_only, \
         f"{name}-{resource}: one path for every method; add its operations to GRAPHQL_OPERATIONS"
     path = resource_method.path.replace("{{id}}", quote(record_id or "", safe=""))
+    # A segment a mapping looks up first (`{{steps.<name>...}}`, HubSpot's stage paths): match what follows it.
+    path = re.split(r"\{\{\s*steps\.[^}]*\}\}", path)[-1]
     return resource_method.http_method, {"path_endswith": path}
 
 

@@ -40,6 +40,16 @@ def render_coverage(integrations: dict[str, Integration] | None = None) -> str:
             marks = [bool(m and custom in m.custom_methods) for m in mappings.values()]
             lines.append(f"| {custom} (`POST /unified/{model}/{resource}/{custom}`) | {sum(marks)} supported | "
                          + " | ".join("yes" if x else "-" for x in marks) + " |")
+        gaps = [(integrations[n].label, method, m.not_supported.get(method, "not mapped yet"))
+                 for n, m in mappings.items() if m is not None for method in UNIFIED_METHODS if method not in m.methods]
+        if gaps:
+            lines += ["", "Why a CRM lacks a method:", ""]
+            lines += [f"- **{label}** `{method}`: {why}" for label, method, why in gaps]
+        beyond = [(integrations[n].label, method, note)
+                  for n, m in mappings.items() if m is not None for method, note in m.beyond_truto.items()]
+        if beyond:
+            lines += ["", "Served beyond Truto's coverage (its unified API does not list these):", ""]
+            lines += [f"- **{label}** `{method}`: {note}" for label, method, note in beyond]
         lines += ["", "### Fields (read / write)", "",
                   "`r` the field is read from the CRM, `w` it is written on create and update.", ""]
         lines += [header.replace("| method |", "| field |"), "|" + "---|" * (len(names) + 2)]

@@ -111,8 +111,10 @@ class Engine:
         method_mapping = mapping.methods.get(request.method)
         if method_mapping is None:
             supported = ", ".join(mapping.methods) or "none"
+            why = mapping.not_supported.get(request.method)
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
-                                    f"{request.model}/{request.resource} (supported: {supported}).")
+                                    f"{request.model}/{request.resource} (supported: {supported})."
+                                    + (f" {why}" if why else ""))
         # Before any request is built: a refreshed token may come with another API host (its context).
         if self.provider.refresh_due(request.account):
             request.account = await self.provider.fresh(request.account)
@@ -153,6 +155,8 @@ class Engine:
                                                                      "id": request.id}, f"step {step.name}"):
                 raise GatewayError(step.fail_status, step.fail_message, remote=True, raw_response=parsed,
                                    insight=None)
+            if step.result is not None:
+                parsed = evaluate(step.result, {**scope, "steps": results, "response": parsed}, f"step {step.name}")
             results[step.name] = parsed
             if step.cache_per_account:
                 answer.account.step_cache[cache_key] = parsed

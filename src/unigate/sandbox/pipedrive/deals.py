@@ -52,7 +52,8 @@ STATUSES = ("open", "won", "lost")
 VISIBLE_TO = frozenset({1, 3, 5, 7})
 WRITABLE = frozenset({"title", "owner_id", "person_id", "org_id", "pipeline_id", "stage_id", "value", "currency",
                       "status", "probability", "lost_reason", "visible_to", "close_time", "won_time", "lost_time",
-                      "expected_close_date", "label_ids", "is_archived", "custom_fields"})
+                      "expected_close_date", "label_ids", "is_archived", "archive_time", "is_deleted", "custom_fields"})
+_ARCHIVE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 INCLUDE_FIELDS = {"next_activity_id": None, "last_activity_id": None, "first_won_time": None, "products_count": 0,
                   "files_count": 0, "notes_count": 0, "followers_count": 0, "email_messages_count": 0,
                   "activities_count": 0, "done_activities_count": 0, "undone_activities_count": 0,
@@ -205,6 +206,12 @@ class Deals(Organizations):
             if not isinstance(body["is_archived"], bool):
                 raise Invalid("Validation failed: is_archived: must be a boolean")
             changes["is_archived"] = body["is_archived"]
+        if "archive_time" in body and body["archive_time"] is not None:
+            if not isinstance(body["archive_time"], str) or not _ARCHIVE_TIME.match(body["archive_time"]):
+                raise Invalid("Validation failed: archive_time: must be YYYY-MM-DD HH:MM:SS")
+            changes["archive_time"] = body["archive_time"]
+        if "is_deleted" in body and not isinstance(body["is_deleted"], bool):
+            raise Invalid("Validation failed: is_deleted: must be a boolean")
         if "probability" in body:
             probability = body["probability"]
             if probability is not None and (isinstance(probability, bool) or not isinstance(probability, (int, float))
@@ -216,6 +223,9 @@ class Deals(Organizations):
         changes.update(self._placement(record, body))
         changes.update(self._outcome(record, body))
         record.update(changes)
+        if body.get("is_deleted") is True and not creating:  # the same soft delete as DELETE
+            record["is_deleted"] = True
+            self.store.archive(record["id"])
 
     def _placement(self, record: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """Where the deal goes: a stage implies its pipeline; a pipeline alone means its first stage."""
