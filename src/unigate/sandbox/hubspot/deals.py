@@ -141,7 +141,10 @@ class Deals(Resource):
         currencies; each with a company (the primary association) and one or two of its contacts."""
         self.store.clear()
         companies = list(self.emulator.resource("accounts").store.live())
-        contacts = list(self.emulator.resource("contacts").store.live())
+        workers: dict[str, list[str]] = {}  # company id -> its contacts' ids
+        for contact in self.emulator.resource("contacts").store.live():
+            for company_id in contact["links"]:
+                workers.setdefault(company_id, []).append(contact["id"])
         pipelines = self.pipelines.live_pipelines()
         for index in range(count):
             pipeline = pipelines[(index // 3) % len(pipelines)] if pipelines and index % 3 == 2 else (
@@ -168,10 +171,8 @@ class Deals(Resource):
             record = self._insert({k: v for k, v in props.items() if v != ""}, iso_ms(created), iso_ms(modified))
             if company is not None:
                 self.link_company(record, company["id"], primary=True)
-                workers = [c for c in contacts if company["id"] in c["links"]]
-                for contact in workers[: 1 + index % 2]:
-                    record["contacts"].add(contact["id"])
-            self.computed(record)
+                record["contacts"].update(workers.get(company["id"], [])[: 1 + index % 2])
+                record["properties"]["num_associated_contacts"] = str(len(record["contacts"]))
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [{**r, "companies": {k: sorted(v) for k, v in r["companies"].items()}, "contacts": sorted(r["contacts"])}

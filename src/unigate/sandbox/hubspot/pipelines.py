@@ -54,7 +54,9 @@ DEFAULT_STAGES = (
     ("closedlost", "Closed Lost", "0.0", True),
 )
 # Seeded custom pipelines (this portal is an Enterprise one: up to 100 deal pipelines,
-# https://legal.hubspot.com/hubspot-product-and-services-catalog); each gets these stages.
+# https://legal.hubspot.com/hubspot-product-and-services-catalog, so a seed holds at most that many);
+# each gets these stages.
+MAX_PIPELINES = 100
 _REGIONS = ("EMEA", "APAC", "LATAM", "North America", "Partners", "Renewals", "Upsell", "Enterprise",
             "SMB", "Public Sector", "Healthcare", "Retail", "Education", "Nonprofit", "Startups", "OEM")
 CUSTOM_STAGES = (("Discovery", "0.1", False), ("Proposal", "0.5", False), ("Negotiation", "0.7", False),
@@ -93,9 +95,10 @@ class Pipelines(Resource):
         self.next_stage = FIRST_STAGE_ID
 
     def seed(self, count: int) -> None:
-        """The default "Sales Pipeline" and `count - 1` custom ones."""
+        """The default "Sales Pipeline" and `count - 1` custom ones (at most MAX_PIPELINES in all)."""
         self.store.clear()
         self.next_stage = FIRST_STAGE_ID
+        count = min(count, MAX_PIPELINES)
         if count < 1:
             return
         stages = [stage_object(sid, label, i, p, closed, EPOCH) for i, (sid, label, p, closed) in enumerate(DEFAULT_STAGES)]

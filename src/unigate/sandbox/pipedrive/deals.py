@@ -78,15 +78,20 @@ class Deals(Organizations):
         one of its persons, in five currencies; one in five won, one in seven lost."""
         self.store.clear()
         orgs = list(self.emulator.resource("accounts").store.live())
-        persons = list(self.emulator.resource("contacts").store.live())
-        stages = self.emulator.resource("stages")
+        first_person: dict[int, dict[str, Any]] = {}  # organization id -> its first person
+        for candidate in self.emulator.resource("contacts").store.live():
+            if candidate["org_id"] is not None:
+                first_person.setdefault(candidate["org_id"], candidate)
+        staged: dict[int, list[dict[str, Any]]] = {}  # pipeline id -> its stages in order
+        for stage in sorted(self.emulator.resource("stages").store.live(), key=lambda s: (s["order_nr"], s["id"])):
+            staged.setdefault(stage["pipeline_id"], []).append(stage)
         pipelines = list(self.emulator.resource("pipelines").store.live())
         for index in range(count):
             pipeline = pipelines[0 if index % 2 == 0 else (index // 2) % len(pipelines)] if pipelines else None
-            in_pipeline = stages.of_pipeline(pipeline["id"]) if pipeline else []
+            in_pipeline = staged.get(pipeline["id"], []) if pipeline else []
             stage = in_pipeline[index % len(in_pipeline)] if in_pipeline else None
             org = orgs[index % len(orgs)] if orgs and index % 8 != 7 else None
-            person = next((p for p in persons if org and p["org_id"] == org["id"]), None)
+            person = first_person.get(org["id"]) if org else None
             added = _SEED_START + timedelta(hours=6 * index, seconds=index % 60)
             updated = added + timedelta(days=1 + index % 15, minutes=index % 50)
             status = "won" if index % 5 == 3 else "lost" if index % 7 == 6 else "open"
