@@ -41,6 +41,7 @@ from unigate.sandbox.hubspot.common import (
     read_body,
     requested_properties,
     validate_properties,
+    write_properties,
 )
 
 if TYPE_CHECKING:
@@ -323,14 +324,7 @@ class Contacts(Resource):
         props = self._checked_props(body, "SimplePublicObjectInput", headers, but=record["id"])
         if isinstance(props, Response):
             return props
-        stored = record["properties"]
-        for name, value in props.items():
-            if name in COMPUTED_PROPERTIES or name == "createdate":
-                continue
-            if value == "":
-                stored.pop(name, None)
-            else:
-                stored[name] = value
+        write_properties(record["properties"], props, COMPUTED_PROPERTIES | {"createdate"})
         self.touch(record)
         return answer(self.render(record, None), 200, headers)
 

@@ -231,16 +231,9 @@ class Pipelines(Resource):
         if isinstance(body, Response):
             return body
         body = body if isinstance(body, dict) else {}
-        if "label" in body:
-            if self._label_taken(str(body["label"]), but=pipeline["id"]):
-                return error(409, "CONFLICT", DUPLICATE_LABEL.format(kind="pipeline", label=body["label"]), headers)
-            pipeline["label"] = str(body["label"])
-        if isinstance(body.get("displayOrder"), int):
-            pipeline["displayOrder"] = body["displayOrder"]
-        if isinstance(body.get("archived"), bool):
-            pipeline["archived"] = body["archived"]
-        pipeline["updatedAt"] = now_iso()
-        return answer(self.render(pipeline), 200, headers)
+        taken = [p["label"] for p in self.store.live() if p["id"] != pipeline["id"]]
+        refused = patch_shared(pipeline, body, taken, "pipeline", headers)
+        return refused or answer(self.render(pipeline), 200, headers)
 
     async def stages(self, request: Request) -> Response:
         headers = self._begin(request)
@@ -280,22 +273,33 @@ class Pipelines(Resource):
         if isinstance(body, Response):
             return body
         body = body if isinstance(body, dict) else {}
-        if "label" in body:
-            if body["label"] in [s["label"] for s in pipeline["stages"] if s is not stage]:
-                return error(409, "CONFLICT", DUPLICATE_LABEL.format(kind="stage", label=body["label"]), headers)
-            stage["label"] = str(body["label"])
-        if isinstance(body.get("displayOrder"), int):
-            stage["displayOrder"] = body["displayOrder"]
-        if isinstance(body.get("archived"), bool):
-            stage["archived"] = body["archived"]
+        probability = None
         if isinstance(body.get("metadata"), dict) and "probability" in body["metadata"]:
             probability = probability_of(body["metadata"]["probability"])
             if probability is None:
                 return error(400, "VALIDATION_ERROR", PROBABILITY_MESSAGE.format(value=body["metadata"]["probability"]),
                              headers)
+        taken = [s["label"] for s in pipeline["stages"] if s is not stage]
+        refused = patch_shared(stage, body, taken, "stage", headers)
+        if refused is None and probability is not None:
             stage["metadata"]["probability"] = probability
-        stage["updatedAt"] = now_iso()
-        return answer(stage, 200, headers)
+        return refused or answer(stage, 200, headers)
+
+
+def patch_shared(target: dict[str, Any], body: dict[str, Any], taken: list[str], kind: str,
+                 headers: dict[str, str]) -> Response | None:
+    """What a pipeline's and a stage's PATCH share (`label`, unique among `taken`; `displayOrder`;
+    `archived`), written into `target`; HubSpot's 409 for a label in use, else None."""
+    if "label" in body and body["label"] in taken:
+        return error(409, "CONFLICT", DUPLICATE_LABEL.format(kind=kind, label=body["label"]), headers)
+    if "label" in body:
+        target["label"] = str(body["label"])
+    if isinstance(body.get("displayOrder"), int):
+        target["displayOrder"] = body["displayOrder"]
+    if isinstance(body.get("archived"), bool):
+        target["archived"] = body["archived"]
+    target["updatedAt"] = now_iso()
+    return None
 
 
 def probability_of(value: Any) -> str | None:

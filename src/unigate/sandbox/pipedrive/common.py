@@ -130,3 +130,20 @@ async def read_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("Validation failed: request body must be a JSON object")
     return body
+
+
+def refuse_unknown(body: dict[str, Any], writable: frozenset[str]) -> None:
+    """API v2 validates a write against its schema: a field it does not take is refused [unverified wording]."""
+    unknown = sorted(set(body) - writable)
+    if unknown:
+        raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
+
+
+def required_text(body: dict[str, Any], field: str, creating: bool) -> dict[str, str]:
+    """`{field: value}` when the write names a non-empty text `field` (a create must), else {}."""
+    if field not in body and not creating:
+        return {}
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"Validation failed: {field}: Parameter '{field}' is required and must be a non-empty string")
+    return {field: value}

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from unigate.sandbox.pipedrive.accounts import Organizations
-from unigate.sandbox.pipedrive.common import Invalid, normalise_time, rfc3339
+from unigate.sandbox.pipedrive.common import Invalid, normalise_time, refuse_unknown, required_text, rfc3339
 
 if TYPE_CHECKING:
     from unigate.sandbox.pipedrive import PipedriveEmulator
@@ -162,15 +162,8 @@ class Deals(Organizations):
 
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
         """Validate the whole body, then write it (nothing changes on error)."""
-        unknown = sorted(set(body) - WRITABLE)
-        if unknown:
-            raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
-        changes: dict[str, Any] = {}
-        if "title" in body or creating:
-            title = body.get("title")
-            if not isinstance(title, str) or not title.strip():
-                raise Invalid("Validation failed: title: Parameter 'title' is required and must be a non-empty string")
-            changes["title"] = title
+        refuse_unknown(body, WRITABLE)
+        changes: dict[str, Any] = required_text(body, "title", creating)
         for name in ("owner_id", "person_id", "org_id"):
             if name in body:
                 value = body[name]

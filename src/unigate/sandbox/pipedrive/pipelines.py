@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from unigate.sandbox.pipedrive.accounts import Organizations
-from unigate.sandbox.pipedrive.common import Invalid, rfc3339
+from unigate.sandbox.pipedrive.common import Invalid, refuse_unknown, required_text, rfc3339
 
 if TYPE_CHECKING:
     from unigate.sandbox.pipedrive import PipedriveEmulator
@@ -71,15 +71,8 @@ class Pipelines(Organizations):
                 "add_time": stamp, "update_time": stamp}
 
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
-        unknown = sorted(set(body) - WRITABLE)
-        if unknown:
-            raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
-        changes: dict[str, Any] = {}
-        if "name" in body or creating:
-            name = body.get("name")
-            if not isinstance(name, str) or not name.strip():
-                raise Invalid("Validation failed: name: Parameter 'name' is required and must be a non-empty string")
-            changes["name"] = name
+        refuse_unknown(body, WRITABLE)
+        changes: dict[str, Any] = required_text(body, "name", creating)
         if "is_deal_probability_enabled" in body:
             if not isinstance(body["is_deal_probability_enabled"], bool):  # v2 takes booleans only
                 raise Invalid("Validation failed: is_deal_probability_enabled: must be a boolean")

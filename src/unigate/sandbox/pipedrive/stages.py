@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from unigate.sandbox.pipedrive.accounts import Organizations
-from unigate.sandbox.pipedrive.common import Invalid, rfc3339
+from unigate.sandbox.pipedrive.common import Invalid, refuse_unknown, required_text, rfc3339
 
 if TYPE_CHECKING:
     from unigate.sandbox.pipedrive import PipedriveEmulator
@@ -82,15 +82,8 @@ class Stages(Organizations):
                 "is_deal_rot_enabled": False, "days_to_rotten": None, "add_time": stamp, "update_time": stamp}
 
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
-        unknown = sorted(set(body) - WRITABLE)
-        if unknown:
-            raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
-        changes: dict[str, Any] = {}
-        if "name" in body or creating:
-            name = body.get("name")
-            if not isinstance(name, str) or not name.strip():
-                raise Invalid("Validation failed: name: Parameter 'name' is required and must be a non-empty string")
-            changes["name"] = name
+        refuse_unknown(body, WRITABLE)
+        changes: dict[str, Any] = required_text(body, "name", creating)
         if "pipeline_id" in body or creating:
             pipeline_id = body.get("pipeline_id")
             if self.emulator.resource("pipelines").live(pipeline_id) is None:
