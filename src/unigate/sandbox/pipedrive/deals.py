@@ -32,7 +32,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from unigate.sandbox.pipedrive.accounts import Organizations
-from unigate.sandbox.pipedrive.common import Invalid, normalise_time, refuse_unknown, required_text, rfc3339
+from unigate.sandbox.pipedrive.common import (
+    Invalid,
+    merge_custom_fields,
+    normalise_time,
+    refuse_unknown,
+    required_text,
+    rfc3339,
+)
 
 if TYPE_CHECKING:
     from unigate.sandbox.pipedrive import PipedriveEmulator
@@ -282,16 +289,4 @@ class Deals(Organizations):
 
     @staticmethod
     def _custom_fields(record: dict[str, Any], custom: Any) -> dict[str, Any]:
-        if not isinstance(custom, dict):
-            raise Invalid("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
-        merged = dict(record["custom_fields"])
-        for key, value in custom.items():
-            if key not in DEAL_FIELD_KEYS.values():
-                raise Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
-            if key in NUMERIC_DEAL_FIELDS and value is not None:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise Invalid(f"Validation failed: custom_fields.{key}: must be a number")
-            elif value is not None and not isinstance(value, str):
-                raise Invalid(f"Validation failed: custom_fields.{key}: must be a string")
-            merged[key] = None if value == "" else value
-        return merged
+        return merge_custom_fields(record["custom_fields"], custom, DEAL_FIELD_KEYS.values(), NUMERIC_DEAL_FIELDS)
