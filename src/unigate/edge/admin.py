@@ -77,6 +77,8 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "fields": list(m.fields),
                 "writable_fields": list(m.writable),
                 "not_held": m.not_held,
+                "not_supported": m.not_supported,
+                "beyond_truto": m.beyond_truto,
             }
             for m in integration.mappings.values()
         ],
