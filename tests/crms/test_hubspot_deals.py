@@ -162,3 +162,17 @@ def test_a_pipeline_create_is_refused_with_the_reason(gateway, ctl):
     response = gateway.unified("POST", NAME, json={"name": "New"}, resource="pipelines")
     assert response.status_code == 405
     assert "probability" in response.json()["message"] and "update" in response.json()["message"]
+
+
+def test_a_status_write_is_refused_with_how_to_win_or_lose(gateway, ctl):
+    deal = ctl.records("opportunities")[0]
+    ctl.clear_requests()
+    account = ctl.records("accounts")[5]["id"]
+    for body in ({"status": "won"}, {"status": "won", "account": {"id": account}}):
+        response = gateway.unified("PATCH", NAME, deal["id"], json=body, resource="opportunities")
+        assert response.status_code == 400
+        assert "closed stage" in response.json()["message"]
+    assert [r for r in ctl.requests() if r["method"] in ("PATCH", "POST")] == []  # no link changed either
+    created = gateway.unified("POST", NAME, json={"name": "X", "stage": {"id": "closedwon"}, "status": "won"},
+                              resource="opportunities")
+    assert created.status_code == 400 and "closed stage" in created.json()["message"]

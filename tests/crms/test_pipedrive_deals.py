@@ -130,3 +130,14 @@ def test_a_stage_is_created_in_the_pipeline_named(gateway, ctl):
     post = next(r for r in ctl.requests() if r["method"] == "POST")
     assert post["body"] == {"name": "Security review", "pipeline_id": pipeline["id"]}
     assert created.json()["pipeline"] == {"id": str(pipeline["id"]), "name": pipeline["name"]}
+
+
+def test_empty_contact_and_tag_lists_clear_them(gateway, ctl):
+    deal = next(d for d in ctl.records("opportunities") if d["person_id"] and d["label_ids"])
+    ctl.clear_requests()
+    cleared = gateway.unified("PATCH", NAME, str(deal["id"]), json={"contact": [], "tags": []},
+                              resource="opportunities")
+    assert cleared.status_code == 200, cleared.text
+    patch = next(r for r in ctl.requests() if r["method"] == "PATCH")
+    assert patch["body"] == {"person_id": None, "label_ids": []}
+    assert "contact" not in cleared.json() and "tags" not in cleared.json()
