@@ -42,9 +42,12 @@ def render_coverage(integrations: dict[str, Integration] | None = None) -> str:
                          + " | ".join("yes" if x else "-" for x in marks) + " |")
         gaps = [(integrations[n].label, method, m.not_supported.get(method, "not mapped yet"))
                  for n, m in mappings.items() if m is not None for method in UNIFIED_METHODS if method not in m.methods]
-        if gaps:
+        unmapped_crms = [integrations[n].label for n, m in mappings.items() if m is None]
+        if gaps or unmapped_crms:
             lines += ["", "Why a CRM lacks a method:", ""]
             lines += [f"- **{label}** `{method}`: {why}" for label, method, why in gaps]
+            if unmapped_crms:
+                lines.append(f"- not mapped yet (no `crm/{resource}.yaml`): {', '.join(unmapped_crms)}")
         beyond = [(integrations[n].label, method, note)
                   for n, m in mappings.items() if m is not None for method, note in m.beyond_truto.items()]
         if beyond:
