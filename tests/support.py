@@ -165,6 +165,32 @@ def _contact_candidates(marker: str, existing: dict[str, Any], links: dict[str, 
     }
 
 
+def _opportunity_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": f"Contract Deal {marker}",
+        "description": f"Opened by the contract suite ({marker})",
+        "amount": 12500,
+        "currency": existing.get("currency") or "EUR",
+        "owner": existing.get("owner"),
+        "account": links.get("account") or existing.get("account"),
+        "contact": [links["contact"]] if links.get("contact") else (existing.get("contact") or [])[:1],
+        # a stage of the seeded deal's own pipeline, by id (its name is the CRM's to say)
+        "stage": {"id": existing["stage"]["id"]} if existing.get("stage") else None,
+        "status": "open",
+        "close_date": "2027-03-31T00:00:00Z",
+        "tags": (existing.get("tags") or [])[:1],
+    }
+
+
+def _pipeline_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {"name": f"Contract Pipeline {marker}", "entity": existing.get("entity") or "opportunity"}
+
+
+def _stage_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    pipeline = links.get("pipeline") or existing.get("pipeline")
+    return {"name": f"Contract Stage {marker}", "pipeline": {"id": pipeline["id"]} if pipeline else None}
+
+
 RESOURCE_CASES: dict[str, ResourceCase] = {
     "accounts": ResourceCase(_account_candidates, label_fields=("name",),
                              equal_fields=("name", "description", "industry", "website", "number_of_employees"),
@@ -172,6 +198,14 @@ RESOURCE_CASES: dict[str, ResourceCase] = {
     "contacts": ResourceCase(_contact_candidates, label_fields=("last_name", "name", "first_name"),
                              equal_fields=("first_name", "last_name", "title"),
                              excluded=("name", "addresses.city"), links={"account": "accounts"}),
+    "opportunities": ResourceCase(_opportunity_candidates, label_fields=("name",),
+                                  equal_fields=("name", "description", "amount", "currency"),
+                                  excluded=("description", "stage.name"),
+                                  links={"account": "accounts", "contact": "contacts"}),
+    "pipelines": ResourceCase(_pipeline_candidates, label_fields=("name",), equal_fields=("name",),
+                              excluded=("created_at", "stages.name")),
+    "stages": ResourceCase(_stage_candidates, label_fields=("name",), equal_fields=("name",),
+                           excluded=("position", "pipeline.name"), links={"pipeline": "pipelines"}),
 }
 
 
@@ -235,9 +269,12 @@ def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any], reso
     for key in resource_case(resource).equal_fields:
         if key in sent:
             assert got.get(key) == sent[key], f"{where}: {key} sent {sent[key]!r}, read back {got.get(key)!r}"
-    for link in ("owner", "account"):
+    for link in ("owner", "account", "stage", "pipeline"):
         if link in sent:
             assert (got.get(link) or {}).get("id") == sent[link]["id"], f"{where}: {link} {got.get(link)}"
+    if "contact" in sent:  # an opportunity's contacts: every one sent is on the record
+        ids = {c.get("id") for c in got.get("contact") or []}
+        assert {c["id"] for c in sent["contact"]} <= ids, f"{where}: contact {got.get('contact')}"
     if "addresses" in sent:
         address = (got.get("addresses") or [{}])[0]
         for key in ("street_1", "city"):

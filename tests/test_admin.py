@@ -117,11 +117,15 @@ def test_integration_catalogue_is_read_from_the_files(gateway):
         assert accounts["fields"] == list(mapping.fields)
         assert accounts["required_fields"] == [list(entry) for entry in mapping.required]
         assert accounts["value_formats"] == mapping.formats
-    assert gateway.admin("GET", "/integration/hubspot").json()["name"] == "hubspot"
     pipeliner = gateway.admin("GET", "/integration/pipeliner").json()
     accounts = next(u for u in pipeliner["unified"] if u["resource"] == "accounts")
     assert accounts["required_fields"] == [["name"], ["owner"]] and accounts["defaulted_fields"] == ["owner"]
     assert accounts["value_formats"]["country"] == "free_text"
+    hubspot = gateway.admin("GET", "/integration/hubspot").json()
+    assert hubspot["name"] == "hubspot"
+    for entry in hubspot["unified"]:  # why a method is missing, and what is served beyond Truto's coverage
+        mapping = SPECS["hubspot"].mappings[(entry["model"], entry["resource"])]
+        assert (entry["not_supported"], entry["beyond_truto"]) == (mapping.not_supported, mapping.beyond_truto)
     assert gateway.admin("GET", "/integration/nope").status_code == 404
 
 

@@ -201,7 +201,9 @@ def test_ignore_remote_data_and_exclude_fields(gateway, name, resource):
     assert response.status_code == 200, response.text
     body = response.json()
     assert "remote_data" not in body and top not in body
-    assert all(child not in item for item in body.get(parent) or [])
+    nested_value = body.get(parent)  # a list of objects (addresses) or one object (a stage)
+    items = nested_value if isinstance(nested_value, list) else [nested_value] if nested_value else []
+    assert all(child not in item for item in items)
 
 
 # -- writes ------------------------------------------------------------------------------------------
@@ -471,7 +473,8 @@ def test_truto_python_sdk_round_trip(gateway, name, resource):
                 assert updated[label] == "SDK renamed"
         else:
             target = listed[-1]["id"]
-        deleted = await api.unified_api.delete("crm", resource, target, dict(query))
-        assert deleted["id"] == target
+        if supports(name, "delete", resource):
+            deleted = await api.unified_api.delete("crm", resource, target, dict(query))
+            assert deleted["id"] == target
 
     asyncio.run(run())

@@ -65,6 +65,17 @@ def test_every_field_a_crm_cannot_hold_says_why(name, resource):
             assert field in explained, f"{name}: why can't it write {field}?"
 
 
+@pytest.mark.parametrize("name, resource", registered_params())
+def test_every_method_a_crm_lacks_says_why(name, resource):
+    """A unified method an integration does not serve has a reason in `supports.not_supported` (coverage, 405)."""
+    from unigate.engine.spec import UNIFIED_METHODS
+
+    mapped = mapping(name, resource)
+    for method in UNIFIED_METHODS:
+        if method not in mapped.methods:
+            assert mapped.not_supported.get(method), f"{name}: why can't it {method} {resource}?"
+
+
 # Notes that live outside the repository: a citation of them leads a reader nowhere. Cite the vendor's URL.
 _OUTSIDE_NOTES = re.compile(r"research[/:]|research(?:-\d)? \u00a7|/work/share[d]|(?:crm-apis|crm-resources)-[\w-]+\.md"
                             r"|(?:truto-semantics|clients-and-jsonata|proxy-floor|peers)\.md")

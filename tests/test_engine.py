@@ -405,3 +405,16 @@ def test_a_step_runs_only_when_its_condition_holds(tmp_path):
         server.stop()
     assert (without, with_board) == ("no board", "the board")
     assert calls == ["/steppy/boards"]
+
+
+def test_a_whole_answer_is_handed_out_limit_records_at_a_time():
+    """The `whole` style (a provider list that does not page): offsets into the one answer, None after the last."""
+    records = [{"id": str(i)} for i in range(7)]
+    first, following = pages.whole_window(records, None, 3)
+    assert [r["id"] for r in first] == ["0", "1", "2"] and following == 3
+    second, following = pages.whole_window(records, following, 3)
+    assert [r["id"] for r in second] == ["3", "4", "5"] and following == 6
+    last, following = pages.whole_window(records, following, 3)
+    assert [r["id"] for r in last] == ["6"] and following is None
+    exact, following = pages.whole_window(records[:6], 3, 3)
+    assert len(exact) == 3 and following is None

@@ -36,6 +36,7 @@ gateway's transport, not a resource, so they run on each integration's accounts 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -162,8 +163,14 @@ def provider_call(name: str, method: str, record_id: str | None, resource: str =
     if (name, resource) in GRAPHQL_OPERATIONS:
         return resource_method.http_method, {"body_contains": GRAPHQL_OPERATIONS[(name, resource)][method]}
     paths = {SPECS[name].resource_method(m.resource, m.method).path for m in mapping(name, resource).methods.values()}
-    assert len(paths) > 1, f"{name}-{resource}: one path for every method; add its operations to GRAPHQL_OPERATIONS"
+    # One path for every method is a GraphQL endpoint, unless the resource only reads: a list and a get
+    # answered from one provider list (HubSpot's stages, read out of the pipelines) are one call per cell.
+    read_only = set(mapping(name, resource).methods) <= {"list", "get"}
+    assert len(paths) > 1 or read_only, \
+        f"{name}-{resource}: one path for every method; add its operations to GRAPHQL_OPERATIONS"
     path = resource_method.path.replace("{{id}}", quote(record_id or "", safe=""))
+    # A segment a mapping looks up first (`{{steps.<name>...}}`, HubSpot's stage paths): match what follows it.
+    path = re.split(r"\{\{\s*steps\.[^}]*\}\}", path)[-1]
     return resource_method.http_method, {"path_endswith": path}
 
 

@@ -82,3 +82,14 @@ def test_another_schema_object_gets_its_own_rules():
 ])
 def test_to_iso_edges(value, expected):
     assert to_iso(value) == expected
+
+
+@pytest.mark.parametrize(("sent", "normalized"), [
+    ("1500.50", 1500.5), ("12500", 12500), (" 1,200.25 ", 1200.25), (99.9, 99.9), (0, 0),
+    ("lots", None), ("NaN", None), ("inf", None), (True, None), ([1], None),
+])
+def test_an_opportunity_amount_is_a_number(sent, normalized):
+    """HubSpot sends every value as text: `amount` (a schema number) is one in the normalized format."""
+    properties = load_resources()[("crm", "opportunities")].schema["properties"]
+    out = normalize_object({"id": "1", "amount": sent}, properties)
+    assert (out or {}).get("amount") == normalized

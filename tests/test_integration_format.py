@@ -144,6 +144,21 @@ def test_a_method_mapped_but_not_supported_is_refused(tmp_path):
     assert "$.delete: the method is mapped but not in supports.methods" in refused(folder)
 
 
+def test_a_reason_for_a_method_the_crm_does_serve_is_refused(tmp_path):
+    folder = copy_of(tmp_path, "hubspot")
+    rewrite(folder / "crm" / "pipelines.yaml", lambda d: d["supports"]["not_supported"].update(get="Cannot."))
+    assert "$.supports.not_supported.get: the method is in supports.methods" in refused(folder)
+    folder = copy_of(tmp_path / "2", "hubspot")
+    rewrite(folder / "crm" / "pipelines.yaml", lambda d: d["supports"]["not_supported"].update(merge="Cannot."))
+    assert "$.supports.not_supported" in refused(folder)  # only the five unified methods
+
+
+def test_a_step_result_is_compiled_at_start(tmp_path):
+    folder = copy_of(tmp_path, "hubspot")
+    rewrite(folder / "crm" / "stages.yaml", lambda d: d["update"]["before"][0].update(result="response.("))
+    assert "stages.yaml.update.before[0].result: invalid JSONata" in refused(folder)
+
+
 # -- $ref -----------------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """The proxy API (docs/api.md, "Proxy API") over loopback HTTP against the emulators.
 
-The objects tested are the CRM objects the unified accounts and contacts mappings point at, read
+The objects tested are the CRM objects the unified mappings (accounts, contacts, opportunities,
+pipelines, stages) point at, read
 from the loaded integration files, so an object added there is covered with no change here. The
 CRM's own bodies are not written by hand either: a unified call is made first and the native
 request the emulator received for it (a valid body in the CRM's own shape) is sent again through
@@ -30,14 +31,20 @@ from unigate.engine.proxy import STANDARD_METHODS, paging_params, resolve, unava
 from unigate.errors import GatewayError
 from unigate.settings import Settings
 
-UNIFIED_OBJECTS = ("accounts", "contacts")
+UNIFIED_OBJECTS = ("accounts", "contacts", "opportunities", "pipelines", "stages")
 SAMPLE_BODIES = {  # the smallest unified create per unified resource (the CRM's native body is derived)
     "accounts": lambda marker: {"name": f"Proxy Co {marker}"},
     "contacts": lambda marker: {"first_name": "Proxy", "last_name": f"Person {marker}",
                                 "email_addresses": [{"email": f"proxy-{marker}@example.com"}]},
+    "opportunities": lambda marker: {"name": f"Proxy Deal {marker}"},
+    "pipelines": lambda marker: {"name": f"Proxy Pipeline {marker}"},
+    "stages": lambda marker: {"name": f"Proxy Stage {marker}"},
 }
 RENAMES = {"accounts": lambda marker: {"name": f"Renamed Co {marker}"},
-           "contacts": lambda marker: {"last_name": f"Renamed {marker}"}}
+           "contacts": lambda marker: {"last_name": f"Renamed {marker}"},
+           "opportunities": lambda marker: {"name": f"Renamed Deal {marker}"},
+           "pipelines": lambda marker: {"name": f"Renamed Pipeline {marker}"},
+           "stages": lambda marker: {"name": f"Renamed Stage {marker}"}}
 _ID = re.compile(r"\{\{\s*id\s*\}\}")
 
 

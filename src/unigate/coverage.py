@@ -40,6 +40,19 @@ def render_coverage(integrations: dict[str, Integration] | None = None) -> str:
             marks = [bool(m and custom in m.custom_methods) for m in mappings.values()]
             lines.append(f"| {custom} (`POST /unified/{model}/{resource}/{custom}`) | {sum(marks)} supported | "
                          + " | ".join("yes" if x else "-" for x in marks) + " |")
+        gaps = [(integrations[n].label, method, m.not_supported.get(method, "not mapped yet"))
+                 for n, m in mappings.items() if m is not None for method in UNIFIED_METHODS if method not in m.methods]
+        unmapped_crms = [integrations[n].label for n, m in mappings.items() if m is None]
+        if gaps or unmapped_crms:
+            lines += ["", "Why a CRM lacks a method:", ""]
+            lines += [f"- **{label}** `{method}`: {why}" for label, method, why in gaps]
+            if unmapped_crms:
+                lines.append(f"- not mapped yet (no `crm/{resource}.yaml`): {', '.join(unmapped_crms)}")
+        beyond = [(integrations[n].label, method, note)
+                  for n, m in mappings.items() if m is not None for method, note in m.beyond_truto.items()]
+        if beyond:
+            lines += ["", "Served beyond Truto's coverage (its unified API does not list these):", ""]
+            lines += [f"- **{label}** `{method}`: {note}" for label, method, note in beyond]
         lines += ["", "### Fields (read / write)", "",
                   "`r` the field is read from the CRM, `w` it is written on create and update.", ""]
         lines += [header.replace("| method |", "| field |"), "|" + "---|" * (len(names) + 2)]

@@ -7,6 +7,11 @@ import requests
 
 from unigate.sandbox.server import discover_emulators
 
+# HubSpot's resources in seeding order, and how many of each a reset seeds by default (pipelines: the
+# default one and 15 custom ones).
+HUBSPOT_RESOURCES = ["accounts", "contacts", "pipelines", "opportunities"]
+DEFAULTS = {"accounts": 60, "contacts": 60, "pipelines": 16, "opportunities": 60}
+
 
 @pytest.fixture
 def hubspot(sandbox):
@@ -26,16 +31,18 @@ def test_every_emulator_lists_accounts_among_its_resources(sandbox):
 def test_an_unknown_resource_answers_404_with_the_resources(sandbox):
     answer = requests.get(f"{sandbox.url}/__control/hubspot/records/widgets", timeout=5)
     assert answer.status_code == 404
-    assert answer.json() == {"error": "hubspot has no resource 'widgets'", "resources": ["accounts", "contacts"]}
+    assert answer.json() == {"error": "hubspot has no resource 'widgets'", "resources": HUBSPOT_RESOURCES}
 
 
 def test_reset_seeds_the_count_asked_for_each_resource(hubspot):
-    assert hubspot.reset(7) == {"reset": "hubspot", "records": {"accounts": 7, "contacts": 7}}
+    every = {name: 7 for name in HUBSPOT_RESOURCES}
+    assert hubspot.reset(7) == {"reset": "hubspot", "records": every}
     assert len(hubspot.records()) == 7
-    assert hubspot.reset(counts={"accounts": 3}) == {"reset": "hubspot", "records": {"accounts": 3, "contacts": 60}}
-    assert hubspot.reset(counts={"accounts": 3, "contacts": 2})["records"] == {"accounts": 3, "contacts": 2}
-    assert hubspot.reset(5, resource="accounts")["records"] == {"accounts": 5, "contacts": 60}
-    assert hubspot.reset()["records"] == {"accounts": 60, "contacts": 60}
+    assert hubspot.reset(counts={"accounts": 3}) == {"reset": "hubspot", "records": {**DEFAULTS, "accounts": 3}}
+    assert hubspot.reset(counts={"accounts": 3, "contacts": 2})["records"] == {**DEFAULTS, "accounts": 3,
+                                                                              "contacts": 2}
+    assert hubspot.reset(5, resource="accounts")["records"] == {**DEFAULTS, "accounts": 5}
+    assert hubspot.reset()["records"] == DEFAULTS
 
 
 @pytest.mark.parametrize("body", [
@@ -47,5 +54,5 @@ def test_a_bad_reset_answers_400_and_keeps_the_records(sandbox, hubspot, body):
     hubspot.reset(4)
     answer = requests.post(f"{sandbox.url}/__control/hubspot/reset", json=body, timeout=5)
     assert answer.status_code == 400
-    assert answer.json()["resources"] == ["accounts", "contacts"]
+    assert answer.json()["resources"] == HUBSPOT_RESOURCES
     assert len(hubspot.records()) == 4

@@ -82,6 +82,8 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "defaulted_fields": [name for name, _ in m.methods["create"].defaults] if "create" in m.methods else [],
                 "value_formats": m.formats,
                 "not_held": m.not_held,
+                "not_supported": m.not_supported,
+                "beyond_truto": m.beyond_truto,
             }
             for m in integration.mappings.values()
         ],

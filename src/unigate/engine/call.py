@@ -172,8 +172,10 @@ class Engine:
         method_mapping = mapping.methods.get(request.method)
         if method_mapping is None:
             supported = ", ".join(mapping.methods) or "none"
+            why = mapping.not_supported.get(request.method)
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
-                                    f"{request.model}/{request.resource} (supported: {supported}).")
+                                    f"{request.model}/{request.resource} (supported: {supported})."
+                                    + (f" {why}" if why else ""))
         # Before any request is built: a refreshed token may come with another API host (its context).
         if self.provider.refresh_due(request.account):
             request.account = await self.provider.fresh(request.account)
@@ -214,6 +216,8 @@ class Engine:
                                                                      "id": request.id}, f"step {step.name}"):
                 raise GatewayError(step.fail_status, step.fail_message, remote=True, raw_response=parsed,
                                    insight=None)
+            if step.result is not None:
+                parsed = evaluate(step.result, {**scope, "steps": results, "response": parsed}, f"step {step.name}")
             results[step.name] = parsed
             if step.cache_per_account:
                 answer.account.step_cache[cache_key] = parsed
@@ -294,7 +298,9 @@ class Engine:
             return JsonResult(self._deleted(request, mm, parsed, schema), headers)
         record = parsed
         if method.record is not None:
-            record = evaluate(method.record, {"response": parsed, "headers": lower_headers(response.headers)}, "record")
+            # `id` lets a record be picked out of an answer that holds several (a stage among its pipelines').
+            record = evaluate(method.record, {"response": parsed, "headers": lower_headers(response.headers),
+                                              "id": request.id}, "record")
         label = request.account.integration.label
         if mm.not_found_if is not None and evaluate(mm.not_found_if, {"response": record}, "not_found_if"):
             singular = schema.singular if schema is not None else request.resource

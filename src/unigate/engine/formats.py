@@ -47,6 +47,23 @@ def _to_integer(value: Any) -> int | None:
     return None
 
 
+def _to_number(value: Any) -> int | float | None:
+    """A number, or a decimal string as one (CRMs that send every value as text: HubSpot's amounts)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", ""))
+        except ValueError:
+            return None
+        if number != number or number in (float("inf"), float("-inf")):
+            return None
+        return int(number) if number.is_integer() and "." not in value else number
+    return None
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -85,6 +102,8 @@ def _compile(schema: dict[str, Any]) -> Coercer:
         return to_iso if schema.get("format") == "date-time" else _to_string
     if kind == "integer":
         return _to_integer
+    if kind == "number":
+        return _to_number
     if kind == "object":
         properties = schema.get("properties")
         if properties is None:

@@ -76,6 +76,14 @@ def next_position(method: ResourceMethod, position: Any, limit: int, count: int,
                                     request.path)
 
 
+def whole_window(records: list[Any], position: Any, limit: int) -> tuple[list[Any], Any]:
+    """The `whole` style: the provider answered every record (HubSpot's pipelines are not paged), so
+    the page is `limit` of them from the offset `position`; the next offset, or None after the last."""
+    start = position or 0
+    end = start + limit
+    return records[start:end], (end if end < len(records) else None)
+
+
 async def read_page(provider: ProviderCall, account: AccountRuntime, method: ResourceMethod, state: CallState, *,
                     position: Any, limit: int, scope: dict[str, Any] | None = None,
                     query: Mapping | None = None, body: Mapping | None = None,
@@ -94,8 +102,11 @@ async def read_page(provider: ProviderCall, account: AccountRuntime, method: Res
         answer = await provider.fetch(account, request, state)
         account = answer.account
         records = records_of(method, answer)
+        if method.pagination is not None and method.pagination.style == "whole":
+            records, following = whole_window(records, position, limit)
+        else:
+            following = next_position(method, position, limit, len(records), answer, request)
         kept = keep(records) if keep is not None else records
-        following = next_position(method, position, limit, len(records), answer, request)
         if kept or following is None:
             return Page(kept, following, answer)
         position = following  # an empty page with more to come: read on (docs/integrations.md)

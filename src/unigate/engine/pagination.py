@@ -46,7 +46,7 @@ def _is_int(value: Any) -> bool:
 
 def valid_position(style: str, position: Any) -> bool:
     """Whether `position` is one a `style` pagination can hold (the caller's cursor carries any JSON)."""
-    if style in ("page", "offset"):
+    if style in ("page", "offset", "whole"):
         return _is_int(position) and 0 <= position <= MAX_PAGE_NUMBER
     if style == "cursor":
         if _is_int(position):
@@ -60,6 +60,8 @@ def page_params(pagination: Pagination, position: Any, limit: int) -> dict[str, 
     if position is not None and not valid_position(pagination.style, position):
         raise GatewayError(400, _BAD_CURSOR)
     params: dict[str, Any] = {}
+    if pagination.style == "whole":  # the provider answers everything at once; the gateway slices it
+        return params
     if pagination.limit_param:
         params[pagination.limit_param] = limit
     style = pagination.style

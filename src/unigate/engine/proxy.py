@@ -52,7 +52,7 @@ def unavailable_reason(method: ResourceMethod) -> str | None:
         return (f"the record id does not go in its path ({method.http_method} {method.path}): it travels inside the "
                 "request document a unified mapping writes")
     pag = method.pagination
-    if pag is not None and pag.style != "next_url":
+    if pag is not None and pag.style not in ("next_url", "whole"):
         position_param = {"cursor": pag.cursor_param, "page": pag.page_param, "offset": pag.offset_param}[pag.style]
         if not position_param:
             return "its paging position travels inside the request document a unified mapping writes"

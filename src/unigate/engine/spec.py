@@ -30,7 +30,7 @@ SHARED_PREFIX = "#/shared/"
 UNIFIED_METHODS = ("list", "get", "create", "update", "delete")
 # A custom method's name is one path segment (`POST /unified/crm/contacts/merge`).
 CUSTOM_METHOD_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-PAGINATION_STYLES = ("cursor", "page", "offset", "next_url")
+PAGINATION_STYLES = ("cursor", "page", "offset", "next_url", "whole")
 RESET_FORMATS = ("seconds", "milliseconds", "epoch_seconds", "epoch_milliseconds")
 CLIENT_AUTH_STYLES = ("body", "basic")
 # `http`: RFC 9110 Retry-After, delay seconds or an HTTP date.
@@ -224,6 +224,9 @@ class Step:
     fail_message: str
     # Run the step only when this is true (input: the method's, with the earlier steps' results).
     when: Expression | None = None
+    # What `steps.<name>` holds instead of the whole answer (input: the method's, with `response`): a value
+    # picked out of it, e.g. the pipeline that holds a stage, for a path placeholder.
+    result: Expression | None = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +279,8 @@ class ResourceMapping:
     fields: tuple[str, ...]
     writable: tuple[str, ...]
     not_held: dict[str, str] = field(default_factory=dict)  # field -> why the CRM cannot hold it
+    not_supported: dict[str, str] = field(default_factory=dict)  # unified method -> why the CRM lacks it
+    beyond_truto: dict[str, str] = field(default_factory=dict)  # method served beyond Truto's coverage -> source
     # The file's `config:` block (e.g. monday's board name), as expressions see it when the account
     # overrides nothing (see ConfiguredExpression).
     config: dict[str, Any] = field(default_factory=dict)
@@ -592,6 +597,7 @@ def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig) 
             fail_status=int(s.get("fail_status", 404)),
             fail_message=s.get("fail_message", "The provider rejected the request"),
             when=_mapping_expr(f"{at}.when", s.get("when"), config),
+            result=_mapping_expr(f"{at}.result", s.get("result"), config),
         ))
     return tuple(steps)
 
@@ -657,6 +663,9 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
     unsupported = [name for name in UNIFIED_METHODS if name in raw and name not in methods]
     if unsupported:
         raise SpecError(f"{where}: $.{unsupported[0]}: the method is mapped but not in supports.methods")
+    explained = [name for name in supports.get("not_supported") or {} if name in methods]
+    if explained:
+        raise SpecError(f"{where}: $.supports.not_supported.{explained[0]}: the method is in supports.methods")
     if any(m.read_back is not None for m in methods.values()) and "get" not in methods:
         raise SpecError(f"{where}: read_back needs a get method")
     custom = _custom_methods(where, integration, model, resource, raw.get("custom_methods") or {},
@@ -681,6 +690,8 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         required=required,
         formats={str(k): str(v) for k, v in (supports.get("formats") or {}).items()},
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
+        not_supported={str(k): str(v) for k, v in (supports.get("not_supported") or {}).items()},
+        beyond_truto={str(k): str(v) for k, v in (supports.get("beyond_truto") or {}).items()},
         config=config.config,
     )
 

@@ -2,7 +2,9 @@
 (https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/guide).
 
 Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; their company links in
-`associations.py`, merge and batch archive in `bulk.py`); the properties API over both (`properties.py`).
+`associations.py`, merge and batch archive in `bulk.py`); `pipelines` (deal pipelines and their stages,
+`pipelines.py`) and `opportunities` (deals, with their company and contact links, `deals.py`); the
+properties API over companies, contacts and deals (`properties.py`).
 Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
 token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
@@ -29,7 +31,7 @@ from starlette.routing import Route
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, properties
+from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, deals, pipelines, properties
 from unigate.sandbox.hubspot.accounts import Companies
 from unigate.sandbox.hubspot.common import (
     AUTH_MESSAGE,
@@ -48,7 +50,7 @@ class HubSpotEmulator(Emulator):
     name: ClassVar[str] = "hubspot"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, pipelines.Pipelines, deals.Deals)
     # Where HubSpot's sources disagree or are silent (common.py and bulk.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES,
                                                       "merged_id_read": bulk.MERGED_ID_READ}
@@ -60,7 +62,9 @@ class HubSpotEmulator(Emulator):
         return super().routes() + associations.routes(self) + bulk.routes(self) + properties.routes(self)
 
     def property_definitions(self, object_type: str) -> list[dict]:
-        """The properties API's definitions of `contacts` or `companies`."""
+        """The properties API's definitions of `contacts`, `companies` or `deals`."""
+        if object_type == "deals":
+            return properties.definitions(deals.STANDARD_PROPERTIES, deals.CUSTOM_PROPERTIES, deals.OPTIONS)
         if object_type == "contacts":
             return properties.definitions(contacts.STANDARD_PROPERTIES, contacts.CUSTOM_PROPERTIES, contacts.OPTIONS)
         return properties.definitions(accounts.STANDARD_PROPERTIES, accounts.CUSTOM_PROPERTIES, accounts.ENUMERATIONS)

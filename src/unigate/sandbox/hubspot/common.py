@@ -242,6 +242,18 @@ def value_errors(props: dict[str, str], enumerations: dict[str, tuple[str, ...]]
                  headers)
 
 
+def write_properties(stored: dict[str, str], props: dict[str, str], read_only: frozenset[str]) -> None:
+    """An update's validated properties into a record's stored ones: `""` clears a property
+    (the objects API's PATCH description), names in `read_only` (what HubSpot computes) are ignored."""
+    for name, value in props.items():
+        if name in read_only:
+            continue
+        if value == "":
+            stored.pop(name, None)
+        else:
+            stored[name] = value
+
+
 # Object lists (companies and contacts alike): `limit` 1..100, default 10; `after` is the next id
 # (https://developers.hubspot.com/docs/api-reference/crm-companies-v3/basic/get-crm-v3-objects-companies).
 # A `limit` above the maximum is a 400, not clamped [observed: https://github.com/HubSpot/hubspot-api-python/issues/143,

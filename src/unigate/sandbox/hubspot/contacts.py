@@ -42,6 +42,7 @@ from unigate.sandbox.hubspot.common import (
     STAGE_OPTIONS,
     validate_properties,
     value_errors,
+    write_properties,
 )
 
 if TYPE_CHECKING:
@@ -308,14 +309,7 @@ class Contacts(Resource):
         props = self._checked_props(body, "SimplePublicObjectInput", headers, but=record["id"])
         if isinstance(props, Response):
             return props
-        stored = record["properties"]
-        for name, value in props.items():
-            if name == "createdate":
-                continue
-            if value == "":
-                stored.pop(name, None)
-            else:
-                stored[name] = value
+        write_properties(record["properties"], props, frozenset({"createdate"}))
         self.touch(record)
         return answer(self.render(record, None), 200, headers)
 

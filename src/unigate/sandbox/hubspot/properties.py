@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 # The object types this emulator serves, by every name HubSpot accepts for them.
 OBJECT_TYPES = {"contacts": "contacts", "contact": "contacts", "0-1": "contacts",
-                "companies": "companies", "company": "companies", "0-2": "companies"}
+                "companies": "companies", "company": "companies", "0-2": "companies",
+                "deals": "deals", "deal": "deals", "0-3": "deals"}
 # [observed: HubSpot's answer for an unknown object type, recorded live in
 # https://github.com/amp-labs/connectors, providers/hubspot/test/search/error-invalid-object.json]
 UNKNOWN_TYPE_MESSAGE = "Unable to infer object type from: {name}"
@@ -42,13 +43,18 @@ _TYPES = {
     "hubspot_owner_id": ("enumeration", "select"), "lifecyclestage": ("enumeration", "radio"),
     "hs_lead_status": ("enumeration", "radio"), "industry": ("enumeration", "select"),
     "is_public": ("bool", "booleancheckbox"),
+    "amount": ("number", "number"), "closedate": ("datetime", "date"), "hs_deal_stage_probability": ("number", "number"),
+    "num_associated_contacts": ("number", "number"), "hs_is_closed": ("bool", "booleancheckbox"),
+    "hs_is_closed_won": ("bool", "booleancheckbox"), "pipeline": ("enumeration", "select"),
+    "dealstage": ("enumeration", "radio"),
 }
 # Properties HubSpot computes: their definitions say the value is read-only, and a write naming one is
 # refused (common.validate_properties). `createdate` is not among them: the objects take it, so a
 # migration keeps the original date [unverified].
 READ_ONLY = frozenset({"lastmodifieddate", "hs_lastmodifieddate", "hs_object_id",
                         "associatedcompanyid", "hs_merged_object_ids", "hs_additional_emails", "notes_last_updated",
-                        "notes_last_contacted", "hs_last_sales_activity_date"})
+                        "notes_last_contacted", "hs_last_sales_activity_date", "hs_is_closed", "hs_is_closed_won",
+                        "hs_deal_stage_probability", "num_associated_contacts"})
 
 
 def definition(name: str, *, custom: bool, options: tuple[str, ...] = (), order: int = -1) -> dict[str, Any]:

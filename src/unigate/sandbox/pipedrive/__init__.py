@@ -1,7 +1,8 @@
 """Pipedrive API v2 emulator: the emulator root stands for `https://api.pipedrive.com` (or a
 company's `api_domain`; https://pipedrive.readme.io/docs/marketplace-oauth-authorization).
 
-Resources: `accounts` (organizations, `accounts.py`) and `contacts` (persons, `contacts.py`). Shared by them (`common.py`): auth by
+Resources: `accounts` (organizations, `accounts.py`), `contacts` (persons, `contacts.py`), `pipelines`
+(`pipelines.py`), `stages` (`stages.py`) and `opportunities` (deals, `deals.py`). Shared by them (`common.py`): auth by
 `x-api-token: SANDBOX_API_TOKEN`, `?api_token=SANDBOX_API_TOKEN` or `Authorization: Bearer` with
 `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server (`oauth.py`) issued;
 Pipedrive's error envelope; the company's rate-limit headers, counted across resources.
@@ -35,6 +36,9 @@ from unigate.sandbox.pipedrive.accounts import (
     Organizations,
 )
 from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, Persons
+from unigate.sandbox.pipedrive.deals import DEAL_FIELD_KEYS, Deals
+from unigate.sandbox.pipedrive.pipelines import Pipelines
+from unigate.sandbox.pipedrive.stages import Stages
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
     FRACTIONAL_SECONDS,
@@ -47,6 +51,7 @@ from unigate.sandbox.pipedrive.oauth import OAUTH_PROFILE
 
 __all__ = [
     "CUSTOM_FIELD_KEYS",
+    "DEAL_FIELD_KEYS",
     "EMULATOR",
     "ERROR_INFO",
     "NOT_FOUND_MESSAGE",
@@ -63,7 +68,7 @@ class PipedriveEmulator(Emulator):
     name: ClassVar[str] = "pipedrive"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
-    resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons, Pipelines, Stages, Deals)
     # Where Pipedrive's sources disagree or are silent (common.py, accounts.py and contacts.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ,
                                                       "fractional_seconds": FRACTIONAL_SECONDS,

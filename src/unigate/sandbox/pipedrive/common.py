@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -138,3 +139,33 @@ async def read_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("Validation failed: request body must be a JSON object")
     return body
+
+
+def required_text(body: dict[str, Any], field: str, creating: bool) -> dict[str, str]:
+    """`{field: value}` when the write names a non-empty text `field` (a create must), else {}."""
+    if field not in body and not creating:
+        return {}
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(f"Validation failed: {field}: Parameter '{field}' is required and must be a non-empty string")
+    return {field: value}
+
+
+def merge_custom_fields(current: dict[str, Any], custom: Any, keys: Iterable[str],
+                        numeric: frozenset[str]) -> dict[str, Any]:
+    """A write's `custom_fields` over the record's: the company's own keys only, numbers for numeric fields,
+    text for the others, `""` or null clearing (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields)."""
+    if not isinstance(custom, dict):
+        raise Invalid("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
+    known = set(keys)
+    merged = dict(current)
+    for key, value in custom.items():
+        if key not in known:
+            raise Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
+        if key in numeric and value is not None:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise Invalid(f"Validation failed: custom_fields.{key}: must be a number")
+        elif value is not None and not isinstance(value, str):
+            raise Invalid(f"Validation failed: custom_fields.{key}: must be a string")
+        merged[key] = None if value == "" else value
+    return merged

@@ -29,7 +29,15 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import json_response
 from unigate.sandbox.pipedrive.accounts import Organizations
-from unigate.sandbox.pipedrive.common import Invalid, error, invalid, read_body, rfc3339, unauthorized
+from unigate.sandbox.pipedrive.common import (
+    Invalid,
+    error,
+    invalid,
+    merge_custom_fields,
+    read_body,
+    rfc3339,
+    unauthorized,
+)
 
 if TYPE_CHECKING:
     from unigate.sandbox.pipedrive import PipedriveEmulator
@@ -223,19 +231,7 @@ class Persons(Organizations):
 
     @staticmethod
     def _custom_fields(record: dict[str, Any], custom: Any) -> dict[str, Any]:
-        if not isinstance(custom, dict):
-            raise Invalid("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
-        merged = dict(record["custom_fields"])
-        for key, value in custom.items():
-            if key not in PERSON_FIELD_KEYS.values():
-                raise Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
-            if key in NUMERIC_PERSON_FIELDS and value is not None:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise Invalid(f"Validation failed: custom_fields.{key}: must be a number")
-            elif value is not None and not isinstance(value, str):
-                raise Invalid(f"Validation failed: custom_fields.{key}: must be a string")
-            merged[key] = None if value == "" else value
-        return merged
+        return merge_custom_fields(record["custom_fields"], custom, PERSON_FIELD_KEYS.values(), NUMERIC_PERSON_FIELDS)
 
     # -- merge (API v1) ------------------------------------------------------------------------------
     async def merge(self, request: Request) -> Response:
