@@ -28,6 +28,7 @@ from support import INTEGRATIONS, SPECS, gateway_database, linked_records, sampl
 
 from unigate.edge.admin import proxy_json
 from unigate.engine.proxy import STANDARD_METHODS, paging_params, resolve, unavailable_reason
+from unigate.engine.sandbox_spaces import space_key_of
 from unigate.errors import GatewayError
 from unigate.settings import Settings
 
@@ -546,7 +547,9 @@ def test_a_provider_401_refreshes_the_token_once_and_repeats_the_call(gateway, s
     creates = [r for r in hubspot.requests() if r["method"] == "POST" and "/oauth" not in r["path"]]
     assert len(creates) == 2
     assert creates[0]["headers"]["authorization"] != creates[1]["headers"]["authorization"]
-    assert [r.get("properties", {}).get("name") for r in hubspot.records()].count(name) == 1
+    # A connected sandbox account has a data space of its own, named by its tokens.
+    space = space_key_of(oauth_gateway.stored_context(account_id)["access_token"])
+    assert [r.get("properties", {}).get("name") for r in hubspot.records(space=space)].count(name) == 1
     gateway.admin("DELETE", f"/integrated-account/{account_id}")
 
 

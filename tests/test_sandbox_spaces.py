@@ -92,7 +92,8 @@ def test_two_sandbox_accounts_of_one_environment_have_a_space_each(gateway, sand
         "GET", name, created["id"]).status_code == 404
     # The credentials name the space; the documented ones (the shared default space) never hold it.
     spaces = [space["space"] for space in sandbox.control(name).spaces()["spaces"]]
-    assert created["id"] not in [r["id"] for r in sandbox.control(name).records()]
+    # (ids repeat across spaces, each counting from its seed: the name the test wrote is what tells them apart)
+    assert created["name"] not in [r.get("properties", {}).get("name") for r in sandbox.control(name).records()]
     sent = [r for r in sandbox.control(name).requests() if r["method"] == "POST" and r["path"].endswith("/companies")]
     assert sent[-1]["space"] in spaces and sent[-1]["space"] != "default"
     assert created["id"] in [r["id"] for r in sandbox.control(name).records(space=sent[-1]["space"])]
