@@ -427,3 +427,59 @@ def test_contact_account_id_that_is_no_number_is_refused_before_capsule(gateway,
     assert response.status_code == 400, response.text
     assert set(response.json()) >= {"statusCode", "error", "message"}
     assert not [r for r in ctl.requests() if r["method"] == "POST"]
+
+
+# -- opportunities, pipelines and milestones ------------------------------------------------------------------
+
+def test_opportunities_map_field_by_field(gateway, ctl):
+    """Capsule opportunities with embed=tags,party,milestone: a person party is the contact and its organisation
+    the account, an organisation party the account; the status from the milestone."""
+    deals = {str(d["id"]): d for d in ctl.records("opportunities")}
+    listed = [d for page in list_all(gateway, NAME, limit=50, resource="opportunities") for d in page]
+    assert [d["id"] for d in listed] == list(deals)
+    for got in listed:
+        deal = deals[got["id"]]
+        party, milestone = deal["party"], deal["milestone"]
+        assert got["amount"] == deal["value"]["amount"] and got["currency"] == deal["value"]["currency"]
+        assert got["stage"] == {"id": str(milestone["id"]), "name": milestone["name"]}
+        status = ("won" if milestone["probability"] > 0 else "lost") if milestone["complete"] else "open"
+        assert got["status"] == status
+        if party["type"] == "person":
+            assert got["contact"] == [{"id": str(party["id"])}]
+            org = party["organisation"]
+            assert got.get("account") == ({"id": str(org["id"]), "name": org["name"]} if org else None)
+        else:
+            assert "contact" not in got and got["account"] == {"id": str(party["id"]), "name": party["name"]}
+        assert got["close_date"] == (deal["closedOn"] or deal["expectedCloseOn"]) + "T00:00:00Z"
+    assert {d["status"] for d in listed} == {"open", "won", "lost"}
+
+
+def test_opportunity_update_keeps_the_currency_and_moves_the_milestone(gateway, ctl):
+    deal = ctl.records("opportunities")[0]
+    won = next(m for m in ctl.records("stages") if m["complete"] and m["probability"] == 100
+               and m["pipeline"]["id"] != deal["milestone"]["pipeline"]["id"])
+    ctl.clear_requests()
+    moved = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                            json={"amount": 999, "stage": {"id": str(won["id"])}, "tags": [{"name": "Referral"}]})
+    assert moved.status_code == 200, moved.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    assert put["body"]["opportunity"]["value"] == {"amount": 999, "currency": deal["value"]["currency"]}
+    assert put["body"]["opportunity"]["milestone"] == {"id": won["id"]}
+    got = moved.json()
+    assert got["status"] == "won" and got["stage"]["id"] == str(won["id"])
+    assert [t["name"] for t in got["tags"]] == ["Referral"]
+
+
+def test_stages_list_a_pipeline_by_pipeline_id(gateway, ctl):
+    """Capsule lists milestones per pipeline: the oldest active one by default, another by pipeline_id."""
+    pipelines = ctl.records("pipelines")
+    default = gateway.unified("GET", NAME, resource="stages", params={"limit": 100}).json()["result"]
+    assert {s["pipeline"]["id"] for s in default} == {str(pipelines[0]["id"])}
+    second = gateway.unified("GET", NAME, resource="stages",
+                             params={"limit": 100, "pipeline_id": str(pipelines[1]["id"])}).json()["result"]
+    stored = [m for m in ctl.records("stages") if m["pipeline"]["id"] == pipelines[1]["id"]]
+    assert [(s["id"], s["position"]) for s in second] == [(str(m["id"]), n) for n, m in enumerate(stored)]
+    unknown = gateway.unified("GET", NAME, resource="stages", params={"pipeline_id": "1"})
+    assert unknown.status_code == 404 and unknown.json()["truto_is_remote_error"] is True
+    pipeline = gateway.unified("GET", NAME, str(pipelines[1]["id"]), resource="pipelines").json()
+    assert [s["id"] for s in pipeline["stages"]] == [s["id"] for s in second]

@@ -3,6 +3,8 @@ vendor's (`/api/v2/...`; https://developer.capsulecrm.com/v2/overview/authentica
 
 Resources: `accounts` (parties, `accounts.py`, which owns the one parties store) and `contacts`
 (people, `contacts.py`: seeds people into that same store and serves an organisation's people);
+`pipelines` (`pipelines.py`), `stages` (their milestones, `stages.py`) and `opportunities` (`deals.py`, each
+with a party and a milestone);
 organisations and people share one store and one set of `/parties` routes, as in Capsule. Shared by them (`common.py`, served here): bearer auth with `SANDBOX_TOKEN` or an access
 token the OAuth server (`oauth.py`) issued, 401s with `WWW-Authenticate`, rate-limit headers per
 token, tenant-global tags and child-record ids, users and field definitions; any other path answers
@@ -22,6 +24,9 @@ from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response
 from unigate.sandbox.capsule.accounts import CLAMP_PER_PAGE, Parties
 from unigate.sandbox.capsule.contacts import People
+from unigate.sandbox.capsule.deals import Opportunities
+from unigate.sandbox.capsule.pipelines import Pipelines
+from unigate.sandbox.capsule.stages import Stages
 from unigate.sandbox.capsule.common import (
     AUTH_INVALID_MESSAGE,
     AUTH_MISSING_MESSAGE,
@@ -48,7 +53,7 @@ __all__ = ["AUTH_INVALID_MESSAGE", "AUTH_MISSING_MESSAGE", "CLAMP_PER_PAGE", "EM
 class CapsuleEmulator(Emulator):
     name: ClassVar[str] = "capsule"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People, Pipelines, Stages, Opportunities)
 
     def reset_state(self) -> None:
         self.next_child_id = 5_000_001
