@@ -537,3 +537,20 @@ def test_pipelines_and_stages_are_read_only_with_their_reasons(gateway, ctl):
     assert stage["position"] == 2 and stage["pipeline"] == {"id": str(stored[1]["id"]), "name": stored[1]["name"]}
     refused = gateway.unified("POST", NAME, resource="pipelines", json={"name": "x"})
     assert refused.status_code == 405 and "no pipeline writes" in refused.json()["message"]
+
+
+@pytest.mark.parametrize("stage_alone_moves", [False, True])
+def test_a_move_to_another_pipeline_works_whichever_way_copper_reads_a_stage_alone(gateway, ctl, monkeypatch,
+                                                                                    stage_alone_moves):
+    """Whether Copper moves a deal to the pipeline of a stage sent alone is undocumented; the gateway sends
+    the stage's pipeline with it, so the move works under both readings of the emulator's switch."""
+    from unigate.sandbox.copper import deals as copper_deals
+
+    monkeypatch.setattr(copper_deals, "STAGE_ALONE_MOVES_PIPELINE", stage_alone_moves)
+    deal = ctl.records("opportunities")[0]
+    other = next(s for s in ctl.records("stages") if s["pipeline_id"] != deal["pipeline_id"])
+    moved = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                            json={"stage": {"id": str(other["id"])}})
+    assert moved.status_code == 200, moved.text
+    stored = next(d for d in ctl.records("opportunities") if d["id"] == deal["id"])
+    assert (stored["pipeline_id"], stored["pipeline_stage_id"]) == (other["pipeline_id"], other["id"])

@@ -335,3 +335,21 @@ def test_stages_and_pipelines_read_through_the_ids_filter(gateway, ctl):
     assert [s["id"] for s in nested] == [str(s["id"]) for s in ctl.records("stages") if s["pipeline_id"] == pipeline["id"]]
     assert gateway.unified("GET", NAME, "99999", resource="stages").status_code == 404
     assert gateway.unified("DELETE", NAME, str(stage["id"]), resource="stages").status_code == 405
+
+
+@pytest.mark.parametrize("contact_required", [True, False])
+def test_a_deal_create_with_its_contact_works_whether_or_not_sell_requires_one(gateway, ctl, monkeypatch,
+                                                                              contact_required):
+    """Whether Sell requires contact_id on a deal is unverified; the emulator's switch serves both readings,
+    and a unified create that names the contact is accepted under both, one without it only when optional."""
+    from unigate.sandbox.zendesk_sell import deals as sell_deals
+
+    monkeypatch.setattr(sell_deals, "CONTACT_REQUIRED", contact_required)
+    person = next(c for c in ctl.records("contacts"))
+    named = gateway.unified("POST", NAME, resource="opportunities",
+                            json={"name": "With contact", "contact": [{"id": str(person["id"])}]})
+    assert named.status_code == 200, named.text
+    bare = gateway.unified("POST", NAME, resource="opportunities", json={"name": "Without contact"})
+    assert bare.status_code == (422 if contact_required else 200), bare.text
+    if contact_required:
+        assert "contact_id" in bare.json()["message"]
