@@ -483,3 +483,22 @@ def test_stages_list_a_pipeline_by_pipeline_id(gateway, ctl):
     assert unknown.status_code == 404 and unknown.json()["truto_is_remote_error"] is True
     pipeline = gateway.unified("GET", NAME, str(pipelines[1]["id"]), resource="pipelines").json()
     assert [s["id"] for s in pipeline["stages"]] == [s["id"] for s in second]
+
+
+def test_opportunity_custom_fields_by_definition_name(gateway, ctl):
+    """The opportunities' own definitions (/opportunities/fields/definitions): values read by name (NUMBER as
+    Capsule's string), written as {definition: {id}, value}; a null clears one."""
+    deal = next(d for d in ctl.records("opportunities") if d["fields"])
+    got = gateway.unified("GET", NAME, str(deal["id"]), resource="opportunities").json()
+    assert got["custom_fields"] == {f["definition"]["name"]: f["value"] for f in deal["fields"]}
+    ctl.clear_requests()
+    changed = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                              json={"custom_fields": {"Competitor": "Globex", "Seats": None}})
+    assert changed.status_code == 200, changed.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    assert put["body"]["opportunity"]["fields"] == [{"definition": {"id": 903}, "value": "Globex"},
+                                                    {"definition": {"id": 901}, "value": None}]
+    assert changed.json()["custom_fields"].get("Competitor") == "Globex" and "Seats" not in changed.json()["custom_fields"]
+    unknown = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                              json={"custom_fields": {"Nope": 1}})
+    assert unknown.status_code == 422

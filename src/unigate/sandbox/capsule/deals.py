@@ -16,6 +16,10 @@ https://developer.capsulecrm.com/v2/operations/Opportunity and https://developer
   be updated only for open opportunity"); `lostReason` is kept only on a lost milestone.
 - `value.amount` without `value.currency` is refused (MCP); `expectedCloseOn` is `YYYY-MM-DD`.
 - Tags as for parties: `{"name"}` adds (tenant-wide ids), `{"id", "_delete": true}` removes (NOTES §18, §20).
+- Custom field values as for parties, against the opportunities' own definitions
+  (`GET /api/v2/opportunities/fields/definitions`, https://developer.capsulecrm.com/v2/operations/Custom_Field):
+  `fields` is absent unless embedded; `{"definition": {"id"}, "value"}` sets a value, a null value clears it;
+  NUMBER values read back as strings (NOTES §22).
 Unverified wordings of 422 errors are this module's own, in Capsule's `{message, errors[]}` shape.
 """
 
@@ -31,6 +35,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.capsule.party_changes import PartyChanges
 from unigate.sandbox.capsule.common import (
     PARTY_NOT_FOUND_MESSAGE, TOO_MANY_IDS_MESSAGE, TOO_MANY_IDS_STATUS, USERS, USERS_BY_ID, answer, error, iso,
     parse_iso, validation_error,
@@ -52,6 +57,13 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAMES = ("Consulting", "Annual support", "Website build", "Training", "Licences", "Data audit", "Hosting",
           "Migration", "Retainer", "Hardware")
 _TAGS = ("Hot", "Referral", "Tender")
+# The opportunities' custom field definitions (their own, apart from the parties').
+FIELD_DEFINITIONS: list[dict[str, Any]] = [
+    {"id": 901, "name": "Seats", "type": "NUMBER"},
+    {"id": 902, "name": "Lead Source", "type": "LIST", "options": ["Referral", "Web", "Event"]},
+    {"id": 903, "name": "Competitor", "type": "TEXT"},
+]
+FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in FIELD_DEFINITIONS}
 
 
 def today() -> str:
@@ -105,13 +117,15 @@ class Opportunities(Resource):
             }
             if i % 3 == 1:
                 deal["tags"] = [self.emulator.tag(_TAGS[i % len(_TAGS)])]
+            deal["fields"] = ([self.field_value(901, str(5 + i % 40))] if i % 2 == 0 else []) + (
+                [self.field_value(902, ("Referral", "Web", "Event")[i % 3])] if i % 3 == 0 else [])
             self.store.add(str(deal["id"]), deal)
 
     def snapshot(self) -> list[dict[str, Any]]:
-        return [self.render(d, {"tags", "party", "milestone"}) for d in self.store.live()]
+        return [self.render(d, {"tags", "fields", "party", "milestone"}) for d in self.store.live()]
 
     def render(self, deal: dict[str, Any], embed: set[str]) -> dict[str, Any]:
-        out = {k: v for k, v in deal.items() if k != "tags"}
+        out = {k: v for k, v in deal.items() if k not in ("tags", "fields")}
         party = self._parties().store.get(str(deal["party"]["id"])) if deal["party"] else None
         if party is not None:
             out["party"] = (self._parties().render(party, set()) if "party" in embed else
@@ -124,6 +138,8 @@ class Opportunities(Resource):
                                 else {"id": milestone["id"], "name": milestone["name"]})
         if "tags" in embed:
             out["tags"] = deal["tags"]
+        if "fields" in embed:
+            out["fields"] = deal["fields"]
         return out
 
     def find(self, raw: str) -> dict[str, Any] | None:
@@ -134,6 +150,7 @@ class Opportunities(Resource):
         return [
             Route("/api/v2/opportunities", g(self.list_opportunities), methods=["GET"]),
             Route("/api/v2/opportunities", g(self.create), methods=["POST"]),
+            Route("/api/v2/opportunities/fields/definitions", g(self.definitions), methods=["GET"]),
             Route("/api/v2/opportunities/{ids}", g(self.show), methods=["GET"]),
             Route("/api/v2/opportunities/{id}", g(self.update), methods=["PUT"]),
             Route("/api/v2/opportunities/{id}", g(self.delete), methods=["DELETE"]),
@@ -141,6 +158,11 @@ class Opportunities(Resource):
         ]
 
     # -- reads ----------------------------------------------------------------------------------------
+    async def definitions(self, request: Request) -> Response:
+        return answer(request, {"definitions": [
+            {"id": d["id"], "name": d["name"], "type": d["type"], "options": d.get("options", []), "description": None,
+             "tag": None, "important": False, "displayOrder": n + 1} for n, d in enumerate(FIELD_DEFINITIONS)]})
+
     def _page(self, request: Request, deals: list[dict[str, Any]]) -> Response:
         parties = self._parties()
         paging = parties.page_params(request)
@@ -201,6 +223,7 @@ class Opportunities(Resource):
             "team": None, "value": None, "expectedCloseOn": None, "probability": None, "durationBasis": "FIXED",
             "duration": None, "closedOn": None, "lostReason": None, "lastContactedAt": None,
             "lastStageChangedAt": now, "lastOpenMilestone": None, "createdAt": now, "updatedAt": now, "tags": [],
+            "fields": [],
         }
         problems = self.apply(deal, data, creating=True)
         if problems:
@@ -218,7 +241,7 @@ class Opportunities(Resource):
         data = await self._payload(request)
         if isinstance(data, Response):
             return data
-        staged = {**deal, "tags": list(deal["tags"])}
+        staged = {**deal, "tags": list(deal["tags"]), "fields": [dict(f) for f in deal["fields"]]}
         problems = self.apply(staged, data, creating=False)
         if problems:
             return validation_error(request, problems)
@@ -298,6 +321,10 @@ class Opportunities(Resource):
             problem = self.change_tags(deal, data["tags"])
             if problem:
                 add("tags", problem)
+        if "fields" in data:
+            problem = self.change_fields(deal, data["fields"])
+            if problem:
+                add("fields", problem)
         if "name" in data and isinstance(data.get("name"), str):
             deal["name"] = data["name"].strip()
         target = milestone or self._milestones().find((deal["milestone"] or {}).get("id"))
@@ -351,3 +378,29 @@ class Opportunities(Resource):
             else:
                 return "tag name is required"
         return None
+
+    def change_fields(self, deal: dict[str, Any], items: Any) -> str | None:
+        """`{"definition": {"id"}, "value"}` sets a value (null clears it), checked as the parties' are."""
+        if not isinstance(items, list) or not all(isinstance(f, dict) for f in items):
+            return "fields must be an array"
+        for item in items:
+            ref = item.get("definition")
+            definition = FIELD_DEFINITIONS_BY_ID.get(ref.get("id") if isinstance(ref, dict) else None)
+            if definition is None:
+                return "definition is invalid"
+            value = item.get("value")
+            problem = PartyChanges._field_problem(definition, value)
+            if problem:
+                return problem
+            deal["fields"] = [f for f in deal["fields"] if f["definition"]["id"] != definition["id"]]
+            if value is not None:
+                if definition["type"] == "NUMBER":
+                    number = float(value)
+                    value = str(int(number)) if number.is_integer() else str(number)
+                deal["fields"].append(self.field_value(definition["id"], value))
+        return None
+
+    def field_value(self, definition_id: int, value: Any) -> dict[str, Any]:
+        definition = FIELD_DEFINITIONS_BY_ID[definition_id]
+        return {"id": self.emulator.child_id(), "definition": {"id": definition["id"], "name": definition["name"]},
+                "value": value, "tagId": None}
