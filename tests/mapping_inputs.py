@@ -26,11 +26,15 @@ async def _read(integration: Integration, resource: str, sandbox_url: str, count
     steps: dict[str, Any] = {}
     async with aiohttp.ClientSession() as session:
         for step in list_mapping.before:
+            scope = {"context": account.context, "steps": steps, "query": {}}
+            if step.when is not None and not step.when.evaluate(scope):
+                continue
             step_method = integration.resource_method(step.resource, step.method)
-            request = build_request(account, step_method, {"context": account.context, "steps": steps, "query": {}},
-                                    query_expr=step.query, body_expr=step.body)
+            request = build_request(account, step_method, scope, query_expr=step.query, body_expr=step.body)
             async with session.request(request.method, request.url, headers=request.headers, data=request.body) as r:
-                steps[step.name] = parse_body(r.headers.get("content-type", ""), await r.read())
+                answer = parse_body(r.headers.get("content-type", ""), await r.read())
+            # a step may keep one value picked from its answer, as the engine does
+            steps[step.name] = step.result.evaluate({**scope, "response": answer}) if step.result else answer
         pag = method.pagination
         params = pagination.page_params(pag, None, count) if pag else None
         scope = {"context": account.context, "steps": steps, "query": {}, "limit": count, "cursor": None}

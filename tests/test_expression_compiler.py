@@ -73,7 +73,13 @@ RECORD_MAPPINGS = record_mappings()
 
 # The expressions the compiler leaves to the engine today (regular expressions, $base64encode). The
 # subset is tracked here: a change that adds to the list (or shrinks it) updates this number.
-ENGINE_ONLY_EXPRESSIONS = 16
+# What the compiler leaves to the engine, by kind. A new kind (syntax or a function the compiler does not
+# cover) fails here so the subset is tracked; more expressions of a known kind do not.
+ENGINE_ONLY_KINDS = {
+    "regular expression",       # Python's regular expressions differ from JavaScript's
+    "function $base64encode",   # headers, once per request
+    "operator '^'",             # order-by: a pipeline's stages
+}
 # Syntax the compiler does not cover yet that a record mapping may still use: order-by sorts a pipeline's
 # stages (a handful per record, on resources whose pages are small), so the engine's speed is enough there.
 RECORD_MAPPING_ENGINE_ONLY = {"operator '^'"}
@@ -83,7 +89,7 @@ def test_the_compiled_subset_is_tracked():
     left = {source: why for source, why in engine_only().items()
             if any(source == e.source for _w, e in EXPRESSIONS)}
     described = "\n".join(f"- {why}: {source[:80]!r}" for source, why in sorted(left.items()))
-    assert len(left) == ENGINE_ONLY_EXPRESSIONS, f"expressions left to the engine:\n{described}"
+    assert set(left.values()) <= ENGINE_ONLY_KINDS, f"expressions left to the engine:\n{described}"
 
 
 def test_every_record_mapping_is_compiled():
@@ -328,6 +334,8 @@ DOC = {"a": {"b": [{"c": 1}, {"c": [2, 3]}], "one": [{"c": "x"}], "n": None, "s"
        "items": [{"k": "p", "v": 1}, {"k": "q", "v": None}, {"k": "p", "v": 3}]}
 
 RULES = [
+    '$pad("5", -3, "0") & $pad(a.s, 4) & "|" & $pad(a.s, -5, "xy") & $pad(a.s, 1)',   # $pad both ways
+    "$boolean(a.s) and $boolean(a.e) = false and $boolean(a.nope) = false",        # $boolean
     "a.b.c",                       # a path through arrays, flattened
     "a.one.c",                     # an array of one gives its item
     "a.one[].c",                   # unless kept with []

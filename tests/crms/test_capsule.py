@@ -520,3 +520,78 @@ def test_gateway_works_whichever_way_capsule_behaves(gateway, ctl, switch, value
     assert deleted.json()["id"] == rows[1]["id"]
     assert int(rows[1]["id"]) not in {p["id"] for p in ctl.records()}
     assert gateway.unified("GET", NAME, rows[1]["id"], resource=resource).status_code == 404
+
+
+# -- opportunities, pipelines and milestones ------------------------------------------------------------------
+
+def test_opportunities_map_field_by_field(gateway, ctl):
+    """Capsule opportunities with embed=tags,party,milestone: a person party is the contact and its organisation
+    the account, an organisation party the account; the status from the milestone."""
+    deals = {str(d["id"]): d for d in ctl.records("opportunities")}
+    listed = [d for page in list_all(gateway, NAME, limit=50, resource="opportunities") for d in page]
+    assert [d["id"] for d in listed] == list(deals)
+    for got in listed:
+        deal = deals[got["id"]]
+        party, milestone = deal["party"], deal["milestone"]
+        assert got["amount"] == deal["value"]["amount"] and got["currency"] == deal["value"]["currency"]
+        assert got["stage"] == {"id": str(milestone["id"]), "name": milestone["name"]}
+        status = ("won" if milestone["probability"] > 0 else "lost") if milestone["complete"] else "open"
+        assert got["status"] == status
+        if party["type"] == "person":
+            assert got["contact"] == [{"id": str(party["id"])}]
+            org = party["organisation"]
+            assert got.get("account") == ({"id": str(org["id"])} if org else None)
+        else:
+            assert "contact" not in got and got["account"] == {"id": str(party["id"])}
+        assert got["close_date"] == (deal["closedOn"] or deal["expectedCloseOn"]) + "T00:00:00Z"
+    assert {d["status"] for d in listed} == {"open", "won", "lost"}
+
+
+def test_opportunity_update_keeps_the_currency_and_moves_the_milestone(gateway, ctl):
+    deal = ctl.records("opportunities")[0]
+    won = next(m for m in ctl.records("stages") if m["complete"] and m["probability"] == 100
+               and m["pipeline"]["id"] != deal["milestone"]["pipeline"]["id"])
+    ctl.clear_requests()
+    moved = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                            json={"amount": 999, "stage": {"id": str(won["id"])}, "tags": [{"name": "Referral"}]})
+    assert moved.status_code == 200, moved.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    assert put["body"]["opportunity"]["value"] == {"amount": 999, "currency": deal["value"]["currency"]}
+    assert put["body"]["opportunity"]["milestone"] == {"id": won["id"]}
+    got = moved.json()
+    assert got["status"] == "won" and got["stage"]["id"] == str(won["id"])
+    assert [t["name"] for t in got["tags"]] == ["Referral"]
+
+
+def test_stages_list_a_pipeline_by_pipeline_id(gateway, ctl):
+    """Capsule lists milestones per pipeline: the oldest active one by default, another by pipeline_id."""
+    pipelines = ctl.records("pipelines")
+    default = gateway.unified("GET", NAME, resource="stages", params={"limit": 100}).json()["result"]
+    assert {s["pipeline"]["id"] for s in default} == {str(pipelines[0]["id"])}
+    second = gateway.unified("GET", NAME, resource="stages",
+                             params={"limit": 100, "pipeline_id": str(pipelines[1]["id"])}).json()["result"]
+    stored = [m for m in ctl.records("stages") if m["pipeline"]["id"] == pipelines[1]["id"]]
+    assert [(s["id"], s["position"]) for s in second] == [(str(m["id"]), n) for n, m in enumerate(stored)]
+    unknown = gateway.unified("GET", NAME, resource="stages", params={"pipeline_id": "1"})
+    assert unknown.status_code == 404 and unknown.json()["truto_is_remote_error"] is True
+    pipeline = gateway.unified("GET", NAME, str(pipelines[1]["id"]), resource="pipelines").json()
+    assert [s["id"] for s in pipeline["stages"]] == [s["id"] for s in second]
+
+
+def test_opportunity_custom_fields_by_definition_name(gateway, ctl):
+    """The opportunities' own definitions (/opportunities/fields/definitions): values read by name (NUMBER as
+    Capsule's string), written as {definition: {id}, value}; a null clears one."""
+    deal = next(d for d in ctl.records("opportunities") if d["fields"])
+    got = gateway.unified("GET", NAME, str(deal["id"]), resource="opportunities").json()
+    assert got["custom_fields"] == {f["definition"]["name"]: f["value"] for f in deal["fields"]}
+    ctl.clear_requests()
+    changed = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                              json={"custom_fields": {"Competitor": "Globex", "Seats": None}})
+    assert changed.status_code == 200, changed.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    assert put["body"]["opportunity"]["fields"] == [{"definition": {"id": 903}, "value": "Globex"},
+                                                    {"definition": {"id": 901}, "value": None}]
+    assert changed.json()["custom_fields"].get("Competitor") == "Globex" and "Seats" not in changed.json()["custom_fields"]
+    unknown = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                              json={"custom_fields": {"Nope": 1}})
+    assert unknown.status_code == 422

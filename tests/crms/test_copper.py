@@ -506,3 +506,87 @@ def test_gateway_works_whichever_way_copper_behaves(gateway, ctl, switch, value)
     assert account.status_code == 200, account.text
     shown = contacted["date_last_contacted"] if value != "absent" else None
     assert parsed(account.json().get("last_activity_at")) == rfc3339(shown)
+
+
+# -- opportunities, pipelines and stages -------------------------------------------------------------------
+
+def test_opportunities_map_field_by_field(gateway, ctl):
+    """Copper opportunities (5.-opportunities/overview.md): amount/currency from monetary_value/unit, the stage's
+    name from /pipeline_stages, Abandoned read as lost, close_date M/D/YYYY as midnight UTC."""
+    deals = {str(d["id"]): d for d in ctl.records("opportunities")}
+    stages = {s["id"]: s for s in ctl.records("stages")}
+    listed = [d for page in list_all(gateway, NAME, limit=50, resource="opportunities") for d in page]
+    assert [d["id"] for d in listed] == list(deals)
+    for got in listed:
+        deal = deals[got["id"]]
+        month, day, year = deal["close_date"].split("/")
+        assert got["amount"] == deal["monetary_value"] and got["currency"] == deal["monetary_unit"]
+        assert got["stage"] == {"id": str(deal["pipeline_stage_id"]), "name": stages[deal["pipeline_stage_id"]]["name"]}
+        assert got["status"] == {"Open": "open", "Won": "won", "Lost": "lost", "Abandoned": "lost"}[deal["status"]]
+        assert got["close_date"] == f"{year}-{int(month):02d}-{int(day):02d}T00:00:00Z"
+        assert got["contact"] == [{"id": str(deal["primary_contact_id"])}]
+        assert got["account"] == {"id": str(deal["company_id"])}   # the unified account holds its id only
+        assert got["remote_data"]["status"] == deal["status"]
+    assert {d["currency"] for d in listed} >= {"USD", "EUR", "GBP"}
+    assert {d["remote_data"]["status"] for d in listed} >= {"Open", "Won", "Lost", "Abandoned"}
+
+
+def test_opportunity_stage_is_sent_with_its_pipeline(gateway, ctl):
+    """A stage move sends pipeline_stage_id with the stage's own pipeline_id, so a stage of another pipeline
+    takes the deal there; the close date goes as M/D/YYYY."""
+    deal = ctl.records("opportunities")[0]
+    other = next(s for s in ctl.records("stages") if s["pipeline_id"] != deal["pipeline_id"])
+    ctl.clear_requests()
+    moved = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                            json={"stage": {"id": str(other["id"])}, "close_date": "2027-03-05T00:00:00Z"})
+    assert moved.status_code == 200, moved.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT")
+    assert put["body"] == {"pipeline_stage_id": other["id"], "pipeline_id": other["pipeline_id"],
+                           "close_date": "3/5/2027"}
+    assert moved.json()["stage"]["id"] == str(other["id"])
+
+
+def test_opportunity_create_sends_copper_body(gateway, ctl):
+    person = next(p for p in ctl.records("contacts") if p["company_id"])
+    created = gateway.unified("POST", NAME, resource="opportunities", json={
+        "name": "Paper for Scranton", "amount": 4200, "currency": "EUR", "contact": [{"id": str(person["id"])}],
+        "status": "won", "tags": [{"name": "q1"}], "custom_fields": {"Seats": 12}})
+    assert created.status_code == 200, created.text
+    post = next(r for r in ctl.requests() if r["method"] == "POST" and r["path"].endswith("/opportunities"))
+    assert post["body"]["primary_contact_id"] == person["id"] and post["body"]["status"] == "Won"
+    assert post["body"]["monetary_value"] == 4200 and post["body"]["monetary_unit"] == "EUR"
+    assert {"custom_field_definition_id": 103487, "value": 12} in post["body"]["custom_fields"]
+    got = created.json()
+    assert got["account"]["id"] == str(person["company_id"]) and got["status"] == "won"
+    assert got["custom_fields"] == {"Seats": 12.0}
+    two = gateway.unified("POST", NAME, resource="opportunities", json={
+        "name": "Two", "contact": [{"id": str(person["id"])}, {"id": "1"}]})
+    assert two.status_code == 400
+
+
+def test_pipelines_and_stages_are_read_only_with_their_reasons(gateway, ctl):
+    pipelines = [p for page in list_all(gateway, NAME, limit=10, resource="pipelines") for p in page]
+    stored = ctl.records("pipelines")
+    assert [p["id"] for p in pipelines] == [str(p["id"]) for p in stored]
+    assert [s["id"] for s in pipelines[0]["stages"]] == [str(s["id"]) for s in stored[0]["stages"]]
+    stage = gateway.unified("GET", NAME, str(stored[1]["stages"][2]["id"]), resource="stages").json()
+    assert stage["position"] == 2 and stage["pipeline"] == {"id": str(stored[1]["id"]), "name": stored[1]["name"]}
+    refused = gateway.unified("POST", NAME, resource="pipelines", json={"name": "x"})
+    assert refused.status_code == 405 and "no pipeline writes" in refused.json()["message"]
+
+
+@pytest.mark.parametrize("stage_alone_moves", [False, True])
+def test_a_move_to_another_pipeline_works_whichever_way_copper_reads_a_stage_alone(gateway, ctl, monkeypatch,
+                                                                                    stage_alone_moves):
+    """Whether Copper moves a deal to the pipeline of a stage sent alone is undocumented; the gateway sends
+    the stage's pipeline with it, so the move works under both readings of the emulator's switch."""
+    from unigate.sandbox.copper import deals as copper_deals
+
+    monkeypatch.setattr(copper_deals, "STAGE_ALONE_MOVES_PIPELINE", stage_alone_moves)
+    deal = ctl.records("opportunities")[0]
+    other = next(s for s in ctl.records("stages") if s["pipeline_id"] != deal["pipeline_id"])
+    moved = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
+                            json={"stage": {"id": str(other["id"])}})
+    assert moved.status_code == 200, moved.text
+    stored = next(d for d in ctl.records("opportunities") if d["id"] == deal["id"])
+    assert (stored["pipeline_id"], stored["pipeline_stage_id"]) == (other["pipeline_id"], other["id"])

@@ -547,3 +547,93 @@ def test_party_tag_definitions(ctl):
     missing = requests.get(url(ctl, "/tags/1"), headers=AUTH, timeout=5)
     assert missing.status_code == 404 and missing.json() == {"message": "tag not found"}
     assert requests.get(f"{ctl.url}/api/v2/tags", headers=AUTH, timeout=5).status_code == 404
+
+
+# -- opportunities, pipelines and milestones -----------------------------------------------------------------
+
+def api(ctl, path):
+    return f"{ctl.url}/api/v2{path}"
+
+
+def milestones_of(ctl, pipeline_id):
+    return requests.get(api(ctl, f"/pipelines/{pipeline_id}/milestones"), headers=AUTH, params={"perPage": 100},
+                        timeout=5).json()["milestones"]
+
+
+def test_opportunity_create_requires_name_party_and_milestone(ctl):
+    """models/opportunity: name, party and milestone are required; 422 names each field."""
+    answer = requests.post(api(ctl, "/opportunities"), headers=AUTH, json={"opportunity": {}}, timeout=5)
+    assert answer.status_code == 422
+    assert {e["field"] for e in answer.json()["errors"]} == {"name", "party", "milestone"}
+    person = next(p for p in ctl.records() if p["type"] == "person")
+    milestone = ctl.records("stages")[0]
+    created = requests.post(api(ctl, "/opportunities"), headers=AUTH, timeout=5, json={"opportunity": {
+        "name": "Consulting", "party": {"id": person["id"]}, "milestone": {"id": milestone["id"]},
+        "value": {"amount": 500, "currency": "GBP"}, "expectedCloseOn": "2027-10-31"}})
+    assert created.status_code == 201 and created.headers["Location"].endswith(f"/opportunities/{created.json()['opportunity']['id']}")
+    assert created.json()["opportunity"]["owner"]["id"] == capsule.USERS[0]["id"]   # NOTES §28
+    no_currency = requests.post(api(ctl, "/opportunities"), headers=AUTH, timeout=5, json={"opportunity": {
+        "name": "x", "party": {"id": person["id"]}, "milestone": {"id": milestone["id"]}, "value": {"amount": 5}}})
+    assert no_currency.status_code == 422
+
+
+def test_closing_milestones_set_closed_on_and_probability(ctl):
+    """Won/Lost are complete milestones: moving there sets closedOn and the milestone's probability; a
+    probability sent with one is refused; back on an open milestone closedOn is cleared."""
+    deal = next(d for d in ctl.records("opportunities") if not d["milestone"]["complete"])
+    milestones = milestones_of(ctl, deal["milestone"]["pipeline"]["id"])
+    won = next(m for m in milestones if m["complete"] and m["probability"] == 100)
+    path = api(ctl, f"/opportunities/{deal['id']}")
+    refused = requests.put(path, headers=AUTH, json={"opportunity": {"milestone": {"id": won["id"]}, "probability": 50}},
+                           timeout=5)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["message"] == "probability can be updated only for open opportunity"
+    closed = requests.put(path, headers=AUTH, json={"opportunity": {"milestone": {"id": won["id"]}}}, timeout=5)
+    assert closed.json()["opportunity"]["closedOn"] and closed.json()["opportunity"]["probability"] == 100
+    reopened = requests.put(path, headers=AUTH, json={"opportunity": {"milestone": {"id": milestones[0]["id"]}}},
+                            timeout=5).json()["opportunity"]
+    assert reopened["closedOn"] is None and reopened["probability"] == milestones[0]["probability"]
+
+
+def test_a_milestone_of_another_pipeline_moves_the_deal_there(ctl):
+    """NOTES §26: a milestone of another pipeline is accepted and moves the deal across pipelines."""
+    deal = ctl.records("opportunities")[0]
+    pipelines = requests.get(api(ctl, "/pipelines"), headers=AUTH, timeout=5).json()["pipelines"]
+    other = next(p for p in pipelines if p["id"] != deal["milestone"]["pipeline"]["id"])
+    target = milestones_of(ctl, other["id"])[0]
+    moved = requests.put(api(ctl, f"/opportunities/{deal['id']}?embed=milestone"), headers=AUTH, timeout=5,
+                         json={"opportunity": {"milestone": {"id": target["id"]}}})
+    assert moved.json()["opportunity"]["milestone"]["pipeline"]["id"] == other["id"]
+    assert requests.put(api(ctl, f"/opportunities/{deal['id']}"), headers=AUTH, timeout=5,
+                        json={"opportunity": {"milestone": {"id": 1}}}).status_code == 422
+
+
+def test_pipelines_create_archive_and_the_thirty_pipeline_limit(ctl):
+    """operations/Pipeline: create 201 + Location; delete archives (listed with includeDeleted=true only);
+    at most 30 active pipelines."""
+    listed = requests.get(api(ctl, "/pipelines"), headers=AUTH, params={"perPage": 100}, timeout=5).json()["pipelines"]
+    for n in range(30 - len(listed)):
+        made = requests.post(api(ctl, "/pipelines"), headers=AUTH, json={"pipeline": {"name": f"P{n}"}}, timeout=5)
+        assert made.status_code == 201 and "Location" in made.headers
+    over = requests.post(api(ctl, "/pipelines"), headers=AUTH, json={"pipeline": {"name": "31st"}}, timeout=5)
+    assert over.status_code == 422
+    victim = listed[-1]["id"]
+    assert requests.delete(api(ctl, f"/pipelines/{victim}"), headers=AUTH, timeout=5).status_code == 204
+    live = requests.get(api(ctl, "/pipelines"), headers=AUTH, params={"perPage": 100}, timeout=5).json()["pipelines"]
+    every = requests.get(api(ctl, "/pipelines"), headers=AUTH, params={"perPage": 100, "includeDeleted": "true"},
+                         timeout=5).json()["pipelines"]
+    assert victim not in {p["id"] for p in live} and victim in {p["id"] for p in every}
+    assert requests.get(api(ctl, f"/pipelines/{victim}"), headers=AUTH, timeout=5).status_code == 404
+
+
+def test_milestones_per_pipeline_in_order_and_the_legacy_list(ctl):
+    """operations/Milestone: per pipeline in order (Won and Lost last, complete); GET /milestones lists the oldest
+    active pipeline's only."""
+    pipelines = requests.get(api(ctl, "/pipelines"), headers=AUTH, timeout=5).json()["pipelines"]
+    second = milestones_of(ctl, pipelines[1]["id"])
+    assert [m["complete"] for m in second[-2:]] == [True, True] and not any(m["complete"] for m in second[:-2])
+    assert "daysUntilStale" not in second[-1] and second[0]["pipeline"] == {"id": pipelines[1]["id"],
+                                                                               "name": pipelines[1]["name"]}
+    legacy = requests.get(api(ctl, "/milestones"), headers=AUTH, params={"perPage": 100}, timeout=5).json()["milestones"]
+    assert [m["id"] for m in legacy] == [m["id"] for m in milestones_of(ctl, pipelines[0]["id"])]
+    assert requests.get(api(ctl, "/pipelines/1/milestones"), headers=AUTH, timeout=5).status_code == 404

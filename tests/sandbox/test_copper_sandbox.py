@@ -459,3 +459,89 @@ def test_people_routes_need_auth(ctl):
     """The X-PW-* headers guard the people routes as every other."""
     answer = requests.post(people_url(ctl, "/search"), json={}, headers={"Content-Type": "application/json"}, timeout=5)
     assert answer.status_code == 401
+
+
+# -- opportunities, pipelines and stages ------------------------------------------------------------------
+
+def v1(ctl, path):
+    return f"{ctl.url}/developer_api/v1{path}"
+
+
+def test_pipelines_list_their_stages_in_order_and_stages_list_by_pipeline(ctl):
+    """list-pipelines.md: a bare array, each pipeline with its stages; list-pipeline-stages.md and
+    list-stages-in-a-pipeline.md: every stage with its pipeline_id, or one pipeline's."""
+    pipelines = requests.get(v1(ctl, "/pipelines"), headers=HEADERS, timeout=5).json()
+    assert len(pipelines) == 16 and all({"id", "name", "stages"} <= set(p) for p in pipelines)
+    stages = requests.get(v1(ctl, "/pipeline_stages"), headers=HEADERS, timeout=5).json()
+    first = pipelines[0]
+    assert [s["id"] for s in first["stages"]] == [s["id"] for s in stages if s["pipeline_id"] == first["id"]]
+    one = requests.get(v1(ctl, f"/pipeline_stages/pipeline/{first['id']}"), headers=HEADERS, timeout=5)
+    assert [s["id"] for s in one.json()] == [s["id"] for s in first["stages"]]
+    assert requests.get(v1(ctl, "/pipeline_stages/pipeline/1"), headers=HEADERS, timeout=5).status_code == 404
+    # no pipeline writes: Copper's 404
+    assert requests.post(v1(ctl, "/pipelines"), json={"name": "x"}, headers=HEADERS, timeout=5).status_code == 404
+
+
+def test_opportunity_create_requires_name_and_primary_contact(ctl):
+    """5.-opportunities/overview.md: name and primary_contact_id are required (422 in Copper's envelope)."""
+    person = next(p for p in ctl.records("contacts") if p["company_id"])
+    missing = requests.post(v1(ctl, "/opportunities"), json={"name": "No contact"}, headers=HEADERS, timeout=5)
+    assert missing.status_code == 422
+    assert missing.json()["message"].startswith("Invalid input: Validation errors: ")
+    created = requests.post(v1(ctl, "/opportunities"), json={"name": "Paper", "primary_contact_id": person["id"]},
+                            headers=HEADERS, timeout=5)
+    assert created.status_code == 200, created.text
+    deal = created.json()
+    pipelines = requests.get(v1(ctl, "/pipelines"), headers=HEADERS, timeout=5).json()
+    # the default pipeline's first stage; the company from the primary contact
+    assert deal["pipeline_id"] == pipelines[0]["id"] and deal["pipeline_stage_id"] == pipelines[0]["stages"][0]["id"]
+    assert deal["company_id"] == person["company_id"] and deal["status"] == "Open"
+
+
+def test_opportunity_stage_must_belong_to_its_pipeline(ctl):
+    """A stage sent with another pipeline's id is refused; sent with its own pipeline it moves the deal there;
+    sent alone for another pipeline it is refused (STAGE_ALONE_MOVES_PIPELINE off); unknown: 422."""
+    from unigate.sandbox.copper import deals as copper_deals
+
+    assert copper_deals.STAGE_ALONE_MOVES_PIPELINE is False
+    deal = ctl.records("opportunities")[0]
+    pipelines = requests.get(v1(ctl, "/pipelines"), headers=HEADERS, timeout=5).json()
+    other = next(p for p in pipelines if p["id"] != deal["pipeline_id"])
+    path = v1(ctl, f"/opportunities/{deal['id']}")
+    mixed = requests.put(path, json={"pipeline_id": deal["pipeline_id"], "pipeline_stage_id": other["stages"][0]["id"]},
+                         headers=HEADERS, timeout=5)
+    assert mixed.status_code == 422
+    alone = requests.put(path, json={"pipeline_stage_id": other["stages"][1]["id"]}, headers=HEADERS, timeout=5)
+    assert alone.status_code == 422
+    moved = requests.put(path, json={"pipeline_id": other["id"], "pipeline_stage_id": other["stages"][1]["id"]},
+                         headers=HEADERS, timeout=5)
+    assert moved.status_code == 200
+    assert (moved.json()["pipeline_id"], moved.json()["pipeline_stage_id"]) == (other["id"], other["stages"][1]["id"])
+    assert moved.json()["win_probability"] == other["stages"][1]["win_probability"]
+    unknown = requests.put(path, json={"pipeline_stage_id": 1}, headers=HEADERS, timeout=5)
+    assert unknown.status_code == 422
+
+
+def test_opportunity_search_pages_filters_and_refuses_unknown_keys(ctl):
+    """list-opportunities-search: X-PW-TOTAL, page_number/page_size, status_ids 0..3; an unknown key is 422."""
+    everything = ctl.records("opportunities")
+    page = requests.post(v1(ctl, "/opportunities/search"), json={"page_size": 7, "page_number": 2,
+                                                                 "sort_by": "date_created"}, headers=HEADERS, timeout=5)
+    assert page.headers["X-PW-TOTAL"] == str(len(everything)) and len(page.json()) == 7
+    won = requests.post(v1(ctl, "/opportunities/search"), json={"status_ids": [1], "page_size": 200},
+                        headers=HEADERS, timeout=5).json()
+    assert won and {d["status"] for d in won} == {"Won"}
+    assert len(won) == sum(d["status"] == "Won" for d in everything)
+    bad = requests.post(v1(ctl, "/opportunities/search"), json={"stage": "x"}, headers=HEADERS, timeout=5)
+    assert bad.status_code == 422
+
+
+def test_opportunity_close_date_and_delete(ctl):
+    """close_date is M/D/YYYY (best_practices.html); a malformed one is 422; delete answers {id, is_deleted}."""
+    deal = ctl.records("opportunities")[0]
+    path = v1(ctl, f"/opportunities/{deal['id']}")
+    assert requests.put(path, json={"close_date": "2027-03-31"}, headers=HEADERS, timeout=5).status_code == 422
+    assert requests.put(path, json={"close_date": "03/05/2027"}, headers=HEADERS, timeout=5).json()["close_date"] == "3/5/2027"
+    deleted = requests.delete(path, headers=HEADERS, timeout=5)
+    assert deleted.json() == {"id": deal["id"], "is_deleted": True}
+    assert requests.get(path, headers=HEADERS, timeout=5).status_code == 404

@@ -353,3 +353,74 @@ def test_official_basecrm_client_drives_persons(sell):
     with pytest.raises(basecrm.ResourceError) as invalid:
         client.contacts.create(first_name="No last name")
     assert invalid.value.http_status == 422 and invalid.value.errors[0].field == "last_name"
+
+
+# -- deals, pipelines and stages ------------------------------------------------------------------------
+
+def test_official_client_pages_deals_to_the_end_and_writes_one(sell):
+    """basecrm's DealsService (https://github.com/basecrm/basecrm-python, services.py): list pages until an empty
+    page; create sends `value` as a string (Coercion.to_string) and reads it back as a Decimal; destroy is a 204."""
+    client = basecrm.Client(access_token=zendesk_sell.SANDBOX_TOKEN, base_url=sell.url)
+    seen, page = [], 1
+    while True:
+        batch = client.deals.list(page=page, per_page=25)
+        if not batch:
+            break
+        seen += [d["id"] for d in batch]
+        page += 1
+    assert seen == [d["id"] for d in sell.records("opportunities")]
+    person = persons(sell)[0]
+    stage = sell.records("stages")[2]
+    deal = client.deals.create(name="Fleet renewal", contact_id=person["id"], value=1200.5, currency="EUR",
+                               stage_id=stage["id"])
+    assert str(deal["value"]) == "1200.50" and deal["stage_id"] == stage["id"]
+    assert deal["organization_id"] == person["contact_id"]
+    assert client.deals.update(deal["id"], {"name": "Fleet renewal 2"})["name"] == "Fleet renewal 2"
+    assert client.deals.destroy(deal["id"]) is True
+    with pytest.raises(basecrm.errors.RequestError):
+        client.deals.retrieve(deal["id"])
+
+
+def test_deal_value_renders_as_integer_or_two_decimal_string(sell):
+    """The deals reference: a value without decimals is an integer, with decimals a string with two places."""
+    person = persons(sell)[1]
+    for sent, shown in ((1000, 1000), ("1000.5", "1000.50"), (99.99, "99.99")):
+        created = requests.post(f"{sell.url}/v2/deals", headers=AUTH, timeout=5,
+                                json={"data": {"name": "Value", "contact_id": person["id"], "value": sent}})
+        assert created.status_code == 200, created.text
+        assert created.json()["data"]["value"] == shown and created.json()["meta"] == {"type": "deal"}
+
+
+def test_deal_writes_are_validated_as_resource_errors(sell):
+    """422 resource errors with `field`: a missing name or contact, an unknown stage, a currency not taken."""
+    person = persons(sell)[0]
+    answer = requests.post(f"{sell.url}/v2/deals", headers=AUTH, json={"data": {"value": 10}}, timeout=5)
+    assert_error_envelope(answer, 422, "blank")
+    assert {e["error"]["field"] for e in answer.json()["errors"]} == {"name", "contact_id"}
+    deal = sell.records("opportunities")[0]
+    for data, field in (({"stage_id": 1}, "stage_id"), ({"currency": "XXX"}, "currency"),
+                        ({"estimated_close_date": "31/03/2027"}, "estimated_close_date")):
+        answer = requests.put(f"{sell.url}/v2/deals/{deal['id']}", headers=AUTH, json={"data": data}, timeout=5)
+        assert answer.status_code == 422 and answer.json()["errors"][0]["error"]["field"] == field
+    assert requests.post(f"{sell.url}/v2/deals", headers=AUTH, json={"name": "bare"}, timeout=5).status_code == 400
+    moved = requests.put(f"{sell.url}/v2/deals/{deal['id']}", headers=AUTH, timeout=5,
+                         json={"data": {"stage_id": sell.records("stages")[-1]["id"], "contact_id": person["id"]}})
+    assert moved.status_code == 200 and moved.json()["data"]["last_stage_change_at"] != deal["last_stage_change_at"]
+
+
+def test_pipelines_and_stages_are_read_only_lists_with_filters(sell):
+    """pipelines_service.rb / stages_service.rb: GET lists with ids (and pipeline_id); an empty page past the
+    end; no other method."""
+    pipelines = requests.get(f"{sell.url}/v2/pipelines", headers=AUTH, params={"per_page": 100}, timeout=5).json()
+    assert [i["data"]["id"] for i in pipelines["items"]] == [p["id"] for p in sell.records("pipelines")]
+    first = pipelines["items"][0]["data"]["id"]
+    stages = requests.get(f"{sell.url}/v2/stages", headers=AUTH, params={"pipeline_id": first}, timeout=5).json()
+    assert [i["data"]["position"] for i in stages["items"]] == [1, 2, 3, 4, 5, 6]
+    assert {i["data"]["category"] for i in stages["items"]} >= {"in_progress", "won", "lost"}
+    one = requests.get(f"{sell.url}/v2/stages", headers=AUTH, params={"ids": stages["items"][1]["data"]["id"]},
+                       timeout=5).json()
+    assert [i["data"]["id"] for i in one["items"]] == [stages["items"][1]["data"]["id"]]
+    past = requests.get(f"{sell.url}/v2/pipelines", headers=AUTH, params={"page": 9}, timeout=5).json()
+    assert past["items"] == [] and "next_page" not in past["meta"]["links"]
+    assert requests.post(f"{sell.url}/v2/pipelines", headers=AUTH, json={"data": {"name": "x"}},
+                         timeout=5).status_code == 404

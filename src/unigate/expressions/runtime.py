@@ -220,6 +220,21 @@ def _boolean(value: Any) -> Any:
     return boolean(value)
 
 
+def _pad(value: Any, width: Any, char: Any = UNDEFINED) -> Any:
+    """JSONata's $pad: to |width| characters, on the right for a positive width, the left for a negative."""
+    if value is UNDEFINED:
+        return UNDEFINED
+    if char is UNDEFINED or char == "":
+        char = " "
+    if type(value) is not str or type(char) is not str or type(width) not in (int, float) or width != int(width):
+        raise Fallback
+    missing = abs(int(width)) - len(value)
+    if missing <= 0:
+        return value
+    padding = (char * missing)[:missing]
+    return value + padding if width > 0 else padding + value
+
+
 def _arguments(function: Any, *values: Any) -> tuple[Any, ...]:
     """The arguments a higher-order function passes: as many as the function declares."""
     if not isinstance(function, (Function, Builtin)):
@@ -500,6 +515,7 @@ BUILTINS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "exists": (_exists, 1, 1),
     "not": (_not, 1, 1),
     "boolean": (_boolean, 1, 1),
+    "pad": (_pad, 2, 3),
     "map": (_map, 2, 2),
     "each": (_each, 2, 2),
     "reduce": (_reduce, 2, 3),

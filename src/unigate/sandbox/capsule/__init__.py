@@ -3,6 +3,8 @@ vendor's (`/api/v2/...`; https://developer.capsulecrm.com/v2/overview/authentica
 
 Resources: `accounts` (parties, `accounts.py`, which owns the one parties store) and `contacts`
 (people, `contacts.py`: seeds people into that same store and serves an organisation's people);
+`pipelines` (`pipelines.py`), `stages` (their milestones, `stages.py`) and `opportunities` (`deals.py`, each
+with a party and a milestone);
 organisations and people share one store and one set of `/parties` routes, as in Capsule. Shared by them (`common.py`, served here): bearer auth with `SANDBOX_TOKEN` or an access
 token the OAuth server (`oauth.py`) issued, 401s with `WWW-Authenticate`, rate-limit headers per
 token, tenant-global tags and child-record ids, users and field definitions; any other path answers
@@ -46,6 +48,9 @@ from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response
 from unigate.sandbox.capsule.accounts import Parties
 from unigate.sandbox.capsule.contacts import People
+from unigate.sandbox.capsule.deals import Opportunities
+from unigate.sandbox.capsule.pipelines import Pipelines
+from unigate.sandbox.capsule.stages import Stages
 from unigate.sandbox.capsule.common import (
     AUTH_INVALID_MESSAGE,
     AUTH_MISSING_MESSAGE,
@@ -75,7 +80,7 @@ __all__ = ["AUTH_INVALID_MESSAGE", "AUTH_MISSING_MESSAGE", "EMULATOR", "INSUFFIC
 class CapsuleEmulator(Emulator):
     name: ClassVar[str] = "capsule"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People, Pipelines, Stages, Opportunities)
     # Behaviours Capsule's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "per_page_over_max": ("clamp", "refuse"),

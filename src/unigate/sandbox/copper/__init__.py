@@ -1,8 +1,9 @@
 """Copper Developer API v1 emulator: the root stands for https://api.copper.com; paths are the
 vendor's (`/developer_api/v1/...`; https://developer.copper.com/).
 
-Resources: `accounts` (companies, `accounts.py`) and `contacts` (people, `contacts.py`, each linked to
-at most one company by `company_id`). Shared by them (`common.py`): the X-PW-* header
+Resources: `accounts` (companies, `accounts.py`), `contacts` (people, `contacts.py`, each linked to
+at most one company by `company_id`), `pipelines` and `stages` (read-only, `pipelines.py`, `stages.py`)
+and `opportunities` (`deals.py`, each with a primary contact, its company, a pipeline and a stage). Shared by them (`common.py`): the X-PW-* header
 authentication (https://developer.copper.com/introduction/requests.html), Copper's error envelope,
 users, contact types and custom field definitions, served here with the account and user lookups;
 any other path answers Copper's 404.
@@ -41,6 +42,9 @@ from starlette.routing import Route
 from unigate.sandbox.base import Emulator, Resource, json_response
 from unigate.sandbox.copper.accounts import FIRST_COMPANY_ID, Companies
 from unigate.sandbox.copper.contacts import People
+from unigate.sandbox.copper.deals import Opportunities
+from unigate.sandbox.copper.pipelines import Pipelines
+from unigate.sandbox.copper.stages import Stages
 from unigate.sandbox.copper.common import (
     AUTH_FAILED_MESSAGE,
     COMPANY_FIELD_IDS,
@@ -64,7 +68,7 @@ __all__ = ["AUTH_FAILED_MESSAGE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS
 
 class CopperEmulator(Emulator):
     name: ClassVar[str] = "copper"
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities)
     # Behaviours Copper's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "page_size_over_max": ("clamp", "refuse"),

@@ -71,10 +71,13 @@ CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
     {"id": 103486, "name": "Preferred Channel", "canonical_name": None, "data_type": "Dropdown",
      "available_on": ["person", "lead"],
      "options": [{"id": 900201 + n, "name": name, "rank": n} for n, name in enumerate(["Email", "Phone", "In person"])]},
+    {"id": 103487, "name": "Seats", "canonical_name": None, "data_type": "Float", "available_on": ["opportunity"]},
+    {"id": 103488, "name": "Competitor", "canonical_name": None, "data_type": "Text", "available_on": ["opportunity"]},
 ]
 CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
 COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]
 PERSON_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "person" in d["available_on"]]
+OPPORTUNITY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "opportunity" in d["available_on"]]
 
 # https://developer.copper.com/introduction/appendix.html : the categories each contact list takes.
 EMAIL_CATEGORIES = ["work", "personal", "other"]

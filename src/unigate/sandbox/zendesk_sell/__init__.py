@@ -3,7 +3,8 @@
 
 One module per resource, listed in `resources` in seeding order: `accounts.py` owns Sell's `/v2/contacts`
 collection, which holds organisations and persons, and seeds the organisations; `contacts.py` seeds the
-persons into it. Assembled here with what every request goes through:
+persons into it; `pipelines.py` and `stages.py` (read-only) and `deals.py` (the `opportunities`, each with a
+primary contact, in a stage) follow. Assembled here with what every request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); 401 `unauthorized` in the errors envelope otherwise
   (https://developer.zendesk.com/api-reference/sales-crm/authentication/).
@@ -31,9 +32,12 @@ from unigate.sandbox.zendesk_sell.common import (
     RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
 )
 from unigate.sandbox.zendesk_sell.contacts import Contacts
+from unigate.sandbox.zendesk_sell.deals import Deals
 from unigate.sandbox.zendesk_sell.oauth import (
     OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
 )
+from unigate.sandbox.zendesk_sell.pipelines import Pipelines
+from unigate.sandbox.zendesk_sell.stages import Stages
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PER_PAGE", "EMULATOR", "MAX_PER_PAGE", "MISSING_USER_AGENT_CODE",
@@ -45,7 +49,7 @@ __all__ = [
 class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts)
+    resources = (Accounts, Contacts, Pipelines, Stages, Deals)
     # oauth.py: whether a refresh rotates the refresh token is unverified
     # common.py: whether Sell refuses a request without User-Agent is unverified
     switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN),

@@ -8,6 +8,8 @@ https://developer.zendesk.com/api-reference/sales-crm/requests/ and Zendesk's of
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
 
 
 
@@ -48,3 +50,45 @@ def timestamp(value: datetime) -> str:
 def now_timestamp() -> str:
     return timestamp(datetime.now(timezone.utc))
 
+
+
+def page_bounds(query) -> tuple[int, int] | str:
+    """`page` (1-based) and `per_page` (1..100, default 25) of a v2 list, or what is wrong with them
+    (basecrm-ruby's services: "per_page ... maximum 100", https://github.com/zendesk/basecrm-ruby)."""
+    try:
+        page, per_page = int(query.get("page", 1)), int(query.get("per_page", 25))
+    except ValueError:
+        return "page and per_page take positive integers."
+    if page < 1 or not 1 <= per_page <= 100:
+        return "page must be >= 1 and per_page between 1 and 100."
+    return page, per_page
+
+
+def id_list(raw: str | None) -> set[int] | None | str:
+    """The `ids=1,2,3` filter every v2 list takes (https://developers.getbase.com/docs/rest/articles/requests),
+    None when absent, or what is wrong with it."""
+    if not raw:
+        return None
+    try:
+        return {int(x) for x in raw.split(",") if x.strip()}
+    except ValueError:
+        return "ids takes a comma-separated list of integers."
+
+
+def collection(request, records: list[dict[str, Any]], page: int, per_page: int, kind: str) -> dict[str, Any]:
+    """One page of a v2 list in Sell's envelope: `items` (empty past the end: the official clients stop on
+    an empty page, basecrm-ruby paginated_resource.rb) and `meta.links.next_page` while more remain."""
+    start = (page - 1) * per_page
+    chosen = records[start:start + per_page]
+
+    def link(number: int) -> str:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "per_page")]
+        return str(request.url.replace(query=urlencode([*params, ("page", str(number)), ("per_page", str(per_page))])))
+
+    links = {"self": str(request.url), "first_page": link(1)}
+    if page > 1:
+        links["prev_page"] = link(page - 1)
+    if len(records) > start + per_page:
+        links["next_page"] = link(page + 1)
+    return {"items": [{"data": r, "meta": {"type": kind}} for r in chosen],
+            "meta": {"type": "collection", "count": len(chosen), "links": links}}
