@@ -151,7 +151,7 @@ class Opportunities(Resource):
         return len(self.order)
 
     def snapshot(self) -> Any:
-        return [self.render(self.records[i], None) for i in self.order]
+        return [self.render(self.records[i], None, ["account_relations", "contact_relations"]) for i in self.order]
 
     def render(self, record: dict[str, Any], root: str | None, expand: list[str] | None = None,
                load_only: list[str] | None = None) -> dict[str, Any]:
@@ -271,7 +271,7 @@ class Opportunities(Resource):
         for field in REQUIRED:
             if merged.get(field) in (None, "") and (record is None or field in clean):
                 return {}, missing(field)
-        for field, target in (("owner_id", "Client"), ("step_id", "Step")):
+        for field in ("owner_id", "step_id"):
             if field in clean and not is_uuid(clean[field]):
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Field '{field}' must be a UUID.")
         if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
