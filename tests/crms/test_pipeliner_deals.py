@@ -8,6 +8,7 @@ import pytest
 from support import list_all
 
 from unigate.sandbox import pipeliner
+from unigate.sandbox.pipeliner import opportunities as pipeliner_opportunities
 from unigate.sandbox.pipeliner.common import CURRENCIES
 
 NAME = "pipeliner"
@@ -143,3 +144,23 @@ def test_pipeline_and_step_writes_the_unified_api_does_not_serve_say_why(gateway
     response = gateway.unified("POST", NAME, json={"name": "New"}, resource=resource)
     assert response.status_code == 405
     assert "proxy" in response.json()["message"]
+
+
+@pytest.mark.parametrize("mode", ["replace", "append"])
+def test_a_new_account_and_contact_read_back_whether_pipeliner_replaces_or_appends_relations(gateway, ctl,
+                                                                                            monkeypatch, mode):
+    """Whether Pipeliner's PATCH of relation rows replaces or adds to them is undocumented: the primary account
+    written is the deal's account, and every contact written is on the deal, either way."""
+    monkeypatch.setattr(pipeliner_opportunities, "RELATIONS_ON_PATCH", mode)
+    deal = next(d for d in ctl.records("opportunities")
+                if d["primary_account"] and d["contact_relations"] and d["status"] != 2)
+    account = next(a for a in ctl.records("accounts") if a["id"] != deal["primary_account"])
+    contact = next(c for c in ctl.records("contacts")
+                   if c["id"] not in {r["contact_id"] for r in deal["contact_relations"]})
+    updated = gateway.unified("PATCH", NAME, deal["id"], resource="opportunities",
+                              json={"account": {"id": account["id"]}, "contact": [{"id": contact["id"]}]})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["account"] == {"id": account["id"]}
+    contacts = [c["id"] for c in updated.json()["contact"]]
+    assert contact["id"] in contacts
+    assert (contacts == [contact["id"]]) == (mode == "replace")

@@ -48,6 +48,8 @@ READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protec
                     "table_name", "primary_account", "primary_contact", "days_in_step", "qualify_date",
                     "was_qualified", "modified_by_user_id", "step", "owner", "unit", "oppty_type")
 REQUIRED = ("name", "owner_id", "closing_date", "step_id", "value")
+# A PATCH of account_relations / contact_relations: "replace" or "append" (see _apply_relations). [unverified]
+RELATIONS_ON_PATCH = "replace"
 OPEN, LOST, WON = 1, 2, 3
 _DEALS = ["CRM rollout", "Support renewal", "Data migration", "Hardware refresh", "Consulting retainer",
           "Training package", "Cloud upgrade", "Security audit", "Integration project", "Licence expansion"]
@@ -330,13 +332,28 @@ class Opportunities(Resource):
             record.update(clean)
             record["modified"] = stamp
             record["revision"] += 1
-        # Whether a PATCH replaces or appends relation rows is undocumented; the rows sent become the links,
-        # as for contacts' account_relations (contacts.ACCOUNT_RELATIONS_ON_PATCH).
         for kind, rows in relations.items():
             if rows is not None:
-                for old in record[f"{kind}_relations"]:
-                    old["is_deleted"] = True
-                record[f"{kind}_relations"] = [
-                    *record[f"{kind}_relations"],
-                    *(self._row(kind, row[f"{kind}_id"], row["is_primary"], stamp) for row in rows)]
+                self._apply_relations(record, kind, rows, stamp)
         return ok({"success": True, "data": self.render(record, root)})
+
+    @staticmethod
+    def _apply_relations(record: dict[str, Any], kind: str, rows: list[dict[str, Any]], stamp: str) -> None:
+        """Whether a PATCH of relation rows replaces the links or adds to them is undocumented (the same open
+        question as contacts' account_relations): "replace" keeps exactly the rows sent; "append" adds them,
+        a row for a record already linked updates it, and a new primary demotes the old one."""
+        live = [r for r in record[f"{kind}_relations"] if not r["is_deleted"]]
+        key = f"{kind}_id"
+        if RELATIONS_ON_PATCH == "replace":
+            for old in live:
+                old["is_deleted"] = True
+            live = []
+        elif any(row["is_primary"] for row in rows):
+            for old in live:
+                old["is_primary"] = False
+        for row in rows:
+            existing = next((r for r in live if r[key] == row[key]), None)
+            if existing is not None:
+                existing.update({"is_primary": row["is_primary"], "modified": stamp})
+            else:
+                record[f"{kind}_relations"].append(Opportunities._row(kind, row[key], row["is_primary"], stamp))
