@@ -1,7 +1,8 @@
 """Nutshell emulator: the REST API (`/rest/...`, https://app.nutshell.com/swagger.json).
 
-One module per resource (`accounts.py`, `contacts.py`: `Resource`s listed in `resources`, in seeding
-order, so people link to the companies seeded before them),
+One module per resource (`accounts.py`, `contacts.py`, `pipelines.py` with stagesets and stages, `leads.py`:
+`Resource`s listed in `resources`, in seeding order, so people link to the companies seeded before them and
+leads to both),
 assembled here with what they share: HTTP Basic authentication
 (https://developers.nutshell.com/docs/api-authentication), the error envelope recorded from a real
 instance in amp-labs/connectors `providers/nutshell/test/...` (`{"meta", "links", "accounts": [],
@@ -34,6 +35,8 @@ from unigate.sandbox.nutshell.common import (
     UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, format_phone,
 )
 from unigate.sandbox.nutshell.contacts import Contacts
+from unigate.sandbox.nutshell.leads import Leads
+from unigate.sandbox.nutshell.pipelines import Stages, Stagesets
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PAGE_LIMIT", "DELETED_ACCOUNTS_READABLE", "EMULATOR", "HOST", "INSTANCE_ID",
@@ -62,7 +65,7 @@ SWITCHES: dict[str, tuple[object, ...]] = {
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
-    resources = (Accounts, Contacts)
+    resources = (Accounts, Contacts, Stagesets, Stages, Leads)
     switches = SWITCHES
 
     # -- data -------------------------------------------------------------------------------------

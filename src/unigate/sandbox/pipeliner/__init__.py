@@ -1,7 +1,7 @@
 """Pipeliner CRM emulator: the REST v100 API (https://{region}.api.pipelinersales.com).
 
-One module per entity (`accounts.py`, `contacts.py` with its ContactAccountRelations: each a `Resource`
-listed in `resources`, in seeding order),
+One module per entity (`accounts.py`, `contacts.py` with its ContactAccountRelations, `pipelines.py` with
+Pipelines and their Steps, `opportunities.py`: each a `Resource` listed in `resources`, in seeding order),
 assembled here with what every entity shares:
 - Paths under `/api/v100/rest/spaces/{space_id}`; an unknown space is 404 `ERROR_NOT_FOUND` "Space not found."
   (PostHog pipeliner connector test fixture).
@@ -16,7 +16,7 @@ assembled here with what every entity shares:
 - Dates `YYYY-MM-DD HH:MM:SS.ffffff+00:00` (https://developers.pipelinersales.com/api-docs/core-api-concepts/dates);
   a `Timezone` header converts them.
 - Side entities records refer to: `Clients` (owners), `Tags`, `Fields` (the Industry data set that
-  `industry_id` points into, per the create-account tutorial).
+  `industry_id` points into, per the create-account tutorial), `Currencies` (an opportunity value's currency).
 Choices where the vendor leaves a behaviour unverified are module constants, each naming its source; where
 the vendor's sources disagree they are switches (`common.SWITCHES`, set through
 `POST /__control/pipeliner/switches`).
@@ -36,8 +36,10 @@ from starlette.routing import Route
 from unigate.sandbox.base import Emulator, json_response
 from unigate.sandbox.pipeliner.accounts import Accounts
 from unigate.sandbox.pipeliner.contacts import Contacts
+from unigate.sandbox.pipeliner.opportunities import Opportunities
+from unigate.sandbox.pipeliner.pipelines import Pipelines, Steps
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
+    CLIENT_IDS, CLIENTS, CURRENCIES, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
     INDUSTRIES, MAX_PAGE_SIZE, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
     SWITCHES, UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
 )
@@ -61,7 +63,7 @@ __all__ = [
 
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
-    resources = (Accounts, Contacts)
+    resources = (Accounts, Contacts, Pipelines, Steps, Opportunities)
     switches = SWITCHES
 
     # -- HTTP -------------------------------------------------------------------------------------
@@ -71,6 +73,7 @@ class PipelinerEmulator(Emulator):
             Route(f"{base}/Clients", self.side_list("Clients", CLIENTS), methods=["GET"]),
             Route(f"{base}/Tags", self.side_list("Tags", TAGS), methods=["GET"]),
             Route(f"{base}/Fields", self.side_list("Fields", FIELDS), methods=["GET"]),
+            Route(f"{base}/Currencies", self.side_list("Currencies", CURRENCIES), methods=["GET"]),
             # last: an entity the space does not know, then any other path, answered as recorded from
             # Pipeliner (amp-labs/connectors, providers/pipeliner test fixtures unknown-entity and
             # resource-not-found)
@@ -144,10 +147,13 @@ class PipelinerEmulator(Emulator):
     def _filter(params: dict[str, str], include_deleted: bool):
         """`filter[field]=value` with `filter-op[field]=eq|ieq|not-eq|contains|icontains|starts|ends|gt|gte|lt|lte|null|not-null|empty`."""
         checks = []
-        for key, value in params.items():
-            if not (key.startswith("filter[") and key.endswith("]")):
-                continue
-            field = key[7:-1]
+        # `null` / `not-null` need no value: the vendor connector sends `filter-op[pipeline_id]=not-null` alone
+        # (PowerPlatformConnectors, Pipeliner CRM apiDefinition.swagger.json, the Steps lists).
+        terms = {key[7:-1]: value for key, value in params.items() if key.startswith("filter[") and key.endswith("]")}
+        for key, op in params.items():
+            if key.startswith("filter-op[") and key.endswith("]") and op in ("null", "not-null"):
+                terms.setdefault(key[10:-1], "")
+        for field, value in terms.items():
             op = params.get(f"filter-op[{field}]", "eq")
 
             def check(record, field=field, op=op, value=value):
@@ -221,7 +227,7 @@ class PipelinerEmulator(Emulator):
                 page.append(ids[index])
             index += 1
         has_next = any(keep(lookup[ids[j]]) for j in range(index, len(ids))) if len(page) == size else False
-        filtered = include_deleted or any(k.startswith("filter[") for k in params)
+        filtered = include_deleted or any(k.startswith(("filter[", "filter-op[")) for k in params)
         if not filtered and unfiltered_total is not None:
             total = unfiltered_total
         else:

@@ -181,3 +181,33 @@ FIELDS = [
 ]
 
 DATE_FIELDS = ("created", "modified")
+
+# Currencies of the sandbox space: USD is the base currency, the others carry an exchange rate to it.
+# An opportunity's `value` is {base_value (base currency), currency_id, value_foreign (that currency)}; the
+# server computes one side from the other through the exchange rates
+# (https://developers.pipelinersales.com/api-docs/tutorials-and-articles/create-opportunity).
+BASE_CURRENCY_CODE = "USD"
+CURRENCIES = [
+    {"id": det_uuid("currency", i), "code": code, "symbol": symbol, "is_base": code == BASE_CURRENCY_CODE,
+     "rate_to_base": rate, "is_deleted": False,
+     "created": pipeliner_date(SEED_EPOCH - timedelta(days=400)),
+     "modified": pipeliner_date(SEED_EPOCH - timedelta(days=400))}
+    for i, (code, symbol, rate) in enumerate([("USD", "$", 1.0), ("EUR", "€", 1.08), ("GBP", "£", 1.27)])
+]
+CURRENCY_BY_ID = {c["id"]: c for c in CURRENCIES}
+# Opportunity custom fields (top-level `cf_` keys, core-api-concepts/fields).
+OPPORTUNITY_CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
+    "cf_competitor": (str,),
+    "cf_discount_pct": (int, float),
+}
+
+
+def is_uuid(value: Any) -> bool:
+    """Relation ids are uuids (format: uuid throughout the v100 OpenAPI)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
