@@ -1,7 +1,7 @@
 """Outreach emulator: the JSON:API v2 REST API (https://api.outreach.io/api/v2).
 
-One module per resource (`accounts.py`, `contacts.py` for prospects: each a `jsonapi.JsonApiResource`
-listed in `resources`, in seeding order),
+One module per resource (`accounts.py`, `contacts.py` for prospects, `stages.py` for opportunity stages,
+`opportunities.py`: each a `jsonapi.JsonApiResource` listed in `resources`, in seeding order),
 assembled here with what every request goes through (`_guard`):
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
@@ -28,6 +28,8 @@ from starlette.responses import Response
 from unigate.sandbox.base import Emulator, bearer_token
 from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
 from unigate.sandbox.outreach.contacts import Contacts
+from unigate.sandbox.outreach.opportunities import Opportunities
+from unigate.sandbox.outreach.stages import Stages
 from unigate.sandbox.outreach.common import (
     DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
     REQUIRE_MEDIA_TYPE_WITHOUT_BODY, SANDBOX_TOKEN, SANDBOX_USER_IDS, UNAUTHORIZED_ERROR, UNSUPPORTED_MEDIA_TYPE_ERROR,
@@ -45,7 +47,7 @@ __all__ = [
 class OutreachEmulator(Emulator):
     name = "outreach"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts)
+    resources = (Accounts, Contacts, Stages, Opportunities)
 
     def __init__(self) -> None:
         self.rate_limit = RATE_LIMIT
