@@ -10,6 +10,7 @@ import pytest
 from support import list_all
 
 from unigate.sandbox.monday import DEALS_BOARD_ID
+from unigate.sandbox.monday.deals import STAGES
 
 NAME = "monday"
 
@@ -83,14 +84,14 @@ def test_a_create_sends_the_deals_column_values_and_reads_the_deal_back(gateway,
         "deal_account": {"item_ids": [int(account)]}, "deal_contact": {"item_ids": [int(c) for c in contacts]},
         "text_mkx3src": "Gateway"}
     body = created.json()
-    assert body["stage"] == {"id": "2", "name": "Proposal"} and body["status"] == "open"
+    assert body["stage"] == {"id": "2", "name": "Discovery"} and body["status"] == "open"
     assert body["amount"] == 1234.5 and body["currency"] == "EUR"
     assert body["contact"] == [{"id": c} for c in contacts] and body["account"] == {"id": account}
 
 
 def test_moving_to_a_won_or_lost_stage_is_how_a_deal_closes(gateway, ctl):
     deal_id = deals_board_items(ctl)[0]["id"]
-    for index, status in (("4", "won"), ("5", "lost"), ("1", "open")):
+    for index, status in (("14", "won"), ("15", "lost"), ("1", "open")):
         moved = gateway.unified("PATCH", NAME, deal_id, json={"stage": {"id": index}}, resource="opportunities")
         assert moved.status_code == 200, moved.text
         assert moved.json()["status"] == status and moved.json()["stage"]["id"] == index
@@ -114,3 +115,16 @@ def test_a_deal_of_another_board_is_not_found(gateway, ctl):
         assert gateway.unified(method, NAME, contact_id, resource="opportunities").status_code == 404
     patched = gateway.unified("PATCH", NAME, contact_id, json={"name": "x"}, resource="opportunities")
     assert patched.status_code == 404
+
+
+def test_stages_are_the_stage_columns_labels_on_the_deals_board(gateway, ctl):
+    listed = [r for page in list_all(gateway, NAME, limit=7, resource="stages") for r in page]
+    for record in listed:
+        record.pop("remote_data")
+    assert listed == [{"id": str(i), "name": label, "position": i, "status": "active",
+                       "pipeline": {"id": DEALS_BOARD_ID, "name": "Deals"}} for i, label in enumerate(STAGES)]
+    got = gateway.unified("GET", NAME, "3", resource="stages")
+    assert got.status_code == 200 and got.json()["name"] == STAGES[3]
+    assert gateway.unified("GET", NAME, "99", resource="stages").status_code == 404
+    refused = gateway.unified("POST", NAME, json={"name": "Onboarding"}, resource="stages")
+    assert refused.status_code == 405 and "2025-07" in refused.json()["message"], refused.text

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from unigate.sandbox.monday import DEALS_BOARD_ID, SANDBOX_TOKEN
+from unigate.sandbox.monday.deals import STAGES
 
 HEADERS = {"Authorization": SANDBOX_TOKEN, "API-Version": "2025-07"}
 CHANGE = ("mutation ($board: ID!, $id: ID, $values: JSON!) { change_multiple_column_values(board_id: $board, "
@@ -52,13 +53,13 @@ def test_seeded_deals_link_accounts_and_their_contacts_in_every_stage_and_severa
             with_contact += 1
         stages.add(values["deal_stage"]["text"])
         currencies.add(values["deal_currency"]["text"])
-    assert stages == {"New", "Discovery", "Proposal", "Negotiation", "Won", "Lost"}
+    assert stages == set(STAGES) and len(STAGES) == 16
     assert len(currencies) == 3 and with_contact > 20
 
 
 def test_the_stage_moves_by_index_or_label_and_an_unknown_one_is_refused(monday):
     deal = next(i for i in monday.records("opportunities") if i["board_id"] == DEALS_BOARD_ID)
-    for values, label in (({"deal_stage": {"index": 3}}, "Negotiation"), ({"deal_stage": {"label": "Won"}}, "Won")):
+    for values, label in (({"deal_stage": {"index": 3}}, "Needs analysis"), ({"deal_stage": {"label": "Won"}}, "Won")):
         body = gql(monday, CHANGE, {"board": DEALS_BOARD_ID, "id": deal["id"], "values": json.dumps(values)})
         assert body["data"]["change_multiple_column_values"]["column_values"][0]["text"] == label
     for values in ({"deal_stage": {"index": 42}}, {"deal_stage": {"label": "Maybe"}}):
@@ -71,5 +72,4 @@ def test_the_stage_labels_are_the_columns_settings(monday):
     body = gql(monday, 'query ($b: [ID!]) { boards(ids: $b) { columns(ids: ["deal_stage"]) { settings_str } } }',
                {"b": [DEALS_BOARD_ID]})
     settings = json.loads(body["data"]["boards"][0]["columns"][0]["settings_str"])
-    assert settings["labels"] == {"0": "New", "1": "Discovery", "2": "Proposal", "3": "Negotiation", "4": "Won",
-                                  "5": "Lost"}
+    assert settings["labels"] == {str(i): label for i, label in enumerate(STAGES)}

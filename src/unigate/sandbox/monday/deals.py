@@ -25,8 +25,11 @@ from unigate.sandbox.monday.common import (
     ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, DEALS_BOARD_ID, SEED_EPOCH, USERS, iso,
 )
 
-# The Stage labels by index, in pipeline order; the template marks the last two closed (won, lost).
-STAGES = ("New", "Discovery", "Proposal", "Negotiation", "Won", "Lost")
+# The Stage labels by index, in pipeline order, the closed ones (won, lost) last. A status column holds up
+# to 40 labels (https://support.monday.com/hc/en-us/articles/360001331089); this board's sales process uses 16.
+STAGES = ("New", "Qualification", "Discovery", "Needs analysis", "Demo", "Solution design", "Technical review",
+          "Business case", "Proposal", "Security review", "Legal review", "Negotiation", "Verbal commit",
+          "Contract sent", "Won", "Lost")
 CURRENCIES = ("USD", "EUR", "GBP")
 _NAMES = ["Annual plan", "Expansion", "Pilot", "Enterprise seats", "Renewal", "Onboarding package"]
 
