@@ -6,21 +6,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from support import list_all
 
 from unigate.sandbox.monday import DEALS_BOARD_ID
 from unigate.sandbox.monday.deals import STAGES
 
 NAME = "monday"
-
-
-@pytest.fixture
-def ctl(sandbox):
-    control = sandbox.control(NAME)
-    control.reset()
-    yield control
-    control.clear_faults()
 
 
 def expected(item: dict, contacts_of: dict[str, list[str]]) -> dict:

@@ -4,18 +4,9 @@ sandbox stores, and the writes as Outreach receives them
 
 from __future__ import annotations
 
-import pytest
 from support import list_all
 
 NAME = "outreach"
-
-
-@pytest.fixture
-def ctl(sandbox):
-    control = sandbox.control(NAME)
-    control.reset()
-    yield control
-    control.clear_faults()
 
 
 def expected_status(stage: dict, deal: dict) -> str:
