@@ -20,11 +20,12 @@ DEAL_CRMS = sorted({name for name, resource in REGISTERED if resource == "opport
 
 
 def stages_by_pipeline(gateway, name: str) -> dict[str, list[dict]]:
-    """Every stage the CRM lists, by pipeline id, each pipeline's in order of `position`."""
+    """Every stage the CRM lists, by pipeline id, each pipeline's in order of `position`. A CRM without
+    pipeline objects (Outreach) lists stages with no `pipeline`: they form its one implicit pipeline."""
     grouped: dict[str, list[dict]] = defaultdict(list)
     for page in list_all(gateway, name, limit=50, resource="stages"):
         for stage in page:
-            grouped[stage["pipeline"]["id"]].append(stage)
+            grouped[(stage.get("pipeline") or {}).get("id")].append(stage)
     for stages in grouped.values():
         stages.sort(key=lambda s: s["position"])
     return grouped

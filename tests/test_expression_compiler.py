@@ -78,11 +78,13 @@ RECORD_MAPPINGS = record_mappings()
 ENGINE_ONLY_KINDS = {
     "regular expression",       # Python's regular expressions differ from JavaScript's
     "function $base64encode",   # headers, once per request
+    "function $sort",           # a status column's labels in order (monday's stages)
     "operator '^'",             # order-by: a pipeline's stages
 }
 # Syntax the compiler does not cover yet that a record mapping may still use: order-by sorts a pipeline's
-# stages (a handful per record, on resources whose pages are small), so the engine's speed is enough there.
-RECORD_MAPPING_ENGINE_ONLY = {"operator '^'"}
+# stages (a handful per record, on resources whose pages are small), and a regular expression checks a
+# deal amount's decimal text (monday, Outreach). Those mappings run at the engine's speed.
+RECORD_MAPPING_ENGINE_ONLY = {"operator '^'", "regular expression"}
 
 
 def test_the_compiled_subset_is_tracked():

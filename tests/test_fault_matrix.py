@@ -93,12 +93,11 @@ FAULTS: dict[str, dict] = {
 ERROR_IN_200 = {"monday"}
 # Where every unified method calls one path (a GraphQL endpoint), the path cannot tell the calls apart: the
 # fault matches the operation in the body instead, one per unified method (from the mapping file).
-GRAPHQL_OPERATIONS = {
-    ("monday", "accounts"): {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
-                             "update": "change_multiple_column_values", "delete": "delete_item"},
-    ("monday", "contacts"): {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
-                             "update": "change_multiple_column_values", "delete": "delete_item"},
-}
+# Every monday resource kept as a board's items (accounts, contacts, deals) is called the same way.
+MONDAY_ITEM_OPERATIONS = {"list": "items_page(limit: $limit)", "get": "query_params", "create": "create_item",
+                          "update": "change_multiple_column_values", "delete": "delete_item"}
+GRAPHQL_OPERATIONS = {("monday", resource): MONDAY_ITEM_OPERATIONS for name, resource in REGISTERED
+                      if name == "monday" and mapping(name, resource).methods["list"].resource == "items"}
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from unigate.sandbox.monday import (
-    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEALS_BOARD_ID, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
 )
 
 HEADERS = {"Authorization": SANDBOX_TOKEN, "API-Version": "2025-07"}
@@ -256,10 +256,10 @@ def test_items_by_ids_pages_lowest_id_first(monday):
 
 
 def test_each_board_is_a_control_resource_seeded_in_order(monday):
-    """Accounts and Contacts are two boards; the control API reseeds and shows each, and contacts
-    (seeded after accounts) link to the accounts seeded before them."""
-    answer = monday.reset(counts={"accounts": 3, "contacts": 2})
-    assert answer["records"] == {"accounts": 3, "contacts": 2}
+    """Accounts, Contacts and Deals are three boards; the control API reseeds and shows each, and contacts
+    and deals (seeded after accounts) link to the accounts seeded before them."""
+    answer = monday.reset(counts={"accounts": 3, "contacts": 2, "opportunities": 4})
+    assert answer["records"] == {"accounts": 3, "contacts": 2, "opportunities": 4}
     accounts, contacts = monday.records("accounts"), monday.records("contacts")
     assert [i["board_id"] for i in accounts] == [ACCOUNTS_BOARD_ID] * 3
     assert [i["board_id"] for i in contacts] == [CONTACTS_BOARD_ID] * 2
@@ -268,7 +268,12 @@ def test_each_board_is_a_control_resource_seeded_in_order(monday):
     assert [str(i) for i in linked] == [accounts[0]["id"], accounts[1]["id"]]
     boards = ok(gql(monday, "{ boards { id name items_count } }"))["boards"]
     assert boards == [{"id": ACCOUNTS_BOARD_ID, "name": "Accounts", "items_count": 3},
-                      {"id": CONTACTS_BOARD_ID, "name": "Contacts", "items_count": 2}]
+                      {"id": CONTACTS_BOARD_ID, "name": "Contacts", "items_count": 2},
+                      {"id": DEALS_BOARD_ID, "name": "Deals", "items_count": 4}]
+    deals = monday.records("opportunities")
+    deal_accounts = [json.loads(v["value"])["linkedPulseIds"][0]["linkedPulseId"]
+                     for d in deals for v in d["column_values"] if v["id"] == "deal_account"]
+    assert [str(i) for i in deal_accounts] == [accounts[0]["id"], accounts[1]["id"], accounts[2]["id"], accounts[0]["id"]]
 
 
 CONTACT_FIELDS = ("id name column_values { id type text value ... on BoardRelationValue { linked_item_ids } "

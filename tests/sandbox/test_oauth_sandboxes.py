@@ -156,7 +156,9 @@ CRMS: dict[str, Crm] = {
         is_vendor_401=lambda r: r.status_code == 401 and r.json() == {"errors": [outreach.UNAUTHORIZED_ERROR]},
         error_code=rfc_code,
         refusals=RFC_REFUSALS,
-        scope="accounts.read accounts.write accounts.delete prospects.read prospects.write prospects.delete",
+        scope=("accounts.read accounts.write accounts.delete prospects.read prospects.write prospects.delete "
+               "opportunities.read opportunities.write opportunities.delete opportunityStages.read "
+               "opportunityStages.write opportunityStages.delete"),
     ),
     "capsule": Crm(
         name="capsule",

@@ -1,8 +1,8 @@
 """monday CRM emulator: the GraphQL API v2 (`POST /v2`, https://api.monday.com/v2) over the CRM boards.
 
 Every monday CRM resource is a board whose items are its records (boards.py: `BoardResource`);
-`resources` lists them in seeding order (accounts.py, contacts.py), so contacts can link to the
-accounts seeded before them. The GraphQL machinery is shared by every board: endpoint.py (the HTTP
+`resources` lists them in seeding order (accounts.py, contacts.py, deals.py), so contacts can link to
+the accounts seeded before them, and deals to both. The GraphQL machinery is shared by every board: endpoint.py (the HTTP
 endpoint, root fields, errors, complexity), items.py (item reads, paging and mutations), boards.py
 (`Board` objects), columns.py (column values), schema.py (types and fields), graphql.py (the parser
 and executor), common.py (ids, versions, limits, OAuth profile).
@@ -49,17 +49,18 @@ from unigate.sandbox.monday.accounts import Accounts
 from unigate.sandbox.monday.boards import Boards
 from unigate.sandbox.monday.columns import ColumnValues
 from unigate.sandbox.monday.common import (
-    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, FIRST_ITEM_ID, ITEM_ID_STEP, ITEM_NOT_FOUND_CODE,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEALS_BOARD_ID, FIRST_ITEM_ID, ITEM_ID_STEP, ITEM_NOT_FOUND_CODE,
     ITEM_NOT_FOUND_ERRORS,
     ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, SANDBOX_TOKEN, TAGS, UNAUTHENTICATED_BODY, USERS,
 )
 from unigate.sandbox.monday.contacts import Contacts
+from unigate.sandbox.monday.deals import Deals
 from unigate.sandbox.monday.endpoint import GraphQLEndpoint
 from unigate.sandbox.monday.items import Items
 from unigate.sandbox.monday.oauth import OAUTH_LEGACY_TOKEN_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
 
 __all__ = [
-    "ACCOUNTS_BOARD_ID", "CONTACTS_BOARD_ID", "CURRENT_API_VERSION", "EMULATOR", "ITEM_NOT_FOUND_CODE",
+    "ACCOUNTS_BOARD_ID", "CONTACTS_BOARD_ID", "CURRENT_API_VERSION", "DEALS_BOARD_ID", "EMULATOR", "ITEM_NOT_FOUND_CODE",
     "ITEM_NOT_FOUND_STATUS", "MAX_PAGE_LIMIT", "OAUTH_LEGACY_TOKEN_PATH", "OAUTH_PROFILE", "OAUTH_TOKEN_PATH",
     "SANDBOX_TOKEN", "UNAUTHENTICATED_BODY", "MondayEmulator",
 ]
@@ -68,7 +69,7 @@ __all__ = [
 class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
     name = "monday"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts)
+    resources = (Accounts, Contacts, Deals)
     # Behaviours monday's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "api_version_header": ("optional", "required"),

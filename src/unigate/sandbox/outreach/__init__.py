@@ -1,7 +1,7 @@
 """Outreach emulator: the JSON:API v2 REST API (https://api.outreach.io/api/v2).
 
-One module per resource (`accounts.py`, `contacts.py` for prospects: each a `jsonapi.JsonApiResource`
-listed in `resources`, in seeding order),
+One module per resource (`accounts.py`, `contacts.py` for prospects, `stages.py` for opportunity stages,
+`opportunities.py`: each a `jsonapi.JsonApiResource` listed in `resources`, in seeding order),
 assembled here with what every request goes through (`_guard`):
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
@@ -36,6 +36,8 @@ from starlette.routing import Route
 from unigate.sandbox.base import Emulator, bearer_token
 from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
 from unigate.sandbox.outreach.contacts import Contacts
+from unigate.sandbox.outreach.opportunities import Opportunities
+from unigate.sandbox.outreach.stages import Stages
 from unigate.sandbox.outreach.common import (
     DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
     ROUTE_NOT_FOUND_ERROR, SANDBOX_TOKEN, SANDBOX_USER_IDS, SWITCHES, UNAUTHORIZED_ERROR, UNAUTHORIZED_TEXT,
@@ -55,7 +57,7 @@ __all__ = [
 class OutreachEmulator(Emulator):
     name = "outreach"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts)
+    resources = (Accounts, Contacts, Stages, Opportunities)
     # oauth.py: whether a refresh rotates the refresh token is unverified
     switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN)}
 

@@ -103,6 +103,13 @@ def validation_error(detail: str, pointer: str) -> dict[str, Any]:
             "source": {"pointer": pointer}}
 
 
+def too_long(pointer: str) -> dict[str, Any]:
+    """422 validationDataTooLongError, as recorded from Outreach by product-os/jellyfish-plugin-outreach
+    (test/integration/outreach-mock.ts)."""
+    return {"id": "validationDataTooLongError", "title": "Validation Data Too Long Error",
+            "detail": "Data provided is too long.", "source": {"pointer": pointer}}
+
+
 def bad_request(detail: str, pointer: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"id": "badRequest", "title": "Bad Request", "detail": detail}
     if pointer:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from unigate.sandbox.outreach.common import SANDBOX_USER_IDS, SEED_EPOCH, iso, validation_error
+from unigate.sandbox.outreach.common import SANDBOX_USER_IDS, SEED_EPOCH, iso, too_long, validation_error
 from unigate.sandbox.outreach.jsonapi import BOOL, STRING, STRINGS, TIMESTAMPS, JsonApiResource
 
 CUSTOM_KEYS = tuple(f"custom{i}" for i in range(1, 151))   # custom1..custom150 (OpenAPI prospect schema)
@@ -132,8 +132,7 @@ class Contacts(JsonApiResource):
             limit = MAX_CUSTOM_LENGTH if key in CUSTOM_KEYS else MAX_STRING_LENGTH
             values = value if isinstance(value, list) else [value]
             if any(isinstance(v, str) and len(v) > limit for v in values):
-                return {"id": "validationDataTooLongError", "title": "Validation Data Too Long Error",
-                        "detail": "Data provided is too long.", "source": {"pointer": f"/data/attributes/{key}"}}
+                return too_long(f"/data/attributes/{key}")
         account_id = relations.get("account")
         if account_id is not None and self.emulator.resource("accounts").store.get(account_id) is None:
             return validation_error(f"Could not find 'account' with ID '{account_id}'.", "/data/relationships/account")

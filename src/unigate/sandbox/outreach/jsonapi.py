@@ -52,6 +52,11 @@ def _as_id(value: Any) -> int | None:
     return None
 
 
+def _as_text(value: Any) -> str:
+    """An attribute as a filter value spells it: booleans as JSON does (`filter[isClosed]=true`)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 class JsonApiResource(Resource):
     """An Outreach resource type over a `Collection` of integer ids in ascending order.
     Authentication, rate limit and media type come from the emulator's `_guard`."""
@@ -214,7 +219,7 @@ class JsonApiResource(Resource):
                 check = lambda r, a=attr, w=wanted: bool(w & set(r["attributes"].get(a) or ()))  # noqa: E731
             elif attr in self.attribute_types:
                 wanted = set(value.split(","))
-                check = lambda r, a=attr, w=wanted: str(r["attributes"].get(a)) in w  # noqa: E731
+                check = lambda r, a=attr, w=wanted: _as_text(r["attributes"].get(a)) in w  # noqa: E731
             else:
                 check = None
             if check is None:
@@ -290,7 +295,8 @@ class JsonApiResource(Resource):
         return clean, relations, failure
 
     def _refuse(self, error: dict[str, Any], headers: dict[str, str]) -> Response:
-        return error_document(400 if error["id"] == "badRequest" else 422, error, headers=headers)
+        status = {"badRequest": 400, "resourceNotFound": 404}.get(error["id"], 422)
+        return error_document(status, error, headers=headers)
 
     def _create(self, request: Request, body: Any, headers: dict[str, str]) -> Response:
         data = body.get("data") if isinstance(body, dict) else None
