@@ -52,8 +52,10 @@ class Stages(JsonApiResource):
     default_seed_count: ClassVar[int | None] = len(OPEN_STAGES) + len(CLOSED_STAGES)
 
     def seed(self, count: int) -> None:
-        """`count` stages (at most 16, at least three): the first open ones, then the two closed ones."""
+        """`count` stages (at most 16, at least three; none for 0): the first open ones, then the two closed ones."""
         self.new_store()
+        if count <= 0:
+            return
         names = [*OPEN_STAGES[:max(min(count, len(OPEN_STAGES) + 2) - 2, 1)], *CLOSED_STAGES]
         for order, stage_name in enumerate(names, start=1):
             stamp = iso(SEED_EPOCH - timedelta(days=30 - order))

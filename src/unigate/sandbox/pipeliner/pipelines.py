@@ -104,6 +104,8 @@ class Steps(Resource):
             for position, (name, percent) in enumerate(_pipeline_plan(pipeline["seed_index"])[2]):
                 self.add(pipeline["id"], name, percent, position, step_id=det_uuid("step", n))
                 n += 1
+        if count <= 0:   # an empty space: no lead process either
+            return
         for position, name in enumerate(_LEAD_STEPS):
             step = self.add(None, name, 0, position, step_id=det_uuid("lead-step", position))
             step["lead_process_id"] = _LEAD_PROCESS_ID
