@@ -357,3 +357,26 @@ def test_a_refused_credential_leaves_no_space_behind(sandbox):
                           headers={"Authorization": f"Bearer not-the-sandbox-token~{key}"})
     assert answer.status_code == 401
     assert key not in [space["space"] for space in sandbox.control("hubspot").spaces()["spaces"]]
+
+
+def test_switches_describe_the_crm_in_every_data_space(sandbox):
+    """A switch set through the control API (a behaviour the vendor's sources leave open) holds in every
+    space of the CRM, one created later included, and a reset puts it back everywhere."""
+    from unigate.sandbox.pipedrive import SANDBOX_API_TOKEN
+
+    control = sandbox.control("pipedrive")
+    nameless = {"emails": [{"value": "nameless@example.com", "primary": True, "label": "work"}]}
+
+    def create_in(space: str) -> int:
+        headers = {"x-api-token": f"{SANDBOX_API_TOKEN}~{space}"}
+        return requests.post(f"{control.url}/api/v2/persons", json=nameless, headers=headers, timeout=10).status_code
+
+    earlier = uuid.uuid4().hex
+    assert create_in(earlier) == 400                 # the default: a person needs a name
+    try:
+        control.switch(person_name="optional")
+        assert create_in(earlier) == 200
+        assert create_in(uuid.uuid4().hex) == 200    # a space created after the switch
+    finally:
+        control.reset()
+    assert create_in(earlier) == 400
