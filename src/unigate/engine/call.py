@@ -109,22 +109,13 @@ def prune(value: Any) -> Any:
     return value
 
 
-# Functions whose result changes between calls: a mapping using one is evaluated every time.
-_VOLATILE = ("$now", "$millis", "$random", "$uuid")
-
-
 def reads_only_account_steps(expression: Expression, before: tuple[Step, ...]) -> bool:
     """Whether `expression` reads nothing but the results of steps cached per account (and always run),
     so that its value is the same for every request of an account: HubSpot's `properties` list, built
     from the portal's property definitions, is one. Decided from the engine's analysis of what an
     expression reads; anything it cannot vouch for (the whole input, a binding) is evaluated per request."""
-    compiled = getattr(expression, "_compiled", None)
-    analysis = getattr(compiled, "reads", None)
-    if analysis is None or any(name in expression.source for name in _VOLATILE):
-        return False
-    try:
-        reads = analysis()
-    except Exception:  # noqa: BLE001 - no analysis, no caching
+    reads = expression.reads()
+    if reads is None:
         return False
     read = reads.get("input")
     if reads.get("bindings") or not isinstance(read, dict) or set(read) != {"steps"}:

@@ -73,6 +73,17 @@ class Expression:
             except jlens.JlensError:
                 self._constant = _NOT_CONSTANT
 
+    def reads(self) -> dict[str, Any] | None:
+        """What the expression reads from its input and bindings (the engine's analysis); None when it
+        cannot be known, or when the result changes between calls whatever it reads ($now, $random, …)."""
+        if any(name in self.source for name in _VOLATILE):
+            return None
+        try:
+            reads: dict[str, Any] = self._compiled.reads()
+        except Exception:  # noqa: BLE001 - no analysis
+            return None
+        return reads
+
     @property
     def compiled(self) -> bool:
         """Whether the Python compiler translated this expression (else the engine evaluates it)."""
