@@ -167,6 +167,10 @@ class Engine:
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
                                     f"{request.model}/{request.resource} (supported: {supported})."
                                     + (f" {why}" if why else ""))
+        if request.method == "list":
+            self._refuse_unknown_filters(request, mapping)
+        elif request.method in ("create", "update"):
+            self._refuse_unknown_values(request, mapping)
         # Before any request is built: a refreshed token may come with another API host (its context).
         if self.provider.refresh_due(request.account):
             request.account = await self.provider.fresh(request.account)
@@ -182,6 +186,36 @@ class Engine:
         if request.method == "list":
             return await self._list(request, state, method_mapping, method, scope)
         return await self._single(request, state, mapping, method_mapping, method, scope)
+
+    def _refuse_unknown_filters(self, request: UnifiedRequest, mapping: ResourceMapping) -> None:
+        """A list filter on a field of the resource that the mapping does not honour is answered 400: an
+        unfiltered answer to a filtered question would look like a correct one."""
+        schema = self.resources.get((request.model, request.resource))
+        if schema is None:
+            return
+        fields = schema.schema.get("properties", {})
+        unknown = sorted(k for k in request.query if k in fields and k != "remote_data" and k not in mapping.filters)
+        if unknown:
+            label = request.account.integration.label
+            takes = ", ".join(f"`{f}`" for f in mapping.filters) or "none"
+            raise GatewayError(400, f"{label} cannot filter {request.model}/{request.resource} by "
+                                    f"{', '.join(f'`{k}`' for k in unknown)} (filters it takes: {takes}).",
+                               insight={"unsupported_filters": {"description": "List filters this CRM cannot apply.",
+                                                                "value": unknown}})
+
+    @staticmethod
+    def _refuse_unknown_values(request: UnifiedRequest, mapping: ResourceMapping) -> None:
+        """A written value the CRM does not take (an engagement type it lacks) is answered 400 naming the
+        ones it does, before the CRM is called."""
+        body = request.body if isinstance(request.body, dict) else {}
+        for name, allowed in mapping.values.items():
+            value = body.get(name)
+            if value is not None and value not in allowed:
+                label = request.account.integration.label
+                raise GatewayError(400, f"{label} takes {name} {', '.join(allowed)} on {request.model}/"
+                                        f"{request.resource}, not {value!r}.",
+                                   insight={"allowed_values": {"description": f"The values {label} takes for {name}.",
+                                                               "value": list(allowed)}})
 
     # -- steps ---------------------------------------------------------------------------------------
     async def _run_steps(self, request: UnifiedRequest, state: CallState, mm: MethodMapping | CustomMethodMapping,
@@ -426,7 +460,8 @@ class Engine:
 
     def _map(self, mm: MethodMapping, record: Any, request: UnifiedRequest, schema: UnifiedResource | None,
              steps: dict[str, Any], apply_filter: bool = True) -> dict[str, Any] | None:
-        if apply_filter and mm.filter is not None and not evaluate(mm.filter, {"response": record}, "filter"):
+        if apply_filter and mm.filter is not None and not evaluate(mm.filter, {"response": record, "query": request.query},
+                                                                   "filter"):
             return None
         unified = evaluate(mm.record, {"response": record, "context": request.account.context, "steps": steps},
                            "record")

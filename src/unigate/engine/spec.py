@@ -291,6 +291,11 @@ class ResourceMapping:
     required: tuple[tuple[str, ...], ...] = ()
     # The value formats the CRM takes (`country`, `phone`, `dates`; FORMATS), for docs/coverage.md.
     formats: dict[str, str] = field(default_factory=dict)
+    # The unified list filters the mapping honours (`account` is `?account[id]=…`); a list naming
+    # another field of the resource is refused rather than answered unfiltered.
+    filters: tuple[str, ...] = ()
+    # The values the CRM takes for a field the model leaves open (engagement_type), checked on writes.
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -680,6 +685,13 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
             raise SpecError(f"{where}: $.supports: {name!r} is required or defaulted on create but not writable")
     if required and "create" not in methods:
         raise SpecError(f"{where}: $.supports.required: the resource has no create")
+    filters = tuple(supports.get("filters", []))
+    if filters and "list" not in methods:
+        raise SpecError(f"{where}: $.supports.filters: the resource has no list")
+    values = {str(k): tuple(v) for k, v in (supports.get("values") or {}).items()}
+    for name in values:
+        if name not in writable:
+            raise SpecError(f"{where}: $.supports.values.{name}: the field is not writable")
     return ResourceMapping(
         model=model,
         resource=resource,
@@ -689,6 +701,8 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         writable=writable,
         required=required,
         formats={str(k): str(v) for k, v in (supports.get("formats") or {}).items()},
+        filters=filters,
+        values=values,
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
         not_supported={str(k): str(v) for k, v in (supports.get("not_supported") or {}).items()},
         beyond_truto={str(k): str(v) for k, v in (supports.get("beyond_truto") or {}).items()},
