@@ -191,6 +191,58 @@ def _stage_candidates(marker: str, existing: dict[str, Any], links: dict[str, An
     return {"name": f"Contract Stage {marker}", "pipeline": {"id": pipeline["id"]} if pipeline else None}
 
 
+def _activity_links(existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    """The account, contacts and deals an activity hangs off: the ones given, else the seeded record's."""
+    return {
+        "account": links.get("account") or existing.get("account"),
+        "contact": [links["contact"]] if links.get("contact") else (existing.get("contact") or [])[:1],
+        "opportunity": [links["opportunity"]] if links.get("opportunity") else (existing.get("opportunity") or [])[:1],
+    }
+
+
+def _note_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": f"Contract note {marker}",
+        "content": f"Written by the contract suite ({marker})",
+        "owner": existing.get("owner"),
+        "visibility": existing.get("visibility"),
+        **_activity_links(existing, links),
+    }
+
+
+def _task_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    # The seeded task's due date says which the CRM keeps: an all-day date or a time.
+    due = "2027-03-31T15:00:00Z" if "T" in (existing.get("due_date") or "T") else "2027-03-31"
+    return {
+        "subject": f"Contract task {marker}",
+        "content": f"Opened by the contract suite ({marker})",
+        "type": {"id": existing["type"]["id"]} if (existing.get("type") or {}).get("id") else None,
+        "owner": {"id": existing["owner"]["id"]} if (existing.get("owner") or {}).get("id") else None,
+        "due_date": due,
+        "status": "open",
+        **_activity_links(existing, links),
+    }
+
+
+def _engagement_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "subject": f"Contract call {marker}",
+        "content": f"Logged by the contract suite ({marker})",
+        "engagement_type": existing.get("engagement_type"),
+        "direction": "outbound",
+        "owner": existing.get("owner"),
+        "start_time": "2027-01-15T10:00:00Z",
+        "end_time": "2027-01-15T10:30:00Z",
+        **_activity_links(existing, links),
+    }
+
+
+def _engagement_type_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {"name": f"Contract type {marker}", "type": existing.get("type")}
+
+
+ACTIVITY_LINKS = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities"}
+
 RESOURCE_CASES: dict[str, ResourceCase] = {
     "accounts": ResourceCase(_account_candidates, label_fields=("name",),
                              equal_fields=("name", "description", "industry", "website", "number_of_employees"),
@@ -206,6 +258,15 @@ RESOURCE_CASES: dict[str, ResourceCase] = {
                               excluded=("created_at", "stages.name")),
     "stages": ResourceCase(_stage_candidates, label_fields=("name",), equal_fields=("name",),
                            excluded=("position", "pipeline.name"), links={"pipeline": "pipelines"}),
+    "notes": ResourceCase(_note_candidates, label_fields=("title", "content"), equal_fields=("title",),
+                          excluded=("content", "account.id"), links=ACTIVITY_LINKS),
+    "tasks": ResourceCase(_task_candidates, label_fields=("subject", "content"), equal_fields=("subject", "status"),
+                          excluded=("content", "owner.id"), links=ACTIVITY_LINKS),
+    "engagements": ResourceCase(_engagement_candidates, label_fields=("subject", "content"),
+                                equal_fields=("subject", "engagement_type"), excluded=("content", "account.id"),
+                                links=ACTIVITY_LINKS),
+    "engagement_types": ResourceCase(_engagement_type_candidates, label_fields=("name",), equal_fields=("name",),
+                                     excluded=("name", "created_at")),
 }
 
 
@@ -272,9 +333,10 @@ def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any], reso
     for link in ("owner", "account", "stage", "pipeline"):
         if link in sent:
             assert (got.get(link) or {}).get("id") == sent[link]["id"], f"{where}: {link} {got.get(link)}"
-    if "contact" in sent:  # an opportunity's contacts: every one sent is on the record
-        ids = {c.get("id") for c in got.get("contact") or []}
-        assert {c["id"] for c in sent["contact"]} <= ids, f"{where}: contact {got.get('contact')}"
+    for many in ("contact", "opportunity", "lead"):  # linked lists: every one sent is on the record
+        if many in sent:
+            ids = {c.get("id") for c in got.get(many) or []}
+            assert {c["id"] for c in sent[many]} <= ids, f"{where}: {many} {got.get(many)}"
     if "addresses" in sent:
         address = (got.get("addresses") or [{}])[0]
         for key in ("street_1", "city"):

@@ -194,6 +194,12 @@ class Engine:
         if schema is None:
             return
         fields = schema.schema.get("properties", {})
+        for name in mapping.filters:
+            # `contact[][id]=…` (the field is a list) and `contact[id]=…` both name one contact: mappings read
+            # `query.contact.id`.
+            value = request.query.get(name)
+            if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
+                request.query = {**request.query, name: value[0]}
         unknown = sorted(k for k in request.query if k in fields and k != "remote_data" and k not in mapping.filters)
         if unknown:
             label = request.account.integration.label
