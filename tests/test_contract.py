@@ -118,6 +118,22 @@ def test_declared_fields_are_the_mapped_fields(gateway, name, resource):
     assert declared <= filled, f"{name}: declares fields the seed never fills {sorted(declared - filled)}"
 
 
+@every_pair
+@pytest.mark.usefixtures("no_faults")
+def test_a_filter_the_mapping_does_not_apply_is_refused_not_ignored(gateway, name, resource):
+    """A list filtered on a field the CRM cannot filter by answers 400 naming the filters it takes: the whole
+    list in answer to a filtered question would pass for a correct answer (docs/api.md "List filters")."""
+    if not supports(name, "list", resource):
+        pytest.skip(f"{name} has no list of {resource}")
+    declared = mapping(name, resource).filters
+    field = next(f for f in unified_schema(resource).schema["properties"] if f not in (*declared, "remote_data"))
+    response = gateway.unified("GET", name, params={field: "x"}, resource=resource)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert f"`{field}`" in body["message"] and body["truto_error_insight"]["unsupported_filters"]["value"] == [field]
+    assert all(f"`{f}`" in body["message"] for f in declared)
+
+
 # -- get, in every format -------------------------------------------------------------------------------
 
 @every_pair

@@ -28,8 +28,9 @@ def test_delete_is_supported_everywhere():
 
 @pytest.mark.parametrize("name, resource", registered_params())
 def test_coverage_lists_what_a_create_requires_and_the_formats_taken(name, resource):
-    """docs/coverage.md's "Required on create, and value formats" row of each CRM is its mapping's data
-    (`supports.required`, `create.defaults`, `supports.formats`), not prose."""
+    """docs/coverage.md's "Required on create, value formats, list filters and values" row of each CRM is its
+    mapping's data (`supports.required`, `create.defaults`, `supports.formats`, `supports.filters`,
+    `supports.values`), not prose."""
     from unigate.coverage import _FORMAT_WORDS
 
     coverage = render_coverage()
@@ -44,7 +45,12 @@ def test_coverage_lists_what_a_create_requires_and_the_formats_taken(name, resou
     else:
         assert cells[1] == (", ".join(" or ".join(f"`{f}`" for f in entry) for entry in mapped.required) or "-")
         assert cells[2] == (", ".join(f"`{f}`" for f, _ in create.defaults) or "-")
-    assert cells[3:] == [_FORMAT_WORDS[k].get(mapped.formats.get(k, ""), "-") for k in ("country", "phone", "dates")]
+    assert cells[3:6] == [_FORMAT_WORDS[k].get(mapped.formats.get(k, ""), "-") for k in ("country", "phone", "dates")]
+    if "list" in mapped.methods:
+        assert cells[6] == (", ".join(f"`{f}`" for f in mapped.filters) or "-")
+    else:
+        assert cells[6] == "(no list)"
+    assert cells[7] == ("; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapped.values.items()) or "-")
 
 
 def test_readme_starts_with_the_run_and_test_commands():

@@ -20,6 +20,7 @@ from unigate.engine.spec import (
     load_integration,
     load_integrations,
 )
+from unigate.models import load_resources
 from unigate.sandbox.monday import ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID
 
 FOLDERS = sorted(p for p in INTEGRATIONS_DIR.iterdir() if (p / "integration.yaml").is_file())
@@ -344,3 +345,28 @@ def test_without_config_in_the_context_the_accounts_board_is_used(gateway, sandb
     boards, sent = listed_board_ids(gateway, sandbox, account_with(gateway, {}))
     assert boards == [ACCOUNTS_BOARD_ID]
     assert sent[0]["variables"] == {"ids": None}
+
+
+def test_filters_values_and_unmapped_reasons_are_checked_at_start(tmp_path):
+    """A filter needs a list, a constrained value a writable field; a reason for an unmapped resource cannot
+    sit beside its mapping file."""
+    folder = copy_of(tmp_path, "hubspot")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["supports"].update(values={"engagement_type": ["call"]}))
+    assert "$.supports.values.engagement_type: the field is not writable" in refused(folder)
+    folder = copy_of(tmp_path / "2", "hubspot")
+    rewrite(folder / "integration.yaml", lambda d: d.update(not_mapped={"crm/accounts": "No companies."}))
+    assert "$.not_mapped.crm/accounts: the resource has a mapping file" in refused(folder)
+    folder = copy_of(tmp_path / "3", "capsule")
+    rewrite(folder / "crm" / "stages.yaml", lambda d: (d["supports"]["methods"].remove("list"), d.pop("list"),
+                                                       d["supports"].update(filters=["pipeline"])))
+    assert "$.supports.filters: the resource has no list" in refused(folder)
+
+
+def test_every_declared_filter_and_value_is_a_field_of_the_unified_model():
+    for name, integration in load_integrations().items():
+        for (model, resource), mapping in integration.mappings.items():
+            properties = load_resources()[(model, resource)].schema["properties"]
+            for declared in (*mapping.filters, *mapping.values):
+                assert declared in properties, f"{name} {model}/{resource}: {declared} is not a unified field"
+        for key in integration.not_mapped:
+            assert tuple(key.split("/", 1)) in load_resources(), f"{name}: not_mapped names no unified resource {key}"

@@ -42,12 +42,17 @@ def render_coverage(integrations: dict[str, Integration] | None = None) -> str:
                          + " | ".join("yes" if x else "-" for x in marks) + " |")
         gaps = [(integrations[n].label, method, m.not_supported.get(method, "not mapped yet"))
                  for n, m in mappings.items() if m is not None for method in UNIFIED_METHODS if method not in m.methods]
-        unmapped_crms = [integrations[n].label for n, m in mappings.items() if m is None]
-        if gaps or unmapped_crms:
+        key = f"{model}/{resource}"
+        absent = [(integrations[n].label, integrations[n].not_mapped[key]) for n, m in mappings.items()
+                  if m is None and key in integrations[n].not_mapped]
+        unmapped_crms = [integrations[n].label for n, m in mappings.items()
+                         if m is None and key not in integrations[n].not_mapped]
+        if gaps or absent or unmapped_crms:
             lines += ["", "Why a CRM lacks a method:", ""]
             lines += [f"- **{label}** `{method}`: {why}" for label, method, why in gaps]
+            lines += [f"- **{label}** (every method): {why}" for label, why in absent]
             if unmapped_crms:
-                lines.append(f"- not mapped yet (no `crm/{resource}.yaml`): {', '.join(unmapped_crms)}")
+                lines.append(f"- not mapped yet (no `{model}/{resource}.yaml`): {', '.join(unmapped_crms)}")
         beyond = [(integrations[n].label, method, note)
                   for n, m in mappings.items() if m is not None for method, note in m.beyond_truto.items()]
         if beyond:
@@ -91,13 +96,17 @@ _FORMAT_WORDS = {
 def _requirements(integrations: dict[str, Integration], names: list[str], mappings: dict) -> list[str]:
     """Per CRM: what a create must carry (`supports.required`, after `create.defaults`) and the value
     formats it takes (`supports.formats`)."""
-    lines = ["", "### Required on create, and value formats", "",
+    lines = ["", "### Required on create, value formats, list filters and values", "",
              "Required: a create without the field is answered 400 naming it, before the CRM is called; "
              "a field with a default is filled in when absent. Formats: how the CRM holds a country, a phone "
              "number and its timestamps (unified records always carry alpha-2 codes and RFC 3339 UTC; "
              "docs/api.md).", "",
-             "| CRM | required on create | filled in when absent | country | phone numbers | timestamps |",
-             "|---|---|---|---|---|---|"]
+             "List filters: the unified list filters the CRM applies (`account` is `?account[id]=…`); another "
+             "field of the resource as a filter is answered 400. Values: what the CRM takes for a field the "
+             "model leaves open; another value is answered 400.", "",
+             "| CRM | required on create | filled in when absent | country | phone numbers | timestamps "
+             "| list filters | values |",
+             "|---|---|---|---|---|---|---|---|"]
     for name in names:
         mapping = mappings[name]
         if mapping is None:
@@ -106,7 +115,10 @@ def _requirements(integrations: dict[str, Integration], names: list[str], mappin
         required = ", ".join(" or ".join(f"`{f}`" for f in entry) for entry in mapping.required) if create else "(no create)"
         defaults = ", ".join(f"`{f}`" for f, _ in create.defaults) if create else ""
         formats = [_FORMAT_WORDS[kind].get(mapping.formats.get(kind, ""), "-") for kind in ("country", "phone", "dates")]
-        lines.append(f"| {integrations[name].label} | {required or '-'} | {defaults or '-'} | " + " | ".join(formats) + " |")
+        filters = ", ".join(f"`{f}`" for f in mapping.filters) if "list" in mapping.methods else "(no list)"
+        values = "; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapping.values.items())
+        lines.append(f"| {integrations[name].label} | {required or '-'} | {defaults or '-'} | " + " | ".join(formats)
+                     + f" | {filters or '-'} | {values or '-'} |")
     return lines
 
 

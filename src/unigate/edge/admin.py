@@ -81,12 +81,15 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "required_fields": [list(entry) for entry in m.required],
                 "defaulted_fields": [name for name, _ in m.methods["create"].defaults] if "create" in m.methods else [],
                 "value_formats": m.formats,
+                "list_filters": list(m.filters),
+                "values": {name: list(allowed) for name, allowed in m.values.items()},
                 "not_held": m.not_held,
                 "not_supported": m.not_supported,
                 "beyond_truto": m.beyond_truto,
             }
             for m in integration.mappings.values()
         ],
+        "not_mapped": integration.not_mapped,
         "proxy": proxy_json(integration),
     }
 

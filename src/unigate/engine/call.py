@@ -156,8 +156,9 @@ class Engine:
         integration = request.account.integration
         mapping = integration.mappings.get((request.model, request.resource))
         if mapping is None:
+            why = integration.not_mapped.get(f"{request.model}/{request.resource}")
             raise GatewayError(404, f"{integration.label} does not support the unified resource "
-                                    f"{request.model}/{request.resource}.")
+                                    f"{request.model}/{request.resource}." + (f" {why}" if why else ""))
         if request.method not in UNIFIED_METHODS:
             return await self._custom(request, state, mapping)
         method_mapping = mapping.methods.get(request.method)

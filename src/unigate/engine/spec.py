@@ -338,6 +338,8 @@ class Integration:
     oauth: OAuthSpec | None = None
     # The `shared:` pieces resource files reference with `$ref: "#/shared/<name>"` (resolved at load).
     shared: dict[str, Any] = field(default_factory=dict)
+    # Why the CRM has no mapping of a unified resource, by "model/resource" (docs/coverage.md, the 404).
+    not_mapped: dict[str, str] = field(default_factory=dict)
 
     def auth_format(self, method: str | None) -> AuthFormat | None:
         if method is None:
@@ -840,6 +842,7 @@ def load_integration(folder: Path) -> Integration:
         resources=_resources(f"{where}.resources", raw["resources"], raw.get("defaults")),
         oauth=_oauth(f"{where}.oauth", raw.get("oauth")),
         shared=shared,
+        not_mapped={str(k): str(v) for k, v in (raw.get("not_mapped") or {}).items()},
     )
     if integration.name != folder.name:
         raise SpecError(f"{where}: name {integration.name!r} must match its folder {folder.name!r}")
@@ -848,6 +851,9 @@ def load_integration(folder: Path) -> Integration:
         for mapping_file in sorted(model_dir.glob("*.yaml")):
             integration.mappings[(model_dir.name, mapping_file.stem)] = load_mapping(
                 integration, model_dir.name, mapping_file.stem, mapping_file)
+    explained = sorted(key for key in integration.not_mapped if tuple(key.split("/", 1)) in integration.mappings)
+    if explained:
+        raise SpecError(f"{where}: $.not_mapped.{explained[0]}: the resource has a mapping file")
     return integration
 
 
