@@ -10,7 +10,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.edge.account_input import check_context_values, check_tenant_id, list_cursor, list_filter
-from unigate.edge.query import parse_query
+from unigate.edge.meta import capabilities
+from unigate.edge.query import as_list, parse_query
 from unigate.edge.redaction import context_patch as patch_keeping_secrets
 from unigate.edge.redaction import redact
 from unigate.edge.size_limits import read_limited
@@ -127,6 +128,8 @@ class AdminRoutes:
             Route("/integrated-account/{id}", self.delete_account, methods=["DELETE"]),
             Route("/integration", self.list_integrations, methods=["GET"]),
             Route("/integration/{name}", self.get_integration, methods=["GET"]),
+            Route("/integration/{name}/capabilities", self.integration_capabilities, methods=["GET"]),
+            Route("/integrated-account/{id}/capabilities", self.account_capabilities, methods=["GET"]),
         ]
 
     async def _environment(self, request: Request) -> str:
@@ -273,6 +276,34 @@ class AdminRoutes:
         if integration is None:
             raise GatewayError(404, f"No integration {request.path_params['name']!r}.")
         return json_response(integration_json(integration))
+
+
+    # -- capabilities -----------------------------------------------------------------------------------
+    def _capabilities(self, request: Request, integration: Integration) -> dict[str, Any]:
+        query = parse_query(request.url.query)
+        kind, resource = query.get("type") or "all", query.get("resource")
+        if not isinstance(kind, str) or not (resource is None or isinstance(resource, str)):
+            raise GatewayError(400, "type and resource each take one value.")
+        return capabilities(integration, self.gateway.resources, kind, as_list(query.get("methods")) or None, resource)
+
+    async def integration_capabilities(self, request: Request) -> Response:
+        await self._environment(request)
+        integration = self.gateway.integration(request.path_params["name"])
+        if integration is None:
+            raise GatewayError(404, f"No integration {request.path_params['name'][:64]!r}.")
+        return json_response(self._capabilities(request, integration))
+
+    async def account_capabilities(self, request: Request) -> Response:
+        environment_id = await self._environment(request)
+        account = await self._find(environment_id, request.path_params["id"])
+        integration = self.gateway.integration(account.integration)
+        if integration is None:
+            raise GatewayError(404, f"The account's integration {account.integration!r} is not installed.")
+        body = self._capabilities(request, integration)
+        body["environment_id"] = account.environment_id
+        body["account"] = {"id": account.id, "status": account.status,
+                           "authentication_method": account.authentication_method}
+        return json_response(body)
 
 
 def _is_uuid(value: str) -> bool:

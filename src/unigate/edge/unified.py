@@ -4,7 +4,8 @@
 Raw ASGI for speed and control: the id is read from the raw path (so `%2F` in an id stays part of
 the id) and the query string goes through the qs-style parser. A record id and a method name never
 meet: nothing else is a POST on `/unified/{model}/{resource}/{segment}`, so after a resource that
-segment is always a method name, and on GET, PATCH and DELETE always an id.
+segment is always a method name, and on GET, PATCH and DELETE always an id, except Truto's meta routes
+(`GET …/meta/{method}`, `GET …/{integration}/meta/{method}`), answered from the mapping files (edge/meta.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from starlette.types import Receive, Scope, Send
 
 from unigate.edge import idempotency
 from unigate.edge.account_calls import AccountCallRoute
+from unigate.edge.meta import method_meta
 from unigate.edge.query import as_bool, as_list, parse_query
+from unigate.edge.responses import send_json
 from unigate.engine.call import UnifiedRequest
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.provider_call import CallState
@@ -30,6 +33,17 @@ _METHODS = {("GET", False): "list", ("POST", False): "create", ("GET", True): "g
             ("PATCH", True): "update", ("DELETE", True): "delete"}
 RESERVED_QUERY = ("integrated_account_id", "truto_response_format", "truto_ignore_remote_data",
                   "truto_exclude_fields", "remote_query")
+
+
+def meta_target(record_id: str | None) -> tuple[str | None, str] | None:
+    """(integration or None, method) when the path after the resource is `meta/{method}` (for the account's
+    CRM) or `{integration}/meta/{method}`: Truto's meta routes, which win over a record id of that shape."""
+    segments = (record_id or "").split("/")
+    if len(segments) == 2 and segments[0] == "meta" and segments[1]:
+        return None, segments[1]
+    if len(segments) == 3 and segments[1] == "meta" and segments[0] and segments[2]:
+        return segments[0], segments[2]
+    return None
 
 
 def split_path(raw_path: bytes) -> tuple[str, str, str | None]:
@@ -57,6 +71,10 @@ class UnifiedRoutes(AccountCallRoute):
         raw_path = scope.get("raw_path") or scope["path"].encode()
         model, resource, record_id = split_path(raw_path.split(b"?", 1)[0])
         http_method = scope["method"]
+        meta = meta_target(record_id) if http_method == "GET" else None
+        if meta is not None:
+            await self.meta(scope, send, environment_id, model, resource, *meta)
+            return
         names_method = http_method == "POST" and record_id is not None  # POST /unified/{model}/{resource}/{method}
         if names_method:
             method, record_id = record_id, None
@@ -126,6 +144,27 @@ class UnifiedRoutes(AccountCallRoute):
                                                           method if custom is not None else record_id, query, body),
                           state,
                           lambda: gateway.engine.run(request, state))
+
+    async def meta(self, scope: Scope, send: Send, environment_id: str, model: str, resource: str,
+                   integration_name: str | None, method: str) -> None:
+        """Truto's meta of one unified method on one CRM: named in the path, or the CRM of the
+        `integrated_account_id` in the query."""
+        gateway = self.gateway
+        unified = gateway.resources.get((model, resource))
+        if unified is None:
+            known = ", ".join(f"{m}/{r}" for m, r in gateway.resources)
+            raise GatewayError(404, f"Unknown unified resource {model}/{resource}. Available: {known}.")
+        if integration_name is None:
+            query = parse_query(scope.get("query_string", b"").decode("latin-1"))
+            account = await self.account(environment_id, self.account_id(query.get("integrated_account_id")), None)
+            integration = account.integration
+        else:
+            found = gateway.integration(integration_name)
+            if found is None:
+                raise GatewayError(404, f"No integration {integration_name[:64]!r}. Available: "
+                                        f"{', '.join(gateway.integrations)}.")
+            integration = found
+        await send_json(send, 200, method_meta(integration, unified, method, gateway.methods.get((model, resource, method))))
 
     async def read_body(self, receive: Receive, headers: dict[bytes, bytes], what: str, validator: Validator,
                         expected: str) -> dict[str, Any]:

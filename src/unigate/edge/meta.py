@@ -1,0 +1,166 @@
+"""What a CRM supports, generated from its integration files: the meta of a unified method
+(https://truto.one/docs/api-reference/unified-api/meta) and an integration's capabilities (unified and proxy
+methods per resource, auth fields). Nothing here is written by hand per CRM; docs/api.md "Meta and capabilities".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unigate.engine.proxy import route_of, unavailable_reason
+from unigate.engine.spec import UNIFIED_METHODS, Integration, ResourceMapping
+from unigate.errors import GatewayError
+from unigate.models import READ_ONLY_FIELDS, UnifiedMethod, UnifiedResource
+
+_HTTP = {"list": "GET", "get": "GET", "create": "POST", "update": "PATCH", "delete": "DELETE"}
+
+# The gateway's own query parameters (docs/api.md "Query parameters"), on every unified method.
+_COMMON_QUERY: dict[str, Any] = {
+    "integrated_account_id": {"type": "string", "format": "uuid", "description": "The integrated account to call."},
+    "truto_response_format": {"type": "string", "enum": ["unified", "normalized", "raw", "stream"],
+                              "default": "unified"},
+    "truto_ignore_remote_data": {"type": "boolean", "description": "Leaves remote_data out."},
+    "truto_exclude_fields": {"type": "array", "items": {"type": "string"},
+                             "description": "Fields to leave out; dotted paths reach nested ones."},
+    "remote_query": {"type": "object", "description": "Added to the CRM's query string as given."},
+}
+
+
+def _link_filter(schema: dict[str, Any]) -> dict[str, Any]:
+    """A field as a list filter: a link (`account`, `contact[]`) is filtered by its id, `account[id]=…`."""
+    item = schema.get("items", schema) if schema.get("type") == "array" else schema
+    if item.get("type") == "object" and "id" in item.get("properties", {}):
+        return {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+    return {key: value for key, value in schema.items() if key in ("type", "enum", "format", "description")}
+
+
+def _query_schema(unified_method: str, mapping: ResourceMapping, resource: UnifiedResource,
+                  integration: Integration) -> dict[str, Any]:
+    properties = dict(_COMMON_QUERY)
+    if unified_method == "list":
+        mm = mapping.methods["list"]
+        method = integration.resource_method(mm.resource, mm.method)
+        maximum = method.pagination.max_limit if method.pagination is not None else None
+        properties["limit"] = {"type": "integer", "minimum": 1, **({"maximum": maximum} if maximum else {})}
+        properties["next_cursor"] = {"type": "string", "description": "The previous page's next_cursor."}
+        properties["truto_key_by"] = {"type": "string", "description": "Answers result as an object keyed by this field."}
+        for name in mapping.filters:
+            properties[name] = _link_filter(resource.schema["properties"][name])
+    return {"type": "object", "properties": properties, "required": ["integrated_account_id"]}
+
+
+def _body_schema(unified_method: str, mapping: ResourceMapping, resource: UnifiedResource) -> dict[str, Any]:
+    """What a create or update may carry on this CRM: the fields it writes, the values it takes, and (on create)
+    what it requires."""
+    model = resource.schema["properties"]
+    properties: dict[str, Any] = {}
+    for name in mapping.writable:
+        if name in model and name not in READ_ONLY_FIELDS:
+            field = dict(model[name])
+            if name in mapping.values:
+                field["enum"] = list(mapping.values[name])
+            properties[name] = field
+    properties["remote_data"] = {"type": "object", "description": "Sent to the CRM alongside the mapped fields."}
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if unified_method == "create" and mapping.required:
+        schema["required"] = [entry[0] for entry in mapping.required if len(entry) == 1]
+        alternatives = [entry for entry in mapping.required if len(entry) > 1]
+        if alternatives:
+            schema["allOf"] = [{"anyOf": [{"required": [name]} for name in entry]} for entry in alternatives]
+    return schema
+
+
+def _response_schema(unified_method: str, mapping: ResourceMapping, resource: UnifiedResource) -> dict[str, Any]:
+    """The part of the unified schema this CRM's mapping fills (the rest it cannot hold: docs/coverage.md)."""
+    model = resource.schema["properties"]
+    names = ["id"] if unified_method == "delete" else ["id", *(f for f in mapping.fields if f != "id")]
+    fields = {n: model[n] for n in names if n in model}
+    fields["remote_data"] = model.get("remote_data", {"type": "object"})
+    record = {"type": "object", "properties": fields, "required": ["id"]}
+    if unified_method != "list":
+        return record
+    return {"type": "object", "properties": {
+        "result": {"type": "array", "items": record},
+        "next_cursor": {"type": ["string", "null"]},
+        "prev_cursor": {"type": "null"},
+        "result_count": {"type": "integer"},
+    }}
+
+
+def method_meta(integration: Integration, resource: UnifiedResource, method_name: str,
+                custom: UnifiedMethod | None) -> dict[str, Any]:
+    """`GET /unified/{model}/{resource}/{integration}/meta/{method}`: Truto's meta fields for one method, from the
+    mapping file; 404 for a method the CRM does not serve, saying why where its file says."""
+    key = (resource.model, resource.resource)
+    where = f"{resource.model}/{resource.resource}"
+    mapping = integration.mappings.get(key)
+    if mapping is None:
+        why = integration.not_mapped.get(where)
+        raise GatewayError(404, f"{integration.label} does not support the unified resource {where}."
+                                + (f" {why}" if why else ""))
+    served = [*mapping.methods, *mapping.custom_methods]
+    if method_name not in served:
+        why = mapping.not_supported.get(method_name)
+        raise GatewayError(404, f"{integration.label} does not support {method_name[:64]!r} on {where} "
+                                f"(supported: {', '.join(served) or 'none'})." + (f" {why}" if why else ""))
+    meta: dict[str, Any] = {
+        "method": method_name,
+        "http_method": _HTTP.get(method_name, "POST"),
+        "schema": resource.schema,
+        "documentation_link": integration.docs_url,
+    }
+    if method_name in UNIFIED_METHODS:
+        meta["response_schema"] = _response_schema(method_name, mapping, resource)
+        meta["query_schema"] = _query_schema(method_name, mapping, resource, integration)
+        if method_name in ("create", "update"):
+            meta["request_body_schema"] = _body_schema(method_name, mapping, resource)
+        if method_name == "create":
+            meta["default_body"] = {name: expression.source for name, expression in mapping.methods["create"].defaults}
+    else:
+        meta["query_schema"] = {"type": "object", "properties": dict(_COMMON_QUERY),
+                                "required": ["integrated_account_id"]}
+        meta["request_body_schema"] = custom.schema if custom is not None else {"type": "object"}
+    return meta
+
+
+def capabilities(integration: Integration, resources: dict[tuple[str, str], UnifiedResource],
+                 kind: str = "all", methods: list[str] | None = None, resource: str | None = None) -> dict[str, Any]:
+    """`GET /integration/{name}/capabilities`: the unified and proxy methods per resource and the auth fields,
+    filtered as Truto filters them (`type=unified|proxy|all`, `methods=list,get`, `resource=contacts`)."""
+    if kind not in ("all", "unified", "proxy"):
+        raise GatewayError(400, f"type must be all, unified or proxy; got {kind[:40]!r}.")
+    wanted = set(methods) if methods else None
+    body: dict[str, Any] = {"integration": {"name": integration.name, "label": integration.label,
+                                            "category": integration.category}}
+    if kind in ("all", "unified"):
+        unified = []
+        for (model, name), mapping in integration.mappings.items():
+            if resource is not None and name != resource:
+                continue
+            served = [m for m in (*mapping.methods, *mapping.custom_methods) if wanted is None or m in wanted]
+            if not served:
+                continue
+            schema = resources[(model, name)].schema
+            unified.append({"model": model, "resource": name, "description": schema.get("description"),
+                            "docs_url": integration.docs_url, "methods": served,
+                            "not_supported": mapping.not_supported})
+        body["unified"] = unified
+        body["not_mapped"] = integration.not_mapped
+    if kind in ("all", "proxy"):
+        proxy = []
+        for name, provider_methods in integration.resources.items():
+            if resource is not None and name != resource:
+                continue
+            offered = [{"method": m, "route": route_of(name, m)} for m, spec in provider_methods.items()
+                       if unavailable_reason(spec) is None and (wanted is None or m in wanted)]
+            if offered:
+                proxy.append({"resource": name, "methods": offered})
+        body["proxy"] = proxy
+    body["auth"] = {
+        "formats": [a.method for a in integration.auth],
+        "fields": [{"name": f.name, "label": f.label, "required": f.required, "secret": f.secret,
+                    "auth_method": a.method} for a in integration.auth for f in a.fields],
+        "oauth": integration.oauth is not None,
+        "documentation_link": integration.docs_url,
+    }
+    return body
