@@ -89,3 +89,21 @@ def test_a_note_on_two_contacts_is_refused_before_monday_is_called(gateway, ctl)
     response = gateway.unified("POST", NAME, json={"content": "x", "contact": contacts}, resource="notes")
     assert response.status_code == 400 and "one item" in response.json()["message"]
     assert not ctl.requests()
+
+
+def test_custom_activities_read_as_engagement_types(gateway, ctl):
+    stored = ctl.records("engagement_types")
+    listed = [r for page in list_all(gateway, NAME, limit=7, resource="engagement_types") for r in page]
+    assert [r["id"] for r in listed] == [a["id"] for a in stored]
+    kinds = {r["name"]: r.get("type") for r in listed}
+    assert (kinds["Meeting"], kinds["Call summary"], kinds["Demo"]) == ("meeting", "call", None)
+    one = gateway.unified("GET", NAME, stored[1]["id"], resource="engagement_types")
+    assert one.status_code == 200 and one.json()["remote_data"] == {k: stored[1][k] for k in
+                                                                     ("id", "name", "type", "icon_id", "color")}
+    assert gateway.unified("GET", NAME, "no-such-activity", resource="engagement_types").status_code == 404
+
+
+def test_engagements_and_tasks_say_why_monday_has_none(gateway, ctl):
+    for resource, words in (("engagements", "one item at a time"), ("tasks", "no task object")):
+        response = gateway.unified("GET", NAME, resource=resource)
+        assert response.status_code == 404 and words in response.json()["message"], response.text

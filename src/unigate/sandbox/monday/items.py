@@ -34,6 +34,8 @@ class Items:
             return self._obj("Complexity", dict(self._complexity_info))
         if name in ("create_update", "edit_update", "delete_update"):
             return self.resource("notes").mutate(name, args)
+        if name in ("create_custom_activity", "delete_custom_activity"):
+            return self.resource("engagement_types").mutate(name, args)
         if name == "create_item":
             board = self.boards.get(str(args.get("board_id")))
             if board is None:
