@@ -173,3 +173,19 @@ def test_activity_types_read_as_unified_kinds(gateway, ctl):
         same(record, {"id": t["id"], "name": t["name"], "type": kind(t["name"]), "updated_at": iso(t["modifiedTime"])})
     assert gateway.unified("GET", NAME, "2-activityTypes", resource="engagement_types").json()["type"] == "meeting"
     assert gateway.unified("GET", NAME, "99-activityTypes", resource="engagement_types").status_code == 404
+
+
+def test_an_activity_is_deleted_through_json_rpc_with_its_current_rev(gateway, ctl):
+    activity = ctl.records("engagements")[2]
+    gateway.unified("PATCH", NAME, activity["id"], json={"subject": "Bumps the rev"}, resource="engagements")
+    ctl.clear_requests()
+    deleted = gateway.unified("DELETE", NAME, activity["id"], resource="engagements")
+    assert deleted.status_code == 200, deleted.text
+    calls = [r["body"] for r in ctl.requests() if r["path"].endswith("/api/v1/json")]
+    number = int(activity["id"].split("-")[0])
+    assert calls == [{"jsonrpc": "2.0", "method": "getActivity", "params": {"activityId": number}, "id": 1},
+                     {"jsonrpc": "2.0", "method": "deleteActivity", "params": {"activityId": number, "rev": "2"},
+                      "id": 2}]
+    assert gateway.unified("GET", NAME, activity["id"], resource="engagements").status_code == 404
+    again = gateway.unified("DELETE", NAME, activity["id"], resource="engagements")
+    assert again.status_code == 404 and "not found" in again.json()["message"]

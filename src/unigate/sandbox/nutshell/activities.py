@@ -6,11 +6,17 @@ reference pages under https://developers.nutshell.com/reference):
   cancelled), `filter[activityType]`, `filter[flagged]`, `filter[dateMin]`/`filter[dateMax]`; the answer is
   `{meta, links, activities: [...]}`. Only `limit` is documented for paging: the emulator also takes
   `page[limit]` and a 0-based `page[page]` as every other Nutshell list does, with `meta.total`. [unverified]
+- No DELETE in REST: the older JSON-RPC API (`POST /api/v1/json`, same Basic credentials,
+  https://developers-rpc.nutshell.com/detail/class_core.html) deletes one: `deleteActivity {activityId, rev}` with
+  the activity's current `rev` (read with `getActivity {activityId}`), `result: true`; a stale rev is
+  `error {code 409, "rev key is out-of-date"}` (https://www.nutshell.com/api/revs-etags.html), an unknown id
+  `error {code 404}` [unverified], both with HTTP 200. The activity is then soft-deleted (`deletedTime`): REST
+  lists leave it out and its GET answers it with `deletedTime`. [unverified]
 - `POST /activities` takes `{"activities": [{name, description (the agenda), note (an internal note),
   location, activityType "1-activityTypes", startTime, endTime (Unix seconds), transcription, isFlagged,
   isLogged, isAllDay, links: {participants: ["3-contacts", "1-users", ...]}}]}` and answers **201**;
   `PUT /activities/{id}` takes the same body and answers **200**. There is no DELETE in REST (the JSON-RPC
-  API's `deleteActivity`: https://developers-rpc.nutshell.com/detail/class_core.html).
+  API's `deleteActivity`, below).
 - `GET /activitytypes` answers `{meta, activityTypes: [{id, name, modifiedTime, isBenchmarkable}]}`, with no
   single-type path and no writes. Phone calls, meetings and virtual meetings are built in; others are defined in
   the company's settings (https://support.nutshell.com/en/articles/8428881-a-short-nutshell-dictionary).
@@ -33,13 +39,16 @@ import re
 import time
 from typing import Any, ClassVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
-from unigate.sandbox.nutshell.common import HOST, SEED_EPOCH, USERS, NutshellError, formatted_number, json_body
+from unigate.sandbox.nutshell.common import (
+    HOST, SEED_EPOCH, UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, formatted_number, json_body,
+)
 
 CREATE_STATUS = 201          # swagger: POST /activities -> 201
 UPDATE_STATUS = 200          # swagger: PUT /activities/{id} -> 200
@@ -105,6 +114,7 @@ class Activities(Resource):
             Route("/rest/activities", g(self.create_activity), methods=["POST"]),
             Route("/rest/activities/{id}", g(self.get_activity), methods=["GET"]),
             Route("/rest/activities/{id}", g(self.put_activity), methods=["PUT"]),
+            Route("/api/v1/json", self.json_rpc, methods=["POST"]),
         ]
 
     def snapshot(self) -> Any:
@@ -115,6 +125,7 @@ class Activities(Resource):
         """Calls and meetings (the first a logged call), each with a user, most with a company, its people
         and one of its leads; every seventh cancelled, later ones still scheduled."""
         self.store = Collection(make_id=_activity_id, number_of=_activity_number)
+        self.revs: dict[str, int] = {}          # each activity's JSON-RPC rev, bumped by every write
         accounts = list(self.emulator.resource("accounts").store.live())
         leads = list(self.emulator.resource("opportunities").store.live())
         types = list(self.emulator.resource("engagement_types").records)
@@ -191,13 +202,62 @@ class Activities(Resource):
         return json_response(self._response(chunk, meta))
 
     async def get_activity(self, request: Request) -> Response:
+        # A deleted activity is still read by id, with deletedTime (as leads and notes). [unverified]
         return json_response(self._response([self._find(request.path_params["id"])]))
+
+    # -- JSON-RPC -------------------------------------------------------------------------------------
+    async def json_rpc(self, request: Request) -> Response:
+        """`getActivity` and `deleteActivity` of the JSON-RPC API (named params; errors in a 200)."""
+        if not self.emulator._authorized(request):
+            return json_response(UNAUTHORIZED_BODY, 401, UNAUTHORIZED_HEADERS)
+        try:
+            call = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            call = None
+        if not isinstance(call, dict) or not isinstance(call.get("params", {}), dict):
+            return json_response({"result": None, "error": {"code": -32700, "message": "Parse error", "data": None},
+                                  "id": None})
+        call_id, params = call.get("id"), call.get("params") or {}
+
+        def failure(code: int, message: str) -> Response:
+            return json_response({"result": None, "error": {"code": code, "message": message, "data": None},
+                                  "id": call_id})
+
+        method = call.get("method")
+        if method not in ("getActivity", "deleteActivity"):
+            return failure(-32601, f"Method not found: {method}")
+        raw = params.get("activityId")
+        activity = self.store.get(_activity_id(raw)) if isinstance(raw, int) and not isinstance(raw, bool) else None
+        if activity is None or (method == "deleteActivity" and activity["deletedTime"] is not None):
+            return failure(404, "Activity not found")
+        rev = str(self.revs.get(activity["id"], 1))
+        if method == "getActivity":
+            return json_response({"result": self._rpc_render(activity, rev), "error": None, "id": call_id})
+        if str(params.get("rev")) != rev:
+            return failure(409, "rev key is out-of-date")
+        activity["deletedTime"] = int(time.time())
+        self.store.archive(activity["id"])
+        return json_response({"result": True, "error": None, "id": call_id})
+
+    @staticmethod
+    def _rpc_render(activity: dict[str, Any], rev: str) -> dict[str, Any]:
+        """The JSON-RPC activity (https://developers.nutshell.com/detail/class_activity.html): an int id, `rev`,
+        ISO times with +0000."""
+        def moment(ts: int | None) -> str | None:
+            return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(ts)) if ts is not None else None
+
+        return {"id": _activity_number(activity["id"]), "entityType": "Activities", "rev": rev,
+                "name": activity["name"], "description": activity["agenda"], "startTime": moment(activity["startTime"]),
+                "endTime": moment(activity["endTime"]), "isAllDay": activity["isAllDay"],
+                "isFlagged": activity["isFlagged"], "status": _RPC_STATUS[_status(activity)],
+                "createdTime": moment(activity["createdTime"]), "modifiedTime": moment(activity["modifiedTime"])}
 
     async def create_activity(self, request: Request) -> Response:
         data = self._input(await json_body(request))
         activity = self._new(int(time.time()))
         self._apply(activity, data, replace=True)
         self.store.add(activity["id"], activity)
+        self.revs[activity["id"]] = 1
         return json_response(self._response([activity]), CREATE_STATUS)
 
     async def put_activity(self, request: Request) -> Response:
@@ -208,6 +268,7 @@ class Activities(Resource):
         staged["modifiedTime"] = int(time.time())
         activity.clear()
         activity.update(staged)
+        self.revs[activity["id"]] = self.revs.get(activity["id"], 1) + 1
         return json_response(self._response([activity]), UPDATE_STATUS)
 
     # -- writes ---------------------------------------------------------------------------------------
@@ -286,6 +347,10 @@ class Activities(Resource):
             if ref not in split[kind]:
                 split[kind].append(ref)
         activity["links"].update(split)
+
+
+# JSON-RPC activity statuses: 0 scheduled, 1 logged, 2 cancelled (https://developers-rpc.nutshell.com/detail/class_lead.html)
+_RPC_STATUS = {"scheduled": 0, "logged": 1, "cancelled": 2}
 
 
 def _status(activity: dict[str, Any]) -> str:
