@@ -87,7 +87,8 @@ class ActivityTypes(Resource):
 
     def seed(self, count: int) -> None:
         self.records: dict[str, dict[str, Any]] = {}
-        for i in range(max(count, 3)):      # the three built-in types are always there
+        # the three built-in types are always there; an instance keeps a handful, so large resets stay small
+        for i in range(min(max(count, 3), 100)):
             name = TYPE_NAMES[i] if i < len(TYPE_NAMES) else f"Custom activity {i + 1}"
             tid = f"{i + 1}-activityTypes"
             self.records[tid] = {"id": tid, "type": "activityTypes", "name": name,
@@ -129,6 +130,10 @@ class Activities(Resource):
         accounts = list(self.emulator.resource("accounts").store.live())
         leads = list(self.emulator.resource("opportunities").store.live())
         types = list(self.emulator.resource("engagement_types").records)
+        first_lead: dict[str, str] = {}         # account id -> its first lead
+        for lead in leads:
+            for account_id in lead["links"]["accounts"]:
+                first_lead.setdefault(account_id, lead["id"])
         for i in range(count):
             start = int(SEED_EPOCH.timestamp()) + 86400 * i + 3600 * (i % 5)
             activity = self._new(int(SEED_EPOCH.timestamp()) + 3600 * i)
@@ -150,7 +155,7 @@ class Activities(Resource):
                 account = accounts[i % len(accounts)]
                 links["accounts"] = [account["id"]]
                 links["contacts"] = list(account["links"]["contacts"][:2])
-                links["leads"] = [lead["id"] for lead in leads if account["id"] in lead["links"]["accounts"]][:1]
+                links["leads"] = [first_lead[account["id"]]] if account["id"] in first_lead else []
             self.store.add(activity["id"], activity)
 
     def _new(self, created: int) -> dict[str, Any]:

@@ -272,7 +272,7 @@ class AppointmentTypes(_Entity):
 
     def seed(self, count: int) -> None:
         self._reset()
-        for i in range(max(count, 2)):
+        for i in range(min(max(count, 2), 100)):     # a space keeps a handful; large resets stay small
             name, icon = TYPE_SEED[i] if i < len(TYPE_SEED) else (f"Custom appointment {i + 1}", 0)
             stamp = pipeliner_date(SEED_EPOCH - timedelta(days=200 - i))
             record = self._blank(det_uuid("appointment-type", i), stamp)
@@ -308,6 +308,12 @@ class Appointments(_Entity):
             if not row["is_deleted"]:
                 people_of.setdefault(row["account_id"], []).append(row["contact_id"])
         types = list(self.emulator.resource("engagement_types").order)
+        first_deal: dict[str, str] = {}         # account id -> its first live opportunity
+        for deal_id in deals.order:
+            deal = deals.records[deal_id]
+            if not deal["is_deleted"]:
+                for row in deal["account_relations"]:
+                    first_deal.setdefault(row["account_id"], deal_id)
         for i in range(count):
             created = SEED_EPOCH + timedelta(hours=13 * i + 1, microseconds=29 * i)
             stamp = pipeliner_date(created)
@@ -328,10 +334,9 @@ class Appointments(_Entity):
                 record["account_relations"] = [self._row(record["id"], "account_id", account["id"], stamp)]
                 record["contact_relations"] = [self._row(record["id"], "contact_id", c, stamp)
                                                for c in people_of.get(account["id"], [])[:2]]
-                deal = next((deals.records[d] for d in deals.order if not deals.records[d]["is_deleted"] and any(
-                    r["account_id"] == account["id"] for r in deals.records[d]["account_relations"])), None)
-                if deal is not None:
-                    record["opportunity_relations"] = [self._row(record["id"], "lead_oppty_id", deal["id"], stamp)]
+                if account["id"] in first_deal:
+                    record["opportunity_relations"] = [
+                        self._row(record["id"], "lead_oppty_id", first_deal[account["id"]], stamp)]
             self._store(record)
 
     @staticmethod
