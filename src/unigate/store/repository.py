@@ -210,6 +210,28 @@ class Store:
         self.changes.committed(("token", None, None))
         return token
 
+    async def list_tokens(self, environment_id: str | None = None) -> list[ApiToken]:
+        """The API tokens (never their hashes) of one environment, or of all, oldest first."""
+        query = select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.environment_id, api_tokens.c.created_at)
+        if environment_id is not None:
+            query = query.where(api_tokens.c.environment_id == environment_id)
+        async with self._engines.reads.connect() as conn:
+            rows = (await conn.execute(query.order_by(api_tokens.c.created_at, api_tokens.c.id))).all()
+        return [ApiToken(id=r.id, name=r.name, environment_id=r.environment_id, created_at=r.created_at) for r in rows]
+
+    async def revoke_token(self, token_id: str, environment_id: str | None = None) -> bool:
+        """Delete the token (in that environment, when given); every process forgets it at the notice."""
+        condition = api_tokens.c.id == token_id
+        if environment_id is not None:
+            condition = condition & (api_tokens.c.environment_id == environment_id)
+        async with self._engines.writes.begin() as conn:
+            result = await conn.execute(delete(api_tokens).where(condition))
+            if result.rowcount > 0:
+                await self._announce(conn, ("token", None, None))
+        if result.rowcount > 0:
+            self.changes.committed(("token", None, None))
+        return result.rowcount > 0
+
     async def environment_for_token(self, plaintext: str) -> str | None:
         """The id of the environment a token belongs to, or None for an unknown token."""
         if not plaintext:
