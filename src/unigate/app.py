@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from unigate.edge import docs
 from unigate.edge.admin import AdminRoutes, json_response
 from unigate.edge.connect import ConnectRoutes
 from unigate.edge.custom import CustomRoutes
@@ -101,7 +102,7 @@ class App:
 
         self.starlette = Starlette(
             routes=[Route("/health", health), Route("/metrics", metrics_text), Route("/openapi.json", openapi_json),
-                    *admin.routes(), *connect.routes()],
+                    *admin.routes(), *connect.routes(), *docs.routes()],
             lifespan=lifespan,
             exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error,
                                 # A store that is down answers 503 on every route (edge/unavailable.py).
