@@ -21,8 +21,8 @@ from unigate.auth.account_tokens import PREFIX as ACCOUNT_TOKEN_PREFIX
 from unigate.auth.account_tokens import AccountTokens
 from unigate.auth.refresh import TokenRefresher, reconnect_error
 from unigate.engine.accounts import AccountRuntime, prepare_account, sandboxes_off
-from unigate.engine.call import Engine
-from unigate.engine.provider_call import ProviderCall
+from unigate.engine.call import Engine, UnifiedRequest
+from unigate.engine.provider_call import CallState, ProviderCall
 from unigate.engine.proxy import Proxy
 from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
@@ -267,6 +267,20 @@ class Gateway:
         return prepare_account(integration, account.id, account.context, is_sandbox=account.is_sandbox,
                                authentication_method=account.authentication_method, sandbox_url=self.sandbox_url,
                                environment_id=account.environment_id)
+
+    async def try_credentials(self, integration: Integration, context: dict[str, Any], *, is_sandbox: bool,
+                              authentication_method: str | None, environment_id: str) -> None:
+        """One real call with credentials not yet stored (a one-record list of the CRM's first listable
+        resource): raises the CRM's refusal (401/403) or unavailability (5xx) as a GatewayError."""
+        listable = [key for key, m in integration.mappings.items() if "list" in m.methods]
+        if not listable:
+            return
+        model, resource = ("crm", "accounts") if ("crm", "accounts") in listable else listable[0]
+        runtime = prepare_account(integration, str(uuid.uuid4()), context, is_sandbox=is_sandbox,
+                                  authentication_method=authentication_method, sandbox_url=self.sandbox_url,
+                                  environment_id=environment_id)
+        request = UnifiedRequest(model=model, resource=resource, method="list", account=runtime, query={"limit": "1"})
+        await self.engine.run(request, CallState())
 
     def remember_account(self, account: IntegratedAccount, previous: AccountRuntime | None = None) -> AccountRuntime:
         """A runtime for an account this process just read or changed, cached as the current one.
