@@ -160,6 +160,13 @@ class LinkRoutes:
         try:
             token = await self._token(params.get("link_token"))
             allowed = self._allowed(token)
+            if params.get("integrations"):
+                # The Link SDK's own narrowing (`integrations: [...]`, sent comma-separated), within the token's.
+                wanted = params["integrations"].split(",")
+                allowed = [i for i in allowed if i.name in wanted]
+                if not allowed:
+                    raise PageError(400, "This connection link offers none of the CRMs asked for.",
+                                    "invalid_integration")
             name = params.get("integration") or (allowed[0].name if len(allowed) == 1 else None)
             if name is None:
                 return _page("Connect your CRM", _picker(params["link_token"], allowed), token)
@@ -171,8 +178,9 @@ class LinkRoutes:
     async def submit(self, request: Request) -> Response:
         """The credential form: checked with one real call, then stored, and the token used."""
         raw = await read_limited(request.stream(), request.headers.get("content-length"), 64 * 1024)
-        form = {k: v for k, v in _parse_form(raw).items()}
+        form = _parse_form(raw)
         token = None
+        entered: dict[str, str] = {}
         try:
             token = await self._token(form.get("link_token"))
             integration = self._chosen(token, form.get("integration"))
@@ -189,8 +197,9 @@ class LinkRoutes:
             return _error_page(error, token)
         except _Refused as refused:
             assert token is not None
+            # The form again with what was typed, secrets aside (_forms never fills a secret field).
             return _page(f"Connect {refused.integration.label}",
-                         _forms(form["link_token"], refused.integration, token, refused.message, {},
+                         _forms(form["link_token"], refused.integration, token, refused.message, entered,
                                 refused.method), token, status=refused.status)
         if not await self.store.use_link_token(form["link_token"], account.id):
             if token.account_id is None:
