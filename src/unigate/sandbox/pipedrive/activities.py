@@ -1,4 +1,5 @@
-"""Pipedrive API v2 activities: the emulator's `activities` resource (unified tasks and engagements).
+"""Pipedrive API v2 activities: the emulator's `engagements` resource, and `tasks`, the view of its activities
+of type `task` (one collection in Pipedrive, two unified resources).
 
 Routes are Pipedrive's (https://developers.pipedrive.com/docs/api/v1/Activities, API v2 tab;
 https://github.com/pipedrive/client-nodejs/blob/master/src/versions/v2/api/activities-api.ts):
@@ -66,15 +67,17 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DURATION = re.compile(r"^\d{1,3}:[0-5]\d$")
 _OWNERS = (13053345, 13053346, 13053347, 13053348)
 _SEED_START = datetime(2023, 7, 3, 8, 0, 0, tzinfo=UTC)
-# Seeded activities: (type, subject); tasks among calls, meetings, emails and the custom types.
+# Seeded activities: (type, subject); every other one a task, between calls, meetings, emails and the
+# other default types.
 _KINDS = (("call", "Discovery call"), ("task", "Send the proposal"), ("meeting", "Quarterly review"),
-          ("email", "Follow-up email"), ("task", "Prepare the contract"), ("deadline", "Offer expires"),
-          ("call", "Check-in call"), ("lunch", "Lunch with the team"), ("meeting", "Onsite demo"),
-          ("task", "Update the forecast"))
+          ("task", "Prepare the contract"), ("email", "Follow-up email"), ("task", "Update the forecast"),
+          ("deadline", "Offer expires"), ("task", "Book the venue"), ("call", "Check-in call"),
+          ("task", "Renew the NDA"), ("lunch", "Lunch with the team"), ("task", "Review the invoice"),
+          ("meeting", "Onsite demo"), ("task", "Call back the CFO"))
 
 
 class Activities(Resource):
-    name: ClassVar[str] = "activities"
+    name: ClassVar[str] = "engagements"
     emulator: PipedriveEmulator
 
     def __init__(self, emulator: PipedriveEmulator) -> None:
@@ -331,3 +334,19 @@ class Activities(Resource):
             return json_response({"success": True, "data": self.render(record)}, headers=headers)
         except Invalid as exc:
             return invalid(str(exc), headers)
+
+
+class Tasks(Resource):
+    """The activities of type `task` (crm/tasks), for the control API: no routes or records of its own."""
+
+    name: ClassVar[str] = "tasks"
+    emulator: PipedriveEmulator
+
+    def routes(self) -> list[Route]:
+        return []
+
+    def seed(self, count: int) -> None:
+        """Seeded with the activities."""
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [r for r in self.emulator.resource("engagements").store.values() if r["type"] == "task"]
