@@ -183,3 +183,15 @@ def test_hubspot_refuses_a_call_without_its_time(gateway, ctl):
                                                   "start_time": "2027-01-15T10:00:00Z"}, resource="engagements")
     assert refused.status_code == 400
     assert refused.json()["truto_error_insight"]["allowed_values"]["value"] == ["call"]
+
+
+def test_owner_status_and_type_filters_are_applied_by_the_gateway(gateway, ctl):
+    calls = ctl.records("engagements")
+    owner = calls[0]["properties"]["hubspot_owner_id"]
+    mine = _listed(gateway, "engagements", {"owner[id]": owner})
+    assert {c["id"] for c in mine} == {c["id"] for c in calls if c["properties"]["hubspot_owner_id"] == owner}
+    missed = _listed(gateway, "engagements", {"status": "no_answer"})
+    assert missed and {c["status"] for c in missed} == {"no_answer"}
+    assert _listed(gateway, "engagements", {"engagement_type": "meeting"}) == []
+    notes = _listed(gateway, "notes", {"owner[id]": owner})
+    assert notes and {n["owner"]["id"] for n in notes} == {owner}

@@ -245,6 +245,20 @@ def test_a_note_on_nothing_is_refused_before_pipedrive(gateway, ctl):
 
 
 def test_a_filter_pipedrive_cannot_apply_is_refused(gateway, ctl):
-    answer = gateway.unified("GET", NAME, params={"owner[id]": "13053345"}, resource="notes")
+    answer = gateway.unified("GET", NAME, params={"visibility": "private"}, resource="notes")
     assert answer.status_code == 400
-    assert "owner" in answer.json()["message"]
+    assert "visibility" in answer.json()["message"]
+
+
+def test_owner_status_and_type_filters(gateway, ctl):
+    activities = [a for a in ctl.records("engagements") if a["type"] != "task"]
+    owner = activities[0]["owner_id"]
+    ctl.clear_requests()
+    mine = _listed(gateway, "engagements", {"owner[id]": owner, "status": "scheduled"})
+    assert {e["id"] for e in mine} == {str(a["id"]) for a in activities if a["owner_id"] == owner and not a["done"]}
+    assert all("owner_id=" in r["query"] and "done=false" in r["query"] for r in ctl.requests()
+               if r["path"].endswith("/api/v2/activities"))
+    meetings = _listed(gateway, "engagements", {"engagement_type": "meeting"})
+    assert meetings and {e["engagement_type"] for e in meetings} == {"meeting"}
+    notes = _listed(gateway, "notes", {"owner[id]": owner})
+    assert notes and {n["owner"]["id"] for n in notes} == {str(owner)}
