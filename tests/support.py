@@ -128,7 +128,7 @@ class ResourceCase:
     candidates: Callable[[str, dict[str, Any], dict[str, Any]], dict[str, Any]]
     label_fields: tuple[str, ...]
     equal_fields: tuple[str, ...]   # read back exactly as sent
-    excluded: tuple[str, ...]       # for truto_exclude_fields: a top-level field and a nested one
+    excluded: tuple[str, ...]       # for truto_exclude_fields: a top-level field and a nested one (if any)
     links: dict[str, str] = field(default_factory=dict)
 
 
@@ -266,7 +266,7 @@ RESOURCE_CASES: dict[str, ResourceCase] = {
                                 equal_fields=("subject", "engagement_type"), excluded=("content", "account.id"),
                                 links=ACTIVITY_LINKS),
     "engagement_types": ResourceCase(_engagement_type_candidates, label_fields=("name",), equal_fields=("name",),
-                                     excluded=("name", "created_at")),
+                                     excluded=("name",)),
 }
 
 

@@ -1,4 +1,4 @@
-"""The commands the README gives: `unigate token create` and `unigate demo` (what `make run` starts)."""
+"""The commands the README gives: `unigate token create|list|revoke` and `unigate demo` (what `make run` starts)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,17 @@ def test_token_create_prints_the_token_alone_on_the_last_line(tmp_path):
     assert token_one != token_two
     database = (tmp_path / "unigate.db").read_bytes()
     assert token_one.encode() not in database  # stored only as a hash
+
+    listed = subprocess.run([UNIGATE, "token", "list"], env=env, capture_output=True, text=True, check=True).stdout
+    rows = [line.split("\t") for line in listed.strip().splitlines()[1:]]
+    assert [(r[1], r[2]) for r in rows] == [("ci", "staging"), ("ci2", "default")]
+    assert token_one not in listed and token_two not in listed
+    revoked = subprocess.run([UNIGATE, "token", "revoke", rows[0][0]], env=env, capture_output=True, text=True)
+    assert revoked.returncode == 0, revoked.stderr
+    again = subprocess.run([UNIGATE, "token", "revoke", rows[0][0]], env=env, capture_output=True, text=True)
+    assert again.returncode == 1 and "unigate token list" in again.stderr
+    listed = subprocess.run([UNIGATE, "token", "list"], env=env, capture_output=True, text=True, check=True).stdout
+    assert [line.split("\t")[1] for line in listed.strip().splitlines()[1:]] == ["ci2"]
 
 
 def free_port() -> int:

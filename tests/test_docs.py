@@ -96,6 +96,8 @@ _CITED_SECTION_SOURCES = ("RFC ", "NOTES")
 def _repository_text_files():
     for top in ("src", "tests", "docs", "bench"):
         for path in sorted((ROOT / top).rglob("*")):
+            if "node_modules" in path.parts:  # installed packages (tests/browser/), not the repository's own
+                continue
             if path.suffix in (".py", ".md", ".yaml", ".yml", ".toml", ".json") and path.is_file():
                 yield path
     yield from (ROOT / name for name in ("README.md", "Makefile", "pyproject.toml"))

@@ -150,7 +150,11 @@ def test_the_document_describes_every_route(document):
             "DELETE /unified/crm/accounts/{id}", "GET /proxy/{resource}", "POST /proxy/{resource}",
             "GET /proxy/{resource}/{id}", "PATCH /proxy/{resource}/{id}", "DELETE /proxy/{resource}/{id}",
             "POST /proxy/accounts/industries", "GET /custom/{path}", "POST /custom/{path}", "PUT /custom/{path}",
-            "PATCH /custom/{path}", "DELETE /custom/{path}"} <= labels
+            "PATCH /custom/{path}", "DELETE /custom/{path}", "GET /integration/{name}/capabilities",
+            "GET /integrated-account/{id}/capabilities", "POST /integrated-account/token",
+            "GET /integrated-account/me", "PATCH /integrated-account/me", "GET /api-token", "DELETE /api-token/{id}",
+            "GET /unified/{model}/{resource}/meta/{method}",
+            "GET /unified/{model}/{resource}/{integration}/meta/{method}"} <= labels
     for model, resource in RESOURCES:  # every unified model, mapped by an integration or not yet
         base = f"/unified/{model}/{resource}"
         assert {f"GET {base}", f"POST {base}", f"GET {base}/{{id}}", f"PATCH {base}/{{id}}",

@@ -119,6 +119,23 @@ def test_an_account_created_changed_and_deleted_through_one_is_served_accordingl
                    json={"context": {"access_token": "sandbox-hubspot-token"}}).raise_for_status()
     assert list_through(second, account_id, expect=200).status_code == 200
 
+    # An integrated-account token issued by one process is honoured by the other (one shared signing key).
+    issued = requests.post(f"{first}/integrated-account/token", headers=headers, timeout=10,
+                           json={"integrated_account_id": account_id})
+    assert issued.status_code == 201, issued.text
+    widget = {"Authorization": f"Bearer {issued.json()['integrated_account_token']}"}
+    through_token = requests.get(f"{second}/unified/crm/accounts", headers=widget, params={"limit": 1}, timeout=10)
+    assert through_token.status_code == 200, through_token.text
+
+    # The late token, revoked through the first process, stops working on the second at its next call.
+    tokens = requests.get(f"{first}/api-token", headers=headers, timeout=10).json()["result"]
+    late_id = next(t["id"] for t in tokens if t["name"] == "late")
+    assert requests.delete(f"{first}/api-token/{late_id}", headers=headers, timeout=10).status_code == 200
+    deadline = time.monotonic() + two_processes.propagation
+    while (status := requests.get(f"{second}/integrated-account", headers=late_headers, timeout=10).status_code) != 401:
+        assert time.monotonic() < deadline, status
+        time.sleep(0.02)
+
     deleted = requests.delete(f"{first}/integrated-account/{account_id}", headers=headers, timeout=10)
     assert deleted.status_code == 200, deleted.text
     gone = list_through(second, account_id, expect=404)

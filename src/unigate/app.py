@@ -13,9 +13,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from unigate.edge import docs
 from unigate.edge.admin import AdminRoutes, json_response
 from unigate.edge.connect import ConnectRoutes
 from unigate.edge.custom import CustomRoutes
+from unigate.edge.link import LinkRoutes
 from unigate.edge.openapi import build_openapi
 from unigate.edge.proxy import ProxyRoutes
 from unigate.edge.responses import send_error
@@ -101,7 +103,8 @@ class App:
 
         self.starlette = Starlette(
             routes=[Route("/health", health), Route("/metrics", metrics_text), Route("/openapi.json", openapi_json),
-                    *admin.routes(), *connect.routes()],
+                    *admin.routes(), *connect.routes(), *LinkRoutes(gateway).routes(),
+                    *docs.routes()],
             lifespan=lifespan,
             exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error,
                                 # A store that is down answers 503 on every route (edge/unavailable.py).

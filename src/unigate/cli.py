@@ -1,4 +1,4 @@
-"""`unigate serve | demo | token create | coverage`."""
+"""`unigate serve | demo | token create|list|revoke | coverage`."""
 
 from __future__ import annotations
 
@@ -78,6 +78,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 log_config=uvicorn_log_config(),
                 # httptools, with bounded request lines and headers answered in unigate's JSON (serving.py).
                 loop="uvloop", http="unigate.serving:JsonErrorsProtocol", proxy_headers=False, server_header=False)
+    return 0
+
+
+async def list_tokens(settings) -> list[tuple[str, str, str, str]]:
+    """(id, name, environment name, created at) of every API token; never the token or its hash."""
+    from unigate.store import Store
+
+    store = await Store.open(settings)
+    try:
+        names: dict[str, str] = {}
+        rows = []
+        for token in await store.list_tokens():
+            if token.environment_id not in names:
+                env = await store.get_environment(token.environment_id)
+                names[token.environment_id] = env.name if env else token.environment_id
+            rows.append((token.id, token.name, names[token.environment_id],
+                         token.created_at.isoformat().replace("+00:00", "Z")))
+        return rows
+    finally:
+        await store.close()
+
+
+async def revoke_token(settings, token_id: str) -> bool:
+    from unigate.store import Store
+
+    store = await Store.open(settings)
+    try:
+        return await store.revoke_token(token_id)
+    finally:
+        await store.close()
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    from unigate.settings import Settings
+
+    rows = asyncio.run(list_tokens(Settings()))
+    print("id\tname\tenvironment\tcreated_at")
+    for row in rows:
+        print("\t".join(row))
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from unigate.settings import Settings
+
+    if not asyncio.run(revoke_token(Settings(), args.id)):
+        print(f"No API token with id {args.id!r} (`unigate token list` shows them).", file=sys.stderr)
+        return 1
+    print(f"Revoked API token {args.id}: it no longer works on any gateway process.")
     return 0
 
 
@@ -305,6 +354,17 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--environment", default=DEFAULT_ENVIRONMENT,
                         help="the environment the token belongs to (created when new)")
     create.set_defaults(func=cmd_token_create)
+    listing = token_sub.add_parser("list", help="list API tokens (id, name, environment, created_at; never the token)",
+                                   description="List every API token: id, name, environment and creation time. The "
+                                               "tokens themselves are stored only as hashes.",
+                                   formatter_class=_HelpFormatter, epilog="environment variables:\n" + _STORE_ENVIRONMENT)
+    listing.set_defaults(func=cmd_token_list)
+    revoke = token_sub.add_parser("revoke", help="revoke an API token by id (it stops working at once)",
+                                  description="Revoke an API token by its id (from `unigate token list`); every "
+                                              "gateway process refuses it from its next call.",
+                                  formatter_class=_HelpFormatter, epilog="environment variables:\n" + _STORE_ENVIRONMENT)
+    revoke.add_argument("id", help="the token's id")
+    revoke.set_defaults(func=cmd_token_revoke)
 
     coverage = command("coverage", "print docs/coverage.md from the integration files")
     coverage.set_defaults(func=cmd_coverage)

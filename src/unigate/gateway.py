@@ -14,12 +14,15 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from unigate.auth.account_tokens import PREFIX as ACCOUNT_TOKEN_PREFIX
+from unigate.auth.account_tokens import AccountTokens
 from unigate.auth.refresh import TokenRefresher, reconnect_error
 from unigate.engine.accounts import AccountRuntime, prepare_account, sandboxes_off
-from unigate.engine.call import Engine
-from unigate.engine.provider_call import ProviderCall
+from unigate.engine.call import Engine, UnifiedRequest
+from unigate.engine.provider_call import CallState, ProviderCall
 from unigate.engine.proxy import Proxy
 from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
@@ -29,6 +32,7 @@ from unigate.settings import Settings
 from unigate.store import IntegratedAccount, Store
 from unigate.store.changes import Change
 from unigate.store.counters import SqlWindowCounter, WindowCounter
+from unigate.store.crypto import resolve_key
 from unigate.store.idempotency import IdempotencyKeys, SqlIdempotencyKeys
 from unigate.transport import Transport
 
@@ -37,6 +41,17 @@ log = logging.getLogger("unigate")
 _MAX_CACHE = 50_000
 _LOAD_FAILED = object()
 _T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a request: an API token's environment, or an integrated-account token's one account."""
+
+    environment_id: str
+    account_id: str | None = None  # set for an integrated-account token, which reaches that account only
+
+
+ACCOUNT_TOKEN_ROUTES = "/unified/*, /proxy/*, /custom/* and GET|PATCH /integrated-account/me"
 
 
 def _invalid_token() -> GatewayError:
@@ -66,6 +81,7 @@ class Gateway:
         # the app starts before the gateway (app.py).
         self.sandbox_url = settings.sandbox_url if settings.sandboxes else None
         self._tokens: dict[str, tuple[str | None, float]] = {}
+        self.account_tokens: AccountTokens | None = None  # set by start(): its key comes with the store
         # Hashes of tokens the store did not know, until when they are answered 401 without a read.
         self._unknown_tokens: dict[str, float] = {}
         # (runtime or None for an unknown id, expiry, the account's updated_at when it was read)
@@ -86,6 +102,8 @@ class Gateway:
         self._open_shared_state(self.store)
         self.provider.credentials = TokenRefresher(self.store, self.transport, self.settings, self.sandbox_url,
                                                    self.remember_account)
+        # Signed with a key derived from the store key, which every process shares (auth/account_tokens.py).
+        self.account_tokens = AccountTokens(resolve_key(self.settings.secret_key, self.settings.data_dir))
 
     def _open_shared_state(self, store: Store) -> None:
         settings = self.settings
@@ -114,18 +132,39 @@ class Gateway:
 
     # -- authentication ------------------------------------------------------------------------------
     async def environment_for(self, authorization: str | None) -> str:
-        """The environment id of the request's bearer token; 401 otherwise."""
+        """The environment id of the request's API token; 401 otherwise, 403 for an integrated-account token
+        (it reaches only ACCOUNT_TOKEN_ROUTES)."""
+        caller = await self.caller_for(authorization)
+        if caller.account_id is not None:
+            raise GatewayError(403, f"An integrated-account token may only call {ACCOUNT_TOKEN_ROUTES}; "
+                                    "this route needs an API token.")
+        return caller.environment_id
+
+    async def caller_for(self, authorization: str | None) -> Caller:
+        """The request's caller: an API token's environment, or an integrated-account token's account."""
         if not authorization or authorization[:7].lower() != "bearer ":
             raise GatewayError(401, "Missing API token. Send it as `Authorization: Bearer <token>`; create one with "
                                     "`unigate token create --name NAME`.")
         token = authorization[7:].strip()
+        if token.startswith(ACCOUNT_TOKEN_PREFIX):
+            assert self.account_tokens is not None
+            claims = self.account_tokens.verify(token)
+            if claims is None:
+                raise GatewayError(401, "The integrated-account token is not valid or has expired (they last 15 "
+                                        "minutes); ask for a new one with POST /integrated-account/token.")
+            return Caller(claims.environment_id, claims.account_id)
+        return Caller(await self._api_token_environment(token))
+
+    async def _api_token_environment(self, token: str) -> str:
         key = hashlib.sha256(token.encode()).hexdigest()
         now = time.monotonic()
         usable = self._cache_usable()  # first: a token made elsewhere meanwhile clears _unknown_tokens
         unknown_until = self._unknown_tokens.get(key)
         if unknown_until is not None and unknown_until > now:
             raise _invalid_token()
-        cached = self._tokens.get(key) if usable else None
+        # In strict mode each use is confirmed, as for accounts: a token revoked on another process must stop
+        # working at once, before its notice arrives (docs/deploy.md).
+        cached = self._tokens.get(key) if usable and not self._confirm_each_use else None
         if cached is None or cached[1] <= now:
             cached = await self._load_once(("token", key), lambda: self._load_token(token, key))
         if cached[0] is None:
@@ -228,6 +267,20 @@ class Gateway:
         return prepare_account(integration, account.id, account.context, is_sandbox=account.is_sandbox,
                                authentication_method=account.authentication_method, sandbox_url=self.sandbox_url,
                                environment_id=account.environment_id)
+
+    async def try_credentials(self, integration: Integration, context: dict[str, Any], *, is_sandbox: bool,
+                              authentication_method: str | None, environment_id: str) -> None:
+        """One real call with credentials not yet stored (a one-record list of the CRM's first listable
+        resource): raises the CRM's refusal (401/403) or unavailability (5xx) as a GatewayError."""
+        listable = [key for key, m in integration.mappings.items() if "list" in m.methods]
+        if not listable:
+            return
+        model, resource = ("crm", "accounts") if ("crm", "accounts") in listable else listable[0]
+        runtime = prepare_account(integration, str(uuid.uuid4()), context, is_sandbox=is_sandbox,
+                                  authentication_method=authentication_method, sandbox_url=self.sandbox_url,
+                                  environment_id=environment_id)
+        request = UnifiedRequest(model=model, resource=resource, method="list", account=runtime, query={"limit": "1"})
+        await self.engine.run(request, CallState())
 
     def remember_account(self, account: IntegratedAccount, previous: AccountRuntime | None = None) -> AccountRuntime:
         """A runtime for an account this process just read or changed, cached as the current one.

@@ -24,7 +24,7 @@ from unigate.engine.accounts import AccountRuntime
 from unigate.engine.call import JsonResult, RawResult, Result, StreamResult
 from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
-from unigate.gateway import Gateway
+from unigate.gateway import Caller, Gateway
 from unigate.observability.requests import CallRecord
 
 log = logging.getLogger("unigate.edge")
@@ -65,17 +65,23 @@ class AccountCallRoute:
         raise NotImplementedError
 
     # -- who calls, for which account ------------------------------------------------------------------
-    async def caller(self, headers: dict[bytes, bytes]) -> str:
-        """The environment of the request's token (401 otherwise), counted against the per-token limit."""
+    async def caller(self, headers: dict[bytes, bytes]) -> Caller:
+        """Who calls (401 without a valid token), counted against the per-token limit."""
         authorization = headers.get(b"authorization", b"").decode("latin-1")
-        environment_id = await self.gateway.environment_for(authorization)
+        caller = await self.gateway.caller_for(authorization)
         if self.limits is not None:
             await self.limits.check_token(authorization)
-        return environment_id
+        return caller
 
     @staticmethod
-    def account_id(value: Any) -> str:
-        """The request's `integrated_account_id`, present and single (Truto requires it on every call)."""
+    def account_id(value: Any, caller: Caller) -> str:
+        """The request's `integrated_account_id`, present and single (Truto requires it on every call); an
+        integrated-account token names its own, and may not name another."""
+        if caller.account_id is not None:
+            if value in (None, "", "None", caller.account_id):
+                return caller.account_id
+            raise GatewayError(403, "This integrated-account token reaches only its own account; leave "
+                                    "integrated_account_id out or name that account.")
         if value in (None, "", "None"):
             raise GatewayError(400, "integrated_account_id is required: pass ?integrated_account_id=<uuid>.",
                                insight={"missing_required_query_parameters": {

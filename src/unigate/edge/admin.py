@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -123,9 +124,14 @@ class AdminRoutes:
         return [
             Route("/integrated-account", self.list_accounts, methods=["GET"]),
             Route("/integrated-account", self.create_account, methods=["POST"]),
+            Route("/integrated-account/token", self.create_account_token, methods=["POST"]),
+            Route("/integrated-account/me", self.get_me, methods=["GET"]),
+            Route("/integrated-account/me", self.update_me, methods=["PATCH"]),
             Route("/integrated-account/{id}", self.get_account, methods=["GET"]),
             Route("/integrated-account/{id}", self.update_account, methods=["PATCH"]),
             Route("/integrated-account/{id}", self.delete_account, methods=["DELETE"]),
+            Route("/api-token", self.list_api_tokens, methods=["GET"]),
+            Route("/api-token/{id}", self.revoke_api_token, methods=["DELETE"]),
             Route("/integration", self.list_integrations, methods=["GET"]),
             Route("/integration/{name}", self.get_integration, methods=["GET"]),
             Route("/integration/{name}/capabilities", self.integration_capabilities, methods=["GET"]),
@@ -221,7 +227,47 @@ class AdminRoutes:
     async def update_account(self, request: Request) -> Response:
         environment_id = await self._environment(request)
         account = await self._find(environment_id, request.path_params["id"])
+        return await self._update(environment_id, account, await self._body(request))
+
+    # -- integrated-account tokens (auth/account_tokens.py) ------------------------------------------------
+    async def create_account_token(self, request: Request) -> Response:
+        """`POST /integrated-account/token {integrated_account_id}` with an API token: a 15-minute token that
+        reaches that one account (https://preview.truto.one/docs/api-reference/admin/integrated-accounts/create-token)."""
+        environment_id = await self._environment(request)
         body = await self._body(request)
+        account_id = body.get("integrated_account_id")
+        if not isinstance(account_id, str) or not account_id:
+            raise GatewayError(400, "integrated_account_id is required: the account the token may reach.",
+                               insight={"missing_required_fields": {"description": "Required body fields.",
+                                                                    "value": ["integrated_account_id"]}})
+        account = await self._find(environment_id, account_id)
+        assert self.gateway.account_tokens is not None
+        token, expires_at = self.gateway.account_tokens.issue(environment_id, account.id)
+        return json_response({"integrated_account_token": token,
+                              "expires_at": _iso(datetime.fromtimestamp(expires_at, UTC))}, 201)
+
+    async def _me(self, request: Request) -> tuple[str, IntegratedAccount]:
+        caller = await self.gateway.caller_for(request.headers.get("authorization"))
+        if caller.account_id is None:
+            raise GatewayError(403, "/integrated-account/me answers an integrated-account token; with an API token "
+                                    "use /integrated-account/{id}.")
+        return caller.environment_id, await self._find(caller.environment_id, caller.account_id)
+
+    async def get_me(self, request: Request) -> Response:
+        _, account = await self._me(request)
+        return json_response(account_json(self.gateway, account))
+
+    async def update_me(self, request: Request) -> Response:
+        """The token's account may change its own context (a widget's settings), nothing else: its tenant and
+        status are the app's to set."""
+        environment_id, account = await self._me(request)
+        body = await self._body(request)
+        if set(body) - {"context"}:
+            raise GatewayError(400, "An integrated-account token may change only context; these fields are the "
+                                    f"app's: {', '.join(sorted(set(body) - {'context'}))}.")
+        return await self._update(environment_id, account, body)
+
+    async def _update(self, environment_id: str, account: IntegratedAccount, body: dict[str, Any]) -> Response:
         changes: dict[str, Any] = {}
         if "tenant_id" in body:
             changes["tenant_id"] = check_tenant_id(body["tenant_id"])
@@ -263,6 +309,23 @@ class AdminRoutes:
         account = await self._find(environment_id, request.path_params["id"])
         await self.store.delete_account(environment_id, account.id)
         return json_response({"id": account.id})
+
+    # -- API tokens ------------------------------------------------------------------------------------
+    async def list_api_tokens(self, request: Request) -> Response:
+        """The environment's API tokens: id, name, created_at (a token is stored only as its hash)."""
+        environment_id = await self._environment(request)
+        tokens = await self.store.list_tokens(environment_id)
+        return json_response({"result": [{"id": t.id, "name": t.name, "created_at": _iso(t.created_at)}
+                                         for t in tokens], "next_cursor": None})
+
+    async def revoke_api_token(self, request: Request) -> Response:
+        """Revoke one of the environment's API tokens (the caller's own included); every process refuses it
+        from its next call."""
+        environment_id = await self._environment(request)
+        token_id = request.path_params["id"]
+        if not _is_uuid(token_id) or not await self.store.revoke_token(token_id, environment_id):
+            raise GatewayError(404, f"No API token {token_id[:64]!r} in this token's environment.")
+        return json_response({"id": token_id})
 
     # -- integrations ------------------------------------------------------------------------------
     async def list_integrations(self, request: Request) -> Response:

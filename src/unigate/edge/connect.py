@@ -83,31 +83,9 @@ class ConnectRoutes:
         elif not tenant_id:
             raise GatewayError(400, "tenant_id is required to connect a new account (or integrated_account_id "
                                     "to reconnect one).")
-        if is_sandbox and not self.gateway.settings.sandboxes:
-            raise sandboxes_off()
-        spec = oauth_spec(integration)
-        client = client_for(integration, is_sandbox=is_sandbox, settings=self.gateway.settings)
-        state = secrets.token_urlsafe(32)
-        verifier = secrets.token_urlsafe(64) if spec.pkce else None  # 86 characters (RFC 7636: 43 to 128)
-        callback = callback_url(self.gateway, request, integration.name)
-        assert self.gateway.store is not None
-        await self.gateway.store.create_oauth_state(
-            state, environment_id=environment_id, integration=integration.name, tenant_id=tenant_id,
-            account_id=account_id, is_sandbox=is_sandbox, redirect_uri=redirect_uri, callback_url=callback,
-            code_verifier=verifier, lifetime=connect.STATE_LIFETIME)
-        params = {"client_id": client.client_id, "redirect_uri": callback, "response_type": "code", "state": state}
-        if spec.scopes:
-            params["scope"] = spec.scope_separator.join(spec.scopes)
-        if verifier is not None:
-            params["code_challenge"] = pkce_challenge(verifier)
-            params["code_challenge_method"] = "S256"
-        params.update(spec.authorize_params)
-        if is_sandbox and space is not None:
-            # The sandbox issues tokens for this data space (engine/sandbox_spaces.py).
-            params["sandbox_space"] = space
-        location = authorize_url(integration, is_sandbox=is_sandbox, sandbox_url=self.gateway.sandbox_url,
-                                 params=params)
-        return RedirectResponse(location, status_code=302, headers={"Cache-Control": "no-store"})
+        return await begin_oauth(self.gateway, request, integration, environment_id=environment_id,
+                                 tenant_id=tenant_id, account_id=account_id, is_sandbox=is_sandbox,
+                                 redirect_uri=redirect_uri, space=space)
 
     async def _account(self, environment_id: str, account_id: Any) -> IntegratedAccount:
         account = None
@@ -173,6 +151,37 @@ class ConnectRoutes:
     def _back(flow: OAuthState, params: dict[str, str]) -> Response:
         return RedirectResponse(with_query(flow.redirect_uri, params), status_code=302,
                                 headers={"Cache-Control": "no-store"})
+
+
+async def begin_oauth(gateway: Gateway, request: Request, integration: Integration, *, environment_id: str,
+                      tenant_id: str | None, account_id: str | None, is_sandbox: bool, redirect_uri: str,
+                      space: str | None) -> Response:
+    """302 to the CRM's authorize page, with a fresh state remembered for the callback (which sends the user to
+    `redirect_uri`). Shared by /connect/{integration}/start and the hosted connect page (edge/link.py)."""
+    if is_sandbox and not gateway.settings.sandboxes:
+        raise sandboxes_off()
+    spec = oauth_spec(integration)
+    client = client_for(integration, is_sandbox=is_sandbox, settings=gateway.settings)
+    state = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(64) if spec.pkce else None  # 86 characters (RFC 7636: 43 to 128)
+    callback = callback_url(gateway, request, integration.name)
+    assert gateway.store is not None
+    await gateway.store.create_oauth_state(
+        state, environment_id=environment_id, integration=integration.name, tenant_id=tenant_id,
+        account_id=account_id, is_sandbox=is_sandbox, redirect_uri=redirect_uri, callback_url=callback,
+        code_verifier=verifier, lifetime=connect.STATE_LIFETIME)
+    params = {"client_id": client.client_id, "redirect_uri": callback, "response_type": "code", "state": state}
+    if spec.scopes:
+        params["scope"] = spec.scope_separator.join(spec.scopes)
+    if verifier is not None:
+        params["code_challenge"] = pkce_challenge(verifier)
+        params["code_challenge_method"] = "S256"
+    params.update(spec.authorize_params)
+    if is_sandbox and space is not None:
+        # The sandbox issues tokens for this data space (engine/sandbox_spaces.py).
+        params["sandbox_space"] = space
+    location = authorize_url(integration, is_sandbox=is_sandbox, sandbox_url=gateway.sandbox_url, params=params)
+    return RedirectResponse(location, status_code=302, headers={"Cache-Control": "no-store"})
 
 
 def error_page(request: Request, error: GatewayError) -> Response:

@@ -30,7 +30,8 @@ class CustomRoutes(AccountCallRoute):
         gateway = self.gateway
         call: CallRecord | None = scope.get("unigate.call")
         headers = dict(scope["headers"])
-        environment_id = await self.caller(headers)
+        caller = await self.caller(headers)
+        environment_id = caller.environment_id
         http_method = scope["method"]
         if http_method not in METHODS:
             raise GatewayError(405, f"{http_method} is not allowed on /custom; use {', '.join(METHODS)}.")
@@ -38,7 +39,7 @@ class CustomRoutes(AccountCallRoute):
         path = raw_path[len(PREFIX):] if raw_path.startswith(PREFIX) else ""
         pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         ids = [v for k, v in pairs if k == "integrated_account_id"] or [None]
-        account_id = self.account_id(ids[0] if len(ids) == 1 else ids)
+        account_id = self.account_id(ids[0] if len(ids) == 1 else ids, caller)
         key = idempotency.read_key(headers.get(idempotency.HEADER), _WRITE_KIND.get(http_method, "read"), "raw")
         account = await self.account(environment_id, account_id, call)
         if call is not None:

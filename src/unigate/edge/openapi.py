@@ -169,6 +169,18 @@ def _custom_method_path(method: UnifiedMethod, record_ref: dict[str, Any] | None
                       **PROVIDER_SUCCESS, **_error_responses(*UNIFIED_ERRORS, 409, 503)}}}
 
 
+CAPABILITY_PARAMS = [
+    _param("type", "unified, proxy or all (the default)", {"type": "string", "enum": ["all", "unified", "proxy"]}),
+    _param("methods", "Only these methods, comma-separated (list,get)", {"type": "string"}),
+    _param("resource", "Only this resource", {"type": "string"}),
+]
+META_PARAMS = [
+    _param("model", "The unified model (crm)", {"type": "string"}, True, "path"),
+    _param("resource", "The unified resource", {"type": "string"}, True, "path"),
+    _param("method", "list, get, create, update, delete or a custom method", {"type": "string"}, True, "path"),
+]
+
+
 def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str],
                   loaded: list[Integration] | None = None,
                   methods: dict[tuple[str, str, str], UnifiedMethod] | None = None) -> dict[str, Any]:
@@ -252,6 +264,53 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
             "delete": {"summary": "Delete an integrated account", "responses": {"200": {"description": "{id}"},
                                                                                  **_error_responses(401, 404)}},
         },
+        "/integration/{name}/capabilities": {
+            "parameters": [_param("name", "Integration name", {"type": "string"}, True, "path")],
+            "get": {"summary": "What the integration serves: unified and proxy methods per resource, auth fields",
+                    "parameters": CAPABILITY_PARAMS,
+                    "responses": {"200": {"description": "Capabilities"}, **_error_responses(400, 401, 404)}}},
+        "/integrated-account/{id}/capabilities": {
+            "parameters": [_param("id", "Integrated account id", {"type": "string"}, True, "path")],
+            "get": {"summary": "What the account's integration serves, with the account's status",
+                    "parameters": CAPABILITY_PARAMS,
+                    "responses": {"200": {"description": "Capabilities"}, **_error_responses(400, 401, 404)}}},
+        "/integrated-account/token": {
+            "post": {"summary": "A 15-minute token that reaches one integrated account only (for a browser widget)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["integrated_account_id"],
+                         "properties": {"integrated_account_id": {"type": "string", "format": "uuid"}}}}}},
+                     "responses": {"201": {"description": "{integrated_account_token, expires_at}"},
+                                   **_error_responses(400, 401, 403, 404)}}},
+        "/integrated-account/me": {
+            "get": {"summary": "The account of an integrated-account token",
+                    "responses": {"200": {"description": "The account", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/IntegratedAccount"}}}},
+                        **_error_responses(401, 403, 404)}},
+            "patch": {"summary": "Change the context of an integrated-account token's account",
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          "type": "object", "additionalProperties": False,
+                          "properties": {"context": {"type": "object"}}}}}},
+                      "responses": {"200": {"description": "The account"}, **_error_responses(400, 401, 403, 404)}}},
+        "/api-token": {
+            "get": {"summary": "The environment's API tokens (id, name, created_at; never the token)",
+                    "responses": {"200": {"description": "{result: [...]}"}, **_error_responses(401, 403)}}},
+        "/api-token/{id}": {
+            "parameters": [_param("id", "The API token's id", {"type": "string"}, True, "path")],
+            "delete": {"summary": "Revoke an API token: every process refuses it from its next call",
+                       "responses": {"200": {"description": "{id}"}, **_error_responses(401, 403, 404)}}},
+        "/unified/{model}/{resource}/meta/{method}": {
+            "parameters": META_PARAMS,
+            "get": {"summary": "Meta of a unified method on the CRM of the account named in the query",
+                    "parameters": [_param("integrated_account_id", "The integrated account", {"type": "string"}, True)],
+                    "responses": {"200": {"description": "method, schema, response_schema, query_schema, "
+                                                         "request_body_schema, documentation_link"},
+                                  **_error_responses(400, 401, 403, 404)}}},
+        "/unified/{model}/{resource}/{integration}/meta/{method}": {
+            "parameters": [*META_PARAMS, _param("integration", "Integration name", {"type": "string"}, True, "path")],
+            "get": {"summary": "Meta of a unified method on one CRM, from its mapping files",
+                    "responses": {"200": {"description": "method, schema, response_schema, query_schema, "
+                                                         "request_body_schema, documentation_link"},
+                                  **_error_responses(401, 404)}}},
         "/connect/{integration}/start": {
             "get": {"summary": "Start connecting an account over OAuth: answers 302 to the CRM's authorize page "
                                "(the app's backend calls it and sends its user to the Location)",

@@ -63,7 +63,8 @@ class ProxyRoutes(AccountCallRoute):
         gateway = self.gateway
         call: CallRecord | None = scope.get("unigate.call")
         headers = dict(scope["headers"])
-        environment_id = await self.caller(headers)
+        caller = await self.caller(headers)
+        environment_id = caller.environment_id
         raw_path = scope.get("raw_path") or scope["path"].encode()
         resource, rest = split_path(raw_path.split(b"?", 1)[0])
         http_method = scope["method"]
@@ -76,7 +77,7 @@ class ProxyRoutes(AccountCallRoute):
             if key in GATEWAY_QUERY:
                 gateway_query.setdefault(key, []).append(value)
         ids = gateway_query.get("integrated_account_id") or [None]
-        account_id = self.account_id(ids[0] if len(ids) == 1 else ids)
+        account_id = self.account_id(ids[0] if len(ids) == 1 else ids, caller)
         key = idempotency.read_key(headers.get(idempotency.HEADER), _WRITE_KIND.get(http_method, "read"), "raw")
         account = await self.account(environment_id, account_id, call)
         if call is not None and resource in account.integration.resources:

@@ -26,6 +26,7 @@ from unigate.engine.call import UnifiedRequest
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.provider_call import CallState
 from unigate.errors import GatewayError
+from unigate.gateway import Caller
 from unigate.models import FORMAT_HINTS
 from unigate.observability.requests import CallRecord
 
@@ -67,13 +68,14 @@ class UnifiedRoutes(AccountCallRoute):
         # Filled in as the call is understood; the app logs it and counts it in /metrics (app.py).
         call: CallRecord | None = scope.get("unigate.call")
         headers = dict(scope["headers"])
-        environment_id = await self.caller(headers)
+        caller = await self.caller(headers)
+        environment_id = caller.environment_id
         raw_path = scope.get("raw_path") or scope["path"].encode()
         model, resource, record_id = split_path(raw_path.split(b"?", 1)[0])
         http_method = scope["method"]
         meta = meta_target(record_id) if http_method == "GET" else None
         if meta is not None:
-            await self.meta(scope, send, environment_id, model, resource, *meta)
+            await self.meta(scope, send, caller, model, resource, *meta)
             return
         names_method = http_method == "POST" and record_id is not None  # POST /unified/{model}/{resource}/{method}
         if names_method:
@@ -101,7 +103,7 @@ class UnifiedRoutes(AccountCallRoute):
             call.operation = method
 
         query = parse_query(scope.get("query_string", b"").decode("latin-1"))
-        account_id = self.account_id(query.get("integrated_account_id"))
+        account_id = self.account_id(query.get("integrated_account_id"), caller)
         response_format = query.get("truto_response_format") or "unified"
         if response_format not in RESPONSE_FORMATS:
             raise GatewayError(400, f"truto_response_format must be one of {', '.join(RESPONSE_FORMATS)}; "
@@ -145,7 +147,7 @@ class UnifiedRoutes(AccountCallRoute):
                           state,
                           lambda: gateway.engine.run(request, state))
 
-    async def meta(self, scope: Scope, send: Send, environment_id: str, model: str, resource: str,
+    async def meta(self, scope: Scope, send: Send, caller: Caller, model: str, resource: str,
                    integration_name: str | None, method: str) -> None:
         """Truto's meta of one unified method on one CRM: named in the path, or the CRM of the
         `integrated_account_id` in the query."""
@@ -156,7 +158,8 @@ class UnifiedRoutes(AccountCallRoute):
             raise GatewayError(404, f"Unknown unified resource {model}/{resource}. Available: {known}.")
         if integration_name is None:
             query = parse_query(scope.get("query_string", b"").decode("latin-1"))
-            account = await self.account(environment_id, self.account_id(query.get("integrated_account_id")), None)
+            account_id = self.account_id(query.get("integrated_account_id"), caller)
+            account = await self.account(caller.environment_id, account_id, None)
             integration = account.integration
         else:
             found = gateway.integration(integration_name)

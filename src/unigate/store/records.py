@@ -52,6 +52,22 @@ class OAuthState:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class LinkToken:
+    """What a link token lets its holder connect on the hosted page (see Store.create_link_token)."""
+
+    environment_id: str
+    tenant_id: str | None
+    account_id: str | None  # the account a reconnect replaces the credentials of
+    integrations: tuple[str, ...] | None  # the CRMs offered; None for all
+    redirect_uri: str | None
+    is_sandbox: bool
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_account_id: str | None
+
+
 class _Unset(enum.Enum):
     # An enum member, so type checkers can narrow `x is UNSET` and it survives copy/pickle.
     UNSET = "UNSET"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator
@@ -31,10 +32,11 @@ from unigate.store.crypto import Cipher, resolve_key
 from unigate.store.engine import Engines, create_engines, prepare_database
 from unigate.store.migrate import upgrade_to_head
 from unigate.store.pagination import decode_cursor, encode_cursor
-from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount, OAuthState, Unset
-from unigate.store.tables import api_tokens, environments, integrated_accounts, oauth_states
+from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount, LinkToken, OAuthState, Unset
+from unigate.store.tables import api_tokens, environments, integrated_accounts, link_tokens, oauth_states
 
 TOKEN_PREFIX = "ug_"
+LINK_TOKEN_PREFIX = "ult_"
 # Seconds each statement of the schema migration at start-up may take (it may wait for another
 # process's migration); requests use UNIGATE_STORE_TIMEOUT.
 MIGRATION_TIMEOUT = 120.0
@@ -55,6 +57,14 @@ _ACCOUNT_BY_ID = select(_accounts).where(
     _accounts.c.id == bindparam("account_id"),
     _accounts.c.environment_id == bindparam("environment_id"),
 )
+
+
+def _link_token(row: Any) -> LinkToken:
+    integrations = json.loads(row["integrations"]) if row["integrations"] else None
+    return LinkToken(environment_id=row["environment_id"], tenant_id=row["tenant_id"], account_id=row["account_id"],
+                     integrations=tuple(integrations) if integrations else None, redirect_uri=row["redirect_uri"],
+                     is_sandbox=bool(row["is_sandbox"]), created_at=row["created_at"], expires_at=row["expires_at"],
+                     used_at=row["used_at"], used_account_id=row["used_account_id"])
 
 
 def hash_token(plaintext: str) -> str:
@@ -209,6 +219,28 @@ class Store:
             raise ValueError(f"unknown environment {environment_id!r} or a token that already exists") from error
         self.changes.committed(("token", None, None))
         return token
+
+    async def list_tokens(self, environment_id: str | None = None) -> list[ApiToken]:
+        """The API tokens (never their hashes) of one environment, or of all, oldest first."""
+        query = select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.environment_id, api_tokens.c.created_at)
+        if environment_id is not None:
+            query = query.where(api_tokens.c.environment_id == environment_id)
+        async with self._engines.reads.connect() as conn:
+            rows = (await conn.execute(query.order_by(api_tokens.c.created_at, api_tokens.c.id))).all()
+        return [ApiToken(id=r.id, name=r.name, environment_id=r.environment_id, created_at=r.created_at) for r in rows]
+
+    async def revoke_token(self, token_id: str, environment_id: str | None = None) -> bool:
+        """Delete the token (in that environment, when given); every process forgets it at the notice."""
+        condition = api_tokens.c.id == token_id
+        if environment_id is not None:
+            condition = condition & (api_tokens.c.environment_id == environment_id)
+        async with self._engines.writes.begin() as conn:
+            result = await conn.execute(delete(api_tokens).where(condition))
+            if result.rowcount > 0:
+                await self._announce(conn, ("token", None, None))
+        if result.rowcount > 0:
+            self.changes.committed(("token", None, None))
+        return result.rowcount > 0
 
     async def environment_for_token(self, plaintext: str) -> str | None:
         """The id of the environment a token belongs to, or None for an unknown token."""
@@ -464,6 +496,45 @@ class Store:
                     created_at=now,
                 )
             )
+
+    # Link tokens (edge/link.py: the hosted connect page)
+
+    async def create_link_token(self, *, environment_id: str, tenant_id: str | None, account_id: str | None,
+                                integrations: list[str] | None, redirect_uri: str | None, is_sandbox: bool,
+                                lifetime: timedelta) -> tuple[LinkToken, str]:
+        """A new link token and its plaintext (shown once; stored as a hash)."""
+        plaintext = LINK_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = _now()
+        row = {"token_hash": hash_token(plaintext), "environment_id": environment_id, "tenant_id": tenant_id,
+               "account_id": account_id, "integrations": json.dumps(integrations) if integrations else None,
+               "redirect_uri": redirect_uri, "is_sandbox": is_sandbox, "created_at": now,
+               "expires_at": now + lifetime, "used_at": None, "used_account_id": None}
+        async with self._engines.writes.begin() as conn:
+            # Tokens past their life are kept a day (so the page can say "expired"), then swept.
+            await conn.execute(delete(link_tokens).where(link_tokens.c.expires_at < now - timedelta(days=1)))
+            await conn.execute(insert(link_tokens).values(**row))
+        return _link_token(row), plaintext
+
+    async def get_link_token(self, plaintext: str) -> LinkToken | None:
+        """The token as stored (used or expired ones too: the page says which), or None for an unknown one."""
+        if not plaintext or len(plaintext) > 200:
+            return None
+        async with self._engines.reads.connect() as conn:
+            row = (await conn.execute(select(link_tokens).where(
+                link_tokens.c.token_hash == hash_token(plaintext)))).first()
+        return _link_token(row._mapping) if row is not None else None
+
+    async def use_link_token(self, plaintext: str, account_id: str) -> bool:
+        """Mark the token used for `account_id`: true for the one caller that does so while it is unused and
+        unexpired (one conditional UPDATE, so two submissions cannot both use it)."""
+        now = _now()
+        async with self._engines.writes.begin() as conn:
+            result = await conn.execute(
+                update(link_tokens)
+                .where(link_tokens.c.token_hash == hash_token(plaintext), link_tokens.c.used_at.is_(None),
+                       link_tokens.c.expires_at > now)
+                .values(used_at=now, used_account_id=account_id))
+        return result.rowcount == 1
 
     async def take_oauth_state(self, state: str) -> OAuthState | None:
         """The flow of `state`, deleted in the same statement so only one caller ever gets it.

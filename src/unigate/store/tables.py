@@ -169,6 +169,30 @@ class OAuthStateRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class LinkTokenRow(Base):
+    """A link token: lets one end user connect (or reconnect) a CRM through the hosted connect page, once."""
+
+    __tablename__ = "link_tokens"
+
+    # Hex SHA-256 of the token; the token itself is shown once, to the app that asked for it.
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    environment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("environments.id", ondelete="CASCADE"), index=True
+    )
+    tenant_id: Mapped[str | None] = mapped_column(String(255))
+    # Set for a reconnect: the account whose credentials the page replaces.
+    account_id: Mapped[str | None] = mapped_column(String(36))
+    # The CRMs the page offers (JSON list of names; null for all).
+    integrations: Mapped[str | None] = mapped_column(String(2048))
+    redirect_uri: Mapped[str | None] = mapped_column(String(2048))
+    is_sandbox: Mapped[bool] = mapped_column(Boolean())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # When the page connected an account with it, and which: a token works once.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_account_id: Mapped[str | None] = mapped_column(String(36))
+
+
 # Typed as the Tables they are (the declarative `__table__` is typed as any FromClause).
 environments = cast(Table, EnvironmentRow.__table__)
 api_tokens = cast(Table, ApiTokenRow.__table__)
@@ -176,3 +200,4 @@ integrated_accounts = cast(Table, IntegratedAccountRow.__table__)
 idempotency_keys = cast(Table, IdempotencyKeyRow.__table__)
 gateway_rate_windows = cast(Table, RateWindowRow.__table__)
 oauth_states = cast(Table, OAuthStateRow.__table__)
+link_tokens = cast(Table, LinkTokenRow.__table__)

@@ -4,7 +4,8 @@
 Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; their company links in
 `associations.py`, merge and batch archive in `bulk.py`); `pipelines` (deal pipelines and their stages,
 `pipelines.py`) and `opportunities` (deals, with their company and contact links, `deals.py`); the
-properties API over companies, contacts and deals (`properties.py`).
+properties API over companies, contacts and deals (`properties.py`); `notes`, `tasks` and `engagements`
+(calls), the activity objects with their company, contact and deal links (`activities.py`).
 Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
 token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
@@ -12,6 +13,8 @@ Choices made where the vendor's text is silent are module constants, each marked
 Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
 - API reference: https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact
   and the companies/contacts guides under https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/
+- Notes, tasks and calls: https://developers.hubspot.com/docs/api-reference/crm-notes-v3/guide,
+  https://developers.hubspot.com/docs/api/crm/tasks, https://developers.hubspot.com/docs/api/crm/calls
 - Errors: https://developers.hubspot.com/docs/api-reference/error-handling
 - Official client: https://github.com/HubSpot/hubspot-api-python (hubspot-api-client, which also drives
   this emulator in tests/sandbox/test_hubspot_vendor_client.py and test_hubspot_sandbox.py)
@@ -31,7 +34,7 @@ from starlette.routing import Route
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.hubspot import accounts, associations, bulk, contacts, deals, pipelines, properties
+from unigate.sandbox.hubspot import accounts, activities, associations, bulk, contacts, deals, pipelines, properties
 from unigate.sandbox.hubspot.accounts import Companies
 from unigate.sandbox.hubspot.common import (
     AUTH_MESSAGE,
@@ -50,7 +53,8 @@ class HubSpotEmulator(Emulator):
     name: ClassVar[str] = "hubspot"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, pipelines.Pipelines, deals.Deals)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, pipelines.Pipelines, deals.Deals,
+                                                       activities.Notes, activities.Tasks, activities.Calls)
     # Where HubSpot's sources disagree or are silent (common.py and bulk.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES,
                                                       "merged_id_read": bulk.MERGED_ID_READ}

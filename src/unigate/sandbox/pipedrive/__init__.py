@@ -2,7 +2,9 @@
 company's `api_domain`; https://pipedrive.readme.io/docs/marketplace-oauth-authorization).
 
 Resources: `accounts` (organizations, `accounts.py`), `contacts` (persons, `contacts.py`), `pipelines`
-(`pipelines.py`), `stages` (`stages.py`) and `opportunities` (deals, `deals.py`). Shared by them (`common.py`): auth by
+(`pipelines.py`), `stages` (`stages.py`), `opportunities` (deals, `deals.py`), `engagement_types` (API v1
+activity types, `activity_types.py`), `engagements` (API v2 activities, `activities.py`, whose `task`-type ones are `tasks`) and
+`notes` (API v1, `notes.py`). Shared by them (`common.py`): auth by
 `x-api-token: SANDBOX_API_TOKEN`, `?api_token=SANDBOX_API_TOKEN` or `Authorization: Bearer` with
 `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server (`oauth.py`) issued;
 Pipedrive's error envelope; the company's rate-limit headers, counted across resources.
@@ -12,6 +14,8 @@ Sources (each behaviour names its own beside it; [verified], [observed] or [unve
 - API reference: https://developers.pipedrive.com/docs/api/v1 (API v2 endpoints on the same pages) and the
   core concepts: https://pipedrive.readme.io/docs/core-api-concepts-authentication, -pagination,
   -responses, -http-status-codes, -rate-limiting, -custom-fields (same site)
+- Activities, activity types and notes: https://developers.pipedrive.com/docs/api/v1/Activities (API v2 tab),
+  https://developers.pipedrive.com/docs/api/v1/ActivityTypes, https://developers.pipedrive.com/docs/api/v1/Notes
 - Official clients: https://github.com/pipedrive/client-nodejs and https://github.com/pipedrive/client-php
   (their generated models give the body fields and status codes; Pipedrive has no Python client, so
   tests/sandbox/test_pipedrive_vendor_client.py sends the documented requests as written)
@@ -36,7 +40,10 @@ from unigate.sandbox.pipedrive.accounts import (
     Organizations,
 )
 from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, Persons
+from unigate.sandbox.pipedrive.activities import Activities, Tasks
+from unigate.sandbox.pipedrive.activity_types import ActivityTypes
 from unigate.sandbox.pipedrive.deals import DEAL_FIELD_KEYS, Deals
+from unigate.sandbox.pipedrive.notes import Notes
 from unigate.sandbox.pipedrive.pipelines import Pipelines
 from unigate.sandbox.pipedrive.stages import Stages
 from unigate.sandbox.pipedrive.common import (
@@ -68,7 +75,8 @@ class PipedriveEmulator(Emulator):
     name: ClassVar[str] = "pipedrive"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
-    resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons, Pipelines, Stages, Deals)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons, Pipelines, Stages, Deals,
+                                                       ActivityTypes, Activities, Tasks, Notes)
     # Where Pipedrive's sources disagree or are silent (common.py, accounts.py and contacts.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ,
                                                       "fractional_seconds": FRACTIONAL_SECONDS,
