@@ -84,8 +84,8 @@ class ActivityTypes(Resource):
         self.types: dict[int, dict[str, Any]] = {}
 
     def seed(self, count: int) -> None:
-        """The built-in types and the account's own (a fixed set: types are settings, not data)."""
-        self.types = {t["id"]: self.build(t, n) for n, t in enumerate(ACTIVITY_TYPES)}
+        """The first `count` of the built-in types and the account's own (built-ins first)."""
+        self.types = {t["id"]: self.build(t, n) for n, t in enumerate(ACTIVITY_TYPES[:count])}
 
     @staticmethod
     def build(data: dict[str, Any], order: int) -> dict[str, Any]:
@@ -158,7 +158,7 @@ class Entries(Resource):
         people = [p for p in parties if p["type"] == "person"]
         organisations = [p for p in parties if p["type"] == "organisation"]
         deals = list(self._deals().store.live())
-        custom = [t for t in ACTIVITY_TYPES if t["id"] > 0]
+        custom = [t for t in self._types().types.values() if t["id"] > 0] or [{"id": CALL}]
         for i in range(count):
             kind = i % 5
             if kind in (0, 2, 4):

@@ -43,10 +43,11 @@ if TYPE_CHECKING:
     from unigate.sandbox.copper import CopperEmulator
 
 NOTE_TYPE_ID = 0          # the user type Note: id 0 in every account (list-activity-types.md)
+PHONE_CALL_ID, MEETING_ID = 190711, 190712       # ids the account got when it was made
 USER_TYPES: list[dict[str, Any]] = [
     {"id": NOTE_TYPE_ID, "name": "Note", "icon_type": "Description", "is_interaction": False},
-    {"id": 190711, "name": "Phone Call", "icon_type": "Phone", "is_interaction": True},
-    {"id": 190712, "name": "Meeting", "icon_type": "Event", "is_interaction": True},
+    {"id": PHONE_CALL_ID, "name": "Phone Call", "icon_type": "Phone", "is_interaction": True},
+    {"id": MEETING_ID, "name": "Meeting", "icon_type": "Event", "is_interaction": True},
     {"id": 190713, "name": "To Do", "icon_type": "Todo", "is_interaction": False, "is_default_task_type": True},
     {"id": 190714, "name": "SMS", "icon_type": "Message", "is_interaction": True},
     {"id": 190715, "name": "Email", "icon_type": "Send", "is_interaction": True},
@@ -77,25 +78,34 @@ _DETAILS = ("Talked through the <b>renewal</b> terms; sending a revised quote.",
             "Answered the pricing question.")
 
 
-def activity_type_rows() -> dict[str, list[dict[str, Any]]]:
-    """GET /activity_types: the user and system types, `{id, category, name, is_disabled, count_as_interaction}`."""
-    return {
-        "user": [{"id": t["id"], "category": "user", "name": t["name"], "is_disabled": t.get("is_disabled", False),
-                  "count_as_interaction": t["is_interaction"]} for t in USER_TYPES],
-        "system": [{"id": t["id"], "category": "system", "name": t["name"], "is_disabled": False,
-                    "count_as_interaction": t["count_as_interaction"]} for t in SYSTEM_TYPES],
-    }
-
-
 class ActivityTypes(Resource):
     name: ClassVar[str] = "engagement_types"
     emulator: CopperEmulator
 
+    def __init__(self, emulator: CopperEmulator) -> None:
+        super().__init__(emulator)
+        self.user: list[dict[str, Any]] = []
+        self.system: list[dict[str, Any]] = []
+
     def seed(self, count: int) -> None:
-        """Fixed: activity types are account settings."""
+        """The first `count` types: the user types (Note, Phone Call, Meeting first), then the system ones."""
+        self.user = USER_TYPES[:count]
+        self.system = SYSTEM_TYPES[:max(count - len(USER_TYPES), 0)]
+
+    def rows(self) -> dict[str, list[dict[str, Any]]]:
+        """GET /activity_types: `{id, category, name, is_disabled, count_as_interaction}` per type."""
+        return {
+            "user": [{"id": t["id"], "category": "user", "name": t["name"], "is_disabled": t.get("is_disabled", False),
+                      "count_as_interaction": t["is_interaction"]} for t in self.user],
+            "system": [{"id": t["id"], "category": "system", "name": t["name"], "is_disabled": False,
+                        "count_as_interaction": t["count_as_interaction"]} for t in self.system],
+        }
+
+    def user_type(self, type_id: Any) -> dict[str, Any] | None:
+        return next((t for t in self.user if t["id"] == type_id and not isinstance(type_id, bool)), None)
 
     def snapshot(self) -> list[dict[str, Any]]:
-        rows = activity_type_rows()
+        rows = self.rows()
         return rows["user"] + rows["system"]
 
     def routes(self) -> list[Route]:
@@ -108,7 +118,7 @@ class ActivityTypes(Resource):
         ]
 
     async def list_types(self, request: Request) -> Response:
-        return json_response(activity_type_rows())
+        return json_response(self.rows())
 
     @staticmethod
     def custom_row(t: dict[str, Any]) -> dict[str, Any]:
@@ -118,11 +128,11 @@ class ActivityTypes(Resource):
                 "is_default_task_type": t.get("is_default_task_type", False)}
 
     async def custom_types(self, request: Request) -> Response:
-        return json_response([self.custom_row(t) for t in USER_TYPES if t["id"] != NOTE_TYPE_ID])
+        return json_response([self.custom_row(t) for t in self.user if t["id"] != NOTE_TYPE_ID])
 
     async def custom_type(self, request: Request) -> Response:
         raw = request.path_params["id"]
-        found = next((t for t in USER_TYPES if t["id"] != NOTE_TYPE_ID and str(t["id"]) == raw), None)
+        found = next((t for t in self.user if t["id"] != NOTE_TYPE_ID and str(t["id"]) == raw), None)
         return json_response(self.custom_row(found)) if found else error(404, NOT_FOUND_MESSAGE)
 
 
@@ -138,6 +148,9 @@ class Activities(Resource):
     def _store_of(self, resource: str) -> Collection:
         return self.emulator.resource(resource).store  # type: ignore[attr-defined,no-any-return]
 
+    def _types(self) -> ActivityTypes:
+        return self.emulator.resource("engagement_types")  # type: ignore[return-value]
+
     # -- seed -------------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
         """Notes (three in five), calls, meetings and the account's own types, and system rows (emails,
@@ -147,7 +160,9 @@ class Activities(Resource):
         people = list(self._store_of("contacts").live())
         companies = list(self._store_of("accounts").live())
         deals = list(self._store_of("opportunities").live())
-        custom = [t for t in USER_TYPES if t["id"] not in (NOTE_TYPE_ID, 190711, 190712) and not t.get("is_disabled")]
+        types = self._types()
+        custom = [t for t in types.user if t["id"] not in (NOTE_TYPE_ID, PHONE_CALL_ID, MEETING_ID)
+                  and not t.get("is_disabled")] or [{"id": PHONE_CALL_ID}]
         for i in range(count):
             kind = i % 5
             old_value = new_value = None
@@ -155,7 +170,8 @@ class Activities(Resource):
             if kind in (0, 2, 4):
                 type_ref = {"id": NOTE_TYPE_ID, "category": "user"}
             elif kind == 1:
-                type_ref = {"id": (190711, 190712, custom[i % len(custom)]["id"])[(i // 5) % 3], "category": "user"}
+                type_ref = {"id": (PHONE_CALL_ID, MEETING_ID, custom[i % len(custom)]["id"])[(i // 5) % 3],
+                            "category": "user"}
             else:
                 system = (6, 1, 3)[(i // 5) % 3]
                 type_ref = {"id": system, "category": "system"}
@@ -167,8 +183,10 @@ class Activities(Resource):
                 parent = {"id": deals[i % len(deals)]["id"], "type": "opportunity"}
             elif i % 4 == 1 and companies:
                 parent = {"id": companies[i % len(companies)]["id"], "type": "company"}
-            else:
+            elif people:
                 parent = {"id": people[i % len(people)]["id"], "type": "person"}
+            else:
+                break          # an activity needs a parent
             when = SEED_EPOCH + 3_607 * i
             activity_id = self.store.new_id()
             self.store.add(str(activity_id), {
@@ -318,7 +336,7 @@ class Activities(Resource):
             ref = body["type"]
             if not isinstance(ref, dict) or ref.get("category") != "user":
                 return "type: Only user activity types can be created or modified"
-            found = next((t for t in USER_TYPES if t["id"] == ref.get("id")), None)
+            found = self._types().user_type(ref.get("id"))
             if found is None:
                 return "type: Activity type not found"
             if found.get("is_disabled"):

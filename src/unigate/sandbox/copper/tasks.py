@@ -32,7 +32,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
-from unigate.sandbox.copper.activities import NOTE_TYPE_ID, USER_TYPES
+from unigate.sandbox.copper.activities import NOTE_TYPE_ID, ActivityTypes
 from unigate.sandbox.copper.common import (
     NOT_FOUND_MESSAGE, SEARCH_RESULT_CAP, USERS, USERS_BY_ID, body_object, error, read_search, validation_error,
 )
@@ -79,6 +79,9 @@ class Tasks(Resource):
     def _store_of(self, resource: str) -> Collection:
         return self.emulator.resource(resource).store  # type: ignore[attr-defined,no-any-return]
 
+    def _types(self) -> ActivityTypes:
+        return self.emulator.resource("engagement_types")  # type: ignore[return-value]
+
     def seed(self, count: int) -> None:
         """Open tasks and completed ones (one in four), on people, companies and opportunities (one in seven on
         nothing), due at a time of day."""
@@ -86,7 +89,8 @@ class Tasks(Resource):
         people = list(self._store_of("contacts").live())
         companies = list(self._store_of("accounts").live())
         deals = list(self._store_of("opportunities").live())
-        kinds = [t["id"] for t in USER_TYPES if t["id"] != NOTE_TYPE_ID and not t.get("is_disabled")]
+        kinds = [t["id"] for t in self._types().user if t["id"] != NOTE_TYPE_ID and not t.get("is_disabled")]
+        kinds = kinds or [TO_DO_TYPE_ID]
         for i in range(count):
             created = SEED_EPOCH + 7_211 * i
             status = "Completed" if i % 4 == 3 else "Open"
@@ -291,9 +295,8 @@ class Tasks(Resource):
                 task["completed_date"] = int(time.time()) if body["status"] == "Completed" else None
             task["status"] = body["status"]
         if "custom_activity_type_id" in body:
-            found = next((t for t in USER_TYPES if t["id"] == body["custom_activity_type_id"]
-                          and t["id"] != NOTE_TYPE_ID and not t.get("is_disabled")), None)
-            if found is None:
+            found = self._types().user_type(body["custom_activity_type_id"])
+            if found is None or found["id"] == NOTE_TYPE_ID or found.get("is_disabled"):
                 return "custom_activity_type_id: Activity type not found"
             task["custom_activity_type_id"] = found["id"]
         if "tags" in body:
