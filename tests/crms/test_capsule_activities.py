@@ -202,6 +202,9 @@ def test_notes_and_tasks_filter_by_link_and_tasks_by_status(gateway, ctl):
     by_deal = listed(gateway, "tasks", **{"opportunity[id]": str(deal_task["opportunity"]["id"])})
     assert str(deal_task["id"]) in {r["id"] for r in by_deal}
     assert gateway.unified("GET", NAME, params={"status": "waiting"}, resource="tasks").status_code == 400
+    mine = listed(gateway, "tasks", **{"owner[id]": "61202"})
+    assert "owner=61202" in ctl.requests()[-1]["query"]
+    assert {r["id"] for r in mine} == {str(t["id"]) for t in tasks if t["owner"]["id"] == 61202}
 
 
 # -- quirks ---------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ cites the live-checked tool docs of https://github.com/soil-dev/capsulemcp (`src
 NOTES-ON-CAPSULE-API.md.
 - `GET /api/v2/tasks?status=open,completed,pending&page=&perPage=&embed=` → `{"tasks": [...]}` with `Link`;
   without `status` only open tasks are listed (the Task page); the status values are taken in any case (the
-  docs write them lower case, MCP sends OPEN/COMPLETED); `embed` = party, opportunity, kase, owner, nextTask.
+  docs write them lower case, MCP sends OPEN/COMPLETED); `owner=<user id>` lists one user's (MCP); `embed` =
+  party, opportunity, kase, owner, nextTask.
 - `GET /api/v2/tasks/{id}` (or up to 10 ids), `POST` (201 + `Location`), `PUT` (fields left out stay),
   `DELETE` (204; again 404 "task not found", NOTES §24).
 - Required on create: `description` and `dueOn` (`YYYY-MM-DD`); `dueTime` (`HH:MM[:SS]`) is the owner's local
@@ -140,7 +141,8 @@ class Tasks(Resource):
         wanted = {s.strip().upper() for s in request.query_params.get("status", "open").split(",") if s.strip()}
         if not wanted <= set(STATUSES):
             return error(request, 400, "status must be a comma separated list of open, completed, pending")
-        tasks = [t for t in self.store.live() if t["status"] in wanted]
+        owner = request.query_params.get("owner")     # a user id (MCP: `owner=<userId>`)
+        tasks = [t for t in self.store.live() if t["status"] in wanted and (owner is None or str(t["owner"]["id"]) == owner)]
         start = (page - 1) * per_page
         window = tasks[start:start + per_page + 1]
         headers = parties.page_headers(request, page, per_page, len(window) > per_page)
