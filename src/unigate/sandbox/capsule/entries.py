@@ -6,15 +6,15 @@ https://developer.capsulecrm.com/v2/operations/Entry). A call or a meeting is a 
 Call (-3) or Meeting (-2) (https://developer.capsulecrm.com/v2/operations/Activity_Type). One store holds them
 all (`engagements`); `notes` is the view of the plain notes (activity type Note, -1) the control API shows.
 "MCP" cites the live-checked tool docs of https://github.com/soil-dev/capsulemcp (`src/tools/entries.ts`,
-`src/tools/activities.ts`); "W1" the per-operation copy of Capsule's docs at withone.ai ("Create an Entry (Note)").
+`src/tools/activities.ts`); "withone.ai" the per-operation copy of Capsule's docs at https://withone.ai/knowledge/capsule.
 
 - `GET /api/v2/entries?page=&perPage=&embed=`: every entry, newest `entryAt` first, perPage 1..100, `Link`
-  rel="next" (W1 "List Entries by Date"); `GET /api/v2/{parties|opportunities}/{id}/entries`: one record's
+  rel="next" (withone.ai "List Entries by Date"); `GET /api/v2/{parties|opportunities}/{id}/entries`: one record's
   entries, perPage 1..50 (the Entry page); `embed` = party, opportunity, kase, creator, activityType.
 - `GET /api/v2/entries/{id}`; no batch read of entries (a comma list is a 404, NOTES §8 of capsulemcp).
 - `POST /api/v2/entries` (201 + `Location`) creates notes only (`type` "note"), linked to exactly one of party,
-  opportunity or kase (W1; MCP: 422 "entry must be linked to either a party, opportunity or kase"); content is
-  required (an entry needs content or an attachment, W1 "Update an Entry"); `activityType` is a nested
+  opportunity or kase (withone.ai "Create an Entry (Note)"; MCP: 422 "entry must be linked to either a party, opportunity or kase"); content is
+  required (an entry needs content or an attachment, withone.ai "Update an Entry"); `activityType` is a nested
   `{"id"}` of an existing type and defaults to Note (-1) (the Entry model); `entryAt` defaults to now; the
   creator is the token's user (MCP).
 - `PUT /api/v2/entries/{id}` changes what it is sent (notes and emails; a completed-task entry is read only
