@@ -7,6 +7,8 @@ Resources: `accounts` (the Accounts module, `accounts.py`), `contacts` (the Cont
 `module.ModuleResource` serving `/crm/v8/<Module>[/...]` and listing its layout for
 `GET /crm/v8/settings/fields?module=<Module>`. `stages` (the Deals Stage picklist values) and `pipelines`
 (the Deals layout's pipelines, `/crm/v8/settings/layouts` and `/crm/v8/settings/pipeline`) are in `pipelines.py`.
+Activities (`activities.py`): `notes` (Notes, one parent in `Parent_Id`), `tasks` (Tasks), `engagements` (Calls) and
+`meetings` (Events), the last three linked through `What_Id` + `$se_module` and `Who_Id`.
 Shared by them (`common.py`, served here):
 - `Authorization: Zoho-oauthtoken <token>`; a missing/other scheme answers 401
   `AUTHENTICATION_FAILURE`, a wrong token 401 `INVALID_TOKEN` (crm-oas 401 examples).
@@ -17,6 +19,10 @@ Shared by them (`common.py`, served here):
 Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
 - Zoho's OpenAPI spec: https://github.com/zoho/crm-oas (v8.0: record, fields, merge, error examples)
 - API docs: https://www.zoho.com/crm/developer/docs/api/v8/ (get, insert, update, delete, merge records)
+- Activities: https://zoho.com/crm/developer/docs/api/v7/create-notes.html (crm-oas v8.0 notes.json),
+  https://help.zoho.com/portal/en/community/topic/kaizen-36-tasks-api,
+  https://help.zoho.com/portal/en/community/topic/kaizen-38-calls-api,
+  https://www.zoho.com/crm/developer/docs/api/v2/events-response.html
 - Deals, stages and pipelines: https://www.zoho.com/crm/developer/docs/api/v2/deals-response.html,
   https://help.zoho.com/portal/kb/articles/create-deals,
   https://zoho.com/developer/docs/vertical-solutions/api/v6/get-pipelines.html (crm-oas v8.0 pipeline, layouts)
@@ -38,6 +44,7 @@ from starlette.routing import Route
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, json_response
 from unigate.sandbox.zoho_crm.accounts import Accounts
+from unigate.sandbox.zoho_crm.activities import Calls, Meetings, Notes, Tasks
 from unigate.sandbox.zoho_crm.contacts import Contacts
 from unigate.sandbox.zoho_crm.deals import Deals
 from unigate.sandbox.zoho_crm.pipelines import Pipelines, Stages
@@ -68,7 +75,8 @@ _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts, Stages, Pipelines, Deals)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts, Stages, Pipelines, Deals, Notes,
+                                                                      Tasks, Calls, Meetings)
     # Where Zoho's sources disagree or are silent (common.py says which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"unknown_id_body": UNKNOWN_ID_BODIES,
                                                       "picklist_values": PICKLIST_VALUES,

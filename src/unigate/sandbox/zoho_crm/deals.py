@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from unigate.sandbox.zoho_crm.common import ORG_TZ, USERS, error_object, ts
+from unigate.sandbox.zoho_crm.common import MAX_SEED, ORG_TZ, USERS, error_object, ts
 from unigate.sandbox.zoho_crm.module import RECORD_FLAGS, Field, ModuleResource
 
 FIELDS: list[Field] = [
@@ -132,6 +132,7 @@ class Deals(ModuleResource):
 
     def seed(self, count: int) -> None:
         self.clear()
+        count = min(count, MAX_SEED)   # large seeds are for paging accounts and contacts
         accounts = self.emulator.resource("accounts")
         contacts = self.emulator.resource("contacts")
         pipelines = self.emulator.resource("pipelines").pipelines

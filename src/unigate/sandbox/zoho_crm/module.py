@@ -116,9 +116,13 @@ class ModuleResource(Resource):
         self.deleted = {}
         self.tags: dict[str, dict[str, Any]] = {}
 
+    def lookup_target(self, field: str) -> str:
+        """The emulator resource a lookup field points to (a polymorphic lookup's depends on the write)."""
+        return self.LOOKUPS[field]
+
     def lookup_value(self, field: str, record_id: str) -> dict[str, Any]:
         """`{"name", "id"}` of the record a lookup points to, as Zoho reads a lookup back."""
-        target = self.emulator.resource(self.LOOKUPS[field])
+        target = self.emulator.resource(self.lookup_target(field))
         return {"name": target.store.records[record_id][target.NAME_FIELD], "id": record_id}
 
     def snapshot(self) -> list[dict[str, Any]]:
@@ -227,9 +231,9 @@ class ModuleResource(Resource):
         raw = value.get("id") if isinstance(value, dict) else value
         if isinstance(raw, bool) or not isinstance(raw, (str, int)):
             return None
-        if self.LOOKUPS[field] not in self.emulator.resource_names():
+        if self.lookup_target(field) not in self.emulator.resource_names():
             return None   # a module the emulator does not hold: no record can match
-        target = self.emulator.resource(self.LOOKUPS[field])
+        target = self.emulator.resource(self.lookup_target(field))
         return str(raw) if target.store.get_active(str(raw)) is not None else None
 
     def _validate(self, values: Any, index: int, record_id: str | None) -> dict[str, Any] | None:

@@ -59,6 +59,8 @@ ORG_STAGES: list[tuple[str, int, str, str]] = [
 FIRST_STAGE_ID = 5725767000000006801
 FIRST_PIPELINE_ID = 5725767000000892001
 DEALS_LAYOUT_ID = "5725767000000091023"
+# An org keeps a handful of pipelines per layout; the seed stops at this many [the edition limits are unverified].
+MAX_PIPELINES = 40
 _FORECAST_CATEGORY_IDS = {"Pipeline": "5725767000000006501", "Best Case": "5725767000000006503",
                           "Commit": "5725767000000006505", "Closed": "5725767000000006507",
                           "Omitted": "5725767000000006509"}
@@ -128,7 +130,7 @@ class Pipelines(Resource):
         opened = [s for s in stages if s["forecast_type"] == "Open"]
         closed = [s for s in stages if s["forecast_type"] != "Open"][:2]   # Closed Won, Closed Lost
         self.pipelines = []
-        for index in range(max(count, 1)):
+        for index in range(min(max(count, 1), MAX_PIPELINES)):
             if index == 0:
                 name, kept = "Standard", stages
             else:
