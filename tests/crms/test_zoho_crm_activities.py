@@ -204,3 +204,27 @@ def test_calls_keep_zohos_rules(gateway, ctl):
     meeting = gateway.unified("POST", NAME, resource="engagements", json={
         "subject": "Demo", "engagement_type": "meeting", "direction": "outbound", "start_time": "2030-01-15T10:00:00Z"})
     assert meeting.status_code == 400 and "call" in meeting.json()["message"]
+
+
+def test_open_reopens_a_completed_task_and_keeps_an_open_tasks_own_status(gateway, ctl):
+    tasks = ctl.records("tasks")
+    done = next(t for t in tasks if t["Status"] == "Completed")
+    busy = next(t for t in tasks if t["Status"] == "In Progress")
+    ctl.clear_requests()
+    assert gateway.unified("PATCH", NAME, done["id"], resource="tasks", json={"status": "open"}).status_code == 200
+    assert gateway.unified("PATCH", NAME, busy["id"], resource="tasks",
+                           json={"status": "open", "subject": "Still busy"}).status_code == 200
+    puts = [r["body"] for r in ctl.requests() if r["method"] == "PUT"]
+    assert puts == [{"data": [{"Status": "Not Started"}]}, {"data": [{"Subject": "Still busy"}]}]
+    stored = {t["id"]: t for t in ctl.records("tasks")}
+    assert (stored[done["id"]]["Closed_Time"], stored[busy["id"]]["Status"]) == (None, "In Progress")
+
+
+def test_an_end_time_alone_is_a_duration_from_the_calls_start(gateway, ctl):
+    call = next(c for c in ctl.records("engagements") if c["Call_Type"] == "Outbound")
+    end = (datetime.fromisoformat(call["Call_Start_Time"]) + timedelta(minutes=20, seconds=5)).isoformat()
+    ctl.clear_requests()
+    updated = gateway.unified("PATCH", NAME, call["id"], resource="engagements", json={"end_time": end})
+    assert updated.status_code == 200, updated.text
+    assert next(r for r in ctl.requests() if r["method"] == "PUT")["body"] == {"data": [{"Call_Duration": "20:05"}]}
+    assert updated.json()["duration"] == "1205"
