@@ -146,7 +146,9 @@ CRMS: dict[str, Crm] = {
             "grant_type": (200, "unsupported_grant_type"),
         },
         extras=lambda root: {"api_domain": root},
-        scope="ZohoCRM.modules.accounts.ALL,ZohoCRM.modules.contacts.ALL,ZohoCRM.settings.fields.READ",
+        scope=("ZohoCRM.modules.accounts.ALL,ZohoCRM.modules.contacts.ALL,ZohoCRM.modules.deals.ALL,"
+               "ZohoCRM.modules.notes.ALL,ZohoCRM.modules.tasks.ALL,ZohoCRM.modules.calls.ALL,"
+               "ZohoCRM.modules.events.ALL,ZohoCRM.settings.fields.READ,ZohoCRM.settings.layouts.READ,ZohoCRM.settings.pipeline.READ"),
     ),
     "outreach": Crm(
         name="outreach",
