@@ -55,7 +55,7 @@ _NOTES = ["Left a voicemail about the renewal", "Discussed pricing for 40 seats"
 class Calls(JsonApiResource):
     """Outreach calls: seed and validation; no PATCH unless the switch allows it."""
 
-    name = "calls"
+    name = "engagements"
     type_name = "call"
     path = "calls"
     attribute_types = ATTRIBUTE_TYPES

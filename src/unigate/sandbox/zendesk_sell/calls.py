@@ -52,7 +52,7 @@ def _utc(value: Any) -> str | None:
 
 
 class Calls(SellActivity):
-    name = "calls"
+    name = "engagements"
     plural = "calls"
     singular = "call"
     first_id = FIRST_CALL_ID
