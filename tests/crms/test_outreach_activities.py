@@ -149,6 +149,9 @@ def test_a_call_logged_with_a_contact_and_a_deal_is_found_through_both(gateway, 
         listed = gateway.unified("GET", NAME, params={f"{unified}[id]": value, "limit": 100}, resource="engagements")
         assert listed.status_code == 200, listed.text
         assert call["id"] in [r["id"] for r in listed.json()["result"]]
+    ctl.clear_requests()
+    mine = gateway.unified("GET", NAME, params={"owner[id]": "2", "limit": 100}, resource="engagements")
+    assert call["id"] in [r["id"] for r in mine.json()["result"]] and "filter[user][id]=2" in _query(ctl)
     refused = gateway.unified("GET", NAME, params={"account[id]": "1"}, resource="engagements")
     assert refused.status_code == 400   # calls have no account relationship
 

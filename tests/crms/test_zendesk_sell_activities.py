@@ -180,6 +180,8 @@ def test_a_call_logged_with_a_contact_and_deals_is_found_through_each_filter(gat
     by_deal = gateway.unified("GET", NAME, params={"opportunity[id]": str(deals[1]), "limit": 100},
                               resource="engagements").json()["result"]
     assert all({"id": str(deals[1])} in r["opportunity"] for r in by_deal)   # dropped on the gateway's side
+    mine = gateway.unified("GET", NAME, params={"owner[id]": "2135", "limit": 100}, resource="engagements").json()
+    assert call["id"] in [r["id"] for r in mine["result"]] and {r["owner"]["id"] for r in mine["result"]} == {"2135"}
 
 
 def test_a_call_update_measures_an_end_time_from_its_start(gateway, ctl):
