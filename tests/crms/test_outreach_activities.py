@@ -1,6 +1,7 @@
-"""Outreach tasks and calls through the gateway: the mappings against the records the sandbox stores, the
-writes as Outreach receives them, and the quirks (one task subject, completion through markComplete, calls
-without PATCH) (https://developers.outreach.io/api/reference/tag/Task/, .../Call/)."""
+"""Outreach tasks, calls and prospect notes through the gateway: the mappings against the records the sandbox
+stores, the writes as Outreach receives them, and the quirks (one task subject, completion through
+markComplete, calls without PATCH, notes linked to deals by a write-only rule)
+(https://developers.outreach.io/api/reference/tag/Task/, .../Call/, .../Prospect-Note/)."""
 
 from __future__ import annotations
 
@@ -161,3 +162,46 @@ def test_calls_take_no_update_and_only_the_call_type(gateway, ctl):
     assert gateway.unified("PATCH", NAME, call_id, json={"content": "x"}, resource="engagements").status_code == 405
     meeting = gateway.unified("POST", NAME, json={"engagement_type": "meeting", "content": "x"}, resource="engagements")
     assert meeting.status_code == 400 and "call" in meeting.json()["message"]
+
+
+def test_every_listed_prospect_note_maps_from_the_stored_record(gateway, ctl):
+    stored = {str(n["id"]): n for n in ctl.records("notes")}
+    listed = [r for page in list_all(gateway, NAME, limit=25, resource="notes") for r in page]
+    assert len(listed) == len(stored)
+    for record in listed:
+        a, rel = stored[record["id"]]["attributes"], stored[record["id"]]["relationships"]
+        assert record["content"] == a["message"] and record["created_at"] == iso(a["createdAt"])
+        assert record["owner"] == {"id": link(rel, "creator")}
+        assert record["contact"] == [{"id": link(rel, "prospect")}]
+        assert [o["id"] for o in record.get("opportunity") or []] == [x for x in [link(rel, "opportunity")] if x]
+        assert "updated_at" not in record and "account" not in record
+
+
+def test_a_prospect_note_create_and_update_as_outreach_receives_them(gateway, ctl):
+    prospect = next(p for p in ctl.records("contacts") if p["relationships"]["account"]["data"])
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, json={
+        "content": "Met at <i>the</i> fair", "contact": [{"id": str(prospect["id"])}],
+        "remote_data": {"data": {"attributes": {"opportunityAssociationRule": "recent_created"}}}}, resource="notes")
+    assert created.status_code == 200, created.text
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/api/v2/prospectNotes")
+    assert post["body"] == {"data": {"type": "prospectNote", "attributes": {
+        "message": "Met at <i>the</i> fair", "opportunityAssociationRule": "recent_created"},
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": prospect["id"]}}}}}
+    note = created.json()
+    assert note["content"] == "Met at <i>the</i> fair" and note["contact"] == [{"id": str(prospect["id"])}]
+    account = prospect["relationships"]["account"]["data"]["id"]
+    deals = [d for d in ctl.records("opportunities") if (d["relationships"]["account"]["data"] or {}).get("id") == account]
+    assert note.get("opportunity") == ([{"id": str(max(deals, key=lambda d: (d["attributes"]["createdAt"], d["id"]))["id"])}]
+                                       if deals else None)
+    ctl.clear_requests()
+    updated = gateway.unified("PATCH", NAME, note["id"], json={"content": "Edited"}, resource="notes")
+    assert updated.status_code == 200 and updated.json()["content"] == "Edited"
+    assert ctl.requests()[-1]["body"] == {"data": {"type": "prospectNote", "id": int(note["id"]),
+                                                   "attributes": {"message": "Edited"}}}
+    found = gateway.unified("GET", NAME, params={"contact[id]": str(prospect["id"]), "limit": 100}, resource="notes")
+    assert note["id"] in [r["id"] for r in found.json()["result"]]
+    assert gateway.unified("GET", NAME, params={"account[id]": str(account)}, resource="notes").status_code == 400
+    missing = gateway.unified("POST", NAME, json={"content": "Nobody's"}, resource="notes")
+    assert missing.status_code == 400 and "`contact`" in missing.json()["message"]

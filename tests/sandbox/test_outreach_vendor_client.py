@@ -220,3 +220,24 @@ def test_documented_call_logging(api, call_update):
                         json={"data": {"type": "call", "attributes": {"direction": "sideways"}}})
     assert bad.status_code == 422
     assert requests.delete(url(api, f"/calls/{call_id}"), headers=HEADERS, timeout=5).status_code == 204
+
+
+def test_documented_prospect_note(api):
+    """https://developers.outreach.io/api/reference/tag/Prospect-Note/: `opportunityAssociationRule` is
+    write-only, a note has no `updatedAt`, and `filter[prospect][id]` lists a prospect's notes."""
+    prospect = api.records("contacts")[0]
+    created = requests.post(url(api, "/prospectNotes"), headers=HEADERS, timeout=5, json={"data": {
+        "type": "prospectNote", "attributes": {"message": "Hi", "noteType": "coffee",
+                                               "opportunityAssociationRule": "recent_updated"},
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": prospect["id"]}}}}})
+    assert created.status_code == 201, created.text
+    attributes = created.json()["data"]["attributes"]
+    assert attributes["noteType"] == "coffee" and "opportunityAssociationRule" not in attributes
+    assert "updatedAt" not in attributes and attributes["createdAt"]
+    listed = requests.get(url(api, "/prospectNotes"), params={"filter[prospect][id]": prospect["id"]},
+                          headers=HEADERS, timeout=5).json()["data"]
+    assert created.json()["data"]["id"] in [n["id"] for n in listed]
+    wrong = requests.post(url(api, "/prospectNotes"), headers=HEADERS, timeout=5, json={"data": {
+        "type": "prospectNote", "attributes": {"message": "x", "noteType": "lunch"},
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": prospect["id"]}}}}})
+    assert wrong.status_code == 422
