@@ -5,7 +5,8 @@ One module per resource, listed in `resources` in seeding order: `accounts.py` o
 collection, which holds organisations and persons, and seeds the organisations; `contacts.py` seeds the
 persons into it; `pipelines.py` and `stages.py` (read-only) and `deals.py` (the `opportunities`, each with a
 primary contact, in a stage) follow, then `notes.py`, `tasks.py` and `calls.py` (with call outcomes), each
-on one seeded organisation, person or deal (what they share: `activity.py`). Assembled here with what every request goes through:
+on one seeded organisation, person, deal or lead (what they share: `activity.py`). Assembled here with what
+every request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); 401 `unauthorized` in the errors envelope otherwise
   (https://developer.zendesk.com/api-reference/sales-crm/authentication/).
@@ -13,7 +14,7 @@ on one seeded organisation, person or deal (what they share: `activity.py`). Ass
 - A `User-Agent` header is required (the official client `basecrm`, `http_client.py`: missing → 400).
 - Errors in Sell's envelope (https://developer.zendesk.com/api-reference/sales-crm/errors/); every answer
   carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
-Sources besides those: https://developer.zendesk.com/api-reference/sales-crm/resources/notes/,
+Sources (notes, tasks, calls): https://developer.zendesk.com/api-reference/sales-crm/resources/notes/,
 https://developer.zendesk.com/api-reference/sales-crm/resources/tasks/,
 https://developers.futuresimple.com/docs/rest/reference/calls and basecrm-ruby's services and models
 (https://github.com/zendesk/basecrm-ruby).
