@@ -53,6 +53,12 @@ class Notes(JsonApiResource):
         """Notes on seeded prospects, every third one linked to a deal of the prospect's account."""
         self.new_store()
         prospects = list(self.emulator.resource("contacts").store.live())  # type: ignore[attr-defined]
+        latest: dict[int, dict[str, Any]] = {}   # account -> its most recently created deal (one pass)
+        for deal in self.emulator.resource("opportunities").store.live():  # type: ignore[attr-defined]
+            account = deal["relationships"].get("account")
+            if account is not None and (account not in latest or (deal["attributes"]["createdAt"], deal["id"]) >
+                                        (latest[account]["attributes"]["createdAt"], latest[account]["id"])):
+                latest[account] = deal
         for i in range(count):
             prospect = prospects[i % len(prospects)] if prospects else None
             created = SEED_EPOCH + timedelta(hours=4 * i, minutes=17)
@@ -62,7 +68,8 @@ class Notes(JsonApiResource):
                                "createdAt": iso(created)})
             record = self.store_record(attributes, {
                 "prospect": prospect["id"] if prospect else None, "creator": SANDBOX_USER_IDS[i % len(SANDBOX_USER_IDS)],
-                "opportunity": self._opportunity(prospect, "recent_created") if prospect and i % 3 == 0 else None,
+                "opportunity": (latest.get(prospect["relationships"].get("account")) or {}).get("id")
+                if prospect and i % 3 == 0 else None,
             })
             self.derive(record)
 
