@@ -202,3 +202,20 @@ def test_sell_takes_only_calls_and_a_note_with_several_contacts_is_refused(gatew
     ctl.clear_requests()
     two = gateway.unified("POST", NAME, json={"content": "x", "contact": [{"id": p} for p in persons]}, resource="notes")
     assert two.status_code == 400 and not [r for r in ctl.requests() if r["method"] == "POST"]
+
+
+def test_lead_and_account_filters_ask_sell_for_the_parent(gateway, ctl):
+    for resource, stored in (("notes", ctl.records("notes")), ("engagements", ctl.records("engagements"))):
+        lead_id = next(r["resource_id"] for r in stored if r["resource_type"] == "lead")
+        ctl.clear_requests()
+        found = gateway.unified("GET", NAME, params={"lead[id]": str(lead_id), "limit": 100}, resource=resource)
+        assert found.status_code == 200, found.text
+        assert found.json()["result"] and all(r["lead"] == [{"id": str(lead_id)}] for r in found.json()["result"])
+        query = dict(next(r for r in ctl.requests() if "/v2/contacts" not in r["path"])["query_params"])
+        assert (query["resource_type"], query["resource_id"]) == ("lead", str(lead_id))
+    orgs = organizations(ctl)
+    org_call = next(c for c in ctl.records("engagements") if c["resource_id"] in orgs)
+    found = gateway.unified("GET", NAME, params={"account[id]": str(org_call["resource_id"]), "limit": 100},
+                            resource="engagements").json()["result"]
+    assert str(org_call["id"]) in [r["id"] for r in found]
+    assert all(r["account"] == {"id": str(org_call["resource_id"])} for r in found)
