@@ -160,7 +160,8 @@ CRMS: dict[str, Crm] = {
         refusals=RFC_REFUSALS,
         scope=("accounts.read accounts.write accounts.delete prospects.read prospects.write prospects.delete "
                "opportunities.read opportunities.write opportunities.delete opportunityStages.read "
-               "opportunityStages.write opportunityStages.delete"),
+               "opportunityStages.write opportunityStages.delete tasks.read tasks.write tasks.delete calls.read "
+               "calls.write calls.delete prospectNotes.read prospectNotes.write prospectNotes.delete"),
     ),
     "capsule": Crm(
         name="capsule",
