@@ -188,7 +188,7 @@ def test_keys_beside_a_reference_override_the_shared_piece(tmp_path):
 
     def shared_pagination(d):
         pagination = d["resources"]["companies"]["list"].pop("pagination")
-        d["shared"] = {"paging": pagination}
+        d["shared"] = {**(d.get("shared") or {}), "paging": pagination}
         d["resources"]["companies"]["list"]["pagination"] = {"$ref": "#/shared/paging", "max_limit": 50}
 
     rewrite(folder / "integration.yaml", shared_pagination)

@@ -146,7 +146,9 @@ CRMS: dict[str, Crm] = {
             "grant_type": (200, "unsupported_grant_type"),
         },
         extras=lambda root: {"api_domain": root},
-        scope="ZohoCRM.modules.accounts.ALL,ZohoCRM.modules.contacts.ALL,ZohoCRM.settings.fields.READ",
+        scope=("ZohoCRM.modules.accounts.ALL,ZohoCRM.modules.contacts.ALL,ZohoCRM.modules.deals.ALL,"
+               "ZohoCRM.modules.notes.ALL,ZohoCRM.modules.tasks.ALL,ZohoCRM.modules.calls.ALL,"
+               "ZohoCRM.modules.events.ALL,ZohoCRM.settings.fields.READ,ZohoCRM.settings.layouts.READ,ZohoCRM.settings.pipeline.READ"),
     ),
     "outreach": Crm(
         name="outreach",
@@ -158,7 +160,8 @@ CRMS: dict[str, Crm] = {
         refusals=RFC_REFUSALS,
         scope=("accounts.read accounts.write accounts.delete prospects.read prospects.write prospects.delete "
                "opportunities.read opportunities.write opportunities.delete opportunityStages.read "
-               "opportunityStages.write opportunityStages.delete"),
+               "opportunityStages.write opportunityStages.delete tasks.read tasks.write tasks.delete calls.read "
+               "calls.write calls.delete prospectNotes.read prospectNotes.write prospectNotes.delete"),
     ),
     "capsule": Crm(
         name="capsule",

@@ -10,7 +10,7 @@ it comes from:
 - [RL] https://developers.outreach.io/api/rate-limiting/ (X-RateLimit-* headers)
 - [PR] https://developers.outreach.io/api/reference/tag/Prospect/ (prospect attributes and relationships)
 The switches cover what those pages leave open (common.py: `media_type`, `page_size_over_max`,
-`unauthorized_body`, `id_mismatch_status`).
+`unauthorized_body`, `id_mismatch_status`; calls.py: `call_update`).
 """
 
 from __future__ import annotations
@@ -176,3 +176,68 @@ def test_a_path_that_names_no_endpoint(api):
     """Recorded from Outreach (amp-labs/connectors unsupported.json): 404 `routeNotFound`."""
     answer = requests.get(url(api, "/noSuchThings"), headers=HEADERS, timeout=5)
     assert answer.status_code == 404 and answer.json()["errors"][0]["id"] == "routeNotFound"
+
+
+def test_documented_task_completion(api):
+    """https://developers.outreach.io/api/reference/tag/Task/: a task about a prospect (its `subject`) is
+    mirrored into the read-only `prospect`; `state` changes only through `actions/markComplete`."""
+    prospect = api.records("contacts")[0]
+    created = requests.post(url(api, "/tasks"), headers=HEADERS, timeout=5, json={"data": {
+        "type": "task", "attributes": {"action": "call", "dueAt": "2027-01-15T10:00:00Z", "note": "Call Sally",
+                                       "state": "complete"},
+        "relationships": {"owner": {"data": {"type": "user", "id": 5}},
+                          "subject": {"data": {"type": "prospect", "id": prospect["id"]}}}}})
+    assert created.status_code == 201, created.text
+    task = created.json()["data"]
+    assert task["attributes"]["state"] == "incomplete"   # read-only: the sent value is ignored
+    assert task["relationships"]["prospect"]["data"] == {"type": "prospect", "id": prospect["id"]}
+    done = requests.post(url(api, f"/tasks/{task['id']}/actions/markComplete"), headers=HEADERS, timeout=5)
+    assert done.status_code == 200 and done.json()["data"]["attributes"]["state"] == "complete"
+    listed = requests.get(url(api, "/tasks"), params={"filter[prospect][id]": prospect["id"], "filter[state]": "complete"},
+                          headers=HEADERS, timeout=5).json()["data"]
+    assert task["id"] in [t["id"] for t in listed]
+    wrong = requests.post(url(api, "/tasks"), headers=HEADERS, timeout=5, json={"data": {
+        "type": "task", "attributes": {"action": "nap"}}})
+    assert wrong.status_code == 422
+
+
+@pytest.mark.parametrize("call_update", ["refused", "allowed"])
+def test_documented_call_logging(api, call_update):
+    """https://developers.outreach.io/api/reference/tag/Call/: POST, GET and DELETE; the OpenAPI has no PATCH
+    while the hyper-schema names an update link (switch `call_update`)."""
+    api.switch(call_update=call_update)
+    prospect = api.records("contacts")[0]
+    created = requests.post(url(api, "/calls"), headers=HEADERS, timeout=5, json={"data": {
+        "type": "call", "attributes": {"direction": "outbound", "outcome": "Answered", "note": "Intro",
+                                       "dialedAt": "2027-01-15T10:00:00Z", "completedAt": "2027-01-15T10:05:00Z"},
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": prospect["id"]}}}}})
+    assert created.status_code == 201, created.text
+    call_id = created.json()["data"]["id"]
+    patched = requests.patch(url(api, f"/calls/{call_id}"), headers=HEADERS, timeout=5,
+                             json={"data": {"type": "call", "id": call_id, "attributes": {"note": "Changed"}}})
+    assert patched.status_code == (404 if call_update == "refused" else 200)
+    bad = requests.post(url(api, "/calls"), headers=HEADERS, timeout=5,
+                        json={"data": {"type": "call", "attributes": {"direction": "sideways"}}})
+    assert bad.status_code == 422
+    assert requests.delete(url(api, f"/calls/{call_id}"), headers=HEADERS, timeout=5).status_code == 204
+
+
+def test_documented_prospect_note(api):
+    """https://developers.outreach.io/api/reference/tag/Prospect-Note/: `opportunityAssociationRule` is
+    write-only, a note has no `updatedAt`, and `filter[prospect][id]` lists a prospect's notes."""
+    prospect = api.records("contacts")[0]
+    created = requests.post(url(api, "/prospectNotes"), headers=HEADERS, timeout=5, json={"data": {
+        "type": "prospectNote", "attributes": {"message": "Hi", "noteType": "coffee",
+                                               "opportunityAssociationRule": "recent_updated"},
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": prospect["id"]}}}}})
+    assert created.status_code == 201, created.text
+    attributes = created.json()["data"]["attributes"]
+    assert attributes["noteType"] == "coffee" and "opportunityAssociationRule" not in attributes
+    assert "updatedAt" not in attributes and attributes["createdAt"]
+    listed = requests.get(url(api, "/prospectNotes"), params={"filter[prospect][id]": prospect["id"]},
+                          headers=HEADERS, timeout=5).json()["data"]
+    assert created.json()["data"]["id"] in [n["id"] for n in listed]
+    wrong = requests.post(url(api, "/prospectNotes"), headers=HEADERS, timeout=5, json={"data": {
+        "type": "prospectNote", "attributes": {"message": "x", "noteType": "lunch"},
+        "relationships": {"prospect": {"data": {"type": "prospect", "id": prospect["id"]}}}}})
+    assert wrong.status_code == 422

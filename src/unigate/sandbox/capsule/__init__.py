@@ -4,7 +4,8 @@ vendor's (`/api/v2/...`; https://developer.capsulecrm.com/v2/overview/authentica
 Resources: `accounts` (parties, `accounts.py`, which owns the one parties store) and `contacts`
 (people, `contacts.py`: seeds people into that same store and serves an organisation's people);
 `pipelines` (`pipelines.py`), `stages` (their milestones, `stages.py`) and `opportunities` (`deals.py`, each
-with a party and a milestone);
+with a party and a milestone); `engagements` (the entries: notes, calls, meetings, emails, completed tasks),
+`notes` (the plain notes among them) and `engagement_types` (activity types) in `entries.py`; `tasks` (`tasks.py`);
 organisations and people share one store and one set of `/parties` routes, as in Capsule. Shared by them (`common.py`, served here): bearer auth with `SANDBOX_TOKEN` or an access
 token the OAuth server (`oauth.py`) issued, 401s with `WWW-Authenticate`, rate-limit headers per
 token, tenant-global tags and child-record ids, users and field definitions; any other path answers
@@ -22,6 +23,9 @@ Sources (each behaviour names its own next to the rule):
   at most 10 ids a batch, `since`)
 - live-checked notes: https://github.com/soil-dev/capsulemcp (NOTES-ON-CAPSULE-API.md, "NOTES §n")
 - a tap that reads the live API: https://github.com/Matatika/tap-capsulecrm (X-Pagination-Has-More)
+- https://developer.capsulecrm.com/v2/models/entry , https://developer.capsulecrm.com/v2/operations/Entry ,
+  https://developer.capsulecrm.com/v2/operations/Activity_Type (entries and activity types)
+- https://developer.capsulecrm.com/v2/models/task , https://developer.capsulecrm.com/v2/operations/Task (tasks)
 - OAuth: https://community.cyclr.com/connector-guides/capsule/capsule-setup (authorise/token paths,
   scopes read and write), https://developer.capsulecrm.com/v2/overview/basic-auth-migrate (`subdomain`)
 
@@ -49,6 +53,8 @@ from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response
 from unigate.sandbox.capsule.accounts import Parties
 from unigate.sandbox.capsule.contacts import People
 from unigate.sandbox.capsule.deals import Opportunities
+from unigate.sandbox.capsule.entries import ActivityTypes, Entries, Notes
+from unigate.sandbox.capsule.tasks import Tasks
 from unigate.sandbox.capsule.pipelines import Pipelines
 from unigate.sandbox.capsule.stages import Stages
 from unigate.sandbox.capsule.common import (
@@ -80,7 +86,8 @@ __all__ = ["AUTH_INVALID_MESSAGE", "AUTH_MISSING_MESSAGE", "EMULATOR", "INSUFFIC
 class CapsuleEmulator(Emulator):
     name: ClassVar[str] = "capsule"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People, Pipelines, Stages, Opportunities)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People, Pipelines, Stages, Opportunities, ActivityTypes,
+                                                       Entries, Notes, Tasks)
     # Behaviours Capsule's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "per_page_over_max": ("clamp", "refuse"),

@@ -3,7 +3,9 @@ vendor's (`/developer_api/v1/...`; https://developer.copper.com/).
 
 Resources: `accounts` (companies, `accounts.py`), `contacts` (people, `contacts.py`, each linked to
 at most one company by `company_id`), `pipelines` and `stages` (read-only, `pipelines.py`, `stages.py`)
-and `opportunities` (`deals.py`, each with a primary contact, its company, a pipeline and a stage). Shared by them (`common.py`): the X-PW-* header
+and `opportunities` (`deals.py`, each with a primary contact, its company, a pipeline and a stage); `engagements`
+(activities: notes, calls, meetings, the account's own types and Copper's system rows), `notes` (the activities
+of type Note) and `engagement_types` (activity types) in `activities.py`; `tasks` (`tasks.py`). Shared by them (`common.py`): the X-PW-* header
 authentication (https://developer.copper.com/introduction/requests.html), Copper's error envelope,
 users, contact types and custom field definitions, served here with the account and user lookups;
 any other path answers Copper's 404.
@@ -15,6 +17,10 @@ Sources (each behaviour names its own next to the rule):
   .../companies/update-a-company.html , .../people/list-people-search.html
 - Copper's Postman documentation, mirrored in https://github.com/dquimper/GitbookTest (`3.-people/`,
   `4.-companies/`, `related-items/`, `1.-account-and-users/`): request and answer examples
+- https://developer.copper.com/activities/overview.html , Copper's Postman docs `8.-Activities/` and
+  `custom-fields/general/*activity-type*.md` (activities and activity types)
+- https://developer.copper.com/tasks/list-tasks-search.html , https://developer.copper.com/tasks/update-a-task.html ,
+  https://developer.copper.com/introduction/best_practices.html , Postman docs `7.-tasks/` (tasks)
 - https://github.com/verbb/formie/issues/653 (live error envelopes: 404 and 422 wording)
 - https://github.com/singer-io/tap-copper (a search body with a key Copper does not know is a 422)
 
@@ -28,7 +34,10 @@ Where those sources leave a behaviour open, the emulator has a switch (`switches
   changes through Related Items) or applied (`applied`);
 - `person_name_parts`: first_name/last_name (and prefix, middle_name, suffix) are taken as sent
   (`as_sent`) or always derived from `name` (`from_name`);
-- `company_last_contacted`: companies carry `date_last_contacted` (`shown`) or not (`absent`).
+- `company_last_contacted`: companies carry `date_last_contacted` (`shown`) or not (`absent`);
+- `task_dates`: a task's `due_date` and `reminder_date` read as Unix seconds (`epoch`, every example) or as
+  `MM/DD/YYYY` text (`text`, best_practices.html);
+- `task_completed_date`: a `completed_date` sent on a task is ignored (`ignored`) or refused (`refused`).
 """
 
 from __future__ import annotations
@@ -41,10 +50,12 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, Resource, json_response
 from unigate.sandbox.copper.accounts import FIRST_COMPANY_ID, Companies
+from unigate.sandbox.copper.activities import Activities, ActivityTypes, Notes
 from unigate.sandbox.copper.contacts import People
 from unigate.sandbox.copper.deals import Opportunities
 from unigate.sandbox.copper.pipelines import Pipelines
 from unigate.sandbox.copper.stages import Stages
+from unigate.sandbox.copper.tasks import Tasks
 from unigate.sandbox.copper.common import (
     AUTH_FAILED_MESSAGE,
     COMPANY_FIELD_IDS,
@@ -68,7 +79,8 @@ __all__ = ["AUTH_FAILED_MESSAGE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS
 
 class CopperEmulator(Emulator):
     name: ClassVar[str] = "copper"
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities, ActivityTypes,
+                                                       Activities, Notes, Tasks)
     # Behaviours Copper's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "page_size_over_max": ("clamp", "refuse"),
@@ -76,6 +88,8 @@ class CopperEmulator(Emulator):
         "person_update_company_id": ("ignored", "applied"),
         "person_name_parts": ("as_sent", "from_name"),
         "company_last_contacted": ("shown", "absent"),
+        "task_dates": ("epoch", "text"),
+        "task_completed_date": ("ignored", "refused"),
     }
 
     @staticmethod

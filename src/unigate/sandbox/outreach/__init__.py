@@ -1,7 +1,7 @@
 """Outreach emulator: the JSON:API v2 REST API (https://api.outreach.io/api/v2).
 
 One module per resource (`accounts.py`, `contacts.py` for prospects, `stages.py` for opportunity stages,
-`opportunities.py`: each a `jsonapi.JsonApiResource` listed in `resources`, in seeding order),
+`opportunities.py`, `tasks.py`, `calls.py` (the engagements), `notes.py` (prospect notes): each a `jsonapi.JsonApiResource` listed in `resources`, in seeding order),
 assembled here with what every request goes through (`_guard`):
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
@@ -17,7 +17,9 @@ Where the vendor's sources leave a behaviour open it is a switch (`common.SWITCH
 
 Sources: https://developers.outreach.io/api/making-requests/, https://developers.outreach.io/api/oauth/,
 https://developers.outreach.io/api/rate-limiting/, https://developers.outreach.io/api/reference/tag/Account/,
-https://developers.outreach.io/api/reference/tag/Prospect/, the official OpenAPI
+https://developers.outreach.io/api/reference/tag/Prospect/, https://developers.outreach.io/api/reference/tag/Task/,
+https://developers.outreach.io/api/reference/tag/Call/, https://developers.outreach.io/api/reference/tag/Prospect-Note/,
+the official OpenAPI
 (https://api.outreach.io/api/v2/schema/openapi.json) and https://support.outreach.io/hc/en-us/articles/36113453817243
 (unnamed accounts).
 """
@@ -35,9 +37,12 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token
 from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
+from unigate.sandbox.outreach.calls import CALL_UPDATE, Calls
 from unigate.sandbox.outreach.contacts import Contacts
+from unigate.sandbox.outreach.notes import Notes
 from unigate.sandbox.outreach.opportunities import Opportunities
 from unigate.sandbox.outreach.stages import Stages
+from unigate.sandbox.outreach.tasks import Tasks
 from unigate.sandbox.outreach.common import (
     DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
     ROUTE_NOT_FOUND_ERROR, SANDBOX_TOKEN, SANDBOX_USER_IDS, SWITCHES, UNAUTHORIZED_ERROR, UNAUTHORIZED_TEXT,
@@ -57,9 +62,10 @@ __all__ = [
 class OutreachEmulator(Emulator):
     name = "outreach"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Stages, Opportunities)
-    # oauth.py: whether a refresh rotates the refresh token is unverified
-    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN)}
+    resources = (Accounts, Contacts, Stages, Opportunities, Tasks, Calls, Notes)
+    # oauth.py: whether a refresh rotates the refresh token is unverified; calls.py: whether calls take a PATCH
+    switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN),
+                "call_update": CALL_UPDATE}
 
     def __init__(self, **space) -> None:
         self.rate_limit = RATE_LIMIT

@@ -4,7 +4,9 @@
 One module per resource, listed in `resources` in seeding order: `accounts.py` owns Sell's `/v2/contacts`
 collection, which holds organisations and persons, and seeds the organisations; `contacts.py` seeds the
 persons into it; `pipelines.py` and `stages.py` (read-only) and `deals.py` (the `opportunities`, each with a
-primary contact, in a stage) follow. Assembled here with what every request goes through:
+primary contact, in a stage) follow, then `notes.py`, `tasks.py` and `calls.py` (with call outcomes), each
+on one seeded organisation, person, deal or lead (what they share: `activity.py`). Assembled here with what
+every request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); 401 `unauthorized` in the errors envelope otherwise
   (https://developer.zendesk.com/api-reference/sales-crm/authentication/).
@@ -12,6 +14,10 @@ primary contact, in a stage) follow. Assembled here with what every request goes
 - A `User-Agent` header is required (the official client `basecrm`, `http_client.py`: missing → 400).
 - Errors in Sell's envelope (https://developer.zendesk.com/api-reference/sales-crm/errors/); every answer
   carries `X-Request-Id` (echoed as `meta.logref` in errors) and rate-limit headers.
+Sources (notes, tasks, calls): https://developer.zendesk.com/api-reference/sales-crm/resources/notes/,
+https://developer.zendesk.com/api-reference/sales-crm/resources/tasks/,
+https://developers.futuresimple.com/docs/rest/reference/calls and basecrm-ruby's services and models
+(https://github.com/zendesk/basecrm-ruby).
 Behaviours the sources leave open are switches (`switches`, from accounts.py), set through
 `POST /__control/zendesk_sell/switches`.
 """
@@ -27,17 +33,20 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, bearer_token, json_response
 from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS, DEFAULT_PER_PAGE, MAX_PER_PAGE, SWITCHES, Accounts
+from unigate.sandbox.zendesk_sell.calls import CALL_PHONE_NUMBER_REQUIRED, CALL_UPDATE, Calls
 from unigate.sandbox.zendesk_sell.common import (
     HTTP_REASONS, ID_BASE, MISSING_USER_AGENT_CODE, MISSING_USER_AGENT_STATUS, MORE_INFO, RATE_LIMIT,
     RATE_LIMIT_HEADERS, SANDBOX_TOKEN, TOKEN_USER, USERS,
 )
 from unigate.sandbox.zendesk_sell.contacts import Contacts
 from unigate.sandbox.zendesk_sell.deals import Deals
+from unigate.sandbox.zendesk_sell.notes import NOTE_PARENT_REQUIRED, Notes
 from unigate.sandbox.zendesk_sell.oauth import (
     OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
 )
 from unigate.sandbox.zendesk_sell.pipelines import Pipelines
 from unigate.sandbox.zendesk_sell.stages import Stages
+from unigate.sandbox.zendesk_sell.tasks import Tasks
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PER_PAGE", "EMULATOR", "MAX_PER_PAGE", "MISSING_USER_AGENT_CODE",
@@ -49,11 +58,13 @@ __all__ = [
 class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Pipelines, Stages, Deals)
+    resources = (Accounts, Contacts, Pipelines, Stages, Deals, Notes, Tasks, Calls)
     # oauth.py: whether a refresh rotates the refresh token is unverified
     # common.py: whether Sell refuses a request without User-Agent is unverified
+    # notes.py, calls.py: whether a note needs its record, a call its phone number, and what a call update changes
     switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN),
-                "user_agent_required": (True, False)}
+                "user_agent_required": (True, False), "note_parent_required": NOTE_PARENT_REQUIRED,
+                "call_update": CALL_UPDATE, "call_phone_number_required": CALL_PHONE_NUMBER_REQUIRED}
 
     def reset_state(self) -> None:
         """Ids (one sequence for every contact), request ids, the rate-limit budget; refresh-token rotation

@@ -2,9 +2,13 @@
 `https://www.zohoapis.com` (the host the OAuth token response names in `api_domain`; Zoho's OpenAPI
 spec: https://github.com/zoho/crm-oas, v8.0).
 
-Resources: `accounts` (the Accounts module, `accounts.py`) and `contacts` (the Contacts module,
-`contacts.py`, with the merge action, `merge.py`); each is a `module.ModuleResource` serving
-`/crm/v8/<Module>[/...]` and listing its layout for `GET /crm/v8/settings/fields?module=<Module>`.
+Resources: `accounts` (the Accounts module, `accounts.py`), `contacts` (the Contacts module,
+`contacts.py`, with the merge action, `merge.py`) and `opportunities` (the Deals module, `deals.py`); each is a
+`module.ModuleResource` serving `/crm/v8/<Module>[/...]` and listing its layout for
+`GET /crm/v8/settings/fields?module=<Module>`. `stages` (the Deals Stage picklist values) and `pipelines`
+(the Deals layout's pipelines, `/crm/v8/settings/layouts` and `/crm/v8/settings/pipeline`) are in `pipelines.py`.
+Activities (`activities.py`): `notes` (Notes, one parent in `Parent_Id`), `tasks` (Tasks), `engagements` (Calls) and
+`meetings` (Events), the last three linked through `What_Id` + `$se_module` and `Who_Id`.
 Shared by them (`common.py`, served here):
 - `Authorization: Zoho-oauthtoken <token>`; a missing/other scheme answers 401
   `AUTHENTICATION_FAILURE`, a wrong token 401 `INVALID_TOKEN` (crm-oas 401 examples).
@@ -15,10 +19,18 @@ Shared by them (`common.py`, served here):
 Sources (each behaviour names its own beside it; [verified], [observed] or [unverified] says how sure):
 - Zoho's OpenAPI spec: https://github.com/zoho/crm-oas (v8.0: record, fields, merge, error examples)
 - API docs: https://www.zoho.com/crm/developer/docs/api/v8/ (get, insert, update, delete, merge records)
+- Activities: https://zoho.com/crm/developer/docs/api/v7/create-notes.html (crm-oas v8.0 notes.json),
+  https://help.zoho.com/portal/en/community/topic/kaizen-36-tasks-api,
+  https://help.zoho.com/portal/en/community/topic/kaizen-38-calls-api,
+  https://www.zoho.com/crm/developer/docs/api/v2/events-response.html
+- Deals, stages and pipelines: https://www.zoho.com/crm/developer/docs/api/v2/deals-response.html,
+  https://help.zoho.com/portal/kb/articles/create-deals,
+  https://zoho.com/developer/docs/vertical-solutions/api/v6/get-pipelines.html (crm-oas v8.0 pipeline, layouts)
 - Official SDK: https://github.com/zoho/zohocrm-python-sdk-8.0 (zohocrmsdk8-0, which also drives this
   emulator in tests/sandbox/test_zoho_crm_vendor_client.py and test_zoho_crm_sandbox.py)
 - Switches (`switches`, set through `/__control/zoho_crm/switches`) where the sources disagree or are
-  silent: `unknown_id_body`, `picklist_values`, `rate_limit_headers` (common.py).
+  silent: `unknown_id_body`, `picklist_values`, `rate_limit_headers` (common.py), `stage_outside_pipeline`
+  (deals.py).
 """
 
 from __future__ import annotations
@@ -32,7 +44,10 @@ from starlette.routing import Route
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, json_response
 from unigate.sandbox.zoho_crm.accounts import Accounts
+from unigate.sandbox.zoho_crm.activities import Calls, Meetings, Notes, Tasks
 from unigate.sandbox.zoho_crm.contacts import Contacts
+from unigate.sandbox.zoho_crm.deals import Deals
+from unigate.sandbox.zoho_crm.pipelines import Pipelines, Stages
 from unigate.sandbox.zoho_crm.common import (
     AUTH_SCHEME,
     GET_MISSING_STATUS,
@@ -48,6 +63,7 @@ from unigate.sandbox.zoho_crm.common import (
     RateLimits,
     error_object,
 )
+from unigate.sandbox.zoho_crm.deals import STAGE_OUTSIDE_PIPELINE
 from unigate.sandbox.zoho_crm.oauth import OAUTH_PROFILE
 
 __all__ = ["EMULATOR", "GET_MISSING_STATUS", "MAX_FIELDS", "OAUTH_PROFILE", "RATE_LIMIT", "SANDBOX_TOKEN",
@@ -59,11 +75,13 @@ _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts, Stages, Pipelines, Deals, Notes,
+                                                                      Tasks, Calls, Meetings)
     # Where Zoho's sources disagree or are silent (common.py says which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"unknown_id_body": UNKNOWN_ID_BODIES,
                                                       "picklist_values": PICKLIST_VALUES,
-                                                      "rate_limit_headers": RATE_LIMIT_HEADERS}
+                                                      "rate_limit_headers": RATE_LIMIT_HEADERS,
+                                                      "stage_outside_pipeline": STAGE_OUTSIDE_PIPELINE}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
@@ -79,8 +97,10 @@ class ZohoCrmEmulator(Emulator):
             Route("/{rest:path}", self.invalid_url, methods=_ALL_METHODS),
         ]
 
-    def _modules(self) -> dict[str, Any]:
-        return {resource.module: resource for resource in map(self.resource, self.resource_names())}
+    def modules(self) -> dict[str, Any]:
+        """The record modules the emulator holds, by API name (stages and pipelines are no module)."""
+        return {resource.module: resource for resource in map(self.resource, self.resource_names())
+                if getattr(resource, "module", None)}
 
     # -- shared answers ------------------------------------------------------------------------------
     def answer(self, body: Any, status: int = 200) -> Response:
@@ -124,7 +144,7 @@ class ZohoCrmEmulator(Emulator):
         if not module:
             return self.answer(error_object("REQUIRED_PARAM_MISSING", "required param is missing",
                                             {"param_name": "module"}), 400)
-        resource = self._modules().get(module)
+        resource = self.modules().get(module)
         if resource is None:
             return self.answer(error_object("INVALID_MODULE", "the module name given seems to be invalid",
                                             {"param_name": "module"}), 400)

@@ -96,7 +96,7 @@ class Accounts(ModuleResource):
     FIELDS = FIELDS
     READ_ONLY = READ_ONLY
     PICKLISTS = PICKLISTS
-    MANDATORY = "Account_Name"
+    MANDATORY = ("Account_Name",)
     NAME_FIELD = "Account_Name"
     LOOKUPS = {"Parent_Account": "accounts"}
     MAX_LENGTHS = {"Account_Name": 200}

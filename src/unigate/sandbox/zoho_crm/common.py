@@ -69,6 +69,8 @@ TOKEN_LIMIT = 100_000        # page_token reaches at most 100,000 records
 MAX_FIELDS = 50              # `fields` takes at most 50 API names
 MAX_WRITE_RECORDS = 100      # create/update/delete at most 100 records per call
 PAGE_TOKEN_TTL = timedelta(days=1)
+# Large seeds are for paging accounts and contacts; deals and activities stop at a module's first 2,000 records.
+MAX_SEED = 2000
 
 # Record ids: ~19-digit numbers sent as JSON strings.
 ID_BASE = 5725767000000415001
@@ -246,8 +248,11 @@ def list_records(request: Request, order: list[str], records: dict[str, dict[str
 
 
 def project(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    """Only the requested fields (plus `id`), as Zoho answers a list with `fields=`."""
+    """Only the requested fields (plus `id`), as Zoho answers a list with `fields=`; an activity's `What_Id`
+    comes with the `$se_module` naming its module (https://help.zoho.com/portal/en/community/topic/kaizen-36-tasks-api)."""
     out = {"id": record["id"]}
+    if "What_Id" in fields and "$se_module" in record:
+        out["$se_module"] = record["$se_module"]
     for name in fields:
         if name in record:
             out[name] = record[name]

@@ -104,7 +104,7 @@ class Contacts(ModuleResource):
     FIELDS = FIELDS
     READ_ONLY = READ_ONLY
     PICKLISTS = PICKLISTS
-    MANDATORY = "Last_Name"
+    MANDATORY = ("Last_Name",)
     NAME_FIELD = "Full_Name"
     # Vendor_Name points to Vendors, a module this emulator does not hold: any value is refused.
     LOOKUPS = {"Account_Name": "accounts", "Reporting_To": "contacts", "Vendor_Name": "vendors"}

@@ -75,7 +75,7 @@ class ModuleResource(Resource):
     FIELDS: ClassVar[list[Field]] = []
     READ_ONLY: ClassVar[set[str]] = set()
     PICKLISTS: ClassVar[dict[str, list[str]]] = {}
-    MANDATORY: ClassVar[str] = ""              # required on create (`system_mandatory` in the layout)
+    MANDATORY: ClassVar[tuple[str, ...]] = ()  # required on create (`system_mandatory` in the layout)
     NAME_FIELD: ClassVar[str] = ""             # the record's display name (lookups, Recycle Bin rows)
     LOOKUPS: ClassVar[dict[str, str]] = {}     # lookup field -> the emulator resource it points to
     MAX_LENGTHS: ClassVar[dict[str, int]] = {}
@@ -106,15 +106,23 @@ class ModuleResource(Resource):
     def extra_routes(self) -> list[Route]:
         return []
 
+    def check(self, values: dict[str, Any], index: int, record_id: str | None) -> dict[str, Any] | None:
+        """A module's own rules on one written record (after the mandatory fields): its error item, or None."""
+        return None
+
     # -- seed helpers ----------------------------------------------------------------------------------
     def clear(self) -> None:
         self.store.clear()
         self.deleted = {}
         self.tags: dict[str, dict[str, Any]] = {}
 
+    def lookup_target(self, field: str) -> str:
+        """The emulator resource a lookup field points to (a polymorphic lookup's depends on the write)."""
+        return self.LOOKUPS[field]
+
     def lookup_value(self, field: str, record_id: str) -> dict[str, Any]:
         """`{"name", "id"}` of the record a lookup points to, as Zoho reads a lookup back."""
-        target = self.emulator.resource(self.LOOKUPS[field])
+        target = self.emulator.resource(self.lookup_target(field))
         return {"name": target.store.records[record_id][target.NAME_FIELD], "id": record_id}
 
     def snapshot(self) -> list[dict[str, Any]]:
@@ -144,7 +152,7 @@ class ModuleResource(Resource):
                 "data_type": data_type,
                 "custom_field": custom,
                 "read_only": api_name in self.READ_ONLY,
-                "system_mandatory": api_name == self.MANDATORY,
+                "system_mandatory": api_name in self.MANDATORY,
                 "visible": True,
             }
             if api_name in self.PICKLISTS:
@@ -223,20 +231,24 @@ class ModuleResource(Resource):
         raw = value.get("id") if isinstance(value, dict) else value
         if isinstance(raw, bool) or not isinstance(raw, (str, int)):
             return None
-        if self.LOOKUPS[field] not in self.emulator.resource_names():
+        if self.lookup_target(field) not in self.emulator.resource_names():
             return None   # a module the emulator does not hold: no record can match
-        target = self.emulator.resource(self.LOOKUPS[field])
+        target = self.emulator.resource(self.lookup_target(field))
         return str(raw) if target.store.get_active(str(raw)) is not None else None
 
-    def _validate(self, values: Any, index: int, creating: bool) -> dict[str, Any] | None:
+    def _validate(self, values: Any, index: int, record_id: str | None) -> dict[str, Any] | None:
         """The first per-record error, in Zoho's item shape, or None."""
         if not isinstance(values, dict):
             return error_object("INVALID_DATA", "invalid data", {"expected_data_type": "jsonobject",
                                                                  "json_path": f"$.data[{index}]"})
-        mandatory = self.MANDATORY
-        if (creating or mandatory in values) and not values.get(mandatory):
-            return error_object("MANDATORY_NOT_FOUND", "required field not found",
-                                {"api_name": mandatory, "json_path": f"$.data[{index}].{mandatory}"})
+        creating = record_id is None
+        for mandatory in self.MANDATORY:
+            if (creating or mandatory in values) and not values.get(mandatory):
+                return error_object("MANDATORY_NOT_FOUND", "required field not found",
+                                    {"api_name": mandatory, "json_path": f"$.data[{index}].{mandatory}"})
+        problem = self.check(values, index, record_id)
+        if problem:
+            return problem
         field_types = self.field_types
         dates = {name for name, _jt, data_type, _l, _c in self.FIELDS if data_type == "date"}
         for key, value in values.items():
@@ -272,7 +284,7 @@ class ModuleResource(Resource):
 
     def _apply(self, values: dict[str, Any], record_id: str | None, index: int = 0) -> dict[str, Any]:
         """Create (record_id None) or update one record; the action-response item."""
-        problem = self._validate(values, index, creating=record_id is None)
+        problem = self._validate(values, index, record_id)
         if problem:
             return problem
         stamp = ts(now())
