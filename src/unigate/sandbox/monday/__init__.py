@@ -2,7 +2,9 @@
 
 Every monday CRM resource is a board whose items are its records (boards.py: `BoardResource`);
 `resources` lists them in seeding order (accounts.py, contacts.py, deals.py), so contacts can link to
-the accounts seeded before them, and deals to both. The GraphQL machinery is shared by every board: endpoint.py (the HTTP
+the accounts seeded before them, and deals to both; updates.py (the posts on items, monday CRM's notes) comes
+last, its updates hanging off all three boards' items; activities.py keeps the Emails & Activities app's kinds of
+activity (custom_activity). The GraphQL machinery is shared by every board: endpoint.py (the HTTP
 endpoint, root fields, errors, complexity), items.py (item reads, paging and mutations), boards.py
 (`Board` objects), columns.py (column values), schema.py (types and fields), graphql.py (the parser
 and executor), common.py (ids, versions, limits, OAuth profile).
@@ -25,6 +27,8 @@ Sources (each module names its own next to the rule):
 - the official SDKs: https://github.com/mondaycom/monday-api-python-sdk (query templates, error
   classes, `CURRENT_VERSION`), https://github.com/mondaycom/monday-graphql-api
 - OAuth: https://developer.monday.com/apps/docs/oauth-2-1 , https://developer.monday.com/apps/docs/oauth-2-0
+- updates (notes): https://developer.monday.com/api-reference/reference/updates ; custom activities (engagement
+  types): https://developer.monday.com/api-reference/reference/custom-activity
 
 Where those sources leave a behaviour open, the emulator has a switch (`switches`, set through
 `POST /__control/monday/switches`; the first value is the default):
@@ -57,6 +61,8 @@ from unigate.sandbox.monday.contacts import Contacts
 from unigate.sandbox.monday.deals import Deals
 from unigate.sandbox.monday.endpoint import GraphQLEndpoint
 from unigate.sandbox.monday.items import Items
+from unigate.sandbox.monday.activities import CustomActivities
+from unigate.sandbox.monday.updates import Updates
 from unigate.sandbox.monday.oauth import OAUTH_LEGACY_TOKEN_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
 
 __all__ = [
@@ -69,7 +75,7 @@ __all__ = [
 class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
     name = "monday"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Deals)
+    resources = (Accounts, Contacts, Deals, Updates, CustomActivities)
     # Behaviours monday's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "api_version_header": ("optional", "required"),

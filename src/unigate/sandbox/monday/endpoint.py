@@ -14,7 +14,8 @@ header, parsing and validating the operation, complexity limits, root fields, an
 
 GraphQL subset: see `unigate.sandbox.monday.graphql` (operations, variables, aliases, inline fragments,
 @include/@skip; no named fragments). Root fields served: `boards`, `items`, `next_items_page`,
-`complexity`, `version`, `me`, `users`, `tags`; the mutations are in items.py.
+`complexity`, `version`, `me`, `users`, `tags`, `updates` (updates.py), `custom_activity` (activities.py); the
+mutations are in items.py.
 """
 
 from __future__ import annotations
@@ -132,6 +133,10 @@ class GraphQLEndpoint:
         if name == "tags":
             ids = self._ids(args.get("ids"))
             return [self._obj("Tag", t) for t in self.tags.values() if not ids or t["id"] in ids]
+        if name == "updates":
+            return self.resource("notes").page(args)
+        if name == "custom_activity":
+            return self.resource("engagement_types").query(args)
         raise AssertionError(name)
 
     def _plain(self, parent: Any, name: str, args: dict[str, Any]) -> Any:
@@ -270,6 +275,7 @@ class GraphQLEndpoint:
         executor = gql.Executor(
             resolvers={"Query": self._resolve_query, "Mutation": self._resolve_mutation, "Board": self._resolve_board,
                        "Item": self._resolve_item, "ItemsResponse": self._resolve_items_response,
+                       "Update": self.resource("notes").resolve, "CustomActivity": self._plain,
                        "Column": self._plain, "Group": self._plain, "ColumnValue": self._plain,
                        "Complexity": self._plain, "Version": self._plain, "User": self._plain, "Tag": self._plain,
                        **{t: self._resolve_column_value for t in VALUE_TYPES.values()}},

@@ -32,6 +32,10 @@ class Items:
     def _resolve_mutation(self, parent: Any, name: str, args: dict[str, Any]) -> Any:
         if name == "complexity":
             return self._obj("Complexity", dict(self._complexity_info))
+        if name in ("create_update", "edit_update", "delete_update"):
+            return self.resource("notes").mutate(name, args)
+        if name in ("create_custom_activity", "delete_custom_activity"):
+            return self.resource("engagement_types").mutate(name, args)
         if name == "create_item":
             board = self.boards.get(str(args.get("board_id")))
             if board is None:
@@ -193,6 +197,8 @@ class Items:
             return []
         if name == "parent_item":                   # only subitems have a parent; these are top-level items
             return None
+        if name == "updates":
+            return self.resource("notes").page(args, item["id"])
         if name == "column_values":
             ids = self._ids(args.get("ids"))
             types = args.get("types") or []

@@ -1,8 +1,8 @@
 """Nutshell emulator: the REST API (`/rest/...`, https://app.nutshell.com/swagger.json).
 
-One module per resource (`accounts.py`, `contacts.py`, `pipelines.py` with stagesets and stages, `leads.py`:
-`Resource`s listed in `resources`, in seeding order, so people link to the companies seeded before them and
-leads to both),
+One module per resource (`accounts.py`, `contacts.py`, `pipelines.py` with stagesets and stages, `leads.py`,
+`notes.py`, `activities.py` with activities and activity types: `Resource`s listed in `resources`, in seeding
+order, so people link to the companies seeded before them, leads to both, notes and activities to all three),
 assembled here with what they share: HTTP Basic authentication
 (https://developers.nutshell.com/docs/api-authentication), the error envelope recorded from a real
 instance in amp-labs/connectors `providers/nutshell/test/...` (`{"meta", "links", "accounts": [],
@@ -12,7 +12,9 @@ to (users, industries, tags, account types).
 Sources: https://app.nutshell.com/swagger.json (the vendor's OpenAPI, reference pages under
 https://developers.nutshell.com/reference), https://developers.nutshell.com/docs/quickstart (JSON Patch
 updates), https://developers.nutshell.com/docs/filters, https://developers.nutshell.com/docs/api-authentication,
-and answers recorded from Nutshell in amp-labs/connectors (`providers/nutshell/test/...`). Where they disagree
+https://support.nutshell.com/en/articles/8428881-a-short-nutshell-dictionary (built-in activity types),
+https://developers-rpc.nutshell.com/detail/class_core.html (what only the JSON-RPC API does: note edits, activity
+deletes), and answers recorded from Nutshell in amp-labs/connectors (`providers/nutshell/test/...`). Where they disagree
 or say nothing the behaviour is a switch (`SWITCHES`, set through `POST /__control/nutshell/switches`).
 """
 
@@ -34,8 +36,10 @@ from unigate.sandbox.nutshell.common import (
     ACCOUNT_TYPE_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, SANDBOX_API_KEY, SANDBOX_USERNAME, SITE_ID, TAG_NAMES,
     UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, format_phone,
 )
+from unigate.sandbox.nutshell.activities import ACTIVITY_PUT, Activities, ActivityTypes
 from unigate.sandbox.nutshell.contacts import Contacts
 from unigate.sandbox.nutshell.leads import Leads
+from unigate.sandbox.nutshell.notes import Notes
 from unigate.sandbox.nutshell.pipelines import Stages, Stagesets
 
 __all__ = [
@@ -60,12 +64,14 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     "contact_created_time": (True, False),
     # contacts.py: a contact create needs a name, a phone or an email (as accounts do), or nothing
     "contact_identity_required": (True, False),
+    # activities.py: PUT /activities/{id} replaces the activity with the body (default) or keeps absent fields
+    "activity_put": ACTIVITY_PUT,
 }
 
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
-    resources = (Accounts, Contacts, Stagesets, Stages, Leads)
+    resources = (Accounts, Contacts, Stagesets, Stages, Leads, Notes, ActivityTypes, Activities)
     switches = SWITCHES
 
     # -- data -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Pipeliner CRM emulator: the REST v100 API (https://{region}.api.pipelinersales.com).
 
 One module per entity (`accounts.py`, `contacts.py` with its ContactAccountRelations, `pipelines.py` with
-Pipelines and their Steps, `opportunities.py`: each a `Resource` listed in `resources`, in seeding order),
+Pipelines and their Steps, `opportunities.py`, `activities.py` with Notes, Appointments and AppointmentTypes: each a
+`Resource` listed in `resources`, in seeding order),
 assembled here with what every entity shares:
 - Paths under `/api/v100/rest/spaces/{space_id}`; an unknown space is 404 `ERROR_NOT_FOUND` "Space not found."
   (PostHog pipeliner connector test fixture).
@@ -17,6 +18,10 @@ assembled here with what every entity shares:
   a `Timezone` header converts them.
 - Side entities records refer to: `Clients` (owners), `Tags`, `Fields` (the Industry data set that
   `industry_id` points into, per the create-account tutorial), `Currencies` (an opportunity value's currency).
+Sources: https://developers.pipelinersales.com/api-docs/ (overview, core-api-concepts, tutorials), the vendor's v100
+OpenAPI (entity schemas: Note, Appointment, AppointmentType, ActivityRelation, ...; mirrored in amp-labs/connectors
+`providers/pipeliner/openapi/api.json`), the vendor-published PowerPlatform connector swagger, and answers recorded
+from Pipeliner in amp-labs/connectors (`providers/pipeliner/test/...`).
 Choices where the vendor leaves a behaviour unverified are module constants, each naming its source; where
 the vendor's sources disagree they are switches (`common.SWITCHES`, set through
 `POST /__control/pipeliner/switches`).
@@ -35,6 +40,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Emulator, json_response
 from unigate.sandbox.pipeliner.accounts import Accounts
+from unigate.sandbox.pipeliner.activities import Appointments, AppointmentTypes, Notes
 from unigate.sandbox.pipeliner.contacts import Contacts
 from unigate.sandbox.pipeliner.opportunities import Opportunities
 from unigate.sandbox.pipeliner.pipelines import Pipelines, Steps
@@ -63,7 +69,7 @@ __all__ = [
 
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
-    resources = (Accounts, Contacts, Pipelines, Steps, Opportunities)
+    resources = (Accounts, Contacts, Pipelines, Steps, Opportunities, Notes, AppointmentTypes, Appointments)
     switches = SWITCHES
 
     # -- HTTP -------------------------------------------------------------------------------------

@@ -64,6 +64,9 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     "account_relations_on_patch": ("replace", "append"),
     # accounts.py, contacts.py: a DELETE of a record already deleted (DELETE_DELETED_STATUS above)
     "delete_deleted_status": (DELETE_DELETED_STATUS, 200),
+    # activities.py: a note naming several records (account_id, contact_id, lead_oppty_id) is kept ("many") or
+    # refused ("one"); the sources show one set and document neither
+    "note_parents": ("many", "one"),
 }
 # No rate-limit headers are documented for Pipeliner
 # (https://developers.pipelinersales.com/api-docs/); none are sent. 429 comes from faults.
