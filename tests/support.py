@@ -305,7 +305,25 @@ def sample_write_body(name: str, existing: dict[str, Any], resource: str = "acco
     writable = set(mapping(name, resource).writable)
     marker = uuid.uuid4().hex[:8]
     candidates = resource_case(resource).candidates(marker, existing, links or {})
-    return {k: v for k, v in candidates.items() if k in writable and v not in (None, [])}
+    body = {k: v for k, v in candidates.items() if k in writable and v not in (None, [], {})}
+    return one_link_per_group(name, resource, body)
+
+
+def one_link_per_group(name: str, resource: str, body: dict[str, Any], keep: str | None = None) -> dict[str, Any]:
+    """`body` with one item left of each group of links the CRM takes one of (`supports.exclusive`): `keep`, or
+    the group's first field the body names."""
+    body = dict(body)
+    for group in mapping(name, resource).exclusive:
+        named = [f for f in group if body.get(f) not in (None, [], {})]
+        if not named:
+            continue
+        chosen = keep if keep in named else named[0]
+        for f in named:
+            if f != chosen:
+                body.pop(f)
+        if isinstance(body[chosen], list):
+            body[chosen] = body[chosen][:1]
+    return body
 
 
 def country_code(value: Any) -> Any:

@@ -50,6 +50,20 @@ def carries(record: dict, link: str, target_id: str) -> bool:
     return isinstance(value, dict) and value.get("id") == target_id
 
 
+def link_sets(m, link_fields: list[str]) -> list[list[str]]:
+    """The links one write can carry together: all of them, or, where the CRM gives the record one parent of a
+    group (`supports.exclusive`), one of that group at a time beside the others."""
+    sets = [link_fields]
+    for group in m.exclusive:
+        expanded = []
+        for links in sets:
+            inside = [f for f in links if f in group]
+            rest = [f for f in links if f not in group]
+            expanded += [[*rest, one] for one in inside] if inside else [links]
+        sets = expanded
+    return sets
+
+
 @activity_pairs
 @pytest.mark.usefixtures("ctl")
 def test_written_with_links_reads_back_and_is_found_from_each_link(gateway, name, resource):
@@ -60,11 +74,17 @@ def test_written_with_links_reads_back_and_is_found_from_each_link(gateway, name
     targets = existing_targets(gateway, name, link_fields)
     first = gateway.unified("GET", name, params={"limit": 1}, resource=resource).json()["result"][0]
     existing = gateway.unified("GET", name, first["id"], resource=resource).json()
+    for links in link_sets(m, [f for f in link_fields if f in targets]):
+        write_and_find(gateway, name, resource, m, existing, {link: targets[link] for link in links})
+
+
+def write_and_find(gateway, name, resource, m, existing, targets) -> None:
     body = sample_write_body(name, existing, resource, targets)
+    for link in LINKS:
+        body.pop(link, None)
     if resource == "engagements" and "call" in m.values.get("engagement_type", ("call",)):
         body["engagement_type"] = "call"
     for link, target in targets.items():
-        assert body.get(link), f"{name}-{resource}: the body should carry {link}"
         body[link] = target if link == "account" else [target]
 
     created = gateway.unified("POST", name, resource=resource, json=body)
@@ -114,4 +134,20 @@ def test_a_type_the_crm_does_not_take_is_refused_before_the_crm_is_called(gatewa
     assert response.json()["truto_error_insight"]["allowed_values"]["value"] == list(allowed)
     for value in allowed:
         assert value in response.json()["message"]
+    assert control.requests() == [], "the CRM was called"
+
+
+@activity_pairs
+@pytest.mark.usefixtures("ctl")
+def test_two_parents_where_the_crm_takes_one_are_refused_before_the_crm_is_called(gateway, sandbox, name, resource):
+    m = mapping(name, resource)
+    if not m.exclusive or "create" not in m.methods:
+        pytest.skip(f"{name} gives {resource} no single parent")
+    group = m.exclusive[0]
+    body = {field: ({"id": "1"} if field == "account" else [{"id": "1"}]) for field in group[:2]}
+    control = sandbox.control(name)
+    control.clear_requests()
+    response = gateway.unified("POST", name, resource=resource, json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["truto_error_insight"]["exclusive_fields"]["value"] == list(group)
     assert control.requests() == [], "the CRM was called"

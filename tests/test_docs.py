@@ -51,6 +51,7 @@ def test_coverage_lists_what_a_create_requires_and_the_formats_taken(name, resou
     else:
         assert cells[6] == "(no list)"
     assert cells[7] == ("; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapped.values.items()) or "-")
+    assert cells[8] == ("; ".join(", ".join(f"`{f}`" for f in group) for group in mapped.exclusive) or "-")
 
 
 def test_readme_starts_with_the_run_and_test_commands():

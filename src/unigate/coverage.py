@@ -104,9 +104,11 @@ def _requirements(integrations: dict[str, Integration], names: list[str], mappin
              "List filters: the unified list filters the CRM applies (`account` is `?account[id]=…`); another "
              "field of the resource as a filter is answered 400. Values: what the CRM takes for a field the "
              "model leaves open; another value is answered 400.", "",
+             "One link of: a write may name one record of these in all (the CRM gives the record one parent); "
+             "a write naming more is answered 400.", "",
              "| CRM | required on create | filled in when absent | country | phone numbers | timestamps "
-             "| list filters | values |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| list filters | values | one link of |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name in names:
         mapping = mappings[name]
         if mapping is None:
@@ -117,8 +119,9 @@ def _requirements(integrations: dict[str, Integration], names: list[str], mappin
         formats = [_FORMAT_WORDS[kind].get(mapping.formats.get(kind, ""), "-") for kind in ("country", "phone", "dates")]
         filters = ", ".join(f"`{f}`" for f in mapping.filters) if "list" in mapping.methods else "(no list)"
         values = "; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapping.values.items())
+        exclusive = "; ".join(", ".join(f"`{f}`" for f in group) for group in mapping.exclusive)
         lines.append(f"| {integrations[name].label} | {required or '-'} | {defaults or '-'} | " + " | ".join(formats)
-                     + f" | {filters or '-'} | {values or '-'} |")
+                     + f" | {filters or '-'} | {values or '-'} | {exclusive or '-'} |")
     return lines
 
 

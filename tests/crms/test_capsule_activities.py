@@ -165,6 +165,42 @@ def test_a_task_is_written_with_a_date_and_completed(gateway, ctl):
     assert done.json()["status"] == "completed" and done.json()["completed_at"]
 
 
+def test_a_note_is_written_on_the_account_or_on_the_deal(gateway, ctl):
+    """One parent per entry: the account is the organisation party, the deal the opportunity; an update naming
+    the other kind clears the first."""
+    org = next(p for p in ctl.records("contacts") if p["type"] == "organisation")
+    deal = ctl.records("opportunities")[0]
+    ctl.clear_requests()
+    on_account = gateway.unified("POST", NAME, resource="notes",
+                                 json={"content": "For the firm", "account": {"id": str(org["id"])}})
+    assert on_account.status_code == 200, on_account.text
+    assert last_write(ctl, "POST")["body"] == {"entry": {"type": "note", "content": "For the firm",
+                                                         "party": {"id": org["id"]}}}
+    assert on_account.json()["account"] == {"id": str(org["id"])} and "contact" not in on_account.json()
+    on_deal = gateway.unified("POST", NAME, resource="notes",
+                              json={"content": "For the deal", "opportunity": [{"id": str(deal["id"])}]})
+    assert on_deal.status_code == 200, on_deal.text
+    assert last_write(ctl, "POST")["body"] == {"entry": {"type": "note", "content": "For the deal",
+                                                         "opportunity": {"id": deal["id"]}}}
+    assert on_deal.json()["opportunity"] == [{"id": str(deal["id"])}] and "account" not in on_deal.json()
+    moved = gateway.unified("PATCH", NAME, on_account.json()["id"], resource="notes",
+                            json={"opportunity": [{"id": str(deal["id"])}]})
+    assert moved.status_code == 200, moved.text
+    assert last_write(ctl, "PUT")["body"] == {"entry": {"opportunity": {"id": deal["id"]}, "party": None}}
+    assert moved.json()["opportunity"] == [{"id": str(deal["id"])}] and "account" not in moved.json()
+
+
+def test_a_task_is_written_on_the_deal(gateway, ctl):
+    deal = ctl.records("opportunities")[0]
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="tasks", json={
+        "subject": "Chase the deal", "due_date": "2027-03-31", "opportunity": [{"id": str(deal["id"])}]})
+    assert created.status_code == 200, created.text
+    assert last_write(ctl, "POST")["body"] == {"task": {"description": "Chase the deal", "dueOn": "2027-03-31",
+                                                        "opportunity": {"id": deal["id"]}}}
+    assert created.json()["opportunity"][0]["id"] == str(deal["id"])
+
+
 # -- filters --------------------------------------------------------------------------------------------
 
 def test_a_call_is_found_again_through_each_link_filter(gateway, ctl):
@@ -214,7 +250,7 @@ def test_what_capsule_cannot_take_is_refused_before_it_is_called(gateway, ctl):
     ctl.clear_requests()
     two = gateway.unified("POST", NAME, resource="notes", json={"content": "x", "contact": [
         {"id": str(p["id"])} for p in people]})
-    assert two.status_code == 400 and "one party" in two.json()["message"]
+    assert two.status_code == 400 and "one record of account, contact, opportunity" in two.json()["message"]
     email = gateway.unified("POST", NAME, resource="engagements", json={"content": "x", "engagement_type": "email"})
     assert email.status_code == 400 and "call, meeting, note" in email.json()["message"]
     owner = gateway.unified("GET", NAME, params={"owner[id]": "61201"}, resource="notes")

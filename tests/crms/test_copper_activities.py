@@ -161,6 +161,41 @@ def test_a_call_takes_the_accounts_phone_call_type(gateway, ctl):
     assert gateway.unified("GET", NAME, call["id"], resource="engagements").status_code == 404
 
 
+def test_a_note_is_written_on_the_company_or_on_the_deal(gateway, ctl):
+    """One parent per activity: the account is the parent company, the deal the parent opportunity
+    (https://developer.copper.com/activities/create-a-new-activity.html)."""
+    company, deal = ctl.records("accounts")[0], ctl.records("opportunities")[0]
+    ctl.clear_requests()
+    on_company = gateway.unified("POST", NAME, resource="notes",
+                                 json={"content": "For the firm", "account": {"id": str(company["id"])}})
+    assert on_company.status_code == 200, on_company.text
+    assert last_write(ctl, "POST")["body"] == {"parent": {"type": "company", "id": company["id"]},
+                                               "type": {"category": "user", "id": 0}, "details": "For the firm"}
+    assert on_company.json()["account"] == {"id": str(company["id"])}
+    on_deal = gateway.unified("POST", NAME, resource="notes",
+                              json={"content": "For the deal", "opportunity": [{"id": str(deal["id"])}]})
+    assert on_deal.status_code == 200, on_deal.text
+    assert last_write(ctl, "POST")["body"] == {"parent": {"type": "opportunity", "id": deal["id"]},
+                                               "type": {"category": "user", "id": 0}, "details": "For the deal"}
+    assert on_deal.json()["opportunity"] == [{"id": str(deal["id"])}]
+    moved = gateway.unified("PATCH", NAME, on_deal.json()["id"], resource="notes",
+                            json={"account": {"id": str(company["id"])}})
+    assert moved.status_code == 200, moved.text
+    assert last_write(ctl, "PUT")["body"] == {"parent": {"type": "company", "id": company["id"]}}
+    assert moved.json()["account"] == {"id": str(company["id"])} and "opportunity" not in moved.json()
+
+
+def test_a_task_is_related_to_the_deal(gateway, ctl):
+    deal = ctl.records("opportunities")[0]
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="tasks", json={
+        "subject": "Chase the deal", "opportunity": [{"id": str(deal["id"])}]})
+    assert created.status_code == 200, created.text
+    assert last_write(ctl, "POST")["body"] == {"name": "Chase the deal",
+                                               "related_resource": {"type": "opportunity", "id": deal["id"]}}
+    assert created.json()["opportunity"] == [{"id": str(deal["id"])}]
+
+
 def test_a_task_is_written_in_unix_seconds_and_completed(gateway, ctl):
     person = ctl.records("contacts")[2]
     ctl.clear_requests()

@@ -123,6 +123,31 @@ def test_a_note_on_an_organisation_reads_as_the_account(gateway, ctl):
     assert all(r["account"] == {"id": str(org["id"])} for r in found.json()["result"])
 
 
+def test_a_note_written_on_the_account_or_on_the_deal_as_sell_receives_them(gateway, ctl):
+    """One parent per note: the account is a contact that is an organisation, the deal resource_type deal
+    (https://developer.zendesk.com/api-reference/sales-crm/resources/notes/)."""
+    org = next(c for c in ctl.records("accounts") if c["is_organization"])
+    deal = ctl.records("opportunities")[0]
+    ctl.clear_requests()
+    on_org = gateway.unified("POST", NAME, json={"content": "For the firm", "account": {"id": str(org["id"])}},
+                             resource="notes")
+    assert on_org.status_code == 200, on_org.text
+    assert [r for r in ctl.requests() if r["method"] == "POST"][-1]["body"] == {"data": {
+        "content": "For the firm", "resource_type": "contact", "resource_id": org["id"]}}
+    assert on_org.json()["account"] == {"id": str(org["id"])} and "contact" not in on_org.json()
+    on_deal = gateway.unified("POST", NAME, json={"content": "For the deal", "opportunity": [{"id": str(deal["id"])}]},
+                              resource="notes")
+    assert on_deal.status_code == 200, on_deal.text
+    assert [r for r in ctl.requests() if r["method"] == "POST"][-1]["body"] == {"data": {
+        "content": "For the deal", "resource_type": "deal", "resource_id": deal["id"]}}
+    assert on_deal.json()["opportunity"] == [{"id": str(deal["id"])}]
+    moved = gateway.unified("PATCH", NAME, on_deal.json()["id"], json={"lead": [{"id": "50001"}]}, resource="notes")
+    assert moved.status_code == 200, moved.text
+    assert [r for r in ctl.requests() if r["method"] == "PUT"][-1]["body"] == {"data": {
+        "resource_type": "lead", "resource_id": 50001}}
+    assert moved.json()["lead"] == [{"id": "50001"}] and "opportunity" not in moved.json()
+
+
 def test_a_task_create_and_completion_as_sell_receives_them(gateway, ctl):
     person = next(c for c in ctl.records("accounts") if not c["is_organization"])
     ctl.clear_requests()

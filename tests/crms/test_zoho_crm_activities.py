@@ -76,6 +76,48 @@ def test_a_note_is_written_on_its_contact(gateway, ctl):
     assert put["body"] == {"data": [{"Note_Content": "Plain now"}]}
 
 
+def test_a_note_is_written_on_an_account_or_on_a_deal(gateway, ctl):
+    """Parent_Id names the one record the caller named, with its module; a create names one."""
+    account, deal = ctl.records("accounts")[0], ctl.records("opportunities")[0]
+    ctl.clear_requests()
+    on_account = gateway.unified("POST", NAME, resource="notes",
+                                 json={"content": "For the firm", "account": {"id": account["id"]}})
+    assert on_account.status_code == 200, on_account.text
+    assert [r for r in ctl.requests() if r["method"] == "POST"][-1]["body"] == {"data": [{
+        "Note_Content": "For the firm", "Parent_Id": {"module": {"api_name": "Accounts"}, "id": account["id"]}}]}
+    assert on_account.json()["account"] == {"id": account["id"]} and "contact" not in on_account.json()
+    on_deal = gateway.unified("POST", NAME, resource="notes",
+                              json={"content": "For the deal", "opportunity": [{"id": deal["id"]}]})
+    assert on_deal.status_code == 200, on_deal.text
+    assert [r for r in ctl.requests() if r["method"] == "POST"][-1]["body"] == {"data": [{
+        "Note_Content": "For the deal", "Parent_Id": {"module": {"api_name": "Deals"}, "id": deal["id"]}}]}
+    assert on_deal.json()["opportunity"] == [{"id": deal["id"]}]
+    ctl.clear_requests()
+    orphan = gateway.unified("POST", NAME, resource="notes", json={"content": "On nothing"})
+    assert orphan.status_code == 400 and "`account`" in orphan.json()["message"]
+    both = gateway.unified("POST", NAME, resource="notes", json={
+        "content": "x", "account": {"id": account["id"]}, "opportunity": [{"id": deal["id"]}]})
+    assert both.status_code == 400 and both.json()["truto_error_insight"]["exclusive_fields"]["value"] == [
+        "account", "contact", "opportunity"]
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
+
+
+def test_a_task_is_written_on_an_account_beside_its_contact(gateway, ctl):
+    account, contact = ctl.records("accounts")[0], ctl.records("contacts")[0]
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="tasks", json={
+        "subject": "Call the firm", "account": {"id": account["id"]}, "contact": [{"id": contact["id"]}]})
+    assert created.status_code == 200, created.text
+    assert [r for r in ctl.requests() if r["method"] == "POST"][-1]["body"] == {"data": [{
+        "Subject": "Call the firm", "Who_Id": {"id": contact["id"]}, "What_Id": {"id": account["id"]},
+        "$se_module": "Accounts"}]}
+    assert (created.json()["account"], created.json()["contact"]) == ({"id": account["id"]}, [{"id": contact["id"]}])
+    moved = gateway.unified("PATCH", NAME, created.json()["id"], resource="tasks", json={"opportunity": []})
+    assert moved.status_code == 200, moved.text
+    assert [r for r in ctl.requests() if r["method"] == "PUT"][-1]["body"] == {"data": [{"What_Id": None}]}
+    assert "account" not in moved.json()
+
+
 def test_a_refused_note_answers_202_with_its_items_and_is_an_error_here(gateway, ctl):
     """crm-oas v8.0 notes.json: a note create with failed items answers 202, not 4xx."""
     contact = ctl.records("contacts")[0]

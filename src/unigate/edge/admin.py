@@ -85,6 +85,7 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "value_formats": m.formats,
                 "list_filters": list(m.filters),
                 "values": {name: list(allowed) for name, allowed in m.values.items()},
+                "exclusive_fields": [list(group) for group in m.exclusive],
                 "not_held": m.not_held,
                 "not_supported": m.not_supported,
                 "beyond_truto": m.beyond_truto,

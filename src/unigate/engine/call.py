@@ -215,6 +215,16 @@ class Engine:
         """A written value the CRM does not take (an engagement type it lacks) is answered 400 naming the
         ones it does, before the CRM is called."""
         body = request.body if isinstance(request.body, dict) else {}
+        for group in mapping.exclusive:
+            named = [name for name in group if body.get(name) not in (None, {}, [], "")]
+            items = sum(len(body[name]) if isinstance(body[name], list) else 1 for name in named)
+            if items > 1:
+                label = request.account.integration.label
+                raise GatewayError(400, f"{label} links a {request.resource.rstrip('s')} to one record of "
+                                        f"{', '.join(group)}; this write names {items} ({', '.join(named)}).",
+                                   insight={"exclusive_fields": {
+                                       "description": "Fields of which a write may carry one item in all.",
+                                       "value": list(group)}})
         for name, allowed in mapping.values.items():
             value = body.get(name)
             if value is not None and value not in allowed:

@@ -296,6 +296,8 @@ class ResourceMapping:
     filters: tuple[str, ...] = ()
     # The values the CRM takes for a field the model leaves open (engagement_type), checked on writes.
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Groups of links of which a write may carry one item in all (a record with one parent), checked on writes.
+    exclusive: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -694,6 +696,11 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
     for name in values:
         if name not in writable:
             raise SpecError(f"{where}: $.supports.values.{name}: the field is not writable")
+    exclusive = tuple(tuple(group) for group in supports.get("exclusive", []))
+    for group in exclusive:
+        for name in group:
+            if name not in writable:
+                raise SpecError(f"{where}: $.supports.exclusive: {name!r} is not writable")
     return ResourceMapping(
         model=model,
         resource=resource,
@@ -705,6 +712,7 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         formats={str(k): str(v) for k, v in (supports.get("formats") or {}).items()},
         filters=filters,
         values=values,
+        exclusive=exclusive,
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
         not_supported={str(k): str(v) for k, v in (supports.get("not_supported") or {}).items()},
         beyond_truto={str(k): str(v) for k, v in (supports.get("beyond_truto") or {}).items()},
