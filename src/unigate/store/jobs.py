@@ -1,0 +1,36 @@
+"""The job queue webhook deliveries run on: huey, over a store unigate already runs on.
+
+huey keeps its queue in Redis when UNIGATE_REDIS_URL is set, else beside the database: its own tables
+in the same PostgreSQL database (psycopg), or a SQLite file next to the SQLite database. Every gateway
+process sharing the database shares the queue; the queue's name is derived from the database URL, so
+gateways on other databases sharing one Redis never take each other's jobs. Why huey: docs/deploy.md,
+"Webhook deliveries".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey
+from sqlalchemy.engine import make_url
+
+from unigate.settings import Settings
+
+
+def open_queue(settings: Settings) -> Huey:
+    url = make_url(settings.resolved_database_url)
+    name = "unigate-webhooks-" + hashlib.sha256(settings.resolved_database_url.encode()).hexdigest()[:12]
+    # Results are not kept: a delivery's outcome is its row (store/webhooks.py).
+    if settings.redis_url:
+        return RedisHuey(name, url=settings.redis_url, results=False, utc=True)
+    if url.get_backend_name() == "postgresql":
+        # huey uses psycopg (3) with a libpq connection string: the same URL without the async driver.
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return PostgresHuey(name, dsn=dsn, table_prefix="unigate_jobs", results=False, utc=True)
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:") or url.query.get("mode") == "memory":
+        # An in-memory store lives in one process; so does its queue.
+        return MemoryHuey(name, results=False, utc=True)
+    return SqliteHuey(name, filename=str(Path(database).with_name(Path(database).name + ".jobs")),
+                      results=False, utc=True, timeout=settings.store_timeout)
