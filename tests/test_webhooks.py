@@ -5,6 +5,8 @@ gets what was queued meanwhile. Runs on SQLite, and on PostgreSQL in the suite's
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 import uuid
 
@@ -12,7 +14,7 @@ import leakscan
 import pytest
 import requests
 from oauth_support import Gateway, connect
-from support import gateway_database
+from support import gateway_database, start_gateway, stop_process
 from webhook_receiver import Receiver
 
 from unigate.app import create_app
@@ -254,3 +256,50 @@ def test_a_receiver_that_was_down_gets_what_was_queued_after_it_comes_back(make_
         assert all(d.signed_by(hook["secret"]) for d in receiver.events())
     finally:
         receiver.stop()
+
+
+def test_a_gateway_killed_mid_delivery_loses_nothing(sandbox, tmp_path):
+    """SIGKILL while the receiver holds the delivery's request: the row's lease ends and the next process
+    sends it again, with the same event id (at-least-once; receivers de-duplicate on `id`)."""
+    receiver = Receiver(hold_first=60.0).start()
+    with gateway_database("unigate_webhooks_kill") as database_url:
+        data_dir = tmp_path / "data"
+        settings = Settings(data_dir=data_dir, database_url=database_url, secret_key="webhook-kill-test-secret-key")
+        token = asyncio.run(create_token(settings, "kill", "kill-env"))
+        headers = {"Authorization": f"Bearer {token}"}
+        env = {**{k: v for k, v in os.environ.items() if k != "UNIGATE_DATABASE_URL"},
+               "UNIGATE_DATA_DIR": str(data_dir), "UNIGATE_SECRET_KEY": settings.secret_key or "",
+               "UNIGATE_SANDBOX_URL": sandbox.url, "UNIGATE_LOG_LEVEL": "warning",
+               "UNIGATE_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true", "UNIGATE_WEBHOOK_TIMEOUT": "1",
+               "UNIGATE_WEBHOOK_SWEEP_INTERVAL": "0.3", "UNIGATE_WEBHOOK_RETRY_DELAY": "0.2"}
+        if database_url:
+            env["UNIGATE_DATABASE_URL"] = database_url
+        first, url = start_gateway(env, tmp_path / "first.log")
+        second = None
+        try:
+            hook = requests.post(f"{url}/webhook", headers=headers, timeout=10,
+                                 json={"target_url": receiver.url, "event_types": ["api_token:deleted"]}).json()
+            doomed = asyncio.run(create_token(settings, "doomed", "kill-env"))
+            leakscan.register_secret(doomed, "a token revoked in the kill test")
+            doomed_id = next(t["id"] for t in requests.get(f"{url}/api-token", headers=headers, timeout=10).json()[
+                "result"] if t["name"] == "doomed")
+            assert requests.delete(f"{url}/api-token/{doomed_id}", headers=headers, timeout=10).status_code == 200
+            receiver.wait_for(lambda: len(receiver.events()) == 1)  # in flight: the receiver holds it
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+            second, url = start_gateway(env, tmp_path / "second.log")
+            receiver.wait_for(lambda: len(receiver.events()) == 2, timeout=30)
+            again, original = receiver.events()[1], receiver.events()[0]
+            assert again.body == original.body and again.signed_by(hook["secret"])
+            assert again.json["payload"]["id"] == doomed_id
+            deadline = time.monotonic() + 10
+            while (rows := deliveries(settings, hook["id"]))[0]["state"] != "delivered":
+                assert time.monotonic() < deadline, rows
+                time.sleep(0.1)
+            assert rows[0]["attempts"] == 2
+        finally:
+            if first.poll() is None:
+                stop_process(first)
+            if second is not None:
+                stop_process(second)
+            receiver.stop()

@@ -31,10 +31,11 @@ class Delivery:
 
 
 class Receiver:
-    def __init__(self, status: int = 200, delay: float = 0.0) -> None:
+    def __init__(self, status: int = 200, delay: float = 0.0, hold_first: float = 0.0) -> None:
         self.port = free_port()
         self.status = status  # what every delivery is answered
         self.delay = delay  # seconds each answer waits
+        self.hold_first = hold_first  # seconds the very first answer waits (a delivery caught mid-flight)
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -52,8 +53,10 @@ class Receiver:
                 with receiver._lock:
                     receiver.deliveries.append(Delivery({k.lower(): v for k, v in self.headers.items()}, body,
                                                         time.monotonic()))
-                if receiver.delay:
-                    time.sleep(receiver.delay)
+                    first = len(receiver.deliveries) == 1
+                wait = receiver.hold_first if first and receiver.hold_first else receiver.delay
+                if wait:
+                    time.sleep(wait)
                 self.send_response(receiver.status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -61,8 +64,13 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a sender that went away mid-answer (the killed gateway) is what some tests do
+
+        self._server = Server(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
