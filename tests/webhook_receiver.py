@@ -48,7 +48,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:  # http.server's name for the POST handler
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 with receiver._lock:
                     receiver.deliveries.append(Delivery({k.lower(): v for k, v in self.headers.items()}, body,

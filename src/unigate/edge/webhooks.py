@@ -86,7 +86,7 @@ class WebhookRoutes:
 
     async def list_webhooks(self, request: Request) -> Response:
         environment_id = await self._environment(request)
-        found = await self._webhooks.list(environment_id)
+        found = await self._webhooks.all(environment_id)
         return json_response({"result": [webhook_json(w) for w in found], "next_cursor": None,
                               "limit": len(found)})
 

@@ -102,7 +102,7 @@ class Webhooks:
                 webhooks.c.id == webhook_id, webhooks.c.environment_id == environment_id))).first()
         return _webhook(row) if row is not None else None
 
-    async def list(self, environment_id: str) -> list[Webhook]:
+    async def all(self, environment_id: str) -> list[Webhook]:
         async with self._engines.reads.connect() as conn:
             rows = (await conn.execute(select(webhooks).where(webhooks.c.environment_id == environment_id)
                                        .order_by(webhooks.c.created_at, webhooks.c.id))).all()
