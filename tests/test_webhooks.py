@@ -234,9 +234,26 @@ def test_a_failing_receiver_is_retried_with_backoff_then_the_webhook_is_deactiva
         failing.stop()
 
 
-def test_a_receiver_that_was_down_gets_what_was_queued_after_it_comes_back(make_gateway):
+REDIS_URL = os.environ.get("UNIGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+    except Exception:  # noqa: BLE001 - any failure means no Redis to test with
+        return False
+
+
+@pytest.mark.parametrize("queue", ["database", "redis"])
+def test_a_receiver_that_was_down_gets_what_was_queued_after_it_comes_back(make_gateway, queue):
+    """The queue beside the database (SQLite file or PostgreSQL tables), and in Redis."""
+    if queue == "redis" and not redis_answers():
+        pytest.skip(f"no Redis answers at {REDIS_URL} (set UNIGATE_TEST_REDIS_URL)")
     receiver = Receiver()  # not started: nothing listens on its port
-    gateway = make_gateway(webhook_retry_delay=0.2, webhook_retry_max_delay=1.0)
+    gateway = make_gateway(webhook_retry_delay=0.2, webhook_retry_max_delay=1.0,
+                           redis_url=REDIS_URL if queue == "redis" else None)
     hook = add_webhook(gateway, receiver.url)
     account_ids = []
     for _ in range(3):

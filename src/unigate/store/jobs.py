@@ -26,7 +26,11 @@ def open_queue(settings: Settings) -> Huey:
         return RedisHuey(name, url=settings.redis_url, results=False, utc=True)
     if url.get_backend_name() == "postgresql":
         # huey uses psycopg (3) with a libpq connection string: the same URL without the async driver.
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        # asyncpg's `ssl=` is libpq's `sslmode=`.
+        query = dict(url.query)
+        if "ssl" in query:
+            query.setdefault("sslmode", query.pop("ssl"))
+        dsn = url.set(drivername="postgresql", query=query).render_as_string(hide_password=False)
         return PostgresHuey(name, dsn=dsn, table_prefix="unigate_jobs", results=False, utc=True)
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:") or url.query.get("mode") == "memory":
