@@ -57,8 +57,8 @@ class WebhookDispatcher:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.queue = open_queue(settings)
-        self._deliver = self.queue.task(name="unigate.webhooks.deliver")(self._run_job)
+        self.queue: Any = None  # opened by start(): opening may create its tables
+        self._deliver: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._consumer: _EmbeddedConsumer | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -67,6 +67,8 @@ class WebhookDispatcher:
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self.queue = await asyncio.to_thread(open_queue, self.settings)
+        self._deliver = self.queue.task(name="unigate.webhooks.deliver")(self._run_job)
         resolver = None if self.settings.webhook_allow_private_targets else PublicOnlyResolver()
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(resolver=resolver, limit=64),
@@ -91,7 +93,8 @@ class WebhookDispatcher:
             await asyncio.to_thread(self._join, consumer, self.settings.webhook_timeout + _ATTEMPT_SLACK)
         if self._session is not None:
             await self._session.close()
-        await asyncio.to_thread(self.queue.storage.close)
+        if self.queue is not None:
+            await asyncio.to_thread(self.queue.storage.close)
 
     @staticmethod
     def _join(consumer: Consumer, timeout: float) -> None:

@@ -17,8 +17,12 @@ from sqlalchemy.engine import make_url
 
 from unigate.settings import Settings
 
+# Seconds huey's SQLite connections wait for another writer.
+_SQLITE_BUSY_TIMEOUT = 30.0
+
 
 def open_queue(settings: Settings) -> Huey:
+    """The queue, its tables created if needed (blocking I/O: call it off the event loop)."""
     url = make_url(settings.resolved_database_url)
     name = "unigate-webhooks-" + hashlib.sha256(settings.resolved_database_url.encode()).hexdigest()[:12]
     # Results are not kept: a delivery's outcome is its row (store/webhooks.py).
@@ -37,4 +41,6 @@ def open_queue(settings: Settings) -> Huey:
         # An in-memory store lives in one process; so does its queue.
         return MemoryHuey(name, results=False, utc=True)
     return SqliteHuey(name, filename=str(Path(database).with_name(Path(database).name + ".jobs")),
-                      results=False, utc=True, timeout=settings.store_timeout)
+                      # Off the event loop (jobs run on huey's threads): waiting for another process's write
+                      # lock, e.g. several workers creating the file at once, costs no request anything.
+                      results=False, utc=True, timeout=max(settings.store_timeout, _SQLITE_BUSY_TIMEOUT))
