@@ -22,6 +22,7 @@ import hmac
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from huey.consumer import Consumer
@@ -183,8 +184,6 @@ class WebhookDispatcher:
 
 def _host(url: str) -> str:
     """Only the host in logs: a target URL may carry a token in its path or query."""
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or "?"
 
 
