@@ -138,9 +138,10 @@ def _register_sandbox_contexts() -> None:
 
 def _wrap_secret_sources() -> None:
     """Tokens and keys are registered where they are made, whoever calls."""
-    from unigate.store import crypto, repository
+    from unigate.store import crypto, repository, webhooks
 
     create_token = repository.Store.create_token
+    create_webhook = webhooks.Webhooks.create
     import_token = repository.Store.import_token
     resolve_key = repository.resolve_key
 
@@ -153,6 +154,11 @@ def _wrap_secret_sources() -> None:
         register_secret(plaintext, f"API token {name!r}")
         return await import_token(self, name, environment_id, plaintext)
 
+    async def webhook_created(self, *args, **kwargs):
+        webhook, secret = await create_webhook(self, *args, **kwargs)
+        register_secret(secret, "a webhook's signing secret")
+        return webhook, secret
+
     def key(secret_key, data_dir):
         register_secret(secret_key, "UNIGATE_SECRET_KEY")
         value = resolve_key(secret_key, data_dir)
@@ -163,6 +169,7 @@ def _wrap_secret_sources() -> None:
     _wrap_oauth_apps()
     repository.Store.create_token = created  # type: ignore[method-assign]
     repository.Store.import_token = imported  # type: ignore[method-assign]
+    webhooks.Webhooks.create = webhook_created  # type: ignore[method-assign]
     repository.resolve_key = key  # type: ignore[assignment]
     crypto.resolve_key = key  # type: ignore[assignment]
 

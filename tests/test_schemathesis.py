@@ -154,7 +154,8 @@ def test_the_document_describes_every_route(document):
             "GET /integrated-account/{id}/capabilities", "POST /integrated-account/token",
             "GET /integrated-account/me", "PATCH /integrated-account/me", "GET /api-token", "DELETE /api-token/{id}",
             "GET /unified/{model}/{resource}/meta/{method}",
-            "GET /unified/{model}/{resource}/{integration}/meta/{method}"} <= labels
+            "GET /unified/{model}/{resource}/{integration}/meta/{method}", "GET /webhook", "POST /webhook",
+            "POST /webhook/test", "GET /webhook/{id}", "PATCH /webhook/{id}", "DELETE /webhook/{id}"} <= labels
     for model, resource in RESOURCES:  # every unified model, mapped by an integration or not yet
         base = f"/unified/{model}/{resource}"
         assert {f"GET {base}", f"POST {base}", f"GET {base}/{{id}}", f"PATCH {base}/{{id}}",

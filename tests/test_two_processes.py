@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy.engine import make_url
 from support import postgres_admin, start_gateway, stop_process
+from webhook_receiver import Receiver
 
 from unigate.cli import create_token
 from unigate.settings import Settings
@@ -50,7 +51,10 @@ def two_processes(request, sandbox, tmp_path):
     settings = Settings(data_dir=data_dir, database_url=database_url, secret_key=secret)
     token = asyncio.run(create_token(settings, "two", "two-env"))
     env = {**os.environ, "UNIGATE_DATA_DIR": str(data_dir), "UNIGATE_SECRET_KEY": secret,
-           "UNIGATE_SANDBOX_URL": sandbox.url, "UNIGATE_CACHE_TTL": "300", "UNIGATE_LOG_LEVEL": "warning"}
+           "UNIGATE_SANDBOX_URL": sandbox.url, "UNIGATE_CACHE_TTL": "300", "UNIGATE_LOG_LEVEL": "warning",
+           # Webhooks to the tests' loopback receiver, retried and swept fast.
+           "UNIGATE_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true", "UNIGATE_WEBHOOK_RETRY_DELAY": "0.2",
+           "UNIGATE_WEBHOOK_SWEEP_INTERVAL": "0.3"}
     env.pop("UNIGATE_DATABASE_URL", None)
     if database_url:
         env["UNIGATE_DATABASE_URL"] = database_url
@@ -152,3 +156,40 @@ async def _import_token(settings: Settings, plaintext: str) -> None:
         await store.import_token("late", environment.id, plaintext)
     finally:
         await store.close()
+
+
+def test_each_event_reaches_a_webhook_once_with_two_processes(two_processes):
+    """Both processes queue and consume the same deliveries (and both sweep for forgotten ones); each event
+    still arrives once, signed."""
+    token, first, second = two_processes.token, two_processes.first, two_processes.second
+    headers = {"Authorization": f"Bearer {token}"}
+    receiver = Receiver().start()
+    try:
+        hook = requests.post(f"{first}/webhook", headers=headers, timeout=10,
+                             json={"target_url": receiver.url, "event_types": ["*"]})
+        assert hook.status_code == 201, hook.text
+        secret = hook.json()["secret"]
+        for index in range(4):
+            through, other = (first, second) if index % 2 == 0 else (second, first)
+            created = requests.post(f"{through}/integrated-account", headers=headers, timeout=10,
+                                    json={"integration": "hubspot", "is_sandbox": True})
+            assert created.status_code == 201, created.text
+            account_id = created.json()["id"]
+            assert requests.patch(f"{other}/integrated-account/{account_id}", headers=headers, timeout=10,
+                                  json={"tenant_id": f"t{index}"}).status_code == 200
+            assert requests.delete(f"{through}/integrated-account/{account_id}", headers=headers,
+                                   timeout=10).status_code == 200
+        # Written by a third program (the CLI): sent by whichever process's sweep finds it first.
+        asyncio.run(create_token(two_processes.settings, "third", "two-env"))
+        expected = 4 * 4 + 1  # created, active, updated and deleted per account; api_token:created
+        receiver.wait_for(lambda: len(receiver.events()) >= expected, timeout=30)
+        time.sleep(2.0)  # a second copy of anything would have come by now
+        got = receiver.events()
+        assert len(got) == expected, [d.json["event"] for d in got]
+        assert len({d.json["id"] for d in got}) == expected
+        assert all(d.signed_by(secret) for d in got)
+        assert sorted({d.json["event"] for d in got}) == ["api_token:created", "integrated_account:active",
+                                                          "integrated_account:created", "integrated_account:deleted",
+                                                          "integrated_account:updated"]
+    finally:
+        receiver.stop()

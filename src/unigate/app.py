@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from unigate.edge import docs
-from unigate.edge.admin import AdminRoutes, json_response
+from unigate.edge.admin import AdminRoutes, account_json, json_response
 from unigate.edge.connect import ConnectRoutes
 from unigate.edge.custom import CustomRoutes
 from unigate.edge.link import LinkRoutes
@@ -24,6 +24,7 @@ from unigate.edge.responses import send_error
 from unigate.edge.size_limits import check_query_length
 from unigate.edge.unavailable import retry_after, unavailable_error
 from unigate.edge.unified import UnifiedRoutes
+from unigate.edge.webhooks import WebhookRoutes
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
 from unigate.observability import metrics
@@ -50,6 +51,9 @@ class App:
         self.account_routes = {"/unified/": self.unified, "/proxy/": ProxyRoutes(gateway),
                                "/custom/": CustomRoutes(gateway)}
         admin = AdminRoutes(gateway)
+        webhooks = WebhookRoutes(gateway)
+        # Events carry an account as the admin API shows it: secrets masked (docs/api.md "Webhooks").
+        gateway.account_payload = lambda account: account_json(gateway, account)
         connect = ConnectRoutes(gateway)
         openapi = build_openapi(gateway.resources, list(gateway.integrations), list(gateway.integrations.values()),
                                 gateway.methods)
@@ -103,7 +107,7 @@ class App:
 
         self.starlette = Starlette(
             routes=[Route("/health", health), Route("/metrics", metrics_text), Route("/openapi.json", openapi_json),
-                    *admin.routes(), *connect.routes(), *LinkRoutes(gateway).routes(),
+                    *admin.routes(), *webhooks.routes(), *connect.routes(), *LinkRoutes(gateway).routes(),
                     *docs.routes()],
             lifespan=lifespan,
             exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: internal_error,

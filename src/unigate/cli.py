@@ -294,6 +294,14 @@ _GATEWAY_ENVIRONMENT = """\
   UNIGATE_STORE_TIMEOUT      seconds any database or Redis wait may take before a 503 (default: 2)
   UNIGATE_STORE_RETRY_INTERVAL   seconds a failed Redis is skipped before one probe; the 503's Retry-After (default: 2)
   UNIGATE_INVALID_TOKEN_TTL  seconds an unknown API token is remembered (default: 1)
+  UNIGATE_WEBHOOK_ALLOW_PRIVATE_TARGETS   true: webhooks may point at loopback, private hosts and plain http
+                             (development only; default: false)
+  UNIGATE_WEBHOOK_MAX_ATTEMPTS   attempts per webhook delivery before the webhook is deactivated (default: 8)
+  UNIGATE_WEBHOOK_RETRY_DELAY, UNIGATE_WEBHOOK_RETRY_MAX_DELAY   seconds before the first retry, doubled up to
+                             the maximum (5, 300)
+  UNIGATE_WEBHOOK_TIMEOUT    seconds one webhook delivery may take (default: 10)
+  UNIGATE_WEBHOOK_SWEEP_INTERVAL   seconds between looks for deliveries to queue again (default: 5)
+  UNIGATE_WEBHOOK_WORKERS    webhook delivery threads per process (default: 2)
 """
 
 

@@ -26,6 +26,7 @@ from unigate.engine.provider_call import CallState, ProviderCall
 from unigate.engine.proxy import Proxy
 from unigate.engine.retry import RetryPolicy
 from unigate.engine.spec import Integration, load_integrations
+from unigate.engine.webhooks import WebhookDispatcher
 from unigate.errors import GatewayError
 from unigate.models import UnifiedMethod, UnifiedResource, load_methods, load_resources
 from unigate.settings import Settings
@@ -77,6 +78,10 @@ class Gateway:
         # Request counts per window, for the edge's rate limits (edge/limits.py); set up by start().
         self.window_counter: WindowCounter | None = None
         self._redis: Any = None
+        # Webhook deliveries (engine/webhooks.py), started with the store; and what an integrated_account:*
+        # event carries, plugged in by the app (the admin API's shape, secrets masked).
+        self.webhooks: WebhookDispatcher | None = None
+        self.account_payload: Callable[[IntegratedAccount], dict[str, Any]] | None = None
         # Where the sandbox accounts' emulators answer: UNIGATE_SANDBOX_URL, or the embedded sandboxes
         # the app starts before the gateway (app.py).
         self.sandbox_url = settings.sandbox_url if settings.sandboxes else None
@@ -104,6 +109,10 @@ class Gateway:
                                                    self.remember_account)
         # Signed with a key derived from the store key, which every process shares (auth/account_tokens.py).
         self.account_tokens = AccountTokens(resolve_key(self.settings.secret_key, self.settings.data_dir))
+        if self.account_payload is not None:
+            self.store.account_payload = self.account_payload
+        self.webhooks = WebhookDispatcher(self.store, self.settings)
+        await self.webhooks.start()
 
     def _open_shared_state(self, store: Store) -> None:
         settings = self.settings
@@ -124,6 +133,8 @@ class Gateway:
         self.window_counter = counter
 
     async def stop(self) -> None:
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         await self.transport.close()
         if self._redis is not None:
             await self._redis.aclose()

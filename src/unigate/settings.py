@@ -81,6 +81,21 @@ class Settings:
     # Request size limits on every route: a longer query string answers 414, a larger body 413.
     max_query_bytes: int = field(default_factory=lambda: _int("UNIGATE_MAX_QUERY_BYTES", 16 * 1024))
     max_body_bytes: int = field(default_factory=lambda: _int("UNIGATE_MAX_BODY_BYTES", 1024 * 1024))
+    # Outbound webhooks (docs/api.md "Webhooks"). Loopback, private and link-local receivers (and plain http)
+    # are refused unless this is on: for development and tests only.
+    webhook_allow_private_targets: bool = field(
+        default_factory=lambda: _switch("UNIGATE_WEBHOOK_ALLOW_PRIVATE_TARGETS", False))
+    # Attempts per delivery; when the last fails the webhook is deactivated (is_active false).
+    webhook_max_attempts: int = field(default_factory=lambda: _int("UNIGATE_WEBHOOK_MAX_ATTEMPTS", 8))
+    # Seconds before the first retry, doubled for each next one up to the maximum.
+    webhook_retry_delay: float = field(default_factory=lambda: _float("UNIGATE_WEBHOOK_RETRY_DELAY", 5.0))
+    webhook_retry_max_delay: float = field(default_factory=lambda: _float("UNIGATE_WEBHOOK_RETRY_MAX_DELAY", 300.0))
+    # Seconds one attempt may take (connect and answer) before it counts as failed.
+    webhook_timeout: float = field(default_factory=lambda: _float("UNIGATE_WEBHOOK_TIMEOUT", 10.0))
+    # Seconds between looks for deliveries nobody queued or whose attempt's process died.
+    webhook_sweep_interval: float = field(default_factory=lambda: _float("UNIGATE_WEBHOOK_SWEEP_INTERVAL", 5.0))
+    # Delivery threads per gateway process.
+    webhook_workers: int = field(default_factory=lambda: _int("UNIGATE_WEBHOOK_WORKERS", 2))
 
     def __post_init__(self) -> None:
         if self.cache_validation not in ("strict", "notify"):

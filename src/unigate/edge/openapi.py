@@ -10,6 +10,7 @@ from unigate.engine import proxy
 from unigate.engine.formats import RESPONSE_FORMATS
 from unigate.engine.spec import Integration
 from unigate.models import READ_ONLY_FIELDS, UnifiedMethod, UnifiedResource
+from unigate.store.webhooks import ALL_EVENTS, EVENTS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 # 401/403: a token, or an account that is not active; 413/414: size limits; 422/429/502/504: the provider.
@@ -181,6 +182,14 @@ META_PARAMS = [
 ]
 
 
+WEBHOOK_INPUT: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "required": ["target_url", "event_types"],
+    "properties": {"target_url": {"type": "string", "description": "https, on a public host"},
+                   "event_types": {"type": "array", "minItems": 1,
+                                   "items": {"type": "string", "enum": [ALL_EVENTS, *EVENTS]}},
+                   "is_active": {"type": "boolean"}}}
+
+
 def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integrations: list[str],
                   loaded: list[Integration] | None = None,
                   methods: dict[tuple[str, str, str], UnifiedMethod] | None = None) -> dict[str, Any]:
@@ -196,6 +205,20 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
                 "truto_is_remote_error": {"type": "boolean"},
                 "raw_response": {},
                 "truto_error_insight": {"type": "object"},
+            },
+        },
+        "Webhook": {
+            "type": "object",
+            "required": ["id", "target_url", "event_types", "is_active", "secret"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "environment_id": {"type": "string"},
+                "target_url": {"type": "string"},
+                "event_types": {"type": "array", "items": {"type": "string"}},
+                "is_active": {"type": "boolean"},
+                "secret": {"type": "string", "description": "In full only in the answer to POST /webhook."},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
             },
         },
         "ProviderBody": {"description": "The provider's response body, unchanged (raw and stream formats)."},
@@ -298,6 +321,38 @@ def build_openapi(resources: dict[tuple[str, str], UnifiedResource], integration
             "parameters": [_param("id", "The API token's id", {"type": "string"}, True, "path")],
             "delete": {"summary": "Revoke an API token: every process refuses it from its next call",
                        "responses": {"200": {"description": "{id}"}, **_error_responses(401, 403, 404)}}},
+        "/webhook": {
+            "get": {"summary": "The environment's webhooks (secrets masked)",
+                    "responses": {"200": {"description": "{result: [...], next_cursor, limit}"},
+                                  **_error_responses(401, 403)}},
+            "post": {"summary": "Register a webhook: events POSTed to target_url, signed with the secret this answer "
+                                "holds (shown only here)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": WEBHOOK_INPUT}}},
+                     "responses": {"201": {"description": "The webhook, with its secret", "content": {
+                         "application/json": {"schema": {"$ref": "#/components/schemas/Webhook"}}}},
+                         **_error_responses(400, 401, 403, 413)}},
+        },
+        "/webhook/test": {
+            "post": {"summary": "Send the `test` event (payload {\"foo\": \"bar\"}) to one webhook",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}}}},
+                     "responses": {"200": {"description": "{success: true}"},
+                                   **_error_responses(400, 401, 403, 404, 413)}},
+        },
+        "/webhook/{id}": {
+            "parameters": [_param("id", "The webhook's id", {"type": "string"}, True, "path")],
+            "get": {"summary": "One webhook (secret masked)",
+                    "responses": {"200": {"description": "The webhook", "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/Webhook"}}}}, **_error_responses(401, 403, 404)}},
+            "patch": {"summary": "Change target_url, event_types or is_active",
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          **WEBHOOK_INPUT, "required": []}}}},
+                      "responses": {"200": {"description": "The webhook", "content": {"application/json": {
+                          "schema": {"$ref": "#/components/schemas/Webhook"}}}},
+                          **_error_responses(400, 401, 403, 404, 413)}},
+            "delete": {"summary": "Delete a webhook; nothing more is sent to it",
+                       "responses": {"200": {"description": "{id}"}, **_error_responses(401, 403, 404)}},
+        },
         "/unified/{model}/{resource}/meta/{method}": {
             "parameters": META_PARAMS,
             "get": {"summary": "Meta of a unified method on the CRM of the account named in the query",

@@ -186,6 +186,7 @@ def configure_logging(format_name: str | None = None) -> None:
     root.setLevel(os.environ.get("UNIGATE_LOG_LEVEL", "INFO").upper())
     _lean_records()
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter on every start
+    logging.getLogger("huey").setLevel(logging.WARNING)  # the webhook queue's line per job run (engine/webhooks.py)
 
 
 def uvicorn_log_config() -> dict[str, Any]:

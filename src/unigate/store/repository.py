@@ -13,7 +13,7 @@ import hmac
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -34,6 +34,7 @@ from unigate.store.migrate import upgrade_to_head
 from unigate.store.pagination import decode_cursor, encode_cursor
 from unigate.store.records import UNSET, ApiToken, Environment, IntegratedAccount, LinkToken, OAuthState, Unset
 from unigate.store.tables import api_tokens, environments, integrated_accounts, link_tokens, oauth_states
+from unigate.store.webhooks import Webhooks
 
 TOKEN_PREFIX = "ug_"
 LINK_TOKEN_PREFIX = "ult_"
@@ -77,6 +78,29 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def account_summary(account: IntegratedAccount) -> dict[str, Any]:
+    """An account as events carry it when nothing better is plugged in (Store.account_payload): no context."""
+    return {"id": account.id, "tenant_id": account.tenant_id, "environment_id": account.environment_id,
+            "integration": {"name": account.integration}, "status": account.status,
+            "is_sandbox": account.is_sandbox, "authentication_method": account.authentication_method,
+            "created_at": _iso(account.created_at), "updated_at": _iso(account.updated_at)}
+
+
+def _status_events(before: str | None, after: str) -> list[str]:
+    """The events a status change means (https://truto.one/docs/guides/webhooks/list-webhook-events)."""
+    if before == after:
+        return []
+    if after == "needs_reauth":
+        return ["integrated_account:authentication_error"]
+    if after == "active":
+        return ["integrated_account:reactivated" if before == "needs_reauth" else "integrated_account:active"]
+    return []
+
+
 class LockedAccount:
     """An integrated account read under its row lock (Store.account_for_update); changes commit on exit."""
 
@@ -85,10 +109,18 @@ class LockedAccount:
         self._conn = conn
         self.account = account
         self.changed = False
+        # Webhook deliveries written in this transaction, queued once it commits.
+        self.deliveries: list[str] = []
 
-    async def update(self, *, context_patch: dict[str, Any] | None = None, **fields: Any) -> IntegratedAccount:
-        """Set `fields` (columns: status, tenant_id, …) and merge `context_patch` into the context."""
-        self.account = await self._store._apply_update(self._conn, self.account, fields, context_patch)
+    async def update(self, *, context_patch: dict[str, Any] | None = None, updated_event: bool = False,
+                     **fields: Any) -> IntegratedAccount:
+        """Set `fields` (columns: status, tenant_id, …) and merge `context_patch` into the context.
+
+        A status change sends its event (authentication_error, reactivated, active); `updated_event` also
+        sends integrated_account:updated (a change the app made, not a token refresh)."""
+        self.account, deliveries = await self._store._apply_update(self._conn, self.account, fields, context_patch,
+                                                                   updated_event)
+        self.deliveries.extend(deliveries)
         self.changed = True
         return self.account
 
@@ -101,6 +133,10 @@ class Store:
         self._cipher = cipher
         # Tells every gateway process about writes (store/changes.py); started by the gateway.
         self.changes = changes if changes is not None else ChangeFeed()
+        self.webhooks = Webhooks(engines, cipher)
+        # What an integrated_account:* event carries: the gateway plugs in the admin API's own shape (secrets
+        # masked); events must never carry secrets.
+        self.account_payload: Callable[[IntegratedAccount], dict[str, Any]] = account_summary
 
     @classmethod
     async def open(cls, settings: Settings) -> Store:
@@ -215,9 +251,11 @@ class Store:
                 )
                 # Processes may remember this token as unknown (they cache refusals too).
                 await self._announce(conn, ("token", None, None))
+                deliveries = await self.webhooks.record(conn, environment_id, "api_token:created", _token_payload(token))
         except IntegrityError as error:
             raise ValueError(f"unknown environment {environment_id!r} or a token that already exists") from error
         self.changes.committed(("token", None, None))
+        self.webhooks.committed(deliveries)
         return token
 
     async def list_tokens(self, environment_id: str | None = None) -> list[ApiToken]:
@@ -234,13 +272,20 @@ class Store:
         condition = api_tokens.c.id == token_id
         if environment_id is not None:
             condition = condition & (api_tokens.c.environment_id == environment_id)
+        deliveries: list[str] = []
         async with self._engines.writes.begin() as conn:
-            result = await conn.execute(delete(api_tokens).where(condition))
-            if result.rowcount > 0:
+            removed = (await conn.execute(delete(api_tokens).where(condition).returning(
+                api_tokens.c.id, api_tokens.c.name, api_tokens.c.environment_id, api_tokens.c.created_at))).first()
+            if removed is not None:
                 await self._announce(conn, ("token", None, None))
-        if result.rowcount > 0:
+                token = ApiToken(id=removed.id, name=removed.name, environment_id=removed.environment_id,
+                                 created_at=removed.created_at)
+                deliveries = await self.webhooks.record(conn, token.environment_id, "api_token:deleted",
+                                                        _token_payload(token))
+        if removed is not None:
             self.changes.committed(("token", None, None))
-        return result.rowcount > 0
+            self.webhooks.committed(deliveries)
+        return removed is not None
 
     async def environment_for_token(self, plaintext: str) -> str | None:
         """The id of the environment a token belongs to, or None for an unknown token."""
@@ -291,9 +336,19 @@ class Store:
                     )
                 )
                 await self._announce(conn, ("account", environment_id, account_id))
+                created = IntegratedAccount(id=account_id, environment_id=environment_id, tenant_id=tenant_id,
+                                            integration=integration, status=status, is_sandbox=is_sandbox,
+                                            authentication_method=authentication_method,
+                                            context=orjson.loads(plaintext), created_at=now, updated_at=now)
+                # In the account's transaction: the events exist exactly when the account does.
+                payload = self.account_payload(created)
+                deliveries = await self.webhooks.record(conn, environment_id, "integrated_account:created", payload)
+                for event in _status_events(None, status):
+                    deliveries += await self.webhooks.record(conn, environment_id, event, payload)
         except IntegrityError as error:
             raise ValueError(f"unknown environment {environment_id!r}") from error
         self.changes.committed(("account", environment_id, account_id))
+        self.webhooks.committed(deliveries)
         return IntegratedAccount(
             id=account_id,
             environment_id=environment_id,
@@ -397,7 +452,7 @@ class Store:
         async with self.account_for_update(environment_id, account_id) as locked:
             if locked is None:
                 return None
-            return await locked.update(context_patch=context_patch, **fields)
+            return await locked.update(context_patch=context_patch, updated_event=True, **fields)
 
     @asynccontextmanager
     async def account_for_update(self, environment_id: str, account_id: str) -> AsyncIterator[LockedAccount | None]:
@@ -413,6 +468,7 @@ class Store:
             yield locked
         if locked is not None and locked.changed:
             self.changes.committed(("account", environment_id, account_id))
+            self.webhooks.committed(locked.deliveries)
 
     async def _account_for_update(self, conn: AsyncConnection, environment_id: str,
                                   account_id: str) -> IntegratedAccount | None:
@@ -427,8 +483,10 @@ class Store:
         return self._account(row) if row is not None else None
 
     async def _apply_update(self, conn: AsyncConnection, current: IntegratedAccount, fields: dict[str, Any],
-                            context_patch: dict[str, Any] | None) -> IntegratedAccount:
-        """Write `fields` (column values) and the merged context inside the caller's locked transaction."""
+                            context_patch: dict[str, Any] | None,
+                            updated_event: bool) -> tuple[IntegratedAccount, list[str]]:
+        """Write `fields` (column values) and the merged context inside the caller's locked transaction,
+        with the webhook events the change means; returns the account and those deliveries."""
         changes: dict[str, Any] = {**fields, "updated_at": _now()}
         context = current.context
         if context_patch is not None:
@@ -442,10 +500,19 @@ class Store:
         )
         await self._announce(conn, ("account", current.environment_id, current.id))
         changes.pop("context_ciphertext", None)
-        return replace(current, context=context, **changes)
+        updated = replace(current, context=context, **changes)
+        events = ["integrated_account:updated"] if updated_event else []
+        events += _status_events(current.status, updated.status)
+        deliveries: list[str] = []
+        if events:
+            payload = self.account_payload(updated)
+            for event in events:
+                deliveries += await self.webhooks.record(conn, current.environment_id, event, payload)
+        return updated, deliveries
 
     async def delete_account(self, environment_id: str, account_id: str) -> bool:
         """True if the account existed in this environment and is now gone."""
+        deliveries: list[str] = []
         async with self._engines.writes.begin() as conn:
             result = await conn.execute(
                 delete(_accounts).where(
@@ -454,8 +521,12 @@ class Store:
             )
             if result.rowcount > 0:
                 await self._announce(conn, ("account", environment_id, account_id))
+                # Truto's :deleted event carries only the id.
+                deliveries = await self.webhooks.record(conn, environment_id, "integrated_account:deleted",
+                                                        {"id": account_id})
         if result.rowcount > 0:
             self.changes.committed(("account", environment_id, account_id))
+            self.webhooks.committed(deliveries)
         return result.rowcount > 0
 
     # OAuth connect states
@@ -584,6 +655,12 @@ class Store:
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+def _token_payload(token: ApiToken) -> dict[str, Any]:
+    """An API token as its events carry it: never the token, nor its hash."""
+    return {"id": token.id, "name": token.name, "environment_id": token.environment_id,
+            "created_at": _iso(token.created_at)}
 
 
 def _environment(row: Row[Any]) -> Environment:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
@@ -193,6 +194,52 @@ class LinkTokenRow(Base):
     used_account_id: Mapped[str | None] = mapped_column(String(36))
 
 
+class WebhookRow(Base):
+    """A receiver of the environment's events (https://truto.one/docs/guides/webhooks/overview)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    environment_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("environments.id", ondelete="CASCADE"), index=True
+    )
+    target_url: Mapped[str] = mapped_column(String(2048))
+    # JSON array of event names ("integrated_account:created", ...) or ["*"] for all of them.
+    event_types: Mapped[str] = mapped_column(Text())
+    is_active: Mapped[bool] = mapped_column(Boolean())
+    # crypto.Cipher output of the signing secret, the webhook id as associated data: shown once, on create.
+    secret_ciphertext: Mapped[bytes] = mapped_column(LargeBinary())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one webhook: the outbox row, written in the transaction of the change it reports.
+
+    The job queue only carries its id; this row is what makes a delivery survive a killed process
+    (engine/webhooks.py).
+    """
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(36), ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    # The event's id, the same for every webhook it goes to: receivers de-duplicate on it.
+    event_id: Mapped[str] = mapped_column(String(36))
+    event: Mapped[str] = mapped_column(String(100))
+    # The exact bytes sent (and signed): every attempt sends the same body.
+    body: Mapped[bytes] = mapped_column(LargeBinary())
+    state: Mapped[str] = mapped_column(String(16))  # pending, delivered, failed, skipped
+    attempts: Mapped[int] = mapped_column(Integer())
+    # When the row may next be taken: now for a new one, the retry time after a failure, the end of
+    # the lease while an attempt runs (so a process killed mid-attempt leaves it to be taken again).
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_status: Mapped[int | None] = mapped_column(Integer())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_webhook_deliveries_state_available_at", "state", "available_at"),)
+
+
 # Typed as the Tables they are (the declarative `__table__` is typed as any FromClause).
 environments = cast(Table, EnvironmentRow.__table__)
 api_tokens = cast(Table, ApiTokenRow.__table__)
@@ -201,3 +248,5 @@ idempotency_keys = cast(Table, IdempotencyKeyRow.__table__)
 gateway_rate_windows = cast(Table, RateWindowRow.__table__)
 oauth_states = cast(Table, OAuthStateRow.__table__)
 link_tokens = cast(Table, LinkTokenRow.__table__)
+webhooks = cast(Table, WebhookRow.__table__)
+webhook_deliveries = cast(Table, WebhookDeliveryRow.__table__)

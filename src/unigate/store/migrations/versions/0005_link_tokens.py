@@ -1,7 +1,7 @@
 """Link tokens: one row per token an app asked for, to connect a CRM through the hosted connect page.
 
-Revision ID: 0004_link_tokens
-Revises: 0003_oauth
+Revision ID: 0005_link_tokens
+Revises: 0004_webhooks
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_link_tokens"
-down_revision: str | None = "0003_oauth"
+revision: str = "0005_link_tokens"
+down_revision: str | None = "0004_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
