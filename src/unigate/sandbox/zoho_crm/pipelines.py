@@ -83,8 +83,9 @@ class Stages(Resource):
         return []
 
     def seed(self, count: int) -> None:
-        # the standard stages are always there; `count` adds the org's own up to that many in all
-        rows = STANDARD_STAGES + ORG_STAGES[: max(0, count - len(STANDARD_STAGES))]
+        # the standard stages are there whenever anything is seeded (`count` adds the org's own up to that many
+        # in all); an empty data space (count 0) holds none, as the control API promises
+        rows = STANDARD_STAGES + ORG_STAGES[: max(0, count - len(STANDARD_STAGES))] if count else []
         self.values = []
         for index, (value, probability, forecast_type, category) in enumerate(rows):
             self.values.append({
@@ -130,7 +131,7 @@ class Pipelines(Resource):
         opened = [s for s in stages if s["forecast_type"] == "Open"]
         closed = [s for s in stages if s["forecast_type"] != "Open"][:2]   # Closed Won, Closed Lost
         self.pipelines = []
-        for index in range(min(max(count, 1), MAX_PIPELINES)):
+        for index in range(min(max(count, 1), MAX_PIPELINES) if count else 0):
             if index == 0:
                 name, kept = "Standard", stages
             else:
