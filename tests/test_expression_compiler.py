@@ -80,6 +80,8 @@ ENGINE_ONLY_KINDS = {
     "function $base64encode",   # headers, once per request
     "function $sort",           # a status column's labels in order (monday's stages)
     "operator '^'",             # order-by: a pipeline's stages
+    "function $now",            # a write's timestamp (HubSpot's hs_timestamp), once per write
+    "function $formatNumber",   # a call's "mm:ss" duration (Zoho), once per write
 }
 # Syntax the compiler does not cover yet that a record mapping may still use: order-by sorts a pipeline's
 # stages (a handful per record, on resources whose pages are small), and a regular expression checks a

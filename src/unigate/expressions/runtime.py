@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from unigate.expressions.functions import CUSTOM_FUNCTIONS
@@ -483,6 +484,68 @@ def _distinct(values: Any) -> Any:
     return found
 
 
+# The ISO 8601 forms $toMillis reads here; anything else (a picture string, week dates, ...) is the engine's.
+_ISO_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
+                            r"(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _to_millis(value: Any) -> Any:
+    """$toMillis(timestamp): milliseconds since the epoch of an ISO 8601 time (UTC when it names no zone)."""
+    if value is UNDEFINED:
+        return UNDEFINED
+    if not isinstance(value, str) or not _ISO_TIMESTAMP.fullmatch(value):
+        raise Fallback
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise Fallback from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return (parsed - _EPOCH) // timedelta(milliseconds=1)
+
+
+_SECONDS_PICTURE = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z"  # the one picture mappings use (RFC 3339, whole seconds)
+
+
+def _from_millis(value: Any, picture: Any = UNDEFINED) -> Any:
+    """$fromMillis(milliseconds[, picture]): the ISO 8601 UTC time, to the millisecond (`2027-01-15T10:00:00.000Z`),
+    or to the second with _SECONDS_PICTURE; any other picture is the engine's."""
+    if value is UNDEFINED:
+        return UNDEFINED
+    if picture is not UNDEFINED and picture != _SECONDS_PICTURE:
+        raise Fallback
+    if not _is_number(value) or value != int(value):
+        raise Fallback
+    try:
+        moment = _EPOCH + timedelta(milliseconds=int(value))
+    except OverflowError:
+        raise Fallback from None
+    if not 1 <= moment.year <= 9999:
+        raise Fallback
+    if picture is not UNDEFINED:
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _integral(value: Any, rounding: Callable[[float], int]) -> Any:
+    if value is UNDEFINED:
+        return UNDEFINED
+    if not _is_number(value) or not math.isfinite(value):
+        raise Fallback
+    result = rounding(value)
+    return result if abs(result) < 2**53 else float(result)  # as the engine writes large numbers
+
+
+def _floor(value: Any) -> Any:
+    return _integral(value, math.floor)
+
+
+def _round(value: Any) -> Any:
+    """$round(number) to an integer, halves to even (as JSONata, and Python's round)."""
+    return _integral(value, round)
+
+
 def _error(*_args: Any) -> Any:
     raise Fallback  # the engine raises the error with its code
 
@@ -537,6 +600,10 @@ BUILTINS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "eval": (_eval, 1, 1),
     "distinct": (_distinct, 1, 1),
     "error": (_error, 0, 1),
+    "toMillis": (_to_millis, 1, 1),
+    "fromMillis": (_from_millis, 1, 2),
+    "floor": (_floor, 1, 1),
+    "round": (_round, 1, 1),
 }
 for _name, (_function, _signature) in CUSTOM_FUNCTIONS.items():
     _code = _function.__code__
