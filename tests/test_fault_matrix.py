@@ -98,6 +98,13 @@ MONDAY_ITEM_OPERATIONS = {"list": "items_page(limit: $limit)", "get": "query_par
                           "update": "change_multiple_column_values", "delete": "delete_item"}
 GRAPHQL_OPERATIONS = {("monday", resource): MONDAY_ITEM_OPERATIONS for name, resource in REGISTERED
                       if name == "monday" and mapping(name, resource).methods["list"].resource == "items"}
+# monday notes are item updates (https://developer.monday.com/api-reference/reference/updates).
+GRAPHQL_OPERATIONS[("monday", "notes")] = {"list": "updates(limit: $limit", "get": "updates(ids: $ids)",
+                                           "create": "create_update", "update": "edit_update",
+                                           "delete": "delete_update"}
+# A call whose path a step before it shares (a JSON-RPC endpoint read, then written): the fault matches the
+# call's operation in the body too. Nutshell deletes an activity with getActivity, then deleteActivity.
+SHARED_PATH_OPERATIONS = {("nutshell", "engagements", "delete"): "deleteActivity"}
 
 
 @dataclass
@@ -170,6 +177,9 @@ def provider_call(name: str, method: str, record_id: str | None, resource: str =
     path = resource_method.path.replace("{{id}}", quote(record_id or "", safe=""))
     # A segment a mapping looks up first (`{{steps.<name>...}}`, HubSpot's stage paths): match what follows it.
     path = re.split(r"\{\{\s*steps\.[^}]*\}\}", path)[-1]
+    operation = SHARED_PATH_OPERATIONS.get((name, resource, method))
+    if operation is not None:
+        return resource_method.http_method, {"path_endswith": path, "body_contains": operation}
     return resource_method.http_method, {"path_endswith": path}
 
 
