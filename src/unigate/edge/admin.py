@@ -15,7 +15,7 @@ from unigate.edge.meta import capabilities
 from unigate.edge.query import as_list, parse_query
 from unigate.edge.redaction import context_patch as patch_keeping_secrets
 from unigate.edge.redaction import redact
-from unigate.edge.size_limits import read_limited
+from unigate.edge.size_limits import json_object_body
 from unigate.engine.accounts import check_context, resolve_auth, sandboxes_off
 from unigate.engine.proxy import route_of, unavailable_reason
 from unigate.engine.sandbox_spaces import new_space_key, space_context
@@ -143,15 +143,7 @@ class AdminRoutes:
         return await self.gateway.environment_for(request.headers.get("authorization"))
 
     async def _body(self, request: Request) -> dict[str, Any]:
-        raw = await read_limited(request.stream(), request.headers.get("content-length"),
-                                 self.gateway.settings.max_body_bytes)
-        try:
-            body = orjson.loads(raw) if raw.strip() else None
-        except orjson.JSONDecodeError as exc:
-            raise GatewayError(400, f"The request body is not valid JSON ({exc}).") from None
-        if not isinstance(body, dict):
-            raise GatewayError(400, "The request body must be a JSON object.")
-        return body
+        return await json_object_body(request, self.gateway.settings.max_body_bytes)
 
     @property
     def store(self):

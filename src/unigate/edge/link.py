@@ -28,7 +28,7 @@ from unigate.auth.connect import auth_method_for, with_query
 from unigate.edge.account_input import check_context_values, check_tenant_id
 from unigate.edge.admin import json_response
 from unigate.edge.connect import begin_oauth
-from unigate.edge.size_limits import read_limited
+from unigate.edge.size_limits import json_object_body, read_limited
 from unigate.engine.accounts import check_context, resolve_auth, sandboxes_off
 from unigate.engine.sandbox_spaces import account_space_key, new_space_key, space_context
 from unigate.engine.spec import AuthFormat, Integration
@@ -80,14 +80,7 @@ class LinkRoutes:
     # -- POST /link-token ------------------------------------------------------------------------------
     async def create_link_token(self, request: Request) -> Response:
         environment_id = await self.gateway.environment_for(request.headers.get("authorization"))
-        raw = await read_limited(request.stream(), request.headers.get("content-length"),
-                                 self.gateway.settings.max_body_bytes)
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raise GatewayError(400, "The body must be a JSON object.") from None
-        if not isinstance(body, dict):
-            raise GatewayError(400, "The body must be a JSON object.")
+        body = await json_object_body(request, self.gateway.settings.max_body_bytes)
         tenant_id = check_tenant_id(body.get("tenant_id"))
         account_id = body.get("integrated_account_id")
         if (tenant_id is None) == (account_id is None):

@@ -8,7 +8,10 @@ answers 413, at once when Content-Length says so, else as soon as the bytes read
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
+import orjson
+from starlette.requests import Request
 from starlette.types import Receive
 
 from unigate.errors import GatewayError
@@ -47,3 +50,15 @@ async def asgi_body_chunks(receive: Receive) -> AsyncIterator[bytes]:
             return
         yield message.get("body", b"")
         more = message.get("more_body", False)
+
+
+async def json_object_body(request: Request, limit: int) -> dict[str, Any]:
+    """An admin route's JSON object body (413 over `limit`, 400 when it is not a JSON object)."""
+    raw = await read_limited(request.stream(), request.headers.get("content-length"), limit)
+    try:
+        body = orjson.loads(raw) if raw.strip() else None
+    except orjson.JSONDecodeError as exc:
+        raise GatewayError(400, f"The request body is not valid JSON ({exc}).") from None
+    if not isinstance(body, dict):
+        raise GatewayError(400, "The request body must be a JSON object.")
+    return body

@@ -6,14 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.edge.admin import json_response
 from unigate.edge.redaction import MASK
-from unigate.edge.size_limits import read_limited
+from unigate.edge.size_limits import json_object_body
 from unigate.engine.webhook_targets import check_target
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
@@ -63,15 +62,7 @@ class WebhookRoutes:
         return await self.gateway.environment_for(request.headers.get("authorization"))
 
     async def _body(self, request: Request) -> dict[str, Any]:
-        raw = await read_limited(request.stream(), request.headers.get("content-length"),
-                                 self.gateway.settings.max_body_bytes)
-        try:
-            body = orjson.loads(raw) if raw.strip() else None
-        except orjson.JSONDecodeError as exc:
-            raise GatewayError(400, f"The request body is not valid JSON ({exc}).") from None
-        if not isinstance(body, dict):
-            raise GatewayError(400, "The request body must be a JSON object.")
-        return body
+        return await json_object_body(request, self.gateway.settings.max_body_bytes)
 
     def _target(self, value: Any) -> str:
         return check_target(value, allow_private=self.gateway.settings.webhook_allow_private_targets)
