@@ -46,7 +46,7 @@ class CustomActivities(Resource):
     def seed(self, count: int) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         self.next_id = 1
-        for i in range(min(max(count, _BUILT_IN), MAX_CUSTOM_ACTIVITIES)):
+        for i in range(min(max(count, _BUILT_IN), MAX_CUSTOM_ACTIVITIES) if count else 0):  # empty space: none
             name, icon = _SEED[i] if i < len(_SEED) else (f"Custom activity {i + 1}", ICONS[i % len(ICONS)])
             self._add(name, icon, COLORS[i % len(COLORS)], "default" if i < _BUILT_IN else "custom")
 

@@ -88,7 +88,7 @@ class ActivityTypes(Resource):
     def seed(self, count: int) -> None:
         self.records: dict[str, dict[str, Any]] = {}
         # the three built-in types are always there; an instance keeps a handful, so large resets stay small
-        for i in range(min(max(count, 3), 100)):
+        for i in range(min(max(count, 3), 100) if count else 0):  # an empty data space holds none
             name = TYPE_NAMES[i] if i < len(TYPE_NAMES) else f"Custom activity {i + 1}"
             tid = f"{i + 1}-activityTypes"
             self.records[tid] = {"id": tid, "type": "activityTypes", "name": name,

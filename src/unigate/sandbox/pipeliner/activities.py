@@ -272,7 +272,8 @@ class AppointmentTypes(_Entity):
 
     def seed(self, count: int) -> None:
         self._reset()
-        for i in range(min(max(count, 2), 100)):     # a space keeps a handful; large resets stay small
+        # a space keeps a handful, large resets stay small, and an empty data space (count 0) holds none
+        for i in range(min(max(count, 2), 100) if count else 0):
             name, icon = TYPE_SEED[i] if i < len(TYPE_SEED) else (f"Custom appointment {i + 1}", 0)
             stamp = pipeliner_date(SEED_EPOCH - timedelta(days=200 - i))
             record = self._blank(det_uuid("appointment-type", i), stamp)
