@@ -26,7 +26,7 @@ from oauth_support import Gateway as OAuthGateway
 from oauth_support import connect
 from support import INTEGRATIONS, SPECS, gateway_database, linked_records, sample_write_body
 
-from unigate.edge.admin import proxy_json
+from unigate.edge.meta import proxy_json
 from unigate.engine.proxy import STANDARD_METHODS, paging_params, resolve, unavailable_reason
 from unigate.engine.sandbox_spaces import space_key_of
 from unigate.errors import GatewayError

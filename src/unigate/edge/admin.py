@@ -11,13 +11,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.edge.account_input import check_context_values, check_tenant_id, list_cursor, list_filter
-from unigate.edge.meta import capabilities
+from unigate.edge.meta import capabilities, proxy_json
 from unigate.edge.query import as_list, parse_query
 from unigate.edge.redaction import context_patch as patch_keeping_secrets
 from unigate.edge.redaction import redact
 from unigate.edge.size_limits import json_object_body
 from unigate.engine.accounts import check_context, resolve_auth, sandboxes_off
-from unigate.engine.proxy import route_of, unavailable_reason
 from unigate.engine.sandbox_spaces import new_space_key, space_context
 from unigate.engine.spec import Integration
 from unigate.errors import GatewayError
@@ -95,26 +94,6 @@ def integration_json(integration: Integration) -> dict[str, Any]:
         "not_mapped": integration.not_mapped,
         "proxy": proxy_json(integration),
     }
-
-
-def proxy_json(integration: Integration) -> list[dict[str, Any]]:
-    """The CRM's own resources the proxy API offers, each method with its route (and, where the gateway writes the
-    CRM's request from the caller's inputs, the `example` of those); methods whose request only a unified
-    mapping can build are listed as not offered, with why."""
-    found = []
-    for resource, methods in integration.resources.items():
-        offered, not_offered = [], {}
-        for name, method in methods.items():
-            reason = unavailable_reason(method)
-            if reason is None:
-                entry: dict[str, Any] = {"method": name, "route": route_of(resource, name)}
-                if method.example is not None:  # what the caller sends when the gateway writes the CRM's request
-                    entry["example"] = method.example
-                offered.append(entry)
-            else:
-                not_offered[name] = f"{reason}; use the custom API: {method.http_method} /custom{method.path}"
-        found.append({"resource": resource, "methods": offered, "not_offered": not_offered})
-    return found
 
 
 class AdminRoutes:

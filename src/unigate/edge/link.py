@@ -18,7 +18,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -31,7 +31,7 @@ from unigate.edge.connect import begin_oauth
 from unigate.edge.size_limits import json_object_body, read_limited
 from unigate.engine.accounts import check_context, resolve_auth, sandboxes_off
 from unigate.engine.sandbox_spaces import account_space_key, new_space_key, space_context
-from unigate.engine.spec import AuthFormat, Integration
+from unigate.engine.spec import AuthFormat, CredentialField, Integration
 from unigate.errors import GatewayError
 from unigate.gateway import Gateway
 from unigate.store import IntegratedAccount, LinkToken
@@ -311,8 +311,6 @@ def _iso(value: datetime) -> str:
 
 
 def _parse_form(raw: bytes) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
     try:
         return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=64))
     except (UnicodeDecodeError, ValueError):
@@ -366,14 +364,9 @@ def _forms(link_token: str, integration: Integration, token: LinkToken, error: s
     for auth in integration.auth:
         if auth.method == oauth_method:
             continue  # its tokens come from the OAuth flow above, not from a form
-        fields = "".join(
-            f'<label for="{auth.method}-{html.escape(f.name)}">{html.escape(f.label)}'
-            f'{"" if f.required else " (optional)"}</label>'
-            f'<input id="{auth.method}-{html.escape(f.name)}" name="field.{html.escape(f.name)}" '
-            f'type="{"password" if f.secret else "text"}" autocomplete="off"'
-            f'{" required" if f.required else ""}'
-            f'{"" if f.secret or method != auth.method else " value=" + chr(34) + html.escape(entered.get(f.name, "")) + chr(34)}>'
-            for f in auth.fields)
+        # What was typed comes back after a refusal, in this form only and never in a secret field.
+        kept = entered if method == auth.method else {}
+        fields = "".join(_field(auth.method, f, kept.get(f.name, "")) for f in auth.fields)
         parts.append(
             f'<form method="post" action="/connect-account"><fieldset><legend>{html.escape(auth.label)}</legend>'
             f'<input type="hidden" name="link_token" value="{html.escape(link_token)}">'
@@ -384,6 +377,16 @@ def _forms(link_token: str, integration: Integration, token: LinkToken, error: s
         back = "/connect-account?" + urlencode({"link_token": link_token})
         parts.append(f'<p><a href="{html.escape(back)}">Choose another CRM</a></p>')
     return "".join(parts)
+
+
+def _field(method: str, field: CredentialField, typed: str) -> str:
+    """One labelled input of a credential form; a secret is a password input and never refilled."""
+    ident = f"{method}-{html.escape(field.name)}"
+    value = f' value="{html.escape(typed)}"' if typed and not field.secret else ""
+    return (f'<label for="{ident}">{html.escape(field.label)}{"" if field.required else " (optional)"}</label>'
+            f'<input id="{ident}" name="field.{html.escape(field.name)}" '
+            f'type="{"password" if field.secret else "text"}" autocomplete="off"'
+            f'{" required" if field.required else ""}{value}>')
 
 
 def _success_page(token: LinkToken, integration: Integration, account: IntegratedAccount) -> HTMLResponse:

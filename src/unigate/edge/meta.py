@@ -123,6 +123,26 @@ def method_meta(integration: Integration, resource: UnifiedResource, method_name
     return meta
 
 
+def proxy_json(integration: Integration) -> list[dict[str, Any]]:
+    """The CRM's own resources the proxy API offers, each method with its route (and, where the gateway writes the
+    CRM's request from the caller's inputs, the `example` of those); methods whose request only a unified
+    mapping can build are listed as not offered, with why."""
+    found = []
+    for resource, methods in integration.resources.items():
+        offered, not_offered = [], {}
+        for name, method in methods.items():
+            reason = unavailable_reason(method)
+            if reason is None:
+                entry: dict[str, Any] = {"method": name, "route": route_of(resource, name)}
+                if method.example is not None:  # what the caller sends when the gateway writes the CRM's request
+                    entry["example"] = method.example
+                offered.append(entry)
+            else:
+                not_offered[name] = f"{reason}; use the custom API: {method.http_method} /custom{method.path}"
+        found.append({"resource": resource, "methods": offered, "not_offered": not_offered})
+    return found
+
+
 def capabilities(integration: Integration, resources: dict[tuple[str, str], UnifiedResource],
                  kind: str = "all", methods: list[str] | None = None, resource: str | None = None) -> dict[str, Any]:
     """`GET /integration/{name}/capabilities`: the unified and proxy methods per resource and the auth fields,
@@ -148,13 +168,10 @@ def capabilities(integration: Integration, resources: dict[tuple[str, str], Unif
         body["not_mapped"] = integration.not_mapped
     if kind in ("all", "proxy"):
         proxy = []
-        for name, provider_methods in integration.resources.items():
-            if resource is not None and name != resource:
-                continue
-            offered = [{"method": m, "route": route_of(name, m)} for m, spec in provider_methods.items()
-                       if unavailable_reason(spec) is None and (wanted is None or m in wanted)]
-            if offered:
-                proxy.append({"resource": name, "methods": offered})
+        for entry in proxy_json(integration):
+            offered = [m for m in entry["methods"] if wanted is None or m["method"] in wanted]
+            if offered and (resource is None or entry["resource"] == resource):
+                proxy.append({"resource": entry["resource"], "methods": offered})
         body["proxy"] = proxy
     body["auth"] = {
         "formats": [a.method for a in integration.auth],

@@ -210,17 +210,18 @@ class Engine:
                                insight={"unsupported_filters": {"description": "List filters this CRM cannot apply.",
                                                                 "value": unknown}})
 
-    @staticmethod
-    def _refuse_unknown_values(request: UnifiedRequest, mapping: ResourceMapping) -> None:
-        """A written value the CRM does not take (an engagement type it lacks) is answered 400 naming the
-        ones it does, before the CRM is called."""
+    def _refuse_unknown_values(self, request: UnifiedRequest, mapping: ResourceMapping) -> None:
+        """A write the CRM cannot hold is answered 400 before the CRM is called: more than one parent where it
+        takes one (`supports.exclusive`), or a value it does not take (an engagement type it lacks)."""
         body = request.body if isinstance(request.body, dict) else {}
         for group in mapping.exclusive:
             named = [name for name in group if body.get(name) not in (None, {}, [], "")]
             items = sum(len(body[name]) if isinstance(body[name], list) else 1 for name in named)
             if items > 1:
                 label = request.account.integration.label
-                raise GatewayError(400, f"{label} links a {request.resource.rstrip('s')} to one record of "
+                schema = self.resources.get((request.model, request.resource))
+                singular = schema.singular if schema is not None else request.resource
+                raise GatewayError(400, f"{label} links a {singular} to one record of "
                                         f"{', '.join(group)}; this write names {items} ({', '.join(named)}).",
                                    insight={"exclusive_fields": {
                                        "description": "Fields of which a write may carry one item in all.",
