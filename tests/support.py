@@ -241,6 +241,46 @@ def _engagement_type_candidates(marker: str, existing: dict[str, Any], links: di
     return {"name": f"Contract type {marker}", "type": existing.get("type")}
 
 
+def _user_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {"name": f"Contract User {marker}", "email": f"user.{marker}@contract.example.com".lower(), "is_active": True}
+
+
+def _lead_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "first_name": "Grace",
+        "last_name": f"Lead {marker}",
+        "name": f"Grace Lead {marker}",
+        "title": f"Contract lead {marker}",
+        "company_name": f"Lead Co {marker}",
+        "owner": existing.get("owner"),
+        "lead_source": existing.get("lead_source"),
+        "status": existing.get("status"),
+        "account": links.get("account") or existing.get("account"),
+        "contact": links.get("contact") or existing.get("contact"),
+        "email_addresses": [{"email": f"grace.{marker}@lead.example.com".lower()}],
+        "phone_numbers": [{"number": "+1 541 555 0102"}],
+    }
+
+
+def _field_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    # A custom field's API name: lower-case letters, digits and underscores fit every CRM's rules.
+    slug = "".join(c if c.isalnum() else "_" for c in marker.lower())
+    return {
+        "name": f"contract_{slug}",
+        "label": f"Contract field {marker}",
+        "description": f"Added by the contract suite ({marker})",
+        "type": "string",
+        "entity_type": existing.get("entity_type") or "contact",
+        "field_groups": (existing.get("field_groups") or [])[:1],
+    }
+
+
+def _field_group_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
+    slug = "".join(c if c.isalnum() else "_" for c in marker.lower())
+    return {"name": f"contract_{slug}", "label": f"Contract group {marker}",
+            "entity_type": existing.get("entity_type") or "contact"}
+
+
 ACTIVITY_LINKS = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities"}
 
 RESOURCE_CASES: dict[str, ResourceCase] = {
@@ -265,6 +305,15 @@ RESOURCE_CASES: dict[str, ResourceCase] = {
     "engagements": ResourceCase(_engagement_candidates, label_fields=("subject", "content"),
                                 equal_fields=("subject", "engagement_type"), excluded=("content", "account.id"),
                                 links=ACTIVITY_LINKS),
+    "users": ResourceCase(_user_candidates, label_fields=("name",), equal_fields=("name", "email"),
+                          excluded=("email", "urls.url")),
+    "leads": ResourceCase(_lead_candidates, label_fields=("last_name", "name", "title"),
+                          equal_fields=("first_name", "last_name"), excluded=("title", "owner.id"),
+                          links={"account": "accounts", "contact": "contacts"}),
+    "fields": ResourceCase(_field_candidates, label_fields=("label",), equal_fields=("label",),
+                           excluded=("label", "options.value")),
+    "field_groups": ResourceCase(_field_group_candidates, label_fields=("label", "name"), equal_fields=("label",),
+                                 excluded=("label",)),
     "engagement_types": ResourceCase(_engagement_type_candidates, label_fields=("name",), equal_fields=("name",),
                                      excluded=("name",)),
 }

@@ -93,6 +93,11 @@ _FORMAT_WORDS = {
 }
 
 
+def _filter_words(mapping, name: str) -> str:
+    operators = mapping.filter_operators.get(name)
+    return f"`{name}`" + (f" ({', '.join(operators)})" if operators else "")
+
+
 def _requirements(integrations: dict[str, Integration], names: list[str], mappings: dict) -> list[str]:
     """Per CRM: what a create must carry (`supports.required`, after `create.defaults`) and the value
     formats it takes (`supports.formats`)."""
@@ -117,7 +122,9 @@ def _requirements(integrations: dict[str, Integration], names: list[str], mappin
         required = ", ".join(" or ".join(f"`{f}`" for f in entry) for entry in mapping.required) if create else "(no create)"
         defaults = ", ".join(f"`{f}`" for f, _ in create.defaults) if create else ""
         formats = [_FORMAT_WORDS[kind].get(mapping.formats.get(kind, ""), "-") for kind in ("country", "phone", "dates")]
-        filters = ", ".join(f"`{f}`" for f in mapping.filters) if "list" in mapping.methods else "(no list)"
+        filters = (", ".join(_filter_words(mapping, f) for f in mapping.filters)
+                   + ("; sort by " + ", ".join(f"`{f}`" for f in mapping.sort_by) if mapping.sort_by else "")
+                   if "list" in mapping.methods else "(no list)")
         values = "; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapping.values.items())
         exclusive = "; ".join(", ".join(f"`{f}`" for f in group) for group in mapping.exclusive)
         lines.append(f"| {integrations[name].label} | {required or '-'} | {defaults or '-'} | " + " | ".join(formats)

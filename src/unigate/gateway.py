@@ -70,7 +70,7 @@ class Gateway:
         self.transport = Transport(settings.connect_timeout, settings.read_timeout)
         # Token refresh (auth/refresh.py) is plugged in by start(), once the store is open.
         self.provider = ProviderCall(self.transport, RetryPolicy.from_settings(settings))
-        self.engine = Engine(self.resources, self.provider)
+        self.engine = Engine(self.resources, self.provider, self.settings.lookup_ttl)
         self.proxy = Proxy(self.provider)
         self.store: Store | None = None
         # Shared across gateway processes through the database or Redis; set up by start().
@@ -302,6 +302,7 @@ class Gateway:
         runtime = self.runtime_for(account)
         if previous is not None:
             runtime.step_cache = previous.step_cache
+            runtime.step_cache_until = previous.step_cache_until
         key = (account.environment_id, account.id)
         if len(self._accounts) > _MAX_CACHE:
             self._accounts.clear()

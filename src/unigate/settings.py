@@ -43,6 +43,9 @@ class Settings:
     read_timeout: float = field(default_factory=lambda: _float("UNIGATE_READ_TIMEOUT", 30.0))
     # Seconds an authenticated token or a loaded integrated account is reused before the store is read again.
     cache_ttl: float = field(default_factory=lambda: _float("UNIGATE_CACHE_TTL", 5.0))
+    # How long an account's lookups (custom field definitions, board columns, stage lists) are reused
+    # before they are read from the CRM again (engine/call.py LOOKUP_RESOURCES; docs/deploy.md).
+    lookup_ttl: float = field(default_factory=lambda: _float("UNIGATE_LOOKUP_TTL", 60.0))
     # PostgreSQL only (docs/deploy.md): "strict" confirms a cached account with one primary-key read per
     # call, so a change made by another process is used at once; "notify" trusts LISTEN/NOTIFY alone,
     # saving that read at the price of a few milliseconds in which another process may use the old copy.

@@ -83,6 +83,8 @@ def integration_json(integration: Integration) -> dict[str, Any]:
                 "defaulted_fields": [name for name, _ in m.methods["create"].defaults] if "create" in m.methods else [],
                 "value_formats": m.formats,
                 "list_filters": list(m.filters),
+                "list_filter_operators": {name: list(ops) for name, ops in m.filter_operators.items()},
+                "sort_by": list(m.sort_by),
                 "values": {name: list(allowed) for name, allowed in m.values.items()},
                 "exclusive_fields": [list(group) for group in m.exclusive],
                 "not_held": m.not_held,

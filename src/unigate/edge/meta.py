@@ -34,6 +34,14 @@ def _link_filter(schema: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in schema.items() if key in ("type", "enum", "format", "description")}
 
 
+def _compared_filter(schema: dict[str, Any], operators: tuple[str, ...]) -> dict[str, Any]:
+    """A filter by operator: `name=…` (when it takes eq) or `name[gte]=…`."""
+    value = {key: v for key, v in schema.items() if key in ("type", "enum", "format")}
+    by_operator = {"type": "object", "properties": {op: ({"type": "array", "items": value} if op in ("in", "nin") else value)
+                                                    for op in operators}, "additionalProperties": False}
+    return {"anyOf": [value, by_operator]} if "eq" in operators else by_operator
+
+
 def _query_schema(unified_method: str, mapping: ResourceMapping, resource: UnifiedResource,
                   integration: Integration) -> dict[str, Any]:
     properties = dict(_COMMON_QUERY)
@@ -45,7 +53,13 @@ def _query_schema(unified_method: str, mapping: ResourceMapping, resource: Unifi
         properties["next_cursor"] = {"type": "string", "description": "The previous page's next_cursor."}
         properties["truto_key_by"] = {"type": "string", "description": "Answers result as an object keyed by this field."}
         for name in mapping.filters:
-            properties[name] = _link_filter(resource.schema["properties"][name])
+            field = resource.schema["properties"][name]
+            operators = mapping.filter_operators.get(name)
+            properties[name] = _link_filter(field) if operators is None else _compared_filter(field, operators)
+        if mapping.sort_by:
+            properties["sort_by"] = {"type": "object", "description": "One field to sort by: sort_by[<field>]=asc|desc.",
+                                     "properties": {f: {"enum": ["asc", "desc"]} for f in mapping.sort_by},
+                                     "maxProperties": 1}
     return {"type": "object", "properties": properties, "required": ["integrated_account_id"]}
 
 

@@ -6,6 +6,7 @@ of credentials or auth-header JSONata per request.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,9 +31,18 @@ class AccountRuntime:
     # Results of steps declared `cache: account` (e.g. a board's column ids), by (model, resource, step name),
     # and the query mappings built from them alone, by (model, resource, method, "query") (engine/call.py).
     step_cache: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    step_cache_until: float = 0.0  # time.monotonic() after which the step cache is read afresh
     environment_id: str = ""
     # When the OAuth access token expires (epoch seconds), from the context's `expires_at`; None: never/unknown.
     expires_at: float | None = None
+
+
+    def step_cache_expiry(self, ttl: float) -> None:
+        """Empties the step cache once it is `ttl` seconds old, so what it holds is read again from the CRM."""
+        now = time.monotonic()
+        if now >= self.step_cache_until:
+            self.step_cache.clear()
+            self.step_cache_until = now + ttl
 
 
 def token_expiry(value: Any) -> float | None:

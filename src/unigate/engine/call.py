@@ -14,6 +14,7 @@ import aiohttp
 
 from unigate.engine import formats, pages, pagination
 from unigate.engine.accounts import AccountRuntime
+from unigate.engine.list_query import checked_list_query
 from unigate.engine.provider_call import CallState, ProviderAnswer, ProviderCall
 from unigate.engine.provider_request import (
     Evaluated,
@@ -124,10 +125,19 @@ def reads_only_account_steps(expression: Expression, before: tuple[Step, ...]) -
     return isinstance(read["steps"], dict) and set(read["steps"]) <= cached
 
 
+# Resources whose records other mappings look up and cache per account (custom field definitions, stage
+# lists): a write to one through the gateway drops the account's cached lookups at once.
+LOOKUP_RESOURCES = frozenset({"fields", "field_groups", "pipelines", "stages", "users"})
+
+
 class Engine:
-    def __init__(self, resources: dict[tuple[str, str], UnifiedResource], provider: ProviderCall) -> None:
+    def __init__(self, resources: dict[tuple[str, str], UnifiedResource], provider: ProviderCall,
+                 lookup_ttl: float = 300.0) -> None:
         self.resources = resources
         self.provider = provider
+        # How long an account's cached lookups (steps with `cache: account`: field definitions, board
+        # columns, stage lists) are used before they are read again, so a change made in the CRM shows.
+        self.lookup_ttl = lookup_ttl
         # Per method mapping (by id: they live as long as the process): is its query the same for
         # every request of an account (reads_only_account_steps)?
         self._query_per_account: dict[int, bool] = {}
@@ -144,7 +154,7 @@ class Engine:
         if not per_account:
             return expression
         cache = request.account.step_cache
-        key = (request.model, request.resource, mm.unified_method, "query")
+        key = (request.model, request.resource, mm.unified_method, "query", str(id(mm)))
         found = cache.get(key)
         if found is None:
             found = cache[key] = Evaluated(evaluate_request(expression, scope, "query"))
@@ -169,7 +179,10 @@ class Engine:
                                     f"{request.model}/{request.resource} (supported: {supported})."
                                     + (f" {why}" if why else ""))
         if request.method == "list":
-            self._refuse_unknown_filters(request, mapping)
+            schema = self.resources.get((request.model, request.resource))
+            request.query = checked_list_query(request.query, mapping,
+                                               schema.schema.get("properties", {}) if schema is not None else {},
+                                               integration.label, f"{request.model}/{request.resource}")
         elif request.method in ("create", "update"):
             self._refuse_unknown_values(request, mapping)
         # Before any request is built: a refreshed token may come with another API host (its context).
@@ -182,33 +195,16 @@ class Engine:
             "body": request.body,
             "steps": {},
         }
+        for when, alternative in method_mapping.alternatives:
+            if evaluate_request(when, scope, "list alternative when"):
+                method_mapping = alternative
+                break
+        request.account.step_cache_expiry(self.lookup_ttl)
         scope["steps"] = await self._run_steps(request, state, method_mapping, scope)
         method = integration.resource_method(method_mapping.resource, method_mapping.method)
         if request.method == "list":
             return await self._list(request, state, method_mapping, method, scope)
         return await self._single(request, state, mapping, method_mapping, method, scope)
-
-    def _refuse_unknown_filters(self, request: UnifiedRequest, mapping: ResourceMapping) -> None:
-        """A list filter on a field of the resource that the mapping does not honour is answered 400: an
-        unfiltered answer to a filtered question would look like a correct one."""
-        schema = self.resources.get((request.model, request.resource))
-        if schema is None:
-            return
-        fields = schema.schema.get("properties", {})
-        for name in mapping.filters:
-            # `contact[][id]=…` (the field is a list) and `contact[id]=…` both name one contact: mappings read
-            # `query.contact.id`.
-            value = request.query.get(name)
-            if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
-                request.query = {**request.query, name: value[0]}
-        unknown = sorted(k for k in request.query if k in fields and k != "remote_data" and k not in mapping.filters)
-        if unknown:
-            label = request.account.integration.label
-            takes = ", ".join(f"`{f}`" for f in mapping.filters) or "none"
-            raise GatewayError(400, f"{label} cannot filter {request.model}/{request.resource} by "
-                                    f"{', '.join(f'`{k}`' for k in unknown)} (filters it takes: {takes}).",
-                               insight={"unsupported_filters": {"description": "List filters this CRM cannot apply.",
-                                                                "value": unknown}})
 
     def _refuse_unknown_values(self, request: UnifiedRequest, mapping: ResourceMapping) -> None:
         """A write the CRM cannot hold is answered 400 before the CRM is called: more than one parent where it
@@ -322,6 +318,8 @@ class Engine:
             return await self._as_is(request, state, provider_request, write=writing)
         answer = await self.provider.fetch(request.account, provider_request, state, write=writing)
         request.account = answer.account
+        if request.method != "get" and request.resource in LOOKUP_RESOURCES:
+            request.account.step_cache.clear()  # what other mappings looked up (fields, stages) has changed
         parsed, response, headers = answer.parsed, answer.response, answer.headers
         schema = self.resources.get((request.model, request.resource))
         if mm.read_back is not None:

@@ -246,6 +246,10 @@ class MethodMapping:
     # create only: unified field -> JSONata (input {body, context, steps, config}) giving its value when
     # the caller's body lacks it (Pipeliner's owner: the connected user); undefined leaves it absent.
     defaults: tuple[tuple[str, Expression], ...] = ()
+    # list only: another provider method for the lists whose filters need it (a CRM that filters by
+    # modification time only through its search endpoint), each with its `when` (input {query, context});
+    # the first that holds is used instead of this one.
+    alternatives: tuple[tuple[Expression, MethodMapping], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,11 @@ class ResourceMapping:
     # The unified list filters the mapping honours (`account` is `?account[id]=…`); a list naming
     # another field of the resource is refused rather than answered unfiltered.
     filters: tuple[str, ...] = ()
+    # Filters compared by operator (`updated_at[gte]=…`, `name=…` is `eq`): name -> the operators the CRM
+    # applies. Such a filter reaches the mappings as `query.<name>.<operator>`; engine/list_query.py.
+    filter_operators: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The fields a list may be sorted by (`sort_by[<field>]=asc|desc`); empty: the CRM's own order only.
+    sort_by: tuple[str, ...] = ()
     # The values the CRM takes for a field the model leaves open (engagement_type), checked on writes.
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Groups of links of which a write may carry one item in all (a record with one parent), checked on writes.
@@ -621,6 +630,65 @@ def _defaults(where: str, raw: Any, config: _MappingConfig) -> tuple[tuple[str, 
     return tuple(found)
 
 
+def _method_mapping(at: str, integration: Integration, unified_method: str, m: dict[str, Any],
+                    provider_resource: str, provider_method: str, record: Expression | None,
+                    config: _MappingConfig) -> MethodMapping:
+    alternatives = []
+    for i, alternative in enumerate(m.get("alternatives") or []):
+        where = f"{at}.alternatives[{i}]"
+        if unified_method != "list":
+            raise SpecError(f"{where}: only list has alternatives")
+        resource = alternative.get("resource", provider_resource)
+        method = alternative.get("method", provider_method)
+        integration.resource_method(resource, method)  # must exist
+        when = _mapping_expr(f"{where}.when", alternative.get("when"), config)
+        if when is None:
+            raise SpecError(f"{where}.when: an alternative needs the condition it is used on")
+        chosen = _method_mapping(where, integration, unified_method, alternative, resource, method,
+                                 _mapping_expr(f"{at}.record", m.get("record"), config) or record, config)
+        for step in chosen.before:
+            integration.resource_method(step.resource, step.method)
+        alternatives.append((when, chosen))
+    return MethodMapping(
+            unified_method=unified_method,
+            resource=provider_resource,
+            method=provider_method,
+            query=_mapping_expr(f"{at}.query", m.get("query"), config),
+            body=_mapping_expr(f"{at}.body", m.get("body"), config),
+            record=_mapping_expr(f"{at}.record", m.get("record"), config) or record,
+            filter=_mapping_expr(f"{at}.filter", m.get("filter"), config),
+            not_found_if=_mapping_expr(f"{at}.not_found_if", m.get("not_found_if"), config),
+            response=_mapping_expr(f"{at}.response", m.get("response"), config),
+            remote_data=_mapping_expr(f"{at}.remote_data", m.get("remote_data"), config),
+            read_back=_mapping_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id"), config),
+            before=_steps(f"{at}.before", m.get("before"), provider_resource, config),
+            defaults=_defaults(f"{at}.defaults", m.get("defaults"), config),
+            alternatives=tuple(alternatives),
+        )
+
+
+FILTER_OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "like")
+
+
+def _filters(where: str, raw: list[Any]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """`supports.filters`: a name (a link filter, its value as sent) or `{name: [operators]}`."""
+    names: list[str] = []
+    operators: dict[str, tuple[str, ...]] = {}
+    for entry in raw:
+        if isinstance(entry, str):
+            names.append(entry)
+            continue
+        for name, ops in entry.items():
+            unknown = [op for op in ops if op not in FILTER_OPERATORS]
+            if unknown or not ops:
+                raise SpecError(f"{where}: $.supports.filters.{name}: operators are some of {', '.join(FILTER_OPERATORS)}")
+            names.append(str(name))
+            operators[str(name)] = tuple(ops)
+    if len(set(names)) != len(names):
+        raise SpecError(f"{where}: $.supports.filters: a filter is named twice")
+    return tuple(names), operators
+
+
 def load_mapping(integration: Integration, model: str, resource: str, path: Path) -> ResourceMapping:
     where = f"{path}"
     raw = _read_yaml(path)
@@ -646,21 +714,8 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         if provider_resource is None:
             raise SpecError(f"{at}: no resource given (set `resource` at the top or on the method)")
         integration.resource_method(provider_resource, provider_method)  # must exist
-        methods[unified_method] = MethodMapping(
-            unified_method=unified_method,
-            resource=provider_resource,
-            method=provider_method,
-            query=_mapping_expr(f"{at}.query", m.get("query"), config),
-            body=_mapping_expr(f"{at}.body", m.get("body"), config),
-            record=_mapping_expr(f"{at}.record", m.get("record"), config) or record,
-            filter=_mapping_expr(f"{at}.filter", m.get("filter"), config),
-            not_found_if=_mapping_expr(f"{at}.not_found_if", m.get("not_found_if"), config),
-            response=_mapping_expr(f"{at}.response", m.get("response"), config),
-            remote_data=_mapping_expr(f"{at}.remote_data", m.get("remote_data"), config),
-            read_back=_mapping_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id"), config),
-            before=_steps(f"{at}.before", m.get("before"), provider_resource, config),
-            defaults=_defaults(f"{at}.defaults", m.get("defaults"), config),
-        )
+        methods[unified_method] = _method_mapping(at, integration, unified_method, m, provider_resource,
+                                                  provider_method, record, config)
         if methods[unified_method].defaults and unified_method != "create":
             raise SpecError(f"{at}.defaults: only create fills in defaults")
         for step in methods[unified_method].before:
@@ -689,9 +744,12 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
             raise SpecError(f"{where}: $.supports: {name!r} is required or defaulted on create but not writable")
     if required and "create" not in methods:
         raise SpecError(f"{where}: $.supports.required: the resource has no create")
-    filters = tuple(supports.get("filters", []))
+    filters, filter_operators = _filters(where, supports.get("filters", []))
     if filters and "list" not in methods:
         raise SpecError(f"{where}: $.supports.filters: the resource has no list")
+    sort_by = tuple(supports.get("sort_by", []))
+    if sort_by and "list" not in methods:
+        raise SpecError(f"{where}: $.supports.sort_by: the resource has no list")
     values = {str(k): tuple(v) for k, v in (supports.get("values") or {}).items()}
     for name in values:
         if name not in writable:
@@ -711,6 +769,8 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         required=required,
         formats={str(k): str(v) for k, v in (supports.get("formats") or {}).items()},
         filters=filters,
+        filter_operators=filter_operators,
+        sort_by=sort_by,
         values=values,
         exclusive=exclusive,
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
