@@ -60,7 +60,12 @@ def _query_schema(unified_method: str, mapping: ResourceMapping, resource: Unifi
             properties["sort_by"] = {"type": "object", "description": "One field to sort by: sort_by[<field>]=asc|desc.",
                                      "properties": {f: {"enum": ["asc", "desc"]} for f in mapping.sort_by},
                                      "maxProperties": 1}
-    return {"type": "object", "properties": properties, "required": ["integrated_account_id"]}
+    required = ["integrated_account_id"]
+    for name, (values, required_on) in mapping.query_params.items():
+        properties[name] = {"type": "string", **({"enum": list(values)} if values else {})}
+        if unified_method in required_on:
+            required.append(name)
+    return {"type": "object", "properties": properties, "required": required}
 
 
 def _body_schema(unified_method: str, mapping: ResourceMapping, resource: UnifiedResource) -> dict[str, Any]:

@@ -178,6 +178,7 @@ class Engine:
             raise GatewayError(405, f"{integration.label} does not support {request.method} on "
                                     f"{request.model}/{request.resource} (supported: {supported})."
                                     + (f" {why}" if why else ""))
+        self._refuse_query_params(request, mapping)
         if request.method == "list":
             schema = self.resources.get((request.model, request.resource))
             request.query = checked_list_query(request.query, mapping,
@@ -205,6 +206,23 @@ class Engine:
         if request.method == "list":
             return await self._list(request, state, method_mapping, method, scope)
         return await self._single(request, state, mapping, method_mapping, method, scope)
+
+    @staticmethod
+    def _refuse_query_params(request: UnifiedRequest, mapping: ResourceMapping) -> None:
+        """A query parameter the mapping reads (`entity`) with a value it cannot use, or missing where required."""
+        for name, (values, required_on) in mapping.query_params.items():
+            value = request.query.get(name)
+            label = request.account.integration.label
+            if value is None and request.method in required_on:
+                raise GatewayError(400, f"{label} needs the query parameter `{name}` on {request.method} of "
+                                        f"{request.model}/{request.resource}: one of {', '.join(values)}.",
+                                   insight={"allowed_values": {"description": f"The values {label} takes for {name}.",
+                                                               "value": list(values)}})
+            if value is not None and values and value not in values:
+                raise GatewayError(400, f"{label} takes `{name}` {', '.join(values)} on {request.model}/"
+                                        f"{request.resource}, not {str(value)[:60]!r}.",
+                                   insight={"allowed_values": {"description": f"The values {label} takes for {name}.",
+                                                               "value": list(values)}})
 
     def _refuse_unknown_values(self, request: UnifiedRequest, mapping: ResourceMapping) -> None:
         """A write the CRM cannot hold is answered 400 before the CRM is called: more than one parent where it

@@ -301,6 +301,9 @@ class ResourceMapping:
     # Filters compared by operator (`updated_at[gte]=…`, `name=…` is `eq`): name -> the operators the CRM
     # applies. Such a filter reaches the mappings as `query.<name>.<operator>`; engine/list_query.py.
     filter_operators: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Query parameters besides the filters (crm/fields' `entity`): name -> (the values it takes, the unified
+    # methods that require it); another value, or a missing required one, is answered 400.
+    query_params: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
     # The fields a list may be sorted by (`sort_by[<field>]=asc|desc`); empty: the CRM's own order only.
     sort_by: tuple[str, ...] = ()
     # The values the CRM takes for a field the model leaves open (engagement_type), checked on writes.
@@ -747,6 +750,11 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
     filters, filter_operators = _filters(where, supports.get("filters", []))
     if filters and "list" not in methods:
         raise SpecError(f"{where}: $.supports.filters: the resource has no list")
+    query_params = {str(name): (tuple(spec.get("values") or ()), tuple(spec.get("required") or ()))
+                    for name, spec in (supports.get("query_params") or {}).items()}
+    for name, (_, required_on) in query_params.items():
+        if set(required_on) - set(methods):
+            raise SpecError(f"{where}: $.supports.query_params.{name}.required: names a method the resource lacks")
     sort_by = tuple(supports.get("sort_by", []))
     if sort_by and "list" not in methods:
         raise SpecError(f"{where}: $.supports.sort_by: the resource has no list")
@@ -771,6 +779,7 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         filters=filters,
         filter_operators=filter_operators,
         sort_by=sort_by,
+        query_params=query_params,
         values=values,
         exclusive=exclusive,
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
