@@ -47,7 +47,10 @@ def test_coverage_lists_what_a_create_requires_and_the_formats_taken(name, resou
         assert cells[2] == (", ".join(f"`{f}`" for f, _ in create.defaults) or "-")
     assert cells[3:6] == [_FORMAT_WORDS[k].get(mapped.formats.get(k, ""), "-") for k in ("country", "phone", "dates")]
     if "list" in mapped.methods:
-        assert cells[6] == (", ".join(f"`{f}`" for f in mapped.filters) or "-")
+        filters = ", ".join(f"`{f}`" + (f" ({', '.join(mapped.filter_operators[f])})" if f in mapped.filter_operators else "")
+                            for f in mapped.filters)
+        sort = "; sort by " + ", ".join(f"`{f}`" for f in mapped.sort_by) if mapped.sort_by else ""
+        assert cells[6] == ((filters + sort) or "-")
     else:
         assert cells[6] == "(no list)"
     assert cells[7] == ("; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapped.values.items()) or "-")

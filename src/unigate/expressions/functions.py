@@ -47,7 +47,10 @@ def to_iso(value: Any) -> str | None:
         number = float(value)
         # Values past the year 5138 in seconds are taken to be milliseconds.
         seconds = number / 1000 if abs(number) >= 1e11 else number
-        moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        try:
+            moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # past year 9999, or not a number (nan)
+            return None
     elif isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):
