@@ -43,6 +43,7 @@ Where those sources leave a behaviour open, the emulator has a switch (`switches
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from starlette.routing import Route
@@ -53,7 +54,7 @@ from unigate.sandbox.monday.accounts import Accounts
 from unigate.sandbox.monday.boards import Boards
 from unigate.sandbox.monday.columns import ColumnValues
 from unigate.sandbox.monday.common import (
-    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEALS_BOARD_ID, FIRST_ITEM_ID, ITEM_ID_STEP, ITEM_NOT_FOUND_CODE,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEACTIVATED_USERS, OTHER_USERS, SEED_EPOCH, iso, DEALS_BOARD_ID, FIRST_ITEM_ID, ITEM_ID_STEP, ITEM_NOT_FOUND_CODE,
     ITEM_NOT_FOUND_ERRORS,
     ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, SANDBOX_TOKEN, TAGS, UNAUTHENTICATED_BODY, USERS,
 )
@@ -86,7 +87,10 @@ class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
     def reset_state(self) -> None:
         self.boards: dict[str, dict[str, Any]] = {}     # by id, filled by the board resources' seeds
         self.items = Collection(first_id=FIRST_ITEM_ID, step=ITEM_ID_STEP, make_id=str)   # every board's items
-        self.users = {uid: {"id": uid, "name": n, "email": e} for uid, n, e in USERS}
+        # users joined a day apart from the seed epoch; the deactivated one last (common.py)
+        self.users = {uid: {"id": uid, "name": n, "email": e, "enabled": uid not in {d[0] for d in DEACTIVATED_USERS},
+                            "created_at": iso(SEED_EPOCH - timedelta(days=400 - 9 * i))}
+                      for i, (uid, n, e) in enumerate(USERS + OTHER_USERS + DEACTIVATED_USERS)}
         self.tags = {tid: {"id": tid, "name": n, "color": "#579bfc"} for tid, n in TAGS}
         self.budget_used = 0
         self.budget_window_start = time.monotonic()

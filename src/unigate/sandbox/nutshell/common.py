@@ -28,6 +28,12 @@ USERS = [("1-users", "Andy Fowler", "andy@sandbox-nutshell.example"),
           ("2-users", "Becca Lin", "becca@sandbox-nutshell.example"),
           ("3-users", "Carlos Mendes", "carlos@sandbox-nutshell.example"),
           ("4-users", "Dee Okafor", "dee@sandbox-nutshell.example")]
+# Users who own no seeded record (enough users for several pages of /users); the last one is disabled.
+OTHER_USERS = [(f"{5 + i}-users", name, f"{name.split()[0].lower()}@sandbox-nutshell.example")
+               for i, name in enumerate(["Elif Demir", "Finn Murphy", "Gia Romano", "Hugo Lambert", "Isla Grant",
+                                         "Jae Park", "Kira Olsen", "Luca Bianchi", "Maya Patel", "Nico Weber",
+                                         "Olga Petrova", "Pablo Ortiz", "Quinn Avery", "Rosa Lind"])]
+DISABLED_USER_IDS = {OTHER_USERS[-1][0]}
 INDUSTRY_NAMES = ["Software", "Manufacturing", "Healthcare", "Financial Services", "Retail", "Logistics",
                "Energy", "Education"]
 TAG_NAMES = ["enterprise", "smb", "partner", "churn-risk", "vip", "prospect"]
