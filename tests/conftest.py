@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from support import RESOURCE_CASES
+
 from unigate.sandbox.server import build_sandbox_app
 from unigate.serving import start_in_thread
 
@@ -136,6 +138,7 @@ class GatewayClient:
         """Call /unified/crm/<resource>[/{id}] for `integration`'s sandbox account."""
         url = f"{self.url}/unified/crm/{resource}" + (f"/{record_id}" if record_id is not None else "")
         query = {"integrated_account_id": self.accounts[integration]}
+        query.update(RESOURCE_CASES[resource].query if resource in RESOURCE_CASES else {})
         query.update(params or {})
         return requests.request(method, url, params=query, json=json, headers=self.headers if headers is None else headers,
                                 timeout=30, **kwargs)

@@ -130,6 +130,8 @@ class ResourceCase:
     equal_fields: tuple[str, ...]   # read back exactly as sent
     excluded: tuple[str, ...]       # for truto_exclude_fields: a top-level field and a nested one (if any)
     links: dict[str, str] = field(default_factory=dict)
+    # Query parameters every call on the resource carries unless the test gives its own (crm/fields' `entity`).
+    query: dict[str, str] = field(default_factory=dict)
 
 
 def _account_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
@@ -311,9 +313,9 @@ RESOURCE_CASES: dict[str, ResourceCase] = {
                           equal_fields=("first_name", "last_name"), excluded=("title", "owner.id"),
                           links={"account": "accounts", "contact": "contacts"}),
     "fields": ResourceCase(_field_candidates, label_fields=("label",), equal_fields=("label",),
-                           excluded=("label", "options.value")),
+                           excluded=("label", "options.value"), query={"entity": "contact"}),
     "field_groups": ResourceCase(_field_group_candidates, label_fields=("label", "name"), equal_fields=("label",),
-                                 excluded=("label",)),
+                                 excluded=("label",), query={"entity": "contact"}),
     "engagement_types": ResourceCase(_engagement_type_candidates, label_fields=("name",), equal_fields=("name",),
                                      excluded=("name",)),
 }

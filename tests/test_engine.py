@@ -418,3 +418,88 @@ def test_a_whole_answer_is_handed_out_limit_records_at_a_time():
     assert [r["id"] for r in last] == ["6"] and following is None
     exact, following = pages.whole_window(records[:6], 3, 3)
     assert len(exact) == 3 and following is None
+
+
+SEARCHY = """
+name: searchy
+label: Searchy CRM
+base_url: https://searchy.example
+sandbox: {context: {}}
+auth: [{method: none, fields: []}]
+resources:
+  definitions:
+    get: {method: GET, path: /definitions}
+  things:
+    list: {method: GET, path: /things, records: response.items}
+    search: {method: POST, path: /things/search, records: response.results, safe_to_repeat: true}
+"""
+
+SEARCHY_MAPPING = """
+resource: things
+supports:
+  methods: [list]
+  fields: [id, name, updated_at]
+  filters: [{updated_at: [gte]}]
+record: '{"id": response.id, "name": steps.definitions.label & " " & response.id, "updated_at": response.at}'
+list:
+  before:
+    - {name: definitions, resource: definitions, method: get, cache: account}
+  alternatives:
+    - when: $exists(query.updated_at)
+      method: search
+      body: '{"modified_after": $toMillis(query.updated_at.gte)}'
+      before:
+        - {name: definitions, resource: definitions, method: get, cache: account}
+"""
+
+
+def test_a_filter_only_search_applies_takes_the_alternative_and_lookups_expire(tmp_path):
+    """`alternatives`: a list with `updated_at[gte]` goes to the search endpoint with the bound in the CRM's
+    form; without it, to the plain list. A cached lookup is reused within the lookup TTL and read again after."""
+    root = tmp_path / "integrations"
+    (root / "searchy" / "crm").mkdir(parents=True)
+    (root / "searchy" / "integration.yaml").write_text(textwrap.dedent(SEARCHY))
+    (root / "searchy" / "crm" / "accounts.yaml").write_text(textwrap.dedent(SEARCHY_MAPPING))
+    integration = load_integrations(root)["searchy"]
+    calls: list[tuple[str, object]] = []
+
+    async def definitions(request: Request):
+        calls.append(("definitions", None))
+        return JSONResponse({"label": f"defs#{sum(1 for c in calls if c[0] == 'definitions')}"})
+
+    async def things(request: Request):
+        calls.append(("list", None))
+        return JSONResponse({"items": [{"id": "a", "at": "2026-01-01T00:00:00Z"}]})
+
+    async def search(request: Request):
+        calls.append(("search", await request.json()))
+        return JSONResponse({"results": [{"id": "b", "at": "2026-02-01T00:00:00Z"}]})
+
+    server = start_in_thread(Starlette(routes=[Route("/searchy/definitions", definitions),
+                                               Route("/searchy/things", things),
+                                               Route("/searchy/things/search", search, methods=["POST"])]))
+    account = prepare_account(integration, "a1", {}, is_sandbox=True, authentication_method="none",
+                              sandbox_url=server.url)
+
+    async def lists(queries, pause: float = 0.0):
+        transport = Transport(2.0, 2.0)
+        try:
+            engine = Engine(load_resources(), ProviderCall(transport), lookup_ttl=0.3)
+            names = []
+            for query in queries:
+                if query is None:
+                    await asyncio.sleep(pause)
+                    continue
+                result = await engine.run(UnifiedRequest("crm", "accounts", "list", account, query=query), CallState())
+                names += [record["name"] for record in result.body["result"]]
+            return names
+        finally:
+            await transport.close()
+
+    try:
+        names = asyncio.run(lists([{}, {"updated_at": {"gte": "2026-01-15T01:00:00+01:00"}}, None, {}], pause=0.4))
+    finally:
+        server.stop()
+    assert [c[0] for c in calls] == ["definitions", "list", "search", "definitions", "list"]
+    assert calls[2][1] == {"modified_after": 1768435200000}  # 2026-01-15T00:00:00Z in epoch milliseconds
+    assert names == ["defs#1 a", "defs#1 b", "defs#2 a"]

@@ -197,7 +197,7 @@ class Engine:
             "steps": {},
         }
         for when, alternative in method_mapping.alternatives:
-            if evaluate_request(when, scope, "list alternative when"):
+            if evaluate_request(when, scope, f"{request.method} alternative when"):
                 method_mapping = alternative
                 break
         request.account.step_cache_expiry(self.lookup_ttl)

@@ -1,7 +1,7 @@
 """A unified list's filters and sort order, checked against what the CRM can apply and put in one shape.
 
-A list that names a field of the resource the mapping does not filter by, an operator the CRM lacks, or a
-sort it cannot do is answered 400 naming what it can do: an unfiltered answer to a filtered question would
+A list that names a filter the mapping does not declare (any parameter besides the paging, `sort_by`,
+`remote_query` and the `truto_*` options), an operator the CRM lacks, or a sort it cannot do is answered 400 naming what it can do: an unfiltered answer to a filtered question would
 look like a correct one (docs/api.md "List filters").
 
 What the mappings see (`query.<name>`):
@@ -21,6 +21,9 @@ from unigate.engine.spec import ResourceMapping
 from unigate.errors import GatewayError
 
 _DIRECTIONS = ("asc", "desc")
+# What a list takes besides its filters (the edge reads the account and the `truto_*` options; engine/pages.py
+# the paging). Any other parameter is a filter: one the mapping does not declare is refused, never ignored.
+_LIST_PARAMETERS = frozenset({"integrated_account_id", "limit", "next_cursor", "remote_query", "sort_by"})
 _DATE_FORMATS = ("date-time", "date")
 
 
@@ -40,9 +43,10 @@ def checked_list_query(query: dict[str, Any], mapping: ResourceMapping, fields: 
                 query[name] = value[0]
             continue
         query[name] = _compared(name, value, operators, fields.get(name) or {}, label, path)
-    unknown = sorted(k for k in query if k in fields and k != "remote_data" and k not in mapping.filters)
+    unknown = sorted(k for k in query if k not in mapping.filters and k not in mapping.query_params
+                     and k not in _LIST_PARAMETERS and not k.startswith("truto_"))
     if unknown:
-        raise GatewayError(400, f"{label} cannot filter {path} by {', '.join(f'`{k}`' for k in unknown)} "
+        raise GatewayError(400, f"{label} cannot filter {path} by {', '.join(f'`{k[:60]}`' for k in unknown[:10])} "
                                 f"(filters it takes: {_takes(mapping)}).",
                            insight={"unsupported_filters": {"description": "List filters this CRM cannot apply.",
                                                             "value": unknown}})

@@ -246,9 +246,8 @@ class MethodMapping:
     # create only: unified field -> JSONata (input {body, context, steps, config}) giving its value when
     # the caller's body lacks it (Pipeliner's owner: the connected user); undefined leaves it absent.
     defaults: tuple[tuple[str, Expression], ...] = ()
-    # list only: another provider method for the lists whose filters need it (a CRM that filters by
-    # modification time only through its search endpoint), each with its `when` (input {query, context});
-    # the first that holds is used instead of this one.
+    # Other provider methods for the calls that need them (a list whose filter only a CRM's search endpoint
+    # applies), each with its `when` (input {query, body, id, context}); the first that holds is used instead.
     alternatives: tuple[tuple[Expression, MethodMapping], ...] = ()
 
 
@@ -639,8 +638,6 @@ def _method_mapping(at: str, integration: Integration, unified_method: str, m: d
     alternatives = []
     for i, alternative in enumerate(m.get("alternatives") or []):
         where = f"{at}.alternatives[{i}]"
-        if unified_method != "list":
-            raise SpecError(f"{where}: only list has alternatives")
         resource = alternative.get("resource", provider_resource)
         method = alternative.get("method", provider_method)
         integration.resource_method(resource, method)  # must exist

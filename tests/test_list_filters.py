@@ -1,0 +1,167 @@
+"""Unified list filters do what they say on every CRM that declares them (docs/api.md "List filters").
+
+Parametrised over every registered mapping and every filter it declares by operator (`supports.filters`): a
+CRM that gains one is held to this with no test edit.
+- `updated_at` / `created_at` lower bounds: after records are written, the list since an instant holds exactly
+  the records changed (created) since then, as the unfiltered list shows them; an upper bound holds the rest.
+  This is what an incremental sync relies on.
+- `eq` on a text field: the record with that value is found, and every record returned has it.
+- `sort_by`: a page comes back in the order asked for.
+- Truto's Python SDK sends filters its own way (`k[sub]=`, `k[]=`) and gets the filtered list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from support import REGISTERED, label_field, linked_records, list_all, mapping, one_link_per_group, sample_write_body
+
+TIME_FILTERS = ("updated_at", "created_at")
+
+
+def _pairs_with(predicate) -> list:
+    return [pytest.param(name, resource, id=f"{name}-{resource}")
+            for name, resource in REGISTERED if "list" in mapping(name, resource).methods and predicate(mapping(name, resource))]
+
+
+def _lower_bound(m, field: str) -> str | None:
+    operators = m.filter_operators.get(field, ())
+    return next((op for op in ("gte", "gt") if op in operators), None)
+
+
+time_pairs = [pytest.param(name, resource, field, id=f"{name}-{resource}-{field}")
+              for name, resource in REGISTERED for field in TIME_FILTERS
+              if "list" in mapping(name, resource).methods and _lower_bound(mapping(name, resource), field)]
+
+
+@pytest.fixture
+def ctl(sandbox, name):
+    control = sandbox.control(name)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
+def instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def ids(pages: list[list[dict]]) -> list[str]:
+    return [record["id"] for page in pages for record in page]
+
+
+def next_whole_second() -> datetime:
+    """Waits past the next whole second and returns it: records written before are older than it even where
+    the CRM keeps whole seconds, and records written after are not."""
+    now = time.time()
+    time.sleep(int(now) + 1 - now + 0.05)
+    return datetime.fromtimestamp(int(now) + 1, tz=UTC)
+
+
+def write_changes(gateway, name: str, resource: str) -> set[str]:
+    """Creates one record and renames another through the unified API; their ids."""
+    m = mapping(name, resource)
+    changed = set()
+    existing = list_all(gateway, name, limit=5, resource=resource, max_pages=1)[0]
+    if "create" in m.methods and existing:
+        body = one_link_per_group(name, resource, sample_write_body(
+            name, gateway.unified("GET", name, existing[0]["id"], resource=resource).json(), resource,
+            links=linked_records(gateway, name, resource)))
+        created = gateway.unified("POST", name, json=body, resource=resource)
+        assert created.status_code == 201, created.text
+        changed.add(created.json()["id"])
+    if "update" in m.methods and existing:
+        target = existing[-1]["id"]
+        field = label_field(name, resource)
+        updated = gateway.unified("PATCH", name, target, json={field: f"Changed {target}"}, resource=resource)
+        assert updated.status_code == 200, updated.text
+        changed.add(target)
+    return changed
+
+
+@pytest.mark.parametrize(("name", "resource", "field"), time_pairs)
+@pytest.mark.usefixtures("ctl")
+def test_a_time_lower_bound_lists_exactly_the_records_changed_since(gateway, name, resource, field):
+    m = mapping(name, resource)
+    since = next_whole_second()
+    changed = write_changes(gateway, name, resource)
+    everything = [record for page in list_all(gateway, name, limit=50, resource=resource) for record in page]
+    assert all(record.get(field) for record in everything), f"{name} {resource} records must carry {field} to filter by it"
+    operator = _lower_bound(m, field)
+    # `gt` a second before: a record written in the second `since` starts is after it even where the CRM keeps
+    # whole seconds, and the records seeded before are not.
+    bound = since if operator == "gte" else since - timedelta(seconds=1)
+    stamp = bound.strftime("%Y-%m-%dT%H:%M:%SZ")
+    expected = {r["id"] for r in everything if (instant(r[field]) >= bound if operator == "gte" else instant(r[field]) > bound)}
+    filtered = ids(list_all(gateway, name, limit=50, resource=resource, params={f"{field}[{operator}]": stamp}))
+    assert len(filtered) == len(set(filtered)), "a record came back twice"
+    assert set(filtered) == expected
+    wanted = changed if field == "updated_at" else {i for i in changed if i not in {r["id"] for r in everything
+                                                                                   if instant(r[field]) < since}}
+    assert wanted <= set(filtered), "a record written after the bound is missing"
+    if "lt" in m.filter_operators[field]:
+        before = ids(list_all(gateway, name, limit=50, resource=resource, params={f"{field}[lt]": stamp}))
+        assert set(before) == {r["id"] for r in everything if instant(r[field]) < bound}
+
+
+@pytest.mark.parametrize(("name", "resource"), _pairs_with(lambda m: any(
+    "eq" in ops and f not in TIME_FILTERS for f, ops in m.filter_operators.items())))
+@pytest.mark.usefixtures("ctl")
+def test_an_equality_filter_finds_the_record_and_only_records_that_match(gateway, name, resource):
+    m = mapping(name, resource)
+    records = [record for page in list_all(gateway, name, limit=50, resource=resource) for record in page]
+    for field, operators in m.filter_operators.items():
+        if "eq" not in operators or field in TIME_FILTERS:
+            continue
+        target = next((r for r in records if _text(r.get(field))), None)
+        assert target is not None, f"no {resource} record of {name} carries {field}"
+        value = _text(target[field])
+        found = [r for page in list_all(gateway, name, limit=50, resource=resource, params={field: value}) for r in page]
+        assert target["id"] in {r["id"] for r in found}
+        assert all(value.lower() in [v.lower() for v in _texts(r.get(field))] for r in found), \
+            f"{name} {resource}?{field}={value} answered a record without it"
+
+
+def _texts(value) -> list[str]:
+    """The text values of a field: itself, or an e-mail address list's addresses."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item.get("email") or item.get("number") or "" for item in value if isinstance(item, dict)]
+    return []
+
+
+def _text(value) -> str | None:
+    return next((v for v in _texts(value) if v), None)
+
+
+@pytest.mark.parametrize(("name", "resource"), _pairs_with(lambda m: bool(m.sort_by)))
+@pytest.mark.usefixtures("ctl")
+def test_sort_by_orders_the_list(gateway, name, resource):
+    for field in mapping(name, resource).sort_by:
+        for direction in ("asc", "desc"):
+            page = list_all(gateway, name, limit=50, resource=resource, max_pages=1,
+                            params={f"sort_by[{field}]": direction})[0]
+            values = [r.get(field) for r in page if r.get(field) is not None]
+            keys = [instant(v) if field in TIME_FILTERS else str(v).lower() for v in values]
+            assert keys == sorted(keys, reverse=direction == "desc"), f"{name} {resource} by {field} {direction}"
+
+
+@pytest.mark.parametrize(("name", "resource", "field"), time_pairs[:2])
+def test_the_python_sdk_sends_filters_and_gets_the_filtered_list(gateway, name, resource, field):
+    """Truto's Python SDK (https://github.com/trutohq/truto-python-sdk) encodes `{"updated_at": {"gte": …}}` as
+    `updated_at[gte]=…`; the gateway reads it as the same filter and the SDK pages through the answer."""
+    truto = pytest.importorskip("truto_python_sdk")
+    operator = _lower_bound(mapping(name, resource), field)
+
+    async def listed(bound: str) -> list[str]:
+        client = truto.TrutoApi(token=gateway.token, base_url=gateway.url)
+        query = {"integrated_account_id": gateway.accounts[name], "limit": 7, field: {operator: bound}}
+        return [record["id"] async for record in client.unified_api.list("crm", resource, query)]
+
+    assert asyncio.run(listed("2999-01-01T00:00:00Z")) == []
+    assert sorted(asyncio.run(listed("2000-01-01T00:00:00Z"))) == sorted(ids(list_all(gateway, name, limit=50,
+                                                                                     resource=resource)))
