@@ -38,7 +38,7 @@ from unigate.sandbox.nutshell.common import (
 )
 from unigate.sandbox.nutshell.activities import ACTIVITY_PUT, Activities, ActivityTypes
 from unigate.sandbox.nutshell.contacts import Contacts
-from unigate.sandbox.nutshell.leads import Leads
+from unigate.sandbox.nutshell.leads import LeadRecords, Leads
 from unigate.sandbox.nutshell.notes import Notes
 from unigate.sandbox.nutshell.pipelines import Stages, Stagesets
 from unigate.sandbox.nutshell.users import Users
@@ -72,7 +72,7 @@ SWITCHES: dict[str, tuple[object, ...]] = {
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
-    resources = (Users, Accounts, Contacts, Stagesets, Stages, Leads, Notes, ActivityTypes, Activities)
+    resources = (Users, Accounts, Contacts, Stagesets, Stages, Leads, LeadRecords, Notes, ActivityTypes, Activities)
     switches = SWITCHES
 
     # -- data -------------------------------------------------------------------------------------

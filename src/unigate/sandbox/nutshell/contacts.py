@@ -29,7 +29,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
-    FIRST_NAMES, HOST, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError, format_phone,
+    created_range, FIRST_NAMES, HOST, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError, format_phone,
     formatted_number, json_body, slugify,
 )
 from unigate.sandbox.nutshell.values import list_of, mark_primary, parse_emails, parse_phones, parse_urls
@@ -195,6 +195,10 @@ class Contacts(Resource):
         if q:
             live = [c for c in live if q.lower() in " ".join(
                 [c["name"] or "", c["jobTitle"] or ""] + [e["value"] for e in c["emails"]]).lower()]
+        created = created_range(params)   # https://developers.nutshell.com/docs/filters
+        if created:
+            live = [c for c in live if c.get("createdTime") is not None
+                    and created[0] <= c["createdTime"] <= created[1]]
         sort = params.get("sort")
         if sort:
             key = sort[1:] if sort.startswith("-") else sort

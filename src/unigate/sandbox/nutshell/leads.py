@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
-from unigate.sandbox.nutshell.common import HOST, SEED_EPOCH, NutshellError, formatted_number, json_body
+from unigate.sandbox.nutshell.common import HOST, SEED_EPOCH, NutshellError, created_range, formatted_number, json_body
 
 PATCH_CONTENT_TYPE = "application/json-patch+json"
 PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://jsonapi.org"
@@ -40,6 +40,7 @@ PATCH_STATUS = 204           # swagger: PATCH /leads/{id} -> 204
 DEFAULT_PAGE_LIMIT = 50      # as accounts and contacts (no documented default) [unverified]
 MAX_PAGE_LIMIT = 10_000
 STAGE_LINK_WRITABLE = True   # see the module docstring [unverified]
+SORT_KEYS = ("name", "value", "confidence", "age")
 _FIELDS = ("description", "manualValue", "confidence", "priority", "dueTime", "anticipatedClosedTime")
 _LIST_LINKS = ("accounts", "contacts", "tags", "sources")
 _ONE_LINKS = ("owner", "stage")
@@ -164,10 +165,29 @@ class Leads(Resource):
         stageset = params.get("filter[stageset]")
         if stageset:
             live = [lead for lead in live if lead["links"]["stageset"] == stageset]
+        created = created_range(params)
+        if created:
+            live = [lead for lead in live if created[0] <= lead["createdTime"]["timestamp"] <= created[1]]
+        sort = params.get("sort")
+        if sort:
+            # swagger: /leads sorts by age, value, milestone, confidence, name, closedTime, owner, sources (each
+            # also with a leading `-`); no createdTime. The sandbox serves name, value, confidence and age.
+            key = sort[1:] if sort.startswith("-") else sort
+            if key not in SORT_KEYS:
+                raise NutshellError(400, "Invalid sort", f"Cannot sort by {key}")
+            live = sorted(live, key=lambda lead: self._sort_value(lead, key), reverse=sort.startswith("-"))
         chunk = live[page * limit: (page + 1) * limit]
         meta = {"count": len(chunk), "countFormatted": formatted_number(len(chunk)), "total": len(live),
                 "totalFormatted": formatted_number(len(live))}
         return json_response(self._response(chunk, meta))
+
+    @staticmethod
+    def _sort_value(lead: dict[str, Any], key: str) -> tuple[bool, Any]:
+        value = {"name": (lead["name"] or "").lower(), "value": lead["value"]["amount"],
+                 "confidence": lead["confidence"],
+                 # age: how old the lead is, so ascending is the newest first
+                 "age": -lead["createdTime"]["timestamp"]}.get(key)
+        return (value is None, value if value is not None else "")
 
     async def get_lead(self, request: Request) -> Response:
         # Soft delete: a deleted lead is still read by id, with deletedTime (as accounts and contacts). [unverified]
@@ -329,3 +349,23 @@ class Leads(Resource):
             self._apply_fields(lead, {rest[0]: None if kind == "remove" else value})
         else:
             raise NutshellError(400, "Invalid patch path", f"Unsupported path {path}")
+
+
+class LeadRecords(Resource):
+    """The same leads seen as unified `leads` (`/__control/nutshell/records/leads`): Nutshell has one lead
+    object, its deal, which crm/opportunities and crm/leads both map. No routes or records of its own."""
+
+    name = "leads"
+    default_seed_count: ClassVar[int | None] = 0
+
+    def routes(self) -> list[Route]:
+        return []
+
+    def seed(self, count: int) -> None:
+        """The leads are seeded as `opportunities`."""
+
+    def snapshot(self) -> Any:
+        return self.emulator.resource("opportunities").snapshot()
+
+    def count(self) -> int:
+        return 0          # counted once, as opportunities
