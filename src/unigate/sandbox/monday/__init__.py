@@ -2,7 +2,7 @@
 
 Every monday CRM resource is a board whose items are its records (boards.py: `BoardResource`);
 `resources` lists them in seeding order (accounts.py, contacts.py, deals.py), so contacts can link to
-the accounts seeded before them, and deals to both; updates.py (the posts on items, monday CRM's notes) comes
+the accounts seeded before them, and deals to both; leads.py is the Leads board; updates.py (the posts on items, monday CRM's notes) comes
 last, its updates hanging off all three boards' items; activities.py keeps the Emails & Activities app's kinds of
 activity (custom_activity). The GraphQL machinery is shared by every board: endpoint.py (the HTTP
 endpoint, root fields, errors, complexity), items.py (item reads, paging and mutations), boards.py
@@ -62,6 +62,7 @@ from unigate.sandbox.monday.contacts import Contacts
 from unigate.sandbox.monday.deals import Deals
 from unigate.sandbox.monday.endpoint import GraphQLEndpoint
 from unigate.sandbox.monday.items import Items
+from unigate.sandbox.monday.leads import Leads
 from unigate.sandbox.monday.activities import CustomActivities
 from unigate.sandbox.monday.updates import Updates
 from unigate.sandbox.monday.oauth import OAUTH_LEGACY_TOKEN_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
@@ -76,7 +77,7 @@ __all__ = [
 class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
     name = "monday"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Deals, Updates, CustomActivities)
+    resources = (Accounts, Contacts, Deals, Leads, Updates, CustomActivities)
     # Behaviours monday's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "api_version_header": ("optional", "required"),

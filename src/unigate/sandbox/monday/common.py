@@ -21,6 +21,7 @@ ACCOUNT_ID = 21874503                       # monday's numeric account id, echoe
 ACCOUNTS_BOARD_ID = "1859403721"
 CONTACTS_BOARD_ID = "1859403788"
 DEALS_BOARD_ID = "1859403812"
+LEADS_BOARD_ID = "1859403850"
 WORKSPACE_ID = "5120011"                    # the CRM boards' workspace
 # Item ids: numeric strings, one id space for every board, increasing by 7 from 1600000007.
 FIRST_ITEM_ID = 1600000007
