@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +14,11 @@ from unigate.sandbox.server import build_sandbox_app
 from unigate.serving import start_in_thread
 
 pytest_plugins = ["leakscan", "pytester"]  # leakscan: the whole-suite secret-leak scan
+
+# The test gateways keep an account's lookups (field definitions, board columns) for the whole run: a lookup
+# read again mid-suite would take a fault a test queued for the call it makes. Their expiry is
+# tests/test_engine.py's to check (UNIGATE_LOOKUP_TTL, docs/deploy.md).
+os.environ.setdefault("UNIGATE_LOOKUP_TTL", "86400")
 
 
 @dataclass

@@ -141,8 +141,10 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
                   page_params: dict[str, Any] | None = None, page_in_body: bool = False,
                   remote_query: dict[str, Any] | None = None, remote_body: Any = None,
                   remote_merge: Expression | None = None) -> ProviderRequest:
-    path = render(method.path, {"id": scope.get("id"), "context": account.context, "steps": scope.get("steps")},
-                  as_segments=True)
+    # `body` for a write whose record is named in its body (crm/associations' entity_id); each value is one
+    # encoded segment, so a body cannot reach another path.
+    path = render(method.path, {"id": scope.get("id"), "context": account.context, "steps": scope.get("steps"),
+                                "body": scope.get("body")}, as_segments=True)
     query = evaluate_request(query_expr, scope, "query")
     query = dict(query) if isinstance(query, dict) else {}
     body = evaluate_request(body_expr, scope, "request body")
