@@ -40,7 +40,8 @@ def _columns_leads() -> list[dict[str, Any]]:
         {"id": "lead_owner", "title": "Owner", "type": "people", "settings_str": "{}"},
         {"id": "text_mkx4src", "title": "Lead source", "type": "text", "settings_str": "{}"},
         {"id": "text_mkx4reg", "title": "Region", "type": "text", "settings_str": "{}"},
-        {"id": "numeric_mkx4scr", "title": "Lead score", "type": "numbers", "settings_str": "{}"},
+        {"id": "numeric_mkx4scr", "title": "Lead score", "type": "numbers", "settings_str": "{}",
+         "description": "How likely the lead is to buy (0-100)"},
     ]
 
 
