@@ -48,7 +48,21 @@ SORT_KEYS = ("accountType", "accounts", "createdTime", "email", "industry", "las
 # Contact custom fields (id, name, type, choices); writes name them, reads list them per contact.
 CUSTOM_FIELDS = [("11-customfields", "Birthday", "date", None),
                  ("12-customfields", "Preferred channel", "enum", ["Email", "Phone", "Text"]),
-                 ("13-customfields", "Lead source", "text", None)]
+                 ("13-customfields", "Lead source", "text", None),
+                 # more of an instance's own fields, left empty by the seed (the definitions span list pages);
+                 # "currency" holds an amount (type names as Composio's Nutshell docs list them [unverified])
+                 ("14-customfields", "Budget", "currency", None),
+                 ("15-customfields", "Region", "text", None),
+                 ("16-customfields", "Newsletter topic", "enum", ["Product", "Events", "Offers"]),
+                 ("17-customfields", "Twitter handle", "text", None),
+                 ("18-customfields", "Assistant name", "text", None),
+                 ("19-customfields", "Expected spend", "currency", None),
+                 ("20-customfields", "First meeting", "date", None),
+                 ("21-customfields", "Referral code", "text", None),
+                 ("22-customfields", "Department", "text", None),
+                 ("23-customfields", "Renewal month", "enum", ["January", "April", "July", "October"]),
+                 ("24-customfields", "Sales notes", "text", None),
+                 ("25-customfields", "Partner tier", "enum", ["Gold", "Silver"])]
 _FIELDS = ("name", "firstName", "lastName", "jobTitle", "description", "phones", "emails", "urls", "addresses")
 _LINKS = ("accounts", "owner", "tags", "territory", "emAudiences")
 _ID = re.compile(r"^(\d+)-contacts$")
