@@ -40,6 +40,16 @@ def test_a_users_page_is_a_users_page_argument_and_email_is_the_emails_argument(
     assert variables == {"limit": 3, "page": 1, "emails": [USERS[2][2]]}
 
 
+def test_a_name_filter_is_sent_with_kind_so_monday_matches_it_exactly(gateway, ctl):
+    """monday matches `name` fuzzily unless `kind` (or `emails`) comes with it: the gateway sends kind: all."""
+    ctl.clear_requests()
+    found = gateway.unified("GET", NAME, params={"name": "Dana"}, resource="users")
+    assert found.status_code == 200 and found.json()["result"] == []          # no member is named "Dana" alone
+    assert sent_documents(ctl)[-1]["variables"]["kind"] == "all"
+    exact = gateway.unified("GET", NAME, params={"name": USERS[0][1]}, resource="users").json()["result"]
+    assert [u["id"] for u in exact] == [USERS[0][0]]
+
+
 def test_users_newest_first(gateway, ctl):
     page = gateway.unified("GET", NAME, params={"sort_by[created_at]": "desc", "limit": 50}, resource="users")
     assert page.status_code == 200, page.text

@@ -143,16 +143,21 @@ class GraphQLEndpoint:
         return parent.get(name)
 
     def _users_page(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """`users(ids, emails, name, non_active, newest_first, limit, page)`
-        (https://developer.monday.com/api-reference/reference/users): `emails` exact (case-insensitive), `name`
-        a fuzzy (here: case-insensitive substring) match, `non_active: true` only deactivated members; oldest
+        """`users(ids, emails, name, kind, non_active, newest_first, limit, page)`
+        (https://developer.monday.com/api-reference/reference/users): `emails` exact (case-insensitive); `name` a
+        fuzzy match (here: case-insensitive substring) unless combined with `kind` or `emails`, then the exact
+        name (monday's SDL description of `name`); `kind` all | non_guests | guests | non_pending (every sandbox
+        member is a non-pending member); `non_active: true` only deactivated members; oldest
         member first (`newest_first` reverses); pages of `limit` (default 200, at most 1000) numbered from 1."""
         ids = self._ids(args.get("ids"))
         emails = {str(e).lower() for e in (args.get("emails") or [])}
         name = args.get("name")
+        exact = args.get("kind") is not None or bool(emails)
         users = [u for u in self.users.values()
                  if (not ids or u["id"] in ids) and (not emails or u["email"].lower() in emails)
-                 and (not name or str(name).lower() in u["name"].lower())
+                 and (not name or (str(name).lower() == u["name"].lower() if exact
+                                   else str(name).lower() in u["name"].lower()))
+                 and args.get("kind") != "guests"
                  and (not args.get("non_active") or not u["enabled"])]
         users.sort(key=lambda u: (u["created_at"], u["id"]), reverse=bool(args.get("newest_first")))
         limit = args.get("limit")
