@@ -106,3 +106,27 @@ def test_fields_are_the_entity_custom_field_definitions(gateway, ctl):
     assert next(f for f in contacts if f["name"] == "Budget")["type"] == "number"
     assert gateway.unified("GET", NAME, "1-customfields", params={"entity": "contact"},
                            resource="fields").status_code == 404
+
+
+def test_lead_custom_fields_are_read_per_lead_and_written_by_name(gateway, ctl):
+    stored = next(lead for lead in ctl.records("leads") if lead["customFields"])
+    got = gateway.unified("GET", NAME, stored["id"], resource="leads").json()
+    assert got["custom_fields"] == stored["customFields"] and isinstance(got["custom_fields"]["Seats"], int)
+    assert "custom_fields" not in gateway.unified("GET", NAME, params={"limit": 5}, resource="leads").json()["result"][0]
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="opportunities",
+                              json={"name": "Seats probe", "custom_fields": {"Seats": 12, "Deal type": "Upsell"}})
+    assert created.status_code == 200, created.text
+    post = next(r for r in ctl.requests() if r["method"] == "POST" and r["path"].endswith("/rest/leads"))
+    assert post["body"]["leads"][0]["customFields"] == {"Seats": 12, "Deal type": "Upsell"}
+    assert created.json()["custom_fields"] == {"Seats": 12, "Deal type": "Upsell"}
+    ctl.clear_requests()
+    updated = gateway.unified("PATCH", NAME, created.json()["id"], resource="leads",
+                              json={"custom_fields": {"Deal type": "Renewal"}})
+    assert updated.status_code == 200, updated.text
+    patch = next(r for r in ctl.requests() if r["method"] == "PATCH")
+    assert patch["body"] == [{"op": "replace", "path": "/leads/0/Deal type", "value": "Renewal"}]
+    assert updated.json()["custom_fields"]["Deal type"] == "Renewal"
+    refused = gateway.unified("PATCH", NAME, created.json()["id"], resource="leads",
+                              json={"custom_fields": {"Deal type": "Someday"}})
+    assert refused.status_code == 422, refused.text        # not one of the field's choices
