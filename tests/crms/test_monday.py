@@ -41,7 +41,10 @@ def expected(item: dict) -> dict:
         "phone_numbers": [{"number": value("company_phone")["phone"], "type": "work"}],
         "urls": [{"url": value("company_domain")["url"], "type": "website"}],
         "tags": [{"id": str(t), "name": n} for t, n in zip(tags, by_id["tags"]["text"].split(", "))],
-        "custom_fields": {title: by_id[cid]["text"] for cid, title in custom_ids.items()},
+        # typed by column type: numbers as numbers, dropdown labels as a list
+        "custom_fields": {title: (float(by_id[cid]["text"]) if cid.startswith("numeric") else
+                                  by_id[cid]["text"].split(", ") if cid.startswith("dropdown") else by_id[cid]["text"])
+                          for cid, title in custom_ids.items()},
         "created_at": item["created_at"], "updated_at": item["updated_at"],
     }
 
@@ -79,7 +82,7 @@ def test_create_sends_a_create_item_mutation_and_reads_back(gateway, ctl):
         assert body[key] == sent[key], key
     assert body["phone_numbers"][0]["number"] == "+1 202 555 0199"
     assert body["tags"] == [{"id": "21000005", "name": "vip"}]
-    assert body["custom_fields"]["Lead source"] == "Partner" and body["custom_fields"]["Tier"] == "Gold"
+    assert body["custom_fields"]["Lead source"] == "Partner" and body["custom_fields"]["Tier"] == ["Gold"]
     mutation = [r for r in ctl.requests() if "create_item" in (r["body"] or {}).get("query", "")][0]
     assert mutation["headers"]["authorization"] == "sandbox-monday-token"
     assert mutation["headers"]["api-version"] == "2025-07"

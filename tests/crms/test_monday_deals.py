@@ -29,7 +29,7 @@ def expected(item: dict, contacts_of: dict[str, list[str]]) -> dict:
         "stage": {"id": str(value("deal_stage")["index"]), "name": stage},
         "status": "won" if stage == "Won" else "lost" if stage == "Lost" else "open",
         "close_date": value("deal_expected_close_date")["date"] + "T00:00:00Z",
-        "custom_fields": {"Close probability": by_id["deal_close_probability"]["text"],
+        "custom_fields": {"Close probability": float(by_id["deal_close_probability"]["text"]),   # numbers: a number
                           **({"Lead source": by_id["text_mkx3src"]["text"]} if by_id["text_mkx3src"]["text"] else {})},
         "created_at": item["created_at"], "updated_at": item["updated_at"],
     }

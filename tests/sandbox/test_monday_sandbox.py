@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from unigate.sandbox.monday import (
-    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEALS_BOARD_ID, ITEM_NOT_FOUND_CODE, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEALS_BOARD_ID, ITEM_NOT_FOUND_CODE, LEADS_BOARD_ID, SANDBOX_TOKEN, UNAUTHENTICATED_BODY,
 )
 
 HEADERS = {"Authorization": SANDBOX_TOKEN, "API-Version": "2025-07"}
@@ -262,7 +262,7 @@ def test_each_board_is_a_control_resource_seeded_in_order(monday):
     # the boards' records; the updates (notes) and custom activities (engagement_types) seeded after them
     assert {k: answer["records"][k] for k in ("accounts", "contacts", "opportunities")} == \
         {"accounts": 3, "contacts": 2, "opportunities": 4}
-    assert set(answer["records"]) == {"accounts", "contacts", "opportunities", "notes", "engagement_types"}
+    assert set(answer["records"]) == {"accounts", "contacts", "opportunities", "leads", "notes", "engagement_types"}
     accounts, contacts = monday.records("accounts"), monday.records("contacts")
     assert [i["board_id"] for i in accounts] == [ACCOUNTS_BOARD_ID] * 3
     assert [i["board_id"] for i in contacts] == [CONTACTS_BOARD_ID] * 2
@@ -272,7 +272,8 @@ def test_each_board_is_a_control_resource_seeded_in_order(monday):
     boards = ok(gql(monday, "{ boards { id name items_count } }"))["boards"]
     assert boards == [{"id": ACCOUNTS_BOARD_ID, "name": "Accounts", "items_count": 3},
                       {"id": CONTACTS_BOARD_ID, "name": "Contacts", "items_count": 2},
-                      {"id": DEALS_BOARD_ID, "name": "Deals", "items_count": 4}]
+                      {"id": DEALS_BOARD_ID, "name": "Deals", "items_count": 4},
+                      {"id": LEADS_BOARD_ID, "name": "Leads", "items_count": answer["records"]["leads"]}]
     deals = monday.records("opportunities")
     deal_accounts = [json.loads(v["value"])["linkedPulseIds"][0]["linkedPulseId"]
                      for d in deals for v in d["column_values"] if v["id"] == "deal_account"]

@@ -2,7 +2,7 @@
 
 Every monday CRM resource is a board whose items are its records (boards.py: `BoardResource`);
 `resources` lists them in seeding order (accounts.py, contacts.py, deals.py), so contacts can link to
-the accounts seeded before them, and deals to both; updates.py (the posts on items, monday CRM's notes) comes
+the accounts seeded before them, and deals to both; leads.py is the Leads board; updates.py (the posts on items, monday CRM's notes) comes
 last, its updates hanging off all three boards' items; activities.py keeps the Emails & Activities app's kinds of
 activity (custom_activity). The GraphQL machinery is shared by every board: endpoint.py (the HTTP
 endpoint, root fields, errors, complexity), items.py (item reads, paging and mutations), boards.py
@@ -43,6 +43,7 @@ Where those sources leave a behaviour open, the emulator has a switch (`switches
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from starlette.routing import Route
@@ -53,21 +54,22 @@ from unigate.sandbox.monday.accounts import Accounts
 from unigate.sandbox.monday.boards import Boards
 from unigate.sandbox.monday.columns import ColumnValues
 from unigate.sandbox.monday.common import (
-    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEALS_BOARD_ID, FIRST_ITEM_ID, ITEM_ID_STEP, ITEM_NOT_FOUND_CODE,
-    ITEM_NOT_FOUND_ERRORS,
-    ITEM_NOT_FOUND_STATUS, MAX_PAGE_LIMIT, SANDBOX_TOKEN, TAGS, UNAUTHENTICATED_BODY, USERS,
+    ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEACTIVATED_USERS, DEALS_BOARD_ID, FIRST_ITEM_ID,
+    ITEM_ID_STEP, ITEM_NOT_FOUND_CODE, ITEM_NOT_FOUND_ERRORS, ITEM_NOT_FOUND_STATUS, LEADS_BOARD_ID, MAX_PAGE_LIMIT,
+    OTHER_USERS, SANDBOX_TOKEN, SEED_EPOCH, TAGS, UNAUTHENTICATED_BODY, USERS, iso,
 )
 from unigate.sandbox.monday.contacts import Contacts
 from unigate.sandbox.monday.deals import Deals
 from unigate.sandbox.monday.endpoint import GraphQLEndpoint
 from unigate.sandbox.monday.items import Items
+from unigate.sandbox.monday.leads import Leads
 from unigate.sandbox.monday.activities import CustomActivities
 from unigate.sandbox.monday.updates import Updates
 from unigate.sandbox.monday.oauth import OAUTH_LEGACY_TOKEN_PATH, OAUTH_PROFILE, OAUTH_TOKEN_PATH
 
 __all__ = [
     "ACCOUNTS_BOARD_ID", "CONTACTS_BOARD_ID", "CURRENT_API_VERSION", "DEALS_BOARD_ID", "EMULATOR", "ITEM_NOT_FOUND_CODE",
-    "ITEM_NOT_FOUND_STATUS", "MAX_PAGE_LIMIT", "OAUTH_LEGACY_TOKEN_PATH", "OAUTH_PROFILE", "OAUTH_TOKEN_PATH",
+    "ITEM_NOT_FOUND_STATUS", "LEADS_BOARD_ID", "MAX_PAGE_LIMIT", "OAUTH_LEGACY_TOKEN_PATH", "OAUTH_PROFILE", "OAUTH_TOKEN_PATH",
     "SANDBOX_TOKEN", "UNAUTHENTICATED_BODY", "MondayEmulator",
 ]
 
@@ -75,7 +77,7 @@ __all__ = [
 class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
     name = "monday"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Deals, Updates, CustomActivities)
+    resources = (Accounts, Contacts, Deals, Leads, Updates, CustomActivities)
     # Behaviours monday's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "api_version_header": ("optional", "required"),
@@ -86,7 +88,10 @@ class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
     def reset_state(self) -> None:
         self.boards: dict[str, dict[str, Any]] = {}     # by id, filled by the board resources' seeds
         self.items = Collection(first_id=FIRST_ITEM_ID, step=ITEM_ID_STEP, make_id=str)   # every board's items
-        self.users = {uid: {"id": uid, "name": n, "email": e} for uid, n, e in USERS}
+        # users joined a day apart from the seed epoch; the deactivated one last (common.py)
+        self.users = {uid: {"id": uid, "name": n, "email": e, "enabled": uid not in {d[0] for d in DEACTIVATED_USERS},
+                            "created_at": iso(SEED_EPOCH - timedelta(days=400 - 9 * i))}
+                      for i, (uid, n, e) in enumerate(USERS + OTHER_USERS + DEACTIVATED_USERS)}
         self.tags = {tid: {"id": tid, "name": n, "color": "#579bfc"} for tid, n in TAGS}
         self.budget_used = 0
         self.budget_window_start = time.monotonic()

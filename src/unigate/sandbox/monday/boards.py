@@ -88,7 +88,7 @@ class Boards:
             ids = self._ids(args.get("ids"))
             types = args.get("types") or []
             return [self._obj("Column", {**{k: c[k] for k in ("id", "title", "type", "settings_str")},
-                                         "description": None, "archived": False, "width": None})
+                                         "description": c.get("description"), "archived": False, "width": None})
                     for c in board["columns"] if (not ids or c["id"] in ids) and (not types or c["type"] in types)]
         if name == "groups":
             return [self._obj("Group", {**g, "position": str(i)}) for i, g in enumerate(board["groups"])]

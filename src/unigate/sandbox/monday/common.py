@@ -21,6 +21,7 @@ ACCOUNT_ID = 21874503                       # monday's numeric account id, echoe
 ACCOUNTS_BOARD_ID = "1859403721"
 CONTACTS_BOARD_ID = "1859403788"
 DEALS_BOARD_ID = "1859403812"
+LEADS_BOARD_ID = "1859403850"
 WORKSPACE_ID = "5120011"                    # the CRM boards' workspace
 # Item ids: numeric strings, one id space for every board, increasing by 7 from 1600000007.
 FIRST_ITEM_ID = 1600000007
@@ -41,7 +42,7 @@ SUPPORTED_API_VERSIONS = ("2025-04", "2025-07", "2025-10", "2026-01", "2026-04",
 ROUTED_API_VERSIONS = {version: "2025-04" for version in ("2023-10", "2024-01", "2024-04", "2024-07", "2024-10",
                                                            "2025-01")}
 # The User fields 2026-10 removes (https://developer.monday.com/api-reference/docs/migrating-user-entity-to-2026-10).
-USER_FIELDS_REMOVED = {"enabled", "is_admin"}
+USER_FIELDS_REMOVED = {"enabled", "is_admin", "is_guest", "is_pending"}
 USER_FIELDS_REMOVED_SINCE = "2026-10"
 # monday announced the header becomes mandatory (400 API_VERSION_REQUIRED;
 # https://developer.monday.com/api-reference/changelog/the-api-version-header-is-now-required); when that
@@ -86,6 +87,19 @@ USERS = [("48213001", "Dana Whitfield", "dana@sandbox-crm.example"),
           ("48213003", "Priya Raman", "priya@sandbox-crm.example"),
           ("48213004", "Tomasz Nowak", "tomasz@sandbox-crm.example"),
           ("48213005", "Aiko Tanaka", "aiko@sandbox-crm.example")]
+# Members who own no seeded record (enough members for several pages of `users`).
+OTHER_USERS = [(str(48213010 + i), f"{first} {last}", f"{first.lower()}@sandbox-crm.example")
+               for i, (first, last) in enumerate([("Mara", "Quinn"), ("Jonas", "Berg"), ("Selin", "Kaya"),
+                                                  ("Omar", "Haddad"), ("Ines", "Costa"), ("Pavel", "Novak"),
+                                                  ("Lena", "Vogel"), ("Kofi", "Mensah"), ("Hana", "Sato"),
+                                                  ("Tariq", "Aziz"), ("Elena", "Ruiz"), ("Mateo", "Silva")])]
+# A member who left: deactivated (enabled false), owns nothing, still listed by `users` (monday keeps
+# deactivated members; `non_active: true` lists only them: https://developer.monday.com/api-reference/reference/users).
+DEACTIVATED_USERS = [("48213009", "Ren Alvarez", "ren@sandbox-crm.example")]
+# users(limit:) default and cap: "users without limit" answer at most 200 from 2025-07, and a limit above 1000 is
+# refused (https://developer.monday.com/api-reference/docs/migrating-user-entity-to-2026-10; SDL `users(limit = 200)`).
+USERS_DEFAULT_LIMIT = 200
+USERS_MAX_LIMIT = 1000
 TAGS = [("21000001", "enterprise"), ("21000002", "smb"), ("21000003", "partner"), ("21000004", "churn-risk"),
          ("21000005", "vip"), ("21000006", "prospect"), ("21000007", "reseller"), ("21000008", "strategic")]
 

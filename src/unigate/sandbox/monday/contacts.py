@@ -7,7 +7,9 @@ API reference, so titles and ids are the sandbox's own; the gateway discovers th
 (email, https://developer.monday.com/api-reference/docs/email), Phone (phone,
 https://developer.monday.com/api-reference/docs/phone), Title (text), Accounts (board_relation to the
 Accounts board, https://developer.monday.com/api-reference/docs/connect), Owner (people), Type
-(status), and two columns of the account's own: Lead source (text) and Birthday (date).
+(status), and columns of the account's own: Lead source (text) and Birthday (date), seeded on some
+contacts, and Lead score (numbers), Region (text), LinkedIn (link), Background (long text), Languages
+(dropdown) and Next follow-up (date), left empty.
 """
 
 from __future__ import annotations
@@ -40,6 +42,16 @@ def _columns_contacts() -> list[dict[str, Any]]:
          "settings_str": orjson.dumps({"labels": {str(i): n for i, n in enumerate(_TYPES)}}).decode()},
         {"id": "text_mkx2src", "title": "Lead source", "type": "text", "settings_str": "{}"},
         {"id": "date_mkx2bday", "title": "Birthday", "type": "date", "settings_str": "{}"},
+        # more of the account's own columns, left empty by the seed: the board's column list spans pages
+        {"id": "numeric_mkx2scr", "title": "Lead score", "type": "numbers", "settings_str": "{}",
+         "description": "How likely the contact is to buy (0-100)"},
+        {"id": "text_mkx2reg", "title": "Region", "type": "text", "settings_str": "{}"},
+        {"id": "link_mkx2li", "title": "LinkedIn", "type": "link", "settings_str": "{}"},
+        {"id": "long_text_mkx2bio", "title": "Background", "type": "long_text", "settings_str": "{}"},
+        {"id": "dropdown_mkx2lang", "title": "Languages", "type": "dropdown",
+         "settings_str": orjson.dumps({"labels": [{"id": i + 1, "name": n} for i, n in
+                                                  enumerate(["English", "German", "Spanish", "Japanese"])]}).decode()},
+        {"id": "date_mkx2next", "title": "Next follow-up", "type": "date", "settings_str": "{}"},
     ]
 
 

@@ -34,7 +34,7 @@ from unigate.sandbox.monday.common import (
     ROUTED_API_VERSIONS, USER_FIELDS_REMOVED, USER_FIELDS_REMOVED_SINCE,
     MAX_ITEMS_IDS, MAX_PAGE_LIMIT, MAX_QUERY_COMPLEXITY, PARSE_ERROR_STATUS, RATE_LIMIT_HEADER,
     RATE_LIMIT_POLICY_HEADER, SANDBOX_TOKEN, SUPPORTED_API_VERSIONS, UNAUTHENTICATED_BODY,
-    USERS, VERSION_RE,
+    USERS, USERS_DEFAULT_LIMIT, USERS_MAX_LIMIT, VERSION_RE,
 )
 from unigate.sandbox.monday.schema import FIELDS, POSSIBLE_TYPES, VALUE_TYPES, arguments
 
@@ -64,7 +64,8 @@ class GraphQLEndpoint:
         return {"__typename": type_name, **data}
 
     def _user_obj(self, user: dict[str, Any]) -> dict[str, Any]:
-        return self._obj("User", {**user, "enabled": True, "is_admin": user["id"] == USERS[0][0], "title": None})
+        return self._obj("User", {**user, "is_admin": user["id"] == USERS[0][0], "title": None,
+                                  "is_guest": False, "is_pending": False})
 
     def _ids(self, value: Any) -> list[str]:
         if value is None:
@@ -128,8 +129,7 @@ class GraphQLEndpoint:
         if name == "me":
             return self._user_obj(self.users[USERS[0][0]])
         if name == "users":
-            ids = self._ids(args.get("ids"))
-            return [self._user_obj(u) for u in self.users.values() if not ids or u["id"] in ids]
+            return [self._user_obj(u) for u in self._users_page(args)]
         if name == "tags":
             ids = self._ids(args.get("ids"))
             return [self._obj("Tag", t) for t in self.tags.values() if not ids or t["id"] in ids]
@@ -141,6 +141,35 @@ class GraphQLEndpoint:
 
     def _plain(self, parent: Any, name: str, args: dict[str, Any]) -> Any:
         return parent.get(name)
+
+    def _users_page(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """`users(ids, emails, name, kind, non_active, newest_first, limit, page)`
+        (https://developer.monday.com/api-reference/reference/users): `emails` exact (case-insensitive); `name` a
+        fuzzy match (here: case-insensitive substring) unless combined with `kind` or `emails`, then the exact
+        name (monday's SDL description of `name`); `kind` all | non_guests | guests | non_pending (every sandbox
+        member is a non-pending member); `non_active: true` only deactivated members; oldest
+        member first (`newest_first` reverses); pages of `limit` (default 200, at most 1000) numbered from 1."""
+        ids = self._ids(args.get("ids"))
+        emails = {str(e).lower() for e in (args.get("emails") or [])}
+        name = args.get("name")
+        exact = args.get("kind") is not None or bool(emails)
+        users = [u for u in self.users.values()
+                 if (not ids or u["id"] in ids) and (not emails or u["email"].lower() in emails)
+                 and (not name or (str(name).lower() == u["name"].lower() if exact
+                                   else str(name).lower() in u["name"].lower()))
+                 and args.get("kind") != "guests"
+                 and (not args.get("non_active") or not u["enabled"])]
+        users.sort(key=lambda u: (u["created_at"], u["id"]), reverse=bool(args.get("newest_first")))
+        limit = args.get("limit")
+        if limit is None:
+            limit = USERS_DEFAULT_LIMIT
+        if not isinstance(limit, int) or not 1 <= limit <= USERS_MAX_LIMIT:
+            raise gql.FieldError(f"limit must be between 1 and {USERS_MAX_LIMIT}", "InvalidArgumentException", 400,
+                                 {"limit": limit})
+        page = args.get("page") or 1
+        if not isinstance(page, int) or page < 1:
+            raise gql.FieldError("page must be a positive integer", "InvalidArgumentException", 400)
+        return users[(page - 1) * limit: page * limit]
 
     # -- complexity -------------------------------------------------------------------------------
     def _cost(self, selections: list[Any], variables: dict[str, Any], mutation: bool) -> int:

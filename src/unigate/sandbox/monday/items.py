@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,6 +22,16 @@ from unigate.sandbox.monday.common import (
     COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS, CURSOR_TTL_SECONDS, ITEM_NOT_FOUND_ERRORS, MAX_PAGE_LIMIT,
     USERS, now_iso,
 )
+
+
+# The pseudo-columns every board can be filtered and sorted by, and the item time each stands for
+# (https://developer.monday.com/api-reference/changelog/ability-to-sort-items_page-results-by-creation-or-last-updated-date).
+PSEUDO_TIME_COLUMNS = {"__last_updated__": "updated_at", "__creation_log__": "created_at"}
+
+
+def _instant(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Items:
@@ -111,22 +122,71 @@ class Items:
     def _matching_ids(self, board: dict[str, Any], query: dict[str, Any]) -> list[str]:
         ids = self._ids(query.get("ids"))
         rules = query.get("rules") or []
-        if not ids and not rules:
-            return board["item_ids"]
+        order_by = query.get("order_by") or []
         candidates = [i for i in board["item_ids"] if not ids or i in set(ids)]
-        if not rules:
-            return candidates
-        operator = (query.get("operator") or "and").lower()
-        out = []
-        for item_id in candidates:
-            item = self.items.records[item_id]
-            hits = [self._rule_matches(board, item, rule) for rule in rules]
-            if (all(hits) if operator == "and" else any(hits)):
-                out.append(item_id)
-        return out
+        if rules:
+            operator = (query.get("operator") or "and").lower()
+            out = []
+            for item_id in candidates:
+                item = self.items.records[item_id]
+                hits = [self._rule_matches(board, item, rule) for rule in rules]
+                if (all(hits) if operator == "and" else any(hits)):
+                    out.append(item_id)
+            candidates = out
+        # order_by: [{column_id, direction = asc}], the first key sorting first; the pseudo-columns
+        # __last_updated__ and __creation_log__ sort by the item's times even on a board without such a column
+        # (https://developer.monday.com/api-reference/changelog/ability-to-sort-items_page-results-by-creation-or-last-updated-date).
+        for order in reversed(order_by if isinstance(order_by, list) else [order_by]):
+            col_id = order.get("column_id")
+            if col_id not in PSEUDO_TIME_COLUMNS and col_id != "name" and col_id not in board["columns_by_id"]:
+                raise gql.FieldError("This column ID doesn't exist for the board", "InvalidColumnIdException", 400,
+                                     {"column_id": col_id})
+            def key(item_id: str, col_id: str = col_id) -> Any:
+                item = self.items.records[item_id]
+                if col_id in PSEUDO_TIME_COLUMNS:
+                    return item[PSEUDO_TIME_COLUMNS[col_id]]
+                if col_id == "name":
+                    return item["name"].lower()
+                col = board["columns_by_id"][col_id]
+                return (self._column_text(board, col, item["column_values"].get(col_id)) or "").lower()
+            candidates = sorted(candidates, key=key, reverse=str(order.get("direction") or "asc").lower() == "desc")
+        return candidates
+
+    def _time_rule_matches(self, item: dict[str, Any], rule: dict[str, Any]) -> bool:
+        """A rule on `__last_updated__` (the item's updated_at) or `__creation_log__` (created_at), compared with
+        ISO 8601 timestamps in `compare_value` as a third-party sync client sends them (compare_attribute
+        UPDATED_AT; https://developer.monday.com/api-reference/docs/last-updated,
+        https://developer.monday.com/api-reference/docs/creation-log) [unverified: the reference gives no
+        example of the timestamp form]. Operators: greater_than, greater_than_or_equals, lower_than,
+        lower_than_or_equal, between (two values); others refused."""
+        col_id = rule["column_id"]
+        compare = rule.get("compare_value")
+        values = compare if isinstance(compare, list) else [compare]
+        try:
+            bounds = [_instant(str(v)) for v in values]
+        except ValueError:
+            raise gql.FieldError(f"Invalid compare_value for column {col_id}", "InvalidArgumentException", 400,
+                                 {"column_id": col_id, "compare_value": compare}) from None
+        at = _instant(item[PSEUDO_TIME_COLUMNS[col_id]])
+        operator = rule.get("operator") or "any_of"
+        if operator == "between":
+            if len(bounds) != 2:
+                raise gql.FieldError("between takes two values", "InvalidArgumentException", 400,
+                                     {"column_id": col_id})
+            return bounds[0] <= at <= bounds[1]
+        if len(bounds) != 1:
+            raise gql.FieldError(f"{operator} takes one value", "InvalidArgumentException", 400, {"column_id": col_id})
+        checks = {"greater_than": at > bounds[0], "greater_than_or_equals": at >= bounds[0],
+                  "lower_than": at < bounds[0], "lower_than_or_equal": at <= bounds[0]}
+        if operator not in checks:
+            raise gql.FieldError(f"Operator {operator} is not supported for column {col_id}",
+                                 "InvalidArgumentException", 400, {"column_id": col_id, "operator": operator})
+        return checks[operator]
 
     def _rule_matches(self, board: dict[str, Any], item: dict[str, Any], rule: dict[str, Any]) -> bool:
         col_id = rule.get("column_id")
+        if col_id in PSEUDO_TIME_COLUMNS:
+            return self._time_rule_matches(item, rule)
         if col_id == "name":
             text = item["name"]
         else:

@@ -40,7 +40,8 @@ FIELDS: dict[str, dict[str, str | None]] = {
     "CustomActivity": {"id": None, "name": None, "type": None, "icon_id": None, "color": None},
     "Complexity": {"before": None, "after": None, "query": None, "reset_in_x_seconds": None},
     "Version": {"kind": None, "value": None, "display_name": None},
-    "User": {"id": None, "name": None, "email": None, "enabled": None, "is_admin": None, "title": None},
+    "User": {"id": None, "name": None, "email": None, "enabled": None, "is_admin": None, "title": None,
+             "created_at": None, "is_guest": None, "is_pending": None},
     "Tag": {"id": None, "name": None, "color": None},
 }
 

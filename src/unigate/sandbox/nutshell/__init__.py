@@ -33,14 +33,15 @@ from unigate.sandbox.nutshell.accounts import (
     PATCH_CONTENT_TYPE_ERROR, PATCH_STATUS, Accounts,
 )
 from unigate.sandbox.nutshell.common import (
-    ACCOUNT_TYPE_NAMES, HOST, INDUSTRY_NAMES, INSTANCE_ID, SANDBOX_API_KEY, SANDBOX_USERNAME, SITE_ID, TAG_NAMES,
-    UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, format_phone,
+    ACCOUNT_TYPE_NAMES, DISABLED_USER_IDS, HOST, INDUSTRY_NAMES, INSTANCE_ID, SANDBOX_API_KEY, SANDBOX_USERNAME, SITE_ID, TAG_NAMES,
+    OTHER_USERS, UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, format_phone,
 )
 from unigate.sandbox.nutshell.activities import ACTIVITY_PUT, Activities, ActivityTypes
 from unigate.sandbox.nutshell.contacts import Contacts
-from unigate.sandbox.nutshell.leads import Leads
+from unigate.sandbox.nutshell.leads import LeadRecords, Leads
 from unigate.sandbox.nutshell.notes import Notes
 from unigate.sandbox.nutshell.pipelines import Stages, Stagesets
+from unigate.sandbox.nutshell.users import Users
 
 __all__ = [
     "CREATE_STATUS", "DEFAULT_PAGE_LIMIT", "DELETED_ACCOUNTS_READABLE", "EMULATOR", "HOST", "INSTANCE_ID",
@@ -71,15 +72,16 @@ SWITCHES: dict[str, tuple[object, ...]] = {
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
-    resources = (Accounts, Contacts, Stagesets, Stages, Leads, Notes, ActivityTypes, Activities)
+    resources = (Users, Accounts, Contacts, Stagesets, Stages, Leads, LeadRecords, Notes, ActivityTypes, Activities)
     switches = SWITCHES
 
     # -- data -------------------------------------------------------------------------------------
     def reset_state(self) -> None:
         """The lookups every resource links to."""
         self.users = {uid: {"id": uid, "type": "users", "name": n, "firstName": n.split()[0], "emails": [e],
-                            "isEnabled": True, "isAdministrator": uid == "1-users", "modifiedTime": 1677682800}
-                      for uid, n, e in USERS}
+                            "isEnabled": uid not in DISABLED_USER_IDS, "isAdministrator": uid == "1-users",
+                            "modifiedTime": 1677682800 + 86400 * i}
+                      for i, (uid, n, e) in enumerate(USERS + OTHER_USERS)}
         self.industries = {f"{i + 1}-industries": {"id": f"{i + 1}-industries", "type": "industries", "name": n,
                                                    "modifiedTime": 1677682800}
                            for i, n in enumerate(INDUSTRY_NAMES)}

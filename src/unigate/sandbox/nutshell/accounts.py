@@ -25,7 +25,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
-    HOST, INDUSTRY_NAMES, INSTANCE_ID, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
+    created_range, HOST, INDUSTRY_NAMES, INSTANCE_ID, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
     format_phone, formatted_number, json_body, slugify,
 )
 from unigate.sandbox.nutshell.values import list_of, mark_primary, parse_emails, parse_phones, parse_urls
@@ -212,6 +212,10 @@ class Accounts(Resource):
         email = params.get("email")   # swagger: accounts associated with a specific email address
         if email:
             live = [a for a in live if any(e["value"].lower() == email.lower() for e in a["emails"])]
+        created = created_range(params)   # https://developers.nutshell.com/docs/filters
+        if created:
+            live = [a for a in live if a.get("createdTime") is not None
+                    and created[0] <= a["createdTime"] <= created[1]]
         sort = params.get("sort")
         if sort:
             key = sort[1:] if sort.startswith("-") else sort

@@ -28,6 +28,12 @@ USERS = [("1-users", "Andy Fowler", "andy@sandbox-nutshell.example"),
           ("2-users", "Becca Lin", "becca@sandbox-nutshell.example"),
           ("3-users", "Carlos Mendes", "carlos@sandbox-nutshell.example"),
           ("4-users", "Dee Okafor", "dee@sandbox-nutshell.example")]
+# Users who own no seeded record (enough users for several pages of /users); the last one is disabled.
+OTHER_USERS = [(f"{5 + i}-users", name, f"{name.split()[0].lower()}@sandbox-nutshell.example")
+               for i, name in enumerate(["Elif Demir", "Finn Murphy", "Gia Romano", "Hugo Lambert", "Isla Grant",
+                                         "Jae Park", "Kira Olsen", "Luca Bianchi", "Maya Patel", "Nico Weber",
+                                         "Olga Petrova", "Pablo Ortiz", "Quinn Avery", "Rosa Lind"])]
+DISABLED_USER_IDS = {OTHER_USERS[-1][0]}
 INDUSTRY_NAMES = ["Software", "Manufacturing", "Healthcare", "Financial Services", "Retail", "Logistics",
                "Energy", "Education"]
 TAG_NAMES = ["enterprise", "smb", "partner", "churn-risk", "vip", "prospect"]
@@ -86,3 +92,26 @@ async def json_body(request: Request) -> Any:
         raise NutshellError(400, "Invalid JSON", "The request body is not valid JSON") from None
 
 
+
+
+_TIME_RANGE = re.compile(r"^\s*(\S+)\s+TO\s+(\S+)\s*$")
+
+
+def created_range(params: Any) -> tuple[int, int] | None:
+    """`filter[createdTime]=<from> TO <to>` (https://developers.nutshell.com/docs/filters: a time range is two
+    timestamps joined by " TO ", e.g. `2025-03-01T00:00:00 TO 2025-03-15T23:59:59`) as unix seconds, both ends
+    inclusive and read as UTC [unverified: the docs give no zone or end semantics]; None without the filter. One
+    timestamp alone, or anything else, is 400 "Invalid filter" [unverified status]."""
+    raw = params.get("filter[createdTime]")
+    if raw is None:
+        return None
+    match = _TIME_RANGE.match(raw)
+    try:
+        if not match:
+            raise ValueError(raw)
+        ends = [datetime.fromisoformat(part.replace("Z", "+00:00")) for part in match.groups()]
+    except ValueError:
+        raise NutshellError(400, "Invalid filter",
+                            f"Invalid time range for createdTime: {raw!r} (expected '<from> TO <to>')") from None
+    low, high = (int((e if e.tzinfo else e.replace(tzinfo=timezone.utc)).timestamp()) for e in ends)
+    return low, high

@@ -29,7 +29,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
-    FIRST_NAMES, HOST, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError, format_phone,
+    created_range, FIRST_NAMES, HOST, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError, format_phone,
     formatted_number, json_body, slugify,
 )
 from unigate.sandbox.nutshell.values import list_of, mark_primary, parse_emails, parse_phones, parse_urls
@@ -48,7 +48,21 @@ SORT_KEYS = ("accountType", "accounts", "createdTime", "email", "industry", "las
 # Contact custom fields (id, name, type, choices); writes name them, reads list them per contact.
 CUSTOM_FIELDS = [("11-customfields", "Birthday", "date", None),
                  ("12-customfields", "Preferred channel", "enum", ["Email", "Phone", "Text"]),
-                 ("13-customfields", "Lead source", "text", None)]
+                 ("13-customfields", "Lead source", "text", None),
+                 # more of an instance's own fields, left empty by the seed (the definitions span list pages);
+                 # "currency" holds an amount (type names as Composio's Nutshell docs list them [unverified])
+                 ("14-customfields", "Budget", "currency", None),
+                 ("15-customfields", "Region", "text", None),
+                 ("16-customfields", "Newsletter topic", "enum", ["Product", "Events", "Offers"]),
+                 ("17-customfields", "Twitter handle", "text", None),
+                 ("18-customfields", "Assistant name", "text", None),
+                 ("19-customfields", "Expected spend", "currency", None),
+                 ("20-customfields", "First meeting", "date", None),
+                 ("21-customfields", "Referral code", "text", None),
+                 ("22-customfields", "Department", "text", None),
+                 ("23-customfields", "Renewal month", "enum", ["January", "April", "July", "October"]),
+                 ("24-customfields", "Sales notes", "text", None),
+                 ("25-customfields", "Partner tier", "enum", ["Gold", "Silver"])]
 _FIELDS = ("name", "firstName", "lastName", "jobTitle", "description", "phones", "emails", "urls", "addresses")
 _LINKS = ("accounts", "owner", "tags", "territory", "emAudiences")
 _ID = re.compile(r"^(\d+)-contacts$")
@@ -195,6 +209,10 @@ class Contacts(Resource):
         if q:
             live = [c for c in live if q.lower() in " ".join(
                 [c["name"] or "", c["jobTitle"] or ""] + [e["value"] for e in c["emails"]]).lower()]
+        created = created_range(params)   # https://developers.nutshell.com/docs/filters
+        if created:
+            live = [c for c in live if c.get("createdTime") is not None
+                    and created[0] <= c["createdTime"] <= created[1]]
         sort = params.get("sort")
         if sort:
             key = sort[1:] if sort.startswith("-") else sort

@@ -12,6 +12,10 @@ lead recorded by amp-labs/connectors, providers/nutshell test fixtures).
 - Setting a given stage: no REST path is documented. The emulator takes a `links.stage` written like any
   other link (`replace /leads/0/links/stage`, or `links.stage` on create) when `STAGE_LINK_WRITABLE`, and
   refuses a stage outside the lead's pipeline (422), as the stageset endpoint implies. [unverified]
+- Custom fields (swagger /leads/customfields/attributes, /leads/{id}/customfields): definitions a bare array,
+  values not part of the lead but read per lead (a bare array of {id, type, name, value}); written by field name,
+  `customFields` on create and `replace /leads/0/<Field Name>` on update. Types as the sandbox's contacts have
+  them (text, currency: an amount, enum, date) [unverified: the swagger types no values].
 - Read shapes from the live lead: `value {amount (number), currency, formatted}`, `status` "open" (won/lost
   after an outcome), times as objects {absoluteLocalizedString, timestamp, value}, `number` a string.
 """
@@ -30,7 +34,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
-from unigate.sandbox.nutshell.common import HOST, SEED_EPOCH, NutshellError, formatted_number, json_body
+from unigate.sandbox.nutshell.common import HOST, SEED_EPOCH, NutshellError, created_range, formatted_number, json_body
 
 PATCH_CONTENT_TYPE = "application/json-patch+json"
 PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://jsonapi.org"
@@ -40,6 +44,11 @@ PATCH_STATUS = 204           # swagger: PATCH /leads/{id} -> 204
 DEFAULT_PAGE_LIMIT = 50      # as accounts and contacts (no documented default) [unverified]
 MAX_PAGE_LIMIT = 10_000
 STAGE_LINK_WRITABLE = True   # see the module docstring [unverified]
+SORT_KEYS = ("name", "value", "confidence", "age")
+# Lead custom fields (id, name, type, choices).
+CUSTOM_FIELDS = [("31-customfields", "Competitor", "text", None),
+                 ("32-customfields", "Seats", "currency", None),
+                 ("33-customfields", "Deal type", "enum", ["New business", "Upsell", "Renewal"])]
 _FIELDS = ("description", "manualValue", "confidence", "priority", "dueTime", "anticipatedClosedTime")
 _LIST_LINKS = ("accounts", "contacts", "tags", "sources")
 _ONE_LINKS = ("owner", "stage")
@@ -83,7 +92,9 @@ class Leads(Resource):
         return [
             Route("/rest/leads", g(self.list_leads), methods=["GET"]),
             Route("/rest/leads", g(self.create_lead), methods=["POST"]),
+            Route("/rest/leads/customfields/attributes", g(self.custom_field_attributes), methods=["GET"]),
             Route("/rest/leads/{id}", g(self.get_lead), methods=["GET"]),
+            Route("/rest/leads/{id}/customfields", g(self.custom_field_values), methods=["GET"]),
             Route("/rest/leads/{id}", g(self.patch_lead), methods=["PATCH"]),
             Route("/rest/leads/{id}", g(self.delete_lead), methods=["DELETE"]),
             Route("/rest/leads/{id}/stageset", g(self.set_stageset), methods=["POST"]),
@@ -94,13 +105,18 @@ class Leads(Resource):
         return self.emulator.resource("stages")
 
     def snapshot(self) -> Any:
-        return list(self.store.values())
+        """The leads, each with its custom field values (`customFields`, which Nutshell serves apart)."""
+        return [{**lead, "customFields": dict(self.custom_values.get(lead["id"], {}))} for lead in self.store.values()]
 
     # -- seed -----------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
         """Deals in every pipeline and stage, most with an account and its people, in three currencies;
         every ninth won, every eleventh lost."""
         self.store = Collection(first_id=1001, make_id=_lead_id, number_of=_lead_number)
+        self.custom_values: dict[str, dict[str, Any]] = {}
+        self.field_specs = {name: {"id": cid, "type": "customfields", "name": name, "title": name,
+                                   "fieldType": kind, "choices": choices}
+                            for cid, name, kind, choices in CUSTOM_FIELDS}
         stagesets = list(self.emulator.resource("pipelines").records.values())
         if not stagesets:
             return
@@ -127,6 +143,9 @@ class Leads(Resource):
                 lead["status"], lead["links"]["outcome"] = "lost", "2-outcomes"
                 lead["closedTime"] = time_object(created + 86400 * 25)
             self.store.add(lead["id"], lead)
+            if i % 2 == 0:
+                self.custom_values[lead["id"]] = {"Competitor": ["Acme CRM", "Globex Sales"][i % 4 // 2],
+                                                  "Seats": 5 + i % 20}
 
     def _new(self, name: str, created: int, stageset: str, stage: str) -> dict[str, Any]:
         lead_id = self.store.new_id()
@@ -164,10 +183,29 @@ class Leads(Resource):
         stageset = params.get("filter[stageset]")
         if stageset:
             live = [lead for lead in live if lead["links"]["stageset"] == stageset]
+        created = created_range(params)
+        if created:
+            live = [lead for lead in live if created[0] <= lead["createdTime"]["timestamp"] <= created[1]]
+        sort = params.get("sort")
+        if sort:
+            # swagger: /leads sorts by age, value, milestone, confidence, name, closedTime, owner, sources (each
+            # also with a leading `-`); no createdTime. The sandbox serves name, value, confidence and age.
+            key = sort[1:] if sort.startswith("-") else sort
+            if key not in SORT_KEYS:
+                raise NutshellError(400, "Invalid sort", f"Cannot sort by {key}")
+            live = sorted(live, key=lambda lead: self._sort_value(lead, key), reverse=sort.startswith("-"))
         chunk = live[page * limit: (page + 1) * limit]
         meta = {"count": len(chunk), "countFormatted": formatted_number(len(chunk)), "total": len(live),
                 "totalFormatted": formatted_number(len(live))}
         return json_response(self._response(chunk, meta))
+
+    @staticmethod
+    def _sort_value(lead: dict[str, Any], key: str) -> tuple[bool, Any]:
+        value = {"name": (lead["name"] or "").lower(), "value": lead["value"]["amount"],
+                 "confidence": lead["confidence"],
+                 # age: how old the lead is, so ascending is the newest first
+                 "age": -lead["createdTime"]["timestamp"]}.get(key)
+        return (value is None, value if value is not None else "")
 
     async def get_lead(self, request: Request) -> Response:
         # Soft delete: a deleted lead is still read by id, with deletedTime (as accounts and contacts). [unverified]
@@ -197,8 +235,42 @@ class Leads(Resource):
                 self._set_link(lead, key, value)
         if not lead["description"]:
             raise NutshellError(422, "Invalid lead", "A lead needs a description (its name).", "description")
+        values = self._custom_fields({}, data["customFields"]) if "customFields" in data else {}
         self.store.add(lead["id"], lead)
+        self.custom_values[lead["id"]] = values
         return json_response(self._response([lead]), CREATE_STATUS)
+
+    async def custom_field_attributes(self, request: Request) -> Response:
+        return json_response(list(self.field_specs.values()))     # bare array (swagger)
+
+    async def custom_field_values(self, request: Request) -> Response:
+        lead = self._find(request.path_params["id"], allow_deleted=False)
+        values = self.custom_values.get(lead["id"], {})
+        return json_response([{"id": spec["id"], "type": "customfields", "name": name, "value": values[name]}
+                              for name, spec in self.field_specs.items() if values.get(name) is not None])
+
+    def _custom_fields(self, current: dict[str, Any], values: Any) -> dict[str, Any]:
+        """Custom field values written by field name (unknown names and values of the wrong kind refused, 422)."""
+        if not isinstance(values, dict):
+            raise NutshellError(422, "Invalid customFields", field="customFields")
+        out = dict(current)
+        for name, value in values.items():
+            spec = self.field_specs.get(name)
+            if spec is None:
+                raise NutshellError(422, "Invalid custom field", f"No lead custom field named {name!r}", "customFields")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+                raise NutshellError(422, "Invalid custom field value", f"{name} takes a single value", "customFields")
+            if spec["fieldType"] == "enum" and value is not None and value not in spec["choices"]:
+                raise NutshellError(422, "Invalid custom field value",
+                                    f"{value!r} is not one of {', '.join(spec['choices'])}", "customFields")
+            if spec["fieldType"] == "currency" and value is not None and not isinstance(value, (int, float)) \
+                    and not re.fullmatch(r"-?\d+(\.\d+)?", str(value)):
+                raise NutshellError(422, "Invalid custom field value", f"{name} takes an amount", "customFields")
+            if value is None:
+                out.pop(name, None)
+            else:
+                out[name] = value
+        return out
 
     async def patch_lead(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -209,12 +281,14 @@ class Leads(Resource):
         if not isinstance(ops, list) or not ops:
             raise NutshellError(400, "No patches sent", "The body must be a non-empty JSON Patch array")
         staged = orjson.loads(orjson.dumps(lead))
+        values = dict(self.custom_values.get(lead["id"], {}))
         for op in ops:
-            self._patch_one(staged, op)
+            values = self._patch_one(staged, values, op)
         if not staged["description"]:
             raise NutshellError(422, "Invalid lead", "A lead needs a description (its name).", "description")
         lead.clear()
         lead.update(staged)
+        self.custom_values[lead["id"]] = values
         return Response(status_code=PATCH_STATUS)
 
     async def delete_lead(self, request: Request) -> Response:
@@ -306,7 +380,8 @@ class Leads(Resource):
         else:
             raise NutshellError(422, f"Unknown link {key}", field=f"links.{key}")
 
-    def _patch_one(self, lead: dict[str, Any], op: Any) -> None:
+    def _patch_one(self, lead: dict[str, Any], values: dict[str, Any], op: Any) -> dict[str, Any]:
+        """Apply one JSON Patch operation to the staged lead; answers the custom field values."""
         if not isinstance(op, dict) or op.get("op") not in ("add", "remove", "replace"):
             raise NutshellError(400, "Invalid patch operation", "op must be add, remove or replace")
         path = str(op.get("path", ""))
@@ -327,5 +402,28 @@ class Leads(Resource):
                 raise NutshellError(400, "Invalid patch path", f"Unsupported path {path}")
         elif len(rest) == 1 and rest[0] in _FIELDS:
             self._apply_fields(lead, {rest[0]: None if kind == "remove" else value})
+        elif len(rest) == 1 and rest[0] in self.field_specs:      # a custom field, by name
+            return self._custom_fields(values, {rest[0]: None if kind == "remove" else value})
         else:
             raise NutshellError(400, "Invalid patch path", f"Unsupported path {path}")
+        return values
+
+
+class LeadRecords(Resource):
+    """The same leads seen as unified `leads` (`/__control/nutshell/records/leads`): Nutshell has one lead
+    object, its deal, which crm/opportunities and crm/leads both map. No routes or records of its own."""
+
+    name = "leads"
+    default_seed_count: ClassVar[int | None] = 0
+
+    def routes(self) -> list[Route]:
+        return []
+
+    def seed(self, count: int) -> None:
+        """The leads are seeded as `opportunities`."""
+
+    def snapshot(self) -> Any:
+        return self.emulator.resource("opportunities").snapshot()
+
+    def count(self) -> int:
+        return 0          # counted once, as opportunities
