@@ -20,6 +20,8 @@ def ev(source: str, data=None):
     (1496707930123, "2017-06-06T00:12:10.123Z"),
     ("not a date", None),
     ("", None),
+    (1e300, None),  # past year 9999: no date, not an OverflowError
+    ("99999999999999999999999", None),
 ])
 def test_to_iso(value, expected):
     assert ev("$toIso(v)", {"v": value}) == expected
