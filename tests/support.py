@@ -403,9 +403,10 @@ def assert_reads_back(name: str, sent: dict[str, Any], got: dict[str, Any], reso
         if link in sent:
             assert (got.get(link) or {}).get("id") == sent[link]["id"], f"{where}: {link} {got.get(link)}"
     for many in ("contact", "opportunity", "lead"):  # linked lists: every one sent is on the record
-        if many in sent:
-            ids = {c.get("id") for c in got.get(many) or []}
-            assert {c["id"] for c in sent[many]} <= ids, f"{where}: {many} {got.get(many)}"
+        if many in sent:  # one linked record (a lead's contact) or a list of them
+            as_list = lambda v: [v] if isinstance(v, dict) else v or []  # noqa: E731
+            ids = {c.get("id") for c in as_list(got.get(many))}
+            assert {c["id"] for c in as_list(sent[many])} <= ids, f"{where}: {many} {got.get(many)}"
     if "addresses" in sent:
         address = (got.get("addresses") or [{}])[0]
         for key in ("street_1", "city"):

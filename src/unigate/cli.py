@@ -287,6 +287,7 @@ _GATEWAY_ENVIRONMENT = """\
   UNIGATE_LIMIT_PER_TOKEN, UNIGATE_LIMIT_PER_ACCOUNT   gateway rate limits, e.g. 500/10s (default: none)
   UNIGATE_CACHE_TTL          seconds a token or account is cached (default: 5)
   UNIGATE_CACHE_VALIDATION   strict or notify (default: strict; docs/deploy.md)
+  UNIGATE_LOOKUP_TTL         seconds an account's field definitions and stage lists are kept (default: 60)
   UNIGATE_IDEMPOTENCY_TTL    seconds an Idempotency-Key answer is kept (default: 86400)
   UNIGATE_IDEMPOTENCY_LEASE  seconds a claimed key waits for its first call (default: 300)
   UNIGATE_MAX_QUERY_BYTES    longest query string (default: 16384)

@@ -53,7 +53,8 @@ def _query_schema(unified_method: str, mapping: ResourceMapping, resource: Unifi
         properties["next_cursor"] = {"type": "string", "description": "The previous page's next_cursor."}
         properties["truto_key_by"] = {"type": "string", "description": "Answers result as an object keyed by this field."}
         for name in mapping.filters:
-            field = resource.schema["properties"][name]
+            # A filter need not be a field of the model (contacts filter by `email`): a string then.
+            field = resource.schema["properties"].get(name, {"type": "string"})
             operators = mapping.filter_operators.get(name)
             properties[name] = _link_filter(field) if operators is None else _compared_filter(field, operators)
         if mapping.sort_by:

@@ -336,7 +336,7 @@ class Engine:
             return await self._as_is(request, state, provider_request, write=writing)
         answer = await self.provider.fetch(request.account, provider_request, state, write=writing)
         request.account = answer.account
-        if request.method != "get" and request.resource in LOOKUP_RESOURCES:
+        if request.method in ("create", "update", "delete") and request.resource in LOOKUP_RESOURCES:
             request.account.step_cache.clear()  # what other mappings looked up (fields, stages) has changed
         parsed, response, headers = answer.parsed, answer.response, answer.headers
         schema = self.resources.get((request.model, request.resource))

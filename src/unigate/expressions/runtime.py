@@ -541,6 +541,10 @@ def _floor(value: Any) -> Any:
     return _integral(value, math.floor)
 
 
+def _ceil(value: Any) -> Any:
+    return _integral(value, math.ceil)
+
+
 def _round(value: Any) -> Any:
     """$round(number) to an integer, halves to even (as JSONata, and Python's round)."""
     return _integral(value, round)
@@ -603,6 +607,7 @@ BUILTINS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "toMillis": (_to_millis, 1, 1),
     "fromMillis": (_from_millis, 1, 2),
     "floor": (_floor, 1, 1),
+    "ceil": (_ceil, 1, 1),
     "round": (_round, 1, 1),
 }
 for _name, (_function, _signature) in CUSTOM_FUNCTIONS.items():
