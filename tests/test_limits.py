@@ -112,7 +112,7 @@ def test_a_query_string_over_the_limit_is_414_on_every_route(small, path):
 
 def test_a_query_string_at_the_limit_is_served(small):
     # The padding rides in remote_query (passed to the CRM as given); an unknown list parameter is a 400.
-    query = f"integrated_account_id={small.account_id}&limit=1&remote_query[pad]="
+    query = f"integrated_account_id={small.account_id}&limit=1&remote_query%5Bpad%5D="
     query += "a" * (QUERY_LIMIT - len(query))
     assert len(query) == QUERY_LIMIT
     response = requests.get(f"{small.url}/unified/crm/accounts?{query}", headers=small.headers, timeout=10)

@@ -177,6 +177,20 @@ def _count(value: Any) -> Any:
     return len(value) if isinstance(value, list) else 1
 
 
+def _extreme(pick: Callable[[list[Any]], Any]) -> Callable[[Any], Any]:
+    """$max / $min of a number or an array of numbers; undefined for nothing, the engine for anything else."""
+    def extreme(value: Any) -> Any:
+        if value is UNDEFINED:
+            return UNDEFINED
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            return UNDEFINED
+        if not all(_is_number(item) for item in items):
+            raise Fallback
+        return pick(items)
+    return extreme
+
+
 def _string(value: Any) -> Any:
     kind = type(value)
     if kind is str:
@@ -577,6 +591,8 @@ def _host(function: Callable[..., Any]) -> Callable[..., Any]:
 # name -> (implementation, least arguments, most arguments)
 BUILTINS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "count": (_count, 1, 1),
+    "max": (_extreme(max), 1, 1),
+    "min": (_extreme(min), 1, 1),
     "string": (_string, 1, 1),
     "number": (_number, 1, 1),
     "exists": (_exists, 1, 1),
