@@ -170,3 +170,14 @@ def test_the_python_sdk_sends_filters_and_gets_the_filtered_list(gateway, name, 
     assert asyncio.run(listed("2999-01-01T00:00:00Z")) == []
     assert sorted(asyncio.run(listed("2000-01-01T00:00:00Z"))) == sorted(ids(list_all(gateway, name, limit=50,
                                                                                      resource=resource)))
+
+
+@pytest.mark.parametrize(("name", "resource"), _pairs_with(lambda m: _lower_bound(m, "updated_at") is None))
+def test_a_crm_that_cannot_bound_updated_at_says_so(gateway, name, resource):
+    """An incremental sync is told plainly, before the CRM is called, that this list has no modification-time
+    bound: a 400 naming the filter and what the CRM can filter by, never the whole unfiltered list."""
+    response = gateway.unified("GET", name, params={"updated_at[gte]": "2026-01-01T00:00:00Z"}, resource=resource)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert "updated_at" in body["message"] and "filters it takes" in body["message"]
+    assert body["truto_error_insight"]["unsupported_filters"]["value"] == ["updated_at"]
