@@ -63,6 +63,8 @@ def record_mappings() -> dict[str, tuple[str, str]]:
     for name in sorted(SPECS):
         for (_model, resource), mapping in SPECS[name].mappings.items():
             assert isinstance(mapping, ResourceMapping)
+            if "list" not in mapping.methods:
+                continue  # no records to read (a create-only resource): its generated inputs check it
             for method in mapping.methods.values():
                 if method.record is not None:
                     found.setdefault(method.record.source, (name, resource))

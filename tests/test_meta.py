@@ -36,6 +36,7 @@ def test_meta_of_every_method_is_its_mapping(gateway, name):
             assert meta["schema"]["$id"].endswith(f"/{model}/{resource}.json")
             record = meta["response_schema"]["properties"]["result"]["items"] if method == "list" else meta["response_schema"]
             filled = {"id", "remote_data"} if method == "delete" else {"id", "remote_data", *mapping.fields}
+            filled &= {*meta["schema"]["properties"], "remote_data"}   # an association has no id of its own
             assert set(record["properties"]) == filled, where
             query = meta["query_schema"]["properties"]
             assert "integrated_account_id" in query

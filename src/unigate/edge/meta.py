@@ -96,7 +96,8 @@ def _response_schema(unified_method: str, mapping: ResourceMapping, resource: Un
     names = ["id"] if unified_method == "delete" else ["id", *(f for f in mapping.fields if f != "id")]
     fields = {n: model[n] for n in names if n in model}
     fields["remote_data"] = model.get("remote_data", {"type": "object"})
-    record = {"type": "object", "properties": fields, "required": ["id"]}
+    # A record answers its id; an association (no id of its own) the id of the record it links.
+    record = {"type": "object", "properties": fields, "required": ["id"] if "id" in model else []}
     if unified_method != "list":
         return record
     return {"type": "object", "properties": {
