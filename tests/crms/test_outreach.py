@@ -11,6 +11,8 @@ from datetime import datetime
 import pytest
 from support import list_all
 
+from unigate.sandbox.outreach.types import VALIDATIONS
+
 NAME = "outreach"
 JSONAPI = "application/vnd.api+json"
 
@@ -29,11 +31,23 @@ def iso_equal(unified: str | None, provider: str | None) -> bool:
     return datetime.fromisoformat(unified.replace("Z", "+00:00")) == datetime.fromisoformat(provider.replace("Z", "+00:00"))
 
 
+def typed_custom(object_type: str, attributes: dict) -> dict:
+    """The customN slots with a value, typed by the slot's validation in GET /api/v2/types (strings on the wire)."""
+    typed = {}
+    for key, value in attributes.items():
+        if not (key.startswith("custom") and key[6:].isdigit()) or value is None:
+            continue
+        kind = VALIDATIONS.get(object_type, {}).get(key, {}).get("type")
+        typed[key] = (float(value) if kind in ("numerical", "percentage", "currency")
+                      else value == "true" if kind == "boolean" else value)
+    return typed
+
+
 def expected_from(record: dict) -> dict:
     a = record["attributes"]
     urls = [u for u in ({"url": a["websiteUrl"], "type": "website"} if a["websiteUrl"] else None,
                         {"url": a["linkedInUrl"], "type": "linkedin"} if a["linkedInUrl"] else None) if u]
-    custom = {k: v for k, v in a.items() if k.startswith("custom") and k[6:].isdigit() and v is not None}
+    custom = typed_custom("account", a)
     owner = record["relationships"]["owner"]["data"]
     return {
         "id": str(record["id"]),
@@ -189,7 +203,7 @@ def test_contacts_read_the_prospect_account_link_emails_and_typed_phones(gateway
         phones = [(p["number"], p["type"]) for p in contact["phone_numbers"]]
         assert phones == [(n, "work") for n in a["workPhones"]] + [(n, "mobile") for n in a["mobilePhones"]]
         assert contact["owner"] == {"id": str(record["relationships"]["owner"]["data"]["id"])}
-        assert contact["custom_fields"] == {k: v for k, v in a.items() if k.startswith("custom") and v is not None}
+        assert contact["custom_fields"] == typed_custom("prospect", a)
         assert contact["addresses"][0]["city"] == a["addressCity"]
     assert 0 < unlinked < 60
 

@@ -113,7 +113,10 @@ class Contacts(JsonApiResource):
                 "externalSource": "outreach-api",
                 "optedOut": False, "emailOptedOut": i % 11 == 0, "callOptedOut": False,
                 "custom1": f"Segment {i % 4 + 1}",
-                "custom2": "yes" if i % 2 else None,
+                # slots typed by /types (types.py): a boolean, a number and a date, strings on the wire
+                "custom2": "true" if i % 2 else ("false" if i % 4 == 0 else None),
+                "custom3": str(10 + (i * 7) % 90) if i % 3 else None,
+                "custom4": f"2026-{i % 12 + 1:02d}-15" if i % 5 == 1 else None,
                 "createdAt": iso(created),
                 "updatedAt": iso(updated),
                 "touchedAt": iso(updated + timedelta(hours=3)) if i % 3 else None,

@@ -92,7 +92,10 @@ class Opportunities(JsonApiResource):
                 "description": f"Seeded deal {i + 1}",
                 "forecastCategory": _FORECAST[i % len(_FORECAST)],
                 "tags": ["inbound"] if i % 2 == 0 else [],
-                "custom1": f"Region {i % 3 + 1}",
+                # slots typed by /types (types.py): a picklist, a percentage and a text, strings on the wire
+                "custom1": ["New business", "Renewal", "Upsell"][i % 3],
+                "custom2": str((i % 4) * 5) if i % 2 else None,
+                "custom3": ["Globex", "Initech", None][i % 3],
                 "createdAt": iso(created),
                 "updatedAt": iso(updated),
                 "touchedAt": iso(updated + timedelta(hours=2)) if i % 2 else None,
