@@ -117,6 +117,8 @@ class Contacts(JsonApiResource):
                 "custom2": "true" if i % 2 else ("false" if i % 4 == 0 else None),
                 "custom3": str(10 + (i * 7) % 90) if i % 3 else None,
                 "custom4": f"2026-{i % 12 + 1:02d}-15" if i % 5 == 1 else None,
+                "custom5": ["Champion", "Economic buyer", "End user"][i % 3] if i % 2 == 0 else None,
+                "custom8": iso(created + timedelta(days=20)) if i % 6 == 0 else None,
                 "createdAt": iso(created),
                 "updatedAt": iso(updated),
                 "touchedAt": iso(updated + timedelta(hours=3)) if i % 3 else None,

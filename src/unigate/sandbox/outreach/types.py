@@ -10,7 +10,8 @@ phone_number, string, url. Only slots an admin has configured are listed.
   list has none; slots are configured in Outreach's settings), so every other method on /types is the 404
   `routeNotFound` of an unknown endpoint.
 - Values on records stay strings whatever the validation type (the schemas type every `customN` as a string);
-  whether the API refuses a value its validation does not fit is not documented, and the emulator takes it.
+  whether the API refuses a value its validation does not fit, or a write lacking a `required` slot, is not
+  documented: the sandbox configures no required slot, and takes any string.
 """
 
 from __future__ import annotations
@@ -44,6 +45,18 @@ VALIDATIONS: dict[str, dict[str, dict[str, Any]]] = {
         "custom2": _field("boolean", "Newsletter"),
         "custom3": _field("numerical", "Lead score"),
         "custom4": _field("date", "Last event"),
+        "custom5": _field("inclusion", "Persona", ["Champion", "Economic buyer", "End user"]),
+        "custom6": _field("url", "Calendar link"),
+        "custom7": _field("phone_number", "Assistant phone"),
+        "custom8": _field("date_time", "Last webinar"),
+        "custom9": _field("percentage", "Engagement"),
+        "custom10": _field("string", "Referred by"),
+        "custom11": _field("currency", "Budget", "USD"),
+        "custom12": _field("multi_inclusion", "Interests", ["Analytics", "Automation", "Security"]),
+        "custom13": _field("string", "Preferred language"),
+        "custom14": _field("string", "Source campaign"),
+        "custom15": _field("date", "Trial end"),
+        "custom16": _field("numerical", "Seats wanted"),
     },
     "opportunity": {
         "custom1": _field("inclusion", "Deal type", ["New business", "Renewal", "Upsell"]),

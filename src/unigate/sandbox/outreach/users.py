@@ -13,8 +13,8 @@ Attributes, badges and methods from the official OpenAPI user schema
   documented (switch `user_email_update`: refused with 422 validationError, the default, or ignored).
 - A user needs an email to be invited (the invitation goes to it), and two users cannot share one
   (unverified: the same 422 as a prospect's taken email).
-The seeded users are `SANDBOX_USER_IDS` (ids 1..10), the owners every other seeded record names; they are
-seeded whatever the count, as an instance always has its users.
+The seeded users are the owners every other seeded record names (`SANDBOX_USER_IDS`, ids 1..10) and six more;
+they are seeded whatever the count, as an instance always has its users.
 """
 
 from __future__ import annotations
@@ -41,10 +41,13 @@ MAX_STRING_LENGTH = 255
 # `email` on a PATCH: "cannot be updated via the API" (OpenAPI user schema); refused or ignored is not documented.
 EMAIL_UPDATE = ("refuse", "ignore")
 
-# (first name, last name) of the seeded users, ids 1..10 in order; the seventh has left (locked).
+# (first name, last name) of the seeded users in id order: the owners (ids 1..10) and six more; users 7 and 14
+# have left (locked).
 _PEOPLE = [("Avery", "Stone"), ("Blake", "Moreno"), ("Casey", "Nguyen"), ("Devon", "Price"), ("Emery", "Walsh"),
-           ("Finley", "Ortiz"), ("Harper", "Quinn"), ("Jordan", "Reyes"), ("Kendall", "Brooks"), ("Logan", "Ellis")]
-LOCKED_USER_IDS = (7,)
+           ("Finley", "Ortiz"), ("Harper", "Quinn"), ("Jordan", "Reyes"), ("Kendall", "Brooks"), ("Logan", "Ellis"),
+           ("Morgan", "Hale"), ("Noel", "Fischer"), ("Oakley", "Grant"), ("Parker", "Lin"), ("Reese", "Adler"),
+           ("Sage", "Bishop")]
+LOCKED_USER_IDS = (7, 14)
 _TITLES = ["Sales Director", "Account Executive", "SDR", "Sales Engineer", "Customer Success Manager"]
 
 
@@ -63,7 +66,7 @@ class Users(JsonApiResource):
     sortable = frozenset({"id", "email", "firstName", "lastName", "username", "createdAt", "updatedAt",
                           "currentSignInAt"})
 
-    default_seed_count: ClassVar[int | None] = len(SANDBOX_USER_IDS)
+    default_seed_count: ClassVar[int | None] = len(_PEOPLE)
 
     def routes(self) -> list[Route]:
         # no DELETE: the catch-all route answers it as an unknown endpoint
@@ -73,10 +76,10 @@ class Users(JsonApiResource):
         ]
 
     def seed(self, count: int) -> None:
-        """The instance's users, ids 1..10 (`SANDBOX_USER_IDS`), whatever `count` says."""
+        """The instance's users (ids 1..16, the owners `SANDBOX_USER_IDS` first), whatever `count` says."""
         self.new_store()
-        for i, user_id in enumerate(SANDBOX_USER_IDS):
-            first, last = _PEOPLE[i % len(_PEOPLE)]
+        for i, (first, last) in enumerate(_PEOPLE):
+            user_id = i + 1
             created = SEED_EPOCH - timedelta(days=300 - 11 * i, hours=i)
             updated = created + timedelta(days=40 + i, minutes=7 * i)
             attributes = dict.fromkeys(ATTRIBUTE_TYPES)
