@@ -77,6 +77,7 @@ class PipelinerEmulator(Emulator):
         base = ENTITIES_PATH
         return super().routes() + [
             Route(f"{base}/Clients", self.side_list("Clients", CLIENTS), methods=["GET"]),
+            Route(f"{base}/Clients/{{id}}", self.side_get("Client", CLIENTS), methods=["GET"]),
             Route(f"{base}/Tags", self.side_list("Tags", TAGS), methods=["GET"]),
             Route(f"{base}/Fields", self.side_list("Fields", FIELDS), methods=["GET"]),
             Route(f"{base}/Currencies", self.side_list("Currencies", CURRENCIES), methods=["GET"]),
@@ -268,5 +269,22 @@ class PipelinerEmulator(Emulator):
 
         handler.__name__ = f"list_{entity.lower()}"
         return handler
+
+    def side_get(self, entity: str, items: list[dict[str, Any]]):
+        """`GET /entities/<Entity>/{id}` of a side entity: the item, or 404 as for any unknown id."""
+        lookup = {item["id"]: item for item in items}
+
+        async def handler(request: Request) -> Response:
+            early = self._guard(request)
+            if early is not None:
+                return early
+            item = lookup.get(request.path_params["id"])
+            if item is None or item.get("is_deleted"):
+                return error(404, ENTITY_NOT_FOUND_NAME, f"{entity} with id '{request.path_params['id']}' not found.")
+            return ok({"success": True, "data": item})
+
+        handler.__name__ = f"get_{entity.lower()}"
+        return handler
+
 
 EMULATOR = PipelinerEmulator

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    ACCOUNT_TYPE_IDS, CLIENT_IDS, ENTITIES_PATH, CLIENTS, CUSTOM_FIELDS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
+    ACCOUNT_TYPE_IDS, CLIENT_IDS, OWNERS, ENTITIES_PATH, CLIENTS, CUSTOM_FIELDS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
     DELETE_PROTECTED, ENTITY_NOT_FOUND_NAME, INDUSTRIES, INDUSTRY_IDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME,
     VALIDATION_STATUS, delete_response, det_uuid, entity_validation, error, ok, parse_date, pipeliner_date,
 )
@@ -93,7 +93,7 @@ class Accounts(Resource):
                 company = f"{company} {i // (len(_COMPANIES) * len(_SUFFIXES)) + 1}"
             slug = "".join(ch for ch in company.lower() if ch.isalnum())
             city, state, zip_code, country = _CITIES[i % len(_CITIES)]
-            owner = CLIENTS[i % len(CLIENTS)]
+            owner = OWNERS[i % len(OWNERS)]
             created = SEED_EPOCH + timedelta(hours=5 * i, microseconds=i * 977)
             modified = created + timedelta(days=2, seconds=i % 3600)
             record = {

@@ -135,14 +135,23 @@ def decode_cursor(token: str) -> str | None:
 
 # -- side entities --------------------------------------------------------------------------------
 _UNITS = [det_uuid("unit", i) for i in range(3)]
+# The space's users (Clients): the first five own the seeded records (OWNERS), the others own nothing yet.
+# Fields as the v100 OpenAPI's Client: first/last name, `name`, `formatted_name`, `email` (read-only, from the
+# user profile), `position`, `default_unit_id`, `created`, `modified`.
 CLIENTS = [
     {"id": det_uuid("client", i), "first_name": first, "last_name": last, "name": f"{first} {last}",
+     "formatted_name": f"{first} {last}", "position": ["Sales Manager", "Account Executive", "SDR"][i % 3],
      "email": f"{first.lower()}.{last.lower()}@sandbox.example", "default_unit_id": _UNITS[i % len(_UNITS)],
-     "is_deleted": False, "created": pipeliner_date(SEED_EPOCH - timedelta(days=400 - i)),
-     "modified": pipeliner_date(SEED_EPOCH - timedelta(days=100 - i))}
+     "is_deleted": False, "created": pipeliner_date(SEED_EPOCH - timedelta(days=400 - i, hours=i)),
+     "modified": pipeliner_date(SEED_EPOCH - timedelta(days=100 - 3 * i, minutes=i))}
     for i, (first, last) in enumerate([("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"),
-                                       ("Edsger", "Dijkstra"), ("Barbara", "Liskov")])
+                                       ("Edsger", "Dijkstra"), ("Barbara", "Liskov"), ("Donald", "Knuth"),
+                                       ("Frances", "Allen"), ("John", "Backus"), ("Margaret", "Hamilton"),
+                                       ("Niklaus", "Wirth"), ("Radia", "Perlman"), ("Ken", "Thompson"),
+                                       ("Sophie", "Wilson"), ("Tony", "Hoare"), ("Leslie", "Lamport"),
+                                       ("Adele", "Goldberg")])
 ]
+OWNERS = CLIENTS[:5]
 CLIENT_IDS = {c["id"] for c in CLIENTS}
 _INDUSTRY_NAMES = ["Software", "Manufacturing", "Financial Services", "Healthcare", "Retail", "Logistics",
                    "Energy", "Media", "Education", "Telecommunications"]

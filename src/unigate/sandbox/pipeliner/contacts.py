@@ -36,7 +36,7 @@ from starlette.routing import Route
 from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, CONTACT_CUSTOM_FIELDS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
+    CLIENT_IDS, OWNERS, CLIENTS, CONTACT_CUSTOM_FIELDS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
     SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS, delete_response, det_uuid, entity_validation,
     error, invalid_body, ok, parse_date, pipeliner_date,
 )
@@ -98,7 +98,7 @@ class Contacts(Resource):
         account_ids = list(self._accounts().order)
         for i in range(count):
             first, last = _FIRST[i % len(_FIRST)], _LAST[(i // len(_FIRST) + i) % len(_LAST)]
-            owner = CLIENTS[(i + 1) % len(CLIENTS)]
+            owner = OWNERS[(i + 1) % len(OWNERS)]
             created = SEED_EPOCH + timedelta(hours=4 * i, minutes=7, microseconds=i * 613)
             stamp = pipeliner_date(created)
             record = self._blank()

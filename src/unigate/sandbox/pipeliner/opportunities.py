@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
+    CLIENT_IDS, OWNERS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
     ENTITY_NOT_FOUND_NAME, OPPORTUNITY_CUSTOM_FIELDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
     delete_response, det_uuid, entity_validation, error, invalid_body, is_uuid, ok, pipeliner_date,
 )
@@ -89,7 +89,7 @@ class Opportunities(Resource):
         for i in range(count):
             steps = self._steps().of_pipeline(pipelines[i % len(pipelines)]["id"])
             step = steps[(i // len(pipelines)) % len(steps)]
-            owner = CLIENTS[i % len(CLIENTS)]
+            owner = OWNERS[i % len(OWNERS)]
             currency = CURRENCIES[i % len(CURRENCIES)]
             foreign = float(5000 + (i * 1733) % 95000)
             created = SEED_EPOCH + timedelta(hours=7 * i, microseconds=i * 331)
