@@ -16,8 +16,9 @@ assembled here with what every entity shares:
   (https://developers.pipelinersales.com/api-docs/core-api-concepts/pagination, .../api-parameters).
 - Dates `YYYY-MM-DD HH:MM:SS.ffffff+00:00` (https://developers.pipelinersales.com/api-docs/core-api-concepts/dates);
   a `Timezone` header converts them.
-- Side entities records refer to: `Clients` (owners), `Tags`, `Fields` (the Industry data set that
-  `industry_id` points into, per the create-account tutorial), `Currencies` (an opportunity value's currency).
+- Side entities records refer to: `Clients` (owners), `Tags`, `Currencies` (an opportunity value's currency).
+  `Fields` (fields.py) holds the field definitions, the Industry data set that `industry_id` points into among
+  them (create-account tutorial), and the custom fields records' `cf_` values are checked against.
 Sources: https://developers.pipelinersales.com/api-docs/ (overview, core-api-concepts, tutorials), the vendor's v100
 OpenAPI (entity schemas: Note, Appointment, AppointmentType, ActivityRelation, ...; mirrored in amp-labs/connectors
 `providers/pipeliner/openapi/api.json`), the vendor-published PowerPlatform connector swagger, and answers recorded
@@ -42,6 +43,7 @@ from unigate.sandbox.base import Emulator, json_response
 from unigate.sandbox.pipeliner.accounts import Accounts
 from unigate.sandbox.pipeliner.activities import Appointments, AppointmentTypes, Notes
 from unigate.sandbox.pipeliner.contacts import Contacts
+from unigate.sandbox.pipeliner.fields import Fields
 from unigate.sandbox.pipeliner.opportunities import Opportunities
 from unigate.sandbox.pipeliner.pipelines import Pipelines, Steps
 from unigate.sandbox.pipeliner.common import (
@@ -69,7 +71,8 @@ __all__ = [
 
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
-    resources = (Accounts, Contacts, Pipelines, Steps, Opportunities, Notes, AppointmentTypes, Appointments)
+    # Fields first: the other entities check their custom values against its definitions
+    resources = (Fields, Accounts, Contacts, Pipelines, Steps, Opportunities, Notes, AppointmentTypes, Appointments)
     switches = SWITCHES
 
     # -- HTTP -------------------------------------------------------------------------------------
@@ -79,7 +82,6 @@ class PipelinerEmulator(Emulator):
             Route(f"{base}/Clients", self.side_list("Clients", CLIENTS), methods=["GET"]),
             Route(f"{base}/Clients/{{id}}", self.side_get("Client", CLIENTS), methods=["GET"]),
             Route(f"{base}/Tags", self.side_list("Tags", TAGS), methods=["GET"]),
-            Route(f"{base}/Fields", self.side_list("Fields", FIELDS), methods=["GET"]),
             Route(f"{base}/Currencies", self.side_list("Currencies", CURRENCIES), methods=["GET"]),
             # last: an entity the space does not know, then any other path, answered as recorded from
             # Pipeliner (amp-labs/connectors, providers/pipeliner test fixtures unknown-entity and

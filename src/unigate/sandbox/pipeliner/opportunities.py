@@ -31,7 +31,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, OWNERS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
-    ENTITY_NOT_FOUND_NAME, OPPORTUNITY_CUSTOM_FIELDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
+    ENTITY_NOT_FOUND_NAME, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
     delete_response, det_uuid, entity_validation, error, invalid_body, is_uuid, ok, pipeliner_date,
 )
 
@@ -42,7 +42,7 @@ WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "lead_source_id": S, "reason_of_close_id": S, "reason_of_close_description": S, "share_mode": (int,),
     "tags": (list,), "account_relations": (list,), "contact_relations": (list,), "won_date": S, "lost_date": S,
     "quick_account_name": S, "quick_contact_name": S, "quick_email": S, "quick_phone": S,
-    "quick_account_email": S, "quick_account_phone": S, **OPPORTUNITY_CUSTOM_FIELDS,
+    "quick_account_email": S, "quick_account_phone": S, 
 }
 READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protected", "revision", "status",
                     "table_name", "primary_account", "primary_contact", "days_in_step", "qualify_date",
@@ -157,7 +157,8 @@ class Opportunities(Resource):
 
     def render(self, record: dict[str, Any], root: str | None, expand: list[str] | None = None,
                load_only: list[str] | None = None) -> dict[str, Any]:
-        out = {k: v for k, v in record.items() if k not in ("account_relations", "contact_relations")}
+        out = {**self.emulator.resource("fields").blank_custom("Opportunity"),
+               **{k: v for k, v in record.items() if k not in ("account_relations", "contact_relations")}}
         out["value"] = dict(record["value"]) if record["value"] else None
         out["status"] = self.status(record)
         accounts = [r for r in record["account_relations"] if not r["is_deleted"]]
@@ -259,6 +260,12 @@ class Opportunities(Resource):
         clean: dict[str, Any] = {}
         for key, value in body.items():
             if key in READ_ONLY_FIELDS:
+                continue
+            if key.startswith("cf_"):   # a custom field: as the space's Fields define it (fields.py)
+                failure = self.emulator.resource("fields").custom_value_error("Opportunity", key, value)
+                if failure is not None:
+                    return {}, failure
+                clean[key] = value
                 continue
             if key not in WRITABLE_FIELDS:
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Unknown field '{key}' for entity Opportunity.")
