@@ -178,6 +178,12 @@ _SYSTEM_CONTACT_FIELDS = [
     ("address", "Address", "text_area"), ("city", "City", "input"), ("state_province", "State / Province", "input"),
     ("zip_code", "ZIP code", "input"), ("country", "Country", "input"), ("comments", "Comments", "text_area"),
 ]
+_MORE_CONTACT_CUSTOM_FIELDS = [
+    ("cf_birthday", "Birthday", "date"), ("cf_linkedin", "LinkedIn", "url"), ("cf_assistant", "Assistant", "input"),
+    ("cf_score", "Score", "integer"), ("cf_department", "Department", "input"),
+    ("cf_last_meeting", "Last meeting", "datetime"), ("cf_events_attended", "Events attended", "integer"),
+    ("cf_notes_short", "Short note", "text_area"),
+]
 FIELDS = [
     {"id": det_uuid("field", 0), "api_name": "industry_id", "name": "Industry", "entity_name": "Account",
      "type_id": "dropdown", "is_deleted": False, "data_set": INDUSTRIES},
@@ -205,7 +211,10 @@ FIELDS = [
      "type_id": "input", "is_deleted": False, "data_set": []},
     {"id": det_uuid("field", 12), "api_name": "cf_follow_up", "name": "Follow-up date", "entity_name": "Lead",
      "type_id": "date", "is_deleted": False, "data_set": []},
-    *({"id": det_uuid("field", 20 + n), "api_name": api_name, "name": label, "entity_name": "Contact",
+    *({"id": det_uuid("field", 13 + n), "api_name": api_name, "name": label, "entity_name": "Contact",
+       "type_id": type_id, "is_deleted": False, "data_set": []}
+      for n, (api_name, label, type_id) in enumerate(_MORE_CONTACT_CUSTOM_FIELDS)),
+    *({"id": det_uuid("field", 40 + n), "api_name": api_name, "name": label, "entity_name": "Contact",
        "type_id": type_id, "is_deleted": False, "data_set": []}
       for n, (api_name, label, type_id) in enumerate(_SYSTEM_CONTACT_FIELDS)),
 ]
