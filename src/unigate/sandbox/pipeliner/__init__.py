@@ -44,6 +44,7 @@ from unigate.sandbox.pipeliner.accounts import Accounts
 from unigate.sandbox.pipeliner.activities import Appointments, AppointmentTypes, Notes
 from unigate.sandbox.pipeliner.contacts import Contacts
 from unigate.sandbox.pipeliner.fields import Fields
+from unigate.sandbox.pipeliner.leads import OWNER_REQUIRED, Leads
 from unigate.sandbox.pipeliner.opportunities import Opportunities
 from unigate.sandbox.pipeliner.pipelines import Pipelines, Steps
 from unigate.sandbox.pipeliner.common import (
@@ -73,8 +74,10 @@ __all__ = [
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
     # Fields first: the other entities check their custom values against its definitions
-    resources = (Fields, Accounts, Contacts, Pipelines, Steps, Opportunities, Notes, AppointmentTypes, Appointments)
-    switches = SWITCHES
+    resources = (Fields, Accounts, Contacts, Pipelines, Steps, Opportunities, Leads, Notes, AppointmentTypes,
+                 Appointments)
+    # leads.py: whether a lead needs an owner (the connector swagger) or only a name (the OpenAPI)
+    switches = {**SWITCHES, "lead_owner_required": OWNER_REQUIRED}
 
     # -- HTTP -------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
