@@ -76,6 +76,7 @@ class Leads(Opportunities):
                 "owner_id": owner["id"], "unit_id": owner["default_unit_id"],
                 "label_flag": [0, 2, 1][i % 3], "ranking": i % 5 + 1, "is_archived": i % 11 == 10,
                 "quick_account_name": company, "quick_email": f"lead{i}@{company.split()[0].lower()}.example",
+                "quick_phone": f"+421 2 {6000 + i:04d} 00" if i % 2 == 0 else "",
                 "tags": [TAGS[(i + 1) % len(TAGS)]["id"]] if i % 2 else [],
                 "cf_budget": float(1000 * (i % 9 + 1)) if i % 3 else None,
                 "cf_referrer": ["Partner portal", "Existing customer", None][i % 3],
