@@ -77,6 +77,10 @@ class Contacts(JsonApiResource):
     writable_to_one = WRITABLE_RELATIONSHIPS
     to_many = TO_MANY_RELATIONSHIPS
     related_filter = "prospect"
+    # the OpenAPI prospect schema's filterable / sortable badges (https://api.outreach.io/api/v2/schema/openapi.json)
+    filterable = frozenset({"id", "firstName", "lastName", "title", "emails", "timeZone", "createdAt", "updatedAt",
+                            "touchedAt", "engagedAt", "account", "owner", "stage", "persona"})
+    sortable = frozenset({"id", "firstName", "lastName", "title", "createdAt", "updatedAt", "touchedAt", "engagedAt"})
 
     def seed(self, count: int) -> None:
         """Deterministic prospects: four in five linked to a seeded account (round robin), the rest to none."""

@@ -64,6 +64,11 @@ class Opportunities(JsonApiResource):
     writable_to_one = WRITABLE_RELATIONSHIPS
     to_many = ("prospects",)
     related_filter = "opportunities"
+    # the OpenAPI opportunity schema's filterable / sortable badges (https://api.outreach.io/api/v2/schema/openapi.json):
+    # closeDate sorts but does not filter
+    filterable = frozenset({"id", "name", "probability", "createdAt", "updatedAt", "account", "stage", "owner",
+                            "prospects"})
+    sortable = frozenset({"id", "name", "amount", "closeDate", "probability", "createdAt", "updatedAt"})
 
     def seed(self, count: int) -> None:
         """Deals on seeded accounts (round robin), each with a prospect of that account when it has one, in
