@@ -175,3 +175,12 @@ def test_new_options_reach_the_field_whichever_way_pipeliner_patches_them(gatewa
         "options": [{"value": n} for n in [*names, "Blocker"]]})
     assert updated.status_code == 200, updated.text
     assert [o["value"] for o in updated.json()["options"]] == [*names, "Blocker"]
+
+
+@pytest.mark.parametrize("owner_required", [True, False])
+def test_the_gateway_creates_a_lead_whichever_way_pipeliner_requires_an_owner(gateway, ctl, owner_required):
+    """The gateway always sends an owner (the caller's, else the connected user), so both answers work."""
+    ctl.switch(lead_owner_required=owner_required)
+    created = gateway.unified("POST", NAME, json={"name": "Switch lead"}, resource="leads")
+    assert created.status_code == 200, created.text
+    assert created.json()["owner"] == {"id": pipeliner.CLIENTS[0]["id"]}
