@@ -48,7 +48,7 @@ from unigate.sandbox.pipeliner.leads import OWNER_REQUIRED, Leads
 from unigate.sandbox.pipeliner.opportunities import Opportunities
 from unigate.sandbox.pipeliner.pipelines import Pipelines, Steps
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, CURRENCIES, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
+    CLIENT_IDS, CLIENTS, CURRENCIES, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME,
     INDUSTRIES, MAX_PAGE_SIZE, PERSONAS, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
     SWITCHES, UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
 )

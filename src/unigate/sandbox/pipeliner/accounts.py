@@ -41,7 +41,7 @@ WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "social_media": (dict,), "share_mode": (int,), "account_class": (int,), "is_favorite": (bool,),
     "is_unsubscribed": (bool,), "quick_parent_account_name": S, "sharing_units": (list,),
     "sharing_clients": (list,), "tags": (list,), "health_category": S, "health_status": (int,),
-    
+
 }
 # Server-managed: sent values are ignored.
 READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protected", "revision",

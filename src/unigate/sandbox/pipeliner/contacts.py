@@ -49,7 +49,7 @@ WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "country": S, "comments": S, "gender": (int,), "share_mode": (int,), "is_archived": (bool,),
     "is_unsubscribed": (bool,), "is_favorite": (bool,), "quick_account_name": S, "tags": (list,),
     "social_media": (dict,), "account_position": S, "primary_account_relationship": (int,),
-    "account_relations": (list,), 
+    "account_relations": (list,),
 }
 READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protected", "revision", "formatted_name",
                     "modified_by_user_id", "primary_account_position", "primary_account")

@@ -42,7 +42,7 @@ WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "lead_source_id": S, "reason_of_close_id": S, "reason_of_close_description": S, "share_mode": (int,),
     "tags": (list,), "account_relations": (list,), "contact_relations": (list,), "won_date": S, "lost_date": S,
     "quick_account_name": S, "quick_contact_name": S, "quick_email": S, "quick_phone": S,
-    "quick_account_email": S, "quick_account_phone": S, 
+    "quick_account_email": S, "quick_account_phone": S,
 }
 READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protected", "revision", "status",
                     "table_name", "primary_account", "primary_contact", "days_in_step", "qualify_date",
