@@ -132,6 +132,8 @@ class ResourceCase:
     links: dict[str, str] = field(default_factory=dict)
     # Query parameters every call on the resource carries unless the test gives its own (crm/fields' `entity`).
     query: dict[str, str] = field(default_factory=dict)
+    # Which seeded records a delete test may remove (a CRM refuses to delete its standard fields).
+    deletable: Callable[[dict[str, Any]], bool] = lambda record: True  # noqa: E731
 
 
 def _account_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:
@@ -313,7 +315,8 @@ RESOURCE_CASES: dict[str, ResourceCase] = {
                           equal_fields=("first_name", "last_name"), excluded=("title", "owner.id"),
                           links={"account": "accounts", "contact": "contacts"}),
     "fields": ResourceCase(_field_candidates, label_fields=("label",), equal_fields=("label",),
-                           excluded=("label", "options.value"), query={"entity": "contact"}),
+                           excluded=("label", "options.value"), query={"entity": "contact"},
+                           deletable=lambda field: field.get("is_user_defined") is True),
     "field_groups": ResourceCase(_field_group_candidates, label_fields=("label", "name"), equal_fields=("label",),
                                  excluded=("label",), query={"entity": "contact"}),
     "engagement_types": ResourceCase(_engagement_type_candidates, label_fields=("name",), equal_fields=("name",),

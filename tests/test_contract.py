@@ -68,11 +68,14 @@ def null_paths(value, path="") -> list[str]:
     return []
 
 
-def first_record(gateway, name, resource) -> dict:
-    response = gateway.unified("GET", name, params={"limit": 5}, resource=resource)
+def first_record(gateway, name, resource, *, to_delete: bool = False) -> dict:
+    response = gateway.unified("GET", name, params={"limit": 50 if to_delete else 5}, resource=resource)
     assert response.status_code == 200, response.text
-    assert response.json()["result"], f"{name}: the sandbox seed gave no {resource}"
-    return response.json()["result"][0]
+    records = response.json()["result"]
+    if to_delete:
+        records = [r for r in records if resource_case(resource).deletable(r)]
+    assert records, f"{name}: the sandbox seed gave no {resource}{' that may be deleted' if to_delete else ''}"
+    return records[0]
 
 
 def write_body(gateway, name, resource) -> dict:
@@ -356,7 +359,7 @@ def test_declared_value_formats_are_what_the_crm_receives(gateway, sandbox, name
 def test_delete_a_seeded_record(gateway, name, resource):
     if not supports(name, "delete", resource):
         pytest.skip(f"{name} cannot delete {resource}")
-    record = first_record(gateway, name, resource)
+    record = first_record(gateway, name, resource, to_delete=True)
     response = gateway.unified("DELETE", name, record["id"], resource=resource)
     assert response.status_code == 200, response.text
     assert response.json()["id"] == record["id"]

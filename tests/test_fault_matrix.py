@@ -102,6 +102,10 @@ GRAPHQL_OPERATIONS = {("monday", resource): MONDAY_ITEM_OPERATIONS for name, res
 GRAPHQL_OPERATIONS[("monday", "notes")] = {"list": "updates(limit: $limit", "get": "updates(ids: $ids)",
                                            "create": "create_update", "update": "edit_update",
                                            "delete": "delete_update"}
+# monday fields are board columns (https://developer.monday.com/api-reference/reference/columns).
+GRAPHQL_OPERATIONS[("monday", "fields")] = {"list": "columns(ids: $columns)", "get": "columns(ids: $columns)",
+                                            "create": "create_column", "update": "change_column_title",
+                                            "delete": "delete_column"}
 # A call whose path a step before it shares (a JSON-RPC endpoint read, then written): the fault matches the
 # call's operation in the body too. Nutshell deletes an activity with getActivity, then deleteActivity.
 SHARED_PATH_OPERATIONS = {("nutshell", "engagements", "delete"): "deleteActivity"}

@@ -5,7 +5,7 @@ CRM that gains one is held to this with no test edit.
 - `updated_at` / `created_at` lower bounds: after records are written, the list since an instant holds exactly
   the records changed (created) since then, as the unfiltered list shows them; an upper bound holds the rest.
   This is what an incremental sync relies on.
-- `eq` on a text field: the record with that value is found, and every record returned has it.
+- `eq` on a text, boolean or number field: the record with that value is found, and every record returned has it.
 - `sort_by`: a page comes back in the order asked for.
 - Truto's Python SDK sends filters its own way (`k[sub]=`, `k[]=`) and gets the filtered list.
 """
@@ -122,13 +122,25 @@ def test_an_equality_filter_finds_the_record_and_only_records_that_match(gateway
     for field, operators in m.filter_operators.items():
         if "eq" not in operators or field in TIME_FILTERS:
             continue
-        target = next((r for r in records if _text(r.get(field))), None)
+        target = next((r for r in records if _scalar(r.get(field)) is not None or _text(r.get(field))), None)
         assert target is not None, f"no {resource} record of {name} carries {field}"
+        scalar = _scalar(target[field])
+        if scalar is not None:  # a boolean or a number: sent as its text, matched exactly
+            value = str(scalar).lower() if isinstance(scalar, bool) else str(scalar)
+            found = [r for page in list_all(gateway, name, limit=50, resource=resource, params={field: value}) for r in page]
+            assert target["id"] in {r["id"] for r in found}
+            assert all(r.get(field) == scalar for r in found), f"{name} {resource}?{field}={value} answered another value"
+            continue
         value = _text(target[field])
         found = [r for page in list_all(gateway, name, limit=50, resource=resource, params={field: value}) for r in page]
         assert target["id"] in {r["id"] for r in found}
         assert all(value.lower() in [v.lower() for v in _texts(r.get(field))] for r in found), \
             f"{name} {resource}?{field}={value} answered a record without it"
+
+
+def _scalar(value):
+    """A boolean or a number, else None."""
+    return value if isinstance(value, (bool, int, float)) else None
 
 
 def _texts(value) -> list[str]:
@@ -151,7 +163,8 @@ def test_sort_by_orders_the_list(gateway, name, resource):
         for direction in ("asc", "desc"):
             page = first_page(gateway, name, resource, limit=50, **{f"sort_by[{field}]": direction})
             values = [r.get(field) for r in page if r.get(field) is not None]
-            keys = [instant(v) if field in TIME_FILTERS else str(v).lower() for v in values]
+            keys = [instant(v) if field in TIME_FILTERS else v if _scalar(v) is not None else str(v).lower()
+                    for v in values]
             assert keys == sorted(keys, reverse=direction == "desc"), f"{name} {resource} by {field} {direction}"
 
 
@@ -170,3 +183,14 @@ def test_the_python_sdk_sends_filters_and_gets_the_filtered_list(gateway, name, 
     assert asyncio.run(listed("2999-01-01T00:00:00Z")) == []
     assert sorted(asyncio.run(listed("2000-01-01T00:00:00Z"))) == sorted(ids(list_all(gateway, name, limit=50,
                                                                                      resource=resource)))
+
+
+@pytest.mark.parametrize(("name", "resource"), _pairs_with(lambda m: _lower_bound(m, "updated_at") is None))
+def test_a_crm_that_cannot_bound_updated_at_says_so(gateway, name, resource):
+    """An incremental sync is told plainly, before the CRM is called, that this list has no modification-time
+    bound: a 400 naming the filter and what the CRM can filter by, never the whole unfiltered list."""
+    response = gateway.unified("GET", name, params={"updated_at[gte]": "2026-01-01T00:00:00Z"}, resource=resource)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert "updated_at" in body["message"] and "filters it takes" in body["message"]
+    assert body["truto_error_insight"]["unsupported_filters"]["value"] == ["updated_at"]

@@ -10,7 +10,7 @@ import orjson
 import requests
 from support import list_all
 
-from unigate.sandbox.monday import LEADS_BOARD_ID
+from unigate.sandbox.monday import ACCOUNTS_BOARD_ID, LEADS_BOARD_ID
 from unigate.sandbox.monday.common import DEACTIVATED_USERS, USERS
 
 NAME = "monday"
@@ -144,3 +144,38 @@ def test_fields_are_the_entity_board_columns(gateway, ctl):
     assert one.status_code == 200 and one.json()["label"] == "Lead score"
     assert gateway.unified("GET", NAME, "numeric_mkx4scr", params={"entity": "account"},
                            resource="fields").status_code == 404
+
+
+def test_a_field_is_a_column_created_on_its_entity_board_then_renamed_and_deleted(gateway, ctl):
+    """create_column on the board `entity_type` names, typed from the unified type; the label renames it
+    (change_column_title), and a typed custom field value on an account reads back as a number."""
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, json={"label": "Renewal score", "type": "number", "entity_type": "account",
+                                                  "description": "0-10"}, resource="fields")
+    assert created.status_code == 200, created.text
+    field = created.json()
+    assert (field["entity_type"], field["type"], field["label"], field["is_user_defined"]) == \
+        ("account", "number", "Renewal score", True)
+    sent = sent_documents(ctl)[-1]
+    assert "create_column" in sent["query"]
+    assert sent["variables"] == {"board": ACCOUNTS_BOARD_ID, "title": "Renewal score", "type": "numbers",
+                                 "description": "0-10"}
+    column = next(c for c in ctl.records("fields") if c["id"] == field["id"])
+    assert (column["board_id"], column["type"]) == (ACCOUNTS_BOARD_ID, "numbers")
+
+    account = gateway.unified("GET", NAME, params={"limit": 1}, resource="accounts").json()["result"][0]
+    written = gateway.unified("PATCH", NAME, account["id"], json={"custom_fields": {"Renewal score": 8}})
+    assert written.status_code == 200, written.text
+    assert gateway.unified("GET", NAME, account["id"]).json()["custom_fields"]["Renewal score"] == 8
+
+    renamed = gateway.unified("PATCH", NAME, field["id"], params={"entity": "account"}, json={"label": "Renewal odds"},
+                              resource="fields")
+    assert renamed.status_code == 200 and renamed.json()["label"] == "Renewal odds"
+    refused = gateway.unified("PATCH", NAME, field["id"], params={"entity": "account"}, json={"type": "text"},
+                              resource="fields")
+    assert refused.status_code == 400 and "type" in refused.json()["message"]
+    deleted = gateway.unified("DELETE", NAME, field["id"], params={"entity": "account"}, resource="fields")
+    assert deleted.status_code == 200, deleted.text
+    assert field["id"] not in {c["id"] for c in ctl.records("fields")}
+    name_column = gateway.unified("DELETE", NAME, "name", params={"entity": "account"}, resource="fields")
+    assert name_column.status_code == 400 and "mandatory" in name_column.json()["message"]

@@ -262,7 +262,7 @@ def test_each_board_is_a_control_resource_seeded_in_order(monday):
     # the boards' records; the updates (notes) and custom activities (engagement_types) seeded after them
     assert {k: answer["records"][k] for k in ("accounts", "contacts", "opportunities")} == \
         {"accounts": 3, "contacts": 2, "opportunities": 4}
-    assert set(answer["records"]) == {"accounts", "contacts", "opportunities", "leads", "notes", "engagement_types"}
+    assert set(answer["records"]) == {"accounts", "contacts", "opportunities", "leads", "fields", "notes", "engagement_types"}
     accounts, contacts = monday.records("accounts"), monday.records("contacts")
     assert [i["board_id"] for i in accounts] == [ACCOUNTS_BOARD_ID] * 3
     assert [i["board_id"] for i in contacts] == [CONTACTS_BOARD_ID] * 2
@@ -411,3 +411,34 @@ def test_item_not_found_switch(monday, code, status):
     body = gql(monday, "mutation { delete_item(item_id: 123) { id } }").json()
     assert body["data"] == {"delete_item": None}
     assert body["errors"][0]["extensions"]["code"] == code and body["errors"][0]["extensions"]["status_code"] == status
+
+
+def test_columns_are_created_renamed_described_and_deleted(monday):
+    """create_column / change_column_title / change_column_metadata / delete_column
+    (https://developer.monday.com/api-reference/reference/columns): the board's columns follow; the mandatory name
+    column cannot be deleted; a type outside ColumnType and an unknown column are refused."""
+    created = ok(gql(monday, "mutation ($b: ID!) { create_column(board_id: $b, title: \"Segment\", column_type: text,"
+                             " description: \"Where they came from\") { id title type description } }",
+                     {"b": CONTACTS_BOARD_ID}))["create_column"]
+    assert created["title"] == "Segment" and created["type"] == "text" and created["id"].startswith("text_")
+    column = created["id"]
+    renamed = ok(gql(monday, "mutation ($b: ID!, $c: String!) { a: change_column_title(board_id: $b, column_id: $c,"
+                             " title: \"Region\") { title } b: change_column_metadata(board_id: $b, column_id: $c,"
+                             " column_property: description, value: \"Sales region\") { title description } }",
+                     {"b": CONTACTS_BOARD_ID, "c": column}))
+    assert renamed["b"] == {"title": "Region", "description": "Sales region"}
+    listed = ok(gql(monday, "query ($b: [ID!]) { boards(ids: $b) { columns { id title } } }", {"b": [CONTACTS_BOARD_ID]}))
+    assert {"id": column, "title": "Region"} in listed["boards"][0]["columns"]
+    assert any(c["id"] == column for c in monday.records("fields"))
+
+    name_column = gql(monday, "mutation ($b: ID!) { delete_column(board_id: $b, column_id: \"name\") { id } }",
+                      {"b": CONTACTS_BOARD_ID}).json()
+    assert name_column["errors"][0]["message"] == "Cannot delete mandatory columns"
+    bad_type = gql(monday, "mutation ($b: ID!) { create_column(board_id: $b, title: \"X\", column_type: $t) { id } }"
+                           .replace("$t", "spreadsheet"), {"b": CONTACTS_BOARD_ID}).json()
+    assert "errors" in bad_type
+    assert ok(gql(monday, "mutation ($b: ID!, $c: String!) { delete_column(board_id: $b, column_id: $c) { id } }",
+                  {"b": CONTACTS_BOARD_ID, "c": column}))["delete_column"]["id"] == column
+    gone = gql(monday, "mutation ($b: ID!, $c: String!) { delete_column(board_id: $b, column_id: $c) { id } }",
+               {"b": CONTACTS_BOARD_ID, "c": column}).json()
+    assert gone["errors"][0]["extensions"]["code"] == "InvalidColumnIdException"

@@ -497,8 +497,9 @@ class Engine:
         if apply_filter and mm.filter is not None and not evaluate(mm.filter, {"response": record, "query": request.query},
                                                                    "filter"):
             return None
-        unified = evaluate(mm.record, {"response": record, "context": request.account.context, "steps": steps},
-                           "record")
+        # `query` and `body` let a record say what its answer leaves out (the entity a created field belongs to).
+        unified = evaluate(mm.record, {"response": record, "context": request.account.context, "steps": steps,
+                                       "query": request.query, "body": request.body}, "record")
         if not isinstance(unified, dict):
             return None
         unified = prune(unified)

@@ -51,7 +51,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Emulator
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.monday.accounts import Accounts
-from unigate.sandbox.monday.boards import Boards
+from unigate.sandbox.monday.boards import Boards, ColumnMutations, Columns
 from unigate.sandbox.monday.columns import ColumnValues
 from unigate.sandbox.monday.common import (
     ACCOUNTS_BOARD_ID, CONTACTS_BOARD_ID, CURRENT_API_VERSION, DEACTIVATED_USERS, DEALS_BOARD_ID, FIRST_ITEM_ID,
@@ -74,10 +74,10 @@ __all__ = [
 ]
 
 
-class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnValues, Emulator):
+class MondayEmulator(GraphQLEndpoint, Items, Boards, ColumnMutations, ColumnValues, Emulator):
     name = "monday"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Deals, Leads, Updates, CustomActivities)
+    resources = (Accounts, Contacts, Deals, Leads, Columns, Updates, CustomActivities)
     # Behaviours monday's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "api_version_header": ("optional", "required"),

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import secrets
+
+import orjson
 from starlette.routing import Route
 
 from unigate.sandbox.base import Resource
+from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import MAX_PAGE_LIMIT, SEED_EPOCH, WORKSPACE_ID, iso
 
 
@@ -62,6 +66,24 @@ class BoardResource(Resource):
                 if item["board_id"] == self.board_id]
 
 
+class Columns(Resource):
+    """Every board's columns, as the control API shows crm/fields (`/__control/monday/records/fields`); they come
+    with the boards' seeds and change through the column mutations."""
+
+    name = "fields"
+    default_seed_count: ClassVar[int | None] = 0
+
+    def routes(self) -> list[Route]:
+        return []
+
+    def seed(self, count: int) -> None:
+        """Columns come with their boards."""
+
+    def snapshot(self) -> Any:
+        return [{"board_id": board["id"], **column} for board in self.emulator.boards.values()
+                for column in board["columns"]]
+
+
 class Boards:
     """GraphQL `Board` objects (mixed into the emulator; `self` is the emulator)."""
 
@@ -99,3 +121,71 @@ class Boards:
             return self._page(board, query, 0, self._limit(args.get("limit"), 25, maximum=MAX_PAGE_LIMIT))
         raise AssertionError(name)
 
+
+
+# -- columns: create, rename, describe, delete (https://developer.monday.com/api-reference/reference/columns) ----
+# `ColumnType` (monday's SDL enum): a create naming another type fails validation.
+COLUMN_TYPES = frozenset({
+    "auto_number", "board_relation", "button", "checkbox", "color_picker", "country", "creation_log", "date",
+    "dependency", "doc", "dropdown", "email", "file", "formula", "group", "hour", "integration", "item_assignees",
+    "item_id", "last_updated", "link", "location", "long_text", "mirror", "name", "numbers", "people", "person",
+    "phone", "progress", "rating", "status", "subtasks", "tags", "team", "text", "time_tracking", "timeline",
+    "unsupported", "vote", "week", "world_clock"})
+# A new status column's labels as monday's board UI starts one [unverified: the API reference shows no default].
+DEFAULT_STATUS_LABELS = {"0": "Working on it", "1": "Done", "2": "Stuck"}
+COLUMN_MUTATIONS = frozenset({"create_column", "change_column_title", "change_column_metadata", "delete_column"})
+
+
+class ColumnMutations:
+    """The column mutations (mixed into the emulator; `self` is the emulator)."""
+
+    def _column_board(self, args: dict[str, Any]) -> dict[str, Any]:
+        board = self.boards.get(str(args.get("board_id")))
+        if board is None:
+            raise gql.FieldError("Board not found", "ResourceNotFoundException", 404, {"board_id": args.get("board_id")})
+        return board
+
+    def _board_column(self, board: dict[str, Any], column_id: Any) -> dict[str, Any]:
+        column = board["columns_by_id"].get(str(column_id))
+        if column is None:
+            raise gql.FieldError("Column not found", "InvalidColumnIdException", 400, {"column_id": column_id})
+        return column
+
+    def _column_obj(self, column: dict[str, Any]) -> dict[str, Any]:
+        return self._obj("Column", {**{k: column[k] for k in ("id", "title", "type", "settings_str")},
+                                    "description": column.get("description"), "archived": False, "width": None})
+
+    def _resolve_column_mutation(self, name: str, args: dict[str, Any]) -> Any:
+        board = self._column_board(args)
+        if name == "create_column":
+            kind = args.get("column_type")
+            if kind not in COLUMN_TYPES:
+                raise gql.FieldError(f"Invalid column type: {kind}", "InvalidArgumentException", 400)
+            title = args.get("title")
+            if not isinstance(title, str) or not title.strip():
+                raise gql.FieldError("Column title can't be empty", "InvalidArgumentException", 400)
+            column_id = args.get("id") or f"{kind}_mk{secrets.token_hex(3)}"   # as monday's, e.g. text_mkx2src
+            if column_id in board["columns_by_id"]:
+                raise gql.FieldError("Column id already exists", "InvalidArgumentException", 400, {"column_id": column_id})
+            settings = {"labels": DEFAULT_STATUS_LABELS} if kind == "status" else {"labels": []} if kind == "dropdown" else {}
+            column = {"id": column_id, "title": title, "type": kind, "settings_str": orjson.dumps(settings).decode(),
+                      "description": args.get("description")}
+            board["columns"].append(column)
+            board["columns_by_id"][column_id] = column
+            return self._column_obj(column)
+        column = self._board_column(board, args.get("column_id"))
+        if name == "change_column_title":
+            column["title"] = args.get("title")
+        elif name == "change_column_metadata":
+            # column_property: ColumnProperty (title | description); value: String
+            prop = args.get("column_property")
+            if prop not in ("title", "description"):
+                raise gql.FieldError(f"Invalid column property: {prop}", "InvalidArgumentException", 400)
+            column[prop] = args.get("value")
+        else:  # delete_column
+            if column["type"] == "name":
+                raise gql.FieldError("Cannot delete mandatory columns", "InvalidArgumentException", 400,
+                                     {"column_id": column["id"]})
+            board["columns"].remove(column)
+            del board["columns_by_id"][column["id"]]
+        return self._column_obj(column)

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from unigate.sandbox.monday import graphql as gql
+from unigate.sandbox.monday.boards import COLUMN_MUTATIONS
 from unigate.sandbox.monday.common import (
     COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS, CURSOR_TTL_SECONDS, ITEM_NOT_FOUND_ERRORS, MAX_PAGE_LIMIT,
     USERS, now_iso,
@@ -47,6 +48,8 @@ class Items:
             return self.resource("notes").mutate(name, args)
         if name in ("create_custom_activity", "delete_custom_activity"):
             return self.resource("engagement_types").mutate(name, args)
+        if name in COLUMN_MUTATIONS:
+            return self._resolve_column_mutation(name, args)
         if name == "create_item":
             board = self.boards.get(str(args.get("board_id")))
             if board is None:
