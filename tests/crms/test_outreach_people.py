@@ -150,3 +150,10 @@ def test_outreach_has_no_leads_or_field_groups(gateway, ctl):
     for resource in ("leads", "field_groups"):
         answer = gateway.unified("GET", NAME, resource=resource)
         assert answer.status_code == 404 and "Outreach" in answer.text
+
+
+def test_active_users_are_the_unlocked_ones(gateway, ctl):
+    ctl.clear_requests()
+    gone = gateway.unified("GET", NAME, params={"is_active": "false"}, resource="users").json()["result"]
+    assert sorted(int(u["id"]) for u in gone) == sorted(LOCKED_USER_IDS)
+    assert gets(ctl, "/api/v2/users")[-1]["filter[locked]"] == "true"
