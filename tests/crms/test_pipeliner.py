@@ -241,9 +241,12 @@ def test_contacts_read_the_primary_account_with_its_name(gateway, ctl):
                                               for i in range(1, 6) if r[f"email{i}"]]
         assert [p["number"] for p in contact["phone_numbers"]] == [r[f"phone{i}"] for i in range(1, 6) if r[f"phone{i}"]]
         assert contact["owner"] == {"id": r["owner_id"]}
-        # cf_persona, a dropdown, holds a Data option id and reads as the option's name
+        # cf_persona, a dropdown, holds a Data option id and reads as the option's name; cf_last_meeting, a
+        # datetime, reads as RFC 3339 UTC
         options = {o["id"]: o["option_name"] for o in pipeliner.PERSONAS}
-        assert contact["custom_fields"] == {k: options.get(v, v) if k == "cf_persona" else v
+        typed = {"cf_persona": lambda v: options[v],
+                 "cf_last_meeting": lambda v: datetime.fromisoformat(v).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
+        assert contact["custom_fields"] == {k: typed.get(k, lambda v: v)(v)
                                             for k, v in r.items() if k.startswith("cf_") and v is not None}
     assert 0 < unlinked < 60
 

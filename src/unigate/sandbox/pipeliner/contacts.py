@@ -117,6 +117,7 @@ class Contacts(Resource):
                 "cf_lead_source": _SOURCES[i % len(_SOURCES)], "cf_nps": (i * 7) % 11 if i % 4 else None,
                 "cf_persona": PERSONAS[i % len(PERSONAS)]["id"] if i % 3 else None,
                 "cf_newsletter": i % 2 == 0,
+                "cf_last_meeting": pipeliner_date(created + timedelta(days=9)) if i % 5 == 0 else None,
                 "created": stamp, "modified": pipeliner_date(created + timedelta(days=1, seconds=i % 3600)),
                 "modified_by_user_id": owner["id"], "revision": 1 + i % 4,
             })
