@@ -11,6 +11,8 @@ from datetime import datetime
 import pytest
 from support import list_all
 
+from unigate.sandbox.outreach.types import VALIDATIONS
+
 NAME = "outreach"
 JSONAPI = "application/vnd.api+json"
 
@@ -29,11 +31,25 @@ def iso_equal(unified: str | None, provider: str | None) -> bool:
     return datetime.fromisoformat(unified.replace("Z", "+00:00")) == datetime.fromisoformat(provider.replace("Z", "+00:00"))
 
 
+def typed_custom(object_type: str, attributes: dict) -> dict:
+    """The customN slots with a value, typed by the slot's validation in GET /api/v2/types (strings on the wire)."""
+    typed = {}
+    for key, value in attributes.items():
+        if not (key.startswith("custom") and key[6:].isdigit()) or value is None:
+            continue
+        kind = VALIDATIONS.get(object_type, {}).get(key, {}).get("type")
+        typed[key] = (float(value) if kind in ("numerical", "percentage", "currency")
+                      else value == "true" if kind == "boolean"
+                      else datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%dT%H:%M:%SZ")
+                      if kind == "date_time" else value)
+    return typed
+
+
 def expected_from(record: dict) -> dict:
     a = record["attributes"]
     urls = [u for u in ({"url": a["websiteUrl"], "type": "website"} if a["websiteUrl"] else None,
                         {"url": a["linkedInUrl"], "type": "linkedin"} if a["linkedInUrl"] else None) if u]
-    custom = {k: v for k, v in a.items() if k.startswith("custom") and k[6:].isdigit() and v is not None}
+    custom = typed_custom("account", a)
     owner = record["relationships"]["owner"]["data"]
     return {
         "id": str(record["id"]),
@@ -189,7 +205,7 @@ def test_contacts_read_the_prospect_account_link_emails_and_typed_phones(gateway
         phones = [(p["number"], p["type"]) for p in contact["phone_numbers"]]
         assert phones == [(n, "work") for n in a["workPhones"]] + [(n, "mobile") for n in a["mobilePhones"]]
         assert contact["owner"] == {"id": str(record["relationships"]["owner"]["data"]["id"])}
-        assert contact["custom_fields"] == {k: v for k, v in a.items() if k.startswith("custom") and v is not None}
+        assert contact["custom_fields"] == typed_custom("prospect", a)
         assert contact["addresses"][0]["city"] == a["addressCity"]
     assert 0 < unlinked < 60
 
@@ -323,4 +339,5 @@ def test_a_large_limit_is_capped_at_outreach_s_largest_page(gateway, ctl, page_s
     response = gateway.unified("GET", NAME, params={"limit": 5000})
     assert response.status_code == 200, response.text
     assert len(response.json()["result"]) == 1000
-    assert dict(ctl.requests()[0]["query_params"])["page[size]"] == "1000"
+    first = next(r for r in ctl.requests() if r["path"].endswith("/api/v2/accounts"))   # after /types, when read
+    assert dict(first["query_params"])["page[size]"] == "1000"

@@ -108,11 +108,13 @@ def test_create_sends_pipeliner_fields_and_reads_back(gateway, ctl, create_statu
     account = created.json()
     retail = next(i["id"] for i in pipeliner.INDUSTRIES if i["option_name"] == "Retail")
     calls = ctl.requests()
-    # GET Fields only when this integrated account has not read it yet (cached per account)
-    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in calls] in (
-        [("GET", "Fields"), ("POST", "Accounts")], [("POST", "Accounts")])
-    if len(calls) == 2:
-        assert dict(calls[0]["query_params"])["filter[api_name]"] == "industry_id"
+    # GET Fields (the Industry field, the Account field definitions) only when this integrated account has not
+    # read them yet (cached per account)
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in calls if c["path"].rsplit("/", 1)[-1] != "Fields"] \
+        == [("POST", "Accounts")]
+    for lookup in (c for c in calls if c["path"].endswith("/Fields")):
+        assert lookup["method"] == "GET" and (dict(lookup["query_params"]).get("filter[api_name]") == "industry_id"
+                                              or dict(lookup["query_params"]).get("filter[entity_name]") == "Account")
     post = calls[-1]
     assert post["headers"]["authorization"] == "Basic " + base64.b64encode(
         f"{pipeliner.SANDBOX_USERNAME}:{pipeliner.SANDBOX_PASSWORD}".encode()).decode()
@@ -224,7 +226,8 @@ def test_contacts_read_the_primary_account_with_its_name(gateway, ctl):
     assert listed.status_code == 200, listed.text
     result = listed.json()["result"]
     assert len(result) == 60
-    assert all(dict(r["query_params"]).get("expand") == "primary_account" for r in ctl.requests())
+    assert all(dict(r["query_params"]).get("expand") == "primary_account" for r in ctl.requests()
+               if r["path"].endswith("/Contacts"))
     unlinked = 0
     for contact in result:
         r = stored[contact["id"]]
@@ -238,7 +241,13 @@ def test_contacts_read_the_primary_account_with_its_name(gateway, ctl):
                                               for i in range(1, 6) if r[f"email{i}"]]
         assert [p["number"] for p in contact["phone_numbers"]] == [r[f"phone{i}"] for i in range(1, 6) if r[f"phone{i}"]]
         assert contact["owner"] == {"id": r["owner_id"]}
-        assert contact["custom_fields"] == {k: v for k, v in r.items() if k.startswith("cf_") and v is not None}
+        # cf_persona, a dropdown, holds a Data option id and reads as the option's name; cf_last_meeting, a
+        # datetime, reads as RFC 3339 UTC
+        options = {o["id"]: o["option_name"] for o in pipeliner.PERSONAS}
+        typed = {"cf_persona": lambda v: options[v],
+                 "cf_last_meeting": lambda v: datetime.fromisoformat(v).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
+        assert contact["custom_fields"] == {k: typed.get(k, lambda v: v)(v)
+                                            for k, v in r.items() if k.startswith("cf_") and v is not None}
     assert 0 < unlinked < 60
 
 

@@ -161,7 +161,7 @@ CRMS: dict[str, Crm] = {
         scope=("accounts.read accounts.write accounts.delete prospects.read prospects.write prospects.delete "
                "opportunities.read opportunities.write opportunities.delete opportunityStages.read "
                "opportunityStages.write opportunityStages.delete tasks.read tasks.write tasks.delete calls.read "
-               "calls.write calls.delete prospectNotes.read prospectNotes.write prospectNotes.delete"),
+               "calls.write calls.delete prospectNotes.read prospectNotes.write prospectNotes.delete users.read users.write"),
     ),
     "capsule": Crm(
         name="capsule",

@@ -212,7 +212,7 @@ def test_side_entities_for_lookups(ctl):
     """owner_id is a Client, industry_id a value of the Industry field's data_set (Fields API)."""
     clients = requests.get(f"{space(ctl)}/entities/Clients", auth=AUTH, timeout=5).json()
     assert {c["id"] for c in clients["data"]} == pipeliner.CLIENT_IDS
-    fields = requests.get(f"{space(ctl)}/entities/Fields", params={"filter[api_name]": "industry_id"},
+    fields = requests.get(f"{space(ctl)}/entities/Fields", params={"filter[api_name]": "industry_id", "expand": "data_set"},
                           auth=AUTH, timeout=5).json()
     assert [o["option_name"] for o in fields["data"][0]["data_set"]][:2] == ["Software", "Manufacturing"]
     tags = requests.get(f"{space(ctl)}/entities/Tags", auth=AUTH, timeout=5).json()

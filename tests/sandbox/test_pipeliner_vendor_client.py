@@ -41,7 +41,7 @@ def test_documented_account_create_and_lookup(api):
     """[ACC]: the Industry field's data set gives `industry_id`; the create answers `{"success": true,
     "data": {...}}` with `created` in Pipeliner's date format [DAT]; `filter[email1]` finds it."""
     fields = requests.get(entities(api, "/Fields"), auth=AUTH, timeout=5,
-                          params={"filter[api_name]": "industry_id"}).json()["data"]
+                          params={"filter[api_name]": "industry_id", "expand": "data_set"}).json()["data"]
     industry = fields[0]["data_set"][0]["id"]
     owner = pipeliner.CLIENTS[0]["id"]
     created = requests.post(entities(api, "/Accounts"), auth=AUTH, timeout=5, json={

@@ -1,7 +1,9 @@
 """Outreach emulator: the JSON:API v2 REST API (https://api.outreach.io/api/v2).
 
-One module per resource (`accounts.py`, `contacts.py` for prospects, `stages.py` for opportunity stages,
-`opportunities.py`, `tasks.py`, `calls.py` (the engagements), `notes.py` (prospect notes): each a `jsonapi.JsonApiResource` listed in `resources`, in seeding order),
+One module per resource (`users.py`, `accounts.py`, `contacts.py` for prospects, `stages.py` for opportunity
+stages, `opportunities.py`, `tasks.py`, `calls.py` (the engagements), `notes.py` (prospect notes): each a
+`jsonapi.JsonApiResource` listed in `resources`, in seeding order; `types.py`, the custom field definitions of
+`GET /api/v2/types`),
 assembled here with what every request goes through (`_guard`):
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); a missing, unknown or expired token gets 401 with a JSON:API `errors[]` body
@@ -43,6 +45,8 @@ from unigate.sandbox.outreach.notes import Notes
 from unigate.sandbox.outreach.opportunities import Opportunities
 from unigate.sandbox.outreach.stages import Stages
 from unigate.sandbox.outreach.tasks import Tasks
+from unigate.sandbox.outreach.types import Types
+from unigate.sandbox.outreach.users import EMAIL_UPDATE, Users
 from unigate.sandbox.outreach.common import (
     DEFAULT_PAGE_SIZE, ID_MISMATCH_STATUS, MAX_PAGE_SIZE, MEDIA_TYPE, RATE_LIMIT, RATE_WINDOW_SECONDS,
     ROUTE_NOT_FOUND_ERROR, SANDBOX_TOKEN, SANDBOX_USER_IDS, SWITCHES, UNAUTHORIZED_ERROR, UNAUTHORIZED_TEXT,
@@ -62,10 +66,12 @@ __all__ = [
 class OutreachEmulator(Emulator):
     name = "outreach"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Stages, Opportunities, Tasks, Calls, Notes)
-    # oauth.py: whether a refresh rotates the refresh token is unverified; calls.py: whether calls take a PATCH
+    # users first: every other seed names them as owners
+    resources = (Users, Accounts, Contacts, Stages, Opportunities, Tasks, Calls, Notes, Types)
+    # oauth.py: whether a refresh rotates the refresh token is unverified; calls.py: whether calls take a PATCH;
+    # users.py: whether a user's email in a PATCH is refused or ignored
     switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN),
-                "call_update": CALL_UPDATE}
+                "call_update": CALL_UPDATE, "user_email_update": EMAIL_UPDATE}
 
     def __init__(self, **space) -> None:
         self.rate_limit = RATE_LIMIT

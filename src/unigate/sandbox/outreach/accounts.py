@@ -121,6 +121,9 @@ class Accounts(JsonApiResource):
                 "custom1": f"Tier {i % 3 + 1}",
                 "custom2": _LOCALITIES[(i + 1) % len(_LOCALITIES)].split(",")[0],
                 "custom3": f"+1-555-{1000 + i % 9000:04d}",
+                # slots typed by /types (types.py): a number and a date, strings on the wire
+                "custom4": str((i * 13) % 100) if i % 4 else None,
+                "custom5": f"2027-{i % 12 + 1:02d}-{i % 28 + 1:02d}" if i % 3 else None,
                 "createdAt": iso(created),
                 "updatedAt": iso(updated),
                 "touchedAt": iso(touched),

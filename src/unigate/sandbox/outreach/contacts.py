@@ -77,6 +77,10 @@ class Contacts(JsonApiResource):
     writable_to_one = WRITABLE_RELATIONSHIPS
     to_many = TO_MANY_RELATIONSHIPS
     related_filter = "prospect"
+    # the OpenAPI prospect schema's filterable / sortable badges (https://api.outreach.io/api/v2/schema/openapi.json)
+    filterable = frozenset({"id", "firstName", "lastName", "title", "emails", "timeZone", "createdAt", "updatedAt",
+                            "touchedAt", "engagedAt", "account", "owner", "stage", "persona"})
+    sortable = frozenset({"id", "firstName", "lastName", "title", "createdAt", "updatedAt", "touchedAt", "engagedAt"})
 
     def seed(self, count: int) -> None:
         """Deterministic prospects: four in five linked to a seeded account (round robin), the rest to none."""
@@ -113,7 +117,12 @@ class Contacts(JsonApiResource):
                 "externalSource": "outreach-api",
                 "optedOut": False, "emailOptedOut": i % 11 == 0, "callOptedOut": False,
                 "custom1": f"Segment {i % 4 + 1}",
-                "custom2": "yes" if i % 2 else None,
+                # slots typed by /types (types.py): a boolean, a number and a date, strings on the wire
+                "custom2": "true" if i % 2 else ("false" if i % 4 == 0 else None),
+                "custom3": str(10 + (i * 7) % 90) if i % 3 else None,
+                "custom4": f"2026-{i % 12 + 1:02d}-15" if i % 5 == 1 else None,
+                "custom5": ["Champion", "Economic buyer", "End user"][i % 3] if i % 2 == 0 else None,
+                "custom8": iso(created + timedelta(days=20)) if i % 6 == 0 else None,
                 "createdAt": iso(created),
                 "updatedAt": iso(updated),
                 "touchedAt": iso(updated + timedelta(hours=3)) if i % 3 else None,

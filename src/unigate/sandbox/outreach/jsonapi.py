@@ -7,8 +7,11 @@ required attributes and its seed. Sources: the official OpenAPI
 - Ids are JSON integers (not JSON:API strings); `type` is singular camelCase.
 - List: cursor pagination, `page[size]` (default 50, max 1000) and `links.next`, a full URL carrying the
   same query plus `page[after]=<opaque cursor>`; no `next` on the last page. `meta.count` unless
-  `count=false`. `filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf`, relationship filters
-  `filter[<relationship>][id]=<id>` (https://api.outreach.io/api/v2/docs#pagination, #filter).
+  `count=false`. `filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf` (timestamps compared as
+  instants, both ends inclusive), relationship filters `filter[<relationship>][id]=<id>`; `sort=a,-b`
+  (https://api.outreach.io/api/v2/docs#pagination, #filter, #sort). Only attributes the OpenAPI badges
+  `filterable` / `sortable` take a filter or a sort (https://api.outreach.io/api/v2/schema/openapi.json);
+  a type that lists its badges (`filterable`, `sortable`) answers any other with 400 badRequest.
 - Create 201 (client-generated ids 403), update 200 (PATCH, `data.type` and `data.id` required and
   matching the URL), delete 204 with an empty body; deletion is permanent, so a second delete is 404.
 - 404 `resourceNotFound`, 422 `validationError` with `source.pointer`.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -52,6 +56,15 @@ def _as_id(value: Any) -> int | None:
     return None
 
 
+def _instant(text: str) -> datetime | None:
+    """An ISO 8601 timestamp or date as an aware instant (UTC when it names no offset); None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _as_text(value: Any) -> str:
     """An attribute as a filter value spells it: booleans as JSON does (`filter[isClosed]=true`)."""
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -69,6 +82,9 @@ class JsonApiResource(Resource):
     writable_to_one: ClassVar[frozenset[str]] = frozenset()
     to_many: ClassVar[tuple[str, ...]] = ()             # read-only links to related collections
     related_filter: ClassVar[str] = ""                  # "account" in filter[account][id] of those links
+    # The attributes the OpenAPI badges `filterable` / `sortable`; None: not listed for this type (not checked).
+    filterable: ClassVar[frozenset[str] | None] = None
+    sortable: ClassVar[frozenset[str] | None] = None
 
     def routes(self) -> list[Route]:
         return [
@@ -165,12 +181,19 @@ class JsonApiResource(Resource):
         if int(size_text) > MAX_PAGE_SIZE and self.emulator.switch["page_size_over_max"] == "refuse":
             return error_document(400, bad_request(f"page[size] must be at most {MAX_PAGE_SIZE}."), headers=headers)
         size = min(int(size_text), MAX_PAGE_SIZE)   # switch page_size_over_max (common.py)
+        sort = self._sort_keys(params.get("sort", ""))
+        if isinstance(sort, Response):
+            sort.headers.update(headers)
+            return sort
+        if sort:
+            order = self._sorted(order, records, sort)
         start = 0
         if "page[after]" in params:
             after = decode_cursor(params["page[after]"])
-            if after is None:
+            if after is None or (sort and after not in records):
                 return error_document(400, bad_request("Invalid pagination cursor."), headers=headers)
-            start = bisect.bisect_right(order, after)
+            # the cursor is the last id of the page before: its place in id order, or in the sorted order
+            start = order.index(after) + 1 if sort else bisect.bisect_right(order, after)
         filters = {k[7:-1]: v for k, v in params.items() if k.startswith("filter[") and k.endswith("]")}
         predicate = self._predicate(filters)
         if isinstance(predicate, Response):
@@ -200,6 +223,30 @@ class JsonApiResource(Resource):
             result["meta"] = {"count": total, "count_truncated": False}
         return document(200, result, headers)
 
+    def _sort_keys(self, text: str) -> list[tuple[str, bool]] | Response:
+        """`sort=a,-b`: (attribute, descending) pairs; an attribute that is not sortable is 400."""
+        keys: list[tuple[str, bool]] = []
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            attr = part.lstrip("-")
+            if attr not in self.attribute_types or (self.sortable is not None and attr not in self.sortable):
+                return error_document(400, bad_request(f"Invalid sort '{attr}'."))
+            keys.append((attr, part.startswith("-")))
+        return keys
+
+    @staticmethod
+    def _sorted(order: list[int], records: dict[int, dict[str, Any]], keys: list[tuple[str, bool]]) -> list[int]:
+        """The ids ordered by the sort keys (ties by id; nulls last), text compared case-blind."""
+        ordered = list(order)
+        for attr, descending in reversed(keys):
+            def key(rid: int, attr: str = attr) -> Any:
+                value = records[rid]["attributes"].get(attr)
+                value = _instant(value) if attr in TIMESTAMPS and value else value
+                return value.lower() if isinstance(value, str) else value
+            present = [rid for rid in ordered if key(rid) is not None]
+            present.sort(key=key, reverse=descending)
+            ordered = present + [rid for rid in ordered if key(rid) is None]
+        return ordered
+
     def _predicate(self, filters: dict[str, str]) -> Predicate | Response | None:
         """`filter[attr]=v`, lists `a,b`, ranges `a..b` with `inf`/`neginf`, `filter[rel][id]=n`
         (https://api.outreach.io/api/v2/docs#pagination)."""
@@ -207,6 +254,9 @@ class JsonApiResource(Resource):
             return None
         checks: list[Predicate] = []
         for attr, value in filters.items():
+            name = attr.split("]", 1)[0]   # filter[account][id] -> "account"
+            if self.filterable is not None and name not in self.filterable:
+                return error_document(400, bad_request(f"Invalid filter '{attr}': it is not filterable."))
             if attr == "id":
                 check = self._id_filter(value, lambda r: r["id"])
             elif attr.endswith("][id") and attr[:-4] in self.to_one:   # filter[account][id] -> "account][id"
@@ -228,11 +278,18 @@ class JsonApiResource(Resource):
         return lambda record: all(check(record) for check in checks)
 
     @staticmethod
-    def _time_filter(attr: str, low: str, high: str) -> Predicate:
-        """`a..b` on a timestamp attribute; `inf`/`neginf` (or nothing) leave an end open."""
+    def _time_filter(attr: str, low: str, high: str) -> Predicate | None:
+        """`a..b` on a timestamp attribute, both ends inclusive and compared as instants; `inf`/`neginf` (or
+        nothing) leave an end open. None when an end is not a timestamp."""
+        lo = None if low in ("", "neginf") else _instant(low)
+        hi = None if high in ("", "inf") else _instant(high)
+        if (lo is None and low not in ("", "neginf")) or (hi is None and high not in ("", "inf")):
+            return None
+
         def check(record: dict[str, Any]) -> bool:
             value = record["attributes"].get(attr)
-            return value is not None and (low in ("", "neginf") or value >= low) and (high in ("", "inf") or value <= high)
+            at = _instant(value) if value else None
+            return at is not None and (lo is None or at >= lo) and (hi is None or at <= hi)
         return check
 
     @staticmethod
@@ -288,7 +345,7 @@ class JsonApiResource(Resource):
             target_id = _as_id(target.get("id")) if isinstance(target, dict) else None
             if not isinstance(target, dict) or target.get("type") != self.to_one[rel_name] or target_id is None:
                 return {}, {}, validation_error(f"{rel_name} must reference a {self.to_one[rel_name]}.", pointer + "/data")
-            if self.to_one[rel_name] == "user" and target_id not in SANDBOX_USER_IDS:
+            if self.to_one[rel_name] == "user" and self.emulator.resource("users").store.get(target_id) is None:
                 return {}, {}, validation_error(f"{rel_name} references an unknown user.", pointer + "/data")
             relations[rel_name] = target_id
         failure = self.check(clean, relations, record)

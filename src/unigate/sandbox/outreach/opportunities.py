@@ -64,6 +64,11 @@ class Opportunities(JsonApiResource):
     writable_to_one = WRITABLE_RELATIONSHIPS
     to_many = ("prospects",)
     related_filter = "opportunities"
+    # the OpenAPI opportunity schema's filterable / sortable badges (https://api.outreach.io/api/v2/schema/openapi.json):
+    # closeDate sorts but does not filter
+    filterable = frozenset({"id", "name", "probability", "createdAt", "updatedAt", "account", "stage", "owner",
+                            "prospects"})
+    sortable = frozenset({"id", "name", "amount", "closeDate", "probability", "createdAt", "updatedAt"})
 
     def seed(self, count: int) -> None:
         """Deals on seeded accounts (round robin), each with a prospect of that account when it has one, in
@@ -92,7 +97,10 @@ class Opportunities(JsonApiResource):
                 "description": f"Seeded deal {i + 1}",
                 "forecastCategory": _FORECAST[i % len(_FORECAST)],
                 "tags": ["inbound"] if i % 2 == 0 else [],
-                "custom1": f"Region {i % 3 + 1}",
+                # slots typed by /types (types.py): a picklist, a percentage and a text, strings on the wire
+                "custom1": ["New business", "Renewal", "Upsell"][i % 3],
+                "custom2": str((i % 4) * 5) if i % 2 else None,
+                "custom3": ["Globex", "Initech", None][i % 3],
                 "createdAt": iso(created),
                 "updatedAt": iso(updated),
                 "touchedAt": iso(updated + timedelta(hours=2)) if i % 2 else None,

@@ -16,8 +16,9 @@ assembled here with what every entity shares:
   (https://developers.pipelinersales.com/api-docs/core-api-concepts/pagination, .../api-parameters).
 - Dates `YYYY-MM-DD HH:MM:SS.ffffff+00:00` (https://developers.pipelinersales.com/api-docs/core-api-concepts/dates);
   a `Timezone` header converts them.
-- Side entities records refer to: `Clients` (owners), `Tags`, `Fields` (the Industry data set that
-  `industry_id` points into, per the create-account tutorial), `Currencies` (an opportunity value's currency).
+- Side entities records refer to: `Clients` (owners), `Tags`, `Currencies` (an opportunity value's currency).
+  `Fields` (fields.py) holds the field definitions, the Industry data set that `industry_id` points into among
+  them (create-account tutorial), and the custom fields records' `cf_` values are checked against.
 Sources: https://developers.pipelinersales.com/api-docs/ (overview, core-api-concepts, tutorials), the vendor's v100
 OpenAPI (entity schemas: Note, Appointment, AppointmentType, ActivityRelation, ...; mirrored in amp-labs/connectors
 `providers/pipeliner/openapi/api.json`), the vendor-published PowerPlatform connector swagger, and answers recorded
@@ -42,11 +43,13 @@ from unigate.sandbox.base import Emulator, json_response
 from unigate.sandbox.pipeliner.accounts import Accounts
 from unigate.sandbox.pipeliner.activities import Appointments, AppointmentTypes, Notes
 from unigate.sandbox.pipeliner.contacts import Contacts
+from unigate.sandbox.pipeliner.fields import Fields
+from unigate.sandbox.pipeliner.leads import OWNER_REQUIRED, Leads
 from unigate.sandbox.pipeliner.opportunities import Opportunities
 from unigate.sandbox.pipeliner.pipelines import Pipelines, Steps
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, CURRENCIES, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME, FIELDS,
-    INDUSTRIES, MAX_PAGE_SIZE, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
+    CLIENT_IDS, CLIENTS, CURRENCIES, DATE_FIELDS, ENTITIES_PATH, DEFAULT_PAGE_SIZE, DELETE_DELETED_STATUS, ENTITY_NOT_FOUND_NAME,
+    INDUSTRIES, MAX_PAGE_SIZE, PERSONAS, SANDBOX_PASSWORD, SANDBOX_SPACE_ID, SANDBOX_USERNAME, SPACE_NOT_FOUND, TAGS,
     SWITCHES, UNAUTHORIZED, VALIDATION_NAME, VALIDATION_STATUS, decode_cursor, encode_cursor, error, ok, parse_date,
 )
 
@@ -57,6 +60,7 @@ __all__ = [
     "EMULATOR",
     "ENTITY_NOT_FOUND_NAME",
     "INDUSTRIES",
+    "PERSONAS",
     "SANDBOX_PASSWORD",
     "SANDBOX_SPACE_ID",
     "SANDBOX_USERNAME",
@@ -69,16 +73,19 @@ __all__ = [
 
 class PipelinerEmulator(Emulator):
     name = "pipeliner"
-    resources = (Accounts, Contacts, Pipelines, Steps, Opportunities, Notes, AppointmentTypes, Appointments)
-    switches = SWITCHES
+    # Fields first: the other entities check their custom values against its definitions
+    resources = (Fields, Accounts, Contacts, Pipelines, Steps, Opportunities, Leads, Notes, AppointmentTypes,
+                 Appointments)
+    # leads.py: whether a lead needs an owner (the connector swagger) or only a name (the OpenAPI)
+    switches = {**SWITCHES, "lead_owner_required": OWNER_REQUIRED}
 
     # -- HTTP -------------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
         base = ENTITIES_PATH
         return super().routes() + [
             Route(f"{base}/Clients", self.side_list("Clients", CLIENTS), methods=["GET"]),
+            Route(f"{base}/Clients/{{id}}", self.side_get("Client", CLIENTS), methods=["GET"]),
             Route(f"{base}/Tags", self.side_list("Tags", TAGS), methods=["GET"]),
-            Route(f"{base}/Fields", self.side_list("Fields", FIELDS), methods=["GET"]),
             Route(f"{base}/Currencies", self.side_list("Currencies", CURRENCIES), methods=["GET"]),
             # last: an entity the space does not know, then any other path, answered as recorded from
             # Pipeliner (amp-labs/connectors, providers/pipeliner test fixtures unknown-entity and
@@ -268,5 +275,22 @@ class PipelinerEmulator(Emulator):
 
         handler.__name__ = f"list_{entity.lower()}"
         return handler
+
+    def side_get(self, entity: str, items: list[dict[str, Any]]):
+        """`GET /entities/<Entity>/{id}` of a side entity: the item, or 404 as for any unknown id."""
+        lookup = {item["id"]: item for item in items}
+
+        async def handler(request: Request) -> Response:
+            early = self._guard(request)
+            if early is not None:
+                return early
+            item = lookup.get(request.path_params["id"])
+            if item is None or item.get("is_deleted"):
+                return error(404, ENTITY_NOT_FOUND_NAME, f"{entity} with id '{request.path_params['id']}' not found.")
+            return ok({"success": True, "data": item})
+
+        handler.__name__ = f"get_{entity.lower()}"
+        return handler
+
 
 EMULATOR = PipelinerEmulator

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    ACCOUNT_TYPE_IDS, CLIENT_IDS, ENTITIES_PATH, CLIENTS, CUSTOM_FIELDS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
+    ACCOUNT_TYPE_IDS, CLIENT_IDS, OWNERS, ENTITIES_PATH, CLIENTS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
     DELETE_PROTECTED, ENTITY_NOT_FOUND_NAME, INDUSTRIES, INDUSTRY_IDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME,
     VALIDATION_STATUS, delete_response, det_uuid, entity_validation, error, ok, parse_date, pipeliner_date,
 )
@@ -41,7 +41,7 @@ WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "social_media": (dict,), "share_mode": (int,), "account_class": (int,), "is_favorite": (bool,),
     "is_unsubscribed": (bool,), "quick_parent_account_name": S, "sharing_units": (list,),
     "sharing_clients": (list,), "tags": (list,), "health_category": S, "health_status": (int,),
-    **CUSTOM_FIELDS,
+
 }
 # Server-managed: sent values are ignored.
 READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protected", "revision",
@@ -93,7 +93,7 @@ class Accounts(Resource):
                 company = f"{company} {i // (len(_COMPANIES) * len(_SUFFIXES)) + 1}"
             slug = "".join(ch for ch in company.lower() if ch.isalnum())
             city, state, zip_code, country = _CITIES[i % len(_CITIES)]
-            owner = CLIENTS[i % len(CLIENTS)]
+            owner = OWNERS[i % len(OWNERS)]
             created = SEED_EPOCH + timedelta(hours=5 * i, microseconds=i * 977)
             modified = created + timedelta(days=2, seconds=i % 3600)
             record = {
@@ -156,7 +156,7 @@ class Accounts(Resource):
 
     def render(self, record: dict[str, Any], root: str | None, zone: ZoneInfo | None = None,
                load_only: list[str] | None = None, expand: list[str] | None = None) -> dict[str, Any]:
-        out = dict(record)
+        out = {**self.emulator.resource("fields").blank_custom("Account"), **record}
         if zone is not None:
             for key in DATE_FIELDS:
                 if out.get(key):
@@ -227,6 +227,12 @@ class Accounts(Resource):
         clean: dict[str, Any] = {}
         for key, value in body.items():
             if key in READ_ONLY_FIELDS or key in LINKS:
+                continue
+            if key.startswith("cf_"):   # a custom field: as the space's Fields define it (fields.py)
+                failure = self.emulator.resource("fields").custom_value_error("Account", key, value)
+                if failure is not None:
+                    return {}, failure
+                clean[key] = value
                 continue
             if key not in WRITABLE_FIELDS:
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Unknown field '{key}' for entity Account.")

@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME, SEED_EPOCH,
+    CLIENT_IDS, OWNERS, CLIENTS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME, SEED_EPOCH,
     VALIDATION_NAME, VALIDATION_STATUS, delete_response, det_uuid, entity_validation, error, invalid_body, is_uuid,
     ok, pipeliner_date,
 )
@@ -219,7 +219,7 @@ class Notes(_Entity):
         for i in range(count):
             created = SEED_EPOCH + timedelta(hours=11 * i + 3, microseconds=17 * i)
             record = self._blank(det_uuid("note", i), pipeliner_date(created))
-            owner = CLIENTS[i % len(CLIENTS)]
+            owner = OWNERS[i % len(OWNERS)]
             record.update({"note": _NOTES[i % len(_NOTES)], "owner_id": owner["id"],
                            "modified": pipeliner_date(created + timedelta(hours=1))})
             kind = i % 3
@@ -319,7 +319,7 @@ class Appointments(_Entity):
             created = SEED_EPOCH + timedelta(hours=13 * i + 1, microseconds=29 * i)
             stamp = pipeliner_date(created)
             record = self._blank(det_uuid("appointment", i), stamp)
-            owner = CLIENTS[i % len(CLIENTS)]
+            owner = OWNERS[i % len(OWNERS)]
             start = datetime(2026, 2, 2, 9, 0, tzinfo=UTC) + timedelta(days=i, hours=i % 6)
             record.update({
                 "subject": f"{_SUBJECTS[i % len(_SUBJECTS)]} {i + 1}", "description": f"Agenda {i + 1}" if i % 2 else "",

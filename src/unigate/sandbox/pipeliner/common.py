@@ -67,6 +67,8 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     # activities.py: a note naming several records (account_id, contact_id, lead_oppty_id) is kept ("many") or
     # refused ("one"); the sources show one set and document neither
     "note_parents": ("many", "one"),
+    # fields.py: whether a PATCH's `data_set` replaces a field's options or adds to them is not documented
+    "field_options_on_patch": ("replace", "merge"),
 }
 # No rate-limit headers are documented for Pipeliner
 # (https://developers.pipelinersales.com/api-docs/); none are sent. 429 comes from faults.
@@ -135,14 +137,23 @@ def decode_cursor(token: str) -> str | None:
 
 # -- side entities --------------------------------------------------------------------------------
 _UNITS = [det_uuid("unit", i) for i in range(3)]
+# The space's users (Clients): the first five own the seeded records (OWNERS), the others own nothing yet.
+# Fields as the v100 OpenAPI's Client: first/last name, `name`, `formatted_name`, `email` (read-only, from the
+# user profile), `position`, `default_unit_id`, `created`, `modified`.
 CLIENTS = [
     {"id": det_uuid("client", i), "first_name": first, "last_name": last, "name": f"{first} {last}",
+     "formatted_name": f"{first} {last}", "position": ["Sales Manager", "Account Executive", "SDR"][i % 3],
      "email": f"{first.lower()}.{last.lower()}@sandbox.example", "default_unit_id": _UNITS[i % len(_UNITS)],
-     "is_deleted": False, "created": pipeliner_date(SEED_EPOCH - timedelta(days=400 - i)),
-     "modified": pipeliner_date(SEED_EPOCH - timedelta(days=100 - i))}
+     "is_deleted": False, "created": pipeliner_date(SEED_EPOCH - timedelta(days=400 - i, hours=i)),
+     "modified": pipeliner_date(SEED_EPOCH - timedelta(days=100 - 3 * i, minutes=i))}
     for i, (first, last) in enumerate([("Ada", "Lovelace"), ("Grace", "Hopper"), ("Alan", "Turing"),
-                                       ("Edsger", "Dijkstra"), ("Barbara", "Liskov")])
+                                       ("Edsger", "Dijkstra"), ("Barbara", "Liskov"), ("Donald", "Knuth"),
+                                       ("Frances", "Allen"), ("John", "Backus"), ("Margaret", "Hamilton"),
+                                       ("Niklaus", "Wirth"), ("Radia", "Perlman"), ("Ken", "Thompson"),
+                                       ("Sophie", "Wilson"), ("Tony", "Hoare"), ("Leslie", "Lamport"),
+                                       ("Adele", "Goldberg")])
 ]
+OWNERS = CLIENTS[:5]
 CLIENT_IDS = {c["id"] for c in CLIENTS}
 _INDUSTRY_NAMES = ["Software", "Manufacturing", "Financial Services", "Healthcare", "Retail", "Logistics",
                    "Energy", "Media", "Education", "Telecommunications"]
@@ -157,17 +168,22 @@ TAGS = [{"id": det_uuid("tag", i), "name": name, "color": i, "is_deleted": False
 TAG_IDS = {t["id"] for t in TAGS}
 CUSTOMER_TYPE_IDS = [det_uuid("customer-type", i) for i in range(3)]
 ACCOUNT_TYPE_IDS = [det_uuid("account-type", i) for i in range(2)]
-# Custom fields defined in the sandbox space (top-level `cf_` keys, core-api-concepts/fields).
-CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
-    "cf_tier": (str,),
-    "cf_annual_revenue": (int, float),
-    "cf_region": (str,),
-}
-# ... and for Contact.
-CONTACT_CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
-    "cf_lead_source": (str,),
-    "cf_nps": (int,),
-}
+PERSONAS = [{"id": det_uuid("persona", i), "option_name": name, "calc_value": 1, "sort_order": i, "is_deleted": False}
+            for i, name in enumerate(["Champion", "Economic buyer", "End user"])]
+# The space's field definitions (fields.py serves them): system fields (no `cf_` prefix) and custom ones, per entity.
+_SYSTEM_CONTACT_FIELDS = [
+    ("first_name", "First name", "input"), ("middle_name", "Middle name", "input"), ("last_name", "Last name", "input"),
+    ("title", "Title", "input"), ("position", "Position", "input"), ("email1", "Email", "email"),
+    ("email2", "Email 2", "email"), ("phone1", "Phone", "phone"), ("phone2", "Phone 2", "phone"),
+    ("address", "Address", "text_area"), ("city", "City", "input"), ("state_province", "State / Province", "input"),
+    ("zip_code", "ZIP code", "input"), ("country", "Country", "input"), ("comments", "Comments", "text_area"),
+]
+_MORE_CONTACT_CUSTOM_FIELDS = [
+    ("cf_birthday", "Birthday", "date"), ("cf_linkedin", "LinkedIn", "url"), ("cf_assistant", "Assistant", "input"),
+    ("cf_score", "Score", "integer"), ("cf_department", "Department", "input"),
+    ("cf_last_meeting", "Last meeting", "datetime"), ("cf_events_attended", "Events attended", "integer"),
+    ("cf_notes_short", "Short note", "text_area"),
+]
 FIELDS = [
     {"id": det_uuid("field", 0), "api_name": "industry_id", "name": "Industry", "entity_name": "Account",
      "type_id": "dropdown", "is_deleted": False, "data_set": INDUSTRIES},
@@ -181,6 +197,26 @@ FIELDS = [
      "type_id": "input", "is_deleted": False, "data_set": []},
     {"id": det_uuid("field", 5), "api_name": "cf_nps", "name": "NPS", "entity_name": "Contact",
      "type_id": "integer", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 6), "api_name": "cf_persona", "name": "Persona", "entity_name": "Contact",
+     "type_id": "dropdown", "is_deleted": False, "data_set": PERSONAS},
+    {"id": det_uuid("field", 7), "api_name": "cf_newsletter", "name": "Newsletter", "entity_name": "Contact",
+     "type_id": "checkbox", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 8), "api_name": "cf_competitor", "name": "Competitor", "entity_name": "Opportunity",
+     "type_id": "input", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 9), "api_name": "cf_discount_pct", "name": "Discount %", "entity_name": "Opportunity",
+     "type_id": "float", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 10), "api_name": "cf_budget", "name": "Budget", "entity_name": "Lead",
+     "type_id": "float", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 11), "api_name": "cf_referrer", "name": "Referrer", "entity_name": "Lead",
+     "type_id": "input", "is_deleted": False, "data_set": []},
+    {"id": det_uuid("field", 12), "api_name": "cf_follow_up", "name": "Follow-up date", "entity_name": "Lead",
+     "type_id": "date", "is_deleted": False, "data_set": []},
+    *({"id": det_uuid("field", 13 + n), "api_name": api_name, "name": label, "entity_name": "Contact",
+       "type_id": type_id, "is_deleted": False, "data_set": []}
+      for n, (api_name, label, type_id) in enumerate(_MORE_CONTACT_CUSTOM_FIELDS)),
+    *({"id": det_uuid("field", 40 + n), "api_name": api_name, "name": label, "entity_name": "Contact",
+       "type_id": type_id, "is_deleted": False, "data_set": []}
+      for n, (api_name, label, type_id) in enumerate(_SYSTEM_CONTACT_FIELDS)),
 ]
 
 DATE_FIELDS = ("created", "modified")
@@ -198,11 +234,6 @@ CURRENCIES = [
     for i, (code, symbol, rate) in enumerate([("USD", "$", 1.0), ("EUR", "€", 1.08), ("GBP", "£", 1.27)])
 ]
 CURRENCY_BY_ID = {c["id"]: c for c in CURRENCIES}
-# Opportunity custom fields (top-level `cf_` keys, core-api-concepts/fields).
-OPPORTUNITY_CUSTOM_FIELDS: dict[str, tuple[type, ...]] = {
-    "cf_competitor": (str,),
-    "cf_discount_pct": (int, float),
-}
 
 
 def is_uuid(value: Any) -> bool:

@@ -36,7 +36,7 @@ from starlette.routing import Route
 from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, CONTACT_CUSTOM_FIELDS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
+    CLIENT_IDS, OWNERS, PERSONAS, CLIENTS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
     SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS, delete_response, det_uuid, entity_validation,
     error, invalid_body, ok, parse_date, pipeliner_date,
 )
@@ -49,7 +49,7 @@ WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "country": S, "comments": S, "gender": (int,), "share_mode": (int,), "is_archived": (bool,),
     "is_unsubscribed": (bool,), "is_favorite": (bool,), "quick_account_name": S, "tags": (list,),
     "social_media": (dict,), "account_position": S, "primary_account_relationship": (int,),
-    "account_relations": (list,), **CONTACT_CUSTOM_FIELDS,
+    "account_relations": (list,),
 }
 READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protected", "revision", "formatted_name",
                     "modified_by_user_id", "primary_account_position", "primary_account")
@@ -98,7 +98,7 @@ class Contacts(Resource):
         account_ids = list(self._accounts().order)
         for i in range(count):
             first, last = _FIRST[i % len(_FIRST)], _LAST[(i // len(_FIRST) + i) % len(_LAST)]
-            owner = CLIENTS[(i + 1) % len(CLIENTS)]
+            owner = OWNERS[(i + 1) % len(OWNERS)]
             created = SEED_EPOCH + timedelta(hours=4 * i, minutes=7, microseconds=i * 613)
             stamp = pipeliner_date(created)
             record = self._blank()
@@ -115,6 +115,9 @@ class Contacts(Resource):
                 "comments": f"Met {first} at the {2022 + i % 3} fair.", "gender": i % 3,
                 "tags": [TAGS[i % len(TAGS)]["id"]] if i % 2 else [],
                 "cf_lead_source": _SOURCES[i % len(_SOURCES)], "cf_nps": (i * 7) % 11 if i % 4 else None,
+                "cf_persona": PERSONAS[i % len(PERSONAS)]["id"] if i % 3 else None,
+                "cf_newsletter": i % 2 == 0,
+                "cf_last_meeting": pipeliner_date(created + timedelta(days=9)) if i % 5 == 0 else None,
                 "created": stamp, "modified": pipeliner_date(created + timedelta(days=1, seconds=i % 3600)),
                 "modified_by_user_id": owner["id"], "revision": 1 + i % 4,
             })
@@ -174,7 +177,7 @@ class Contacts(Resource):
 
     def render(self, record: dict[str, Any], root: str | None, zone: ZoneInfo | None = None,
                load_only: list[str] | None = None, expand: list[str] | None = None) -> dict[str, Any]:
-        out = dict(record)
+        out = {**self.emulator.resource("fields").blank_custom("Contact"), **record}
         relations = self._live_relations(record)
         primary = next((r["account_id"] for r in relations if r["is_primary"]), None)
         out["account_relations"] = [r["id"] for r in relations]
@@ -272,6 +275,12 @@ class Contacts(Resource):
         clean: dict[str, Any] = {}
         for key, value in body.items():
             if key in READ_ONLY_FIELDS or key in LINKS:
+                continue
+            if key.startswith("cf_"):   # a custom field: as the space's Fields define it (fields.py)
+                failure = self.emulator.resource("fields").custom_value_error("Contact", key, value)
+                if failure is not None:
+                    return {}, failure
+                clean[key] = value
                 continue
             if key not in WRITABLE_FIELDS:
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Unknown field '{key}' for entity Contact.")

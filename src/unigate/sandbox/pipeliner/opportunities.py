@@ -30,8 +30,8 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.pipeliner.common import (
-    CLIENT_IDS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
-    ENTITY_NOT_FOUND_NAME, OPPORTUNITY_CUSTOM_FIELDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
+    CLIENT_IDS, OWNERS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
+    ENTITY_NOT_FOUND_NAME, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
     delete_response, det_uuid, entity_validation, error, invalid_body, is_uuid, ok, pipeliner_date,
 )
 
@@ -42,7 +42,7 @@ WRITABLE_FIELDS: dict[str, tuple[type, ...]] = {
     "lead_source_id": S, "reason_of_close_id": S, "reason_of_close_description": S, "share_mode": (int,),
     "tags": (list,), "account_relations": (list,), "contact_relations": (list,), "won_date": S, "lost_date": S,
     "quick_account_name": S, "quick_contact_name": S, "quick_email": S, "quick_phone": S,
-    "quick_account_email": S, "quick_account_phone": S, **OPPORTUNITY_CUSTOM_FIELDS,
+    "quick_account_email": S, "quick_account_phone": S,
 }
 READ_ONLY_FIELDS = ("id", "created", "modified", "is_deleted", "is_delete_protected", "revision", "status",
                     "table_name", "primary_account", "primary_contact", "days_in_step", "qualify_date",
@@ -62,12 +62,24 @@ class Opportunities(Resource):
 
     name = "opportunities"
     default_seed_count: ClassVar[int | None] = 45
+    # What differs for the other kind of lead-oppty (leads.py): the entity, its path, fields and required ones.
+    entity: ClassVar[str] = "Opportunity"
+    path: ClassVar[str] = "Opportunities"
+    writable_fields: ClassVar[dict[str, tuple[type, ...]]] = WRITABLE_FIELDS
 
     def routes(self) -> list[Route]:
         return [
-            Route(f"{ENTITIES_PATH}/Opportunities", self.opportunities, methods=["GET", "POST"]),
-            Route(f"{ENTITIES_PATH}/Opportunities/{{id}}", self.opportunity, methods=["GET", "PATCH", "DELETE"]),
+            Route(f"{ENTITIES_PATH}/{self.path}", self.opportunities, methods=["GET", "POST"]),
+            Route(f"{ENTITIES_PATH}/{self.path}/{{id}}", self.opportunity, methods=["GET", "PATCH", "DELETE"]),
         ]
+
+    def required(self) -> tuple[str, ...]:
+        return REQUIRED
+
+    def step_failure(self, step: dict[str, Any] | None) -> bool:
+        """Whether `step_id` names no step this entity can be in: a lead-process step is not an opportunity
+        step (it has no pipeline)."""
+        return step is None or step["is_deleted"] or step["pipeline_id"] is None
 
     def _steps(self):
         return self.emulator.resource("stages")
@@ -89,7 +101,7 @@ class Opportunities(Resource):
         for i in range(count):
             steps = self._steps().of_pipeline(pipelines[i % len(pipelines)]["id"])
             step = steps[(i // len(pipelines)) % len(steps)]
-            owner = CLIENTS[i % len(CLIENTS)]
+            owner = OWNERS[i % len(OWNERS)]
             currency = CURRENCIES[i % len(CURRENCIES)]
             foreign = float(5000 + (i * 1733) % 95000)
             created = SEED_EPOCH + timedelta(hours=7 * i, microseconds=i * 331)
@@ -157,8 +169,10 @@ class Opportunities(Resource):
 
     def render(self, record: dict[str, Any], root: str | None, expand: list[str] | None = None,
                load_only: list[str] | None = None) -> dict[str, Any]:
-        out = {k: v for k, v in record.items() if k not in ("account_relations", "contact_relations")}
-        out["value"] = dict(record["value"]) if record["value"] else None
+        out = {**self.emulator.resource("fields").blank_custom(self.entity),
+               **{k: v for k, v in record.items() if k not in ("account_relations", "contact_relations")}}
+        if "value" in record:   # leads have none
+            out["value"] = dict(record["value"]) if record["value"] else None
         out["status"] = self.status(record)
         accounts = [r for r in record["account_relations"] if not r["is_deleted"]]
         contacts = [r for r in record["contact_relations"] if not r["is_deleted"]]
@@ -169,8 +183,10 @@ class Opportunities(Resource):
         out["contact_relations"] = [r["id"] for r in contacts]
         if root is not None:
             for link, id_field, entity in (("owner", "owner_id", "Clients"), ("unit", "unit_id", "SalesUnits"),
-                                           ("step", "step_id", "Steps"), ("oppty_type", "oppty_type_id", "OpportunityTypes")):
-                out[link] = f"{root}/entities/{entity}/{record[id_field]}" if record.get(id_field) else None
+                                           ("step", "step_id", "Steps"), ("oppty_type", "oppty_type_id", "OpportunityTypes"),
+                                           ("lead_type", "lead_type_id", "LeadTypes")):
+                if id_field in record:
+                    out[link] = f"{root}/entities/{entity}/{record[id_field]}" if record.get(id_field) else None
             out["primary_account"] = f"{root}/entities/Accounts/{primary_account}" if primary_account else None
             out["primary_contact"] = f"{root}/entities/Contacts/{primary_contact}" if primary_contact else None
             out["account_relations"] = [f"{root}/entities/LeadOpptyAccountRelations/{r['id']}" for r in accounts]
@@ -210,7 +226,7 @@ class Opportunities(Resource):
             return early
         record_id = request.path_params["id"]
         record = self.records.get(record_id)
-        missing = f"Opportunity with id '{record_id}' not found."
+        missing = f"{self.entity} with id '{record_id}' not found."
         if record is None:
             return error(404, ENTITY_NOT_FOUND_NAME, missing)
         if record["is_deleted"] and not (self.emulator._include_deleted(request.query_params) and request.method == "GET"):
@@ -249,28 +265,34 @@ class Opportunities(Resource):
     def _validate(self, body: dict[str, Any], record: dict[str, Any] | None, entity_id: str
                   ) -> tuple[dict[str, Any], Response | None]:
         def missing(field: str) -> Response:
-            return entity_validation("Opportunity", entity_id, field, 119, "ERROR_PARAMETER_MISSING",
-                                     f"Non-null field 'Opportunity[{entity_id}].{field}' is null or empty.")
+            return entity_validation(self.entity, entity_id, field, 119, "ERROR_PARAMETER_MISSING",
+                                     f"Non-null field '{self.entity}[{entity_id}].{field}' is null or empty.")
 
         def dangling(field: str, target: str, value: Any) -> Response:
-            return entity_validation("Opportunity", entity_id, field, 120, "ERROR_RELATIONS_DOESNT_EXIST",
-                                     f"[{field}] Relation Opportunity.{field}={value} to {target} doesn't exist!")
+            return entity_validation(self.entity, entity_id, field, 120, "ERROR_RELATIONS_DOESNT_EXIST",
+                                     f"[{field}] Relation {self.entity}.{field}={value} to {target} doesn't exist!")
 
         clean: dict[str, Any] = {}
         for key, value in body.items():
             if key in READ_ONLY_FIELDS:
                 continue
-            if key not in WRITABLE_FIELDS:
-                return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Unknown field '{key}' for entity Opportunity.")
-            expected = WRITABLE_FIELDS[key]
+            if key.startswith("cf_"):   # a custom field: as the space's Fields define it (fields.py)
+                failure = self.emulator.resource("fields").custom_value_error(self.entity, key, value)
+                if failure is not None:
+                    return {}, failure
+                clean[key] = value
+                continue
+            if key not in self.writable_fields:
+                return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Unknown field '{key}' for entity {self.entity}.")
+            expected = self.writable_fields[key]
             if value is not None and (not isinstance(value, expected) or (bool not in expected and isinstance(value, bool))):
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Field '{key}' has an invalid value.")
             clean[key] = value
         if record is not None and record["is_archived"] and clean.get("is_archived") is not False:
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME,
-                             "Archived opportunity cannot be edited; reactivate it first (is_archived: false).")
+                             f"Archived {self.entity.lower()} cannot be edited; reactivate it first (is_archived: false).")
         merged = {**(record or {}), **clean}
-        for field in REQUIRED:
+        for field in self.required():
             if merged.get(field) in (None, "") and (record is None or field in clean):
                 return {}, missing(field)
         for field in ("owner_id", "step_id"):
@@ -279,9 +301,7 @@ class Opportunities(Resource):
         if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
             return {}, dangling("owner_id", "Client", clean["owner_id"])
         if "step_id" in clean:
-            step = self._steps().records.get(clean["step_id"])
-            # a lead-process step is not an opportunity step (it has no pipeline)
-            if step is None or step["is_deleted"] or step["pipeline_id"] is None:
+            if self.step_failure(self._steps().records.get(clean["step_id"])):
                 return {}, dangling("step_id", "Step", clean["step_id"])
         if "closing_date" in clean:
             try:
@@ -323,10 +343,11 @@ class Opportunities(Resource):
         if record is None:
             record = self._blank()
             record.update({k: v for k, v in clean.items() if v is not None})
-            owner = next(c for c in CLIENTS if c["id"] == record["owner_id"])
-            record["unit_id"] = record.get("unit_id") or owner["default_unit_id"]
-            record.update({"id": entity_id, "created": stamp, "modified": stamp, "modified_by_user_id": owner["id"],
-                           "revision": 1})
+            # a lead may have no owner (leads.py, switch lead_owner_required)
+            owner = next((c for c in CLIENTS if c["id"] == record["owner_id"]), None)
+            record["unit_id"] = record.get("unit_id") or (owner["default_unit_id"] if owner else None)
+            record.update({"id": entity_id, "created": stamp, "modified": stamp,
+                           "modified_by_user_id": owner["id"] if owner else None, "revision": 1})
             self._store(record)
         else:
             record.update(clean)
