@@ -13,6 +13,7 @@ from support import SPECS, assert_unified_record, country_code, list_all
 from unigate.engine.pagination import next_position
 from unigate.engine.provider_request import lower_headers
 from unigate.sandbox import capsule
+from unigate.sandbox.capsule import common as capsule_common, deals
 
 NAME = "capsule"
 # Capsule's phone and address types as unified types (https://developer.capsulecrm.com/v2/models/party).
@@ -32,6 +33,15 @@ def ctl(sandbox):
 def instant(value):
     """A timestamp as an aware datetime, whatever its ISO spelling."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc) if value else None
+
+
+def typed_values(fields: list[dict], definitions: dict) -> dict:
+    """A record's custom field values as crm/* reads them: by definition name, a NUMBER definition's value (a
+    string in Capsule's answer) as a number."""
+    def typed(f: dict):
+        number = definitions.get(f["definition"]["id"], {}).get("type") == "NUMBER"
+        return float(f["value"]) if number and isinstance(f["value"], str) and f["value"] else f["value"]
+    return {f["definition"]["name"]: typed(f) for f in fields}
 
 
 def expected(party: dict) -> dict:
@@ -55,7 +65,7 @@ def expected(party: dict) -> dict:
                           for p in party["phoneNumbers"]],
         "urls": [{"url": w["url"], "type": services.get(w["service"], w["service"].lower())} for w in party["websites"]],
         "tags": [{"id": str(t["id"]), "name": t["name"]} for t in party["tags"]],
-        "custom_fields": {f["definition"]["name"]: f["value"] for f in party["fields"]},
+        "custom_fields": typed_values(party["fields"], capsule_common.FIELD_DEFINITIONS_BY_ID),
         "last_activity_at": party["lastContactedAt"],
         "created_at": party["createdAt"],
         "updated_at": party["updatedAt"],
@@ -174,7 +184,7 @@ def test_create_sends_party_wrapper_and_reads_back(gateway, ctl):
         assert created[key] == sent[key], key
     assert created["addresses"][0]["street_2"] == "Floor 2"
     assert [t["name"] for t in created["tags"]] == ["Customer", "Fresh Tag"]
-    assert created["custom_fields"] == {"Employees": "42", "Industry": "Retail"}
+    assert created["custom_fields"] == {"Employees": 42, "Industry": "Retail"}
     assert_maps(created, stored(ctl)[created["id"]])
     fetched = gateway.unified("GET", NAME, created["id"]).json()
     assert {k: v for k, v in fetched.items() if k != "remote_data"} == {k: v for k, v in created.items() if k != "remote_data"}
@@ -322,7 +332,7 @@ def expected_contact(person: dict, parties: dict[str, dict]) -> dict:
         "phone_numbers": [{"number": p["number"], "type": PHONE_KINDS.get(p["type"], "other")} for p in person["phoneNumbers"]] or None,
         "urls": [{"url": w["url"], "type": services[w["service"]]} for w in person["websites"]] or None,
         "tags": [{"id": str(t["id"]), "name": t["name"]} for t in person["tags"]] or None,
-        "custom_fields": {f["definition"]["name"]: f["value"] for f in person["fields"]} or None,
+        "custom_fields": typed_values(person["fields"], capsule_common.FIELD_DEFINITIONS_BY_ID) or None,
         "last_activity_at": person["lastContactedAt"],
         "created_at": person["createdAt"],
         "updated_at": person["updatedAt"],
@@ -347,8 +357,8 @@ def test_contacts_list_maps_every_person_and_no_organisation(gateway, ctl):
     parties = stored(ctl)
     ctl.clear_requests()
     listed = [r for page in list_all(gateway, NAME, limit=8, resource="contacts") for r in page]
-    calls = ctl.requests()
-    assert [(c["method"], c["path"].split("/capsule")[-1]) for c in calls if "definitions" not in c["path"]] == \
+    calls = [c for c in ctl.requests() if "definitions" not in c["path"]]   # definitions type the custom fields
+    assert [(c["method"], c["path"].split("/capsule")[-1]) for c in calls] == \
         [("POST", "/api/v2/parties/filters/results")] * 3
     for number, call in enumerate(calls, start=1):
         assert call["body"] == {"filter": {"conditions": [{"field": "type", "operator": "is", "value": "person"}]}}
@@ -368,7 +378,7 @@ def test_contact_get_reads_the_organisation_as_account(gateway, ctl):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["account"] == {"id": str(person["organisation"]["id"]), "name": parties[str(person["organisation"]["id"])]["name"]}
-    assert body["custom_fields"] == {f["definition"]["name"]: f["value"] for f in person["fields"]}
+    assert body["custom_fields"] == typed_values(person["fields"], capsule_common.FIELD_DEFINITIONS_BY_ID)
     assert_maps_contact(body, person, parties)
 
 
@@ -579,11 +589,11 @@ def test_stages_list_a_pipeline_by_pipeline_id(gateway, ctl):
 
 
 def test_opportunity_custom_fields_by_definition_name(gateway, ctl):
-    """The opportunities' own definitions (/opportunities/fields/definitions): values read by name (NUMBER as
-    Capsule's string), written as {definition: {id}, value}; a null clears one."""
+    """The opportunities' own definitions (/opportunities/fields/definitions): values read by name (NUMBER read as a
+    number from Capsule's string), written as {definition: {id}, value}; a null clears one."""
     deal = next(d for d in ctl.records("opportunities") if d["fields"])
     got = gateway.unified("GET", NAME, str(deal["id"]), resource="opportunities").json()
-    assert got["custom_fields"] == {f["definition"]["name"]: f["value"] for f in deal["fields"]}
+    assert got["custom_fields"] == typed_values(deal["fields"], deals.FIELD_DEFINITIONS_BY_ID)
     ctl.clear_requests()
     changed = gateway.unified("PATCH", NAME, str(deal["id"]), resource="opportunities",
                               json={"custom_fields": {"Competitor": "Globex", "Seats": None}})

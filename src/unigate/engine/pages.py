@@ -48,12 +48,14 @@ def page_request(account: AccountRuntime, method: ResourceMethod, scope: dict[st
                          remote_body=remote_body)
 
 
-def records_of(method: ResourceMethod, answer: ProviderAnswer) -> list[Any]:
-    """The records in a page, by the method's `records` expression (the whole answer without one)."""
+def records_of(method: ResourceMethod, answer: ProviderAnswer, query: Mapping | None = None) -> list[Any]:
+    """The records in a page, by the method's `records` expression (the whole answer without one). The expression
+    also sees the caller's `query`: a provider that answers every entity's records at once (Copper's custom field
+    definitions) gives the ones of the entity asked for."""
     records = answer.parsed
     if method.records is not None:
-        records = evaluate(method.records, {"response": records, "headers": lower_headers(answer.response.headers)},
-                           "records")
+        records = evaluate(method.records, {"response": records, "headers": lower_headers(answer.response.headers),
+                                            "query": dict(query or {})}, "records")
     if records is None:
         return []
     if isinstance(records, dict):
@@ -101,7 +103,7 @@ async def read_page(provider: ProviderCall, account: AccountRuntime, method: Res
                                remote_query=remote_query, remote_body=remote_body)
         answer = await provider.fetch(account, request, state)
         account = answer.account
-        records = records_of(method, answer)
+        records = records_of(method, answer, scope.get("query"))
         if method.pagination is not None and method.pagination.style == "whole":
             records, following = whole_window(records, position, limit)
         else:

@@ -63,12 +63,15 @@ from unigate.sandbox.capsule.common import (
     FIELD_DEFINITIONS,
     INSUFFICIENT_SCOPE_MESSAGE,
     NOT_FOUND_ROUTE_MESSAGE,
+    OTHER_USERS,
     RATE_LIMIT,
     RATE_LIMIT_BODY,
     RATE_LIMIT_WINDOW_SECONDS,
+    RESOURCE_NOT_FOUND_MESSAGE,
     SANDBOX_TOKEN,
     TAG_NOT_FOUND_MESSAGE,
     TOO_MANY_IDS_STATUS,
+    USER_DETAILS,
     USERS,
     WWW_AUTHENTICATE_INSUFFICIENT_SCOPE,
     WWW_AUTHENTICATE_INVALID,
@@ -112,6 +115,7 @@ class CapsuleEmulator(Emulator):
             *super().routes(),
             Route("/api/v2/users", g(self.list_users), methods=["GET"]),
             Route("/api/v2/users/current", g(self.current_user), methods=["GET"]),
+            Route("/api/v2/users/{id}", g(self.show_user), methods=["GET"]),
             Route("/{path:path}", g(self.not_found),
                   methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         ]
@@ -187,18 +191,37 @@ class CapsuleEmulator(Emulator):
         return error(request, 404, NOT_FOUND_ROUTE_MESSAGE)
 
     # -- reference endpoints ------------------------------------------------------------------------------
+    @staticmethod
+    def render_definitions(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Definitions as https://developer.capsulecrm.com/v2/models/field_definition shows them."""
+        return [{"id": d["id"], "name": d["name"], "type": d["type"], "options": d.get("options", []),
+                 "description": d.get("description"), "tag": None, "important": False, "displayOrder": n + 1,
+                 **({"captureRule": d["captureRule"]} if "captureRule" in d else {})}
+                for n, d in enumerate(definitions)]
+
     async def field_definitions(self, request: Request) -> Response:
-        definitions = [{"id": d["id"], "name": d["name"], "type": d["type"], "options": d.get("options", []),
-                        "description": None, "tag": None, "important": False, "displayOrder": n + 1,
-                        "captureRule": d.get("captureRule")}
-                       for n, d in enumerate(FIELD_DEFINITIONS)]
-        return answer(request, {"definitions": definitions})
+        return answer(request, {"definitions": self.render_definitions(FIELD_DEFINITIONS)})
+
+    async def field_definition(self, request: Request) -> Response:
+        """`GET /parties/fields/definitions/{fieldId}` (https://developer.capsulecrm.com/v2/operations/Custom_Field)."""
+        found = [d for d in self.render_definitions(FIELD_DEFINITIONS) if str(d["id"]) == request.path_params["id"]]
+        return answer(request, {"definition": found[0]}) if found else error(request, 404, RESOURCE_NOT_FOUND_MESSAGE)
+
+    def all_users(self) -> list[dict[str, Any]]:
+        """Every user with what `/users` shows of them (https://developer.capsulecrm.com/v2/models/user)."""
+        return [{**u, **USER_DETAILS.get(u["id"], {})} for u in USERS] + [dict(u) for u in OTHER_USERS]
 
     async def list_users(self, request: Request) -> Response:
-        return answer(request, {"users": [dict(u) for u in USERS]})
+        """`GET /users`: every user in one answer; it has no paging parameters
+        (https://developer.capsulecrm.com/v2/operations/User), so `page`/`perPage` change nothing."""
+        return answer(request, {"users": self.all_users()})
+
+    async def show_user(self, request: Request) -> Response:
+        found = [u for u in self.all_users() if str(u["id"]) == request.path_params["id"]]
+        return answer(request, {"user": found[0]}) if found else error(request, 404, RESOURCE_NOT_FOUND_MESSAGE)
 
     async def current_user(self, request: Request) -> Response:
-        return answer(request, {"user": dict(USERS[0])})
+        return answer(request, {"user": self.all_users()[0]})
 
     async def list_tags(self, request: Request) -> Response:
         """`GET /parties/tags`: the account's party tag definitions, `{"tags": [...]}`, paged as the party

@@ -61,6 +61,26 @@ USERS: list[dict[str, Any]] = [
     {"id": 61203, "username": "tom.becker", "name": "Tom Becker", "pictureURL": "https://capsulecrm.com/theme/default/images/person_avatar_70.png"},
 ]
 USERS_BY_ID = {u["id"]: u for u in USERS}
+# What `/users` adds to a user (https://developer.capsulecrm.com/v2/models/user): `status` (a user who left is no
+# longer ACTIVE) and the user's own party, which holds the e-mail address (the user object has none).
+USER_DETAILS: dict[int, dict[str, Any]] = {
+    61201: {"status": "ACTIVE", "party": {"id": 40001, "type": "person", "firstName": "Alex", "lastName": "Morgan"}},
+    61202: {"status": "ACTIVE", "party": {"id": 40002, "type": "person", "firstName": "Priya", "lastName": "Shah"}},
+    61203: {"status": "ACTIVE", "party": {"id": 40003, "type": "person", "firstName": "Tom", "lastName": "Becker"}},
+}
+# Users who own no seeded record (enough for several pages of crm/users), the last one a user who left: still
+# listed by `/users`, no longer ACTIVE.
+OTHER_USERS: list[dict[str, Any]] = [
+    {"id": 61210 + i, "username": f"{first.lower()}.{last.lower()}", "name": f"{first} {last}",
+     "pictureURL": USERS[0]["pictureURL"], "status": "INACTIVE" if last == "Alvarez" else "ACTIVE",
+     "party": {"id": 40010 + i, "type": "person", "firstName": first, "lastName": last}}
+    for i, (first, last) in enumerate([("Mara", "Quinn"), ("Jonas", "Berg"), ("Selin", "Kaya"), ("Omar", "Haddad"),
+                                       ("Ines", "Costa"), ("Pavel", "Novak"), ("Lena", "Vogel"), ("Kofi", "Mensah"),
+                                       ("Hana", "Sato"), ("Tariq", "Aziz"), ("Elena", "Ruiz"), ("Mateo", "Silva"),
+                                       ("Ren", "Alvarez")])
+]
+# Capsule's answer to an id it does not know (NOTES §5: "Could not find resource").
+RESOURCE_NOT_FOUND_MESSAGE = "Could not find resource"
 
 # Custom field definitions for parties (GET /parties/fields/definitions, NOTES §9). Capsule has no
 # native industry or headcount; tenants keep them as custom fields like these.
@@ -73,6 +93,17 @@ FIELD_DEFINITIONS: list[dict[str, Any]] = [
     # Fields captured on people (https://developer.capsulecrm.com/v2/models/field_definition: captureRule).
     {"id": 806, "name": "Preferred Channel", "type": "LIST", "options": ["Email", "Phone", "In person"], "captureRule": "person"},
     {"id": 807, "name": "Newsletter", "type": "BOOLEAN", "captureRule": "person"},
+    # More of an account's own fields (enough for several pages of crm/fields).
+    {"id": 808, "name": "Annual Revenue", "type": "NUMBER", "description": "Last fiscal year, in the account currency"},
+    {"id": 809, "name": "Renewal Date", "type": "DATE"},
+    {"id": 810, "name": "Region", "type": "LIST", "options": ["EMEA", "Americas", "APAC"]},
+    {"id": 811, "name": "Partner Portal", "type": "LINK"},
+    {"id": 812, "name": "Background", "type": "LARGE_TEXT", "description": "Free notes on the relationship"},
+    {"id": 813, "name": "Billing Code", "type": "TEXT", "captureRule": "organisation"},
+    {"id": 814, "name": "Credit Checked", "type": "BOOLEAN", "captureRule": "organisation"},
+    {"id": 815, "name": "Birthday", "type": "DATE", "captureRule": "person"},
+    {"id": 816, "name": "Seniority", "type": "LIST", "options": ["Junior", "Senior", "Executive"], "captureRule": "person"},
+    {"id": 817, "name": "Lifetime Orders", "type": "NUMBER"},
 ]
 FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in FIELD_DEFINITIONS}
 

@@ -151,6 +151,7 @@ class Opportunities(Resource):
             Route("/api/v2/opportunities", g(self.list_opportunities), methods=["GET"]),
             Route("/api/v2/opportunities", g(self.create), methods=["POST"]),
             Route("/api/v2/opportunities/fields/definitions", g(self.definitions), methods=["GET"]),
+            Route("/api/v2/opportunities/fields/definitions/{id}", g(self.definition), methods=["GET"]),
             Route("/api/v2/opportunities/{ids}", g(self.show), methods=["GET"]),
             Route("/api/v2/opportunities/{id}", g(self.update), methods=["PUT"]),
             Route("/api/v2/opportunities/{id}", g(self.delete), methods=["DELETE"]),
@@ -159,9 +160,13 @@ class Opportunities(Resource):
 
     # -- reads ----------------------------------------------------------------------------------------
     async def definitions(self, request: Request) -> Response:
-        return answer(request, {"definitions": [
-            {"id": d["id"], "name": d["name"], "type": d["type"], "options": d.get("options", []), "description": None,
-             "tag": None, "important": False, "displayOrder": n + 1} for n, d in enumerate(FIELD_DEFINITIONS)]})
+        return answer(request, {"definitions": self.emulator.render_definitions(FIELD_DEFINITIONS)})
+
+    async def definition(self, request: Request) -> Response:
+        """`GET /opportunities/fields/definitions/{fieldId}` (https://developer.capsulecrm.com/v2/operations/Custom_Field)."""
+        found = [d for d in self.emulator.render_definitions(FIELD_DEFINITIONS)
+                 if str(d["id"]) == request.path_params["id"]]
+        return answer(request, {"definition": found[0]}) if found else error(request, 404, "Could not find resource")
 
     def _page(self, request: Request, deals: list[dict[str, Any]]) -> Response:
         parties = self._parties()

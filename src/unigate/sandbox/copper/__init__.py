@@ -63,11 +63,11 @@ from unigate.sandbox.copper.common import (
     CUSTOM_FIELD_DEFINITIONS,
     CUSTOM_FIELD_DEFINITIONS_BY_ID,
     NOT_FOUND_MESSAGE,
+    OTHER_USERS,
     RATE_LIMIT_BODY,
     SANDBOX_TOKEN,
     SANDBOX_USER_EMAIL,
     USERS,
-    USERS_BY_ID,
     error,
     guarded,
     read_search,
@@ -106,6 +106,7 @@ class CopperEmulator(Emulator):
             Route(v1 + "/users/{id}", g(self.user), methods=["GET"]),
             Route(f"{v1}/contact_types", g(self.contact_types), methods=["GET"]),
             Route(f"{v1}/custom_field_definitions", g(self.custom_field_definitions), methods=["GET"]),
+            Route(v1 + "/custom_field_definitions/{id}", g(self.custom_field_definition), methods=["GET"]),
             Route("/{path:path}", g(self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         ]
 
@@ -123,11 +124,11 @@ class CopperEmulator(Emulator):
         if isinstance(search, Response):
             return search
         _, page, size = search
-        return json_response(USERS[(page - 1) * size:page * size])
+        return json_response((USERS + OTHER_USERS)[(page - 1) * size:page * size])
 
     async def user(self, request: Request) -> Response:
         raw = request.path_params["id"]
-        user = USERS_BY_ID.get(int(raw)) if raw.isdigit() else None
+        user = next((u for u in USERS + OTHER_USERS if str(u["id"]) == raw), None)
         return json_response(user) if user is not None else error(404, NOT_FOUND_MESSAGE)
 
     async def contact_types(self, request: Request) -> Response:
@@ -135,6 +136,12 @@ class CopperEmulator(Emulator):
 
     async def custom_field_definitions(self, request: Request) -> Response:
         return json_response(CUSTOM_FIELD_DEFINITIONS)
+
+    async def custom_field_definition(self, request: Request) -> Response:
+        """GET /custom_field_definitions/{id} (https://developer.copper.com/custom-fields/general/fetch-custom-field-definition-by-id.html)."""
+        raw = request.path_params["id"]
+        found = CUSTOM_FIELD_DEFINITIONS_BY_ID.get(int(raw)) if raw.isdigit() else None
+        return json_response(found) if found is not None else error(404, NOT_FOUND_MESSAGE)
 
 
 

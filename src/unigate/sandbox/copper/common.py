@@ -46,6 +46,13 @@ USERS: list[dict[str, Any]] = [
     {"id": 731003, "name": "Rafael Ortiz", "email": "rafael.ortiz@copper-sandbox.example"},
 ]
 USERS_BY_ID = {u["id"]: u for u in USERS}
+# Users who own no seeded record (enough for several pages of crm/users): listed and read, never assigned.
+OTHER_USERS: list[dict[str, Any]] = [
+    {"id": 731010 + n, "name": f"{first} {last}", "email": f"{first.lower()}.{last.lower()}@copper-sandbox.example"}
+    for n, (first, last) in enumerate([("Mara", "Quinn"), ("Jonas", "Berg"), ("Selin", "Kaya"), ("Omar", "Haddad"),
+                                       ("Ines", "Costa"), ("Pavel", "Novak"), ("Lena", "Vogel"), ("Kofi", "Mensah"),
+                                       ("Hana", "Sato"), ("Tariq", "Aziz"), ("Elena", "Ruiz"), ("Mateo", "Silva"),
+                                       ("Ren", "Alvarez")])]
 
 CONTACT_TYPES = [
     {"id": 451490, "name": "Potential Customer"},
@@ -73,6 +80,13 @@ CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
      "options": [{"id": 900201 + n, "name": name, "rank": n} for n, name in enumerate(["Email", "Phone", "In person"])]},
     {"id": 103487, "name": "Seats", "canonical_name": None, "data_type": "Float", "available_on": ["opportunity"]},
     {"id": 103488, "name": "Competitor", "canonical_name": None, "data_type": "Text", "available_on": ["opportunity"]},
+    # More of an account's own person fields, of each data type custom-fields/general documents (enough for
+    # several pages of crm/fields).
+    *({"id": 103500 + n, "name": name, "canonical_name": None, "data_type": data_type, "available_on": ["person"]}
+      for n, (name, data_type) in enumerate([
+          ("Nickname", "String"), ("Assistant", "String"), ("Background", "Text"), ("Last Event", "Date"),
+          ("Opted In", "Checkbox"), ("Portfolio", "URL"), ("Discount", "Percentage"), ("Budget", "Currency"),
+          ("Lifetime Orders", "Float"), ("Referral Code", "String"), ("Hobbies", "Text"), ("Anniversary", "Date")])),
 ]
 CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
 COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]

@@ -1,0 +1,106 @@
+"""Capsule users, fields and list filters through the gateway: what Capsule receives for a filter (`since` on
+opportunities, conditions of the party filter), users in one answer, custom field definitions per namespace,
+custom field values typed by their definition, and Capsule's refusals
+(https://developer.capsulecrm.com/v2/operations/User, https://developer.capsulecrm.com/v2/operations/Custom_Field,
+https://developer.capsulecrm.com/v2/reference/filters)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import parse_qs
+
+import requests
+from support import list_all
+
+from unigate.sandbox import capsule
+from unigate.sandbox.capsule import deals
+from unigate.sandbox.capsule.common import FIELD_DEFINITIONS, OTHER_USERS, USERS
+
+NAME = "capsule"
+
+
+def calls(ctl, method: str, path: str) -> list[dict]:
+    return [r for r in ctl.requests() if r["method"] == method and r["path"].endswith(path)]
+
+
+def test_users_are_one_answer_handed_out_by_limit(gateway, ctl):
+    ctl.clear_requests()
+    users = [u for page in list_all(gateway, NAME, limit=6, resource="users") for u in page]
+    assert [u["id"] for u in users] == [str(u["id"]) for u in USERS + OTHER_USERS]
+    sent = calls(ctl, "GET", "/api/v2/users")
+    assert sent and all(parse_qs(r["query"]).get("embed") == ["party"] for r in sent)
+    assert "perPage" not in parse_qs(sent[0]["query"])      # GET /users has no paging parameters
+    assert {u["id"]: u["is_active"] for u in users}[str(OTHER_USERS[-1]["id"])] is False
+    owners = {r["owner"]["id"] for page in list_all(gateway, NAME, limit=50, resource="opportunities") for r in page
+              if r.get("owner")}
+    assert owners <= {u["id"] for u in users}
+    one = gateway.unified("GET", NAME, str(USERS[1]["id"]), resource="users")
+    assert one.status_code == 200 and one.json()["name"] == USERS[1]["name"]
+    assert gateway.unified("GET", NAME, "1", resource="users").status_code == 404
+
+
+def test_users_take_no_filter(gateway, ctl):
+    assert gateway.unified("GET", NAME, params={"name": USERS[0]["name"]}, resource="users").status_code == 400
+
+
+def test_fields_come_from_the_entity_s_namespace(gateway, ctl):
+    ctl.clear_requests()
+    parties = gateway.unified("GET", NAME, resource="fields", params={"entity": "account", "limit": 100}).json()
+    assert [f["id"] for f in parties["result"]] == [str(d["id"]) for d in FIELD_DEFINITIONS]
+    types = {f["name"]: f["type"] for f in parties["result"]}
+    assert (types["Industry"], types["Employees"], types["Key Account"], types["Customer Since"]) == \
+        ("enum", "number", "boolean", "date")
+    deal_fields = gateway.unified("GET", NAME, resource="fields", params={"entity": "opportunity", "limit": 100}).json()
+    assert [f["id"] for f in deal_fields["result"]] == [str(d["id"]) for d in deals.FIELD_DEFINITIONS]
+    assert calls(ctl, "GET", "/api/v2/opportunities/fields/definitions")
+    seats = gateway.unified("GET", NAME, "901", resource="fields", params={"entity": "opportunity"})
+    assert seats.status_code == 200 and seats.json()["name"] == "Seats"
+    assert calls(ctl, "GET", "/api/v2/opportunities/fields/definitions/901")
+    assert gateway.unified("GET", NAME, "999", resource="fields").status_code == 404
+
+
+def test_a_number_field_reads_as_a_number(gateway, ctl):
+    """Capsule answers a NUMBER value as a string (NOTES §21, https://github.com/soil-dev/capsulemcp)."""
+    party = next(p for p in ctl.records("accounts") if any(f["definition"]["id"] == 802 for f in p["fields"]))
+    stored = next(f["value"] for f in party["fields"] if f["definition"]["id"] == 802)
+    assert isinstance(stored, str)
+    got = gateway.unified("GET", NAME, str(party["id"]), resource="accounts").json()
+    assert got["custom_fields"]["Employees"] == float(stored)
+
+
+def test_opportunities_since_is_a_whole_second_lower_bound(gateway, ctl):
+    records = sorted(ctl.records("opportunities"), key=lambda d: d["updatedAt"])
+    mark = records[len(records) // 2]["updatedAt"]          # YYYY-MM-DDTHH:MM:SSZ
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, resource="opportunities",
+                             params={"updated_at[gte]": mark.replace("Z", ".250Z"), "limit": 100})
+    assert listed.status_code == 200, listed.text
+    since = parse_qs(calls(ctl, "GET", "/api/v2/opportunities")[-1]["query"])["since"]
+    next_second = datetime.fromisoformat(mark.replace("Z", "+00:00")) + timedelta(seconds=1)
+    assert since == [next_second.strftime("%Y-%m-%dT%H:%M:%SZ")]   # .250 rounded up to the next whole second
+    assert all(r["updated_at"] >= since[0] for r in listed.json()["result"])
+    upper = gateway.unified("GET", NAME, resource="opportunities", params={"updated_at[lte]": mark})
+    assert upper.status_code == 400, upper.text      # Capsule's `since` has no upper bound
+
+
+def test_party_lists_filter_by_name_and_email_in_the_party_filter(gateway, ctl):
+    person = next(p for p in ctl.records("contacts") if p["type"] == "person" and p["emailAddresses"])
+    email = person["emailAddresses"][0]["address"]
+    ctl.clear_requests()
+    found = gateway.unified("GET", NAME, params={"email_addresses": email}, resource="contacts")
+    assert found.status_code == 200, found.text
+    assert str(person["id"]) in [r["id"] for r in found.json()["result"]]
+    assert {"field": "email", "operator": "is", "value": email} in \
+        calls(ctl, "POST", "/api/v2/parties/filters/results")[-1]["body"]["filter"]["conditions"]
+    org = next(p for p in ctl.records("accounts") if p["type"] == "organisation")
+    named = gateway.unified("GET", NAME, params={"name": org["name"]}, resource="accounts").json()["result"]
+    assert [r["id"] for r in named] == [str(p["id"]) for p in ctl.records("accounts")
+                                        if p["type"] == "organisation" and p["name"].lower() == org["name"].lower()]
+    refused = gateway.unified("GET", NAME, params={"updated_at[gte]": "2026-01-01T00:00:00Z"}, resource="accounts")
+    assert refused.status_code == 400, refused.text
+
+
+def test_capsule_refuses_a_since_it_cannot_read(sandbox, ctl):
+    answer = requests.get(f"{ctl.url}/api/v2/opportunities", params={"since": "yesterday"},
+                          headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"}, timeout=10)
+    assert answer.status_code == 422, answer.text
