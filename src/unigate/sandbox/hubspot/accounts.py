@@ -40,6 +40,7 @@ from unigate.sandbox.hubspot.common import (
     validate_properties,
     value_errors,
 )
+from unigate.sandbox.hubspot.search import search_page
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -176,8 +177,20 @@ class Companies(Resource):
     def routes(self) -> list[Route]:
         return [
             Route(COMPANIES_PATH, self.list_or_create, methods=["GET", "POST"]),
+            Route(COMPANIES_PATH + "/search", self.search, methods=["POST"]),
             Route(COMPANIES_PATH + "/{companyId}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]
+
+    async def search(self, request: Request) -> Response:
+        """POST /crm/v3/objects/companies/search (search.py): live companies only."""
+        denied = self.emulator.unauthorized(request)
+        if denied is not None:
+            return denied
+        headers = self.emulator.rate_limits.headers()
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        return search_page(body, self.store.live(), headers, lambda r, names: self._render(r, names or DEFAULT_PROPERTIES))
 
     def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
         """A list page's envelope around up to 100 seeded companies, rendered with every property."""
