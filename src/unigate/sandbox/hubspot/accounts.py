@@ -66,12 +66,13 @@ STANDARD_PROPERTIES = frozenset({
     "linkedin_company_page", "twitterhandle", "facebook_company_page", "is_public", "hs_lead_status",
 })
 # This portal's custom company properties (name: enumeration options).
-CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze")}
+# A custom property with no options is a text property (properties.definition).
+CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze"), "partner_code": ()}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 # Values an enumeration takes: the lifecycle stages plus the portal's custom options. `industry`, `type`
 # and `hs_lead_status` are enumerations too, but their company options are not in the emulator, so any
 # value passes [unverified option lists].
-ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **CUSTOM_PROPERTIES}
+ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
 # HubSpot computes these: a write naming them is refused ("Read-only and non-existent properties will
 # result in an error": the objects' update,
 # https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)
