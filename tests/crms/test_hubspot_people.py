@@ -105,3 +105,21 @@ def test_contacts_and_deals_take_no_time_filter(gateway, ctl):
     for resource in ("contacts", "opportunities"):
         response = gateway.unified("GET", NAME, resource=resource, params={"updated_at[gte]": "2024-01-01T00:00:00Z"})
         assert response.status_code == 400, resource
+
+
+def test_fields_read_the_properties_of_the_entity_asked_for(gateway, ctl):
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, resource="fields", params={"entity": "opportunity", "limit": 100})
+    assert listed.status_code == 200, listed.text
+    assert ctl.requests()[-1]["path"].endswith("/crm/v3/properties/deals")
+    by_name = {f["name"]: f for f in listed.json()["result"]}
+    assert by_name["competitor"]["is_user_defined"] is True and by_name["competitor"]["type"] == "string"
+    assert by_name["deal_source"]["type"] == "enum" and {o["value"] for o in by_name["deal_source"]["options"]} == {
+        "inbound", "outbound", "partner"}
+    assert by_name["amount"]["is_user_defined"] is False and by_name["amount"]["type"] == "number"
+    one = gateway.unified("GET", NAME, "partner_code", resource="fields", params={"entity": "account"})
+    assert one.status_code == 200 and one.json()["entity_type"] == "account"
+    assert ctl.requests()[-1]["path"].endswith("/crm/v3/properties/companies/partner_code")
+    assert gateway.unified("GET", NAME, "no_such_property", resource="fields",
+                           params={"entity": "account"}).status_code == 404
+    assert gateway.unified("GET", NAME, resource="fields", params={"entity": "lead"}).status_code == 400
