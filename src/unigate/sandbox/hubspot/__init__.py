@@ -5,7 +5,8 @@ Resources: `accounts` (companies, `accounts.py`) and `contacts` (`contacts.py`; 
 `associations.py`, merge and batch archive in `bulk.py`); `pipelines` (deal pipelines and their stages,
 `pipelines.py`) and `opportunities` (deals, with their company and contact links, `deals.py`); the
 properties API over companies, contacts and deals (`properties.py`); `notes`, `tasks` and `engagements`
-(calls), the activity objects with their company, contact and deal links (`activities.py`).
+(calls), the activity objects with their company, contact and deal links (`activities.py`); `users`
+(the owners API, `owners.py`).
 Shared by them (`common.py`): auth by `Authorization: Bearer SANDBOX_TOKEN` or an unexpired access
 token the OAuth server (`oauth.py`) issued, HubSpot's error bodies, and the portal's rate-limit headers, counted across resources.
 Choices made where the vendor's text is silent are module constants, each marked so.
@@ -34,7 +35,7 @@ from starlette.routing import Route
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.hubspot import accounts, activities, associations, bulk, contacts, deals, pipelines, properties
+from unigate.sandbox.hubspot import accounts, activities, associations, bulk, contacts, deals, owners, pipelines, properties
 from unigate.sandbox.hubspot.accounts import Companies
 from unigate.sandbox.hubspot.common import (
     AUTH_MESSAGE,
@@ -54,7 +55,8 @@ class HubSpotEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, pipelines.Pipelines, deals.Deals,
-                                                       activities.Notes, activities.Tasks, activities.Calls)
+                                                       activities.Notes, activities.Tasks, activities.Calls,
+                                                       owners.Owners)
     # Where HubSpot's sources disagree or are silent (common.py and bulk.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES,
                                                       "merged_id_read": bulk.MERGED_ID_READ}

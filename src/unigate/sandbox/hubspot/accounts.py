@@ -40,6 +40,7 @@ from unigate.sandbox.hubspot.common import (
     validate_properties,
     value_errors,
 )
+from unigate.sandbox.hubspot.search import search_page
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -65,12 +66,13 @@ STANDARD_PROPERTIES = frozenset({
     "linkedin_company_page", "twitterhandle", "facebook_company_page", "is_public", "hs_lead_status",
 })
 # This portal's custom company properties (name: enumeration options).
-CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze")}
+# A custom property with no options is a text property (properties.definition).
+CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze"), "partner_code": ()}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 # Values an enumeration takes: the lifecycle stages plus the portal's custom options. `industry`, `type`
 # and `hs_lead_status` are enumerations too, but their company options are not in the emulator, so any
 # value passes [unverified option lists].
-ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **CUSTOM_PROPERTIES}
+ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
 # HubSpot computes these: a write naming them is refused ("Read-only and non-existent properties will
 # result in an error": the objects' update,
 # https://developers.hubspot.com/docs/api-reference/latest/crm/objects/contacts/update-contact)
@@ -176,8 +178,20 @@ class Companies(Resource):
     def routes(self) -> list[Route]:
         return [
             Route(COMPANIES_PATH, self.list_or_create, methods=["GET", "POST"]),
+            Route(COMPANIES_PATH + "/search", self.search, methods=["POST"]),
             Route(COMPANIES_PATH + "/{companyId}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]
+
+    async def search(self, request: Request) -> Response:
+        """POST /crm/v3/objects/companies/search (search.py): live companies only."""
+        denied = self.emulator.unauthorized(request)
+        if denied is not None:
+            return denied
+        headers = self.emulator.rate_limits.headers()
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        return search_page(body, self.store.live(), headers, lambda r, names: self._render(r, names or DEFAULT_PROPERTIES))
 
     def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
         """A list page's envelope around up to 100 seeded companies, rendered with every property."""

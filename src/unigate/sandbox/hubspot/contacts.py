@@ -66,7 +66,8 @@ STANDARD_PROPERTIES = frozenset({
     "notes_last_contacted", "hs_last_sales_activity_date", "associatedcompanyid", "hs_merged_object_ids",
 })
 # This portal's custom contact properties (name: enumeration options, () for free text).
-CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms")}
+# A custom property with no options is a text property (properties.definition).
+CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms"), "referral_code": ()}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
 # HubSpot computes these (additional emails come from merges and the app): a write naming them is

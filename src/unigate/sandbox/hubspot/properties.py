@@ -1,6 +1,7 @@
 """HubSpot's properties API (read side): the portal's property definitions per object type.
 
-`GET /crm/v3/properties/{objectType}` answers `{"results": [Property]}`, unpaged
+`GET /crm/v3/properties/{objectType}` answers `{"results": [Property]}`, unpaged, and
+`GET /crm/v3/properties/{objectType}/{propertyName}` one of them
 (https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide). A definition carries
 `name, label, type, fieldType, groupName, options, hidden, calculated, ...`; HubSpot's own properties
 carry `hubspotDefined: true`, a portal's custom ones leave it out. `archived=true` lists archived
@@ -65,7 +66,7 @@ def definition(name: str, *, custom: bool, options: tuple[str, ...] = (), order:
         "label": name.replace("_", " ").capitalize(),
         "type": kind,
         "fieldType": field_type,
-        "description": "",
+        "description": "" if not custom else f"The portal's own {name.replace('_', ' ')}.",
         "groupName": "custom_properties" if custom else "information",
         "options": [{"label": value.replace("_", " ").capitalize(), "value": value, "displayOrder": i,
                      "hidden": False} for i, value in enumerate(options)],
@@ -109,4 +110,22 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
             return answer({"results": []}, 200, headers)
         return answer({"results": emulator.property_definitions(object_type)}, 200, headers)
 
-    return [Route("/crm/v3/properties/{objectType}", list_properties, methods=["GET"])]
+    async def one_property(request: Request) -> Response:
+        """GET /crm/v3/properties/{objectType}/{propertyName}: one definition, 404 for a name the type lacks."""
+        denied = emulator.unauthorized(request)
+        if denied is not None:
+            return denied
+        headers = emulator.rate_limits.headers()
+        raw = request.path_params["objectType"]
+        object_type = OBJECT_TYPES.get(raw.lower())
+        if object_type is None:
+            return error(400, "VALIDATION_ERROR", UNKNOWN_TYPE_MESSAGE.format(name=raw), headers)
+        wanted = request.path_params["propertyName"]
+        found = next((d for d in emulator.property_definitions(object_type) if d["name"] == wanted), None)
+        if found is None:
+            # [unverified wording] HubSpot's 404 category for a missing property
+            return error(404, "OBJECT_NOT_FOUND", f"Unable to find property {wanted} on {object_type}", headers)
+        return answer(found, 200, headers)
+
+    return [Route("/crm/v3/properties/{objectType}", list_properties, methods=["GET"]),
+            Route("/crm/v3/properties/{objectType}/{propertyName}", one_property, methods=["GET"])]
