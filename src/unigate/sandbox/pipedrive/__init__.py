@@ -46,6 +46,7 @@ from unigate.sandbox.pipedrive.deals import DEAL_FIELD_KEYS, Deals
 from unigate.sandbox.pipedrive.notes import Notes
 from unigate.sandbox.pipedrive.pipelines import Pipelines
 from unigate.sandbox.pipedrive.stages import Stages
+from unigate.sandbox.pipedrive.fields import Fields
 from unigate.sandbox.pipedrive.users import Users
 from unigate.sandbox.pipedrive.common import (
     ERROR_INFO,
@@ -77,7 +78,7 @@ class PipedriveEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons, Pipelines, Stages, Deals,
-                                                       ActivityTypes, Activities, Tasks, Notes, Users)
+                                                       ActivityTypes, Activities, Tasks, Notes, Users, Fields)
     # Where Pipedrive's sources disagree or are silent (common.py, accounts.py and contacts.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ,
                                                       "fractional_seconds": FRACTIONAL_SECONDS,

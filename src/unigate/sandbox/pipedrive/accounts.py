@@ -55,6 +55,7 @@ CUSTOM_FIELD_KEYS = {
     "industry": "94ca1ee54801db3506581d9ccaa63bcd7a689f15",    # text (free-form, not an option set)
     "employees": "169d5bca5c564cf6affac331d9c2dc344f5fc171",   # numeric: a JSON number
     "phone": "11ca5ba161bb8c5823e99a6a8057d9f45fd7af5e",       # phone: a string
+    "partner_code": "3e7b9a10c2d4f6e8a0b1c3d5e7f90a2b4c6d8e01",  # text, no unified field: only in custom_fields
 }
 NUMERIC_CUSTOM_FIELDS = frozenset({CUSTOM_FIELD_KEYS["employees"]})
 ADDRESS_KEYS = ("value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
@@ -144,6 +145,7 @@ def seed_organization(index: int, org_id: int) -> dict[str, Any]:
         CUSTOM_FIELD_KEYS["industry"]: industry,
         CUSTOM_FIELD_KEYS["employees"]: 5 + (index * 53) % 2995,
         CUSTOM_FIELD_KEYS["phone"]: f"{dial} 555 {1000 + index % 9000:04d}",
+        CUSTOM_FIELD_KEYS["partner_code"]: f"P-{1000 + index}" if index % 3 == 0 else None,
     }
     if index % 5 == 4:
         custom[CUSTOM_FIELD_KEYS["phone"]] = None
