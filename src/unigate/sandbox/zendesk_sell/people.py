@@ -37,15 +37,15 @@ _SEED_START = datetime(2022, 5, 2, 9, 0, 0, tzinfo=timezone.utc)
 # persons (contacts.py) and leads (here) use these names.
 CUSTOM_FIELDS: dict[str, list[dict[str, Any]]] = {
     "contact": [
+        {"id": 304, "name": "Preferred Channel", "type": "list", "for_company": False, "for_contact": True,
+         "choices": [{"id": 5, "name": "Email"}, {"id": 6, "name": "Phone"}, {"id": 7, "name": "SMS"}]},
+        {"id": 305, "name": "Birthday", "type": "date", "for_company": False, "for_contact": True},
+        {"id": 306, "name": "Nickname", "type": "string", "for_company": False, "for_contact": True},
         {"id": 301, "name": "Segment", "type": "list", "for_company": True, "for_contact": False,
          "choices": [{"id": 1, "name": "SMB"}, {"id": 2, "name": "Mid-Market"}, {"id": 3, "name": "Enterprise"}]},
         {"id": 302, "name": "Employees", "type": "number", "for_company": True, "for_contact": False},
         {"id": 303, "name": "Renewal Month", "type": "list", "for_company": True, "for_contact": False,
          "choices": [{"id": 4, "name": m} for m in ("January", "April", "July", "October")]},
-        {"id": 304, "name": "Preferred Channel", "type": "list", "for_company": False, "for_contact": True,
-         "choices": [{"id": 5, "name": "Email"}, {"id": 6, "name": "Phone"}, {"id": 7, "name": "SMS"}]},
-        {"id": 305, "name": "Birthday", "type": "date", "for_company": False, "for_contact": True},
-        {"id": 306, "name": "Nickname", "type": "string", "for_company": False, "for_contact": True},
         # more of an account's own person and shared fields, one of each kind Sell has
         *({"id": 330 + i, "name": name, "type": kind, "for_company": i % 3 == 0, "for_contact": True}
           for i, (name, kind) in enumerate([
@@ -152,8 +152,9 @@ class CustomFields(Resource):
         self.fields = {kind: [{**f, "created_at": _FIELD_TIME, "updated_at": _FIELD_TIME} for f in fields]
                        for kind, fields in CUSTOM_FIELDS.items()}
 
-    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        return self.fields
+    def snapshot(self) -> list[dict[str, Any]]:
+        """Every definition, each with the resource type whose list it is in."""
+        return [{**f, "resource_type": kind} for kind, fields in self.fields.items() for f in fields]
 
     def count(self) -> int:
         return sum(map(len, self.fields.values()))
@@ -190,9 +191,10 @@ class Leads(SellActivity):
     sortable = ("id", "created_at", "updated_at", "first_name", "last_name", "organization_name")
 
     def seed(self, count: int) -> None:
-        """Leads with names, companies, e-mails and the lead custom fields; at least the LEAD_IDS ones."""
+        """Leads with names, companies, e-mails and the lead custom fields; at least the LEAD_IDS ones (none in
+        an empty space)."""
         self.new_store()
-        for i in range(max(count, len(LEAD_IDS))):
+        for i in range(max(count, len(LEAD_IDS)) if count else 0):
             created = _SEED_START + timedelta(hours=6 * i, minutes=(i * 13) % 60)
             first, last = _FIRST[i % len(_FIRST)], _LAST[(i * 4) % len(_LAST)]
             lead_id = self.store.new_id()
