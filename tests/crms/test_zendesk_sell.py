@@ -322,8 +322,8 @@ def test_contact_create_sends_sell_body_with_the_account_link(gateway, ctl):
     response = contacts(gateway, "POST", json=sent)
     assert response.status_code == 200, response.text
     created = response.json()
-    (call,) = ctl.requests()
-    assert (call["method"], call["path"]) == ("POST", "/zendesk_sell/v2/contacts")
+    (call,) = [c for c in ctl.requests() if c["method"] == "POST"]   # (and perhaps the definitions' read)
+    assert call["path"] == "/zendesk_sell/v2/contacts"
     assert call["body"] == {"data": {
         "is_organization": False, "first_name": "Jane", "website": "https://roe.example", "last_name": "Roe", "title": "CFO", "contact_id": int(org_id),
         "owner_id": zendesk_sell.USERS[1]["id"], "email": "jane@roe.example", "phone": "+1 555 0100",
