@@ -90,7 +90,7 @@ class Users(Resource):
 
     def seed(self, count: int) -> None:
         """The owners records point to (common.USERS), then more of the team, some of them deactivated."""
-        team = [{"id": USERS[-1]["id"] + 8 * (n + 1), "name": f"{_FIRST[n % len(_FIRST)]} {_LAST[(n * 5) % len(_LAST)]}",
+        team = [{"id": int(str(USERS[-1]["id"])) + 8 * (n + 1), "name": f"{_FIRST[n % len(_FIRST)]} {_LAST[(n * 5) % len(_LAST)]}",
                  "email": f"user{n + 1}@sellsandbox.example"} for n in range(max(0, count - len(USERS)))]
         self.users = [_user(u, i) for i, u in enumerate([*USERS, *team])]
 
