@@ -268,6 +268,8 @@ def _lead_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any
         "contact": links.get("contact") or existing.get("contact"),
         "email_addresses": [{"email": f"grace.{marker}@lead.example.com".lower()}],
         "phone_numbers": [{"number": "+1 541 555 0102"}],
+        "addresses": [{"street_1": "3 Lead Street", "city": "Springfield", "state": "Oregon",
+                       "postal_code": "97477", "country": "US"}],
     }
 
 

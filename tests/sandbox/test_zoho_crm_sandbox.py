@@ -270,7 +270,7 @@ def test_field_metadata_flags_custom_fields(zoho):
     fields = {f["api_name"]: f for f in r.json()["fields"]}
     assert fields["Account_Name"]["custom_field"] is False and fields["Account_Name"]["system_mandatory"]
     custom = sorted(n for n, f in fields.items() if f["custom_field"])
-    assert custom == ["Customer_Tier", "NPS_Score", "Partner_Program", "Renewal_Date"]
+    assert custom == ["Account_Code", "Customer_Tier", "NPS_Score", "Partner_Program", "Renewal_Date"]
     assert len(fields) <= zoho_crm.MAX_FIELDS
 
 
@@ -465,7 +465,7 @@ def test_contact_layout_lists_custom_fields(zoho):
     by_name = {f["api_name"]: f for f in fields}
     assert by_name["Last_Name"]["system_mandatory"] is True and by_name["Full_Name"]["read_only"] is True
     assert by_name["Account_Name"]["lookup"] == {"module": {"api_name": "Accounts"}}
-    assert {f["api_name"] for f in fields if f["custom_field"]} == {"Preferred_Language", "Newsletter",
+    assert {f["api_name"] for f in fields if f["custom_field"]} == {"Nickname", "Preferred_Language", "Newsletter",
                                                                      "Loyalty_Points"}
 
 

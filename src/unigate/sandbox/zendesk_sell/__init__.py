@@ -4,7 +4,7 @@
 One module per resource, listed in `resources` in seeding order: `accounts.py` owns Sell's `/v2/contacts`
 collection, which holds organisations and persons, and seeds the organisations; `contacts.py` seeds the
 persons into it; `pipelines.py` and `stages.py` (read-only) and `deals.py` (the `opportunities`, each with a
-primary contact, in a stage) follow, then `notes.py`, `tasks.py` and `calls.py` (with call outcomes), each
+primary contact, in a stage) follow, then `people.py` (users, leads and custom field definitions), then `notes.py`, `tasks.py` and `calls.py` (with call outcomes), each
 on one seeded organisation, person, deal or lead (what they share: `activity.py`). Assembled here with what
 every request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
@@ -44,6 +44,7 @@ from unigate.sandbox.zendesk_sell.notes import NOTE_PARENT_REQUIRED, Notes
 from unigate.sandbox.zendesk_sell.oauth import (
     OAUTH_AUTHORIZE_PATH, OAUTH_PROFILE, OAUTH_ROTATES_REFRESH_TOKEN, OAUTH_TOKEN_PATH,
 )
+from unigate.sandbox.zendesk_sell.people import CustomFields, Leads, Users
 from unigate.sandbox.zendesk_sell.pipelines import Pipelines
 from unigate.sandbox.zendesk_sell.stages import Stages
 from unigate.sandbox.zendesk_sell.tasks import Tasks
@@ -58,7 +59,7 @@ __all__ = [
 class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Pipelines, Stages, Deals, Notes, Tasks, Calls)
+    resources = (Accounts, Contacts, Pipelines, Stages, Deals, Users, Leads, CustomFields, Notes, Tasks, Calls)
     # oauth.py: whether a refresh rotates the refresh token is unverified
     # common.py: whether Sell refuses a request without User-Agent is unverified
     # notes.py, calls.py: whether a note needs its record, a call its phone number, and what a call update changes
@@ -78,7 +79,6 @@ class ZendeskSellEmulator(Emulator):
     # -- HTTP plumbing ------------------------------------------------------------------------------
     def routes(self) -> list[Route]:
         return super().routes() + [
-            Route("/v2/users/self", self.users_self, methods=["GET"]),
             # last: any other path is Sell's 404 `incorrect_path`
             Route("/{rest:path}", self.incorrect_path, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         ]
@@ -139,13 +139,6 @@ class ZendeskSellEmulator(Emulator):
         if denied:
             return denied
         return self.error(request, 404, "incorrect_path", "Requested path was not found.")
-
-    async def users_self(self, request: Request) -> Response:
-        denied = self.check(request)
-        if denied:
-            return denied
-        return self.ok(request, {"data": dict(TOKEN_USER, role="admin", status="active"),
-                                 "meta": {"type": "user"}})
 
 
 EMULATOR = ZendeskSellEmulator

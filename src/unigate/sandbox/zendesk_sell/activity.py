@@ -6,8 +6,8 @@ v2 routes and envelopes, the list's paging, `ids` filter and sort, and the 422 r
   `{"data": {...}}`, answers `{"data": …, "meta": {"type": "<singular>"}}`; lists page as every v2 list
   (common.py `collection`); delete is hard, 204 then 404.
 - The parent is one record, `resource_type` + `resource_id`: `contact` (a person or an organisation, both
-  in `/v2/contacts`), `deal` or `lead`. The sandbox does not serve Sell's leads API: its leads are the ids
-  `LEAD_IDS`, which seeded records hang off and writes may name. An id that names nothing is 422
+  in `/v2/contacts`), `deal` or `lead` (people.py's leads; the first seeded ones are `LEAD_IDS`, which seeded records hang
+  off). An id that names nothing is 422
   `invalid` on `resource_id` (the code [unverified]).
 """
 
@@ -24,7 +24,7 @@ from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.zendesk_sell.common import collection, id_list, page_bounds
 
-# The account's leads, known by id only (module docstring).
+# The first seeded leads' ids (people.py), which seeded notes, tasks and calls hang off.
 LEAD_IDS = tuple(range(50_001, 50_007))
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class SellActivity(Resource):
             return str(resource_id) in self.emulator.resource("accounts").records  # type: ignore[attr-defined]
         if resource_type == "deal":
             return resource_id in self.emulator.resource("opportunities").records  # type: ignore[attr-defined]
-        return resource_type == "lead" and resource_id in LEAD_IDS
+        return resource_type == "lead" and resource_id in self.emulator.resource("leads").store  # type: ignore[attr-defined]
 
     def check_parent(self, record: dict[str, Any], changes: dict[str, Any], required: bool) -> Problems:
         """`resource_type` and `resource_id` name one existing record, together."""

@@ -8,7 +8,8 @@ Resources: `accounts` (the Accounts module, `accounts.py`), `contacts` (the Cont
 `GET /crm/v8/settings/fields?module=<Module>`. `stages` (the Deals Stage picklist values) and `pipelines`
 (the Deals layout's pipelines, `/crm/v8/settings/layouts` and `/crm/v8/settings/pipeline`) are in `pipelines.py`.
 Activities (`activities.py`): `notes` (Notes, one parent in `Parent_Id`), `tasks` (Tasks), `engagements` (Calls) and
-`meetings` (Events), the last three linked through `What_Id` + `$se_module` and `Who_Id`.
+`meetings` (Events), the last three linked through `What_Id` + `$se_module` and `Who_Id`. `leads` (the Leads
+module) and `users` (`/crm/v8/users`) are in `leads.py`.
 Shared by them (`common.py`, served here):
 - `Authorization: Zoho-oauthtoken <token>`; a missing/other scheme answers 401
   `AUTHENTICATION_FAILURE`, a wrong token 401 `INVALID_TOKEN` (crm-oas 401 examples).
@@ -47,6 +48,7 @@ from unigate.sandbox.zoho_crm.accounts import Accounts
 from unigate.sandbox.zoho_crm.activities import Calls, Meetings, Notes, Tasks
 from unigate.sandbox.zoho_crm.contacts import Contacts
 from unigate.sandbox.zoho_crm.deals import Deals
+from unigate.sandbox.zoho_crm.leads import Leads, Users
 from unigate.sandbox.zoho_crm.pipelines import Pipelines, Stages
 from unigate.sandbox.zoho_crm.common import (
     AUTH_SCHEME,
@@ -75,8 +77,8 @@ _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts, Stages, Pipelines, Deals, Notes,
-                                                                      Tasks, Calls, Meetings)
+    resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts, Stages, Pipelines, Deals, Leads,
+                                                                      Users, Notes, Tasks, Calls, Meetings)
     # Where Zoho's sources disagree or are silent (common.py says which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"unknown_id_body": UNKNOWN_ID_BODIES,
                                                       "picklist_values": PICKLIST_VALUES,

@@ -50,6 +50,7 @@ FIELDS: list[Field] = [
     ("Record_Image", "string", "profileimage", "Account Image", False),
     ("Locked__s", "boolean", "boolean", "Locked", False),
     # the sandbox org's custom fields (any org may add its own; Zoho reports them in settings/fields)
+    ("Account_Code", "string", "text", "Account Code", True),
     ("Customer_Tier", "string", "picklist", "Customer Tier", True),
     ("Renewal_Date", "string", "date", "Renewal Date", True),
     ("NPS_Score", "integer", "integer", "NPS Score", True),

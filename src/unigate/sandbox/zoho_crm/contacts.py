@@ -69,6 +69,7 @@ FIELDS: list[Field] = [
     ("Record_Image", "string", "profileimage", "Contact Image", False),
     ("Locked__s", "boolean", "boolean", "Locked", False),
     # the sandbox org's custom fields (Zoho reports them with custom_field: true in settings/fields)
+    ("Nickname", "string", "text", "Nickname", True),
     ("Preferred_Language", "string", "picklist", "Preferred Language", True),
     ("Newsletter", "boolean", "boolean", "Newsletter", True),
     ("Loyalty_Points", "integer", "integer", "Loyalty Points", True),

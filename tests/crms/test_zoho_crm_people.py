@@ -1,0 +1,113 @@
+"""Zoho CRM users, leads, field metadata and list sort through the gateway: what Zoho receives (the Leads
+module's `fields`, `sort_by=Created_Time`, `settings/fields?module=` by entity, `users?type=AllUsers`) and
+Zoho's refusals (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html,
+https://www.zoho.com/crm/developer/docs/api/v8/get-users.html,
+https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import requests
+from support import list_all
+
+from unigate.sandbox.zoho_crm import SANDBOX_TOKEN, USERS
+
+NAME = "zoho_crm"
+HEADERS = {"Authorization": f"Zoho-oauthtoken {SANDBOX_TOKEN}"}
+
+
+def gets(ctl, path: str) -> list[dict]:
+    """The query of each GET the emulator received on `path`, parsed."""
+    return [parse_qs(r["query"]) for r in ctl.requests() if r["method"] == "GET" and r["path"].endswith(path)]
+
+
+def test_users_are_every_user_paged(gateway, ctl):
+    ctl.clear_requests()
+    users = [u for page in list_all(gateway, NAME, limit=5, resource="users") for u in page]
+    assert len(users) == len(ctl.records("users"))
+    assert {u["id"] for u in USERS} <= {u["id"] for u in users}
+    assert any(u["is_active"] is False for u in users)
+    sent = gets(ctl, "/crm/v8/users")
+    assert [q["page"] for q in sent][:2] == [["1"], ["2"]] and all(q["type"] == ["AllUsers"] for q in sent)
+    one = gateway.unified("GET", NAME, USERS[1]["id"], resource="users")
+    assert one.status_code == 200 and one.json()["email"] == USERS[1]["email"]
+    assert gateway.unified("GET", NAME, "5725767000000000000", resource="users").status_code == 404
+
+
+def test_users_take_no_filter_and_are_read_only(gateway):
+    assert gateway.unified("GET", NAME, params={"email": USERS[0]["email"]}, resource="users").status_code == 400
+    assert gateway.unified("POST", NAME, json={"name": "New User"}, resource="users").status_code == 405
+
+
+def test_leads_list_asks_for_the_layout_s_custom_fields_and_sorts_by_created_time(gateway, ctl):
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, resource="leads", params={"sort_by[created_at]": "desc", "limit": 20})
+    assert listed.status_code == 200, listed.text
+    sent = gets(ctl, "/crm/v8/Leads")[-1]
+    assert sent["sort_by"] == ["Created_Time"] and sent["sort_order"] == ["desc"]
+    assert {"Budget", "Lead_Score_Band", "Follow_Up_Date", "Referral_Code"} <= set(sent["fields"][0].split(","))
+    times = [r["created_at"] for r in listed.json()["result"]]
+    assert times == sorted(times, reverse=True)
+    # Zoho sorts by id, Created_Time and Modified_Time only; the gateway declares no updated_at sort or filter
+    assert gateway.unified("GET", NAME, resource="leads", params={"sort_by[name]": "asc"}).status_code == 400
+    assert gateway.unified("GET", NAME, resource="leads",
+                           params={"updated_at[gte]": "2024-01-01T00:00:00Z"}).status_code == 400
+
+
+def test_a_lead_is_written_with_its_custom_fields_and_read_back_typed(gateway, ctl):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="leads", json={
+        "name": "Noah Adler", "company_name": "Zylker Labs", "title": "CTO", "status": "Contacted",
+        "custom_fields": {"Budget": 1250.5, "Lead_Score_Band": "Hot", "Follow_Up_Date": "2027-01-31"}})
+    assert created.status_code == 200, created.text
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/crm/v8/Leads")
+    assert post["body"] == {"data": [{"First_Name": "Noah", "Last_Name": "Adler", "Company": "Zylker Labs",
+                                      "Designation": "CTO", "Lead_Status": "Contacted", "Budget": 1250.5,
+                                      "Lead_Score_Band": "Hot", "Follow_Up_Date": "2027-01-31"}]}
+    lead = created.json()
+    assert lead["custom_fields"]["Budget"] == 1250.5 and lead["custom_fields"]["Follow_Up_Date"] == "2027-01-31"
+    assert lead["name"] == "Noah Adler" and lead["company_name"] == "Zylker Labs"
+    updated = gateway.unified("PATCH", NAME, lead["id"], resource="leads", json={"custom_fields": {"Budget": 10}})
+    assert updated.status_code == 200 and updated.json()["custom_fields"]["Budget"] == 10
+    assert gateway.unified("DELETE", NAME, lead["id"], resource="leads").status_code == 200
+    assert gateway.unified("GET", NAME, lead["id"], resource="leads").status_code == 404
+
+
+def test_zoho_refuses_a_lead_without_company_and_a_bad_custom_value(sandbox, gateway, ctl):
+    url = f"{sandbox.url}/zoho_crm/crm/v8/Leads"
+    missing = requests.post(url, json={"data": [{"Last_Name": "Roe"}]}, headers=HEADERS, timeout=10)
+    assert missing.status_code == 400
+    assert missing.json()["data"][0]["code"] == "MANDATORY_NOT_FOUND"
+    assert missing.json()["data"][0]["details"]["api_name"] == "Company"
+    bad = requests.post(url, json={"data": [{"Last_Name": "Roe", "Company": "X", "Budget": "lots"}]}, headers=HEADERS,
+                        timeout=10)
+    assert bad.status_code == 400 and bad.json()["data"][0]["details"]["api_name"] == "Budget"
+    refused = gateway.unified("POST", NAME, resource="leads", json={"last_name": "Roe"})   # before Zoho
+    assert refused.status_code == 400 and "company_name" in refused.json()["message"]
+
+
+def test_fields_by_entity_are_the_module_s_metadata(gateway, ctl):
+    ctl.clear_requests()
+    for entity, module in (("account", "Accounts"), ("contact", "Contacts"), ("opportunity", "Deals"),
+                           ("lead", "Leads")):
+        listed = gateway.unified("GET", NAME, resource="fields", params={"entity": entity, "limit": 200})
+        assert listed.status_code == 200, listed.text
+        assert gets(ctl, "/crm/v8/settings/fields")[-1]["module"] == [module]
+        fields = {f["name"]: f for f in listed.json()["result"]}
+        assert all(f["entity_type"] == entity for f in fields.values())
+    assert fields["Budget"]["type"] == "number" and fields["Budget"]["is_user_defined"] is True
+    assert fields["Lead_Score_Band"]["type"] == "enum"
+    assert [o["value"] for o in fields["Lead_Score_Band"]["options"]] == ["Hot", "Warm", "Cold"]
+    assert fields["Last_Name"]["is_user_defined"] is False and fields["Last_Name"]["is_required"] is True
+    assert fields["Full_Name"]["is_editable"] is False
+    one = gateway.unified("GET", NAME, fields["Budget"]["id"], resource="fields", params={"entity": "lead"})
+    assert one.status_code == 200 and one.json()["name"] == "Budget"
+    assert gateway.unified("GET", NAME, "1", resource="fields", params={"entity": "lead"}).status_code == 404
+    assert gateway.unified("GET", NAME, resource="fields", params={"entity": "note"}).status_code == 400
+
+
+def test_zoho_refuses_field_metadata_without_a_module(sandbox):
+    answer = requests.get(f"{sandbox.url}/zoho_crm/crm/v8/settings/fields", headers=HEADERS, timeout=10)
+    assert answer.status_code == 400 and answer.json()["code"] == "REQUIRED_PARAM_MISSING"
