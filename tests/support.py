@@ -138,7 +138,7 @@ class ResourceCase:
     # Query parameters every call on the resource carries unless the test gives its own (crm/fields' `entity`).
     query: dict[str, str] = field(default_factory=dict)
     # Which seeded records a delete test may remove (a CRM refuses to delete its standard fields).
-    deletable: Callable[[dict[str, Any]], bool] = lambda record: True  # noqa: E731
+    deletable: Callable[[dict[str, Any]], bool] = lambda record: True
 
 
 def _account_candidates(marker: str, existing: dict[str, Any], links: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from support import SPECS, assert_unified_record, country_code, list_all
 from unigate.engine.pagination import next_position
 from unigate.engine.provider_request import lower_headers
 from unigate.sandbox import capsule
-from unigate.sandbox.capsule import common as capsule_common, deals
+from unigate.sandbox.capsule import common as capsule_common
+from unigate.sandbox.capsule import deals
 
 NAME = "capsule"
 # Capsule's phone and address types as unified types (https://developer.capsulecrm.com/v2/models/party).

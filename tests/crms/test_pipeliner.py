@@ -244,7 +244,7 @@ def test_contacts_read_the_primary_account_with_its_name(gateway, ctl):
         # cf_persona, a dropdown, holds a Data option id and reads as the option's name; cf_last_meeting, a
         # datetime, reads as RFC 3339 UTC
         options = {o["id"]: o["option_name"] for o in pipeliner.PERSONAS}
-        typed = {"cf_persona": lambda v: options[v],
+        typed = {"cf_persona": lambda v, options=options: options[v],
                  "cf_last_meeting": lambda v: datetime.fromisoformat(v).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"}
         assert contact["custom_fields"] == {k: typed.get(k, lambda v: v)(v)
                                             for k, v in r.items() if k.startswith("cf_") and v is not None}

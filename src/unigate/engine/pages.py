@@ -48,7 +48,7 @@ def page_request(account: AccountRuntime, method: ResourceMethod, scope: dict[st
                          remote_body=remote_body)
 
 
-def records_of(method: ResourceMethod, answer: ProviderAnswer, query: Mapping | None = None) -> list[Any]:
+def records_of(method: ResourceMethod, answer: ProviderAnswer, query: dict[str, Any] | None = None) -> list[Any]:
     """The records in a page, by the method's `records` expression (the whole answer without one). The expression
     also sees the caller's `query`: a provider that answers every entity's records at once (Copper's custom field
     definitions) gives the ones of the entity asked for."""
