@@ -430,8 +430,8 @@ def test_the_integration_lists_its_proxy_resources(gateway):
             assert names == set(SPECS[name].resources[resource])
             for m in entry["methods"]:  # a method the gateway writes shows what the caller sends
                 assert m.get("example") == SPECS[name].resources[resource][m["method"]].example
-    hubspot = gateway.admin("GET", "/integration/hubspot").json()["proxy"]
-    assert {"method": "get", "route": "GET /proxy/companies/{id}"} in hubspot[0]["methods"]
+    hubspot = {p["resource"]: p for p in gateway.admin("GET", "/integration/hubspot").json()["proxy"]}
+    assert {"method": "get", "route": "GET /proxy/companies/{id}"} in hubspot["companies"]["methods"]
 
 
 # -- query, ids, routes -----------------------------------------------------------------------------------
