@@ -42,12 +42,19 @@ def expected(company: dict) -> dict:
         "addresses": [{k: v for k, v in address.items() if v}] if any(p.get(k) for k in ("address", "city", "zip")) else None,
         "phone_numbers": [{"number": p["phone"], "type": "work"}] if p.get("phone") else None,
         "urls": [{"url": website, "type": "website"}] if website else None,
-        "custom_fields": {k: v for k, v in p.items() if k not in STANDARD and v is not None} or None,
+        "custom_fields": {k: _typed(k, v) for k, v in p.items() if k not in STANDARD and v is not None} or None,
         "last_activity_at": p.get("notes_last_updated"),
         "created_at": company["createdAt"],
         "updated_at": company["updatedAt"],
     }
     return {k: v for k, v in out.items() if v is not None}
+
+
+def _typed(name: str, value: str):
+    """A custom property's value as custom_fields types it: renewal_score is a number property, is_strategic a
+    checkbox; the others are text and enumerations."""
+    return {"renewal_score": lambda v: float(v) if "." in v else int(v), "is_strategic": lambda v: v == "true"}.get(
+        name, lambda v: v)(value)
 
 
 def test_every_listed_company_maps_from_the_stored_record(gateway, ctl):

@@ -123,3 +123,20 @@ def test_fields_read_the_properties_of_the_entity_asked_for(gateway, ctl):
     assert gateway.unified("GET", NAME, "no_such_property", resource="fields",
                            params={"entity": "account"}).status_code == 404
     assert gateway.unified("GET", NAME, resource="fields", params={"entity": "lead"}).status_code == 400
+
+
+def test_custom_property_values_are_typed_by_their_property_type(gateway, ctl):
+    """HubSpot sends every property value as a string; custom_fields types a number property as a number and a
+    checkbox (bool) as true/false, by the properties API's definitions
+    (https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide)."""
+    stored = {c["id"]: c["properties"] for c in ctl.records("accounts")}
+    seeded = next(cid for cid, props in stored.items() if "renewal_score" in props)
+    custom = gateway.unified("GET", NAME, seeded).json()["custom_fields"]
+    assert custom["renewal_score"] == int(stored[seeded]["renewal_score"])
+    assert custom["is_strategic"] is (stored[seeded]["is_strategic"] == "true")
+    assert custom["account_tier"] == stored[seeded]["account_tier"]          # an enumeration stays its value
+    written = gateway.unified("PATCH", NAME, seeded, json={"custom_fields": {"renewal_score": 7.5, "is_strategic": True}})
+    assert written.status_code == 200, written.text
+    assert next(c for c in ctl.records("accounts") if c["id"] == seeded)["properties"]["renewal_score"] == "7.5"
+    assert written.json()["custom_fields"]["renewal_score"] == 7.5
+    assert written.json()["custom_fields"]["is_strategic"] is True

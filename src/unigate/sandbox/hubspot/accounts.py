@@ -67,7 +67,8 @@ STANDARD_PROPERTIES = frozenset({
 })
 # This portal's custom company properties (name: enumeration options).
 # A custom property with no options is a text property (properties.definition).
-CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze"), "partner_code": ()}
+CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze"), "partner_code": (),
+                                                 "renewal_score": (), "is_strategic": ()}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 # Values an enumeration takes: the lifecycle stages plus the portal's custom options. `industry`, `type`
 # and `hs_lead_status` are enumerations too, but their company options are not in the emulator, so any
@@ -146,6 +147,9 @@ def seed_company(index: int) -> dict[str, str]:
         props["notes_last_updated"] = iso_ms(modified - timedelta(hours=5))
     if index % 3 == 1:
         props["account_tier"] = _TIERS[index % len(_TIERS)]
+        # a number and a checkbox property: HubSpot sends every value as a string
+        props["renewal_score"] = str(index % 10)
+        props["is_strategic"] = "true" if index % 2 else "false"
     return {k: v for k, v in props.items() if v != ""}
 
 
