@@ -49,10 +49,28 @@ def test_leads_list_asks_for_the_layout_s_custom_fields_and_sorts_by_created_tim
     assert {"Budget", "Lead_Score_Band", "Follow_Up_Date", "Referral_Code"} <= set(sent["fields"][0].split(","))
     times = [r["created_at"] for r in listed.json()["result"]]
     assert times == sorted(times, reverse=True)
-    # Zoho sorts by id, Created_Time and Modified_Time only; the gateway declares no updated_at sort or filter
+    # Zoho sorts by id, Created_Time and Modified_Time only; the gateway declares no updated_at sort
     assert gateway.unified("GET", NAME, resource="leads", params={"sort_by[name]": "asc"}).status_code == 400
-    assert gateway.unified("GET", NAME, resource="leads",
-                           params={"updated_at[gte]": "2024-01-01T00:00:00Z"}).status_code == 400
+
+
+def test_a_time_bound_is_a_search_criteria_in_whole_seconds(gateway, ctl):
+    """updated_at / created_at bounds list through GET /crm/v8/<Module>/search?criteria=
+    (https://www.zoho.com/crm/developer/docs/api/v8/search-records.html), each bound an ISO time with its offset;
+    milliseconds go to the second that keeps the same records; a sort with a bound is refused before Zoho."""
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, resource="leads", params={
+        "updated_at[gte]": "2000-01-01T00:00:00.250Z", "created_at[lt]": "2030-01-01T00:00:00Z", "limit": 5})
+    assert listed.status_code == 200, listed.text
+    sent = gets(ctl, "/crm/v8/Leads/search")[-1]
+    assert sent["criteria"] == ["((Modified_Time:greater_equal:2000-01-01T00:00:01+00:00)and"
+                                "(Created_Time:less_than:2030-01-01T00:00:00+00:00))"]
+    assert sent["per_page"] == ["5"] and "Referral_Code" in sent["fields"][0]
+    assert listed.json()["result"]
+    nothing = gateway.unified("GET", NAME, resource="leads", params={"updated_at[gt]": "2999-01-01T00:00:00Z"})
+    assert nothing.status_code == 200 and nothing.json()["result"] == []     # Zoho's 204: no match
+    both = gateway.unified("GET", NAME, resource="leads", params={"updated_at[gte]": "2024-01-01T00:00:00Z",
+                                                                  "sort_by[created_at]": "desc"})
+    assert both.status_code == 400 and "sort" in both.json()["message"]
 
 
 def test_a_lead_is_written_with_its_custom_fields_and_read_back_typed(gateway, ctl):

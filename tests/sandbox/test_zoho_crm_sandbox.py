@@ -564,3 +564,38 @@ def test_a_value_outside_a_picklist_is_taken_or_refused_as_switched(zoho):
                                   "details": {"api_name": "Industry", "json_path": "$.data[0].Industry"}}]}
     r = requests.put(url(zoho, f"/Accounts/{new_id}"), headers=AUTH, json={"data": [{"Industry": "Retail"}]})
     assert r.status_code == 200
+
+
+def test_search_by_time_criteria_pages_and_refuses_what_it_does_not_read(zoho):
+    """GET /crm/v8/<Module>/search?criteria= (https://www.zoho.com/crm/developer/docs/api/v8/search-records.html):
+    time conditions compared as instants, page/per_page, 204 for no match, INVALID_QUERY for a criteria it cannot
+    read, REQUIRED_PARAM_MISSING without one."""
+    stored = zoho.records("accounts")
+    times = sorted(r["Modified_Time"] for r in stored)
+    middle = times[len(times) // 2]
+    criteria = f"(Modified_Time:greater_equal:{middle})"
+    first = requests.get(url(zoho, "/Accounts/search"), headers=AUTH,
+                         params={"criteria": criteria, "per_page": 3, "page": 1, "fields": "Account_Name,Modified_Time"})
+    assert first.status_code == 200, first.text
+    expected = [r["id"] for r in stored if r["Modified_Time"] >= middle]   # one offset for every seeded time
+    found, page = [], 1
+    while True:
+        answer = requests.get(url(zoho, "/Accounts/search"), headers=AUTH,
+                              params={"criteria": criteria, "per_page": 3, "page": page})
+        if answer.status_code == 204:
+            break
+        found += [r["id"] for r in answer.json()["data"]]
+        if not answer.json()["info"]["more_records"]:
+            break
+        page += 1
+    assert sorted(found) == sorted(expected)
+    assert set(first.json()["data"][0]) == {"id", "Account_Name", "Modified_Time"}
+    none = requests.get(url(zoho, "/Accounts/search"), headers=AUTH,
+                        params={"criteria": "(Modified_Time:greater_than:2999-01-01T00:00:00+00:00)"})
+    assert none.status_code == 204 and none.content == b""
+    for bad in ("Modified_Time:greater_equal:2020-01-01", "(Modified_Time:like:2020-01-01T00:00:00+00:00)",
+                "((Account_Name:equals:A)and(Account_Name:equals:B)or(Account_Name:equals:C))"):
+        refused = requests.get(url(zoho, "/Accounts/search"), headers=AUTH, params={"criteria": bad})
+        assert refused.status_code == 400 and refused.json()["code"] == "INVALID_QUERY", bad
+    missing = requests.get(url(zoho, "/Accounts/search"), headers=AUTH)
+    assert missing.status_code == 400 and missing.json()["code"] == "REQUIRED_PARAM_MISSING"

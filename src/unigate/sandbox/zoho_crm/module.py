@@ -33,6 +33,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.zoho_crm.search import search_records
 from unigate.sandbox.zoho_crm.common import (
     CREATE_STATUS,
     GET_MISSING_STATUS,
@@ -132,6 +133,7 @@ class ModuleResource(Resource):
         return [
             *self.extra_routes(),
             Route(f"{self.path}/deleted", self.deleted_records, methods=["GET"]),
+            Route(f"{self.path}/search", self.search, methods=["GET"]),
             Route(self.path + "/{record_id}", self.one, methods=["GET", "PUT", "DELETE"]),
             Route(self.path, self.many, methods=["GET", "POST", "PUT", "DELETE"]),
         ]
@@ -178,6 +180,12 @@ class ModuleResource(Resource):
         if request.method == "PUT":
             return await self.update_records(request)
         return self.delete_records(request)
+
+    async def search(self, request: Request) -> Response:
+        denied = self.emulator.check_auth(request)
+        if denied:
+            return denied
+        return search_records(request, self.store.active, self.store.records, self.answer)
 
     # -- one record ---------------------------------------------------------------------------------
     async def one(self, request: Request) -> Response:
