@@ -154,6 +154,16 @@ class GatewayClient:
         return requests.request(method, f"{self.url}{path}", timeout=30, **kwargs)
 
 
+@pytest.fixture
+def ctl(sandbox, name):
+    """The sandbox control of the CRM a test is parametrised by (`name`), reseeded first; its faults cleared
+    after (tests/crms/ has its own, by the file's CRM)."""
+    control = sandbox.control(name)
+    control.reset()
+    yield control
+    control.clear_faults()
+
+
 @pytest.fixture(scope="session")
 def gateway_database_url():
     """None (SQLite) or, in the PostgreSQL run of the suite, a database of the session's own."""

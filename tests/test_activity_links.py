@@ -21,14 +21,6 @@ activity_pairs = pytest.mark.parametrize(
 )
 
 
-@pytest.fixture
-def ctl(sandbox, name):
-    control = sandbox.control(name)
-    control.reset()
-    yield control
-    control.clear_faults()
-
-
 def existing_targets(gateway, name: str, fields: list[str]) -> dict[str, dict]:
     """An existing account, contact and deal of the sandbox, for each link the mapping can write."""
     found = {}

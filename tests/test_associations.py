@@ -10,14 +10,6 @@ from support import WRITE_ONLY, mapping
 pairs = [pytest.param(name, id=name) for name, resource in WRITE_ONLY if resource == "associations"]
 
 
-@pytest.fixture
-def ctl(sandbox, name):
-    control = sandbox.control(name)
-    control.reset()
-    yield control
-    control.clear_faults()
-
-
 def first_ids(gateway, name: str, resource: str, count: int) -> list[str]:
     listed = gateway.unified("GET", name, params={"limit": count}, resource=resource)
     assert listed.status_code == 200, listed.text

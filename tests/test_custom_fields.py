@@ -20,14 +20,6 @@ custom_pairs = [pytest.param(name, resource, id=f"{name}-{resource}") for name, 
                 if "custom_fields" in mapping(name, resource).writable]
 
 
-@pytest.fixture
-def ctl(sandbox, name):
-    control = sandbox.control(name)
-    control.reset()
-    yield control
-    control.clear_faults()
-
-
 def a_custom_field(gateway, name: str, entity: str) -> dict:
     """A user-defined text or number field of `entity`: created through crm/fields where the CRM allows it."""
     if (name, "fields") not in REGISTERED:

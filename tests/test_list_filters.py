@@ -37,14 +37,6 @@ time_pairs = [pytest.param(name, resource, field, id=f"{name}-{resource}-{field}
               if "list" in mapping(name, resource).methods and _lower_bound(mapping(name, resource), field)]
 
 
-@pytest.fixture
-def ctl(sandbox, name):
-    control = sandbox.control(name)
-    control.reset()
-    yield control
-    control.clear_faults()
-
-
 def instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
