@@ -57,6 +57,7 @@ from support import (
     label_field,
     linked_records,
     mapping,
+    resource_case,
     sample_write_body,
     shared_sandbox,
     supports,
@@ -157,7 +158,8 @@ def seeded(gateway, sandbox):
         if (name, resource) not in records:
             if not any(n == name for n, _ in records):  # once per CRM: a reset reseeds all its resources
                 sandbox.control(name).reset()
-            response = gateway.unified("GET", name, params={"limit": 25}, resource=resource)
+            # A full page: a CRM's deletable records (its custom fields) may come after its standard ones.
+            response = gateway.unified("GET", name, params={"limit": 100}, resource=resource)
             assert response.status_code == 200, response.text
             records[(name, resource)] = response.json()["result"]
             assert len(records[(name, resource)]) > len(FAULTS), f"{name}: too few seeded {resource} for the matrix"
@@ -289,7 +291,12 @@ def test_fault_cell(gateway, sandbox, seeded, name, resource, kind, method):
     ids = [record["id"] for record in records]
     ctl = sandbox.control(name)
     ctl.clear_faults()
-    record_id = {"get": ids[0], "update": ids[0], "delete": ids[1 + list(FAULTS).index(kind)]}.get(method)
+    # Each delete cell removes a record of its own, one the resource lets go (a CRM keeps its standard fields).
+    deletable = [record["id"] for record in records[1:] if resource_case(resource).deletable(record)]
+    delete_kinds = [k for k, m in cells_of(name, resource) if m == "delete"]
+    assert len(deletable) >= len(delete_kinds), f"{name}: too few deletable seeded {resource} for the matrix"
+    record_id = deletable[delete_kinds.index(kind)] if method == "delete" else \
+        ids[0] if method in ("get", "update") else None
     http_method, match = provider_call(name, method, record_id, resource)
     marker = f"Fault {kind} {uuid.uuid4().hex[:8]}"
     label = label_field(name, resource)

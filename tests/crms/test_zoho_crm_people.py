@@ -129,3 +129,95 @@ def test_fields_by_entity_are_the_module_s_metadata(gateway, ctl):
 def test_zoho_refuses_field_metadata_without_a_module(sandbox):
     answer = requests.get(f"{sandbox.url}/zoho_crm/crm/v8/settings/fields", headers=HEADERS, timeout=10)
     assert answer.status_code == 400 and answer.json()["code"] == "REQUIRED_PARAM_MISSING"
+
+
+def writes(ctl, path: str) -> list[dict]:
+    """Each write (POST, PATCH, PUT, DELETE) the emulator received on a path ending with `path`."""
+    return [r for r in ctl.requests() if r["method"] != "GET" and r["path"].endswith(path)]
+
+
+def test_a_custom_picklist_field_is_created_filled_and_read_back_typed(gateway, ctl):
+    """POST /crm/v8/settings/fields?module=Accounts (https://www.zoho.com/crm/developer/docs/api/v8/create-custom-field.html)
+    answers only the new field's id: the gateway reads it back, and the accounts read the new field right away
+    (the cached layout is dropped on a field write)."""
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "account"}, json={
+        "name": "Support_Plan", "label": "Support Plan", "type": "enum",
+        "options": [{"label": "Basic", "value": "Basic"}, {"label": "Premium", "value": "Premium"}]})
+    assert created.status_code == 200, created.text
+    field = created.json()
+    assert field["name"] == "Support_Plan" and field["type"] == "enum" and field["is_user_defined"] is True
+    assert field["entity_type"] == "account" and [o["value"] for o in field["options"]] == ["Basic", "Premium"]
+    [post] = writes(ctl, "/crm/v8/settings/fields")
+    assert parse_qs(post["query"])["module"] == ["Accounts"]
+    assert post["body"] == {"fields": [{"field_label": "Support Plan", "api_name": "Support_Plan",
+                                        "data_type": "picklist", "pick_list_values": [
+                                            {"display_value": "Basic", "actual_value": "Basic"},
+                                            {"display_value": "Premium", "actual_value": "Premium"}]}]}
+    account = gateway.unified("POST", NAME, json={"name": "Picklist Ltd", "custom_fields": {"Support_Plan": "Premium"}})
+    assert account.status_code == 200, account.text
+    assert account.json()["custom_fields"]["Support_Plan"] == "Premium"
+    # An org with restricted picklists refuses a value outside the new field's options (`picklist_values` switch)
+    ctl.switch(picklist_values="reject")
+    refused = gateway.unified("PATCH", NAME, account.json()["id"], json={"custom_fields": {"Support_Plan": "Gold"}})
+    assert refused.status_code == 400 and "Support_Plan" in refused.json()["message"]
+
+
+def test_a_custom_field_is_relabelled_and_deleted_with_its_values(gateway, ctl):
+    listed = gateway.unified("GET", NAME, resource="fields", params={"entity": "account", "limit": 200}).json()["result"]
+    code = next(f for f in listed if f["name"] == "Customer_Tier")
+    ctl.clear_requests()
+    renamed = gateway.unified("PATCH", NAME, code["id"], resource="fields", params={"entity": "account"},
+                              json={"label": "Customer Code"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["label"] == "Customer Code" and renamed.json()["name"] == "Customer_Tier"
+    [patch] = writes(ctl, f"/crm/v8/settings/fields/{code['id']}")
+    assert patch["method"] == "PATCH" and patch["body"] == {"fields": [{"field_label": "Customer Code"}]}
+    assert any(r.get("Customer_Tier") for r in ctl.records("accounts"))
+    deleted = gateway.unified("DELETE", NAME, code["id"], resource="fields", params={"entity": "account"})
+    assert deleted.status_code == 200, deleted.text
+    assert all("Customer_Tier" not in r for r in ctl.records("accounts"))
+    after = gateway.unified("GET", NAME, code["id"], resource="fields", params={"entity": "account"})
+    assert after.status_code == 404
+    accounts = gateway.unified("GET", NAME, params={"limit": 5}).json()["result"]
+    assert all("Customer_Tier" not in (a.get("custom_fields") or {}) for a in accounts)
+
+
+def test_zoho_keeps_its_system_fields_and_api_names(gateway, ctl):
+    """The label of a system-defined field cannot be updated
+    (https://www.zoho.com/crm/developer/docs/api/v8/update-custom-fields.html), nor a system field deleted; an
+    api_name is not renamed and a field's module is the query's, both refused before Zoho."""
+    listed = gateway.unified("GET", NAME, resource="fields", params={"entity": "account", "limit": 200}).json()["result"]
+    system = next(f for f in listed if f["name"] == "Account_Name")
+    relabel = gateway.unified("PATCH", NAME, system["id"], resource="fields", params={"entity": "account"},
+                              json={"label": "Company"})
+    assert relabel.status_code == 400 and "NOT_SUPPORTED" in relabel.json()["message"]
+    gone = gateway.unified("DELETE", NAME, system["id"], resource="fields", params={"entity": "account"})
+    assert gone.status_code == 400 and "NOT_ALLOWED" in gone.json()["message"]
+    duplicate = gateway.unified("POST", NAME, resource="fields", params={"entity": "account"},
+                                json={"name": "NPS_Score", "label": "Another score", "type": "number"})
+    assert duplicate.status_code == 400 and "DUPLICATE_DATA" in duplicate.json()["message"]
+    ctl.clear_requests()
+    custom = next(f for f in listed if f["name"] == "NPS_Score")
+    rename = gateway.unified("PATCH", NAME, custom["id"], resource="fields", params={"entity": "account"},
+                             json={"name": "Net_Promoter"})
+    assert rename.status_code == 400 and "api_name" in rename.json()["message"]
+    elsewhere = gateway.unified("POST", NAME, resource="fields", params={"entity": "account"},
+                                json={"name": "Region", "label": "Region", "type": "string", "entity_type": "lead"})
+    assert elsewhere.status_code == 400 and "entity=lead" in elsewhere.json()["message"]
+    assert writes(ctl, "/crm/v8/settings/fields") == [] and writes(ctl, f"/settings/fields/{custom['id']}") == []
+
+
+def test_zoho_refuses_a_field_without_a_label_or_type(sandbox):
+    url = f"{sandbox.url}/zoho_crm/crm/v8/settings/fields?module=Contacts"
+    no_label = requests.post(url, json={"fields": [{"data_type": "text"}]}, headers=HEADERS, timeout=10)
+    assert no_label.status_code == 400
+    assert no_label.json()["fields"][0]["details"] == {"api_name": "field_label", "json_path": "$.fields[0].field_label"}
+    mixed = requests.post(url, json={"fields": [{"field_label": "Shoe Size", "data_type": "double"},
+                                                {"field_label": "Odd", "data_type": "hologram"}]},
+                          headers=HEADERS, timeout=10)
+    assert mixed.status_code == 207
+    assert [item["code"] for item in mixed.json()["fields"]] == ["SUCCESS", "INVALID_DATA"]
+    no_options = requests.post(url, json={"fields": [{"field_label": "Size", "data_type": "picklist"}]},
+                               headers=HEADERS, timeout=10)
+    assert no_options.status_code == 400 and no_options.json()["fields"][0]["code"] == "MANDATORY_NOT_FOUND"

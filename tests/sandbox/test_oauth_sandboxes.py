@@ -148,7 +148,7 @@ CRMS: dict[str, Crm] = {
         extras=lambda root: {"api_domain": root},
         scope=("ZohoCRM.modules.accounts.ALL,ZohoCRM.modules.contacts.ALL,ZohoCRM.modules.deals.ALL,"
                "ZohoCRM.modules.leads.ALL,ZohoCRM.modules.notes.ALL,ZohoCRM.modules.tasks.ALL,ZohoCRM.modules.calls.ALL,"
-               "ZohoCRM.modules.events.ALL,ZohoCRM.settings.fields.READ,ZohoCRM.settings.layouts.READ,"
+               "ZohoCRM.modules.events.ALL,ZohoCRM.settings.fields.ALL,ZohoCRM.settings.layouts.READ,"
                "ZohoCRM.settings.pipeline.READ,ZohoCRM.users.READ"),
     ),
     "outreach": Crm(

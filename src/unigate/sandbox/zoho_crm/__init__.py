@@ -4,8 +4,8 @@ spec: https://github.com/zoho/crm-oas, v8.0).
 
 Resources: `accounts` (the Accounts module, `accounts.py`), `contacts` (the Contacts module,
 `contacts.py`, with the merge action, `merge.py`) and `opportunities` (the Deals module, `deals.py`); each is a
-`module.ModuleResource` serving `/crm/v8/<Module>[/...]` and listing its layout for
-`GET /crm/v8/settings/fields?module=<Module>`. `stages` (the Deals Stage picklist values) and `pipelines`
+`module.ModuleResource` serving `/crm/v8/<Module>[/...]`, its layout listed and its custom fields created,
+changed and deleted through `/crm/v8/settings/fields` (`field_settings.py`). `stages` (the Deals Stage picklist values) and `pipelines`
 (the Deals layout's pipelines, `/crm/v8/settings/layouts` and `/crm/v8/settings/pipeline`) are in `pipelines.py`.
 Activities (`activities.py`): `notes` (Notes, one parent in `Parent_Id`), `tasks` (Tasks), `engagements` (Calls) and
 `meetings` (Events), the last three linked through `What_Id` + `$se_module` and `Who_Id`. `leads` (the Leads
@@ -48,6 +48,7 @@ from unigate.sandbox.zoho_crm.accounts import Accounts
 from unigate.sandbox.zoho_crm.activities import Calls, Meetings, Notes, Tasks
 from unigate.sandbox.zoho_crm.contacts import Contacts
 from unigate.sandbox.zoho_crm.deals import Deals
+from unigate.sandbox.zoho_crm.field_settings import FieldSettings, LayoutFields
 from unigate.sandbox.zoho_crm.leads import Leads, Users
 from unigate.sandbox.zoho_crm.pipelines import Pipelines, Stages
 from unigate.sandbox.zoho_crm.common import (
@@ -78,7 +79,7 @@ class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts, Stages, Pipelines, Deals, Leads,
-                                                                      Users, Notes, Tasks, Calls, Meetings)
+                                                                      Users, Notes, Tasks, Calls, Meetings, LayoutFields)
     # Where Zoho's sources disagree or are silent (common.py says which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"unknown_id_body": UNKNOWN_ID_BODIES,
                                                       "picklist_values": PICKLIST_VALUES,
@@ -90,8 +91,10 @@ class ZohoCrmEmulator(Emulator):
 
     def routes(self) -> list[Route]:
         # The modules' own paths first; then a module the org lacks, then any other path.
+        settings = FieldSettings(self)
         return [
-            Route("/crm/v8/settings/fields", self.fields_metadata, methods=["GET"]),
+            Route("/crm/v8/settings/fields", settings.listed, methods=["GET", "POST"]),
+            Route("/crm/v8/settings/fields/{field_id}", settings.one, methods=["GET", "PATCH", "DELETE"]),
             *super().routes(),
             Route("/crm/v8/{module}/deleted", self.invalid_module, methods=["GET"]),
             Route("/crm/v8/{module}/{record_id}", self.invalid_module, methods=["GET", "PUT", "DELETE"]),
@@ -136,21 +139,6 @@ class ZohoCrmEmulator(Emulator):
             return denied
         return self.answer(error_object("INVALID_URL_PATTERN",
                                         "Please check if the URL trying to access is a correct one"), 404)
-
-    async def fields_metadata(self, request: Request) -> Response:
-        """`GET /crm/v8/settings/fields?module=<Module>` (crm-oas v8.0 fields): that module's layout."""
-        denied = self.check_auth(request)
-        if denied:
-            return denied
-        module = request.query_params.get("module")
-        if not module:
-            return self.answer(error_object("REQUIRED_PARAM_MISSING", "required param is missing",
-                                            {"param_name": "module"}), 400)
-        resource = self.modules().get(module)
-        if resource is None:
-            return self.answer(error_object("INVALID_MODULE", "the module name given seems to be invalid",
-                                            {"param_name": "module"}), 400)
-        return self.answer({"fields": resource.field_list()})
 
 
 EMULATOR = ZohoCrmEmulator

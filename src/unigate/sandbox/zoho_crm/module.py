@@ -90,7 +90,47 @@ class ModuleResource(Resource):
 
     @property
     def field_types(self) -> dict[str, str]:
-        return {name: json_type for name, json_type, _dt, _l, _c in self.FIELDS}
+        return {name: json_type for name, json_type, _dt, _l, _c in self.layout()}
+
+    # -- the layout, with the custom fields added through the field settings API (field_settings.py) ---
+    def layout(self) -> list[Field]:
+        """The module's fields: the declared layout (labels as renamed) and the custom fields added since."""
+        return [(name, json_type, data_type, self.relabelled.get(name, label), custom)
+                for name, json_type, data_type, label, custom in [*self.FIELDS, *self.added]
+                if name not in self.removed]
+
+    def field_id(self, api_name: str) -> str:
+        """A field's id: fixed by its place in the declared layout, or given when it was added."""
+        declared = next((i for i, (name, *_) in enumerate(self.FIELDS) if name == api_name), None)
+        return self.added_ids[api_name] if declared is None else str(self.FIRST_ID - 413001 + declared * 10)
+
+    @property
+    def picklists(self) -> dict[str, list[str]]:
+        return {**self.PICKLISTS, **self.changed_picklists}
+
+    def add_field(self, api_name: str, json_type: str, data_type: str, label: str, values: list[str] | None) -> str:
+        """A new custom field; its id."""
+        self.added.append((api_name, json_type, data_type, label, True))
+        self.added_ids[api_name] = str(self.FIRST_ID - 313001 + len(self.added_ids) * 10)
+        if values is not None:
+            self.changed_picklists[api_name] = values
+        return self.added_ids[api_name]
+
+    def change_field(self, api_name: str, label: str | None, values: list[str] | None) -> None:
+        if label is not None:
+            self.relabelled[api_name] = label
+        if values is not None:
+            self.changed_picklists[api_name] = values
+
+    def remove_field(self, api_name: str) -> None:
+        """Drop a custom field and its values from every record, as deleting it in Zoho does."""
+        if any(field[0] == api_name for field in self.added):
+            self.added = [field for field in self.added if field[0] != api_name]
+        else:
+            self.removed.add(api_name)
+        self.changed_picklists.pop(api_name, None)
+        for record in self.store.records.values():
+            record.pop(api_name, None)
 
     @property
     def path(self) -> str:
@@ -116,6 +156,11 @@ class ModuleResource(Resource):
         self.store.clear()
         self.deleted = {}
         self.tags: dict[str, dict[str, Any]] = {}
+        self.added: list[Field] = []
+        self.added_ids: dict[str, str] = {}
+        self.relabelled: dict[str, str] = {}
+        self.changed_picklists: dict[str, list[str]] = {}
+        self.removed: set[str] = set()
 
     def lookup_target(self, field: str) -> str:
         """The emulator resource a lookup field points to (a polymorphic lookup's depends on the write)."""
@@ -144,10 +189,10 @@ class ModuleResource(Resource):
     def field_list(self) -> list[dict[str, Any]]:
         """The layout's fields, as `GET /crm/v8/settings/fields?module=<Module>` lists them (crm-oas v8.0 fields)."""
         fields = []
-        for index, (api_name, json_type, data_type, label, custom) in enumerate(self.FIELDS):
+        for api_name, json_type, data_type, label, custom in self.layout():
             field: dict[str, Any] = {
                 "api_name": api_name,
-                "id": str(self.FIRST_ID - 413001 + index * 10),
+                "id": self.field_id(api_name),
                 "field_label": label,
                 "display_label": label,
                 "json_type": json_type,
@@ -157,9 +202,9 @@ class ModuleResource(Resource):
                 "system_mandatory": api_name in self.MANDATORY,
                 "visible": True,
             }
-            if api_name in self.PICKLISTS:
+            if api_name in self.picklists:
                 field["pick_list_values"] = [{"display_value": v, "actual_value": v}
-                                             for v in self.PICKLISTS[api_name]]
+                                             for v in self.picklists[api_name]]
             if api_name in self.LOOKUPS:
                 target = self.LOOKUPS[api_name]
                 held = target in self.emulator.resource_names()
@@ -258,7 +303,7 @@ class ModuleResource(Resource):
         if problem:
             return problem
         field_types = self.field_types
-        dates = {name for name, _jt, data_type, _l, _c in self.FIELDS if data_type == "date"}
+        dates = {name for name, _jt, data_type, _l, _c in self.layout() if data_type == "date"}
         for key, value in values.items():
             if key not in field_types or value is None:
                 continue
@@ -285,8 +330,10 @@ class ModuleResource(Resource):
                 return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "date"})
             elif key in self.MAX_LENGTHS and len(value) > self.MAX_LENGTHS[key]:
                 return error_object("INVALID_DATA", "invalid data", {**path, "maximum_length": self.MAX_LENGTHS[key]})
-            elif (key in self.PICKLISTS and value not in self.PICKLISTS[key]
-                  and self.emulator.switch["picklist_values"] == "reject"):
+            elif expected == "jsonarray" and not isinstance(value, list):
+                return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "jsonarray"})
+            elif (key in self.picklists and self.emulator.switch["picklist_values"] == "reject"
+                  and any(v not in self.picklists[key] for v in (value if isinstance(value, list) else [value]))):
                 return error_object("INVALID_DATA", "invalid data", path)   # switch `picklist_values` (common.py)
         return None
 
