@@ -139,6 +139,30 @@ def test_page_token_survives_a_delete_between_pages(zoho):
     assert len(next_ids) == 10
 
 
+def test_modified_time_sort_orders_by_the_last_change(zoho):
+    """`sort_by=Modified_Time` (https://www.zoho.com/crm/developer/docs/api/v8/get-records.html: id, Created_Time
+    and Modified_Time sort): a record changed last comes last ascending and first descending, across pages."""
+    ids = [d["id"] for d in requests.get(url(zoho, "/Accounts"), headers=AUTH,
+                                         params={"fields": "Account_Name", "per_page": 200}).json()["data"]]
+    oldest = min(ids, key=int)
+    changed = requests.put(url(zoho, f"/Accounts/{oldest}"), headers=AUTH,
+                           json={"data": [{"Account_Name": "Changed last"}]})
+    assert changed.status_code == 200
+    seen: list[dict] = []
+    params = {"fields": "Account_Name,Modified_Time", "per_page": 25, "sort_by": "Modified_Time", "sort_order": "asc"}
+    while True:
+        body = requests.get(url(zoho, "/Accounts"), headers=AUTH, params=params).json()
+        seen += body["data"]
+        if not body["info"]["more_records"]:
+            break
+        params = {**params, "page_token": body["info"]["next_page_token"]}
+    assert len(seen) == len({d["id"] for d in seen}) == len(ids)
+    assert seen[-1]["id"] == oldest
+    newest_first = requests.get(url(zoho, "/Accounts"), headers=AUTH, params={
+        "fields": "Account_Name", "per_page": 5, "sort_by": "Modified_Time", "sort_order": "desc"}).json()["data"]
+    assert newest_first[0]["id"] == oldest
+
+
 def test_page_token_errors(zoho):
     """crm-oas getRecords: `page` with `page_token` is ambiguous; an altered query invalidates the token."""
     first = requests.get(url(zoho, "/Accounts"), headers=AUTH, params={"fields": "Account_Name", "per_page": 10})

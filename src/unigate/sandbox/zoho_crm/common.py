@@ -155,11 +155,14 @@ def list_records(request: Request, order: list[str], records: dict[str, dict[str
         return answer(error_object("INVALID_DATA", "invalid data",
                                    {"param_name": "sort_order", "supported_values": ["asc", "desc"]}), 400)
     sort_by = q.get("sort_by", "id")
-    if sort_by != "id":
-        # The emulator keeps records in id order only; Created_Time follows id for seeded data.
-        if sort_by not in ("Created_Time", "Modified_Time"):
-            return answer(error_object("INVALID_DATA", "invalid data", {
-                "param_name": "sort_by", "supported_values": ["id", "Created_Time", "Modified_Time"]}), 400)
+    if sort_by not in ("id", "Created_Time", "Modified_Time"):
+        return answer(error_object("INVALID_DATA", "invalid data", {
+            "param_name": "sort_by", "supported_values": ["id", "Created_Time", "Modified_Time"]}), 400)
+    # Ids are handed out in creation order, so Created_Time follows id; Modified_Time does not: those pages are
+    # the records ordered by their modification time (ties by id), continued by position.
+    by_modification = sort_by == "Modified_Time"
+    if by_modification:
+        order = sorted(order, key=lambda i: (datetime.fromisoformat(records[i]["Modified_Time"]), int(i)))
     try:
         per_page = int(q.get("per_page", DEFAULT_PER_PAGE))
     except ValueError:
@@ -192,9 +195,12 @@ def list_records(request: Request, order: list[str], records: dict[str, dict[str
                                        {"api_name": "page_token", "json_path": "$.query.page_token"}), 400)
         # keyset: continue after the last id handed out, so deletes between pages shift nothing
         last = int(state["o"])
-        offset = (bisect.bisect_right(order, last, key=int) if sort_order == "asc"
-                  else total - bisect.bisect_left(order, last, key=int))
         served = int(state.get("n", 0))
+        if by_modification:
+            offset = served
+        else:
+            offset = (bisect.bisect_right(order, last, key=int) if sort_order == "asc"
+                      else total - bisect.bisect_left(order, last, key=int))
         if served >= TOKEN_LIMIT:
             return answer(error_object("PAGINATION_LIMIT_EXCEEDED",
                                        "You can only get upto 100000 records using page_token param",
