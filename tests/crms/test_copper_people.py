@@ -54,6 +54,9 @@ def test_fields_are_the_definitions_available_on_the_entity(gateway, ctl):
     seats = gateway.unified("GET", NAME, "103487", resource="fields", params={"entity": "opportunity"}).json()
     assert seats["type"] == "number"
     assert gateway.unified("GET", NAME, "999", resource="fields").status_code == 404
+    # a definition is found only under the entities it is available on
+    assert "person" not in next(d for d in CUSTOM_FIELD_DEFINITIONS if d["id"] == 103487)["available_on"]
+    assert gateway.unified("GET", NAME, "103487", resource="fields", params={"entity": "contact"}).status_code == 404
 
 
 def test_fields_are_not_written(gateway, ctl):

@@ -120,6 +120,10 @@ def test_fields_by_entity_read_sell_s_definition_lists(gateway, ctl):
             "/zendesk_sell/v2/deal/custom_fields"} <= paths
     one = gateway.unified("GET", NAME, str(segment["id"]), resource="fields", params={"entity": "account"})
     assert one.status_code == 200 and one.json()["name"] == "Segment"
+    # a company-only field is not a contact field, though Sell lists both kinds together
+    company_only = next(d for d in definitions["contact"] if d["for_company"] and not d["for_contact"])
+    assert gateway.unified("GET", NAME, str(company_only["id"]), resource="fields",
+                           params={"entity": "contact"}).status_code == 404
     assert gateway.unified("GET", NAME, "999999", resource="fields", params={"entity": "lead"}).status_code == 404
 
 

@@ -361,7 +361,8 @@ class Engine:
             record = evaluate(method.record, {"response": parsed, "headers": lower_headers(response.headers),
                                               "id": request.id}, "record")
         label = request.account.integration.label
-        if mm.not_found_if is not None and evaluate(mm.not_found_if, {"response": record}, "not_found_if"):
+        if mm.not_found_if is not None and evaluate(mm.not_found_if, {"response": record, "query": request.query},
+                                                    "not_found_if"):
             singular = schema.singular if schema is not None else request.resource
             raise GatewayError(404, f"{label} has no {singular} with id {request.id!r}.", remote=True,
                                raw_response=parsed)
