@@ -291,12 +291,17 @@ def test_fault_cell(gateway, sandbox, seeded, name, resource, kind, method):
     ids = [record["id"] for record in records]
     ctl = sandbox.control(name)
     ctl.clear_faults()
-    # Each delete cell removes a record of its own, one the resource lets go (a CRM keeps its standard fields).
+    # Each delete cell removes a record of its own, one the resource lets go (a CRM keeps its standard fields):
+    # the kind's place among all faults where there are enough (the records other cells link to stay), else its
+    # place among the pair's delete cells.
     deletable = [record["id"] for record in records[1:] if resource_case(resource).deletable(record)]
     delete_kinds = [k for k, m in cells_of(name, resource) if m == "delete"]
     assert len(deletable) >= len(delete_kinds), f"{name}: too few deletable seeded {resource} for the matrix"
-    record_id = deletable[delete_kinds.index(kind)] if method == "delete" else \
-        ids[0] if method in ("get", "update") else None
+    spread = len(deletable) > max((list(FAULTS).index(k) for k in delete_kinds), default=0)
+    if method == "delete":
+        record_id = deletable[list(FAULTS).index(kind) if spread else delete_kinds.index(kind)]
+    else:
+        record_id = ids[0] if method in ("get", "update") else None
     http_method, match = provider_call(name, method, record_id, resource)
     marker = f"Fault {kind} {uuid.uuid4().hex[:8]}"
     label = label_field(name, resource)
