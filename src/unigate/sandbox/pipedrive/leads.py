@@ -282,9 +282,10 @@ class Leads(Resource):
                 if not match or match.group(1) not in SORTABLE:
                     raise Invalid(f"Validation failed: sort: Invalid sort field '{part.strip()}'")
                 keys.append((match.group(1), (match.group(2) or "ASC").upper() == "DESC"))
-            for field, descending in reversed(keys):  # stable sorts, last key first
-                records.sort(key=lambda r, f=field: (r[f] is None, r[f] if r[f] is not None else 0),
-                             reverse=descending)
+            # stable sorts, last key first; text compares without case [unverified: Pipedrive's collation]
+            for field, descending in reversed(keys):
+                records.sort(key=lambda r, f=field: (r[f] is None, r[f].lower() if isinstance(r[f], str)
+                                                     else r[f] if r[f] is not None else 0), reverse=descending)
         body = v1_list_body(records, start, limit)
         body["data"] = [self.render(r) for r in body["data"]] if body["data"] else None
         return json_response(body, headers=headers)
