@@ -162,3 +162,19 @@ def test_delete_answers_the_id_and_the_lead_is_gone(pipedrive):
 def test_leads_need_the_api_token(pipedrive):
     answer = requests.get(pipedrive.url + LEADS, timeout=10)
     assert answer.status_code == 401 and answer.json()["success"] is False
+
+
+def test_notes_and_activities_link_to_leads_that_exist(pipedrive):
+    leads = {lead["id"] for lead in pipedrive.records(resource="leads")}
+    linked = [r["lead_id"] for kind in ("notes", "engagements") for r in pipedrive.records(resource=kind)
+              if r["lead_id"]]
+    assert linked and set(linked) <= leads
+    lead = next(iter(leads))
+    person = pipedrive.records(resource="contacts")[0]["id"]
+    note = call(pipedrive, "POST", "/v1/notes", json={"content": "On a lead", "lead_id": lead})
+    assert note.status_code == 200 and note.json()["data"]["lead_id"] == lead
+    unknown = str(uuid.uuid4())
+    assert call(pipedrive, "POST", "/v1/notes", json={"content": "x", "lead_id": unknown}).status_code == 400
+    activity = call(pipedrive, "POST", "/api/v2/activities", json={"subject": "x", "person_id": person,
+                                                                   "lead_id": unknown})
+    assert activity.status_code == 400 and "lead_id" in activity.json()["error"]
