@@ -94,3 +94,182 @@ def test_no_creation_time_filter_on_api_v2_lists(gateway, ctl):
     response = gateway.unified("GET", NAME, resource="accounts", params={"created_at[gte]": "2024-01-01T00:00:00Z"})
     assert response.status_code == 400
     assert not [r for r in ctl.requests() if r["path"].endswith("/api/v2/organizations")]
+
+
+# -- crm/leads: Pipedrive's v1 Leads API (https://developers.pipedrive.com/docs/api/v1/Leads) ------------------
+
+def writes(ctl) -> list[dict]:
+    return [r for r in ctl.requests() if r["method"] in ("POST", "PUT", "PATCH", "DELETE")]
+
+
+def test_a_lead_reads_as_its_title_links_status_and_the_deal_custom_fields(gateway, ctl):
+    stored = {lead["id"]: lead for lead in ctl.records("leads")}
+    seeded = next(lead for lead in stored.values() if lead["person_id"] and lead["organization_id"]
+                  and any(len(k) == 40 and v is not None for k, v in lead.items()))
+    got = gateway.unified("GET", NAME, seeded["id"], resource="leads")
+    assert got.status_code == 200, got.text
+    lead = got.json()
+    assert lead["id"] == seeded["id"]
+    assert lead["name"] == lead["title"] == seeded["title"]
+    assert lead["owner"] == {"id": str(seeded["owner_id"])}
+    assert lead["contact"] == {"id": str(seeded["person_id"])}
+    assert lead["account"] == {"id": str(seeded["organization_id"])}
+    assert lead["status"] == "open" and lead["lead_source"] == seeded["source_name"]
+    assert lead["custom_fields"] == {k: v for k, v in seeded.items() if len(k) == 40 and v is not None}
+    assert lead["created_at"] == seeded["add_time"] and lead["updated_at"] == seeded["update_time"]
+    assert lead["remote_data"]["value"] == seeded["value"]   # value has no unified field
+
+
+def test_the_lead_list_is_the_inbox_and_status_archived_reads_the_archived_list(gateway, ctl):
+    stored = ctl.records("leads")
+    listed = [r for page in list_all(gateway, NAME, limit=25, resource="leads") for r in page]
+    assert [r["id"] for r in listed] == [lead["id"] for lead in stored if not lead["is_archived"]]
+    ctl.clear_requests()
+    archived = gateway.unified("GET", NAME, params={"status": "archived", "limit": 100}, resource="leads")
+    assert archived.status_code == 200, archived.text
+    assert {r["id"] for r in archived.json()["result"]} == {lead["id"] for lead in stored if lead["is_archived"]}
+    assert all(r["status"] == "archived" for r in archived.json()["result"])
+    assert last_query(ctl, "/v1/leads/archived") == {"start": "0", "limit": "100"}
+    refused = gateway.unified("GET", NAME, params={"status": "won"}, resource="leads")
+    assert refused.status_code == 400 and "open" in refused.json()["message"]
+
+
+def test_lead_list_filters_and_sort_are_pipedrive_s_own_parameters(gateway, ctl):
+    lead = next(lead for lead in ctl.records("leads") if lead["person_id"] and lead["organization_id"]
+                and not lead["is_archived"])
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, resource="leads", params={
+        "contact[id]": str(lead["person_id"]), "account[id]": str(lead["organization_id"]),
+        "owner[id]": str(lead["owner_id"]), "sort_by[updated_at]": "desc", "limit": 10})
+    assert listed.status_code == 200, listed.text
+    assert lead["id"] in {r["id"] for r in listed.json()["result"]}
+    assert last_query(ctl, "/v1/leads") == {
+        "person_id": str(lead["person_id"]), "organization_id": str(lead["organization_id"]),
+        "owner_id": str(lead["owner_id"]), "sort": "update_time DESC", "start": "0", "limit": "10"}
+    # /v1/leads has no modification-time filter: refused before Pipedrive is called
+    ctl.clear_requests()
+    bounded = gateway.unified("GET", NAME, params={"updated_at[gte]": "2024-01-01T00:00:00Z"}, resource="leads")
+    assert bounded.status_code == 400 and not ctl.requests()
+
+
+def test_a_lead_is_created_on_a_person_or_an_organization_and_pipedrive_answers_201(gateway, ctl):
+    person = ctl.records("contacts")[3]
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="leads", json={
+        "name": "Inbound from the gateway", "contact": {"id": str(person["id"])}, "owner": {"id": "13053346"},
+        "status": "open", "remote_data": {"value": {"amount": 500, "currency": "EUR"}}})
+    assert created.status_code == 200, created.text
+    [sent] = writes(ctl)
+    assert (sent["method"], sent["path"].rsplit("/", 2)[-2:]) == ("POST", ["v1", "leads"])
+    assert sent["body"] == {"title": "Inbound from the gateway", "person_id": person["id"], "owner_id": 13053346,
+                            "value": {"amount": 500, "currency": "EUR"}}
+    lead = created.json()
+    assert lead["name"] == "Inbound from the gateway" and lead["contact"] == {"id": str(person["id"])}
+    assert lead["status"] == "open" and lead["lead_source"] == "API" and "account" not in lead
+    stored = next(r for r in ctl.records("leads") if r["id"] == lead["id"])
+    assert stored["value"] == {"amount": 500, "currency": "EUR"}
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    ({"name": "Nobody's lead"}, "`contact`"),
+    ({"contact": {"id": "1"}}, "`name`"),
+    ({"name": "Archived at birth", "contact": {"id": "1"}, "status": "archived"}, "Leads Inbox"),
+    ({"name": "Wrong status", "contact": {"id": "1"}, "status": "won"}, "archived"),
+])
+def test_a_lead_create_pipedrive_would_refuse_is_400_before_it_is_called(gateway, ctl, body, says):
+    ctl.clear_requests()
+    refused = gateway.unified("POST", NAME, resource="leads", json=body)
+    assert refused.status_code == 400, refused.text
+    assert says in refused.json()["message"]
+    assert not writes(ctl)
+
+
+def test_a_lead_update_patches_only_what_changed_and_archiving_is_is_archived(gateway, ctl):
+    lead = next(lead for lead in ctl.records("leads") if lead["person_id"] and lead["organization_id"]
+                and not lead["is_archived"])
+    ctl.clear_requests()
+    updated = gateway.unified("PATCH", NAME, lead["id"], resource="leads",
+                              json={"name": "Renamed", "remote_data": {"person_id": None}})
+    assert updated.status_code == 200, updated.text
+    [sent] = writes(ctl)
+    assert sent["method"] == "PATCH" and sent["path"].endswith(f"/v1/leads/{lead['id']}")
+    assert sent["body"] == {"title": "Renamed", "person_id": None}
+    assert updated.json()["name"] == "Renamed" and "contact" not in updated.json()
+    # unlinking the organization too would leave the lead on nothing: Pipedrive's refusal, passed on
+    unlinked = gateway.unified("PATCH", NAME, lead["id"], resource="leads",
+                               json={"remote_data": {"organization_id": None}})
+    assert unlinked.status_code == 400 and unlinked.json()["truto_is_remote_error"] is True
+    archived = gateway.unified("PATCH", NAME, lead["id"], resource="leads", json={"status": "archived"})
+    assert archived.status_code == 200 and archived.json()["status"] == "archived"
+    assert writes(ctl)[-1]["body"] == {"is_archived": True}
+    # an archived lead is not editable through the API (since Jul 15th, 2025), but can be taken out of the archive
+    assert gateway.unified("PATCH", NAME, lead["id"], resource="leads", json={"name": "Again"}).status_code == 400
+    reopened = gateway.unified("PATCH", NAME, lead["id"], resource="leads", json={"status": "open"})
+    assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+
+
+def test_a_lead_delete_answers_its_id_and_an_unknown_lead_is_404(gateway, ctl):
+    lead = ctl.records("leads")[1]
+    deleted = gateway.unified("DELETE", NAME, lead["id"], resource="leads")
+    assert deleted.status_code == 200 and deleted.json()["id"] == lead["id"]
+    assert gateway.unified("GET", NAME, lead["id"], resource="leads").status_code == 404
+    assert gateway.unified("GET", NAME, "not-a-uuid", resource="leads").status_code == 404
+
+
+# -- crm/associations with entity leads: a lead's person and organization (PATCH /v1/leads/{id}) ----------------
+
+def test_a_lead_is_associated_with_a_contact_and_an_account_by_one_patch(gateway, ctl):
+    lead = next(lead for lead in ctl.records("leads") if not lead["is_archived"])
+    person = next(p for p in ctl.records("contacts") if p["id"] != lead["person_id"])
+    org = next(o for o in ctl.records("accounts") if o["id"] != lead["organization_id"])
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="associations", json={
+        "entity": "leads", "entity_id": lead["id"],
+        "associations": {"contacts": [{"id": str(person["id"])}], "accounts": [{"id": str(org["id"])}]}})
+    assert created.status_code == 200, created.text
+    assert {k: v for k, v in created.json().items() if k != "remote_data"} == {
+        "entity_id": lead["id"], "entity": "leads",
+        "associations": {"contacts": [{"id": str(person["id"])}], "accounts": [{"id": str(org["id"])}]}}
+    [sent] = writes(ctl)
+    assert sent["method"] == "PATCH" and sent["path"].endswith(f"/v1/leads/{lead['id']}")
+    assert sent["body"] == {"person_id": person["id"], "organization_id": org["id"]}
+    got = gateway.unified("GET", NAME, lead["id"], resource="leads").json()
+    assert got["contact"] == {"id": str(person["id"])} and got["account"] == {"id": str(org["id"])}
+    # one of the two alone leaves the other as it was
+    other = next(o for o in ctl.records("accounts") if o["id"] not in (org["id"], lead["organization_id"]))
+    again = gateway.unified("POST", NAME, resource="associations", json={
+        "entity": "leads", "entity_id": lead["id"], "associations": {"accounts": [{"id": str(other["id"])}]}})
+    assert again.status_code == 200, again.text
+    assert writes(ctl)[-1]["body"] == {"organization_id": other["id"]}
+    assert again.json()["associations"] == {"contacts": [{"id": str(person["id"])}],
+                                            "accounts": [{"id": str(other["id"])}]}
+
+
+@pytest.mark.parametrize(("associations", "says"), [
+    ({"contacts": [{"id": "1"}, {"id": "2"}]}, "one contact"),
+    ({"accounts": [{"id": "1"}, {"id": "2"}]}, "one account"),
+    ({"accounts": []}, "one account"),
+    ({"opportunities": [{"id": "1"}]}, "opportunities"),
+    ({"contacts": [{"id": "1"}], "leads": [{"id": "1"}]}, "leads"),
+    ({}, "`associations`"),
+    ({"contacts": [{"id": "abc"}]}, "person id is a number"),
+])
+def test_what_a_lead_cannot_hold_is_refused_before_pipedrive_is_called(gateway, ctl, associations, says):
+    lead = ctl.records("leads")[0]
+    ctl.clear_requests()
+    refused = gateway.unified("POST", NAME, resource="associations",
+                              json={"entity": "leads", "entity_id": lead["id"], "associations": associations})
+    assert refused.status_code == 400, refused.text
+    assert says in refused.json()["message"]
+    assert not writes(ctl)
+
+
+def test_an_unknown_lead_is_pipedrive_s_404_and_another_entity_is_refused(gateway, ctl):
+    unknown = gateway.unified("POST", NAME, resource="associations", json={
+        "entity": "leads", "entity_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "associations": {"accounts": [{"id": "1"}]}})
+    assert unknown.status_code == 404 and unknown.json()["truto_is_remote_error"] is True
+    ctl.clear_requests()
+    other = gateway.unified("POST", NAME, resource="associations", json={
+        "entity": "opportunities", "entity_id": "1", "associations": {"accounts": [{"id": "1"}]}})
+    assert other.status_code == 400 and "leads" in other.json()["message"]
+    assert not writes(ctl)

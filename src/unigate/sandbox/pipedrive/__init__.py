@@ -4,7 +4,7 @@ company's `api_domain`; https://pipedrive.readme.io/docs/marketplace-oauth-autho
 Resources: `accounts` (organizations, `accounts.py`), `contacts` (persons, `contacts.py`), `pipelines`
 (`pipelines.py`), `stages` (`stages.py`), `opportunities` (deals, `deals.py`), `engagement_types` (API v1
 activity types, `activity_types.py`), `engagements` (API v2 activities, `activities.py`, whose `task`-type ones are `tasks`) and
-`notes` (API v1, `notes.py`), `users` (API v1, `users.py`). Shared by them (`common.py`): auth by
+`notes` (API v1, `notes.py`), `users` (API v1, `users.py`), `leads` (API v1, `leads.py`). Shared by them (`common.py`): auth by
 `x-api-token: SANDBOX_API_TOKEN`, `?api_token=SANDBOX_API_TOKEN` or `Authorization: Bearer` with
 `SANDBOX_OAUTH_TOKEN` or an unexpired access token the OAuth server (`oauth.py`) issued;
 Pipedrive's error envelope; the company's rate-limit headers, counted across resources.
@@ -43,6 +43,7 @@ from unigate.sandbox.pipedrive.contacts import PERSON_FIELD_KEYS, PERSON_NAME, P
 from unigate.sandbox.pipedrive.activities import Activities, Tasks
 from unigate.sandbox.pipedrive.activity_types import ActivityTypes
 from unigate.sandbox.pipedrive.deals import DEAL_FIELD_KEYS, Deals
+from unigate.sandbox.pipedrive.leads import Leads
 from unigate.sandbox.pipedrive.notes import Notes
 from unigate.sandbox.pipedrive.pipelines import Pipelines
 from unigate.sandbox.pipedrive.stages import Stages
@@ -78,7 +79,8 @@ class PipedriveEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     resources: ClassVar[tuple[type[Resource], ...]] = (Organizations, Persons, Pipelines, Stages, Deals,
-                                                       ActivityTypes, Activities, Tasks, Notes, Users, Fields)
+                                                       Leads, ActivityTypes, Activities, Tasks, Notes, Users,
+                                                       Fields)
     # Where Pipedrive's sources disagree or are silent (common.py, accounts.py and contacts.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"person_name": PERSON_NAME, "deleted_read": DELETED_READ,
                                                       "fractional_seconds": FRACTIONAL_SECONDS,

@@ -30,7 +30,6 @@ is the `person_id` (a write naming only `person_id` makes it the sole participan
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,6 +39,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection, encode_cursor
+from unigate.sandbox.pipedrive.leads import lead_id
 from unigate.sandbox.pipedrive.common import (
     Invalid,
     csv,
@@ -111,8 +111,8 @@ class Activities(Resource):
             elif persons:
                 person = persons[index % len(persons)]
                 record.update(person_id=person["id"], org_id=person["org_id"])
-            if index % 7 == 5:  # leads are not emulated: a lead id is a UUID
-                record["lead_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipedrive-lead-{index}"))
+            if index % 7 == 5:  # the lead allocated as number `index` (leads.py `lead_id`; seeded before)
+                record["lead_id"] = lead_id(index)
             if index % 9 == 8:  # projects are not emulated
                 record["project_id"] = 1 + index % 3
             if record["person_id"] is not None:
@@ -179,6 +179,8 @@ class Activities(Resource):
         if "lead_id" in body:
             if body["lead_id"] is not None and not isinstance(body["lead_id"], str):
                 raise Invalid("Validation failed: lead_id: Parameter 'lead_id' must be a string")
+            if body["lead_id"] is not None and self.emulator.resource("leads").store.get_active(body["lead_id"]) is None:
+                raise Invalid(f"Validation failed: lead_id: Lead with id {body['lead_id']} not found")  # [unverified]
             changes["lead_id"] = body["lead_id"]
         for name, pattern, what in (("due_date", _DATE, "YYYY-MM-DD"), ("due_time", _HHMM, "HH:MM"),
                                     ("duration", _DURATION, "HH:MM")):

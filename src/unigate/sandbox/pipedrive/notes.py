@@ -110,7 +110,7 @@ class Notes(Resource):
             elif persons:
                 person = persons[index % len(persons)]
                 record.update(person_id=person["id"], org_id=person["org_id"] if index % 2 else None)
-            if index % 7 == 6:  # leads are not emulated: a lead id is a UUID (v1 Lead, client-php)
+            if index % 7 == 6:  # the lead allocated as number `index` (leads.py `lead_id`; seeded before)
                 record["lead_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipedrive-lead-{index}"))
             record["id"] = self.store.new_id()
             self.store.add(record["id"], record)
@@ -161,6 +161,8 @@ class Notes(Resource):
             if name == "lead_id":
                 if not isinstance(value, str):
                     raise Invalid("lead_id must be a UUID string")  # [unverified wording]
+                if self.emulator.resource("leads").store.get_active(value) is None:
+                    raise Invalid(f"lead_id: no such record {value}")  # [unverified wording]
                 changes[name] = value
                 continue
             if isinstance(value, bool) or not isinstance(value, int):
