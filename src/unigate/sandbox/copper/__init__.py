@@ -82,8 +82,9 @@ __all__ = ["AUTH_FAILED_MESSAGE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS
 
 class CopperEmulator(Emulator):
     name: ClassVar[str] = "copper"
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities, ActivityTypes,
-                                                       Activities, Notes, Tasks, Leads)
+    # Seeded in this order: leads before the activities and tasks that hang off them.
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities, Leads,
+                                                       ActivityTypes, Activities, Notes, Tasks)
     # Behaviours Copper's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "page_size_over_max": ("clamp", "refuse"),
