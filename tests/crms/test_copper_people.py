@@ -293,3 +293,73 @@ def test_leads_sort_by_name_only(gateway, ctl):
         assert refused.status_code == 400, refused.text
     refused = gateway.unified("GET", NAME, resource="leads", params={"status": "New"})
     assert refused.status_code == 400, refused.text
+
+
+def test_a_lead_converts_into_a_person_a_company_and_a_deal(gateway, ctl):
+    """convert-a-lead.md: POST /leads/{id}/convert {"details": {person, company, opportunity}}; the lead is removed."""
+    lead = next(r for r in ctl.records("leads") if r["email"] and r["assignee_id"])
+    company = ctl.records("accounts")[2]
+    stage = ctl.records("stages")[1]
+    ctl.clear_requests()
+    converted = gateway.unified("POST", NAME, resource="leads/convert", json={
+        "id": str(lead["id"]), "contact": {"name": "Converted Person", "owner": {"id": str(USERS[2]["id"])}},
+        "account": {"id": str(company["id"])},
+        "opportunity": {"name": "From the lead", "amount": 2500, "owner": {"id": str(USERS[0]["id"])},
+                        "pipeline": {"id": str(stage["pipeline_id"])}, "stage": {"id": str(stage["id"])}}})
+    assert converted.status_code == 200, converted.text
+    assert lead_writes(ctl, "POST") == [{"details": {
+        "person": {"name": "Converted Person", "assignee_id": USERS[2]["id"]}, "company": {"id": company["id"]},
+        "opportunity": {"name": "From the lead", "monetary_value": 2500, "assignee_id": USERS[0]["id"],
+                        "pipeline_id": stage["pipeline_id"], "pipeline_stage_id": stage["id"]}}}]
+    result = converted.json()["result"]
+    answer = result["remote_data"]
+    assert {k: v for k, v in result.items() if k != "remote_data"} == {
+        "id": str(lead["id"]), "converted_contact": {"id": str(answer["person"]["id"])},
+        "converted_account": {"id": str(company["id"])}}
+    person = gateway.unified("GET", NAME, result["converted_contact"]["id"], resource="contacts").json()
+    assert person["name"] == "Converted Person" and person["account"]["id"] == str(company["id"])
+    assert person["email_addresses"] == [{"email": lead["email"]["email"], "type": lead["email"]["category"]}]
+    assert person["owner"] == {"id": str(USERS[2]["id"])}
+    deal = gateway.unified("GET", NAME, str(answer["opportunity"]["id"]), resource="opportunities").json()
+    assert (deal["name"], deal["amount"], deal["stage"]["id"], deal["contact"]) == \
+        ("From the lead", 2500, str(stage["id"]), [{"id": result["converted_contact"]["id"]}])
+    assert gateway.unified("GET", NAME, str(lead["id"]), resource="leads").status_code == 404
+
+
+def test_a_lead_converted_without_details_takes_its_company_name(gateway, ctl):
+    made = gateway.unified("POST", NAME, resource="leads", json={"name": "Lone Lead", "company_name": "Lone Co"})
+    assert made.status_code == 200, made.text
+    lead = made.json()["remote_data"]
+    accounts = len(ctl.records("accounts"))
+    converted = gateway.unified("POST", NAME, resource="leads/convert", json={"id": str(lead["id"])})
+    assert converted.status_code == 200, converted.text
+    result = converted.json()["result"]
+    assert result["remote_data"].get("opportunity") is None
+    account = gateway.unified("GET", NAME, result["converted_account"]["id"], resource="accounts").json()
+    assert account["name"] == "Lone Co" and len(ctl.records("accounts")) == accounts + 1
+    other = next(r for r in ctl.records("leads") if r["company_name"] and r["email"])
+    none = gateway.unified("POST", NAME, resource="leads/convert", json={"id": str(other["id"]), "account": {}})
+    assert none.status_code == 200, none.text
+    assert "converted_account" not in none.json()["result"] and none.json()["result"]["remote_data"].get("company") is None
+
+
+def test_a_refused_conversion_changes_nothing(gateway, ctl):
+    lead = next(r for r in ctl.records("leads") if r["email"])
+    people, deals = len(ctl.records("contacts")), len(ctl.records("opportunities"))
+    stages = ctl.records("stages")
+    foreign = next(s for s in stages if s["pipeline_id"] != stages[0]["pipeline_id"])
+    ctl.clear_requests()
+    both = gateway.unified("POST", NAME, resource="leads/convert", json={
+        "id": str(lead["id"]), "account": {"id": "1", "name": "Both"}})
+    assert both.status_code == 400, both.text
+    assert lead_writes(ctl, "POST") == []
+    misplaced = gateway.unified("POST", NAME, resource="leads/convert", json={
+        "id": str(lead["id"]), "account": {"name": "Misplaced Inc"},
+        "opportunity": {"name": "Wrong stage", "pipeline": {"id": str(stages[0]["pipeline_id"])},
+                        "stage": {"id": str(foreign["id"])}}})
+    assert misplaced.status_code == 422, misplaced.text
+    assert len(ctl.records("contacts")) == people and len(ctl.records("opportunities")) == deals
+    assert not [a for a in ctl.records("accounts") if a["name"] == "Misplaced Inc"]
+    assert gateway.unified("GET", NAME, str(lead["id"]), resource="leads").status_code == 200
+    missing = gateway.unified("POST", NAME, resource="leads/convert", json={"id": "999"})
+    assert missing.status_code == 404, missing.text

@@ -637,3 +637,37 @@ def test_lead_statuses_are_the_account_s_list(ctl):
     statuses = requests.get(f"{ctl.url}/developer_api/v1/lead_statuses", headers=HEADERS, timeout=5).json()
     assert [s["name"] for s in statuses] == ["New", "Open", "Unqualified", "Junk"]
     assert [s["is_default"] for s in statuses] == [True, False, False, False]
+
+
+def test_a_lead_convert_makes_the_person_company_and_deal_and_removes_the_lead(ctl):
+    """convert-a-lead.md: a new company name makes a company; the opportunity lands in its pipeline's first stage
+    when no stage is named; the answer is {person, company, opportunity}; the lead is gone."""
+    lead = next(r for r in ctl.records("leads") if r["email"])
+    answer = requests.post(leads_url(ctl, f"/{lead['id']}/convert"), headers=HEADERS, timeout=5, json={"details": {
+        "person": {"name": "John Doe"}, "company": {"name": "Brand New Paper"},
+        "opportunity": {"name": "Demo Project", "monetary_value": 1000}}})
+    assert answer.status_code == 200, answer.text
+    made = answer.json()
+    assert made["person"]["name"] == "John Doe" and made["person"]["emails"] == [lead["email"]]
+    assert made["person"]["company_id"] == made["company"]["id"] and made["company"]["name"] == "Brand New Paper"
+    first_pipeline = ctl.records("pipelines")[0]
+    first_stage = next(s for s in ctl.records("stages") if s["pipeline_id"] == first_pipeline["id"])
+    assert (made["opportunity"]["primary_contact_id"], made["opportunity"]["company_id"]) == \
+        (made["person"]["id"], made["company"]["id"])
+    assert made["opportunity"]["pipeline_stage_id"] == first_stage["id"]
+    assert requests.get(leads_url(ctl, f"/{lead['id']}"), headers=HEADERS, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("details", [
+    {"person": {"email": "x@y.example"}},                   # not one of the person's valid fields
+    {"company": {"id": 1, "name": "Both"}},                 # id and name are mutually exclusive
+    {"company": {"id": 1}},                                 # no such company
+    {"opportunity": {"monetary_value": 5}},                 # an opportunity needs a name
+    {"project": {}},
+])
+def test_a_lead_convert_copper_refuses_is_422_and_keeps_the_lead(ctl, details):
+    lead = ctl.records("leads")[0]
+    refused = requests.post(leads_url(ctl, f"/{lead['id']}/convert"), json={"details": details}, headers=HEADERS,
+                            timeout=5)
+    assert refused.status_code == 422, refused.text
+    assert requests.get(leads_url(ctl, f"/{lead['id']}"), headers=HEADERS, timeout=5).status_code == 200
