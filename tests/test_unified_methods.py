@@ -61,6 +61,12 @@ SENT: dict[tuple[str, str, str, str], Callable[..., Sent]] = {
         ("POST", f"/crm/v8/Contacts/{master}/actions/merge", {"merge": [{"data": [{"id": d["id"], "_fields": [
             {"api_name": api} for f in d.get("fields", []) for api in ZOHO_FIELDS[f["name"]]]}]}]})
         for d in duplicates],
+    # convert-a-lead.md in Copper's Postman docs (https://github.com/dquimper/GitbookTest, 2.-leads/): one call, the
+    # parts under `details`
+    ("copper", "crm", "leads", "convert"): lambda lead, body: [
+        ("POST", f"/developer_api/v1/leads/{lead}/convert", {"details": {
+            "person": {}, "company": {"name": body["account"]["name"]},
+            "opportunity": {"name": body["opportunity"]["name"], "monetary_value": body["opportunity"]["amount"]}}})],
 }
 ZOHO_FIELDS = {"email_addresses": ["Email", "Secondary_Email"]}
 
@@ -76,6 +82,8 @@ NEW_RECORD: dict[tuple[str, str], Callable[[str, int], dict[str, Any]]] = {
     ("crm", "accounts"): lambda marker, n: {"name": f"Methods Co {marker} {n}"},
     ("crm", "contacts"): lambda marker, n: {"first_name": f"Dup{n}", "last_name": f"Methods {marker}",
                                             "email_addresses": [{"email": f"methods-{marker}-{n}@example.com"}]},
+    ("crm", "leads"): lambda marker, n: {"name": f"Methods Lead {marker} {n}",
+                                         "email_addresses": [{"email": f"methods-lead-{marker}-{n}@example.com"}]},
 }
 
 
@@ -174,10 +182,36 @@ def test_merge(gateway, sandbox, case):
     assert last_email in held, held
 
 
+@pytest.mark.parametrize("case", only("convert"), ids=str)
+def test_convert(gateway, sandbox, case):
+    """A lead becomes a contact in an account, with an opportunity; the lead is gone, the contact reads back in
+    the account, and the answer is the lead with what it became."""
+    integration, model, resource, method = case
+    (lead,) = create(gateway, integration, model, resource, 1)
+    marker = uuid.uuid4().hex[:8]
+    body = {"id": lead, "account": {"name": f"Converted Co {marker}"},
+            "opportunity": {"name": f"Converted deal {marker}", "amount": 1500}}
+    sandbox.control(integration).clear_requests()
+
+    response = unified(gateway, "POST", integration, f"{model}/{resource}/{method}", json=body)
+
+    assert response.status_code == 200, response.text
+    result = response.json()["result"]
+    assert result["id"] == lead and isinstance(result["remote_data"], dict)
+    assert writes_sent(sandbox, integration) == SENT[case](lead, body)
+    assert unified(gateway, "GET", integration, f"{model}/{resource}/{lead}").status_code == 404
+    contact = unified(gateway, "GET", integration, f"{model}/contacts/{result['converted_contact']['id']}")
+    assert contact.status_code == 200, contact.text
+    assert contact.json()["account"]["id"] == result["converted_account"]["id"]
+    account = unified(gateway, "GET", integration, f"{model}/accounts/{result['converted_account']['id']}")
+    assert account.json()["name"] == f"Converted Co {marker}"
+
+
 @pytest.mark.parametrize("case", UNMAPPED or [pytest.param(None, marks=pytest.mark.skip(reason="none"))], ids=str)
 def test_a_crm_without_the_method_answers_405_naming_its_methods(gateway, sandbox, case):
     integration, model, resource, method = case
-    body = {"id": ["1"]} if method == "batch-delete" else {"master_record": {"id": "1"}, "duplicate_records": [{"id": "2"}]}
+    body = {"batch-delete": {"id": ["1"]}, "convert": {"id": "1"}}.get(
+        method, {"master_record": {"id": "1"}, "duplicate_records": [{"id": "2"}]})
     sandbox.control(integration).clear_requests()
     response = unified(gateway, "POST", integration, f"{model}/{resource}/{method}", json=body)
     assert response.status_code == 405, response.text

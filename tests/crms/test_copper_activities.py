@@ -20,7 +20,8 @@ def rfc3339(seconds: int | None) -> str | None:
 
 def parent_links(parent: dict) -> dict:
     kind, value = parent["type"], [{"id": str(parent["id"])}]
-    return {"company": {"account": value[0]}, "person": {"contact": value}, "opportunity": {"opportunity": value}}.get(
+    return {"company": {"account": value[0]}, "person": {"contact": value}, "opportunity": {"opportunity": value},
+            "lead": {"lead": value}}.get(
         kind, {})
 
 
@@ -281,3 +282,42 @@ def test_a_deal_is_a_parent_through_remote_data(gateway, ctl):
         "content": "On the deal", "remote_data": {"parent": {"type": "opportunity", "id": deal["id"]}}})
     assert created.status_code == 200, created.text
     assert created.json()["opportunity"] == [{"id": str(deal["id"])}]
+
+
+def test_a_note_and_a_call_on_a_lead_are_found_through_it(gateway, ctl):
+    """A lead is an activity parent like a person (activities/overview.md: parent type lead); the search's `parent`
+    takes it, and a note or call on a lead reads back with `lead`."""
+    lead = ctl.records("leads")[0]
+    ctl.clear_requests()
+    note = gateway.unified("POST", NAME, resource="notes", json={"content": "Called back", "lead": [{"id": str(lead["id"])}]})
+    assert note.status_code == 200, note.text
+    assert last_write(ctl, "POST")["body"] == {"parent": {"type": "lead", "id": lead["id"]},
+                                               "type": {"category": "user", "id": 0}, "details": "Called back"}
+    assert note.json()["lead"] == [{"id": str(lead["id"])}]
+    call = gateway.unified("POST", NAME, resource="engagements", json={
+        "content": "Intro call", "engagement_type": "call", "lead": [{"id": str(lead["id"])}]})
+    assert call.status_code == 200, call.text
+    assert last_write(ctl, "POST")["body"]["parent"] == {"type": "lead", "id": lead["id"]}
+    ctl.clear_requests()
+    notes = listed(gateway, "notes", **{"lead[id]": str(lead["id"])})
+    assert [n["id"] for n in notes] == [note.json()["id"]]
+    assert searches(ctl, "/activities/search")[0]["parent"] == {"type": "lead", "id": lead["id"]}
+    engagements = listed(gateway, "engagements", **{"lead[id]": str(lead["id"])})   # the note is one too
+    assert sorted(e["id"] for e in engagements) == sorted([note.json()["id"], call.json()["id"]])
+    two = gateway.unified("POST", NAME, resource="notes", json={
+        "content": "x", "lead": [{"id": str(lead["id"])}], "account": {"id": str(ctl.records("accounts")[0]["id"])}})
+    assert two.status_code == 400, two.text
+    missing = gateway.unified("POST", NAME, resource="notes", json={"content": "x", "lead": [{"id": "999"}]})
+    assert missing.status_code == 422, missing.text
+
+
+def test_a_task_is_related_to_a_lead(gateway, ctl):
+    """related-items/*.md: a task relates to one record, a lead among them."""
+    lead = ctl.records("leads")[1]
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="tasks", json={"subject": "Qualify", "lead": [{"id": str(lead["id"])}]})
+    assert created.status_code == 200, created.text
+    assert last_write(ctl, "POST")["body"] == {"name": "Qualify", "related_resource": {"type": "lead", "id": lead["id"]}}
+    assert created.json()["lead"] == [{"id": str(lead["id"])}]
+    found = listed(gateway, "tasks", **{"lead[id]": str(lead["id"])})
+    assert [t["id"] for t in found] == [created.json()["id"]]

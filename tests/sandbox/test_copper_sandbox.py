@@ -545,3 +545,129 @@ def test_opportunity_close_date_and_delete(ctl):
     deleted = requests.delete(path, headers=HEADERS, timeout=5)
     assert deleted.json() == {"id": deal["id"], "is_deleted": True}
     assert requests.get(path, headers=HEADERS, timeout=5).status_code == 404
+
+
+# -- leads (https://developer.copper.com/leads/list-leads-search.html; 2.-leads/*.md in Copper's Postman docs) ------
+
+def leads_url(ctl, path=""):
+    return f"{ctl.url}/developer_api/v1/leads{path}"
+
+
+def test_a_lead_needs_a_name_and_answers_copper_s_record(ctl):
+    """create-a-new-lead.md: 200 with the lead; name split into first/last; status the default "New"; every lead
+    custom field listed, unset ones null. Without a name: 422 in Copper's envelope."""
+    missing = requests.post(leads_url(ctl), json={"email": {"email": "x@y.example", "category": "work"}},
+                            headers=HEADERS, timeout=5)
+    assert missing.status_code == 422
+    assert missing.json() == {"success": False, "status": 422,
+                              "message": copper_common.VALIDATION_PREFIX + "name: Name is required"}
+    created = requests.post(leads_url(ctl), json={"name": "My Lead", "email": {"email": "mylead@noemail.com",
+                                                                              "category": "work"}},
+                            headers=HEADERS, timeout=5)
+    assert created.status_code == 200, created.text
+    lead = created.json()
+    assert (lead["first_name"], lead["last_name"], lead["status"], lead["status_id"]) == ("My", "Lead", "New", 208231)
+    assert lead["email"] == {"email": "mylead@noemail.com", "category": "work"}
+    assert [row["custom_field_definition_id"] for row in lead["custom_fields"]] == copper_common.LEAD_FIELD_IDS
+    assert all(row["value"] is None for row in lead["custom_fields"])
+
+
+@pytest.mark.parametrize("body", [
+    {"name": "A", "email": [{"email": "a@x.example", "category": "work"}]},   # one object, not a list
+    {"name": "A", "email": {"email": "a@x.example", "category": "home"}},     # not an email category
+    {"name": "A", "status": "Hot"},                                           # not one of GET /lead_statuses
+    {"name": "A", "customer_source_id": 1},
+    {"name": "A", "custom_fields": [{"custom_field_definition_id": 103485, "value": 1}]},   # a person field
+])
+def test_a_lead_write_copper_cannot_hold_is_422(ctl, body):
+    response = requests.post(leads_url(ctl), json=body, headers=HEADERS, timeout=5)
+    assert response.status_code == 422, response.text
+    assert response.json()["success"] is False
+
+
+def test_a_lead_update_changes_what_is_sent_and_an_empty_one_nothing(ctl):
+    lead = ctl.records("leads")[0]
+    same = requests.put(leads_url(ctl, f"/{lead['id']}"), json={}, headers=HEADERS, timeout=5)
+    assert same.status_code == 200 and same.json() == lead
+    changed = requests.put(leads_url(ctl, f"/{lead['id']}"), json={"status_id": 208234, "title": None},
+                           headers=HEADERS, timeout=5).json()
+    assert (changed["status"], changed["title"], changed["name"]) == ("Junk", None, lead["name"])
+    assert changed["date_modified"] >= lead["date_modified"]
+    deleted = requests.delete(leads_url(ctl, f"/{lead['id']}"), headers=HEADERS, timeout=5)
+    assert deleted.json() == {"id": lead["id"], "is_deleted": True}
+    assert requests.get(leads_url(ctl, f"/{lead['id']}"), headers=HEADERS, timeout=5).status_code == 404
+
+
+def test_the_leads_search_sorts_dates_oldest_first_whatever_the_direction(ctl):
+    """list-leads-search footnote 1: "date_modified and date_created: sorting is from oldest to newest"."""
+    for direction in ("asc", "desc"):
+        page = requests.post(leads_url(ctl, "/search"), json={"sort_by": "date_modified", "sort_direction": direction,
+                                                              "page_size": 200}, headers=HEADERS, timeout=5).json()
+        stamps = [r["date_modified"] for r in page]
+        assert stamps == sorted(stamps)
+    by_name = requests.post(leads_url(ctl, "/search"), json={"sort_direction": "desc", "page_size": 200},
+                            headers=HEADERS, timeout=5).json()
+    names = [r["name"].lower() for r in by_name]
+    assert names == sorted(names, reverse=True)   # the default sort_by is name, and it follows the direction
+
+
+def test_the_leads_search_applies_its_documented_keys(ctl):
+    """minimum/maximum_modified_date are documented for leads (whatever the people/company switch says); `emails`
+    is one string; an unknown key is 422."""
+    ctl.switch(search_modified_dates="refused")
+    leads = ctl.records("leads")
+    low = sorted(r["date_modified"] for r in leads)[5]
+    found = requests.post(leads_url(ctl, "/search"), json={"minimum_modified_date": low, "page_size": 200},
+                          headers=HEADERS, timeout=5)
+    assert found.status_code == 200, found.text
+    assert {r["id"] for r in found.json()} == {r["id"] for r in leads if r["date_modified"] >= low}
+    assert found.headers["X-PW-TOTAL"] == str(len(found.json()))
+    target = next(r for r in leads if r["email"])
+    by_email = requests.post(leads_url(ctl, "/search"), json={"emails": target["email"]["email"].upper()},
+                             headers=HEADERS, timeout=5).json()
+    assert [r["id"] for r in by_email] == [target["id"]]
+    as_list = requests.post(leads_url(ctl, "/search"), json={"emails": [target["email"]["email"]]},
+                            headers=HEADERS, timeout=5)
+    assert as_list.status_code == 422
+    unknown = requests.post(leads_url(ctl, "/search"), json={"followed": 1}, headers=HEADERS, timeout=5)
+    assert unknown.status_code == 422
+
+
+def test_lead_statuses_are_the_account_s_list(ctl):
+    statuses = requests.get(f"{ctl.url}/developer_api/v1/lead_statuses", headers=HEADERS, timeout=5).json()
+    assert [s["name"] for s in statuses] == ["New", "Open", "Unqualified", "Junk"]
+    assert [s["is_default"] for s in statuses] == [True, False, False, False]
+
+
+def test_a_lead_convert_makes_the_person_company_and_deal_and_removes_the_lead(ctl):
+    """convert-a-lead.md: a new company name makes a company; the opportunity lands in its pipeline's first stage
+    when no stage is named; the answer is {person, company, opportunity}; the lead is gone."""
+    lead = next(r for r in ctl.records("leads") if r["email"])
+    answer = requests.post(leads_url(ctl, f"/{lead['id']}/convert"), headers=HEADERS, timeout=5, json={"details": {
+        "person": {"name": "John Doe"}, "company": {"name": "Brand New Paper"},
+        "opportunity": {"name": "Demo Project", "monetary_value": 1000}}})
+    assert answer.status_code == 200, answer.text
+    made = answer.json()
+    assert made["person"]["name"] == "John Doe" and made["person"]["emails"] == [lead["email"]]
+    assert made["person"]["company_id"] == made["company"]["id"] and made["company"]["name"] == "Brand New Paper"
+    first_pipeline = ctl.records("pipelines")[0]
+    first_stage = next(s for s in ctl.records("stages") if s["pipeline_id"] == first_pipeline["id"])
+    assert (made["opportunity"]["primary_contact_id"], made["opportunity"]["company_id"]) == \
+        (made["person"]["id"], made["company"]["id"])
+    assert made["opportunity"]["pipeline_stage_id"] == first_stage["id"]
+    assert requests.get(leads_url(ctl, f"/{lead['id']}"), headers=HEADERS, timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("details", [
+    {"person": {"email": "x@y.example"}},                   # not one of the person's valid fields
+    {"company": {"id": 1, "name": "Both"}},                 # id and name are mutually exclusive
+    {"company": {"id": 1}},                                 # no such company
+    {"opportunity": {"monetary_value": 5}},                 # an opportunity needs a name
+    {"project": {}},
+])
+def test_a_lead_convert_copper_refuses_is_422_and_keeps_the_lead(ctl, details):
+    lead = ctl.records("leads")[0]
+    refused = requests.post(leads_url(ctl, f"/{lead['id']}/convert"), json={"details": details}, headers=HEADERS,
+                            timeout=5)
+    assert refused.status_code == 422, refused.text
+    assert requests.get(leads_url(ctl, f"/{lead['id']}"), headers=HEADERS, timeout=5).status_code == 200

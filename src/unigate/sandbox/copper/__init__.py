@@ -5,7 +5,8 @@ Resources: `accounts` (companies, `accounts.py`), `contacts` (people, `contacts.
 at most one company by `company_id`), `pipelines` and `stages` (read-only, `pipelines.py`, `stages.py`)
 and `opportunities` (`deals.py`, each with a primary contact, its company, a pipeline and a stage); `engagements`
 (activities: notes, calls, meetings, the account's own types and Copper's system rows), `notes` (the activities
-of type Note) and `engagement_types` (activity types) in `activities.py`; `tasks` (`tasks.py`). Shared by them (`common.py`): the X-PW-* header
+of type Note) and `engagement_types` (activity types) in `activities.py`; `tasks` (`tasks.py`); `leads` (`leads.py`,
+with the lead statuses). Shared by them (`common.py`): the X-PW-* header
 authentication (https://developer.copper.com/introduction/requests.html), Copper's error envelope,
 users, contact types and custom field definitions, served here with the account and user lookups;
 any other path answers Copper's 404.
@@ -21,6 +22,7 @@ Sources (each behaviour names its own next to the rule):
   `custom-fields/general/*activity-type*.md` (activities and activity types)
 - https://developer.copper.com/tasks/list-tasks-search.html , https://developer.copper.com/tasks/update-a-task.html ,
   https://developer.copper.com/introduction/best_practices.html , Postman docs `7.-tasks/` (tasks)
+- https://developer.copper.com/leads/list-leads-search.html , Postman docs `2.-leads/` (leads, lead statuses)
 - https://github.com/verbb/formie/issues/653 (live error envelopes: 404 and 422 wording)
 - https://github.com/singer-io/tap-copper (a search body with a key Copper does not know is a 422)
 
@@ -32,8 +34,8 @@ Where those sources leave a behaviour open, the emulator has a switch (`switches
   projects and tasks only;
 - `person_update_company_id`: a person PUT's `company_id` is ignored (`ignored`, the docs send company
   changes through Related Items) or applied (`applied`);
-- `person_name_parts`: first_name/last_name (and prefix, middle_name, suffix) are taken as sent
-  (`as_sent`) or always derived from `name` (`from_name`);
+- `person_name_parts`: first_name/last_name (and prefix, middle_name, suffix) of people and leads are taken
+  as sent (`as_sent`) or always derived from `name` (`from_name`);
 - `company_last_contacted`: companies carry `date_last_contacted` (`shown`) or not (`absent`);
 - `task_dates`: a task's `due_date` and `reminder_date` read as Unix seconds (`epoch`, every example) or as
   `MM/DD/YYYY` text (`text`, best_practices.html);
@@ -53,6 +55,7 @@ from unigate.sandbox.copper.accounts import FIRST_COMPANY_ID, Companies
 from unigate.sandbox.copper.activities import Activities, ActivityTypes, Notes
 from unigate.sandbox.copper.contacts import People
 from unigate.sandbox.copper.deals import Opportunities
+from unigate.sandbox.copper.leads import Leads
 from unigate.sandbox.copper.pipelines import Pipelines
 from unigate.sandbox.copper.stages import Stages
 from unigate.sandbox.copper.tasks import Tasks
@@ -79,8 +82,9 @@ __all__ = ["AUTH_FAILED_MESSAGE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS
 
 class CopperEmulator(Emulator):
     name: ClassVar[str] = "copper"
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities, ActivityTypes,
-                                                       Activities, Notes, Tasks)
+    # Seeded in this order: leads before the activities and tasks that hang off them.
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities, Leads,
+                                                       ActivityTypes, Activities, Notes, Tasks)
     # Behaviours Copper's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "page_size_over_max": ("clamp", "refuse"),

@@ -288,6 +288,13 @@ class Companies(Resource):
         body = await body_object(request)
         if isinstance(body, Response):
             return body
+        company = self.build(body)
+        if isinstance(company, Response):
+            return company
+        return json_response(self.render(self.add(company)))
+
+    def build(self, body: dict[str, Any]) -> dict[str, Any] | Response:
+        """A new company from a create body, not stored yet, or Copper's 422."""
         if not str(body.get("name") or "").strip():
             return validation_error("name: Name is required")
         now = int(time.time())
@@ -299,11 +306,13 @@ class Companies(Resource):
         }
         company[LAST_CONTACTED_FIELD] = None
         failure = self.apply_changes(company, body, own_id=None)
-        if failure is not None:
-            return failure
+        return failure if failure is not None else company
+
+    def add(self, company: dict[str, Any]) -> dict[str, Any]:
+        """Store a company `build` made, under a new id."""
         company["id"] = self._new_id()
         self.store.add(str(company["id"]), company)
-        return json_response(self.render(company))
+        return company
 
     async def update_company(self, request: Request) -> Response:
         """PUT /companies/{id}: only fields present change; `null` clears

@@ -7,7 +7,7 @@ activity types, search, fetch, create, delete; `custom-fields/general/*activity-
 
 - An activity is `{id, parent: {id, type}, type: {id, category}, user_id, details, activity_date, old_value,
   new_value, date_created, date_modified}` (Unix seconds). `parent.type` is lead, person, company, opportunity,
-  project or task; the sandbox holds people, companies, opportunities and tasks.
+  project or task; the sandbox holds leads, people, companies, opportunities and tasks.
 - `GET /activity_types` → `{"user": [...], "system": [...]}`, items `{id, category, name, is_disabled,
   count_as_interaction}`: the user type Note has id 0, Phone Call and Meeting get ids when the account is made;
   system types (Property Changed 1, User Assigned 2, Pipeline Stage Changed 3, Email 6, ...) are Copper's own.
@@ -15,7 +15,8 @@ activity types, search, fetch, create, delete; `custom-fields/general/*activity-
 - `POST /activities/search` {parent, activity_types, page_number, page_size, minimum_activity_date,
   maximum_activity_date, full_result}: a bare array, `X-PW-TOTAL`; another key is a 422 (as every search,
   https://github.com/singer-io/tap-copper). No sort is documented: newest `activity_date` first [unverified].
-  `POST /{people|companies|opportunities}/{id}/activities` {activity_types} lists one record's.
+  `POST /{leads|people|companies|opportunities}/{id}/activities` {activity_types} lists one record's
+  (GitbookTest `2.-leads/see-a-leads-activities.md` for leads).
 - `POST /activities` (200): `parent`, `type` and `details` required; only user types can be created, and not a
   disabled one (list-activity-types.md) [status of the refusal unverified: 422 here]; `activity_date` defaults
   to now; `user_id` is the key's user. `PUT /activities/{id}` changes what it is sent [unverified: the overview
@@ -154,12 +155,13 @@ class Activities(Resource):
     # -- seed -------------------------------------------------------------------------------------------
     def seed(self, count: int) -> None:
         """Notes (three in five), calls, meetings and the account's own types, and system rows (emails,
-        property and stage changes) on people, companies and opportunities; the newest is a note."""
+        property and stage changes) on people, companies, opportunities and leads; the newest is a note."""
         self.store.clear()
         self.deleted = set()
         people = list(self._store_of("contacts").live())
         companies = list(self._store_of("accounts").live())
         deals = list(self._store_of("opportunities").live())
+        leads = list(self._store_of("leads").live())
         types = self._types()
         custom = [t for t in types.user if t["id"] not in (NOTE_TYPE_ID, PHONE_CALL_ID, MEETING_ID)
                   and not t.get("is_disabled")] or [{"id": PHONE_CALL_ID}]
@@ -183,6 +185,8 @@ class Activities(Resource):
                 parent = {"id": deals[i % len(deals)]["id"], "type": "opportunity"}
             elif i % 4 == 1 and companies:
                 parent = {"id": companies[i % len(companies)]["id"], "type": "company"}
+            elif i % 8 == 7 and leads:
+                parent = {"id": leads[i % len(leads)]["id"], "type": "lead"}
             elif people:
                 parent = {"id": people[i % len(people)]["id"], "type": "person"}
             else:
@@ -250,8 +254,8 @@ class Activities(Resource):
         return self._answer(rows, page, size)
 
     async def of_record(self, request: Request) -> Response:
-        """POST /{people|companies|opportunities}/{id}/activities {activity_types}: one record's activities."""
-        parent_type = {"people": "person", "companies": "company", "opportunities": "opportunity"}.get(
+        """POST /{leads|people|companies|opportunities}/{id}/activities {activity_types}: one record's activities."""
+        parent_type = {"leads": "lead", "people": "person", "companies": "company", "opportunities": "opportunity"}.get(
             request.path_params["entity"])
         if parent_type is None:
             return error(404, NOT_FOUND_MESSAGE)
@@ -346,7 +350,8 @@ class Activities(Resource):
             ref = body["parent"]
             if not isinstance(ref, dict) or ref.get("type") not in PARENT_TYPES:
                 return "parent: Invalid parent"
-            store = {"person": "contacts", "company": "accounts", "opportunity": "opportunities", "task": "tasks"}.get(
+            store = {"lead": "leads", "person": "contacts", "company": "accounts", "opportunity": "opportunities",
+                     "task": "tasks"}.get(
                 ref["type"])
             raw = ref.get("id")
             target = (self._store_of(store).get(str(raw)) if store and isinstance(raw, int) and not isinstance(raw, bool)

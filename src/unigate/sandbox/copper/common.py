@@ -87,11 +87,15 @@ CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
           ("Nickname", "String"), ("Assistant", "String"), ("Background", "Text"), ("Last Event", "Date"),
           ("Opted In", "Checkbox"), ("Portfolio", "URL"), ("Discount", "Percentage"), ("Budget", "Currency"),
           ("Lifetime Orders", "Float"), ("Referral Code", "String"), ("Hobbies", "Text"), ("Anniversary", "Date")])),
+    # Lead-only fields (a lead also carries Industry and Preferred Channel above).
+    {"id": 103600, "name": "Lead Score", "canonical_name": None, "data_type": "Float", "available_on": ["lead"]},
+    {"id": 103601, "name": "Lead Notes", "canonical_name": None, "data_type": "Text", "available_on": ["lead"]},
 ]
 CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
 COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]
 PERSON_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "person" in d["available_on"]]
 OPPORTUNITY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "opportunity" in d["available_on"]]
+LEAD_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "lead" in d["available_on"]]
 
 # https://developer.copper.com/introduction/appendix.html : the categories each contact list takes.
 EMAIL_CATEGORIES = ["work", "personal", "other"]
@@ -197,7 +201,7 @@ def categorised_items(key: str, items: Any, categories: list[str]) -> list[dict[
 
 def merge_custom_fields(record: dict[str, Any], items: Any, entity: str) -> str | None:
     """Set the values of `custom_fields` [{custom_field_definition_id, value}] on a record of `entity`
-    (company, person): a definition not available on it, or a value of the wrong type, is the problem
+    (company, person, lead): a definition not available on it, or a value of the wrong type, is the problem
     returned (https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html)."""
     if not isinstance(items, list):
         return "custom_fields: Invalid custom_fields"

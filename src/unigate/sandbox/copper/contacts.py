@@ -304,6 +304,13 @@ class People(Resource):
         body = await body_object(request)
         if isinstance(body, Response):
             return body
+        person = self.build(body)
+        if isinstance(person, Response):
+            return person
+        return json_response(self.render(self.add(person)))
+
+    def build(self, body: dict[str, Any]) -> dict[str, Any] | Response:
+        """A new person from a create body, not stored yet, or Copper's 422."""
         if not str(body.get("name") or "").strip():
             return validation_error("name: Name is required")
         now = int(time.time())
@@ -316,11 +323,13 @@ class People(Resource):
             "leads_converted_from": [], "date_lead_created": None,
         }
         failure = self.apply_changes(person, body, own_id=None)
-        if failure is not None:
-            return failure
+        return failure if failure is not None else person
+
+    def add(self, person: dict[str, Any]) -> dict[str, Any]:
+        """Store a person `build` made, under a new id."""
         person["id"] = self.store.new_id()
         self.store.add(str(person["id"]), person)
-        return json_response(self.render(person))
+        return person
 
     async def update_person(self, request: Request) -> Response:
         """PUT /people/{id}: only the fields sent change; `null` clears (update-a-person.md)."""

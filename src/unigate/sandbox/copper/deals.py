@@ -279,6 +279,13 @@ class Opportunities(Resource):
         body = await body_object(request)
         if isinstance(body, Response):
             return body
+        deal = self.build(body)
+        if isinstance(deal, Response):
+            return deal
+        return json_response(self.render(self.add(deal)))
+
+    def build(self, body: dict[str, Any]) -> dict[str, Any] | Response:
+        """A new opportunity from a create body, not stored yet, or Copper's 422."""
         problems = []
         if not str(body.get("name") or "").strip():
             problems.append("name: Name is required")
@@ -297,11 +304,13 @@ class Opportunities(Resource):
             "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in OPPORTUNITY_FIELD_IDS],
         }
         failure = self.apply_changes(deal, body, creating=True)
-        if failure is not None:
-            return failure
+        return failure if failure is not None else deal
+
+    def add(self, deal: dict[str, Any]) -> dict[str, Any]:
+        """Store an opportunity `build` made, under a new id."""
         deal["id"] = self.store.new_id()
         self.store.add(str(deal["id"]), deal)
-        return json_response(self.render(deal))
+        return deal
 
     async def update(self, request: Request) -> Response:
         """PUT /opportunities/{id}: only the fields sent change; `null` clears (update-an-opportunity.md)."""

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
 
 STATUSES = ("Open", "Completed")
 PRIORITIES = ("None", "Low", "Medium", "High")
-RELATED_TYPES = {"person": "contacts", "company": "accounts", "opportunity": "opportunities"}
+# A task relates to one lead, person, company, opportunity or project (related-items/*.md in
+# https://github.com/dquimper/GitbookTest: "Tasks: ... Leads ... (limit 1 total)"); projects are not held here.
+RELATED_TYPES = {"lead": "leads", "person": "contacts", "company": "accounts", "opportunity": "opportunities"}
 SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "assignee_ids", "opportunity_ids",
                "project_ids", "statuses", "tags", "minimum_due_date", "maximum_due_date", "minimum_created_date",
                "maximum_created_date", "minimum_modified_date", "maximum_modified_date"}
@@ -83,12 +85,13 @@ class Tasks(Resource):
         return self.emulator.resource("engagement_types")  # type: ignore[return-value]
 
     def seed(self, count: int) -> None:
-        """Open tasks and completed ones (one in four), on people, companies and opportunities (one in seven on
-        nothing), due at a time of day."""
+        """Open tasks and completed ones (one in four), on people, companies, opportunities and leads (one in seven
+        on nothing), due at a time of day."""
         self.store.clear()
         people = list(self._store_of("contacts").live())
         companies = list(self._store_of("accounts").live())
         deals = list(self._store_of("opportunities").live())
+        leads = list(self._store_of("leads").live())
         kinds = [t["id"] for t in self._types().user if t["id"] != NOTE_TYPE_ID and not t.get("is_disabled")]
         kinds = kinds or [TO_DO_TYPE_ID]
         for i in range(count):
@@ -99,6 +102,8 @@ class Tasks(Resource):
                 related = {"id": deals[i % len(deals)]["id"], "type": "opportunity"}
             elif i % 4 == 1 and companies:
                 related = {"id": companies[i % len(companies)]["id"], "type": "company"}
+            elif i % 8 == 7 and leads:
+                related = {"id": leads[i % len(leads)]["id"], "type": "lead"}
             elif i % 7 != 6 and people:
                 related = {"id": people[i % len(people)]["id"], "type": "person"}
             task_id = self.store.new_id()
