@@ -191,7 +191,7 @@ class Fields(Resource):
                 return unauthorized(headers)
             try:
                 body = self._known(await read_body(request), CREATE_KEYS)
-                name = _field_name(body, required=True)
+                name = _field_name(body)
                 kind_of = body.get("field_type")
                 if kind_of not in FIELD_TYPES:
                     raise Invalid("Validation failed: field_type: Parameter 'field_type' must be one of "
@@ -231,7 +231,7 @@ class Fields(Resource):
                     return error(400, SYSTEM_FIELD_MESSAGE, headers)
                 changes: dict[str, Any] = {}
                 if "field_name" in body:
-                    changes["field_name"] = _field_name(body, required=True)
+                    changes["field_name"] = _field_name(body)
                 if "description" in body:
                     changes["description"] = _description(body)
             except Invalid as refused:
@@ -291,7 +291,7 @@ def _shown(field: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _field_name(body: dict[str, Any], *, required: bool) -> str:
+def _field_name(body: dict[str, Any]) -> str:
     name = body.get("field_name")
     if not isinstance(name, str) or not name.strip():
         raise Invalid("Validation failed: field_name: Parameter 'field_name' is required and must be a non-empty string")
