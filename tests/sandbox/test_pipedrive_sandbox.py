@@ -522,3 +522,17 @@ def test_each_space_has_its_own_fields(pipedrive):
     code = call(pipedrive, "POST", PERSON_FIELDS, json={"field_name": "Mine", "field_type": "varchar"}).json()[
         "data"]["field_code"]
     assert call(pipedrive, "GET", f"{PERSON_FIELDS}/{code}", headers=other).status_code == 404
+
+
+def test_leads_take_the_deal_fields_as_they_are(pipedrive):
+    """Leads inherit the deals' custom fields (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields)."""
+    code = call(pipedrive, "POST", "/api/v2/dealFields", json={"field_name": "Budget", "field_type": "double"}).json()[
+        "data"]["field_code"]
+    lead = pipedrive.records("leads")[0]
+    ok = call(pipedrive, "PATCH", f"/v1/leads/{lead['id']}", json={code: 1500})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["data"][code] == 1500
+    assert call(pipedrive, "PATCH", f"/v1/leads/{lead['id']}", json={code: "much"}).status_code == 400
+    assert call(pipedrive, "DELETE", f"/api/v2/dealFields/{code}").status_code == 200
+    assert code not in next(r for r in pipedrive.records("leads") if r["id"] == lead["id"])
+    assert call(pipedrive, "PATCH", f"/v1/leads/{lead['id']}", json={code: 1}).status_code == 400

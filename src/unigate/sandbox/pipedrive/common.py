@@ -162,7 +162,7 @@ def merge_custom_fields(current: dict[str, Any], custom: Any, fields: dict[str, 
         if field is None:  # [observed] an unknown key fails the whole request with ERR_SCHEMA_VALIDATION_FAILED
             raise Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
         if value is not None and value != "":
-            problem = _value_problem(field, value)
+            problem = custom_value_problem(field, value)
             if problem:
                 raise Invalid(f"Validation failed: custom_fields.{key}: {problem}")
         merged[key] = None if value == "" else value
@@ -176,7 +176,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _value_problem(field: dict[str, Any], value: Any) -> str | None:
+def custom_value_problem(field: dict[str, Any], value: Any) -> str | None:
     """Why `value` does not fit the custom field, or None. Shapes: the v2 `custom_fields` descriptions of
     https://github.com/pipedrive/client-php (PersonItem, DealItem): text types take a string, double a number, date
     YYYY-MM-DD, enum an option id, set a non-empty list of option ids ("[]" is refused), user/org/people an id;

@@ -255,6 +255,12 @@ class Fields(Resource):
             assert isinstance(records, Organizations)
             for record in records.store.records.values():
                 record["custom_fields"].pop(found["field_code"], None)
+            if kind == "dealFields":
+                # Leads carry the deals' custom fields as top-level keys ("Leads inherit all deals' custom fields",
+                # https://pipedrive.readme.io/docs/core-api-concepts-custom-fields).
+                leads: Any = self.emulator.resource("leads")
+                for lead in leads.store.records.values():
+                    lead.pop(found["field_code"], None)
             data = {k: found[k] for k in ("field_name", "field_code", "field_type", "is_custom_field",
                                           "is_optional_response_field", "options", "subfields")}
             return json_response({"success": True, "data": data}, headers=headers)
