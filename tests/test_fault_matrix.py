@@ -123,8 +123,9 @@ class Gateway:
     def unified(self, method: str, name: str, record_id: str | None = None, *, resource: str = "accounts",
                 params=None, json=None, **kwargs) -> requests.Response:
         url = f"{self.url}/unified/crm/{resource}" + (f"/{quote(record_id, safe='')}" if record_id is not None else "")
-        return requests.request(method, url, params={"integrated_account_id": self.accounts[name], **(params or {})},
-                                json=json, headers=self.headers, timeout=30, **kwargs)
+        # The resource's own query parameters as the shared gateway helper sends them (crm/fields' `entity`).
+        query = {"integrated_account_id": self.accounts[name], **resource_case(resource).query, **(params or {})}
+        return requests.request(method, url, params=query, json=json, headers=self.headers, timeout=30, **kwargs)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
+import pytest
 import requests
 from support import list_all
 
@@ -104,3 +105,81 @@ def test_capsule_refuses_a_since_it_cannot_read(sandbox, ctl):
     answer = requests.get(f"{ctl.url}/api/v2/opportunities", params={"since": "yesterday"},
                           headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"}, timeout=10)
     assert answer.status_code == 422, answer.text
+
+
+# -- crm/fields create (https://developer.capsulecrm.com/v2/operations/Custom_Field) --------------------------------
+
+def definitions_in_capsule(ctl, namespace: str) -> list[dict]:
+    answer = requests.get(f"{ctl.url}/api/v2/{namespace}/fields/definitions",
+                          headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["definitions"]
+
+
+@pytest.mark.parametrize(("entity", "namespace", "capture"), [("account", "parties", "organisation"),
+                                                              ("contact", "parties", "person"),
+                                                              ("opportunity", "opportunities", None)])
+def test_a_field_is_created_in_the_entity_s_namespace(gateway, ctl, entity, namespace, capture):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": entity},
+                              json={"label": "Renewal tier", "name": "renewal_tier", "type": "enum",
+                                    "description": "Set at renewal",
+                                    "options": [{"label": "Gold", "value": "Gold"}, {"label": "Silver"}]})
+    assert created.status_code == 200, created.text
+    [sent] = calls(ctl, "POST", f"/api/v2/{namespace}/fields/definitions")
+    want = {"name": "Renewal tier", "type": "list", "options": ["Gold", "Silver"], "description": "Set at renewal"}
+    assert sent["body"] == {"definition": {**want, **({"captureRule": capture} if capture else {})}}
+    field = created.json()
+    stored = next(d for d in definitions_in_capsule(ctl, namespace) if str(d["id"]) == field["id"])
+    assert stored["name"] == "Renewal tier" and stored["options"] == ["Gold", "Silver"]
+    assert field["name"] == "Renewal tier" and field["label"] == "Renewal tier" and field["type"] == "enum"
+    assert field["entity_type"] == entity and field["is_user_defined"] is True
+    assert field["options"] == [{"label": "Gold", "value": "Gold"}, {"label": "Silver", "value": "Silver"}]
+    read = gateway.unified("GET", NAME, field["id"], resource="fields", params={"entity": entity})
+    assert read.status_code == 200 and read.json()["name"] == "Renewal tier"
+
+
+def test_a_created_field_takes_values_on_records_by_its_name(gateway, ctl):
+    field = gateway.unified("POST", NAME, resource="fields", params={"entity": "opportunity"},
+                            json={"name": "Seats won", "type": "number"}).json()
+    deal = gateway.unified("GET", NAME, params={"limit": 1}, resource="opportunities").json()["result"][0]
+    updated = gateway.unified("PATCH", NAME, deal["id"], resource="opportunities",
+                              json={"custom_fields": {"Seats won": 12}})
+    assert updated.status_code == 200, updated.text
+    put = calls(ctl, "PUT", f"/api/v2/opportunities/{deal['id']}")[-1]["body"]["opportunity"]["fields"]
+    assert {"definition": {"id": int(field["id"])}, "value": 12} in put
+    assert gateway.unified("GET", NAME, deal["id"], resource="opportunities").json()["custom_fields"]["Seats won"] == 12
+
+
+@pytest.mark.parametrize(("params", "body", "says"), [
+    ({"entity": None}, {"label": "No entity", "type": "string"}, "`entity`"),  # None: sent without it
+    ({"entity": "account"}, {"label": "Both", "type": "string", "entity_type": "opportunity"}, "entity_type"),
+    ({"entity": "contact"}, {"label": "Choice", "type": "enum"}, "options"),
+    ({"entity": "contact"}, {"label": "Text", "type": "string", "options": [{"label": "A"}]}, "options"),
+    ({"entity": "contact"}, {"label": "Long", "type": "rich_text"}, "rich_text"),
+    ({"entity": "contact"}, {"label": "Untyped"}, "`type`"),
+])
+def test_a_create_capsule_cannot_take_is_400_before_the_call(gateway, ctl, params, body, says):
+    ctl.clear_requests()
+    answer = gateway.unified("POST", NAME, resource="fields", params=params, json=body)
+    assert answer.status_code == 400, answer.text
+    assert says in answer.json()["message"]
+    assert not [r for r in ctl.requests() if r["method"] == "POST"]
+
+
+def test_capsule_refuses_a_second_definition_of_a_name(gateway, ctl):
+    answer = gateway.unified("POST", NAME, resource="fields", params={"entity": "account"},
+                             json={"label": "Industry", "type": "string"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["truto_is_remote_error"] is True
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_definitions_are_not_changed_or_deleted(gateway, ctl, method):
+    """Capsule's reference documents no update or delete of a definition: 405 with the reason, nothing sent."""
+    ctl.clear_requests()
+    answer = gateway.unified(method, NAME, "801", resource="fields", params={"entity": "account"},
+                             json={"label": "Sector"} if method == "PATCH" else None)
+    assert answer.status_code == 405, answer.text
+    assert "documents no definition" in answer.json()["message"]
+    assert ctl.requests() == []

@@ -273,3 +273,141 @@ def test_an_unknown_lead_is_pipedrive_s_404_and_another_entity_is_refused(gatewa
         "entity": "opportunities", "entity_id": "1", "associations": {"accounts": [{"id": "1"}]}})
     assert other.status_code == 400 and "leads" in other.json()["message"]
     assert not writes(ctl)
+
+# -- crm/fields writes (API v2 Fields, https://developers.pipedrive.com/docs/api/v1/PersonFields, API v2 tab) --------
+
+def field_writes(ctl) -> list[dict]:
+    """The field writes Pipedrive received, their paths as Pipedrive's (without the emulator's root)."""
+    return [{**r, "path": r["path"].removeprefix("/pipedrive")} for r in ctl.requests()
+            if r["method"] in ("POST", "PATCH", "DELETE") and "Fields" in r["path"]]
+
+
+@pytest.mark.parametrize(("entity", "path"), [("account", "/api/v2/organizationFields"),
+                                              ("contact", "/api/v2/personFields"),
+                                              ("opportunity", "/api/v2/dealFields")])
+def test_a_field_is_created_on_the_object_entity_type_names(gateway, ctl, entity, path):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "contact"},
+                              json={"label": "Renewal tier", "type": "enum", "entity_type": entity,
+                                    "description": "Set at renewal",
+                                    "options": [{"label": "Gold", "value": "gold"}, {"value": "Silver"}]})
+    assert created.status_code == 200, created.text
+    [sent] = field_writes(ctl)
+    assert (sent["method"], sent["path"]) == ("POST", path)
+    assert sent["body"] == {"field_name": "Renewal tier", "field_type": "enum", "description": "Set at renewal",
+                            "options": [{"label": "Gold"}, {"label": "Silver"}]}
+    field = created.json()
+    code = field["id"]
+    assert len(code) == 40 and field["name"] == code  # Pipedrive generates the field_code
+    stored = next(f for f in ctl.records("fields") if f["field_code"] == code)
+    assert stored["object"] == path.rsplit("/", 1)[1] and stored["is_custom_field"] is True
+    assert field["label"] == "Renewal tier" and field["type"] == "enum" and field["entity_type"] == entity
+    assert field["is_user_defined"] is True and field["description"] == "Set at renewal"
+    assert field["options"] == [{"label": o["label"], "value": str(o["id"])} for o in stored["options"]]
+    read = gateway.unified("GET", NAME, code, resource="fields", params={"entity": entity})
+    assert read.status_code == 200 and read.json()["label"] == "Renewal tier"
+
+
+@pytest.mark.parametrize(("unified", "pipedrive"), [("string", "varchar"), ("text", "text"), ("number", "double"),
+                                                    ("date", "date")])
+def test_unified_types_are_pipedrive_field_types(gateway, ctl, unified, pipedrive):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", json={"name": "Plain", "type": unified})
+    assert created.status_code == 200, created.text
+    assert field_writes(ctl)[0]["body"] == {"field_name": "Plain", "field_type": pipedrive}
+    assert created.json()["type"] == unified and created.json()["entity_type"] == "contact"
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    ({"label": "No type"}, "`type`"),
+    ({"type": "string"}, "`label` or `name`"),
+    ({"label": "Flag", "type": "boolean"}, "boolean"),
+    ({"label": "Choice", "type": "enum"}, "options"),
+    ({"label": "Text", "type": "string", "options": [{"label": "A"}]}, "options"),
+])
+def test_a_create_pipedrive_cannot_take_is_400_before_the_call(gateway, ctl, body, says):
+    ctl.clear_requests()
+    answer = gateway.unified("POST", NAME, resource="fields", json=body)
+    assert answer.status_code == 400, answer.text
+    assert says in answer.json()["message"]
+    assert field_writes(ctl) == []
+
+
+def test_a_custom_field_is_renamed_then_deleted_and_records_lose_its_value(gateway, ctl):
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "account"},
+                              json={"label": "Region", "type": "string"}).json()
+    code = created["id"]
+    account = gateway.unified("POST", NAME, resource="accounts",
+                              json={"name": "Fieldwork Ltd", "custom_fields": {code: "EMEA"}})
+    assert account.status_code == 200, account.text
+    assert account.json()["custom_fields"][code] == "EMEA"
+    ctl.clear_requests()
+    renamed = gateway.unified("PATCH", NAME, code, resource="fields", params={"entity": "account"},
+                              json={"label": "Sales region", "description": "Where it sells"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["label"] == "Sales region" and renamed.json()["entity_type"] == "account"
+    [sent] = field_writes(ctl)
+    assert (sent["method"], sent["path"]) == ("PATCH", f"/api/v2/organizationFields/{code}")
+    assert sent["body"] == {"field_name": "Sales region", "description": "Where it sells"}
+    ctl.clear_requests()
+    deleted = gateway.unified("DELETE", NAME, code, resource="fields", params={"entity": "account"})
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["id"] == code
+    assert [(r["method"], r["path"]) for r in field_writes(ctl)] == [("DELETE", f"/api/v2/organizationFields/{code}")]
+    assert gateway.unified("GET", NAME, code, resource="fields", params={"entity": "account"}).status_code == 404
+    again = gateway.unified("GET", NAME, account.json()["id"], resource="accounts").json()
+    assert code not in again.get("custom_fields", {})
+    # A value for the deleted field is Pipedrive's refusal, passed on.
+    refused = gateway.unified("PATCH", NAME, account.json()["id"], resource="accounts",
+                              json={"custom_fields": {code: "APAC"}})
+    assert refused.status_code == 400 and refused.json()["truto_is_remote_error"] is True
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_pipedrive_refuses_to_change_or_delete_its_own_fields(gateway, ctl, method):
+    ctl.clear_requests()
+    answer = gateway.unified(method, NAME, "name", resource="fields", params={"entity": "contact"},
+                             json={"label": "Full name"} if method == "PATCH" else None)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["truto_is_remote_error"] is True
+    assert answer.json()["raw_response"]["success"] is False
+    assert [(r["method"], r["path"]) for r in field_writes(ctl)] == [(method, "/api/v2/personFields/name")]
+    assert next(f for f in ctl.records("fields") if f["object"] == "personFields" and f["field_code"] == "name")[
+        "field_name"] == "Name"
+
+
+@pytest.mark.parametrize(("body", "says"), [({"type": "number"}, "type"), ({"options": [{"label": "A"}]}, "options"),
+                                            ({"label": "X", "entity_type": "account"}, "entity")])
+def test_an_update_pipedrive_cannot_make_is_400_before_the_call(gateway, ctl, body, says):
+    code = gateway.unified("POST", NAME, resource="fields", json={"label": "Typed", "type": "string"}).json()["id"]
+    ctl.clear_requests()
+    answer = gateway.unified("PATCH", NAME, code, resource="fields", json=body)
+    assert answer.status_code == 400, answer.text
+    assert says in answer.json()["message"]
+    assert field_writes(ctl) == []
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_the_custom_fields_accounts_map_are_not_changed_through_crm_fields(gateway, ctl, method):
+    website = "ed1d6d314ab9b97a0c9c0f84720c598fd98eec84"
+    field = gateway.unified("GET", NAME, website, resource="fields", params={"entity": "account"}).json()
+    assert field["is_user_defined"] is False
+    ctl.clear_requests()
+    answer = gateway.unified(method, NAME, website, resource="fields", params={"entity": "account"},
+                             json={"label": "Site"} if method == "PATCH" else None)
+    assert answer.status_code == 400, answer.text
+    assert "custom_field_keys" in answer.json()["message"]
+    assert field_writes(ctl) == []
+
+
+def test_a_created_field_takes_typed_values_on_records(gateway, ctl):
+    code = gateway.unified("POST", NAME, resource="fields", params={"entity": "opportunity"},
+                           json={"label": "Seats sold", "type": "number", "entity_type": "opportunity"}).json()["id"]
+    deal = gateway.unified("GET", NAME, params={"limit": 1}, resource="opportunities").json()["result"][0]
+    ok = gateway.unified("PATCH", NAME, deal["id"], resource="opportunities", json={"custom_fields": {code: 12.5}})
+    assert ok.status_code == 200, ok.text
+    assert gateway.unified("GET", NAME, deal["id"], resource="opportunities").json()["custom_fields"][code] == 12.5
+    # Pipedrive's API v2 does not coerce: a number field refuses text.
+    refused = gateway.unified("PATCH", NAME, deal["id"], resource="opportunities",
+                              json={"custom_fields": {code: "twelve"}})
+    assert refused.status_code == 400, refused.text

@@ -637,3 +637,66 @@ def test_milestones_per_pipeline_in_order_and_the_legacy_list(ctl):
     legacy = requests.get(api(ctl, "/milestones"), headers=AUTH, params={"perPage": 100}, timeout=5).json()["milestones"]
     assert [m["id"] for m in legacy] == [m["id"] for m in milestones_of(ctl, pipelines[0]["id"])]
     assert requests.get(api(ctl, "/pipelines/1/milestones"), headers=AUTH, timeout=5).status_code == 404
+
+
+# -- custom field definitions: create (https://developer.capsulecrm.com/v2/operations/Custom_Field) ----------------
+
+def root(ctl, path: str) -> str:
+    return f"{ctl.url}{path}"
+
+
+@pytest.mark.parametrize("namespace", ["parties", "opportunities"])
+def test_a_definition_is_created_201_with_its_location(ctl, namespace):
+    path = f"/api/v2/{namespace}/fields/definitions"
+    created = requests.post(root(ctl, path), headers=AUTH, timeout=10,
+                            json={"definition": {"name": "Tier", "type": "list", "options": ["A", "B"],
+                                                 "description": "Support tier"}})
+    assert created.status_code == 201, created.text
+    definition = created.json()["definition"]
+    assert created.headers["Location"] == f"https://api.capsulecrm.com{path}/{definition['id']}"
+    assert definition["name"] == "Tier" and definition["type"].lower() == "list"
+    assert definition["options"] == ["A", "B"] and definition["description"] == "Support tier"
+    listed = requests.get(root(ctl, path), headers=AUTH, timeout=10).json()["definitions"]
+    assert definition["id"] in [d["id"] for d in listed]
+    one = requests.get(root(ctl, f"{path}/{definition['id']}"), headers=AUTH, timeout=10)
+    assert one.status_code == 200 and one.json()["definition"] == definition
+    assert any(d["namespace"] == namespace and d["id"] == definition["id"] for d in ctl.records("fields"))
+
+
+@pytest.mark.parametrize(("namespace", "body", "field"), [
+    ("parties", {"name": "No wrapper", "type": "text"}, "definition"),
+    ("parties", {"definition": {"type": "text"}}, "name"),
+    ("parties", {"definition": {"name": "Kind", "type": "colour"}}, "type"),
+    ("parties", {"definition": {"name": "Pick", "type": "list"}}, "options"),
+    ("parties", {"definition": {"name": "Industry", "type": "text"}}, "name"),     # a name the account has
+    ("parties", {"definition": {"name": "Who", "type": "text", "captureRule": "robot"}}, "captureRule"),
+    ("opportunities", {"definition": {"name": "Who", "type": "text", "captureRule": "person"}}, "captureRule"),
+])
+def test_a_definition_capsule_cannot_take_is_422(ctl, namespace, body, field):
+    before = len(ctl.records("fields"))
+    answer = requests.post(root(ctl, f"/api/v2/{namespace}/fields/definitions"), headers=AUTH, json=body, timeout=10)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["message"] and [e["field"] for e in answer.json()["errors"]] == [field]
+    assert len(ctl.records("fields")) == before
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_definition_update_and_delete_are_not_routes(ctl, method):
+    """Capsule's reference documents neither: the emulator answers them as any unknown path."""
+    answer = requests.request(method, root(ctl, "/api/v2/parties/fields/definitions/801"), headers=AUTH,
+                              json={"definition": {"name": "Sector"}}, timeout=10)
+    assert answer.status_code == 404
+
+
+def test_a_created_definition_takes_values_on_parties(ctl):
+    created = requests.post(root(ctl, "/api/v2/parties/fields/definitions"), headers=AUTH, timeout=10,
+                            json={"definition": {"name": "Score", "type": "number"}}).json()["definition"]
+    party = organisations(ctl)[0]
+    ok = requests.put(url(ctl, f"/{party['id']}"), headers=AUTH, timeout=10,
+                      params={"embed": "fields"},
+                      json={"party": {"fields": [{"definition": {"id": created["id"]}, "value": 7}]}})
+    assert ok.status_code == 200, ok.text
+    assert {"id": created["id"], "name": "Score"} in [f["definition"] for f in ok.json()["party"]["fields"]]
+    wrong = requests.put(url(ctl, f"/{party['id']}"), headers=AUTH, timeout=10,
+                         json={"party": {"fields": [{"definition": {"id": created["id"]}, "value": "seven"}]}})
+    assert wrong.status_code == 422

@@ -430,3 +430,109 @@ def test_unknown_body_fields_are_refused_unless_switched(pipedrive, path, body):
     r = call(pipedrive, "POST", path, json={**body, "no_such_field": 1})
     assert r.status_code == 200 and "no_such_field" not in r.json()["data"]
     assert call(pipedrive, "PATCH", f"{path}/{record_id}", json={"no_such_field": 1}).status_code == 200
+
+
+# -- field definitions: create, update, delete (API v2, https://developers.pipedrive.com/docs/api/v1/PersonFields,
+# API v2 tab; AddPersonFieldRequest / UpdatePersonFieldRequest in https://github.com/pipedrive/client-nodejs) -------
+
+PERSON_FIELDS = "/api/v2/personFields"
+VALIDATION = "ERR_SCHEMA_VALIDATION_FAILED"
+
+
+def test_a_custom_field_is_created_renamed_and_deleted(pipedrive):
+    created = call(pipedrive, "POST", PERSON_FIELDS,
+                   json={"field_name": "Tier", "field_type": "set", "options": [{"label": "A"}, {"label": "B"}],
+                         "description": "Support tier"})
+    assert created.status_code == 200, created.text  # API v2 creates answer 200
+    field = created.json()["data"]
+    code = field["field_code"]
+    assert re.fullmatch(r"[0-9a-f]{40}", code)
+    assert field["field_name"] == "Tier" and field["field_type"] == "set" and field["is_custom_field"] is True
+    assert [o["label"] for o in field["options"]] == ["A", "B"] and all(isinstance(o["id"], int) for o in field["options"])
+    assert code in {f["field_code"] for f in call(pipedrive, "GET", PERSON_FIELDS, params={"limit": 500}).json()["data"]}
+
+    renamed = call(pipedrive, "PATCH", f"{PERSON_FIELDS}/{code}", json={"field_name": "Support tier"})
+    assert renamed.status_code == 200 and renamed.json()["data"]["field_name"] == "Support tier"
+    assert renamed.json()["data"]["field_type"] == "set"
+
+    deleted = call(pipedrive, "DELETE", f"{PERSON_FIELDS}/{code}")
+    assert deleted.status_code == 200
+    assert deleted.json()["data"]["field_code"] == code and deleted.json()["success"] is True
+    assert call(pipedrive, "GET", f"{PERSON_FIELDS}/{code}").status_code == 404
+    assert call(pipedrive, "DELETE", f"{PERSON_FIELDS}/{code}").status_code == 404
+
+
+@pytest.mark.parametrize("payload", [
+    {"field_type": "varchar"},                                        # field_name required
+    {"field_name": "  ", "field_type": "varchar"},
+    {"field_name": "X"},                                              # field_type required
+    {"field_name": "X", "field_type": "boolean"},                     # not one of the 16 types
+    {"field_name": "X", "field_type": "enum"},                        # options required for enum and set
+    {"field_name": "X", "field_type": "set", "options": []},
+    {"field_name": "X", "field_type": "enum", "options": [{"name": "A"}]},
+    {"field_name": "X", "field_type": "varchar", "field_code": "mine"},  # not in the request schema
+])
+def test_field_create_validation_is_400(pipedrive, payload):
+    response = call(pipedrive, "POST", PERSON_FIELDS, json=payload)
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == VALIDATION and response.json()["success"] is False
+    assert not [f for f in pipedrive.records("fields") if f["field_name"] == "X"]
+
+
+def test_field_type_and_code_are_fixed_and_an_update_names_something(pipedrive):
+    code = call(pipedrive, "POST", PERSON_FIELDS, json={"field_name": "Note", "field_type": "text"}).json()["data"][
+        "field_code"]
+    for body in ({"field_type": "varchar"}, {"field_code": "other"}, {}):
+        response = call(pipedrive, "PATCH", f"{PERSON_FIELDS}/{code}", json=body)
+        assert response.status_code == 400 and response.json()["code"] == VALIDATION, body
+    stored = next(f for f in pipedrive.records("fields") if f["field_code"] == code)
+    assert stored["field_type"] == "text" and stored["field_name"] == "Note"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_system_fields_cannot_be_changed_or_deleted(pipedrive, method):
+    response = call(pipedrive, method, f"{PERSON_FIELDS}/name", json={"field_name": "Full name"} if method == "PATCH" else None)
+    assert response.status_code == 400
+    assert response.json()["success"] is False and response.json()["error"]
+    assert next(f for f in pipedrive.records("fields") if f["object"] == "personFields" and f["field_code"] == "name")[
+        "field_name"] == "Name"
+
+
+def test_record_values_follow_the_fields_as_they_are(pipedrive):
+    fields = "/api/v2/organizationFields"
+    choice = call(pipedrive, "POST", fields, json={"field_name": "Size", "field_type": "enum",
+                                                   "options": [{"label": "S"}, {"label": "L"}]}).json()["data"]
+    small = choice["options"][0]["id"]
+    org = call(pipedrive, "POST", ORGS, json={"name": "Typed", "custom_fields": {choice["field_code"]: small}})
+    assert org.status_code == 200, org.text
+    assert org.json()["data"]["custom_fields"][choice["field_code"]] == small
+    for wrong in ("S", 999999, [small]):
+        refused = call(pipedrive, "PATCH", f"{ORGS}/{org.json()['data']['id']}",
+                       json={"custom_fields": {choice["field_code"]: wrong}})
+        assert refused.status_code == 400 and refused.json()["code"] == VALIDATION, wrong
+    assert call(pipedrive, "DELETE", f"{fields}/{choice['field_code']}").status_code == 200
+    after = call(pipedrive, "GET", f"{ORGS}/{org.json()['data']['id']}").json()["data"]
+    assert choice["field_code"] not in after["custom_fields"]
+    gone = call(pipedrive, "PATCH", f"{ORGS}/{org.json()['data']['id']}", json={"custom_fields": {choice["field_code"]: small}})
+    assert gone.status_code == 400
+
+
+def test_each_space_has_its_own_fields(pipedrive):
+    other = {"x-api-token": f"{SANDBOX_API_TOKEN}~fieldsSpaceKey0000001"}
+    code = call(pipedrive, "POST", PERSON_FIELDS, json={"field_name": "Mine", "field_type": "varchar"}).json()[
+        "data"]["field_code"]
+    assert call(pipedrive, "GET", f"{PERSON_FIELDS}/{code}", headers=other).status_code == 404
+
+
+def test_leads_take_the_deal_fields_as_they_are(pipedrive):
+    """Leads inherit the deals' custom fields (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields)."""
+    code = call(pipedrive, "POST", "/api/v2/dealFields", json={"field_name": "Budget", "field_type": "double"}).json()[
+        "data"]["field_code"]
+    lead = pipedrive.records("leads")[0]
+    ok = call(pipedrive, "PATCH", f"/v1/leads/{lead['id']}", json={code: 1500})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["data"][code] == 1500
+    assert call(pipedrive, "PATCH", f"/v1/leads/{lead['id']}", json={code: "much"}).status_code == 400
+    assert call(pipedrive, "DELETE", f"/api/v2/dealFields/{code}").status_code == 200
+    assert code not in next(r for r in pipedrive.records("leads") if r["id"] == lead["id"])
+    assert call(pipedrive, "PATCH", f"/v1/leads/{lead['id']}", json={code: 1}).status_code == 400

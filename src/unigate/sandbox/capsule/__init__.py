@@ -49,9 +49,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox import _oauth
-from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response
+from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response, read_json
 from unigate.sandbox.capsule.accounts import Parties
 from unigate.sandbox.capsule.contacts import People
+from unigate.sandbox.capsule.deals import FIELD_DEFINITIONS as OPPORTUNITY_FIELD_DEFINITIONS
 from unigate.sandbox.capsule.deals import Opportunities
 from unigate.sandbox.capsule.entries import ActivityTypes, Entries, Notes
 from unigate.sandbox.capsule.tasks import Tasks
@@ -60,6 +61,7 @@ from unigate.sandbox.capsule.stages import Stages
 from unigate.sandbox.capsule.common import (
     AUTH_INVALID_MESSAGE,
     AUTH_MISSING_MESSAGE,
+    DEFINITION_TYPES,
     FIELD_DEFINITIONS,
     INSUFFICIENT_SCOPE_MESSAGE,
     NOT_FOUND_ROUTE_MESSAGE,
@@ -78,6 +80,7 @@ from unigate.sandbox.capsule.common import (
     WWW_AUTHENTICATE_MISSING,
     answer,
     error,
+    validation_error,
 )
 from unigate.sandbox.capsule.oauth import OAUTH_PROFILE
 
@@ -86,11 +89,31 @@ __all__ = ["AUTH_INVALID_MESSAGE", "AUTH_MISSING_MESSAGE", "EMULATOR", "INSUFFIC
            "CapsuleEmulator"]
 
 
+class FieldDefinitions(Resource):
+    """`fields`: the custom field definitions of parties and of opportunities, held by the emulator (`definitions`,
+    set up before any record is seeded, since seeded values name them); this resource serves their routes and shows
+    them to the control API, each with its `namespace`."""
+
+    name: ClassVar[str] = "fields"
+    default_seed_count: ClassVar[int | None] = 0
+    emulator: CapsuleEmulator
+
+    def seed(self, count: int) -> None:
+        """The definitions are the account's configuration (reset_state), whatever the record count."""
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [{"namespace": namespace, **d} for namespace, found in self.emulator.definitions.items() for d in found]
+
+    def routes(self) -> list[Route]:
+        return [*self.emulator.definition_routes("parties"), *self.emulator.definition_routes("opportunities")]
+
+
 class CapsuleEmulator(Emulator):
     name: ClassVar[str] = "capsule"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    resources: ClassVar[tuple[type[Resource], ...]] = (Parties, People, Pipelines, Stages, Opportunities, ActivityTypes,
-                                                       Entries, Notes, Tasks)
+    # FieldDefinitions first: its `/parties/fields/definitions` routes come before the parties' own.
+    resources: ClassVar[tuple[type[Resource], ...]] = (FieldDefinitions, Parties, People, Pipelines, Stages, Opportunities,
+                                                       ActivityTypes, Entries, Notes, Tasks)
     # Behaviours Capsule's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "per_page_over_max": ("clamp", "refuse"),
@@ -105,6 +128,13 @@ class CapsuleEmulator(Emulator):
         self.next_tag_id = 90_001
         # Requests per (token, hour window): 4,000 a user an hour (handling-api-responses).
         self.requests_used: dict[tuple[str, int], int] = {}
+        # Custom field definitions, one namespace per entity (https://developer.capsulecrm.com/v2/operations/Custom_Field):
+        # this space's own copy, which POST …/fields/definitions adds to.
+        self.definitions: dict[str, list[dict[str, Any]]] = {
+            "parties": [{**d, **({"options": list(d["options"])} if "options" in d else {})} for d in FIELD_DEFINITIONS],
+            "opportunities": [{**d, **({"options": list(d["options"])} if "options" in d else {})}
+                              for d in OPPORTUNITY_FIELD_DEFINITIONS],
+        }
 
     def routes(self) -> list[Route]:
         g = self.guarded
@@ -199,13 +229,79 @@ class CapsuleEmulator(Emulator):
                  **({"captureRule": d["captureRule"]} if "captureRule" in d else {})}
                 for n, d in enumerate(definitions)]
 
-    async def field_definitions(self, request: Request) -> Response:
-        return answer(request, {"definitions": self.render_definitions(FIELD_DEFINITIONS)})
+    def definition(self, namespace: str, definition_id: Any) -> dict[str, Any] | None:
+        """The definition `definition_id` of `namespace` (parties, opportunities), or None."""
+        return next((d for d in self.definitions[namespace] if d["id"] == definition_id), None)
 
-    async def field_definition(self, request: Request) -> Response:
-        """`GET /parties/fields/definitions/{fieldId}` (https://developer.capsulecrm.com/v2/operations/Custom_Field)."""
-        found = [d for d in self.render_definitions(FIELD_DEFINITIONS) if str(d["id"]) == request.path_params["id"]]
-        return answer(request, {"definition": found[0]}) if found else error(request, 404, RESOURCE_NOT_FOUND_MESSAGE)
+    def definition_routes(self, namespace: str) -> list[Route]:
+        """`GET` (list), `POST` (create) `/{namespace}/fields/definitions` and `GET …/{fieldId}`."""
+        g = self.guarded
+        path = f"/api/v2/{namespace}/fields/definitions"
+
+        async def listed(request: Request) -> Response:
+            return answer(request, {"definitions": self.render_definitions(self.definitions[namespace])})
+
+        async def one(request: Request) -> Response:
+            found = [d for d in self.render_definitions(self.definitions[namespace])
+                     if str(d["id"]) == request.path_params["id"]]
+            return answer(request, {"definition": found[0]}) if found else error(request, 404, RESOURCE_NOT_FOUND_MESSAGE)
+
+        async def create(request: Request) -> Response:
+            return await self.create_definition(request, namespace)
+
+        return [Route(path, g(listed), methods=["GET"]), Route(path, g(create), methods=["POST"]),
+                Route(f"{path}/{{id}}", g(one), methods=["GET"])]
+
+    async def create_definition(self, request: Request, namespace: str) -> Response:
+        """`POST /{entity}/fields/definitions` with `{"definition": {...}}`: 201, the stored definition and its
+        `Location` (https://developer.capsulecrm.com/v2/operations/Custom_Field; the model:
+        https://developer.capsulecrm.com/v2/models/field_definition). `name` and `type` (text, date, list, boolean,
+        number, link, large_text) are required; `options` (plain strings) go with a list; `captureRule` (person,
+        organisation) is a party field's only. Capsule's wording of each refusal is not documented [unverified]."""
+        body = await read_json(request)
+        wrapped = body.get("definition") if isinstance(body, dict) else None
+        if not isinstance(wrapped, dict):
+            return validation_error(request, [{"message": "definition is required", "resource": "definition",
+                                               "field": "definition"}])
+        problems: list[dict[str, Any]] = []
+
+        def refuse(field: str, message: str) -> None:
+            problems.append({"message": message, "resource": "definition", "field": field})
+
+        name = wrapped.get("name")
+        if not isinstance(name, str) or not name.strip():
+            refuse("name", "name is required")
+        elif any(d["name"].lower() == name.strip().lower() for d in self.definitions[namespace]):
+            # A second definition of the same name would make values by name ambiguous [unverified refusal].
+            refuse("name", "name already exists")
+        kind = wrapped.get("type")
+        kind = kind.upper() if isinstance(kind, str) else None
+        if kind not in DEFINITION_TYPES:
+            refuse("type", "type is invalid")
+        options = wrapped.get("options")
+        if kind == "LIST" and (not isinstance(options, list) or not options
+                               or not all(isinstance(o, str) and o.strip() for o in options)):
+            refuse("options", "options must be a list of values")  # a list with no options [unverified refusal]
+        description = wrapped.get("description")
+        if description is not None and not isinstance(description, str):
+            refuse("description", "description must be text")
+        capture = wrapped.get("captureRule")
+        if capture is not None and (namespace != "parties" or capture not in ("person", "organisation")):
+            refuse("captureRule", "captureRule is invalid")
+        if problems:
+            return validation_error(request, problems)
+        definition: dict[str, Any] = {"id": max((d["id"] for d in self.definitions[namespace]), default=0) + 1,
+                                      "name": name.strip(), "type": kind}
+        if kind == "LIST":
+            definition["options"] = list(options)  # options on another type are not kept [unverified]
+        if description is not None:
+            definition["description"] = description
+        if capture is not None:
+            definition["captureRule"] = capture
+        self.definitions[namespace].append(definition)
+        shown = self.render_definitions(self.definitions[namespace])[-1]
+        location = f"https://api.capsulecrm.com/api/v2/{namespace}/fields/definitions/{definition['id']}"
+        return answer(request, {"definition": shown}, 201, {"Location": location})
 
     def all_users(self) -> list[dict[str, Any]]:
         """Every user with what `/users` shows of them (https://developer.capsulecrm.com/v2/models/user)."""

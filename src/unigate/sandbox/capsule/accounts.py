@@ -191,8 +191,6 @@ class Parties(PartyChanges, Resource):
             Route("/api/v2/parties", g(self.list_parties), methods=["GET"]),
             Route("/api/v2/parties", g(self.create_party), methods=["POST"]),
             Route("/api/v2/parties/deleted", g(self.deleted_parties), methods=["GET"]),
-            Route("/api/v2/parties/fields/definitions", g(self.emulator.field_definitions), methods=["GET"]),
-            Route("/api/v2/parties/fields/definitions/{id}", g(self.emulator.field_definition), methods=["GET"]),
             Route("/api/v2/parties/{ids}", g(self.show_parties), methods=["GET"]),
             Route("/api/v2/parties/{id}", g(self.update_party), methods=["PUT"]),
             Route("/api/v2/parties/{id}", g(self.delete_party), methods=["DELETE"]),

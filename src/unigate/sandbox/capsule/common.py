@@ -105,7 +105,11 @@ FIELD_DEFINITIONS: list[dict[str, Any]] = [
     {"id": 816, "name": "Seniority", "type": "LIST", "options": ["Junior", "Senior", "Executive"], "captureRule": "person"},
     {"id": 817, "name": "Lifetime Orders", "type": "NUMBER"},
 ]
+# The seeded definitions by id (each data space keeps its own copy: CapsuleEmulator.definitions).
 FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in FIELD_DEFINITIONS}
+# The definition types (https://developer.capsulecrm.com/v2/models/field_definition: text, date, list, boolean,
+# number, link; LARGE_TEXT as https://github.com/soil-dev/capsulemcp reports), kept upper-case here.
+DEFINITION_TYPES = ("TEXT", "DATE", "LIST", "BOOLEAN", "NUMBER", "LINK", "LARGE_TEXT")
 
 # Countries must be in Capsule's country dictionary, else 422 (the tool docs of
 # https://github.com/soil-dev/capsulemcp).

@@ -63,6 +63,7 @@ FIELD_DEFINITIONS: list[dict[str, Any]] = [
     {"id": 902, "name": "Lead Source", "type": "LIST", "options": ["Referral", "Web", "Event"]},
     {"id": 903, "name": "Competitor", "type": "TEXT"},
 ]
+# The seeded definitions by id (each data space keeps its own copy: CapsuleEmulator.definitions).
 FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in FIELD_DEFINITIONS}
 
 
@@ -150,8 +151,6 @@ class Opportunities(Resource):
         return [
             Route("/api/v2/opportunities", g(self.list_opportunities), methods=["GET"]),
             Route("/api/v2/opportunities", g(self.create), methods=["POST"]),
-            Route("/api/v2/opportunities/fields/definitions", g(self.definitions), methods=["GET"]),
-            Route("/api/v2/opportunities/fields/definitions/{id}", g(self.definition), methods=["GET"]),
             Route("/api/v2/opportunities/{ids}", g(self.show), methods=["GET"]),
             Route("/api/v2/opportunities/{id}", g(self.update), methods=["PUT"]),
             Route("/api/v2/opportunities/{id}", g(self.delete), methods=["DELETE"]),
@@ -159,15 +158,6 @@ class Opportunities(Resource):
         ]
 
     # -- reads ----------------------------------------------------------------------------------------
-    async def definitions(self, request: Request) -> Response:
-        return answer(request, {"definitions": self.emulator.render_definitions(FIELD_DEFINITIONS)})
-
-    async def definition(self, request: Request) -> Response:
-        """`GET /opportunities/fields/definitions/{fieldId}` (https://developer.capsulecrm.com/v2/operations/Custom_Field)."""
-        found = [d for d in self.emulator.render_definitions(FIELD_DEFINITIONS)
-                 if str(d["id"]) == request.path_params["id"]]
-        return answer(request, {"definition": found[0]}) if found else error(request, 404, "Could not find resource")
-
     def _page(self, request: Request, deals: list[dict[str, Any]]) -> Response:
         parties = self._parties()
         paging = parties.page_params(request)
@@ -390,7 +380,7 @@ class Opportunities(Resource):
             return "fields must be an array"
         for item in items:
             ref = item.get("definition")
-            definition = FIELD_DEFINITIONS_BY_ID.get(ref.get("id") if isinstance(ref, dict) else None)
+            definition = self.emulator.definition("opportunities", ref.get("id") if isinstance(ref, dict) else None)
             if definition is None:
                 return "definition is invalid"
             value = item.get("value")
@@ -406,6 +396,7 @@ class Opportunities(Resource):
         return None
 
     def field_value(self, definition_id: int, value: Any) -> dict[str, Any]:
-        definition = FIELD_DEFINITIONS_BY_ID[definition_id]
+        definition = self.emulator.definition("opportunities", definition_id)
+        assert definition is not None
         return {"id": self.emulator.child_id(), "definition": {"id": definition["id"], "name": definition["name"]},
                 "value": value, "tagId": None}

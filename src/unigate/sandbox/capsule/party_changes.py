@@ -16,7 +16,6 @@ from starlette.responses import Response
 from unigate.sandbox.capsule.common import (
     ADDRESS_TYPES,
     COUNTRY_LOOKUP,
-    FIELD_DEFINITIONS_BY_ID,
     ORGANISATION_NOT_FOUND_MESSAGE,
     USERS_BY_ID,
     WEBSITE_SERVICES,
@@ -209,7 +208,7 @@ class PartyChanges:
                         existing["value"] = self._field_stored_value(existing["definition"]["id"], item["value"])
                 continue
             definition_ref = item.get("definition") or {}
-            definition = FIELD_DEFINITIONS_BY_ID.get(definition_ref.get("id") if isinstance(definition_ref, dict) else None)
+            definition = self.emulator.definition("parties", definition_ref.get("id") if isinstance(definition_ref, dict) else None)
             if definition is None:
                 return validation_error(request, [{"message": "definition is invalid", "resource": "field", "field": "definition"}])
             value = item.get("value")
@@ -247,15 +246,16 @@ class PartyChanges:
             return "invalid date"
         return None
 
-    @staticmethod
-    def _field_stored_value(definition_id: int, value: Any) -> Any:
+    def _field_stored_value(self, definition_id: int, value: Any) -> Any:
         """NUMBER values are stored and read back as strings (NOTES §22)."""
-        if FIELD_DEFINITIONS_BY_ID[definition_id]["type"] == "NUMBER" and value is not None:
+        definition = self.emulator.definition("parties", definition_id)
+        if definition is not None and definition["type"] == "NUMBER" and value is not None:
             number = float(value)
             return str(int(number)) if number.is_integer() else str(number)
         return value
 
     def field_value(self, definition_id: int, value: Any) -> dict[str, Any]:
-        definition = FIELD_DEFINITIONS_BY_ID[definition_id]
+        definition = self.emulator.definition("parties", definition_id)
+        assert definition is not None
         return {"id": self.emulator.child_id(), "definition": {"id": definition["id"], "name": definition["name"]},
                 "value": value, "tagId": None}

@@ -34,6 +34,7 @@ from unigate.sandbox.pipedrive.common import (
     decode_position,
     error,
     invalid,
+    merge_custom_fields,
     normalise_time,
     read_body,
     rfc3339,
@@ -167,6 +168,8 @@ class Organizations(Resource):
     """Organizations; persons (contacts.py) reuse its listing, reads and deletes with their own fields."""
 
     name: ClassVar[str] = "accounts"
+    # Where the object's custom fields are defined (fields.py).
+    fields_kind: ClassVar[str] = "organizationFields"
     path: ClassVar[str] = ORGANIZATIONS_PATH
     not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
     include_fields: ClassVar[dict[str, Any]] = INCLUDE_FIELDS
@@ -331,6 +334,12 @@ class Organizations(Resource):
             raise Invalid(f"Validation failed: {unknown[0]}: Unknown parameter '{unknown[0]}'")
         return {k: v for k, v in body.items() if k in self.writable}
 
+    def _custom_fields(self, record: dict[str, Any], custom: Any) -> dict[str, Any]:
+        """The write's custom field values over the record's, checked against the company's custom fields of this
+        object as they are now (fields.py: created, renamed and deleted through the Fields API)."""
+        fields = self.emulator.resource("fields")
+        return merge_custom_fields(record["custom_fields"], custom, fields.custom(self.fields_kind))  # type: ignore[attr-defined]
+
     def name_required(self) -> bool:
         """A create must name the organization: "name (required)" in
         https://developers.pipedrive.com/docs/api/v1/Organizations#addOrganization (the v2 schema marks
@@ -386,21 +395,7 @@ class Organizations(Resource):
                 address = {key: address.get(key) for key in ADDRESS_KEYS}
             changes["address"] = address
         if "custom_fields" in body:
-            custom = body["custom_fields"]
-            if not isinstance(custom, dict):
-                raise Invalid("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
-            known = set(CUSTOM_FIELD_KEYS.values())
-            merged = dict(record.get("custom_fields") or {key: None for key in CUSTOM_FIELD_KEYS.values()})
-            for key, value in custom.items():
-                if key not in known:  # [unverified] Pipedrive's answer to an unknown field key
-                    raise Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
-                if key in NUMERIC_CUSTOM_FIELDS and value is not None:
-                    if isinstance(value, bool) or not isinstance(value, (int, float)):
-                        raise Invalid(f"Validation failed: custom_fields.{key}: must be a number")
-                elif value is not None and not isinstance(value, str):
-                    raise Invalid(f"Validation failed: custom_fields.{key}: must be a string")
-                merged[key] = None if value == "" else value
-            changes["custom_fields"] = merged
+            changes["custom_fields"] = self._custom_fields(record, body["custom_fields"])
         record.update(changes)
 
     async def _create(self, request: Request, headers: dict[str, str]) -> Response:

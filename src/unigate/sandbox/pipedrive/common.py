@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -151,21 +150,54 @@ def required_text(body: dict[str, Any], field: str, creating: bool) -> dict[str,
     return {field: value}
 
 
-def merge_custom_fields(current: dict[str, Any], custom: Any, keys: Iterable[str],
-                        numeric: frozenset[str]) -> dict[str, Any]:
-    """A write's `custom_fields` over the record's: the company's own keys only, numbers for numeric fields,
-    text for the others, `""` or null clearing (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields)."""
+def merge_custom_fields(current: dict[str, Any], custom: Any, fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A write's `custom_fields` over the record's: the company's own custom fields only (`fields`, by field_code),
+    each value of its field's type, null (or `""`) clearing
+    (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields)."""
     if not isinstance(custom, dict):
         raise Invalid("Validation failed: custom_fields: Parameter 'custom_fields' must be an object")
-    known = set(keys)
     merged = dict(current)
     for key, value in custom.items():
-        if key not in known:
+        field = fields.get(key)
+        if field is None:  # [observed] an unknown key fails the whole request with ERR_SCHEMA_VALIDATION_FAILED
             raise Invalid(f"Validation failed: custom_fields: Unknown custom field key '{key}'")
-        if key in numeric and value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise Invalid(f"Validation failed: custom_fields.{key}: must be a number")
-        elif value is not None and not isinstance(value, str):
-            raise Invalid(f"Validation failed: custom_fields.{key}: must be a string")
+        if value is not None and value != "":
+            problem = custom_value_problem(field, value)
+            if problem:
+                raise Invalid(f"Validation failed: custom_fields.{key}: {problem}")
         merged[key] = None if value == "" else value
     return merged
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def custom_value_problem(field: dict[str, Any], value: Any) -> str | None:
+    """Why `value` does not fit the custom field, or None. Shapes: the v2 `custom_fields` descriptions of
+    https://github.com/pipedrive/client-php (PersonItem, DealItem): text types take a string, double a number, date
+    YYYY-MM-DD, enum an option id, set a non-empty list of option ids ("[]" is refused), user/org/people an id;
+    monetary `{value, currency}`; address, daterange and timerange an object [their keys unverified]."""
+    kind = field["field_type"]
+    option_ids = {o["id"] for o in field.get("options") or []}
+    if kind == "double":
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "must be a number"
+    if kind == "date":
+        return None if isinstance(value, str) and _DATE.match(value) else "must be a date (YYYY-MM-DD)"
+    if kind == "enum":
+        return None if _is_int(value) and value in option_ids else "must be the id of one of the field's options"
+    if kind == "set":
+        ok = isinstance(value, list) and value and all(_is_int(v) and v in option_ids for v in value)
+        return None if ok else "must be a non-empty array of the ids of the field's options"
+    if kind in ("user", "org", "people"):
+        return None if _is_int(value) else "must be an integer id"
+    if kind == "monetary":
+        ok = isinstance(value, dict) and isinstance(value.get("value"), (int, float)) \
+            and not isinstance(value.get("value"), bool) and isinstance(value.get("currency", ""), str)
+        return None if ok else "must be an object with a numeric value and a currency"
+    if kind in ("address", "daterange", "timerange"):
+        return None if isinstance(value, dict) else "must be an object"
+    return None if isinstance(value, str) else "must be a string"

@@ -33,7 +33,6 @@ from unigate.sandbox.pipedrive.common import (
     Invalid,
     error,
     invalid,
-    merge_custom_fields,
     read_body,
     rfc3339,
     unauthorized,
@@ -131,6 +130,7 @@ def split_name(name: str) -> tuple[str, str | None]:
 
 class Persons(Organizations):
     name: ClassVar[str] = "contacts"
+    fields_kind: ClassVar[str] = "personFields"
     path: ClassVar[str] = PERSONS_PATH
     not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
     include_fields: ClassVar[dict[str, Any]] = PERSON_INCLUDE_FIELDS
@@ -229,9 +229,6 @@ class Persons(Organizations):
             out[0]["primary"] = True  # the first one is the primary one when none is marked [unverified]
         return out
 
-    @staticmethod
-    def _custom_fields(record: dict[str, Any], custom: Any) -> dict[str, Any]:
-        return merge_custom_fields(record["custom_fields"], custom, PERSON_FIELD_KEYS.values(), NUMERIC_PERSON_FIELDS)
 
     # -- merge (API v1) ------------------------------------------------------------------------------
     async def merge(self, request: Request) -> Response:

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from unigate.sandbox.pipedrive.accounts import Organizations
 from unigate.sandbox.pipedrive.common import (
     Invalid,
-    merge_custom_fields,
     normalise_time,
     required_text,
     rfc3339,
@@ -74,6 +73,7 @@ _SEED_START = datetime(2023, 5, 2, 10, 0, 0, tzinfo=UTC)
 
 class Deals(Organizations):
     name: ClassVar[str] = "opportunities"
+    fields_kind: ClassVar[str] = "dealFields"
     path: ClassVar[str] = DEALS_PATH
     writable: ClassVar[frozenset[str]] = WRITABLE   # others: the `unknown_fields` switch (accounts.py)
     not_found_message: ClassVar[str] = NOT_FOUND_MESSAGE
@@ -286,6 +286,3 @@ class Deals(Organizations):
                 out[name] = normalise_time(body[name])
         return out
 
-    @staticmethod
-    def _custom_fields(record: dict[str, Any], custom: Any) -> dict[str, Any]:
-        return merge_custom_fields(record["custom_fields"], custom, DEAL_FIELD_KEYS.values(), NUMERIC_DEAL_FIELDS)

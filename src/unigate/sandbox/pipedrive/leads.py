@@ -24,7 +24,7 @@ The lead (client-php docs/versions/v1/Model/LeadResponse.md): `id` (a UUID), `ti
 through the API), `origin`, `origin_id`, `channel`, `channel_id`, `is_archived`, `was_seen`, `value`
 (`{"amount", "currency"}` or null), `expected_close_date` (YYYY-MM-DD or null), `next_activity_id`, `add_time` and
 `update_time` (ISO 8601 with milliseconds and `Z`), `visible_to` (a string: "1", "3", "5", "7"), `cc_email`.
-Leads have no custom fields of their own: they carry the deals' (deals.py `DEAL_FIELD_KEYS`) as top-level keys,
+Leads have no custom fields of their own: they carry the deals' (fields.py, `dealFields` as they are now) as top-level keys,
 in the deals' value formats, and a field not set is left out of the answer
 (https://developers.pipedrive.com/docs/api/v1/Leads#addLead).
 
@@ -48,8 +48,8 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
-from unigate.sandbox.pipedrive.common import Invalid, error, read_body, unauthorized
-from unigate.sandbox.pipedrive.deals import CURRENCIES, DEAL_FIELD_KEYS, NUMERIC_DEAL_FIELDS
+from unigate.sandbox.pipedrive.common import Invalid, custom_value_problem, error, read_body, unauthorized
+from unigate.sandbox.pipedrive.deals import CURRENCIES, DEAL_FIELD_KEYS
 from unigate.sandbox.pipedrive.notes import v1_list_body, v1_page
 
 if TYPE_CHECKING:
@@ -168,7 +168,9 @@ class Leads(Resource):
     # -- validation --------------------------------------------------------------------------------
     def _apply(self, record: dict[str, Any], body: dict[str, Any], creating: bool) -> None:
         """Validate the whole body, then write it (nothing changes on error)."""
-        custom_keys = set(DEAL_FIELD_KEYS.values())
+        # The deals' custom fields as they are now (fields.py: created and deleted through the Fields API).
+        deal_fields = self.emulator.resource("fields").custom("dealFields")  # type: ignore[attr-defined]
+        custom_keys = set(deal_fields)
         allowed = (CREATE_FIELDS if creating else UPDATE_FIELDS) | custom_keys
         unknown = sorted(k for k in body if k not in allowed)
         if unknown:
@@ -233,11 +235,9 @@ class Leads(Resource):
             changes["channel"] = body["channel"]
         for key in custom_keys & set(body):
             value = body[key]
-            if key in NUMERIC_DEAL_FIELDS and value is not None:
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
-                    raise Invalid(f"Validation failed: {key}: must be a number")
-            elif value is not None and not isinstance(value, str):
-                raise Invalid(f"Validation failed: {key}: must be a string")
+            problem = custom_value_problem(deal_fields[key], value) if value not in (None, "") else None
+            if problem:
+                raise Invalid(f"Validation failed: {key}: {problem}")
             changes[key] = None if value == "" else value
         merged = {**record, **changes}
         if merged["person_id"] is None and merged["organization_id"] is None:
