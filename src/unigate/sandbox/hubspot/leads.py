@@ -68,6 +68,7 @@ from unigate.sandbox.hubspot.common import (
     write_properties,
 )
 from unigate.sandbox.hubspot.deals import BAD_SPEC_MESSAGE, BAD_TYPE_MESSAGE, CATEGORIES, INVALID_ID_MESSAGE, invalid
+from unigate.sandbox.hubspot.deals import _option_item as option_item
 from unigate.sandbox.hubspot.pipelines import EPOCH, PIPELINE_NOT_FOUND
 
 if TYPE_CHECKING:
@@ -145,12 +146,6 @@ def pipeline_object(pipeline_id: str, label: str, order: int, stages: tuple) -> 
                  "metadata": {"isClosed": "true" if closed else "false"},   # [unverified] a lead stage's metadata
                  "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT", "archived": False, "createdAt": EPOCH,
                  "updatedAt": EPOCH} for i, (stage_id, stage_label, closed) in enumerate(stages)]}
-
-
-def option_item(name: str, value: str, allowed: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    message = f"{value} was not one of the allowed options: [{', '.join(allowed)}]"
-    return {"isValid": False, "message": message, "error": "INVALID_OPTION", "name": name,
-            "localizedErrorMessage": message}
 
 
 class Leads(Resource):
