@@ -9,8 +9,9 @@ from unigate.sandbox.server import discover_emulators
 
 # HubSpot's resources in seeding order, and how many of each a reset seeds by default (pipelines: the
 # default one and 15 custom ones).
-HUBSPOT_RESOURCES = ["accounts", "contacts", "pipelines", "opportunities", "notes", "tasks", "engagements", "users"]
-DEFAULTS = {"accounts": 60, "contacts": 60, "pipelines": 16, "opportunities": 60, "notes": 60, "tasks": 60,
+HUBSPOT_RESOURCES = ["accounts", "contacts", "leads", "pipelines", "opportunities", "notes", "tasks", "engagements",
+                     "users"]
+DEFAULTS = {"accounts": 60, "contacts": 60, "leads": 60, "pipelines": 16, "opportunities": 60, "notes": 60, "tasks": 60,
             "engagements": 60, "users": 16}
 
 

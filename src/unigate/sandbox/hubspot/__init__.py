@@ -22,7 +22,7 @@ Sources (each behaviour names its own beside it; [verified], [observed] or [unve
 - Default properties and their options: https://knowledge.hubspot.com/properties/hubspots-default-contact-properties
 - Live answers recorded by integrators (marked [observed]): https://github.com/amp-labs/connectors, public issues
 - Switches (`switches`, set through `/__control/hubspot/switches`) where the sources disagree or are
-  silent: `invalid_properties` (common.py), `merged_id_read` (bulk.py).
+  silent: `invalid_properties` (common.py), `merged_id_read` (bulk.py), `lead_primary_association` (leads.py).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.hubspot import accounts, activities, associations, bulk, contacts, deals, owners, pipelines, properties
+from unigate.sandbox.hubspot import accounts, activities, associations, bulk, contacts, deals, leads, owners, pipelines, properties
 from unigate.sandbox.hubspot.accounts import Companies
 from unigate.sandbox.hubspot.common import (
     AUTH_MESSAGE,
@@ -54,12 +54,15 @@ class HubSpotEmulator(Emulator):
     name: ClassVar[str] = "hubspot"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, pipelines.Pipelines, deals.Deals,
+    # Leads before pipelines: leads.py serves /crm/v3/pipelines/leads ahead of pipelines.py's {objectType} paths.
+    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, leads.Leads, pipelines.Pipelines,
+                                                       deals.Deals,
                                                        activities.Notes, activities.Tasks, activities.Calls,
                                                        owners.Owners)
-    # Where HubSpot's sources disagree or are silent (common.py and bulk.py say which source backs each value).
+    # Where HubSpot's sources disagree or are silent (common.py, bulk.py and leads.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES,
-                                                      "merged_id_read": bulk.MERGED_ID_READ}
+                                                      "merged_id_read": bulk.MERGED_ID_READ,
+                                                      "lead_primary_association": leads.LEAD_PRIMARY_ASSOCIATION}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
