@@ -66,12 +66,14 @@ class HubSpotEmulator(Emulator):
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
+        # the definitions below as the properties API then creates, changes and archives them
+        self.portal_properties = properties.PortalProperties(self.property_definitions)
 
     def routes(self) -> list[Route]:
         return super().routes() + associations.routes(self) + bulk.routes(self) + properties.routes(self)
 
     def property_definitions(self, object_type: str) -> list[dict]:
-        """The properties API's definitions of `contacts`, `companies` or `deals`."""
+        """The seeded definitions of `contacts`, `companies` or `deals` (what the portal holds is `portal_properties`)."""
         if object_type == "deals":
             return properties.definitions(deals.STANDARD_PROPERTIES, deals.CUSTOM_PROPERTIES, deals.OPTIONS)
         if object_type == "contacts":

@@ -55,7 +55,8 @@ DEFAULT_PROPERTIES = ("createdate", "domain", "hs_lastmodifieddate", "hs_object_
 # live payloads, not in the official text]. Set to () to return exactly the requested properties.
 ALWAYS_RETURNED = ("createdate", "hs_lastmodifieddate", "hs_object_id")
 
-# Properties HubSpot defines for companies. Writes naming anything else fail with PROPERTY_DOESNT_EXIST;
+# Properties HubSpot defines for companies. Writes naming anything the portal does not define (these, the custom
+# ones below and what the properties API added: `emulator.portal_properties`) fail with PROPERTY_DOESNT_EXIST;
 # reads naming anything else simply leave it out (HubSpot docs: "If a requested property isn't
 # defined, it won't be included in the response").
 STANDARD_PROPERTIES = frozenset({
@@ -65,12 +66,13 @@ STANDARD_PROPERTIES = frozenset({
     "hs_additional_domains", "lifecyclestage", "annualrevenue", "type", "timezone", "founded_year",
     "linkedin_company_page", "twitterhandle", "facebook_company_page", "is_public", "hs_lead_status",
 })
-# This portal's custom company properties (name: enumeration options).
+# This portal's seeded custom company properties (name: enumeration options).
 # A custom property with no options is a text property (properties.definition).
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"account_tier": ("Gold", "Silver", "Bronze"), "partner_code": (),
                                                  "renewal_score": (), "is_strategic": ()}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
-# Values an enumeration takes: the lifecycle stages plus the portal's custom options. `industry`, `type`
+# Values an enumeration takes, seeded into the definitions (writes check them there): the lifecycle stages plus
+# the portal's custom options. `industry`, `type`
 # and `hs_lead_status` are enumerations too, but their company options are not in the emulator, so any
 # value passes [unverified option lists].
 ENUMERATIONS = {"lifecyclestage": STAGE_OPTIONS["lifecyclestage"], **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
@@ -205,16 +207,16 @@ class Companies(Resource):
         return COMPANIES_PATH, b'{"results":[', sample, b"]}", MEDIA_TYPE
 
     # -- helpers -----------------------------------------------------------------------------------
-    @staticmethod
-    def _render(record: dict[str, Any], names: list[str] | tuple[str, ...] | None) -> dict[str, Any]:
+    def _render(self, record: dict[str, Any], names: list[str] | tuple[str, ...] | None) -> dict[str, Any]:
         """The wire object; `names=None` returns every property that has a value."""
         stored = record["properties"]
         if names is None:
             properties = dict(stored)
         else:
             properties = {}
+            known = self.emulator.portal_properties.known("companies")
             for name in (*ALWAYS_RETURNED, *names):
-                if name in KNOWN_PROPERTIES or name in stored:
+                if name in known or name in stored:
                     properties[name] = stored.get(name)
         out = {"id": record["id"], "properties": properties, "createdAt": record["createdAt"],
                "updatedAt": record["updatedAt"], "archived": record["archived"]}
@@ -254,11 +256,12 @@ class Companies(Resource):
         body = await read_body(request, headers)
         if isinstance(body, Response):
             return body
-        props = validate_properties(body, "SimplePublicObjectInputForCreate", KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+        portal = self.emulator.portal_properties
+        props = validate_properties(body, "SimplePublicObjectInputForCreate", portal.known("companies"), headers, COMPUTED_PROPERTIES,
                                     self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
-        invalid = value_errors(props, ENUMERATIONS, headers)
+        invalid = value_errors(props, portal.enumerations("companies"), headers, portal.multi_valued("companies"))
         if invalid is not None:
             return invalid
         stamp = now_iso()
@@ -291,11 +294,12 @@ class Companies(Resource):
         body = await read_body(request, headers)
         if isinstance(body, Response):
             return body
-        props = validate_properties(body, "SimplePublicObjectInput", KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+        portal = self.emulator.portal_properties
+        props = validate_properties(body, "SimplePublicObjectInput", portal.known("companies"), headers, COMPUTED_PROPERTIES,
                                     self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
-        invalid = value_errors(props, ENUMERATIONS, headers)
+        invalid = value_errors(props, portal.enumerations("companies"), headers, portal.multi_valued("companies"))
         if invalid is not None:
             return invalid
         stored = record["properties"]

@@ -221,14 +221,17 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def value_errors(props: dict[str, str], enumerations: dict[str, tuple[str, ...]],
-                 headers: dict[str, str]) -> Response | None:
+                 headers: dict[str, str], multi: frozenset[str] = frozenset()) -> Response | None:
     """HubSpot's 400 INVALID_OPTION / INVALID_EMAIL for values outside a property's rules, else None
     (item shape observed: https://github.com/gregorspan/csc-frodx/issues/21) [email wording unverified].
     An enumeration takes its options' internal values, not their labels
-    (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties)."""
+    (https://knowledge.hubspot.com/properties/hubspots-default-contact-properties); one in `multi` (a checkbox)
+    takes several, joined by `;`
+    (https://developers.hubspot.com/docs/faq/how-do-i-set-multiple-values-for-checkbox-properties)."""
     results = []
     for name, value in props.items():
-        if value and name in enumerations and value not in enumerations[name]:
+        values = value.split(";") if name in multi else [value]
+        if value and name in enumerations and any(v not in enumerations[name] for v in values):
             message = f"{value} was not one of the allowed options: [{', '.join(enumerations[name])}]"
             results.append({"isValid": False, "message": message, "error": "INVALID_OPTION", "name": name,
                             "localizedErrorMessage": message})

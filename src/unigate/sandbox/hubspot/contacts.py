@@ -65,11 +65,11 @@ STANDARD_PROPERTIES = frozenset({
     "hs_additional_emails", "createdate", "lastmodifieddate", "hs_object_id", "notes_last_updated",
     "notes_last_contacted", "hs_last_sales_activity_date", "associatedcompanyid", "hs_merged_object_ids",
 })
-# This portal's custom contact properties (name: enumeration options, () for free text).
+# This portal's seeded custom contact properties (name: enumeration options, () for free text); the
+# properties API adds more (`emulator.portal_properties`).
 # A custom property with no options is a text property (properties.definition).
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms"), "referral_code": ()}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
-ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
 # HubSpot computes these (additional emails come from merges and the app): a write naming them is
 # refused, or dropped with the switch `invalid_properties` set to "ignore" (common.py).
 COMPUTED_PROPERTIES = READ_ONLY & KNOWN_PROPERTIES
@@ -166,8 +166,9 @@ class Contacts(Resource):
         if names is None:
             properties = dict(stored)
         else:
+            known = self.emulator.portal_properties.known("contacts")
             properties = {name: stored.get(name) for name in (*ALWAYS_RETURNED, *names)
-                          if name in KNOWN_PROPERTIES or name in stored}
+                          if name in known or name in stored}
         out = {"id": record["id"], "properties": properties, "createdAt": record["createdAt"],
                "updatedAt": record["updatedAt"], "archived": record["archived"]}
         if record["archived"]:
@@ -215,11 +216,12 @@ class Contacts(Resource):
 
     def _checked_props(self, body: Any, model: str, headers: dict[str, str],
                        but: str | None = None) -> dict[str, str] | Response:
-        props = validate_properties(body, model, KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+        portal = self.emulator.portal_properties
+        props = validate_properties(body, model, portal.known("contacts"), headers, COMPUTED_PROPERTIES,
                                     self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
-        invalid = value_errors(props, ENUMERATIONS, headers)
+        invalid = value_errors(props, portal.enumerations("contacts"), headers, portal.multi_valued("contacts"))
         if invalid is not None:
             return invalid
         if props.get("email"):

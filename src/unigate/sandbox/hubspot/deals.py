@@ -81,12 +81,12 @@ STANDARD_PROPERTIES = frozenset({
     "hubspot_owner_id", "createdate", "hs_lastmodifieddate", "hs_object_id", "hs_is_closed", "hs_is_closed_won",
     "hs_deal_stage_probability", "notes_last_updated", "notes_last_contacted", "num_associated_contacts",
 })
-# This portal's custom deal properties (name: enumeration options, () for free text).
+# This portal's seeded custom deal properties (name: enumeration options, () for free text); the
+# properties API adds more (`emulator.portal_properties`).
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"deal_source": ("inbound", "outbound", "partner"),
                                                  "competitor": ()}
 OPTIONS = {"deal_currency_code": CURRENCIES, "dealtype": DEAL_TYPES}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
-ENUMERATIONS = {**OPTIONS, **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
 COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_lastmodifieddate", "hs_is_closed", "hs_is_closed_won",
                                  "hs_deal_stage_probability", "num_associated_contacts"})
 REQUIRED_MESSAGE = "Error creating DEAL. Some required properties were not set."  # [unverified wording]
@@ -227,8 +227,9 @@ class Deals(Resource):
         if names is None:
             properties = dict(stored)
         else:
+            known = self.emulator.portal_properties.known("deals")
             properties = {name: stored.get(name) for name in (*ALWAYS_RETURNED, *names)
-                          if name in KNOWN_PROPERTIES or name in stored}
+                          if name in known or name in stored}
         out: dict[str, Any] = {"id": record["id"], "properties": properties, "createdAt": record["createdAt"],
                                "updatedAt": record["updatedAt"], "archived": record["archived"]}
         if record["archived"]:
@@ -262,13 +263,16 @@ class Deals(Resource):
                  current: dict[str, str] | None = None) -> dict[str, str] | Response:
         """The written properties, validated as HubSpot does: known names, enumerations, numbers,
         dates, and a stage that belongs to the deal's pipeline."""
-        props = validate_properties(body, model, KNOWN_PROPERTIES, headers)
+        portal = self.emulator.portal_properties
+        props = validate_properties(body, model, portal.known("deals"), headers)
         if isinstance(props, Response):
             return props
         items = []
+        enumerations, multi = portal.enumerations("deals"), portal.multi_valued("deals")
         for name, value in props.items():
-            if value and name in ENUMERATIONS and value not in ENUMERATIONS[name]:
-                items.append(_option_item(name, value, ENUMERATIONS[name]))
+            values = value.split(";") if name in multi else [value]
+            if value and name in enumerations and any(v not in enumerations[name] for v in values):
+                items.append(_option_item(name, value, enumerations[name]))
         if props.get("amount"):
             try:
                 float(props["amount"])

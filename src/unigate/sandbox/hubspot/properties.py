@@ -1,23 +1,39 @@
-"""HubSpot's properties API (read side): the portal's property definitions per object type.
+"""HubSpot's properties API: the portal's property definitions and property groups per object type
+(https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide).
 
-`GET /crm/v3/properties/{objectType}` answers `{"results": [Property]}`, unpaged, and
-`GET /crm/v3/properties/{objectType}/{propertyName}` one of them
-(https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide). A definition carries
-`name, label, type, fieldType, groupName, options, hidden, calculated, ...`; HubSpot's own properties
-carry `hubspotDefined: true`, a portal's custom ones leave it out. `archived=true` lists archived
-properties (this portal has none). The object type is named as in the objects API (`contacts`,
-`companies`) or by its type id (`0-1`, `0-2`).
+- `GET    /crm/v3/properties/{objectType}`                 `{"results": [Property]}`, unpaged (`archived=true`: the archived ones)
+- `POST   /crm/v3/properties/{objectType}`                 create (PropertyCreate), 201
+- `GET    /crm/v3/properties/{objectType}/{propertyName}`  one definition (`archived=true` reaches an archived one)
+- `PATCH  /crm/v3/properties/{objectType}/{propertyName}`  update (PropertyUpdate), 200
+- `DELETE /crm/v3/properties/{objectType}/{propertyName}`  archive, 204
+- `GET    /crm/v3/properties/{objectType}/groups`          `{"results": [PropertyGroup]}`
+- `POST   /crm/v3/properties/{objectType}/groups`          create (PropertyGroupCreate), 201
+- `GET    /crm/v3/properties/{objectType}/groups/{groupName}`, `PATCH` (PropertyGroupUpdate) one group
+  (a group's DELETE is not emulated)
+
+A definition carries `name, label, type, fieldType, groupName, options, hidden, calculated, ...`; HubSpot's own
+properties carry `hubspotDefined: true`, a portal's custom ones leave it out. The object type is named as in
+the objects API (`contacts`, `companies`) or by its type id (`0-1`, `0-2`). What one data space holds (the
+seeded definitions, then what the API created, changed and archived) is a `PortalProperties`, which the
+object resources read the writable property names and enumeration options from.
+
+Request and answer shapes (PropertyCreate, PropertyUpdate, PropertyGroupCreate, PropertyGroupUpdate, their
+required members and the type and fieldType values): HubSpot's own client,
+https://github.com/HubSpot/hubspot-api-python, hubspot/crm/properties/models/. The wording of the refusals
+is [unverified] unless marked otherwise; their envelope is HubSpot's (common.error).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.hubspot.common import answer, error
+from unigate.sandbox.hubspot.common import answer, error, now_iso, read_body
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -97,22 +113,166 @@ def definitions(standard: frozenset[str], custom: dict[str, tuple[str, ...]],
     return out
 
 
-def routes(emulator: HubSpotEmulator) -> list[Route]:
-    async def list_properties(request: Request) -> Response:
-        denied = emulator.unauthorized(request)
-        if denied is not None:
-            return denied
-        headers = emulator.rate_limits.headers()
-        raw = request.path_params["objectType"]
-        object_type = OBJECT_TYPES.get(raw.lower())
-        if object_type is None:
-            return error(400, "VALIDATION_ERROR", UNKNOWN_TYPE_MESSAGE.format(name=raw), headers)
-        if request.query_params.get("archived", "false").lower() == "true":
-            return answer({"results": []}, 200, headers)
-        return answer({"results": emulator.property_definitions(object_type)}, 200, headers)
+# -- what a data space holds -------------------------------------------------------------------------------
 
-    async def one_property(request: Request) -> Response:
-        """GET /crm/v3/properties/{objectType}/{propertyName}: one definition, 404 for a name the type lacks."""
+# The group HubSpot's own properties of each object sit in (`contactinformation`, ... as HubSpot's default
+# property groups are named: https://knowledge.hubspot.com/properties/property-field-types-in-hubspot,
+# [observed: `groupName` of default properties in recorded answers]).
+INFORMATION_GROUPS = {"contacts": ("contactinformation", "Contact information"),
+                      "companies": ("companyinformation", "Company information"),
+                      "deals": ("dealinformation", "Deal information")}
+# A portal's groups besides the information group: some of HubSpot's own [unverified list: HubSpot documents
+# no fixed set of default groups] and the portal's own (`custom_properties` holds its seeded custom properties).
+_OTHER_GROUPS = {
+    "contacts": (("emailinformation", "Email information"), ("contact_activity", "Contact activity"),
+                 ("conversioninformation", "Conversion information"), ("analyticsinformation", "Web analytics history"),
+                 ("socialmediainformation", "Social media information"), ("sales_properties", "Sales properties"),
+                 ("contactlcs", "Contact lifecycle stage properties"), ("facebook_ads_properties", "Facebook Ads properties"),
+                 ("multibusinessunitinformation", "Business unit information"),
+                 ("custom_properties", "Custom properties"), ("onboarding", "Onboarding"),
+                 ("partner_program", "Partner program"), ("customer_success", "Customer success"),
+                 ("event_attendance", "Event attendance"), ("integration_properties", "Integration properties"),
+                 ("billing", "Billing")),
+    "companies": (("social_media_information", "Social media information"), ("target_accounts", "Target accounts"),
+                  ("company_activity", "Company activity"), ("custom_properties", "Custom properties"),
+                  ("partner_program", "Partner program")),
+    "deals": (("deal_activity", "Deal activity"), ("deal_revenue", "Deal revenue"),
+              ("custom_properties", "Custom properties"), ("forecast", "Forecast")),
+}
+CUSTOM_GROUP = "custom_properties"
+
+# PropertyCreate's `type` and `fieldType` values (hubspot-api-python, hubspot/crm/properties/models/
+# property_create.py, their allowed_values), and the fieldTypes each type takes ("Property type and fieldType
+# values" in https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide).
+FIELD_TYPES = {
+    "string": ("text", "textarea", "html", "file", "phonenumber"),
+    "number": ("number", "calculation_equation"),
+    "date": ("date",),
+    "datetime": ("date",),
+    "enumeration": ("select", "radio", "checkbox", "booleancheckbox"),
+    "bool": ("booleancheckbox",),
+    "phone_number": ("phonenumber",),
+}
+ALL_FIELD_TYPES = ("booleancheckbox", "calculation_equation", "checkbox", "date", "file", "html", "number",
+                   "phonenumber", "radio", "select", "text", "textarea")
+# An internal name: a letter, then letters, digits and underscores [unverified: HubSpot's UI derives lower-case
+# names of that form; the API's own rule is not documented].
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
+# How many custom properties one object type holds here (HubSpot bounds them per portal and object,
+# https://developers.hubspot.com/docs/api/usage-details; the exact number varies by subscription [unverified]),
+# and how many groups.
+MAX_CUSTOM_PROPERTIES = 1000
+MAX_GROUPS = 200
+
+_MISSING = "Invalid input JSON on line 1, column 1: Cannot build {model}, some of required attributes are not set [{names}]"
+_BAD_ENUM = ("Invalid input JSON on line 1, column 1: Cannot deserialize value of type `{kind}` from String "
+             "\"{value}\": not one of the values accepted for Enum class: [{allowed}]")
+
+
+class PortalProperties:
+    """One data space's property definitions and groups, per object type (`contacts`, `companies`, `deals`):
+    seeded from `seeded(object_type)` on first use, then changed by the properties API."""
+
+    def __init__(self, seeded: Callable[[str], list[dict[str, Any]]]) -> None:
+        self._seeded = seeded
+        self._definitions: dict[str, dict[str, dict[str, Any]]] = {}
+        self._groups: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def definitions(self, object_type: str) -> dict[str, dict[str, Any]]:
+        """Every definition of the object type by name, archived ones included."""
+        found = self._definitions.get(object_type)
+        if found is None:
+            information = INFORMATION_GROUPS.get(object_type)
+            found = {}
+            for seeded in self._seeded(object_type):
+                if information is not None:
+                    seeded["groupName"] = information[0] if seeded.get("hubspotDefined") else CUSTOM_GROUP
+                found[seeded["name"]] = seeded
+            self._definitions[object_type] = found
+        return found
+
+    def groups(self, object_type: str) -> dict[str, dict[str, Any]]:
+        found = self._groups.get(object_type)
+        if found is None:
+            seeded = ((INFORMATION_GROUPS[object_type], *_OTHER_GROUPS[object_type])
+                      if object_type in INFORMATION_GROUPS else ())
+            found = {name: {"name": name, "label": label, "displayOrder": i, "archived": False}
+                     for i, (name, label) in enumerate(seeded)}
+            self._groups[object_type] = found
+        return found
+
+    def live(self, object_type: str) -> list[dict[str, Any]]:
+        return [d for d in self.definitions(object_type).values() if not d["archived"]]
+
+    def known(self, object_type: str) -> frozenset[str]:
+        """The names a record of the object type may carry (archived properties are gone from records' writes)."""
+        return frozenset(d["name"] for d in self.live(object_type))
+
+    def enumerations(self, object_type: str) -> dict[str, tuple[str, ...]]:
+        """Enumeration properties with options: the values each takes."""
+        return {d["name"]: tuple(o["value"] for o in d["options"]) for d in self.live(object_type)
+                if d["type"] == "enumeration" and d["options"]}
+
+    def multi_valued(self, object_type: str) -> frozenset[str]:
+        """Enumerations of several values (`checkbox`: `"a;b"`,
+        https://developers.hubspot.com/docs/faq/how-do-i-set-multiple-values-for-checkbox-properties)."""
+        return frozenset(d["name"] for d in self.live(object_type)
+                         if d["type"] == "enumeration" and d["fieldType"] == "checkbox")
+
+
+# -- checks ------------------------------------------------------------------------------------------
+
+def _options(raw: Any, headers: dict[str, str]) -> list[dict[str, Any]] | Response:
+    """OptionInput items (label, value, displayOrder, hidden required in the client's model; displayOrder and
+    hidden are defaulted here: HubSpot renumbers displayOrder [observed: an option sent without it came back
+    numbered, recorded in https://github.com/amp-labs/connectors, providers/hubspot/test/custom])."""
+    if not isinstance(raw, list):
+        return error(400, "VALIDATION_ERROR", _MISSING.format(model="OptionInput", names="label, value"), headers)
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            return error(400, "VALIDATION_ERROR", _MISSING.format(model="OptionInput", names="label, value"), headers)
+        missing = [k for k in ("label", "value") if not isinstance(item.get(k), str) or not item[k]]
+        if missing:
+            return error(400, "VALIDATION_ERROR", _MISSING.format(model="OptionInput", names=", ".join(missing)),
+                         headers)
+        if item["value"] in seen:
+            return error(400, "VALIDATION_ERROR", f"Duplicate option value: {item['value']}", headers)
+        seen.add(item["value"])
+        out.append({"label": item["label"], "value": item["value"],
+                    **({"description": item["description"]} if isinstance(item.get("description"), str) else {}),
+                    "displayOrder": index, "hidden": item.get("hidden") is True})
+    return out
+
+
+def _type_error(kind: Any, field_type: Any, headers: dict[str, str]) -> Response | None:
+    """HubSpot's 400 for a type or fieldType it does not know, or a pair that does not go together."""
+    if kind not in FIELD_TYPES:
+        return error(400, "VALIDATION_ERROR", _BAD_ENUM.format(kind="PropertyType", value=kind,
+                                                                allowed=", ".join(FIELD_TYPES)), headers)
+    if field_type not in ALL_FIELD_TYPES:
+        return error(400, "VALIDATION_ERROR", _BAD_ENUM.format(kind="FieldType", value=field_type,
+                                                                allowed=", ".join(ALL_FIELD_TYPES)), headers)
+    if field_type not in FIELD_TYPES[kind]:
+        return error(400, "VALIDATION_ERROR", f"Property type {kind} does not support the field type {field_type}",
+                     headers)
+    return None
+
+
+def _without_options(kind: str, options: list[dict[str, Any]], headers: dict[str, str]) -> Response | None:
+    """An enumeration needs options ("enumeration: a set of options"; the guide's enumeration examples all carry
+    them, https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide) [refusal unverified]."""
+    if kind == "enumeration" and not options:
+        return error(400, "VALIDATION_ERROR", "Enumeration properties must have at least one option", headers)
+    return None
+
+
+# -- routes ------------------------------------------------------------------------------------------
+
+def routes(emulator: HubSpotEmulator) -> list[Route]:
+    def begin(request: Request) -> tuple[dict[str, str], str] | Response:
+        """Auth, the rate-limit headers and the object type, or the refusal."""
         denied = emulator.unauthorized(request)
         if denied is not None:
             return denied
@@ -121,12 +281,206 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
         object_type = OBJECT_TYPES.get(raw.lower())
         if object_type is None:
             return error(400, "VALIDATION_ERROR", UNKNOWN_TYPE_MESSAGE.format(name=raw), headers)
-        wanted = request.path_params["propertyName"]
-        found = next((d for d in emulator.property_definitions(object_type) if d["name"] == wanted), None)
-        if found is None:
-            # [unverified wording] HubSpot's 404 category for a missing property
-            return error(404, "OBJECT_NOT_FOUND", f"Unable to find property {wanted} on {object_type}", headers)
+        return headers, object_type
+
+    def store() -> PortalProperties:
+        return emulator.portal_properties
+
+    def missing_property(name: str, object_type: str, headers: dict[str, str]) -> Response:
+        # [unverified wording] HubSpot's 404 category for a missing property
+        return error(404, "OBJECT_NOT_FOUND", f"Unable to find property {name} on {object_type}", headers)
+
+    async def list_or_create(request: Request) -> Response:
+        started = begin(request)
+        if isinstance(started, Response):
+            return started
+        headers, object_type = started
+        if request.method == "POST":
+            return await create(request, headers, object_type)
+        archived = request.query_params.get("archived", "false").lower() == "true"
+        results = [d for d in store().definitions(object_type).values() if d["archived"] == archived]
+        return answer({"results": results}, 200, headers)
+
+    async def create(request: Request, headers: dict[str, str], object_type: str) -> Response:
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        if not isinstance(body, dict):
+            body = {}
+        # PropertyCreate's required members (hubspot-api-python, property_create.py; "both type and fieldType
+        # values are required", the properties guide)
+        missing = [k for k in ("name", "label", "type", "fieldType", "groupName")
+                   if not isinstance(body.get(k), str) or not body[k]]
+        if missing:
+            return error(400, "VALIDATION_ERROR", _MISSING.format(model="PropertyCreate", names=", ".join(missing)),
+                         headers)
+        name, kind, field_type = body["name"], body["type"], body["fieldType"]
+        refused = _type_error(kind, field_type, headers)
+        if refused is not None:
+            return refused
+        if not NAME_PATTERN.fullmatch(name):
+            return error(400, "VALIDATION_ERROR", f"Property name {name} is invalid: a property's internal name "
+                                                  "starts with a letter and holds letters, digits and underscores",
+                         headers)
+        definitions = store().definitions(object_type)
+        if name in definitions:
+            # a name is taken while its property is archived too (the recycling bin keeps it) [unverified]
+            return error(409, "CONFLICT", f"A property named '{name}' already exists.", headers)
+        if body["groupName"] not in store().groups(object_type):
+            return error(400, "VALIDATION_ERROR", f"Property group {body['groupName']} does not exist.", headers)
+        options = _options(body.get("options", []), headers)
+        if isinstance(options, Response):
+            return options
+        refused = _without_options(kind, options, headers)
+        if refused is not None:
+            return refused
+        if sum(1 for d in definitions.values() if not d.get("hubspotDefined")) >= MAX_CUSTOM_PROPERTIES:
+            return error(400, "VALIDATION_ERROR", f"The portal holds {MAX_CUSTOM_PROPERTIES} custom properties of "
+                                                  f"{object_type}, its limit.", headers)
+        stamp = now_iso()
+        created = {
+            "name": name, "label": body["label"], "type": kind, "fieldType": field_type,
+            "description": body["description"] if isinstance(body.get("description"), str) else "",
+            "groupName": body["groupName"], "options": options,
+            "displayOrder": body["displayOrder"] if isinstance(body.get("displayOrder"), int) else -1,
+            "calculated": field_type == "calculation_equation", "externalOptions": False,
+            "hasUniqueValue": body.get("hasUniqueValue") is True, "hidden": body.get("hidden") is True,
+            "formField": body.get("formField") is True, "dataSensitivity": "non_sensitive",
+            "modificationMetadata": {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False},
+            "createdAt": stamp, "updatedAt": stamp, "archived": False,
+        }
+        definitions[name] = created
+        headers["Location"] = str(request.url.replace(query=None)) + "/" + name
+        return answer(created, 201, headers)
+
+    async def one(request: Request) -> Response:
+        started = begin(request)
+        if isinstance(started, Response):
+            return started
+        headers, object_type = started
+        name = request.path_params["propertyName"]
+        found = store().definitions(object_type).get(name)
+        archived = request.query_params.get("archived", "false").lower() == "true"
+        if request.method == "GET":
+            if found is None or found["archived"] != archived:
+                return missing_property(name, object_type, headers)
+            return answer(found, 200, headers)
+        if found is None or found["archived"]:
+            return missing_property(name, object_type, headers)
+        if request.method == "DELETE":
+            # HubSpot's own properties cannot be archived (their modificationMetadata says archivable: false)
+            if not found["modificationMetadata"]["archivable"]:
+                return error(400, "VALIDATION_ERROR", f"Property {name} is a HubSpot-defined property and cannot be "
+                                                      "archived.", headers)
+            found["archived"] = True
+            found["archivedAt"] = found["updatedAt"] = now_iso()
+            return answer(None, 204, headers)
+        return await update(request, headers, object_type, found)
+
+    async def update(request: Request, headers: dict[str, str], object_type: str, found: dict[str, Any]) -> Response:
+        """PATCH: PropertyUpdate's members (label, description, groupName, type, fieldType, options,
+        displayOrder, hidden, formField); others, `name` among them, are not PropertyUpdate's and are ignored
+        [unverified]. HubSpot's own properties keep their type and fieldType."""
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        if not isinstance(body, dict):
+            body = {}
+        for key in ("label", "description", "groupName", "type", "fieldType"):
+            if key in body and not isinstance(body[key], str):
+                return error(400, "VALIDATION_ERROR", _BAD_ENUM.format(kind="String", value=body[key], allowed=key),
+                             headers)
+        kind = body.get("type", found["type"])
+        field_type = body.get("fieldType", found["fieldType"])
+        if (kind, field_type) != (found["type"], found["fieldType"]):
+            if found.get("hubspotDefined"):
+                return error(400, "VALIDATION_ERROR", f"Property {found['name']} is a HubSpot-defined property: its "
+                                                      "type and field type cannot be changed.", headers)
+            refused = _type_error(kind, field_type, headers)
+            if refused is not None:
+                return refused
+        options = found["options"]
+        if "options" in body:
+            options = _options(body["options"], headers)
+            if isinstance(options, Response):
+                return options
+        refused = _without_options(kind, options, headers)
+        if refused is not None:
+            return refused
+        if "groupName" in body and body["groupName"] not in store().groups(object_type):
+            return error(400, "VALIDATION_ERROR", f"Property group {body['groupName']} does not exist.", headers)
+        for key in ("label", "description", "groupName"):
+            if key in body:
+                found[key] = body[key]
+        for key in ("hidden", "formField"):
+            if isinstance(body.get(key), bool):
+                found[key] = body[key]
+        if isinstance(body.get("displayOrder"), int):
+            found["displayOrder"] = body["displayOrder"]
+        found.update({"type": kind, "fieldType": field_type, "options": options, "updatedAt": now_iso()})
         return answer(found, 200, headers)
 
-    return [Route("/crm/v3/properties/{objectType}", list_properties, methods=["GET"]),
-            Route("/crm/v3/properties/{objectType}/{propertyName}", one_property, methods=["GET"])]
+    async def groups(request: Request) -> Response:
+        started = begin(request)
+        if isinstance(started, Response):
+            return started
+        headers, object_type = started
+        held = store().groups(object_type)
+        if request.method == "GET":
+            return answer({"results": [g for g in held.values() if not g["archived"]]}, 200, headers)
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        if not isinstance(body, dict):
+            body = {}
+        # PropertyGroupCreate: name and label required (hubspot-api-python, property_group_create.py)
+        missing = [k for k in ("name", "label") if not isinstance(body.get(k), str) or not body[k]]
+        if missing:
+            return error(400, "VALIDATION_ERROR",
+                         _MISSING.format(model="PropertyGroupCreate", names=", ".join(missing)), headers)
+        name = body["name"]
+        if not NAME_PATTERN.fullmatch(name):
+            return error(400, "VALIDATION_ERROR", f"Property group name {name} is invalid: it starts with a letter "
+                                                  "and holds letters, digits and underscores", headers)
+        if name in held:
+            return error(409, "CONFLICT", f"A property group named '{name}' already exists.", headers)
+        if len(held) >= MAX_GROUPS:
+            return error(400, "VALIDATION_ERROR", f"The portal holds {MAX_GROUPS} property groups of {object_type}, "
+                                                  "its limit.", headers)
+        order = body["displayOrder"] if isinstance(body.get("displayOrder"), int) else -1
+        created = {"name": name, "label": body["label"], "displayOrder": order, "archived": False}
+        held[name] = created
+        headers["Location"] = str(request.url.replace(query=None)) + "/" + name
+        return answer(created, 201, headers)
+
+    async def one_group(request: Request) -> Response:
+        started = begin(request)
+        if isinstance(started, Response):
+            return started
+        headers, object_type = started
+        name = request.path_params["groupName"]
+        found = store().groups(object_type).get(name)
+        if found is None or found["archived"]:
+            # [unverified wording]
+            return error(404, "OBJECT_NOT_FOUND", f"Unable to find property group {name} on {object_type}", headers)
+        if request.method == "GET":
+            return answer(found, 200, headers)
+        body = await read_body(request, headers)
+        if isinstance(body, Response):
+            return body
+        if not isinstance(body, dict):
+            body = {}
+        # PropertyGroupUpdate: label and displayOrder; a group keeps its name
+        if "label" in body:
+            if not isinstance(body["label"], str) or not body["label"]:
+                return error(400, "VALIDATION_ERROR", "A property group's label cannot be empty.", headers)
+            found["label"] = body["label"]
+        if isinstance(body.get("displayOrder"), int):
+            found["displayOrder"] = body["displayOrder"]
+        return answer(found, 200, headers)
+
+    # `groups` is matched before `{propertyName}` (Starlette tries routes in order): HubSpot's paths share it
+    return [Route("/crm/v3/properties/{objectType}/groups", groups, methods=["GET", "POST"]),
+            Route("/crm/v3/properties/{objectType}/groups/{groupName}", one_group, methods=["GET", "PATCH"]),
+            Route("/crm/v3/properties/{objectType}", list_or_create, methods=["GET", "POST"]),
+            Route("/crm/v3/properties/{objectType}/{propertyName}", one, methods=["GET", "PATCH", "DELETE"])]
