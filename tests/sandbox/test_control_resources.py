@@ -8,11 +8,13 @@ import requests
 from unigate.sandbox.server import discover_emulators
 
 # HubSpot's resources in seeding order, and how many of each a reset seeds by default (pipelines: the
-# default one and 15 custom ones).
+# default one and 15 custom ones). Property definitions and groups are the portal's configuration: a reset
+# restores them whatever count it names (CONFIGURATION).
 HUBSPOT_RESOURCES = ["accounts", "contacts", "leads", "pipelines", "opportunities", "notes", "tasks", "engagements",
-                     "users"]
+                     "users", "fields", "field_groups"]
+CONFIGURATION = {"fields": 82, "field_groups": 28}
 DEFAULTS = {"accounts": 60, "contacts": 60, "leads": 60, "pipelines": 16, "opportunities": 60, "notes": 60, "tasks": 60,
-            "engagements": 60, "users": 16}
+            "engagements": 60, "users": 16, **CONFIGURATION}
 
 
 @pytest.fixture
@@ -37,7 +39,7 @@ def test_an_unknown_resource_answers_404_with_the_resources(sandbox):
 
 
 def test_reset_seeds_the_count_asked_for_each_resource(hubspot):
-    every = {name: 7 for name in HUBSPOT_RESOURCES}
+    every = {**{name: 7 for name in HUBSPOT_RESOURCES}, **CONFIGURATION}
     assert hubspot.reset(7) == {"reset": "hubspot", "records": every}
     assert len(hubspot.records()) == 7
     assert hubspot.reset(counts={"accounts": 3}) == {"reset": "hubspot", "records": {**DEFAULTS, "accounts": 3}}

@@ -58,7 +58,7 @@ class HubSpotEmulator(Emulator):
     resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, leads.Leads, pipelines.Pipelines,
                                                        deals.Deals,
                                                        activities.Notes, activities.Tasks, activities.Calls,
-                                                       owners.Owners)
+                                                       owners.Owners, properties.Fields, properties.FieldGroups)
     # Where HubSpot's sources disagree or are silent (common.py, bulk.py and leads.py say which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"invalid_properties": INVALID_PROPERTIES,
                                                       "merged_id_read": bulk.MERGED_ID_READ,
@@ -70,7 +70,7 @@ class HubSpotEmulator(Emulator):
         self.portal_properties = properties.PortalProperties(self.property_definitions)
 
     def routes(self) -> list[Route]:
-        return super().routes() + associations.routes(self) + bulk.routes(self) + properties.routes(self)
+        return super().routes() + associations.routes(self) + bulk.routes(self)
 
     def property_definitions(self, object_type: str) -> list[dict]:
         """The seeded definitions of `contacts`, `companies` or `deals` (what the portal holds is `portal_properties`)."""

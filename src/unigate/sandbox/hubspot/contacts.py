@@ -68,7 +68,10 @@ STANDARD_PROPERTIES = frozenset({
 # This portal's seeded custom contact properties (name: enumeration options, () for free text); the
 # properties API adds more (`emulator.portal_properties`).
 # A custom property with no options is a text property (properties.definition).
-CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms"), "referral_code": ()}
+# Besides the two the seeded contacts fill, some no contact uses yet (typed in properties._TYPES), as portals have.
+CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"preferred_channel": ("email", "phone", "sms"), "referral_code": (),
+                                                 "preferred_language": ("en", "de", "fr"), "nps_score": (),
+                                                 "newsletter_opt_in": (), "onboarding_date": (), "support_notes": ()}
 KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 # HubSpot computes these (additional emails come from merges and the app): a write naming them is
 # refused, or dropped with the switch `invalid_properties` set to "ignore" (common.py).

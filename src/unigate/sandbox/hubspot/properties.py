@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.base import Resource
 from unigate.sandbox.hubspot.common import answer, error, now_iso, read_body
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ _TYPES = {
     "num_associated_contacts": ("number", "number"), "hs_is_closed": ("bool", "booleancheckbox"),
     "hs_is_closed_won": ("bool", "booleancheckbox"), "pipeline": ("enumeration", "select"),
     "dealstage": ("enumeration", "radio"),
+    "nps_score": ("number", "number"), "newsletter_opt_in": ("bool", "booleancheckbox"),
+    "onboarding_date": ("date", "date"), "support_notes": ("string", "textarea"),
 }
 # Properties HubSpot computes: their definitions say the value is read-only, and a write naming one is
 # refused (common.validate_properties). `createdate` is not among them: the objects take it, so a
@@ -218,6 +221,43 @@ class PortalProperties:
         https://developers.hubspot.com/docs/faq/how-do-i-set-multiple-values-for-checkbox-properties)."""
         return frozenset(d["name"] for d in self.live(object_type)
                          if d["type"] == "enumeration" and d["fieldType"] == "checkbox")
+
+
+class Fields(Resource):
+    """The control API's view of the definitions (`fields`, every object type's, each with its `objectType`), and
+    the properties API's routes (property groups included). Definitions are the portal's configuration: a reset
+    restores the seeded ones whatever count it names."""
+
+    name: ClassVar[str] = "fields"
+    emulator: HubSpotEmulator
+
+    def routes(self) -> list[Route]:
+        return routes(self.emulator)
+
+    def seed(self, count: int) -> None:
+        """Nothing to seed: `reset_state` gave the emulator fresh `portal_properties`."""
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        portal = self.emulator.portal_properties
+        return [{"objectType": t, **d} for t in INFORMATION_GROUPS for d in portal.definitions(t).values()]
+
+
+class FieldGroups(Resource):
+    """The control API's view of the property groups (`field_groups`, each with its `objectType`); their routes are
+    `Fields`'."""
+
+    name: ClassVar[str] = "field_groups"
+    emulator: HubSpotEmulator
+
+    def routes(self) -> list[Route]:
+        return []
+
+    def seed(self, count: int) -> None:
+        """Nothing to seed (see `Fields.seed`)."""
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        portal = self.emulator.portal_properties
+        return [{"objectType": t, **g} for t in INFORMATION_GROUPS for g in portal.groups(t).values()]
 
 
 # -- checks ------------------------------------------------------------------------------------------
