@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 from support import list_all
 
@@ -140,3 +141,191 @@ def test_custom_property_values_are_typed_by_their_property_type(gateway, ctl):
     assert next(c for c in ctl.records("accounts") if c["id"] == seeded)["properties"]["renewal_score"] == "7.5"
     assert written.json()["custom_fields"]["renewal_score"] == 7.5
     assert written.json()["custom_fields"]["is_strategic"] is True
+
+
+# -- crm/fields writes and crm/field_groups (the properties API,
+# https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide) ------------------------------
+
+def last_request(ctl) -> dict:
+    return ctl.requests()[-1]
+
+
+def test_a_field_is_created_as_a_property_of_the_object_entity_type_names(gateway, ctl):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", json={
+        "name": "renewal_risk", "label": "Renewal risk", "description": "How likely the deal is to churn",
+        "type": "enum", "entity_type": "opportunity",
+        "options": [{"value": "low", "label": "Low"}, {"value": "high"}]})
+    assert created.status_code == 200, created.text
+    sent = last_request(ctl)
+    assert (sent["method"], sent["path"].endswith("/crm/v3/properties/deals")) == ("POST", True)
+    # PropertyCreate: name, label, type, fieldType and groupName (the deal information group by default)
+    assert sent["body"] == {
+        "name": "renewal_risk", "label": "Renewal risk", "description": "How likely the deal is to churn",
+        "type": "enumeration", "fieldType": "select", "groupName": "dealinformation",
+        "options": [{"label": "Low", "value": "low", "displayOrder": 0, "hidden": False},
+                    {"label": "high", "value": "high", "displayOrder": 1, "hidden": False}]}
+    field = created.json()
+    assert field["id"] == field["name"] == "renewal_risk" and field["type"] == "enum"
+    assert field["entity_type"] == "opportunity" and field["is_user_defined"] is True
+    assert field["field_groups"] == [{"id": "dealinformation", "name": "dealinformation"}]
+    assert field["options"] == [{"value": "low", "label": "Low"}, {"value": "high", "label": "high"}]
+    got = gateway.unified("GET", NAME, "renewal_risk", resource="fields", params={"entity": "opportunity"})
+    assert got.status_code == 200 and got.json()["label"] == "Renewal risk"
+    # only on deals: the contacts' properties do not have it
+    assert gateway.unified("GET", NAME, "renewal_risk", resource="fields").status_code == 404
+
+
+@pytest.mark.parametrize(("unified", "hubspot"), [
+    ("string", ("string", "text")), ("text", ("string", "textarea")), ("rich_text", ("string", "html")),
+    ("number", ("number", "number")), ("date", ("date", "date")), ("datetime", ("datetime", "date")),
+    ("boolean", ("bool", "booleancheckbox")), ("file", ("string", "file")),
+])
+def test_each_unified_type_is_a_hubspot_type_and_field_type(gateway, ctl, unified, hubspot):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "account"},
+                              json={"name": f"typed_{unified}", "label": f"Typed {unified}", "type": unified})
+    assert created.status_code == 200, created.text
+    sent = last_request(ctl)
+    assert sent["path"].endswith("/crm/v3/properties/companies")
+    assert (sent["body"]["type"], sent["body"]["fieldType"]) == hubspot
+    assert sent["body"]["groupName"] == "companyinformation"
+    if unified == "boolean":  # HubSpot's boolean properties carry their two options
+        assert [(o["label"], o["value"]) for o in sent["body"]["options"]] == [("Yes", "true"), ("No", "false")]
+    else:
+        assert "options" not in sent["body"]
+    assert created.json()["type"] == unified and created.json()["entity_type"] == "account"
+
+
+def test_an_array_field_is_a_checkbox_enumeration_and_its_group_is_the_one_named(gateway, ctl):
+    created = gateway.unified("POST", NAME, resource="fields", json={
+        "name": "channels", "label": "Channels", "type": "array", "field_groups": [{"name": "billing"}],
+        "options": [{"value": "email"}, {"value": "phone"}]})
+    assert created.status_code == 200, created.text
+    sent = last_request(ctl)
+    assert sent["path"].endswith("/crm/v3/properties/contacts")
+    assert (sent["body"]["type"], sent["body"]["fieldType"], sent["body"]["groupName"]) == \
+        ("enumeration", "checkbox", "billing")
+    assert created.json()["type"] == "array" and created.json()["field_groups"][0]["name"] == "billing"
+    group = gateway.unified("GET", NAME, "billing", resource="field_groups")
+    assert group.status_code == 200 and group.json()["label"] == "Billing"
+
+
+def test_a_new_propertys_value_is_typed_right_after_its_creation(gateway, ctl):
+    """The account's property definitions are cached per account; a field write drops them, so the next record
+    read asks for the new property and types its value by it."""
+    account = gateway.unified("GET", NAME, params={"limit": 1}).json()["result"][0]["id"]
+    assert gateway.unified("GET", NAME, account).status_code == 200   # definitions read and cached
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "account"},
+                              json={"name": "seats", "label": "Seats", "type": "number"})
+    assert created.status_code == 200, created.text
+    written = gateway.unified("PATCH", NAME, account, json={"custom_fields": {"seats": 12}})
+    assert written.status_code == 200, written.text
+    stored = next(c for c in ctl.records("accounts") if c["id"] == account)["properties"]
+    assert stored["seats"] == "12"            # HubSpot holds it as a string
+    assert gateway.unified("GET", NAME, account).json()["custom_fields"]["seats"] == 12
+
+
+def test_an_update_patches_the_property_and_never_renames_it(gateway, ctl):
+    ctl.clear_requests()
+    updated = gateway.unified("PATCH", NAME, "partner_code", resource="fields", params={"entity": "account"},
+                              json={"label": "Partner reference", "description": "Set by the partner team",
+                                    "field_groups": [{"id": "partner_program"}]})
+    assert updated.status_code == 200, updated.text
+    sent = last_request(ctl)
+    assert (sent["method"], sent["path"].endswith("/crm/v3/properties/companies/partner_code")) == ("PATCH", True)
+    assert sent["body"] == {"label": "Partner reference", "description": "Set by the partner team",
+                            "groupName": "partner_program"}
+    assert updated.json()["label"] == "Partner reference"
+    assert updated.json()["field_groups"] == [{"id": "partner_program", "name": "partner_program"}]
+    ctl.clear_requests()
+    for body in ({"name": "partner_ref"}, {"entity_type": "contact", "label": "x"}):
+        refused = gateway.unified("PATCH", NAME, "partner_code", resource="fields", params={"entity": "account"},
+                                  json=body)
+        assert refused.status_code == 400, refused.text
+    assert ctl.requests() == []
+
+
+def test_a_delete_archives_a_custom_property_and_hubspot_keeps_its_own(gateway, ctl):
+    ctl.clear_requests()
+    deleted = gateway.unified("DELETE", NAME, "referral_code", resource="fields")
+    assert deleted.status_code == 200 and deleted.json()["id"] == "referral_code"
+    sent = last_request(ctl)
+    assert (sent["method"], sent["path"].endswith("/crm/v3/properties/contacts/referral_code")) == ("DELETE", True)
+    assert gateway.unified("GET", NAME, "referral_code", resource="fields").status_code == 404
+    # HubSpot's 400 for its own property, passed on
+    refused = gateway.unified("DELETE", NAME, "email", resource="fields")
+    assert refused.status_code == 400 and refused.json()["truto_is_remote_error"] is True
+    assert "HubSpot-defined" in refused.json()["raw_response"]["message"]
+    assert gateway.unified("GET", NAME, "email", resource="fields").status_code == 200
+
+
+def test_hubspots_refusals_of_property_writes_reach_the_caller(gateway, ctl):
+    body = {"name": "dup_check", "label": "Dup", "type": "string"}
+    assert gateway.unified("POST", NAME, resource="fields", json=body).status_code == 200
+    again = gateway.unified("POST", NAME, resource="fields", json=body)
+    assert again.status_code == 409 and again.json()["raw_response"]["category"] == "CONFLICT"
+    # HubSpot's own properties keep their type
+    retyped = gateway.unified("PATCH", NAME, "email", resource="fields", json={"type": "number"})
+    assert retyped.status_code == 400 and retyped.json()["truto_is_remote_error"] is True
+    # a group HubSpot does not have
+    nowhere = gateway.unified("POST", NAME, resource="fields",
+                              json={**body, "name": "lost", "field_groups": [{"name": "no_such_group"}]})
+    assert nowhere.status_code == 400 and nowhere.json()["truto_is_remote_error"] is True
+
+
+def test_what_hubspot_cannot_hold_is_refused_before_the_call(gateway, ctl):
+    ctl.clear_requests()
+    for body in ({"name": "picked", "label": "Picked", "type": "enum"},        # an enumeration needs options
+                 {"name": "when", "label": "When", "type": "time"},           # no HubSpot type
+                 {"name": "lead_only", "label": "Lead", "type": "string", "entity_type": "lead"},
+                 {"label": "Nameless", "type": "string"}):                     # PropertyCreate requires a name
+        refused = gateway.unified("POST", NAME, resource="fields", json=body)
+        assert refused.status_code == 400, (body, refused.text)
+    assert ctl.requests() == []
+
+
+def test_field_groups_are_the_property_groups_of_the_entity_asked_for(gateway, ctl):
+    ctl.clear_requests()
+    listed = gateway.unified("GET", NAME, resource="field_groups", params={"entity": "account", "limit": 100})
+    assert listed.status_code == 200, listed.text
+    assert last_request(ctl)["path"].endswith("/crm/v3/properties/companies/groups")
+    groups = {g["name"]: g for g in listed.json()["result"]}
+    assert groups["companyinformation"] == {"id": "companyinformation", "name": "companyinformation",
+                                            "label": "Company information", "entity_type": "account",
+                                            "status": "active", "remote_data": groups["companyinformation"]["remote_data"]}
+    # every field names a group the list has
+    fields = gateway.unified("GET", NAME, resource="fields", params={"entity": "account", "limit": 100}).json()["result"]
+    assert {f["field_groups"][0]["name"] for f in fields} <= set(groups)
+    assert gateway.unified("GET", NAME, "no_such_group", resource="field_groups").status_code == 404
+
+
+def test_a_field_group_is_created_and_relabelled_never_renamed_or_deleted(gateway, ctl):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="field_groups",
+                              json={"name": "renewals", "label": "Renewals", "entity_type": "opportunity"})
+    assert created.status_code == 200, created.text
+    sent = last_request(ctl)
+    assert (sent["method"], sent["path"].endswith("/crm/v3/properties/deals/groups")) == ("POST", True)
+    assert sent["body"] == {"name": "renewals", "label": "Renewals"}
+    assert created.json()["id"] == "renewals" and created.json()["entity_type"] == "opportunity"
+    updated = gateway.unified("PATCH", NAME, "renewals", resource="field_groups", params={"entity": "opportunity"},
+                              json={"label": "Renewal desk"})
+    assert updated.status_code == 200 and updated.json()["label"] == "Renewal desk"
+    sent = last_request(ctl)
+    assert (sent["method"], sent["path"].endswith("/crm/v3/properties/deals/groups/renewals")) == ("PATCH", True)
+    assert sent["body"] == {"label": "Renewal desk"}
+    # a field joins it
+    field = gateway.unified("POST", NAME, resource="fields", json={
+        "name": "renewal_owner", "label": "Renewal owner", "type": "string", "entity_type": "opportunity",
+        "field_groups": [{"id": "renewals"}]})
+    assert field.status_code == 200 and field.json()["field_groups"][0]["id"] == "renewals"
+    ctl.clear_requests()
+    assert gateway.unified("PATCH", NAME, "renewals", resource="field_groups", params={"entity": "opportunity"},
+                           json={"name": "renewal"}).status_code == 400
+    assert gateway.unified("DELETE", NAME, "renewals", resource="field_groups",
+                           params={"entity": "opportunity"}).status_code == 405
+    assert ctl.requests() == []
+    # HubSpot's 409 for a name the object's groups already have
+    taken = gateway.unified("POST", NAME, resource="field_groups", json={"name": "billing", "label": "Billing 2"})
+    assert taken.status_code == 409 and taken.json()["truto_is_remote_error"] is True
