@@ -594,3 +594,144 @@ def test_the_properties_api_and_the_writes_agree_on_what_is_read_only(hubspot):
             assert r.status_code == 400 and r.json()["errors"][0]["code"] == "READ_ONLY_VALUE", (object_type, name)
         r = call(hubspot, "POST", path, json={"properties": {**base, "createdate": "2020-05-01T00:00:00.000Z"}})
         assert r.status_code == 201 and r.json()["createdAt"] == "2020-05-01T00:00:00.000Z"
+
+
+# -- the properties API's writes and property groups
+# (https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide) ---------------------------
+
+PROPERTIES = "/crm/v3/properties"
+NEW_PROPERTY = {"name": "fleet_size", "label": "Fleet size", "type": "number", "fieldType": "number",
+                "groupName": "companyinformation"}
+
+
+def test_a_created_property_answers_201_with_its_definition_and_is_listed(hubspot):
+    created = call(hubspot, "POST", f"{PROPERTIES}/companies", json={**NEW_PROPERTY, "description": "Vehicles"})
+    assert created.status_code == 201, created.text
+    assert created.headers["Location"].endswith("/crm/v3/properties/companies/fleet_size")
+    body = created.json()
+    assert {k: body[k] for k in (*NEW_PROPERTY, "description")} == {**NEW_PROPERTY, "description": "Vehicles"}
+    assert "hubspotDefined" not in body and body["archived"] is False and ISO_MS.match(body["createdAt"])
+    assert body["modificationMetadata"] == {"archivable": True, "readOnlyDefinition": False, "readOnlyValue": False}
+    listed = call(hubspot, "GET", f"{PROPERTIES}/companies").json()["results"]
+    assert [p for p in listed if p["name"] == "fleet_size"] == [body]
+    assert call(hubspot, "GET", f"{PROPERTIES}/0-2/fleet_size").json() == body   # the type id names it too
+    assert call(hubspot, "GET", f"{PROPERTIES}/contacts/fleet_size").status_code == 404
+    # a record of the object takes a value for it from now on
+    written = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "Fleet Co", "fleet_size": "12"}})
+    assert written.status_code == 201 and written.json()["properties"]["fleet_size"] == "12"
+
+
+@pytest.mark.parametrize(("change", "wanted"), [
+    ({"fieldType": None, "groupName": None}, "some of required attributes are not set [fieldType, groupName]"),
+    ({"type": "integer"}, "Cannot deserialize value of type `PropertyType` from String \"integer\""),
+    ({"fieldType": "select"}, "does not support the field type select"),
+    ({"type": "enumeration", "fieldType": "select"}, "must have at least one option"),
+    ({"type": "enumeration", "fieldType": "select", "options": [{"label": "A", "value": "a"}]},
+     "OptionInput, some of required attributes are not set [hidden]"),
+    ({"name": "Bad/Name"}, "is invalid"),
+    ({"groupName": "no_such_group"}, "Property group no_such_group does not exist."),
+])
+def test_a_property_create_hubspot_refuses_is_a_400_and_creates_nothing(hubspot, change, wanted):
+    body = {k: v for k, v in {**NEW_PROPERTY, **change}.items() if v is not None}
+    response = call(hubspot, "POST", f"{PROPERTIES}/companies", json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["category"] == "VALIDATION_ERROR" and wanted in response.json()["message"]
+    assert call(hubspot, "GET", f"{PROPERTIES}/companies/fleet_size").status_code == 404
+
+
+def test_a_taken_property_name_is_a_409(hubspot):
+    response = call(hubspot, "POST", f"{PROPERTIES}/contacts", json={**NEW_PROPERTY, "name": "email",
+                                                                    "groupName": "contactinformation"})
+    assert response.status_code == 409
+    assert without_correlation(response.json()) == {
+        "status": "error", "message": "A property named 'email' already exists.", "category": "CONFLICT"}
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[]", b'"x"', b'{"name": 5, "label": [], "type": {}}'])
+def test_a_malformed_property_create_is_a_400(hubspot, raw):
+    response = call(hubspot, "POST", f"{PROPERTIES}/companies", data=raw,
+                    headers={**AUTH, "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
+
+
+def test_an_update_changes_a_custom_property_and_hubspots_own_keep_their_type(hubspot):
+    changed = call(hubspot, "PATCH", f"{PROPERTIES}/companies/partner_code",
+                   json={"label": "Partner ref", "type": "enumeration", "fieldType": "radio",
+                         "options": [{"label": "A", "value": "a", "hidden": False}], "name": "ignored"})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert (body["name"], body["label"], body["type"], body["fieldType"]) == ("partner_code", "Partner ref",
+                                                                               "enumeration", "radio")
+    assert body["options"] == [{"label": "A", "value": "a", "displayOrder": 0, "hidden": False}]
+    # its values are checked against the new options
+    refused = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "X", "partner_code": "b"}})
+    assert refused.status_code == 400 and "INVALID_OPTION" in refused.json()["message"]
+    own = call(hubspot, "PATCH", f"{PROPERTIES}/companies/numberofemployees", json={"type": "string",
+                                                                                  "fieldType": "text"})
+    assert own.status_code == 400 and "HubSpot-defined" in own.json()["message"]
+    relabelled = call(hubspot, "PATCH", f"{PROPERTIES}/companies/numberofemployees", json={"label": "Headcount"})
+    assert relabelled.status_code == 200 and relabelled.json()["type"] == "number"
+    assert call(hubspot, "PATCH", f"{PROPERTIES}/companies/no_such", json={"label": "x"}).status_code == 404
+    emptied = call(hubspot, "PATCH", f"{PROPERTIES}/companies/account_tier", json={"options": []})
+    assert emptied.status_code == 400 and "at least one option" in emptied.json()["message"]
+
+
+def test_archiving_takes_custom_properties_only_and_keeps_their_names(hubspot):
+    own = call(hubspot, "DELETE", f"{PROPERTIES}/companies/name")
+    assert own.status_code == 400 and "cannot be archived" in own.json()["message"]
+    assert call(hubspot, "DELETE", f"{PROPERTIES}/companies/partner_code").status_code == 204
+    assert call(hubspot, "GET", f"{PROPERTIES}/companies/partner_code").status_code == 404
+    archived = call(hubspot, "GET", f"{PROPERTIES}/companies", params={"archived": "true"}).json()["results"]
+    assert [p["name"] for p in archived] == ["partner_code"] and archived[0]["archived"] is True
+    assert call(hubspot, "GET", f"{PROPERTIES}/companies/partner_code", params={"archived": "true"}).status_code == 200
+    assert call(hubspot, "DELETE", f"{PROPERTIES}/companies/partner_code").status_code == 404
+    # records no longer take it, and its name stays taken
+    refused = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "X", "partner_code": "p"}})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "PROPERTY_DOESNT_EXIST"
+    again = call(hubspot, "POST", f"{PROPERTIES}/companies", json={**NEW_PROPERTY, "name": "partner_code",
+                                                                  "type": "string", "fieldType": "text"})
+    assert again.status_code == 409
+
+
+def test_a_checkbox_property_takes_several_of_its_options(hubspot):
+    created = call(hubspot, "POST", f"{PROPERTIES}/companies", json={
+        **NEW_PROPERTY, "name": "regions", "type": "enumeration", "fieldType": "checkbox",
+        "options": [{"label": "EU", "value": "eu", "hidden": False}, {"label": "US", "value": "us", "hidden": False}]})
+    assert created.status_code == 201, created.text
+    ok = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "Both", "regions": "eu;us"}})
+    assert ok.status_code == 201 and ok.json()["properties"]["regions"] == "eu;us"
+    bad = call(hubspot, "POST", COMPANIES, json={"properties": {"name": "Odd", "regions": "eu;apac"}})
+    assert bad.status_code == 400 and "INVALID_OPTION" in bad.json()["message"]
+
+
+def test_property_groups_are_listed_created_and_relabelled(hubspot):
+    listed = call(hubspot, "GET", f"{PROPERTIES}/deals/groups")
+    assert listed.status_code == 200
+    groups = listed.json()["results"]
+    assert groups[0] == {"name": "dealinformation", "label": "Deal information", "displayOrder": 0, "archived": False}
+    # every property names a group of its object
+    names = {g["name"] for g in groups}
+    assert {p["groupName"] for p in call(hubspot, "GET", f"{PROPERTIES}/deals").json()["results"]} <= names
+    created = call(hubspot, "POST", f"{PROPERTIES}/deals/groups", json={"name": "renewals", "label": "Renewals"})
+    assert created.status_code == 201 and created.headers["Location"].endswith("/crm/v3/properties/deals/groups/renewals")
+    assert created.json() == {"name": "renewals", "label": "Renewals", "displayOrder": -1, "archived": False}
+    assert call(hubspot, "POST", f"{PROPERTIES}/deals/groups", json={"name": "renewals", "label": "R"}).status_code == 409
+    missing = call(hubspot, "POST", f"{PROPERTIES}/deals/groups", json={"name": "nolabel"})
+    assert missing.status_code == 400 and "[label]" in missing.json()["message"]
+    relabelled = call(hubspot, "PATCH", f"{PROPERTIES}/deals/groups/renewals", json={"label": "Renewal desk",
+                                                                                   "displayOrder": 3})
+    assert relabelled.json() == {"name": "renewals", "label": "Renewal desk", "displayOrder": 3, "archived": False}
+    assert call(hubspot, "GET", f"{PROPERTIES}/deals/groups/renewals").json()["label"] == "Renewal desk"
+    assert call(hubspot, "GET", f"{PROPERTIES}/companies/groups/renewals").status_code == 404
+    assert call(hubspot, "GET", f"{PROPERTIES}/widgets/groups").status_code == 400
+    # a property joins the new group
+    joined = call(hubspot, "POST", f"{PROPERTIES}/deals", json={**NEW_PROPERTY, "groupName": "renewals"})
+    assert joined.status_code == 201 and joined.json()["groupName"] == "renewals"
+
+
+def test_a_reset_restores_the_seeded_definitions(hubspot):
+    assert call(hubspot, "POST", f"{PROPERTIES}/companies", json=NEW_PROPERTY).status_code == 201
+    assert any(f["name"] == "fleet_size" for f in hubspot.records("fields"))
+    hubspot.reset()
+    assert all(f["name"] != "fleet_size" for f in hubspot.records("fields"))
+    assert call(hubspot, "GET", f"{PROPERTIES}/companies/fleet_size").status_code == 404

@@ -1,5 +1,5 @@
 """HubSpot's official Python client (hubspot-api-client, https://github.com/HubSpot/hubspot-api-python) driving
-the emulator's contacts, associations v4, merge, batch archive and properties API. Companies and OAuth
+the emulator's contacts, associations v4, merge, batch archive and properties API (definitions and groups). Companies and OAuth
 through the same client: test_hubspot_sandbox.py and test_oauth_sandboxes.py."""
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from hubspot.crm.contacts import (
     SimplePublicObjectInputForCreate,
 )
 from hubspot.crm.contacts.exceptions import ApiException
+from hubspot.crm.properties import OptionInput, PropertyCreate, PropertyGroupCreate, PropertyGroupUpdate, PropertyUpdate
+from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
 
 
 @pytest.fixture
@@ -119,3 +121,26 @@ def test_associations_v4_and_the_properties_api(client, control):
     assert definitions["email"].has_unique_value is True
     assert [o.value for o in definitions["preferred_channel"].options] == ["email", "phone", "sms"]
     assert [o.value for o in definitions["lifecyclestage"].options][:2] == ["subscriber", "lead"]
+
+
+def test_the_properties_api_writes_definitions_and_groups(client, control):
+    properties = client.crm.properties
+    group = properties.groups_api.create("contacts", PropertyGroupCreate(name="sdk_group", label="SDK group"))
+    assert (group.name, group.label, group.archived) == ("sdk_group", "SDK group", False)
+    group = properties.groups_api.update("contacts", "sdk_group", PropertyGroupUpdate(label="SDK properties"))
+    assert properties.groups_api.get_by_name("contacts", "sdk_group").label == "SDK properties"
+    assert "sdk_group" in {g.name for g in properties.groups_api.get_all("contacts").results}
+    created = properties.core_api.create("contacts", PropertyCreate(
+        name="sdk_tier", label="SDK tier", type="enumeration", field_type="select", group_name="sdk_group",
+        options=[OptionInput(label="Gold", value="gold", hidden=False, display_order=5),
+                 OptionInput(label="Silver", value="silver", hidden=False)]))
+    assert (created.name, created.type, created.field_type, created.group_name) == (
+        "sdk_tier", "enumeration", "select", "sdk_group")
+    assert [(o.value, o.display_order) for o in created.options] == [("gold", 0), ("silver", 1)]
+    updated = properties.core_api.update("contacts", "sdk_tier", PropertyUpdate(label="Tier"))
+    assert updated.label == "Tier" and properties.core_api.get_by_name("contacts", "sdk_tier").label == "Tier"
+    properties.core_api.archive("contacts", "sdk_tier")
+    assert "sdk_tier" not in {p.name for p in properties.core_api.get_all("contacts").results}
+    with pytest.raises(PropertiesApiException) as refused:
+        properties.core_api.archive("contacts", "email")
+    assert refused.value.status == 400 and json.loads(refused.value.body)["category"] == "VALIDATION_ERROR"

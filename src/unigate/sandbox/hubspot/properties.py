@@ -263,17 +263,19 @@ class FieldGroups(Resource):
 # -- checks ------------------------------------------------------------------------------------------
 
 def _options(raw: Any, headers: dict[str, str]) -> list[dict[str, Any]] | Response:
-    """OptionInput items (label, value, displayOrder, hidden required in the client's model; displayOrder and
-    hidden are defaulted here: HubSpot renumbers displayOrder [observed: an option sent without it came back
-    numbered, recorded in https://github.com/amp-labs/connectors, providers/hubspot/test/custom])."""
+    """OptionInput items: label, value and hidden required (hubspot-api-python, option_input.py); HubSpot numbers
+    them in the order given [observed: an option's displayOrder came back renumbered, recorded in
+    https://github.com/amp-labs/connectors, providers/hubspot/test/custom]."""
     if not isinstance(raw, list):
         return error(400, "VALIDATION_ERROR", _MISSING.format(model="OptionInput", names="label, value"), headers)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
-            return error(400, "VALIDATION_ERROR", _MISSING.format(model="OptionInput", names="label, value"), headers)
+            return error(400, "VALIDATION_ERROR", _MISSING.format(model="OptionInput", names="hidden, label, value"),
+                         headers)
         missing = [k for k in ("label", "value") if not isinstance(item.get(k), str) or not item[k]]
+        missing += [] if isinstance(item.get("hidden"), bool) else ["hidden"]
         if missing:
             return error(400, "VALIDATION_ERROR", _MISSING.format(model="OptionInput", names=", ".join(missing)),
                          headers)
@@ -282,7 +284,7 @@ def _options(raw: Any, headers: dict[str, str]) -> list[dict[str, Any]] | Respon
         seen.add(item["value"])
         out.append({"label": item["label"], "value": item["value"],
                     **({"description": item["description"]} if isinstance(item.get("description"), str) else {}),
-                    "displayOrder": index, "hidden": item.get("hidden") is True})
+                    "displayOrder": index, "hidden": item["hidden"]})
     return out
 
 
@@ -301,8 +303,8 @@ def _type_error(kind: Any, field_type: Any, headers: dict[str, str]) -> Response
 
 
 def _without_options(kind: str, options: list[dict[str, Any]], headers: dict[str, str]) -> Response | None:
-    """An enumeration needs options ("enumeration: a set of options"; the guide's enumeration examples all carry
-    them, https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide) [refusal unverified]."""
+    """An enumeration needs options ("This field is required for enumerated properties": PropertyCreate.options in
+    hubspot-api-python, property_create.py) [the refusal's wording unverified]."""
     if kind == "enumeration" and not options:
         return error(400, "VALIDATION_ERROR", "Enumeration properties must have at least one option", headers)
     return None
