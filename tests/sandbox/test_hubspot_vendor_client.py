@@ -1,6 +1,6 @@
 """HubSpot's official Python client (hubspot-api-client, https://github.com/HubSpot/hubspot-api-python) driving
-the emulator's contacts, associations v4, merge, batch archive and properties API (definitions and groups). Companies and OAuth
-through the same client: test_hubspot_sandbox.py and test_oauth_sandboxes.py."""
+the emulator's contacts, associations v4, merge, batch archive and properties API (definitions and groups).
+Companies and OAuth through the same client: test_hubspot_sandbox.py and test_oauth_sandboxes.py."""
 
 from __future__ import annotations
 
