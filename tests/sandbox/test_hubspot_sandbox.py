@@ -648,10 +648,13 @@ def test_a_taken_property_name_is_a_409(hubspot):
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[]", b'"x"', b'{"name": 5, "label": [], "type": {}}'])
-def test_a_malformed_property_create_is_a_400(hubspot, raw):
-    response = call(hubspot, "POST", f"{PROPERTIES}/companies", data=raw,
+@pytest.mark.parametrize("path", ["", "/partner_code", "/groups", "/groups/custom_properties"])
+def test_a_malformed_property_or_group_write_is_a_400(hubspot, raw, path):
+    method = "POST" if path in ("", "/groups") else "PATCH"
+    response = call(hubspot, method, f"{PROPERTIES}/companies{path}", data=raw,
                     headers={**AUTH, "Content-Type": "application/json"})
-    assert response.status_code == 400 and response.json()["category"] == "VALIDATION_ERROR"
+    assert response.status_code == 400, response.text
+    assert response.json()["category"] == "VALIDATION_ERROR"
 
 
 def test_an_update_changes_a_custom_property_and_hubspots_own_keep_their_type(hubspot):

@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.base import Resource
-from unigate.sandbox.hubspot.common import answer, error, now_iso, read_body
+from unigate.sandbox.hubspot.common import BAD_VALUE_MESSAGE, answer, error, now_iso, read_body
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -168,8 +168,22 @@ MAX_CUSTOM_PROPERTIES = 1000
 MAX_GROUPS = 200
 
 _MISSING = "Invalid input JSON on line 1, column 1: Cannot build {model}, some of required attributes are not set [{names}]"
+# [unverified wording] the JSON binding's refusal of a body that is not an object
+_NOT_OBJECT = "Invalid input JSON on line 1, column 1: Cannot deserialize a request body that is not a JSON object"
 _BAD_ENUM = ("Invalid input JSON on line 1, column 1: Cannot deserialize value of type `{kind}` from String "
              "\"{value}\": not one of the values accepted for Enum class: [{allowed}]")
+
+
+def _not_text(body: dict[str, Any], keys: tuple[str, ...], headers: dict[str, str]) -> Response | None:
+    """HubSpot's 400 for a member that should be text and holds a number, an object, ... (the JSON binding's
+    refusal, as for object properties: common.BAD_VALUE_MESSAGE)."""
+    for key in keys:
+        value = body.get(key)
+        if value is not None and not isinstance(value, str):
+            kind = "Object" if isinstance(value, dict) else "Array" if isinstance(value, list) else "Number" \
+                if isinstance(value, (int, float)) and not isinstance(value, bool) else "Boolean"
+            return error(400, "VALIDATION_ERROR", BAD_VALUE_MESSAGE.format(kind=kind, name=key), headers)
+    return None
 
 
 class PortalProperties:
@@ -348,11 +362,13 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
         if isinstance(body, Response):
             return body
         if not isinstance(body, dict):
-            body = {}
+            return error(400, "VALIDATION_ERROR", _NOT_OBJECT, headers)
         # PropertyCreate's required members (hubspot-api-python, property_create.py; "both type and fieldType
         # values are required", the properties guide)
-        missing = [k for k in ("name", "label", "type", "fieldType", "groupName")
-                   if not isinstance(body.get(k), str) or not body[k]]
+        refused = _not_text(body, ("name", "label", "type", "fieldType", "groupName", "description"), headers)
+        if refused is not None:
+            return refused
+        missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
         if missing:
             return error(400, "VALIDATION_ERROR", _MISSING.format(model="PropertyCreate", names=", ".join(missing)),
                          headers)
@@ -427,11 +443,12 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
         if isinstance(body, Response):
             return body
         if not isinstance(body, dict):
-            body = {}
-        for key in ("label", "description", "groupName", "type", "fieldType"):
-            if key in body and not isinstance(body[key], str):
-                return error(400, "VALIDATION_ERROR", _BAD_ENUM.format(kind="String", value=body[key], allowed=key),
-                             headers)
+            return error(400, "VALIDATION_ERROR", _NOT_OBJECT, headers)
+        refused = _not_text(body, ("label", "description", "groupName", "type", "fieldType"), headers)
+        if refused is not None:
+            return refused
+        if "label" in body and not body["label"]:
+            return error(400, "VALIDATION_ERROR", "A property's label cannot be empty.", headers)  # [unverified]
         kind = body.get("type", found["type"])
         field_type = body.get("fieldType", found["fieldType"])
         if (kind, field_type) != (found["type"], found["fieldType"]):
@@ -474,9 +491,12 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
         if isinstance(body, Response):
             return body
         if not isinstance(body, dict):
-            body = {}
+            return error(400, "VALIDATION_ERROR", _NOT_OBJECT, headers)
         # PropertyGroupCreate: name and label required (hubspot-api-python, property_group_create.py)
-        missing = [k for k in ("name", "label") if not isinstance(body.get(k), str) or not body[k]]
+        refused = _not_text(body, ("name", "label"), headers)
+        if refused is not None:
+            return refused
+        missing = [k for k in ("name", "label") if not body.get(k)]
         if missing:
             return error(400, "VALIDATION_ERROR",
                          _MISSING.format(model="PropertyGroupCreate", names=", ".join(missing)), headers)
@@ -511,7 +531,7 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
         if isinstance(body, Response):
             return body
         if not isinstance(body, dict):
-            body = {}
+            return error(400, "VALIDATION_ERROR", _NOT_OBJECT, headers)
         # PropertyGroupUpdate: label and displayOrder; a group keeps its name
         if "label" in body:
             if not isinstance(body["label"], str) or not body["label"]:
