@@ -81,15 +81,22 @@ READ_ONLY = frozenset({"lastmodifieddate", "hs_lastmodifieddate", "hs_object_id"
 def definition(name: str, *, custom: bool, options: tuple[str, ...] = (), order: int = -1) -> dict[str, Any]:
     """A property definition in the shape of the properties API."""
     kind, field_type = _TYPES.get(name, ("enumeration", "select") if options else ("string", "text"))
+    labels = {value: value.replace("_", " ").capitalize() for value in options}
+    if kind == "bool" and not options:
+        # a boolean property's two options: a booleancheckbox lets a user pick Yes or No
+        # (https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide, "Property type and fieldType
+        # values"); the option values true/false are what records hold
+        options, labels = ("true", "false"), {"true": "Yes", "false": "No"}
     out: dict[str, Any] = {
         "name": name,
         "label": name.replace("_", " ").capitalize(),
         "type": kind,
         "fieldType": field_type,
         "description": "" if not custom else f"The portal's own {name.replace('_', ' ')}.",
+        # PortalProperties puts HubSpot's own in the object's information group
         "groupName": "custom_properties" if custom else "information",
-        "options": [{"label": value.replace("_", " ").capitalize(), "value": value, "displayOrder": i,
-                     "hidden": False} for i, value in enumerate(options)],
+        "options": [{"label": labels[value], "value": value, "displayOrder": i, "hidden": False}
+                    for i, value in enumerate(options)],
         "displayOrder": order,
         "calculated": False,
         "externalOptions": False,
