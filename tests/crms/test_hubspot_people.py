@@ -123,7 +123,13 @@ def test_fields_read_the_properties_of_the_entity_asked_for(gateway, ctl):
     assert ctl.requests()[-1]["path"].endswith("/crm/v3/properties/companies/partner_code")
     assert gateway.unified("GET", NAME, "no_such_property", resource="fields",
                            params={"entity": "account"}).status_code == 404
-    assert gateway.unified("GET", NAME, resource="fields", params={"entity": "lead"}).status_code == 400
+    # lead properties: HubSpot's own and the portal's, the keys of a lead's custom_fields
+    leads = gateway.unified("GET", NAME, resource="fields", params={"entity": "lead", "limit": 100})
+    assert leads.status_code == 200 and ctl.requests()[-1]["path"].endswith("/crm/v3/properties/leads")
+    lead_fields = {f["name"]: f for f in leads.json()["result"]}
+    assert lead_fields["lead_score"]["type"] == "number" and lead_fields["lead_score"]["is_user_defined"] is True
+    assert lead_fields["hs_lead_name"]["is_user_defined"] is False
+    assert gateway.unified("GET", NAME, resource="fields", params={"entity": "note"}).status_code == 400
 
 
 def test_custom_property_values_are_typed_by_their_property_type(gateway, ctl):
@@ -278,11 +284,33 @@ def test_what_hubspot_cannot_hold_is_refused_before_the_call(gateway, ctl):
     ctl.clear_requests()
     for body in ({"name": "picked", "label": "Picked", "type": "enum"},        # an enumeration needs options
                  {"name": "when", "label": "When", "type": "time"},           # no HubSpot type
-                 {"name": "lead_only", "label": "Lead", "type": "string", "entity_type": "lead"},
+                 {"name": "note_only", "label": "Note", "type": "string", "entity_type": "note"},
                  {"label": "Nameless", "type": "string"}):                     # PropertyCreate requires a name
         refused = gateway.unified("POST", NAME, resource="fields", json=body)
         assert refused.status_code == 400, (body, refused.text)
     assert ctl.requests() == []
+
+
+def test_a_lead_property_is_created_and_its_value_written_on_a_lead(gateway, ctl):
+    """Lead properties are the properties API's like the other objects'
+    (https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide; object type leads / 0-136)."""
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "lead"},
+                              json={"name": "budget_band", "label": "Budget band", "type": "enum",
+                                    "options": [{"value": "small"}, {"value": "large"}]})
+    assert created.status_code == 200, created.text
+    assert created.json()["entity_type"] == "lead" and created.json()["field_groups"] == [
+        {"id": "leadinformation", "name": "leadinformation"}]
+    post = next(r for r in ctl.requests() if r["method"] == "POST")
+    assert post["path"].endswith("/crm/v3/properties/leads") and post["body"]["groupName"] == "leadinformation"
+    lead = gateway.unified("GET", NAME, params={"limit": 1}, resource="leads").json()["result"][0]
+    written = gateway.unified("PATCH", NAME, lead["id"], resource="leads",
+                              json={"custom_fields": {"budget_band": "large"}})
+    assert written.status_code == 200, written.text
+    assert written.json()["custom_fields"]["budget_band"] == "large"
+    refused = gateway.unified("PATCH", NAME, lead["id"], resource="leads",
+                              json={"custom_fields": {"budget_band": "huge"}})
+    assert refused.status_code == 400 and refused.json()["truto_is_remote_error"] is True
 
 
 def test_field_groups_are_the_property_groups_of_the_entity_asked_for(gateway, ctl):

@@ -55,6 +55,7 @@ class HubSpotEmulator(Emulator):
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     default_seed_count: ClassVar[int] = 60
     # Leads before pipelines: leads.py serves /crm/v3/pipelines/leads ahead of pipelines.py's {objectType} paths.
+    # Lead properties are properties.py's, with the other objects'.
     resources: ClassVar[tuple[type[Resource], ...]] = (Companies, contacts.Contacts, leads.Leads, pipelines.Pipelines,
                                                        deals.Deals,
                                                        activities.Notes, activities.Tasks, activities.Calls,
@@ -73,7 +74,10 @@ class HubSpotEmulator(Emulator):
         return super().routes() + associations.routes(self) + bulk.routes(self)
 
     def property_definitions(self, object_type: str) -> list[dict]:
-        """The seeded definitions of `contacts`, `companies` or `deals` (what the portal holds is `portal_properties`)."""
+        """The seeded definitions of `contacts`, `companies`, `deals` or `leads` (what the portal holds is
+        `portal_properties`)."""
+        if object_type == "leads":
+            return leads.definitions()
         if object_type == "deals":
             return properties.definitions(deals.STANDARD_PROPERTIES, deals.CUSTOM_PROPERTIES, deals.OPTIONS)
         if object_type == "contacts":

@@ -1,5 +1,5 @@
 """HubSpot CRM v3 leads (object type `0-136`): the emulator's `leads` resource, with each lead's contact and
-company, the lead pipelines and the lead property definitions.
+company, the lead pipelines and the seeded lead property definitions.
 
 Routes are HubSpot's (https://developers.hubspot.com/docs/api-reference/crm-leads-v3/guide; paths, parameters and
 answer codes from HubSpot's Leads spec, https://github.com/HubSpot/HubSpot-public-api-spec-collection,
@@ -13,11 +13,10 @@ hubspot/crm/objects/leads/api/basic_api.py); the object is named `leads` or by i
 - `DELETE /crm/v3/objects/leads/{leadsId}`   archive, 204 (idempotent)
 - `GET    /crm/v3/pipelines/leads[/{pipelineId}]`         the lead pipelines with their stages, unpaged, read only
   (https://developers.hubspot.com/docs/api/crm/pipelines; `{objectType}` takes the object's name or type id)
-- `GET    /crm/v3/properties/leads[/{propertyName}]`      the lead property definitions, in the properties API's
-  shape (https://developers.hubspot.com/docs/api-reference/legacy/crm/properties/guide)
-The pipelines and properties of leads are served here, not by pipelines.py and properties.py (which keep those
-of deals, companies and contacts), so their paths are matched before those modules' `{objectType}` ones: the
-emulator lists this resource before `pipelines`.
+The lead pipelines are served here, not by pipelines.py (which keeps those of deals), so their paths are matched
+before its `{objectType}` ones: the emulator lists this resource before `pipelines`. The lead property definitions
+(`definitions()`, seeded) are properties.py's, with the other objects': a lead write is checked against the
+portal's live definitions, so a property created through the properties API is writable at once.
 
 What HubSpot enforces and this emulator does too:
 - A new lead "must have a lead name, specified using the hs_lead_name property" and "must be associated with an
@@ -121,10 +120,8 @@ STANDARD_PROPERTIES = frozenset({
 })
 # This portal's custom lead properties (name: enumeration options, () for free text; `lead_score` is a number).
 CUSTOM_PROPERTIES: dict[str, tuple[str, ...]] = {"lead_channel": ("web", "event", "referral"), "lead_score": ()}
-KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 ENUMERATIONS = {"hs_lead_type": LEAD_TYPES, "hs_lead_label": LEAD_LABELS,
                 **{k: v for k, v in CUSTOM_PROPERTIES.items() if v}}
-NUMBERS = ("lead_score",)
 # What HubSpot computes: refused on writes (or dropped, switch `invalid_properties`, common.py).
 COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_createdate", "hs_lastmodifieddate", *ASSOCIATED})
 # Types the properties API gives these (the rest follow properties.definition).
@@ -136,6 +133,19 @@ ALWAYS_RETURNED = ("hs_createdate", "hs_lastmodifieddate", "hs_object_id")
 
 _OWNERS = ("51234567", "51234568", "51234569", "51234570", "51234571")
 _SEED_START = datetime(2024, 3, 11, 8, 30, tzinfo=UTC)
+
+
+def definitions() -> list[dict[str, Any]]:
+    """The seeded lead property definitions: HubSpot's own, then the portal's custom ones (the portal's live ones
+    are `emulator.portal_properties`, served by properties.py)."""
+    options = {**ENUMERATIONS, "hs_pipeline": tuple(STAGES_OF),
+               "hs_pipeline_stage": tuple(s for stages in STAGES_OF.values() for s in stages)}
+    out = properties.definitions(STANDARD_PROPERTIES, CUSTOM_PROPERTIES, options)
+    for definition in out:
+        if definition["name"] in _TYPES:
+            definition["type"], definition["fieldType"] = _TYPES[definition["name"]]
+        definition["modificationMetadata"]["readOnlyValue"] = definition["name"] in COMPUTED_PROPERTIES
+    return out
 
 
 def pipeline_object(pipeline_id: str, label: str, order: int, stages: tuple) -> dict[str, Any]:
@@ -234,9 +244,7 @@ class Leads(Resource):
             routes += [Route(path, self.list_or_create, methods=["GET", "POST"]),
                        Route(path + "/{leadsId}", self.one, methods=["GET", "PATCH", "DELETE"]),
                        Route(f"/crm/v3/pipelines/{name}", self.serve_pipelines, methods=["GET"]),
-                       Route(f"/crm/v3/pipelines/{name}/{{pipelineId}}", self.serve_pipelines, methods=["GET"]),
-                       Route(f"/crm/v3/properties/{name}", self.serve_properties, methods=["GET"]),
-                       Route(f"/crm/v3/properties/{name}/{{propertyName}}", self.serve_properties, methods=["GET"])]
+                       Route(f"/crm/v3/pipelines/{name}/{{pipelineId}}", self.serve_pipelines, methods=["GET"])]
         return routes
 
     # -- reads -------------------------------------------------------------------------------------
@@ -247,7 +255,7 @@ class Leads(Resource):
             props = dict(stored)
         else:
             props = {name: stored.get(name) for name in (*ALWAYS_RETURNED, *names)
-                     if name in KNOWN_PROPERTIES or name in stored}
+                     if name in self.emulator.portal_properties.known("leads") or name in stored}
         out: dict[str, Any] = {"id": record["id"], "properties": props, "createdAt": record["createdAt"],
                                "updatedAt": record["updatedAt"], "archived": record["archived"]}
         if record["archived"]:
@@ -277,17 +285,18 @@ class Leads(Resource):
                  current: dict[str, str] | None = None) -> dict[str, str] | Response:
         """The written properties, validated as HubSpot does: known and writable names, enumerations,
         numbers, and a stage of the lead's pipeline."""
-        props = validate_properties(body, model, KNOWN_PROPERTIES, headers, COMPUTED_PROPERTIES,
+        portal = self.emulator.portal_properties
+        props = validate_properties(body, model, portal.known("leads"), headers, COMPUTED_PROPERTIES,
                                     self.emulator.switch["invalid_properties"])
         if isinstance(props, Response):
             return props
         for name in COMPUTED_PROPERTIES:   # dropped, with the switch set to "ignore"
             props.pop(name, None)
-        refused = value_errors(props, ENUMERATIONS, headers)
+        refused = value_errors(props, portal.enumerations("leads"), headers, portal.multi_valued("leads"))
         if refused is not None:
             return refused
         items = []
-        for name in NUMBERS:
+        for name in (d["name"] for d in portal.live("leads") if d["type"] == "number"):
             if props.get(name):
                 try:
                     float(props[name])
@@ -422,32 +431,5 @@ class Leads(Resource):
         found = next((p for p in every if p["id"] == wanted), None)
         if found is None:
             return error(404, "OBJECT_NOT_FOUND", PIPELINE_NOT_FOUND.format(id=wanted), headers)
-        return answer(found, 200, headers)
-
-    def definitions(self) -> list[dict[str, Any]]:
-        """The lead property definitions: HubSpot's own, then the portal's custom ones."""
-        options = {**ENUMERATIONS, "hs_pipeline": tuple(STAGES_OF),
-                   "hs_pipeline_stage": tuple(s for stages in STAGES_OF.values() for s in stages)}
-        out = properties.definitions(STANDARD_PROPERTIES, CUSTOM_PROPERTIES, options)
-        for definition in out:
-            if definition["name"] in _TYPES:
-                definition["type"], definition["fieldType"] = _TYPES[definition["name"]]
-            definition["modificationMetadata"]["readOnlyValue"] = definition["name"] in COMPUTED_PROPERTIES
-        return out
-
-    async def serve_properties(self, request: Request) -> Response:
-        """GET /crm/v3/properties/leads (`archived=true`: none here) or one definition, 404 for another name."""
-        denied = self.emulator.unauthorized(request)
-        if denied is not None:
-            return denied
-        headers = self.emulator.rate_limits.headers()
-        wanted = request.path_params.get("propertyName")
-        if wanted is None:
-            archived = request.query_params.get("archived", "false").lower() == "true"
-            return answer({"results": [] if archived else self.definitions()}, 200, headers)
-        found = next((d for d in self.definitions() if d["name"] == wanted), None)
-        if found is None:
-            # [unverified wording] as properties.py answers for the other object types
-            return error(404, "OBJECT_NOT_FOUND", f"Unable to find property {wanted} on leads", headers)
         return answer(found, 200, headers)
 

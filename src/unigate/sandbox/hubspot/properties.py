@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 # The object types this emulator serves, by every name HubSpot accepts for them.
 OBJECT_TYPES = {"contacts": "contacts", "contact": "contacts", "0-1": "contacts",
                 "companies": "companies", "company": "companies", "0-2": "companies",
-                "deals": "deals", "deal": "deals", "0-3": "deals"}
+                "deals": "deals", "deal": "deals", "0-3": "deals",
+                "leads": "leads", "lead": "leads", "0-136": "leads"}
 # [observed: HubSpot's answer for an unknown object type, recorded live in
 # https://github.com/amp-labs/connectors, providers/hubspot/test/search/error-invalid-object.json]
 UNKNOWN_TYPE_MESSAGE = "Unable to infer object type from: {name}"
@@ -130,7 +131,9 @@ def definitions(standard: frozenset[str], custom: dict[str, tuple[str, ...]],
 # [observed: `groupName` of default properties in recorded answers]).
 INFORMATION_GROUPS = {"contacts": ("contactinformation", "Contact information"),
                       "companies": ("companyinformation", "Company information"),
-                      "deals": ("dealinformation", "Deal information")}
+                      "deals": ("dealinformation", "Deal information"),
+                      # [unverified: the leads object's default group name follows the others' pattern]
+                      "leads": ("leadinformation", "Lead information")}
 # A portal's groups besides the information group: some of HubSpot's own [unverified list: HubSpot documents
 # no fixed set of default groups] and the portal's own (`custom_properties` holds its seeded custom properties).
 _OTHER_GROUPS = {
@@ -148,6 +151,7 @@ _OTHER_GROUPS = {
                   ("partner_program", "Partner program")),
     "deals": (("deal_activity", "Deal activity"), ("deal_revenue", "Deal revenue"),
               ("custom_properties", "Custom properties"), ("forecast", "Forecast")),
+    "leads": (("custom_properties", "Custom properties"),),
 }
 CUSTOM_GROUP = "custom_properties"
 
