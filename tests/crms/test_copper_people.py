@@ -1,7 +1,9 @@
 """Copper users, fields and list filters through the gateway: what Copper receives for a filter (the search body's
 minimum/maximum dates, `emails`, sort_by), users paged by the search body, custom field definitions picked by
-entity from Copper's one list, and Copper's refusals (https://developer.copper.com/opportunities/list-opportunities-search.html,
-https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html)."""
+entity from Copper's one list and written as one entity's definitions, and Copper's refusals
+(https://developer.copper.com/opportunities/list-opportunities-search.html,
+https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html and its create, update and
+delete siblings)."""
 
 from __future__ import annotations
 
@@ -495,3 +497,13 @@ def test_a_refused_conversion_changes_nothing(gateway, ctl):
     assert gateway.unified("GET", NAME, str(lead["id"]), resource="leads").status_code == 200
     missing = gateway.unified("POST", NAME, resource="leads/convert", json={"id": "999"})
     assert missing.status_code == 404, missing.text
+
+
+def test_a_field_update_sending_no_options_is_copper_s_refusal(gateway, ctl):
+    """Sent `options` always reach Copper, an empty list too: a Dropdown keeps at least one (Copper's 422)."""
+    ctl.clear_requests()
+    emptied = gateway.unified("PATCH", NAME, "100764", resource="fields", params={"entity": "account"},
+                              json={"options": []})
+    assert emptied.status_code == 422, emptied.text
+    assert [c["body"] for c in definition_calls(ctl) if c["method"] == "PUT"] == [{"options": []}]
+    assert len(next(d for d in ctl.records("fields") if d["id"] == 100764)["options"]) == 8
