@@ -345,7 +345,8 @@ def test_contacts_list_is_people_search_mapped_field_by_field(gateway, ctl):
 
 def test_contact_get_reads_company_as_account_and_custom_fields_by_name(gateway, ctl):
     """A person's company_id/company_name is the unified account; a Dropdown value reads as its option name."""
-    person = next(p for p in ctl.records("contacts") if p["company_id"] and p["custom_fields"][2]["value"])
+    person = next(p for p in ctl.records("contacts") if p["company_id"] and any(
+        row["custom_field_definition_id"] == 103486 and row["value"] for row in p["custom_fields"]))
     response = contact_call(gateway, "GET", str(person["id"]))
     assert response.status_code == 200, response.text
     body = response.json()

@@ -1,7 +1,9 @@
 """Copper users, fields and list filters through the gateway: what Copper receives for a filter (the search body's
 minimum/maximum dates, `emails`, sort_by), users paged by the search body, custom field definitions picked by
-entity from Copper's one list, and Copper's refusals (https://developer.copper.com/opportunities/list-opportunities-search.html,
-https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html)."""
+entity from Copper's one list and written as one entity's definitions, and Copper's refusals
+(https://developer.copper.com/opportunities/list-opportunities-search.html,
+https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html and its create, update and
+delete siblings)."""
 
 from __future__ import annotations
 
@@ -60,10 +62,139 @@ def test_fields_are_the_definitions_available_on_the_entity(gateway, ctl):
     assert gateway.unified("GET", NAME, "103487", resource="fields", params={"entity": "contact"}).status_code == 404
 
 
-def test_fields_are_not_written(gateway, ctl):
+def definition_calls(ctl) -> list[dict]:
+    """The requests Copper received on /custom_field_definitions (create, update, delete, reads)."""
+    return [r for r in ctl.requests() if "/custom_field_definitions" in r["path"]]
+
+
+def test_a_field_create_posts_a_definition_on_the_entity_asked_for(gateway, ctl):
+    """create-custom-field-definition.html: name (the label), data_type, available_on and options [{name}]; Copper's
+    answer is the definition, so nothing is read back."""
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "opportunity"}, json={
+        "label": "Renewal Risk", "name": "renewal_risk", "type": "enum", "entity_type": "opportunity",
+        "options": [{"label": "Low"}, {"value": "High"}]})
+    assert created.status_code == 200, created.text
+    field = created.json()
+    assert {k: v for k, v in field.items() if k not in ("id", "options", "remote_data")} == {
+        "name": "Renewal Risk", "label": "Renewal Risk", "type": "enum", "is_user_defined": True, "is_editable": True,
+        "entity_type": "opportunity"}
+    assert [o["label"] for o in field["options"]] == ["Low", "High"]
+    calls = definition_calls(ctl)
+    assert [(c["method"], c["path"]) for c in calls] == [("POST", "/copper/developer_api/v1/custom_field_definitions")]
+    assert calls[0]["body"] == {"name": "Renewal Risk", "data_type": "Dropdown", "available_on": ["opportunity"],
+                                "options": [{"name": "Low"}, {"name": "High"}]}
+    stored = next(d for d in ctl.records("fields") if str(d["id"]) == field["id"])
+    assert stored["available_on"] == ["opportunity"] and [o["rank"] for o in stored["options"]] == [0, 1]
+    # listed under its entity only
+    assert field["id"] in [f["id"] for f in gateway.unified(
+        "GET", NAME, resource="fields", params={"entity": "opportunity", "limit": 100}).json()["result"]]
+    assert gateway.unified("GET", NAME, field["id"], resource="fields", params={"entity": "contact"}).status_code == 404
+
+
+def test_a_created_field_is_on_every_record_and_takes_a_typed_value(gateway, ctl):
+    """Copper lists every definition of the entity on each record (value null when unset); a value written under
+    the field's name reaches Copper by definition id and reads back typed."""
     created = gateway.unified("POST", NAME, resource="fields", params={"entity": "contact"},
-                              json={"name": "x", "label": "X", "type": "string", "entity_type": "contact"})
-    assert created.status_code in (400, 405, 501), created.text
+                              json={"label": "Credit Limit", "type": "number"})
+    assert created.status_code == 200, created.text
+    field_id = int(created.json()["id"])
+    people = ctl.records("contacts")
+    assert all({"custom_field_definition_id": field_id, "value": None} in p["custom_fields"] for p in people)
+    assert all(field_id not in [r["custom_field_definition_id"] for r in c["custom_fields"]] for c in ctl.records())
+    person_id = str(people[0]["id"])
+    ctl.clear_requests()
+    written = gateway.unified("PATCH", NAME, person_id, resource="contacts",
+                              json={"custom_fields": {"Credit Limit": 2500.5}})
+    assert written.status_code == 200, written.text
+    put = next(r for r in ctl.requests() if r["method"] == "PUT" and r["path"].endswith(f"/people/{person_id}"))
+    assert put["body"]["custom_fields"] == [{"custom_field_definition_id": field_id, "value": 2500.5}]
+    got = gateway.unified("GET", NAME, person_id, resource="contacts").json()
+    assert got["custom_fields"]["Credit Limit"] == 2500.5 and type(got["custom_fields"]["Credit Limit"]) is float
+    # a person created afterwards carries it too
+    new = gateway.unified("POST", NAME, resource="contacts", json={
+        "first_name": "Nellie", "last_name": "Bertram", "custom_fields": {"Credit Limit": 10}})
+    assert new.status_code == 200, new.text
+    assert gateway.unified("GET", NAME, new.json()["id"], resource="contacts").json()["custom_fields"]["Credit Limit"] == 10
+
+
+def test_a_field_update_renames_and_replaces_the_options(gateway, ctl):
+    """update-custom-field-definition.html: PUT with the keys changed; options sent replace the list."""
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "lead"}, json={
+        "label": "Channels", "type": "array", "options": [{"label": "Web"}, {"label": "Fair"}]}).json()
+    ctl.clear_requests()
+    updated = gateway.unified("PATCH", NAME, created["id"], resource="fields", params={"entity": "lead"},
+                              json={"label": "Lead Channels", "options": [{"label": "Web"}, {"label": "Phone"},
+                                                                          {"label": "Email"}]})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["label"] == "Lead Channels" and updated.json()["name"] == "Lead Channels"
+    assert [o["label"] for o in updated.json()["options"]] == ["Web", "Phone", "Email"]
+    puts = [c for c in definition_calls(ctl) if c["method"] == "PUT"]
+    assert [c["path"] for c in puts] == [f"/copper/developer_api/v1/custom_field_definitions/{created['id']}"]
+    assert puts[0]["body"] == {"name": "Lead Channels", "options": [{"name": "Web"}, {"name": "Phone"}, {"name": "Email"}]}
+    # the type stays, and a definition not on the entity asked for is not found there: no PUT either way
+    ctl.clear_requests()
+    retyped = gateway.unified("PATCH", NAME, created["id"], resource="fields", params={"entity": "lead"},
+                              json={"type": "string"})
+    assert retyped.status_code == 400, retyped.text
+    elsewhere = gateway.unified("PATCH", NAME, created["id"], resource="fields", params={"entity": "contact"},
+                                json={"label": "X"})
+    assert elsewhere.status_code == 404, elsewhere.text
+    assert not [c for c in definition_calls(ctl) if c["method"] == "PUT"]
+
+
+def test_copper_s_refusals_of_a_definition_come_through(gateway, ctl):
+    """Copper's 422s (MultiSelect needs two options, Dropdown one) and 404s (an unknown id) reach the caller."""
+    one_option = gateway.unified("POST", NAME, resource="fields", params={"entity": "contact"},
+                                 json={"label": "Tags", "type": "array", "options": [{"label": "Only"}]})
+    assert one_option.status_code == 422, one_option.text
+    assert "at least 2 options" in one_option.json()["message"]
+    no_option = gateway.unified("POST", NAME, resource="fields", params={"entity": "contact"},
+                                json={"label": "Tier", "type": "enum"})
+    assert no_option.status_code == 422, no_option.text
+    assert not any(d["name"] in ("Tags", "Tier") for d in ctl.records("fields"))
+    for method, json in (("PATCH", {"label": "X"}), ("DELETE", None)):
+        missing = gateway.unified(method, NAME, "999", resource="fields", params={"entity": "contact"}, json=json)
+        assert missing.status_code == 404, missing.text
+    # refused before Copper is called: a type it has no creatable match for, an entity_type not the query's
+    ctl.clear_requests()
+    for body in ({"label": "When", "type": "datetime"}, {"label": "Who", "type": "string", "entity_type": "account"},
+                 {"label": "Free", "type": "string", "options": [{"label": "A"}]}, {"type": "string"}):
+        refused = gateway.unified("POST", NAME, resource="fields", params={"entity": "contact"}, json=body)
+        assert refused.status_code == 400, (body, refused.text)
+    assert not [c for c in definition_calls(ctl) if c["method"] == "POST"]
+
+
+def test_a_field_delete_removes_a_definition_on_that_entity_alone(gateway, ctl):
+    """delete-custom-field-definition.html: {"id", "is_deleted": true}; the definition leaves the list and every
+    record."""
+    ctl.clear_requests()
+    deleted = gateway.unified("DELETE", NAME, "103485", resource="fields", params={"entity": "contact"})
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["id"] == "103485"
+    assert [(c["method"], c["path"]) for c in definition_calls(ctl)] == [
+        ("GET", "/copper/developer_api/v1/custom_field_definitions/103485"),
+        ("DELETE", "/copper/developer_api/v1/custom_field_definitions/103485")]
+    assert 103485 not in [d["id"] for d in ctl.records("fields")]
+    assert all(103485 not in [r["custom_field_definition_id"] for r in p["custom_fields"]] for p in ctl.records("contacts"))
+    assert gateway.unified("GET", NAME, "103485", resource="fields", params={"entity": "contact"}).status_code == 404
+    person = gateway.unified("GET", NAME, str(ctl.records("contacts")[0]["id"]), resource="contacts").json()
+    assert "Birthday" not in person.get("custom_fields", {})
+
+
+def test_a_field_delete_is_refused_for_a_definition_on_other_entities(gateway, ctl):
+    """Account Notes is on companies and people: deleting it as a contact field would remove it from companies too,
+    so the gateway refuses (400) and Copper sees no DELETE."""
+    ctl.clear_requests()
+    refused = gateway.unified("DELETE", NAME, "103481", resource="fields", params={"entity": "contact"})
+    assert refused.status_code == 400, refused.text
+    assert "available on other entities than the one asked for" in refused.json()["message"]
+    assert [c["method"] for c in definition_calls(ctl)] == ["GET"]
+    assert 103481 in [d["id"] for d in ctl.records("fields")]
+    # nor under an entity it is not on at all
+    elsewhere = gateway.unified("DELETE", NAME, "103487", resource="fields", params={"entity": "contact"})
+    assert elsewhere.status_code == 400, elsewhere.text
+    assert 103487 in [d["id"] for d in ctl.records("fields")]
 
 
 def test_a_modification_range_is_the_search_s_modified_dates_in_whole_seconds(gateway, ctl):
@@ -366,3 +497,13 @@ def test_a_refused_conversion_changes_nothing(gateway, ctl):
     assert gateway.unified("GET", NAME, str(lead["id"]), resource="leads").status_code == 200
     missing = gateway.unified("POST", NAME, resource="leads/convert", json={"id": "999"})
     assert missing.status_code == 404, missing.text
+
+
+def test_a_field_update_sending_no_options_is_copper_s_refusal(gateway, ctl):
+    """Sent `options` always reach Copper, an empty list too: a Dropdown keeps at least one (Copper's 422)."""
+    ctl.clear_requests()
+    emptied = gateway.unified("PATCH", NAME, "100764", resource="fields", params={"entity": "account"},
+                              json={"options": []})
+    assert emptied.status_code == 422, emptied.text
+    assert [c["body"] for c in definition_calls(ctl) if c["method"] == "PUT"] == [{"options": []}]
+    assert len(next(d for d in ctl.records("fields") if d["id"] == 100764)["options"]) == 8

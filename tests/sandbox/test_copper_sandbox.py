@@ -671,3 +671,107 @@ def test_a_lead_convert_copper_refuses_is_422_and_keeps_the_lead(ctl, details):
                             timeout=5)
     assert refused.status_code == 422, refused.text
     assert requests.get(leads_url(ctl, f"/{lead['id']}"), headers=HEADERS, timeout=5).status_code == 200
+
+
+# -- custom field definitions written (https://developer.copper.com/custom-fields/general/create-custom-field-definition.html,
+# update-custom-field-definition.html, delete-custom-field-definition.html) ------------------------------------------
+
+def definitions_url(ctl, path=""):
+    return f"{ctl.url}/developer_api/v1/custom_field_definitions{path}"
+
+
+def test_a_created_definition_is_listed_and_on_every_record_of_its_entities(ctl):
+    answer = requests.post(definitions_url(ctl), headers=HEADERS, timeout=5, json={
+        "name": "Region", "data_type": "Dropdown", "available_on": ["company", "opportunity"],
+        "options": [{"name": "North"}, {"name": "South"}]})
+    assert answer.status_code == 200, answer.text
+    made = answer.json()
+    assert {k: v for k, v in made.items() if k not in ("id", "options")} == {
+        "name": "Region", "canonical_name": None, "data_type": "Dropdown", "available_on": ["company", "opportunity"]}
+    assert [(o["name"], o["rank"]) for o in made["options"]] == [("North", 0), ("South", 1)]
+    listed = requests.get(definitions_url(ctl), headers=HEADERS, timeout=5).json()
+    assert listed[-1] == made and made["id"] not in copper_common.CUSTOM_FIELD_DEFINITIONS_BY_ID
+    assert requests.get(definitions_url(ctl, f"/{made['id']}"), headers=HEADERS, timeout=5).json() == made
+    row = {"custom_field_definition_id": made["id"], "value": None}
+    assert all(row in c["custom_fields"] for c in ctl.records())
+    assert all(row in d["custom_fields"] for d in ctl.records("opportunities"))
+    assert all(made["id"] not in [r["custom_field_definition_id"] for r in p["custom_fields"]]
+               for p in ctl.records("contacts"))
+    # a record write takes it (an option id), and a person's does not
+    company = ctl.records()[0]
+    south = made["options"][1]["id"]
+    written = requests.put(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5,
+                           json={"custom_fields": [{"custom_field_definition_id": made["id"], "value": south}]})
+    assert written.status_code == 200, written.text
+    assert {"custom_field_definition_id": made["id"], "value": south} in written.json()["custom_fields"]
+    person = ctl.records("contacts")[0]
+    refused = requests.put(f"{ctl.url}/developer_api/v1/people/{person['id']}", headers=HEADERS, timeout=5,
+                           json={"custom_fields": [{"custom_field_definition_id": made["id"], "value": south}]})
+    assert refused.status_code == 422, refused.text
+
+
+def test_a_definition_in_one_data_space_is_not_in_another(ctl):
+    other = {**HEADERS, "X-PW-AccessToken": f"{copper.SANDBOX_TOKEN}~copper-fields-space-0001"}
+    made = requests.post(definitions_url(ctl), headers=other, timeout=5,
+                         json={"name": "Elsewhere", "data_type": "String", "available_on": ["person"]}).json()
+    assert made["name"] == "Elsewhere"
+    assert "Elsewhere" in [d["name"] for d in requests.get(definitions_url(ctl), headers=other, timeout=5).json()]
+    assert "Elsewhere" not in [d["name"] for d in requests.get(definitions_url(ctl), headers=HEADERS, timeout=5).json()]
+    assert "Elsewhere" not in [d["name"] for d in ctl.records("fields")]
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ({"data_type": "String"}, "name"),
+    ({"name": "No type"}, "data_type"),
+    ({"name": "Link", "data_type": "Connect"}, "data_type"),                 # Connect is not created through the API
+    ({"name": "Deal", "data_type": "String", "available_on": ["deal"]}, "available_on"),
+    ({"name": "Pick", "data_type": "Dropdown", "options": []}, "options"),
+    ({"name": "Many", "data_type": "MultiSelect", "options": [{"name": "One"}]}, "options"),
+    ({"name": "Bad", "data_type": "Dropdown", "options": [{"label": "No name"}]}, "options"),
+])
+def test_a_definition_copper_refuses_is_422_with_its_message(ctl, body, problem):
+    before = len(ctl.records("fields"))
+    refused = requests.post(definitions_url(ctl), headers=HEADERS, json=body, timeout=5)
+    assert refused.status_code == 422, refused.text
+    answer = refused.json()
+    assert answer["success"] is False and answer["status"] == 422
+    assert answer["message"].startswith(copper_common.VALIDATION_PREFIX + problem)
+    assert len(ctl.records("fields")) == before
+
+
+def test_a_definition_update_replaces_the_options_and_keeps_the_type(ctl):
+    industry = copper_common.CUSTOM_FIELD_DEFINITIONS_BY_ID[100764]
+    answer = requests.put(definitions_url(ctl, "/100764"), headers=HEADERS, timeout=5,
+                          json={"name": "Sector", "options": [{"name": "Public"}, {"name": "Private"}]})
+    assert answer.status_code == 200, answer.text
+    changed = answer.json()
+    assert changed["name"] == "Sector" and changed["available_on"] == industry["available_on"]
+    assert [(o["name"], o["rank"]) for o in changed["options"]] == [("Public", 0), ("Private", 1)]
+    assert not {o["id"] for o in changed["options"]} & {o["id"] for o in industry["options"]}
+    retyped = requests.put(definitions_url(ctl, "/100764"), headers=HEADERS, timeout=5, json={"data_type": "String"})
+    assert retyped.status_code == 422, retyped.text
+    emptied = requests.put(definitions_url(ctl, "/100764"), headers=HEADERS, timeout=5, json={"options": []})
+    assert emptied.status_code == 422, emptied.text
+    missing = requests.put(definitions_url(ctl, "/999"), headers=HEADERS, timeout=5, json={"name": "X"})
+    assert missing.status_code == 404
+    assert missing.json() == {"success": False, "status": 404, "message": copper_common.NOT_FOUND_MESSAGE}
+
+
+def test_a_deleted_definition_leaves_the_list_and_the_records(ctl):
+    answer = requests.delete(definitions_url(ctl, "/103481"), headers=HEADERS, timeout=5)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"id": 103481, "is_deleted": True}
+    assert 103481 not in [d["id"] for d in requests.get(definitions_url(ctl), headers=HEADERS, timeout=5).json()]
+    assert requests.get(definitions_url(ctl, "/103481"), headers=HEADERS, timeout=5).status_code == 404
+    for resource in ("accounts", "contacts"):
+        assert all(103481 not in [r["custom_field_definition_id"] for r in c["custom_fields"]]
+                   for c in ctl.records(resource))
+    company = ctl.records()[0]
+    refused = requests.put(url(ctl, f"/{company['id']}"), headers=HEADERS, timeout=5,
+                           json={"custom_fields": [{"custom_field_definition_id": 103481, "value": "x"}]})
+    assert refused.status_code == 422, refused.text
+    again = requests.delete(definitions_url(ctl, "/103481"), headers=HEADERS, timeout=5)
+    assert again.status_code == 404
+    # a reset brings the seeded definitions back
+    ctl.reset()
+    assert 103481 in [d["id"] for d in ctl.records("fields")]

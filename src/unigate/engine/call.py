@@ -270,7 +270,8 @@ class Engine:
             request.account = answer.account
             parsed = answer.parsed
             if step.fail_if is not None and evaluate(step.fail_if, {"response": parsed, "status": answer.response.status,
-                                                                     "id": request.id}, f"step {step.name}"):
+                                                                     "id": request.id, "query": request.query},
+                                                     f"step {step.name}"):
                 raise GatewayError(step.fail_status, step.fail_message, remote=True, raw_response=parsed,
                                    insight=None)
             if step.result is not None:

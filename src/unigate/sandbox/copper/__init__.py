@@ -6,10 +6,11 @@ at most one company by `company_id`), `pipelines` and `stages` (read-only, `pipe
 and `opportunities` (`deals.py`, each with a primary contact, its company, a pipeline and a stage); `engagements`
 (activities: notes, calls, meetings, the account's own types and Copper's system rows), `notes` (the activities
 of type Note) and `engagement_types` (activity types) in `activities.py`; `tasks` (`tasks.py`); `leads` (`leads.py`,
-with the lead statuses). Shared by them (`common.py`): the X-PW-* header
-authentication (https://developer.copper.com/introduction/requests.html), Copper's error envelope,
-users, contact types and custom field definitions, served here with the account and user lookups;
-any other path answers Copper's 404.
+with the lead statuses); `fields` (the custom field definitions, `fields.py`: each data space's own, seeded
+from common.py's, written through their create, update and delete). Shared by them (`common.py`): the X-PW-*
+header authentication (https://developer.copper.com/introduction/requests.html), Copper's error envelope,
+users, contact types and the seeded custom field definitions; users and contact types are served here with the
+account lookup; any other path answers Copper's 404.
 
 Sources (each behaviour names its own next to the rule):
 - https://developer.copper.com/introduction/requests.html (headers, JSON, 180 requests a minute, 429)
@@ -55,6 +56,7 @@ from unigate.sandbox.copper.accounts import FIRST_COMPANY_ID, Companies
 from unigate.sandbox.copper.activities import Activities, ActivityTypes, Notes
 from unigate.sandbox.copper.contacts import People
 from unigate.sandbox.copper.deals import Opportunities
+from unigate.sandbox.copper.fields import Definitions
 from unigate.sandbox.copper.leads import Leads
 from unigate.sandbox.copper.pipelines import Pipelines
 from unigate.sandbox.copper.stages import Stages
@@ -63,7 +65,6 @@ from unigate.sandbox.copper.common import (
     AUTH_FAILED_MESSAGE,
     COMPANY_FIELD_IDS,
     CONTACT_TYPES,
-    CUSTOM_FIELD_DEFINITIONS,
     CUSTOM_FIELD_DEFINITIONS_BY_ID,
     NOT_FOUND_MESSAGE,
     OTHER_USERS,
@@ -82,9 +83,10 @@ __all__ = ["AUTH_FAILED_MESSAGE", "COMPANY_FIELD_IDS", "CUSTOM_FIELD_DEFINITIONS
 
 class CopperEmulator(Emulator):
     name: ClassVar[str] = "copper"
-    # Seeded in this order: leads before the activities and tasks that hang off them.
-    resources: ClassVar[tuple[type[Resource], ...]] = (Companies, People, Pipelines, Stages, Opportunities, Leads,
-                                                       ActivityTypes, Activities, Notes, Tasks)
+    # Seeded in this order: the custom field definitions before the records that carry their values, leads
+    # before the activities and tasks that hang off them.
+    resources: ClassVar[tuple[type[Resource], ...]] = (Definitions, Companies, People, Pipelines, Stages, Opportunities,
+                                                       Leads, ActivityTypes, Activities, Notes, Tasks)
     # Behaviours Copper's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "page_size_over_max": ("clamp", "refuse"),
@@ -109,8 +111,6 @@ class CopperEmulator(Emulator):
             Route(f"{v1}/users/search", g(self.users), methods=["POST"]),
             Route(v1 + "/users/{id}", g(self.user), methods=["GET"]),
             Route(f"{v1}/contact_types", g(self.contact_types), methods=["GET"]),
-            Route(f"{v1}/custom_field_definitions", g(self.custom_field_definitions), methods=["GET"]),
-            Route(v1 + "/custom_field_definitions/{id}", g(self.custom_field_definition), methods=["GET"]),
             Route("/{path:path}", g(self.not_found), methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         ]
 
@@ -138,15 +138,11 @@ class CopperEmulator(Emulator):
     async def contact_types(self, request: Request) -> Response:
         return json_response(CONTACT_TYPES)
 
-    async def custom_field_definitions(self, request: Request) -> Response:
-        return json_response(CUSTOM_FIELD_DEFINITIONS)
-
-    async def custom_field_definition(self, request: Request) -> Response:
-        """GET /custom_field_definitions/{id} (https://developer.copper.com/custom-fields/general/fetch-custom-field-definition-by-id.html)."""
-        raw = request.path_params["id"]
-        found = CUSTOM_FIELD_DEFINITIONS_BY_ID.get(int(raw)) if raw.isdigit() else None
-        return json_response(found) if found is not None else error(404, NOT_FOUND_MESSAGE)
-
+    def definitions(self) -> Definitions:
+        """This data space's custom field definitions (fields.py)."""
+        resource = self.resource("fields")
+        assert isinstance(resource, Definitions)
+        return resource
 
 
 EMULATOR = CopperEmulator

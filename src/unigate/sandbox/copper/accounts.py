@@ -21,7 +21,6 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.common import (
-    COMPANY_FIELD_IDS,
     CONTACT_TYPE_IDS,
     CONTACT_TYPES,
     CUSTOM_FIELD_DEFINITIONS,
@@ -148,7 +147,7 @@ class Companies(Resource):
             "socials": socials,
             "tags": tags,
             "websites": websites,
-            "custom_fields": [{"custom_field_definition_id": fid, "value": values.get(fid)} for fid in COMPANY_FIELD_IDS],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": values.get(fid)} for fid in self.emulator.definitions().ids_on("company")],
             "interaction_count": (i * 7) % 40,
             "date_created": created,
             "date_modified": created + 600 + i,   # strictly increasing with i
@@ -301,7 +300,7 @@ class Companies(Resource):
         company: dict[str, Any] = {
             "id": 0, "name": "", "address": None, "assignee_id": None, "contact_type_id": None, "details": None,
             "email_domain": None, "phone_numbers": [], "socials": [], "tags": [], "websites": [],
-            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in COMPANY_FIELD_IDS],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in self.emulator.definitions().ids_on("company")],
             "interaction_count": 0, "date_created": now, "date_modified": now,
         }
         company[LAST_CONTACTED_FIELD] = None
@@ -388,7 +387,7 @@ class Companies(Resource):
                         seen.append(clean)
                 company["tags"] = seen
         if "custom_fields" in body:
-            problem = merge_custom_fields(company, body["custom_fields"], "company")
+            problem = merge_custom_fields(company, body["custom_fields"], "company", self.emulator.definitions().by_id())
             if problem:
                 problems.append(problem)
         if problems:

@@ -62,22 +62,19 @@ CONTACT_TYPES = [
 ]
 CONTACT_TYPE_IDS = {c["id"] for c in CONTACT_TYPES}
 
-# Custom field definitions (GET /custom_field_definitions). Copper has no native industry or
-# headcount; accounts keep them as custom fields like these.
+# The custom field definitions every data space starts with (fields.py copies them at each reset; GET
+# /custom_field_definitions lists a space's own). Copper has no native industry or headcount; accounts keep them
+# as custom fields like these.
 CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
     {"id": 100764, "name": "Industry", "canonical_name": None, "data_type": "Dropdown",
      "available_on": ["company", "lead"],
      "options": [{"id": 900101 + n, "name": name, "rank": n} for n, name in enumerate(
          ["Software", "Manufacturing", "Retail", "Healthcare", "Logistics", "Finance", "Education", "Energy"])]},
     {"id": 100765, "name": "Employees", "canonical_name": None, "data_type": "Float", "available_on": ["company"]},
-    {"id": 103481, "name": "Account Notes", "canonical_name": None, "data_type": "Text", "available_on": ["company", "person"]},
     {"id": 103482, "name": "Renewal Date", "canonical_name": None, "data_type": "Date", "available_on": ["company"]},
     {"id": 103483, "name": "Key Account", "canonical_name": None, "data_type": "Checkbox", "available_on": ["company"]},
     {"id": 103484, "name": "Contract URL", "canonical_name": None, "data_type": "URL", "available_on": ["company"]},
     {"id": 103485, "name": "Birthday", "canonical_name": None, "data_type": "Date", "available_on": ["person"]},
-    {"id": 103486, "name": "Preferred Channel", "canonical_name": None, "data_type": "Dropdown",
-     "available_on": ["person", "lead"],
-     "options": [{"id": 900201 + n, "name": name, "rank": n} for n, name in enumerate(["Email", "Phone", "In person"])]},
     {"id": 103487, "name": "Seats", "canonical_name": None, "data_type": "Float", "available_on": ["opportunity"]},
     {"id": 103488, "name": "Competitor", "canonical_name": None, "data_type": "Text", "available_on": ["opportunity"]},
     # More of an account's own person fields, of each data type custom-fields/general documents (enough for
@@ -87,9 +84,15 @@ CUSTOM_FIELD_DEFINITIONS: list[dict[str, Any]] = [
           ("Nickname", "String"), ("Assistant", "String"), ("Background", "Text"), ("Last Event", "Date"),
           ("Opted In", "Checkbox"), ("Portfolio", "URL"), ("Discount", "Percentage"), ("Budget", "Currency"),
           ("Lifetime Orders", "Float"), ("Referral Code", "String"), ("Hobbies", "Text"), ("Anniversary", "Date")])),
-    # Lead-only fields (a lead also carries Industry and Preferred Channel above).
+    # Lead-only fields (a lead also carries Industry above and Preferred Channel below).
     {"id": 103600, "name": "Lead Score", "canonical_name": None, "data_type": "Float", "available_on": ["lead"]},
     {"id": 103601, "name": "Lead Notes", "canonical_name": None, "data_type": "Text", "available_on": ["lead"]},
+    # Fields shared by a person with another entity, listed after the person's own (the order of Copper's list is
+    # not documented): crm/fields deletes only a definition on one entity, so a person's first fields are its own.
+    {"id": 103481, "name": "Account Notes", "canonical_name": None, "data_type": "Text", "available_on": ["company", "person"]},
+    {"id": 103486, "name": "Preferred Channel", "canonical_name": None, "data_type": "Dropdown",
+     "available_on": ["person", "lead"],
+     "options": [{"id": 900201 + n, "name": name, "rank": n} for n, name in enumerate(["Email", "Phone", "In person"])]},
 ]
 CUSTOM_FIELD_DEFINITIONS_BY_ID = {d["id"]: d for d in CUSTOM_FIELD_DEFINITIONS}
 COMPANY_FIELD_IDS = [d["id"] for d in CUSTOM_FIELD_DEFINITIONS if "company" in d["available_on"]]
@@ -199,22 +202,30 @@ def categorised_items(key: str, items: Any, categories: list[str]) -> list[dict[
     return [{value_key: x[value_key], "category": x["category"]} for x in items]
 
 
-def merge_custom_fields(record: dict[str, Any], items: Any, entity: str) -> str | None:
+def merge_custom_fields(record: dict[str, Any], items: Any, entity: str,
+                        definitions: dict[int, dict[str, Any]]) -> str | None:
     """Set the values of `custom_fields` [{custom_field_definition_id, value}] on a record of `entity`
-    (company, person, lead): a definition not available on it, or a value of the wrong type, is the problem
-    returned (https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html)."""
+    (company, person, opportunity, lead), `definitions` being the data space's by id: a definition not available
+    on it, or a value of the wrong type, is the problem returned
+    (https://developer.copper.com/custom-fields/general/list-custom-field-definitions.html)."""
     if not isinstance(items, list):
         return "custom_fields: Invalid custom_fields"
     for item in items:
         if not isinstance(item, dict):
             return "custom_fields: Invalid custom_fields"
-        definition = CUSTOM_FIELD_DEFINITIONS_BY_ID.get(item.get("custom_field_definition_id"))
+        raw_id = item.get("custom_field_definition_id")
+        definition = definitions.get(raw_id) if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
         if definition is None or entity not in definition["available_on"]:
             return f"custom_fields: Unknown custom field definition {item.get('custom_field_definition_id')}"
         value = item.get("value")
         kind = definition["data_type"]
         if value is not None:
-            if kind == "Dropdown" and value not in {o["id"] for o in definition["options"]}:
+            option_ids = {o["id"] for o in definition.get("options", [])}
+            if kind == "Dropdown" and (isinstance(value, bool) or value not in option_ids):
+                return f"custom_fields: Invalid option for {definition['name']}"
+            # A MultiSelect value is a list of option ids (custom-fields/general/list-custom-field-definitions.html).
+            if kind == "MultiSelect" and (not isinstance(value, list)
+                                          or any(isinstance(v, bool) or v not in option_ids for v in value)):
                 return f"custom_fields: Invalid option for {definition['name']}"
             if kind in ("Float", "Percentage", "Currency", "Date") and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 return f"custom_fields: {definition['name']} must be a number"
@@ -224,7 +235,9 @@ def merge_custom_fields(record: dict[str, Any], items: Any, entity: str) -> str 
                 return f"custom_fields: {definition['name']} must be a string"
             if kind == "Float":
                 value = float(value)
-        for row in record["custom_fields"]:
-            if row["custom_field_definition_id"] == definition["id"]:
-                row["value"] = value
+        row = next((r for r in record["custom_fields"] if r["custom_field_definition_id"] == definition["id"]), None)
+        if row is None:
+            record["custom_fields"].append({"custom_field_definition_id": definition["id"], "value": value})
+        else:
+            row["value"] = value
     return None

@@ -26,7 +26,6 @@ from unigate.sandbox.copper.common import (
     EMAIL_CATEGORIES,
     MODIFIED_DATE_KEYS,
     NOT_FOUND_MESSAGE,
-    PERSON_FIELD_IDS,
     PHONE_CATEGORIES,
     SEARCH_RESULT_CAP,
     SOCIAL_CATEGORIES,
@@ -153,7 +152,7 @@ class People(Resource):
             "tags": [_TAGS[i % len(_TAGS)]] if i % 3 != 2 else [],
             "title": _TITLES[i % len(_TITLES)] if i % 7 != 6 else None,
             "websites": [{"url": f"https://{first.lower()}{i}.example", "category": "personal"}] if i % 5 == 0 else [],
-            "custom_fields": [{"custom_field_definition_id": fid, "value": values.get(fid)} for fid in PERSON_FIELD_IDS],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": values.get(fid)} for fid in self.emulator.definitions().ids_on("person")],
             "date_created": created,
             "date_modified": created + 900 + i,
             "date_last_contacted": created + 7_200 if interactions else None,
@@ -318,7 +317,7 @@ class People(Resource):
             "id": 0, "name": "", **split_name(""), "address": None, "assignee_id": None, "company_id": None,
             "company_name": None, "contact_type_id": DEFAULT_CONTACT_TYPE_ID, "details": None, "emails": [],
             "phone_numbers": [], "socials": [], "tags": [], "title": None, "websites": [],
-            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in PERSON_FIELD_IDS],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in self.emulator.definitions().ids_on("person")],
             "date_created": now, "date_modified": now, "date_last_contacted": None, "interaction_count": 0,
             "leads_converted_from": [], "date_lead_created": None,
         }
@@ -399,7 +398,7 @@ class People(Resource):
             else:
                 person["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
         if "custom_fields" in body:
-            problem = merge_custom_fields(person, body["custom_fields"], "person")
+            problem = merge_custom_fields(person, body["custom_fields"], "person", self.emulator.definitions().by_id())
             if problem:
                 problems.append(problem)
         if problems:

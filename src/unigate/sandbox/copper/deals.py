@@ -32,7 +32,6 @@ from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.common import (
     NOT_FOUND_MESSAGE,
-    OPPORTUNITY_FIELD_IDS,
     USERS,
     USERS_BY_ID,
     body_object,
@@ -301,7 +300,7 @@ class Opportunities(Resource):
             "interaction_count": 0, "monetary_unit": CURRENCIES[0], "monetary_value": None, "converted_unit": None,
             "converted_value": None, "win_probability": None, "date_stage_changed": now, "date_last_contacted": None,
             "leads_converted_from": [], "date_lead_created": None, "date_created": now, "date_modified": now,
-            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in OPPORTUNITY_FIELD_IDS],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in self.emulator.definitions().ids_on("opportunity")],
         }
         failure = self.apply_changes(deal, body, creating=True)
         return failure if failure is not None else deal
@@ -417,7 +416,7 @@ class Opportunities(Resource):
             else:
                 deal["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
         if "custom_fields" in body:
-            problem = merge_custom_fields(deal, body["custom_fields"], "opportunity")
+            problem = merge_custom_fields(deal, body["custom_fields"], "opportunity", self.emulator.definitions().by_id())
             if problem:
                 problems.append(problem)
         problem = self.place(deal, body, creating)

@@ -21,9 +21,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.common import (
-    CUSTOM_FIELD_DEFINITIONS_BY_ID,
     EMAIL_CATEGORIES,
-    LEAD_FIELD_IDS,
     MODIFIED_DATE_KEYS,
     NOT_FOUND_MESSAGE,
     PHONE_CATEGORIES,
@@ -155,7 +153,7 @@ class Leads(Resource):
             "title": _TITLES[i % len(_TITLES)] if i % 7 != 6 else None,
             "websites": [{"url": f"https://{last.lower()}{i}.example", "category": "work"}] if i % 5 == 0 else [],
             "phone_numbers": [{"number": f"570{(5551200 + i) % 10_000_000:07d}", "category": "work"}] if i % 4 != 0 else [],
-            "custom_fields": [{"custom_field_definition_id": fid, "value": values.get(fid)} for fid in LEAD_FIELD_IDS],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": values.get(fid)} for fid in self.emulator.definitions().ids_on("lead")],
             "date_created": created,
             "date_modified": created + 600 + i,
             "date_last_contacted": created + 3_600 if interactions else None,
@@ -313,7 +311,7 @@ class Leads(Resource):
             "customer_source_id": None, "details": None, "email": None, "interaction_count": 0,
             "monetary_unit": None, "monetary_value": None, "socials": [], "status": DEFAULT_STATUS["name"],
             "status_id": DEFAULT_STATUS["id"], "tags": [], "title": None, "websites": [], "phone_numbers": [],
-            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in LEAD_FIELD_IDS],
+            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in self.emulator.definitions().ids_on("lead")],
             "date_created": now, "date_modified": now, "date_last_contacted": None,
         }
         failure = self.apply_changes(lead, body)
@@ -430,7 +428,7 @@ class Leads(Resource):
             else:
                 lead["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
         if "custom_fields" in body:
-            problem = merge_custom_fields(lead, body["custom_fields"], "lead")
+            problem = merge_custom_fields(lead, body["custom_fields"], "lead", self.emulator.definitions().by_id())
             if problem:
                 problems.append(problem)
         return validation_error(*problems) if problems else None
@@ -533,12 +531,12 @@ class Leads(Resource):
                               "company": companies.render(company) if company else None,
                               "opportunity": deals.render(deal) if isinstance(deal, dict) else None})
 
-    @staticmethod
-    def _values_for(lead: dict[str, Any], entity: str) -> list[dict[str, Any]]:
+    def _values_for(self, lead: dict[str, Any], entity: str) -> list[dict[str, Any]]:
         """The lead's custom field values whose definitions are also on `entity` (the convert example's person and
         company carry the lead's values)."""
+        on_entity = set(self.emulator.definitions().ids_on(entity))
         return [dict(row) for row in lead["custom_fields"] if row["value"] is not None
-                and entity in CUSTOM_FIELD_DEFINITIONS_BY_ID[row["custom_field_definition_id"]]["available_on"]]
+                and row["custom_field_definition_id"] in on_entity]
 
     def _people(self) -> People:
         resource = self.emulator.resource("contacts")
