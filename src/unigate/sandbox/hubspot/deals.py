@@ -41,6 +41,8 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.hubspot.associations import COMPANY_NAMES, CONTACT_NAMES
+from unigate.sandbox.hubspot.objects import ObjectRecords
 from unigate.sandbox.hubspot.common import (
     answer,
     error,
@@ -60,8 +62,6 @@ if TYPE_CHECKING:
 
 DEAL_NAMES = ("deals", "0-3")
 FIRST_ID = 27_000_000_001
-COMPANY_NAMES = frozenset({"companies", "company", "0-2"})
-CONTACT_NAMES = frozenset({"contacts", "contact", "0-1"})
 PRIMARY_COMPANY, UNLABELED_COMPANY, CONTACT = 5, 341, 3
 V3_TYPE_NAMES = {PRIMARY_COMPANY: "deal_to_company", UNLABELED_COMPANY: "deal_to_company_unlabeled",
                  CONTACT: "deal_to_contact"}
@@ -125,9 +125,10 @@ def as_datetime(value: str) -> str | None:
     return iso_ms(moment.astimezone(UTC))
 
 
-class Deals(Resource):
+class Deals(ObjectRecords, Resource):
     name: ClassVar[str] = "opportunities"
     emulator: HubSpotEmulator
+    DEFAULT_PROPERTIES = DEFAULT_PROPERTIES
 
     def __init__(self, emulator: HubSpotEmulator) -> None:
         super().__init__(emulator)
@@ -246,18 +247,7 @@ class Deals(Resource):
             out["associations"] = associations
         return out
 
-    @staticmethod
-    def _wanted(request: Request) -> frozenset[str]:
-        names = [part.strip().lower() for value in request.query_params.getlist("associations")
-                 for part in value.split(",") if part.strip()]
-        return frozenset({"companies" for n in names if n in COMPANY_NAMES} | {"contacts" for n in names
-                                                                               if n in CONTACT_NAMES})
 
-    def find(self, deal_id: str, archived: bool = False) -> dict[str, Any] | None:
-        record = self.store.get(deal_id)
-        if record is None or record["archived"] != archived:
-            return None
-        return record
 
     def _checked(self, body: Any, model: str, headers: dict[str, str],
                  current: dict[str, str] | None = None) -> dict[str, str] | Response:
@@ -384,20 +374,9 @@ class Deals(Resource):
             return denied
         headers = self.emulator.rate_limits.headers()
         deal_id = request.path_params["dealId"]
-        if request.method == "DELETE":
-            record = self.find(deal_id)
-            if record is not None:  # unknown or archived ids answer 204 too, as for every object
-                self.store.archive(deal_id)
-                record["archived"] = True
-                record["archivedAt"] = now_iso()
-            return answer(None, 204, headers)
-        if request.method == "GET":
-            archived = request.query_params.get("archived", "false").lower() == "true"
-            record = self.find(deal_id, archived)
-            if record is None:
-                return not_found(deal_id, headers)
-            names = requested_properties(request) or DEFAULT_PROPERTIES
-            return answer(self.render(record, names, self._wanted(request)), 200, headers)
+        read = self.archive_or_read(request, deal_id, headers)
+        if read is not None:
+            return read
         record = self.find(deal_id)
         if record is None:
             return not_found(deal_id, headers)

@@ -53,6 +53,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot import associations, properties
+from unigate.sandbox.hubspot.objects import ObjectRecords
 from unigate.sandbox.hubspot.common import (
     answer,
     error,
@@ -75,8 +76,6 @@ if TYPE_CHECKING:
 
 LEAD_NAMES = ("leads", "0-136")
 FIRST_ID = 35_000_000_001
-COMPANY_NAMES = frozenset({"companies", "company", "0-2"})
-CONTACT_NAMES = frozenset({"contacts", "contact", "0-1"})
 PRIMARY_CONTACT, CONTACT, PRIMARY_COMPANY, COMPANY = 578, 608, 580, 610
 KIND_OF_TYPE = {PRIMARY_CONTACT: "contacts", CONTACT: "contacts", PRIMARY_COMPANY: "companies", COMPANY: "companies"}
 PRIMARY_OF = {"contacts": PRIMARY_CONTACT, "companies": PRIMARY_COMPANY}
@@ -158,9 +157,10 @@ def pipeline_object(pipeline_id: str, label: str, order: int, stages: tuple) -> 
                  "updatedAt": EPOCH} for i, (stage_id, stage_label, closed) in enumerate(stages)]}
 
 
-class Leads(Resource):
+class Leads(ObjectRecords, Resource):
     name: ClassVar[str] = "leads"
     emulator: HubSpotEmulator
+    DEFAULT_PROPERTIES = DEFAULT_PROPERTIES
 
     def __init__(self, emulator: HubSpotEmulator) -> None:
         super().__init__(emulator)
@@ -267,18 +267,7 @@ class Leads(Resource):
             out["associations"] = links
         return out
 
-    @staticmethod
-    def _wanted(request: Request) -> frozenset[str]:
-        names = {part.strip().lower() for value in request.query_params.getlist("associations")
-                 for part in value.split(",") if part.strip()}
-        return frozenset(({"contacts"} if names & CONTACT_NAMES else set()) |
-                         ({"companies"} if names & COMPANY_NAMES else set()))
 
-    def find(self, lead_id: str, archived: bool = False) -> dict[str, Any] | None:
-        record = self.store.get(lead_id)
-        if record is None or record["archived"] != archived:
-            return None
-        return record
 
     # -- writes ------------------------------------------------------------------------------------
     def _checked(self, body: Any, model: str, headers: dict[str, str],
@@ -386,20 +375,9 @@ class Leads(Resource):
             return denied
         headers = self.emulator.rate_limits.headers()
         lead_id = request.path_params["leadsId"]
-        if request.method == "DELETE":
-            record = self.find(lead_id)
-            if record is not None:  # unknown or archived ids answer 204 too, as for every object
-                self.store.archive(lead_id)
-                record["archived"] = True
-                record["archivedAt"] = now_iso()
-            return answer(None, 204, headers)
-        if request.method == "GET":
-            archived = request.query_params.get("archived", "false").lower() == "true"
-            record = self.find(lead_id, archived)
-            if record is None:
-                return not_found(lead_id, headers)
-            names = requested_properties(request) or DEFAULT_PROPERTIES
-            return answer(self.render(record, names, self._wanted(request)), 200, headers)
+        read = self.archive_or_read(request, lead_id, headers)
+        if read is not None:
+            return read
         record = self.find(lead_id)
         if record is None:
             return not_found(lead_id, headers)
