@@ -12,7 +12,7 @@ from unigate.sandbox.server import discover_emulators
 # restores them whatever count it names (CONFIGURATION).
 HUBSPOT_RESOURCES = ["accounts", "contacts", "leads", "pipelines", "opportunities", "notes", "tasks", "engagements",
                      "users", "fields", "field_groups"]
-CONFIGURATION = {"fields": 87, "field_groups": 28}
+CONFIGURATION = {"fields": 103, "field_groups": 30}
 DEFAULTS = {"accounts": 60, "contacts": 60, "leads": 60, "pipelines": 16, "opportunities": 60, "notes": 60, "tasks": 60,
             "engagements": 60, "users": 16, **CONFIGURATION}
 
