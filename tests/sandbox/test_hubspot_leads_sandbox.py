@@ -86,7 +86,8 @@ def test_a_create_needs_the_lead_name_and_a_primary_association(client, control)
     assert (status, body["subCategory"]) == (400, "crm.associations.INVALID_IDENTIFIER")
     status, body = refusal(lambda: create(SimplePublicObjectInputForCreate(
         properties={"hs_lead_name": "X"}, associations=[linked(contact, 3)])))      # a deal's type
-    assert status == 400
+    assert status == 400 and body["message"] == ("associationTypeId 3 (HUBSPOT_DEFINED) is not valid between lead "
+                                                 "and contact or company")
     on_company = create(SimplePublicObjectInputForCreate(properties={"hs_lead_name": "Company lead"},
                                                          associations=[linked(company, 580)]))
     assert on_company.properties["hs_associated_company_name"] == control.records("accounts")[0]["properties"]["name"]

@@ -56,7 +56,8 @@ from unigate.sandbox.hubspot.common import (
     value_errors,
     write_properties,
 )
-from unigate.sandbox.hubspot.deals import BAD_SPEC_MESSAGE, CATEGORIES, INVALID_ID_MESSAGE, as_datetime, invalid
+from unigate.sandbox.hubspot.deals import as_datetime, invalid
+from unigate.sandbox.hubspot.objects import BAD_SPEC_MESSAGE, CATEGORIES, INVALID_ID_MESSAGE
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator

@@ -42,7 +42,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot.associations import COMPANY_NAMES, CONTACT_NAMES
-from unigate.sandbox.hubspot.objects import ObjectRecords
+from unigate.sandbox.hubspot.objects import BAD_TYPE_MESSAGE, INVALID_ID_MESSAGE, ObjectRecords
 from unigate.sandbox.hubspot.common import (
     answer,
     error,
@@ -65,7 +65,6 @@ FIRST_ID = 27_000_000_001
 PRIMARY_COMPANY, UNLABELED_COMPANY, CONTACT = 5, 341, 3
 V3_TYPE_NAMES = {PRIMARY_COMPANY: "deal_to_company", UNLABELED_COMPANY: "deal_to_company_unlabeled",
                  CONTACT: "deal_to_contact"}
-CATEGORIES = frozenset({"HUBSPOT_DEFINED", "USER_DEFINED", "INTEGRATOR_DEFINED", "WORK"})
 
 # [unverified: HubSpot's deal default property set is not documented; these are the properties its
 # deal examples return] when a list/get names no `properties`.
@@ -90,10 +89,6 @@ KNOWN_PROPERTIES = STANDARD_PROPERTIES | frozenset(CUSTOM_PROPERTIES)
 COMPUTED_PROPERTIES = frozenset({"hs_object_id", "hs_lastmodifieddate", "hs_is_closed", "hs_is_closed_won",
                                  "hs_deal_stage_probability", "num_associated_contacts"})
 REQUIRED_MESSAGE = "Error creating DEAL. Some required properties were not set."  # [unverified wording]
-INVALID_ID_MESSAGE = "{id} is not a valid ID"
-BAD_SPEC_MESSAGE = ("Invalid input JSON on line 1, column 1: Cannot build AssociationSpec, some of required "
-                    "attributes are not set [to, types]")
-BAD_TYPE_MESSAGE = "associationTypeId {type_id} ({category}) is not valid between deal and {to_type}"
 
 _NAMES = ("Annual licence", "Pilot", "Expansion", "Renewal", "Support plan", "Onboarding", "Migration",
           "Training", "Hardware refresh", "Consulting")
@@ -129,6 +124,9 @@ class Deals(ObjectRecords, Resource):
     name: ClassVar[str] = "opportunities"
     emulator: HubSpotEmulator
     DEFAULT_PROPERTIES = DEFAULT_PROPERTIES
+    OBJECT_NAME = "deal"
+    ASSOCIATION_KINDS = {PRIMARY_COMPANY: "companies", UNLABELED_COMPANY: "companies", CONTACT: "contacts"}
+    ASSOCIATION_TARGETS = "company or contact"
 
     def __init__(self, emulator: HubSpotEmulator) -> None:
         super().__init__(emulator)
@@ -295,39 +293,6 @@ class Deals(ObjectRecords, Resource):
             return invalid(items, headers)
         return props
 
-    def _association_specs(self, raw: Any, headers: dict[str, str]) -> list[tuple[str, str, int]] | Response:
-        """A create's `associations` as (object kind, id, type id), or HubSpot's 400."""
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
-            return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
-        out = []
-        for entry in raw:
-            target = entry.get("to") if isinstance(entry, dict) else None
-            target_id = str(target.get("id", "")) if isinstance(target, dict) else ""
-            types = entry.get("types") if isinstance(entry, dict) else None
-            if not target_id or not isinstance(types, list) or not types:
-                return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
-            for spec in types:
-                if not isinstance(spec, dict) or spec.get("associationCategory") not in CATEGORIES:
-                    return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
-                type_id = spec.get("associationTypeId")
-                kind = "companies" if type_id in (PRIMARY_COMPANY, UNLABELED_COMPANY) else (
-                    "contacts" if type_id == CONTACT else None)
-                if kind is None or spec["associationCategory"] != "HUBSPOT_DEFINED":
-                    return error(400, "VALIDATION_ERROR", BAD_TYPE_MESSAGE.format(
-                        type_id=type_id, category=spec["associationCategory"], to_type="company or contact"), headers)
-                if not self._target_exists(kind, target_id):
-                    return error(400, "VALIDATION_ERROR", INVALID_ID_MESSAGE.format(id=target_id), headers,
-                                 subCategory="crm.associations.INVALID_IDENTIFIER")
-                out.append((kind, target_id, type_id))
-        return out
-
-    def _target_exists(self, kind: str, target_id: str) -> bool:
-        if kind == "companies":
-            return self.emulator.resource("accounts").store.get_active(target_id) is not None
-        return self.emulator.resource("contacts").find(target_id) is not None
-
     def touch(self, record: dict[str, Any]) -> None:
         stamp = now_iso()
         record["properties"]["hs_lastmodifieddate"] = stamp
@@ -353,7 +318,7 @@ class Deals(ObjectRecords, Resource):
         missing = [name for name in ("dealname", "dealstage") if not props.get(name)]
         if missing:
             return error(400, "VALIDATION_ERROR", REQUIRED_MESSAGE, headers, context={"properties": missing})
-        links = self._association_specs(body.get("associations"), headers)
+        links = self.association_specs(body.get("associations"), headers)
         if isinstance(links, Response):
             return links
         stamp = now_iso()
@@ -428,10 +393,11 @@ class Deals(ObjectRecords, Resource):
             if not type_ids or not type_ids <= allowed:
                 errors.append({"status": "error", "category": "VALIDATION_ERROR", "context": {},
                                "message": BAD_TYPE_MESSAGE.format(type_id=sorted(map(str, type_ids)),
-                                                                  category="HUBSPOT_DEFINED", to_type=kind)})
+                                                                  category="HUBSPOT_DEFINED", from_type="deal",
+                                                                  to_type=kind)})
                 continue
             record = self.find(deal_id)
-            bad = deal_id if record is None else None if self._target_exists(kind, target_id) else target_id
+            bad = deal_id if record is None else None if self.target_exists(kind, target_id) else target_id
             if bad is not None or record is None:
                 errors.append({"status": "error", "category": "VALIDATION_ERROR",
                                "subCategory": "crm.associations.INVALID_IDENTIFIER",

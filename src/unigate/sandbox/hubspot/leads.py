@@ -67,7 +67,7 @@ from unigate.sandbox.hubspot.common import (
     value_errors,
     write_properties,
 )
-from unigate.sandbox.hubspot.deals import BAD_SPEC_MESSAGE, BAD_TYPE_MESSAGE, CATEGORIES, INVALID_ID_MESSAGE, invalid
+from unigate.sandbox.hubspot.deals import invalid
 from unigate.sandbox.hubspot.deals import _option_item as option_item
 from unigate.sandbox.hubspot.pipelines import EPOCH, PIPELINE_NOT_FOUND
 
@@ -161,6 +161,9 @@ class Leads(ObjectRecords, Resource):
     name: ClassVar[str] = "leads"
     emulator: HubSpotEmulator
     DEFAULT_PROPERTIES = DEFAULT_PROPERTIES
+    OBJECT_NAME = "lead"
+    ASSOCIATION_KINDS = KIND_OF_TYPE
+    ASSOCIATION_TARGETS = "contact or company"
 
     def __init__(self, emulator: HubSpotEmulator) -> None:
         super().__init__(emulator)
@@ -307,35 +310,6 @@ class Leads(ObjectRecords, Resource):
             return invalid(items, headers)
         return props
 
-    def _association_specs(self, raw: Any, headers: dict[str, str]) -> list[tuple[str, str, bool]] | Response:
-        """A create's `associations` as (kind, target id, primary), or HubSpot's 400."""
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
-            return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
-        out = []
-        for entry in raw:
-            target = entry.get("to") if isinstance(entry, dict) else None
-            target_id = str(target.get("id", "")) if isinstance(target, dict) else ""
-            types = entry.get("types") if isinstance(entry, dict) else None
-            if not target_id or not isinstance(types, list) or not types:
-                return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
-            for spec in types:
-                if not isinstance(spec, dict) or spec.get("associationCategory") not in CATEGORIES:
-                    return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
-                type_id = spec.get("associationTypeId")
-                kind = KIND_OF_TYPE.get(type_id) if not isinstance(type_id, bool) else None
-                if kind is None or spec["associationCategory"] != "HUBSPOT_DEFINED":
-                    return error(400, "VALIDATION_ERROR", BAD_TYPE_MESSAGE.format(
-                        type_id=type_id, category=spec["associationCategory"], to_type="contact or company"), headers)
-                exists = (self.emulator.resource("contacts").find(target_id) if kind == "contacts"
-                          else self.emulator.resource("accounts").store.get_active(target_id))
-                if exists is None:
-                    return error(400, "VALIDATION_ERROR", INVALID_ID_MESSAGE.format(id=target_id), headers,
-                                 subCategory="crm.associations.INVALID_IDENTIFIER")
-                out.append((kind, target_id, type_id == PRIMARY_OF[kind]))
-        return out
-
     # -- handlers ----------------------------------------------------------------------------------
     async def list_or_create(self, request: Request) -> Response:
         denied = self.emulator.unauthorized(request)
@@ -354,9 +328,10 @@ class Leads(ObjectRecords, Resource):
             return props
         if not props.get("hs_lead_name"):
             return error(400, "VALIDATION_ERROR", REQUIRED_MESSAGE, headers, context={"properties": ["hs_lead_name"]})
-        links = self._association_specs(body.get("associations"), headers)
-        if isinstance(links, Response):
-            return links
+        specs = self.association_specs(body.get("associations"), headers)
+        if isinstance(specs, Response):
+            return specs
+        links = [(kind, target_id, type_id == PRIMARY_OF[kind]) for kind, target_id, type_id in specs]
         needed = self.emulator.switch["lead_primary_association"]
         kinds = {"contacts"} if needed == "contact" else {"contacts", "companies"}
         if not any(primary and kind in kinds for kind, _, primary in links):
