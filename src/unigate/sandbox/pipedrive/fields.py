@@ -173,14 +173,22 @@ class Fields(Resource):
     def _find(self, kind: str, code: str) -> dict[str, Any] | None:
         return next((f for f in self.definitions[kind] if f["field_code"] == code), None)
 
+    def _addressed(self, kind: str, request: Request) -> tuple[dict[str, str], dict[str, Any]] | Response:
+        """The rate-limit headers and the field the path's code names, or Pipedrive's 401 / 404."""
+        headers = self.emulator.rate_limits.headers()
+        if not self.emulator.authorized(request):
+            return unauthorized(headers)
+        found = self._find(kind, request.path_params["code"])
+        if found is None:
+            return error(404, NOT_FOUND_MESSAGE, headers)
+        return headers, found
+
     def _getter(self, kind: str):
         async def one_field(request: Request) -> Response:
-            headers = self.emulator.rate_limits.headers()
-            if not self.emulator.authorized(request):
-                return unauthorized(headers)
-            found = self._find(kind, request.path_params["code"])
-            if found is None:
-                return error(404, NOT_FOUND_MESSAGE, headers)
+            addressed = self._addressed(kind, request)
+            if isinstance(addressed, Response):
+                return addressed
+            headers, found = addressed
             return json_response({"success": True, "data": _shown(found)}, headers=headers)
         return one_field
 
@@ -211,12 +219,10 @@ class Fields(Resource):
 
     def _updater(self, kind: str):
         async def update_field(request: Request) -> Response:
-            headers = self.emulator.rate_limits.headers()
-            if not self.emulator.authorized(request):
-                return unauthorized(headers)
-            found = self._find(kind, request.path_params["code"])
-            if found is None:
-                return error(404, NOT_FOUND_MESSAGE, headers)
+            addressed = self._addressed(kind, request)
+            if isinstance(addressed, Response):
+                return addressed
+            headers, found = addressed
             try:
                 raw = await read_body(request)
                 for fixed in ("field_code", "field_type"):
@@ -242,12 +248,10 @@ class Fields(Resource):
 
     def _deleter(self, kind: str):
         async def delete_field(request: Request) -> Response:
-            headers = self.emulator.rate_limits.headers()
-            if not self.emulator.authorized(request):
-                return unauthorized(headers)
-            found = self._find(kind, request.path_params["code"])
-            if found is None:
-                return error(404, NOT_FOUND_MESSAGE, headers)
+            addressed = self._addressed(kind, request)
+            if isinstance(addressed, Response):
+                return addressed
+            headers, found = addressed
             if not found["is_custom_field"]:
                 return error(400, SYSTEM_FIELD_MESSAGE, headers)
             self.definitions[kind].remove(found)
