@@ -118,6 +118,20 @@ def test_defaults_outside_create_and_unwritable_required_fields_are_refused(tmp_
     assert "'tags' is required or defaulted on create but not writable" in refused(folder)
 
 
+def test_per_page_steps_belong_to_a_list_and_are_never_cached(tmp_path):
+    """A `per_page` step reads one page's records: a get has no page, and a per-account cache would hand one
+    page's links to every other page."""
+    step = {"name": "page_links", "resource": "deal_company_associations", "method": "batch_read",
+            "body": '{"inputs": [records.{"id": id}]}'}
+    folder = copy_of(tmp_path, "hubspot")
+    rewrite(folder / "crm" / "opportunities.yaml", lambda d: d["get"].update(per_page=[step]))
+    assert "get.per_page: only a list reads pages" in refused(folder)
+    folder = copy_of(tmp_path / "again", "hubspot")
+    rewrite(folder / "crm" / "opportunities.yaml",
+            lambda d: d["list"]["alternatives"][0].update(per_page=[{**step, "cache": "account"}]))
+    assert "page_links reads one page's records; it cannot be cached per account" in refused(folder)
+
+
 def test_an_unknown_value_format_is_refused(tmp_path):
     folder = copy_of(tmp_path, "capsule")
     rewrite(folder / "crm" / "accounts.yaml", lambda d: d["supports"]["formats"].update(country="iso-numeric"))

@@ -59,6 +59,31 @@ def test_every_listed_deal_maps_from_the_stored_record(gateway, ctl):
         assert record == expected_deal(stored[record["id"]], labels)
 
 
+def test_a_filtered_list_is_a_search_with_each_pages_links_read_in_one_batch(gateway, ctl):
+    """HubSpot's search answers no associations (https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm):
+    each page's company and contact links come from one associations v4 batch read each, and the deals map
+    exactly as the plain list maps them."""
+    stored = {d["id"]: d for d in ctl.records("opportunities")}
+    labels = stage_labels(ctl)
+    ctl.clear_requests()
+    page = gateway.unified("GET", NAME, resource="opportunities",
+                           params={"limit": 12, "updated_at[gte]": "2000-01-01T00:00:00Z", "sort_by[created_at]": "asc"})
+    assert page.status_code == 200, page.text
+    listed = page.json()["result"]
+    assert len(listed) == 12
+    posts = [r for r in ctl.requests() if r["method"] == "POST"]
+    assert [r["path"].removeprefix("/hubspot") for r in posts] == ["/crm/v3/objects/deals/search",
+                                                                   "/crm/v4/associations/deals/companies/batch/read",
+                                                                   "/crm/v4/associations/deals/contacts/batch/read"]
+    assert posts[0]["body"]["filterGroups"] == [{"filters": [
+        {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "2000-01-01T00:00:00.000Z"}]}]
+    assert posts[0]["body"]["sorts"] == [{"propertyName": "createdate", "direction": "ASCENDING"}]
+    assert posts[1]["body"] == posts[2]["body"] == {"inputs": [{"id": r["id"]} for r in listed]}
+    for record in listed:
+        record.pop("remote_data")
+        assert record == expected_deal(stored[record["id"]], labels)
+
+
 def test_a_create_sends_the_stage_with_its_pipeline_and_links_at_once(gateway, ctl):
     other = next(p for p in ctl.records("pipelines") if p["id"] != "default")
     stage = other["stages"][0]

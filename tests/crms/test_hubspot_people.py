@@ -101,11 +101,22 @@ def test_the_search_refuses_what_hubspot_refuses(gateway, ctl, sandbox):
     assert answer["total"] == len(ctl.records("accounts")) and answer["paging"]["next"] == {"after": "3"}
 
 
-def test_contacts_and_deals_take_no_time_filter(gateway, ctl):
-    """HubSpot's search answers no associations, which contacts' and deals' links are read from: not mapped."""
-    for resource in ("contacts", "opportunities"):
-        response = gateway.unified("GET", NAME, resource=resource, params={"updated_at[gte]": "2024-01-01T00:00:00Z"})
-        assert response.status_code == 400, resource
+def test_a_filtered_contact_list_is_one_search_with_the_account_from_associatedcompanyid(gateway, ctl):
+    """HubSpot's search answers no associations; a contact's `associatedcompanyid` property is HubSpot's copy of
+    its primary company's id, so a filtered contact list needs no further call for the account."""
+    stored = next(c for c in ctl.records("contacts") if c["links"] and c["properties"].get("email"))
+    primary = next(company for company, types in stored["links"].items() if 1 in types)
+    ctl.clear_requests()
+    response = gateway.unified("GET", NAME, resource="contacts",
+                               params={"email_addresses": stored["properties"]["email"].upper()})
+    assert response.status_code == 200, response.text
+    assert [r["id"] for r in response.json()["result"]] == [stored["id"]]
+    assert response.json()["result"][0]["account"] == {"id": primary}
+    sent = [r for r in ctl.requests() if r["method"] == "POST"]
+    assert [r["path"].removeprefix("/hubspot") for r in sent] == ["/crm/v3/objects/contacts/search"]
+    assert sent[0]["body"]["filterGroups"] == [{"filters": [
+        {"propertyName": "email", "operator": "EQ", "value": stored["properties"]["email"].upper()}]}]
+    assert "associatedcompanyid" in sent[0]["body"]["properties"]
 
 
 def test_fields_read_the_properties_of_the_entity_asked_for(gateway, ctl):

@@ -252,8 +252,12 @@ class Engine:
     # -- steps ---------------------------------------------------------------------------------------
     async def _run_steps(self, request: UnifiedRequest, state: CallState, mm: MethodMapping | CustomMethodMapping,
                          scope: dict[str, Any]) -> dict[str, Any]:
-        results: dict[str, Any] = {}
-        for step in mm.before:
+        return await self._steps(request, state, mm.before, scope, {})
+
+    async def _steps(self, request: UnifiedRequest, state: CallState, steps: tuple[Step, ...], scope: dict[str, Any],
+                     results: dict[str, Any]) -> dict[str, Any]:
+        """Runs `steps` in order, each seeing the results before it (`results`, added to); returns them."""
+        for step in steps:
             if step.when is not None and not evaluate_request(step.when, {**scope, "steps": results}, f"step {step.name} when"):
                 continue  # a skipped step leaves no result: `steps.<name>` is absent
             account = request.account  # a step's 401 may have refreshed the account's token
@@ -295,10 +299,14 @@ class Engine:
         schema = self.resources.get((request.model, request.resource))
         steps = scope["steps"]
 
-        def mapped(records: list[Any]) -> list[Any]:
+        async def mapped(records: list[Any]) -> list[Any]:
+            # `per_page` steps: one batch read per page of what its answer leaves out (a search's links).
+            page_steps = steps
+            if mm.per_page and records:
+                page_steps = await self._steps(request, state, mm.per_page, {**scope, "records": records}, dict(steps))
             result = []
             for record in records:
-                unified = self._map(mm, record, request, schema, steps)
+                unified = self._map(mm, record, request, schema, page_steps)
                 if unified is not None:
                     result.append(unified)
             return result

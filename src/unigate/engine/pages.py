@@ -1,7 +1,7 @@
 """Reading a provider's list one page at a time: the page request, its records, where the next page starts.
 
 It works on a ResourceMethod (the provider's own endpoint and its declared pagination) and needs no
-unified mapping: the unified list passes `keep` to map and filter each page's records, and a proxy
+unified mapping: the unified list passes `keep` (a coroutine) to map and filter each page's records, and a proxy
 list passes nothing and gets the provider's own records. Positions are the provider's own (a cursor,
 a page number, an offset, a next link's query); pagination.encode_cursor/decode_cursor turn them into
 the caller's opaque cursor and back.
@@ -9,7 +9,7 @@ the caller's opaque cursor and back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,7 @@ async def read_page(provider: ProviderCall, account: AccountRuntime, method: Res
                     position: Any, limit: int, scope: dict[str, Any] | None = None,
                     query: Mapping | None = None, body: Mapping | None = None,
                     remote_query: dict[str, Any] | None = None, remote_body: Any = None,
-                    keep: Callable[[list[Any]], list[Any]] | None = None) -> Page:
+                    keep: Callable[[list[Any]], Awaitable[list[Any]]] | None = None) -> Page:
     """The first page from `position` on with records to return, reading on past empty ones.
 
     A provider page can be empty while more follow (a filter the provider applies after paging, or
@@ -108,7 +108,7 @@ async def read_page(provider: ProviderCall, account: AccountRuntime, method: Res
             records, following = whole_window(records, position, limit)
         else:
             following = next_position(method, position, limit, len(records), answer, request)
-        kept = keep(records) if keep is not None else records
+        kept = await keep(records) if keep is not None else records
         if kept or following is None:
             return Page(kept, following, answer)
         position = following  # an empty page with more to come: read on (docs/integrations.md)

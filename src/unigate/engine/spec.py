@@ -243,6 +243,9 @@ class MethodMapping:
     remote_data: Expression | None
     read_back: Expression | None
     before: tuple[Step, ...]
+    # list only: steps run once per provider page, after it is read and before its records are mapped; they see
+    # the page's records as `records` (one batch read of what the page's answer leaves out: a search's links).
+    per_page: tuple[Step, ...] = ()
     # create only: unified field -> JSONata (input {body, context, steps, config}) giving its value when
     # the caller's body lacks it (Pipeliner's owner: the connected user); undefined leaves it absent.
     defaults: tuple[tuple[str, Expression], ...] = ()
@@ -649,6 +652,13 @@ def _method_mapping(at: str, integration: Integration, unified_method: str, m: d
         for step in chosen.before:
             integration.resource_method(step.resource, step.method)
         alternatives.append((when, chosen))
+    per_page = _steps(f"{at}.per_page", m.get("per_page"), provider_resource, config)
+    if per_page and unified_method != "list":
+        raise SpecError(f"{at}.per_page: only a list reads pages")
+    for step in per_page:
+        if step.cache_per_account:
+            raise SpecError(f"{at}.per_page: {step.name} reads one page's records; it cannot be cached per account")
+        integration.resource_method(step.resource, step.method)
     return MethodMapping(
             unified_method=unified_method,
             resource=provider_resource,
@@ -662,6 +672,7 @@ def _method_mapping(at: str, integration: Integration, unified_method: str, m: d
             remote_data=_mapping_expr(f"{at}.remote_data", m.get("remote_data"), config),
             read_back=_mapping_expr(f"{at}.read_back", (m.get("read_back") or {}).get("id"), config),
             before=_steps(f"{at}.before", m.get("before"), provider_resource, config),
+            per_page=per_page,
             defaults=_defaults(f"{at}.defaults", m.get("defaults"), config),
             alternatives=tuple(alternatives),
         )

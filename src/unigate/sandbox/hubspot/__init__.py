@@ -35,7 +35,7 @@ from starlette.routing import Route
 
 from unigate.sandbox import _oauth
 from unigate.sandbox.base import Emulator, Resource, bearer_token
-from unigate.sandbox.hubspot import accounts, activities, associations, bulk, contacts, deals, leads, owners, pipelines, properties
+from unigate.sandbox.hubspot import accounts, activities, association_reads, associations, bulk, contacts, deals, leads, owners, pipelines, properties
 from unigate.sandbox.hubspot.accounts import Companies
 from unigate.sandbox.hubspot.common import (
     AUTH_MESSAGE,
@@ -71,7 +71,7 @@ class HubSpotEmulator(Emulator):
         self.portal_properties = properties.PortalProperties(self.property_definitions)
 
     def routes(self) -> list[Route]:
-        return super().routes() + associations.routes(self) + bulk.routes(self)
+        return super().routes() + associations.routes(self) + association_reads.routes(self) + bulk.routes(self)
 
     def property_definitions(self, object_type: str) -> list[dict]:
         """The seeded definitions of `contacts`, `companies`, `deals` or `leads` (what the portal holds is

@@ -40,7 +40,8 @@ from unigate.sandbox.hubspot.common import (
     validate_properties,
     value_errors,
 )
-from unigate.sandbox.hubspot.search import search_page
+from unigate.sandbox.hubspot.search import serve_search
+from unigate.sandbox.hubspot.associations import REVERSE
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -181,6 +182,14 @@ class Companies(Resource):
                   "archived": False}
         return self.store.add(record_id, record)
 
+    def v4_links(self, record: dict[str, Any], to_kind: str) -> dict[str, set[int]]:
+        """The company's links to `to_kind` as target id -> association type ids (association_reads.py): its
+        contacts, read off their company links (company -> contact types 2 and 280)."""
+        if to_kind != "contacts":
+            return {}
+        return {contact["id"]: {REVERSE[t] for t in contact["links"][record["id"]]}
+                for contact in self.emulator.resource("contacts").store.live() if record["id"] in contact["links"]}
+
     def routes(self) -> list[Route]:
         return [
             Route(COMPANIES_PATH, self.list_or_create, methods=["GET", "POST"]),
@@ -190,14 +199,8 @@ class Companies(Resource):
 
     async def search(self, request: Request) -> Response:
         """POST /crm/v3/objects/companies/search (search.py): live companies only."""
-        denied = self.emulator.unauthorized(request)
-        if denied is not None:
-            return denied
-        headers = self.emulator.rate_limits.headers()
-        body = await read_body(request, headers)
-        if isinstance(body, Response):
-            return body
-        return search_page(body, self.store.live(), headers, lambda r, names: self._render(r, names or DEFAULT_PROPERTIES))
+        return await serve_search(self.emulator, request, self.store.live,
+                                  lambda r, names: self._render(r, names or DEFAULT_PROPERTIES))
 
     def large_list_parts(self) -> tuple[str, bytes, list[bytes], bytes, str] | None:
         """A list page's envelope around up to 100 seeded companies, rendered with every property."""

@@ -44,6 +44,7 @@ from unigate.sandbox.hubspot.common import (
     value_errors,
     write_properties,
 )
+from unigate.sandbox.hubspot.search import serve_search
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -158,6 +159,7 @@ class Contacts(Resource):
     def routes(self) -> list[Route]:
         return [
             Route(CONTACTS_PATH, self.list_or_create, methods=["GET", "POST"]),
+            Route(CONTACTS_PATH + "/search", self.search, methods=["POST"]),
             Route(CONTACTS_PATH + "/{contactId}", self.one, methods=["GET", "PATCH", "DELETE"]),
         ]
 
@@ -179,6 +181,17 @@ class Contacts(Resource):
         if with_companies and record["links"]:
             out["associations"] = {"companies": {"results": associations.v3_results(record)}}
         return out
+
+    async def search(self, request: Request) -> Response:
+        """POST /crm/v3/objects/contacts/search (search.py): live contacts, without associations."""
+        return await serve_search(self.emulator, request, self.store.live,
+                                  lambda r, names: self.render(r, names or DEFAULT_PROPERTIES))
+
+    @staticmethod
+    def v4_links(record: dict[str, Any], to_kind: str) -> dict[str, set[int]]:
+        """The contact's links to `to_kind` as target id -> association type ids (association_reads.py); this
+        emulator keeps a contact's company links only."""
+        return {company_id: set(types) for company_id, types in record["links"].items()} if to_kind == "companies" else {}
 
     def find(self, contact_id: str, archived: bool = False) -> dict[str, Any] | None:
         record = self.store.get(contact_id)

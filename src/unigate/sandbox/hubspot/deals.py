@@ -55,6 +55,7 @@ from unigate.sandbox.hubspot.common import (
     validate_properties,
     write_properties,
 )
+from unigate.sandbox.hubspot.search import serve_search
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -208,11 +209,26 @@ class Deals(ObjectRecords, Resource):
         if primary:
             links[company_id].add(PRIMARY_COMPANY)
 
+    async def search(self, request: Request) -> Response:
+        """POST /crm/v3/objects/deals/search (search.py): live records, without associations."""
+        return await serve_search(self.emulator, request, self.store.live,
+                                  lambda r, names: self.render(r, names or DEFAULT_PROPERTIES))
+
+    @staticmethod
+    def v4_links(record: dict[str, Any], to_kind: str) -> dict[str, set[int]]:
+        """The deal's links to `to_kind` as target id -> association type ids (association_reads.py)."""
+        if to_kind == "companies":
+            return {company_id: set(types) for company_id, types in record["companies"].items()}
+        if to_kind == "contacts":
+            return {contact_id: {CONTACT} for contact_id in sorted(record["contacts"])}
+        return {}
+
     def routes(self) -> list[Route]:
         routes = []
         for name in DEAL_NAMES:
             path = f"/crm/v3/objects/{name}"
             routes += [Route(path, self.list_or_create, methods=["GET", "POST"]),
+                       Route(path + "/search", self.search, methods=["POST"]),
                        Route(path + "/{dealId}", self.one, methods=["GET", "PATCH", "DELETE"]),
                        Route(f"/crm/v4/associations/{name}/{{toType}}/batch/create", self.batch_link, methods=["POST"]),
                        Route(f"/crm/v4/associations/{name}/{{toType}}/batch/archive", self.batch_unlink,

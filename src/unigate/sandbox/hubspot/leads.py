@@ -70,6 +70,7 @@ from unigate.sandbox.hubspot.common import (
 from unigate.sandbox.hubspot.deals import invalid
 from unigate.sandbox.hubspot.deals import _option_item as option_item
 from unigate.sandbox.hubspot.pipelines import EPOCH, PIPELINE_NOT_FOUND
+from unigate.sandbox.hubspot.search import serve_search
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -240,11 +241,22 @@ class Leads(ObjectRecords, Resource):
                   "hs_associated_company_domain": company.get("domain")}
         return {k: v for k, v in values.items() if v}
 
+    async def search(self, request: Request) -> Response:
+        """POST /crm/v3/objects/leads/search (search.py): live records, without associations."""
+        return await serve_search(self.emulator, request, self.store.live,
+                                  lambda r, names: self.render(r, names or DEFAULT_PROPERTIES))
+
+    @staticmethod
+    def v4_links(record: dict[str, Any], to_kind: str) -> dict[str, set[int]]:
+        """The lead's links to `to_kind` as target id -> association type ids (association_reads.py)."""
+        return {target: set(types) for target, types in record["links"].get(to_kind, {}).items()}
+
     def routes(self) -> list[Route]:
         routes = []
         for name in LEAD_NAMES:
             path = f"/crm/v3/objects/{name}"
             routes += [Route(path, self.list_or_create, methods=["GET", "POST"]),
+                       Route(path + "/search", self.search, methods=["POST"]),
                        Route(path + "/{leadsId}", self.one, methods=["GET", "PATCH", "DELETE"]),
                        Route(f"/crm/v3/pipelines/{name}", self.serve_pipelines, methods=["GET"]),
                        Route(f"/crm/v3/pipelines/{name}/{{pipelineId}}", self.serve_pipelines, methods=["GET"])]

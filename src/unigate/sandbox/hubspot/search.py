@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.hubspot.common import answer, error
+from unigate.sandbox.hubspot.common import answer, error, read_body
 
 MAX_LIMIT = 200
 RESULTS_CAP = 10_000
@@ -107,6 +108,19 @@ def _checked(body: Any) -> tuple[list[list[dict]], tuple[str, bool] | None, int,
     if offset + limit > RESULTS_CAP:
         raise SearchError(f"The search can return at most {RESULTS_CAP} results; after + limit is {offset + limit}.")
     return filters, sort, limit, offset
+
+
+async def serve_search(emulator: Any, request: Request, live: Callable[[], Iterable[dict[str, Any]]],
+                       render: Callable[[dict[str, Any], list[str] | None], dict[str, Any]]) -> Response:
+    """`POST /crm/v3/objects/{objectType}/search` over an object's `live` records: auth, then the page."""
+    denied = emulator.unauthorized(request)
+    if denied is not None:
+        return denied
+    headers = emulator.rate_limits.headers()
+    body = await read_body(request, headers)
+    if isinstance(body, Response):
+        return body
+    return search_page(body, live(), headers, render)
 
 
 def search_page(body: Any, records: Iterable[dict[str, Any]], headers: dict[str, str],
