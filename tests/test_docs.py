@@ -49,8 +49,10 @@ def test_coverage_lists_what_a_create_requires_and_the_formats_taken(name, resou
     if "list" in mapped.methods:
         filters = ", ".join(f"`{f}`" + (f" ({', '.join(mapped.filter_operators[f])})" if f in mapped.filter_operators else "")
                             for f in mapped.filters)
+        apart = "".join("; one of " + ", ".join(f"`{f}`" for f in group) + " at a time"
+                        for group in mapped.exclusive_filters)
         sort = "; sort by " + ", ".join(f"`{f}`" for f in mapped.sort_by) if mapped.sort_by else ""
-        assert cells[6] == ((filters + sort) or "-")
+        assert cells[6] == ((filters + apart + sort) or "-")
     else:
         assert cells[6] == "(no list)"
     assert cells[7] == ("; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapped.values.items()) or "-")

@@ -98,3 +98,13 @@ def test_sort_by_takes_one_declared_field_and_a_direction():
     assert "one field at a time" in refusal({"sort_by": {"name": "asc", "updated_at": "desc"}}).message
     refusal({"sort_by": {"name": "sideways"}})
     assert "none" in refusal({"sort_by": "name"}, mapping(filters=())).message
+
+
+def test_filters_the_crm_applies_one_at_a_time_are_refused_together_and_taken_alone():
+    apart = mapping(filters=USERS.filters, filter_operators=USERS.filter_operators,
+                    exclusive_filters=(("updated_at", "name"),))
+    assert check({"name": "Ada"}, apart)["name"] == {"eq": "Ada"}
+    assert check({"updated_at": {"gt": "2026-01-31"}, "is_active": "true"}, apart)["is_active"] == {"eq": True}
+    error = refusal({"name": "Ada", "updated_at": {"gt": "2026-01-31"}}, apart)
+    assert "Acme CRM cannot combine the filters `updated_at`, `name` on crm/users" in error.message
+    assert error.insight["exclusive_filters"]["value"] == ["updated_at", "name"]

@@ -123,6 +123,8 @@ def _requirements(integrations: dict[str, Integration], names: list[str], mappin
         defaults = ", ".join(f"`{f}`" for f, _ in create.defaults) if create else ""
         formats = [_FORMAT_WORDS[kind].get(mapping.formats.get(kind, ""), "-") for kind in ("country", "phone", "dates")]
         filters = (", ".join(_filter_words(mapping, f) for f in mapping.filters)
+                   + "".join("; one of " + ", ".join(f"`{f}`" for f in group) + " at a time"
+                             for group in mapping.exclusive_filters)
                    + ("; sort by " + ", ".join(f"`{f}`" for f in mapping.sort_by) if mapping.sort_by else "")
                    if "list" in mapping.methods else "(no list)")
         values = "; ".join(f"`{f}`: " + ", ".join(v) for f, v in mapping.values.items())

@@ -97,8 +97,26 @@ def test_party_lists_filter_by_name_and_email_in_the_party_filter(gateway, ctl):
     named = gateway.unified("GET", NAME, params={"name": org["name"]}, resource="accounts").json()["result"]
     assert [r["id"] for r in named] == [str(p["id"]) for p in ctl.records("accounts")
                                         if p["type"] == "organisation" and p["name"].lower() == org["name"].lower()]
-    refused = gateway.unified("GET", NAME, params={"updated_at[gte]": "2026-01-01T00:00:00Z"}, resource="accounts")
+    refused = gateway.unified("GET", NAME, params={"updated_at[gte]": "2026-01-01T00:00:00Z", "name": org["name"]},
+                              resource="accounts")
     assert refused.status_code == 400, refused.text
+    assert refused.json()["truto_error_insight"]["exclusive_filters"]["value"] == ["updated_at", "name"]
+
+
+@pytest.mark.parametrize(("resource", "party_type"), [("accounts", "organisation"), ("contacts", "person")])
+def test_an_updated_at_bound_is_capsules_since_with_the_other_party_type_dropped(gateway, ctl, resource, party_type):
+    """`GET /parties?since=` (https://developer.capsulecrm.com/v2/operations/Party) lists both party types changed
+    since the bound; the list keeps the resource's own."""
+    parties = ctl.records(resource)
+    own = sorted(p["updatedAt"] for p in parties if p["type"] == party_type)
+    middle = own[len(own) // 2]
+    ctl.clear_requests()
+    listed = [r for page in list_all(gateway, NAME, limit=5, resource=resource, params={"updated_at[gte]": middle})
+              for r in page]
+    expected = {str(p["id"]) for p in parties if p["type"] == party_type and p["updatedAt"] >= middle}
+    assert expected and {r["id"] for r in listed} == expected
+    sent = calls(ctl, "GET", "/api/v2/parties")
+    assert sent and all(dict(r["query_params"]).get("since") == middle for r in sent)
 
 
 def test_capsule_refuses_a_since_it_cannot_read(sandbox, ctl):

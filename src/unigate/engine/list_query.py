@@ -50,6 +50,14 @@ def checked_list_query(query: dict[str, Any], mapping: ResourceMapping, fields: 
                                 f"(filters it takes: {_takes(mapping)}).",
                            insight={"unsupported_filters": {"description": "List filters this CRM cannot apply.",
                                                             "value": unknown}})
+    for group in mapping.exclusive_filters:
+        named = [name for name in group if name in query]
+        if len(named) > 1:
+            raise GatewayError(400, f"{label} cannot combine the filters {', '.join(f'`{n}`' for n in named)} on "
+                                    f"{path}: it applies them differently, so a list takes one of "
+                                    f"{', '.join(f'`{n}`' for n in group)} at a time.",
+                               insight={"exclusive_filters": {"description": "List filters this CRM applies one at a time.",
+                                                              "value": list(group)}})
     if "sort_by" in query:
         query["sort_by"] = _sort(query["sort_by"], mapping, label, path)
     return query

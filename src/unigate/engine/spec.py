@@ -312,6 +312,8 @@ class ResourceMapping:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Groups of links of which a write may carry one item in all (a record with one parent), checked on writes.
     exclusive: tuple[tuple[str, ...], ...] = ()
+    # Groups of list filters of which a list may name one (the CRM applies them through different endpoints).
+    exclusive_filters: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -775,6 +777,11 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         for name in group:
             if name not in writable:
                 raise SpecError(f"{where}: $.supports.exclusive: {name!r} is not writable")
+    exclusive_filters = tuple(tuple(group) for group in supports.get("exclusive_filters", []))
+    for group in exclusive_filters:
+        for name in group:
+            if name not in filters:
+                raise SpecError(f"{where}: $.supports.exclusive_filters: {name!r} is not in supports.filters")
     return ResourceMapping(
         model=model,
         resource=resource,
@@ -790,6 +797,7 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
         query_params=query_params,
         values=values,
         exclusive=exclusive,
+        exclusive_filters=exclusive_filters,
         not_held={str(k): str(v) for k, v in (supports.get("not_held") or {}).items()},
         not_supported={str(k): str(v) for k, v in (supports.get("not_supported") or {}).items()},
         beyond_truto={str(k): str(v) for k, v in (supports.get("beyond_truto") or {}).items()},
