@@ -256,6 +256,12 @@ def test_an_update_patches_the_property_and_never_renames_it(gateway, ctl):
     assert updated.json()["label"] == "Partner reference"
     assert updated.json()["field_groups"] == [{"id": "partner_program", "name": "partner_program"}]
     ctl.clear_requests()
+    emptied = gateway.unified("PATCH", NAME, "partner_code", resource="fields", params={"entity": "account"},
+                              json={"description": ""})
+    assert emptied.status_code == 200, emptied.text
+    assert last_request(ctl)["body"] == {"description": ""}
+    assert not emptied.json().get("description")
+    ctl.clear_requests()
     for body in ({"name": "partner_ref"}, {"entity_type": "contact", "label": "x"}):
         refused = gateway.unified("PATCH", NAME, "partner_code", resource="fields", params={"entity": "account"},
                                   json=body)
