@@ -189,6 +189,8 @@ def test_a_field_delete_is_refused_for_a_definition_on_other_entities(gateway, c
     refused = gateway.unified("DELETE", NAME, "103481", resource="fields", params={"entity": "contact"})
     assert refused.status_code == 400, refused.text
     assert "available on other entities than the one asked for" in refused.json()["message"]
+    # the gateway's own rule, not Copper's answer
+    assert refused.json().get("truto_is_remote_error") is not True and "raw_response" not in refused.json()
     assert [c["method"] for c in definition_calls(ctl)] == ["GET"]
     assert 103481 in [d["id"] for d in ctl.records("fields")]
     # nor under an entity it is not on at all

@@ -276,8 +276,8 @@ class Engine:
             if step.fail_if is not None and evaluate(step.fail_if, {"response": parsed, "status": answer.response.status,
                                                                      "id": request.id, "query": request.query},
                                                      f"step {step.name}"):
-                raise GatewayError(step.fail_status, step.fail_message, remote=True, raw_response=parsed,
-                                   insight=None)
+                raise GatewayError(step.fail_status, step.fail_message, remote=step.fail_remote,
+                                   raw_response=parsed if step.fail_remote else None, insight=None)
             if step.result is not None:
                 parsed = evaluate(step.result, {**scope, "steps": results, "response": parsed}, f"step {step.name}")
             results[step.name] = parsed

@@ -222,6 +222,9 @@ class Step:
     fail_if: Expression | None
     fail_status: int
     fail_message: str
+    # Whether a `fail_if` refusal is the CRM's (its answer says no: truto_is_remote_error) or the gateway's own rule
+    # about an answer the CRM gave without complaint (false: the gateway refuses, nothing of the CRM's is passed on).
+    fail_remote: bool = True
     # Run the step only when this is true (input: the method's, with the earlier steps' results).
     when: Expression | None = None
     # What `steps.<name>` holds instead of the whole answer (input: the method's, with `response`): a value
@@ -621,6 +624,7 @@ def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig) 
             fail_if=_mapping_expr(f"{at}.fail_if", s.get("fail_if"), config),
             fail_status=int(s.get("fail_status", 404)),
             fail_message=s.get("fail_message", "The provider rejected the request"),
+            fail_remote=bool(s.get("fail_remote", True)),
             when=_mapping_expr(f"{at}.when", s.get("when"), config),
             result=_mapping_expr(f"{at}.result", s.get("result"), config),
         ))
