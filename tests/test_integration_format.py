@@ -130,6 +130,10 @@ def test_per_page_steps_belong_to_a_list_and_are_never_cached(tmp_path):
     rewrite(folder / "crm" / "opportunities.yaml",
             lambda d: d["list"]["alternatives"][0].update(per_page=[{**step, "cache": "account"}]))
     assert "page_links reads one page's records; it cannot be cached per account" in refused(folder)
+    folder = copy_of(tmp_path / "third", "hubspot")
+    rewrite(folder / "crm" / "opportunities.yaml",
+            lambda d: d["list"]["before"][0].update(replaces_records=True))
+    assert "only a list's per_page step replaces a page's records" in refused(folder)
 
 
 def test_an_unknown_value_format_is_refused(tmp_path):

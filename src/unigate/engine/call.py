@@ -304,6 +304,9 @@ class Engine:
             page_steps = steps
             if mm.per_page and records:
                 page_steps = await self._steps(request, state, mm.per_page, {**scope, "records": records}, dict(steps))
+                for step in mm.per_page:
+                    if step.replaces_records and step.name in page_steps:
+                        records = self._replacement_records(request, step, page_steps[step.name])
             result = []
             for record in records:
                 unified = self._map(mm, record, request, schema, page_steps)
@@ -326,6 +329,18 @@ class Engine:
             },
             headers=page.answer.headers,
         )
+
+    @staticmethod
+    def _replacement_records(request: UnifiedRequest, step: Step, found: Any) -> list[Any]:
+        """A `replaces_records` step's result as the page's records: a list of objects, else the CRM's fault."""
+        if found is None:
+            return []
+        if not isinstance(found, list):
+            found = [found]
+        if not all(isinstance(record, dict) for record in found):
+            raise GatewayError(502, f"{request.account.integration.label} answered the page's records ({step.name}) "
+                                    "with something other than JSON objects; the list cannot be read.", remote=True)
+        return found
 
     # -- get / create / update / delete ---------------------------------------------------------------
     async def _single(self, request: UnifiedRequest, state: CallState, mapping: ResourceMapping, mm: MethodMapping,

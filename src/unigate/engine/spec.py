@@ -230,6 +230,9 @@ class Step:
     # What `steps.<name>` holds instead of the whole answer (input: the method's, with `response`): a value
     # picked out of it, e.g. the pipeline that holds a stage, for a path placeholder.
     result: Expression | None = None
+    # per_page only: the step's result (a list of records) is the page's records from then on, mapped instead of
+    # the page read: a search that answers ids or a projection, followed by one batch read of the whole records.
+    replaces_records: bool = False
 
 
 @dataclass(frozen=True)
@@ -605,12 +608,15 @@ def _oauth(where: str, raw: Any) -> OAuthSpec | None:
     )
 
 
-def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig) -> tuple[Step, ...]:
+def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig,
+           per_page: bool = False) -> tuple[Step, ...]:
     steps = []
     for i, s in enumerate(raw or []):
         at = f"{where}[{i}]"
         if "name" not in s or "method" not in s:
             raise SpecError(f"{at}: a step needs name and method")
+        if s.get("replaces_records") and not per_page:
+            raise SpecError(f"{at}.replaces_records: only a list's per_page step replaces a page's records")
         cache = s.get("cache")
         if cache not in (None, "account"):
             raise SpecError(f"{at}.cache: only 'account' is supported")
@@ -627,6 +633,7 @@ def _steps(where: str, raw: Any, default_resource: str, config: _MappingConfig) 
             fail_remote=bool(s.get("fail_remote", True)),
             when=_mapping_expr(f"{at}.when", s.get("when"), config),
             result=_mapping_expr(f"{at}.result", s.get("result"), config),
+            replaces_records=bool(s.get("replaces_records", False)),
         ))
     return tuple(steps)
 
@@ -658,7 +665,7 @@ def _method_mapping(at: str, integration: Integration, unified_method: str, m: d
         for step in chosen.before:
             integration.resource_method(step.resource, step.method)
         alternatives.append((when, chosen))
-    per_page = _steps(f"{at}.per_page", m.get("per_page"), provider_resource, config)
+    per_page = _steps(f"{at}.per_page", m.get("per_page"), provider_resource, config, per_page=True)
     if per_page and unified_method != "list":
         raise SpecError(f"{at}.per_page: only a list reads pages")
     for step in per_page:
