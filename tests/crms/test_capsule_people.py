@@ -77,9 +77,10 @@ def test_opportunities_since_is_a_whole_second_lower_bound(gateway, ctl):
                              params={"updated_at[gte]": mark.replace("Z", ".250Z"), "limit": 100})
     assert listed.status_code == 200, listed.text
     since = parse_qs(calls(ctl, "GET", "/api/v2/opportunities")[-1]["query"])["since"]
-    next_second = datetime.fromisoformat(mark.replace("Z", "+00:00")) + timedelta(seconds=1)
-    assert since == [next_second.strftime("%Y-%m-%dT%H:%M:%SZ")]   # .250 rounded up to the next whole second
-    assert all(r["updated_at"] >= since[0] for r in listed.json()["result"])
+    # .250 is rounded up to the next whole second, and `since` is sent one second before it (since_filter)
+    next_second = (datetime.fromisoformat(mark.replace("Z", "+00:00")) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert since == [mark]
+    assert all(r["updated_at"] >= next_second for r in listed.json()["result"])
     upper = gateway.unified("GET", NAME, resource="opportunities", params={"updated_at[lte]": mark})
     assert upper.status_code == 400, upper.text      # Capsule's `since` has no upper bound
 
@@ -116,7 +117,24 @@ def test_an_updated_at_bound_is_capsules_since_with_the_other_party_type_dropped
     expected = {str(p["id"]) for p in parties if p["type"] == party_type and p["updatedAt"] >= middle}
     assert expected and {r["id"] for r in listed} == expected
     sent = calls(ctl, "GET", "/api/v2/parties")
-    assert sent and all(dict(r["query_params"]).get("since") == middle for r in sent)
+    second_before = (datetime.fromisoformat(middle.replace("Z", "+00:00")) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert sent and all(dict(r["query_params"]).get("since") == second_before for r in sent)
+
+
+@pytest.mark.parametrize("comparison", ["inclusive", "exclusive"])
+@pytest.mark.parametrize("resource", ["accounts", "contacts", "opportunities"])
+def test_an_updated_at_bound_is_exact_whether_since_keeps_its_own_second_or_not(gateway, ctl, comparison, resource):
+    """Capsule's docs say `since` keeps what "changed after this date"; the Singer tap steps a second past its mark as
+    if it kept that second too. The gateway's answer is the same, exact list under either reading."""
+    ctl.switch(since_comparison=comparison)
+    own = {"accounts": "organisation", "contacts": "person"}.get(resource)
+    stored = [r for r in ctl.records(resource) if own is None or r["type"] == own]
+    marks = sorted(r["updatedAt"] for r in stored)
+    mark = marks[len(marks) // 3]
+    for operator, keep in (("gte", lambda t: t >= mark), ("gt", lambda t: t > mark)):
+        listed = {r["id"] for page in list_all(gateway, NAME, limit=50, resource=resource,
+                                                params={f"updated_at[{operator}]": mark}) for r in page}
+        assert listed == {str(r["id"]) for r in stored if keep(r["updatedAt"])}, operator
 
 
 def test_capsule_refuses_a_since_it_cannot_read(sandbox, ctl):

@@ -36,7 +36,9 @@ Where those sources leave a behaviour open, the emulator has a switch (`switches
   call (`not_found`, what the Pipeline page documents for its batch) or leaves the id out (`left_out`);
 - `too_many_ids_status`: the status of "too many ids" (more than 10 in a batch): 400 or 422;
 - `party_delete`: `DELETE /parties/{id}` deletes at once, 204 (`immediate`), or answers 202 Accepted with
-  the job's `Location` (`deferred`, the deferred answer handling-api-responses describes).
+  the job's `Location` (`deferred`, the deferred answer handling-api-responses describes);
+- `since_comparison`: a list's `since` keeps what changed at or after it (`inclusive`, what the Singer tap's
+  one-second step suggests) or only after it (`exclusive`, the docs' "changed after this date").
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ class CapsuleEmulator(Emulator):
         "batch_unknown_id": ("not_found", "left_out"),
         "too_many_ids_status": (TOO_MANY_IDS_STATUS, 422),
         "party_delete": ("immediate", "deferred"),
+        "since_comparison": ("inclusive", "exclusive"),
     }
 
     def reset_state(self) -> None:

@@ -30,6 +30,7 @@ from unigate.sandbox.capsule.common import (
     TOO_MANY_IDS_MESSAGE,
     USERS,
     answer,
+    changed_since,
     error,
     iso,
     parse_iso,
@@ -239,8 +240,7 @@ class Parties(PartyChanges, Resource):
             since = parse_iso(since_raw)
             if since is None:
                 return validation_error(request, [{"message": "since is invalid", "resource": "party", "field": "since"}])
-            cutoff = iso(since.timestamp())
-            matching = [p for p in self.store.values() if p["updatedAt"] >= cutoff]
+            matching = changed_since(list(self.store.values()), since, self.emulator.switch["since_comparison"])
             window = matching[start:start + per_page + 1]
         else:
             window = self.store.window(start, per_page + 1)

@@ -139,6 +139,17 @@ def parse_iso(value: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def changed_since(records: list[dict[str, Any]], since: datetime, comparison: str) -> list[dict[str, Any]]:
+    """The records a list's `since` keeps: "entities that have been changed after this date"
+    (https://developer.capsulecrm.com/v2/operations/Party, listParties), read as after (`exclusive`) or, as the
+    Singer tap's one-second step suggests, at or after (`inclusive`; https://github.com/Matatika/tap-capsulecrm,
+    client.py) by the `since_comparison` switch."""
+    cutoff = iso(since.timestamp())
+    if comparison == "exclusive":
+        return [r for r in records if r["updatedAt"] > cutoff]
+    return [r for r in records if r["updatedAt"] >= cutoff]
+
+
 
 
 def answer(request: Request, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

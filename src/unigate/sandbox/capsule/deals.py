@@ -37,7 +37,7 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, read_json
 from unigate.sandbox.capsule.party_changes import PartyChanges
 from unigate.sandbox.capsule.common import (
-    PARTY_NOT_FOUND_MESSAGE, TOO_MANY_IDS_MESSAGE, TOO_MANY_IDS_STATUS, USERS, USERS_BY_ID, answer, error, iso,
+    PARTY_NOT_FOUND_MESSAGE, TOO_MANY_IDS_MESSAGE, TOO_MANY_IDS_STATUS, USERS, USERS_BY_ID, answer, changed_since, error, iso,
     parse_iso, validation_error,
 )
 from unigate.sandbox.collection import Collection
@@ -178,8 +178,7 @@ class Opportunities(Resource):
             if since is None:
                 return validation_error(request, [{"message": "since is invalid", "resource": "opportunity",
                                                    "field": "since"}])
-            cutoff = iso(since.timestamp())
-            deals = [d for d in deals if d["updatedAt"] >= cutoff]
+            deals = changed_since(deals, since, self.emulator.switch["since_comparison"])
         return self._page(request, deals)
 
     async def of_party(self, request: Request) -> Response:
