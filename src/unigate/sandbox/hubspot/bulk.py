@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.hubspot import associations
-from unigate.sandbox.hubspot.common import answer, error, not_found, read_body
+from unigate.sandbox.hubspot.common import answer, authorized_body, error, not_found
 
 if TYPE_CHECKING:
     from unigate.sandbox.base import Emulator
@@ -72,13 +72,10 @@ def routes(emulator: HubSpotEmulator) -> list[Route]:
     companies: Companies = emulator.resource("accounts")  # type: ignore[assignment]
 
     async def merge(request: Request) -> Response:
-        denied = emulator.unauthorized(request)
-        if denied is not None:
-            return denied
-        headers = emulator.rate_limits.headers()
-        body = await read_body(request, headers)
-        if isinstance(body, Response):
-            return body
+        started = await authorized_body(emulator, request)
+        if isinstance(started, Response):
+            return started
+        headers, body = started
         body = body if isinstance(body, dict) else {}
         missing = [n for n in ("objectIdToMerge", "primaryObjectId") if not isinstance(body.get(n), (str, int))
                    or isinstance(body.get(n), bool) or str(body.get(n)) == ""]
@@ -108,13 +105,10 @@ def batch_archive_route(emulator: Emulator, objects_path: str, is_live: Callable
     """`POST <objects_path>/batch/archive` for one object type."""
 
     async def batch_archive(request: Request) -> Response:
-        denied = emulator.unauthorized(request)
-        if denied is not None:
-            return denied
-        headers = emulator.rate_limits.headers()
-        body = await read_body(request, headers)
-        if isinstance(body, Response):
-            return body
+        started = await authorized_body(emulator, request)
+        if isinstance(started, Response):
+            return started
+        headers, body = started
         inputs = body.get("inputs") if isinstance(body, dict) else None
         if not isinstance(inputs, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), (str, int))
                                                    and not isinstance(i.get("id"), bool) for i in inputs):

@@ -147,6 +147,18 @@ async def read_body(request: Request, headers: dict[str, str]) -> Any:
         return error(400, "VALIDATION_ERROR", BAD_JSON_MESSAGE, headers)
 
 
+async def authorized_body(emulator: Any, request: Request) -> tuple[dict[str, str], Any] | Response:
+    """A POST's prologue: the 401 for a bad token, else the rate-limit headers and the JSON body (or its 400)."""
+    denied = emulator.unauthorized(request)
+    if denied is not None:
+        return denied
+    headers = emulator.rate_limits.headers()
+    body = await read_body(request, headers)
+    if isinstance(body, Response):
+        return body
+    return headers, body
+
+
 # Switch `invalid_properties`: what a write naming a property the portal does not define, or one HubSpot
 # computes (read-only), gets. "reject" (the default): 400 VALIDATION_ERROR. HubSpot's current reference
 # says "Read-only and non-existent properties will result in an error"

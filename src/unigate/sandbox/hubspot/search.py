@@ -22,7 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.hubspot.common import answer, error, read_body
+from unigate.sandbox.hubspot.common import answer, authorized_body, error
 
 MAX_LIMIT = 200
 RESULTS_CAP = 10_000
@@ -113,13 +113,10 @@ def _checked(body: Any) -> tuple[list[list[dict]], tuple[str, bool] | None, int,
 async def serve_search(emulator: Any, request: Request, live: Callable[[], Iterable[dict[str, Any]]],
                        render: Callable[[dict[str, Any], list[str] | None], dict[str, Any]]) -> Response:
     """`POST /crm/v3/objects/{objectType}/search` over an object's `live` records: auth, then the page."""
-    denied = emulator.unauthorized(request)
-    if denied is not None:
-        return denied
-    headers = emulator.rate_limits.headers()
-    body = await read_body(request, headers)
-    if isinstance(body, Response):
-        return body
+    started = await authorized_body(emulator, request)
+    if isinstance(started, Response):
+        return started
+    headers, body = started
     return search_page(body, live(), headers, render)
 
 
