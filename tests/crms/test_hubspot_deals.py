@@ -84,6 +84,20 @@ def test_a_filtered_list_is_a_search_with_each_pages_links_read_in_one_batch(gat
         assert record == expected_deal(stored[record["id"]], labels)
 
 
+@pytest.mark.parametrize("fault", [
+    {"status": 503, "body": {"message": "down"}, "times": -1},
+    {"kind": "hostile_body", "spoil": "lists_as_strings"},
+    {"kind": "hostile_body", "spoil": "ids_as_objects"},
+    {"kind": "malformed_json"},
+])
+def test_a_page_whose_links_cannot_be_read_is_a_clear_error_not_a_page_without_links(gateway, ctl, fault):
+    ctl.fault(**fault, method="POST", path_endswith="/companies/batch/read")
+    response = gateway.unified("GET", NAME, resource="opportunities", params={"limit": 5, "updated_at[gte]": "2000-01-01"})
+    ctl.clear_faults()
+    assert response.status_code in (502, 503, 504), response.text
+    assert response.json()["message"] and response.json().get("truto_is_remote_error") is True
+
+
 def test_a_create_sends_the_stage_with_its_pipeline_and_links_at_once(gateway, ctl):
     other = next(p for p in ctl.records("pipelines") if p["id"] != "default")
     stage = other["stages"][0]
