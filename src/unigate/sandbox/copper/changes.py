@@ -27,6 +27,7 @@ from unigate.sandbox.copper.common import (
 
 NAME_REQUIRED = "name: Name is required"
 USER_NOT_FOUND = "assignee_id: User not found"
+TAGS_NOT_STRINGS = "tags: Tags must be strings"
 ADDRESS_KEYS = ("street", "city", "state", "postal_code", "country")
 # https://developer.copper.com/introduction/appendix.html : the categories each contact list takes.
 CATEGORIES = {"emails": EMAIL_CATEGORIES, "phone_numbers": PHONE_CATEGORIES, "websites": WEBSITE_CATEGORIES,
@@ -45,6 +46,16 @@ def split_name(name: str) -> dict[str, Any]:
     words = name.split()
     return {"prefix": None, "first_name": words[0] if words else None, "middle_name": None,
             "last_name": " ".join(words[1:]) or None, "suffix": None}
+
+
+def tag_list(value: Any) -> list[str] | None:
+    """`tags` as a record keeps them: trimmed, once each, in the order sent, null clearing them; None when they
+    are not a list of strings."""
+    tags = value or []
+    if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
+        return None
+    cleaned = (t.strip().lower() if LOWERCASE_TAGS else t.strip() for t in tags)
+    return list(dict.fromkeys(t for t in cleaned if t))
 
 
 def name_missing(value: Any) -> bool:
@@ -118,15 +129,12 @@ class Changes:
                     self.record[key] = items
 
     def tags(self) -> None:
-        """`tags`: strings, kept trimmed, once each, in the order sent; null clears."""
-        if "tags" not in self.body:
-            return
-        tags = self.body["tags"] or []
-        if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
-            self.problems.append("tags: Tags must be strings")
-        else:
-            cleaned = (t.strip().lower() if LOWERCASE_TAGS else t.strip() for t in tags)
-            self.record["tags"] = list(dict.fromkeys(t for t in cleaned if t))
+        if "tags" in self.body:
+            tags = tag_list(self.body["tags"])
+            if tags is None:
+                self.problems.append(TAGS_NOT_STRINGS)
+            else:
+                self.record["tags"] = tags
 
     def custom_fields(self, entity: str, definitions: dict[int, dict[str, Any]]) -> None:
         """`custom_fields` values, checked against the data space's definitions on `entity` (common.merge_custom_fields)."""

@@ -28,13 +28,12 @@ from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.changes import NAME_REQUIRED, name_missing
 from unigate.sandbox.copper.common import (
     NOT_FOUND_MESSAGE,
-    SEARCH_RESULT_CAP,
     body_object,
     error,
     read_search,
     validation_error,
 )
-from unigate.sandbox.copper.search import Criterion
+from unigate.sandbox.copper.search import Criterion, page_span, search_answer
 
 if TYPE_CHECKING:
     from unigate.sandbox.copper import CopperEmulator
@@ -209,8 +208,7 @@ class CopperRecords(Resource):
         if isinstance(plan, Response):
             return plan
         filters, sort_by, key, descending = plan
-        start = (page - 1) * size
-        stop = max(min(start + size, SEARCH_RESULT_CAP), start)
+        start, stop = page_span(page, size)
         if not filters and sort_by in self.CREATION_ORDER_SORTS and not descending:
             # The store keeps creation order (date_created, then id): a page is a slice.
             total = len(self.store)
@@ -219,7 +217,7 @@ class CopperRecords(Resource):
             matches = sorted((r for r in self.store.live() if all(f(r) for f in filters)), key=key, reverse=descending)
             total = len(matches)
             window = matches[start:stop]
-        return json_response([self.render(r) for r in window], headers={"X-PW-TOTAL": str(total)})
+        return search_answer([self.render(r) for r in window], total)
 
     async def read_search(self, request: Request) -> tuple[dict[str, Any], int, int] | Response:
         """The search body, page number and page size, or Copper's answer to a body it refuses."""

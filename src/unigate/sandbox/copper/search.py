@@ -1,5 +1,5 @@
 """Building blocks of Copper's record searches (`POST /<records>/search`): the criteria several entities
-share and the sort keys' text rules.
+share, the sort keys' text rules and the page a search answers.
 
 Each search's `filters` lists its criteria in its own order and keeps its own quirks; these helpers are the
 criteria that read the same on every entity that has them (list-people-search.html,
@@ -13,6 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from starlette.responses import Response
+
+from unigate.sandbox.base import json_response
+from unigate.sandbox.copper.common import SEARCH_RESULT_CAP
+
 Record = dict[str, Any]
 Criterion = Callable[[Record], bool]
 
@@ -20,7 +25,7 @@ NO_VALUE = -2          # "-2" in an `*_ids` criterion finds the records without 
 ADDRESS_KEYS = ("city", "state", "postal_code", "country")
 # The `minimum_…`/`maximum_…` criteria: what each bounds, by the name after the prefix.
 BOUNDED_FIELDS = {"created_date": "date_created", "modified_date": "date_modified",
-                  "interaction_count": "interaction_count", "monetary_value": "monetary_value"}
+                  "interaction_count": "interaction_count", "monetary_value": "monetary_value", "due_date": "due_date"}
 
 
 def id_set(body: dict[str, Any], key: str, *, list_only: bool = False) -> set[int]:
@@ -130,3 +135,15 @@ def address_sorts() -> dict[str, Callable[[Record], Any]]:
     """The sort_by values on the address (`zip` for the postal code)."""
     return {"city": lambda r: address_part(r, "city"), "state": lambda r: address_part(r, "state"),
             "country": lambda r: address_part(r, "country"), "zip": lambda r: address_part(r, "postal_code")}
+
+
+# -- the answer ----------------------------------------------------------------------------------------------
+def page_span(page: int, size: int) -> tuple[int, int]:
+    """The positions [start, stop) of page `page` (from 1) of `size` matches; nothing past the first 100,000."""
+    start = (page - 1) * size
+    return start, max(min(start + size, SEARCH_RESULT_CAP), start)
+
+
+def search_answer(rows: list[Record], total: int) -> Response:
+    """A search's page as Copper answers it: a bare JSON array, the number of matches in `X-PW-TOTAL`."""
+    return json_response(rows, headers={"X-PW-TOTAL": str(total)})
