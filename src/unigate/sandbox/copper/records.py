@@ -240,7 +240,7 @@ class CopperRecords(Resource):
                 key = self.sort_key(sort_by)
                 if key is None:
                     return validation_error(f"sort_by: {sort_by} is not a valid sort field")
-            elif direction not in ("asc", "desc"):
+            elif check == "sort_direction" and direction not in ("asc", "desc"):
                 return validation_error(BAD_DIRECTION)
         assert key is not None
         return filters, sort_by, key, self.FIXED_DIRECTIONS.get(sort_by, direction == "desc")
