@@ -30,7 +30,9 @@ from unigate.sandbox.copper.search import (
     NO_VALUE,
     Criterion,
     address_sorts,
+    as_stored,
     at_address,
+    by_text,
     name_contains,
     phone_contains,
     text,
@@ -150,9 +152,8 @@ class Companies(CopperRecords):
     # -- search ---------------------------------------------------------------------------------------------
     def sort_keys(self) -> dict[str, SortKey]:
         return ties_by_id({
-            "name": lambda c: text(c["name"]),
-            "date_modified": lambda c: c["date_modified"],
-            "date_created": lambda c: c["date_created"],
+            **by_text("name"),
+            **as_stored("date_modified", "date_created"),
             "email_domain": lambda c: text(c.get("email_domain")),
             **address_sorts(),
             "assignee": lambda c: c.get("assignee_id") or 0,

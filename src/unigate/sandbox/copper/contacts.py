@@ -35,7 +35,9 @@ from unigate.sandbox.copper.records import V1, CopperRecords, SortKey
 from unigate.sandbox.copper.search import (
     Criterion,
     address_sorts,
+    as_stored,
     at_address,
+    by_text,
     linked_to,
     name_contains,
     phone_contains,
@@ -170,14 +172,10 @@ class People(CopperRecords):
     def sort_keys(self) -> dict[str, SortKey]:
         """The sort_by values of list-people-search."""
         return ties_by_id({
-            "name": lambda p: text(p["name"]),
-            "first_name": lambda p: text(p["first_name"]),
-            "last_name": lambda p: text(p["last_name"]),
-            "title": lambda p: text(p["title"]),
+            **by_text("name", "first_name", "last_name", "title"),
             "email": lambda p: text((p["emails"] or [{}])[0].get("email")),
             "phone": lambda p: text((p["phone_numbers"] or [{}])[0].get("number")),
-            "date_modified": lambda p: p["date_modified"],
-            "date_created": lambda p: p["date_created"],
+            **as_stored("date_modified", "date_created"),
             **address_sorts(),
         })
 

@@ -41,6 +41,8 @@ from unigate.sandbox.copper.common import (
 from unigate.sandbox.copper.records import BAD_CRITERIA, V1, CopperRecords, SortKey
 from unigate.sandbox.copper.search import (
     Criterion,
+    as_stored,
+    by_text,
     linked_to,
     tagged,
     text,
@@ -197,15 +199,13 @@ class Opportunities(CopperRecords):
     def sort_keys(self) -> dict[str, SortKey]:
         """Some of list-opportunities-search's sort_by values."""
         return ties_by_id({
-            "name": lambda d: text(d["name"]),
+            **by_text("name"),
             "company_name": lambda d: text(self.render(d)["company_name"]),   # the company's name now
             "value": lambda d: d["monetary_value"] or 0,
-            "date_modified": lambda d: d["date_modified"],
-            "date_created": lambda d: d["date_created"],
+            **as_stored("date_modified", "date_created", "interaction_count"),
             "stage": lambda d: d["pipeline_stage_id"] or 0,
             "status": lambda d: STATUSES.index(d["status"]),
             "win_probability": lambda d: d["win_probability"] or 0,
-            "interaction_count": lambda d: d["interaction_count"],
         })
 
     def filters(self, body: dict[str, Any]) -> list[Criterion]:

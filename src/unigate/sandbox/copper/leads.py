@@ -38,7 +38,9 @@ from unigate.sandbox.copper.records import V1, CopperRecords, SortKey
 from unigate.sandbox.copper.search import (
     Criterion,
     address_sorts,
+    as_stored,
     at_address,
+    by_text,
     linked_to,
     name_contains,
     number_not_boolean,
@@ -179,16 +181,11 @@ class Leads(CopperRecords):
     def sort_keys(self) -> dict[str, SortKey]:
         """The sort_by values of list-leads-search's footnote 1."""
         return ties_by_id({
-            "name": lambda r: text(r["name"]),
-            "first_name": lambda r: text(r["first_name"]),
-            "last_name": lambda r: text(r["last_name"]),
-            "company_name": lambda r: text(r["company_name"]),
-            "title": lambda r: text(r["title"]),
+            **by_text("name", "first_name", "last_name", "company_name", "title"),
             "value": lambda r: r["monetary_value"] or 0,
             "email": lambda r: text((r["email"] or {}).get("email")),
             "phone": lambda r: text((r["phone_numbers"] or [{}])[0].get("number")),
-            "date_modified": lambda r: r["date_modified"],
-            "date_created": lambda r: r["date_created"],
+            **as_stored("date_modified", "date_created"),
             **address_sorts(),
             # the days since the last contact, newest contact first [unverified: what a never-contacted lead is]
             "inactive_days": lambda r: r["date_last_contacted"] or 0,

@@ -131,6 +131,20 @@ def ties_by_id(keys: dict[str, Callable[[Record], Any]]) -> dict[str, Callable[[
     return {name: tied(key) for name, key in keys.items()}
 
 
+def by_text(*fields: str) -> dict[str, Callable[[Record], Any]]:
+    """Sorts by text fields of the same name as the sort_by value (name, first_name, ...), any case."""
+    def key(field: str) -> Callable[[Record], Any]:
+        return lambda r: text(r[field])
+    return {field: key(field) for field in fields}
+
+
+def as_stored(*fields: str) -> dict[str, Callable[[Record], Any]]:
+    """Sorts by fields of the same name that are never null (date_created, date_modified, ...)."""
+    def key(field: str) -> Callable[[Record], Any]:
+        return lambda r: r[field]
+    return {field: key(field) for field in fields}
+
+
 def address_sorts() -> dict[str, Callable[[Record], Any]]:
     """The sort_by values on the address (`zip` for the postal code)."""
     return {"city": lambda r: address_part(r, "city"), "state": lambda r: address_part(r, "state"),
