@@ -10,7 +10,9 @@ with the lead statuses); `fields` (the custom field definitions, `fields.py`: ea
 from common.py's, written through their create, update and delete). Shared by them (`common.py`): the X-PW-*
 header authentication (https://developer.copper.com/introduction/requests.html), Copper's error envelope,
 users, contact types and the seeded custom field definitions; users and contact types are served here with the
-account lookup; any other path answers Copper's 404.
+account lookup; any other path answers Copper's 404. Companies, people, opportunities and leads are served
+alike: `records.py` holds their create, search, read, update and delete, `changes.py` the field writes they
+share and `search.py` the search criteria and sort keys they share.
 
 Sources (each behaviour names its own next to the rule):
 - https://developer.copper.com/introduction/requests.html (headers, JSON, 180 requests a minute, 429)

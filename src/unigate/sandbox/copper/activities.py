@@ -37,8 +37,9 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.common import (
-    NOT_FOUND_MESSAGE, SEARCH_RESULT_CAP, USERS, body_object, error, read_search, validation_error,
+    NOT_FOUND_MESSAGE, USERS, body_object, error, read_search, validation_error,
 )
+from unigate.sandbox.copper.search import page_span, search_answer
 
 if TYPE_CHECKING:
     from unigate.sandbox.copper import CopperEmulator
@@ -229,9 +230,8 @@ class Activities(Resource):
 
     def _answer(self, rows: list[dict[str, Any]], page: int, size: int) -> Response:
         rows.sort(key=lambda a: (a["activity_date"], a["id"]), reverse=True)
-        start = (page - 1) * size
-        window = rows[start:max(min(start + size, SEARCH_RESULT_CAP), start)]
-        return json_response(window, headers={"X-PW-TOTAL": str(len(rows))})
+        start, stop = page_span(page, size)
+        return search_answer(rows[start:stop], len(rows))
 
     async def search(self, request: Request) -> Response:
         search = await read_search(request, SEARCH_KEYS, self.emulator.switch)

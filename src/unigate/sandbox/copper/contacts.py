@@ -11,49 +11,42 @@ Behaviours the vendor's text leaves open are module constants, named after what 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
-from unigate.sandbox.collection import Collection
+from unigate.sandbox.base import json_response
 from unigate.sandbox.copper.accounts import Companies
+from unigate.sandbox.copper.changes import USER_NOT_FOUND, Changes, split_name
 from unigate.sandbox.copper.common import (
     CONTACT_TYPE_IDS,
     CONTACT_TYPES,
-    EMAIL_CATEGORIES,
     MODIFIED_DATE_KEYS,
     NOT_FOUND_MESSAGE,
-    PHONE_CATEGORIES,
-    SEARCH_RESULT_CAP,
-    SOCIAL_CATEGORIES,
     USERS,
     USERS_BY_ID,
-    WEBSITE_CATEGORIES,
     body_object,
-    categorised_items,
     error,
-    merge_custom_fields,
-    read_search,
     validation_error,
 )
-
-if TYPE_CHECKING:
-    from unigate.sandbox.copper import CopperEmulator
-
-# -- search (https://developer.copper.com/people/list-people-search.html) ------------------------------------
-DEFAULT_SORT_BY = "first_name"      # GitbookTest 3.-people/list-people-search.md footnote
-# The search keys this emulator applies. Copper answers 422 to a key it does not know (singer-io/tap-copper
-# strips other keys for that reason: https://github.com/singer-io/tap-copper); the documented keys this
-# emulator does not apply (followed, opportunity_ids, interaction dates, custom field criteria) are refused
-# too, so a gateway never relies on a filter the sandbox would silently skip.
-SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "name", "emails", "phone_number",
-               "company_ids", "assignee_ids", "contact_type_ids", "tags", "city", "state", "postal_code", "country",
-               "minimum_created_date", "maximum_created_date", "minimum_interaction_count", "maximum_interaction_count",
-               *MODIFIED_DATE_KEYS}
-NO_VALUE = -2              # "-2" in assignee_ids/company_ids finds records without one
+from unigate.sandbox.copper.records import V1, CopperRecords, SortKey
+from unigate.sandbox.copper.search import (
+    Criterion,
+    address_sorts,
+    as_stored,
+    at_address,
+    by_text,
+    linked_to,
+    name_contains,
+    phone_contains,
+    tagged,
+    text,
+    ties_by_id,
+    with_ids,
+    within_bounds,
+)
 
 # -- writes -------------------------------------------------------------------------------------------------
 # "email address is a unique key for People" (3.-people/overview.md); the 422 wording is [unverified].
@@ -69,10 +62,6 @@ UNKNOWN_COMPANY_MESSAGE = "Company Id: Company not found"        # [unverified w
 RELATED_LIMIT_MESSAGE = "resource: A person can be related to only one company"
 NOT_RELATED_MESSAGE = "resource: The resources are not related"
 UNSUPPORTED_RELATION_MESSAGE = "resource: Only companies are related to people in this sandbox"
-# Whether first_name/last_name (and prefix, middle_name, suffix) are written as sent or always derived
-# from `name` is [unverified] (the create example derives "My Contact" -> My / Contact; third-party
-# clients send them): switch `person_name_parts` (`as_sent` by default; `from_name`).
-NAME_PARTS = ("prefix", "first_name", "middle_name", "last_name", "suffix")
 DEFAULT_CONTACT_TYPE_ID = 451492   # "Uncategorized" (create-a-new-person.md answer)
 
 SEED_EPOCH = 1_484_988_828
@@ -84,21 +73,19 @@ _TITLES = ["Receptionist", "Sales Representative", "Assistant Regional Manager",
 _TAGS = ["decision-maker", "champion", "newsletter"]
 
 
-def split_name(name: str) -> dict[str, Any]:
-    """first_name and last_name derived from a full name: the first word, then the rest
-    (create-a-new-person.md: "My Contact" -> "My" / "Contact"; longer names [unverified])."""
-    words = name.split()
-    return {"prefix": None, "first_name": words[0] if words else None, "middle_name": None,
-            "last_name": " ".join(words[1:]) or None, "suffix": None}
-
-
-class People(Resource):
+class People(CopperRecords):
     name: ClassVar[str] = "contacts"
-    emulator: CopperEmulator
+    path: ClassVar[str] = "people"
+    entity: ClassVar[str] = "person"
+    first_id: ClassVar[int] = FIRST_PERSON_ID
 
-    def __init__(self, emulator: CopperEmulator) -> None:
-        super().__init__(emulator)
-        self.store = Collection(first_id=FIRST_PERSON_ID)
+    # -- search (https://developer.copper.com/people/list-people-search.html) --------------------------------
+    # Documented keys not applied (followed, opportunity_ids, interaction dates, custom field criteria) are refused.
+    SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "name", "emails", "phone_number",
+                   "company_ids", "assignee_ids", "contact_type_ids", "tags", "city", "state", "postal_code", "country",
+                   "minimum_created_date", "maximum_created_date", "minimum_interaction_count",
+                   "maximum_interaction_count", *MODIFIED_DATE_KEYS}
+    DEFAULT_SORT_BY = "first_name"      # GitbookTest 3.-people/list-people-search.md footnote
 
     @property
     def companies(self) -> Companies:
@@ -115,9 +102,6 @@ class People(Resource):
             company = companies[(i * 2 + 1) % len(companies)] if companies and i % 5 != 4 else None
             person = self._seed_person(i, company)
             self.store.add(str(person["id"]), person)
-
-    def snapshot(self) -> list[dict[str, Any]]:
-        return self.store.snapshot()
 
     def _seed_person(self, i: int, company: dict[str, Any] | None) -> dict[str, Any]:
         first, last = _FIRST[i % len(_FIRST)], _LAST[(i // len(_FIRST) + i) % len(_LAST)]
@@ -161,130 +145,17 @@ class People(Resource):
             "date_lead_created": None,
         }
 
-    # -- reading --------------------------------------------------------------------------------------
-    def find(self, raw_id: str) -> dict[str, Any] | None:
-        return self.store.get(str(int(raw_id))) if raw_id.isdigit() else None
-
     def render(self, person: dict[str, Any]) -> dict[str, Any]:
-        """A person as the API shows it: `company_name` is the company's name now [unverified: a
-        deleted company leaves the person with neither id nor name]."""
-        if person["company_id"] is None:
-            return person
-        company = self.companies.store.get(str(person["company_id"]))
-        return {**person, "company_id": company["id"] if company else None,
-                "company_name": company["name"] if company else None}
+        return self.with_current_company(person)
 
-    def routes(self) -> list[Route]:
+    def more_routes(self) -> list[Route]:
         g = self.emulator.guarded
-        v1 = "/developer_api/v1"
         return [
-            Route(f"{v1}/people", g(self.create_person), methods=["POST"]),
-            Route(f"{v1}/people/search", g(self.search_people), methods=["POST"]),
-            Route(f"{v1}/people/fetch_by_email", g(self.fetch_by_email), methods=["POST"]),
-            Route(v1 + "/people/{id}", g(self.get_person), methods=["GET"]),
-            Route(v1 + "/people/{id}", g(self.update_person), methods=["PUT"]),
-            Route(v1 + "/people/{id}", g(self.delete_person), methods=["DELETE"]),
-            Route(v1 + "/people/{id}/related", g(self.related), methods=["GET"]),
-            Route(v1 + "/people/{id}/related", g(self.relate), methods=["POST"]),
-            Route(v1 + "/people/{id}/related", g(self.unrelate), methods=["DELETE"]),
+            Route(f"{V1}/people/fetch_by_email", g(self.fetch_by_email), methods=["POST"]),
+            Route(V1 + "/people/{id}/related", g(self.related), methods=["GET"]),
+            Route(V1 + "/people/{id}/related", g(self.relate), methods=["POST"]),
+            Route(V1 + "/people/{id}/related", g(self.unrelate), methods=["DELETE"]),
         ]
-
-    # -- search -----------------------------------------------------------------------------------------
-    async def search_people(self, request: Request) -> Response:
-        """POST /people/search: a bare JSON array, the total in `X-PW-TOTAL`."""
-        search = await read_search(request, SEARCH_KEYS, self.emulator.switch)
-        if isinstance(search, Response):
-            return search
-        body, page, size = search
-        try:
-            filters = self.filters(body)
-        except (TypeError, ValueError):
-            return validation_error("Invalid search criteria")
-        direction = str(body.get("sort_direction") or "asc").lower()
-        sort_by = body.get("sort_by") or DEFAULT_SORT_BY
-        key = self.sort_key(sort_by) if isinstance(sort_by, str) else None
-        if key is None:
-            return validation_error(f"sort_by: {body.get('sort_by')} is not a valid sort field")
-        if direction not in ("asc", "desc"):
-            return validation_error("sort_direction must be asc or desc")
-        matches = [self.render(p) for p in self.store.live() if all(f(p) for f in filters)]
-        matches.sort(key=key, reverse=direction == "desc")
-        start = (page - 1) * size
-        window = matches[start:max(min(start + size, SEARCH_RESULT_CAP), start)]
-        return json_response(window, headers={"X-PW-TOTAL": str(len(matches))})
-
-    @staticmethod
-    def sort_key(sort_by: str):
-        """The sort_by values of list-people-search; ties broken by id."""
-        def text(value: Any) -> str:
-            return value.lower() if isinstance(value, str) else ""
-        address = lambda p, k: text((p.get("address") or {}).get(k))  # noqa: E731
-        keys = {
-            "name": lambda p: (text(p["name"]), p["id"]),
-            "first_name": lambda p: (text(p["first_name"]), p["id"]),
-            "last_name": lambda p: (text(p["last_name"]), p["id"]),
-            "title": lambda p: (text(p["title"]), p["id"]),
-            "email": lambda p: (text((p["emails"] or [{}])[0].get("email")), p["id"]),
-            "phone": lambda p: (text((p["phone_numbers"] or [{}])[0].get("number")), p["id"]),
-            "date_modified": lambda p: (p["date_modified"], p["id"]),
-            "date_created": lambda p: (p["date_created"], p["id"]),
-            "city": lambda p: (address(p, "city"), p["id"]),
-            "state": lambda p: (address(p, "state"), p["id"]),
-            "country": lambda p: (address(p, "country"), p["id"]),
-            "zip": lambda p: (address(p, "postal_code"), p["id"]),
-        }
-        return keys.get(sort_by)
-
-    @staticmethod
-    def filters(body: dict[str, Any]) -> list:
-        """The search criteria, ANDed; ValueError/TypeError for values of the wrong type."""
-        found = []
-
-        def id_set(key: str) -> set[int]:
-            return {int(x) for x in body[key]}
-
-        if body.get("ids"):
-            ids = id_set("ids")
-            found.append(lambda p: p["id"] in ids)
-        if body.get("name"):
-            needle = str(body["name"]).lower()
-            found.append(lambda p: needle in p["name"].lower())
-        if body.get("emails"):
-            emails = {str(e).lower() for e in body["emails"]}
-            found.append(lambda p: any(e["email"].lower() in emails for e in p["emails"]))
-        if body.get("phone_number"):
-            digits = "".join(ch for ch in str(body["phone_number"]) if ch.isdigit())
-            found.append(lambda p: any(digits in "".join(ch for ch in n["number"] if ch.isdigit()) for n in p["phone_numbers"]))
-        for key, field in (("company_ids", "company_id"), ("assignee_ids", "assignee_id"),
-                           ("contact_type_ids", "contact_type_id")):
-            if body.get(key):
-                wanted = id_set(key)
-                found.append(lambda p, f=field, w=wanted: (p.get(f) if p.get(f) is not None else NO_VALUE) in w)
-        if body.get("tags"):
-            tags = {str(t).lower() for t in body["tags"]}
-            found.append(lambda p: any(t.lower() in tags for t in p["tags"]))
-        for key in ("city", "state", "postal_code", "country"):
-            if body.get(key):
-                value = str(body[key]).lower()
-                found.append(lambda p, k=key, v=value: ((p.get("address") or {}).get(k) or "").lower() == v)
-        for key, field, bound in (("minimum_created_date", "date_created", min), ("maximum_created_date", "date_created", max),
-                                  ("minimum_modified_date", "date_modified", min), ("maximum_modified_date", "date_modified", max),
-                                  ("minimum_interaction_count", "interaction_count", min),
-                                  ("maximum_interaction_count", "interaction_count", max)):
-            if body.get(key) is not None:
-                limit = int(body[key])
-                if bound is min:
-                    found.append(lambda p, f=field, v=limit: p[f] >= v)
-                else:
-                    found.append(lambda p, f=field, v=limit: p[f] <= v)
-        return found
-
-    # -- get ---------------------------------------------------------------------------------------------
-    async def get_person(self, request: Request) -> Response:
-        person = self.find(request.path_params["id"])
-        if person is None:
-            return error(404, NOT_FOUND_MESSAGE)
-        return json_response(self.render(person))
 
     async def fetch_by_email(self, request: Request) -> Response:
         """POST /people/fetch_by_email {"email"}: the person with that email (any case), else 404 [unverified]."""
@@ -297,112 +168,66 @@ class People(Resource):
             return error(404, NOT_FOUND_MESSAGE)
         return json_response(self.render(person))
 
-    # -- create / update --------------------------------------------------------------------------------
-    async def create_person(self, request: Request) -> Response:
-        """POST /people answers 200 with the person; `name` is required; contact type defaults to Uncategorized."""
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        person = self.build(body)
-        if isinstance(person, Response):
-            return person
-        return json_response(self.render(self.add(person)))
+    # -- search ---------------------------------------------------------------------------------------------
+    def sort_keys(self) -> dict[str, SortKey]:
+        """The sort_by values of list-people-search."""
+        return ties_by_id({
+            **by_text("name", "first_name", "last_name", "title"),
+            "email": lambda p: text((p["emails"] or [{}])[0].get("email")),
+            "phone": lambda p: text((p["phone_numbers"] or [{}])[0].get("number")),
+            **as_stored("date_modified", "date_created"),
+            **address_sorts(),
+        })
 
-    def build(self, body: dict[str, Any]) -> dict[str, Any] | Response:
-        """A new person from a create body, not stored yet, or Copper's 422."""
-        if not str(body.get("name") or "").strip():
-            return validation_error("name: Name is required")
-        now = int(time.time())
-        person: dict[str, Any] = {
+    def filters(self, body: dict[str, Any]) -> list[Criterion]:
+        found = [*with_ids(body), *name_contains(body)]
+        if body.get("emails"):
+            emails = {str(e).lower() for e in body["emails"]}
+            found.append(lambda p: any(e["email"].lower() in emails for e in p["emails"]))
+        found += phone_contains(body)
+        found += linked_to(body, (("company_ids", "company_id"), ("assignee_ids", "assignee_id"),
+                                  ("contact_type_ids", "contact_type_id")))
+        found += tagged(body)
+        found += at_address(body)
+        found += within_bounds(body, ("created_date", "modified_date", "interaction_count"))
+        return found
+
+    # -- create / update (POST answers 200 with the person; contact type Uncategorized by default;
+    # PUT: update-a-person.md) ---------------------------------------------------------------------------
+    def blank(self, now: int) -> dict[str, Any]:
+        return {
             "id": 0, "name": "", **split_name(""), "address": None, "assignee_id": None, "company_id": None,
             "company_name": None, "contact_type_id": DEFAULT_CONTACT_TYPE_ID, "details": None, "emails": [],
             "phone_numbers": [], "socials": [], "tags": [], "title": None, "websites": [],
-            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in self.emulator.definitions().ids_on("person")],
+            "custom_fields": self.unset_custom_fields(),
             "date_created": now, "date_modified": now, "date_last_contacted": None, "interaction_count": 0,
             "leads_converted_from": [], "date_lead_created": None,
         }
-        failure = self.apply_changes(person, body, own_id=None)
-        return failure if failure is not None else person
 
-    def add(self, person: dict[str, Any]) -> dict[str, Any]:
-        """Store a person `build` made, under a new id."""
-        person["id"] = self.store.new_id()
-        self.store.add(str(person["id"]), person)
-        return person
+    def check_update(self, body: dict[str, Any]) -> dict[str, Any] | Response:
+        checked = super().check_update(body)
+        if isinstance(checked, dict) and self.emulator.switch["person_update_company_id"] == "ignored":
+            return {k: v for k, v in checked.items() if k != "company_id"}
+        return checked
 
-    async def update_person(self, request: Request) -> Response:
-        """PUT /people/{id}: only the fields sent change; `null` clears (update-a-person.md)."""
-        person = self.find(request.path_params["id"])
-        if person is None:
-            return error(404, NOT_FOUND_MESSAGE)
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        if "name" in body and not str(body.get("name") or "").strip():
-            return validation_error("name: Name is required")
-        if self.emulator.switch["person_update_company_id"] == "ignored":
-            body = {k: v for k, v in body.items() if k != "company_id"}
-        staged = {**person, "custom_fields": [dict(cf) for cf in person["custom_fields"]]}
-        failure = self.apply_changes(staged, body, own_id=person["id"])
-        if failure is not None:
-            return failure
-        staged["date_modified"] = max(int(time.time()), person["date_modified"])
-        self.store.put(str(person["id"]), staged)
-        return json_response(self.render(staged))
-
-    def apply_changes(self, person: dict[str, Any], body: dict[str, Any], own_id: int | None) -> Response | None:
-        problems: list[str] = []
-        if "name" in body:
-            person["name"] = str(body["name"]).strip()
-            person.update(split_name(person["name"]))
-        if self.emulator.switch["person_name_parts"] == "as_sent" and any(k in body for k in NAME_PARTS):
-            person.update({k: body[k] for k in NAME_PARTS if k in body})
-            if "name" not in body:
-                person["name"] = " ".join(str(person[k]) for k in ("first_name", "middle_name", "last_name") if person[k])
-        for key in ("details", "title"):
-            if key in body:
-                person[key] = body[key]
-        if "address" in body:
-            address = body["address"]
-            if address is None or isinstance(address, dict):
-                person["address"] = None if address is None else {
-                    k: address.get(k) for k in ("street", "city", "state", "postal_code", "country")}
-            else:
-                problems.append("address: Invalid address")
-        if "assignee_id" in body:
-            if body["assignee_id"] is not None and body["assignee_id"] not in USERS_BY_ID:
-                problems.append("assignee_id: User not found")
-            else:
-                person["assignee_id"] = body["assignee_id"]
-        if "contact_type_id" in body:
-            if body["contact_type_id"] not in CONTACT_TYPE_IDS:
-                problems.append("contact_type_id: Contact type not found")
-            else:
-                person["contact_type_id"] = body["contact_type_id"]
+    def apply_changes(self, person: dict[str, Any], body: dict[str, Any], creating: bool) -> Response | None:
+        changes = Changes(person, body)
+        changes.person_name(parts_as_sent=self.emulator.switch["person_name_parts"] == "as_sent")
+        changes.copy("details", "title")
+        changes.address()
+        changes.one_of("assignee_id", USERS_BY_ID, USER_NOT_FOUND)
+        changes.one_of("contact_type_id", CONTACT_TYPE_IDS, "contact_type_id: Contact type not found", nullable=False)
         if "company_id" in body:
             problem = self.link_company(person, body["company_id"])
             if problem:
-                problems.append(problem)
-        for key, categories in (("emails", EMAIL_CATEGORIES), ("phone_numbers", PHONE_CATEGORIES),
-                                ("websites", WEBSITE_CATEGORIES), ("socials", SOCIAL_CATEGORIES)):
-            if key in body:
-                items = categorised_items(key, body[key], categories)
-                if isinstance(items, str):
-                    problems.append(items)
-                else:
-                    person[key] = items
-        if "tags" in body:
-            tags = body["tags"] or []
-            if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
-                problems.append("tags: Tags must be strings")
-            else:
-                person["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
-        if "custom_fields" in body:
-            problem = merge_custom_fields(person, body["custom_fields"], "person", self.emulator.definitions().by_id())
-            if problem:
-                problems.append(problem)
-        if problems:
-            return validation_error(*problems)
+                changes.problems.append(problem)
+        changes.categorised("emails", "phone_numbers", "websites", "socials")
+        changes.tags()
+        changes.custom_fields(self.entity, self.custom_field_definitions())
+        refusal = changes.refusal()
+        if refusal is not None:
+            return refusal
+        own_id = None if creating else person["id"]
         taken = {e["email"].lower() for e in person["emails"]}
         if taken and any(p["id"] != own_id and any(e["email"].lower() in taken for e in p["emails"])
                          for p in self.store.values()):
@@ -422,15 +247,6 @@ class People(Resource):
             return UNKNOWN_COMPANY_MESSAGE
         person["company_id"], person["company_name"] = company["id"], company["name"]
         return None
-
-    # -- delete -----------------------------------------------------------------------------------------
-    async def delete_person(self, request: Request) -> Response:
-        """Permanent delete: 200 {"id": N, "is_deleted": true} (delete-a-person.md); the id then answers 404."""
-        person = self.find(request.path_params["id"])
-        if person is None:
-            return error(404, NOT_FOUND_MESSAGE)
-        self.store.delete(str(person["id"]))
-        return json_response({"id": person["id"], "is_deleted": True})
 
     # -- related items (a person's company) ---------------------------------------------------------------
     async def related(self, request: Request) -> Response:

@@ -22,45 +22,45 @@ from __future__ import annotations
 
 import re
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import json_response
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.copper.changes import USER_NOT_FOUND, Changes
 from unigate.sandbox.copper.common import (
-    NOT_FOUND_MESSAGE,
+    UNKNOWN_KEY_PROBLEM,
     USERS,
     USERS_BY_ID,
     body_object,
-    error,
-    merge_custom_fields,
     validation_error,
 )
-
-if TYPE_CHECKING:
-    from unigate.sandbox.copper import CopperEmulator
+from unigate.sandbox.copper.records import BAD_CRITERIA, V1, CopperRecords, SortKey
+from unigate.sandbox.copper.search import (
+    Criterion,
+    as_stored,
+    by_text,
+    linked_to,
+    tagged,
+    text,
+    ties_by_id,
+    with_ids,
+    within_bounds,
+)
 
 # -- search (https://developer.copper.com/opportunities/list-opportunities-search.html) ---------------------
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 200
-DEFAULT_SORT_BY = "name"            # GitbookTest 5.-opportunities/list-opportunities-search.md footnote
-SEARCH_RESULT_CAP = 100_000
 STATUSES = ("Open", "Won", "Lost", "Abandoned")        # status_ids 0, 1, 2, 3
 PRIORITIES = ("None", "Low", "Medium", "High")         # priority_ids 0..3 [unverified numbering]
-# Keys applied here; Copper answers 422 to a key it does not know (https://github.com/singer-io/tap-copper strips
-# others for that reason), and the documented keys not applied here are refused too, so nothing is skipped silently.
-SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "name", "assignee_ids", "status_ids",
-               "pipeline_ids", "pipeline_stage_ids", "priority_ids", "company_ids", "loss_reason_ids", "tags",
-               "minimum_monetary_value", "maximum_monetary_value", "minimum_created_date", "maximum_created_date",
-               "minimum_modified_date", "maximum_modified_date"}
-NO_VALUE = -2                       # "-2" in company_ids/loss_reason_ids finds records without one
 # Whether the name criterion is an exact match (the 2019 docs) or a substring (a 2026 connector) [unverified].
 NAME_SEARCH_EXACT = False
 
 # -- writes -------------------------------------------------------------------------------------------------
+PRIMARY_CONTACT_REQUIRED = "primary_contact_id: Primary Contact is required"
 STAGE_ALONE_MOVES_PIPELINE = False
 # The account's currencies: ISO 4217 codes; a code outside them is refused [unverified wording].
 CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "JPY")
@@ -91,13 +91,17 @@ def close_date_text(value: Any) -> str | None:
     return f"{int(match[1])}/{int(match[2])}/{match[3]}"
 
 
-class Opportunities(Resource):
+class Opportunities(CopperRecords):
     name: ClassVar[str] = "opportunities"
-    emulator: CopperEmulator
+    path: ClassVar[str] = "opportunities"
+    entity: ClassVar[str] = "opportunity"
+    first_id: ClassVar[int] = FIRST_OPPORTUNITY_ID
 
-    def __init__(self, emulator: CopperEmulator) -> None:
-        super().__init__(emulator)
-        self.store = Collection(first_id=FIRST_OPPORTUNITY_ID)
+    SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "name", "assignee_ids", "status_ids",
+                   "pipeline_ids", "pipeline_stage_ids", "priority_ids", "company_ids", "loss_reason_ids", "tags",
+                   "minimum_monetary_value", "maximum_monetary_value", "minimum_created_date", "maximum_created_date",
+                   "minimum_modified_date", "maximum_modified_date"}
+    DEFAULT_SORT_BY = "name"            # GitbookTest 5.-opportunities/list-opportunities-search.md footnote
 
     def _store_of(self, resource: str) -> Collection:
         return self.emulator.resource(resource).store  # type: ignore[attr-defined,no-any-return]
@@ -146,28 +150,14 @@ class Opportunities(Resource):
     def snapshot(self) -> list[dict[str, Any]]:
         return [self.render(d) for d in self.store.live()]
 
-    def find(self, raw_id: str) -> dict[str, Any] | None:
-        return self.store.get(str(int(raw_id))) if raw_id.isdigit() else None
-
     def render(self, deal: dict[str, Any]) -> dict[str, Any]:
-        """The company's name as it is now (a deleted company leaves neither id nor name [unverified])."""
-        if deal["company_id"] is None:
-            return deal
-        company = self._store_of("accounts").get(str(deal["company_id"]))
-        return {**deal, "company_id": company["id"] if company else None,
-                "company_name": company["name"] if company else None}
+        return self.with_current_company(deal)
 
-    def routes(self) -> list[Route]:
+    def more_routes(self) -> list[Route]:
         g = self.emulator.guarded
-        v1 = "/developer_api/v1"
         return [
-            Route(f"{v1}/opportunities", g(self.create), methods=["POST"]),
-            Route(f"{v1}/opportunities/search", g(self.search), methods=["POST"]),
-            Route(v1 + "/opportunities/{id}", g(self.get), methods=["GET"]),
-            Route(v1 + "/opportunities/{id}", g(self.update), methods=["PUT"]),
-            Route(v1 + "/opportunities/{id}", g(self.delete), methods=["DELETE"]),
-            Route(f"{v1}/loss_reasons", g(self.loss_reasons), methods=["GET"]),
-            Route(f"{v1}/customer_sources", g(self.customer_sources), methods=["GET"]),
+            Route(f"{V1}/loss_reasons", g(self.loss_reasons), methods=["GET"]),
+            Route(f"{V1}/customer_sources", g(self.customer_sources), methods=["GET"]),
         ]
 
     async def loss_reasons(self, request: Request) -> Response:
@@ -177,175 +167,97 @@ class Opportunities(Resource):
         return json_response(CUSTOMER_SOURCES)
 
     # -- search -----------------------------------------------------------------------------------------
-    async def search(self, request: Request) -> Response:
-        """POST /opportunities/search: a bare JSON array, the total in `X-PW-TOTAL`."""
+    async def read_search(self, request: Request) -> tuple[dict[str, Any], int, int] | Response:
+        """The opportunities search reads its body its own way, not with common.read_search: the modified dates
+        are always applied, a page number or size that is not a number is refused like a bad criterion (and
+        the criteria are checked with them, before the page bounds), and a page_size above 200 is always clamped
+        (switches `search_modified_dates` and `page_size_over_max` do not apply)."""
         body = await body_object(request)
         if isinstance(body, Response):
             return body
-        unknown = sorted(set(body) - SEARCH_KEYS)
-        if unknown:
-            return validation_error(f"{unknown[0]}: Unknown attribute")
+        unknown = sorted(set(body) - self.SEARCH_KEYS)
+        if unknown:     # a key Copper does not know is a 422 (https://github.com/singer-io/tap-copper)
+            return validation_error(UNKNOWN_KEY_PROBLEM.format(unknown[0]))
         try:
             page = int(body.get("page_number") or 1)
             size = int(body.get("page_size") or DEFAULT_PAGE_SIZE)
-            filters = self.filters(body)
+            self.filters(body)
         except (TypeError, ValueError):
-            return validation_error("Invalid search criteria")
+            return validation_error(BAD_CRITERIA)
         if page < 1 or size < 1:
             return validation_error("page_number and page_size must be positive")
-        size = min(size, MAX_PAGE_SIZE)
-        direction = (body.get("sort_direction") or "asc").lower()
-        key = self.sort_key(body.get("sort_by") or DEFAULT_SORT_BY)
-        if key is None:
-            return validation_error(f"sort_by: {body.get('sort_by')} is not a valid sort field")
-        if direction not in ("asc", "desc"):
-            return validation_error("sort_direction must be asc or desc")
-        matches = [self.render(d) for d in self.store.live() if all(f(d) for f in filters)]
-        matches.sort(key=key, reverse=direction == "desc")
-        start = (page - 1) * size
-        window = matches[start:max(min(start + size, SEARCH_RESULT_CAP), start)]
-        return json_response(window, headers={"X-PW-TOTAL": str(len(matches))})
+        return body, page, min(size, MAX_PAGE_SIZE)
 
-    @staticmethod
-    def sort_key(sort_by: str):
-        """Some of list-opportunities-search's sort_by values; ties broken by id."""
-        def text(value: Any) -> str:
-            return value.lower() if isinstance(value, str) else ""
-        keys = {
-            "name": lambda d: (text(d["name"]), d["id"]),
-            "company_name": lambda d: (text(d["company_name"]), d["id"]),
-            "value": lambda d: (d["monetary_value"] or 0, d["id"]),
-            "date_modified": lambda d: (d["date_modified"], d["id"]),
-            "date_created": lambda d: (d["date_created"], d["id"]),
-            "stage": lambda d: (d["pipeline_stage_id"] or 0, d["id"]),
-            "status": lambda d: (STATUSES.index(d["status"]), d["id"]),
-            "win_probability": lambda d: (d["win_probability"] or 0, d["id"]),
-            "interaction_count": lambda d: (d["interaction_count"], d["id"]),
-        }
-        return keys.get(sort_by)
+    # Unlike the other searches, a sort_direction or sort_by that is not text is not refused with a 422 here:
+    # its lookup fails and the answer is a 500 (as the opportunities search has always answered).
+    def sort_direction(self, body: dict[str, Any]) -> Any:
+        return (body.get("sort_direction") or "asc").lower()
 
-    @staticmethod
-    def filters(body: dict[str, Any]) -> list:
-        """The search criteria, ANDed; ValueError/TypeError for values of the wrong type."""
-        found = []
+    def sort_key(self, sort_by: Any) -> SortKey | None:
+        return self.sort_keys().get(sort_by)
 
-        def id_set(key: str) -> set[int]:
-            return {int(x) for x in body[key]}
+    def sort_keys(self) -> dict[str, SortKey]:
+        """Some of list-opportunities-search's sort_by values."""
+        return ties_by_id({
+            **by_text("name"),
+            "company_name": lambda d: text(self.render(d)["company_name"]),   # the company's name now
+            "value": lambda d: d["monetary_value"] or 0,
+            **as_stored("date_modified", "date_created", "interaction_count"),
+            "stage": lambda d: d["pipeline_stage_id"] or 0,
+            "status": lambda d: STATUSES.index(d["status"]),
+            "win_probability": lambda d: d["win_probability"] or 0,
+        })
 
-        if body.get("ids"):
-            ids = id_set("ids")
-            found.append(lambda d: d["id"] in ids)
+    def filters(self, body: dict[str, Any]) -> list[Criterion]:
+        found = with_ids(body)
         if body.get("name"):
             needle = str(body["name"]).lower()
             found.append((lambda d: d["name"].lower() == needle) if NAME_SEARCH_EXACT
                          else (lambda d: needle in d["name"].lower()))
-        for key, field in (("assignee_ids", "assignee_id"), ("pipeline_ids", "pipeline_id"),
-                           ("pipeline_stage_ids", "pipeline_stage_id"), ("company_ids", "company_id"),
-                           ("loss_reason_ids", "loss_reason_id")):
-            if body.get(key):
-                wanted = id_set(key)
-                found.append(lambda d, f=field, w=wanted: (d.get(f) if d.get(f) is not None else NO_VALUE) in w)
+        found += linked_to(body, (("assignee_ids", "assignee_id"), ("pipeline_ids", "pipeline_id"),
+                                  ("pipeline_stage_ids", "pipeline_stage_id"), ("company_ids", "company_id"),
+                                  ("loss_reason_ids", "loss_reason_id")))
         if body.get("status_ids"):
             statuses = {STATUSES[int(x)] for x in body["status_ids"]}
             found.append(lambda d: d["status"] in statuses)
         if body.get("priority_ids"):
             priorities = {PRIORITIES[int(x)] for x in body["priority_ids"]}
             found.append(lambda d: d["priority"] in priorities)
-        if body.get("tags"):
-            tags = {str(t).lower() for t in body["tags"]}
-            found.append(lambda d: any(t.lower() in tags for t in d["tags"]))
-        for key, field, lower in (("minimum_monetary_value", "monetary_value", True),
-                                  ("maximum_monetary_value", "monetary_value", False),
-                                  ("minimum_created_date", "date_created", True),
-                                  ("maximum_created_date", "date_created", False),
-                                  ("minimum_modified_date", "date_modified", True),
-                                  ("maximum_modified_date", "date_modified", False)):
-            if body.get(key) is not None:
-                limit = float(body[key])
-                found.append((lambda d, f=field, v=limit: (d[f] or 0) >= v) if lower
-                             else (lambda d, f=field, v=limit: (d[f] or 0) <= v))
+        found += tagged(body)
+        # An opportunity without a value counts as 0 here (leads without one match no bound).
+        found += within_bounds(body, ("monetary_value", "created_date", "modified_date"), number=float,
+                               unset_as_zero=True)
         return found
 
-    # -- read, create, update, delete -------------------------------------------------------------------
-    async def get(self, request: Request) -> Response:
-        deal = self.find(request.path_params["id"])
-        if deal is None:
-            return error(404, NOT_FOUND_MESSAGE)
-        return json_response(self.render(deal))
-
-    async def create(self, request: Request) -> Response:
-        """POST /opportunities answers 200 with the opportunity."""
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        deal = self.build(body)
-        if isinstance(deal, Response):
-            return deal
-        return json_response(self.render(self.add(deal)))
-
-    def build(self, body: dict[str, Any]) -> dict[str, Any] | Response:
-        """A new opportunity from a create body, not stored yet, or Copper's 422."""
-        problems = []
-        if not str(body.get("name") or "").strip():
-            problems.append("name: Name is required")
+    # -- create / update (POST answers 200 with the opportunity; PUT: update-an-opportunity.md) -------------
+    def missing(self, body: dict[str, Any]) -> list[str]:
+        problems = super().missing(body)
         if body.get("primary_contact_id") is None:
-            problems.append("primary_contact_id: Primary Contact is required")
-        if problems:
-            return validation_error(*problems)
-        now = int(time.time())
-        deal: dict[str, Any] = {
+            problems.append(PRIMARY_CONTACT_REQUIRED)
+        return problems
+
+    def check_update(self, body: dict[str, Any]) -> dict[str, Any] | Response:
+        checked = super().check_update(body)
+        if isinstance(checked, dict) and "primary_contact_id" in body and body["primary_contact_id"] is None:
+            return validation_error(PRIMARY_CONTACT_REQUIRED)
+        return checked
+
+    def blank(self, now: int) -> dict[str, Any]:
+        return {
             "id": 0, "name": "", "assignee_id": None, "close_date": None, "company_id": None, "company_name": None,
             "customer_source_id": None, "details": None, "loss_reason_id": None, "pipeline_id": None,
             "pipeline_stage_id": None, "primary_contact_id": None, "priority": "None", "status": "Open", "tags": [],
             "interaction_count": 0, "monetary_unit": CURRENCIES[0], "monetary_value": None, "converted_unit": None,
             "converted_value": None, "win_probability": None, "date_stage_changed": now, "date_last_contacted": None,
             "leads_converted_from": [], "date_lead_created": None, "date_created": now, "date_modified": now,
-            "custom_fields": [{"custom_field_definition_id": fid, "value": None} for fid in self.emulator.definitions().ids_on("opportunity")],
+            "custom_fields": self.unset_custom_fields(),
         }
-        failure = self.apply_changes(deal, body, creating=True)
-        return failure if failure is not None else deal
 
-    def add(self, deal: dict[str, Any]) -> dict[str, Any]:
-        """Store an opportunity `build` made, under a new id."""
-        deal["id"] = self.store.new_id()
-        self.store.add(str(deal["id"]), deal)
-        return deal
-
-    async def update(self, request: Request) -> Response:
-        """PUT /opportunities/{id}: only the fields sent change; `null` clears (update-an-opportunity.md)."""
-        deal = self.find(request.path_params["id"])
-        if deal is None:
-            return error(404, NOT_FOUND_MESSAGE)
-        body = await body_object(request)
-        if isinstance(body, Response):
-            return body
-        if "name" in body and not str(body.get("name") or "").strip():
-            return validation_error("name: Name is required")
-        if "primary_contact_id" in body and body["primary_contact_id"] is None:
-            return validation_error("primary_contact_id: Primary Contact is required")
-        staged = {**deal, "tags": list(deal["tags"]), "custom_fields": [dict(cf) for cf in deal["custom_fields"]]}
-        failure = self.apply_changes(staged, body, creating=False)
-        if failure is not None:
-            return failure
-        staged["date_modified"] = max(int(time.time()), deal["date_modified"])
-        self.store.put(str(deal["id"]), staged)
-        return json_response(self.render(staged))
-
-    async def delete(self, request: Request) -> Response:
-        """Permanent delete: 200 {"id": N, "is_deleted": true} (delete-an-opportunity.md); the id then answers 404."""
-        deal = self.find(request.path_params["id"])
-        if deal is None:
-            return error(404, NOT_FOUND_MESSAGE)
-        self.store.delete(str(deal["id"]))
-        return json_response({"id": deal["id"], "is_deleted": True})
-
-    # -- validation -------------------------------------------------------------------------------------
     def apply_changes(self, deal: dict[str, Any], body: dict[str, Any], creating: bool) -> Response | None:
-        problems: list[str] = []
-        if "name" in body:
-            deal["name"] = str(body["name"]).strip()
-        if "details" in body:
-            deal["details"] = body["details"]
+        changes = Changes(deal, body)
+        problems = changes.problems
+        changes.name()
+        changes.copy("details")
         if "primary_contact_id" in body:
             person = self._record("contacts", body["primary_contact_id"])
             if person is None:
@@ -360,69 +272,31 @@ class Opportunities(Resource):
                 problems.append("Company Id: Company not found")
             else:
                 deal["company_id"] = company["id"] if company else None
-        if "assignee_id" in body:
-            if body["assignee_id"] is not None and body["assignee_id"] not in USERS_BY_ID:
-                problems.append("assignee_id: User not found")
-            else:
-                deal["assignee_id"] = body["assignee_id"]
-        if "monetary_value" in body:
-            value = body["monetary_value"]
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-                problems.append("Value: must be a positive number")
-            else:
-                deal["monetary_value"] = value
-        if "monetary_unit" in body:
-            if body["monetary_unit"] not in CURRENCIES:
-                problems.append(f"Currency: {body['monetary_unit']} is not a currency of this account")
-            else:
-                deal["monetary_unit"] = body["monetary_unit"]
+        changes.one_of("assignee_id", USERS_BY_ID, USER_NOT_FOUND)
+        changes.monetary_value()
+        changes.one_of("monetary_unit", CURRENCIES, "Currency: {} is not a currency of this account", nullable=False)
         if "close_date" in body:
-            text = close_date_text(body["close_date"]) if body["close_date"] is not None else None
-            if body["close_date"] is not None and text is None:
+            close = close_date_text(body["close_date"]) if body["close_date"] is not None else None
+            if body["close_date"] is not None and close is None:
                 problems.append(f"Close Date: Invalid date {body['close_date']}")
             else:
-                deal["close_date"] = text
-        if "status" in body:
-            if body["status"] not in STATUSES:
-                problems.append(f"Status: must be one of {', '.join(STATUSES)}")
-            else:
-                deal["status"] = body["status"]
-        if "priority" in body:
-            if body["priority"] not in PRIORITIES:
-                problems.append(f"Priority: must be one of {', '.join(PRIORITIES)}")
-            else:
-                deal["priority"] = body["priority"]
-        if "loss_reason_id" in body:
-            if body["loss_reason_id"] is not None and body["loss_reason_id"] not in {r["id"] for r in LOSS_REASONS}:
-                problems.append("Loss Reason: Loss reason not found")
-            else:
-                deal["loss_reason_id"] = body["loss_reason_id"]
-        if "customer_source_id" in body:
-            if body["customer_source_id"] is not None and body["customer_source_id"] not in {
-                    s["id"] for s in CUSTOMER_SOURCES}:
-                problems.append("Source: Customer source not found")
-            else:
-                deal["customer_source_id"] = body["customer_source_id"]
+                deal["close_date"] = close
+        changes.one_of("status", STATUSES, f"Status: must be one of {', '.join(STATUSES)}", nullable=False)
+        changes.one_of("priority", PRIORITIES, f"Priority: must be one of {', '.join(PRIORITIES)}", nullable=False)
+        changes.one_of("loss_reason_id", {r["id"] for r in LOSS_REASONS}, "Loss Reason: Loss reason not found")
+        changes.one_of("customer_source_id", {s["id"] for s in CUSTOMER_SOURCES}, "Source: Customer source not found")
         if "win_probability" in body:
             chance = body["win_probability"]
             if chance is not None and (isinstance(chance, bool) or not isinstance(chance, int) or not 0 <= chance <= 100):
                 problems.append("Win Probability: must be an integer from 0 to 100")
             else:
                 deal["win_probability"] = chance
-        if "tags" in body:
-            tags = body["tags"] or []
-            if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
-                problems.append("tags: Tags must be strings")
-            else:
-                deal["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
-        if "custom_fields" in body:
-            problem = merge_custom_fields(deal, body["custom_fields"], "opportunity", self.emulator.definitions().by_id())
-            if problem:
-                problems.append(problem)
+        changes.tags()
+        changes.custom_fields(self.entity, self.custom_field_definitions())
         problem = self.place(deal, body, creating)
         if problem:
             problems.append(problem)
-        return validation_error(*problems) if problems else None
+        return changes.refusal()
 
     def _record(self, resource: str, raw: Any) -> dict[str, Any] | None:
         if isinstance(raw, bool) or not isinstance(raw, int):

@@ -33,8 +33,20 @@ from starlette.routing import Route
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.activities import NOTE_TYPE_ID, ActivityTypes
+from unigate.sandbox.copper.changes import TAGS_NOT_STRINGS, tag_list
 from unigate.sandbox.copper.common import (
-    NOT_FOUND_MESSAGE, SEARCH_RESULT_CAP, USERS, USERS_BY_ID, body_object, error, read_search, validation_error,
+    NOT_FOUND_MESSAGE, USERS, USERS_BY_ID, body_object, error, read_search, validation_error,
+)
+from unigate.sandbox.copper.search import (
+    NO_VALUE,
+    Criterion,
+    id_set,
+    linked_to,
+    page_span,
+    search_answer,
+    tagged,
+    with_ids,
+    within_bounds,
 )
 
 if TYPE_CHECKING:
@@ -48,7 +60,6 @@ RELATED_TYPES = {"lead": "leads", "person": "contacts", "company": "accounts", "
 SEARCH_KEYS = {"page_number", "page_size", "sort_by", "sort_direction", "ids", "assignee_ids", "opportunity_ids",
                "project_ids", "statuses", "tags", "minimum_due_date", "maximum_due_date", "minimum_created_date",
                "maximum_created_date", "minimum_modified_date", "maximum_modified_date"}
-NO_VALUE = -2
 FIRST_TASK_ID = 4_110_001
 SEED_EPOCH = 1_496_000_000
 TO_DO_TYPE_ID = 190713            # the account's default task type
@@ -169,46 +180,25 @@ class Tasks(Resource):
             return validation_error(f"sort_by: {body.get('sort_by')} is not a valid sort field")
         rows = sorted((t for t in self.store.live() if all(test(t) for test in tests)), key=key,
                       reverse=direction == "desc")
-        start = (page - 1) * size
-        window = rows[start:max(min(start + size, SEARCH_RESULT_CAP), start)]
-        return json_response([self.render(t) for t in window], headers={"X-PW-TOTAL": str(len(rows))})
+        start, stop = page_span(page, size)
+        return search_answer([self.render(t) for t in rows[start:stop]], len(rows))
 
     @staticmethod
-    def filters(body: dict[str, Any]) -> list:
-        found = []
-
-        def id_set(key: str) -> set[int]:
-            return {int(x) for x in body[key]}
-
-        if body.get("ids"):
-            ids = id_set("ids")
-            found.append(lambda t: t["id"] in ids)
-        if body.get("assignee_ids"):
-            owners = id_set("assignee_ids")
-            found.append(lambda t: (t["assignee_id"] if t["assignee_id"] is not None else NO_VALUE) in owners)
+    def filters(body: dict[str, Any]) -> list[Criterion]:
+        found = [*with_ids(body), *linked_to(body, (("assignee_ids", "assignee_id"),))]
         if body.get("opportunity_ids"):
-            deals = id_set("opportunity_ids")
+            deals = id_set(body, "opportunity_ids")
             found.append(lambda t: t["related_resource"]["type"] == "opportunity" and t["related_resource"]["id"] in deals)
         if body.get("project_ids"):
-            projects = id_set("project_ids")   # the sandbox holds no projects: only -2 (none) matches
+            projects = id_set(body, "project_ids")   # the sandbox holds no projects: only -2 (none) matches
             found.append(lambda t: NO_VALUE in projects and t["related_resource"]["type"] != "project")
         if body.get("statuses"):
             statuses = {str(s) for s in body["statuses"]}
             if not statuses <= set(STATUSES):
                 raise ValueError("statuses")
             found.append(lambda t: t["status"] in statuses)
-        if body.get("tags"):
-            tags = {str(x).lower() for x in body["tags"]}
-            found.append(lambda t: any(x.lower() in tags for x in t["tags"]))
-        for key, field, lower in (("minimum_due_date", "due_date", True), ("maximum_due_date", "due_date", False),
-                                  ("minimum_created_date", "date_created", True),
-                                  ("maximum_created_date", "date_created", False),
-                                  ("minimum_modified_date", "date_modified", True),
-                                  ("maximum_modified_date", "date_modified", False)):
-            if body.get(key) is not None:
-                limit = float(body[key])
-                found.append((lambda t, f=field, v=limit: t[f] is not None and t[f] >= v) if lower
-                             else (lambda t, f=field, v=limit: t[f] is not None and t[f] <= v))
+        found += tagged(body)
+        found += within_bounds(body, ("due_date", "created_date", "modified_date"), number=float)
         return found
 
     # -- read, create, update, delete -------------------------------------------------------------------------
@@ -305,8 +295,8 @@ class Tasks(Resource):
                 return "custom_activity_type_id: Activity type not found"
             task["custom_activity_type_id"] = found["id"]
         if "tags" in body:
-            tags = body["tags"] or []
-            if not isinstance(tags, list) or any(not isinstance(t, str) for t in tags):
-                return "tags: Tags must be strings"
-            task["tags"] = list(dict.fromkeys(t.strip() for t in tags if t.strip()))
+            tags = tag_list(body["tags"])
+            if tags is None:
+                return TAGS_NOT_STRINGS
+            task["tags"] = tags
         return None

@@ -29,6 +29,7 @@ documented (SYSTEM_FIELD_MESSAGE, 400 here) [unverified].
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.requests import Request
@@ -141,134 +142,110 @@ class Fields(Resource):
 
     def routes(self) -> list[Route]:
         return [route for kind in DEFINITIONS for route in (
-            Route(f"/api/v2/{kind}", self._lister(kind), methods=["GET"]),
-            Route(f"/api/v2/{kind}", self._creator(kind), methods=["POST"]),
-            Route(f"/api/v2/{kind}/{{code}}", self._getter(kind), methods=["GET"]),
-            Route(f"/api/v2/{kind}/{{code}}", self._updater(kind), methods=["PATCH"]),
-            Route(f"/api/v2/{kind}/{{code}}", self._deleter(kind), methods=["DELETE"]))]
+            Route(f"/api/v2/{kind}", self._endpoint(kind, self.list_fields), methods=["GET"]),
+            Route(f"/api/v2/{kind}", self._endpoint(kind, self.create_field), methods=["POST"]),
+            Route(f"/api/v2/{kind}/{{code}}", self._field_endpoint(kind, self.get_field), methods=["GET"]),
+            Route(f"/api/v2/{kind}/{{code}}", self._field_endpoint(kind, self.update_field), methods=["PATCH"]),
+            Route(f"/api/v2/{kind}/{{code}}", self._field_endpoint(kind, self.delete_field), methods=["DELETE"]))]
 
-    def _lister(self, kind: str):
-        async def list_fields(request: Request) -> Response:
+    def _endpoint(self, kind: str, handler: Callable[[str, Request, dict[str, str]], Awaitable[Response]]):
+        """`handler(kind, request, headers)` behind the rate-limit count and Pipedrive's token check (401); an
+        `Invalid` it raises is Pipedrive's 400 with that message."""
+        async def endpoint(request: Request) -> Response:
             headers = self.emulator.rate_limits.headers()
             if not self.emulator.authorized(request):
                 return unauthorized(headers)
-            params = request.query_params
-            raw_limit = params.get("limit", str(DEFAULT_LIMIT))
-            if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-                return invalid(f"Validation failed: limit: Parameter 'limit' must be between 1 and {MAX_LIMIT}", headers)
             try:
-                start = decode_position(params["cursor"]) if params.get("cursor") else 0
+                return await handler(kind, request, headers)
             except Invalid as refused:
                 return invalid(str(refused), headers)
-            if not isinstance(start, int) or start < 0:
-                return invalid("Validation failed: cursor: Invalid cursor", headers)
-            fields = self.definitions[kind]
-            end = start + int(raw_limit)
-            page = [_shown(f) for f in fields[start:end]]
-            next_cursor = encode_cursor(end) if end < len(fields) else None
-            return json_response({"success": True, "data": page, "additional_data": {"next_cursor": next_cursor}},
-                                 headers=headers)
-        return list_fields
+        return endpoint
+
+    def _field_endpoint(self, kind: str,
+                        handler: Callable[[str, Request, dict[str, str], dict[str, Any]], Awaitable[Response]]):
+        """`handler(kind, request, headers, field)` for the field the path's code names, as `_endpoint` serves it;
+        an unknown code is a 404."""
+        async def with_field(kind: str, request: Request, headers: dict[str, str]) -> Response:
+            found = self._find(kind, request.path_params["code"])
+            if found is None:
+                return error(404, NOT_FOUND_MESSAGE, headers)
+            return await handler(kind, request, headers, found)
+        return self._endpoint(kind, with_field)
 
     def _find(self, kind: str, code: str) -> dict[str, Any] | None:
         return next((f for f in self.definitions[kind] if f["field_code"] == code), None)
 
-    def _addressed(self, kind: str, request: Request) -> tuple[dict[str, str], dict[str, Any]] | Response:
-        """The rate-limit headers and the field the path's code names, or Pipedrive's 401 / 404."""
-        headers = self.emulator.rate_limits.headers()
-        if not self.emulator.authorized(request):
-            return unauthorized(headers)
-        found = self._find(kind, request.path_params["code"])
-        if found is None:
-            return error(404, NOT_FOUND_MESSAGE, headers)
-        return headers, found
+    async def list_fields(self, kind: str, request: Request, headers: dict[str, str]) -> Response:
+        params = request.query_params
+        raw_limit = params.get("limit", str(DEFAULT_LIMIT))
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+            raise Invalid(f"Validation failed: limit: Parameter 'limit' must be between 1 and {MAX_LIMIT}")
+        start = decode_position(params["cursor"]) if params.get("cursor") else 0
+        if not isinstance(start, int) or start < 0:
+            raise Invalid("Validation failed: cursor: Invalid cursor")
+        fields = self.definitions[kind]
+        end = start + int(raw_limit)
+        page = [_shown(f) for f in fields[start:end]]
+        next_cursor = encode_cursor(end) if end < len(fields) else None
+        return json_response({"success": True, "data": page, "additional_data": {"next_cursor": next_cursor}},
+                             headers=headers)
 
-    def _getter(self, kind: str):
-        async def one_field(request: Request) -> Response:
-            addressed = self._addressed(kind, request)
-            if isinstance(addressed, Response):
-                return addressed
-            headers, found = addressed
-            return json_response({"success": True, "data": _shown(found)}, headers=headers)
-        return one_field
+    async def get_field(self, kind: str, request: Request, headers: dict[str, str], found: dict[str, Any]) -> Response:
+        return _answer(_shown(found), headers)
 
-    def _creator(self, kind: str):
-        async def create_field(request: Request) -> Response:
-            headers = self.emulator.rate_limits.headers()
-            if not self.emulator.authorized(request):
-                return unauthorized(headers)
-            try:
-                body = self._known(await read_body(request), CREATE_KEYS)
-                name = _field_name(body)
-                kind_of = body.get("field_type")
-                if kind_of not in FIELD_TYPES:
-                    raise Invalid("Validation failed: field_type: Parameter 'field_type' must be one of "
-                                  + ", ".join(FIELD_TYPES))
-                options = self._options(body.get("options"), kind_of)
-                description = _description(body)
-            except Invalid as refused:
-                return invalid(str(refused), headers)
-            self.created += 1
-            # A custom field's code is a 40-character hash Pipedrive picks per company
-            # (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields).
-            code = hashlib.sha1(f"{self.emulator.space}:{kind}:{self.created}".encode()).hexdigest()
-            field = {**_field(code, name, kind_of, custom=True, options=options), "description": description}
-            self.definitions[kind].append(field)
-            return json_response({"success": True, "data": _shown(field)}, headers=headers)
-        return create_field
+    async def create_field(self, kind: str, request: Request, headers: dict[str, str]) -> Response:
+        body = self._known(await read_body(request), CREATE_KEYS)
+        name = _field_name(body)
+        kind_of = body.get("field_type")
+        if kind_of not in FIELD_TYPES:
+            raise Invalid("Validation failed: field_type: Parameter 'field_type' must be one of " + ", ".join(FIELD_TYPES))
+        options = self._options(body.get("options"), kind_of)
+        description = _description(body)
+        self.created += 1
+        # A custom field's code is a 40-character hash Pipedrive picks per company
+        # (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields).
+        code = hashlib.sha1(f"{self.emulator.space}:{kind}:{self.created}".encode()).hexdigest()
+        field = {**_field(code, name, kind_of, custom=True, options=options), "description": description}
+        self.definitions[kind].append(field)
+        return _answer(_shown(field), headers)
 
-    def _updater(self, kind: str):
-        async def update_field(request: Request) -> Response:
-            addressed = self._addressed(kind, request)
-            if isinstance(addressed, Response):
-                return addressed
-            headers, found = addressed
-            try:
-                raw = await read_body(request)
-                for fixed in ("field_code", "field_type"):
-                    # "The field_code and field_type cannot be changed" (updatePersonField, person-fields-api.ts).
-                    if fixed in raw:
-                        raise Invalid(f"Validation failed: {fixed}: Parameter '{fixed}' cannot be changed")
-                body = self._known(raw, UPDATE_KEYS)
-                if not body:
-                    # "At least one field must be provided in the request body."
-                    raise Invalid("Validation failed: At least one field must be provided in the request body")
-                if not found["is_custom_field"]:
-                    return error(400, SYSTEM_FIELD_MESSAGE, headers)
-                changes: dict[str, Any] = {}
-                if "field_name" in body:
-                    changes["field_name"] = _field_name(body)
-                if "description" in body:
-                    changes["description"] = _description(body)
-            except Invalid as refused:
-                return invalid(str(refused), headers)
-            found.update(changes)
-            return json_response({"success": True, "data": _shown(found)}, headers=headers)
-        return update_field
+    async def update_field(self, kind: str, request: Request, headers: dict[str, str], found: dict[str, Any]) -> Response:
+        raw = await read_body(request)
+        for fixed in ("field_code", "field_type"):
+            # "The field_code and field_type cannot be changed" (updatePersonField, person-fields-api.ts).
+            if fixed in raw:
+                raise Invalid(f"Validation failed: {fixed}: Parameter '{fixed}' cannot be changed")
+        body = self._known(raw, UPDATE_KEYS)
+        if not body:
+            # "At least one field must be provided in the request body."
+            raise Invalid("Validation failed: At least one field must be provided in the request body")
+        if not found["is_custom_field"]:
+            return error(400, SYSTEM_FIELD_MESSAGE, headers)
+        changes: dict[str, Any] = {}
+        if "field_name" in body:
+            changes["field_name"] = _field_name(body)
+        if "description" in body:
+            changes["description"] = _description(body)
+        found.update(changes)     # only once every change is checked
+        return _answer(_shown(found), headers)
 
-    def _deleter(self, kind: str):
-        async def delete_field(request: Request) -> Response:
-            addressed = self._addressed(kind, request)
-            if isinstance(addressed, Response):
-                return addressed
-            headers, found = addressed
-            if not found["is_custom_field"]:
-                return error(400, SYSTEM_FIELD_MESSAGE, headers)
-            self.definitions[kind].remove(found)
-            records = self.emulator.resource(RECORDS_OF[kind])
-            assert isinstance(records, Organizations)
-            for record in records.store.records.values():
-                record["custom_fields"].pop(found["field_code"], None)
-            if kind == "dealFields":
-                # Leads carry the deals' custom fields as top-level keys ("Leads inherit all deals' custom fields",
-                # https://pipedrive.readme.io/docs/core-api-concepts-custom-fields).
-                leads: Any = self.emulator.resource("leads")
-                for lead in leads.store.records.values():
-                    lead.pop(found["field_code"], None)
-            data = {k: found[k] for k in ("field_name", "field_code", "field_type", "is_custom_field",
-                                          "is_optional_response_field", "options", "subfields")}
-            return json_response({"success": True, "data": data}, headers=headers)
-        return delete_field
+    async def delete_field(self, kind: str, request: Request, headers: dict[str, str], found: dict[str, Any]) -> Response:
+        if not found["is_custom_field"]:
+            return error(400, SYSTEM_FIELD_MESSAGE, headers)
+        self.definitions[kind].remove(found)
+        records = self.emulator.resource(RECORDS_OF[kind])
+        assert isinstance(records, Organizations)
+        for record in records.store.records.values():
+            record["custom_fields"].pop(found["field_code"], None)
+        if kind == "dealFields":
+            # Leads carry the deals' custom fields as top-level keys ("Leads inherit all deals' custom fields",
+            # https://pipedrive.readme.io/docs/core-api-concepts-custom-fields).
+            leads: Any = self.emulator.resource("leads")
+            for lead in leads.store.records.values():
+                lead.pop(found["field_code"], None)
+        data = {k: found[k] for k in ("field_name", "field_code", "field_type", "is_custom_field",
+                                      "is_optional_response_field", "options", "subfields")}
+        return _answer(data, headers)
 
     def _known(self, body: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
         """The body's fields the request schema has; others as the switch `unknown_fields` says (accounts.py)."""
@@ -292,6 +269,10 @@ class Fields(Resource):
             stored.append({"id": self.next_option_id, "label": label})
             self.next_option_id += 1
         return stored
+
+
+def _answer(data: Any, headers: dict[str, str]) -> Response:
+    return json_response({"success": True, "data": data}, headers=headers)
 
 
 def _shown(field: dict[str, Any]) -> dict[str, Any]:
