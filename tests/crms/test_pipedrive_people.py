@@ -363,6 +363,37 @@ def test_a_custom_field_is_renamed_then_deleted_and_records_lose_its_value(gatew
     assert refused.status_code == 400 and refused.json()["truto_is_remote_error"] is True
 
 
+def test_an_update_with_options_adds_relabels_and_removes_them_through_the_options_endpoints(gateway, ctl):
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "opportunity"},
+                              json={"label": "Tier", "type": "enum", "entity_type": "opportunity",
+                                    "options": [{"label": "Gold"}, {"label": "Silver"}, {"label": "Bronze"}]}).json()
+    code = created["id"]
+    gold, silver, _bronze = created["options"]
+    ctl.clear_requests()
+    # Gold kept as it is, Silver relabelled, Bronze left out (removed), Platinum new.
+    wanted = [gold, {"value": silver["value"], "label": "Silver+"}, {"label": "Platinum"}]
+    updated = gateway.unified("PATCH", NAME, code, resource="fields", params={"entity": "opportunity"},
+                              json={"options": wanted})
+    assert updated.status_code == 200, updated.text
+    base = f"/api/v2/dealFields/{code}"
+    assert [(r["method"], r["path"], r["body"]) for r in field_writes(ctl)] == [
+        ("POST", f"{base}/options", [{"label": "Platinum"}]),
+        ("PATCH", f"{base}/options", [{"id": int(silver["value"]), "label": "Silver+"}]),
+        ("DELETE", f"{base}/options", [{"id": int(_bronze["value"])}]),
+        ("PATCH", base, {"field_name": "Tier"}),   # the field's own name again: the PATCH needs a field
+    ]
+    labels = [o["label"] for o in updated.json()["options"]]
+    assert labels == ["Gold", "Silver+", "Platinum"]
+    stored = next(f for f in ctl.records("fields") if f["field_code"] == code)
+    assert [o["label"] for o in stored["options"]] == labels
+    # The same list again changes nothing but the PATCH of the field itself.
+    ctl.clear_requests()
+    again = gateway.unified("PATCH", NAME, code, resource="fields", params={"entity": "opportunity"},
+                            json={"options": updated.json()["options"]})
+    assert again.status_code == 200, again.text
+    assert [(r["method"], r["path"]) for r in field_writes(ctl)] == [("PATCH", base)]
+
+
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
 def test_pipedrive_refuses_to_change_or_delete_its_own_fields(gateway, ctl, method):
     ctl.clear_requests()
@@ -376,7 +407,7 @@ def test_pipedrive_refuses_to_change_or_delete_its_own_fields(gateway, ctl, meth
         "field_name"] == "Name"
 
 
-@pytest.mark.parametrize(("body", "says"), [({"type": "number"}, "type"), ({"options": [{"label": "A"}]}, "options"),
+@pytest.mark.parametrize(("body", "says"), [({"type": "number"}, "type"), ({"options": [{"label": "A"}]}, "enum and set"), ({"options": []}, "options"),
                                             ({"label": "X", "entity_type": "account"}, "entity")])
 def test_an_update_pipedrive_cannot_make_is_400_before_the_call(gateway, ctl, body, says):
     code = gateway.unified("POST", NAME, resource="fields", json={"label": "Typed", "type": "string"}).json()["id"]

@@ -536,3 +536,31 @@ def test_leads_take_the_deal_fields_as_they_are(pipedrive):
     assert call(pipedrive, "DELETE", f"/api/v2/dealFields/{code}").status_code == 200
     assert code not in next(r for r in pipedrive.records("leads") if r["id"] == lead["id"])
     assert call(pipedrive, "PATCH", f"/v1/leads/{lead['id']}", json={code: 1}).status_code == 400
+
+
+def test_an_enum_fields_options_change_in_bulk_all_or_none(pipedrive):
+    code = call(pipedrive, "POST", "/api/v2/dealFields", json={
+        "field_name": "Tier", "field_type": "enum", "options": [{"label": "Gold"}, {"label": "Silver"}]}).json()[
+        "data"]["field_code"]
+    options = f"/api/v2/dealFields/{code}/options"
+    added = call(pipedrive, "POST", options, json=[{"label": "Bronze"}])
+    assert added.status_code == 200 and [o["label"] for o in added.json()["data"]] == ["Bronze"]
+    field = call(pipedrive, "GET", f"/api/v2/dealFields/{code}").json()["data"]
+    gold, silver, bronze = field["options"]
+    # An unknown id fails the whole call: Silver keeps its label.
+    mixed = call(pipedrive, "PATCH", options, json=[{"id": silver["id"], "label": "Silver+"}, {"id": 999999, "label": "X"}])
+    assert mixed.status_code == 400 and mixed.json()["success"] is False
+    relabelled = call(pipedrive, "PATCH", options, json=[{"id": silver["id"], "label": "Silver+"}])
+    assert relabelled.json()["data"] == [{"id": silver["id"], "label": "Silver+"}]
+    removed = call(pipedrive, "DELETE", options, json=[{"id": bronze["id"]}])
+    assert removed.status_code == 200 and [o["id"] for o in removed.json()["data"]] == [bronze["id"]]
+    after = call(pipedrive, "GET", f"/api/v2/dealFields/{code}").json()["data"]["options"]
+    assert [(o["id"], o["label"]) for o in after] == [(gold["id"], "Gold"), (silver["id"], "Silver+")]
+    for body in ([], {"label": "X"}, [{"label": " "}], "[", [{"id": True}]):
+        kwargs = {"data": body} if isinstance(body, str) else {"json": body}
+        refused = call(pipedrive, "POST" if body != [{"id": True}] else "DELETE", options, **kwargs)
+        assert refused.status_code == 400, (body, refused.text)
+    text = call(pipedrive, "POST", "/api/v2/dealFields", json={"field_name": "Note", "field_type": "varchar"}).json()[
+        "data"]["field_code"]
+    assert call(pipedrive, "POST", f"/api/v2/dealFields/{text}/options", json=[{"label": "A"}]).status_code == 400
+    assert call(pipedrive, "POST", "/api/v2/dealFields/value/options", json=[{"label": "A"}]).status_code == 400

@@ -15,6 +15,11 @@ person-fields-api.ts, deal-fields-api.ts, with the request and answer models bes
   `required_fields` (UpdatePersonFieldRequest); 200 with the field
 - `DELETE /api/v2/{…Fields}/{field_code}`                      "Marks a custom field as deleted"; 200 with the
   field (DeletePersonField200ResponseData); it is no longer listed or read (404), and records lose its value
+- `POST|PATCH|DELETE /api/v2/{…Fields}/{field_code}/options`    a custom enum or set field's options in bulk, each
+  call atomic: add `[{label}]`, relabel `[{id, label}]`, remove `[{id}]`; PATCH and DELETE fail "if any of the
+  specified option IDs do not exist"; 200 with only the options touched, `[{id, label}]`
+  (addDealFieldOptions / updateDealFieldOptions / deleteDealFieldOptions in deal-fields-api.ts). Records keep a
+  removed option's id as their value [unverified]; the refusals' wording and status (400) are [unverified].
 
 A field (client-php v2 PersonFieldItem / DealFieldItem): `field_name`, `field_code` (a standard field's name, or a
 custom field's 40-character hash, https://pipedrive.readme.io/docs/core-api-concepts-custom-fields), `field_type`
@@ -32,6 +37,7 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -146,7 +152,9 @@ class Fields(Resource):
             Route(f"/api/v2/{kind}", self._endpoint(kind, self.create_field), methods=["POST"]),
             Route(f"/api/v2/{kind}/{{code}}", self._field_endpoint(kind, self.get_field), methods=["GET"]),
             Route(f"/api/v2/{kind}/{{code}}", self._field_endpoint(kind, self.update_field), methods=["PATCH"]),
-            Route(f"/api/v2/{kind}/{{code}}", self._field_endpoint(kind, self.delete_field), methods=["DELETE"]))]
+            Route(f"/api/v2/{kind}/{{code}}", self._field_endpoint(kind, self.delete_field), methods=["DELETE"]),
+            Route(f"/api/v2/{kind}/{{code}}/options", self._field_endpoint(kind, self.change_options),
+                  methods=["POST", "PATCH", "DELETE"]))]
 
     def _endpoint(self, kind: str, handler: Callable[[str, Request, dict[str, str]], Awaitable[Response]]):
         """`handler(kind, request, headers)` behind the rate-limit count and Pipedrive's token check (401); an
@@ -247,6 +255,39 @@ class Fields(Resource):
                                       "is_optional_response_field", "options", "subfields")}
         return _answer(data, headers)
 
+    async def change_options(self, kind: str, request: Request, headers: dict[str, str],
+                             found: dict[str, Any]) -> Response:
+        """Adds (POST), relabels (PATCH) or removes (DELETE) options of a custom enum or set field, all or none."""
+        if not found["is_custom_field"]:
+            return error(400, SYSTEM_FIELD_MESSAGE, headers)
+        if found["field_type"] not in ("enum", "set"):
+            raise Invalid("Validation failed: options: Only enum and set fields have options")
+        try:
+            items = orjson.loads(await request.body() or b"null")
+        except orjson.JSONDecodeError:
+            raise Invalid("Validation failed: request body must be valid JSON") from None
+        if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):
+            raise Invalid("Validation failed: body: An array of options is required")
+        options = found["options"]
+        if request.method == "POST":
+            added = [{"id": self.next_option_id + i, "label": _option_label(item)} for i, item in enumerate(items)]
+            self.next_option_id += len(added)
+            options.extend(added)
+            return _answer(added, headers)
+        by_id = {option["id"]: option for option in options}
+        ids = [item.get("id") for item in items]
+        unknown = [i for i in ids if isinstance(i, bool) or i not in by_id]
+        if unknown:
+            raise Invalid(f"Validation failed: id: Option {unknown[0]!r} does not exist")
+        if request.method == "PATCH":
+            labels = [_option_label(item) for item in items]      # every label checked before any is changed
+            for option_id, label in zip(ids, labels, strict=True):
+                by_id[option_id]["label"] = label
+            return _answer([dict(by_id[i]) for i in ids], headers)
+        removed = [dict(by_id[i]) for i in dict.fromkeys(ids)]
+        found["options"] = [option for option in options if option["id"] not in set(ids)]
+        return _answer(removed, headers)
+
     def _known(self, body: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
         """The body's fields the request schema has; others as the switch `unknown_fields` says (accounts.py)."""
         unknown = sorted(set(body) - keys)
@@ -263,10 +304,7 @@ class Fields(Resource):
             raise Invalid("Validation failed: options: Parameter 'options' is required for enum and set field types")
         stored = []
         for option in options:
-            label = option.get("label") if isinstance(option, dict) else None
-            if not isinstance(label, str) or not label.strip():
-                raise Invalid("Validation failed: options.label: Parameter 'label' is required and must be a non-empty string")
-            stored.append({"id": self.next_option_id, "label": label})
+            stored.append({"id": self.next_option_id, "label": _option_label(option)})
             self.next_option_id += 1
         return stored
 
@@ -280,6 +318,13 @@ def _shown(field: dict[str, Any]) -> dict[str, Any]:
     if field["options"] is not None:
         out["options"] = [dict(o) for o in field["options"]]
     return out
+
+
+def _option_label(option: Any) -> str:
+    label = option.get("label") if isinstance(option, dict) else None
+    if not isinstance(label, str) or not label.strip():
+        raise Invalid("Validation failed: options.label: Parameter 'label' is required and must be a non-empty string")
+    return label
 
 
 def _field_name(body: dict[str, Any]) -> str:
