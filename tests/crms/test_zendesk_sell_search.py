@@ -186,3 +186,15 @@ def test_a_page_read_that_answers_no_readable_records_fails_the_page(gateway, ct
                                resource="opportunities")
     assert response.status_code == 502, response.text
     assert "search page" in response.json()["message"]
+
+
+@pytest.mark.parametrize("position", ["not-a-sell-cursor", 3])
+def test_a_cursor_sell_did_not_issue_is_a_clear_400(gateway, ctl, position):
+    import base64
+    import json
+    forged = base64.urlsafe_b64encode(json.dumps({"p": position}).encode()).decode().rstrip("=")
+    response = gateway.unified("GET", NAME, resource="opportunities",
+                               params={"updated_at[gte]": "2000-01-01T00:00:00Z", "next_cursor": forged})
+    assert response.status_code == 400, response.text
+    assert "cursor" in response.json()["message"]
+    assert searches(ctl, "deals")[-1]["items"][0]["data"]["cursor"] == position

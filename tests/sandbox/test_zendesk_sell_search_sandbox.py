@@ -43,7 +43,7 @@ def assert_bad_request(response) -> str:
     assert response.status_code == 400, response.text
     body = response.json()
     assert body["meta"]["type"] == "errors" and body["errors"][0]["error"]["code"] == "bad_request"
-    return body["errors"][0]["error"]["details"]
+    return body["errors"][0]["error"]["message"]
 
 
 def test_the_default_projection_is_the_id_and_the_answer_has_sells_shape(sell):

@@ -24,7 +24,8 @@ Attribute names are the indexes' own (`GET /v3/{index}/schema`, as the live sche
 leag/tap-zendesk-sell tap's `schemas/search/{contacts,deals,leads}.json`): the contacts index spells
 `is_organisation`, leads have `company_name` (the v2 `organization_name`). Only the attributes below are
 emulated; any other name is refused as unknown [unverified: Sell's answer to an unknown attribute].
-Malformed queries answer 400 in Sell's errors envelope (code `bad_request` [unverified]).
+Malformed queries answer 400 in Sell's errors envelope, the problem as the message (code `bad_request`
+[unverified]).
 
 Switch `search_boolean_value` [unverified]: the filtering page writes a boolean equality as a JSON boolean
 (`{"eq": true}` on `is_organisation`). `json` (default) refuses `"true"` as a type mismatch; `lenient` also
@@ -55,6 +56,7 @@ MAX_PER_PAGE = 200
 _MAX_DEPTH = 8          # nesting of and/or/not a query may have (bounded work on hostile bodies)
 _MAX_CLAUSES = 100      # filters in one query
 _RANGE_KEYS = ("gte", "gt", "lte", "lt")
+_QUERY_LANGUAGE = "See https://developer.zendesk.com/api-reference/sales-crm/search/query-language"
 
 
 class SearchError(ValueError):
@@ -165,14 +167,15 @@ class Search(Resource):
         body = await read_json(request)
         items = body.get("items") if isinstance(body, dict) else None
         if not isinstance(items, list) or not items or len(items) > 10:
-            return emulator.error(request, 400, "bad_request", "Invalid search request",
-                                  'The body takes {"items": [{"data": {"query": {...}}}]} with 1 to 10 items.')
+            return emulator.error(request, 400, "bad_request",
+                                  'the body takes {"items": [{"data": {"query": {...}}}]} with 1 to 10 items',
+                                  _QUERY_LANGUAGE)
         answers = []
         for item in items:
             try:
                 answers.append(self._answer(index, item))
             except SearchError as problem:
-                return emulator.error(request, 400, "bad_request", "Invalid search query", str(problem))
+                return emulator.error(request, 400, "bad_request", str(problem), _QUERY_LANGUAGE)
         return emulator.ok(request, {"items": answers})
 
     # -- one item -------------------------------------------------------------------------------------
