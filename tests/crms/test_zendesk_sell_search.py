@@ -198,3 +198,12 @@ def test_a_cursor_sell_did_not_issue_is_a_clear_400(gateway, ctl, position):
     assert response.status_code == 400, response.text
     assert "cursor" in response.json()["message"]
     assert searches(ctl, "deals")[-1]["items"][0]["data"]["cursor"] == position
+
+
+def test_a_search_that_fails_on_the_way_is_sent_again_as_a_read(gateway, ctl):
+    ctl.fault(status=503, path_contains="/v3/deals/search", headers={"Retry-After": "0"})
+    response = gateway.unified("GET", NAME, resource="opportunities",
+                               params={"updated_at[gte]": "2000-01-01T00:00:00Z", "limit": 5})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["result"]) == 5
+    assert len(searches(ctl, "deals")) == 2
