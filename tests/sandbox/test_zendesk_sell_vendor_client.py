@@ -80,7 +80,8 @@ def test_client_sees_an_unknown_switch_value_refused_by_the_control_api(sell):
     assert requests.get(url, timeout=5).json()["switches"] == {
         "create_status": 200, "custom_fields_update": "merge", "per_page_over_max": "refuse", "rate_limit_headers": True,
         "is_organization_update": "ignore", "refresh_token_rotation": True, "user_agent_required": True,
-        "note_parent_required": True, "call_update": "any", "call_phone_number_required": False}
+        "note_parent_required": True, "call_update": "any", "call_phone_number_required": False,
+        "search_boolean_value": "json"}
 
 
 @pytest.mark.parametrize("per_page_over_max", ["refuse", "clamp"])

@@ -5,7 +5,8 @@ One module per resource, listed in `resources` in seeding order: `accounts.py` o
 collection, which holds organisations and persons, and seeds the organisations; `contacts.py` seeds the
 persons into it; `pipelines.py` and `stages.py` (read-only) and `deals.py` (the `opportunities`, each with a
 primary contact, in a stage) follow, then `people.py` (users, leads and custom field definitions), then `notes.py`, `tasks.py` and `calls.py` (with call outcomes), each
-on one seeded organisation, person, deal or lead (what they share: `activity.py`). Assembled here with what
+on one seeded organisation, person, deal or lead (what they share: `activity.py`); `search.py` is the v3 Search
+API over the stored contacts, deals and leads. Assembled here with what
 every request goes through:
 - `Authorization: Bearer <token>` (`SANDBOX_TOKEN` or an unexpired access token the OAuth server
   issued); 401 `unauthorized` in the errors envelope otherwise
@@ -46,6 +47,7 @@ from unigate.sandbox.zendesk_sell.oauth import (
 )
 from unigate.sandbox.zendesk_sell.people import CustomFields, Leads, Users
 from unigate.sandbox.zendesk_sell.pipelines import Pipelines
+from unigate.sandbox.zendesk_sell.search import SEARCH_BOOLEAN_VALUE, Search
 from unigate.sandbox.zendesk_sell.stages import Stages
 from unigate.sandbox.zendesk_sell.tasks import Tasks
 
@@ -59,13 +61,15 @@ __all__ = [
 class ZendeskSellEmulator(Emulator):
     name = "zendesk_sell"
     oauth_profile = OAUTH_PROFILE
-    resources = (Accounts, Contacts, Pipelines, Stages, Deals, Users, Leads, CustomFields, Notes, Tasks, Calls)
+    resources = (Accounts, Contacts, Pipelines, Stages, Deals, Users, Leads, CustomFields, Notes, Tasks, Calls, Search)
     # oauth.py: whether a refresh rotates the refresh token is unverified
     # common.py: whether Sell refuses a request without User-Agent is unverified
     # notes.py, calls.py: whether a note needs its record, a call its phone number, and what a call update changes
+    # search.py: whether the Search API takes a boolean equality written as a string
     switches = {**SWITCHES, "refresh_token_rotation": (OAUTH_ROTATES_REFRESH_TOKEN, not OAUTH_ROTATES_REFRESH_TOKEN),
                 "user_agent_required": (True, False), "note_parent_required": NOTE_PARENT_REQUIRED,
-                "call_update": CALL_UPDATE, "call_phone_number_required": CALL_PHONE_NUMBER_REQUIRED}
+                "call_update": CALL_UPDATE, "call_phone_number_required": CALL_PHONE_NUMBER_REQUIRED,
+                "search_boolean_value": SEARCH_BOOLEAN_VALUE}
 
     def reset_state(self) -> None:
         """Ids (one sequence for every contact), request ids, the rate-limit budget; refresh-token rotation
