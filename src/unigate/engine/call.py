@@ -376,16 +376,7 @@ class Engine:
             if new_id in (None, ""):
                 raise GatewayError(502, f"{request.account.integration.label} did not say which record was written.",
                                    remote=True, raw_response=parsed)
-            read_request = replace(request, method="get", id=str(new_id), body=None, remote_query={})
-            read_scope = {**scope, "id": str(new_id), "body": None, "steps": {}}
-            get = self._alternative(mapping.methods["get"], read_scope, "get")  # as a get of the record would
-            try:
-                read_scope["steps"] = await self._run_steps(read_request, state, get, read_scope)
-                return await self._single(read_request, state, mapping, get,
-                                          request.account.integration.resource_method(get.resource, get.method),
-                                          read_scope)
-            except GatewayError as exc:
-                raise self._unread(request, str(new_id), exc) from exc
+            return await self._read_back(request, state, mapping, str(new_id), scope)
         if request.method == "delete":
             return JsonResult(self._deleted(request, mm, parsed, schema), headers)
         record = parsed
@@ -406,6 +397,21 @@ class Engine:
         if unified is None:
             raise GatewayError(502, f"{label}'s record could not be mapped.", remote=True, raw_response=parsed)
         return JsonResult(unified, headers)
+
+    async def _read_back(self, request: UnifiedRequest, state: CallState, mapping: ResourceMapping, record_id: str,
+                         scope: dict[str, Any]) -> Result:
+        """The written record through the resource's get (its alternative chosen as a get of it would); a read
+        that fails says the write was made."""
+        read_request = replace(request, method="get", id=record_id, body=None, remote_query={})
+        read_scope = {**scope, "id": record_id, "body": None, "steps": {}}
+        get = self._alternative(mapping.methods["get"], read_scope, "get")
+        try:
+            read_scope["steps"] = await self._run_steps(read_request, state, get, read_scope)
+            return await self._single(read_request, state, mapping, get,
+                                      request.account.integration.resource_method(get.resource, get.method),
+                                      read_scope)
+        except GatewayError as exc:
+            raise self._unread(request, record_id, exc) from exc
 
     @staticmethod
     def _unread(request: UnifiedRequest, record_id: str, error: GatewayError) -> GatewayError:
@@ -511,12 +517,7 @@ class Engine:
             if record_id in (None, ""):
                 raise GatewayError(502, f"{integration.label} did not say which record the {request.method} left.",
                                    remote=True, raw_response=parsed[-1])
-            get = mapping.methods["get"]
-            read_request = replace(request, method="get", id=str(record_id), body=None, remote_query={})
-            read_scope = {**scope, "id": str(record_id), "body": None}
-            read_scope["steps"] = await self._run_steps(read_request, state, get, read_scope)
-            record = await self._single(read_request, state, mapping, get,
-                                        integration.resource_method(get.resource, get.method), read_scope)
+            record = await self._read_back(request, state, mapping, str(record_id), scope)
             assert isinstance(record, JsonResult)
             return JsonResult({"result": record.body}, record.headers)
         result = evaluate(custom.response, {"response": parsed[-1], "responses": parsed, "body": scope["body"],
