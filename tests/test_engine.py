@@ -69,7 +69,8 @@ list:
   filter: 'response.kind = "org"'
 create:
   body: '{"data": [{"name": body.name}]}'
-  read_back: {id: 'response.created[0]'}
+  # the answer's id, else (an answer naming none) the name sent: read_back sees the unified body
+  read_back: {id: '$firstNonEmpty(response.created[0], body.name)'}
 """
 
 
@@ -89,8 +90,11 @@ class ToyProvider:
     async def things(self, request: Request):
         self.calls.append(str(request.url.path) + "?" + request.url.query)
         if request.method == "POST":
-            self.bodies.append(await request.json())
-            return JSONResponse({"created": ["o9"]})
+            body = await request.json()
+            self.bodies.append(body)
+            name = (body.get("data") or [{}])[0].get("name")
+            # "Gone": made, then not found by its get; "Quiet": made, with an answer that names no id
+            return JSONResponse({} if name == "Quiet" else {"created": ["gone" if name == "Gone" else "o9"]})
         after = request.query_params.get("after")
         if request.query_params.get("mode") == "runaway":
             return JSONResponse({"items": [{"id": "p", "kind": "person"}], "next": f"r{len(self.calls)}"})
@@ -183,6 +187,25 @@ def test_a_write_reads_back_through_get_and_merges_remote_data(toy):
     assert provider.bodies[-1] == {"data": [{"name": "Nine", "extra": 1}], "trigger": ["x"]}
     raw = call("POST", json={"name": "Raw"}, truto_response_format="raw")
     assert raw.json() == {"created": ["o9"]}  # raw is the write's own answer
+
+
+def test_read_back_takes_the_unified_body_when_the_answer_names_no_record(toy):
+    response = toy["call"]("POST", json={"name": "Quiet"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"id": "Quiet", "name": "Nine", "remote_data": {"id": "Quiet", "name": "Nine"}}
+
+
+def test_a_read_back_that_fails_after_the_write_says_the_write_was_made(toy):
+    provider, call = toy["provider"], toy["call"]
+    provider.bodies.clear()
+    response = call("POST", json={"name": "Gone"})
+    assert response.status_code == 502, response.text  # never the get's 404: the record was just written
+    body = response.json()
+    assert body["message"].startswith("The create was made in Toy CRM (record 'gone'), but reading it back failed")
+    assert "Do not send the create again" in body["message"]
+    assert body["truto_error_insight"]["write_made"]["value"] == {"id": "gone"}
+    assert body["truto_is_remote_error"] is True and body["raw_response"] == {"error": "missing"}
+    assert len(provider.bodies) == 1
 
 
 def test_server_timing_reports_gateway_and_provider_time(toy):

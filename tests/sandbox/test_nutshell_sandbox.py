@@ -317,3 +317,61 @@ def test_contacts_custom_field_definitions_are_a_bare_array(nutshell):
     fields = call(nutshell, "GET", "/rest/contacts/customfields/attributes").json()
     assert isinstance(fields, list) and {"Birthday", "Preferred channel", "Lead source", "Budget"} <= {f["name"] for f in fields}
     assert isinstance(call(nutshell, "GET", "/rest/accounts/customfields/attributes").json(), dict)
+
+
+# -- custom field definitions: POST /{entity}/customfield (swagger CustomFieldCreateInput) -------------------------
+
+def attributes(control, entity: str) -> list[dict]:
+    answer = call(control, "GET", f"/rest/{entity}/customfields/attributes").json()
+    return answer["customFields"] if entity == "accounts" else answer
+
+
+@pytest.mark.parametrize("answer", ["empty", "field"])
+def test_a_custom_field_create_answers_200_and_the_definition_is_listed(nutshell, answer):
+    nutshell.switch(customfield_create_answer=answer)
+    created = call(nutshell, "POST", "/rest/contacts/customfield",
+                   json={"name": "Shoe size", "type": "Decision", "choices": ["S", "M"], "isMultiple": True})
+    assert created.status_code == 200
+    listed = next(f for f in attributes(nutshell, "contacts") if f["name"] == "Shoe size")
+    assert listed["fieldType"] == "enum" and listed["choices"] == ["S", "M"] and listed["isMultiple"] is True
+    assert created.content == b"" if answer == "empty" else created.json() == listed
+    # a multi-choice field takes a list of its choices, and no value outside them
+    person = call(nutshell, "POST", "/rest/contacts",
+                  json={"contacts": [{"name": "Probe", "customFields": {"Shoe size": ["S", "M"]}}]})
+    assert person.status_code == 200, person.text
+    values = call(nutshell, "GET", f"/rest/contacts/{person.json()['contacts'][0]['id']}/customfields").json()
+    assert [v["value"] for v in values if v["name"] == "Shoe size"] == [["S", "M"]]
+    wrong = call(nutshell, "POST", "/rest/contacts",
+                 json={"contacts": [{"name": "Probe", "customFields": {"Shoe size": ["XL"]}}]})
+    assert wrong.status_code == 422
+
+
+@pytest.mark.parametrize(("entity", "body", "field"), [
+    ("contacts", {"type": "Text"}, "name"),
+    ("contacts", {"name": "  ", "type": "Text"}, "name"),
+    ("contacts", {"name": "x" * 256, "type": "Text"}, "name"),
+    ("contacts", {"name": "No type"}, "type"),
+    ("contacts", {"name": "Lower", "type": "text"}, "type"),
+    ("accounts", {"name": "Site", "type": "URL"}, "type"),     # lead-only type
+    ("contacts", {"name": "Pick", "type": "Decision"}, "choices"),
+    ("contacts", {"name": "Pick", "type": "Decision", "choices": ["A", "A"]}, "choices"),
+    ("contacts", {"name": "Plain", "type": "Text", "choices": ["A"]}, "choices"),
+    ("accounts", {"name": "Tier", "type": "Text"}, "name"),    # seeded as an account field
+    ("accounts", {"name": "tier", "type": "Text"}, "name"),
+])
+def test_a_custom_field_create_is_validated_and_a_refusal_stores_nothing(nutshell, entity, body, field):
+    before = attributes(nutshell, entity)
+    refused = call(nutshell, "POST", f"/rest/{entity}/customfield", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == field and refused.json()[entity] == []
+    assert attributes(nutshell, entity) == before
+
+
+def test_lead_only_types_are_taken_on_leads_and_a_duplicate_name_when_allowed(nutshell):
+    assert call(nutshell, "POST", "/rest/leads/customfield", json={"name": "Site", "type": "URL"}).status_code == 200
+    assert call(nutshell, "POST", "/rest/leads/customfield", json=[]).status_code == 422
+    assert call(nutshell, "POST", "/rest/leads/customfield", data=b"{").status_code == 400
+    nutshell.switch(customfield_duplicate_name="allowed", customfield_type_reported="as_sent")
+    assert call(nutshell, "POST", "/rest/leads/customfield", json={"name": "Site", "type": "Text"}).status_code == 200
+    sites = [f for f in attributes(nutshell, "leads") if f["name"] == "Site"]
+    assert [f["fieldType"] for f in sites] == ["url", "Text"] and len({f["id"] for f in sites}) == 2

@@ -196,16 +196,21 @@ class Engine:
             "body": request.body,
             "steps": {},
         }
-        for when, alternative in method_mapping.alternatives:
-            if evaluate_request(when, scope, f"{request.method} alternative when"):
-                method_mapping = alternative
-                break
+        method_mapping = self._alternative(method_mapping, scope, request.method)
         request.account.step_cache_expiry(self.lookup_ttl)
         scope["steps"] = await self._run_steps(request, state, method_mapping, scope)
         method = integration.resource_method(method_mapping.resource, method_mapping.method)
         if request.method == "list":
             return await self._list(request, state, method_mapping, method, scope)
         return await self._single(request, state, mapping, method_mapping, method, scope)
+
+    @staticmethod
+    def _alternative(mm: MethodMapping, scope: dict[str, Any], method: str) -> MethodMapping:
+        """The first of the method's alternatives whose `when` holds, else the method itself."""
+        for when, alternative in mm.alternatives:
+            if evaluate_request(when, scope, f"{method} alternative when"):
+                return alternative
+        return mm
 
     @staticmethod
     def _refuse_query_params(request: UnifiedRequest, mapping: ResourceMapping) -> None:
@@ -366,17 +371,12 @@ class Engine:
         schema = self.resources.get((request.model, request.resource))
         if mm.read_back is not None:
             # The write's answer lacks the record (e.g. only an id): read it back through `get`.
-            new_id = evaluate(mm.read_back, {"response": parsed, "id": request.id}, "read_back")
+            new_id = evaluate(mm.read_back, {"response": parsed, "id": request.id, "body": scope.get("body")},
+                              "read_back")
             if new_id in (None, ""):
                 raise GatewayError(502, f"{request.account.integration.label} did not say which record was written.",
                                    remote=True, raw_response=parsed)
-            get = mapping.methods["get"]
-            read_request = replace(request, method="get", id=str(new_id), body=None, remote_query={})
-            read_scope = {**scope, "id": str(new_id), "body": None}
-            read_scope["steps"] = await self._run_steps(read_request, state, get, read_scope)
-            return await self._single(read_request, state, mapping, get,
-                                      request.account.integration.resource_method(get.resource, get.method),
-                                      read_scope)
+            return await self._read_back(request, state, mapping, str(new_id), scope)
         if request.method == "delete":
             return JsonResult(self._deleted(request, mm, parsed, schema), headers)
         record = parsed
@@ -397,6 +397,36 @@ class Engine:
         if unified is None:
             raise GatewayError(502, f"{label}'s record could not be mapped.", remote=True, raw_response=parsed)
         return JsonResult(unified, headers)
+
+    async def _read_back(self, request: UnifiedRequest, state: CallState, mapping: ResourceMapping, record_id: str,
+                         scope: dict[str, Any]) -> Result:
+        """The written record through the resource's get (its alternative chosen as a get of it would); a read
+        that fails says the write was made."""
+        read_request = replace(request, method="get", id=record_id, body=None, remote_query={})
+        read_scope = {**scope, "id": record_id, "body": None, "steps": {}}
+        get = self._alternative(mapping.methods["get"], read_scope, "get")
+        try:
+            read_scope["steps"] = await self._run_steps(read_request, state, get, read_scope)
+            return await self._single(read_request, state, mapping, get,
+                                      request.account.integration.resource_method(get.resource, get.method),
+                                      read_scope)
+        except GatewayError as exc:
+            raise self._unread(request, record_id, exc) from exc
+
+    @staticmethod
+    def _unread(request: UnifiedRequest, record_id: str, error: GatewayError) -> GatewayError:
+        """The write succeeded but its record could not be read back: an error that says the write was made,
+        so the caller does not send it again. A rate limit or the CRM's failure keeps its status; anything else
+        (the record not found right after the write, an answer that does not map) is the CRM's 502."""
+        label = request.account.integration.label
+        status = error.status if error.status == 429 or error.status >= 500 else 502
+        return GatewayError(status, f"The {request.method} was made in {label} (record {record_id!r}), but reading it "
+                                    f"back failed: {error.message} Do not send the {request.method} again; read the "
+                                    "record instead.",
+                            remote=True, raw_response=error.raw_response if error.remote else None,
+                            headers=error.headers,
+                            insight={"write_made": {"description": "The write succeeded; only the read-back failed.",
+                                                    "value": {"id": record_id}}})
 
     @staticmethod
     def _completed(request: UnifiedRequest, mapping: ResourceMapping, mm: MethodMapping,
@@ -487,12 +517,7 @@ class Engine:
             if record_id in (None, ""):
                 raise GatewayError(502, f"{integration.label} did not say which record the {request.method} left.",
                                    remote=True, raw_response=parsed[-1])
-            get = mapping.methods["get"]
-            read_request = replace(request, method="get", id=str(record_id), body=None, remote_query={})
-            read_scope = {**scope, "id": str(record_id), "body": None}
-            read_scope["steps"] = await self._run_steps(read_request, state, get, read_scope)
-            record = await self._single(read_request, state, mapping, get,
-                                        integration.resource_method(get.resource, get.method), read_scope)
+            record = await self._read_back(request, state, mapping, str(record_id), scope)
             assert isinstance(record, JsonResult)
             return JsonResult({"result": record.body}, record.headers)
         result = evaluate(custom.response, {"response": parsed[-1], "responses": parsed, "body": scope["body"],

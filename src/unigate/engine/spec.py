@@ -247,7 +247,7 @@ class MethodMapping:
     not_found_if: Expression | None
     response: Expression | None
     remote_data: Expression | None
-    read_back: Expression | None
+    read_back: Expression | None  # input {response, id, body (the unified body)}: the id to read through get
     before: tuple[Step, ...]
     # list only: steps run once per provider page, after it is read and before its records are mapped; they see
     # the page's records as `records` (one batch read of what the page's answer leaves out: a search's links).

@@ -38,6 +38,7 @@ from unigate.sandbox.nutshell.common import (
 )
 from unigate.sandbox.nutshell.activities import ACTIVITY_PUT, Activities, ActivityTypes
 from unigate.sandbox.nutshell.contacts import Contacts
+from unigate.sandbox.nutshell.customfields import CREATE_ANSWER, DUPLICATE_NAME, TYPE_REPORTED, CustomFieldDefinitions
 from unigate.sandbox.nutshell.leads import LeadRecords, Leads
 from unigate.sandbox.nutshell.notes import Notes
 from unigate.sandbox.nutshell.pipelines import Stages, Stagesets
@@ -67,12 +68,19 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     "contact_identity_required": (True, False),
     # activities.py: PUT /activities/{id} replaces the activity with the body (default) or keeps absent fields
     "activity_put": ACTIVITY_PUT,
+    # customfields.py: POST /{entity}/customfield answers no body, or the new definition
+    "customfield_create_answer": CREATE_ANSWER,
+    # customfields.py: the attributes list spells a created field's type in lowercase (enum for Decision) or as sent
+    "customfield_type_reported": TYPE_REPORTED,
+    # customfields.py: a second definition with a name the entity already has is refused, or created
+    "customfield_duplicate_name": DUPLICATE_NAME,
 }
 
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
-    resources = (Users, Accounts, Contacts, Stagesets, Stages, Leads, LeadRecords, Notes, ActivityTypes, Activities)
+    resources = (Users, Accounts, Contacts, Stagesets, Stages, Leads, LeadRecords, Notes, ActivityTypes, Activities,
+                 CustomFieldDefinitions)
     switches = SWITCHES
 
     # -- data -------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.nutshell.customfields import check_multiple
 from unigate.sandbox.nutshell.common import (
     created_range, HOST, INDUSTRY_NAMES, INSTANCE_ID, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
     format_phone, formatted_number, json_body, slugify,
@@ -391,6 +392,9 @@ class Accounts(Resource):
             if spec is None:
                 raise NutshellError(422, "Invalid custom field", f"No account custom field named {name!r}",
                                     "customFields")
+            if check_multiple(spec, name, value):
+                out[name] = value
+                continue
             if spec["fieldType"] == "enum" and value is not None and value not in spec["choices"]:
                 raise NutshellError(422, "Invalid custom field value",
                                     f"{value!r} is not one of {', '.join(spec['choices'])}", "customFields")

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.nutshell.customfields import check_multiple
 from unigate.sandbox.nutshell.common import (
     created_range, FIRST_NAMES, HOST, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError, format_phone,
     formatted_number, json_body, slugify,
@@ -380,6 +381,9 @@ class Contacts(Resource):
             if spec is None:
                 raise NutshellError(422, "Invalid custom field", f"No contact custom field named {name!r}",
                                     "customFields")
+            if check_multiple(spec, name, value):
+                out[name] = value
+                continue
             if value is not None and not isinstance(value, (str, int, float)):
                 raise NutshellError(422, "Invalid custom field value", f"{name} takes a single value", "customFields")
             if spec["fieldType"] == "enum" and value is not None and value not in spec["choices"]:

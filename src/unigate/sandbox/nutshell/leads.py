@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.nutshell.customfields import check_multiple
 from unigate.sandbox.nutshell.common import HOST, SEED_EPOCH, NutshellError, created_range, formatted_number, json_body
 
 PATCH_CONTENT_TYPE = "application/json-patch+json"
@@ -258,6 +259,9 @@ class Leads(Resource):
             spec = self.field_specs.get(name)
             if spec is None:
                 raise NutshellError(422, "Invalid custom field", f"No lead custom field named {name!r}", "customFields")
+            if check_multiple(spec, name, value):
+                out[name] = value
+                continue
             if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
                 raise NutshellError(422, "Invalid custom field value", f"{name} takes a single value", "customFields")
             if spec["fieldType"] == "enum" and value is not None and value not in spec["choices"]:
