@@ -88,8 +88,11 @@ def test_the_bound_lists_exactly_the_records_changed_since(gateway, ctl, resourc
 def test_from_long_ago_every_live_record_comes_back_as_the_plain_list_has_it(gateway, ctl, resource):
     _, records, _, _ = RESOURCES[resource]
     plain = {r["id"]: r for page in list_all(gateway, NAME, limit=50, resource=resource) for r in page}
+    ctl.clear_requests()
     since = [r for page in list_all(gateway, NAME, limit=50, resource=resource,
-                                    params={"updated_at[gte]": "2000-01-01T00:00:00Z"}) for r in page]
+                                    params={"updated_at[gte]": "1960-01-01T00:00:00Z"}) for r in page]
+    feed = [dict(r["query_params"]) for r in ctl.requests() if r["path"].endswith("/rest/events")]
+    assert {q["since_time"] for q in feed} == {"0"}   # Nutshell's times start at 1970
     assert len(since) == len({r["id"] for r in since}) == len(live_ids(ctl, records))
     assert {r["id"]: r for r in since} == plain
 
