@@ -197,3 +197,22 @@ def test_the_feed_refuses_what_it_cannot_read(ctl):
     assert page["meta"]["previous"].endswith(f"max_id={page['events'][-1]['id']}"
                                              f"&max_time={page['events'][-1]['createdTime']}")
     assert {p["id"] for p in page["payloads"]} == {e["links"]["payloads"][0] for e in page["events"]}
+
+
+def test_truto_python_sdk_lists_what_changed_since(gateway, ctl):
+    """Truto's Python SDK (https://github.com/trutohq/truto-python-sdk) sends `{"updated_at": {"gte": …}}` as
+    `updated_at[gte]=…` and pages through the answer by next_cursor: the records written since, and from long ago
+    every live record (some twice: a record is listed once per page of events naming it)."""
+    import asyncio
+
+    truto = pytest.importorskip("truto_python_sdk")
+    since = next_whole_second()
+    wanted = write(gateway, "opportunities", "1010-leads")
+
+    async def listed_by_sdk(bound: str) -> list[str]:
+        client = truto.TrutoApi(token=gateway.token, base_url=gateway.url)
+        query = {"integrated_account_id": gateway.accounts[NAME], "limit": 7, "updated_at": {"gte": bound}}
+        return [record["id"] async for record in client.unified_api.list("crm", "opportunities", query)]
+
+    assert sorted(asyncio.run(listed_by_sdk(stamp(since)))) == sorted(wanted)
+    assert set(asyncio.run(listed_by_sdk("2000-01-01T00:00:00Z"))) == live_ids(ctl, "opportunities")
