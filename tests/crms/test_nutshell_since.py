@@ -216,3 +216,17 @@ def test_truto_python_sdk_lists_what_changed_since(gateway, ctl):
 
     assert sorted(asyncio.run(listed_by_sdk(stamp(since)))) == sorted(wanted)
     assert set(asyncio.run(listed_by_sdk("2000-01-01T00:00:00Z"))) == live_ids(ctl, "opportunities")
+
+
+def test_a_deal_moved_to_another_pipeline_comes_back_once(gateway, ctl):
+    """Moving a deal to a stage of another pipeline is two writes, so two events (a recorded-shape `stagechange`
+    from POST /leads/{id}/stageset, then the update): one page of events names the deal twice, it is listed once."""
+    lead = next(x for x in ctl.records("opportunities") if x["id"] == "1004-leads")
+    stage = next(s for s in ctl.records("stages") if s["links"]["stageset"] != lead["links"]["stageset"])
+    since = next_whole_second()
+    moved = gateway.unified("PATCH", NAME, lead["id"], json={"stage": {"id": stage["id"]}}, resource="opportunities")
+    assert moved.status_code == 200, moved.text
+    logged = [e for e in ctl.records("events") if lead["id"] in e["links"]["payloads"] and e["createdTime"] >= since.timestamp()]
+    assert [e["action"] for e in logged] == ["stagechange", "update"]
+    assert logged[0]["changes"][0]["attribute"] == "stage"
+    assert listed(gateway, "opportunities", **{"updated_at[gte]": stamp(since)}) == [lead["id"]]
