@@ -1,9 +1,8 @@
 """Nutshell emulator: the REST API (`/rest/...`, https://app.nutshell.com/swagger.json).
 
 One module per resource (`accounts.py`, `contacts.py`, `pipelines.py` with stagesets and stages, `leads.py`,
-`notes.py`, `activities.py` with activities and activity types, `events.py` the change log: `Resource`s listed in
-`resources`, in seeding order, so people link to the companies seeded before them, leads to both, notes and
-activities to all three, and the change log starts with every record seeded),
+`notes.py`, `activities.py` with activities and activity types: `Resource`s listed in `resources`, in seeding
+order, so people link to the companies seeded before them, leads to both, notes and activities to all three),
 assembled here with what they share: HTTP Basic authentication
 (https://developers.nutshell.com/docs/api-authentication), the error envelope recorded from a real
 instance in amp-labs/connectors `providers/nutshell/test/...` (`{"meta", "links", "accounts": [],
@@ -39,7 +38,7 @@ from unigate.sandbox.nutshell.common import (
 )
 from unigate.sandbox.nutshell.activities import ACTIVITY_PUT, Activities, ActivityTypes
 from unigate.sandbox.nutshell.contacts import Contacts
-from unigate.sandbox.nutshell.events import EVENTS_MAX_LIMIT, Events
+from unigate.sandbox.nutshell.events import EVENTS_SWITCHES, Events
 from unigate.sandbox.nutshell.leads import LeadRecords, Leads
 from unigate.sandbox.nutshell.notes import Notes
 from unigate.sandbox.nutshell.pipelines import Stages, Stagesets
@@ -69,19 +68,15 @@ SWITCHES: dict[str, tuple[object, ...]] = {
     "contact_identity_required": (True, False),
     # activities.py: PUT /activities/{id} replaces the activity with the body (default) or keeps absent fields
     "activity_put": ACTIVITY_PUT,
-    # events.py: the events feed's open questions (the most events an answer holds; whether since_time keeps its
-    # own second; whether deletes are in /events too or only in /events/deleted)
-    "events_max_limit": EVENTS_MAX_LIMIT,
-    "events_since_time_inclusive": (False, True),
-    "events_list_deletes": (False, True),
 }
 
 
 class NutshellEmulator(Emulator):
     name = "nutshell"
     resources = (Users, Accounts, Contacts, Stagesets, Stages, Leads, LeadRecords, Notes, ActivityTypes, Activities)
-    resources += (Events,)   # last: its seed logs the records seeded before it
-    switches = SWITCHES
+    # events.py, the change log: seeded last (it logs the records seeded before it), with its own switches
+    resources += (Events,)
+    switches = {**SWITCHES, **EVENTS_SWITCHES}
 
     # -- data -------------------------------------------------------------------------------------
     def reset_state(self) -> None:

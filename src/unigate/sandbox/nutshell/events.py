@@ -16,7 +16,7 @@ accounts, contacts and leads (and one `create` per seeded record, at its creatio
   oldValue, newValue}], count, links: {comments, actor, payloads: [record ids]}}`. `meta.next` polls for newer
   events (`limit`, `since_id` and `since_time` of the newest event on the page); `meta.previous` reads older ones
   (`max_id` and `max_time` of the oldest; `last` is that id).
-- Left open by the sources, so switches (`SWITCHES` in `__init__.py`):
+- Left open by the sources, so switches (`EVENTS_SWITCHES`, part of the emulator's switches):
   - `events_max_limit`: the most events one answer holds. The recorded answer's `next` carries `limit=20`
     although Ampersand's connector asks for 10,000: the feed may cap at 20 (default), or honour any limit.
   - `events_since_time_inclusive`: `since_time` keeps events "after" the time (swagger, default) or also those in
@@ -43,7 +43,13 @@ from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.nutshell.common import HOST, NutshellError
 
 DEFAULT_LIMIT = 20            # the recorded answer's `next` link
-EVENTS_MAX_LIMIT = (20, 10_000)   # switch `events_max_limit`, see the module docstring
+# Behaviours the sources leave open (see the module docstring), the default first; the emulator adds them to its
+# own switches.
+EVENTS_SWITCHES: dict[str, tuple[object, ...]] = {
+    "events_max_limit": (20, 10_000),
+    "events_since_time_inclusive": (False, True),
+    "events_list_deletes": (False, True),
+}
 # swagger: the entity types `filters[payload][]` and `filter[types]` take.
 PAYLOAD_TYPES = ("accounts", "activities", "assignments", "chats", "companyEnrichment", "constantContact", "contacts",
                  "emails", "emailInteraction", "formSubmissions", "inbox_threads", "leadUpdates", "leads",
