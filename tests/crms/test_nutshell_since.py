@@ -230,3 +230,23 @@ def test_a_deal_moved_to_another_pipeline_comes_back_once(gateway, ctl):
     assert [e["action"] for e in logged] == ["stagechange", "update"]
     assert logged[0]["changes"][0]["attribute"] == "stage"
     assert listed(gateway, "opportunities", **{"updated_at[gte]": stamp(since)}) == [lead["id"]]
+
+
+def test_a_forged_cursor_and_the_deletion_feed(gateway, ctl):
+    """A next_cursor naming no event id reaches Nutshell's own 400 (never a 500); a delete is in /events/deleted,
+    newest first with sort=-change_time."""
+    import base64
+
+    import orjson
+    import requests as http
+
+    forged = base64.urlsafe_b64encode(orjson.dumps({"p": "../1-accounts"})).rstrip(b"=").decode()
+    answer = gateway.unified("GET", NAME, params={"updated_at[gte]": "2000-01-01T00:00:00Z", "next_cursor": forged})
+    assert answer.status_code == 400, answer.text
+    assert "max_id must be an event id" in answer.json()["message"]
+    for contact_id in ("2-contacts", "3-contacts"):
+        assert gateway.unified("DELETE", NAME, contact_id, resource="contacts").status_code == 200
+    deleted = http.get(f"{ctl.url}/rest/events/deleted", params={"filter[types]": "contacts", "sort": "-change_time"},
+                       auth=("api-user@sandbox-nutshell.example", "sandbox-nutshell-key"), timeout=5).json()
+    assert [(e["action"], e["links"]["payloads"]) for e in deleted["events"]] == [
+        ("delete", ["3-contacts"]), ("delete", ["2-contacts"])]
