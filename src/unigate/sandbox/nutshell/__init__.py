@@ -39,6 +39,7 @@ from unigate.sandbox.nutshell.common import (
 from unigate.sandbox.nutshell.activities import ACTIVITY_PUT, Activities, ActivityTypes
 from unigate.sandbox.nutshell.contacts import Contacts
 from unigate.sandbox.nutshell.customfields import CREATE_ANSWER, DUPLICATE_NAME, TYPE_REPORTED, CustomFieldDefinitions
+from unigate.sandbox.nutshell.events import EVENTS_SWITCHES, Events
 from unigate.sandbox.nutshell.leads import LeadRecords, Leads
 from unigate.sandbox.nutshell.notes import Notes
 from unigate.sandbox.nutshell.pipelines import Stages, Stagesets
@@ -81,7 +82,9 @@ class NutshellEmulator(Emulator):
     name = "nutshell"
     resources = (Users, Accounts, Contacts, Stagesets, Stages, Leads, LeadRecords, Notes, ActivityTypes, Activities,
                  CustomFieldDefinitions)
-    switches = SWITCHES
+    # events.py, the change log: seeded last (it logs the records seeded before it), with its own switches
+    resources += (Events,)
+    switches = {**SWITCHES, **EVENTS_SWITCHES}
 
     # -- data -------------------------------------------------------------------------------------
     def reset_state(self) -> None:

@@ -27,7 +27,7 @@ from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.customfields import check_multiple
 from unigate.sandbox.nutshell.common import (
     created_range, HOST, INDUSTRY_NAMES, INSTANCE_ID, SEED_EPOCH, TAG_NAMES, USERS, NutshellError,
-    format_phone, formatted_number, json_body, slugify,
+    format_phone, formatted_number, id_filtered, json_body, slugify,
 )
 from unigate.sandbox.nutshell.values import list_of, mark_primary, parse_emails, parse_phones, parse_urls
 
@@ -206,7 +206,7 @@ class Accounts(Resource):
         if not re.fullmatch(r"-?\d+", raw_limit) or not 1 <= int(raw_limit) <= MAX_PAGE_LIMIT:
             raise NutshellError(400, "Invalid filter", f"Invalid page limit: {raw_limit}")
         limit, page = int(raw_limit), int(raw_page)
-        live = list(self.store.live())
+        live = id_filtered(list(self.store.live()), params)
         q = params.get("q")
         if q:
             live = [a for a in live if q.lower() in (a["name"] or "").lower()]
@@ -279,6 +279,7 @@ class Accounts(Resource):
             account["customFields"] = self._custom_fields(data["customFields"])
         record = self._store(account)
         self.emulator.link_account_contacts(record, record["links"]["contacts"])
+        self.emulator.resource("events").record("accounts", record["id"], "create")
         return json_response(self._account_response([record]), CREATE_STATUS)
 
     async def patch_account(self, request: Request) -> Response:
@@ -298,6 +299,7 @@ class Accounts(Resource):
         account.update(staged)
         account["links"]["contacts"] = previous      # the people's side follows from what it was
         self.emulator.link_account_contacts(account, wanted)
+        self.emulator.resource("events").record("accounts", account["id"], "update")
         status = self.emulator.switch["account_patch_status"]   # PATCH_STATUS unless switched
         if status == 204:
             return Response(status_code=204)
@@ -307,12 +309,14 @@ class Accounts(Resource):
         account = self._find(request.path_params["id"], allow_deleted=False)
         account["deletedTime"] = int(time.time())
         self.store.archive(account["id"])
+        self.emulator.resource("events").record("accounts", account["id"], "delete")
         return json_response(self._account_response([account]))
 
     async def undelete_account(self, request: Request) -> Response:
         account = self._find(request.path_params["id"], allow_deleted=True)
         account.pop("deletedTime", None)
         self.store.restore(account["id"])
+        self.emulator.resource("events").record("accounts", account["id"], "undelete")
         return json_response(self._account_response([account]))
 
     async def custom_field_attributes(self, request: Request) -> Response:

@@ -115,3 +115,16 @@ def created_range(params: Any) -> tuple[int, int] | None:
                             f"Invalid time range for createdTime: {raw!r} (expected '<from> TO <to>')") from None
     low, high = (int((e if e.tzinfo else e.replace(tzinfo=timezone.utc)).timestamp()) for e in ends)
     return low, high
+
+
+def id_filtered(records: list[dict[str, Any]], params: Any) -> list[dict[str, Any]]:
+    """The records named by the id filter, `filter[id][]=<id>` repeated or `filter[id]=<id>`
+    (https://developers.nutshell.com/docs/filters: `id` is one of the ID filters, arrays as `filter[key][]=`); all of
+    them without it. An id of another type, or of no record, matches nothing."""
+    wanted = params.getlist("filter[id][]") + params.getlist("filter[id]")
+    if not wanted:
+        return records
+    if len(wanted) > 10_000:
+        raise NutshellError(400, "Invalid filter", "Too many ids")
+    named = set(wanted)
+    return [record for record in records if record["id"] in named]

@@ -31,7 +31,7 @@ from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.customfields import check_multiple
 from unigate.sandbox.nutshell.common import (
     created_range, FIRST_NAMES, HOST, INSTANCE_ID, LAST_NAMES, SEED_EPOCH, TAG_NAMES, USERS, NutshellError, format_phone,
-    formatted_number, json_body, slugify,
+    formatted_number, id_filtered, json_body, slugify,
 )
 from unigate.sandbox.nutshell.values import list_of, mark_primary, parse_emails, parse_phones, parse_urls
 
@@ -199,7 +199,7 @@ class Contacts(Resource):
         if not re.fullmatch(r"-?\d+", raw_limit) or not 1 <= int(raw_limit) <= MAX_PAGE_LIMIT:
             raise NutshellError(400, "Invalid filter", f"Invalid page limit: {raw_limit}")
         limit, page = int(raw_limit), int(raw_page)
-        live = list(self.store.live())
+        live = id_filtered(list(self.store.live()), params)
         email = params.get("email") or params.get("filter[email]")
         if email:
             live = [c for c in live if any(e["value"].lower() == email.lower() for e in c["emails"])]
@@ -266,6 +266,7 @@ class Contacts(Resource):
         self.store.add(contact["id"], contact)
         self.custom_values[contact["id"]] = values
         self.emulator.link_contact_accounts(contact, contact["links"]["accounts"])
+        self.emulator.resource("events").record("contacts", contact["id"], "create")
         return json_response(self._response([contact]), CREATE_STATUS)
 
     async def patch_contact(self, request: Request) -> Response:
@@ -286,6 +287,7 @@ class Contacts(Resource):
         contact["links"]["accounts"] = previous      # the companies' side follows from what it was
         self.custom_values[contact["id"]] = values
         self.emulator.link_contact_accounts(contact, wanted)
+        self.emulator.resource("events").record("contacts", contact["id"], "update")
         return Response(status_code=PATCH_STATUS)
 
     async def delete_contact(self, request: Request) -> Response:
@@ -293,6 +295,7 @@ class Contacts(Resource):
         contact["deletedTime"] = int(time.time())
         self.store.archive(contact["id"])
         self.emulator.unlink_contact(contact)      # the companies no longer list a person in the trash
+        self.emulator.resource("events").record("contacts", contact["id"], "delete")
         return Response(status_code=204)
 
     async def undelete_contact(self, request: Request) -> Response:
@@ -301,6 +304,7 @@ class Contacts(Resource):
             contact.pop("deletedTime")
             self.store.restore(contact["id"])
             self.emulator.link_contact_accounts(contact, contact["links"]["accounts"])
+            self.emulator.resource("events").record("contacts", contact["id"], "undelete")
         return json_response(self._response([contact]))
 
     async def custom_field_attributes(self, request: Request) -> Response:

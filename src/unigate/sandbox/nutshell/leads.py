@@ -34,8 +34,10 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
+from unigate.sandbox.nutshell.common import (
+    HOST, SEED_EPOCH, NutshellError, created_range, formatted_number, id_filtered, json_body,
+)
 from unigate.sandbox.nutshell.customfields import check_multiple
-from unigate.sandbox.nutshell.common import HOST, SEED_EPOCH, NutshellError, created_range, formatted_number, json_body
 
 PATCH_CONTENT_TYPE = "application/json-patch+json"
 PATCH_CONTENT_TYPE_ERROR = "application/json-patch+json is required, see http://jsonapi.org"
@@ -180,7 +182,7 @@ class Leads(Resource):
         if not re.fullmatch(r"-?\d+", raw_limit) or not 1 <= int(raw_limit) <= MAX_PAGE_LIMIT:
             raise NutshellError(400, "Invalid filter", f"Invalid page limit: {raw_limit}")
         limit, page = int(raw_limit), int(raw_page)
-        live = list(self.store.live())
+        live = id_filtered(list(self.store.live()), params)
         stageset = params.get("filter[stageset]")
         if stageset:
             live = [lead for lead in live if lead["links"]["stageset"] == stageset]
@@ -239,6 +241,7 @@ class Leads(Resource):
         values = self._custom_fields({}, data["customFields"]) if "customFields" in data else {}
         self.store.add(lead["id"], lead)
         self.custom_values[lead["id"]] = values
+        self.emulator.resource("events").record("leads", lead["id"], "create")
         return json_response(self._response([lead]), CREATE_STATUS)
 
     async def custom_field_attributes(self, request: Request) -> Response:
@@ -293,12 +296,14 @@ class Leads(Resource):
         lead.clear()
         lead.update(staged)
         self.custom_values[lead["id"]] = values
+        self.emulator.resource("events").record("leads", lead["id"], "update")
         return Response(status_code=PATCH_STATUS)
 
     async def delete_lead(self, request: Request) -> Response:
         lead = self._find(request.path_params["id"], allow_deleted=False)
         lead["deletedTime"] = int(time.time())
         self.store.archive(lead["id"])
+        self.emulator.resource("events").record("leads", lead["id"], "delete")
         return json_response(self._response([lead]), DELETE_STATUS)
 
     async def undelete_lead(self, request: Request) -> Response:
@@ -306,6 +311,7 @@ class Leads(Resource):
         if "deletedTime" in lead:
             lead.pop("deletedTime")
             self.store.restore(lead["id"])
+            self.emulator.resource("events").record("leads", lead["id"], "undelete")
         return json_response(self._response([lead]))
 
     async def set_stageset(self, request: Request) -> Response:
@@ -317,7 +323,12 @@ class Leads(Resource):
             raise NutshellError(422, "Invalid stageset", f"{stageset_id!r} does not exist", "stageset")
         if lead["links"]["stageset"] != stageset_id:
             lead["links"]["stageset"] = stageset_id
-            lead["links"]["stage"] = self._stages().of(stageset_id)[0]["id"]
+            stage = self._stages().of(stageset_id)[0]
+            lead["links"]["stage"] = stage["id"]
+            # the recorded live feed's stage move: action "stagechange", the new stage in `changes`
+            self.emulator.resource("events").record("leads", lead["id"], "stagechange", [{
+                "attribute": "stage", "oldValue": None,
+                "newValue": {k: stage.get(k) for k in ("id", "type", "name", "position")}}])
         return json_response(self._response([lead]))
 
     # -- writes ---------------------------------------------------------------------------------------
