@@ -16,6 +16,7 @@ from support import list_all
 from unigate.sandbox import capsule
 from unigate.sandbox.capsule import deals
 from unigate.sandbox.capsule.common import FIELD_DEFINITIONS, OTHER_USERS, USERS
+from unigate.sandbox.capsule.tags import DATA_TAGS
 
 NAME = "capsule"
 
@@ -218,4 +219,45 @@ def test_definitions_are_not_changed_or_deleted(gateway, ctl, method):
                              json={"label": "Sector"} if method == "PATCH" else None)
     assert answer.status_code == 405, answer.text
     assert "documents no definition" in answer.json()["message"]
+    assert ctl.requests() == []
+
+
+# -- crm/field_groups: the data tags of an entity (https://developer.capsulecrm.com/v2/operations/Tag) -------------
+
+@pytest.mark.parametrize(("entity", "namespace"), [("account", "parties"), ("contact", "parties"), (None, "parties"),
+                                                   ("opportunity", "opportunities")])
+def test_field_groups_are_the_entity_s_data_tags_and_fields_name_them(gateway, ctl, entity, namespace):
+    ctl.clear_requests()
+    params = {"limit": 100, **({"entity": entity} if entity else {})}
+    groups = gateway.unified("GET", NAME, resource="field_groups", params=params)
+    assert groups.status_code == 200, groups.text
+    in_capsule = [t for t in ctl.records("tags") if t["namespace"] == namespace]
+    data_tags = [t for t in in_capsule if t["dataTag"]]
+    assert any(not t["dataTag"] for t in in_capsule)        # plain tags are there, and left out
+    assert [(g["id"], g["name"], g.get("description")) for g in groups.json()["result"]] == \
+        [(str(t["id"]), t["name"], t["description"]) for t in data_tags]
+    assert {g["entity_type"] for g in groups.json()["result"]} == {entity or "contact"}
+    assert [n for n, _ in DATA_TAGS[namespace]] == [g["label"] for g in groups.json()["result"]]
+    assert calls(ctl, "GET", f"/api/v2/{namespace}/tags")
+    by_id = {g["id"]: g for g in groups.json()["result"]}
+    fields = gateway.unified("GET", NAME, resource="fields", params=params).json()["result"]
+    grouped = [f for f in fields if f.get("field_groups")]
+    assert grouped and len(grouped) < len(fields)            # fields in no data tag name no group
+    for field in grouped:
+        [group] = field["field_groups"]
+        assert by_id[group["id"]]["name"] == group["name"]
+    one = gateway.unified("GET", NAME, grouped[0]["field_groups"][0]["id"], resource="field_groups", params=params)
+    assert one.status_code == 200 and one.json()["name"] == grouped[0]["field_groups"][0]["name"]
+    plain = next(t for t in in_capsule if not t["dataTag"])
+    assert gateway.unified("GET", NAME, str(plain["id"]), resource="field_groups", params=params).status_code == 404
+    assert gateway.unified("GET", NAME, "1", resource="field_groups", params=params).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
+def test_field_groups_are_read_only_here(gateway, ctl, method):
+    ctl.clear_requests()
+    answer = gateway.unified(method, NAME, None if method == "POST" else "90001", resource="field_groups",
+                             json=None if method == "DELETE" else {"name": "Renewals 2", "label": "Renewals 2"})
+    assert answer.status_code == 405, answer.text
+    assert "/tags" in answer.json()["message"]
     assert ctl.requests() == []

@@ -1,0 +1,111 @@
+"""Capsule API v2 tags: the emulator's `tags` resource, one tag list per entity (`parties`, `opportunities`).
+
+- `GET /{entity}/tags` lists an entity's tags, `{"tags": [...]}`, paged like the entity's own list, and
+  `GET /{entity}/tags/{tagId}` answers `{"tag": {...}}` (https://developer.capsulecrm.com/v2/operations/Tag; the
+  per-entity paths, `entity` one of parties, opportunities, kases: https://github.com/GearPlug/capsulecrm-python,
+  `client.py` list_tag/create_tag). An unknown id is 404 "tag not found" (NOTES §24).
+- A tag is `{id, name, description, dataTag}` (https://developer.capsulecrm.com/v2/models/tag). A data tag
+  (`dataTag: true`) groups custom fields: a definition in it carries `tag: {id, name, dataTag}`
+  (https://developer.capsulecrm.com/v2/models/field_definition).
+- Tag ids are unique across the account (one counter); names are unique within an entity's list (NOTES §20).
+Seed: the account's data tags (DATA_TAGS, its configuration, restored on every reset); the plain tags come with
+the records that carry them. Kases (projects) are not emulated, so neither are their tags.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from unigate.sandbox.base import Resource
+from unigate.sandbox.capsule.common import TAG_NOT_FOUND_MESSAGE, answer, error
+
+if TYPE_CHECKING:
+    from unigate.sandbox.capsule import CapsuleEmulator
+
+NAMESPACES = ("parties", "opportunities")
+FIRST_TAG_ID = 90_001
+# The sandbox account's data tags per entity: (name, description). Enough party data tags for several pages of
+# crm/field_groups; which definitions sit in which is DEFINITION_TAGS.
+DATA_TAGS: dict[str, list[tuple[str, str | None]]] = {
+    "parties": [
+        ("Company Profile", "Size and sector of an organisation"),
+        ("Billing Details", "What finance needs to invoice"),
+        ("Contact Preferences", "How a person likes to be reached"),
+        ("Renewals", None),
+        ("Partner Programme", "Partner tier and portal access"),
+        ("Compliance", "KYC and credit checks"),
+        ("Events", None),
+        ("Onboarding", "First ninety days"),
+        ("Support Plan", None),
+        ("Marketing", "Campaign attribution"),
+        ("Procurement", None),
+        ("Legal", "Contracts and NDAs"),
+        ("Customer Success", None),
+        ("Referral Scheme", "Who referred whom"),
+        ("Training", None),
+        ("Personal Details", "Birthdays and seniority"),
+    ],
+    "opportunities": [
+        ("Deal Sizing", "Seats and volumes"),
+        ("Attribution", None),
+        ("Competition", "Who else is bidding"),
+    ],
+}
+# Seeded definitions in a data tag: (namespace, definition id) -> the data tag's name; the rest are in none.
+DEFINITION_TAGS: dict[tuple[str, int], str] = {
+    ("parties", 801): "Company Profile", ("parties", 802): "Company Profile", ("parties", 808): "Company Profile",
+    ("parties", 805): "Billing Details", ("parties", 813): "Billing Details",
+    ("parties", 806): "Contact Preferences", ("parties", 807): "Contact Preferences",
+    ("parties", 809): "Renewals", ("parties", 811): "Partner Programme", ("parties", 814): "Compliance",
+    ("parties", 815): "Personal Details", ("parties", 816): "Personal Details",
+    ("opportunities", 901): "Deal Sizing", ("opportunities", 902): "Attribution",
+}
+
+
+class Tags(Resource):
+    """`tags`: every entity's tags (the emulator holds them: `CapsuleEmulator.tags`), served by entity."""
+
+    name: ClassVar[str] = "tags"
+    default_seed_count: ClassVar[int | None] = 0
+    emulator: CapsuleEmulator
+
+    def seed(self, count: int) -> None:
+        """The data tags are the account's configuration (reset_state), whatever the record count."""
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [{"namespace": namespace, **tag} for namespace, found in self.emulator.tags.items()
+                for tag in found.values()]
+
+    def routes(self) -> list[Route]:
+        g = self.emulator.guarded
+        routes = []
+        for namespace in NAMESPACES:
+            routes += [Route(f"/api/v2/{namespace}/tags", g(self.lister(namespace)), methods=["GET"]),
+                       Route(f"/api/v2/{namespace}/tags/{{id}}", g(self.shower(namespace)), methods=["GET"])]
+        return routes
+
+    def lister(self, namespace: str):
+        async def listed(request: Request) -> Response:
+            """`GET /{entity}/tags`: page/perPage as the party list (1..100), Link rel="next" while more."""
+            parties = self.emulator.resource("accounts")
+            paging = parties.page_params(request)   # type: ignore[attr-defined]
+            if isinstance(paging, Response):
+                return paging
+            page, per_page = paging
+            tags = list(self.emulator.tags[namespace].values())[(page - 1) * per_page:page * per_page + 1]
+            headers = parties.page_headers(request, page, per_page, len(tags) > per_page)  # type: ignore[attr-defined]
+            return answer(request, {"tags": tags[:per_page]}, headers=headers)
+        return listed
+
+    def shower(self, namespace: str):
+        async def shown(request: Request) -> Response:
+            raw = request.path_params["id"]
+            tag = next((t for t in self.emulator.tags[namespace].values() if str(t["id"]) == raw), None)
+            if tag is None:
+                return error(request, 404, TAG_NOT_FOUND_MESSAGE)
+            return answer(request, {"tag": tag})
+        return shown
