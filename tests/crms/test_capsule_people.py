@@ -231,7 +231,7 @@ def test_field_groups_are_the_entity_s_data_tags_and_fields_name_them(gateway, c
     params = {"limit": 100, **({"entity": entity} if entity else {})}
     groups = gateway.unified("GET", NAME, resource="field_groups", params=params)
     assert groups.status_code == 200, groups.text
-    in_capsule = [t for t in ctl.records("tags") if t["namespace"] == namespace]
+    in_capsule = [t for t in ctl.records("field_groups") if t["namespace"] == namespace]
     data_tags = [t for t in in_capsule if t["dataTag"]]
     assert any(not t["dataTag"] for t in in_capsule)        # plain tags are there, and left out
     assert [(g["id"], g["name"], g.get("description")) for g in groups.json()["result"]] == \
@@ -253,11 +253,52 @@ def test_field_groups_are_the_entity_s_data_tags_and_fields_name_them(gateway, c
     assert gateway.unified("GET", NAME, "1", resource="field_groups", params=params).status_code == 404
 
 
-@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
-def test_field_groups_are_read_only_here(gateway, ctl, method):
+@pytest.mark.parametrize(("entity", "namespace"), [("account", "parties"), ("opportunity", "opportunities")])
+def test_a_field_group_is_created_as_a_data_tag_and_renamed(gateway, ctl, entity, namespace):
     ctl.clear_requests()
-    answer = gateway.unified(method, NAME, None if method == "POST" else "90001", resource="field_groups",
-                             json=None if method == "DELETE" else {"name": "Renewals 2", "label": "Renewals 2"})
+    created = gateway.unified("POST", NAME, resource="field_groups", params={"entity": entity},
+                              json={"name": "warranty", "label": "Warranty", "description": "Cover and terms"})
+    assert created.status_code == 200, created.text
+    [sent] = [r for r in ctl.requests() if r["method"] == "POST"]
+    assert sent["path"].endswith(f"/api/v2/{namespace}/tags")
+    assert sent["body"] == {"tag": {"name": "Warranty", "description": "Cover and terms", "dataTag": True}}
+    group = created.json()
+    assert (group["name"], group["label"], group["entity_type"]) == ("Warranty", "Warranty", entity)
+    stored = next(t for t in ctl.records("field_groups") if str(t["id"]) == group["id"])
+    assert stored["namespace"] == namespace and stored["dataTag"] is True
+    ctl.clear_requests()
+    renamed = gateway.unified("PATCH", NAME, group["id"], resource="field_groups", params={"entity": entity},
+                              json={"label": "Warranty terms"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Warranty terms" and renamed.json()["description"] == "Cover and terms"
+    [put] = [r for r in ctl.requests() if r["method"] == "PUT"]
+    assert put["path"].endswith(f"/api/v2/{namespace}/tags/{group['id']}") and put["body"] == {"tag": {"name": "Warranty terms"}}
+    listed = gateway.unified("GET", NAME, resource="field_groups", params={"entity": entity, "limit": 100}).json()
+    assert group["id"] in {g["id"] for g in listed["result"]}
+
+
+def test_capsule_refuses_a_group_it_cannot_take(gateway, ctl):
+    taken = gateway.unified("POST", NAME, resource="field_groups", params={"entity": "contact"},
+                            json={"label": "Billing Details"})
+    assert taken.status_code == 422 and taken.json()["truto_is_remote_error"] is True
+    both = gateway.unified("POST", NAME, resource="field_groups", params={"entity": "account"},
+                           json={"label": "Mixed", "entity_type": "opportunity"})
+    assert both.status_code == 400 and "entity_type" in both.json()["message"]
+    lead = gateway.unified("POST", NAME, resource="field_groups", json={"label": "Leads", "entity_type": "lead"})
+    assert lead.status_code == 400
+    ctl.clear_requests()
+    plain = next(t for t in ctl.records("field_groups") if t["namespace"] == "parties" and not t["dataTag"])
+    renamed = gateway.unified("PATCH", NAME, str(plain["id"]), resource="field_groups", json={"label": "Not a group"})
+    assert renamed.status_code == 404, renamed.text
+    assert [r["method"] for r in ctl.requests()] == ["GET"]              # the plain tag was not written
+    moved = gateway.unified("PATCH", NAME, "90001", resource="field_groups", params={"entity": "account"},
+                            json={"entity_type": "opportunity"})
+    assert moved.status_code == 400 and "stays on its entity" in moved.json()["message"]
+
+
+def test_a_field_group_is_never_deleted_here(gateway, ctl):
+    ctl.clear_requests()
+    answer = gateway.unified("DELETE", NAME, "90001", resource="field_groups")
     assert answer.status_code == 405, answer.text
-    assert "/tags" in answer.json()["message"]
+    assert "/proxy" in answer.json()["message"]
     assert ctl.requests() == []

@@ -737,3 +737,28 @@ def test_a_definition_is_created_in_a_data_tag_named_by_id_or_name(ctl, tag, sta
         assert answer.json()["definition"]["tag"] == {"id": billing["id"], "name": "Billing Details", "dataTag": True}
     else:
         assert answer.json()["errors"][0]["field"] == "tag"
+
+
+def test_tags_are_defined_and_changed_per_entity(ctl):
+    """POST /{entity}/tags {"tag": {...}} answers 201 + Location; PUT /{entity}/tags/{id} changes it
+    (https://developer.capsulecrm.com/v2/operations/Tag). A taken name, a missing one and a data tag with fields
+    turned plain are 422; an unknown id 404."""
+    created = requests.post(f"{ctl.url}/api/v2/opportunities/tags", headers=AUTH, timeout=5,
+                            json={"tag": {"name": "Nice Guy", "description": None, "dataTag": False}})
+    assert created.status_code == 201, created.text
+    tag = created.json()["tag"]
+    assert created.headers["Location"].endswith(f"/api/v2/opportunities/tags/{tag['id']}")
+    assert (tag["name"], tag["dataTag"]) == ("Nice Guy", False)
+    for body in ({"tag": {"name": "nice guy"}}, {"tag": {"description": "no name"}}, {"name": "unwrapped"}):
+        refused = requests.post(f"{ctl.url}/api/v2/opportunities/tags", headers=AUTH, json=body, timeout=5)
+        assert refused.status_code == 422, body
+    # the same name is another entity's own tag
+    assert requests.post(url(ctl, "/tags"), headers=AUTH, json={"tag": {"name": "Nice Guy"}}, timeout=5).status_code == 201
+    changed = requests.put(f"{ctl.url}/api/v2/opportunities/tags/{tag['id']}", headers=AUTH, timeout=5,
+                           json={"tag": {"name": "Nicer Guy", "dataTag": True}})
+    assert changed.status_code == 200 and changed.json()["tag"] == {**tag, "name": "Nicer Guy", "dataTag": True}
+    company = next(t for t in requests.get(url(ctl, "/tags"), headers=AUTH, params={"perPage": 100},
+                                           timeout=5).json()["tags"] if t["name"] == "Company Profile")
+    plain = requests.put(url(ctl, f"/tags/{company['id']}"), headers=AUTH, json={"tag": {"dataTag": False}}, timeout=5)
+    assert plain.status_code == 422 and plain.json()["errors"][0]["field"] == "dataTag"
+    assert requests.put(url(ctl, "/tags/1"), headers=AUTH, json={"tag": {"name": "x"}}, timeout=5).status_code == 404

@@ -1,9 +1,16 @@
-"""Capsule API v2 tags: the emulator's `tags` resource, one tag list per entity (`parties`, `opportunities`).
+"""Capsule API v2 tags: the emulator's `field_groups` resource (every tag, data tags and plain ones, each with its
+entity's `namespace`), one tag list per entity (`parties`, `opportunities`).
 
 - `GET /{entity}/tags` lists an entity's tags, `{"tags": [...]}`, paged like the entity's own list, and
   `GET /{entity}/tags/{tagId}` answers `{"tag": {...}}` (https://developer.capsulecrm.com/v2/operations/Tag; the
   per-entity paths, `entity` one of parties, opportunities, kases: https://github.com/GearPlug/capsulecrm-python,
   `client.py` list_tag/create_tag). An unknown id is 404 "tag not found" (NOTES §24).
+- `POST /{entity}/tags` with `{"tag": {name, description, dataTag}}` defines a tag: 201, the stored tag and its
+  `Location` (operations/Tag, "Create tag definition"); `PUT /{entity}/tags/{tagId}` with `{"tag": {...}}` changes
+  its name, description or dataTag, 200 (the update operation as mirrored by
+  https://withone.ai/knowledge/capsule/conn_mod_def%3A%3AGJ1Dnb1Cnto%3A%3AEdsRO3vgQkaPjAC2uvhNTQ, which also says a
+  data tag with field definitions cannot become a plain tag). A missing name, a name the entity already has, or
+  that data tag change answer 422 with Capsule's validation shape [the wording of each is unverified].
 - A tag is `{id, name, description, dataTag}` (https://developer.capsulecrm.com/v2/models/tag). A data tag
   (`dataTag: true`) groups custom fields: a definition in it carries `tag: {id, name, dataTag}`
   (https://developer.capsulecrm.com/v2/models/field_definition).
@@ -20,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource
-from unigate.sandbox.capsule.common import TAG_NOT_FOUND_MESSAGE, answer, error
+from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.capsule.common import TAG_NOT_FOUND_MESSAGE, answer, error, validation_error
 
 if TYPE_CHECKING:
     from unigate.sandbox.capsule import CapsuleEmulator
@@ -67,9 +74,10 @@ DEFINITION_TAGS: dict[tuple[str, int], str] = {
 
 
 class Tags(Resource):
-    """`tags`: every entity's tags (the emulator holds them: `CapsuleEmulator.tags`), served by entity."""
+    """`field_groups`: every entity's tags (the emulator holds them: `CapsuleEmulator.tags`), served by entity; the
+    control API names it after the unified resource its data tags back."""
 
-    name: ClassVar[str] = "tags"
+    name: ClassVar[str] = "field_groups"
     default_seed_count: ClassVar[int | None] = 0
     emulator: CapsuleEmulator
 
@@ -85,8 +93,58 @@ class Tags(Resource):
         routes = []
         for namespace in NAMESPACES:
             routes += [Route(f"/api/v2/{namespace}/tags", g(self.lister(namespace)), methods=["GET"]),
-                       Route(f"/api/v2/{namespace}/tags/{{id}}", g(self.shower(namespace)), methods=["GET"])]
+                       Route(f"/api/v2/{namespace}/tags", g(self.writer(namespace)), methods=["POST"]),
+                       Route(f"/api/v2/{namespace}/tags/{{id}}", g(self.shower(namespace)), methods=["GET"]),
+                       Route(f"/api/v2/{namespace}/tags/{{id}}", g(self.writer(namespace)), methods=["PUT"])]
         return routes
+
+    def writer(self, namespace: str):
+        async def written(request: Request) -> Response:
+            return await self.write(request, namespace)
+        return written
+
+    async def write(self, request: Request, namespace: str) -> Response:
+        """POST (create) or PUT (update) of one of `namespace`'s tags."""
+        tags = self.emulator.tags[namespace]
+        current = None
+        if request.method == "PUT":
+            current = next((t for t in tags.values() if str(t["id"]) == request.path_params["id"]), None)
+            if current is None:
+                return error(request, 404, TAG_NOT_FOUND_MESSAGE)
+        body = await read_json(request)
+        wrapped = body.get("tag") if isinstance(body, dict) else None
+        if not isinstance(wrapped, dict):
+            return validation_error(request, [{"message": "tag is required", "resource": "tag", "field": "tag"}])
+        problems: list[dict[str, Any]] = []
+
+        def refuse(field: str, message: str) -> None:
+            problems.append({"message": message, "resource": "tag", "field": field})
+
+        name = wrapped.get("name", None if current is None else current["name"])
+        if not isinstance(name, str) or not name.strip():
+            refuse("name", "name is required")
+        elif any(t is not current and key == name.strip().lower() for key, t in tags.items()):
+            refuse("name", "name already exists")
+        description = wrapped.get("description", None if current is None else current["description"])
+        if description is not None and not isinstance(description, str):
+            refuse("description", "description must be text")
+        data_tag = wrapped.get("dataTag", False if current is None else current["dataTag"])
+        if not isinstance(data_tag, bool):
+            refuse("dataTag", "dataTag must be true or false")
+        elif current is not None and current["dataTag"] and not data_tag and any(
+                d.get("tagId") == current["id"] for d in self.emulator.definitions.get(namespace, [])):
+            refuse("dataTag", "tag has field definitions")
+        if problems:
+            return validation_error(request, problems)
+        if current is None:
+            tag = self.emulator.tag(name, namespace)
+            tag.update({"description": description, "dataTag": data_tag})
+            location = f"https://api.capsulecrm.com/api/v2/{namespace}/tags/{tag['id']}"
+            return answer(request, {"tag": tag}, 201, {"Location": location})
+        del tags[current["name"].lower()]
+        current.update({"name": name.strip(), "description": description, "dataTag": data_tag})
+        tags[current["name"].lower()] = current
+        return answer(request, {"tag": current})
 
     def lister(self, namespace: str):
         async def listed(request: Request) -> Response:
