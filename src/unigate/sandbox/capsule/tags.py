@@ -1,5 +1,5 @@
-"""Capsule API v2 tags: the emulator's `field_groups` resource (every tag, data tags and plain ones, each with its
-entity's `namespace`), one tag list per entity (`parties`, `opportunities`).
+"""Capsule API v2 tags, one tag list per entity (`parties`, `opportunities`): the emulator's `field_groups` resource,
+which the control API shows as the data tags (each with its entity's `namespace`; plain tags come with records).
 
 - `GET /{entity}/tags` lists an entity's tags, `{"tags": [...]}`, paged like the entity's own list, and
   `GET /{entity}/tags/{tagId}` answers `{"tag": {...}}` (https://developer.capsulecrm.com/v2/operations/Tag; the
@@ -75,7 +75,7 @@ DEFINITION_TAGS: dict[tuple[str, int], str] = {
 
 class Tags(Resource):
     """`field_groups`: every entity's tags (the emulator holds them: `CapsuleEmulator.tags`), served by entity; the
-    control API names it after the unified resource its data tags back."""
+    control API shows the data tags, the unified resource's records, under its name."""
 
     name: ClassVar[str] = "field_groups"
     default_seed_count: ClassVar[int | None] = 0
@@ -86,7 +86,7 @@ class Tags(Resource):
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [{"namespace": namespace, **tag} for namespace, found in self.emulator.tags.items()
-                for tag in found.values()]
+                for tag in found.values() if tag["dataTag"]]
 
     def routes(self) -> list[Route]:
         g = self.emulator.guarded
