@@ -16,6 +16,7 @@ from support import list_all
 from unigate.sandbox import capsule
 from unigate.sandbox.capsule import deals
 from unigate.sandbox.capsule.common import FIELD_DEFINITIONS, OTHER_USERS, USERS
+from unigate.sandbox.capsule.tags import DATA_TAGS
 
 NAME = "capsule"
 
@@ -218,4 +219,96 @@ def test_definitions_are_not_changed_or_deleted(gateway, ctl, method):
                              json={"label": "Sector"} if method == "PATCH" else None)
     assert answer.status_code == 405, answer.text
     assert "documents no definition" in answer.json()["message"]
+    assert ctl.requests() == []
+
+
+# -- crm/field_groups: the data tags of an entity (https://developer.capsulecrm.com/v2/operations/Tag) -------------
+
+def tags_in_capsule(ctl, namespace: str) -> list[dict]:
+    """Every tag of an entity, plain ones too, as Capsule lists them."""
+    answer = requests.get(f"{ctl.url}/api/v2/{namespace}/tags", params={"perPage": 100}, timeout=10,
+                          headers={"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["tags"]
+
+
+@pytest.mark.parametrize(("entity", "namespace"), [("account", "parties"), ("contact", "parties"), (None, "parties"),
+                                                   ("opportunity", "opportunities")])
+def test_field_groups_are_the_entity_s_data_tags_and_fields_name_them(gateway, ctl, entity, namespace):
+    ctl.clear_requests()
+    params = {"limit": 100, **({"entity": entity} if entity else {})}
+    groups = gateway.unified("GET", NAME, resource="field_groups", params=params)
+    assert groups.status_code == 200, groups.text
+    in_capsule = tags_in_capsule(ctl, namespace)
+    data_tags = [t for t in in_capsule if t["dataTag"]]
+    assert data_tags == [{k: v for k, v in t.items() if k != "namespace"} for t in ctl.records("field_groups")
+                         if t["namespace"] == namespace]
+    assert any(not t["dataTag"] for t in in_capsule)        # plain tags are there, and left out
+    assert [(g["id"], g["name"], g.get("description")) for g in groups.json()["result"]] == \
+        [(str(t["id"]), t["name"], t["description"]) for t in data_tags]
+    assert {g["entity_type"] for g in groups.json()["result"]} == {entity or "contact"}
+    assert [n for n, _ in DATA_TAGS[namespace]] == [g["label"] for g in groups.json()["result"]]
+    assert calls(ctl, "GET", f"/api/v2/{namespace}/tags")
+    by_id = {g["id"]: g for g in groups.json()["result"]}
+    fields = gateway.unified("GET", NAME, resource="fields", params=params).json()["result"]
+    grouped = [f for f in fields if f.get("field_groups")]
+    assert grouped and len(grouped) < len(fields)            # fields in no data tag name no group
+    for field in grouped:
+        [group] = field["field_groups"]
+        assert by_id[group["id"]]["name"] == group["name"]
+    one = gateway.unified("GET", NAME, grouped[0]["field_groups"][0]["id"], resource="field_groups", params=params)
+    assert one.status_code == 200 and one.json()["name"] == grouped[0]["field_groups"][0]["name"]
+    plain = next(t for t in in_capsule if not t["dataTag"])
+    assert gateway.unified("GET", NAME, str(plain["id"]), resource="field_groups", params=params).status_code == 404
+    assert gateway.unified("GET", NAME, "1", resource="field_groups", params=params).status_code == 404
+
+
+@pytest.mark.parametrize(("entity", "namespace"), [("account", "parties"), ("opportunity", "opportunities")])
+def test_a_field_group_is_created_as_a_data_tag_and_renamed(gateway, ctl, entity, namespace):
+    ctl.clear_requests()
+    created = gateway.unified("POST", NAME, resource="field_groups", params={"entity": entity},
+                              json={"name": "warranty", "label": "Warranty", "description": "Cover and terms"})
+    assert created.status_code == 200, created.text
+    [sent] = [r for r in ctl.requests() if r["method"] == "POST"]
+    assert sent["path"].endswith(f"/api/v2/{namespace}/tags")
+    assert sent["body"] == {"tag": {"name": "Warranty", "description": "Cover and terms", "dataTag": True}}
+    group = created.json()
+    assert (group["name"], group["label"], group["entity_type"]) == ("Warranty", "Warranty", entity)
+    stored = next(t for t in ctl.records("field_groups") if str(t["id"]) == group["id"])
+    assert stored["namespace"] == namespace and stored["dataTag"] is True
+    ctl.clear_requests()
+    renamed = gateway.unified("PATCH", NAME, group["id"], resource="field_groups", params={"entity": entity},
+                              json={"label": "Warranty terms"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "Warranty terms" and renamed.json()["description"] == "Cover and terms"
+    [put] = [r for r in ctl.requests() if r["method"] == "PUT"]
+    assert put["path"].endswith(f"/api/v2/{namespace}/tags/{group['id']}") and put["body"] == {"tag": {"name": "Warranty terms"}}
+    listed = gateway.unified("GET", NAME, resource="field_groups", params={"entity": entity, "limit": 100}).json()
+    assert group["id"] in {g["id"] for g in listed["result"]}
+
+
+def test_capsule_refuses_a_group_it_cannot_take(gateway, ctl):
+    taken = gateway.unified("POST", NAME, resource="field_groups", params={"entity": "contact"},
+                            json={"label": "Billing Details"})
+    assert taken.status_code == 422 and taken.json()["truto_is_remote_error"] is True
+    both = gateway.unified("POST", NAME, resource="field_groups", params={"entity": "account"},
+                           json={"label": "Mixed", "entity_type": "opportunity"})
+    assert both.status_code == 400 and "entity_type" in both.json()["message"]
+    lead = gateway.unified("POST", NAME, resource="field_groups", json={"label": "Leads", "entity_type": "lead"})
+    assert lead.status_code == 400
+    plain = next(t for t in tags_in_capsule(ctl, "parties") if not t["dataTag"])
+    ctl.clear_requests()
+    renamed = gateway.unified("PATCH", NAME, str(plain["id"]), resource="field_groups", json={"label": "Not a group"})
+    assert renamed.status_code == 404, renamed.text
+    assert [r["method"] for r in ctl.requests()] == ["GET"]              # the plain tag was not written
+    moved = gateway.unified("PATCH", NAME, "90001", resource="field_groups", params={"entity": "account"},
+                            json={"entity_type": "opportunity"})
+    assert moved.status_code == 400 and "stays on its entity" in moved.json()["message"]
+
+
+def test_a_field_group_is_never_deleted_here(gateway, ctl):
+    ctl.clear_requests()
+    answer = gateway.unified("DELETE", NAME, "90001", resource="field_groups")
+    assert answer.status_code == 405, answer.text
+    assert "/proxy" in answer.json()["message"]
     assert ctl.requests() == []

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+import pytest
 import requests
-from support import list_all
+from support import list_all, shared_sandbox
 
 from unigate.sandbox.zoho_crm import SANDBOX_TOKEN, USERS
 
@@ -221,3 +222,70 @@ def test_zoho_refuses_a_field_without_a_label_or_type(sandbox):
     no_options = requests.post(url, json={"fields": [{"field_label": "Size", "data_type": "picklist"}]},
                                headers=HEADERS, timeout=10)
     assert no_options.status_code == 400 and no_options.json()["fields"][0]["code"] == "MANDATORY_NOT_FOUND"
+
+
+# -- crm/field_groups: layout sections (https://www.zoho.com/crm/developer/docs/api/v8/layouts-meta.html) ----------
+
+MODULES = {"contact": "Contacts", "account": "Accounts", "opportunity": "Deals", "lead": "Leads"}
+
+
+@pytest.fixture
+def own(gateway):
+    """An account of its own on the shared data space: the layouts its fields name are read after this test's reset,
+    not kept from an earlier test's (the test gateways keep an account's lookups for the whole run)."""
+    made = gateway.admin("POST", "/integrated-account", json={**shared_sandbox(NAME), "tenant_id": "tests"})
+    assert made.status_code == 201, made.text
+    yield {"integrated_account_id": made.json()["id"]}
+    gateway.admin("DELETE", f"/integrated-account/{made.json()['id']}")
+
+
+@pytest.mark.parametrize("entity", [None, "contact", "account", "opportunity", "lead"])
+def test_field_groups_are_the_module_s_layout_sections_and_fields_name_them(gateway, ctl, own, entity):
+    ctl.clear_requests()
+    params = {"limit": 200, **own, **({"entity": entity} if entity else {})}
+    module = MODULES[entity or "contact"]
+    groups = gateway.unified("GET", NAME, resource="field_groups", params=params)
+    assert groups.status_code == 200, groups.text
+    sections = [s for s in ctl.records("field_groups") if s["module"] == module]
+    assert [(g["id"], g["name"], g["label"]) for g in groups.json()["result"]] == \
+        [(s["id"], s["api_name"], s["display_label"]) for s in sections]
+    assert {g["entity_type"] for g in groups.json()["result"]} == {entity or "contact"}
+    assert gets(ctl, "/crm/v8/settings/layouts") == [{"module": [module]}]
+    ctl.clear_requests()
+    fields = gateway.unified("GET", NAME, resource="fields", params=params).json()["result"]
+    assert gateway.unified("GET", NAME, resource="fields", params=params).json()["result"] == fields
+    assert len(gets(ctl, "/crm/v8/settings/layouts")) == 1       # read once, then kept for the account
+    for field in fields:
+        holding = [s for s in sections if field["name"] in s["fields"]]
+        assert field.get("field_groups", []) == [{"id": s["id"], "name": s["api_name"]} for s in holding]
+    assert all(field.get("field_groups") for field in fields)     # every seeded field sits in a section
+    section = sections[-1]
+    one = gateway.unified("GET", NAME, section["id"], resource="field_groups", params=params)
+    assert one.status_code == 200 and one.json()["name"] == section["api_name"]
+    assert gateway.unified("GET", NAME, "1", resource="field_groups", params=params).status_code == 404
+
+
+@pytest.mark.parametrize("placement", ["none", "standard"])
+def test_a_created_field_names_the_section_zoho_places_it_in(gateway, ctl, own, placement):
+    """Whether the fields API places a new custom field in a section is undocumented (switch `new_field_section`):
+    the field's groups are whatever the layouts say, read again after the write."""
+    ctl.switch(new_field_section=placement)
+    gateway.unified("GET", NAME, resource="fields", params={"entity": "lead", **own})  # layouts cached before
+    created = gateway.unified("POST", NAME, resource="fields", params={"entity": "lead", **own},
+                              json={"name": "Webinar", "label": "Webinar", "type": "string"})
+    assert created.status_code == 200, created.text
+    standard = [s for s in ctl.records("field_groups") if s["module"] == "Leads" and s["layout"] == "Standard"]
+    holding = [{"id": s["id"], "name": s["api_name"]} for s in standard if "Webinar" in s["fields"]]
+    assert (holding == []) is (placement == "none")
+    assert created.json().get("field_groups", []) == holding
+    again = gateway.unified("GET", NAME, created.json()["id"], resource="fields", params={"entity": "lead", **own})
+    assert again.json().get("field_groups", []) == holding
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
+def test_field_groups_are_read_only_here(gateway, ctl, method):
+    ctl.clear_requests()
+    answer = gateway.unified(method, NAME, None if method == "POST" else "1", resource="field_groups",
+                             json=None if method == "DELETE" else {"name": "More", "label": "More"})
+    assert answer.status_code == 405, answer.text
+    assert ctl.requests() == []

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from unigate.sandbox import capsule
+from unigate.sandbox.capsule.tags import DATA_TAGS
 
 AUTH = {"Authorization": f"Bearer {capsule.SANDBOX_TOKEN}"}
 
@@ -700,3 +701,64 @@ def test_a_created_definition_takes_values_on_parties(ctl):
     wrong = requests.put(url(ctl, f"/{party['id']}"), headers=AUTH, timeout=10,
                          json={"party": {"fields": [{"definition": {"id": created["id"]}, "value": "seven"}]}})
     assert wrong.status_code == 422
+
+
+def test_each_entity_has_its_own_tags_and_definitions_name_their_data_tag(ctl):
+    """GET /{parties|opportunities}/tags (https://developer.capsulecrm.com/v2/operations/Tag): one list per entity;
+    a definition in a data tag names it as `tag: {id, name, dataTag}` (models/field_definition)."""
+    def every(namespace):
+        return requests.get(f"{ctl.url}/api/v2/{namespace}/tags", headers=AUTH, params={"perPage": 100},
+                            timeout=5).json()["tags"]
+    party_tags, deal_tags = every("parties"), every("opportunities")
+    assert {t["name"] for t in party_tags if t["dataTag"]} == {n for n, _ in DATA_TAGS["parties"]}
+    assert {t["name"] for t in deal_tags if t["dataTag"]} == {n for n, _ in DATA_TAGS["opportunities"]}
+    assert not {t["id"] for t in party_tags} & {t["id"] for t in deal_tags}
+    deal_tag = deal_tags[0]
+    assert requests.get(url(ctl, f"/tags/{deal_tag['id']}"), headers=AUTH, timeout=5).status_code == 404
+    shown = requests.get(f"{ctl.url}/api/v2/opportunities/tags/{deal_tag['id']}", headers=AUTH, timeout=5)
+    assert shown.json() == {"tag": deal_tag}
+    definitions = requests.get(url(ctl, "/fields/definitions"), headers=AUTH, timeout=5).json()["definitions"]
+    industry = next(d for d in definitions if d["id"] == 801)
+    company = next(t for t in party_tags if t["name"] == "Company Profile")
+    assert industry["tag"] == {"id": company["id"], "name": "Company Profile", "dataTag": True}
+    assert next(d for d in definitions if d["id"] == 803)["tag"] is None
+
+
+@pytest.mark.parametrize(("tag", "status"), [({"name": "billing details"}, 201), ({"id": "by-id"}, 201),
+                                              ({"name": "Customer"}, 422), ({"id": 1}, 422), ("Billing", 422)])
+def test_a_definition_is_created_in_a_data_tag_named_by_id_or_name(ctl, tag, status):
+    billing = next(t for t in requests.get(url(ctl, "/tags"), headers=AUTH, params={"perPage": 100},
+                                           timeout=5).json()["tags"] if t["name"] == "Billing Details")
+    tag = {"id": billing["id"]} if tag == {"id": "by-id"} else tag
+    answer = requests.post(url(ctl, "/fields/definitions"), headers=AUTH, timeout=5,
+                           json={"definition": {"name": "VAT number", "type": "text", "tag": tag}})
+    assert answer.status_code == status, answer.text
+    if status == 201:
+        assert answer.json()["definition"]["tag"] == {"id": billing["id"], "name": "Billing Details", "dataTag": True}
+    else:
+        assert answer.json()["errors"][0]["field"] == "tag"
+
+
+def test_tags_are_defined_and_changed_per_entity(ctl):
+    """POST /{entity}/tags {"tag": {...}} answers 201 + Location; PUT /{entity}/tags/{id} changes it
+    (https://developer.capsulecrm.com/v2/operations/Tag). A taken name, a missing one and a data tag with fields
+    turned plain are 422; an unknown id 404."""
+    created = requests.post(f"{ctl.url}/api/v2/opportunities/tags", headers=AUTH, timeout=5,
+                            json={"tag": {"name": "Nice Guy", "description": None, "dataTag": False}})
+    assert created.status_code == 201, created.text
+    tag = created.json()["tag"]
+    assert created.headers["Location"].endswith(f"/api/v2/opportunities/tags/{tag['id']}")
+    assert (tag["name"], tag["dataTag"]) == ("Nice Guy", False)
+    for body in ({"tag": {"name": "nice guy"}}, {"tag": {"description": "no name"}}, {"name": "unwrapped"}):
+        refused = requests.post(f"{ctl.url}/api/v2/opportunities/tags", headers=AUTH, json=body, timeout=5)
+        assert refused.status_code == 422, body
+    # the same name is another entity's own tag
+    assert requests.post(url(ctl, "/tags"), headers=AUTH, json={"tag": {"name": "Nice Guy"}}, timeout=5).status_code == 201
+    changed = requests.put(f"{ctl.url}/api/v2/opportunities/tags/{tag['id']}", headers=AUTH, timeout=5,
+                           json={"tag": {"name": "Nicer Guy", "dataTag": True}})
+    assert changed.status_code == 200 and changed.json()["tag"] == {**tag, "name": "Nicer Guy", "dataTag": True}
+    company = next(t for t in requests.get(url(ctl, "/tags"), headers=AUTH, params={"perPage": 100},
+                                           timeout=5).json()["tags"] if t["name"] == "Company Profile")
+    plain = requests.put(url(ctl, f"/tags/{company['id']}"), headers=AUTH, json={"tag": {"dataTag": False}}, timeout=5)
+    assert plain.status_code == 422 and plain.json()["errors"][0]["field"] == "dataTag"
+    assert requests.put(url(ctl, "/tags/1"), headers=AUTH, json={"tag": {"name": "x"}}, timeout=5).status_code == 404

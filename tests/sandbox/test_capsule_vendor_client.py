@@ -3,7 +3,7 @@
 the emulator instead of https://api.capsulecrm.com.
 
 The client runs the OAuth 2 flow against the emulator's authorise and token endpoints, then calls API
-v2 the way it calls Capsule: parties, the structured filter, users and custom field definitions, and
+v2 the way it calls Capsule: parties, the structured filter, users, custom field definitions and tags, and
 reads Capsule's errors as its own exceptions.
 """
 
@@ -95,6 +95,13 @@ def test_filter_users_and_field_definitions(client):
     assert client.get_current_user()["user"]["id"] == users[0]["id"]
     definitions = client.get_custom_fields("/parties")["definitions"]
     assert {"Industry", "Employees"} <= {d["name"] for d in definitions}
+    # an entity's tags (list_tag: GET /{entity}/tags), the data tags among them naming the definitions' groups
+    party_tags = client.list_tag("/parties", page=1, perpage=100)["tags"]
+    data_tags = {t["id"]: t["name"] for t in party_tags if t["dataTag"]}
+    assert {d["tag"]["id"] for d in definitions if d["tag"]} <= set(data_tags)
+    deal_tags = client.list_tag("/opportunities", page=1, perpage=100)["tags"]
+    assert {t["name"] for t in deal_tags if t["dataTag"]} >= {"Deal Sizing"}
+    assert not set(data_tags) & {t["id"] for t in deal_tags}
 
 
 def test_capsule_errors_are_the_library_s_exceptions(client, ctl):

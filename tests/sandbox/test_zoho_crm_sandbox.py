@@ -12,6 +12,8 @@ import pytest
 import requests
 
 from unigate.sandbox import zoho_crm
+from unigate.sandbox.zoho_crm.layouts import CUSTOM_LAYOUTS
+from unigate.sandbox.zoho_crm.pipelines import DEALS_LAYOUT_ID
 
 NAME = "zoho_crm"
 AUTH = {"Authorization": f"Zoho-oauthtoken {zoho_crm.SANDBOX_TOKEN}"}
@@ -623,3 +625,28 @@ def test_search_by_time_criteria_pages_and_refuses_what_it_does_not_read(zoho):
         assert refused.status_code == 400 and refused.json()["code"] == "INVALID_QUERY", bad
     missing = requests.get(url(zoho, "/Accounts/search"), headers=AUTH)
     assert missing.status_code == 400 and missing.json()["code"] == "REQUIRED_PARAM_MISSING"
+
+
+def test_layouts_list_every_layout_s_sections_with_their_fields(zoho):
+    """GET /crm/v8/settings/layouts?module= (https://www.zoho.com/crm/developer/docs/api/v8/layouts-meta.html):
+    `module` is mandatory; each section has its own id and lists fields the fields metadata knows."""
+    missing = requests.get(url(zoho, "/settings/layouts"), headers=AUTH, timeout=5)
+    assert missing.status_code == 400 and missing.json()["code"] == "REQUIRED_PARAM_MISSING"
+    unknown = requests.get(url(zoho, "/settings/layouts"), headers=AUTH, params={"module": "Widgets"}, timeout=5)
+    assert unknown.status_code == 400 and unknown.json()["code"] == "INVALID_MODULE"
+    deals = requests.get(url(zoho, "/settings/layouts"), headers=AUTH, params={"module": "Deals"}, timeout=5).json()
+    assert [layout["id"] for layout in deals["layouts"]] == [DEALS_LAYOUT_ID]   # the pipelines API's layout
+    contacts = requests.get(url(zoho, "/settings/layouts"), headers=AUTH, params={"module": "Contacts"},
+                            timeout=5).json()["layouts"]
+    assert [layout["name"] for layout in contacts] == ["Standard", *CUSTOM_LAYOUTS["Contacts"]]
+    sections = [s for layout in contacts for s in layout["sections"]]
+    assert len({s["id"] for s in sections}) == len(sections)
+    assert [s["display_label"] for s in contacts[0]["sections"]] == \
+        ["Contact Information", "Address Information", "Description Information", "Preferences"]
+    metadata = requests.get(url(zoho, "/settings/fields"), headers=AUTH, params={"module": "Contacts"},
+                            timeout=5).json()["fields"]
+    for layout in contacts:
+        placed = [f["api_name"] for s in layout["sections"] for f in s["fields"]]
+        assert sorted(placed) == sorted(f["api_name"] for f in metadata)   # each field in one section of a layout
+    assert {f["api_name"] for f in contacts[0]["sections"][1]["fields"]} >= {"Mailing_City", "Other_Street"}
+    assert "Other_Phone" not in {f["api_name"] for f in contacts[0]["sections"][1]["fields"]}

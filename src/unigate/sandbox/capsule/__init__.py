@@ -8,8 +8,8 @@ with a party and a milestone); `engagements` (the entries: notes, calls, meeting
 `notes` (the plain notes among them) and `engagement_types` (activity types) in `entries.py`; `tasks` (`tasks.py`);
 organisations and people share one store and one set of `/parties` routes, as in Capsule. Shared by them (`common.py`, served here): bearer auth with `SANDBOX_TOKEN` or an access
 token the OAuth server (`oauth.py`) issued, 401s with `WWW-Authenticate`, rate-limit headers per
-token, tenant-global tags and child-record ids, users and field definitions; any other path answers
-Capsule's 404.
+token, child-record ids, users and field definitions (each in a data tag or none); any other path answers
+Capsule's 404. Each entity's tags, data tags among them, are `tags.py`.
 
 Sources (each behaviour names its own next to the rule):
 - https://developer.capsulecrm.com/v2/overview/authentication (bearer tokens; 401 for an invalid or
@@ -60,6 +60,7 @@ from unigate.sandbox.capsule.entries import ActivityTypes, Entries, Notes
 from unigate.sandbox.capsule.tasks import Tasks
 from unigate.sandbox.capsule.pipelines import Pipelines
 from unigate.sandbox.capsule.stages import Stages
+from unigate.sandbox.capsule.tags import DATA_TAGS, DEFINITION_TAGS, FIRST_TAG_ID, NAMESPACES, Tags
 from unigate.sandbox.capsule.common import (
     AUTH_INVALID_MESSAGE,
     AUTH_MISSING_MESSAGE,
@@ -73,7 +74,6 @@ from unigate.sandbox.capsule.common import (
     RATE_LIMIT_WINDOW_SECONDS,
     RESOURCE_NOT_FOUND_MESSAGE,
     SANDBOX_TOKEN,
-    TAG_NOT_FOUND_MESSAGE,
     TOO_MANY_IDS_STATUS,
     USER_DETAILS,
     USERS,
@@ -113,8 +113,9 @@ class FieldDefinitions(Resource):
 class CapsuleEmulator(Emulator):
     name: ClassVar[str] = "capsule"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
-    # FieldDefinitions first: its `/parties/fields/definitions` routes come before the parties' own.
-    resources: ClassVar[tuple[type[Resource], ...]] = (FieldDefinitions, Parties, People, Pipelines, Stages, Opportunities,
+    # FieldDefinitions and Tags first: their `/parties/fields/definitions` and `/parties/tags` routes come before the
+    # parties' `/parties/{ids}`, which would take "tags" for an id.
+    resources: ClassVar[tuple[type[Resource], ...]] = (FieldDefinitions, Tags, Parties, People, Pipelines, Stages, Opportunities,
                                                        ActivityTypes, Entries, Notes, Tasks)
     # Behaviours Capsule's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
@@ -127,24 +128,29 @@ class CapsuleEmulator(Emulator):
 
     def reset_state(self) -> None:
         self.next_child_id = 5_000_001
-        self.tags: dict[str, dict[str, Any]] = {}      # name (lower) -> {"id", "name", "description", "dataTag"}
-        self.next_tag_id = 90_001
+        # namespace (parties, opportunities) -> name (lower) -> {"id", "name", "description", "dataTag"}; the data
+        # tags first (tags.py)
+        self.tags: dict[str, dict[str, dict[str, Any]]] = {namespace: {} for namespace in NAMESPACES}
+        self.next_tag_id = FIRST_TAG_ID
+        for namespace, data_tags in DATA_TAGS.items():
+            for name, description in data_tags:
+                self.tag(name, namespace)["description"] = description
+                self.tags[namespace][name.lower()]["dataTag"] = True
         # Requests per (token, hour window): 4,000 a user an hour (handling-api-responses).
         self.requests_used: dict[tuple[str, int], int] = {}
         # Custom field definitions, one namespace per entity (https://developer.capsulecrm.com/v2/operations/Custom_Field):
         # this space's own copy, which POST …/fields/definitions adds to.
         self.definitions: dict[str, list[dict[str, Any]]] = {
-            "parties": [{**d, **({"options": list(d["options"])} if "options" in d else {})} for d in FIELD_DEFINITIONS],
-            "opportunities": [{**d, **({"options": list(d["options"])} if "options" in d else {})}
-                              for d in OPPORTUNITY_FIELD_DEFINITIONS],
+            namespace: [{**d, **({"options": list(d["options"])} if "options" in d else {}),
+                         **({"tagId": self.tags[namespace][DEFINITION_TAGS[namespace, d["id"]].lower()]["id"]}
+                            if (namespace, d["id"]) in DEFINITION_TAGS else {})}
+                        for d in seeded]
+            for namespace, seeded in (("parties", FIELD_DEFINITIONS), ("opportunities", OPPORTUNITY_FIELD_DEFINITIONS))
         }
 
     def routes(self) -> list[Route]:
         g = self.guarded
         return [
-            # Before the parties' `/parties/{ids}` route, which would take "tags" for an id.
-            Route("/api/v2/parties/tags", g(self.list_tags), methods=["GET"]),
-            Route("/api/v2/parties/tags/{id}", g(self.show_tag), methods=["GET"]),
             *super().routes(),
             Route("/api/v2/users", g(self.list_users), methods=["GET"]),
             Route("/api/v2/users/current", g(self.current_user), methods=["GET"]),
@@ -160,14 +166,15 @@ class CapsuleEmulator(Emulator):
         self.next_child_id += 1
         return value
 
-    def tag(self, name: str) -> dict[str, Any]:
-        """Tags are tenant-global: one id per name, shared by every party (NOTES §20)."""
+    def tag(self, name: str, namespace: str = "parties") -> dict[str, Any]:
+        """A tag of `namespace` (parties, opportunities) by name, added when new: one id per name, shared by every
+        record of the entity (NOTES §20); ids are unique across the account."""
         key = name.strip().lower()
-        tag = self.tags.get(key)
+        tag = self.tags[namespace].get(key)
         if tag is None:
             tag = {"id": self.next_tag_id, "name": name.strip(), "description": None, "dataTag": False}
             self.next_tag_id += 1
-            self.tags[key] = tag
+            self.tags[namespace][key] = tag
         return tag
 
     # -- auth and rate limits --------------------------------------------------------------------------
@@ -224,13 +231,17 @@ class CapsuleEmulator(Emulator):
         return error(request, 404, NOT_FOUND_ROUTE_MESSAGE)
 
     # -- reference endpoints ------------------------------------------------------------------------------
-    @staticmethod
-    def render_definitions(definitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Definitions as https://developer.capsulecrm.com/v2/models/field_definition shows them."""
+    def render_definitions(self, namespace: str) -> list[dict[str, Any]]:
+        """`namespace`'s definitions as https://developer.capsulecrm.com/v2/models/field_definition shows them: a
+        definition in a data tag names it (`tag: {id, name, dataTag}`), else `tag` is null."""
+        data_tags = {t["id"]: t for t in self.tags[namespace].values() if t["dataTag"]}
         return [{"id": d["id"], "name": d["name"], "type": d["type"], "options": d.get("options", []),
-                 "description": d.get("description"), "tag": None, "important": False, "displayOrder": n + 1,
+                 "description": d.get("description"),
+                 "tag": ({k: data_tags[d["tagId"]][k] for k in ("id", "name", "dataTag")}
+                         if d.get("tagId") in data_tags else None),
+                 "important": False, "displayOrder": n + 1,
                  **({"captureRule": d["captureRule"]} if "captureRule" in d else {})}
-                for n, d in enumerate(definitions)]
+                for n, d in enumerate(self.definitions[namespace])]
 
     def definition(self, namespace: str, definition_id: Any) -> dict[str, Any] | None:
         """The definition `definition_id` of `namespace` (parties, opportunities), or None."""
@@ -242,10 +253,10 @@ class CapsuleEmulator(Emulator):
         path = f"/api/v2/{namespace}/fields/definitions"
 
         async def listed(request: Request) -> Response:
-            return answer(request, {"definitions": self.render_definitions(self.definitions[namespace])})
+            return answer(request, {"definitions": self.render_definitions(namespace)})
 
         async def one(request: Request) -> Response:
-            found = [d for d in self.render_definitions(self.definitions[namespace])
+            found = [d for d in self.render_definitions(namespace)
                      if str(d["id"]) == request.path_params["id"]]
             return answer(request, {"definition": found[0]}) if found else error(request, 404, RESOURCE_NOT_FOUND_MESSAGE)
 
@@ -291,6 +302,20 @@ class CapsuleEmulator(Emulator):
         capture = wrapped.get("captureRule")
         if capture is not None and (namespace != "parties" or capture not in ("person", "organisation")):
             refuse("captureRule", "captureRule is invalid")
+        # A new definition may go into a data tag, named by id or name (the Create Custom Field Definition example;
+        # https://developer.capsulecrm.com/v2/models/field_definition: tag). The refusal's wording is [unverified].
+        tag = wrapped.get("tag")
+        tag_id = None
+        if tag is not None:
+            ref = tag if isinstance(tag, dict) else {}
+            wanted_name = ref.get("name").strip().lower() if isinstance(ref.get("name"), str) else None
+            found_tag = next((t for t in self.tags[namespace].values() if t["dataTag"] and (
+                (ref.get("id") is not None and str(t["id"]) == str(ref.get("id"))) or t["name"].lower() == wanted_name)),
+                None)
+            if found_tag is None:
+                refuse("tag", "tag not found")
+            else:
+                tag_id = found_tag["id"]
         if problems:
             return validation_error(request, problems)
         definition: dict[str, Any] = {"id": max((d["id"] for d in self.definitions[namespace]), default=0) + 1,
@@ -301,8 +326,10 @@ class CapsuleEmulator(Emulator):
             definition["description"] = description
         if capture is not None:
             definition["captureRule"] = capture
+        if tag_id is not None:
+            definition["tagId"] = tag_id
         self.definitions[namespace].append(definition)
-        shown = self.render_definitions(self.definitions[namespace])[-1]
+        shown = self.render_definitions(namespace)[-1]
         location = f"https://api.capsulecrm.com/api/v2/{namespace}/fields/definitions/{definition['id']}"
         return answer(request, {"definition": shown}, 201, {"Location": location})
 
@@ -321,28 +348,6 @@ class CapsuleEmulator(Emulator):
 
     async def current_user(self, request: Request) -> Response:
         return answer(request, {"user": self.all_users()[0]})
-
-    async def list_tags(self, request: Request) -> Response:
-        """`GET /parties/tags`: the account's party tag definitions, `{"tags": [...]}`, paged as the party
-        list (https://developer.capsulecrm.com/v2/operations/Tag)."""
-        parties = self.resource("accounts")
-        assert isinstance(parties, Parties)
-        paging = parties.page_params(request)
-        if isinstance(paging, Response):
-            return paging
-        page, per_page = paging
-        tags = list(self.tags.values())[(page - 1) * per_page:page * per_page + 1]
-        headers = parties.page_headers(request, page, per_page, len(tags) > per_page)
-        return answer(request, {"tags": tags[:per_page]}, headers=headers)
-
-    async def show_tag(self, request: Request) -> Response:
-        """`GET /parties/tags/{tagId}`: `{"tag": {...}}`; an unknown id is 404 "tag not found" (NOTES §24)."""
-        raw = request.path_params["id"]
-        tag = next((t for t in self.tags.values() if str(t["id"]) == raw), None)
-        if tag is None:
-            return error(request, 404, TAG_NOT_FOUND_MESSAGE)
-        return answer(request, {"tag": tag})
-
 
 
 EMULATOR = CapsuleEmulator

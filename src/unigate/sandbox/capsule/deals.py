@@ -117,7 +117,7 @@ class Opportunities(Resource):
                 "createdAt": created, "updatedAt": created, "tags": [],
             }
             if i % 3 == 1:
-                deal["tags"] = [self.emulator.tag(_TAGS[i % len(_TAGS)])]
+                deal["tags"] = [self.emulator.tag(_TAGS[i % len(_TAGS)], "opportunities")]
             deal["fields"] = ([self.field_value(901, str(5 + i % 40))] if i % 2 == 0 else []) + (
                 [self.field_value(902, ("Referral", "Web", "Event")[i % 3])] if i % 3 == 0 else [])
             self.store.add(str(deal["id"]), deal)
@@ -366,7 +366,7 @@ class Opportunities(Resource):
                     return "tag not found to delete"
                 deal["tags"] = [t for t in deal["tags"] if t["id"] != item.get("id")]
             elif isinstance(item.get("name"), str) and item["name"].strip():
-                tag = self.emulator.tag(item["name"])
+                tag = self.emulator.tag(item["name"], "opportunities")
                 if all(t["id"] != tag["id"] for t in deal["tags"]):
                     deal["tags"].append(tag)
             else:

@@ -182,7 +182,7 @@ class PartyChanges:
             if item.get("name"):
                 tag = self.emulator.tag(str(item["name"]))
             else:
-                tag = next((t for t in self.emulator.tags.values() if t["id"] == item.get("id")), None)
+                tag = next((t for t in self.emulator.tags["parties"].values() if t["id"] == item.get("id")), None)
                 if tag is None:
                     return validation_error(request, [{"message": "tag not found", "resource": "tag", "field": "id"}])
             if all(t["id"] != tag["id"] for t in party["tags"]):

@@ -6,7 +6,8 @@ Resources: `accounts` (the Accounts module, `accounts.py`), `contacts` (the Cont
 `contacts.py`, with the merge action, `merge.py`) and `opportunities` (the Deals module, `deals.py`); each is a
 `module.ModuleResource` serving `/crm/v8/<Module>[/...]`, its layout listed and its custom fields created,
 changed and deleted through `/crm/v8/settings/fields` (`field_settings.py`). `stages` (the Deals Stage picklist values) and `pipelines`
-(the Deals layout's pipelines, `/crm/v8/settings/layouts` and `/crm/v8/settings/pipeline`) are in `pipelines.py`.
+(the Deals layout's pipelines, `/crm/v8/settings/pipeline`) are in `pipelines.py`; every module's layouts and their
+sections (`field_groups`, `/crm/v8/settings/layouts`) in `layouts.py`.
 Activities (`activities.py`): `notes` (Notes, one parent in `Parent_Id`), `tasks` (Tasks), `engagements` (Calls) and
 `meetings` (Events), the last three linked through `What_Id` + `$se_module` and `Who_Id`. `leads` (the Leads
 module) and `users` (`/crm/v8/users`) are in `leads.py`.
@@ -31,7 +32,7 @@ Sources (each behaviour names its own beside it; [verified], [observed] or [unve
   emulator in tests/sandbox/test_zoho_crm_vendor_client.py and test_zoho_crm_sandbox.py)
 - Switches (`switches`, set through `/__control/zoho_crm/switches`) where the sources disagree or are
   silent: `unknown_id_body`, `picklist_values`, `rate_limit_headers` (common.py), `stage_outside_pipeline`
-  (deals.py).
+  (deals.py), `new_field_section` (layouts.py).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from unigate.sandbox.zoho_crm.activities import Calls, Meetings, Notes, Tasks
 from unigate.sandbox.zoho_crm.contacts import Contacts
 from unigate.sandbox.zoho_crm.deals import Deals
 from unigate.sandbox.zoho_crm.field_settings import FieldSettings, LayoutFields
+from unigate.sandbox.zoho_crm.layouts import NEW_FIELD_SECTIONS, Layouts
 from unigate.sandbox.zoho_crm.leads import Leads, Users
 from unigate.sandbox.zoho_crm.pipelines import Pipelines, Stages
 from unigate.sandbox.zoho_crm.common import (
@@ -79,12 +81,14 @@ class ZohoCrmEmulator(Emulator):
     name: ClassVar[str] = "zoho_crm"
     oauth_profile: ClassVar[_oauth.OAuthProfile | None] = OAUTH_PROFILE
     resources: ClassVar[tuple[type[Resource], ...]] = (Accounts, Contacts, Stages, Pipelines, Deals, Leads,
-                                                                      Users, Notes, Tasks, Calls, Meetings, LayoutFields)
+                                                                      Users, Notes, Tasks, Calls, Meetings, LayoutFields,
+                                                                      Layouts)
     # Where Zoho's sources disagree or are silent (common.py says which source backs each value).
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {"unknown_id_body": UNKNOWN_ID_BODIES,
                                                       "picklist_values": PICKLIST_VALUES,
                                                       "rate_limit_headers": RATE_LIMIT_HEADERS,
-                                                      "stage_outside_pipeline": STAGE_OUTSIDE_PIPELINE}
+                                                      "stage_outside_pipeline": STAGE_OUTSIDE_PIPELINE,
+                                                      "new_field_section": NEW_FIELD_SECTIONS}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()

@@ -6,7 +6,7 @@ and `pipelines` (the pipelines of the Deals layout) resources.
   `sequence_number`, `probability`, `forecast_type` (`Open`, `Closed Won`, `Closed Lost`) and
   `forecast_category` (crm-oas v8.0 `fields.json#pick_list_values`; the stage-to-probability and deal
   category mapping: https://help.zoho.com/portal/kb/articles/create-deals). A deal record holds the value.
-- Pipelines belong to a Deals layout: `GET /crm/v8/settings/layouts?module=Deals` lists the layouts, and
+- Pipelines belong to a Deals layout: `GET /crm/v8/settings/layouts?module=Deals` lists the layouts (layouts.py), and
   `GET /crm/v8/settings/pipeline?layout_id=<id>` the layout's pipelines, `{"pipeline": [{id, display_value,
   actual_value, default, child_available, maps: [stage values]}]}`; `GET /crm/v8/settings/pipeline/{id}?layout_id=`
   one, 204 when unknown; without `layout_id` 400 `REQUIRED_PARAM_MISSING`, an unknown layout 400
@@ -109,7 +109,7 @@ class Stages(Resource):
 
 
 class Pipelines(Resource):
-    """The Deals layout and its pipelines: `/crm/v8/settings/layouts` and `/crm/v8/settings/pipeline`."""
+    """The Deals layout's pipelines: `/crm/v8/settings/pipeline` (the layouts themselves: layouts.py)."""
 
     name: ClassVar[str] = "pipelines"
     default_seed_count: ClassVar[int | None] = 16
@@ -121,7 +121,6 @@ class Pipelines(Resource):
 
     def routes(self) -> list[Route]:
         return [
-            Route("/crm/v8/settings/layouts", self.layouts, methods=["GET"]),
             Route("/crm/v8/settings/pipeline", self.list_pipelines, methods=["GET"]),
             Route("/crm/v8/settings/pipeline/{pipeline_id}", self.one_pipeline, methods=["GET"]),
         ]
@@ -161,32 +160,6 @@ class Pipelines(Resource):
 
     def default(self) -> dict[str, Any] | None:
         return next((p for p in self.pipelines if p["default"]), None)
-
-    def layout(self) -> dict[str, Any]:
-        """The Deals module's one layout, as `GET /crm/v8/settings/layouts?module=Deals` lists it (crm-oas layouts)."""
-        return {"id": DEALS_LAYOUT_ID, "name": "Standard", "api_name": "Standard", "display_label": "Standard",
-                "status": "active", "visible": True, "created_time": None, "modified_time": None,
-                "profiles": [{"name": "Administrator", "id": "5725767000000026011", "default": True}],
-                "sections": [{"api_name": "Deal Information", "display_label": "Deal Information",
-                              "sequence_number": 1,
-                              "fields": [{"api_name": f["api_name"], "id": f["id"]}
-                                         for f in self.emulator.resource("opportunities").field_list()]}]}
-
-    async def layouts(self, request: Request) -> Response:
-        denied = self.emulator.check_auth(request)
-        if denied:
-            return denied
-        module = request.query_params.get("module")
-        if not module:
-            return self.emulator.answer(error_object("REQUIRED_PARAM_MISSING", "required param is missing",
-                                                     {"param_name": "module"}), 400)
-        if module not in self.emulator.modules():
-            return self.emulator.answer(error_object("INVALID_MODULE", "the module name given seems to be invalid",
-                                                     {"param_name": "module"}), 400)
-        if module != "Deals":
-            # Other modules have their standard layout too; the emulator describes the Deals one only.
-            return self.emulator.answer({"layouts": [{"id": None, "name": "Standard", "status": "active"}]})
-        return self.emulator.answer({"layouts": [self.layout()]})
 
     def _layout_problem(self, request: Request) -> Response | None:
         layout_id = request.query_params.get("layout_id")
