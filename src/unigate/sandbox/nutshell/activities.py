@@ -44,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, loads_json
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
     HOST, SEED_EPOCH, UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, formatted_number, json_body,
@@ -216,7 +216,7 @@ class Activities(Resource):
         if not self.emulator._authorized(request):
             return json_response(UNAUTHORIZED_BODY, 401, UNAUTHORIZED_HEADERS)
         try:
-            call = orjson.loads(await request.body())
+            call = loads_json(await request.body())
         except orjson.JSONDecodeError:
             call = None
         if not isinstance(call, dict) or not isinstance(call.get("params", {}), dict):
