@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS
 from unigate.sandbox.zendesk_sell.common import (
     TOKEN_USER, USER_IDS, USERS, collection, id_list, now_timestamp, page_bounds, timestamp,
@@ -235,9 +235,9 @@ class Deals(Resource):
                     raise InvalidOperation
             except InvalidOperation:
                 add("value", "invalid", "is not a number")
-        if "currency" in changes and changes["currency"] not in CURRENCIES:
+        if "currency" in changes and not member(changes["currency"], CURRENCIES):
             add("currency", "inclusion", "is not included in the list")
-        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or changes["owner_id"] not in USER_IDS):
+        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or not member(changes["owner_id"], USER_IDS)):
             add("owner_id", "invalid", "is invalid")
         if "hot" in changes and not isinstance(changes["hot"], bool):
             add("hot", "invalid", "is invalid")
