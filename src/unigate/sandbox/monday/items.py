@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from unigate.sandbox.base import loads_json
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.boards import COLUMN_MUTATIONS
 from unigate.sandbox.monday.common import (
@@ -87,7 +88,7 @@ class Items:
                 value = args.get("value")
                 if isinstance(value, str):
                     try:
-                        value = orjson.loads(value)
+                        value = loads_json(value)
                     except orjson.JSONDecodeError:
                         raise gql.FieldError("Invalid value JSON", COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS,
                                              {"column_id": args.get("column_id")}) from None
