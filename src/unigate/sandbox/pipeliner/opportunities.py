@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, OWNERS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
     ENTITY_NOT_FOUND_NAME, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
@@ -313,7 +313,7 @@ class Opportunities(Resource):
             if not value.get("currency_id"):
                 return {}, entity_validation("Opportunity", entity_id, "value", 119, "ERROR_PARAMETER_MISSING",
                                              "Non-null field 'value.currency_id' is null or empty.")
-            if value["currency_id"] not in CURRENCY_BY_ID:
+            if not member(value["currency_id"], CURRENCY_BY_ID):
                 return {}, dangling("value.currency_id", "Currency", value["currency_id"])
             amounts = [value.get("base_value"), value.get("value_foreign")]
             if set(value) - {"base_value", "currency_id", "value_foreign"} or all(a is None for a in amounts) or any(
