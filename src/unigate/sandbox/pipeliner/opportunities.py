@@ -298,7 +298,7 @@ class Opportunities(Resource):
         for field in ("owner_id", "step_id"):
             if field in clean and not is_uuid(clean[field]):
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Field '{field}' must be a UUID.")
-        if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
+        if "owner_id" in clean and not member(clean["owner_id"], CLIENT_IDS):
             return {}, dangling("owner_id", "Client", clean["owner_id"])
         if "step_id" in clean:
             if self.step_failure(self._steps().records.get(clean["step_id"])):
@@ -319,7 +319,7 @@ class Opportunities(Resource):
             if set(value) - {"base_value", "currency_id", "value_foreign"} or all(a is None for a in amounts) or any(
                     a is not None and (isinstance(a, bool) or not isinstance(a, (int, float))) for a in amounts):
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'value' has an invalid value.")
-        if clean.get("tags") and not all(t in TAG_IDS for t in clean["tags"]):
+        if clean.get("tags") and not (isinstance(clean["tags"], list) and all(member(t, TAG_IDS) for t in clean["tags"])):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'tags' refers to an unknown tag.")
         for kind in ("account", "contact"):
             rows = clean.get(f"{kind}_relations")
