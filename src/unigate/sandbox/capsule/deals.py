@@ -291,7 +291,7 @@ class Opportunities(Resource):
                     add("value", "value.amount must be a number")
                 elif currency is None:
                     add("value", "value.currency is required with value.amount")
-                elif currency not in CURRENCIES:
+                elif not member(currency, CURRENCIES):
                     add("value", f"value.currency {currency} is not a known currency")
                 else:
                     deal["value"] = {"amount": float(amount), "currency": currency}

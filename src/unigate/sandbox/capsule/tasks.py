@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.capsule.common import (
     TOO_MANY_IDS_MESSAGE, TOO_MANY_IDS_STATUS, USERS, USERS_BY_ID, answer, error, iso, parse_iso, validation_error,
 )
@@ -270,7 +270,7 @@ class Tasks(Resource):
             status = str(data["status"] or "").upper()
             if status == "PENDING":
                 add("status", PENDING_MESSAGE)
-            elif status not in STATUSES:
+            elif not member(status, STATUSES):
                 add("status", "status is invalid")
             elif status != task["status"]:
                 task["status"] = status
