@@ -91,7 +91,7 @@ class Notes(JsonApiResource):
         if attributes.get("noteType") is not None and not member(attributes["noteType"], NOTE_TYPES):
             return validation_error("noteType is not included in the list.", "/data/attributes/noteType")
         rule = attributes.get("opportunityAssociationRule")
-        if rule is not None and rule not in ASSOCIATION_RULES:
+        if rule is not None and not member(rule, ASSOCIATION_RULES):
             return validation_error("opportunityAssociationRule is not included in the list.",
                                     "/data/attributes/opportunityAssociationRule")
         if len(attributes.get("message") or "") > MAX_MESSAGE_LENGTH:

@@ -126,7 +126,7 @@ class Tasks(JsonApiResource):
             return attributes, relations, None
         kind = target.get("type") if isinstance(target, dict) else None
         target_id = _as_id(target.get("id")) if isinstance(target, dict) else None
-        if kind not in SUBJECT_RESOURCES or target_id is None:
+        if not member(kind, SUBJECT_RESOURCES) or target_id is None:
             return {}, {}, validation_error("subject must reference an account, an opportunity or a prospect.",
                                             pointer + "/data")
         if self.emulator.resource(SUBJECT_RESOURCES[kind]).store.get(target_id) is None:  # type: ignore[attr-defined]
