@@ -264,7 +264,7 @@ class Deals(Organizations):
     def _outcome(self, record: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """status and the fields that only go with one (DealRequestBody's descriptions)."""
         status = body.get("status", record["status"])
-        if status not in STATUSES:
+        if not member(status, STATUSES):
             raise Invalid("Validation failed: status: Parameter 'status' must be one of open, won, lost")
         if body.get("lost_reason") is not None and status != "lost":
             raise Invalid("Validation failed: lost_reason: can only be set when status is lost")

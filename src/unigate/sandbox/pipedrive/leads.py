@@ -253,7 +253,7 @@ class Leads(Resource):
         amount, currency = value["amount"], value["currency"]
         if isinstance(amount, bool) or not isinstance(amount, (int, float)):
             raise Invalid("Validation failed: value.amount: must be a number")
-        if currency not in CURRENCIES:
+        if not member(currency, CURRENCIES):
             raise Invalid(f"Validation failed: value.currency: Unknown currency '{currency}'")
         return {"amount": amount, "currency": currency}
 
