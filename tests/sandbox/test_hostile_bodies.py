@@ -41,7 +41,7 @@ from unigate.serving import start_in_thread
 EMULATORS = discover_emulators()
 SEED = 3   # records per resource: enough to address one, cheap to compare after every request
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MUTATIONS = 10   # wrong-type swaps per route (drawn per route, deterministically), on top of the fixed bodies
+MUTATIONS = 24   # values swapped for another JSON type per write (a deterministic sample when the body has more)
 
 
 def _basic(user: str, password: str) -> str:
@@ -178,13 +178,31 @@ def _replaced(value: Any, path: tuple, new: Any) -> Any:
     return copy
 
 
-def _with_unknown_key(value: Any, path: tuple) -> Any:
-    target = value
+def _at(value: Any, path: tuple) -> Any:
     for step in path:
-        target = target[step]
-    if not isinstance(target, dict):
-        return None
-    return _replaced(value, path, {**target, "zz_unknown_key": {"nested": [1, {"x": None}]}})
+        value = value[step]
+    return value
+
+
+def _with_unknown_key(value: Any, path: tuple) -> Any:
+    return _replaced(value, path, {**_at(value, path), "zz_unknown_key": {"nested": [1, {"x": None}]}})
+
+
+# For a value of each JSON type, values of other types to put in its place (taken in turn along the body).
+_OTHER_TYPES: dict[type, list[Any]] = {
+    str: [{"$oid": "1"}, [1, "x", None], 12345, True, None, DEEP_MARK],
+    int: ["12", {"$oid": "1"}, [1], True, HUGE_MARK, 1.5e308],
+    float: ["1.5", {}, [1.5], False, HUGE_MARK],
+    bool: ["true", 1, None, {}, []],
+    type(None): [{}, [], "x", 0, False],
+    dict: ["x", 1, None, [], True],
+    list: ["x", 1, None, {}, [[[]]]],
+}
+
+
+def _other_type(value: Any, index: int) -> Any:
+    choices = _OTHER_TYPES[type(value)]
+    return choices[index % len(choices)]
 
 
 # The media type each CRM's writes take where it is not application/json (a JSON Patch, JSON:API).
@@ -224,17 +242,25 @@ def hostile_requests(name: str, method: str, path: str, record: dict[str, Any] |
     template = _envelope(name, method, path, record) if record is not None else {"name": "x"}
     cases = [(label, real, "", body, ctype) for label, body, ctype in FIXED_BODIES]
     cases.append(("template", real, "", _raw(template), JSON))
-    for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
-        cases.append((f"content type {ctype}", real, "", _raw(template), ctype))
     cases.append(("junk query", real, JUNK_QUERY, _raw(template), JSON))
-    nodes = _nodes(template)
-    for _ in range(MUTATIONS):
-        node = rng.choice(nodes)
-        wrong = rng.choice(WRONG_VALUES)
-        cases.append((f"{wrong!r:.30} at {node!r:.80}", real, "", _raw(_replaced(template, node, wrong)), JSON))
-    objects = [node for node in nodes if _with_unknown_key(template, node) is not None]
-    for node in rng.sample(objects, min(2, len(objects))):
-        cases.append((f"unknown key at {node!r:.80}", real, "", _raw(_with_unknown_key(template, node)), JSON))
+    if method != "DELETE":
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
+            cases.append((f"content type {ctype}", real, "", _raw(template), ctype))
+    if method != "DELETE":
+        # Every value of the body (a sample of them past MUTATIONS) swapped for one of another JSON type, then a
+        # few more swaps from the whole list; objects get an unknown key.
+        nodes = _nodes(template)[1:]
+        swapped = nodes if len(nodes) <= MUTATIONS else rng.sample(nodes, MUTATIONS)
+        for index, node in enumerate(swapped):
+            wrong = _other_type(_at(template, node), index)
+            cases.append((f"{wrong!r:.30} at {node!r:.80}", real, "", _raw(_replaced(template, node, wrong)), JSON))
+        for _ in range(4):
+            node = rng.choice(nodes or [()])
+            wrong = rng.choice(WRONG_VALUES)
+            cases.append((f"{wrong!r:.30} at {node!r:.80}", real, "", _raw(_replaced(template, node, wrong)), JSON))
+        objects = [node for node in [(), *nodes] if isinstance(_at(template, node), dict)]
+        for node in rng.sample(objects, min(2, len(objects))):
+            cases.append((f"unknown key at {node!r:.80}", real, "", _raw(_with_unknown_key(template, node)), JSON))
     if "{" in path:
         for hostile in HOSTILE_IDS:
             cases.append((f"id {hostile:.40}", _fill(path, hostile, raw=True), "", _raw(template), JSON))
