@@ -79,6 +79,11 @@ def member(value: Any, allowed: Any) -> bool:
     return not isinstance(value, (dict, list)) and value in allowed
 
 
+def lookup(mapping: Any, key: Any) -> Any:
+    """`mapping.get(key)` for a key from a request body: None for an object or array, which keys nothing."""
+    return None if isinstance(key, (dict, list)) else mapping.get(key)
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON, or None when it is empty or not JSON (emulators answer 400 then)."""
     raw = await request.body()
