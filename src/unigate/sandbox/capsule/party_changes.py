@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.base import member
+from unigate.sandbox.base import lookup, member
 from unigate.sandbox.capsule.common import (
     ADDRESS_TYPES,
     COUNTRY_LOOKUP,
@@ -52,7 +52,7 @@ class PartyChanges:
             if owner is None:
                 party["owner"] = None
             else:
-                user = USERS_BY_ID.get(owner.get("id") if isinstance(owner, dict) else None)
+                user = lookup(USERS_BY_ID, owner.get("id") if isinstance(owner, dict) else None)
                 if user is None:
                     return validation_error(request, [{"message": "owner is invalid", "resource": "party", "field": "owner"}])
                 party["owner"] = dict(user)
