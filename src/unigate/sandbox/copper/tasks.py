@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response, member
+from unigate.sandbox.base import Resource, json_response, lookup, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.activities import NOTE_TYPE_ID, ActivityTypes
 from unigate.sandbox.copper.changes import TAGS_NOT_STRINGS, tag_list
@@ -262,7 +262,7 @@ class Tasks(Resource):
             if ref is None or (isinstance(ref, dict) and ref.get("id") is None and ref.get("type") is None):
                 task["related_resource"] = {"id": None, "type": None}
             else:
-                store = RELATED_TYPES.get(ref.get("type")) if isinstance(ref, dict) else None
+                store = lookup(RELATED_TYPES, ref.get("type")) if isinstance(ref, dict) else None
                 raw = ref.get("id") if isinstance(ref, dict) else None
                 target = (self._store_of(store).get(str(raw)) if store and isinstance(raw, int) and not isinstance(raw, bool)
                           else None)
