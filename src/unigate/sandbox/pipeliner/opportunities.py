@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, member, read_json
+from unigate.sandbox.base import Resource, lookup, member, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, OWNERS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
     ENTITY_NOT_FOUND_NAME, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
@@ -301,7 +301,7 @@ class Opportunities(Resource):
         if "owner_id" in clean and not member(clean["owner_id"], CLIENT_IDS):
             return {}, dangling("owner_id", "Client", clean["owner_id"])
         if "step_id" in clean:
-            if self.step_failure(self._steps().records.get(clean["step_id"])):
+            if self.step_failure(lookup(self._steps().records, clean["step_id"])):
                 return {}, dangling("step_id", "Step", clean["step_id"])
         if "closing_date" in clean:
             try:
