@@ -250,10 +250,15 @@ def hostile_requests(name: str, method: str, path: str, record: dict[str, Any] |
         # Every value of the body (a sample of them past MUTATIONS) swapped for one of another JSON type, then a
         # few more swaps from the whole list; objects get an unknown key.
         nodes = _nodes(template)[1:]
-        swapped = nodes if len(nodes) <= MUTATIONS else rng.sample(nodes, MUTATIONS)
-        for index, node in enumerate(swapped):
-            wrong = _other_type(_at(template, node), index)
-            cases.append((f"{wrong!r:.30} at {node!r:.80}", real, "", _raw(_replaced(template, node, wrong)), JSON))
+        shuffled = rng.sample(nodes, len(nodes))
+        # Past MUTATIONS values, each body swaps several (every value is swapped in one of them; the deepest
+        # first, so a swapped object does not hide a swap inside it). Emulators that gather every problem
+        # still meet each one.
+        for group in (shuffled[i::MUTATIONS] for i in range(min(MUTATIONS, len(shuffled)))):
+            body = template
+            for index, node in enumerate(sorted(group, key=len, reverse=True)):
+                body = _replaced(body, node, _other_type(_at(template, node), len(cases) + index))
+            cases.append((f"{len(group)} swapped at {group[0]!r:.80}", real, "", _raw(body), JSON))
         for _ in range(4):
             node = rng.choice(nodes or [()])
             wrong = rng.choice(WRONG_VALUES)
