@@ -324,7 +324,11 @@ class Accounts(Resource):
             add("custom_fields", "invalid", "is invalid")
         for key in ("address", "billing_address", "shipping_address"):
             value = values.get(key)
-            if value is not None and (not isinstance(value, dict) or set(value) - set(ADDRESS_KEYS)):
+            # Each member of an Address is a string
+            # (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/, "Address"); another JSON
+            # type is refused like the string fields above.
+            if value is not None and (not isinstance(value, dict) or set(value) - set(ADDRESS_KEYS)
+                                      or any(v is not None and not isinstance(v, str) for v in value.values())):
                 add(key, "invalid", "is invalid")
         return problems
 

@@ -126,6 +126,10 @@ class Calls(SellActivity):
         for key in ("incoming", "missed"):
             if key in changes and not isinstance(changes[key], bool):
                 problems.append(self.problem(key, "invalid", "is invalid"))
+        # Strings in the calls reference (https://developers.futuresimple.com/docs/rest/reference/calls).
+        for key in ("summary", "phone_number", "recording_url", "external_id"):
+            if changes.get(key) is not None and not isinstance(changes[key], str):
+                problems.append(self.problem(key, "invalid", "is invalid"))
         if changes.get("outcome_id") is not None and not member(changes["outcome_id"], OUTCOME_IDS):
             problems.append(self.problem("outcome_id", "invalid", "is invalid"))
         if "user_id" in changes and (isinstance(changes["user_id"], bool) or not member(changes["user_id"], USER_IDS)):
