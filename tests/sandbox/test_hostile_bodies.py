@@ -375,10 +375,12 @@ def test_hostile_requests_get_the_vendors_4xx_and_change_nothing(server, name, m
                                      headers=headers, timeout=5)
         except requests.RequestException as error:   # a hang or a dropped connection
             failures.append(f"{label}: {type(error).__name__}")
+            before = _state(emulator)
             continue
         status = answer.status_code
         if status >= 500:
             failures.append(f"{label}: {status} {answer.text[:200]}")
+            before = _state(emulator)
             continue
         if 400 <= status < 500:
             try:
