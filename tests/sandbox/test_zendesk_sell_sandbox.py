@@ -425,3 +425,25 @@ def test_pipelines_and_stages_are_read_only_lists_with_filters(sell):
     assert past["items"] == [] and "next_page" not in past["meta"]["links"]
     assert requests.post(f"{sell.url}/v2/pipelines", headers=AUTH, json={"data": {"name": "x"}},
                          timeout=5).status_code == 404
+
+
+def test_values_of_the_wrong_json_type_are_invalid_and_change_nothing(sell):
+    """Strings in the references (an Address's members, a call's summary and phone number) and ids of users,
+    stages and outcomes: another JSON type is a 422 `invalid` on that field, and the record stays as it was."""
+    organisation = organisations(sell)[0]
+    for data, field in (({"address": {"line1": {"street": "x"}}}, "address"),
+                        ({"billing_address": {"city": ["Prague"]}}, "billing_address"),
+                        ({"owner_id": {"id": 2119}}, "owner_id")):
+        answer = requests.put(contacts(sell, f"/{organisation['id']}"), headers=AUTH, json={"data": data}, timeout=5)
+        assert assert_error_envelope(answer, 422, "invalid")["field"] == field
+    assert [c for c in sell.records("accounts") if c["id"] == organisation["id"]] == [organisation]
+    deal = sell.records("opportunities")[0]
+    answer = requests.put(f"{sell.url}/v2/deals/{deal['id']}", headers=AUTH, json={"data": {"stage_id": [1]}},
+                          timeout=5)
+    assert assert_error_envelope(answer, 422, "invalid")["field"] == "stage_id"
+    calls = sell.records("engagements")
+    for data, field in (({"summary": {"text": "x"}}, "summary"), ({"phone_number": 4155550100}, "phone_number"),
+                        ({"outcome_id": [13]}, "outcome_id")):
+        answer = requests.put(f"{sell.url}/v2/calls/{calls[0]['id']}", headers=AUTH, json={"data": data}, timeout=5)
+        assert assert_error_envelope(answer, 422, "invalid")["field"] == field
+    assert sell.records("engagements") == calls

@@ -44,13 +44,53 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(content=content, status_code=status, headers=headers, media_type=None if body is None else media_type)
 
 
+# How deeply a request body may nest before it is refused as malformed. No CRM's write body nests
+# more than a handful of levels; the vendors' own parsers stop somewhere (Ruby's JSON.parse, behind the
+# Rails APIs, at `max_nesting` 100: https://ruby-doc.org/3.3/exts/json/JSON.html ; Jackson at 1,000:
+# https://github.com/FasterXML/jackson-core/blob/2.18/src/main/java/com/fasterxml/jackson/core/StreamReadConstraints.java ;
+# PHP's json_decode at 512: https://www.php.net/manual/en/function.json-decode.php). The lowest of them
+# is the bound, so no emulator's validation code ever walks a body deep enough to exhaust the stack.
+MAX_JSON_DEPTH = 100
+
+
+def loads_json(raw: bytes | str) -> Any:
+    """`orjson.loads`, refusing a value nested deeper than MAX_JSON_DEPTH the same way as malformed JSON
+    (`orjson.JSONDecodeError`), so every body reader answers it as the vendor answers a body it cannot parse."""
+    value = orjson.loads(raw)
+    if isinstance(value, (dict, list)) and _too_deep(value):
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        raise orjson.JSONDecodeError(f"nested deeper than {MAX_JSON_DEPTH} levels", text, 0)
+    return value
+
+
+def _too_deep(value: dict | list) -> bool:
+    level: list[Any] = [value]
+    for _ in range(MAX_JSON_DEPTH):
+        level = [child for node in level for child in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(child, (dict, list))]
+        if not level:
+            return False
+    return True
+
+
+def member(value: Any, allowed: Any) -> bool:
+    """`value in allowed` for a value from a request body: an object or array (never an id, code or
+    option) is in no set, where `in` on a set or dict would raise TypeError."""
+    return not isinstance(value, (dict, list)) and value in allowed
+
+
+def lookup(mapping: Any, key: Any) -> Any:
+    """`mapping.get(key)` for a key from a request body: None for an object or array, which keys nothing."""
+    return None if isinstance(key, (dict, list)) else mapping.get(key)
+
+
 async def read_json(request: Request) -> Any:
     """The request body as JSON, or None when it is empty or not JSON (emulators answer 400 then)."""
     raw = await request.body()
     if not raw:
         return None
     try:
-        return orjson.loads(raw)
+        return loads_json(raw)
     except orjson.JSONDecodeError:
         return None
 

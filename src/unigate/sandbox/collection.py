@@ -197,7 +197,13 @@ class Collection:
     # -- internals -----------------------------------------------------------------------------------
     def _position(self, ids: list[Any], record_id: Any) -> int | None:
         if self.number_of is not None:
-            index = bisect_left(ids, self.number_of(record_id), key=self.number_of)
+            try:
+                number = self.number_of(record_id)
+            except (TypeError, ValueError):
+                # An id of a form this store never issues (a caller's "abc" where numbers are expected)
+                # has no place in id order: it is simply not found, as the CRM answers an unknown id.
+                return None
+            index = bisect_left(ids, number, key=self.number_of)
             return index if index < len(ids) and ids[index] == record_id else None
         try:
             return ids.index(record_id)

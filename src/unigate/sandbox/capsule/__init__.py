@@ -51,7 +51,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox import _oauth
-from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response, read_json
+from unigate.sandbox.base import Emulator, Resource, bearer_token, json_response, member, read_json
 from unigate.sandbox.capsule.accounts import Parties
 from unigate.sandbox.capsule.contacts import People
 from unigate.sandbox.capsule.deals import FIELD_DEFINITIONS as OPPORTUNITY_FIELD_DEFINITIONS
@@ -290,7 +290,7 @@ class CapsuleEmulator(Emulator):
             refuse("name", "name already exists")
         kind = wrapped.get("type")
         kind = kind.upper() if isinstance(kind, str) else None
-        if kind not in DEFINITION_TYPES:
+        if not member(kind, DEFINITION_TYPES):
             refuse("type", "type is invalid")
         options = wrapped.get("options")
         if kind == "LIST" and (not isinstance(options, list) or not options

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.capsule.party_changes import PartyChanges
 from unigate.sandbox.capsule.common import (
     PARTY_NOT_FOUND_MESSAGE, TOO_MANY_IDS_MESSAGE, TOO_MANY_IDS_STATUS, USERS, USERS_BY_ID, answer, changed_since, error, iso,
@@ -278,7 +278,7 @@ class Opportunities(Resource):
                 add("milestone", "milestone is required" if ref_id("milestone") is None else "milestone not found")
         if "owner" in data:
             owner_id = ref_id("owner")
-            if data["owner"] is not None and owner_id not in USERS_BY_ID:
+            if data["owner"] is not None and not member(owner_id, USERS_BY_ID):
                 add("owner", "user not found")
             else:
                 deal["owner"] = dict(USERS_BY_ID[owner_id]) if owner_id in USERS_BY_ID else None
@@ -291,7 +291,7 @@ class Opportunities(Resource):
                     add("value", "value.amount must be a number")
                 elif currency is None:
                     add("value", "value.currency is required with value.amount")
-                elif currency not in CURRENCIES:
+                elif not member(currency, CURRENCIES):
                     add("value", f"value.currency {currency} is not a known currency")
                 else:
                     deal["value"] = {"amount": float(amount), "currency": currency}
@@ -309,7 +309,7 @@ class Opportunities(Resource):
                 add("expectedCloseOn", "expectedCloseOn must be a date (YYYY-MM-DD)")
             else:
                 deal["expectedCloseOn"] = date
-        if "durationBasis" in data and data["durationBasis"] not in DURATION_BASES:
+        if "durationBasis" in data and not member(data["durationBasis"], DURATION_BASES):
             add("durationBasis", "durationBasis is invalid")
         if "tags" in data:
             problem = self.change_tags(deal, data["tags"])

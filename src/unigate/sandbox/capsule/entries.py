@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, lookup, member, read_json
 from unigate.sandbox.capsule.common import (
     PARTY_NOT_FOUND_MESSAGE, USERS, answer, error, iso, parse_iso, validation_error,
 )
@@ -102,9 +102,9 @@ class ActivityTypes(Resource):
 
     def summary(self, type_id: int) -> dict[str, Any] | None:
         """An entry's nested activity type, `{id, name}`."""
-        if type_id in UNLISTED_TYPES:
+        if member(type_id, UNLISTED_TYPES):
             return {"id": type_id, "name": UNLISTED_TYPES[type_id]}
-        found = self.types.get(type_id)
+        found = lookup(self.types, type_id)
         return {"id": found["id"], "name": found["name"]} if found else None
 
     def routes(self) -> list[Route]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from unigate.sandbox.base import lookup, member
 from unigate.sandbox.capsule.common import (
     ADDRESS_TYPES,
     COUNTRY_LOOKUP,
@@ -51,7 +52,7 @@ class PartyChanges:
             if owner is None:
                 party["owner"] = None
             else:
-                user = USERS_BY_ID.get(owner.get("id") if isinstance(owner, dict) else None)
+                user = lookup(USERS_BY_ID, owner.get("id") if isinstance(owner, dict) else None)
                 if user is None:
                     return validation_error(request, [{"message": "owner is invalid", "resource": "party", "field": "owner"}])
                 party["owner"] = dict(user)
@@ -139,7 +140,7 @@ class PartyChanges:
         if country == "":
             return "country is invalid"
         kind = item.get("type")
-        if kind is not None and kind not in ADDRESS_TYPES:
+        if kind is not None and not member(kind, ADDRESS_TYPES):
             return "type is invalid"
         return {"type": kind, "street": item.get("street"), "city": item.get("city"), "state": item.get("state"),
                 "country": country, "zip": item.get("zip")}
@@ -162,7 +163,7 @@ class PartyChanges:
         if not address:
             return "address is required"
         service = item.get("service") or "URL"
-        if service not in WEBSITE_SERVICES:
+        if not member(service, WEBSITE_SERVICES):
             return "service is invalid"
         return {"type": item.get("type"), "service": service, "address": address, "url": website_url(service, address)}
 

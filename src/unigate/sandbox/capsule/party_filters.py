@@ -21,7 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.base import read_json
+from unigate.sandbox.base import member, read_json
 from unigate.sandbox.capsule.common import error, validation_error
 
 Party = dict[str, Any]
@@ -133,10 +133,10 @@ async def matching_parties(request: Request, parties: Iterable[Party]) -> list[P
         if not isinstance(condition, dict):
             return _invalid(request, "conditions", "condition is invalid")
         field, operator = condition.get("field"), condition.get("operator")
-        if field not in FIELDS:
+        if not member(field, FIELDS):
             return _invalid(request, str(field), INVALID_FIELD_MESSAGE)
         kind, values = FIELDS[field]
-        if operator not in OPERATORS[kind]:
+        if not member(operator, OPERATORS[kind]):
             return _invalid(request, field, "invalid operator")
         test = _test(kind, operator, condition.get("value"))
         if test is None:

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, lookup, member, read_json
 from unigate.sandbox.capsule.common import (
     TOO_MANY_IDS_MESSAGE, TOO_MANY_IDS_STATUS, USERS, USERS_BY_ID, answer, error, iso, parse_iso, validation_error,
 )
@@ -239,7 +239,7 @@ class Tasks(Resource):
                 task["dueTime"] = data["dueTime"]
         if "owner" in data:
             ref = data["owner"]
-            user = USERS_BY_ID.get(ref.get("id")) if isinstance(ref, dict) else None
+            user = lookup(USERS_BY_ID, ref.get("id")) if isinstance(ref, dict) else None
             if user is None:
                 add("owner", "owner not found")
             else:
@@ -248,7 +248,7 @@ class Tasks(Resource):
             ref = data["category"]
             found = None
             if isinstance(ref, dict):
-                found = CATEGORIES_BY_ID.get(ref.get("id")) if "id" in ref else next(
+                found = lookup(CATEGORIES_BY_ID, ref.get("id")) if "id" in ref else next(
                     (c for c in CATEGORIES if c["name"].lower() == str(ref.get("name", "")).lower()), None)
             if ref is not None and found is None:
                 add("category", "category not found")
@@ -270,7 +270,7 @@ class Tasks(Resource):
             status = str(data["status"] or "").upper()
             if status == "PENDING":
                 add("status", PENDING_MESSAGE)
-            elif status not in STATUSES:
+            elif not member(status, STATUSES):
                 add("status", "status is invalid")
             elif status != task["status"]:
                 task["status"] = status

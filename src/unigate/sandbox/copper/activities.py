@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.common import (
     NOT_FOUND_MESSAGE, USERS, body_object, error, read_search, validation_error,
@@ -245,7 +245,7 @@ class Activities(Resource):
         except (TypeError, ValueError):
             return validation_error("Invalid search criteria")
         parent = body.get("parent")
-        if parent is not None and (not isinstance(parent, dict) or parent.get("type") not in PARENT_TYPES):
+        if parent is not None and (not isinstance(parent, dict) or not member(parent.get("type"), PARENT_TYPES)):
             return validation_error("parent: Invalid parent")
         rows = [a for a in self.store.live()
                 if (parent is None or (a["parent"]["type"] == parent["type"] and str(a["parent"]["id"]) == str(parent.get("id"))))
@@ -348,7 +348,7 @@ class Activities(Resource):
             activity["type"] = {"id": found["id"], "category": "user"}
         if "parent" in body:
             ref = body["parent"]
-            if not isinstance(ref, dict) or ref.get("type") not in PARENT_TYPES:
+            if not isinstance(ref, dict) or not member(ref.get("type"), PARENT_TYPES):
                 return "parent: Invalid parent"
             store = {"lead": "leads", "person": "contacts", "company": "accounts", "opportunity": "opportunities",
                      "task": "tasks"}.get(

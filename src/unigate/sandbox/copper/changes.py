@@ -15,6 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from unigate.sandbox.base import member
 from unigate.sandbox.copper.common import (
     EMAIL_CATEGORIES,
     PHONE_CATEGORIES,
@@ -103,7 +104,7 @@ class Changes:
         if key not in self.body:
             return
         value = self.body[key]
-        if (value is not None or not nullable) and value not in allowed:
+        if (value is not None or not nullable) and not member(value, allowed):
             self.problems.append(problem.format(value))
         else:
             self.record[key] = value

@@ -16,7 +16,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.base import json_response, read_json
+from unigate.sandbox.base import json_response, member, read_json
 
 # -- credentials ------------------------------------------------------------------------------------
 # https://developer.copper.com/introduction/requests.html : every request carries X-PW-AccessToken,
@@ -194,9 +194,11 @@ def categorised_items(key: str, items: Any, categories: list[str]) -> list[dict[
     https://developer.copper.com/introduction/appendix.html)."""
     value_key = {"emails": "email", "phone_numbers": "number"}.get(key, "url")
     items = items or []
-    if not isinstance(items, list) or any(not isinstance(x, dict) or not x.get(value_key) for x in items):
+    # The value is a string in every example of https://developer.copper.com/people/create-a-new-person.html.
+    if not isinstance(items, list) or any(not isinstance(x, dict) or not isinstance(x.get(value_key), str)
+                                          or not x[value_key] for x in items):
         return f"{key}: Invalid {key}"
-    bad = [x.get("category") for x in items if x.get("category") not in categories]
+    bad = [x.get("category") for x in items if not member(x.get("category"), categories)]
     if bad:
         return f"{key}: Invalid category {bad[0]}"
     return [{value_key: x[value_key], "category": x["category"]} for x in items]
@@ -221,11 +223,11 @@ def merge_custom_fields(record: dict[str, Any], items: Any, entity: str,
         kind = definition["data_type"]
         if value is not None:
             option_ids = {o["id"] for o in definition.get("options", [])}
-            if kind == "Dropdown" and (isinstance(value, bool) or value not in option_ids):
+            if kind == "Dropdown" and (isinstance(value, bool) or not member(value, option_ids)):
                 return f"custom_fields: Invalid option for {definition['name']}"
             # A MultiSelect value is a list of option ids (custom-fields/general/list-custom-field-definitions.html).
             if kind == "MultiSelect" and (not isinstance(value, list)
-                                          or any(isinstance(v, bool) or v not in option_ids for v in value)):
+                                          or any(isinstance(v, bool) or not member(v, option_ids) for v in value)):
                 return f"custom_fields: Invalid option for {definition['name']}"
             if kind in ("Float", "Percentage", "Currency", "Date") and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 return f"custom_fields: {definition['name']} must be a number"

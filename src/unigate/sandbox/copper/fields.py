@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.spaces import BoundedRecords
 from unigate.sandbox.copper.common import (
     CUSTOM_FIELD_DEFINITIONS,
@@ -133,7 +133,7 @@ class Definitions(Resource):
         data_type = body.get("data_type")
         if data_type is None:
             problems.append("data_type: Data type is required")
-        elif data_type not in CREATABLE_TYPES:
+        elif not member(data_type, CREATABLE_TYPES):
             problems.append(f"data_type: Invalid data type {str(data_type)[:60]}")
         available_on = self._available_on(body.get("available_on", []), problems)
         options = self._options(body.get("options"), data_type, problems, required=True)
@@ -202,16 +202,16 @@ class Definitions(Resource):
         if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
             problems.append("available_on: Invalid available_on")
             return []
-        unknown = [v for v in value if v not in ENTITIES]
+        unknown = [v for v in value if not member(v, ENTITIES)]
         if unknown:
-            problems.append(f"available_on: Invalid entity {unknown[0][:60]}")
+            problems.append(f"available_on: Invalid entity {str(unknown[0])[:60]}")
             return []
         return list(dict.fromkeys(value))
 
     def _options(self, value: Any, data_type: Any, problems: list[str], *, required: bool) -> list[dict[str, Any]] | None:
         """Dropdown and MultiSelect options as stored ({id, name, rank}, ranked from 0), or None for the other
         types (whose options, if sent, are not kept [unverified: the docs do not say whether they are refused])."""
-        if data_type not in MIN_OPTIONS:
+        if not member(data_type, MIN_OPTIONS):
             return None
         if value is None:
             value = []

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, lookup, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.copper.activities import NOTE_TYPE_ID, ActivityTypes
 from unigate.sandbox.copper.changes import TAGS_NOT_STRINGS, tag_list
@@ -262,7 +262,7 @@ class Tasks(Resource):
             if ref is None or (isinstance(ref, dict) and ref.get("id") is None and ref.get("type") is None):
                 task["related_resource"] = {"id": None, "type": None}
             else:
-                store = RELATED_TYPES.get(ref.get("type")) if isinstance(ref, dict) else None
+                store = lookup(RELATED_TYPES, ref.get("type")) if isinstance(ref, dict) else None
                 raw = ref.get("id") if isinstance(ref, dict) else None
                 target = (self._store_of(store).get(str(raw)) if store and isinstance(raw, int) and not isinstance(raw, bool)
                           else None)
@@ -270,7 +270,7 @@ class Tasks(Resource):
                     return "Related Resource: Related resource not found"
                 task["related_resource"] = {"id": target["id"], "type": ref["type"]}
         if "assignee_id" in body:
-            if body["assignee_id"] is not None and body["assignee_id"] not in USERS_BY_ID:
+            if body["assignee_id"] is not None and not member(body["assignee_id"], USERS_BY_ID):
                 return "assignee_id: User not found"
             task["assignee_id"] = body["assignee_id"]
         for key in ("due_date", "reminder_date"):
@@ -280,11 +280,11 @@ class Tasks(Resource):
                     return f"{key}: Invalid date {body[key]}"
                 task[key] = when
         if "priority" in body:
-            if body["priority"] not in PRIORITIES:
+            if not member(body["priority"], PRIORITIES):
                 return f"Priority: must be one of {', '.join(PRIORITIES)}"
             task["priority"] = body["priority"]
         if "status" in body:
-            if body["status"] not in STATUSES:
+            if not member(body["status"], STATUSES):
                 return "Status: must be Open or Completed"
             if body["status"] != task["status"]:
                 task["completed_date"] = int(time.time()) if body["status"] == "Completed" else None

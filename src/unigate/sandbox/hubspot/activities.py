@@ -41,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource
+from unigate.sandbox.base import Resource, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot.common import (
     answer,
@@ -225,7 +225,7 @@ class ActivityObject(Resource):
             if not target_id or not isinstance(types, list) or not types:
                 return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
             for spec in types:
-                if not isinstance(spec, dict) or spec.get("associationCategory") not in CATEGORIES:
+                if not isinstance(spec, dict) or not member(spec.get("associationCategory"), CATEGORIES):
                     return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
                 kind = self.kind_of_type.get(spec.get("associationTypeId"))
                 if kind is None or spec["associationCategory"] != "HUBSPOT_DEFINED":

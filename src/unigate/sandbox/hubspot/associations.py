@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.base import member
 from unigate.sandbox.hubspot.common import answer, error, not_found, now_iso, read_body
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def _type_ids(raw: Any, from_contact: bool) -> set[int] | str:
     allowed = FORWARD.keys() if not from_contact else REVERSE.keys()
     wanted: set[int] = set()
     for spec in raw:
-        if not isinstance(spec, dict) or spec.get("associationCategory") not in CATEGORIES:
+        if not isinstance(spec, dict) or not member(spec.get("associationCategory"), CATEGORIES):
             return BAD_SPEC_MESSAGE
         type_id = spec.get("associationTypeId")
         if spec["associationCategory"] != "HUBSPOT_DEFINED" or type_id not in allowed or isinstance(type_id, bool):

@@ -18,7 +18,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.base import json_response
+from unigate.sandbox.base import json_response, loads_json
 
 SANDBOX_TOKEN = "sandbox-hubspot-token"
 MEDIA_TYPE = "application/json;charset=utf-8"
@@ -142,7 +142,7 @@ async def read_body(request: Request, headers: dict[str, str]) -> Any:
     """The JSON body (None when empty), or HubSpot's 400 for malformed JSON."""
     raw = await request.body()
     try:
-        return orjson.loads(raw) if raw else None
+        return loads_json(raw) if raw else None
     except orjson.JSONDecodeError:
         return error(400, "VALIDATION_ERROR", BAD_JSON_MESSAGE, headers)
 

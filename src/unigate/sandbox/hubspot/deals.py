@@ -111,7 +111,10 @@ def as_datetime(value: str) -> str | None:
     """A date-time property value as HubSpot stores it (ISO 8601 UTC, ms), from ISO or epoch ms; None if neither."""
     text = value.strip()
     if text.isdigit():
-        return iso_ms(datetime.fromtimestamp(int(text) / 1000, tz=UTC))
+        try:
+            return iso_ms(datetime.fromtimestamp(int(text) / 1000, tz=UTC))
+        except (OverflowError, OSError, ValueError):
+            return None   # past any date: refused as a value that is not a date-time
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

@@ -50,7 +50,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource
+from unigate.sandbox.base import Resource, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot import associations, properties
 from unigate.sandbox.hubspot.objects import ObjectRecords
@@ -311,11 +311,11 @@ class Leads(ObjectRecords, Resource):
         current = current or {}
         if props.get("hs_pipeline") or props.get("hs_pipeline_stage"):
             pipeline_id = props.get("hs_pipeline") or current.get("hs_pipeline") or LEAD_PIPELINE
-            if pipeline_id not in STAGES_OF:
+            if not member(pipeline_id, STAGES_OF):
                 items.append(option_item("hs_pipeline", pipeline_id, list(STAGES_OF)))
             else:
                 stage_id = props.get("hs_pipeline_stage") or current.get("hs_pipeline_stage", "")
-                if stage_id not in STAGES_OF[pipeline_id]:
+                if not member(stage_id, STAGES_OF[pipeline_id]):
                     items.append(option_item("hs_pipeline_stage", stage_id, STAGES_OF[pipeline_id]))
                 props["hs_pipeline"] = pipeline_id
         if items:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from unigate.sandbox.base import member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.hubspot.associations import COMPANY_NAMES, CONTACT_NAMES
 from unigate.sandbox.hubspot.common import answer, error, not_found, now_iso, requested_properties
@@ -91,7 +92,7 @@ class ObjectRecords:
             if not target_id or not isinstance(types, list) or not types:
                 return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
             for spec in types:
-                if not isinstance(spec, dict) or spec.get("associationCategory") not in CATEGORIES:
+                if not isinstance(spec, dict) or not member(spec.get("associationCategory"), CATEGORIES):
                     return error(400, "VALIDATION_ERROR", BAD_SPEC_MESSAGE, headers)
                 type_id = spec.get("associationTypeId")
                 kind = self.ASSOCIATION_KINDS.get(type_id) if isinstance(type_id, int) and \

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource
+from unigate.sandbox.base import Resource, member
 from unigate.sandbox.hubspot.common import BAD_VALUE_MESSAGE, answer, error, now_iso, read_body
 
 if TYPE_CHECKING:
@@ -315,13 +315,13 @@ def _options(raw: Any, headers: dict[str, str]) -> list[dict[str, Any]] | Respon
 
 def _type_error(kind: Any, field_type: Any, headers: dict[str, str]) -> Response | None:
     """HubSpot's 400 for a type or fieldType it does not know, or a pair that does not go together."""
-    if kind not in FIELD_TYPES:
+    if not member(kind, FIELD_TYPES):
         return error(400, "VALIDATION_ERROR", _BAD_ENUM.format(kind="PropertyType", value=kind,
                                                                 allowed=", ".join(FIELD_TYPES)), headers)
-    if field_type not in ALL_FIELD_TYPES:
+    if not member(field_type, ALL_FIELD_TYPES):
         return error(400, "VALIDATION_ERROR", _BAD_ENUM.format(kind="FieldType", value=field_type,
                                                                 allowed=", ".join(ALL_FIELD_TYPES)), headers)
-    if field_type not in FIELD_TYPES[kind]:
+    if not member(field_type, FIELD_TYPES[kind]):
         return error(400, "VALIDATION_ERROR", f"Property type {kind} does not support the field type {field_type}",
                      headers)
     return None

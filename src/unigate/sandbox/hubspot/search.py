@@ -22,6 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from unigate.sandbox.base import member
 from unigate.sandbox.hubspot.common import answer, authorized_body, error
 
 MAX_LIMIT = 200
@@ -74,10 +75,31 @@ def _matches(stored: str | None, flt: dict[str, Any]) -> bool:
             "GT": have > want, "GTE": have >= want}[op]
 
 
+def _undeserializable(java_type: str, value: Any) -> str:
+    """HubSpot's wording for a search member of the wrong JSON type (see `_checked`)."""
+    kind = {dict: "Object", list: "Array", str: "String", bool: "Boolean", int: "Integer", float: "Floating-point"}
+    return (f"Invalid input JSON on line 1, column 1: Cannot deserialize value of type `{java_type}` from "
+            f"{kind.get(type(value), 'Array')} value")
+
+
 def _checked(body: Any) -> tuple[list[list[dict]], tuple[str, bool] | None, int, int]:
     if not isinstance(body, dict):
         raise SearchError("Invalid input JSON: the search request must be an object")
+    # Each member of the search request is typed (https://developers.hubspot.com/docs/api/crm/search:
+    # filterGroups an array of {filters: [...]}, properties an array of names, sorts an array). HubSpot's
+    # JSON binding refuses a value of another JSON type with a 400 "Invalid input JSON ... Cannot
+    # deserialize value of type ..." [observed: https://github.com/HubSpot/hubspot-api-python/issues/307,
+    # https://github.com/Chinchilla-Software-Com/HubSpot.NET/issues/23], never reading it as something else.
     groups = body.get("filterGroups") or []
+    if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("filters") or [], list)
+                                               and all(isinstance(f, dict) for f in g.get("filters") or [])
+                                               for g in groups):
+        raise SearchError(_undeserializable("java.util.List<com.hubspot.crm.search.FilterGroup>", groups))
+    names = body.get("properties")
+    if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+        raise SearchError(_undeserializable("java.util.List<java.lang.String>", names))
+    if not isinstance(body.get("sorts") or [], list):
+        raise SearchError(_undeserializable("java.util.List<java.lang.String>", body.get("sorts")))
     if len(groups) > MAX_GROUPS:
         raise SearchError(f"Too many filter groups ({len(groups)}); the limit is {MAX_GROUPS}.")
     filters = [g.get("filters") or [] for g in groups]
@@ -86,7 +108,8 @@ def _checked(body: Any) -> tuple[list[list[dict]], tuple[str, bool] | None, int,
     if sum(len(f) for f in filters) > MAX_FILTERS:
         raise SearchError(f"Too many filters in all; the limit is {MAX_FILTERS}.")
     for flt in (f for group in filters for f in group):
-        if flt.get("operator") not in OPERATORS or not isinstance(flt.get("propertyName"), str):
+        if not member(flt.get("operator"), OPERATORS) or not isinstance(flt.get("propertyName"), str) \
+                or not isinstance(flt.get("values") or [], list):
             raise SearchError(f"Invalid filter: {flt}")
     sort = None
     sorts = body.get("sorts") or []
@@ -102,7 +125,7 @@ def _checked(body: Any) -> tuple[list[list[dict]], tuple[str, bool] | None, int,
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise SearchError(f"limit must be between 1 and {MAX_LIMIT} (got {limit})")
     after = body.get("after") or "0"
-    if not str(after).isdigit():
+    if not isinstance(after, (str, int)) or isinstance(after, bool) or not str(after).isdigit():
         raise SearchError(f"after must be a numeric offset (got {after})")
     offset = int(after)
     if offset + limit > RESULTS_CAP:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource
+from unigate.sandbox.base import Resource, member
 from unigate.sandbox.monday import graphql as gql
 
 MAX_CUSTOM_ACTIVITIES = 50
@@ -74,7 +74,7 @@ class CustomActivities(Resource):
             label = args.get("name")
             if not isinstance(label, str) or not label.strip():
                 raise gql.FieldError("Custom activity name can't be empty", "InvalidArgumentException", 400)
-            if args.get("icon_id") not in ICONS or args.get("color") not in COLORS:
+            if not member(args.get("icon_id"), ICONS) or not member(args.get("color"), COLORS):
                 raise gql.FieldError("Invalid icon_id or color", "InvalidArgumentException", 400)
             if len(self.records) >= MAX_CUSTOM_ACTIVITIES:
                 raise gql.FieldError(f"An account has at most {MAX_CUSTOM_ACTIVITIES} custom activities",

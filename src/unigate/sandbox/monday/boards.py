@@ -20,7 +20,7 @@ import secrets
 import orjson
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource
+from unigate.sandbox.base import Resource, member
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import MAX_PAGE_LIMIT, SEED_EPOCH, WORKSPACE_ID, iso
 
@@ -159,7 +159,7 @@ class ColumnMutations:
         board = self._column_board(args)
         if name == "create_column":
             kind = args.get("column_type")
-            if kind not in COLUMN_TYPES:
+            if not member(kind, COLUMN_TYPES):
                 raise gql.FieldError(f"Invalid column type: {kind}", "InvalidArgumentException", 400)
             title = args.get("title")
             if not isinstance(title, str) or not title.strip():

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from unigate.sandbox.base import loads_json
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import (
     BOARD_RELATION_VALUE_NULL_SINCE, COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS, LABEL_MISSING_MESSAGE,
@@ -268,7 +269,7 @@ class ColumnValues:
             return {}
         if isinstance(raw, str):
             try:
-                raw = orjson.loads(raw) if raw.strip() else {}
+                raw = loads_json(raw) if raw.strip() else {}
             except orjson.JSONDecodeError:
                 raise gql.FieldError("Invalid column_values JSON", COLUMN_VALUE_EXCEPTION,
                                      COLUMN_VALUE_EXCEPTION_STATUS) from None

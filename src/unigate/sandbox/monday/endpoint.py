@@ -27,7 +27,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.base import json_response
+from unigate.sandbox.base import json_response, loads_json
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.common import (
     ACCOUNT_ID, COMPLEXITY_BUDGET_PER_MINUTE, CURRENT_API_VERSION, ITEMS_DEFAULT_LIMIT, RELEASE_CANDIDATE_API_VERSION,
@@ -250,7 +250,7 @@ class GraphQLEndpoint:
 
         raw = await request.body()
         try:
-            payload = orjson.loads(raw) if raw else None
+            payload = loads_json(raw) if raw else None
         except orjson.JSONDecodeError:
             payload = None
         query = payload.get("query") if isinstance(payload, dict) else None
@@ -259,7 +259,7 @@ class GraphQLEndpoint:
         variables = payload.get("variables") or {}
         if isinstance(variables, str):
             try:
-                variables = orjson.loads(variables) if variables.strip() else {}
+                variables = loads_json(variables) if variables.strip() else {}
             except orjson.JSONDecodeError:
                 variables = None
         if not isinstance(variables, dict):

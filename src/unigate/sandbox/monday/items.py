@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from unigate.sandbox.base import loads_json, member
 from unigate.sandbox.monday import graphql as gql
 from unigate.sandbox.monday.boards import COLUMN_MUTATIONS
 from unigate.sandbox.monday.common import (
@@ -87,7 +88,7 @@ class Items:
                 value = args.get("value")
                 if isinstance(value, str):
                     try:
-                        value = orjson.loads(value)
+                        value = loads_json(value)
                     except orjson.JSONDecodeError:
                         raise gql.FieldError("Invalid value JSON", COLUMN_VALUE_EXCEPTION, COLUMN_VALUE_EXCEPTION_STATUS,
                                              {"column_id": args.get("column_id")}) from None
@@ -141,7 +142,7 @@ class Items:
         # (https://developer.monday.com/api-reference/changelog/ability-to-sort-items_page-results-by-creation-or-last-updated-date).
         for order in reversed(order_by if isinstance(order_by, list) else [order_by]):
             col_id = order.get("column_id")
-            if col_id not in PSEUDO_TIME_COLUMNS and col_id != "name" and col_id not in board["columns_by_id"]:
+            if not member(col_id, PSEUDO_TIME_COLUMNS) and col_id != "name" and not member(col_id, board["columns_by_id"]):
                 raise gql.FieldError("This column ID doesn't exist for the board", "InvalidColumnIdException", 400,
                                      {"column_id": col_id})
             def key(item_id: str, col_id: str = col_id) -> Any:

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.customfields import check_multiple
 from unigate.sandbox.nutshell.common import (
@@ -379,11 +379,11 @@ class Accounts(Resource):
         if key in ("tags", "contacts"):
             refs = value if isinstance(value, list) else [value]
             for ref in refs:
-                if ref not in table:
+                if not member(ref, table):
                     raise NutshellError(422, f"Invalid {key} link", f"{ref!r} does not exist", f"links.{key}")
             account["links"][key] = list(dict.fromkeys(refs))
             return
-        if value is not None and value not in table:
+        if value is not None and not member(value, table):
             raise NutshellError(422, f"Invalid {key} link", f"{value!r} does not exist", f"links.{key}")
         account["links"][key] = value
 

@@ -44,7 +44,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, loads_json, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
     HOST, SEED_EPOCH, UNAUTHORIZED_BODY, UNAUTHORIZED_HEADERS, USERS, NutshellError, formatted_number, json_body,
@@ -216,7 +216,7 @@ class Activities(Resource):
         if not self.emulator._authorized(request):
             return json_response(UNAUTHORIZED_BODY, 401, UNAUTHORIZED_HEADERS)
         try:
-            call = orjson.loads(await request.body())
+            call = loads_json(await request.body())
         except orjson.JSONDecodeError:
             call = None
         if not isinstance(call, dict) or not isinstance(call.get("params", {}), dict):
@@ -341,7 +341,7 @@ class Activities(Resource):
         split: dict[str, list[str]] = {kind: [] for kind in _PARTICIPANT_KINDS}
         for ref in refs:
             kind = ref.split("-", 1)[1] if isinstance(ref, str) and re.fullmatch(r"\d+-[A-Za-z]+", ref) else ""
-            if kind not in _PARTICIPANT_KINDS:
+            if not member(kind, _PARTICIPANT_KINDS):
                 raise NutshellError(422, "Invalid participant", f"{ref!r} is not a person, company, lead or user",
                                     "links.participants")
             resource = _PARTICIPANT_KINDS[kind]

@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from unigate.sandbox.base import loads_json
 import orjson
 from starlette.requests import Request
 
@@ -87,7 +88,7 @@ async def json_body(request: Request) -> Any:
     if not raw:
         raise NutshellError(400, "Invalid JSON", "The request body is empty")
     try:
-        return orjson.loads(raw)
+        return loads_json(raw)
     except orjson.JSONDecodeError:
         raise NutshellError(400, "Invalid JSON", "The request body is not valid JSON") from None
 

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.customfields import check_multiple
 from unigate.sandbox.nutshell.common import (
@@ -372,7 +372,7 @@ class Contacts(Resource):
                     raise NutshellError(422, f"Invalid {key} link", f"{ref!r} does not exist", f"links.{key}")
             contact["links"][key] = list(dict.fromkeys(refs))   # `accounts: []` clears them (swagger)
             return
-        if value is not None and value not in tables[key]:
+        if value is not None and not member(value, tables[key]):
             raise NutshellError(422, f"Invalid {key} link", f"{value!r} does not exist", f"links.{key}")
         contact["links"][key] = value
 

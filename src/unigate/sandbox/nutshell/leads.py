@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, lookup, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.nutshell.common import (
     HOST, SEED_EPOCH, NutshellError, created_range, formatted_number, id_filtered, json_body,
@@ -319,7 +319,7 @@ class Leads(Resource):
         lead = self._find(request.path_params["id"], allow_deleted=False)
         body = await json_body(request)
         stageset_id = body.get("stageset") if isinstance(body, dict) else None
-        if stageset_id not in self.emulator.resource("pipelines").records:
+        if not member(stageset_id, self.emulator.resource("pipelines").records):
             raise NutshellError(422, "Invalid stageset", f"{stageset_id!r} does not exist", "stageset")
         if lead["links"]["stageset"] != stageset_id:
             lead["links"]["stageset"] = stageset_id
@@ -384,7 +384,7 @@ class Leads(Resource):
         elif key == "stage" and STAGE_LINK_WRITABLE:
             if not isinstance(value, str) or not _STAGE_ID.match(value):
                 raise NutshellError(400, "Invalid stage link", f"{value!r} is not a stage id", "links.stage")
-            stage = self._stages().records.get(value)
+            stage = lookup(self._stages().records, value)
             if stage is None:
                 raise NutshellError(422, "Invalid stage link", f"{value!r} does not exist", "links.stage")
             if stage["links"]["stageset"] != lead["links"]["stageset"]:

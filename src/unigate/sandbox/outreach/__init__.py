@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Emulator, bearer_token
+from unigate.sandbox.base import Emulator, bearer_token, loads_json
 from unigate.sandbox.outreach.accounts import ATTRIBUTE_TYPES, CUSTOM_KEYS, Accounts
 from unigate.sandbox.outreach.calls import CALL_UPDATE, Calls
 from unigate.sandbox.outreach.contacts import Contacts
@@ -136,7 +136,7 @@ class OutreachEmulator(Emulator):
         body: Any = None
         if raw:
             try:
-                body = orjson.loads(raw)
+                body = loads_json(raw)
             except orjson.JSONDecodeError:
                 return error_document(400, bad_request("The request body is not valid JSON."), headers=headers), headers, None
         return None, headers, body

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from unigate.sandbox.base import member
 from unigate.sandbox.outreach.common import SANDBOX_USER_IDS, SEED_EPOCH, iso, too_long, validation_error
 from unigate.sandbox.outreach.jsonapi import BOOL, STRING, JsonApiResource
 
@@ -87,10 +88,10 @@ class Notes(JsonApiResource):
     def check(self, attributes, relations, record):
         if record is None and relations.get("prospect") is None:
             return validation_error("Prospect can't be blank.", "/data/relationships/prospect")
-        if attributes.get("noteType") is not None and attributes["noteType"] not in NOTE_TYPES:
+        if attributes.get("noteType") is not None and not member(attributes["noteType"], NOTE_TYPES):
             return validation_error("noteType is not included in the list.", "/data/attributes/noteType")
         rule = attributes.get("opportunityAssociationRule")
-        if rule is not None and rule not in ASSOCIATION_RULES:
+        if rule is not None and not member(rule, ASSOCIATION_RULES):
             return validation_error("opportunityAssociationRule is not included in the list.",
                                     "/data/attributes/opportunityAssociationRule")
         if len(attributes.get("message") or "") > MAX_MESSAGE_LENGTH:

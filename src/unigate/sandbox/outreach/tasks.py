@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.base import member
 from unigate.sandbox.outreach.common import (
     SANDBOX_USER_IDS, SEED_EPOCH, bad_request, document, error_document, iso, now_iso, too_long, validation_error,
 )
@@ -125,7 +126,7 @@ class Tasks(JsonApiResource):
             return attributes, relations, None
         kind = target.get("type") if isinstance(target, dict) else None
         target_id = _as_id(target.get("id")) if isinstance(target, dict) else None
-        if kind not in SUBJECT_RESOURCES or target_id is None:
+        if not member(kind, SUBJECT_RESOURCES) or target_id is None:
             return {}, {}, validation_error("subject must reference an account, an opportunity or a prospect.",
                                             pointer + "/data")
         if self.emulator.resource(SUBJECT_RESOURCES[kind]).store.get(target_id) is None:  # type: ignore[attr-defined]
@@ -137,7 +138,7 @@ class Tasks(JsonApiResource):
     def check(self, attributes, relations, record):
         if REQUIRE_ACTION and record is None and not attributes.get("action"):
             return validation_error("Action can't be blank.", "/data/attributes/action")
-        if attributes.get("action") is not None and attributes["action"] not in ACTIONS:
+        if attributes.get("action") is not None and not member(attributes["action"], ACTIONS):
             return validation_error("Action is not included in the list.", "/data/attributes/action")
         for key in ("dueAt", "scheduledAt", "autoskipAt"):
             if attributes.get(key) is not None and not _timestamp(attributes[key]):

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.collection import Collection, encode_cursor
 from unigate.sandbox.pipedrive.common import (
     Invalid,
@@ -365,7 +365,7 @@ class Organizations(Resource):
             changes["owner_id"] = owner
         if "visible_to" in body:
             visible = body["visible_to"]
-            if visible not in VISIBLE_TO or isinstance(visible, bool):
+            if not member(visible, VISIBLE_TO) or isinstance(visible, bool):
                 raise Invalid("Validation failed: visible_to: Parameter 'visible_to' must be one of 1, 3, 5, 7")
             changes["visible_to"] = visible
         if "label_ids" in body:

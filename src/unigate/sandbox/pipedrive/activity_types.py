@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.pipedrive.common import Invalid, error, read_body, unauthorized
 from unigate.sandbox.pipedrive.notes import v1_time
@@ -104,7 +104,7 @@ class ActivityTypes(Resource):
                 raise Invalid("Name is required")  # [unverified wording]
             changes["name"] = name
         if creating or "icon_key" in body:
-            if body.get("icon_key") not in ICON_KEYS:
+            if not member(body.get("icon_key"), ICON_KEYS):
                 raise Invalid("icon_key must be one of the allowed icons")  # [unverified wording]
             changes["icon_key"] = body["icon_key"]
         if "color" in body:

@@ -15,7 +15,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from unigate.sandbox.base import json_response
+from unigate.sandbox.base import json_response, loads_json
 from unigate.sandbox.collection import CursorError, decode_cursor
 
 SANDBOX_API_TOKEN = "sandbox-pipedrive-token"
@@ -132,7 +132,7 @@ def csv(params, name: str) -> list[str] | None:
 async def read_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
-        body = orjson.loads(raw) if raw else None
+        body = loads_json(raw) if raw else None
     except orjson.JSONDecodeError:
         raise Invalid("Validation failed: request body must be valid JSON") from None
     if not isinstance(body, dict):

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import json_response
+from unigate.sandbox.base import json_response, member
 from unigate.sandbox.pipedrive.accounts import Organizations
 from unigate.sandbox.pipedrive.common import (
     Invalid,
@@ -195,7 +195,7 @@ class Persons(Organizations):
         for field, labels in (("emails", EMAIL_LABELS), ("phones", PHONE_LABELS)):
             if field in body:
                 changes[field] = self._contact_points(field, body[field], labels)
-        if "marketing_status" in body and body["marketing_status"] not in MARKETING_STATUSES:
+        if "marketing_status" in body and not member(body["marketing_status"], MARKETING_STATUSES):
             raise Invalid("Validation failed: marketing_status: Parameter 'marketing_status' must be one of "
                           + ", ".join(sorted(MARKETING_STATUSES)))
         if "custom_fields" in body:

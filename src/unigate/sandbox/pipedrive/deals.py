@@ -31,6 +31,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from unigate.sandbox.base import member
 from unigate.sandbox.pipedrive.accounts import Organizations
 from unigate.sandbox.pipedrive.common import (
     Invalid,
@@ -189,7 +190,7 @@ class Deals(Organizations):
                 raise Invalid("Validation failed: value: Parameter 'value' must be a number")
             changes["value"] = float(value)
         if "currency" in body:
-            if body["currency"] not in CURRENCIES:
+            if not member(body["currency"], CURRENCIES):
                 raise Invalid(f"Validation failed: currency: Unknown currency '{body['currency']}'")  # [unverified]
             changes["currency"] = body["currency"]
         if "expected_close_date" in body:
@@ -198,7 +199,7 @@ class Deals(Organizations):
                 raise Invalid("Validation failed: expected_close_date: must be a date (YYYY-MM-DD)")
             changes["expected_close_date"] = date
         if "visible_to" in body:
-            if body["visible_to"] not in VISIBLE_TO or isinstance(body["visible_to"], bool):
+            if not member(body["visible_to"], VISIBLE_TO) or isinstance(body["visible_to"], bool):
                 raise Invalid("Validation failed: visible_to: Parameter 'visible_to' must be one of 1, 3, 5, 7")
             changes["visible_to"] = body["visible_to"]
         if "label_ids" in body:
@@ -263,7 +264,7 @@ class Deals(Organizations):
     def _outcome(self, record: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """status and the fields that only go with one (DealRequestBody's descriptions)."""
         status = body.get("status", record["status"])
-        if status not in STATUSES:
+        if not member(status, STATUSES):
             raise Invalid("Validation failed: status: Parameter 'status' must be one of open, won, lost")
         if body.get("lost_reason") is not None and status != "lost":
             raise Invalid("Validation failed: lost_reason: can only be set when status is lost")

@@ -42,7 +42,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, loads_json, member
 from unigate.sandbox.collection import encode_cursor
 from unigate.sandbox.pipedrive.accounts import CUSTOM_FIELD_KEYS, NUMERIC_CUSTOM_FIELDS, Organizations
 from unigate.sandbox.pipedrive.common import Invalid, decode_position, error, invalid, read_body, unauthorized
@@ -205,7 +205,7 @@ class Fields(Resource):
         body = self._known(await read_body(request), CREATE_KEYS)
         name = _field_name(body)
         kind_of = body.get("field_type")
-        if kind_of not in FIELD_TYPES:
+        if not member(kind_of, FIELD_TYPES):
             raise Invalid("Validation failed: field_type: Parameter 'field_type' must be one of " + ", ".join(FIELD_TYPES))
         options = self._options(body.get("options"), kind_of)
         description = _description(body)
@@ -263,7 +263,7 @@ class Fields(Resource):
         if found["field_type"] not in ("enum", "set"):
             raise Invalid("Validation failed: options: Only enum and set fields have options")
         try:
-            items = orjson.loads(await request.body() or b"null")
+            items = loads_json(await request.body() or b"null")
         except orjson.JSONDecodeError:
             raise Invalid("Validation failed: request body must be valid JSON") from None
         if not isinstance(items, list) or not items or not all(isinstance(item, dict) for item in items):

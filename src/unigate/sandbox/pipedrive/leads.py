@@ -46,7 +46,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, json_response
+from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.collection import Collection
 from unigate.sandbox.pipedrive.common import Invalid, custom_value_problem, error, read_body, unauthorized
 from unigate.sandbox.pipedrive.deals import CURRENCIES, DEAL_FIELD_KEYS
@@ -216,7 +216,7 @@ class Leads(Resource):
                 raise Invalid("Validation failed: label_ids: Parameter 'label_ids' must be an array of lead label ids")
             changes["label_ids"] = list(labels)
         if "visible_to" in body:
-            if body["visible_to"] not in VISIBLE_TO:
+            if not member(body["visible_to"], VISIBLE_TO):
                 raise Invalid("Validation failed: visible_to: Parameter 'visible_to' must be one of '1', '3', '5', '7'")
             changes["visible_to"] = body["visible_to"]
         for name in ("was_seen", "is_archived"):
@@ -253,7 +253,7 @@ class Leads(Resource):
         amount, currency = value["amount"], value["currency"]
         if isinstance(amount, bool) or not isinstance(amount, (int, float)):
             raise Invalid("Validation failed: value.amount: must be a number")
-        if currency not in CURRENCIES:
+        if not member(currency, CURRENCIES):
             raise Invalid(f"Validation failed: value.currency: Unknown currency '{currency}'")
         return {"amount": amount, "currency": currency}
 

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.spaces import BoundedRecords
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.pipeliner.common import (
     ACCOUNT_TYPE_IDS, CLIENT_IDS, OWNERS, ENTITIES_PATH, CLIENTS, CUSTOMER_TYPE_IDS, DATE_FIELDS, DELETE_DELETED_STATUS,
     DELETE_PROTECTED, ENTITY_NOT_FOUND_NAME, INDUSTRIES, INDUSTRY_IDS, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME,
@@ -249,16 +249,16 @@ class Accounts(Resource):
         if creating and not clean.get("owner_id"):
             return {}, entity_validation("Account", entity_id, "owner_id", 119, "ERROR_PARAMETER_MISSING",
                                          f"Non-null field 'Account[{entity_id}].owner_id' is null or empty.")
-        if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
+        if "owner_id" in clean and not member(clean["owner_id"], CLIENT_IDS):
             return {}, entity_validation("Account", entity_id, "owner_id", 120, "ERROR_RELATIONS_DOESNT_EXIST",
                                          f"[owner_id] Relation Account.owner_id={clean['owner_id']} to Client doesn't exist!")
-        if clean.get("industry_id") is not None and clean["industry_id"] not in INDUSTRY_IDS:
+        if clean.get("industry_id") is not None and not member(clean["industry_id"], INDUSTRY_IDS):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME,
                              f"Value '{clean['industry_id']}' is not in the data set of field 'industry_id'.")
-        if clean.get("tags") and not all(t in TAG_IDS for t in clean["tags"]):
+        if clean.get("tags") and not (isinstance(clean["tags"], list) and all(member(t, TAG_IDS) for t in clean["tags"])):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'tags' refers to an unknown tag.")
         parent = clean.get("parent_account_id")
-        if parent is not None and (parent not in self.records or self.records[parent]["is_deleted"]):
+        if parent is not None and (not member(parent, self.records) or self.records[parent]["is_deleted"]):
             return {}, entity_validation("Account", entity_id, "parent_account_id", 120, "ERROR_RELATIONS_DOESNT_EXIST",
                                          f"[parent_account_id] Relation Account.parent_account_id={parent} to Account "
                                          "doesn't exist!")

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, OWNERS, CLIENTS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME, SEED_EPOCH,
     VALIDATION_NAME, VALIDATION_STATUS, delete_response, det_uuid, entity_validation, error, invalid_body, is_uuid,
@@ -181,7 +181,7 @@ class _Entity(Resource):
         for field in self.required:
             if merged.get(field) in (None, "") and (record is None or field in clean):
                 return self.missing(entity_id, field)
-        if "owner_id" in clean and clean["owner_id"] is not None and clean["owner_id"] not in CLIENT_IDS:
+        if "owner_id" in clean and clean["owner_id"] is not None and not member(clean["owner_id"], CLIENT_IDS):
             return self.dangling(entity_id, "owner_id", "Client", clean["owner_id"])
         failure = self.check(clean, merged, entity_id)
         if failure is not None:
@@ -373,7 +373,7 @@ class Appointments(_Entity):
         if merged.get("start_date") and merged.get("end_date") and \
                 _parse(merged["end_date"]) < _parse(merged["start_date"]):
             return error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'end_date' is before 'start_date'.")
-        if clean.get("status") is not None and clean["status"] not in APPOINTMENT_STATUSES:
+        if clean.get("status") is not None and not member(clean["status"], APPOINTMENT_STATUSES):
             return error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'status' has an invalid value.")
         kind = clean.get("activity_type_id")
         if kind is not None and not self.emulator.resource("engagement_types").live(kind):

@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.spaces import BoundedRecords
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, OWNERS, PERSONAS, CLIENTS, DATE_FIELDS, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH, ENTITY_NOT_FOUND_NAME,
     SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS, delete_response, det_uuid, entity_validation,
@@ -300,13 +300,13 @@ class Contacts(Resource):
         if naming == "last_name" and not merged.get("last_name"):
             return {}, entity_validation("Contact", entity_id, "last_name", 119, "ERROR_PARAMETER_MISSING",
                                          f"Non-null field 'Contact[{entity_id}].last_name' is null or empty.")
-        if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
+        if "owner_id" in clean and not member(clean["owner_id"], CLIENT_IDS):
             return {}, entity_validation("Contact", entity_id, "owner_id", 120, "ERROR_RELATIONS_DOESNT_EXIST",
                                          f"[owner_id] Relation Contact.owner_id={clean['owner_id']} to Client doesn't exist!")
-        if (clean.get("gender") is not None and clean["gender"] not in GENDERS) or \
-                (clean.get("share_mode") is not None and clean["share_mode"] not in SHARE_MODES):
+        if (clean.get("gender") is not None and not member(clean["gender"], GENDERS)) or \
+                (clean.get("share_mode") is not None and not member(clean["share_mode"], SHARE_MODES)):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'gender' or 'share_mode' is out of range.")
-        if clean.get("tags") and not all(t in TAG_IDS for t in clean["tags"]):
+        if clean.get("tags") and not (isinstance(clean["tags"], list) and all(member(t, TAG_IDS) for t in clean["tags"])):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'tags' refers to an unknown tag.")
         return clean, self._check_relations(clean.get("account_relations"), entity_id)
 

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.pipeliner.common import (
     ENTITIES_PATH, ENTITY_NOT_FOUND_NAME, FIELDS, SEED_EPOCH, VALIDATION_NAME, VALIDATION_STATUS, delete_response,
     det_uuid, entity_validation, error, ok, pipeliner_date,
@@ -187,9 +187,9 @@ class Fields(Resource):
             if not isinstance(body.get(required), str) or not body[required].strip():
                 return entity_validation("Field", new_id, required, 119, "ERROR_PARAMETER_MISSING",
                                          f"Non-null field 'Field[{new_id}].{required}' is null or empty.")
-        if body["type_id"] not in TYPE_IDS:
+        if not member(body["type_id"], TYPE_IDS):
             return error(VALIDATION_STATUS, VALIDATION_NAME, f"Unknown type_id '{body['type_id']}'.")
-        if body["entity_name"] not in CUSTOM_ENTITIES:
+        if not member(body["entity_name"], CUSTOM_ENTITIES):
             return error(VALIDATION_STATUS, VALIDATION_NAME,
                          f"Custom fields cannot be added to entity '{body['entity_name']}'.")
         options: list[dict[str, Any]] = []

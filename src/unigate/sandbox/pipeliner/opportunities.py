@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, lookup, member, read_json
 from unigate.sandbox.pipeliner.common import (
     CLIENT_IDS, OWNERS, CLIENTS, CURRENCIES, CURRENCY_BY_ID, DELETE_DELETED_STATUS, DELETE_PROTECTED, ENTITIES_PATH,
     ENTITY_NOT_FOUND_NAME, SEED_EPOCH, TAG_IDS, TAGS, VALIDATION_NAME, VALIDATION_STATUS,
@@ -298,10 +298,10 @@ class Opportunities(Resource):
         for field in ("owner_id", "step_id"):
             if field in clean and not is_uuid(clean[field]):
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, f"Field '{field}' must be a UUID.")
-        if "owner_id" in clean and clean["owner_id"] not in CLIENT_IDS:
+        if "owner_id" in clean and not member(clean["owner_id"], CLIENT_IDS):
             return {}, dangling("owner_id", "Client", clean["owner_id"])
         if "step_id" in clean:
-            if self.step_failure(self._steps().records.get(clean["step_id"])):
+            if self.step_failure(lookup(self._steps().records, clean["step_id"])):
                 return {}, dangling("step_id", "Step", clean["step_id"])
         if "closing_date" in clean:
             try:
@@ -313,13 +313,13 @@ class Opportunities(Resource):
             if not value.get("currency_id"):
                 return {}, entity_validation("Opportunity", entity_id, "value", 119, "ERROR_PARAMETER_MISSING",
                                              "Non-null field 'value.currency_id' is null or empty.")
-            if value["currency_id"] not in CURRENCY_BY_ID:
+            if not member(value["currency_id"], CURRENCY_BY_ID):
                 return {}, dangling("value.currency_id", "Currency", value["currency_id"])
             amounts = [value.get("base_value"), value.get("value_foreign")]
             if set(value) - {"base_value", "currency_id", "value_foreign"} or all(a is None for a in amounts) or any(
                     a is not None and (isinstance(a, bool) or not isinstance(a, (int, float))) for a in amounts):
                 return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'value' has an invalid value.")
-        if clean.get("tags") and not all(t in TAG_IDS for t in clean["tags"]):
+        if clean.get("tags") and not (isinstance(clean["tags"], list) and all(member(t, TAG_IDS) for t in clean["tags"])):
             return {}, error(VALIDATION_STATUS, VALIDATION_NAME, "Field 'tags' refers to an unknown tag.")
         for kind in ("account", "contact"):
             rows = clean.get(f"{kind}_relations")

@@ -39,7 +39,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from unigate.sandbox.spaces import BoundedRecords
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, now_timestamp, timestamp
 
 # -- behaviours the vendor's sources leave open: switches, the default first --------------------------
@@ -308,10 +308,10 @@ class Accounts(Resource):
             if values.get(key) is not None and not isinstance(values[key], str):
                 add(key, "invalid", "is invalid")
         for key, allowed in (("customer_status", STATUSES), ("prospect_status", PROSPECT_STATUSES)):
-            if values.get(key) is not None and values[key] not in allowed:
+            if values.get(key) is not None and not member(values[key], allowed):
                 add(key, "inclusion", "is not included in the list")
         if "owner_id" in values and values["owner_id"] is not None:
-            if isinstance(values["owner_id"], bool) or values["owner_id"] not in USER_IDS:
+            if isinstance(values["owner_id"], bool) or not member(values["owner_id"], USER_IDS):
                 add("owner_id", "invalid", "is invalid")
         if values.get("contact_id") is not None:
             parent = self.records.get(str(values["contact_id"]))
@@ -324,7 +324,11 @@ class Accounts(Resource):
             add("custom_fields", "invalid", "is invalid")
         for key in ("address", "billing_address", "shipping_address"):
             value = values.get(key)
-            if value is not None and (not isinstance(value, dict) or set(value) - set(ADDRESS_KEYS)):
+            # Each member of an Address is a string
+            # (https://developer.zendesk.com/api-reference/sales-crm/resources/contacts/, "Address"); another JSON
+            # type is refused like the string fields above.
+            if value is not None and (not isinstance(value, dict) or set(value) - set(ADDRESS_KEYS)
+                                      or any(v is not None and not isinstance(v, str) for v in value.values())):
                 add(key, "invalid", "is invalid")
         return problems
 

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.base import member
 from unigate.sandbox.zendesk_sell.activity import LEAD_IDS, Problems, SellActivity
 from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, collection, now_timestamp, page_bounds, timestamp
 
@@ -125,9 +126,13 @@ class Calls(SellActivity):
         for key in ("incoming", "missed"):
             if key in changes and not isinstance(changes[key], bool):
                 problems.append(self.problem(key, "invalid", "is invalid"))
-        if changes.get("outcome_id") is not None and changes["outcome_id"] not in OUTCOME_IDS:
+        # Strings in the calls reference (https://developers.futuresimple.com/docs/rest/reference/calls).
+        for key in ("summary", "phone_number", "recording_url", "external_id"):
+            if changes.get(key) is not None and not isinstance(changes[key], str):
+                problems.append(self.problem(key, "invalid", "is invalid"))
+        if changes.get("outcome_id") is not None and not member(changes["outcome_id"], OUTCOME_IDS):
             problems.append(self.problem("outcome_id", "invalid", "is invalid"))
-        if "user_id" in changes and (isinstance(changes["user_id"], bool) or changes["user_id"] not in USER_IDS):
+        if "user_id" in changes and (isinstance(changes["user_id"], bool) or not member(changes["user_id"], USER_IDS)):
             problems.append(self.problem("user_id", "invalid", "is invalid"))
         deals = self.emulator.resource("opportunities").records  # type: ignore[attr-defined]
         if "associated_deal_ids" in changes and not (

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.zendesk_sell.accounts import CREATE_STATUS
 from unigate.sandbox.zendesk_sell.common import (
     TOKEN_USER, USER_IDS, USERS, collection, id_list, now_timestamp, page_bounds, timestamp,
@@ -51,10 +51,13 @@ _SEED_START = datetime(2022, 5, 2, 10, 0, 0, tzinfo=timezone.utc)
 
 
 def rendered_value(value: Decimal | None) -> int | str | None:
-    """1000 -> 1000, 1000.5 -> "1000.50" (deals reference)."""
+    """1000 -> 1000, 1000.5 -> "1000.50" (deals reference); a whole number past 64 bits as its decimal text, as
+    JSON numbers that large are not exchanged [unverified: the reference gives no upper bound]."""
     if value is None:
         return None
-    return int(value) if value == value.to_integral_value() else f"{value:.2f}"
+    if value == value.to_integral_value() and abs(value) < 2 ** 63:
+        return int(value)
+    return f"{value:.2f}"
 
 
 class Deals(Resource):
@@ -235,9 +238,9 @@ class Deals(Resource):
                     raise InvalidOperation
             except InvalidOperation:
                 add("value", "invalid", "is not a number")
-        if "currency" in changes and changes["currency"] not in CURRENCIES:
+        if "currency" in changes and not member(changes["currency"], CURRENCIES):
             add("currency", "inclusion", "is not included in the list")
-        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or changes["owner_id"] not in USER_IDS):
+        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or not member(changes["owner_id"], USER_IDS)):
             add("owner_id", "invalid", "is invalid")
         if "hot" in changes and not isinstance(changes["hot"], bool):
             add("hot", "invalid", "is invalid")
@@ -253,7 +256,7 @@ class Deals(Resource):
         if "custom_fields" in changes and not isinstance(changes["custom_fields"], dict):
             add("custom_fields", "invalid", "is invalid")
         stages = self._stages()
-        if "stage_id" in changes and (isinstance(changes["stage_id"], bool) or changes["stage_id"] not in stages):
+        if "stage_id" in changes and (isinstance(changes["stage_id"], bool) or not member(changes["stage_id"], stages)):
             add("stage_id", "invalid", "is invalid")
         if problems:
             return problems

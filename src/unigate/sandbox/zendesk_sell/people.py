@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource
+from unigate.sandbox.base import Resource, member
 from unigate.sandbox.zendesk_sell.activity import LEAD_IDS, Problems, SellActivity
 from unigate.sandbox.zendesk_sell.common import (
     TOKEN_USER, USER_IDS, USERS, collection, id_list, now_timestamp, page_bounds, timestamp,
@@ -231,7 +231,7 @@ class Leads(SellActivity):
         for key in _LEAD_STRINGS:
             if changes.get(key) is not None and not isinstance(changes[key], str):
                 problems.append(self.problem(key, "invalid", "is invalid"))
-        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or changes["owner_id"] not in USER_IDS):
+        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or not member(changes["owner_id"], USER_IDS)):
             problems.append(self.problem("owner_id", "invalid", "is invalid"))
         custom = changes.get("custom_fields")
         known = {f["name"] for f in CUSTOM_FIELDS["lead"]}

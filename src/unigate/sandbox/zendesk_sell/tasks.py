@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from unigate.sandbox.base import member
 from unigate.sandbox.zendesk_sell.activity import LEAD_IDS, Problems, SellActivity
 from unigate.sandbox.zendesk_sell.common import TOKEN_USER, USER_IDS, USERS, now_timestamp, timestamp
 
@@ -115,7 +116,7 @@ class Tasks(SellActivity):
                     changes[key] = _utc(changes[key])
         if "completed" in changes and not isinstance(changes["completed"], bool):
             problems.append(self.problem("completed", "invalid", "is invalid"))
-        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or changes["owner_id"] not in USER_IDS):
+        if "owner_id" in changes and (isinstance(changes["owner_id"], bool) or not member(changes["owner_id"], USER_IDS)):
             problems.append(self.problem("owner_id", "invalid", "is invalid"))
         if "resource_type" in changes or "resource_id" in changes:
             problems += self.check_parent(record, changes, required=False)

@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 from starlette.requests import Request
 from starlette.responses import Response
 
+from unigate.sandbox.base import member
 from unigate.sandbox.zoho_crm.common import (
     MAX_SEED,
     MAX_WRITE_RECORDS,
@@ -96,7 +97,7 @@ class ActivityModule(ModuleResource):
     def check(self, values: dict[str, Any], index: int, record_id: str | None) -> dict[str, Any] | None:
         current = self.store.records[record_id] if record_id else {}
         self._se_module = values.get("$se_module", current.get("$se_module"))
-        if values.get("What_Id") is not None and self._se_module not in SE_MODULES:
+        if values.get("What_Id") is not None and not member(self._se_module, SE_MODULES):
             return error_object("INVALID_DATA", "invalid data", {"api_name": "$se_module",
                                                                  "json_path": f"$.data[{index}].$se_module"})
         return None
@@ -161,7 +162,7 @@ class Notes(ModuleResource):
             raw = value.get("id")
         else:
             module, raw = legacy_module, value
-        if module not in SE_MODULES or not isinstance(raw, (str, int)) or isinstance(raw, bool):
+        if not member(module, SE_MODULES) or not isinstance(raw, (str, int)) or isinstance(raw, bool):
             return None
         resource = SE_MODULES[module]
         if resource not in self.emulator.resource_names():

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from unigate.sandbox.base import Resource, read_json
+from unigate.sandbox.base import Resource, member, read_json
 from unigate.sandbox.zoho_crm.common import error_object
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class FieldSettings:
         for key, value in (("field_label", label), ("data_type", data_type)):
             if not isinstance(value, str) or not value.strip():
                 return _problem("MANDATORY_NOT_FOUND", "required field not found", key, index)
-        if data_type not in JSON_TYPES:
+        if not member(data_type, JSON_TYPES):
             return _problem("INVALID_DATA", "invalid data", "data_type", index)
         api_name = spec.get("api_name") or re.sub(r"[^A-Za-z0-9]+", "_", label.strip()).strip("_")
         if not isinstance(api_name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,49}", api_name):
@@ -125,7 +125,7 @@ class FieldSettings:
     @staticmethod
     def _picklist(spec: dict[str, Any], data_type: str) -> list[str] | dict[str, Any] | None:
         """A picklist's values (actual_value, else display_value), an error item, or None for other types."""
-        if data_type not in PICKLIST_TYPES:
+        if not member(data_type, PICKLIST_TYPES):
             return None
         given = spec.get("pick_list_values")
         if not isinstance(given, list) or not given:

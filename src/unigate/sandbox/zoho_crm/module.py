@@ -313,7 +313,10 @@ class ModuleResource(Resource):
                 if not isinstance(value, dict) or str(value.get("id")) not in USERS_BY_ID:
                     return error_object("INVALID_DATA", "invalid data", path)
             elif key == "Tag":
-                if not isinstance(value, list) or not all(isinstance(t, dict) and t.get("name") for t in value):
+                # A tag's name is a string (crm-oas v8.0 record.json, Tag items {name, id}); any other type is the
+                # field's INVALID_DATA like a value that is not an array.
+                if not isinstance(value, list) or not all(isinstance(t, dict) and isinstance(t.get("name"), str)
+                                                          and t["name"] for t in value):
                     return error_object("INVALID_DATA", "invalid data", {**path, "expected_data_type": "jsonarray"})
             elif key in self.LOOKUPS:
                 if self._lookup_id(key, value) is None:
