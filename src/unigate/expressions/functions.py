@@ -32,6 +32,8 @@ def first_non_empty(*values: Any) -> Any:
 
 
 _NUMERIC = re.compile(r"-?\d+(\.\d+)?")
+# What to_iso writes: a four-digit year from 1000, whole seconds or non-zero milliseconds, Z.
+_CANONICAL = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.(?!000)[0-9]{3})?Z")
 
 
 def to_iso(value: Any) -> str | None:
@@ -40,6 +42,13 @@ def to_iso(value: Any) -> str | None:
     Accepts ISO 8601 with any offset, and Unix seconds or milliseconds as numbers or digit strings.
     Anything it cannot read gives None rather than a wrong date.
     """
+    if type(value) is str and _CANONICAL.fullmatch(value):
+        # already RFC 3339 UTC as this function writes it (most CRMs' timestamps): checked, answered as it is
+        try:
+            datetime.fromisoformat(value[:-1])
+        except ValueError:
+            return None
+        return value
     if value is None or value == "" or isinstance(value, bool):
         return None
     moment: datetime
