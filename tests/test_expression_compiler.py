@@ -371,6 +371,8 @@ RULES = [
     "$firstNonEmpty(a.missing, '', a.s)",
     "$toIso('2024-01-02T03:04:05+02:00')",
     "$compact({'a': a.n, 'b': '', 'c': a.s})",
+    "'q' in items.k and $not('z' in items.k) and $not(a.s in [1, true, ['t']]) and a.s in ['u', 't']",  # text in a list
+    "$eval('{\"a\": [1, 2.5, true, null], \"b\": {\"c\": \"d\"}}')",
 ]
 
 
@@ -393,3 +395,7 @@ def test_an_input_outside_the_compiled_subset_gets_the_engines_answer_or_error()
         lower.evaluate({"x": 5})
     assert raised.value.code == "T0410"
     assert lower.evaluate({"x": "ABC"}) == "abc"
+    # JSON text with a repeated key is the engine's to refuse (D1009-style), not the last key's to win
+    parsed = Expression('$eval(x)')
+    with pytest.raises(Fallback):
+        parsed.evaluate_compiled({"x": '{"a": 1, "a": 2}'})

@@ -22,6 +22,14 @@ def ev(source: str, data=None):
     ("", None),
     (1e300, None),  # past year 9999: no date, not an OverflowError
     ("99999999999999999999999", None),
+    # already as written (answered as it is once checked): zero milliseconds dropped, impossible dates refused
+    ("2024-01-02T03:04:05Z", "2024-01-02T03:04:05Z"),
+    ("2024-01-02T03:04:05.000Z", "2024-01-02T03:04:05Z"),
+    ("2024-01-02T03:04:05.050Z", "2024-01-02T03:04:05.050Z"),
+    ("2024-01-02T03:04:05.1234Z", "2024-01-02T03:04:05.123Z"),
+    ("2024-02-30T03:04:05Z", None),
+    ("2024-01-02T24:00:00Z", None),
+    ("0999-01-02T03:04:05Z", "999-01-02T03:04:05Z"),
 ])
 def test_to_iso(value, expected):
     assert ev("$toIso(v)", {"v": value}) == expected

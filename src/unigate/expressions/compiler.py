@@ -118,7 +118,7 @@ class _Writer:
             if predicate.kind == "literal" and type(predicate.value) in (int, float):
                 text = f"pick({text}, {math.floor(predicate.value)!r})"
             elif (positions := _fixed_positions(predicate)) is not None:
-                text = f"pick_positions({text}, {positions!r})"
+                text = f"pick_positions({text}, {self.constant(frozenset(positions))})"
             elif (keys := _equality_on_item(predicate)) is not None:
                 assert predicate.right is not None
                 target = self.expression(predicate.right, "fallback()")

@@ -32,6 +32,8 @@ def first_non_empty(*values: Any) -> Any:
 
 
 _NUMERIC = re.compile(r"-?\d+(\.\d+)?")
+# What to_iso writes: a four-digit year from 1000, whole seconds or non-zero milliseconds, Z.
+_CANONICAL = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.(?!000)[0-9]{3})?Z")
 
 
 def to_iso(value: Any) -> str | None:
@@ -40,6 +42,13 @@ def to_iso(value: Any) -> str | None:
     Accepts ISO 8601 with any offset, and Unix seconds or milliseconds as numbers or digit strings.
     Anything it cannot read gives None rather than a wrong date.
     """
+    if type(value) is str and _CANONICAL.fullmatch(value):
+        # already RFC 3339 UTC as this function writes it (most CRMs' timestamps): checked, answered as it is
+        try:
+            datetime.fromisoformat(value[:-1])
+        except ValueError:
+            return None
+        return value
     if value is None or value == "" or isinstance(value, bool):
         return None
     moment: datetime
@@ -115,6 +124,108 @@ def pick_matching(value: Any, pattern: str) -> Any:
     return kept or None
 
 
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _as_number(value: Any) -> Any:
+    """Decimal text (`-12`, `3.50`) as the number it writes, as JSONata's $number gives it; anything else unchanged."""
+    if type(value) is not str or not _DECIMAL.fullmatch(value):
+        return value
+    number = float(value)
+    if number.is_integer() and abs(number) < 2**53:
+        return int(number)
+    return number
+
+
+def _as_boolean(value: Any) -> Any:
+    """`true` / `false` text, in any case, as a boolean; anything else unchanged."""
+    if type(value) is str and value.isascii():
+        lowered = value.lower()
+        if lowered == "true" or lowered == "false":
+            return lowered == "true"
+    return value
+
+
+def _as_datetime(value: Any) -> Any:
+    """A timestamp $toIso reads as RFC 3339 UTC; anything else unchanged."""
+    if type(value) is bool:
+        return value
+    moment = to_iso(value)
+    return value if moment is None else moment
+
+
+def _as_date_mdy(value: Any) -> Any:
+    """`M/D/YYYY` (a time after a space ignored) as `YYYY-MM-DD`; anything else unchanged."""
+    if type(value) is not str:
+        return value
+    parts = value.split(" ", 1)[0].split("/")
+    if len(parts) != 3:
+        return value
+    return f"{parts[2]}-{parts[0].rjust(2, '0')}-{parts[1].rjust(2, '0')}"
+
+
+# The conversions $typeValues applies, by the name a mapping gives them.
+CONVERSIONS = {"number": _as_number, "boolean": _as_boolean, "datetime": _as_datetime, "date_mdy": _as_date_mdy}
+
+# definitions (by identity) -> (definitions, name -> type). A CRM's definitions are read once per account and
+# shared by every record of every page, so their index is built once, not once per record. Entries keep their
+# definitions alive (an id is never reused while cached); a few suffice (one per resource in use).
+_TYPE_INDEXES: dict[int, tuple[Any, dict[str, Any]]] = {}
+_TYPE_INDEXES_KEPT = 8
+
+
+def _types_by_name(definitions: Any) -> dict[str, Any]:
+    entry = _TYPE_INDEXES.get(id(definitions))
+    if entry is not None and entry[0] is definitions:
+        return entry[1]
+    index: dict[str, Any] = {}
+    if isinstance(definitions, dict):  # name -> type, or name -> {"type": ...}
+        for name, definition in definitions.items():
+            index[name] = definition.get("type") if isinstance(definition, dict) else definition
+    elif isinstance(definitions, list):  # [{"name": ..., "type": ...}]; the first of a repeated name counts
+        for definition in definitions:
+            if isinstance(definition, dict) and isinstance(name := definition.get("name"), str):
+                index.setdefault(name, definition.get("type"))
+    else:
+        return index
+    if len(_TYPE_INDEXES) >= _TYPE_INDEXES_KEPT:
+        _TYPE_INDEXES.clear()
+    _TYPE_INDEXES[id(definitions)] = (definitions, index)
+    return index
+
+
+def type_values(values: Any, definitions: Any, conversions: Any) -> Any:
+    """Custom field values typed by their field definitions (undefined when there are none).
+
+    `definitions` gives each field's type: an object of name -> type (or -> `{"type": ...}`), or a list of
+    `{"name", "type"}` (the first of a repeated name counts);
+    `conversions` maps a definition's type to the conversion its values take: `number` (decimal text as a
+    number), `boolean` (true/false text), `datetime` (as $toIso) or `date_mdy` (M/D/YYYY as YYYY-MM-DD).
+    A value that does not read as its type, null, and a value of a field without a definition or a
+    conversion stay as given; the members keep their order. One call replaces a per-value lambda, and the
+    index of the definitions is built once for all records that share them.
+    """
+    if not isinstance(values, dict) or not values:
+        return None
+    if conversions is None:
+        conversions = {}
+    if not isinstance(conversions, dict):
+        raise ValueError("$typeValues: conversions must be an object of type -> conversion")
+    converters = {}
+    for kind, name in conversions.items():
+        converter = CONVERSIONS.get(name) if isinstance(name, str) else None
+        if converter is None:
+            raise ValueError(f"$typeValues: unknown conversion {name!r} (known: {', '.join(CONVERSIONS)})")
+        converters[kind] = converter
+    types = _types_by_name(definitions)
+    typed = {}
+    for key, value in values.items():
+        kind = types.get(key)
+        converter = converters.get(kind) if value is not None and type(kind) is str else None
+        typed[key] = value if converter is None else converter(value)
+    return typed
+
+
 # name -> (implementation, JSONata signature or None)
 CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "linkHeader": (link_header, None),
@@ -123,6 +234,7 @@ CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "compact": (compact, None),
     "omit": (omit, None),
     "pickMatching": (pick_matching, None),
+    "typeValues": (type_values, None),
     # ISO 3166-1: a country (code or name) as its alpha-2 code / English name; other text unchanged.
     "countryCode": (country_code, None),
     "countryName": (country_name, None),

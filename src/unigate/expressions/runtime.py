@@ -473,6 +473,8 @@ def _no_float_constant(text: str) -> float:
     raise Fallback
 
 
+# One decoder for every $eval (json.loads would build one per call).
+_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicate_keys, parse_constant=_no_float_constant)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -483,7 +485,7 @@ def _eval(text: Any) -> Any:
     if type(text) is not str or _SURROGATE_ESCAPE.search(text):
         raise Fallback  # not text, or a \ud800-style escape JSON would turn into a lone surrogate
     try:
-        return json.loads(text, object_pairs_hook=_reject_duplicate_keys, parse_constant=_no_float_constant)
+        return _DECODER.decode(text)
     except ValueError:
         raise Fallback from None
 
@@ -568,10 +570,16 @@ def _error(*_args: Any) -> Any:
     raise Fallback  # the engine raises the error with its code
 
 
+_HOST_PLAIN = frozenset((str, int, float, bool, type(None), dict, list))
+
+
 def _host(function: Callable[..., Any]) -> Callable[..., Any]:
     """A custom function called as the engine calls it: undefined arguments as None, None back as undefined."""
 
     def call(*args: Any) -> Any:
+        if all(type(arg) in _HOST_PLAIN for arg in args):  # the usual case: values as the engine passes them
+            result = function(*args)
+            return UNDEFINED if result is None else result
         plain = []
         for arg in args:
             if arg is UNDEFINED:
@@ -797,14 +805,12 @@ def pick(value: Any, position: Any) -> Any:
     return item if isinstance(item, list) else Sequence((item,))
 
 
-def pick_positions(value: Any, positions: tuple[int, ...]) -> Any:
-    """`value[[1..99]]` (fixed, distinct positions): the items at those positions, in the value's order."""
+def pick_positions(value: Any, positions: frozenset[int]) -> Any:
+    """`value[[1..99]]` (fixed, distinct, non-negative positions): the items at those positions, in the value's order."""
     if value is UNDEFINED:
         return Sequence()
     items = value if isinstance(value, list) else [value]
-    size = len(items)
-    wanted = {p + size if p < 0 else p for p in positions}
-    return Sequence(item for at, item in enumerate(items) if at in wanted)
+    return Sequence(item for at, item in enumerate(items) if at in positions)
 
 
 def each_item(items: Any, step: Callable[[Any], Any], keep: bool = False) -> Any:
@@ -961,7 +967,8 @@ def includes(left: Any, right: Any) -> bool:
     if type(left) is str:
         if type(right) is str:
             return left == right
-        return any(type(item) is str and item == left for item in right) if isinstance(right, list) else False
+        # only text equals text: a list's `in` (==, in C) finds exactly the items `=` would
+        return left in right if isinstance(right, list) else False
     if isinstance(left, (dict, list, Function, Builtin)):
         raise Fallback
     return any(deep_equal(left, item) for item in (right if isinstance(right, list) else [right]))
