@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -46,6 +47,12 @@ def hubspot(sandbox):
     yield control
     control.clear_faults()
     control.reset()
+
+
+def resent_after_refresh(integration: str = "hubspot") -> float:
+    """The gateway's unigate_provider_retries_total counter for calls sent again with a refreshed token."""
+    return REGISTRY.get_sample_value("unigate_provider_retries_total",
+                                     {"integration": integration, "reason": "token_refreshed"}) or 0.0
 
 
 def refreshes(outcome: str, integration: str = "hubspot") -> float:
@@ -290,11 +297,16 @@ def test_a_provider_401_refreshes_once_and_repeats_the_call(gateway, hubspot):
     before = gateway.stored_context(account_id)
     hubspot.oauth(expire_all=True)
     hubspot.clear_requests()
+    resent_before = resent_after_refresh()
 
     created = gateway.unified("POST", account_id, json={"name": "Refreshed Co"})
     assert created.status_code == 200, created.text
     assert hubspot.oauth_stats()["refresh_requests"] == 1
-    assert "retries;desc=1" in created.headers["server-timing"]
+    # Sent again once because of the refresh. The caller's count of retries (Server-Timing) includes it; on a
+    # loaded machine it may also hold a resend of a pooled connection the sandbox closed meanwhile.
+    assert resent_after_refresh() == resent_before + 1
+    retries = re.search(r"retries;desc=(\d+)", created.headers["server-timing"])
+    assert retries is not None and int(retries.group(1)) >= 1, created.headers["server-timing"]
     # The first call (the create, or the property lookup before it) was refused with the old token and sent
     # again with the new one (the company is stored once, below).
     calls = [r for r in hubspot.requests() if "/oauth" not in r["path"]]
