@@ -24,14 +24,6 @@ KIND_CLAUSE = {"accounts": [{"filter": {"attribute": {"name": "is_organisation"}
                "contacts": [{"filter": {"attribute": {"name": "is_organisation"}, "parameter": {"eq": False}}}]}
 
 
-@pytest.fixture
-def ctl(sandbox):
-    control = sandbox.control(NAME)
-    control.reset()
-    yield control
-    control.clear_faults()
-
-
 def when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
