@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 import pytest
 from support import list_all
 
+from unigate.engine.spec import INTEGRATIONS_DIR, load_integration
+
 NAME = "copper"
 SWITCH_VALUES = ("applied", "refused", "ignored")
 # unified resource -> (the emulator's records, Copper's search entity, a body to create one, a field to change)
@@ -115,3 +117,19 @@ def test_what_the_bound_cannot_take_is_refused_before_copper_is_called(gateway, 
         assert upper.status_code == 400, upper.text
         assert f"with {operator}" in upper.json()["message"] and "gte, gt" in upper.json()["message"]
     assert searches(ctl, entity) == []
+
+
+@pytest.mark.parametrize("entity", ["companies", "people"])
+def test_a_page_of_hostile_modification_times_keeps_only_the_records_past_the_bound(entity):
+    """A record whose date_modified is not a number (text, null, missing, a list) is not past the bound: the page
+    keeps the others, and comes back short, so the list ends there rather than failing or reading on."""
+    method = load_integration(INTEGRATIONS_DIR / "copper").resource_method(entity, "list")
+    since = 1_700_000_000
+    page = [{"id": 1, "date_modified": since}, {"id": 2, "date_modified": str(since + 5)},
+            {"id": 3, "date_modified": None}, {"id": 4}, {"id": 5, "date_modified": [since + 9]},
+            {"id": 6, "date_modified": since - 1}, {"id": 7, "date_modified": since + 0.5}]
+    kept = method.records.evaluate({"response": page, "headers": {}, "query": {"updated_at": {"gte": stamp(since)}}})
+    assert [r["id"] for r in kept] == [1, 7]
+    kept = method.records.evaluate({"response": page, "headers": {}, "query": {"updated_at": {"gt": stamp(since)}}})
+    assert [r["id"] for r in kept] == [7]   # past the bound, though Copper stamps whole seconds
+    assert method.records.evaluate({"response": page, "headers": {}, "query": {}}) == page
