@@ -118,6 +118,17 @@ def test_defaults_outside_create_and_unwritable_required_fields_are_refused(tmp_
     assert "'tags' is required or defaulted on create but not writable" in refused(folder)
 
 
+def test_an_exclusive_filter_group_names_declared_filters_or_a_declared_sort(tmp_path):
+    """`sort_by` may join an exclusive group only where the resource sorts; any other name must be a filter."""
+    assert ("updated_at", "sort_by") in load_integration(INTEGRATIONS_DIR / "copper").mappings[("crm", "accounts")].exclusive_filters
+    folder = copy_of(tmp_path, "copper")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["supports"].pop("sort_by"))
+    assert "$.supports.exclusive_filters: 'sort_by' is not in supports.filters" in refused(folder)
+    folder = copy_of(tmp_path / "again", "copper")
+    rewrite(folder / "crm" / "accounts.yaml", lambda d: d["supports"].update(exclusive_filters=[["updated_at", "name"]]))
+    assert "'name' is not in supports.filters" in refused(folder)
+
+
 def test_per_page_steps_belong_to_a_list_and_are_never_cached(tmp_path):
     """A `per_page` step reads one page's records: a get has no page, and a per-account cache would hand one
     page's links to every other page."""

@@ -108,3 +108,15 @@ def test_filters_the_crm_applies_one_at_a_time_are_refused_together_and_taken_al
     error = refusal({"name": "Ada", "updated_at": {"gt": "2026-01-31"}}, apart)
     assert "Acme CRM cannot combine the filters `updated_at`, `name` on crm/users" in error.message
     assert error.insight["exclusive_filters"]["value"] == ["updated_at", "name"]
+
+
+def test_a_filter_applied_in_an_order_of_its_own_is_refused_with_a_sort():
+    """`sort_by` in an exclusive group: a CRM that applies a bound only by reading newest first takes the bound or
+    a sort, each alone."""
+    ordered = mapping(filters=USERS.filters, filter_operators=USERS.filter_operators, sort_by=USERS.sort_by,
+                      exclusive_filters=(("updated_at", "sort_by"),))
+    assert check({"updated_at": {"gte": "2026-01-31"}}, ordered)["updated_at"]["gte"].startswith("2026-01-31")
+    assert check({"sort_by": {"name": "asc"}}, ordered)["sort_by"] == {"field": "name", "direction": "asc"}
+    error = refusal({"updated_at": {"gte": "2026-01-31"}, "sort_by": {"name": "asc"}}, ordered)
+    assert "cannot combine the filters `updated_at`, `sort_by` on crm/users" in error.message
+    assert error.insight["exclusive_filters"]["value"] == ["updated_at", "sort_by"]

@@ -232,18 +232,19 @@ def test_contacts_by_email_send_emails(gateway, ctl):
     assert searches(ctl, "people")[-1]["emails"] == [email]
 
 
-def test_company_and_people_lists_take_no_modification_bound(gateway, ctl):
-    """Copper documents minimum_modified_date on leads, opportunities, projects and tasks only; the gateway offers
-    no updated_at bound on companies or people, and the emulator can refuse the key there (switch)."""
-    for resource in ("accounts", "contacts"):
-        refused = gateway.unified("GET", NAME, params={"updated_at[gte]": "2026-01-01T00:00:00Z"}, resource=resource)
-        assert refused.status_code == 400, refused.text
+def test_company_and_people_searches_can_refuse_a_modification_key(gateway, ctl):
+    """Copper documents minimum_modified_date on leads, opportunities, projects and tasks only; the emulator can
+    refuse it on people and companies (switch), which is why the gateway's updated_at bound there sends none
+    (tests/crms/test_copper_since.py)."""
     ctl.switch(search_modified_dates="refused")
     headers = {"X-PW-AccessToken": copper.SANDBOX_TOKEN, "X-PW-Application": "developer_api",
                "X-PW-UserEmail": copper.SANDBOX_USER_EMAIL}
     direct = requests.post(f"{ctl.url}/developer_api/v1/people/search", json={"minimum_modified_date": 1}, headers=headers,
                            timeout=10)
     assert direct.status_code == 422, direct.text
+    for resource in ("accounts", "contacts"):
+        since = gateway.unified("GET", NAME, params={"updated_at[gte]": "2026-01-01T00:00:00Z"}, resource=resource)
+        assert since.status_code == 200, since.text
 
 
 def _iso(seconds: int) -> str:

@@ -125,8 +125,8 @@ def test_company_search_values_of_the_wrong_type_are_422(ctl, body):
 
 @pytest.mark.parametrize("path", ["", "people"])
 def test_modified_date_search_switch(ctl, path):
-    """minimum_modified_date on companies and people searches is applied, or refused as an unknown key
-    with the `search_modified_dates` switch (documented for leads, opportunities, projects and tasks only)."""
+    """minimum_modified_date on companies and people searches is applied, or refused as an unknown key, or taken and
+    ignored, with the `search_modified_dates` switch (documented for leads, opportunities, projects and tasks only)."""
     target = people_url(ctl, "/search") if path else url(ctl, "/search")
     rows = requests.post(target, json={"page_size": 200}, headers=HEADERS, timeout=5).json()
     cutoff = sorted(r["date_modified"] for r in rows)[len(rows) // 2]
@@ -136,6 +136,31 @@ def test_modified_date_search_switch(ctl, path):
     ctl.switch(search_modified_dates="refused")
     refused = requests.post(target, json={"minimum_modified_date": cutoff}, headers=HEADERS, timeout=5)
     assert refused.status_code == 422
+    ctl.switch(search_modified_dates="ignored")
+    ignored = requests.post(target, json={"page_size": 200, "minimum_modified_date": cutoff,
+                                          "maximum_modified_date": cutoff}, headers=HEADERS, timeout=5)
+    assert ignored.status_code == 200, ignored.text
+    assert sorted(r["id"] for r in ignored.json()) == sorted(r["id"] for r in rows)
+
+
+@pytest.mark.parametrize("path", ["", "people"])
+def test_searches_sort_by_date_modified_both_ways_and_updates_bump_it(ctl, path):
+    """sort_by date_modified with sort_direction asc or desc (list-companies-search.html, list-people-search.html),
+    and a PUT moves the record to the newest."""
+    target = people_url(ctl, "/search") if path else url(ctl, "/search")
+    for direction in ("asc", "desc"):
+        rows = requests.post(target, json={"page_size": 200, "sort_by": "date_modified", "sort_direction": direction},
+                             headers=HEADERS, timeout=5).json()
+        stamps = [r["date_modified"] for r in rows]
+        assert len(rows) > 2 and stamps == sorted(stamps, reverse=direction == "desc")
+    oldest = rows[-1]
+    record_url = people_url(ctl, f"/{oldest['id']}") if path else url(ctl, f"/{oldest['id']}")
+    changed = requests.put(record_url, json={"details": "changed"}, headers=HEADERS, timeout=5)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["date_modified"] > oldest["date_modified"]
+    newest = requests.post(target, json={"page_size": 1, "sort_by": "date_modified", "sort_direction": "desc"},
+                           headers=HEADERS, timeout=5).json()
+    assert [r["id"] for r in newest] == [oldest["id"]]
 
 
 def test_company_last_contacted_switch(ctl):

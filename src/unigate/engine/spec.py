@@ -791,8 +791,10 @@ def load_mapping(integration: Integration, model: str, resource: str, path: Path
     exclusive_filters = tuple(tuple(group) for group in supports.get("exclusive_filters", []))
     for group in exclusive_filters:
         for name in group:
-            if name not in filters:
-                raise SpecError(f"{where}: $.supports.exclusive_filters: {name!r} is not in supports.filters")
+            # `sort_by` may join a group: a filter the CRM applies only in an order of its own.
+            if name not in filters and not (name == "sort_by" and sort_by):
+                raise SpecError(f"{where}: $.supports.exclusive_filters: {name!r} is not in supports.filters "
+                                "(or `sort_by`, where the resource sorts)")
     return ResourceMapping(
         model=model,
         resource=resource,

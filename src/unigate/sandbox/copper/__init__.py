@@ -33,8 +33,10 @@ Where those sources leave a behaviour open, the emulator has a switch (`switches
 `POST /__control/copper/switches`; the first value is the default):
 - `page_size_over_max`: a search `page_size` above 200 is clamped (`clamp`) or refused (`refuse`);
 - `search_modified_dates`: `minimum/maximum_modified_date` on people and companies searches are
-  applied (`applied`) or refused as unknown keys (`refused`); documented for leads, opportunities,
-  projects and tasks only;
+  applied (`applied`), refused as unknown keys (`refused`) or taken and ignored (`ignored`); documented for
+  leads, opportunities, projects and tasks only, not on
+  https://developer.copper.com/people/list-people-search.html or
+  https://developer.copper.com/companies/list-companies-search.html [unverified on these two];
 - `person_update_company_id`: a person PUT's `company_id` is ignored (`ignored`, the docs send company
   changes through Related Items) or applied (`applied`);
 - `person_name_parts`: first_name/last_name (and prefix, middle_name, suffix) of people and leads are taken
@@ -92,7 +94,7 @@ class CopperEmulator(Emulator):
     # Behaviours Copper's documentation leaves open (module docstring); the default first.
     switches: ClassVar[dict[str, tuple[Any, ...]]] = {
         "page_size_over_max": ("clamp", "refuse"),
-        "search_modified_dates": ("applied", "refused"),
+        "search_modified_dates": ("applied", "refused", "ignored"),
         "person_update_company_id": ("ignored", "applied"),
         "person_name_parts": ("as_sent", "from_name"),
         "company_last_contacted": ("shown", "absent"),

@@ -21,6 +21,7 @@ from unigate.sandbox.copper.common import (
     CONTACT_TYPES,
     CUSTOM_FIELD_DEFINITIONS,
     MODIFIED_DATE_KEYS,
+    modified_date_bounds,
     USERS,
     USERS_BY_ID,
     validation_error,
@@ -182,7 +183,7 @@ class Companies(CopperRecords):
             tags = {t.lower() for t in body["tags"]}
             found.append(lambda c: any(t.lower() in tags for t in c["tags"]))
         found += at_address(body)
-        found += within_bounds(body, ("created_date", "interaction_count", "modified_date"))
+        found += within_bounds(body, ("created_date", "interaction_count", *modified_date_bounds(self.emulator.switch)))
         return found
 
     # -- create / update (POST answers 200, create-a-new-company in GitbookTest; PUT:

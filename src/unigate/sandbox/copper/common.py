@@ -119,8 +119,16 @@ SEARCH_RESULT_CAP = 100_000    # "only the first 100,000 records" (list-people-s
 UNKNOWN_KEY_PROBLEM = "{}: Unknown attribute"
 # minimum/maximum_modified_date: documented on leads, opportunities, projects and tasks searches, not on
 # people or companies (GitbookTest 3.-people/list-people-search.md, 4.-companies/list-companies-search.md)
-# [unverified either way]: switch `search_modified_dates`.
+# (https://developer.copper.com/people/list-people-search.html,
+# https://developer.copper.com/companies/list-companies-search.html) [unverified either way]: switch
+# `search_modified_dates` (applied, refused with the unknown key's 422, or taken and ignored).
 MODIFIED_DATE_KEYS = {"minimum_modified_date", "maximum_modified_date"}
+
+
+def modified_date_bounds(switch: dict[str, Any]) -> tuple[str, ...]:
+    """The `within_bounds` name of minimum/maximum_modified_date on a people or companies search: applied, or
+    none when the `search_modified_dates` switch says Copper ignores them (refused keys never get here)."""
+    return ("modified_date",) if switch["search_modified_dates"] == "applied" else ()
 
 
 async def read_search(request: Request, applied: set[str], switch: dict[str, Any]) -> tuple[dict[str, Any], int, int] | Response:
@@ -131,7 +139,7 @@ async def read_search(request: Request, applied: set[str], switch: dict[str, Any
     body = await body_object(request)
     if isinstance(body, Response):
         return body
-    known = applied if switch["search_modified_dates"] == "applied" else applied - MODIFIED_DATE_KEYS
+    known = applied - MODIFIED_DATE_KEYS if switch["search_modified_dates"] == "refused" else applied
     unknown = sorted(set(body) - known)
     if unknown:
         return validation_error(UNKNOWN_KEY_PROBLEM.format(unknown[0]))

@@ -24,6 +24,7 @@ from unigate.sandbox.copper.common import (
     CONTACT_TYPE_IDS,
     CONTACT_TYPES,
     MODIFIED_DATE_KEYS,
+    modified_date_bounds,
     NOT_FOUND_MESSAGE,
     USERS,
     USERS_BY_ID,
@@ -189,7 +190,7 @@ class People(CopperRecords):
                                   ("contact_type_ids", "contact_type_id")))
         found += tagged(body)
         found += at_address(body)
-        found += within_bounds(body, ("created_date", "modified_date", "interaction_count"))
+        found += within_bounds(body, ("created_date", *modified_date_bounds(self.emulator.switch), "interaction_count"))
         return found
 
     # -- create / update (POST answers 200 with the person; contact type Uncategorized by default;
