@@ -51,8 +51,15 @@ async def observed(app, scope, receive, send, *, unified: bool) -> None:
     if call is not None:
         scope["unigate.call"] = call
 
+    counted = False
+
     async def send_with_id(message) -> None:
-        nonlocal status
+        nonlocal status, counted
+        if call is not None and message["type"] == "http.response.body" and not message.get("more_body"):
+            # Counted before the last byte goes out: a caller who has read an answer finds it in
+            # /metrics (asked of any worker) straight after.
+            metrics.record_request(call.integration, call.resource, call.operation, status)
+            counted = True
         if message["type"] == "http.response.start":
             status = message["status"]
             extra = [(b"x-request-id", encoded_id)]
@@ -68,7 +75,8 @@ async def observed(app, scope, receive, send, *, unified: bool) -> None:
         state = call.state if call is not None else None
         provider = state.provider_seconds if state is not None else 0.0
         if call is not None:
-            metrics.record_request(call.integration, call.resource, call.operation, status)
+            if not counted:  # no answer went out in full (the caller left, or the app failed)
+                metrics.record_request(call.integration, call.resource, call.operation, status)
             if call.integration:
                 metrics.observe_gateway(call.integration, call.operation, max(0.0, elapsed - provider))
         if access_log.isEnabledFor(logging.INFO):  # UNIGATE_ACCESS_LOG=off or a higher level: no line
