@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import requests
@@ -121,7 +122,7 @@ import asyncio  # noqa: E402
 from unigate.app import create_app  # noqa: E402
 from unigate.cli import create_token  # noqa: E402
 from unigate.settings import Settings  # noqa: E402
-from support import INTEGRATIONS, gateway_database, shared_sandbox  # noqa: E402
+from support import INTEGRATIONS, gateway_database, reset_for_test, shared_sandbox  # noqa: E402
 
 
 @dataclass
@@ -134,6 +135,13 @@ class GatewayClient:
     accounts: dict[str, str]
     sandbox: Sandbox
     settings: Settings
+    app: Any = None  # the in-process ASGI app, for forget_lookups
+
+    def forget_lookups(self) -> None:
+        """After a sandbox reset: the CRM's custom field definitions and stage lists are new, so the
+        gateway's cached ones (kept per account for the lookup TTL) are dropped, as a fresh gateway would."""
+        if self.app is not None:
+            self.app.gateway.forget_lookups()
 
     @property
     def headers(self) -> dict[str, str]:
@@ -155,11 +163,10 @@ class GatewayClient:
 
 
 @pytest.fixture
-def ctl(sandbox, name):
+def ctl(sandbox, name, request):
     """The sandbox control of the CRM a test is parametrised by (`name`), reseeded first; its faults cleared
     after (tests/crms/ has its own, by the file's CRM)."""
-    control = sandbox.control(name)
-    control.reset()
+    control = reset_for_test(sandbox, name, request)
     yield control
     control.clear_faults()
 
@@ -181,8 +188,9 @@ def gateway(sandbox, tmp_path_factory, gateway_database_url):
                         retry_budget=1.0, retry_base_delay=0.01)
     token = asyncio.run(create_token(settings, "tests", "test-env"))
     other_token = asyncio.run(create_token(settings, "tests-other", "other-env"))
-    server = start_in_thread(create_app(settings))
-    client = GatewayClient(server.url, token, other_token, {}, sandbox, settings)
+    app = create_app(settings)
+    server = start_in_thread(app)
+    client = GatewayClient(server.url, token, other_token, {}, sandbox, settings, app)
     for name in INTEGRATIONS:
         response = client.admin("POST", "/integrated-account", json={**shared_sandbox(name), "tenant_id": "tests"})
         assert response.status_code == 201, response.text

@@ -541,3 +541,13 @@ def assert_unified_record(unified: dict[str, Any], want: dict[str, Any], same_in
                    [{k: v for k, v in a.items() if v is not None} for a in value], key
         else:
             assert got == value, f"{key}: {got!r} != {value!r}"
+
+
+def reset_for_test(sandbox, name: str, request):
+    """The CRM's sandbox reseeded, and the test gateway (if the test uses it) told to forget what it
+    looked up in the old data."""
+    control = sandbox.control(name)
+    control.reset()
+    if "gateway" in request.fixturenames:
+        request.getfixturevalue("gateway").forget_lookups()
+    return control

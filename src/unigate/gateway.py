@@ -309,6 +309,14 @@ class Gateway:
         self._accounts[key] = (runtime, time.monotonic() + self.settings.cache_ttl, account.updated_at)
         return runtime
 
+    def forget_lookups(self) -> None:
+        """Drop every account's cached lookups (field definitions, stage lists, board columns): for
+        when the CRMs' data was replaced wholesale behind the gateway, as a sandbox reset does, and
+        waiting out the lookup TTL would answer with definitions that no longer exist."""
+        for runtime, _, _ in list(self._accounts.values()):
+            if runtime is not None:
+                runtime.step_cache.clear()
+
     # -- cache coherence ---------------------------------------------------------------------------
     def _cache_usable(self) -> bool:
         assert self.store is not None
