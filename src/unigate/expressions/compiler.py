@@ -18,6 +18,7 @@ from typing import Any
 
 from unigate.expressions import runtime
 from unigate.expressions.parser import Node, Unsupported, parse
+from unigate.expressions.regex import python_pattern
 from unigate.expressions.runtime import BUILTINS, UNDEFINED, Builtin
 
 __all__ = ["Unsupported", "compile_python", "python_source"]
@@ -27,7 +28,7 @@ _OPERATORS = {
     "<=": "less_or_equal", ">=": "greater_or_equal", "+": "add", "-": "subtract", "*": "multiply",
     "/": "divide", "%": "modulo",
 }
-_HELPERS = ("Function", "Sequence", "array", "boolean", "call", "chain", "collapse", "computed_members",
+_HELPERS = ("Function", "Sequence", "array", "boolean", "call", "chain", "collapse", "computed_members", "contains_pattern",
             "chain_items", "defined_members", "each_item", "name_of", "pick_positions", "where_equal", "negate", "number_range", "path_items", "pick", "plain", "walk",
             "where", *_OPERATORS.values())
 
@@ -205,8 +206,15 @@ class _Writer:
 
     def _call(self, node: Node, context: str) -> str:
         assert node.left is not None
-        args = [self.expression(a, context) for a in node.items]
         target = node.left
+        if (target.kind == "variable" and target.value == "contains" and not target.filters
+                and not self._is_bound("contains") and len(node.items) == 2 and node.items[1].kind == "regex"
+                and not node.items[1].filters):
+            pattern = python_pattern(*node.items[1].value)
+            if pattern is None:
+                raise Unsupported("regular expression")
+            return f"contains_pattern({self.expression(node.items[0], context)}, {self.constant(pattern)})"
+        args = [self.expression(a, context) for a in node.items]
         if target.kind == "variable" and not target.filters and not self._is_bound(target.value):
             if target.value not in BUILTINS:
                 raise Unsupported(f"function ${target.value}")
@@ -215,6 +223,9 @@ class _Writer:
                 raise Unsupported(f"${target.value} with {len(args)} arguments")
             return f"f_{target.value}({', '.join(args)})"
         return f"call({', '.join([self.expression(target, context), *args])})"
+
+    def _regex(self, node: Node, context: str) -> str:
+        raise Unsupported("regular expression")  # only as $contains' pattern (_call)
 
     def _is_bound(self, name: str) -> bool:
         return any(name in scope for scope in self.scopes)

@@ -77,7 +77,9 @@ def _tokens(source: str) -> list[Token]:
         previous = out[-1] if out else None
         if ch == "/" and not (previous and (previous.type in ("number", "string", "name", "variable", "value", "regex")
                                               or previous.value in (")", "]", "}"))):
-            raise Unsupported("regular expression")
+            i, pattern = _regex(source, i)
+            out.append(Token("regex", pattern, i))
+            continue
         pair = source[i:i + 2]
         if pair in _TWO_CHAR:
             out.append(Token("operator", pair, i))
@@ -148,6 +150,31 @@ def _string(source: str, start: int) -> tuple[int, str]:
     raise Unsupported("unterminated string")
 
 
+def _regex(source: str, start: int) -> tuple[int, tuple[str, str]]:
+    """`/pattern/flags` as the reference scans it (src/tokenizer.js, scanRegex): the closing slash is
+    the first unescaped one outside brackets, braces and parentheses; the flags are `i` and `m`."""
+    depth = 0
+    i = start + 1
+    while i < len(source):
+        ch = source[i]
+        escaped = (len(source[start + 1:i]) - len(source[start + 1:i].rstrip("\\"))) % 2 == 1
+        if ch == "/" and depth == 0 and not escaped:
+            pattern = source[start + 1:i]
+            if not pattern:
+                raise Unsupported("empty regular expression")
+            i += 1
+            flags_start = i
+            while i < len(source) and source[i] in "im":
+                i += 1
+            return i, (pattern, source[flags_start:i])
+        if not escaped and ch in "([{":
+            depth += 1
+        elif not escaped and ch in ")]}":
+            depth -= 1
+        i += 1
+    raise Unsupported("unterminated regular expression")
+
+
 def _surrogate(source: str, i: int) -> str:
     try:
         return json.loads('"' + source[i:i + 12] + '"')
@@ -198,6 +225,8 @@ class _Parser:
             return Node("name", token.value)
         if token.type == "variable":
             return Node("variable", token.value)
+        if token.type == "regex":
+            return Node("regex", token.value)
         if token.type != "operator":
             raise Unsupported("unexpected end")
         op = token.value

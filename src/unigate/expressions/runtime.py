@@ -386,6 +386,15 @@ def _contains(text: Any, part: Any) -> Any:
     return (part in text) if _text_pair(text, part) else UNDEFINED
 
 
+def contains_pattern(text: Any, pattern: Any) -> Any:
+    """`$contains(text, /regex/)` with the regex already a Python pattern (regex.py)."""
+    if type(text) is str:
+        return pattern.search(text) is not None
+    if text is UNDEFINED:
+        return UNDEFINED
+    raise Fallback  # the engine's answer (a type error) for anything but text
+
+
 def _substring_before(text: Any, part: Any) -> Any:
     if not _text_pair(text, part):
         return UNDEFINED
