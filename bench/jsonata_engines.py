@@ -1,10 +1,10 @@
 """Record mappings per second, in-process (no HTTP): the JSONata engine vs the compiled Python form.
 
-    .venv/bin/python bench/jsonata_engines.py [--seconds 1.0] [--only hubspot,monday]
+    .venv/bin/python bench/jsonata_engines.py [--seconds 1.0] [--only hubspot,monday] [--resources accounts,contacts]
     .venv/bin/pip install 'jsonatapy>=2.2,<3'   # optional: adds the other JSONata engine's column
 
-For every integration's crm/accounts and crm/contacts record mapping, over the records its sandbox
-answers a list with (tests/mapping_inputs.py): evaluations per second of CPU time on one thread, for
+For every integration's crm/accounts and crm/contacts record mapping (or those of `--resources`), over
+the records its sandbox answers a list with (tests/mapping_inputs.py): evaluations per second of CPU time on one thread, for
 jlens (the engine), the compiled form (unigate.expressions.compiler), and jsonatapy when installed;
 whether the compiled form gave the engine's output for every record; and a 100-record page's mapping
 time (evaluate and prune, as engine/call.py does per record), median of the repeats.
@@ -87,6 +87,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="CPU seconds per measurement")
     parser.add_argument("--only", default="", help="comma-separated integrations (default: all)")
+    parser.add_argument("--resources", default=",".join(RESOURCES),
+                        help="comma-separated crm resources (default: accounts,contacts)")
     args = parser.parse_args()
     try:
         import jsonatapy
@@ -101,7 +103,7 @@ def main() -> None:
     try:
         for name in names:
             integration = integrations[name]
-            for resource in RESOURCES:
+            for resource in args.resources.split(","):
                 if ("crm", resource) not in integration.mappings:
                     continue
                 expression = integration.mappings[("crm", resource)].methods["list"].record
