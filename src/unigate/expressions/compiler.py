@@ -33,6 +33,11 @@ _HELPERS = ("Function", "Sequence", "array", "boolean", "call", "chain", "collap
             "where", *_OPERATORS.values())
 
 
+# (function, argument position) where a literal list of names is only looked up in, never returned or
+# kept: the compiled form passes a set built once (functions.py accepts one) rather than a new list a call.
+_NAME_SET_ARGUMENTS = {("omit", 1)}
+
+
 def _fallback() -> Any:
     raise runtime.Fallback
 
@@ -207,15 +212,16 @@ class _Writer:
     def _call(self, node: Node, context: str) -> str:
         assert node.left is not None
         target = node.left
-        if (target.kind == "variable" and target.value == "contains" and not target.filters
-                and not self._is_bound("contains") and len(node.items) == 2 and node.items[1].kind == "regex"
-                and not node.items[1].filters):
+        builtin = target.kind == "variable" and not target.filters and not self._is_bound(target.value)
+        if builtin and target.value == "contains" and len(node.items) == 2 and node.items[1].kind == "regex" \
+                and not node.items[1].filters:
             pattern = python_pattern(*node.items[1].value)
             if pattern is None:
                 raise Unsupported("regular expression")
             return f"contains_pattern({self.expression(node.items[0], context)}, {self.constant(pattern)})"
-        args = [self.expression(a, context) for a in node.items]
-        if target.kind == "variable" and not target.filters and not self._is_bound(target.value):
+        args = [self._name_set(a) if builtin and (target.value, index) in _NAME_SET_ARGUMENTS and self._is_name_list(a)
+                else self.expression(a, context) for index, a in enumerate(node.items)]
+        if builtin:
             if target.value not in BUILTINS:
                 raise Unsupported(f"function ${target.value}")
             _function, least, most = BUILTINS[target.value]
@@ -223,6 +229,15 @@ class _Writer:
                 raise Unsupported(f"${target.value} with {len(args)} arguments")
             return f"f_{target.value}({', '.join(args)})"
         return f"call({', '.join([self.expression(target, context), *args])})"
+
+    @staticmethod
+    def _is_name_list(node: Node) -> bool:
+        return node.kind == "array" and not node.filters and all(
+            item.kind == "string" and not item.filters for item in node.items)
+
+    def _name_set(self, node: Node) -> str:
+        """A literal list of names, as the set the function looks names up in, built once."""
+        return self.constant(frozenset(item.value for item in node.items))
 
     def _regex(self, node: Node, context: str) -> str:
         raise Unsupported("regular expression")  # only as $contains' pattern (_call)

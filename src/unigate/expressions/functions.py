@@ -98,10 +98,10 @@ def compact(value: Any) -> Any:
 
 
 def omit(value: Any, keys: Any) -> Any:
-    """The object without the given keys (a list of names, or one name)."""
+    """The object without the given keys (a list of names, a set of them, or one name)."""
     if not isinstance(value, dict):
         return value
-    drop = set(keys) if isinstance(keys, list) else {keys}
+    drop = keys if isinstance(keys, frozenset) else set(keys) if isinstance(keys, list) else {keys}
     kept = {k: v for k, v in value.items() if k not in drop}
     return kept or None
 

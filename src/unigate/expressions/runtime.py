@@ -579,7 +579,7 @@ def _error(*_args: Any) -> Any:
     raise Fallback  # the engine raises the error with its code
 
 
-_HOST_PLAIN = frozenset((str, int, float, bool, type(None), dict, list))
+_HOST_PLAIN = frozenset((str, int, float, bool, type(None), dict, list, frozenset))  # a set: compiler._name_set
 
 
 def _host(function: Callable[..., Any]) -> Callable[..., Any]:
