@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from support import list_all
 
 NAME = "hubspot"
@@ -68,6 +69,10 @@ def expected_call(call: dict) -> dict:
 
 def _listed(gateway, resource: str, params: dict | None = None) -> list[dict]:
     return [r for page in list_all(gateway, NAME, limit=40, params=params, resource=resource) for r in page]
+
+
+ACTIVITIES = [pytest.param(resource, object_name, expected, id=resource) for resource, object_name, expected in (
+    ("notes", "notes", expected_note), ("tasks", "tasks", expected_task), ("engagements", "calls", expected_call))]
 
 
 def test_every_listed_note_task_and_call_maps_from_the_stored_record(gateway, ctl):
@@ -195,3 +200,67 @@ def test_owner_status_and_type_filters_are_applied_by_the_gateway(gateway, ctl):
     assert _listed(gateway, "engagements", {"engagement_type": "meeting"}) == []
     notes = _listed(gateway, "notes", {"owner[id]": owner})
     assert notes and {n["owner"]["id"] for n in notes} == {owner}
+
+
+@pytest.mark.parametrize(("resource", "object_name", "expected"), ACTIVITIES)
+def test_a_time_bound_or_sort_is_a_search_with_each_pages_links_read_in_one_batch(gateway, ctl, resource, object_name,
+                                                                               expected):
+    """HubSpot's activity lists take no filter or sort; its search does, on hs_lastmodifieddate and hs_createdate
+    (https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm), and answers no associations:
+    each page's company, contact and deal links come from one associations v4 batch read each, and the records
+    map exactly as the plain list maps them."""
+    stored = {r["id"]: r for r in ctl.records(resource)}
+    ctl.clear_requests()
+    page = gateway.unified("GET", NAME, resource=resource, params={
+        "limit": 12, "updated_at[gte]": "2000-01-01T00:00:00Z", "sort_by[created_at]": "desc"})
+    assert page.status_code == 200, page.text
+    listed = page.json()["result"]
+    newest = sorted(stored.values(), key=lambda r: r["createdAt"], reverse=True)[:12]
+    assert [r["id"] for r in listed] == [r["id"] for r in newest]
+    sent = ctl.requests()
+    assert not [r for r in sent if r["method"] == "GET" and r["path"].endswith(f"/crm/v3/objects/{object_name}")]
+    posts = [r for r in sent if r["method"] == "POST"]
+    assert [r["path"].removeprefix("/hubspot") for r in posts] == [
+        f"/crm/v3/objects/{object_name}/search", *(f"/crm/v4/associations/{object_name}/{kind}/batch/read"
+                                                   for kind in ("companies", "contacts", "deals"))]
+    assert posts[0]["body"]["filterGroups"] == [{"filters": [
+        {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "2000-01-01T00:00:00.000Z"}]}]
+    assert posts[0]["body"]["sorts"] == [{"propertyName": "hs_createdate", "direction": "DESCENDING"}]
+    assert posts[0]["body"]["limit"] == 12
+    assert posts[1]["body"] == posts[2]["body"] == posts[3]["body"] == {"inputs": [{"id": r["id"]} for r in listed]}
+    for record in listed:
+        record.pop("remote_data")
+        assert record == expected(stored[record["id"]])
+
+
+def _filters_of(resource: str, record: dict) -> list[dict]:
+    """The link and owner filters that find `record`, and the resource's status and type filters."""
+    links = record["links"]
+    queries = [{"account[id]": links["companies"][0]}, {"contact[id]": links["contacts"][-1]},
+               {"opportunity[id]": links["deals"][0]}, {"owner[id]": record["properties"]["hubspot_owner_id"]}]
+    if resource == "tasks":
+        queries += [{"status": "completed"}, {"status": "open", "owner[id]": record["properties"]["hubspot_owner_id"]}]
+    if resource == "engagements":
+        queries += [{"status": "no_answer"}, {"engagement_type": "call", "contact[id]": links["contacts"][0]},
+                    {"engagement_type": "meeting"}]
+    return queries
+
+
+@pytest.mark.parametrize(("resource", "object_name", "expected"), ACTIVITIES)
+def test_link_owner_and_status_filters_keep_the_searched_records_as_the_plain_list_keeps_them(
+        gateway, ctl, resource, object_name, expected):
+    """A time bound makes the list a search, whose results carry no links: the links read per page let the
+    gateway apply the link, owner and status filters to the searched records exactly as to the listed ones."""
+    stored = ctl.records(resource)
+    bound = sorted(r["createdAt"] for r in stored)[len(stored) // 3]
+    record = next(r for r in stored if r["createdAt"] >= bound
+                  and r["links"]["companies"] and r["links"]["contacts"] and r["links"]["deals"])
+    for query in _filters_of(resource, record):
+        plain = {r["id"]: r for r in _listed(gateway, resource, {**query, "truto_ignore_remote_data": "true"})
+                 if r["created_at"] >= bound}
+        ctl.clear_requests()
+        searched = _listed(gateway, resource, {**query, "created_at[gte]": bound, "truto_ignore_remote_data": "true"})
+        assert any(r["path"].endswith(f"/crm/v3/objects/{object_name}/search") for r in ctl.requests()), query
+        assert {r["id"]: r for r in searched} == plain, query
+        if query != {"engagement_type": "meeting"}:
+            assert plain, query

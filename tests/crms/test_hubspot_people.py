@@ -86,9 +86,12 @@ def test_name_and_created_range_go_in_one_filter_group(gateway, ctl):
         ("createdate", "GT"), ("createdate", "LTE"), ("name", "EQ")}
 
 
-def test_the_search_refuses_what_hubspot_refuses(gateway, ctl, sandbox):
-    """HubSpot's search: 200 a page at most, nothing past the 10,000th result, 5 groups / 10 / 25 filters."""
-    url = f"{sandbox.url}/hubspot/crm/v3/objects/companies/search"
+@pytest.mark.parametrize(("object_name", "resource"), [("companies", "accounts"), ("notes", "notes"), ("tasks", "tasks"),
+                                                     ("calls", "engagements")])
+def test_the_search_refuses_what_hubspot_refuses(gateway, ctl, sandbox, object_name, resource):
+    """HubSpot's search, the same for objects and engagements: 200 a page at most, nothing past the 10,000th
+    result, 5 groups / 10 / 25 filters."""
+    url = f"{sandbox.url}/hubspot/crm/v3/objects/{object_name}/search"
     auth = {"Authorization": "Bearer sandbox-hubspot-token"}
     assert requests.post(url, json={"limit": 201}, headers=auth, timeout=5).status_code == 400
     assert requests.post(url, json={"limit": 100, "after": "9901"}, headers=auth, timeout=5).status_code == 400
@@ -98,7 +101,7 @@ def test_the_search_refuses_what_hubspot_refuses(gateway, ctl, sandbox):
     groups = [{"filters": [{"propertyName": "name", "operator": "HAS_PROPERTY"}]}] * 6
     assert requests.post(url, json={"filterGroups": groups}, headers=auth, timeout=5).status_code == 400
     answer = requests.post(url, json={"limit": 3}, headers=auth, timeout=5).json()
-    assert answer["total"] == len(ctl.records("accounts")) and answer["paging"]["next"] == {"after": "3"}
+    assert answer["total"] == len(ctl.records(resource)) and answer["paging"]["next"] == {"after": "3"}
 
 
 def test_a_filtered_contact_list_is_one_search_with_the_account_from_associatedcompanyid(gateway, ctl):

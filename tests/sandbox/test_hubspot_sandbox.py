@@ -738,3 +738,33 @@ def test_a_reset_restores_the_seeded_definitions(hubspot):
     hubspot.reset()
     assert all(f["name"] != "fleet_size" for f in hubspot.records("fields"))
     assert call(hubspot, "GET", f"{PROPERTIES}/companies/fleet_size").status_code == 404
+
+
+@pytest.mark.parametrize(("object_name", "resource", "company_type"), [
+    ("notes", "notes", 190), ("0-27", "tasks", 192), ("calls", "engagements", 182)])
+def test_activities_are_searched_by_their_times_and_their_links_read_in_batches(hubspot, object_name, resource,
+                                                                                company_type):
+    """Notes, tasks and calls are searched as the other objects are, on hs_createdate and hs_lastmodifieddate
+    among their properties, without associations; their links come from the associations v4 batch read."""
+    stored = hubspot.records(resource)
+    since = sorted(r["properties"]["hs_lastmodifieddate"] for r in stored)[len(stored) // 2]
+    found = call(hubspot, "POST", f"/crm/v3/objects/{object_name}/search", json={
+        "filterGroups": [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": since}]}],
+        "sorts": [{"propertyName": "hs_createdate", "direction": "DESCENDING"}], "limit": 200})
+    assert found.status_code == 200
+    results = found.json()["results"]
+    wanted = sorted((r for r in stored if r["properties"]["hs_lastmodifieddate"] >= since),
+                    key=lambda r: r["createdAt"], reverse=True)
+    assert [r["id"] for r in results] == [r["id"] for r in wanted] and found.json()["total"] == len(wanted)
+    assert all("associations" not in r and r["properties"]["hs_createdate"] == r["createdAt"] for r in results)
+    linked = next(r for r in stored if r["links"]["companies"] and not r["links"]["deals"])
+    read = call(hubspot, "POST", f"/crm/v4/associations/{object_name}/companies/batch/read",
+                json={"inputs": [{"id": linked["id"]}]})
+    assert read.status_code == 200
+    assert read.json()["results"] == [{"from": {"id": linked["id"]}, "to": [
+        {"toObjectId": int(company), "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": company_type,
+                                                           "label": None}]} for company in linked["links"]["companies"]]}]
+    none = call(hubspot, "POST", f"/crm/v4/associations/{object_name}/deals/batch/read",
+                json={"inputs": [{"id": linked["id"]}]})
+    assert none.status_code == 207 and none.json()["results"] == []
+    assert none.json()["errors"][0]["subCategory"] == "crm.associations.NO_ASSOCIATIONS_FOUND"

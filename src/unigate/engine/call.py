@@ -544,8 +544,9 @@ class Engine:
 
     def _map(self, mm: MethodMapping, record: Any, request: UnifiedRequest, schema: UnifiedResource | None,
              steps: dict[str, Any], apply_filter: bool = True) -> dict[str, Any] | None:
-        if apply_filter and mm.filter is not None and not evaluate(mm.filter, {"response": record, "query": request.query},
-                                                                   "filter"):
+        # `steps` holds a page's `per_page` results too: a search page's links, which a link filter reads.
+        if apply_filter and mm.filter is not None and not evaluate(mm.filter, {"response": record, "query": request.query,
+                                                                                "steps": steps}, "filter"):
             return None
         # `query` and `body` let a record say what its answer leaves out (the entity a created field belongs to).
         unified = evaluate(mm.record, {"response": record, "context": request.account.context, "steps": steps,

@@ -13,6 +13,12 @@ tasks `0-27`, calls `0-48`):
 - `POST   /crm/v4/associations/{object}/{toObjectType}/batch/create`   link, 201 (207 with errors)
 - `POST   /crm/v4/associations/{object}/{toObjectType}/batch/archive`  unlink, 204
   (https://developers.hubspot.com/docs/api-reference/latest/crm/associations/guide)
+- `POST   /crm/v3/objects/{object}/search`  the CRM search, as for the other objects (search.py: filters, sorts,
+  200 a page, nothing past the 10,000th result), without associations; filterable and sortable on every stored
+  property, hs_createdate and hs_lastmodifieddate among them
+  (https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm, its engagements table)
+- `POST   /crm/v4/associations/{object}/{toObjectType}/batch/read`  a search page's links (association_reads.py,
+  through `v4_links`)
 
 What HubSpot enforces and this emulator does too:
 - `hs_timestamp` on every create: a note's time on the timeline, a task's due time, a call's time (the
@@ -58,6 +64,7 @@ from unigate.sandbox.hubspot.common import (
 )
 from unigate.sandbox.hubspot.deals import as_datetime, invalid
 from unigate.sandbox.hubspot.objects import BAD_SPEC_MESSAGE, CATEGORIES, INVALID_ID_MESSAGE
+from unigate.sandbox.hubspot.search import serve_search
 
 if TYPE_CHECKING:
     from unigate.sandbox.hubspot import HubSpotEmulator
@@ -133,11 +140,24 @@ class ActivityObject(Resource):
         for name in self.object_names:
             path = f"/crm/v3/objects/{name}"
             routes += [Route(path, self.list_or_create, methods=["GET", "POST"]),
+                       Route(path + "/search", self.search, methods=["POST"]),
                        Route(path + "/{objectId}", self.one, methods=["GET", "PATCH", "DELETE"]),
                        Route(f"/crm/v4/associations/{name}/{{toType}}/batch/create", self.batch_link, methods=["POST"]),
                        Route(f"/crm/v4/associations/{name}/{{toType}}/batch/archive", self.batch_unlink,
                              methods=["POST"])]
         return routes
+
+    async def search(self, request: Request) -> Response:
+        """POST /crm/v3/objects/{object}/search (search.py): live records, without associations."""
+        return await serve_search(self.emulator, request, self.store.live,
+                                  lambda r, names: self.render(r, names or self.default_properties))
+
+    def v4_links(self, record: dict[str, Any], to_kind: str) -> dict[str, set[int]]:
+        """The record's links to `to_kind` as target id -> association type ids (association_reads.py), in the
+        order a read's `associations` lists them."""
+        if to_kind not in KINDS:
+            return {}
+        return {target: {self.association_types[to_kind]} for target in sorted(record["links"][to_kind], key=int)}
 
     # -- rendering ---------------------------------------------------------------------------------
     def render(self, record: dict[str, Any], names: list[str] | tuple[str, ...] | None,

@@ -11,7 +11,8 @@ One call gives the links of many records of one type to another type: what a CRM
 - an id without a link of that kind is not in `results` but an `errors` item (category OBJECT_NOT_FOUND,
   subCategory crm.associations.NO_ASSOCIATIONS_FOUND), and the answer is then 207 [observed: same fixtures].
   An id naming no record is answered the same way [unverified].
-The links are the object resources' own (`v4_links`): contacts, companies, deals and leads.
+The links are the object resources' own (`v4_links`): contacts, companies, deals and leads, and the activity
+objects' (notes, tasks, calls: activities.py) from the activity to its companies, contacts and deals.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from unigate.sandbox.hubspot.activities import ActivityObject
 from unigate.sandbox.hubspot.common import answer, error, now_iso, read_body
 
 if TYPE_CHECKING:
@@ -36,6 +38,11 @@ RESOURCE_OF = {"contacts": "contacts", "contact": "contacts", "0-1": "contacts",
                "leads": "leads", "lead": "leads", "0-136": "leads"}
 KIND_OF = {"contacts": "contacts", "accounts": "companies", "opportunities": "deals", "leads": "leads"}
 SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "leads": "lead"}
+# The activity objects by their names and type ids (notes 0-46, tasks 0-27, calls 0-48), each kept by its resource.
+for _activity in ActivityObject.__subclasses__():
+    RESOURCE_OF.update(dict.fromkeys((*_activity.object_names, _activity.singular), _activity.name))
+    KIND_OF[_activity.name] = _activity.object_names[0]
+    SINGULAR[_activity.object_names[0]] = _activity.singular
 # HubSpot-defined association types labelled "Primary"; the others carry no label (association-details page,
 # https://developers.hubspot.com/docs/api-reference/latest/crm/associations/association-details).
 PRIMARY_TYPES = frozenset({1, 2, 5, 6, 578, 580})
