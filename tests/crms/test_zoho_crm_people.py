@@ -74,6 +74,10 @@ def test_users_since_an_instant_are_asked_with_if_modified_since(gateway, ctl, i
         none = gateway.unified("GET", NAME, resource="users", params={"updated_at[gt]": "2999-01-01T00:00:00Z"})
         assert none.status_code == 200, none.text
         assert none.json()["result"] == [] and none.json()["next_cursor"] is None    # Zoho's 304, no body
+        for response_format in ("raw", "stream"):   # Zoho's own answer, as it is
+            raw = gateway.unified("GET", NAME, resource="users", params={
+                "updated_at[gt]": "2999-01-01T00:00:00Z", "truto_response_format": response_format})
+            assert raw.status_code == 304 and raw.content == b""
         refused = gateway.unified("GET", NAME, resource="users", params={"updated_at[lt]": stamp})
         assert refused.status_code == 400 and "updated_at" in refused.json()["message"]
     finally:
