@@ -172,8 +172,12 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
         # The mapping's headers add to the integration's own; a null value sends nothing. A name the account's
         # headers already carry (credentials) is not replaced.
         for name, value in extra.items():
-            if value is not None and not any(name.lower() == k.lower() for k in headers):
-                headers[str(name)] = str(value)
+            if value is None or any(str(name).lower() == k.lower() for k in headers):
+                continue
+            if any(char in f"{name}{value}" for char in "\r\n\x00"):   # a caller's value must not split a header
+                raise GatewayError(400, f"The request could not be translated for the provider: the {name} header "
+                                        "would hold a CR, LF or NUL character.")
+            headers[str(name)] = str(value)
     payload = None
     if body is not None:
         try:
