@@ -5,6 +5,7 @@ sandbox stores, the writes as Zoho receives them, the link filters, and Zoho's q
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs
 
 import pytest
 from support import list_all
@@ -229,6 +230,31 @@ def test_activity_filters_on_notes_and_tasks(gateway, ctl):
     assert task["id"] in {t["id"] for t in found}
     refused = gateway.unified("GET", NAME, resource="tasks", params={"status": "open"})
     assert refused.status_code == 400 and "status" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(("resource", "module"), [("tasks", "Tasks"), ("engagements", "Calls")])
+def test_a_time_bound_searches_the_module_and_keeps_the_link_filters(gateway, ctl, resource, module):
+    """updated_at / created_at bounds list through GET /crm/v8/<Module>/search?criteria= on Modified_Time /
+    Created_Time (https://www.zoho.com/crm/developer/docs/api/v8/search-records.html); a link filter beside the bound
+    keeps the records on that link from what the search answers."""
+    stored = ctl.records(resource)
+    times = sorted(r["Modified_Time"] for r in stored)
+    middle = times[len(times) // 2]
+    bound = utc(middle)
+    ctl.clear_requests()
+    found = listed(gateway, resource, **{"updated_at[gte]": bound, "created_at[lt]": "2999-01-01T00:00:00Z"})
+    sent = [parse_qs(r["query"]) for r in ctl.requests() if r["path"].endswith(f"/crm/v8/{module}/search")]
+    assert sent and sent[0]["criteria"] == [f"((Modified_Time:greater_equal:{bound.replace('Z', '+00:00')})and"
+                                            "(Created_Time:less_than:2999-01-01T00:00:00+00:00))"]
+    assert "What_Id" in sent[0]["fields"][0].split(",")
+    expected = {r["id"] for r in stored if datetime.fromisoformat(r["Modified_Time"]) >= datetime.fromisoformat(middle)}
+    assert {r["id"] for r in found} == expected
+    contact = next(r["Who_Id"]["id"] for r in stored if r["Who_Id"] and r["id"] in expected)
+    both = listed(gateway, resource, **{"updated_at[gte]": bound, "contact[id]": contact})
+    assert {r["id"] for r in both} == {r["id"] for r in stored if r["id"] in expected and r["Who_Id"]
+                                       and r["Who_Id"]["id"] == contact}
+    assert both and all(r["contact"] == [{"id": contact}] for r in both)
+    assert listed(gateway, resource, **{"updated_at[gt]": "2999-01-01T00:00:00Z"}) == []   # Zoho's 204
 
 
 def test_calls_keep_zohos_rules(gateway, ctl):

@@ -6,6 +6,7 @@ https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import pytest
@@ -39,6 +40,48 @@ def test_users_are_every_user_paged(gateway, ctl):
 def test_users_take_no_filter_and_are_read_only(gateway):
     assert gateway.unified("GET", NAME, params={"email": USERS[0]["email"]}, resource="users").status_code == 400
     assert gateway.unified("POST", NAME, json={"name": "New User"}, resource="users").status_code == 405
+
+
+@pytest.mark.parametrize("if_modified_since", ["after", "inclusive"])
+def test_users_since_an_instant_are_asked_with_if_modified_since(gateway, ctl, if_modified_since):
+    """updated_at[gt|gte] is Zoho's If-Modified-Since on GET /users, a whole second with its offset
+    (https://www.zoho.com/crm/developer/docs/api/v8/get-users.html); 304 (none modified) is an empty list. Whether a
+    user modified in that very second comes back is undocumented (switch `if_modified_since`): the list is exact
+    either way."""
+    ctl.switch(if_modified_since=if_modified_since)
+    try:
+        stored = ctl.records("users")
+        user = stored[3]
+        at = datetime.fromisoformat(user["Modified_Time"]).astimezone(UTC)
+        stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        later = {u["id"] for u in stored if datetime.fromisoformat(u["Modified_Time"]) > at}
+        ctl.clear_requests()
+        after = {u["id"] for page in list_all(gateway, NAME, limit=50, resource="users",
+                                              params={"updated_at[gt]": stamp}) for u in page}
+        assert after == later and user["id"] not in after
+        since = {u["id"] for page in list_all(gateway, NAME, limit=50, resource="users",
+                                              params={"updated_at[gte]": stamp.replace("Z", ".400Z")}) for u in page}
+        assert since == later   # 400 ms past the user's own second: the next whole second on
+        since = {u["id"] for page in list_all(gateway, NAME, limit=50, resource="users",
+                                              params={"updated_at[gte]": stamp}) for u in page}
+        assert since == later | {user["id"]}
+        sent = [r for r in ctl.requests() if r["path"].endswith("/crm/v8/users")]
+        headers = [{k.lower(): v for k, v in r["headers"].items()}.get("if-modified-since") for r in sent]
+        iso = at.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        before = (at - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        assert headers[0] == iso and before in headers and iso in headers[1:]
+        assert all(parse_qs(r["query"])["type"] == ["AllUsers"] for r in sent)
+        none = gateway.unified("GET", NAME, resource="users", params={"updated_at[gt]": "2999-01-01T00:00:00Z"})
+        assert none.status_code == 200, none.text
+        assert none.json()["result"] == [] and none.json()["next_cursor"] is None    # Zoho's 304, no body
+        for response_format in ("raw", "stream"):   # Zoho's own answer, as it is
+            raw = gateway.unified("GET", NAME, resource="users", params={
+                "updated_at[gt]": "2999-01-01T00:00:00Z", "truto_response_format": response_format})
+            assert raw.status_code == 304 and raw.content == b""
+        refused = gateway.unified("GET", NAME, resource="users", params={"updated_at[lt]": stamp})
+        assert refused.status_code == 400 and "updated_at" in refused.json()["message"]
+    finally:
+        ctl.default_switches()
 
 
 def test_leads_list_asks_for_the_layout_s_custom_fields_and_sorts_by_created_time(gateway, ctl):

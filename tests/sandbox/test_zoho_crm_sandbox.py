@@ -627,6 +627,30 @@ def test_search_by_time_criteria_pages_and_refuses_what_it_does_not_read(zoho):
     assert missing.status_code == 400 and missing.json()["code"] == "REQUIRED_PARAM_MISSING"
 
 
+@pytest.mark.parametrize("if_modified_since", ["after", "inclusive"])
+def test_users_if_modified_since_keeps_the_users_modified_after_it_and_304_when_none(zoho, if_modified_since):
+    """GET /crm/v8/users with If-Modified-Since (https://www.zoho.com/crm/developer/docs/api/v8/get-users.html):
+    only the users modified after the instant, 304 with no body when none; whether "after" takes in a user modified
+    in that very second is the switch `if_modified_since`."""
+    zoho.switch(if_modified_since=if_modified_since)
+    stored = zoho.records("users")
+    user = stored[2]
+
+    def since(value: str) -> requests.Response:
+        return requests.get(url(zoho, "/users"), headers={**AUTH, "If-Modified-Since": value},
+                            params={"type": "AllUsers", "per_page": 200}, timeout=5)
+
+    answer = since(user["Modified_Time"])
+    assert answer.status_code == 200, answer.text
+    later = {u["id"] for u in stored if u["Modified_Time"] > user["Modified_Time"]}   # one offset for every seed
+    found = {u["id"] for u in answer.json()["users"]}
+    assert found == (later | {user["id"]} if if_modified_since == "inclusive" else later)
+    none = since("2999-01-01T00:00:00+05:30")
+    assert none.status_code == 304 and none.content == b""
+    bad = since("yesterday")
+    assert bad.status_code == 400 and bad.json()["code"] == "INVALID_DATA"
+
+
 def test_layouts_list_every_layout_s_sections_with_their_fields(zoho):
     """GET /crm/v8/settings/layouts?module= (https://www.zoho.com/crm/developer/docs/api/v8/layouts-meta.html):
     `module` is mandatory; each section has its own id and lists fields the fields metadata knows."""

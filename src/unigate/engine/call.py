@@ -299,7 +299,7 @@ class Engine:
             # The provider's first page as it is.
             provider_request = pages.page_request(request.account, method, scope, position, limit,
                                                   query=self._query(request, mm, scope), body=mm.body,
-                                                  remote_query=request.remote_query)
+                                                  remote_query=request.remote_query, headers=mm.headers)
             return await self._as_is(request, state, provider_request)
         schema = self.resources.get((request.model, request.resource))
         steps = scope["steps"]
@@ -322,7 +322,7 @@ class Engine:
         page = await pages.read_page(self.provider, request.account, method, state, position=position, limit=limit,
                                      scope=scope, query=self._query(request, mm, scope), body=mm.body,
                                      remote_query=request.remote_query,
-                                     keep=mapped)
+                                     keep=mapped, headers=mm.headers)
         request.account = page.answer.account
         following = page.next_position
         return JsonResult(
@@ -359,7 +359,7 @@ class Engine:
         provider_request = build_request(request.account, method, scope, query_expr=self._query(request, mm, scope),
                                          body_expr=mm.body,
                                          remote_query=request.remote_query, remote_body=remote_body,
-                                         remote_merge=mm.remote_data)
+                                         remote_merge=mm.remote_data, headers_expr=mm.headers)
         writing = request.method in ("create", "update")
         if request.response_format in ("raw", "stream"):
             return await self._as_is(request, state, provider_request, write=writing)

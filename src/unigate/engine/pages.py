@@ -33,7 +33,8 @@ class Page:
 
 def page_request(account: AccountRuntime, method: ResourceMethod, scope: dict[str, Any], position: Any,
                  limit: int, *, query: Mapping | None = None, body: Mapping | None = None,
-                 remote_query: dict[str, Any] | None = None, remote_body: Any = None) -> ProviderRequest:
+                 remote_query: dict[str, Any] | None = None, remote_body: Any = None,
+                 headers: Mapping | None = None) -> ProviderRequest:
     """The provider request for the page at `position` (None: the first page) of at most `limit` records.
 
     `scope` is what the `query` and `body` expressions read; `limit` and `cursor` are set in it here.
@@ -45,7 +46,7 @@ def page_request(account: AccountRuntime, method: ResourceMethod, scope: dict[st
     params = pagination.page_params(pag, position, limit) if pag else None
     return build_request(account, method, scope, query_expr=query, body_expr=body, page_params=params,
                          page_in_body=bool(pag and pag.location == "body"), remote_query=remote_query,
-                         remote_body=remote_body)
+                         remote_body=remote_body, headers_expr=headers)
 
 
 def records_of(method: ResourceMethod, answer: ProviderAnswer, query: dict[str, Any] | None = None) -> list[Any]:
@@ -90,7 +91,8 @@ async def read_page(provider: ProviderCall, account: AccountRuntime, method: Res
                     position: Any, limit: int, scope: dict[str, Any] | None = None,
                     query: Mapping | None = None, body: Mapping | None = None,
                     remote_query: dict[str, Any] | None = None, remote_body: Any = None,
-                    keep: Callable[[list[Any]], Awaitable[list[Any]]] | None = None) -> Page:
+                    keep: Callable[[list[Any]], Awaitable[list[Any]]] | None = None,
+                    headers: Mapping | None = None) -> Page:
     """The first page from `position` on with records to return, reading on past empty ones.
 
     A provider page can be empty while more follow (a filter the provider applies after paging, or
@@ -100,7 +102,7 @@ async def read_page(provider: ProviderCall, account: AccountRuntime, method: Res
         scope = {"query": {}, "context": account.context, "id": None, "body": None, "steps": {}}
     for _ in range(MAX_EMPTY_HOPS):
         request = page_request(account, method, scope, position, limit, query=query, body=body,
-                               remote_query=remote_query, remote_body=remote_body)
+                               remote_query=remote_query, remote_body=remote_body, headers=headers)
         answer = await provider.fetch(account, request, state)
         account = answer.account
         records = records_of(method, answer, scope.get("query"))

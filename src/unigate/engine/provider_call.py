@@ -101,7 +101,7 @@ class ProviderCall:
         if write:
             state.write_progress = "sent"
         account, response = await self.send(account, request, state)
-        parsed = checked(account, response)
+        parsed = None if not_modified(request, response.status) else checked(account, response)
         if write:
             state.write_progress = "answered"
         return ProviderAnswer(account, response, parsed,
@@ -148,7 +148,7 @@ class ProviderCall:
                 response.release()
                 response = await self._retrying(account, request, state, attempt, discard)
         headers = normalized_headers(account.integration.rate_limit, response.headers)
-        if response.status >= 300:  # errors, and redirects (never followed)
+        if response.status >= 300 and not not_modified(request, response.status):  # errors, and redirects
             try:
                 raw = await response.content.read(MAX_ERROR_BODY)
             except (TimeoutError, aiohttp.ClientError):
@@ -258,6 +258,18 @@ async def _pause(state: CallState, integration: str, reason: str, seconds: float
     record_retry(integration, reason)
     if provider_asked:
         record_rate_limit_wait(integration, seconds)
+
+
+# The request headers that make a GET conditional on a change, so that 304 Not Modified answers it
+# (RFC 9110 section 15.4.5).
+CONDITIONAL_HEADERS = ("if-modified-since", "if-none-match")
+
+
+def not_modified(request: ProviderRequest, status: int) -> bool:
+    """A 304 answering a request the mapping made conditional (a list since an instant, with If-Modified-Since):
+    nothing changed, an answer with no body (so no records), not a redirect. A 304 to a request that asked for no
+    such condition stays the redirect-class error engine/provider_errors.py makes of it."""
+    return status == 304 and any(name.lower() in CONDITIONAL_HEADERS for name in request.headers)
 
 
 def checked(account: AccountRuntime, response: ProviderResponse) -> Any:

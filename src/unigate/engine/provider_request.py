@@ -140,7 +140,7 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
                   query_expr: Mapping | None, body_expr: Mapping | None,
                   page_params: dict[str, Any] | None = None, page_in_body: bool = False,
                   remote_query: dict[str, Any] | None = None, remote_body: Any = None,
-                  remote_merge: Expression | None = None) -> ProviderRequest:
+                  remote_merge: Expression | None = None, headers_expr: Mapping | None = None) -> ProviderRequest:
     # `body` for a write whose record is named in its body (crm/associations' entity_id); each value is one
     # encoded segment, so a body cannot reach another path.
     path = render(method.path, {"id": scope.get("id"), "context": account.context, "steps": scope.get("steps"),
@@ -164,6 +164,20 @@ def build_request(account: AccountRuntime, method: ResourceMethod, scope: dict[s
     if query:
         url += "?" + encode_query(query)
     headers = dict(account.headers)
+    extra = evaluate_request(headers_expr, scope, "headers")
+    if extra is not None:
+        if not isinstance(extra, dict):
+            raise GatewayError(400, "The request could not be translated for the provider: the headers mapping "
+                                    "gave something other than an object of header names.")
+        # The mapping's headers add to the integration's own; a null value sends nothing. A name the account's
+        # headers already carry (credentials) is not replaced.
+        for name, value in extra.items():
+            if value is None or any(str(name).lower() == k.lower() for k in headers):
+                continue
+            if any(char in f"{name}{value}" for char in "\r\n\x00"):   # a caller's value must not split a header
+                raise GatewayError(400, f"The request could not be translated for the provider: the {name} header "
+                                        "would hold a CR, LF or NUL character.")
+            headers[str(name)] = str(value)
     payload = None
     if body is not None:
         try:

@@ -258,6 +258,9 @@ class MethodMapping:
     # Other provider methods for the calls that need them (a list whose filter only a CRM's search endpoint
     # applies), each with its `when` (input {query, body, id, context}); the first that holds is used instead.
     alternatives: tuple[tuple[Expression, MethodMapping], ...] = ()
+    # Request headers besides the integration's own (input as for `query`): {name: text}; null values send nothing
+    # (Zoho's If-Modified-Since on a list bounded by modification time).
+    headers: Expression | None = None
 
 
 @dataclass(frozen=True)
@@ -688,6 +691,7 @@ def _method_mapping(at: str, integration: Integration, unified_method: str, m: d
             per_page=per_page,
             defaults=_defaults(f"{at}.defaults", m.get("defaults"), config),
             alternatives=tuple(alternatives),
+            headers=_mapping_expr(f"{at}.headers", m.get("headers"), config),
         )
 
 

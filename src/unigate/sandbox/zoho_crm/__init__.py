@@ -32,7 +32,7 @@ Sources (each behaviour names its own beside it; [verified], [observed] or [unve
   emulator in tests/sandbox/test_zoho_crm_vendor_client.py and test_zoho_crm_sandbox.py)
 - Switches (`switches`, set through `/__control/zoho_crm/switches`) where the sources disagree or are
   silent: `unknown_id_body`, `picklist_values`, `rate_limit_headers` (common.py), `stage_outside_pipeline`
-  (deals.py), `new_field_section` (layouts.py).
+  (deals.py), `new_field_section` (layouts.py), `if_modified_since` (the users list, leads.py).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from unigate.sandbox.zoho_crm.contacts import Contacts
 from unigate.sandbox.zoho_crm.deals import Deals
 from unigate.sandbox.zoho_crm.field_settings import FieldSettings, LayoutFields
 from unigate.sandbox.zoho_crm.layouts import NEW_FIELD_SECTIONS, Layouts
-from unigate.sandbox.zoho_crm.leads import Leads, Users
+from unigate.sandbox.zoho_crm.leads import IF_MODIFIED_SINCE, Leads, Users
 from unigate.sandbox.zoho_crm.pipelines import Pipelines, Stages
 from unigate.sandbox.zoho_crm.common import (
     AUTH_SCHEME,
@@ -88,7 +88,8 @@ class ZohoCrmEmulator(Emulator):
                                                       "picklist_values": PICKLIST_VALUES,
                                                       "rate_limit_headers": RATE_LIMIT_HEADERS,
                                                       "stage_outside_pipeline": STAGE_OUTSIDE_PIPELINE,
-                                                      "new_field_section": NEW_FIELD_SECTIONS}
+                                                      "new_field_section": NEW_FIELD_SECTIONS,
+                                                      "if_modified_since": IF_MODIFIED_SINCE}
 
     def reset_state(self) -> None:
         self.rate_limits = RateLimits()
@@ -116,8 +117,8 @@ class ZohoCrmEmulator(Emulator):
         headers = self.rate_limits.headers()   # counted either way; sent as the `rate_limit_headers` switch says
         if self.switch["rate_limit_headers"] == "omit":
             headers = {}
-        if status == 204:
-            return Response(status_code=204, headers=headers)
+        if status in (204, 304):   # no body: nothing found, or nothing modified since (If-Modified-Since)
+            return Response(status_code=status, headers=headers)
         return json_response(body, status, headers=headers)
 
     def check_auth(self, request: Request) -> Response | None:

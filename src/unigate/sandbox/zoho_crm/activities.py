@@ -25,6 +25,9 @@ Rules:
   `Participants` `[{"type": "contact" | "lead" | "user" | "email", "participant"}]`, read back with `name`,
   `Email`, `invited` and `status` (https://www.zoho.com/crm/developer/docs/api/v2/events-response.html,
   https://help.zoho.com/portal/en/community/topic/kaizen-8-handling-recurrence-and-participants-in-the-events-module-via-api).
+Search: Tasks and Calls are searched by criteria as every module here (`GET /crm/v8/Tasks/search?criteria=`,
+search.py: Created_Time / Modified_Time compared as instants;
+https://www.zoho.com/crm/developer/docs/api/v8/search-records.html).
 Seeds: every activity hangs off a seeded account or deal (`What_Id`) and most off a contact (`Who_Id`);
 notes alternate between accounts, contacts and deals.
 """
