@@ -255,6 +255,28 @@ def test_tasks_filter_by_copper_search_keys_and_by_related_record(gateway, ctl):
         str(t["id"]) for t in tasks if t["related_resource"] == {"id": person, "type": "person"}}
 
 
+@pytest.mark.parametrize("switch", ["applied", "refused", "ignored"])
+def test_tasks_bound_by_modification_and_creation_time_through_the_search(gateway, ctl, switch):
+    """minimum/maximum_modified_date and _created_date are documented for the tasks search
+    (https://developer.copper.com/tasks/list-tasks-search.html), bounds included: Copper applies them, whatever the
+    `search_modified_dates` switch says of people and companies. gt starts a second later, lt ends a second earlier."""
+    ctl.switch(search_modified_dates=switch)
+    tasks = ctl.records("tasks")
+    modified = sorted(t["date_modified"] for t in tasks)
+    low, high = modified[5], modified[-5]
+    created = sorted(t["date_created"] for t in tasks)[-3]
+    ctl.clear_requests()
+    found = listed(gateway, "tasks", **{"updated_at[gt]": rfc3339(low), "updated_at[lte]": rfc3339(high),
+                                        "created_at[lt]": rfc3339(created), "sort_by[updated_at]": "desc"})
+    assert searches(ctl, "/tasks/search")[0] == {
+        "sort_by": "date_modified", "sort_direction": "desc", "minimum_modified_date": low + 1,
+        "maximum_modified_date": high, "maximum_created_date": created - 1, "page_number": 1, "page_size": 25}
+    expected = [t for t in tasks if low < t["date_modified"] <= high and t["date_created"] < created]
+    assert expected and {r["id"] for r in found} == {str(t["id"]) for t in expected}
+    stamps = [r["updated_at"] for r in found]
+    assert stamps == sorted(stamps, reverse=True)
+
+
 # -- quirks ---------------------------------------------------------------------------------------------
 
 def test_what_copper_cannot_take_is_refused_before_it_is_called(gateway, ctl):

@@ -5,6 +5,9 @@ records the sandbox stores, the writes as Pipedrive receives them, and the quirk
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import pytest
 from support import list_all
 
 NAME = "pipedrive"
@@ -262,3 +265,35 @@ def test_owner_status_and_type_filters(gateway, ctl):
     assert meetings and {e["engagement_type"] for e in meetings} == {"meeting"}
     notes = _listed(gateway, "notes", {"owner[id]": owner})
     assert notes and {n["owner"]["id"] for n in notes} == {str(owner)}
+
+
+@pytest.mark.parametrize("fractions", ["reject", "accept"])
+def test_notes_updated_since_is_sent_in_whole_seconds_that_keep_the_same_records(gateway, ctl, fractions):
+    """GET /v1/notes `updated_since` is inclusive and RFC 3339 (https://developers.pipedrive.com/docs/api/v1/Notes#getNotes);
+    notes keep whole seconds, so gt goes to the next second and gte rounds up, with no fraction either way."""
+    ctl.switch(fractional_seconds=fractions)
+    stored = ctl.records("notes")
+    pivot = sorted(n["update_time"] for n in stored)[len(stored) // 2]
+    whole = _time(pivot)
+    next_second = (_instant(whole) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for operator, bound, sent in (("gt", whole[:-1] + ".250Z", next_second), ("gte", whole, whole)):
+        ctl.clear_requests()
+        listed = _listed(gateway, "notes", {f"updated_at[{operator}]": bound, "sort_by[updated_at]": "desc"})
+        query = dict(next(r for r in ctl.requests() if r["path"].endswith("/v1/notes"))["query_params"])
+        assert (query["updated_since"], query["sort"]) == (sent, "update_time DESC")
+        after = [n for n in stored if _instant(_time(n["update_time"])) > _instant(bound)
+                 or (operator == "gte" and _instant(_time(n["update_time"])) == _instant(bound))]
+        assert after and {r["id"] for r in listed} == {str(n["id"]) for n in after}
+        assert [r["updated_at"] for r in listed] == sorted((r["updated_at"] for r in listed), reverse=True)
+
+
+def _instant(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def test_notes_have_no_upper_or_creation_time_bound(gateway, ctl):
+    """GET /v1/notes has `updated_since` only (start_date / end_date are whole days): refused before Pipedrive."""
+    ctl.clear_requests()
+    for params in ({"updated_at[lt]": "2024-01-01T00:00:00Z"}, {"created_at[gte]": "2024-01-01T00:00:00Z"}):
+        assert gateway.unified("GET", NAME, params=params, resource="notes").status_code == 400
+    assert not ctl.requests()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from support import list_all
+
+from unigate.engine.spec import INTEGRATIONS_DIR, load_integration
 
 NAME = "zendesk_sell"
 
@@ -244,3 +247,79 @@ def test_lead_and_account_filters_ask_sell_for_the_parent(gateway, ctl):
                             resource="engagements").json()["result"]
     assert str(org_call["id"]) in [r["id"] for r in found]
     assert all(r["account"] == {"id": str(org_call["resource_id"])} for r in found)
+
+
+# -- updated_at lower bounds: newest first, ending at the first record past the bound ----------------------------
+# Sell's v2 notes and tasks lists take no time filter but sort by `sort_by=updated_at[:desc]`
+# (https://developer.zendesk.com/api-reference/sales-crm/resources/notes/ , .../tasks/).
+
+def v2_lists(ctl, resource: str) -> list[dict]:
+    return [dict(r["query_params"]) for r in ctl.requests() if r["method"] == "GET" and r["path"].endswith(f"/v2/{resource}")]
+
+
+@pytest.mark.parametrize("resource", ["notes", "tasks"])
+def test_a_lower_bound_lists_exactly_the_records_changed_since_newest_first(gateway, ctl, resource):
+    seeded = sorted(ctl.records(resource), key=lambda r: r["updated_at"])
+    bound = seeded[-4]["updated_at"]          # three seeded records after it, one on it
+    deal = ctl.records("opportunities")[0]["id"]
+    created = gateway.unified("POST", NAME, json={"content": "Since", "opportunity": [{"id": str(deal)}]},
+                              resource=resource)
+    assert created.status_code == 200, created.text
+    changed = gateway.unified("PATCH", NAME, str(seeded[0]["id"]), json={"content": "Changed"}, resource=resource)
+    assert changed.status_code == 200, changed.text
+    stored = ctl.records(resource)
+    for operator, keep in (("gte", lambda t: t >= bound), ("gt", lambda t: t > bound)):
+        expected = {str(r["id"]) for r in stored if keep(r["updated_at"])}
+        ctl.clear_requests()
+        found = [r for page in list_all(gateway, NAME, limit=2, resource=resource,
+                                        params={f"updated_at[{operator}]": bound}) for r in page]
+        assert {r["id"] for r in found} == expected and len(found) == len(expected)
+        assert {created.json()["id"], str(seeded[0]["id"])} <= expected
+        assert (str(seeded[-4]["id"]) in expected) == (operator == "gte")   # the record on the bound
+        stamps = [r["updated_at"] for r in found]
+        assert stamps == sorted(stamps, reverse=True)
+        sent = v2_lists(ctl, resource)
+        # newest first, one list call per page up to the first page holding an older record: never the whole list
+        assert all(q["sort_by"] == "updated_at:desc" and q["per_page"] == "2" for q in sent)
+        assert [q["page"] for q in sent] == [str(n) for n in range(1, len(expected) // 2 + 2)]
+
+
+@pytest.mark.parametrize("resource", ["notes", "tasks"])
+def test_what_the_bound_cannot_take_is_refused_before_sell_is_called(gateway, ctl, resource):
+    ctl.clear_requests()
+    for params in ({"updated_at[gte]": "2026-01-01T00:00:00Z", "sort_by[updated_at]": "asc"},
+                   {"updated_at[lt]": "2026-01-01T00:00:00Z"}, {"updated_at[lte]": "2026-01-01T00:00:00Z"},
+                   {"created_at[gte]": "2026-01-01T00:00:00Z"}):
+        answer = gateway.unified("GET", NAME, params=params, resource=resource)
+        assert answer.status_code == 400, (params, answer.text)
+    assert v2_lists(ctl, resource) == []
+    sorted_only = gateway.unified("GET", NAME, params={"sort_by[updated_at]": "desc"}, resource=resource)
+    assert sorted_only.status_code == 200, sorted_only.text
+    assert v2_lists(ctl, resource)[-1]["sort_by"] == "updated_at:desc"
+
+
+@pytest.mark.parametrize("resource", ["notes", "tasks"])
+def test_a_page_of_hostile_modification_times_keeps_only_the_records_past_the_bound(resource):
+    """A record whose updated_at is not a readable time (a number, null, missing, text) is not past the bound: the
+    page keeps the others and comes back short, so the list ends there (though Sell names a next page) rather
+    than failing or reading on."""
+    method = load_integration(INTEGRATIONS_DIR / "zendesk_sell").resource_method(resource, "list")
+    since = "2024-05-01T10:00:00Z"
+    items = [{"data": {"id": 1, "updated_at": since}}, {"data": {"id": 2, "updated_at": 1_800_000_000}},
+             {"data": {"id": 3, "updated_at": None}}, {"data": {"id": 4}}, {"data": {"id": 5, "updated_at": "soon"}},
+             {"data": {"id": 6, "updated_at": "2024-05-01T09:59:59Z"}},
+             {"data": {"id": 7, "updated_at": "2024-05-01T12:00:00+02:00"}},
+             {"data": {"id": 8, "updated_at": "2024-05-01T10:00:00.500Z"}}]
+    response = {"items": items, "meta": {"links": {"next_page": "https://api.getbase.com/v2/x?page=2"}}}
+
+    def kept(query: dict) -> list[int]:
+        return [r["id"] for r in method.records.evaluate({"response": response, "headers": {}, "query": query})]
+
+    def more(count: int) -> bool:
+        return method.pagination.has_more.evaluate({"response": response, "headers": {}, "page": 1, "limit": 8,
+                                                    "count": count})
+
+    assert kept({"updated_at": {"gte": since}}) == [1, 7, 8]   # 7 is the bound's instant in another zone
+    assert kept({"updated_at": {"gt": since}}) == [8]
+    assert kept({}) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert more(8) and not more(3)   # a page the bound shortened is the last one read

@@ -701,6 +701,20 @@ def test_a_lead_convert_copper_refuses_is_422_and_keeps_the_lead(ctl, details):
 # -- custom field definitions written (https://developer.copper.com/custom-fields/general/create-custom-field-definition.html,
 # update-custom-field-definition.html, delete-custom-field-definition.html) ------------------------------------------
 
+@pytest.mark.parametrize("switch", ["applied", "refused", "ignored"])
+def test_the_tasks_search_applies_its_documented_modified_dates(ctl, switch):
+    """minimum/maximum_modified_date are documented for tasks (https://developer.copper.com/tasks/list-tasks-search.html),
+    bounds included, whatever the people/company switch says."""
+    ctl.switch(search_modified_dates=switch)
+    tasks = ctl.records("tasks")
+    stamps = sorted(t["date_modified"] for t in tasks)
+    low, high = stamps[3], stamps[-3]
+    found = requests.post(ctl.url + "/developer_api/v1/tasks/search", headers=HEADERS, timeout=5, json={
+        "minimum_modified_date": low, "maximum_modified_date": high, "page_size": 200})
+    assert found.status_code == 200, found.text
+    assert {r["id"] for r in found.json()} == {t["id"] for t in tasks if low <= t["date_modified"] <= high}
+
+
 def definitions_url(ctl, path=""):
     return f"{ctl.url}/developer_api/v1/custom_field_definitions{path}"
 

@@ -178,3 +178,22 @@ def test_notes_and_activities_link_to_leads_that_exist(pipedrive):
     activity = call(pipedrive, "POST", "/api/v2/activities", json={"subject": "x", "person_id": person,
                                                                    "lead_id": unknown})
     assert activity.status_code == 400 and "lead_id" in activity.json()["error"]
+
+
+@pytest.mark.parametrize("fractions", ["reject", "accept"])
+def test_notes_updated_since_is_inclusive_and_rfc3339(pipedrive, fractions):
+    """GET /v1/notes `updated_since`: "only notes with an update_time later than or equal to this time", RFC 3339
+    (https://developers.pipedrive.com/docs/api/v1/Notes#getNotes); fractions of a second as the switch says."""
+    pipedrive.switch(fractional_seconds=fractions)
+    everything = call(pipedrive, "GET", "/v1/notes", params={"limit": 500}).json()["data"]
+    pivot = sorted(n["update_time"] for n in everything)[len(everything) // 2]
+    since = pivot.replace(" ", "T") + "Z"
+    listed = call(pipedrive, "GET", "/v1/notes", params={"limit": 500, "updated_since": since}).json()["data"]
+    assert {n["id"] for n in listed} == {n["id"] for n in everything if n["update_time"] >= pivot}
+    assert pivot in {n["update_time"] for n in listed}
+    fraction = call(pipedrive, "GET", "/v1/notes", params={"updated_since": since[:-1] + ".500Z"})
+    if fractions == "reject":
+        refused(fraction, "updated_since")
+    else:
+        assert {n["id"] for n in fraction.json()["data"]} == {n["id"] for n in listed}
+    refused(call(pipedrive, "GET", "/v1/notes", params={"updated_since": pivot}), "updated_since")

@@ -162,6 +162,17 @@ def test_client_tasks_stamp_completed_at(sell, client):
     assert client.tasks.update(task.id, completed=False).completed_at is None
 
 
+@pytest.mark.parametrize("service", ["notes", "tasks"])
+def test_client_lists_notes_and_tasks_by_updated_at(sell, client, service):
+    """`NotesService.list` / `TasksService.list`: `sort_by` defaults to `updated_at:asc`, and `:desc` descends
+    (basecrm-ruby notes_service.rb, tasks_service.rb)."""
+    listed = getattr(client, service).list(per_page=100)
+    stamps = [r.updated_at for r in listed]
+    assert stamps == sorted(stamps) and len(stamps) == len(sell.records(service))
+    newest_first = getattr(client, service).list(per_page=100, sort_by="updated_at:desc")
+    assert [r.updated_at for r in newest_first] == sorted(stamps, reverse=True)
+
+
 @pytest.mark.parametrize("call_update", ["any", "associations"])
 @pytest.mark.parametrize("call_phone_number_required", [False, True])
 def test_calls_under_each_switch(sell, call_update, call_phone_number_required):

@@ -161,7 +161,9 @@ class Tasks(Resource):
 
     # -- search ---------------------------------------------------------------------------------------------
     async def search(self, request: Request) -> Response:
-        search = await read_search(request, SEARCH_KEYS, self.emulator.switch)
+        # minimum/maximum_modified_date are documented for tasks (list-tasks-search.html), whatever the
+        # `search_modified_dates` switch says of people and companies.
+        search = await read_search(request, SEARCH_KEYS, {**self.emulator.switch, "search_modified_dates": "applied"})
         if isinstance(search, Response):
             return search
         body, page, size = search

@@ -44,7 +44,8 @@ RATE_DAILY = 10_000
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 # Switch `fractional_seconds`: whether an RFC 3339 instant may carry fractions of a second (in `updated_since`,
-# `updated_until`, `add_time`, `update_time`). The sources disagree: the migration guide gives
+# `updated_until`, `add_time`, `update_time`; also in API v1 notes' `updated_since`, where no source says either
+# way: notes.py). The sources disagree: the migration guide gives
 # "2024-01-01T00:00:00Z or 2024-01-01T00:00:00.000Z" (https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide,
 # "accept"), while integrators report `updated_since` refusing "…T10:20:00.123Z" with ERR_SCHEMA_VALIDATION_FAILED
 # "not a valid datetime", checked live against the v2 list endpoints ("reject", the default) [observed].

@@ -4,7 +4,11 @@ Routes are Pipedrive's (https://developers.pipedrive.com/docs/api/v1/Notes;
 https://github.com/pipedrive/client-nodejs/blob/master/src/versions/v1/api/notes-api.ts):
 
 - `GET    /v1/notes`       list (`start` from 0, `limit` default 100 [unverified maximum: 500]; `org_id`,
-  `person_id`, `deal_id`, `lead_id`, `user_id` filters; `sort` "field ASC|DESC")
+  `person_id`, `deal_id`, `lead_id`, `user_id` filters; `sort` "field ASC|DESC"; `updated_since`: "only notes
+  with an update_time later than or equal to this time are returned. In RFC3339 format, e.g.
+  2025-01-01T10:20:00Z" (getNotes in client-nodejs src/versions/v1/api/notes-api.ts), so inclusive (>=); there is
+  no `updated_until`. Whether v1 takes fractions of a second there is unverified: the `fractional_seconds`
+  switch (common.py) decides, as on the v2 lists)
 - `GET    /v1/notes/{id}`  read
 - `POST   /v1/notes`       create, 200 (not 201: client-php's NotesApi `addNoteWithHttpInfo`)
 - `PUT    /v1/notes/{id}`  update (the fields given)
@@ -34,7 +38,7 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response
 from unigate.sandbox.collection import Collection
-from unigate.sandbox.pipedrive.common import Invalid, error, read_body, unauthorized
+from unigate.sandbox.pipedrive.common import Invalid, error, normalise_time, read_body, unauthorized
 
 if TYPE_CHECKING:
     from unigate.sandbox.pipedrive import PipedriveEmulator
@@ -207,6 +211,12 @@ class Notes(Resource):
                     except ValueError:
                         raise Invalid(f"{name} must be an integer") from None
                 records = [r for r in records if r[name] == wanted]
+            if (raw := params.get("updated_since")) is not None:
+                moment = normalise_time(raw, self.emulator.switch["fractional_seconds"])
+                if moment is None:
+                    raise Invalid(f"updated_since: '{raw}' is not a valid datetime")  # [unverified wording]
+                since = v1_time(datetime.fromisoformat(moment.replace("Z", "+00:00")))
+                records = [r for r in records if r["update_time"] >= since]
             if (sort := params.get("sort")):
                 match = _SORT.match(sort)
                 if not match or match.group(1) not in _SORTABLE:
