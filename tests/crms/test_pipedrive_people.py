@@ -146,10 +146,27 @@ def test_lead_list_filters_and_sort_are_pipedrive_s_own_parameters(gateway, ctl)
     assert last_query(ctl, "/v1/leads") == {
         "person_id": str(lead["person_id"]), "organization_id": str(lead["organization_id"]),
         "owner_id": str(lead["owner_id"]), "sort": "update_time DESC", "start": "0", "limit": "10"}
-    # /v1/leads has no modification-time filter: refused before Pipedrive is called
+    # the archived list takes no updated_since: a bound with status archived is refused before Pipedrive is called
     ctl.clear_requests()
-    bounded = gateway.unified("GET", NAME, params={"updated_at[gte]": "2024-01-01T00:00:00Z"}, resource="leads")
+    bounded = gateway.unified("GET", NAME, resource="leads",
+                              params={"updated_at[gte]": "2024-01-01T00:00:00Z", "status[eq]": "archived"})
     assert bounded.status_code == 400 and not ctl.requests()
+    assert "archived" in bounded.json()["message"]
+
+
+def test_a_leads_updated_at_bound_goes_as_its_whole_second_and_the_list_drops_what_precedes_it(gateway, ctl):
+    """Lead times carry milliseconds; updated_since goes without them (rounded down) and the gateway keeps
+    only the records at or past the bound itself."""
+    open_leads = [r for r in ctl.records("leads") if not r["is_archived"]]
+    stamps = sorted({r["update_time"] for r in open_leads})
+    assert len(stamps) >= 3
+    bound = stamps[len(stamps) // 2]
+    for operator, keep in (("gte", lambda t: t >= bound), ("gt", lambda t: t > bound)):
+        ctl.clear_requests()
+        listed = gateway.unified("GET", NAME, resource="leads", params={f"updated_at[{operator}]": bound, "limit": 100})
+        assert listed.status_code == 200, listed.text
+        assert {r["id"] for r in listed.json()["result"]} == {r["id"] for r in open_leads if keep(r["update_time"])}
+        assert last_query(ctl, "/v1/leads")["updated_since"] == bound[:19] + "Z"  # no fraction of a second
 
 
 def test_a_lead_is_created_on_a_person_or_an_organization_and_pipedrive_answers_201(gateway, ctl):

@@ -5,8 +5,10 @@ its `title` and linked to a person, an organization or both (https://developers.
 Routes are Pipedrive's (https://github.com/pipedrive/client-nodejs/blob/master/src/versions/v1/api/leads-api.ts):
 
 - `GET    /v1/leads`           the leads not archived (`start` from 0, `limit` default 100; `owner_id`,
-  `person_id`, `organization_id`, `sort` "field ASC|DESC", comma-separated)
-- `GET    /v1/leads/archived`  the archived leads, same parameters
+  `person_id`, `organization_id`, `sort` "field ASC|DESC", comma-separated; `updated_since`: "only leads with
+  an update_time later than or equal to this time", ISO 8601, fractions of a second as the
+  `fractional_seconds` switch says)
+- `GET    /v1/leads/archived`  the archived leads, same parameters but `updated_since` (the client sends none)
 - `GET    /v1/leads/{id}`      read one (archived or not)
 - `POST   /v1/leads`           create: **201** (client-php LeadsApi `addLeadWithHttpInfo`)
 - `PATCH  /v1/leads/{id}`      update the fields given; `null` unsets `value`, `person_id`, `organization_id`
@@ -48,7 +50,14 @@ from starlette.routing import Route
 
 from unigate.sandbox.base import Resource, json_response, member
 from unigate.sandbox.collection import Collection
-from unigate.sandbox.pipedrive.common import Invalid, custom_value_problem, error, read_body, unauthorized
+from unigate.sandbox.pipedrive.common import (
+    Invalid,
+    custom_value_problem,
+    error,
+    normalise_time,
+    read_body,
+    unauthorized,
+)
 from unigate.sandbox.pipedrive.deals import CURRENCIES, DEAL_FIELD_KEYS
 from unigate.sandbox.pipedrive.notes import v1_list_body, v1_page
 
@@ -275,6 +284,11 @@ class Leads(Resource):
             except ValueError:
                 raise Invalid(f"Validation failed: {name}: Parameter '{name}' must be an integer") from None
             records = [r for r in records if r[name] == wanted]
+        if not archived and (raw := params.get("updated_since")) is not None:
+            if normalise_time(raw, self.emulator.switch["fractional_seconds"]) is None:
+                raise Invalid(f"updated_since: '{raw}' is not a valid datetime")  # [unverified wording]
+            since = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            records = [r for r in records if datetime.fromisoformat(r["update_time"].replace("Z", "+00:00")) >= since]
         if (sort := params.get("sort")):
             keys = []
             for part in sort.split(","):
