@@ -35,6 +35,23 @@ def test_to_iso(value, expected):
     assert ev("$toIso(v)", {"v": value}) == expected
 
 
+@pytest.mark.parametrize("value, bounds, expected", [
+    ("2024-01-02T03:04:05.500Z", {"gte": "2024-01-02T03:04:05Z"}, True),
+    ("2024-01-02T03:04:05.500Z", {"gte": "2024-01-02T03:04:05.501Z"}, False),   # milliseconds count
+    ("2024-01-02T03:04:05Z", {"gt": "2024-01-02T03:04:05Z"}, False),
+    ("2024-01-02T05:04:05+02:00", {"gte": "2024-01-02T03:04:05Z", "lt": "2024-01-02T03:04:06Z"}, True),  # offsets
+    ("2024-01-02T03:04:06Z", {"lt": "2024-01-02T03:04:06Z"}, False),
+    ("2024-01-02T03:04:06Z", {"lte": "2024-01-02T03:04:06Z"}, True),
+    (1704164645, {"gte": "2024-01-02T03:04:05Z", "gt": "2024-01-02T03:04:04Z"}, True),  # Unix seconds
+    (None, {"gte": "2024-01-02T03:04:05Z"}, False),          # not a time: outside any bound
+    ("soon", {"gt": "2024-01-02T03:04:05Z"}, False),
+    ("soon", None, True),                                    # no bounds: every record
+    ("soon", {}, True),
+])
+def test_within_bounds(value, bounds, expected):
+    assert ev("$withinBounds(v, b)", {"v": value, "b": bounds}) is expected
+
+
 def test_link_header():
     header = '<https://x.example/a?page=2>; rel="next", <https://x.example/a?page=9>; rel="last"'
     assert ev('$linkHeader(h, "next")', {"h": header}) == "https://x.example/a?page=2"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -226,6 +227,41 @@ def type_values(values: Any, definitions: Any, conversions: Any) -> Any:
     return typed
 
 
+_BOUND_TESTS = {"gte": operator.ge, "gt": operator.gt, "lte": operator.le, "lt": operator.lt}
+
+
+def _instant(value: Any) -> datetime | None:
+    text = to_iso(value)
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text[:-1] + "+00:00")
+    except ValueError:  # a year before 1000, which to_iso writes unpadded
+        return None
+
+
+def within_bounds(value: Any, bounds: Any) -> bool:
+    """Whether a time (what `to_iso` reads) lies within a unified list's time bounds (`query.updated_at`:
+    `gte`, `gt`, `lte`, `lt`). Without bounds, any value is; with one, a value that is not a time is not.
+
+    Lists whose CRM can only bound them roughly (to the second, or a sort to stop at) keep exactly the
+    records the caller asked for with it.
+    """
+    if not isinstance(bounds, dict):
+        return True
+    limits = [(test, bounds[name]) for name, test in _BOUND_TESTS.items() if bounds.get(name) is not None]
+    if not limits:
+        return True
+    at = _instant(value)
+    if at is None:
+        return False
+    for test, limit in limits:
+        bound = _instant(limit)
+        if bound is None or not test(at, bound):
+            return False
+    return True
+
+
 # name -> (implementation, JSONata signature or None)
 CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "linkHeader": (link_header, None),
@@ -235,6 +271,7 @@ CUSTOM_FUNCTIONS: dict[str, tuple[Any, str | None]] = {
     "omit": (omit, None),
     "pickMatching": (pick_matching, None),
     "typeValues": (type_values, None),
+    "withinBounds": (within_bounds, None),
     # ISO 3166-1: a country (code or name) as its alpha-2 code / English name; other text unchanged.
     "countryCode": (country_code, None),
     "countryName": (country_name, None),
