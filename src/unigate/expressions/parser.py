@@ -154,24 +154,25 @@ def _regex(source: str, start: int) -> tuple[int, tuple[str, str]]:
     """`/pattern/flags` as the reference scans it (src/tokenizer.js, scanRegex): the closing slash is
     the first unescaped one outside brackets, braces and parentheses; the flags are `i` and `m`."""
     depth = 0
-    i = start + 1
-    while i < len(source):
+    escaped = False
+    for i in range(start + 1, len(source)):
         ch = source[i]
-        escaped = (len(source[start + 1:i]) - len(source[start + 1:i].rstrip("\\"))) % 2 == 1
-        if ch == "/" and depth == 0 and not escaped:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "/" and depth == 0:
             pattern = source[start + 1:i]
             if not pattern:
                 raise Unsupported("empty regular expression")
-            i += 1
-            flags_start = i
-            while i < len(source) and source[i] in "im":
-                i += 1
-            return i, (pattern, source[flags_start:i])
-        if not escaped and ch in "([{":
+            end = i + 1
+            while end < len(source) and source[end] in "im":
+                end += 1
+            return end, (pattern, source[i + 1:end])
+        elif ch in "([{":
             depth += 1
-        elif not escaped and ch in ")]}":
+        elif ch in ")]}":
             depth -= 1
-        i += 1
     raise Unsupported("unterminated regular expression")
 
 

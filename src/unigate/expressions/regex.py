@@ -33,7 +33,7 @@ def python_pattern(pattern: str, flags: str) -> re.Pattern[str] | None:
         ch = pattern[i]
         if ch == "\\":
             following = pattern[i + 1:i + 2]
-            if following not in _ESCAPED or not following:
+            if following not in _ESCAPED:  # also the end of the pattern ("")
                 return None
             out.append("\\" + following)
             i += 2
