@@ -373,6 +373,8 @@ RULES = [
     "$compact({'a': a.n, 'b': '', 'c': a.s})",
     "'q' in items.k and $not('z' in items.k) and $not(a.s in [1, true, ['t']]) and a.s in ['u', 't']",  # text in a list
     "$eval('{\"a\": [1, 2.5, true, null], \"b\": {\"c\": \"d\"}}')",
+    "($t := {'x': 'X', 'n': [1, 2.0, null, ['y']]}; [$lookup($t, a.s), $t.n, items.{'k': 'lit'}])",  # literal tables
+    "{'a': [1, [2, 3.0]], 'b': {'c': null}}",  # a whole result of literals
 ]
 
 
@@ -381,6 +383,17 @@ def test_jsonata_rule_is_kept_by_the_compiled_form(source: str):
     expression = Expression(source)
     assert expression.compiled
     assert assert_same(expression, copy.deepcopy(DOC)), "the compiled form handed this input to the engine"
+
+
+def test_a_literal_table_is_built_once_and_each_caller_gets_its_own_result():
+    expression = Expression("($t := {'x': [1, 2]}; {'all': $t, 'top': $t.x})")
+    first, second = expression.evaluate({}), expression.evaluate({})
+    assert first == second == {"all": {"x": [1, 2]}, "top": [1, 2]}
+    assert first["all"] is second["all"]      # the table, built at compile time, is shared
+    literal = Expression("{'a': [1], 'b': 'c'}")
+    mine = literal.evaluate({"other": 1})
+    mine["a"] = "changed"                     # a caller may change the result it is given
+    assert literal.evaluate({"other": 2}) == {"a": [1], "b": "c"}
 
 
 def test_an_input_outside_the_compiled_subset_gets_the_engines_answer_or_error():

@@ -106,6 +106,8 @@ class _Writer:
             raise Unsupported(node.kind)
         if node.keep_array and node.kind != "path":
             raise Unsupported("[] outside a path")
+        if node.kind in ("array", "object") and (value := _constant_of(node)) is not _NOT_CONSTANT:
+            return self.constant(value)  # built once: a literal table is not rebuilt per record
         text: str = writer(node, context)
         if node.filters and node.kind != "step":
             text = f"collapse({self.filters(text, node.filters)})"
@@ -362,10 +364,47 @@ def _own(value: Any) -> Any:
 
 
 def _builds_its_result(node: Node) -> bool:
-    """Whether the expression's result is an object or array it constructs (never one of the input's)."""
+    """Whether the expression's result is an object or array it constructs anew (not the input's, nor a constant)."""
     while node.kind == "block" and node.items and not node.filters:
         node = node.items[-1]
-    return node.kind in ("object", "array") and not node.filters
+    return node.kind in ("object", "array") and not node.filters and _constant_of(node) is _NOT_CONSTANT
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant_of(node: Node) -> Any:
+    """The value of an array or object constructor made of literals only, as the engine gives it; else _NOT_CONSTANT.
+
+    Such a value is built once and shared by every evaluation: results are never changed in place (a
+    caller gets its own top-level object, `own`, and the members are shared as those read from the input are).
+    """
+    value = _literal_value(node)
+    if value is _NOT_CONSTANT:
+        return value
+    try:
+        return runtime.plain(value)
+    except runtime.Fallback:  # a number the engine writes otherwise
+        return _NOT_CONSTANT
+
+
+def _literal_value(node: Node) -> Any:
+    if node.filters or node.keep_array:
+        return _NOT_CONSTANT
+    if node.kind in ("literal", "string"):
+        return node.value
+    if node.kind == "array":
+        items = [_literal_value(item) if item.kind != "range" else _NOT_CONSTANT for item in node.items]
+        # literals are never undefined, and an array literal inside one stays whole
+        return _NOT_CONSTANT if any(item is _NOT_CONSTANT for item in items) else items
+    if node.kind == "object":
+        if not all(key.kind == "string" and not key.filters for key, _value in node.pairs):
+            return _NOT_CONSTANT
+        members = {key.value: _literal_value(value) for key, value in node.pairs}
+        if len(members) != len(node.pairs) or any(value is _NOT_CONSTANT for value in members.values()):
+            return _NOT_CONSTANT  # a repeated key is the engine's error to raise
+        return members
+    return _NOT_CONSTANT
 
 
 def _fixed_positions(predicate: Node) -> tuple[int, ...] | None:
