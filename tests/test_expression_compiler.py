@@ -412,6 +412,10 @@ def test_an_input_outside_the_compiled_subset_gets_the_engines_answer_or_error()
     parsed = Expression('$eval(x)')
     with pytest.raises(Fallback):
         parsed.evaluate_compiled({"x": '{"a": 1, "a": 2}'})
+    with pytest.raises(Fallback):  # compact text too (read by orjson, which would keep the last)
+        parsed.evaluate_compiled({"x": '{"a":1,"b":{"c":2,"c":3}}'})
+    for text in ('{"a":[1,2.5,true,null],"b":{"c":"d"}}', '{"t":"\u00e9","n":-0,"f":1.0,"e":1E2}', '[1, {"a":2}]'):
+        assert parsed.evaluate_compiled({"x": text}) == parsed.evaluate_engine({"x": text}), text
 
 
 # -- regular expressions: compiled only where JavaScript and Python agree (expressions/regex.py) --------

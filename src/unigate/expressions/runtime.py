@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from unigate.expressions.functions import CUSTOM_FUNCTIONS
 
 
@@ -493,6 +495,14 @@ def _eval(text: Any) -> Any:
         return UNDEFINED
     if type(text) is not str or _SURROGATE_ESCAPE.search(text):
         raise Fallback  # not text, or a \ud800-style escape JSON would turn into a lone surrogate
+    try:
+        # The usual value is compact JSON as its CRM wrote it: orjson reads it, and writing it back
+        # unchanged proves no key was repeated (a repeat would shorten it) and every number read as written.
+        value = orjson.loads(text)
+        if orjson.dumps(value) == text.encode():
+            return value
+    except (orjson.JSONDecodeError, UnicodeEncodeError):
+        pass
     try:
         return _DECODER.decode(text)
     except ValueError:
