@@ -375,6 +375,7 @@ RULES = [
     "$eval('{\"a\": [1, 2.5, true, null], \"b\": {\"c\": \"d\"}}')",
     "($t := {'x': 'X', 'n': [1, 2.0, null, ['y']]}; [$lookup($t, a.s), $t.n, items.{'k': 'lit'}])",  # literal tables
     "{'a': [1, [2, 3.0]], 'b': {'c': null}}",  # a whole result of literals
+    "[items[k = 'p'][0], items[k = 'z'][0], items[v = null][0].k, items[k = 'p'][false], a.b[c = 1][0]]",  # first match
 ]
 
 

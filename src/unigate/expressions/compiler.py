@@ -29,7 +29,7 @@ _OPERATORS = {
     "/": "divide", "%": "modulo",
 }
 _HELPERS = ("Function", "Sequence", "array", "boolean", "call", "chain", "collapse", "computed_members", "contains_pattern",
-            "chain_items", "defined_members", "each_item", "name_of", "pick_positions", "where_equal", "negate", "number_range", "path_items", "pick", "plain", "walk",
+            "chain_items", "defined_members", "each_item", "first_where_equal", "name_of", "pick_positions", "where_equal", "negate", "number_range", "path_items", "pick", "plain", "walk",
             "where", *_OPERATORS.values())
 
 
@@ -110,6 +110,13 @@ class _Writer:
             return self.constant(value)  # built once: a literal table is not rebuilt per record
         text: str = writer(node, context)
         if node.filters and node.kind != "step":
+            *before, last = node.filters
+            if before and last.kind == "literal" and type(last.value) is int and last.value == 0 and _equality_on_item(before[-1]) is not None:
+                # `x[a = $v][0]`, the usual single lookup: its first match, with no sequences built between
+                assert before[-1].right is not None
+                target = self.expression(before[-1].right, "fallback()")
+                keys = _equality_on_item(before[-1])
+                return f"first_where_equal({self.filters(text, before[:-1])}, {keys!r}, {target}, cache)"
             text = f"collapse({self.filters(text, node.filters)})"
         return text
 

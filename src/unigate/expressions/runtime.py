@@ -899,21 +899,32 @@ def where_equal(value: Any, keys: tuple[str, ...], target: Any, cache: dict[int,
     The items are indexed by `a.b` once per evaluation (`cache`), so a mapping that looks up several
     columns of one array by title reads the array once, not once per lookup.
     """
+    return Sequence(_equal_items(value, keys, target, cache))
+
+
+def first_where_equal(value: Any, keys: tuple[str, ...], target: Any, cache: dict[int, Any]) -> Any:
+    """`value[a.b = target][0]` as a value: the first such item (an array item as it is), else undefined."""
+    items = _equal_items(value, keys, target, cache)
+    return items[0] if items else UNDEFINED
+
+
+def _equal_items(value: Any, keys: tuple[str, ...], target: Any, cache: dict[int, Any]) -> Any:
+    """The items of `value[a.b = target]`, in order (the index's own list: read, never changed)."""
     if value is UNDEFINED or target is UNDEFINED:
-        return Sequence()
+        return ()
     wanted = _index_key(target)
     if wanted is None or not isinstance(value, list):
         return where(value, lambda item: equal(chain(item, keys), target))
     entry = cache.get(id(value))
     if entry is None or entry[0] is not value or entry[1] != keys:
-        index: dict[Any, Sequence] = {}
+        index: dict[Any, list[Any]] = {}
         for item in value:
             found = _index_key(chain(item, keys))
             if found is not None:
-                index.setdefault(found, Sequence()).append(item)
+                index.setdefault(found, []).append(item)
         entry = (value, keys, index)
         cache[id(value)] = entry
-    return Sequence(entry[2].get(wanted, ()))
+    return entry[2].get(wanted, ())
 
 
 def defined_members(members: dict[str, Any], context: Any) -> dict[str, Any]:
